@@ -1,0 +1,181 @@
+//! Site configuration: `accord.yaml` at the site root, read into a validated `Config`.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostic, Pos};
+use crate::yaml::{Block, Fields};
+
+pub const CONFIG_FILE: &str = "accord.yaml";
+
+const KEYS: &[&str] = &[
+    "title",
+    "description",
+    "base_url",
+    "language",
+    "theme",
+    "paginate_by",
+    "allow_html",
+];
+
+/// Languages the default theme has strings for (others fall back to English strings).
+pub const LANGUAGES: &[&str] = &["ko", "ja", "zh", "en"];
+
+/// The validated configuration of a site.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub title: String,
+    pub description: String,
+    /// Absolute, always ends with `/`.
+    pub base_url: String,
+    /// The path part of `base_url`, starts and ends with `/`.
+    pub base_path: String,
+    pub language: String,
+    pub theme: String,
+    pub paginate_by: usize,
+    /// Pass raw HTML in Markdown through instead of escaping it.
+    pub allow_html: bool,
+}
+
+impl Config {
+    /// Reads `ROOT/accord.yaml`; a missing file gives the defaults.
+    pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let path = root.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(vec![Diagnostic::error(
+                    CONFIG_FILE,
+                    Pos::UNKNOWN,
+                    format!("cannot read: {e}"),
+                )]);
+            }
+        };
+        Config::parse(root, &text)
+    }
+
+    pub fn parse(root: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
+        let rel = Path::new(CONFIG_FILE);
+        let block = Block::new(rel, text, 1);
+        let map = block.parse_mapping("accord.yaml").map_err(|d| vec![d])?;
+        let mut f = Fields::new(block, map, KEYS, "accord.yaml");
+        let title: String = f.take("title").unwrap_or_else(|| "accord".to_string());
+        let description: String = f.take("description").unwrap_or_default();
+        let base_url: String = f
+            .take("base_url")
+            .unwrap_or_else(|| "http://localhost/".to_string());
+        let language: String = f.take("language").unwrap_or_else(|| "en".to_string());
+        let theme: String = f.take("theme").unwrap_or_else(|| "default".to_string());
+        let paginate_by: usize = f.take("paginate_by").unwrap_or(20);
+        let allow_html: bool = f.take("allow_html").unwrap_or(false);
+
+        let (base_url, base_path) = match split_base_url(&base_url) {
+            Ok(v) => v,
+            Err(msg) => {
+                f.error(
+                    block.key_pos("base_url"),
+                    msg,
+                    Some("write an absolute URL such as `https://example.org/` or `https://example.org/archive/`".into()),
+                );
+                ("http://localhost/".to_string(), "/".to_string())
+            }
+        };
+        if paginate_by == 0 {
+            f.error(
+                block.key_pos("paginate_by"),
+                "`paginate_by` must be at least 1",
+                None,
+            );
+        }
+        if !is_lang_code(&language) {
+            f.error(
+                block.key_pos("language"),
+                format!("`{language}` is not a language code"),
+                Some(format!("use one of {}", LANGUAGES.join(", "))),
+            );
+        }
+        if theme.is_empty() || theme.contains(['/', '\\']) || theme.starts_with('.') {
+            f.error(
+                block.key_pos("theme"),
+                format!("`{theme}` is not a theme name"),
+                None,
+            );
+        }
+        let diags = f.finish();
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        Ok(Config {
+            root: root.to_path_buf(),
+            title,
+            description,
+            base_url,
+            base_path,
+            language,
+            theme,
+            paginate_by,
+            allow_html,
+        })
+    }
+}
+
+/// A language code such as `ko`, `en` or `zh-Hant`.
+pub fn is_lang_code(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first = parts.next().unwrap_or("");
+    (2..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_lowercase())
+        && parts
+            .all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Splits `https://host/sub/` into the normalised URL and its path `/sub/`.
+fn split_base_url(url: &str) -> Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("`base_url` must start with http:// or https://, not `{url}`"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if host.is_empty() || host.contains(|c: char| c.is_whitespace() || c == '?' || c == '#') {
+        return Err(format!("`base_url` has no valid host: `{url}`"));
+    }
+    if path.contains(['?', '#', '"', '<', '>', '\\']) || path.contains(char::is_whitespace) {
+        return Err(format!("`base_url` path must be a plain path: `{url}`"));
+    }
+    let mut path = path.to_string();
+    if !path.ends_with('/') {
+        path.push('/');
+    }
+    let scheme_len = url.len() - rest.len();
+    Ok((format!("{}{}{}", &url[..scheme_len], host, path), path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_sub_path_is_kept() {
+        let (url, path) = split_base_url("https://example.org/archive").unwrap();
+        assert_eq!(url, "https://example.org/archive/");
+        assert_eq!(path, "/archive/");
+        assert_eq!(split_base_url("https://example.org").unwrap().1, "/");
+        assert!(split_base_url("example.org").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_hint() {
+        let err = Config::parse(Path::new("."), "title: x\npaginateby: 3\n").unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].line, 2);
+        assert!(
+            err[0].help.as_deref().unwrap().contains("paginate_by"),
+            "{}",
+            err[0]
+        );
+    }
+}

@@ -1,0 +1,656 @@
+//! Records: splits a source file into front matter and body, and reads the front
+//! matter into a typed `Record` — every field checked, every city resolved, every
+//! problem located at its line and column in the file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml::Value;
+
+use crate::config::{Config, is_lang_code};
+use crate::date::PartialDate;
+use crate::diag::{Diagnostic, Pos};
+use crate::kind::Kind;
+use crate::registry::{CityId, REGISTRY_FILE, Registry};
+use crate::source::SourceFile;
+use crate::yaml::{Block, Fields};
+
+const COMMON_FIELDS: &[&str] = &[
+    "title",
+    "date",
+    "end",
+    "cities",
+    "organizers",
+    "partners",
+    "tags",
+    "lang",
+    "summary",
+    "slug",
+    "draft",
+    "sources",
+    "extra",
+];
+
+/// One record, validated.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub kind: Kind,
+    /// Relative to the site root: `content/programs/x.md`.
+    pub source: PathBuf,
+    pub slug: String,
+    pub title: String,
+    pub date: PartialDate,
+    pub end: Option<PartialDate>,
+    /// Resolved, in the order written, without repeats.
+    pub cities: Vec<CityId>,
+    pub organizers: Vec<String>,
+    pub partners: Vec<String>,
+    pub tags: Vec<String>,
+    pub lang: String,
+    pub summary: Option<String>,
+    pub draft: bool,
+    pub sources: Vec<Source>,
+    /// Free-form, passed to templates untouched.
+    pub extra: serde_json::Value,
+    pub details: Details,
+    /// The Markdown body.
+    pub body: String,
+    /// The file line on which the body starts.
+    pub body_line: usize,
+}
+
+/// Where a record comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    pub title: String,
+    pub target: SourceTarget,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceTarget {
+    Url(String),
+    /// A file next to the record, relative to the site root.
+    File(PathBuf),
+}
+
+/// The fields only one kind has.
+#[derive(Debug, Clone)]
+pub enum Details {
+    Program(Program),
+    Trip(Trip),
+    Workshop(Workshop),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Program {
+    pub code: Option<String>,
+    pub status: Option<Status>,
+    pub budget: Option<Budget>,
+    pub pairs: Vec<[CityId; 2]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Planned,
+    Ongoing,
+    Completed,
+}
+
+impl Status {
+    pub fn id(self) -> &'static str {
+        match self {
+            Status::Planned => "planned",
+            Status::Ongoing => "ongoing",
+            Status::Completed => "completed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub unit: Option<String>,
+    pub total: Option<f64>,
+    pub spent: Option<f64>,
+    #[serde(default)]
+    pub by_year: BTreeMap<i32, f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Trip {
+    pub travelers: Option<u32>,
+    pub purpose: Option<String>,
+    pub cost: Option<Cost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    pub amount: f64,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Workshop {
+    pub venue: Option<String>,
+    pub format: Option<Format>,
+    pub participants: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Workshop,
+    Forum,
+    Seminar,
+    Conference,
+}
+
+impl Format {
+    pub fn id(self) -> &'static str {
+        match self {
+            Format::Workshop => "workshop",
+            Format::Forum => "forum",
+            Format::Seminar => "seminar",
+            Format::Conference => "conference",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    title: String,
+    url: Option<String>,
+    file: Option<String>,
+}
+
+/// Front matter and body of a file.
+#[derive(Debug)]
+pub struct Split<'a> {
+    pub front: &'a str,
+    /// File line of the first front-matter line.
+    pub front_line: usize,
+    pub body: &'a str,
+    pub body_line: usize,
+}
+
+/// Splits `---\nYAML\n---\nbody`. The fences are lines of exactly `---`.
+pub fn split_front_matter(text: &str) -> Result<Split<'_>, (Pos, String, String)> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    if text[..first_end].trim_end() != "---" {
+        return Err((
+            Pos::new(1, 1),
+            "the file does not start with front matter".into(),
+            "begin the file with a line `---`, the YAML fields (title, date, cities, …), and another line `---`".into(),
+        ));
+    }
+    let front_start = (first_end + 1).min(text.len());
+    let mut offset = front_start;
+    let mut line_no = 2;
+    while offset < text.len() {
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        let line = text[offset..end].trim_end();
+        if line == "---" || line == "..." {
+            let body_start = (end + 1).min(text.len());
+            return Ok(Split {
+                front: &text[front_start..offset],
+                front_line: 2,
+                body: &text[body_start..],
+                body_line: line_no + 1,
+            });
+        }
+        offset = end + 1;
+        line_no += 1;
+    }
+    Err((
+        Pos::new(1, 1),
+        "the front matter is not closed".into(),
+        "end the front matter with a line `---` before the text".into(),
+    ))
+}
+
+/// Reads one source file into a record. Returns `None` with the reasons when it cannot.
+pub fn parse(
+    file: &SourceFile,
+    registry: &Registry,
+    config: &Config,
+) -> (Option<Record>, Vec<Diagnostic>) {
+    let path = file.rel_path.as_path();
+    let split = match split_front_matter(&file.text) {
+        Ok(s) => s,
+        Err((pos, msg, help)) => {
+            return (
+                None,
+                vec![Diagnostic::error(path, pos, msg).with_help(help)],
+            );
+        }
+    };
+    let block = Block::new(path, split.front, split.front_line);
+    let map = match block.parse_mapping("front matter") {
+        Ok(m) => m,
+        Err(d) => return (None, vec![d]),
+    };
+
+    let kind = file.kind;
+    let allowed: Vec<&str> = COMMON_FIELDS
+        .iter()
+        .chain(kind.own_fields())
+        .copied()
+        .collect();
+    // A field of another kind gets its own message instead of a did-you-mean.
+    let mut misplaced = Vec::new();
+    for other in Kind::ALL.into_iter().filter(|k| *k != kind) {
+        for field in other.own_fields() {
+            if map.contains_key(*field) && !allowed.contains(field) {
+                misplaced.push(
+                    Diagnostic::error(
+                        path,
+                        block.key_pos(field),
+                        format!(
+                            "`{field}` is a field of {}s, not of {}s",
+                            other.id(),
+                            kind.id()
+                        ),
+                    )
+                    .with_help(format!(
+                        "move the file to content/{}/ or remove the field; {}s have {}",
+                        other.section(),
+                        kind.id(),
+                        kind.own_fields().join(", ")
+                    )),
+                );
+            }
+        }
+    }
+    let mut map = map;
+    for d in &misplaced {
+        if let Some(field) = d.message.split('`').nth(1) {
+            map.remove(field);
+        }
+    }
+
+    let mut f = Fields::new(block, map, &allowed, "a record");
+    f.diags.extend(misplaced);
+
+    let title: Option<String> = f.required("title", "give the record a title: `title: …`");
+    if let Some(t) = &title {
+        if t.trim().is_empty() {
+            f.error(block.key_pos("title"), "the title is empty", None);
+        }
+    }
+    let date = take_date(&mut f, "date", true);
+    let end = take_date(&mut f, "end", false);
+    if let (Some(d), Some(e)) = (date, end) {
+        if e.latest() < d.earliest() {
+            f.error(
+                block.key_pos("end"),
+                format!("`end` ({e}) is before `date` ({d})"),
+                None,
+            );
+        }
+    }
+    let city_names: Option<Vec<String>> = f.required(
+        "cities",
+        "list the cities of the record: `cities: [서울, 베이징]`",
+    );
+    let mut cities = Vec::new();
+    if let Some(names) = &city_names {
+        if names.is_empty() {
+            f.error(
+                block.key_pos("cities"),
+                "`cities` is empty: name at least one city",
+                None,
+            );
+        }
+        for name in names {
+            if let Some(id) = resolve_city(&mut f, registry, "cities", name) {
+                if !cities.contains(&id) {
+                    cities.push(id);
+                }
+            }
+        }
+    }
+    let organizers = take_strings(&mut f, "organizers");
+    let partners = take_strings(&mut f, "partners");
+    let tags = take_strings(&mut f, "tags");
+    let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
+    if !is_lang_code(&lang) {
+        f.error(
+            block.key_pos("lang"),
+            format!("`{lang}` is not a language code"),
+            Some("use ko, ja, zh or en".into()),
+        );
+    }
+    let summary: Option<String> = f.take::<String>("summary").filter(|s| !s.trim().is_empty());
+    let slug: String = f.take("slug").unwrap_or_else(|| file.stem.clone());
+    if let Err(why) = check_slug(&slug) {
+        let pos =
+            if block.key_pos("slug").line > split.front_line || split.front.starts_with("slug:") {
+                block.key_pos("slug")
+            } else {
+                Pos::new(1, 1)
+            };
+        f.error(
+            pos,
+            format!("the slug `{}` {why}", slug.escape_debug()),
+            Some("a slug is one URL segment: letters, digits, `-` and `_`".into()),
+        );
+    }
+    let draft: bool = f.take("draft").unwrap_or(false);
+    let sources = take_sources(&mut f, path);
+    let extra = f
+        .take_value("extra")
+        .map(|v| match v {
+            Value::Mapping(_) => serde_json::to_value(&v).unwrap_or(serde_json::Value::Null),
+            _ => serde_json::Value::Null,
+        })
+        .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
+    if extra.is_null() {
+        f.error(
+            block.key_pos("extra"),
+            "`extra` must be a mapping of `key: value`",
+            None,
+        );
+    }
+
+    let details = match kind {
+        Kind::Program => {
+            let code: Option<String> = f.take("code");
+            let status = take_enum::<Status>(&mut f, "status", "planned, ongoing, completed");
+            let budget: Option<Budget> = f.take("budget");
+            let raw_pairs: Vec<Vec<String>> = f.take("pairs").unwrap_or_default();
+            let mut pairs = Vec::new();
+            for pair in &raw_pairs {
+                if pair.len() != 2 {
+                    let pos = pair
+                        .first()
+                        .map_or(block.key_pos("pairs"), |n| block.value_pos("pairs", n));
+                    f.error(
+                        pos,
+                        format!(
+                            "a pair names exactly two cities, this one has {}",
+                            pair.len()
+                        ),
+                        Some("write `pairs: [[北九州市, 上海市], [川崎市, 瀋陽市]]`".into()),
+                    );
+                    continue;
+                }
+                let a = resolve_city(&mut f, registry, "pairs", &pair[0]);
+                let b = resolve_city(&mut f, registry, "pairs", &pair[1]);
+                if let (Some(a), Some(b)) = (a, b) {
+                    pairs.push([a, b]);
+                }
+            }
+            Details::Program(Program {
+                code,
+                status,
+                budget,
+                pairs,
+            })
+        }
+        Kind::Trip => {
+            let travelers: Option<u32> = f.take("travelers");
+            let purpose: Option<String> = f.take("purpose");
+            let cost: Option<Cost> = f.take("cost");
+            Details::Trip(Trip {
+                travelers,
+                purpose,
+                cost,
+            })
+        }
+        Kind::Workshop => {
+            let venue: Option<String> = f.take("venue");
+            let format =
+                take_enum::<Format>(&mut f, "format", "workshop, forum, seminar, conference");
+            let participants = take_strings(&mut f, "participants");
+            Details::Workshop(Workshop {
+                venue,
+                format,
+                participants,
+            })
+        }
+    };
+
+    let diags = f.finish();
+    let has_errors = diags.iter().any(Diagnostic::is_error);
+    let record = match (title, date) {
+        (Some(title), Some(date)) if !has_errors => Some(Record {
+            kind,
+            source: file.rel_path.clone(),
+            slug,
+            title: title.trim().to_string(),
+            date,
+            end,
+            cities,
+            organizers,
+            partners,
+            tags,
+            lang,
+            summary,
+            draft,
+            sources,
+            extra,
+            details,
+            body: split.body.to_string(),
+            body_line: split.body_line,
+        }),
+        _ => None,
+    };
+    (record, diags)
+}
+
+fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDate> {
+    let help = "write `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, e.g. `date: 2018-06`";
+    let value = if required {
+        f.required::<Value>(key, help)?
+    } else {
+        f.take_value(key)?
+    };
+    let text = match &value {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    match PartialDate::parse(&text) {
+        Ok(d) => Some(d),
+        Err(msg) => {
+            let pos = f.block().value_pos(key, text.as_str());
+            let msg = if text.is_empty() {
+                format!("`{key}` must be a date")
+            } else {
+                msg
+            };
+            f.error(pos, format!("field `{key}`: {msg}"), Some(help.into()));
+            None
+        }
+    }
+}
+
+fn take_strings(f: &mut Fields<'_>, key: &str) -> Vec<String> {
+    let value = f.take_value(key);
+    match value {
+        None => Vec::new(),
+        // One string where a list is expected is taken as a list of one.
+        Some(Value::String(s)) => vec![s.trim().to_string()],
+        Some(v) => match serde_yaml::from_value::<Vec<String>>(v) {
+            Ok(list) => list
+                .into_iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Err(_) => {
+                let pos = f.block().key_pos(key);
+                f.error(
+                    pos,
+                    format!("field `{key}` must be a list of text"),
+                    Some(format!("write `{key}: [a, b]`")),
+                );
+                Vec::new()
+            }
+        },
+    }
+}
+
+fn take_enum<T: serde::de::DeserializeOwned>(
+    f: &mut Fields<'_>,
+    key: &str,
+    allowed: &str,
+) -> Option<T> {
+    let value = f.take_value(key)?;
+    let shown = match &value {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    };
+    match serde_yaml::from_value::<T>(value) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            let pos = f.block().value_pos(key, &shown);
+            let near = crate::diag::did_you_mean(&shown, allowed.split(", "));
+            let help = match near {
+                Some(h) => format!("{h} (allowed: {allowed})"),
+                None => format!("allowed values: {allowed}"),
+            };
+            f.error(pos, format!("`{shown}` is not a valid `{key}`"), Some(help));
+            None
+        }
+    }
+}
+
+fn resolve_city(f: &mut Fields<'_>, registry: &Registry, key: &str, name: &str) -> Option<CityId> {
+    if let Some(id) = registry.resolve(name) {
+        return Some(id);
+    }
+    let pos = f.block().value_pos(key, name);
+    let near = registry.suggest(name);
+    let add = format!(
+        "to add a new city, give it an entry in {REGISTRY_FILE}: `id: {{name: {{ko: …, en: …, ja: …, zh: …}}, country: KR}}` (or add `{name}` to the `aliases` of an existing city)"
+    );
+    let help = if near.is_empty() {
+        add
+    } else {
+        format!("did you mean {}? {add}", near.join(" or "))
+    };
+    f.error(pos, format!("unknown city `{name}`"), Some(help));
+    None
+}
+
+fn take_sources(f: &mut Fields<'_>, record_path: &Path) -> Vec<Source> {
+    let raw: Vec<RawSource> = f.take("sources").unwrap_or_default();
+    let mut out = Vec::new();
+    for s in raw {
+        let pos = f.block().value_pos("sources", &s.title);
+        match (s.url, s.file) {
+            (Some(url), None) => {
+                let lower = url.trim().to_ascii_lowercase();
+                if lower.starts_with("http://") || lower.starts_with("https://") {
+                    out.push(Source {
+                        title: s.title,
+                        target: SourceTarget::Url(url.trim().to_string()),
+                    });
+                } else {
+                    f.error(
+                        pos,
+                        format!("source url `{url}` must start with http:// or https://"),
+                        None,
+                    );
+                }
+            }
+            (None, Some(file)) => {
+                let dir = record_path.parent().unwrap_or(Path::new(""));
+                match crate::site::join_relative(dir, &file) {
+                    Some(p) if p.starts_with(crate::source::CONTENT_DIR) => out.push(Source {
+                        title: s.title,
+                        target: SourceTarget::File(p),
+                    }),
+                    _ => f.error(
+                        pos,
+                        format!("source file `{file}` is outside content/"),
+                        Some("put the file next to the record".into()),
+                    ),
+                }
+            }
+            _ => f.error(
+                pos,
+                "a source has either `url` or `file`",
+                Some("write `sources: [{title: 보도자료, url: https://…}]`".into()),
+            ),
+        }
+    }
+    out
+}
+
+/// Why `slug` is not one safe URL path segment, if it is not.
+pub fn check_slug(slug: &str) -> Result<(), &'static str> {
+    if slug.is_empty() {
+        return Err("is empty");
+    }
+    if slug.len() > 200 {
+        return Err("is longer than 200 bytes");
+    }
+    if slug == "." || slug == ".." || slug.starts_with('.') {
+        return Err("starts with a dot");
+    }
+    if slug
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || "/\\?#%<>\"'|*:&".contains(c))
+    {
+        return Err("contains a character that is not allowed in a URL segment");
+    }
+    let upper = slug.to_ascii_uppercase();
+    let base = upper.split('.').next().unwrap_or("");
+    const RESERVED: &[&str] = &[
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "LPT1", "LPT2", "LPT3",
+    ];
+    if RESERVED.contains(&base) {
+        return Err("is a reserved file name on Windows");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_lines_are_counted_in_the_file() {
+        let s = split_front_matter("---\ntitle: x\n---\nbody\n").unwrap();
+        assert_eq!(s.front, "title: x\n");
+        assert_eq!(s.front_line, 2);
+        assert_eq!(s.body, "body\n");
+        assert_eq!(s.body_line, 4);
+    }
+
+    #[test]
+    fn unclosed_or_missing_front_matter_is_an_error() {
+        assert!(
+            split_front_matter("---\ntitle: x\n")
+                .unwrap_err()
+                .1
+                .contains("not closed")
+        );
+        assert!(
+            split_front_matter("title: x\n")
+                .unwrap_err()
+                .1
+                .contains("does not start")
+        );
+        assert!(split_front_matter("").is_err());
+    }
+
+    #[test]
+    fn slugs_must_be_one_safe_segment() {
+        assert!(check_slug("seoul-2014").is_ok());
+        assert!(check_slug("서울-대기질").is_ok());
+        for bad in [
+            "", "..", "../x", "a/b", "a\\b", "a\0b", ".hidden", "CON", "a b",
+        ] {
+            assert!(check_slug(bad).is_err(), "{bad:?}");
+        }
+    }
+}

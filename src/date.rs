@@ -1,0 +1,181 @@
+//! Dates at the precision an editor wrote them: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+
+use std::fmt;
+
+/// A calendar date that may stop at the year or the month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartialDate {
+    pub year: i32,
+    /// 1–12, or `None` for a year-only date.
+    pub month: Option<u8>,
+    /// 1–31, or `None` for a year or year-month date.
+    pub day: Option<u8>,
+}
+
+impl PartialDate {
+    /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, checking that the day exists.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let parts: Vec<&str> = s.split('-').collect();
+        let bad = || {
+            format!(
+                "`{s}` is not a date: write `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (e.g. 2014, 2018-06, 2025-11-24)"
+            )
+        };
+        let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+        match parts.as_slice() {
+            [y] if digits(y, 4) => Ok(PartialDate {
+                year: y.parse().map_err(|_| bad())?,
+                month: None,
+                day: None,
+            }),
+            [y, m] if digits(y, 4) && digits(m, 2) => {
+                let month: u8 = m.parse().map_err(|_| bad())?;
+                if !(1..=12).contains(&month) {
+                    return Err(format!("`{s}`: month {month} does not exist"));
+                }
+                Ok(PartialDate {
+                    year: y.parse().map_err(|_| bad())?,
+                    month: Some(month),
+                    day: None,
+                })
+            }
+            [y, m, d] if digits(y, 4) && digits(m, 2) && digits(d, 2) => {
+                let year: i32 = y.parse().map_err(|_| bad())?;
+                let month: u8 = m.parse().map_err(|_| bad())?;
+                let day: u8 = d.parse().map_err(|_| bad())?;
+                if !(1..=12).contains(&month) {
+                    return Err(format!("`{s}`: month {month} does not exist"));
+                }
+                if day == 0 || day > days_in_month(year, month) {
+                    return Err(format!(
+                        "`{s}`: day {day} does not exist in {year}-{month:02}"
+                    ));
+                }
+                Ok(PartialDate {
+                    year,
+                    month: Some(month),
+                    day: Some(day),
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// The first day this date can mean, as (year, month, day).
+    pub fn earliest(&self) -> (i32, u8, u8) {
+        (self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))
+    }
+
+    /// The last day this date can mean, as (year, month, day).
+    pub fn latest(&self) -> (i32, u8, u8) {
+        let month = self.month.unwrap_or(12);
+        (
+            self.year,
+            month,
+            self.day.unwrap_or(days_in_month(self.year, month)),
+        )
+    }
+
+    /// RFC 3339 timestamp of the earliest day, for feeds.
+    pub fn rfc3339(&self) -> String {
+        let (y, m, d) = self.earliest();
+        format!("{y:04}-{m:02}-{d:02}T00:00:00Z")
+    }
+
+    /// The date in the words of a language, at its precision. `patterns` gives the
+    /// `{y}`, `{m}`, `{d}`, `{month}` patterns for year, year-month and full dates.
+    pub fn localised(&self, patterns: &DatePatterns) -> String {
+        let pattern = match (self.month, self.day) {
+            (None, _) => &patterns.y,
+            (Some(_), None) => &patterns.ym,
+            (Some(_), Some(_)) => &patterns.ymd,
+        };
+        let month_name = self
+            .month
+            .and_then(|m| patterns.months.get(usize::from(m) - 1))
+            .cloned()
+            .unwrap_or_default();
+        pattern
+            .replace("{y}", &self.year.to_string())
+            .replace("{month}", &month_name)
+            .replace(
+                "{m}",
+                &self.month.map(|m| m.to_string()).unwrap_or_default(),
+            )
+            .replace("{d}", &self.day.map(|d| d.to_string()).unwrap_or_default())
+    }
+}
+
+/// How dates are written in one language.
+#[derive(Debug, Clone, Default)]
+pub struct DatePatterns {
+    pub y: String,
+    pub ym: String,
+    pub ymd: String,
+    pub months: Vec<String>,
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+        }
+        if let Some(d) = self.day {
+            write!(f, "-{d:02}")?;
+        }
+        Ok(())
+    }
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision_is_kept() {
+        assert_eq!(PartialDate::parse("2014").unwrap().to_string(), "2014");
+        assert_eq!(
+            PartialDate::parse("2018-06").unwrap().to_string(),
+            "2018-06"
+        );
+        assert_eq!(
+            PartialDate::parse("2025-11-24").unwrap().to_string(),
+            "2025-11-24"
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_refused() {
+        assert!(PartialDate::parse("2023-02-29").is_err());
+        assert!(PartialDate::parse("2024-02-29").is_ok());
+        assert!(PartialDate::parse("2014-13").is_err());
+        assert!(PartialDate::parse("14-05").is_err());
+        assert!(PartialDate::parse("2014/05/01").is_err());
+    }
+
+    #[test]
+    fn localised_text_follows_the_precision() {
+        let ko = DatePatterns {
+            y: "{y}년".into(),
+            ym: "{y}년 {m}월".into(),
+            ymd: "{y}년 {m}월 {d}일".into(),
+            months: vec![],
+        };
+        assert_eq!(
+            PartialDate::parse("2018-06").unwrap().localised(&ko),
+            "2018년 6월"
+        );
+        assert_eq!(PartialDate::parse("2014").unwrap().localised(&ko), "2014년");
+    }
+}

@@ -1,0 +1,199 @@
+//! accord: a static site generator for public archives of intercity cooperation.
+//!
+//! The pipeline (`build`) reads top to bottom, each step owned by one module:
+//!
+//! 1. `config`   — read `accord.yaml` into a validated `Config`.
+//! 2. `registry` — read the city registry `data/cities.yaml`.
+//! 3. `source`   — walk `content/` in sorted order; read files as NFC text.
+//! 4. `content`  — split front matter and read each file into a typed `Record`
+//!    (cities resolved, every field checked), in parallel.
+//! 5. `site`     — render the Markdown (`markdown`), resolve links between records,
+//!    and build the indexes by kind, city and year.
+//! 6. `theme` + `render` — load templates and render every route (`routes`) in parallel.
+//! 7. `output`   — write into a staging directory and swap it into place.
+//!
+//! Every step reports located `Diagnostic`s; all of them are collected and the build
+//! fails if any is an error. `check` is the same pipeline without step 7's writes.
+
+pub mod config;
+pub mod content;
+pub mod date;
+pub mod diag;
+pub mod kind;
+pub mod markdown;
+pub mod output;
+pub mod registry;
+pub mod render;
+pub mod routes;
+pub mod site;
+pub mod source;
+pub mod theme;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::SourceTarget;
+use crate::diag::{Diagnostic, Pos};
+use crate::registry::Registry;
+use crate::render::Renderer;
+use crate::site::Site;
+use crate::theme::Theme;
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub root: PathBuf,
+    /// Where to write; `None` means ROOT/output.
+    pub output: Option<PathBuf>,
+    /// Include records marked `draft: true`.
+    pub drafts: bool,
+    /// `false` for `accord check`: everything but the writes.
+    pub write: bool,
+}
+
+/// What a successful build did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub records: usize,
+    pub drafts_skipped: usize,
+    pub files_written: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs the pipeline. On failure, returns every diagnostic (errors and warnings),
+/// sorted by file and position; the output directory is then untouched.
+pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
+    let root = opts.root.as_path();
+    let mut diags = Vec::new();
+
+    // 1–2. Configuration and registry. Keep going with defaults to report more.
+    let config = Config::load(root).unwrap_or_else(|d| {
+        diags.extend(d);
+        Config::parse(root, "").expect("the default configuration is valid")
+    });
+    let registry = Registry::load(root).unwrap_or_else(|d| {
+        diags.extend(d);
+        Registry::default()
+    });
+    let registry_ok = diags.iter().all(|d| !d.path.starts_with("data"));
+
+    // 3–4. Sources and records.
+    let sources = source::load(root);
+    diags.extend(sources.diags);
+    let parsed: Vec<_> = sources
+        .files
+        .par_iter()
+        .map(|f| content::parse(f, &registry, &config))
+        .collect();
+    let mut records = Vec::with_capacity(parsed.len());
+    for (record, d) in parsed {
+        // With a broken registry every city looks unknown: report the registry only.
+        diags.extend(
+            d.into_iter()
+                .filter(|d| registry_ok || !d.message.starts_with("unknown city")),
+        );
+        records.extend(record);
+    }
+    let total = records.len();
+    if !opts.drafts {
+        records.retain(|r| !r.draft);
+    }
+    let drafts_skipped = total - records.len();
+    for r in &records {
+        for s in &r.sources {
+            if let SourceTarget::File(p) = &s.target {
+                if !sources.attachments.contains(p) {
+                    diags.push(Diagnostic::error(
+                        &r.source,
+                        Pos::UNKNOWN,
+                        format!("source file {} does not exist", p.display()),
+                    ));
+                }
+            }
+        }
+    }
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(finish(diags));
+    }
+
+    // 5. The site model.
+    let site = Site::build(config, registry, records).map_err(finish)?;
+
+    // 6. Templates, and every page rendered.
+    let theme = Theme::load(&site.config).map_err(finish)?;
+    let renderer = Renderer::new(&site, &theme).map_err(finish)?;
+    let routes = routes::all(&site);
+
+    // 7. Output.
+    let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
+    let staging = if opts.write {
+        Some(output::Staging::create(&output).map_err(|d| vec![d])?)
+    } else {
+        None
+    };
+    let results: Vec<Result<(), Diagnostic>> = routes
+        .par_iter()
+        .map(|route| {
+            let bytes = renderer.render(route)?;
+            if let Some(s) = &staging {
+                s.write(&route.file, &bytes)
+                    .map_err(|e| write_error(&output, &route.file, &e))?;
+            }
+            Ok(())
+        })
+        .collect();
+    let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
+    errors.sort();
+    errors.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.message == b.message);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut files_written = routes.len();
+    if let Some(s) = staging {
+        for (rel, bytes) in &theme.statics {
+            s.write(rel, bytes)
+                .map_err(|e| vec![write_error(&output, rel, &e)])?;
+            files_written += 1;
+        }
+        for e in &site.entries {
+            for src in &e.record.sources {
+                if let SourceTarget::File(p) = &src.target {
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let rel = format!("{}/{}/{name}", e.record.kind.section(), e.record.slug);
+                    s.copy(&root.join(p), &rel)
+                        .map_err(|err| vec![write_error(&output, &rel, &err)])?;
+                    files_written += 1;
+                }
+            }
+        }
+        s.commit().map_err(|e| {
+            vec![Diagnostic::error(
+                &output,
+                Pos::UNKNOWN,
+                format!("cannot replace the output: {e}"),
+            )]
+        })?;
+    }
+    Ok(Report {
+        records: site.entries.len(),
+        drafts_skipped,
+        files_written,
+        warnings: diags,
+    })
+}
+
+fn write_error(output: &Path, rel: &str, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(output.join(rel), Pos::UNKNOWN, format!("cannot write: {e}"))
+}
+
+fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags.sort();
+    diags.dedup();
+    diags
+}

@@ -1,0 +1,111 @@
+//! The `accord` command line. The only place that prints.
+//!
+//! Exit status: 0 success, 1 content errors (the site was not written), 2 usage errors.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "accord",
+    version,
+    about = "Static archives of intercity cooperation"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output directory.
+    Build {
+        /// The site's root directory.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site (default: ROOT/output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Include records marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Check everything a build checks, without writing anything.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Check drafts too.
+        #[arg(long)]
+        drafts: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (opts, verb) = match cli.command {
+        Command::Build {
+            root,
+            output,
+            drafts,
+        } => (
+            accord::Options {
+                root,
+                output,
+                drafts,
+                write: true,
+            },
+            "built",
+        ),
+        Command::Check { root, drafts } => (
+            accord::Options {
+                root,
+                output: None,
+                drafts,
+                write: false,
+            },
+            "checked",
+        ),
+    };
+    if !opts.root.is_dir() {
+        eprintln!("error: {} is not a directory", opts.root.display());
+        return ExitCode::from(2);
+    }
+    let start = Instant::now();
+    match accord::build(&opts) {
+        Ok(report) => {
+            for w in &report.warnings {
+                eprintln!("{w}");
+            }
+            let drafts = if report.drafts_skipped > 0 {
+                format!(" ({} drafts skipped)", report.drafts_skipped)
+            } else {
+                String::new()
+            };
+            let written = if opts.write {
+                format!(", {} files written", report.files_written)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "{verb} {} records{drafts}{written} in {:.2?}",
+                report.records,
+                start.elapsed()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            for (i, d) in diags.iter().enumerate() {
+                eprintln!("{:>3}. {d}", i + 1);
+            }
+            eprintln!(
+                "{errors} error{} — nothing was written",
+                if errors == 1 { "" } else { "s" }
+            );
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,462 @@
+//! Markdown to HTML with pulldown-cmark. Pure: takes the body text and a link
+//! resolver, returns HTML, headings, the first paragraph and the plain text. Never
+//! sees front matter or templates. Raw HTML is escaped unless allowed; links with
+//! script URLs are neutralised; fenced code is highlighted with CSS classes.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use pulldown_cmark::{
+    CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
+};
+use serde::Serialize;
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+/// The class prefix of highlighted code; `themes/*/static/syntax.css` uses it.
+pub const HIGHLIGHT_CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "sx-" };
+
+/// What to do with a link destination.
+pub enum LinkAction {
+    Keep,
+    Rewrite(String),
+    /// A broken link: the message and a hint.
+    Broken(String, Option<String>),
+}
+
+/// A heading of the body, for a table of contents.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// A problem at a byte offset of the body.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub offset: usize,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<Heading>,
+    /// The first paragraph as plain text.
+    pub first_paragraph: String,
+    /// All the text, without markup.
+    pub plain: String,
+    pub problems: Vec<Problem>,
+}
+
+pub struct RenderOptions {
+    pub allow_html: bool,
+}
+
+fn syntax_set() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(SyntaxSet::load_defaults_newlines)
+}
+
+/// Renders `body`; `resolve` decides about every link and image destination.
+pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAction) -> Rendered {
+    let mut options = Options::empty();
+    options.insert(Options::ENABLE_TABLES);
+    options.insert(Options::ENABLE_FOOTNOTES);
+    options.insert(Options::ENABLE_STRIKETHROUGH);
+    options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
+    options.insert(Options::ENABLE_SMART_PUNCTUATION);
+
+    let mut out = Rendered::default();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut heading: Option<(Vec<Event<'_>>, usize)> = None;
+    let mut used_ids: HashMap<String, usize> = HashMap::new();
+    let mut code: Option<(String, String)> = None;
+    let mut footnotes: HashMap<String, usize> = HashMap::new();
+    let mut paragraph_depth = 0usize;
+    let mut first_done = false;
+
+    for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        // Fenced and indented code: collect, then highlight.
+        if let Some((lang, text)) = code.as_mut() {
+            match event {
+                Event::Text(t) => text.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    out.plain.push_str(text);
+                    out.plain.push('\n');
+                    events.push(Event::Html(highlight(lang, text).into()));
+                    code = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let event = match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_string()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                code = Some((lang, String::new()));
+                continue;
+            }
+            Event::Html(raw) | Event::InlineHtml(raw) if !opts.allow_html => Event::Text(raw),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = check_link(dest_url, &range, resolve, &mut out.problems);
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest_url = check_link(dest_url, &range, resolve, &mut out.problems);
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
+            }
+            Event::FootnoteReference(label) => {
+                let next = footnotes.len() + 1;
+                let n = *footnotes.entry(label.to_string()).or_insert(next);
+                let id = attr_escape(&label);
+                Event::InlineHtml(
+                    format!("<sup class=\"footnote-reference\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{n}</a></sup>").into(),
+                )
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let next = footnotes.len() + 1;
+                let n = *footnotes.entry(label.to_string()).or_insert(next);
+                let id = attr_escape(&label);
+                Event::Html(
+                    format!("<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\"><a href=\"#fnref-{id}\">{n}</a></sup>")
+                        .into(),
+                )
+            }
+            Event::End(TagEnd::FootnoteDefinition) => Event::Html("</div>\n".into()),
+            other => other,
+        };
+
+        match &event {
+            Event::Start(Tag::Paragraph) => paragraph_depth += 1,
+            Event::End(TagEnd::Paragraph) => {
+                paragraph_depth = paragraph_depth.saturating_sub(1);
+                if !first_done && !out.first_paragraph.trim().is_empty() {
+                    first_done = true;
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                out.plain.push_str(t);
+                if paragraph_depth > 0 && !first_done {
+                    out.first_paragraph.push_str(t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                out.plain.push(' ');
+                if paragraph_depth > 0 && !first_done {
+                    out.first_paragraph.push(' ');
+                }
+            }
+            Event::End(TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => {
+                out.plain.push(' ')
+            }
+            _ => {}
+        }
+        if matches!(
+            event,
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::TableRow)
+        ) {
+            out.plain.push('\n');
+        }
+
+        // Headings: buffer to know their text, then give them a unique id.
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some((vec![event], range.start)),
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((mut buf, _)) = heading.take() {
+                    buf.push(event);
+                    let text: String = buf
+                        .iter()
+                        .filter_map(|e| match e {
+                            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                            _ => None,
+                        })
+                        .collect();
+                    if let Event::Start(Tag::Heading {
+                        level,
+                        id,
+                        classes,
+                        attrs,
+                    }) = buf[0].clone()
+                    {
+                        let base = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&text));
+                        let unique = unique_id(base, &mut used_ids);
+                        out.toc.push(Heading {
+                            level: heading_level(level),
+                            id: unique.clone(),
+                            text: text.trim().to_string(),
+                        });
+                        buf[0] = Event::Start(Tag::Heading {
+                            level,
+                            id: Some(unique.into()),
+                            classes,
+                            attrs,
+                        });
+                    }
+                    events.extend(buf);
+                }
+            }
+            other => match heading.as_mut() {
+                Some((buf, _)) => buf.push(other),
+                None => events.push(other),
+            },
+        }
+    }
+    if let Some((buf, _)) = heading.take() {
+        events.extend(buf);
+    }
+    out.first_paragraph = out
+        .first_paragraph
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    html::push_html(&mut out.html, events.into_iter());
+    out
+}
+
+fn check_link<'a>(
+    dest: CowStr<'a>,
+    range: &Range<usize>,
+    resolve: &dyn Fn(&str) -> LinkAction,
+    problems: &mut Vec<Problem>,
+) -> CowStr<'a> {
+    if is_script_url(&dest) {
+        return "#".into();
+    }
+    match resolve(&dest) {
+        LinkAction::Keep => dest,
+        LinkAction::Rewrite(url) => url.into(),
+        LinkAction::Broken(message, help) => {
+            problems.push(Problem {
+                offset: range.start,
+                message,
+                help,
+            });
+            dest
+        }
+    }
+}
+
+/// `javascript:`, `vbscript:` and `data:` URLs, however they are disguised.
+pub fn is_script_url(url: &str) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    cleaned.starts_with("javascript:")
+        || cleaned.starts_with("vbscript:")
+        || cleaned.starts_with("data:")
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    level as u8
+}
+
+fn unique_id(base: String, used: &mut HashMap<String, usize>) -> String {
+    let count = used.entry(base.clone()).or_insert(0);
+    *count += 1;
+    if *count == 1 {
+        return base;
+    }
+    let mut n = *count - 1;
+    loop {
+        let candidate = format!("{base}-{n}");
+        if !used.contains_key(&candidate) {
+            used.insert(candidate.clone(), 1);
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// A heading anchor: lower case, letters and digits of any script, `-` between words.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c);
+        } else if c.is_whitespace() || c == '-' || c == '_' {
+            dash = true;
+        }
+    }
+    if out.is_empty() {
+        "section".to_string()
+    } else if out.starts_with("fn") {
+        // Footnote anchors are `fn-…`: never clash with them.
+        format!("h-{out}")
+    } else {
+        out
+    }
+}
+
+fn highlight(lang: &str, code: &str) -> String {
+    let ss = syntax_set();
+    let syntax = if lang.is_empty() {
+        None
+    } else {
+        ss.find_syntax_by_token(lang)
+    };
+    let class = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"language-{}\"", attr_escape(lang))
+    };
+    let Some(syntax) = syntax else {
+        return format!("<pre><code{class}>{}</code></pre>\n", html_escape(code));
+    };
+    let mut generator =
+        ClassedHTMLGenerator::new_with_class_style(syntax, ss, HIGHLIGHT_CLASS_STYLE);
+    for line in LinesWithEndings::from(code) {
+        if generator
+            .parse_html_for_line_which_includes_newline(line)
+            .is_err()
+        {
+            return format!("<pre><code{class}>{}</code></pre>\n", html_escape(code));
+        }
+    }
+    format!(
+        "<pre class=\"highlight\"><code{class}>{}</code></pre>\n",
+        generator.finalize()
+    )
+}
+
+/// Escapes text for HTML content.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn attr_escape(s: &str) -> String {
+    html_escape(s).replace(char::is_whitespace, "-")
+}
+
+/// The CSS for highlighted code, for the theme's `syntax.css`.
+pub fn syntax_css() -> String {
+    let themes = syntect::highlighting::ThemeSet::load_defaults();
+    let light = &themes.themes["InspiredGitHub"];
+    let dark = &themes.themes["base16-ocean.dark"];
+    let light_css = syntect::html::css_for_theme_with_class_style(light, HIGHLIGHT_CLASS_STYLE)
+        .unwrap_or_default();
+    let dark_css = syntect::html::css_for_theme_with_class_style(dark, HIGHLIGHT_CLASS_STYLE)
+        .unwrap_or_default();
+    format!(
+        "/* Highlighted code (syntect classes `sx-*`). Generated by `accord` from the InspiredGitHub and base16-ocean.dark themes. */\n{light_css}\n@media (prefers-color-scheme: dark) {{\n{dark_css}\n}}\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(s: &str) -> Rendered {
+        render(s, &RenderOptions { allow_html: false }, &|_| {
+            LinkAction::Keep
+        })
+    }
+
+    #[test]
+    fn headings_get_unique_unicode_anchors() {
+        let r = md("## 추진 배경\n\n## 추진 배경\n\n## Overview\n");
+        let ids: Vec<&str> = r.toc.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["추진-배경", "추진-배경-1", "overview"]);
+        assert!(r.html.contains("<h2 id=\"추진-배경-1\">"), "{}", r.html);
+    }
+
+    #[test]
+    fn raw_html_is_escaped_unless_allowed() {
+        let r = md("<script>alert(1)</script>\n\ntext <b onclick=x>bold</b>\n");
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+        assert!(!r.html.contains("<b "), "{}", r.html);
+        assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
+        let allowed = render("<b>x</b>\n", &RenderOptions { allow_html: true }, &|_| {
+            LinkAction::Keep
+        });
+        assert!(allowed.html.contains("<b>x</b>"));
+    }
+
+    #[test]
+    fn script_links_are_neutralised() {
+        let r = md("[a](javascript:alert(1)) [b]( JaVaScRiPt:x) ![c](data:text/html,x)\n");
+        assert!(!r.html.to_lowercase().contains("javascript:"), "{}", r.html);
+        assert!(!r.html.contains("data:"), "{}", r.html);
+    }
+
+    #[test]
+    fn footnotes_are_prefixed_and_tables_strikethrough_work() {
+        let r = md("text[^1]\n\n[^1]: note\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n");
+        assert!(r.html.contains("href=\"#fn-1\""), "{}", r.html);
+        assert!(r.html.contains("id=\"fn-1\""), "{}", r.html);
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>old</del>"));
+    }
+
+    #[test]
+    fn code_is_highlighted_with_classes_not_styles() {
+        let r = md("```rust\nfn main() {}\n```\n");
+        assert!(r.html.contains("class=\"sx-"), "{}", r.html);
+        assert!(!r.html.contains("style="), "{}", r.html);
+        let plain = md("```nosuchlang\n<x>\n```\n");
+        assert!(plain.html.contains("&lt;x&gt;"), "{}", plain.html);
+    }
+
+    #[test]
+    fn first_paragraph_and_broken_links() {
+        let r = render(
+            "# T\n\nFirst *para*\ngraph.\n\nSecond.\n\n[x](y.md)\n",
+            &RenderOptions { allow_html: false },
+            &|d| LinkAction::Broken(format!("no {d}"), None),
+        );
+        assert_eq!(r.first_paragraph, "First para graph.");
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(
+            r.problems[0].offset,
+            "# T\n\nFirst *para*\ngraph.\n\nSecond.\n\n".len()
+        );
+    }
+}

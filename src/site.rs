@@ -1,0 +1,299 @@
+//! The site model: every record with its rendered body and URL, and the indexes
+//! readers browse by — kind, city, year — built in one pass, sorted, immutable.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::content::Record;
+use crate::diag::{Diagnostic, Pos};
+use crate::kind::Kind;
+use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
+use crate::registry::{CityId, Registry, name_key};
+
+/// A record ready to be shown.
+#[derive(Debug)]
+pub struct Entry {
+    pub record: Record,
+    /// URL path, with the base path: `/archive/programs/x/`.
+    pub url: String,
+    pub body: Rendered,
+    /// The summary given, or the first paragraph.
+    pub summary: String,
+    /// Every year from start to end.
+    pub years: Vec<i32>,
+}
+
+/// Everything the renderers need, read-only.
+#[derive(Debug)]
+pub struct Site {
+    pub config: Config,
+    pub registry: Registry,
+    /// Newest first (by start date, then kind, then slug).
+    pub entries: Vec<Entry>,
+    pub by_kind: BTreeMap<Kind, Vec<usize>>,
+    /// Per city (indexed by `CityId`), entries newest first.
+    pub by_city: Vec<Vec<usize>>,
+    /// Per year, entries newest first.
+    pub by_year: BTreeMap<i32, Vec<usize>>,
+    /// Per city: the cities it shares records with and how many, most first.
+    pub partners: Vec<Vec<(CityId, usize)>>,
+}
+
+impl Site {
+    /// Builds the model: checks URLs, renders the Markdown (in parallel, resolving
+    /// links between records), and builds every index.
+    pub fn build(
+        config: Config,
+        registry: Registry,
+        mut records: Vec<Record>,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        records.sort_by(|a, b| {
+            b.date
+                .earliest()
+                .cmp(&a.date.earliest())
+                .then(a.kind.cmp(&b.kind))
+                .then(a.slug.cmp(&b.slug))
+                .then(a.source.cmp(&b.source))
+        });
+        let mut diags = check_urls(&records);
+        let url_of = |r: &Record| format!("{}{}/{}/", config.base_path, r.kind.section(), r.slug);
+        let by_source: HashMap<&Path, String> = records
+            .iter()
+            .map(|r| (r.source.as_path(), url_of(r)))
+            .collect();
+        let opts = RenderOptions {
+            allow_html: config.allow_html,
+        };
+
+        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = records
+            .par_iter()
+            .map(|r| {
+                let dir = r.source.parent().unwrap_or(Path::new(""));
+                let resolve = |dest: &str| resolve_link(dir, dest, &by_source);
+                let body = markdown::render(&r.body, &opts, &resolve);
+                let diags = body
+                    .problems
+                    .iter()
+                    .map(|p| {
+                        let at = Pos::of_offset(&r.body, p.offset);
+                        let pos = Pos::new(at.line + r.body_line - 1, at.col);
+                        let mut d = Diagnostic::error(&r.source, pos, p.message.clone());
+                        d.help = p.help.clone();
+                        d
+                    })
+                    .collect();
+                (body, diags)
+            })
+            .collect();
+
+        let mut entries = Vec::with_capacity(records.len());
+        for (record, (body, d)) in records.into_iter().zip(rendered) {
+            diags.extend(d);
+            let url = url_of(&record);
+            let summary = record
+                .summary
+                .clone()
+                .unwrap_or_else(|| body.first_paragraph.clone());
+            let last = record.end.map_or(record.date.year, |e| e.year);
+            let years = (record.date.year..=last.max(record.date.year)).collect();
+            entries.push(Entry {
+                record,
+                url,
+                body,
+                summary,
+                years,
+            });
+        }
+        if diags.iter().any(Diagnostic::is_error) {
+            diags.sort();
+            return Err(diags);
+        }
+
+        let mut by_kind: BTreeMap<Kind, Vec<usize>> =
+            Kind::ALL.iter().map(|k| (*k, Vec::new())).collect();
+        let mut by_city = vec![Vec::new(); registry.cities.len()];
+        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        let mut shared: Vec<BTreeMap<CityId, usize>> = vec![BTreeMap::new(); registry.cities.len()];
+        for (i, e) in entries.iter().enumerate() {
+            by_kind.entry(e.record.kind).or_default().push(i);
+            for &c in &e.record.cities {
+                by_city[c].push(i);
+                for &other in &e.record.cities {
+                    if other != c {
+                        *shared[c].entry(other).or_default() += 1;
+                    }
+                }
+            }
+            for &y in &e.years {
+                by_year.entry(y).or_default().push(i);
+            }
+        }
+        let partners = shared
+            .into_iter()
+            .map(|m| {
+                let mut v: Vec<(CityId, usize)> = m.into_iter().collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                v
+            })
+            .collect();
+        Ok(Site {
+            config,
+            registry,
+            entries,
+            by_kind,
+            by_city,
+            by_year,
+            partners,
+        })
+    }
+
+    /// The URL path of a city page.
+    pub fn city_url(&self, id: CityId) -> String {
+        format!(
+            "{}cities/{}/",
+            self.config.base_path, self.registry.cities[id].id
+        )
+    }
+
+    pub fn year_url(&self, year: i32) -> String {
+        format!("{}years/{year}/", self.config.base_path)
+    }
+
+    pub fn kind_url(&self, kind: Kind, page: usize) -> String {
+        if page <= 1 {
+            format!("{}{}/", self.config.base_path, kind.section())
+        } else {
+            format!("{}{}/page/{page}/", self.config.base_path, kind.section())
+        }
+    }
+}
+
+/// Two records on one URL — or on URLs that differ only in case or Unicode
+/// normalisation, which collide on many file systems — are an error.
+fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
+    let mut seen: BTreeMap<(Kind, String), &Record> = BTreeMap::new();
+    let mut sorted: Vec<&Record> = records.iter().collect();
+    sorted.sort_by(|a, b| a.source.cmp(&b.source));
+    let mut diags = Vec::new();
+    for r in sorted {
+        let key = (r.kind, name_key(&r.slug));
+        if let Some(first) = seen.get(&key) {
+            diags.push(
+                Diagnostic::error(
+                    &r.source,
+                    Pos::new(1, 1),
+                    format!(
+                        "this record and {} would both be published at {}/{}/",
+                        first.source.display(),
+                        r.kind.section(),
+                        r.slug
+                    ),
+                )
+                .with_help("give one of them another file name or a `slug`"),
+            );
+        } else {
+            seen.insert(key, r);
+        }
+    }
+    diags
+}
+
+/// Resolves a Markdown link from a record in `dir`: links to other records' `.md`
+/// files become their page URLs; a `.md` link to no record is broken.
+fn resolve_link(dir: &Path, dest: &str, by_source: &HashMap<&Path, String>) -> LinkAction {
+    let (path_part, fragment) = match dest.find(['#', '?']) {
+        Some(i) => (&dest[..i], &dest[i..]),
+        None => (dest, ""),
+    };
+    let has_scheme = path_part.find(':').is_some_and(|i| {
+        path_part[..i]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
+    if has_scheme || path_part.starts_with("//") || !path_part.ends_with(".md") {
+        return LinkAction::Keep;
+    }
+    let decoded = percent_decode(path_part);
+    let target = match decoded.strip_prefix('/') {
+        Some(from_root) => join_relative(Path::new(""), from_root),
+        None => join_relative(dir, &decoded),
+    };
+    let target = target.map(|p| {
+        use unicode_normalization::UnicodeNormalization;
+        PathBuf::from(p.to_string_lossy().nfc().collect::<String>())
+    });
+    match target.as_ref().and_then(|t| by_source.get(t.as_path())) {
+        Some(url) => LinkAction::Rewrite(format!("{url}{fragment}")),
+        None => LinkAction::Broken(
+            format!("link to `{dest}`: no record at {}", target.map_or_else(|| dest.to_string(), |t| t.display().to_string())),
+            Some("link to another record's file by its path relative to this file, e.g. `../trips/seoul-yokohama.md`".into()),
+        ),
+    }
+}
+
+/// `dir/rel` with `.` and `..` resolved; `None` if it climbs above the root.
+pub fn join_relative(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let mut parts: Vec<String> = dir
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    for seg in rel.split(['/', '\\']) {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s.to_string()),
+        }
+    }
+    Some(PathBuf::from(parts.join("/")))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_and_cannot_climb_out() {
+        let dir = Path::new("content/programs");
+        assert_eq!(
+            join_relative(dir, "../trips/a.md").unwrap(),
+            PathBuf::from("content/trips/a.md")
+        );
+        assert_eq!(
+            join_relative(dir, "./b.md").unwrap(),
+            PathBuf::from("content/programs/b.md")
+        );
+        assert!(join_relative(dir, "../../../x.md").is_none());
+    }
+
+    #[test]
+    fn percent_encoded_links_are_decoded() {
+        assert_eq!(percent_decode("%EC%84%9C%EC%9A%B8.md"), "서울.md");
+        assert_eq!(percent_decode("a%2"), "a%2");
+    }
+}

@@ -1,0 +1,154 @@
+//! Themes: finds the templates, static files and UI strings of the configured theme
+//! (in `themes/<name>/`, or the default theme built into the binary) and the site's
+//! own overrides in `templates/` and `static/`. Reads files; renders nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Pos};
+
+/// The default theme, embedded at compile time (see `build.rs`).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
+}
+
+/// One template: its name (`record.html`), text, and the file it came from.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub name: String,
+    pub text: String,
+    pub path: PathBuf,
+}
+
+/// What a build needs from the theme and the site's overrides.
+#[derive(Debug, Default)]
+pub struct Theme {
+    /// The theme's templates.
+    pub templates: Vec<TemplateFile>,
+    /// The site's own templates, which win over the theme's of the same name.
+    pub overrides: Vec<TemplateFile>,
+    /// Static files by output path; the site's win over the theme's.
+    pub statics: BTreeMap<String, Vec<u8>>,
+    /// `strings.yaml` of the theme.
+    pub strings: String,
+    pub strings_path: PathBuf,
+}
+
+impl Theme {
+    pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
+        let root = &config.root;
+        let dir = root.join("themes").join(&config.theme);
+        let rel_dir = PathBuf::from("themes").join(&config.theme);
+        let mut theme = Theme::default();
+        let mut diags = Vec::new();
+        if dir.is_dir() {
+            for (rel, bytes) in read_tree(&dir.join("templates"), &mut diags) {
+                push_template(
+                    &mut theme.templates,
+                    &rel_dir.join("templates"),
+                    rel,
+                    bytes,
+                    &mut diags,
+                );
+            }
+            for (rel, bytes) in read_tree(&dir.join("static"), &mut diags) {
+                theme.statics.insert(rel, bytes);
+            }
+            theme.strings_path = rel_dir.join("strings.yaml");
+            theme.strings = std::fs::read_to_string(dir.join("strings.yaml")).unwrap_or_default();
+        } else if config.theme == "default" {
+            for (rel, bytes) in embedded::FILES {
+                let rel = rel.to_string();
+                if let Some(name) = rel.strip_prefix("templates/") {
+                    push_template(
+                        &mut theme.templates,
+                        &rel_dir.join("templates"),
+                        name.to_string(),
+                        bytes.to_vec(),
+                        &mut diags,
+                    );
+                } else if let Some(name) = rel.strip_prefix("static/") {
+                    theme.statics.insert(name.to_string(), bytes.to_vec());
+                } else if rel == "strings.yaml" {
+                    theme.strings = String::from_utf8_lossy(bytes).into_owned();
+                }
+            }
+            theme.strings_path = rel_dir.join("strings.yaml");
+        } else {
+            return Err(vec![
+                Diagnostic::error(
+                    "accord.yaml",
+                    Pos::UNKNOWN,
+                    format!("theme `{}` not found in themes/", config.theme),
+                )
+                .with_help("put the theme in themes/<name>/, or use `theme: default`"),
+            ]);
+        }
+        for (rel, bytes) in read_tree(&root.join("templates"), &mut diags) {
+            push_template(
+                &mut theme.overrides,
+                Path::new("templates"),
+                rel,
+                bytes,
+                &mut diags,
+            );
+        }
+        for (rel, bytes) in read_tree(&root.join("static"), &mut diags) {
+            theme.statics.insert(rel, bytes);
+        }
+        if diags.is_empty() {
+            Ok(theme)
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+fn push_template(
+    list: &mut Vec<TemplateFile>,
+    dir: &Path,
+    name: String,
+    bytes: Vec<u8>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let path = dir.join(&name);
+    match String::from_utf8(bytes) {
+        Ok(text) => list.push(TemplateFile { name, text, path }),
+        Err(_) => diags.push(Diagnostic::error(
+            path,
+            Pos::new(1, 1),
+            "the template is not UTF-8 text",
+        )),
+    }
+}
+
+/// Every file below `dir` as (`/`-separated relative path, bytes), sorted.
+fn read_tree(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if rel.split('/').any(|s| s.starts_with('.')) {
+            continue;
+        }
+        match std::fs::read(entry.path()) {
+            Ok(bytes) => out.push((rel, bytes)),
+            Err(e) => diags.push(Diagnostic::error(
+                entry.path(),
+                Pos::UNKNOWN,
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
+    out
+}
