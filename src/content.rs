@@ -276,21 +276,21 @@ pub fn parse(
     f.diags.extend(misplaced);
 
     let title: Option<String> = f.required("title", "give the record a title: `title: …`");
-    if let Some(t) = &title {
-        if t.trim().is_empty() {
-            f.error(block.key_pos("title"), "the title is empty", None);
-        }
+    if let Some(t) = &title
+        && t.trim().is_empty()
+    {
+        f.error(block.key_pos("title"), "the title is empty", None);
     }
     let date = take_date(&mut f, "date", true);
     let end = take_date(&mut f, "end", false);
-    if let (Some(d), Some(e)) = (date, end) {
-        if e.latest() < d.earliest() {
-            f.error(
-                block.key_pos("end"),
-                format!("`end` ({e}) is before `date` ({d})"),
-                None,
-            );
-        }
+    if let (Some(d), Some(e)) = (date, end)
+        && e.latest() < d.earliest()
+    {
+        f.error(
+            block.key_pos("end"),
+            format!("`end` ({e}) is before `date` ({d})"),
+            None,
+        );
     }
     let city_names: Option<Vec<String>> = f.required(
         "cities",
@@ -306,10 +306,10 @@ pub fn parse(
             );
         }
         for name in names {
-            if let Some(id) = resolve_city(&mut f, registry, "cities", name) {
-                if !cities.contains(&id) {
-                    cities.push(id);
-                }
+            if let Some(id) = resolve_city(&mut f, registry, "cities", name)
+                && !cities.contains(&id)
+            {
+                cities.push(id);
             }
         }
     }
@@ -529,12 +529,12 @@ fn resolve_city(f: &mut Fields<'_>, registry: &Registry, key: &str, name: &str) 
     let pos = f.block().value_pos(key, name);
     let near = registry.suggest(name);
     let add = format!(
-        "to add a new city, give it an entry in {REGISTRY_FILE}: `id: {{name: {{ko: …, en: …, ja: …, zh: …}}, country: KR}}` (or add `{name}` to the `aliases` of an existing city)"
+        "a new city needs an entry in {REGISTRY_FILE} (`id: {{name: {{ko: …, en: …, ja: …, zh: …}}, country: KR}}`); another spelling of a known city goes in its `aliases`"
     );
     let help = if near.is_empty() {
         add
     } else {
-        format!("did you mean {}? {add}", near.join(" or "))
+        format!("did you mean {}? Otherwise: {add}", near.join(" or "))
     };
     f.error(pos, format!("unknown city `{name}`"), Some(help));
     None

@@ -30,6 +30,7 @@ pub mod source;
 pub mod theme;
 mod yaml;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -104,23 +105,30 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
     let drafts_skipped = total - records.len();
     for r in &records {
         for s in &r.sources {
-            if let SourceTarget::File(p) = &s.target {
-                if !sources.attachments.contains(p) {
-                    diags.push(Diagnostic::error(
-                        &r.source,
-                        Pos::UNKNOWN,
-                        format!("source file {} does not exist", p.display()),
-                    ));
-                }
+            if let SourceTarget::File(p) = &s.target
+                && !sources.attachments.contains(p)
+            {
+                diags.push(Diagnostic::error(
+                    &r.source,
+                    Pos::UNKNOWN,
+                    format!("source file {} does not exist", p.display()),
+                ));
             }
         }
     }
+    // 5. The site model. Built even when some records failed, so that problems in
+    // the bodies of the others are reported too.
+    let all_sources: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+    let site = match Site::build(config, registry, records, &all_sources) {
+        Ok(site) => site,
+        Err(d) => {
+            diags.extend(d);
+            return Err(finish(diags));
+        }
+    };
     if diags.iter().any(Diagnostic::is_error) {
         return Err(finish(diags));
     }
-
-    // 5. The site model.
-    let site = Site::build(config, registry, records).map_err(finish)?;
 
     // 6. Templates, and every page rendered.
     let theme = Theme::load(&site.config).map_err(finish)?;

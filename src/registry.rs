@@ -150,9 +150,9 @@ impl Registry {
                     format!("city `{id}` has no names"),
                 ));
             }
-            if !country.is_empty()
-                && !(country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase()))
-            {
+            let valid_country =
+                country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase());
+            if !country.is_empty() && !valid_country {
                 diags.push(
                     Diagnostic::error(
                         path,
@@ -309,7 +309,7 @@ impl Registry {
                     .find(|n| name_key(n) == k)
                     .cloned()
                     .unwrap_or_else(|| k.to_string());
-                format!("{shown} ({})", city.id)
+                format!("`{shown}` ({})", city.id)
             })
             .collect()
     }

@@ -578,7 +578,7 @@ impl<'s> Renderer<'s> {
             Details::Program(p) => {
                 let budget = p.budget.as_ref().map(|b| {
                     let percent = match (b.spent, b.total) {
-                        (Some(s), Some(t)) if t > 0.0 => Some(format!("{:.0}", s / t * 100.0)),
+                        (Some(s), Some(t)) if t > 0.0 => Some((s / t * 1000.0).round() / 10.0),
                         _ => None,
                     };
                     let by_year: Vec<serde_json::Value> = b
@@ -657,7 +657,7 @@ pub fn format_amount(n: f64) -> String {
     let digits = (n.abs() as u64).to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

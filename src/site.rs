@@ -1,7 +1,7 @@
 //! The site model: every record with its rendered body and URL, and the indexes
 //! readers browse by — kind, city, year — built in one pass, sorted, immutable.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
@@ -45,10 +45,14 @@ pub struct Site {
 impl Site {
     /// Builds the model: checks URLs, renders the Markdown (in parallel, resolving
     /// links between records), and builds every index.
+    ///
+    /// `all_sources` lists every record file, also those that failed to parse: a link to
+    /// one of them is not reported as broken (the build fails for its own reasons).
     pub fn build(
         config: Config,
         registry: Registry,
         mut records: Vec<Record>,
+        all_sources: &HashSet<&Path>,
     ) -> Result<Site, Vec<Diagnostic>> {
         records.sort_by(|a, b| {
             b.date
@@ -72,7 +76,7 @@ impl Site {
             .par_iter()
             .map(|r| {
                 let dir = r.source.parent().unwrap_or(Path::new(""));
-                let resolve = |dest: &str| resolve_link(dir, dest, &by_source);
+                let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
                 let body = markdown::render(&r.body, &opts, &resolve);
                 let diags = body
                     .problems
@@ -203,7 +207,12 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
 
 /// Resolves a Markdown link from a record in `dir`: links to other records' `.md`
 /// files become their page URLs; a `.md` link to no record is broken.
-fn resolve_link(dir: &Path, dest: &str, by_source: &HashMap<&Path, String>) -> LinkAction {
+fn resolve_link(
+    dir: &Path,
+    dest: &str,
+    by_source: &HashMap<&Path, String>,
+    all_sources: &HashSet<&Path>,
+) -> LinkAction {
     let (path_part, fragment) = match dest.find(['#', '?']) {
         Some(i) => (&dest[..i], &dest[i..]),
         None => (dest, ""),
@@ -227,6 +236,7 @@ fn resolve_link(dir: &Path, dest: &str, by_source: &HashMap<&Path, String>) -> L
     });
     match target.as_ref().and_then(|t| by_source.get(t.as_path())) {
         Some(url) => LinkAction::Rewrite(format!("{url}{fragment}")),
+        None if target.as_ref().is_some_and(|t| all_sources.contains(t.as_path())) => LinkAction::Keep,
         None => LinkAction::Broken(
             format!("link to `{dest}`: no record at {}", target.map_or_else(|| dest.to_string(), |t| t.display().to_string())),
             Some("link to another record's file by its path relative to this file, e.g. `../trips/seoul-yokohama.md`".into()),
@@ -260,12 +270,13 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
