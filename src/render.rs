@@ -356,8 +356,12 @@ impl<'s> Renderer<'s> {
                         count: all.len(),
                     },
                 );
-                let page_list: Vec<serde_json::Value> = (1..=pages)
-                    .map(|p| serde_json::json!({"number": p, "url": site.kind_url(kind, p), "current": p == n}))
+                let page_list: Vec<serde_json::Value> = pager_window(n, pages)
+                    .into_iter()
+                    .map(|p| match p {
+                        Some(p) => serde_json::json!({"number": p, "url": site.kind_url(kind, p), "current": p == n, "gap": false}),
+                        None => serde_json::json!({"number": null, "url": null, "current": false, "gap": true}),
+                    })
                     .collect();
                 ctx.insert(
                     "pager",
@@ -518,7 +522,7 @@ impl<'s> Renderer<'s> {
                     .iter()
                     .filter(|r| r.page != Page::NotFound)
                     .filter_map(|r| r.url(base))
-                    .map(|u| format!("{}{u}", self.origin))
+                    .map(|u| format!("{}{}", self.origin, percent_encode_path(&u)))
                     .collect();
                 urls.sort();
                 let urls: Vec<serde_json::Value> = urls
@@ -649,6 +653,37 @@ impl<'s> Renderer<'s> {
     }
 }
 
+/// The page numbers a pager shows: the first, the last, and two on each side of the
+/// current one; `None` stands for a gap. Keeps pagers short on lists of thousands.
+pub fn pager_window(current: usize, total: usize) -> Vec<Option<usize>> {
+    let mut out = Vec::new();
+    let mut last = 0;
+    for p in 1..=total {
+        if p == 1 || p == total || p.abs_diff(current) <= 2 {
+            if p > last + 1 {
+                out.push(None);
+            }
+            out.push(Some(p));
+            last = p;
+        }
+    }
+    out
+}
+
+/// A URL path with everything but unreserved ASCII and `/` percent-encoded, as
+/// sitemaps require (slugs and city names may be Hangul or Han).
+pub fn percent_encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `1067` → `1,067`; fractions are kept as written.
 pub fn format_amount(n: f64) -> String {
     if n.fract() != 0.0 || n.abs() >= 1e15 {
@@ -696,6 +731,30 @@ fn template_error(e: &tera::Error, files: &BTreeMap<String, String>) -> Diagnost
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pagers_show_a_window_of_pages() {
+        let shown = |c, t| {
+            pager_window(c, t)
+                .iter()
+                .map(|p| p.map_or("…".to_string(), |n| n.to_string()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(shown(1, 1), "1");
+        assert_eq!(shown(1, 4), "1 2 3 4");
+        assert_eq!(shown(10, 500), "1 … 8 9 10 11 12 … 500");
+        assert_eq!(shown(500, 500), "1 … 498 499 500");
+    }
+
+    #[test]
+    fn sitemap_paths_are_percent_encoded() {
+        assert_eq!(
+            percent_encode_path("/trips/서울/"),
+            "/trips/%EC%84%9C%EC%9A%B8/"
+        );
+        assert_eq!(percent_encode_path("/a b/"), "/a%20b/");
+    }
 
     #[test]
     fn amounts_get_thousands_separators() {
