@@ -32,6 +32,7 @@ mod yaml;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -42,6 +43,9 @@ use crate::registry::Registry;
 use crate::render::Renderer;
 use crate::site::Site;
 use crate::theme::Theme;
+
+/// Threads that write pages while others render.
+const WRITER_THREADS: usize = 4;
 
 /// What to do.
 #[derive(Debug, Clone)]
@@ -62,6 +66,29 @@ pub struct Report {
     pub drafts_skipped: usize,
     pub files_written: usize,
     pub warnings: Vec<Diagnostic>,
+    /// How long each step took, in pipeline order.
+    pub timings: Vec<(&'static str, Duration)>,
+}
+
+/// Records how long each step of the pipeline takes.
+struct Clock {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, step: &'static str) {
+        let now = Instant::now();
+        self.laps.push((step, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Runs the pipeline. On failure, returns every diagnostic (errors and warnings),
@@ -69,6 +96,7 @@ pub struct Report {
 pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
     let root = opts.root.as_path();
     let mut diags = Vec::new();
+    let mut clock = Clock::start();
 
     // 1–2. Configuration and registry. Keep going with defaults to report more.
     let config = Config::load(root).unwrap_or_else(|d| {
@@ -80,10 +108,12 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
         Registry::default()
     });
     let registry_ok = diags.iter().all(|d| !d.path.starts_with("data"));
+    clock.lap("config and registry");
 
     // 3–4. Sources and records.
     let sources = source::load(root);
     diags.extend(sources.diags);
+    clock.lap("read sources");
     let parsed: Vec<_> = sources
         .files
         .par_iter()
@@ -103,6 +133,7 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
         records.retain(|r| !r.draft);
     }
     let drafts_skipped = total - records.len();
+    clock.lap("parse records");
     for r in &records {
         for s in &r.sources {
             if let SourceTarget::File(p) = &s.target
@@ -129,11 +160,13 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
     if diags.iter().any(Diagnostic::is_error) {
         return Err(finish(diags));
     }
+    clock.lap("markdown and indexes");
 
     // 6. Templates, and every page rendered.
     let theme = Theme::load(&site.config).map_err(finish)?;
     let renderer = Renderer::new(&site, &theme).map_err(finish)?;
     let routes = routes::all(&site);
+    clock.lap("templates");
 
     // 7. Output.
     let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
@@ -142,23 +175,56 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
     } else {
         None
     };
-    let results: Vec<Result<(), Diagnostic>> = routes
-        .par_iter()
-        .map(|route| {
-            let bytes = renderer.render(route)?;
-            if let Some(s) = &staging {
-                s.write(&route.file, &bytes)
-                    .map_err(|e| write_error(&output, &route.file, &e))?;
-            }
-            Ok(())
-        })
-        .collect();
+    if let Some(s) = &staging {
+        s.create_dirs(routes.iter().map(|r| r.file.as_str()))
+            .map_err(|e| vec![write_error(&output, "", &e)])?;
+    }
+    // Pages are rendered on the rayon pool and written by a few I/O threads, so the
+    // CPUs never wait on the disk.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(&str, Vec<u8>)>(64);
+    let rx = std::sync::Mutex::new(rx);
+    let results: Vec<Result<(), Diagnostic>> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITER_THREADS)
+            .map(|_| {
+                let (rx, staging, output) = (&rx, &staging, &output);
+                scope.spawn(move || {
+                    let mut errors = Vec::new();
+                    loop {
+                        let next = rx.lock().map(|r| r.recv());
+                        let Ok(Ok((file, bytes))) = next else { break };
+                        if let Some(s) = staging
+                            && let Err(e) = s.write_in_place(file, &bytes)
+                        {
+                            errors.push(write_error(output, file, &e));
+                        }
+                    }
+                    errors
+                })
+            })
+            .collect();
+        let mut results: Vec<Result<(), Diagnostic>> = routes
+            .par_iter()
+            .map_with(tx, |tx, route| {
+                let bytes = renderer.render(route)?;
+                if staging.is_some() {
+                    // A closed channel means a writer failed; its error is reported below.
+                    let _ = tx.send((route.file.as_str(), bytes));
+                }
+                Ok(())
+            })
+            .collect();
+        for w in writers {
+            results.extend(w.join().unwrap_or_default().into_iter().map(Err));
+        }
+        results
+    });
     let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
     errors.sort();
     errors.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.message == b.message);
     if !errors.is_empty() {
         return Err(errors);
     }
+    clock.lap("render and write pages");
     let mut files_written = routes.len();
     if let Some(s) = staging {
         for (rel, bytes) in &theme.statics {
@@ -188,11 +254,13 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
             )]
         })?;
     }
+    clock.lap("static files and swap");
     Ok(Report {
         records: site.entries.len(),
         drafts_skipped,
         files_written,
         warnings: diags,
+        timings: clock.laps,
     })
 }
 

@@ -32,6 +32,9 @@ enum Command {
         /// Include records marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Show how long each step took.
+        #[arg(long)]
+        timings: bool,
     },
     /// Check everything a build checks, without writing anything.
     Check {
@@ -40,34 +43,42 @@ enum Command {
         /// Check drafts too.
         #[arg(long)]
         drafts: bool,
+        /// Show how long each step took.
+        #[arg(long)]
+        timings: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (opts, verb) = match cli.command {
+    let (opts, verb, timings) = match cli.command {
         Command::Build {
             root,
             output,
             drafts,
-        } => (
-            accord::Options {
+            timings,
+        } => {
+            let opts = accord::Options {
                 root,
                 output,
                 drafts,
                 write: true,
-            },
-            "built",
-        ),
-        Command::Check { root, drafts } => (
-            accord::Options {
+            };
+            (opts, "built", timings)
+        }
+        Command::Check {
+            root,
+            drafts,
+            timings,
+        } => {
+            let opts = accord::Options {
                 root,
                 output: None,
                 drafts,
                 write: false,
-            },
-            "checked",
-        ),
+            };
+            (opts, "checked", timings)
+        }
     };
     if !opts.root.is_dir() {
         eprintln!("error: {} is not a directory", opts.root.display());
@@ -78,6 +89,11 @@ fn main() -> ExitCode {
         Ok(report) => {
             for w in &report.warnings {
                 eprintln!("{w}");
+            }
+            if timings {
+                for (step, took) in &report.timings {
+                    eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
+                }
             }
             let drafts = if report.drafts_skipped > 0 {
                 format!(" ({} drafts skipped)", report.drafts_skipped)

@@ -81,6 +81,25 @@ impl Staging {
         Ok(staging)
     }
 
+    /// Creates the directories the files will go into, once each, in order.
+    pub fn create_dirs<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
+        let mut dirs: Vec<&str> = files
+            .into_iter()
+            .filter_map(|f| f.rsplit_once('/').map(|(d, _)| d))
+            .collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        for d in dirs {
+            fs::create_dir_all(self.dir.join(d))?;
+        }
+        Ok(())
+    }
+
+    /// Writes a file whose directory exists already (see `create_dirs`).
+    pub fn write_in_place(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+        fs::write(self.dir.join(rel), bytes)
+    }
+
     /// Writes one file (relative, `/`-separated path) into the staging directory.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         debug_assert!(!rel.split('/').any(|s| s == ".." || s.is_empty()), "{rel}");
