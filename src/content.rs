@@ -58,6 +58,9 @@ pub struct Record {
     pub body: String,
     /// The file line on which the body starts.
     pub body_line: usize,
+    /// A hash of the whole file: with the registry and the configuration, it
+    /// determines everything about the record but the links to other records.
+    pub source_hash: u64,
 }
 
 /// Where a record comes from.
@@ -436,6 +439,12 @@ pub fn parse(
             details,
             body: split.body.to_string(),
             body_line: split.body_line,
+            source_hash: {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::hash::DefaultHasher::new();
+                file.text.hash(&mut h);
+                h.finish()
+            },
         }),
         _ => None,
     };

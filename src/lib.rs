@@ -10,7 +10,9 @@
 //! 5. `site`     — render the Markdown (`markdown`), resolve links between records,
 //!    and build the indexes by kind, city and year.
 //! 6. `theme` + `render` — load templates and render every route (`routes`) in parallel.
-//! 7. `output`   — write into a staging directory and swap it into place.
+//! 7. `fingerprint` + `output` — hash the inputs of every page; render and write only
+//!    the pages whose inputs changed since the last build (all on a first build),
+//!    through a staging directory, so a failed build never touches the output.
 //!
 //! Every step reports located `Diagnostic`s; all of them are collected and the build
 //! fails if any is an error. `check` is the same pipeline without step 7's writes.
@@ -19,6 +21,7 @@ pub mod config;
 pub mod content;
 pub mod date;
 pub mod diag;
+pub mod fingerprint;
 pub mod kind;
 pub mod markdown;
 pub mod output;
@@ -30,7 +33,7 @@ pub mod source;
 pub mod theme;
 mod yaml;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -168,15 +171,51 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
     let routes = routes::all(&site);
     clock.lap("templates");
 
-    // 7. Output.
+    // 7. Output: fingerprint every file, then render and write only what changed
+    // since the last build into this output (everything on a first or clean build).
     let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
-    let staging = if opts.write {
-        Some(output::Staging::create(&output).map_err(|d| vec![d])?)
+    let mut manifest = output::Manifest {
+        files: fingerprint::all(&site, &theme, &routes),
+    };
+    for (rel, bytes) in &theme.statics {
+        manifest
+            .files
+            .insert(rel.clone(), fingerprint::bytes(bytes));
+    }
+    let attachments = attachments(&site);
+    for (rel, from) in &attachments {
+        let bytes =
+            std::fs::read(root.join(from)).map_err(|e| vec![write_error(&output, rel, &e)])?;
+        manifest
+            .files
+            .insert(rel.clone(), fingerprint::bytes(&bytes));
+    }
+    clock.lap("fingerprints");
+    if opts.write {
+        output::recover(&output).map_err(|e| vec![write_error(&output, ".accord-journal", &e)])?;
+    }
+    let previous = if opts.write {
+        output::Manifest::load(&output)
     } else {
         None
     };
+    let changed = |file: &str| {
+        previous
+            .as_ref()
+            .is_none_or(|p| p.files.get(file) != manifest.files.get(file))
+    };
+    let staging = match (&previous, opts.write) {
+        (_, false) => None,
+        (Some(_), true) => Some(output::Staging::create_partial(&output).map_err(|d| vec![d])?),
+        (None, true) => Some(output::Staging::create(&output).map_err(|d| vec![d])?),
+    };
+    // `check` renders everything; a build renders what changed.
+    let to_render: Vec<&routes::Route> = routes
+        .iter()
+        .filter(|r| !opts.write || changed(&r.file))
+        .collect();
     if let Some(s) = &staging {
-        s.create_dirs(routes.iter().map(|r| r.file.as_str()))
+        s.create_dirs(to_render.iter().map(|r| r.file.as_str()))
             .map_err(|e| vec![write_error(&output, "", &e)])?;
     }
     // Pages are rendered on the rayon pool and written by a few I/O threads, so the
@@ -202,7 +241,7 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
                 })
             })
             .collect();
-        let mut results: Vec<Result<(), Diagnostic>> = routes
+        let mut results: Vec<Result<(), Diagnostic>> = to_render
             .par_iter()
             .map_with(tx, |tx, route| {
                 let bytes = renderer.render(route)?;
@@ -225,28 +264,41 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
         return Err(errors);
     }
     clock.lap("render and write pages");
-    let mut files_written = routes.len();
+    let mut files_written = to_render.len();
     if let Some(s) = staging {
         for (rel, bytes) in &theme.statics {
-            s.write(rel, bytes)
-                .map_err(|e| vec![write_error(&output, rel, &e)])?;
-            files_written += 1;
-        }
-        for e in &site.entries {
-            for src in &e.record.sources {
-                if let SourceTarget::File(p) = &src.target {
-                    let name = p
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let rel = format!("{}/{}/{name}", e.record.kind.section(), e.record.slug);
-                    s.copy(&root.join(p), &rel)
-                        .map_err(|err| vec![write_error(&output, &rel, &err)])?;
-                    files_written += 1;
-                }
+            if changed(rel) {
+                s.write(rel, bytes)
+                    .map_err(|e| vec![write_error(&output, rel, &e)])?;
+                files_written += 1;
             }
         }
-        s.commit().map_err(|e| {
+        for (rel, from) in &attachments {
+            if changed(rel) {
+                s.copy(&root.join(from), rel)
+                    .map_err(|e| vec![write_error(&output, rel, &e)])?;
+                files_written += 1;
+            }
+        }
+        let committed = match &previous {
+            None => s.commit_all(&manifest),
+            Some(previous) => {
+                let changed: Vec<String> = manifest
+                    .files
+                    .keys()
+                    .filter(|f| changed(f))
+                    .cloned()
+                    .collect();
+                let removed: Vec<String> = previous
+                    .files
+                    .keys()
+                    .filter(|f| !manifest.files.contains_key(*f))
+                    .cloned()
+                    .collect();
+                s.commit_changes(changed, removed, &manifest)
+            }
+        };
+        committed.map_err(|e| {
             vec![Diagnostic::error(
                 &output,
                 Pos::UNKNOWN,
@@ -254,7 +306,7 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
             )]
         })?;
     }
-    clock.lap("static files and swap");
+    clock.lap("static files and commit");
     Ok(Report {
         records: site.entries.len(),
         drafts_skipped,
@@ -262,6 +314,26 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
         warnings: diags,
         timings: clock.laps,
     })
+}
+
+/// Files attached to records (`sources: [{file}]`): output path → source path.
+fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
+    let mut out = BTreeMap::new();
+    for e in &site.entries {
+        for src in &e.record.sources {
+            if let SourceTarget::File(p) = &src.target {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                out.insert(
+                    format!("{}/{}/{name}", e.record.kind.section(), e.record.slug),
+                    p.clone(),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn write_error(output: &Path, rel: &str, e: &std::io::Error) -> Diagnostic {

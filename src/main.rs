@@ -35,6 +35,9 @@ enum Command {
         /// Show how long each step took.
         #[arg(long)]
         timings: bool,
+        /// Rebuild every page, not only the ones whose inputs changed.
+        #[arg(long)]
+        clean: bool,
     },
     /// Check everything a build checks, without writing anything.
     Check {
@@ -57,7 +60,15 @@ fn main() -> ExitCode {
             output,
             drafts,
             timings,
+            clean,
         } => {
+            if clean {
+                let out = output.clone().unwrap_or_else(|| root.join("output"));
+                if let Err(e) = accord::output::Manifest::discard(&out) {
+                    eprintln!("error: {}: {e}", out.display());
+                    return ExitCode::from(1);
+                }
+            }
             let opts = accord::Options {
                 root,
                 output,

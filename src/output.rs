@@ -1,11 +1,20 @@
-//! Output: the only writer. A build writes into a fresh staging directory next to
-//! the output directory and swaps it into place only when everything succeeded, so
+//! Output: the only writer. A full build writes into a fresh staging directory next
+//! to the output directory and swaps it into place only when everything succeeded, so
 //! a failed or interrupted build leaves the previous site as it was. accord never
 //! replaces a directory it did not create (it looks for its marker file).
+//!
+//! An incremental build stages only the files that changed, then writes a journal
+//! (what to move in, what to delete) and applies it. If it is interrupted while
+//! staging, the output is untouched; if it is interrupted while applying, the next
+//! run finds the journal and completes it first. Beside the output, a manifest
+//! (`.<output>.accord-manifest`) keeps the fingerprint of every file written.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use crate::diag::{Diagnostic, Pos};
 
@@ -40,6 +49,15 @@ impl Staging {
     /// Prepares to replace `target`. Refuses a target that exists and is neither empty
     /// nor marked as accord's output.
     pub fn create(target: &Path) -> Result<Staging, Diagnostic> {
+        Staging::create_inner(target, true)
+    }
+
+    /// Prepares an incremental update of `target`, which must be accord's output.
+    pub fn create_partial(target: &Path) -> Result<Staging, Diagnostic> {
+        Staging::create_inner(target, false)
+    }
+
+    fn create_inner(target: &Path, with_marker: bool) -> Result<Staging, Diagnostic> {
         let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
         if target.as_os_str().is_empty() || target.parent().is_none() {
             return Err(err(
@@ -75,9 +93,11 @@ impl Staging {
             target: target.to_path_buf(),
             committed: false,
         };
-        staging
-            .write(MARKER, MARKER_TEXT)
-            .map_err(|e| err(format!("cannot write: {e}")))?;
+        if with_marker {
+            staging
+                .write(MARKER, MARKER_TEXT)
+                .map_err(|e| err(format!("cannot write: {e}")))?;
+        }
         Ok(staging)
     }
 
@@ -121,6 +141,34 @@ impl Staging {
         fs::copy(from, path).map(|_| ())
     }
 
+    /// Applies an incremental build: moves the staged (changed) files into the target
+    /// and deletes the removed ones, through a journal, then saves the manifest.
+    pub fn commit_changes(
+        mut self,
+        changed: Vec<String>,
+        removed: Vec<String>,
+        manifest: &Manifest,
+    ) -> io::Result<()> {
+        let journal = Journal {
+            changed,
+            removed,
+            manifest: manifest.clone(),
+        };
+        write_atomic(
+            &sibling(&self.target, "accord-journal"),
+            &serde_json::to_vec(&journal)?,
+        )?;
+        self.committed = true;
+        apply_journal(&self.target)
+    }
+
+    /// Swaps the staging directory into place of the target, then saves the manifest.
+    pub fn commit_all(self, manifest: &Manifest) -> io::Result<()> {
+        let target = self.target.clone();
+        self.commit()?;
+        manifest.save(&target)
+    }
+
     /// Swaps the staging directory into place of the target.
     pub fn commit(mut self) -> io::Result<()> {
         let old = sibling(&self.target, "accord-old");
@@ -141,6 +189,98 @@ impl Staging {
         }
         Ok(())
     }
+}
+
+/// The fingerprint of every file of an output directory (`/`-separated paths).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub files: BTreeMap<String, u64>,
+}
+
+impl Manifest {
+    /// The manifest of `target`, if it is accord's output and was written completely.
+    pub fn load(target: &Path) -> Option<Manifest> {
+        if !target.join(MARKER).is_file() || sibling(target, "accord-journal").exists() {
+            return None;
+        }
+        let bytes = fs::read(sibling(target, "accord-manifest")).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn save(&self, target: &Path) -> io::Result<()> {
+        write_atomic(
+            &sibling(target, "accord-manifest"),
+            &serde_json::to_vec(self)?,
+        )
+    }
+
+    /// Forgets the manifest: the next build is a full one.
+    pub fn discard(target: &Path) -> io::Result<()> {
+        match fs::remove_file(sibling(target, "accord-manifest")) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Journal {
+    changed: Vec<String>,
+    removed: Vec<String>,
+    manifest: Manifest,
+}
+
+/// Completes an incremental update that was interrupted after its journal was
+/// written. Does nothing when there is no journal.
+pub fn recover(target: &Path) -> io::Result<()> {
+    if sibling(target, "accord-journal").exists() {
+        apply_journal(target)?;
+    }
+    Ok(())
+}
+
+fn apply_journal(target: &Path) -> io::Result<()> {
+    let journal_path = sibling(target, "accord-journal");
+    let journal: Journal = serde_json::from_slice(&fs::read(&journal_path)?)?;
+    let staging = sibling(target, "accord-staging");
+    for rel in &journal.changed {
+        let from = staging.join(rel);
+        let to = target.join(rel);
+        if from.exists() {
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::rename(&from, &to)?;
+        }
+    }
+    for rel in &journal.removed {
+        let path = target.join(rel);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        // Remove the directories the file leaves empty, up to the target.
+        let mut dir = path.parent();
+        while let Some(d) = dir {
+            if d == target || fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    journal.manifest.save(target)?;
+    fs::remove_file(&journal_path)?;
+    if staging.exists() {
+        fs::remove_dir_all(&staging)?;
+    }
+    Ok(())
+}
+
+/// Writes a file whole or not at all (a temporary file renamed over it).
+fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, bytes)?;
+    fs::rename(&tmp, path)
 }
 
 impl Drop for Staging {

@@ -18,9 +18,9 @@ use crate::site::{Entry, Site};
 use crate::theme::Theme;
 
 const THEME_PREFIX: &str = "theme/";
-const HOME_LATEST: usize = 10;
+pub(crate) const HOME_LATEST: usize = 10;
 const HOME_TOP_CITIES: usize = 12;
-const FEED_ENTRIES: usize = 30;
+pub(crate) const FEED_ENTRIES: usize = 30;
 
 /// UI strings of one language (English underneath).
 struct Strings {

@@ -1,0 +1,158 @@
+//! Fingerprints: for every route, a hash of everything its page is made from. Two
+//! builds whose fingerprints for a route agree produce the same bytes for it, so an
+//! incremental build (or `serve`) renders and writes only the routes whose
+//! fingerprint changed. Pure: reads the site model, never files.
+//!
+//! The match over `Page` is exhaustive on purpose: a new page type must say what it
+//! depends on. Anything every page shows (configuration, registry, templates, UI
+//! strings, the counts in the navigation, the accord binary itself) goes into the
+//! global fingerprint, which is part of every route's.
+
+use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use rayon::prelude::*;
+
+use crate::kind::Kind;
+use crate::routes::{self, Page, Route};
+use crate::site::{Entry, Site};
+use crate::theme::Theme;
+
+/// Records shown on the home page and in the feed: must match `render`.
+const HOME_LATEST: usize = crate::render::HOME_LATEST;
+const FEED_ENTRIES: usize = crate::render::FEED_ENTRIES;
+
+fn hasher() -> DefaultHasher {
+    // `DefaultHasher::new()` uses fixed keys: the same input gives the same hash in
+    // every run of one binary (the binary is part of the global fingerprint).
+    DefaultHasher::new()
+}
+
+/// The hash of what a record's card shows (lists, city, year and home pages).
+pub fn card(e: &Entry) -> u64 {
+    let r = &e.record;
+    let mut h = hasher();
+    (
+        r.kind, &r.slug, &r.title, r.date, r.end, &r.cities, &e.summary, &r.lang, &e.years, &e.url,
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
+/// The hash of everything a record's own page shows.
+pub fn page(e: &Entry) -> u64 {
+    let mut h = hasher();
+    card(e).hash(&mut h);
+    // The source file determines every field; the rendered body adds the URLs of
+    // the records it links to.
+    e.record.source_hash.hash(&mut h);
+    e.body.html.hash(&mut h);
+    h.finish()
+}
+
+/// Everything every page depends on.
+pub fn global(site: &Site, theme: &Theme) -> u64 {
+    let mut h = hasher();
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    // A rebuilt binary has another size or modification time: its pages may differ.
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+    {
+        meta.len().hash(&mut h);
+        meta.modified().ok().hash(&mut h);
+    }
+    format!("{:?}", site.config).hash(&mut h);
+    format!("{:?}", site.registry.cities).hash(&mut h);
+    for t in theme.templates.iter().chain(&theme.overrides) {
+        (&t.name, &t.text).hash(&mut h);
+    }
+    theme.strings.hash(&mut h);
+    for kind in Kind::ALL {
+        site.by_kind.get(&kind).map_or(0, Vec::len).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The fingerprint of every route, by output file.
+pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64> {
+    let global = global(site, theme);
+    let cards: Vec<u64> = site.entries.par_iter().map(card).collect();
+    let pages: Vec<u64> = site.entries.par_iter().map(page).collect();
+    let of = |idx: &[usize], h: &mut DefaultHasher| {
+        for &i in idx {
+            cards[i].hash(h);
+        }
+    };
+    let year_counts = |h: &mut DefaultHasher| {
+        for (year, idx) in &site.by_year {
+            year.hash(h);
+            for kind in Kind::ALL {
+                idx.iter()
+                    .filter(|&&i| site.entries[i].record.kind == kind)
+                    .count()
+                    .hash(h);
+            }
+        }
+    };
+    let city_counts = |h: &mut DefaultHasher| {
+        for idx in &site.by_city {
+            idx.len().hash(h);
+        }
+    };
+    routes
+        .iter()
+        .map(|route| {
+            let mut h = hasher();
+            (global, &route.file).hash(&mut h);
+            match route.page {
+                Page::Home => {
+                    of(
+                        &(0..site.entries.len().min(HOME_LATEST)).collect::<Vec<_>>(),
+                        &mut h,
+                    );
+                    year_counts(&mut h);
+                    city_counts(&mut h);
+                }
+                Page::List(kind, n) => {
+                    let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
+                    let per = site.config.paginate_by;
+                    of(
+                        &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())],
+                        &mut h,
+                    );
+                    routes::list_pages(site, kind).hash(&mut h);
+                }
+                Page::Record(i) => pages[i].hash(&mut h),
+                Page::Cities => city_counts(&mut h),
+                Page::City(c) => {
+                    of(&site.by_city[c], &mut h);
+                    site.partners[c].hash(&mut h);
+                }
+                Page::Years => year_counts(&mut h),
+                Page::Year(y) => {
+                    of(&site.by_year[&y], &mut h);
+                    site.by_year.keys().collect::<Vec<_>>().hash(&mut h);
+                }
+                Page::Search | Page::NotFound => {}
+                Page::Feed => of(
+                    &(0..site.entries.len().min(FEED_ENTRIES)).collect::<Vec<_>>(),
+                    &mut h,
+                ),
+                Page::Sitemap => {
+                    for r in routes {
+                        r.file.hash(&mut h);
+                    }
+                }
+            }
+            (route.file.clone(), h.finish())
+        })
+        .collect()
+}
+
+/// Fingerprints of files copied as they are (theme and site static files).
+pub fn bytes(data: &[u8]) -> u64 {
+    let mut h = hasher();
+    data.hash(&mut h);
+    h.finish()
+}

@@ -1,0 +1,148 @@
+//! Incremental builds write only what changed, and the result is byte-identical to a
+//! clean full build after any series of edits.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn build_into(root: &Path, out: &Path) -> accord::Report {
+    let opts = accord::Options {
+        root: root.to_path_buf(),
+        output: Some(out.to_path_buf()),
+        drafts: false,
+        write: true,
+    };
+    accord::build(&opts).unwrap_or_else(|d| panic!("{}", render_diags(&d)))
+}
+
+/// Builds incrementally into `out`, and from scratch into a new directory, and
+/// compares the two trees.
+fn assert_same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
+    let report = build_into(root, out);
+    let clean = tempfile::tempdir().unwrap();
+    build_into(root, &clean.path().join("site"));
+    let (a, b) = (tree(out), tree(&clean.path().join("site")));
+    let differ: Vec<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "after {step}: incremental and clean builds differ in {differ:?}"
+    );
+    report
+}
+
+#[test]
+fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
+    let site = fixture("links");
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("site");
+    let first = build_into(root, &out);
+    let total = first.files_written;
+
+    // Nothing changed: nothing is written.
+    let again = assert_same_as_clean(root, &out, "a rebuild without changes");
+    assert_eq!(again.files_written, 0);
+
+    // A change deep in one body: only that record's page.
+    let visit = root.join("content/trips/visit.md");
+    let text = std::fs::read_to_string(&visit).unwrap();
+    std::fs::write(&visit, format!("{text}\nA new closing paragraph.\n")).unwrap();
+    let edit = assert_same_as_clean(root, &out, "a body edit");
+    assert_eq!(
+        edit.files_written, 1,
+        "a body edit rewrote {} files",
+        edit.files_written
+    );
+
+    // A new title shows on lists, city and year pages, home and feed — not everywhere.
+    std::fs::write(
+        &visit,
+        text.replace("title: Visit", "title: Visit to Beijing"),
+    )
+    .unwrap();
+    let retitle = assert_same_as_clean(root, &out, "a title change");
+    assert!(
+        retitle.files_written > 1 && retitle.files_written < total,
+        "{} of {total}",
+        retitle.files_written
+    );
+
+    // Add, rename, delete.
+    std::fs::write(
+        root.join("content/trips/new.md"),
+        "---\ntitle: New trip\ndate: 2017-03\ncities: [요코하마]\n---\nNew.\n",
+    )
+    .unwrap();
+    assert_same_as_clean(root, &out, "adding a record");
+    std::fs::rename(
+        root.join("content/trips/new.md"),
+        root.join("content/trips/renamed.md"),
+    )
+    .unwrap();
+    assert_same_as_clean(root, &out, "renaming a record");
+    assert!(
+        !out.join("trips/new").exists(),
+        "the old page of a renamed record is left behind"
+    );
+    std::fs::remove_file(root.join("content/trips/renamed.md")).unwrap();
+    assert_same_as_clean(root, &out, "deleting a record");
+    assert!(!out.join("trips/renamed").exists());
+
+    // A template of the site's own, then a change of it.
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::write(
+        root.join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}<p>one</p>{% endblock content %}",
+    )
+    .unwrap();
+    assert_same_as_clean(root, &out, "adding a template");
+    std::fs::write(
+        root.join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block content %}<p>two</p>{% endblock content %}",
+    )
+    .unwrap();
+    assert_same_as_clean(root, &out, "changing a template");
+    assert!(read_file(&out.join("404.html")).contains("<p>two</p>"));
+
+    // The registry: a new name for a city changes every page that shows it.
+    let reg = root.join("data/cities.yaml");
+    let text = std::fs::read_to_string(&reg).unwrap();
+    std::fs::write(&reg, text.replace("en: Beijing", "en: Peking")).unwrap();
+    assert_same_as_clean(root, &out, "changing the registry");
+}
+
+#[test]
+fn an_interrupted_incremental_update_is_completed_by_the_next_build() {
+    let site = fixture("links");
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("site");
+    build_into(root, &out);
+    // Simulate a crash after the journal was written: put a journal in place by
+    // hand, naming a staged file that was not moved yet.
+    let staging = work.path().join(".site.accord-staging");
+    std::fs::create_dir_all(staging.join("trips/visit")).unwrap();
+    std::fs::write(staging.join("trips/visit/index.html"), "staged").unwrap();
+    let manifest = std::fs::read_to_string(work.path().join(".site.accord-manifest")).unwrap();
+    let journal = format!(
+        "{{\"changed\":[\"trips/visit/index.html\"],\"removed\":[],\"manifest\":{manifest}}}"
+    );
+    std::fs::write(work.path().join(".site.accord-journal"), journal).unwrap();
+
+    // Recovery (the first thing every build does) moves the staged file in and
+    // retires the journal and the staging directory.
+    accord::output::recover(&out).unwrap();
+    assert_eq!(read_file(&out.join("trips/visit/index.html")), "staged");
+    assert!(!work.path().join(".site.accord-journal").exists());
+    assert!(!staging.exists());
+}
+
+fn read_file(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap()
+}
