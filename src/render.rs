@@ -255,8 +255,13 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    fn cards_of(&self, indexes: &[usize]) -> Vec<Value> {
-        indexes.iter().map(|&i| self.cards[i].clone()).collect()
+    fn cards_of(&self, indexes: &[usize]) -> Value {
+        Value::from(
+            indexes
+                .iter()
+                .map(|&i| self.cards[i].clone())
+                .collect::<Vec<_>>(),
+        )
     }
 
     fn count_by_kind(&self, indexes: &[usize]) -> Vec<CountView> {
@@ -313,7 +318,7 @@ impl<'s> Renderer<'s> {
             Page::Home => {
                 title = site.config.title.clone();
                 let latest: Vec<usize> = (0..site.entries.len().min(HOME_LATEST)).collect();
-                ctx.insert("latest", &self.cards_of(&latest));
+                ctx.insert_value("latest", self.cards_of(&latest));
                 let kind_count = |k: Kind| site.by_kind.get(&k).map_or(0, Vec::len);
                 ctx.insert(
                     "counts",
@@ -345,7 +350,7 @@ impl<'s> Renderer<'s> {
                 let per = site.config.paginate_by;
                 let pages = routes::list_pages(site, kind);
                 let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
-                ctx.insert("cards", &self.cards_of(slice));
+                ctx.insert_value("cards", self.cards_of(slice));
                 ctx.insert(
                     "kind",
                     &KindView {
@@ -376,9 +381,8 @@ impl<'s> Renderer<'s> {
                 "list.html"
             }
             Page::Record(i) => {
-                let e = &site.entries[i];
-                title = e.record.title.clone();
-                ctx.insert("record", &self.record_view(e));
+                title = site.entries[i].record.title.clone();
+                ctx.insert_value("record", self.record_view(i));
                 "record.html"
             }
             Page::Cities => {
@@ -441,12 +445,18 @@ impl<'s> Renderer<'s> {
                         years.entry(y).or_default().push(i);
                     }
                 }
-                let years: Vec<serde_json::Value> = years
+                let years: Vec<Value> = years
                     .iter()
                     .rev()
-                    .map(|(y, v)| serde_json::json!({"year": y, "url": site.year_url(*y), "cards": self.cards_of(v)}))
+                    .map(|(y, v)| {
+                        tmap([
+                            ("year", Value::from(*y)),
+                            ("url", Value::from(site.year_url(*y))),
+                            ("cards", self.cards_of(v)),
+                        ])
+                    })
                     .collect();
-                ctx.insert("years", &years);
+                ctx.insert_value("years", Value::from(years));
                 ctx.insert(
                     "partners",
                     &self.city_counts(site.partners[id].iter().copied()),
@@ -462,7 +472,7 @@ impl<'s> Renderer<'s> {
             Page::Year(year) => {
                 title = year.to_string();
                 let idx = &site.by_year[&year];
-                let groups: Vec<serde_json::Value> = Kind::ALL
+                let groups: Vec<Value> = Kind::ALL
                     .iter()
                     .filter_map(|&k| {
                         let of_kind: Vec<usize> = idx
@@ -471,17 +481,20 @@ impl<'s> Renderer<'s> {
                             .filter(|&i| site.entries[i].record.kind == k)
                             .collect();
                         (!of_kind.is_empty()).then(|| {
-                            serde_json::json!({
-                                "id": k.id(),
-                                "label": self.strings.get(&format!("kinds_{}", k.id())),
-                                "cards": self.cards_of(&of_kind),
-                            })
+                            tmap([
+                                ("id", Value::from(k.id())),
+                                (
+                                    "label",
+                                    Value::from(self.strings.get(&format!("kinds_{}", k.id()))),
+                                ),
+                                ("cards", self.cards_of(&of_kind)),
+                            ])
                         })
                     })
                     .collect();
                 ctx.insert("year", &year);
                 ctx.insert("total", &idx.len());
-                ctx.insert("groups", &groups);
+                ctx.insert_value("groups", Value::from(groups));
                 let link = |y: &i32| YearLink {
                     year: *y,
                     url: site.year_url(*y),
@@ -508,7 +521,7 @@ impl<'s> Renderer<'s> {
                 title = site.config.title.clone();
                 let n = site.entries.len().min(FEED_ENTRIES);
                 let idx: Vec<usize> = (0..n).collect();
-                ctx.insert("entries", &self.cards_of(&idx));
+                ctx.insert_value("entries", self.cards_of(&idx));
                 let updated = site.entries.first().map_or_else(
                     || "1970-01-01T00:00:00Z".to_string(),
                     |e| e.record.date.rfc3339(),
@@ -557,10 +570,10 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    fn record_view(&self, e: &Entry) -> serde_json::Value {
+    fn record_view(&self, i: usize) -> Value {
+        let e = &self.site.entries[i];
         let r = &e.record;
         let site = self.site;
-        let card = serde_json::to_value(self.card(e)).unwrap_or_default();
         let sources: Vec<serde_json::Value> = r
             .sources
             .iter()
@@ -630,7 +643,9 @@ impl<'s> Renderer<'s> {
                 (serde_json::Value::Null, serde_json::Value::Null, workshop)
             }
         };
-        let mut view = card;
+        // The card's fields, shared, plus the record's own; the body is copied once.
+        let mut view: tera::Map = self.cards[i].as_map().cloned().unwrap_or_default();
+        view.insert("content".into(), Value::from(e.body.html.as_str()));
         let extra = serde_json::json!({
             "slug": r.slug,
             "years": e.years,
@@ -638,7 +653,6 @@ impl<'s> Renderer<'s> {
             "organizers": r.organizers,
             "partners": r.partners,
             "tags": r.tags,
-            "content": e.body.html,
             "toc": e.body.toc,
             "sources": sources,
             "extra": r.extra,
@@ -646,10 +660,12 @@ impl<'s> Renderer<'s> {
             "trip": trip,
             "workshop": workshop,
         });
-        if let (Some(v), serde_json::Value::Object(more)) = (view.as_object_mut(), extra) {
-            v.extend(more);
+        if let serde_json::Value::Object(more) = extra {
+            for (k, v) in more {
+                view.insert(k.into(), Value::from_serializable(&v));
+            }
         }
-        view
+        Value::from(view)
     }
 }
 
@@ -682,6 +698,16 @@ pub fn percent_encode_path(path: &str) -> String {
         }
     }
     out
+}
+
+/// A Tera map from key/value pairs, in order (no serialisation round trip: cards are
+/// shared, not copied).
+fn tmap<const N: usize>(pairs: [(&'static str, Value); N]) -> Value {
+    let mut m = tera::Map::new();
+    for (k, v) in pairs {
+        m.insert(k.into(), v);
+    }
+    Value::from(m)
 }
 
 /// `1067` → `1,067`; fractions are kept as written.

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 use walkdir::WalkDir;
 
@@ -83,6 +84,7 @@ pub fn load(root: &Path) -> Sources {
         }
         paths.push((rel, entry.path().to_path_buf()));
     }
+    let mut to_read = Vec::new();
     for (rel, abs) in paths {
         let is_md = rel.extension().is_some_and(|e| e == "md");
         if !is_md {
@@ -110,7 +112,15 @@ pub fn load(root: &Path) -> Sources {
             );
             continue;
         };
-        match read_text(&abs) {
+        to_read.push((rel, abs, kind));
+    }
+    // Reading is mostly waiting on the file system: done in parallel, kept in order.
+    let read: Vec<_> = to_read
+        .into_par_iter()
+        .map(|(rel, abs, kind)| (read_text(&abs), rel, kind))
+        .collect();
+    for (result, rel, kind) in read {
+        match result {
             Ok(text) => {
                 let stem = rel
                     .file_stem()
