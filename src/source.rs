@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use walkdir::WalkDir;
 
 use crate::diag::{Diagnostic, Pos};
@@ -203,9 +203,28 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
     } else {
         text.to_string()
     };
-    Ok(match is_nfc_quick(text.chars()) {
-        unicode_normalization::IsNormalized::Yes => text,
-        _ => text.nfc().collect(),
+    Ok(
+        if is_surely_nfc(&text) || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+            text
+        } else {
+            text.nfc().collect()
+        },
+    )
+}
+
+/// A fast check that covers nearly all real text: characters below U+0300 (no
+/// combining marks), precomposed Hangul syllables, CJK ideographs, and kana without
+/// the combining voicing marks are all in NFC whatever surrounds them. Anything else
+/// is left to the full quick check.
+fn is_surely_nfc(text: &str) -> bool {
+    text.chars().all(|c| {
+        let c = c as u32;
+        c < 0x300
+            || (0xAC00..=0xD7A3).contains(&c)
+            || (0x4E00..=0x9FFF).contains(&c)
+            || (0x3000..=0x3098).contains(&c)
+            || (0x309B..=0x30FF).contains(&c)
+            || (0xFF01..=0xFF5E).contains(&c)
     })
 }
 
@@ -224,6 +243,14 @@ mod tests {
         let nfd: String = "서울".nfd().collect();
         let bytes = format!("\u{feff}---\r\ntitle: {nfd}\r\n---\r\n").into_bytes();
         assert_eq!(decode(bytes).unwrap(), "---\ntitle: 서울\n---\n");
+    }
+
+    #[test]
+    fn the_fast_nfc_check_never_passes_decomposed_text() {
+        let nfd: String = "서울 が ご".nfd().collect();
+        assert!(!is_surely_nfc(&nfd));
+        assert!(is_surely_nfc("서울 北京 ソウル がぎ abc"));
+        assert_eq!(decode(nfd.into_bytes()).unwrap(), "서울 が ご");
     }
 
     #[test]

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Benchmark accord against Hugo on synthetic archives, side by side.
+
+    python3 scripts/bench.py [--sizes 1000,10000,50000] [--runs 5] [--work DIR]
+                             [--no-hugo] [--callgrind] [--incremental]
+
+Archives come from ../shared/bench/gen_archive.py (accord and hugo flavors of the
+same records). For each size, accord and Hugo build alternately: one warm-up each,
+then --runs clean builds each (output removed before every run). Every run is timed
+from outside with /usr/bin/time -v: wall time, CPU time (user + sys) and peak memory.
+Reports medians, pages written, output size, and the accord/Hugo ratios.
+
+--incremental also times a one-record edit on each accord archive (the median of
+--runs edits, each a different record), and --callgrind counts the instructions of a
+clean 1,000-record build with valgrind (stable on a noisy machine).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+GEN = REPO.parent / "shared" / "bench" / "gen_archive.py"
+ACCORD = REPO / "target" / "release" / "accord"
+
+
+def timed(cmd, cwd=None):
+    """Runs cmd under /usr/bin/time -v; returns (wall s, cpu s, peak MiB)."""
+    out = subprocess.run(["/usr/bin/time", "-v", *cmd], cwd=cwd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{out.stderr[-3000:]}")
+    err = out.stderr
+    def field(name):
+        return re.search(rf"{re.escape(name)}: (.+)", err).group(1).strip()
+    wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+    parts = [float(p) for p in wall.split(":")]
+    seconds = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
+    peak = int(field("Maximum resident set size (kbytes)")) / 1024
+    return seconds, cpu, peak
+
+
+def tree_stats(path):
+    pages = size = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            size += os.path.getsize(os.path.join(root, f))
+            pages += f.endswith(".html")
+    return pages, size
+
+
+def clean_accord(site):
+    for p in [site / "output", site / ".output.accord-manifest", site / ".output.accord-old",
+              site / ".output.accord-staging"]:
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+
+
+def generate(work, n, flavor):
+    out = work / f"{flavor}{n}"
+    if not out.exists():
+        subprocess.run([sys.executable, str(GEN), "--docs", str(n), "--out", str(out), "--flavor", flavor],
+                       check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--work", default="/tmp/accord-bench")
+    ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--callgrind", action="store_true")
+    ap.add_argument("--incremental", action="store_true")
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    hugo = None if args.no_hugo else shutil.which("hugo")
+    if not args.no_hugo and not hugo:
+        sys.exit("hugo not found: apt-get install hugo (or pass --no-hugo)")
+
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        a_site = generate(work, n, "accord")
+        h_site = generate(work, n, "hugo") if hugo else None
+        accord_cmd = [str(ACCORD), "build", "--root", str(a_site)]
+        hugo_cmd = [hugo, "--source", str(h_site), "--quiet"] if hugo else None
+        results = {"accord": [], "hugo": []}
+        for i in range(args.runs + 1):  # the first round is the warm-up
+            clean_accord(a_site)
+            r = timed(accord_cmd)
+            if i:
+                results["accord"].append(r)
+            if hugo:
+                shutil.rmtree(h_site / "public", ignore_errors=True)
+                r = timed(hugo_cmd)
+                if i:
+                    results["hugo"].append(r)
+        for tool, runs in results.items():
+            if not runs:
+                continue
+            pages, size = tree_stats(a_site / "output" if tool == "accord" else h_site / "public")
+            rows.append((n, tool, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+                         statistics.median(r[2] for r in runs), pages, size))
+        if args.incremental:
+            records = sorted((a_site / "content" / "trips").glob("*.md"))[: args.runs]
+            times = []
+            for rec in records:
+                text = rec.read_text(encoding="utf-8")
+                rec.write_text(text + "\n편집된 문단.\n", encoding="utf-8")
+                times.append(timed(accord_cmd)[0])
+                rec.write_text(text, encoding="utf-8")
+                timed(accord_cmd)
+            full = [r for r in rows if r[0] == n and r[1] == "accord"][0][2]
+            print(f"incremental, one-record edit, {n} records: median {statistics.median(times):.3f} s "
+                  f"= {statistics.median(times) / full:.1%} of a clean build ({full:.2f} s)")
+
+    print()
+    print("| records | tool | wall (s) | cpu (s) | peak (MiB) | HTML pages | output (MB) |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for n, tool, wall, cpu, peak, pages, size in rows:
+        print(f"| {n:,} | {tool} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {pages:,} | {size / 1e6:.0f} |")
+    if hugo:
+        print()
+        print("| records | wall accord/Hugo | peak memory accord/Hugo |")
+        print("|---:|---:|---:|")
+        for n in sorted({r[0] for r in rows}):
+            a = [r for r in rows if r[0] == n and r[1] == "accord"][0]
+            h = [r for r in rows if r[0] == n and r[1] == "hugo"][0]
+            print(f"| {n:,} | {a[2] / h[2]:.2f} | {a[4] / h[4]:.2f} |")
+
+    if args.callgrind:
+        site = generate(work, 1000, "accord")
+        clean_accord(site)
+        out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                              str(ACCORD), "build", "--root", str(site)], capture_output=True, text=True)
+        m = re.search(r"Collected : (\d+)", out.stderr)
+        print(f"\ncallgrind, clean build of 1,000 records: {int(m.group(1)):,} instructions" if m else out.stderr[-2000:])
+
+
+if __name__ == "__main__":
+    main()
