@@ -1,4 +1,4 @@
-//! Themes: finds the templates, static files and UI strings of the configured theme
+//! Themes: finds the templates, static files, UI strings and data of the configured theme
 //! (in `themes/<name>/`, or the default theme built into the binary) and the site's
 //! own overrides in `templates/` and `static/`. Reads files; renders nothing.
 
@@ -35,6 +35,9 @@ pub struct Theme {
     /// `strings.yaml` of the theme.
     pub strings: String,
     pub strings_path: PathBuf,
+    /// Data files of the theme (`data/`), by relative path: `east-asia.json`, the
+    /// country outlines of the map on `/cities/`.
+    pub data: BTreeMap<String, Vec<u8>>,
 }
 
 impl Theme {
@@ -57,6 +60,9 @@ impl Theme {
             for (rel, bytes) in read_tree(&dir.join("static"), &mut diags) {
                 theme.statics.insert(rel, bytes);
             }
+            for (rel, bytes) in read_tree(&dir.join("data"), &mut diags) {
+                theme.data.insert(rel, bytes);
+            }
             theme.strings_path = rel_dir.join("strings.yaml");
             theme.strings = std::fs::read_to_string(dir.join("strings.yaml")).unwrap_or_default();
         } else if config.theme == "default" {
@@ -72,6 +78,8 @@ impl Theme {
                     );
                 } else if let Some(name) = rel.strip_prefix("static/") {
                     theme.statics.insert(name.to_string(), bytes.to_vec());
+                } else if let Some(name) = rel.strip_prefix("data/") {
+                    theme.data.insert(name.to_string(), bytes.to_vec());
                 } else if rel == "strings.yaml" {
                     theme.strings = String::from_utf8_lossy(bytes).into_owned();
                 }
