@@ -17,11 +17,13 @@
 //! Every step reports located `Diagnostic`s; all of them are collected and the build
 //! fails if any is an error. `check` is the same pipeline without step 7's writes.
 
+pub mod charts;
 pub mod config;
 pub mod content;
 pub mod date;
 pub mod diag;
 pub mod fingerprint;
+pub mod jsonld;
 pub mod kind;
 pub mod markdown;
 pub mod output;
