@@ -259,6 +259,8 @@ pub struct Place {
     pub count: usize,
     /// ISO 3166-1 alpha-2: countries with places are drawn a shade darker.
     pub country: String,
+    /// Part of another place (a district of a city): labelled after the others.
+    pub minor: bool,
 }
 
 const MAP_W: f64 = 640.0;
@@ -306,7 +308,12 @@ pub fn map(title: &str, outlines: Option<&Outlines>, places: &[Place]) -> String
     }
     // Biggest first, so that small dots stay on top and clickable.
     let mut order: Vec<&Place> = places.iter().collect();
-    order.sort_by(|a, b| b.count.cmp(&a.count).then(a.href.cmp(&b.href)));
+    order.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then(a.minor.cmp(&b.minor))
+            .then(a.href.cmp(&b.href))
+    });
     svg.push_str(r#"<g class="places">"#);
     for p in &order {
         let (x, y) = frame.project(p.lon, p.lat);
@@ -697,6 +704,7 @@ mod tests {
             lon,
             count,
             country: "KR".into(),
+            minor: false,
         };
         let places = [
             place("seoul", 37.57, 126.98, 9),

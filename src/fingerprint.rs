@@ -68,6 +68,8 @@ pub fn global(site: &Site, theme: &Theme) -> u64 {
         (&t.name, &t.text).hash(&mut h);
     }
     theme.strings.hash(&mut h);
+    // The map's country outlines.
+    theme.data.hash(&mut h);
     for kind in Kind::ALL {
         site.by_kind.get(&kind).map_or(0, Vec::len).hash(&mut h);
     }
@@ -133,17 +135,34 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                 Page::Year(y) => {
                     of(&site.by_year[&y], &mut h);
                     site.by_year.keys().collect::<Vec<_>>().hash(&mut h);
+                    // The budget chart: the programs' budgets are not on their cards.
+                    for &i in &site.by_year[&y] {
+                        if site.entries[i].record.kind == Kind::Program {
+                            pages[i].hash(&mut h);
+                        }
+                    }
                 }
                 Page::Search | Page::NotFound => {}
                 Page::Feed => of(
                     &(0..site.entries.len().min(FEED_ENTRIES)).collect::<Vec<_>>(),
                     &mut h,
                 ),
-                Page::Sitemap => {
+                Page::CityFeed(_) | Page::KindFeed(_) => {
+                    let idx = match route.page {
+                        Page::CityFeed(c) => &site.by_city[c][..],
+                        Page::KindFeed(k) => site.by_kind.get(&k).map_or(&[][..], Vec::as_slice),
+                        _ => &[][..],
+                    };
+                    of(&idx[..idx.len().min(FEED_ENTRIES)], &mut h);
+                    // An empty feed is dated by the newest record of the archive.
+                    of(&(0..site.entries.len().min(1)).collect::<Vec<_>>(), &mut h);
+                }
+                Page::Sitemap | Page::SitemapIndex { .. } | Page::SitemapPart { .. } => {
                     for r in routes {
                         r.file.hash(&mut h);
                     }
                 }
+                Page::Robots => {}
             }
             (route.file.clone(), h.finish())
         })

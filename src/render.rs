@@ -1,6 +1,9 @@
 //! Rendering: turns the site model into page bytes with Tera templates. Builds the
-//! view structs templates see (documented in `docs/templates.md`). Never reads
-//! content and never writes files.
+//! view structs templates see (documented in `docs/templates.md`); the views of
+//! feeds, sitemaps, metadata and charts are in `publish`. Never reads content and
+//! never writes files.
+
+mod publish;
 
 use std::collections::BTreeMap;
 
@@ -8,6 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
+use crate::charts::Outlines;
 use crate::content::{Details, SourceTarget};
 use crate::date::{DatePatterns, PartialDate};
 use crate::diag::{Diagnostic, Pos};
@@ -141,7 +145,16 @@ struct PageView<'a> {
     path: String,
     permalink: String,
     title: &'a str,
+    /// `<link rel="alternate">` feeds.
+    feeds: Vec<publish::FeedLink>,
+    /// JSON-LD, escaped for a `<script>` element; may be empty.
+    jsonld: String,
+    /// Open Graph type: `article` for records, `website` otherwise.
+    og_type: &'static str,
 }
+
+/// The theme's data file with the country outlines of the map.
+const MAP_DATA: &str = "east-asia.json";
 
 /// Renders routes to bytes. Built once per build; shared across threads.
 pub struct Renderer<'s> {
@@ -153,6 +166,8 @@ pub struct Renderer<'s> {
     /// Template name → file, for error messages.
     files: BTreeMap<String, String>,
     origin: String,
+    /// Country outlines for the map of `/cities/`, if the theme has them.
+    outlines: Option<Outlines>,
 }
 
 impl<'s> Renderer<'s> {
@@ -200,6 +215,18 @@ impl<'s> Renderer<'s> {
         global.insert("t", &strings.map);
         global.insert("kinds", &kinds);
 
+        let outlines = match theme.data.get(MAP_DATA) {
+            Some(bytes) => Some(
+                Outlines::parse(&String::from_utf8_lossy(bytes)).map_err(|e| {
+                    vec![Diagnostic::error(
+                        theme.strings_path.with_file_name("data").join(MAP_DATA),
+                        Pos::UNKNOWN,
+                        format!("invalid map data: {e}"),
+                    )]
+                })?,
+            ),
+            None => None,
+        };
         let mut r = Renderer {
             site,
             tera,
@@ -207,6 +234,7 @@ impl<'s> Renderer<'s> {
             cards: Vec::new(),
             files,
             origin,
+            outlines,
         };
         r.cards = site
             .entries
@@ -343,6 +371,7 @@ impl<'s> Renderer<'s> {
                 top.truncate(HOME_TOP_CITIES);
                 ctx.insert("top_cities", &self.city_counts(top.into_iter()));
                 ctx.insert("years", &self.years_view());
+                ctx.insert("charts", &self.home_charts());
                 "index.html"
             }
             Page::List(kind, n) => {
@@ -352,6 +381,7 @@ impl<'s> Renderer<'s> {
                 let pages = routes::list_pages(site, kind);
                 let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
                 ctx.insert_value("cards", self.cards_of(slice));
+                ctx.insert("feed", &self.kind_feed(kind));
                 ctx.insert(
                     "kind",
                     &KindView {
@@ -410,6 +440,7 @@ impl<'s> Renderer<'s> {
                     .collect();
                 ctx.insert("countries", &countries);
                 ctx.insert("total_cities", &site.registry.cities.len());
+                ctx.insert("map", &self.cities_map());
                 "cities.html"
             }
             Page::City(id) => {
@@ -463,6 +494,8 @@ impl<'s> Renderer<'s> {
                     &self.city_counts(site.partners[id].iter().copied()),
                 );
                 ctx.insert("by_kind", &self.count_by_kind(idx));
+                ctx.insert("charts", &self.city_charts(id));
+                ctx.insert("feed", &self.city_feed(id));
                 "city.html"
             }
             Page::Years => {
@@ -496,6 +529,7 @@ impl<'s> Renderer<'s> {
                 ctx.insert("year", &year);
                 ctx.insert("total", &idx.len());
                 ctx.insert_value("groups", Value::from(groups));
+                ctx.insert("charts", &self.year_charts(year));
                 let link = |y: &i32| YearLink {
                     year: *y,
                     url: site.year_url(*y),
@@ -518,27 +552,21 @@ impl<'s> Renderer<'s> {
                 title = self.strings.get("not_found_title");
                 "404.html"
             }
-            Page::Feed => {
-                title = site.config.title.clone();
-                let n = site.entries.len().min(FEED_ENTRIES);
-                let idx: Vec<usize> = (0..n).collect();
+            Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => {
+                let (feed, idx) = self.feed_view(route.page);
+                title = feed["title"].as_str().unwrap_or_default().to_string();
                 ctx.insert_value("entries", self.cards_of(&idx));
-                let updated = site.entries.first().map_or_else(
-                    || "1970-01-01T00:00:00Z".to_string(),
-                    |e| e.record.date.rfc3339(),
-                );
-                ctx.insert("updated", &updated);
+                ctx.insert("updated", &feed["updated"]);
+                ctx.insert("feed", &feed);
                 "feed.xml"
             }
-            Page::Sitemap => {
+            Page::Sitemap | Page::SitemapPart { .. } => {
                 title = String::new();
-                let mut urls: Vec<String> = routes::all(site)
-                    .iter()
-                    .filter(|r| r.page != Page::NotFound)
-                    .filter_map(|r| r.url(base))
-                    .map(|u| format!("{}{}", self.origin, percent_encode_path(&u)))
-                    .collect();
-                urls.sort();
+                let mut urls = self.sitemap_urls();
+                if let Page::SitemapPart { part, per } = route.page {
+                    let start = ((part - 1) * per).min(urls.len());
+                    urls = urls.drain(start..(start + per).min(urls.len())).collect();
+                }
                 let urls: Vec<serde_json::Value> = urls
                     .into_iter()
                     .map(|loc| serde_json::json!({"loc": loc}))
@@ -546,11 +574,31 @@ impl<'s> Renderer<'s> {
                 ctx.insert("urls", &urls);
                 "sitemap.xml"
             }
+            Page::SitemapIndex { parts } => {
+                title = String::new();
+                let maps: Vec<serde_json::Value> = (1..=parts)
+                    .map(|p| serde_json::json!({"loc": self.sitemap_file_url(&routes::sitemap_part_file(p))}))
+                    .collect();
+                ctx.insert("sitemaps", &maps);
+                "sitemap_index.xml"
+            }
+            Page::Robots => {
+                title = String::new();
+                ctx.insert("sitemap_url", &self.sitemap_file_url("sitemap.xml"));
+                "robots.txt"
+            }
         };
         ctx.insert(
             "page",
             &PageView {
                 permalink: format!("{}{path}", self.origin),
+                feeds: self.page_feeds(route.page),
+                jsonld: self.page_jsonld(route.page, &title, &path),
+                og_type: if matches!(route.page, Page::Record(_)) {
+                    "article"
+                } else {
+                    "website"
+                },
                 path,
                 title: &title,
             },

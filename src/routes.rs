@@ -19,9 +19,29 @@ pub enum Page {
     Year(i32),
     Search,
     NotFound,
+    /// The Atom feed of the whole archive.
     Feed,
+    /// The Atom feed of a city's records.
+    CityFeed(CityId),
+    /// The Atom feed of a kind's records.
+    KindFeed(Kind),
+    /// The sitemap of every page, in one file.
     Sitemap,
+    /// A sitemap index of `parts` sitemaps, once there are too many pages for one.
+    SitemapIndex {
+        parts: usize,
+    },
+    /// Sitemap number `part` (from 1): the pages `(part - 1) * per ..part * per`.
+    SitemapPart {
+        part: usize,
+        per: usize,
+    },
+    Robots,
 }
+
+/// The most URLs one sitemap may list (the sitemap protocol's limit); past it the
+/// sitemap becomes an index of several.
+pub const SITEMAP_MAX_URLS: usize = 50_000;
 
 #[derive(Debug, Clone)]
 pub struct Route {
@@ -62,6 +82,10 @@ pub fn all(site: &Site) -> Vec<Route> {
                 page: Page::List(kind, n),
             });
         }
+        routes.push(Route {
+            file: format!("{}/feed.xml", kind.section()),
+            page: Page::KindFeed(kind),
+        });
     }
     for (i, e) in site.entries.iter().enumerate() {
         routes.push(Route {
@@ -77,6 +101,10 @@ pub fn all(site: &Site) -> Vec<Route> {
         routes.push(Route {
             file: format!("cities/{}/index.html", city.id),
             page: Page::City(id),
+        });
+        routes.push(Route {
+            file: format!("cities/{}/feed.xml", city.id),
+            page: Page::CityFeed(id),
         });
     }
     routes.push(Route {
@@ -101,9 +129,73 @@ pub fn all(site: &Site) -> Vec<Route> {
         file: "feed.xml".into(),
         page: Page::Feed,
     });
+    let pages = routes.iter().filter(|r| r.url("/").is_some()).count();
+    routes.extend(sitemap_routes(pages, SITEMAP_MAX_URLS));
     routes.push(Route {
-        file: "sitemap.xml".into(),
-        page: Page::Sitemap,
+        file: "robots.txt".into(),
+        page: Page::Robots,
     });
     routes
+}
+
+/// The sitemap files for `pages` URLs, at most `max` per file: `sitemap.xml` alone, or
+/// `sitemap.xml` as the index of `sitemap-1.xml`, `sitemap-2.xml`, …
+pub fn sitemap_routes(pages: usize, max: usize) -> Vec<Route> {
+    if pages <= max {
+        return vec![Route {
+            file: "sitemap.xml".into(),
+            page: Page::Sitemap,
+        }];
+    }
+    let parts = pages.div_ceil(max);
+    let mut out = vec![Route {
+        file: "sitemap.xml".into(),
+        page: Page::SitemapIndex { parts },
+    }];
+    out.extend((1..=parts).map(|part| Route {
+        file: sitemap_part_file(part),
+        page: Page::SitemapPart { part, per: max },
+    }));
+    out
+}
+
+/// The file of one part of a split sitemap.
+pub fn sitemap_part_file(part: usize) -> String {
+    format!("sitemap-{part}.xml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sitemap_past_the_limit_becomes_an_index_of_parts() {
+        let files = |n| {
+            sitemap_routes(n, 3)
+                .into_iter()
+                .map(|r| (r.file, r.page))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(files(3), [("sitemap.xml".to_string(), Page::Sitemap)]);
+        assert_eq!(
+            files(7),
+            [
+                ("sitemap.xml".to_string(), Page::SitemapIndex { parts: 3 }),
+                (
+                    "sitemap-1.xml".to_string(),
+                    Page::SitemapPart { part: 1, per: 3 }
+                ),
+                (
+                    "sitemap-2.xml".to_string(),
+                    Page::SitemapPart { part: 2, per: 3 }
+                ),
+                (
+                    "sitemap-3.xml".to_string(),
+                    Page::SitemapPart { part: 3, per: 3 }
+                ),
+            ]
+        );
+        assert_eq!(sitemap_routes(50_000, SITEMAP_MAX_URLS).len(), 1);
+        assert_eq!(sitemap_routes(50_001, SITEMAP_MAX_URLS).len(), 3);
+    }
 }

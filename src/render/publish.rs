@@ -1,0 +1,379 @@
+//! The views of publishing: the feeds a page links to, its JSON-LD, the sitemaps, and
+//! the charts of the home, city, year and cities pages (drawn by `charts`). Kept
+//! beside `render` so that the page views stay short; documented in
+//! `docs/templates.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Renderer, percent_encode_path};
+use crate::charts::{self, Bar, Chart, Labels, Place, Series, StackedRow};
+use crate::content::Details;
+use crate::jsonld;
+use crate::kind::Kind;
+use crate::registry::CityId;
+use crate::routes::{self, Page};
+
+/// A feed a page announces with `<link rel="alternate">`.
+#[derive(Serialize)]
+pub(super) struct FeedLink {
+    pub title: String,
+    pub url: String,
+}
+
+impl Renderer<'_> {
+    fn strings_of(&self, key: &str) -> String {
+        self.strings.get(key)
+    }
+
+    /// `3 records` in the site language.
+    fn count_text(&self, n: usize) -> String {
+        if n == 1 {
+            self.strings_of("count_record_one")
+        } else {
+            self.strings_of("count_records")
+                .replace("{n}", &super::format_amount(n as f64))
+        }
+    }
+
+    fn year_text(&self, year: i32) -> String {
+        self.strings.dates.y.replace("{y}", &year.to_string())
+    }
+
+    fn kind_label(&self, kind: Kind) -> String {
+        self.strings_of(&format!("kinds_{}", kind.id()))
+    }
+
+    pub(super) fn site_feed(&self) -> FeedLink {
+        FeedLink {
+            title: self.site.config.title.clone(),
+            url: format!("{}feed.xml", self.site.config.base_path),
+        }
+    }
+
+    pub(super) fn kind_feed(&self, kind: Kind) -> FeedLink {
+        FeedLink {
+            title: format!("{} — {}", self.site.config.title, self.kind_label(kind)),
+            url: format!("{}feed.xml", self.site.kind_url(kind, 1)),
+        }
+    }
+
+    pub(super) fn city_feed(&self, id: CityId) -> FeedLink {
+        let name = self
+            .site
+            .registry
+            .name(id, &self.site.config.language)
+            .to_string();
+        FeedLink {
+            title: format!("{} — {name}", self.site.config.title),
+            url: format!("{}feed.xml", self.site.city_url(id)),
+        }
+    }
+
+    /// The feeds a page links to: the whole archive's, and the one of the page's kind
+    /// or city.
+    pub(super) fn page_feeds(&self, page: Page) -> Vec<FeedLink> {
+        let mut feeds = vec![self.site_feed()];
+        match page {
+            Page::List(kind, _) | Page::KindFeed(kind) => feeds.push(self.kind_feed(kind)),
+            Page::Record(i) => feeds.push(self.kind_feed(self.site.entries[i].record.kind)),
+            Page::City(id) | Page::CityFeed(id) => feeds.push(self.city_feed(id)),
+            _ => {}
+        }
+        feeds
+    }
+
+    /// The JSON-LD of a page, ready for its `<script>` element; empty for pages
+    /// without (the not-found page, feeds, sitemaps).
+    pub(super) fn page_jsonld(&self, page: Page, title: &str, path: &str) -> String {
+        let site = self.site;
+        let value = match page {
+            Page::Home => jsonld::home(site),
+            Page::Record(i) => jsonld::record(site, &site.entries[i]),
+            Page::City(id) => jsonld::collection(site, title, path, Some(jsonld::place(site, id))),
+            Page::List(..) | Page::Cities | Page::Years | Page::Year(_) => {
+                jsonld::collection(site, title, path, None)
+            }
+            _ => return String::new(),
+        };
+        jsonld::script_text(&value)
+    }
+
+    /// The `feed` of a feed template: its title, id, own URL and page URL.
+    pub(super) fn feed_view(&self, page: Page) -> (Value, Vec<usize>) {
+        let site = self.site;
+        let (link, page_path, idx): (FeedLink, String, &[usize]) = match page {
+            Page::KindFeed(kind) => (
+                self.kind_feed(kind),
+                site.kind_url(kind, 1),
+                site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice),
+            ),
+            Page::CityFeed(id) => (self.city_feed(id), site.city_url(id), &site.by_city[id][..]),
+            _ => {
+                let all: Vec<usize> = (0..site.entries.len()).collect();
+                let n = all.len().min(super::FEED_ENTRIES);
+                let view =
+                    self.feed_json(self.site_feed(), site.config.base_path.clone(), &all[..n]);
+                return (view, all[..n].to_vec());
+            }
+        };
+        let n = idx.len().min(super::FEED_ENTRIES);
+        (
+            self.feed_json(link, page_path, &idx[..n]),
+            idx[..n].to_vec(),
+        )
+    }
+
+    fn feed_json(&self, link: FeedLink, page_path: String, idx: &[usize]) -> Value {
+        let site = self.site;
+        // An empty feed is as new as the archive.
+        let updated = idx
+            .first()
+            .copied()
+            .or((!site.entries.is_empty()).then_some(0))
+            .map_or_else(
+                || "1970-01-01T00:00:00Z".to_string(),
+                |i| site.entries[i].record.date.rfc3339(),
+            );
+        json!({
+            "title": link.title,
+            "id": format!("{}{}", self.origin, percent_encode_path(&link.url)),
+            "self_url": format!("{}{}", self.origin, percent_encode_path(&link.url)),
+            "page_url": format!("{}{}", self.origin, percent_encode_path(&page_path)),
+            "updated": updated,
+        })
+    }
+
+    /// Every page URL the sitemaps list: absolute, percent-encoded, sorted.
+    pub(super) fn sitemap_urls(&self) -> Vec<String> {
+        let base = &self.site.config.base_path;
+        let mut urls: Vec<String> = routes::all(self.site)
+            .iter()
+            .filter_map(|r| r.url(base))
+            .map(|u| format!("{}{}", self.origin, percent_encode_path(&u)))
+            .collect();
+        urls.sort();
+        urls
+    }
+
+    /// `sitemap_url` of `robots.txt` and the `sitemaps` of a sitemap index.
+    pub(super) fn sitemap_file_url(&self, file: &str) -> String {
+        format!(
+            "{}{}",
+            self.origin,
+            percent_encode_path(&format!("{}{file}", self.site.config.base_path))
+        )
+    }
+
+    fn kind_series(&self) -> Vec<Series> {
+        Kind::ALL
+            .iter()
+            .map(|&k| Series {
+                id: k.id().to_string(),
+                label: self.kind_label(k),
+            })
+            .collect()
+    }
+
+    /// Records per year, stacked by kind, every year from the first to the last (years
+    /// without records included, at zero), newest first. `href` links a year's row.
+    fn years_chart(
+        &self,
+        idx: &[usize],
+        title: &str,
+        href: impl Fn(i32) -> String,
+    ) -> Option<Chart> {
+        let mut per_year: BTreeMap<i32, [f64; 3]> = BTreeMap::new();
+        for &i in idx {
+            let e = &self.site.entries[i];
+            let k = Kind::ALL
+                .iter()
+                .position(|&k| k == e.record.kind)
+                .unwrap_or(0);
+            for &y in &e.years {
+                per_year.entry(y).or_default()[k] += 1.0;
+            }
+        }
+        let (&first, _) = per_year.first_key_value()?;
+        let (&last, _) = per_year.last_key_value()?;
+        let rows: Vec<StackedRow> = (first..=last)
+            .rev()
+            .map(|y| {
+                let values = per_year.get(&y).copied();
+                StackedRow {
+                    label: self.year_text(y),
+                    href: values.map(|_| href(y)),
+                    values: values.unwrap_or_default().to_vec(),
+                }
+            })
+            .collect();
+        let labels = Labels {
+            title,
+            label_header: &self.strings_of("year_col"),
+            value_header: &self.strings_of("total_col"),
+        };
+        Some(charts::stacked_bars(&labels, &self.kind_series(), &rows))
+    }
+
+    /// `charts` of the home page: `{years}`.
+    pub(super) fn home_charts(&self) -> Value {
+        let all: Vec<usize> = (0..self.site.entries.len()).collect();
+        let years = self.years_chart(&all, &self.strings_of("chart_years_title"), |y| {
+            self.site.year_url(y)
+        });
+        json!({ "years": years })
+    }
+
+    /// `charts` of a city page: `{years, partners}`.
+    pub(super) fn city_charts(&self, id: CityId) -> Value {
+        let site = self.site;
+        let years = self.years_chart(
+            &site.by_city[id],
+            &self.strings_of("chart_city_years_title"),
+            |y| format!("#y{y}"),
+        );
+        let partners: Vec<Bar> = site.partners[id]
+            .iter()
+            .take(PARTNERS_SHOWN)
+            .map(|&(other, n)| Bar {
+                label: site.registry.name(other, &site.config.language).to_string(),
+                href: Some(site.city_url(other)),
+                value: n as f64,
+                class: "bar".into(),
+            })
+            .collect();
+        let partners = (!partners.is_empty()).then(|| {
+            charts::bars(
+                &Labels {
+                    title: &self.strings_of("chart_partners_title"),
+                    label_header: &self.strings_of("chart_city_col"),
+                    value_header: &self.strings_of("chart_shared_col"),
+                },
+                &partners,
+            )
+        });
+        json!({ "years": years, "partners": partners })
+    }
+
+    /// `charts` of a year page: `{kinds, budgets}`.
+    pub(super) fn year_charts(&self, year: i32) -> Value {
+        let site = self.site;
+        let idx = &site.by_year[&year];
+        let kinds: Vec<Bar> = Kind::ALL
+            .iter()
+            .map(|&k| Bar {
+                label: self.kind_label(k),
+                href: None,
+                value: idx
+                    .iter()
+                    .filter(|&&i| site.entries[i].record.kind == k)
+                    .count() as f64,
+                class: format!("series-{}", k.id()),
+            })
+            .collect();
+        let kinds = charts::bars(
+            &Labels {
+                title: &self.strings_of("chart_kinds_title"),
+                label_header: &self.strings_of("chart_kind_col"),
+                value_header: &self.strings_of("chart_records_col"),
+            },
+            &kinds,
+        );
+        let budgets: Vec<Value> = budgets_of_year(site, idx, year)
+            .into_iter()
+            .map(|(unit, by_city)| {
+                let mut items: Vec<Bar> = by_city
+                    .into_iter()
+                    .map(|(id, amount)| Bar {
+                        label: site.registry.name(id, &site.config.language).to_string(),
+                        href: Some(site.city_url(id)),
+                        value: (amount * 100.0).round() / 100.0,
+                        class: "bar".into(),
+                    })
+                    .collect();
+                items.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.label.cmp(&b.label)));
+                let title = self
+                    .strings_of("chart_budget_title")
+                    .replace("{unit}", &unit);
+                let chart = charts::bars(
+                    &Labels {
+                        title: &title,
+                        label_header: &self.strings_of("chart_city_col"),
+                        value_header: &self.strings_of("chart_amount_col").replace("{unit}", &unit),
+                    },
+                    &items,
+                );
+                json!({"unit": unit, "title": chart.title, "svg": chart.svg, "table": chart.table})
+            })
+            .collect();
+        json!({ "kinds": kinds, "budgets": budgets })
+    }
+
+    /// `map` of `/cities/`: every city with coordinates, sized by its records.
+    pub(super) fn cities_map(&self) -> String {
+        let site = self.site;
+        let places: Vec<Place> = site
+            .registry
+            .cities
+            .iter()
+            .enumerate()
+            .filter_map(|(id, c)| {
+                let (lat, lon) = c.coords?;
+                let name = site.registry.name(id, &site.config.language).to_string();
+                let count = site.by_city[id].len();
+                Some(Place {
+                    title: format!("{name}: {}", self.count_text(count)),
+                    label: name,
+                    href: site.city_url(id),
+                    lat,
+                    lon,
+                    count,
+                    country: c.country.clone(),
+                    minor: c.parent.is_some(),
+                })
+            })
+            .collect();
+        charts::map(
+            &self.strings_of("map_title"),
+            self.outlines.as_ref(),
+            &places,
+        )
+    }
+}
+
+/// Cities in a partner-cities chart.
+const PARTNERS_SHOWN: usize = 10;
+
+/// The budgets of the programs active in `year`, per unit and per lead city (a
+/// program's first city). A program counts with its `by_year` amount for the year,
+/// or, without `by_year`, with its `total` when it runs in that year only.
+pub fn budgets_of_year(
+    site: &crate::site::Site,
+    idx: &[usize],
+    year: i32,
+) -> BTreeMap<String, BTreeMap<CityId, f64>> {
+    let mut out: BTreeMap<String, BTreeMap<CityId, f64>> = BTreeMap::new();
+    for &i in idx {
+        let e = &site.entries[i];
+        let Details::Program(p) = &e.record.details else {
+            continue;
+        };
+        let (Some(budget), Some(&lead)) = (&p.budget, e.record.cities.first()) else {
+            continue;
+        };
+        let amount = if budget.by_year.is_empty() {
+            budget.total.filter(|_| e.years == [year])
+        } else {
+            budget.by_year.get(&year).copied()
+        };
+        if let Some(amount) = amount {
+            *out.entry(budget.unit.clone().unwrap_or_default())
+                .or_default()
+                .entry(lead)
+                .or_default() += amount;
+        }
+    }
+    out
+}
