@@ -1,0 +1,209 @@
+//! The built HTML passes the Nu Html Checker (vnu-jar, with Java) and axe-core in
+//! headless Chromium. `.ci/run` installs the npm packages into `.ci/tools` (and Java,
+//! Chromium and Node.js where missing). Without them these tests print a loud SKIPPED
+//! line and pass, except in CI (`CI` set), where a missing tool is a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// `.ci/tools/node_modules`, or `ACCORD_TOOLS`.
+fn node_modules() -> PathBuf {
+    std::env::var_os("ACCORD_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".ci/tools/node_modules"))
+}
+
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// `None` when every tool is there; otherwise what is missing. Panics in CI.
+fn missing(needs: &[(&str, bool)]) -> Option<String> {
+    let gone: Vec<&str> = needs
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(name, _)| *name)
+        .collect();
+    if gone.is_empty() {
+        return None;
+    }
+    let what = gone.join(", ");
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} missing in CI: .ci/run installs them before `cargo test`");
+    }
+    // Written to the process's stderr, not through the test's captured output, so
+    // that it shows although the test passes.
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n********************************************************************\n\
+         SKIPPED: {what} not found; run the install steps of .ci/run to check\n\
+         ********************************************************************"
+    );
+    Some(what)
+}
+
+fn vnu_jar() -> PathBuf {
+    node_modules().join("vnu-jar/build/dist/vnu.jar")
+}
+
+/// Runs the Nu Html Checker on every HTML file below `dir`; panics with its errors.
+fn assert_valid_html(dir: &Path) {
+    let out = Command::new("java")
+        .arg("-jar")
+        .arg(vnu_jar())
+        .args(["--errors-only", "--skip-non-html", "--format", "gnu"])
+        .arg(dir)
+        .output()
+        .expect("java runs");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && report.trim().is_empty(),
+        "the Nu Html Checker reports errors:\n{report}"
+    );
+}
+
+fn html_files(dir: &Path) -> usize {
+    tree(dir).keys().filter(|p| p.ends_with(".html")).count()
+}
+
+#[test]
+fn every_page_of_the_sample_archive_is_valid_html() {
+    if missing(&[
+        ("java", runs("java", "-version")),
+        ("vnu-jar", vnu_jar().is_file()),
+    ])
+    .is_some()
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build_into(&repo(), &out);
+    assert!(html_files(&out) > 50);
+    assert_valid_html(&out);
+}
+
+#[test]
+fn every_page_of_a_generated_1000_record_archive_is_valid_html() {
+    if missing(&[
+        ("java", runs("java", "-version")),
+        ("vnu-jar", vnu_jar().is_file()),
+    ])
+    .is_some()
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    generate_archive(tmp.path(), 1000);
+    let report = build_into(tmp.path(), &tmp.path().join("output"));
+    assert_eq!(report.records, 1000);
+    assert!(html_files(&tmp.path().join("output")) > 1000);
+    assert_valid_html(&tmp.path().join("output"));
+}
+
+#[test]
+fn sample_pages_have_no_serious_accessibility_violations_and_work_by_keyboard() {
+    let modules = node_modules();
+    if missing(&[
+        ("node", runs("node", "--version")),
+        ("chromium", chromium().exists()),
+        ("axe-core", modules.join("axe-core/axe.min.js").is_file()),
+        ("playwright-core", modules.join("playwright-core").is_dir()),
+    ])
+    .is_some()
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build_into(&repo(), &out);
+    let pages = [
+        "/",
+        "/programs/seoul-northeast-asia-air-quality/",
+        "/trips/seoul-yokohama-ascc-2025/",
+        "/workshops/local-carbon-neutrality-forum-2024/",
+        "/cities/",
+        "/cities/seoul/",
+        "/years/",
+        "/years/2016/",
+        "/search/",
+        "/programs/",
+        "/no-such-page/",
+    ];
+    let run = Command::new("node")
+        .arg(repo().join(".ci/axe.mjs"))
+        .arg(&out)
+        .args(pages)
+        .env("ACCORD_TOOLS", &modules)
+        .env("CHROMIUM", chromium())
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the axe run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for line in stdout.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        let at = format!("{} ({})", r["page"], r["scheme"]);
+        checked += 1;
+        for v in r["violations"].as_array().unwrap() {
+            if matches!(v["impact"].as_str(), Some("serious" | "critical")) {
+                problems.push(format!(
+                    "{at}: {} {}: {}",
+                    v["impact"], v["id"], v["targets"]
+                ));
+            }
+        }
+        let kb = &r["keyboard"];
+        if kb.is_null() {
+            continue;
+        }
+        if kb["skip_link"] != true || kb["skip_target"] != true {
+            problems.push(format!(
+                "{at}: the skip link is not the first stop or leads nowhere"
+            ));
+        }
+        if kb["wrapped"] != true {
+            problems.push(format!(
+                "{at}: focus never comes back around: {}",
+                kb["stops"]
+            ));
+        }
+        for (key, what) in [
+            ("unfocusable", "invisible focus stop"),
+            ("no_indicator", "no focus indicator"),
+        ] {
+            for el in kb[key].as_array().unwrap() {
+                problems.push(format!("{at}: {what}: {el}"));
+            }
+        }
+        assert!(
+            kb["stops"].as_u64().unwrap() > 5,
+            "{at}: too few focus stops"
+        );
+    }
+    assert_eq!(checked, pages.len() * 2, "light and dark: {stdout}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
