@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::markdown::html_escape as esc;
 use crate::render::format_amount;
 
 /// A chart: its title (text), the picture and a table with the same numbers (HTML).
@@ -591,22 +592,6 @@ fn n(v: f64) -> String {
     } else {
         format!("{r:.1}")
     }
-}
-
-/// Text for SVG and HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
