@@ -13,6 +13,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
+use crate::content::Details;
 use crate::kind::Kind;
 use crate::routes::{self, Page, Route};
 use crate::site::{Entry, Site};
@@ -137,8 +138,8 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     site.by_year.keys().collect::<Vec<_>>().hash(&mut h);
                     // The budget chart: the programs' budgets are not on their cards.
                     for &i in &site.by_year[&y] {
-                        if site.entries[i].record.kind == Kind::Program {
-                            pages[i].hash(&mut h);
+                        if let Details::Program(p) = &site.entries[i].record.details {
+                            format!("{:?}", p.budget).hash(&mut h);
                         }
                     }
                 }

@@ -99,12 +99,8 @@ pub fn repo() -> PathBuf {
 
 /// Builds the site at `root` into `out`, panicking with the diagnostics on failure.
 pub fn build_into(root: &Path, out: &Path) -> accord::Report {
-    let opts = accord::Options {
-        root: root.to_path_buf(),
-        output: Some(out.to_path_buf()),
-        drafts: false,
-        write: true,
-    };
+    let mut opts = options(root);
+    opts.output = Some(out.to_path_buf());
     match accord::build(&opts) {
         Ok(r) => r,
         Err(d) => panic!("build failed:\n{}", render_diags(&d)),
