@@ -2,11 +2,18 @@
 //!
 //! Exit status: 0 success, 1 content errors (the site was not written), 2 usage errors.
 
-use std::path::PathBuf;
+mod cli;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+use accord::diag::Diagnostic;
+use accord::kind::Kind;
+use cli::report::{self, Format};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +45,12 @@ enum Command {
         /// Rebuild every page, not only the ones whose inputs changed.
         #[arg(long)]
         clean: bool,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// How to print problems.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Check everything a build checks, without writing anything.
     Check {
@@ -49,18 +62,61 @@ enum Command {
         /// Show how long each step took.
         #[arg(long)]
         timings: bool,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+        /// How to print problems: `json` for CI tools, `github` for annotations.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
+    /// Write a new record with its front matter filled in.
+    New {
+        /// program, trip or workshop.
+        #[arg(value_parser = parse_kind)]
+        kind: Kind,
+        /// The record's title; the file name is made from it.
+        title: String,
+        /// YYYY, YYYY-MM or YYYY-MM-DD (default: today).
+        #[arg(long, value_parser = parse_date)]
+        date: Option<accord::date::PartialDate>,
+        /// A city of the record, by any name in the registry; repeat for more.
+        #[arg(long = "city", value_name = "CITY")]
+        cities: Vec<String>,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Create a new archive: configuration, city registry, one record of each kind
+    /// and a CI workflow.
+    Init {
+        /// A new or empty directory.
+        dir: PathBuf,
+        /// The language of the interface: ko, ja, zh or en.
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<Kind, String> {
+    Kind::from_id(s)
+        .or_else(|| Kind::from_section(s))
+        .ok_or_else(|| "a record is a program, a trip or a workshop".to_string())
+}
+
+fn parse_date(s: &str) -> Result<accord::date::PartialDate, String> {
+    accord::date::PartialDate::parse(s)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (opts, verb, timings) = match cli.command {
+    match cli.command {
         Command::Build {
             root,
             output,
             drafts,
             timings,
             clean,
+            strict,
+            format,
         } => {
             if clean {
                 let out = output.clone().unwrap_or_else(|| root.join("output"));
@@ -75,12 +131,14 @@ fn main() -> ExitCode {
                 drafts,
                 write: true,
             };
-            (opts, "built", timings)
+            build(&opts, "built", timings, strict, format)
         }
         Command::Check {
             root,
             drafts,
             timings,
+            strict,
+            format,
         } => {
             let opts = accord::Options {
                 root,
@@ -88,23 +146,61 @@ fn main() -> ExitCode {
                 drafts,
                 write: false,
             };
-            (opts, "checked", timings)
+            build(&opts, "checked", timings, strict, format)
         }
-    };
+        Command::New {
+            kind,
+            title,
+            date,
+            cities,
+            root,
+        } => new(&root, kind, title, date, cities),
+        Command::Init { dir, language } => init(&dir, &language),
+    }
+}
+
+/// Warnings shown after a successful build (`accord check` shows them all).
+const BUILD_WARNINGS_SHOWN: usize = 10;
+
+fn build(
+    opts: &accord::Options,
+    verb: &str,
+    timings: bool,
+    strict: bool,
+    format: Format,
+) -> ExitCode {
     if !opts.root.is_dir() {
         eprintln!("error: {} is not a directory", opts.root.display());
         return ExitCode::from(2);
     }
+    let colour = report::use_colour(std::io::stderr().is_terminal());
     let start = Instant::now();
-    match accord::build(&opts) {
+    match accord::build(opts) {
         Ok(report) => {
-            for w in &report.warnings {
-                eprintln!("{w}");
+            let warnings = &report.warnings;
+            let shown = if opts.write && format == Format::Human && !strict {
+                &warnings[..warnings.len().min(BUILD_WARNINGS_SHOWN)]
+            } else {
+                &warnings[..]
+            };
+            print_diagnostics(&opts.root, shown, format, colour);
+            if shown.len() < warnings.len() {
+                eprintln!(
+                    "     … and {} more warnings: `accord check` shows them all",
+                    warnings.len() - shown.len()
+                );
             }
             if timings {
                 for (step, took) in &report.timings {
                     eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
                 }
+            }
+            if strict && !warnings.is_empty() {
+                eprintln!(
+                    "{} — failing, as --strict asks",
+                    count(warnings.len(), "warning")
+                );
+                return ExitCode::from(1);
             }
             let drafts = if report.drafts_skipped > 0 {
                 format!(" ({} drafts skipped)", report.drafts_skipped)
@@ -116,23 +212,104 @@ fn main() -> ExitCode {
             } else {
                 String::new()
             };
+            let warned = if warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", count(warnings.len(), "warning"))
+            };
             eprintln!(
-                "{verb} {} records{drafts}{written} in {:.2?}",
+                "{verb} {} records{drafts}{written}{warned} in {:.2?}",
                 report.records,
                 start.elapsed()
             );
             ExitCode::SUCCESS
         }
         Err(diags) => {
+            print_diagnostics(&opts.root, &diags, format, colour);
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            for (i, d) in diags.iter().enumerate() {
-                eprintln!("{:>3}. {d}", i + 1);
-            }
-            eprintln!(
-                "{errors} error{} — nothing was written",
-                if errors == 1 { "" } else { "s" }
-            );
+            eprintln!("{} — nothing was written", count(errors, "error"));
             ExitCode::from(1)
         }
+    }
+}
+
+fn print_diagnostics(root: &Path, diags: &[Diagnostic], format: Format, colour: bool) {
+    match format {
+        Format::Human => eprint!("{}", report::human(root, diags, colour)),
+        Format::Json => println!("{}", report::json(diags)),
+        Format::Github => print!("{}", report::github(root, diags)),
+    }
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn new(
+    root: &Path,
+    kind: Kind,
+    title: String,
+    date: Option<accord::date::PartialDate>,
+    cities: Vec<String>,
+) -> ExitCode {
+    if !root.is_dir() {
+        eprintln!("error: {} is not a directory", root.display());
+        return ExitCode::from(2);
+    }
+    let cities = cities
+        .iter()
+        .flat_map(|c| c.split(','))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect();
+    let req = accord::scaffold::NewRecord {
+        kind,
+        title,
+        date,
+        cities,
+    };
+    let colour = report::use_colour(std::io::stderr().is_terminal());
+    match accord::scaffold::new_record(root, &req, accord::scaffold::today_utc()) {
+        Ok(rel) => {
+            eprintln!("created {}", rel.display());
+            if req.cities.is_empty() {
+                eprintln!("next: name its cities in `cities:`, then write the text");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            eprint!("{}", report::human(root, &diags, colour));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init(dir: &Path, language: &str) -> ExitCode {
+    match accord::scaffold::init(dir, language) {
+        Ok(files) => {
+            for f in &files {
+                eprintln!("created {}", dir.join(f).display());
+            }
+            eprintln!(
+                "next: cd {} && accord serve --open",
+                shell_word(&dir.display().to_string())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            let colour = report::use_colour(std::io::stderr().is_terminal());
+            eprint!("{}", report::human(Path::new("."), &[d], colour));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `s` quoted for a POSIX shell when it needs to be.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || "-_./".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }

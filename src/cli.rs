@@ -1,0 +1,3 @@
+//! The command line's own helpers: how diagnostics and progress are shown.
+
+pub mod report;

@@ -1,0 +1,530 @@
+//! Scaffolding: `accord new` writes one record file with the front matter of its kind
+//! filled in and commented; `accord init` writes a new archive. Both refuse to
+//! overwrite anything. Writes files; prints nothing.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+use unicode_width::UnicodeWidthStr;
+
+use crate::config::{CONFIG_FILE, Config, LANGUAGES};
+use crate::content::check_slug;
+use crate::date::PartialDate;
+use crate::diag::{Diagnostic, Pos};
+use crate::kind::Kind;
+use crate::registry::{REGISTRY_FILE, Registry};
+use crate::source::CONTENT_DIR;
+
+/// Longest slug `new` derives from a title, in characters.
+const MAX_SLUG_CHARS: usize = 80;
+
+/// The slug of a title: readable and stable in every script.
+///
+/// The title is NFC-normalised; letters and digits of every script are kept as they
+/// are, except that cased letters (Latin, Greek, Cyrillic) are lower-cased and
+/// full-width Latin letters and digits become ASCII. Spaces, dashes, slashes, middle
+/// dots, commas, colons and brackets separate words and become one `-`; other
+/// punctuation (quotes, full stops, `!`, `?`, …) is dropped. Slugs are cut at 80
+/// characters, on a word boundary where there is one.
+///
+/// `서울–요코하마 기후 포럼 2025` → `서울-요코하마-기후-포럼-2025`;
+/// `北九州市・上海市「環境協力」` → `北九州市-上海市-環境協力`.
+pub fn slugify(title: &str) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for c in title.nfc() {
+        // Full-width ASCII forms (ＡＢＣ１２３) as ASCII.
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_alphanumeric() || (is_combining_mark(c) && !out.is_empty()) {
+            if gap && !out.is_empty() {
+                out.push('-');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else if is_word_separator(c) {
+            gap = true;
+        }
+    }
+    if out.chars().count() > MAX_SLUG_CHARS {
+        let cut: String = out.chars().take(MAX_SLUG_CHARS).collect();
+        let word_end = cut
+            .rfind('-')
+            .filter(|&i| cut[..i].chars().count() > MAX_SLUG_CHARS / 2);
+        out = match word_end {
+            Some(i) => cut[..i].to_string(),
+            None => cut,
+        };
+    }
+    if out.is_empty() {
+        out.push_str("record");
+    }
+    if check_slug(&out).is_err() {
+        // A reserved file name on Windows (`con`, `aux`, …).
+        out.push_str("-record");
+    }
+    out
+}
+
+fn is_word_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '_'
+                | '/'
+                | '\\'
+                | '|'
+                | ','
+                | ';'
+                | ':'
+                | '+'
+                | '&'
+                | '='
+                | '~'
+                | '·'
+                | '・'
+                | '･'
+                | '、'
+                | '，'
+                | '；'
+                | '：'
+                | '／'
+                | '〜'
+                | '～'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '（'
+                | '）'
+                | '［'
+                | '］'
+                | '「'
+                | '」'
+                | '『'
+                | '』'
+                | '【'
+                | '】'
+                | '〈'
+                | '〉'
+                | '《'
+                | '》'
+                | '〔'
+                | '〕'
+        )
+        || ('\u{2010}'..='\u{2015}').contains(&c)
+        || matches!(c, '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}')
+}
+
+/// What `accord new` is asked for.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    pub kind: Kind,
+    pub title: String,
+    /// `None`: `today`.
+    pub date: Option<PartialDate>,
+    /// Names as typed; each must resolve in the registry.
+    pub cities: Vec<String>,
+}
+
+/// Writes `content/<kind>s/<slug>.md` below `root` and returns its path relative to
+/// `root`. Refuses an empty title, an unknown city and an existing file.
+pub fn new_record(
+    root: &Path,
+    req: &NewRecord,
+    today: PartialDate,
+) -> Result<PathBuf, Vec<Diagnostic>> {
+    let title = req.title.trim();
+    // Problems with the arguments belong to no file.
+    let arg_error = |msg: String| Diagnostic::error("", Pos::UNKNOWN, msg);
+    if title.is_empty() {
+        return Err(vec![arg_error("the title is empty".into())]);
+    }
+    if title.contains(['\n', '\r']) {
+        return Err(vec![arg_error("the title must be one line".into())]);
+    }
+    let config = Config::load(root)?;
+    let registry = Registry::load(root)?;
+    let mut diags = Vec::new();
+    for name in &req.cities {
+        if registry.resolve(name).is_none() {
+            let near = registry.suggest(name);
+            let add = format!(
+                "a new city needs an entry in {REGISTRY_FILE}; another spelling of a known city goes in its `aliases`"
+            );
+            let help = if near.is_empty() {
+                add
+            } else {
+                format!("did you mean {}? Otherwise: {add}", near.join(" or "))
+            };
+            diags.push(arg_error(format!("unknown city `{name}`")).with_help(help));
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+
+    let slug = slugify(title);
+    let rel = Path::new(CONTENT_DIR)
+        .join(req.kind.section())
+        .join(format!("{slug}.md"));
+    let text = record_text(
+        req.kind,
+        title,
+        req.date.unwrap_or(today),
+        &req.cities,
+        &config,
+    );
+    let path = root.join(&rel);
+    let created =
+        fs::create_dir_all(root.join(CONTENT_DIR).join(req.kind.section())).and_then(|()| {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        });
+    match created {
+        Ok(mut f) => f.write_all(text.as_bytes()).map_err(|e| {
+            vec![Diagnostic::error(
+                &rel,
+                Pos::UNKNOWN,
+                format!("cannot write: {e}"),
+            )]
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(vec![
+                Diagnostic::error(
+                    &rel,
+                    Pos::UNKNOWN,
+                    "this record exists already; nothing was written",
+                )
+                .with_help("edit that file, or give the new record another title"),
+            ]);
+        }
+        Err(e) => {
+            return Err(vec![Diagnostic::error(
+                &rel,
+                Pos::UNKNOWN,
+                format!("cannot create: {e}"),
+            )]);
+        }
+    }
+    Ok(rel)
+}
+
+/// The text of a new record: the known fields filled in, the others commented out
+/// with an example, each with a word on what it takes.
+pub fn record_text(
+    kind: Kind,
+    title: &str,
+    date: PartialDate,
+    cities: &[String],
+    config: &Config,
+) -> String {
+    let mut lines: Vec<(String, &str)> = vec![
+        (format!("title: {}", yaml_scalar(title)), ""),
+        (
+            format!("date: {date}"),
+            "YYYY, YYYY-MM or YYYY-MM-DD, as precise as known",
+        ),
+        (
+            "# end: 2026-12".into(),
+            "optional: when it ended, not before date",
+        ),
+        (
+            format!("cities: {}", yaml_list(cities)),
+            "names or aliases from data/cities.yaml, any language",
+        ),
+        (
+            "# organizers: [서울특별시 기후환경본부]".into(),
+            "who ran it",
+        ),
+        (
+            "# partners: [ICLEI 동아시아본부]".into(),
+            "who took part with them",
+        ),
+        ("# tags: [대기질]".into(), ""),
+        (
+            format!("# lang: {}", config.language),
+            "the language of this record; default: the site's",
+        ),
+        (
+            "# summary: …".into(),
+            "one or two sentences for lists, search and feeds",
+        ),
+        (
+            "# sources: [{title: 보도자료, url: https://…}]".into(),
+            "or {title: …, file: report.pdf} next to this file",
+        ),
+    ];
+    match kind {
+        Kind::Program => lines.extend([
+            (
+                "# code: \"11-1-2\"".to_string(),
+                "the program's number in its plan",
+            ),
+            ("# status: ongoing".into(), "planned, ongoing or completed"),
+            (
+                "# budget: {unit: 백만원, total: 475, spent: 195, by_year: {2014: 65, 2015: 130}}"
+                    .into(),
+                "",
+            ),
+            (
+                "# pairs: [[北九州市, 上海市]]".into(),
+                "pairs of partner cities",
+            ),
+        ]),
+        Kind::Trip => lines.extend([
+            ("# travelers: 3".to_string(), "how many people travelled"),
+            ("# purpose: …".into(), "why, in one sentence"),
+            ("# cost: {amount: 3200000, currency: KRW}".into(), ""),
+        ]),
+        Kind::Workshop => lines.extend([
+            ("# venue: …".to_string(), "where it took place"),
+            (
+                "# format: workshop".into(),
+                "workshop, forum, seminar or conference",
+            ),
+            ("# participants: [시티넷, 요코하마시]".into(), ""),
+        ]),
+    }
+    let width = lines
+        .iter()
+        .filter(|(_, c)| !c.is_empty())
+        .map(|(l, _)| l.width())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    let mut out = String::from("---\n");
+    for (line, comment) in lines {
+        out.push_str(&line);
+        if !comment.is_empty() {
+            let pad = (width + 2).saturating_sub(line.width()).max(2);
+            out.push_str(&" ".repeat(pad));
+            out.push_str("# ");
+            out.push_str(comment);
+        }
+        out.push('\n');
+    }
+    out.push_str("---\n\n");
+    out.push_str(
+        "Write the record here, in Markdown: what happened, who took part, what came of it.\n",
+    );
+    out
+}
+
+/// `s` as a YAML scalar that reads back as the same string, in block or flow context:
+/// plain when that is safe, double-quoted (JSON syntax) otherwise.
+fn yaml_scalar(s: &str) -> String {
+    let plain_safe = !s.is_empty()
+        && s.trim() == s
+        && s.chars().all(|c| {
+            c.is_alphanumeric()
+                || is_combining_mark(c)
+                || matches!(
+                    c,
+                    ' ' | '-' | '_' | '.' | '(' | ')' | '·' | '・' | '–' | '—'
+                )
+        })
+        && !s.starts_with(['-', '.'])
+        && s.parse::<f64>().is_err()
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "nan" | "inf"
+        );
+    if plain_safe {
+        s.to_string()
+    } else {
+        serde_json::Value::String(s.to_string()).to_string()
+    }
+}
+
+fn yaml_list(items: &[String]) -> String {
+    let items: Vec<String> = items.iter().map(|s| yaml_scalar(s.trim())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Today's date in UTC, the default date of a new record.
+pub fn today_utc() -> PartialDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    PartialDate {
+        year,
+        month: Some(month),
+        day: Some(day),
+    }
+}
+
+/// The calendar date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+/// The files of a new archive: path relative to its root, text.
+fn archive_files(title: &str, language: &str) -> Vec<(&'static str, String)> {
+    let fill = |t: &str| {
+        t.replace("{title}", &yaml_scalar(title))
+            .replace("{language}", language)
+    };
+    vec![
+        (CONFIG_FILE, fill(include_str!("scaffold/accord.yaml"))),
+        (REGISTRY_FILE, include_str!("scaffold/cities.yaml").into()),
+        (
+            "content/programs/seoul-beijing-air-quality.md",
+            include_str!("scaffold/program.md").into(),
+        ),
+        (
+            "content/trips/kitakyushu-shanghai-study-visit.md",
+            include_str!("scaffold/trip.md").into(),
+        ),
+        (
+            "content/workshops/busan-yokohama-port-workshop.md",
+            include_str!("scaffold/workshop.md").into(),
+        ),
+        (
+            ".github/workflows/accord.yml",
+            include_str!("scaffold/workflow.yml").into(),
+        ),
+        (".gitignore", include_str!("scaffold/gitignore").into()),
+        (
+            "README.md",
+            include_str!("scaffold/readme.md").replace("{title}", title),
+        ),
+    ]
+}
+
+/// Writes a new archive into `dir`, which must not exist or be empty. Returns the
+/// files written, relative to `dir`.
+pub fn init(dir: &Path, language: &str) -> Result<Vec<PathBuf>, Diagnostic> {
+    let err = |msg: String| Diagnostic::error(dir, Pos::UNKNOWN, msg);
+    if !LANGUAGES.contains(&language) {
+        return Err(err(format!("`{language}` is not a language of accord"))
+            .with_help(format!("use one of {}", LANGUAGES.join(", "))));
+    }
+    if dir.exists() {
+        let empty = fs::read_dir(dir)
+            .map_err(|e| err(format!("cannot read the directory: {e}")))?
+            .next()
+            .is_none();
+        if !empty {
+            return Err(
+                err("the directory exists and is not empty; nothing was written".into())
+                    .with_help("choose a new directory name, or empty that directory first"),
+            );
+        }
+    }
+    let title = dir
+        .canonicalize()
+        .ok()
+        .or_else(|| Some(dir.to_path_buf()))
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "archive".into());
+    let mut written = Vec::new();
+    for (rel, text) in archive_files(&title, language) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| err(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        fs::write(&path, text).map_err(|e| err(format!("cannot write {rel}: {e}")))?;
+        written.push(PathBuf::from(rel));
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_keep_every_script_readable() {
+        let cases = [
+            (
+                "서울–요코하마 기후 포럼 2025",
+                "서울-요코하마-기후-포럼-2025",
+            ),
+            ("北九州市・上海市「環境協力」", "北九州市-上海市-環境協力"),
+            ("上海市 生态环境局 交流会", "上海市-生态环境局-交流会"),
+            ("Seoul–Yokohama ASCC (2025)", "seoul-yokohama-ascc-2025"),
+            ("Seoul's \"Green\" Forum!", "seouls-green-forum"),
+            ("한·중·일 환경장관회의", "한-중-일-환경장관회의"),
+            ("２０２５年 ＡＳＣＣ 参加", "2025年-ascc-参加"),
+            ("  --  ", "record"),
+            ("CON", "con-record"),
+        ];
+        for (title, slug) in cases {
+            assert_eq!(slugify(title), slug, "{title}");
+            assert!(check_slug(&slugify(title)).is_ok(), "{title}");
+        }
+    }
+
+    #[test]
+    fn decomposed_hangul_gives_the_same_slug() {
+        let nfd: String = "서울 포럼".nfd().collect();
+        assert_ne!(nfd, "서울 포럼");
+        assert_eq!(slugify(&nfd), "서울-포럼");
+    }
+
+    #[test]
+    fn long_titles_are_cut_on_a_word_boundary() {
+        let title = "동북아 대도시 대기환경협의체 구성 및 대기개선 노하우 공유를 위한 실무 협의와 공동 연구 및 전문가 교류 추진 계획 수립과 후속 조치";
+        let slug = slugify(title);
+        assert!(slug.chars().count() <= MAX_SLUG_CHARS, "{slug}");
+        assert!(!slug.ends_with('-'));
+        assert!(title.replace(' ', "-").starts_with(&slug));
+    }
+
+    #[test]
+    fn scalars_read_back_as_written() {
+        for s in [
+            "서울",
+            "Jung-gu, Daegu",
+            "a: b",
+            "#hash",
+            "yes",
+            "2025",
+            "[x]",
+            "'quoted'",
+            "\"double\"",
+            "back\\slash",
+            "- dash",
+        ] {
+            let yaml = format!(
+                "v: {}\nl: {}\n",
+                yaml_scalar(s),
+                yaml_list(&[s.to_string()])
+            );
+            let v: serde_yaml::Value = serde_yaml::from_str(&yaml).unwrap();
+            assert_eq!(v["v"].as_str(), Some(s), "{yaml}");
+            assert_eq!(v["l"][0].as_str(), Some(s), "{yaml}");
+        }
+    }
+
+    #[test]
+    fn days_become_calendar_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+    }
+}
