@@ -31,6 +31,7 @@ pub mod registry;
 pub mod render;
 pub mod routes;
 pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod snippet;
 pub mod source;

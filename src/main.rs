@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 use accord::diag::Diagnostic;
 use accord::kind::Kind;
+use accord::serve;
 use cli::report::{self, Format};
 
 #[derive(Parser)]
@@ -68,6 +69,21 @@ enum Command {
         /// How to print problems: `json` for CI tools, `github` for annotations.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Preview the site: build it, serve it on 127.0.0.1, and rebuild and reload the
+    /// open pages on every change.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// The port to try first; the next free one is used if it is taken.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Include records marked `draft: true`.
+        #[arg(long)]
+        drafts: bool,
     },
     /// Write a new record with its front matter filled in.
     New {
@@ -148,6 +164,12 @@ fn main() -> ExitCode {
             };
             build(&opts, "checked", timings, strict, format)
         }
+        Command::Serve {
+            root,
+            port,
+            open,
+            drafts,
+        } => serve(root, port, open, drafts),
         Command::New {
             kind,
             title,
@@ -243,6 +265,103 @@ fn print_diagnostics(root: &Path, diags: &[Diagnostic], format: Format, colour: 
 
 fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+fn serve(root: PathBuf, port: u16, open: bool, drafts: bool) -> ExitCode {
+    if !root.is_dir() {
+        eprintln!("error: {} is not a directory", root.display());
+        return ExitCode::from(2);
+    }
+    let colour = report::use_colour(std::io::stderr().is_terminal());
+    let shown_root = root.clone();
+    let on_event = move |event: &serve::Event<'_>| match event {
+        serve::Event::Built(b) => print_build(&shown_root, b, colour),
+        serve::Event::WatchFailed(e) => {
+            eprintln!("cannot watch for changes ({e}); restart `accord serve` to see them")
+        }
+    };
+    let opts = serve::ServeOptions {
+        root: root.clone(),
+        drafts,
+        port,
+        output: None,
+    };
+    let server = match serve::Server::start(opts, on_event) {
+        Ok(s) => s,
+        Err(d) => {
+            eprint!("{}", report::human(&root, &[d], colour));
+            return ExitCode::from(1);
+        }
+    };
+    let url = server.url();
+    eprintln!("serving {} at {url} — press Ctrl-C to stop", root.display());
+    if port != 0 && server.addr().port() != port {
+        eprintln!("(port {port} is taken)");
+    }
+    if open {
+        open_browser(&url);
+    }
+    server.wait();
+    ExitCode::SUCCESS
+}
+
+/// One line per build, and its problems.
+fn print_build(root: &Path, b: &serve::Build, colour: bool) {
+    let what = match b.changed.as_slice() {
+        [] => String::new(),
+        [one] => format!("{} changed: ", one.display()),
+        [one, rest @ ..] => format!("{} and {} more changed: ", one.display(), rest.len()),
+    };
+    match &b.outcome {
+        Ok(built) => {
+            let drafts = if built.drafts_skipped > 0 {
+                format!(" ({} drafts skipped)", built.drafts_skipped)
+            } else {
+                String::new()
+            };
+            eprintln!(
+                "{what}built {} records{drafts}, {} files written in {:.2?}",
+                built.records, built.files_written, b.took
+            );
+            // The warnings of the files just changed (all of them on the first build).
+            let warnings: Vec<Diagnostic> = built
+                .warnings
+                .iter()
+                .filter(|w| b.generation == 1 || b.changed.contains(&w.path))
+                .take(BUILD_WARNINGS_SHOWN)
+                .cloned()
+                .collect();
+            eprint!("{}", report::human(root, &warnings, colour));
+        }
+        Err(diags) => {
+            let errors = diags.iter().filter(|d| d.is_error()).count();
+            eprint!("{}", report::human(root, diags, colour));
+            eprintln!(
+                "{what}{} — the last good site is still served",
+                count(errors, "error")
+            );
+        }
+    }
+}
+
+/// Opens `url` in the default browser, if there is a way to.
+fn open_browser(url: &str) {
+    let (program, args): (&str, Vec<&str>) = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(windows) {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    let spawned = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if spawned.is_err() {
+        eprintln!("cannot open a browser: open {url} yourself");
+    }
 }
 
 fn new(

@@ -1,0 +1,507 @@
+//! `accord serve`: the editor's preview. Builds the site with the library pipeline
+//! (`crate::build`) into a private output folder, serves it on 127.0.0.1 under the
+//! path of `base_url` (so links behave as in production), watches the sources and
+//! rebuilds when they change, and tells open pages to reload (server-sent events).
+//!
+//! A failed rebuild leaves the last good site in place — the pipeline never writes a
+//! failed build — and every page then carries an overlay with the errors. The reload
+//! script and the overlay are added to HTML responses as they are sent: built files
+//! never contain them. Prints nothing; what happens is reported as `Event`s.
+
+mod http;
+mod live;
+mod watch;
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Pos};
+
+use watch::{Change, Watcher};
+
+/// Ports tried after the one asked for, when it is taken.
+const PORT_ATTEMPTS: u16 = 100;
+/// How often an idle event stream is written to, to notice closed pages.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+/// How long a client may take to send its request.
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What to serve, and where.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    /// Include records marked `draft: true`.
+    pub drafts: bool,
+    /// The port to try first; the next free one is taken if it is busy. 0: any.
+    pub port: u16,
+    /// Where the served site is built; `None`: a folder in the system's temporary
+    /// directory, kept between runs so that a restart rebuilds little.
+    pub output: Option<PathBuf>,
+}
+
+/// One build of a serve session.
+#[derive(Debug)]
+pub struct Build {
+    /// 1 for the first build, then one more for each rebuild.
+    pub generation: u64,
+    /// The changed files that caused the build, relative to the root (empty for the
+    /// first build).
+    pub changed: Vec<PathBuf>,
+    /// What was built, or every diagnostic of a failed build.
+    pub outcome: Result<Built, Vec<Diagnostic>>,
+    pub took: Duration,
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub records: usize,
+    pub drafts_skipped: usize,
+    /// Files the build wrote (rendered pages, copied files).
+    pub files_written: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What a serve session reports, for the command line to show.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A build finished, well or not.
+    Built(&'a Build),
+    /// The file watcher reported a problem; serving goes on.
+    WatchFailed(&'a str),
+}
+
+/// A running preview server. `stop` ends it; so does dropping it.
+pub struct Server {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    changes: mpsc::Sender<Change>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+type OnEvent = dyn Fn(&Event<'_>) + Send + Sync;
+
+/// What the threads of a session share.
+struct Shared {
+    root: PathBuf,
+    /// The private output folder the site is built into and served from.
+    site: PathBuf,
+    /// Tells builds of this process apart from those of an earlier one.
+    session: u64,
+    state: RwLock<State>,
+    hub: live::Hub,
+    stopping: AtomicBool,
+}
+
+#[derive(Default)]
+struct State {
+    generation: u64,
+    base_path: String,
+    /// A build succeeded once: `site` holds a site.
+    have_site: bool,
+    /// The overlay while the last build failed.
+    overlay: Option<String>,
+    last: Option<Arc<Build>>,
+}
+
+impl State {
+    fn tag(&self, session: u64) -> String {
+        format!("{session:x}-{}", self.generation)
+    }
+}
+
+impl Server {
+    /// Binds the port, then builds and watches in the background: the server answers
+    /// at once (with a placeholder page until the first build is done).
+    pub fn start(
+        opts: ServeOptions,
+        on_event: impl Fn(&Event<'_>) + Send + Sync + 'static,
+    ) -> Result<Server, Diagnostic> {
+        let listener = bind(opts.port).map_err(|e| {
+            Diagnostic::error("", Pos::UNKNOWN, format!("cannot listen on 127.0.0.1: {e}"))
+                .with_help("choose another port with --port")
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Diagnostic::error("", Pos::UNKNOWN, e.to_string()))?;
+        let root = opts
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| opts.root.clone());
+        let site = opts
+            .output
+            .clone()
+            .unwrap_or_else(|| private_output(&root, opts.drafts, addr.port()));
+        let base_path = Config::load(&root).map_or_else(|_| "/".to_string(), |c| c.base_path);
+        let session = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        let shared = Arc::new(Shared {
+            root: root.clone(),
+            site,
+            session,
+            state: RwLock::new(State {
+                base_path,
+                ..State::default()
+            }),
+            hub: live::Hub::default(),
+            stopping: AtomicBool::new(false),
+        });
+        let on_event: Arc<OnEvent> = Arc::new(on_event);
+
+        let (changes, changed) = mpsc::channel();
+        let watcher = Watcher::start(&root, changes.clone());
+        let accept = {
+            let shared = shared.clone();
+            std::thread::spawn(move || accept_loop(&shared, &listener))
+        };
+        let builder = {
+            let shared = shared.clone();
+            let drafts = opts.drafts;
+            std::thread::spawn(move || {
+                let mut watcher = match watcher {
+                    Ok(w) => Some(w),
+                    Err(e) => {
+                        on_event(&Event::WatchFailed(&e));
+                        None
+                    }
+                };
+                rebuild(&shared, drafts, Vec::new(), on_event.as_ref());
+                while let Some(paths) = next_changes(&shared, &changed, on_event.as_ref()) {
+                    if let Some(w) = &mut watcher {
+                        w.refresh();
+                    }
+                    rebuild(&shared, drafts, paths, on_event.as_ref());
+                }
+            })
+        };
+        Ok(Server {
+            addr,
+            shared,
+            changes,
+            threads: vec![accept, builder],
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL of the site's home page: the base path on this server.
+    pub fn url(&self) -> String {
+        let base = self
+            .shared
+            .state
+            .read()
+            .map_or_else(|_| "/".to_string(), |s| s.base_path.clone());
+        format!(
+            "http://{}{}",
+            self.addr,
+            crate::render::percent_encode_path(&base)
+        )
+    }
+
+    /// The last build, once there is one.
+    pub fn last_build(&self) -> Option<Arc<Build>> {
+        self.shared.state.read().ok().and_then(|s| s.last.clone())
+    }
+
+    /// The folder the site is built into.
+    pub fn site_dir(&self) -> &Path {
+        &self.shared.site
+    }
+
+    /// Blocks until the server stops (it runs until the process ends).
+    pub fn wait(mut self) {
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+
+    /// Stops watching, building and serving, and closes every connection.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        // Wake the accept loop and the builder.
+        let _ = TcpStream::connect(self.addr);
+        let _ = self.changes.send(Change::Paths(Vec::new()));
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        self.shared.hub.close();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if !self.threads.is_empty() {
+            self.shutdown();
+        }
+    }
+}
+
+/// Binds 127.0.0.1 on `port`, or the next free port above it.
+fn bind(port: u16) -> io::Result<TcpListener> {
+    if port == 0 {
+        return TcpListener::bind((Ipv4Addr::LOCALHOST, 0));
+    }
+    let mut last = None;
+    for p in port..=port.saturating_add(PORT_ATTEMPTS - 1) {
+        match TcpListener::bind((Ipv4Addr::LOCALHOST, p)) {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AddrInUse)))
+}
+
+/// `TMP/accord-serve/<hash of root and options>`: the same folder each time a site is
+/// served the same way, so that a restart finds the previous build.
+fn private_output(root: &Path, drafts: bool, port: u16) -> PathBuf {
+    let mut h = DefaultHasher::new();
+    (root, drafts, port).hash(&mut h);
+    std::env::temp_dir()
+        .join("accord-serve")
+        .join(format!("{:016x}", h.finish()))
+}
+
+/// Waits for changes that matter, gathering those that arrive together; `None` when
+/// the server stops.
+fn next_changes(
+    shared: &Shared,
+    changes: &mpsc::Receiver<Change>,
+    on_event: &OnEvent,
+) -> Option<Vec<PathBuf>> {
+    loop {
+        let mut paths = Vec::new();
+        let mut next = changes.recv().ok();
+        while let Some(change) = next {
+            match change {
+                Change::Paths(p) => paths.extend(p),
+                Change::Failed(e) => on_event(&Event::WatchFailed(&e)),
+            }
+            next = changes.try_recv().ok();
+        }
+        if shared.stopping.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut rel: Vec<PathBuf> = paths
+            .iter()
+            .filter_map(|p| watch::relevant(&shared.root, p))
+            .collect();
+        rel.sort();
+        rel.dedup();
+        if !rel.is_empty() {
+            return Some(rel);
+        }
+    }
+}
+
+/// Runs the pipeline into the private folder and publishes the result.
+fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEvent) {
+    let start = Instant::now();
+    let opts = crate::Options {
+        root: shared.root.clone(),
+        output: Some(shared.site.clone()),
+        drafts,
+        write: true,
+    };
+    let outcome = crate::build(&opts).map(|r| Built {
+        records: r.records,
+        drafts_skipped: r.drafts_skipped,
+        files_written: r.files_written,
+        warnings: r.warnings,
+    });
+    let took = start.elapsed();
+    let Ok(mut state) = shared.state.write() else {
+        return;
+    };
+    state.generation += 1;
+    match &outcome {
+        Ok(_) => {
+            state.have_site = true;
+            state.overlay = None;
+            if let Ok(c) = Config::load(&shared.root) {
+                state.base_path = c.base_path;
+            }
+        }
+        Err(diags) => {
+            state.overlay = Some(live::overlay(&shared.root, diags, state.have_site));
+        }
+    }
+    let build = Arc::new(Build {
+        generation: state.generation,
+        changed,
+        outcome,
+        took,
+    });
+    state.last = Some(build.clone());
+    let tag = state.tag(shared.session);
+    drop(state);
+    shared.hub.broadcast(&live::event(&tag));
+    on_event(&Event::Built(&build));
+}
+
+fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
+    for stream in listener.incoming() {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = stream else { continue };
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            let _ = handle(&shared, stream);
+        });
+    }
+}
+
+/// Answers one request.
+fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
+    stream.set_read_timeout(Some(READ_TIMEOUT))?;
+    let Some(req) = http::read_request(&mut stream)? else {
+        return Ok(());
+    };
+    let head = req.method == "HEAD";
+    if req.method != "GET" && !head {
+        return http::respond(
+            &mut stream,
+            405,
+            "text/plain",
+            &[("Allow", "GET, HEAD")],
+            b"accord serve answers GET and HEAD\n",
+            head,
+        );
+    }
+    let Some(path) = req.path.as_deref() else {
+        return http::respond(&mut stream, 400, "text/plain", &[], b"bad path\n", head);
+    };
+    match path {
+        live::EVENTS_PATH => return events(shared, stream),
+        live::SCRIPT_PATH => {
+            return http::respond(
+                &mut stream,
+                200,
+                "text/javascript; charset=utf-8",
+                &[],
+                live::SCRIPT.as_bytes(),
+                head,
+            );
+        }
+        _ => {}
+    }
+    let (tag, base, have_site, overlay) = {
+        let s = shared
+            .state
+            .read()
+            .map_err(|_| io::Error::other("poisoned"))?;
+        (
+            s.tag(shared.session),
+            s.base_path.clone(),
+            s.have_site,
+            s.overlay.clone(),
+        )
+    };
+    let additions = live::additions(&tag, overlay.as_deref());
+    let html = |status: u16, page: &[u8], stream: &mut TcpStream| {
+        let body = live::inject(page, &additions);
+        http::respond(stream, status, "text/html; charset=utf-8", &[], &body, head)
+    };
+
+    let Some(rel) = path.strip_prefix(base.as_str()) else {
+        if base.starts_with(path) {
+            // `/` or a parent of the base path: go to the site.
+            let to = crate::render::percent_encode_path(&base);
+            return http::respond(
+                &mut stream,
+                302,
+                "text/plain",
+                &[("Location", &to)],
+                b"",
+                head,
+            );
+        }
+        let page = live::placeholder(
+            "Not in this site",
+            &format!("This archive is served under {base}, as its base_url says."),
+        );
+        return html(404, page.as_bytes(), &mut stream);
+    };
+    if !have_site {
+        let page = if overlay.is_some() {
+            live::placeholder("accord", "The site does not build yet.")
+        } else {
+            live::placeholder("accord", "Building the site…")
+        };
+        return html(503, page.as_bytes(), &mut stream);
+    }
+    let safe = rel
+        .split('/')
+        .all(|s| s != ".." && s != "." && !s.contains(['\\', '\0']));
+    let mut file = rel.to_string();
+    if file.is_empty() || file.ends_with('/') {
+        file.push_str("index.html");
+    }
+    let full = shared.site.join(&file);
+    if safe && full.is_dir() {
+        let to = format!("{}/", req.raw_path);
+        return http::respond(
+            &mut stream,
+            301,
+            "text/plain",
+            &[("Location", &to)],
+            b"",
+            head,
+        );
+    }
+    match std::fs::read(&full) {
+        Ok(bytes) if safe => {
+            let kind = http::content_type(&file);
+            if kind.starts_with("text/html") {
+                html(200, &bytes, &mut stream)
+            } else {
+                http::respond(&mut stream, 200, kind, &[], &bytes, head)
+            }
+        }
+        _ => {
+            let page = std::fs::read(shared.site.join("404.html"))
+                .unwrap_or_else(|_| live::placeholder("Not found", "No page here.").into_bytes());
+            html(404, &page, &mut stream)
+        }
+    }
+}
+
+/// An event stream: the current build at once, then every new one.
+fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
+    use std::io::Write;
+    let builds = shared.hub.subscribe();
+    http::start_events(&mut stream)?;
+    let tag = {
+        let s = shared
+            .state
+            .read()
+            .map_err(|_| io::Error::other("poisoned"))?;
+        s.tag(shared.session)
+    };
+    stream.write_all(live::event(&tag).as_bytes())?;
+    loop {
+        match builds.recv_timeout(KEEPALIVE) {
+            Ok(event) => stream.write_all(event.as_bytes())?,
+            Err(RecvTimeoutError::Timeout) => stream.write_all(b": keep-alive\n\n")?,
+            Err(RecvTimeoutError::Disconnected) => return Ok(()),
+        }
+        stream.flush()?;
+    }
+}

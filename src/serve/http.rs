@@ -1,0 +1,163 @@
+//! Just enough HTTP/1.1 for a local preview: one request per connection, `GET` and
+//! `HEAD`, file responses and server-sent events. Loopback only; not a web server.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+
+/// Longest request head read.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// A request line, read.
+#[derive(Debug)]
+pub(super) struct Request {
+    pub method: String,
+    /// The path as sent, percent-encoded, without the query.
+    pub raw_path: String,
+    /// The path decoded to text; `None` when it is not UTF-8 once decoded.
+    pub path: Option<String>,
+}
+
+/// Reads the head of one request; `None` when the client sent nothing usable.
+pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>> {
+    let mut head = Vec::with_capacity(1024);
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        head.extend_from_slice(&buf[..n]);
+        if head.len() > MAX_HEAD {
+            return Ok(None);
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut parts = head.lines().next().unwrap_or("").split_whitespace();
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let raw_path = target.split(['?', '#']).next().unwrap_or("").to_string();
+    Ok(Some(Request {
+        method: method.to_string(),
+        path: percent_decode(&raw_path),
+        raw_path,
+    }))
+}
+
+/// Writes a whole response and closes the exchange (`Connection: close`).
+pub(super) fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    head_only: bool,
+) -> io::Result<()> {
+    let mut out = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+        reason(status),
+        body.len()
+    );
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    if !head_only {
+        bytes.extend_from_slice(body);
+    }
+    stream.write_all(&bytes)?;
+    stream.flush()
+}
+
+/// Starts an event stream; events are written to the stream afterwards.
+pub(super) fn start_events(stream: &mut TcpStream) -> io::Result<()> {
+    stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: keep-alive\r\n\r\nretry: 500\n\n",
+    )?;
+    stream.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+/// The media type of a file, by its extension.
+pub(super) fn content_type(file: &str) -> &'static str {
+    let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext.to_ascii_lowercase().as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `%EC%84%9C` → `서`; `None` when the bytes are not UTF-8.
+pub(super) fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_percent_decoded() {
+        assert_eq!(
+            percent_decode("/trips/%EC%84%9C%EC%9A%B8/").as_deref(),
+            Some("/trips/서울/")
+        );
+        assert_eq!(percent_decode("/a%2").as_deref(), Some("/a%2"));
+        assert_eq!(percent_decode("/%FF"), None);
+    }
+
+    #[test]
+    fn media_types_by_extension() {
+        assert_eq!(content_type("a/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("feed.xml"), "application/xml; charset=utf-8");
+        assert_eq!(content_type("x.PDF"), "application/pdf");
+        assert_eq!(content_type("noext"), "application/octet-stream");
+    }
+}
