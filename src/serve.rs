@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::diag::{Diagnostic, Pos};
+use crate::output::Manifest;
 
 use watch::{Change, Watcher};
 
@@ -65,8 +66,13 @@ pub struct Build {
 pub struct Built {
     pub records: usize,
     pub drafts_skipped: usize,
-    /// Files the build wrote (rendered pages, copied files).
+    /// How many files the build wrote (rendered pages, copied files).
     pub files_written: usize,
+    /// The files the build wrote, by output path: only those whose inputs changed
+    /// since the previous build (everything on the first build into a new folder).
+    pub written: Vec<String>,
+    /// The files the build deleted (a record removed or renamed).
+    pub removed: Vec<String>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -319,11 +325,28 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         drafts,
         write: true,
     };
-    let outcome = crate::build(&opts).map(|r| Built {
-        records: r.records,
-        drafts_skipped: r.drafts_skipped,
-        files_written: r.files_written,
-        warnings: r.warnings,
+    // The manifests before and after tell which files the incremental build wrote.
+    let before = Manifest::load(&shared.site).unwrap_or_default();
+    let outcome = crate::build(&opts).map(|r| {
+        let after = Manifest::load(&shared.site).unwrap_or_default();
+        Built {
+            records: r.records,
+            drafts_skipped: r.drafts_skipped,
+            files_written: r.files_written,
+            written: after
+                .files
+                .iter()
+                .filter(|(f, h)| before.files.get(*f) != Some(h))
+                .map(|(f, _)| f.clone())
+                .collect(),
+            removed: before
+                .files
+                .keys()
+                .filter(|f| !after.files.contains_key(*f))
+                .cloned()
+                .collect(),
+            warnings: r.warnings,
+        }
     });
     let took = start.elapsed();
     let Ok(mut state) = shared.state.write() else {
