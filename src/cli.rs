@@ -1,3 +1,4 @@
 //! The command line's own helpers: how diagnostics and progress are shown.
 
+pub mod progress;
 pub mod report;

@@ -15,7 +15,8 @@
 //!    through a staging directory, so a failed build never touches the output.
 //!
 //! Every step reports located `Diagnostic`s; all of them are collected and the build
-//! fails if any is an error. `check` is the same pipeline without step 7's writes.
+//! fails if any is an error (or, run strictly, any warning: see `lint`). `check` is
+//! the same pipeline without step 7's writes.
 
 pub mod charts;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod diag;
 pub mod fingerprint;
 pub mod jsonld;
 pub mod kind;
+pub mod lint;
 pub mod markdown;
 pub mod output;
 pub mod registry;
@@ -78,6 +80,25 @@ pub struct Report {
     pub timings: Vec<(&'static str, Duration)>,
 }
 
+/// How a build treats warnings and reports progress. `Default`: leniently, quietly.
+#[derive(Clone, Copy, Default)]
+pub struct Run<'a> {
+    /// Warnings fail the build too; nothing is written then.
+    pub strict: bool,
+    /// Told how far the long steps are, for a progress bar.
+    pub progress: Option<&'a dyn Progress>,
+}
+
+/// Follows a build: the long steps and how many of their items are done. Called from
+/// the threads of the pipeline.
+pub trait Progress: Sync {
+    /// A step begins: `what` items (`records`, `pages`), `total` of them; 0 when the
+    /// number is not known.
+    fn start(&self, what: &'static str, total: usize);
+    /// One more item of the current step is done.
+    fn advance(&self);
+}
+
 /// Records how long each step of the pipeline takes.
 struct Clock {
     last: Instant,
@@ -102,6 +123,21 @@ impl Clock {
 /// Runs the pipeline. On failure, returns every diagnostic (errors and warnings),
 /// sorted by file and position; the output directory is then untouched.
 pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
+    build_with(opts, Run::default())
+}
+
+/// `build`, strictly or not, telling `run.progress` how far it is.
+pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic>> {
+    let progress = |what, total| {
+        if let Some(p) = run.progress {
+            p.start(what, total);
+        }
+    };
+    let advance = || {
+        if let Some(p) = run.progress {
+            p.advance();
+        }
+    };
     let root = opts.root.as_path();
     let mut diags = Vec::new();
     let mut clock = Clock::start();
@@ -122,10 +158,14 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
     let sources = source::load(root);
     diags.extend(sources.diags);
     clock.lap("read sources");
+    progress("records", sources.files.len());
     let parsed: Vec<_> = sources
         .files
         .par_iter()
-        .map(|f| content::parse(f, &registry, &config))
+        .map(|f| {
+            advance();
+            content::parse(f, &registry, &config)
+        })
         .collect();
     let mut records = Vec::with_capacity(parsed.len());
     for (record, d) in parsed {
@@ -157,6 +197,7 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
     }
     // 5. The site model. Built even when some records failed, so that problems in
     // the bodies of the others are reported too.
+    progress("Markdown texts", 0);
     let all_sources: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
     let site = match Site::build(config, registry, records, &all_sources) {
         Ok(site) => site,
@@ -165,7 +206,8 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
             return Err(finish(diags));
         }
     };
-    if diags.iter().any(Diagnostic::is_error) {
+    diags.extend(lint::warnings(&site));
+    if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));
     }
     clock.lap("markdown and indexes");
@@ -223,6 +265,7 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
         s.create_dirs(to_render.iter().map(|r| r.file.as_str()))
             .map_err(|e| vec![write_error(&output, "", &e)])?;
     }
+    progress("pages", to_render.len());
     // Pages are rendered on the rayon pool and written by a few I/O threads, so the
     // CPUs never wait on the disk.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(&str, Vec<u8>)>(64);
@@ -250,6 +293,7 @@ pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
             .par_iter()
             .map_with(tx, |tx, route| {
                 let bytes = renderer.render(route)?;
+                advance();
                 if staging.is_some() {
                     // A closed channel means a writer failed; its error is reported below.
                     let _ = tx.send((route.file.as_str(), bytes));

@@ -197,10 +197,19 @@ fn build(
     }
     let colour = report::use_colour(std::io::stderr().is_terminal());
     let start = Instant::now();
-    match accord::build(opts) {
+    let bar = cli::progress::Bar::new();
+    let run = accord::Run {
+        strict,
+        progress: bar.as_ref().map(|b| b as &dyn accord::Progress),
+    };
+    let result = accord::build_with(opts, run);
+    if let Some(b) = &bar {
+        b.finish();
+    }
+    match result {
         Ok(report) => {
             let warnings = &report.warnings;
-            let shown = if opts.write && format == Format::Human && !strict {
+            let shown = if opts.write && format == Format::Human {
                 &warnings[..warnings.len().min(BUILD_WARNINGS_SHOWN)]
             } else {
                 &warnings[..]
@@ -216,13 +225,6 @@ fn build(
                 for (step, took) in &report.timings {
                     eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
                 }
-            }
-            if strict && !warnings.is_empty() {
-                eprintln!(
-                    "{} — failing, as --strict asks",
-                    count(warnings.len(), "warning")
-                );
-                return ExitCode::from(1);
             }
             let drafts = if report.drafts_skipped > 0 {
                 format!(" ({} drafts skipped)", report.drafts_skipped)
@@ -249,7 +251,12 @@ fn build(
         Err(diags) => {
             print_diagnostics(&opts.root, &diags, format, colour);
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            eprintln!("{} — nothing was written", count(errors, "error"));
+            let failed = if errors == 0 {
+                format!("{} (--strict)", count(diags.len(), "warning"))
+            } else {
+                count(errors, "error")
+            };
+            eprintln!("{failed} — nothing was written");
             ExitCode::from(1)
         }
     }
