@@ -301,7 +301,9 @@ fn serve(root: PathBuf, port: u16, open: bool, drafts: bool) -> ExitCode {
         }
     };
     let url = server.url();
-    eprintln!("serving {} at {url} — press Ctrl-C to stop", root.display());
+    let name = accord::config::Config::load(&root)
+        .map_or_else(|_| root.display().to_string(), |c| c.title);
+    eprintln!("serving {name} at {url} — press Ctrl-C to stop");
     if port != 0 && server.addr().port() != port {
         eprintln!("(port {port} is taken)");
     }

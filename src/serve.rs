@@ -327,7 +327,23 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
     };
     // The manifests before and after tell which files the incremental build wrote.
     let before = Manifest::load(&shared.site).unwrap_or_default();
-    let outcome = crate::build(&opts).map(|r| {
+    // A bug of the pipeline is reported like any failed build; serving goes on.
+    let built = std::panic::catch_unwind(|| crate::build(&opts)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(vec![
+            Diagnostic::error(
+                "",
+                Pos::UNKNOWN,
+                format!("accord failed while building: {why}"),
+            )
+            .with_help("this is a bug of accord; please report it with the file you changed"),
+        ])
+    });
+    let outcome = built.map(|r| {
         let after = Manifest::load(&shared.site).unwrap_or_default();
         Built {
             records: r.records,
@@ -408,6 +424,16 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
             head,
         );
     }
+    if !http::is_local_host(req.host.as_deref()) {
+        return http::respond(
+            &mut stream,
+            400,
+            "text/plain",
+            &[],
+            b"accord serve answers only for 127.0.0.1 and localhost\n",
+            head,
+        );
+    }
     let Some(path) = req.path.as_deref() else {
         return http::respond(&mut stream, 400, "text/plain", &[], b"bad path\n", head);
     };
@@ -470,15 +496,9 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         };
         return html(503, page.as_bytes(), &mut stream);
     }
-    let safe = rel
-        .split('/')
-        .all(|s| s != ".." && s != "." && !s.contains(['\\', '\0']));
-    let mut file = rel.to_string();
-    if file.is_empty() || file.ends_with('/') {
-        file.push_str("index.html");
-    }
-    let full = shared.site.join(&file);
-    if safe && full.is_dir() {
+    let file = http::site_file(rel);
+    let full = file.as_ref().map(|f| shared.site.join(f));
+    if full.as_ref().is_some_and(|f| f.is_dir()) {
         let to = format!("{}/", req.raw_path);
         return http::respond(
             &mut stream,
@@ -489,8 +509,8 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
             head,
         );
     }
-    match std::fs::read(&full) {
-        Ok(bytes) if safe => {
+    match file.zip(full).map(|(f, full)| (std::fs::read(full), f)) {
+        Some((Ok(bytes), file)) => {
             let kind = http::content_type(&file);
             if kind.starts_with("text/html") {
                 html(200, &bytes, &mut stream)
@@ -505,7 +525,6 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         }
     }
 }
-
 /// An event stream: the current build at once, then every new one.
 fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
     use std::io::Write;

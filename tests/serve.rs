@@ -57,6 +57,8 @@ fn pages_are_served_under_the_base_path_with_the_reload_script() {
     );
     assert_eq!(s.get("/trips/old/").status, 404);
     assert_eq!(s.get("/archive/../accord.yaml").status, 404);
+    assert_eq!(s.get("/archive/%2e%2e/accord.yaml").status, 404);
+    assert_eq!(s.get("/archive//etc/passwd").status, 404);
 
     // The script is added as pages are sent: the built files never contain it.
     for (file, bytes) in common::tree(s.server().site_dir()) {
@@ -65,6 +67,21 @@ fn pages_are_served_under_the_base_path_with_the_reload_script() {
             "{file} contains the reload script"
         );
     }
+}
+
+#[test]
+fn pages_are_not_served_to_other_sites_pointing_their_names_at_127_0_0_1() {
+    let s = Session::start("serve");
+    let mut stream = TcpStream::connect(s.server().addr()).unwrap();
+    write!(
+        stream,
+        "GET /archive/ HTTP/1.1\r\nHost: rebinding.example:1111\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    assert!(!answer.contains("Early mission"));
 }
 
 #[test]
@@ -232,7 +249,7 @@ fn the_event_stream_announces_every_new_build() {
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
     write!(
         stream,
-        "GET /__accord/live HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
+        "GET /__accord/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
     )
     .unwrap();
     let mut events = BufReader::new(stream);

@@ -15,6 +15,8 @@ pub(super) struct Request {
     pub raw_path: String,
     /// The path decoded to text; `None` when it is not UTF-8 once decoded.
     pub path: Option<String>,
+    /// The `Host` header, if any.
+    pub host: Option<String>,
 }
 
 /// Reads the head of one request; `None` when the client sent nothing usable.
@@ -32,15 +34,23 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>
         }
     }
     let head = String::from_utf8_lossy(&head);
-    let mut parts = head.lines().next().unwrap_or("").split_whitespace();
+    let mut lines = head.lines();
+    let mut parts = lines.next().unwrap_or("").split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return Ok(None);
     };
+    let host = lines.find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("host")
+            .then(|| v.trim().to_string())
+    });
     let raw_path = target.split(['?', '#']).next().unwrap_or("").to_string();
     Ok(Some(Request {
         method: method.to_string(),
         path: percent_decode(&raw_path),
         raw_path,
+        host,
     }))
 }
 
@@ -89,6 +99,46 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         _ => "",
     }
+}
+
+/// Whether a `Host` header names this machine's loopback: pages of other sites that
+/// resolve their own name to 127.0.0.1 (DNS rebinding) get nothing.
+pub(super) fn is_local_host(host: Option<&str>) -> bool {
+    let Some(host) = host else {
+        // HTTP/1.0 clients send none; they are not browsers on another site.
+        return true;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "::1"
+    )
+}
+
+/// The file a URL path below the base path names, relative to the site folder:
+/// `None` for anything that could leave it (`..`, an absolute or empty segment, a
+/// backslash). A path ending in `/` names the `index.html` in it.
+pub(super) fn site_file(rel: &str) -> Option<String> {
+    let segments: Vec<&str> = rel.split('/').collect();
+    let last = segments.len() - 1;
+    let safe = segments.iter().enumerate().all(|(i, s)| {
+        (!s.is_empty() || i == last)
+            && *s != "."
+            && *s != ".."
+            && !s.contains(['\\', '\0'])
+            && !(cfg!(windows) && s.contains(':'))
+    });
+    if !safe {
+        return None;
+    }
+    let mut file = rel.to_string();
+    if file.is_empty() || file.ends_with('/') {
+        file.push_str("index.html");
+    }
+    Some(file)
 }
 
 /// The media type of a file, by its extension.
@@ -151,6 +201,40 @@ mod tests {
         );
         assert_eq!(percent_decode("/a%2").as_deref(), Some("/a%2"));
         assert_eq!(percent_decode("/%FF"), None);
+    }
+
+    #[test]
+    fn only_files_inside_the_site_are_named() {
+        assert_eq!(site_file("").as_deref(), Some("index.html"));
+        assert_eq!(site_file("trips/").as_deref(), Some("trips/index.html"));
+        assert_eq!(site_file("style.css").as_deref(), Some("style.css"));
+        for bad in [
+            "/etc/passwd",
+            "a//b",
+            "../x",
+            "a/./b",
+            "a\\b",
+            "a/..",
+            "a\0b",
+        ] {
+            assert_eq!(site_file(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_loopback_host_names_are_served() {
+        for ok in [
+            "127.0.0.1:1111",
+            "localhost:1111",
+            "LOCALHOST",
+            "[::1]:1111",
+        ] {
+            assert!(is_local_host(Some(ok)), "{ok}");
+        }
+        assert!(is_local_host(None));
+        for bad in ["evil.example:1111", "127.0.0.1.evil.example", "[::2]:1"] {
+            assert!(!is_local_host(Some(bad)), "{bad}");
+        }
     }
 
     #[test]
