@@ -152,6 +152,15 @@ pub fn new_record(
     if title.contains(['\n', '\r']) {
         return Err(vec![arg_error("the title must be one line".into())]);
     }
+    if !root.join(CONFIG_FILE).is_file() {
+        return Err(vec![
+            arg_error(format!(
+                "{} is not an archive: it has no {CONFIG_FILE}",
+                root.display()
+            ))
+            .with_help("run `accord new` in the archive's folder, or name it with --root; `accord init` makes a new archive"),
+        ]);
+    }
     let config = Config::load(root)?;
     let registry = Registry::load(root)?;
     let mut diags = Vec::new();
@@ -223,7 +232,7 @@ pub fn new_record(
 
 /// The text of a new record: the known fields filled in, the others commented out
 /// with an example, each with a word on what it takes.
-pub fn record_text(
+fn record_text(
     kind: Kind,
     title: &str,
     date: PartialDate,

@@ -165,6 +165,19 @@ fn new_refuses_to_overwrite_and_to_name_unknown_cities() {
     );
     assert!(!dir.join("content/trips/visit.md").exists());
 
+    // Not in an archive: nothing is written there.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = accord(&[
+        "new",
+        "trip",
+        "Visit",
+        "--root",
+        elsewhere.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no accord.yaml"));
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+
     // Malformed arguments are usage errors.
     assert_eq!(
         accord(&["new", "meeting", "x", "--root", root])
