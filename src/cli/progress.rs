@@ -2,6 +2,7 @@
 //! a build has run for a moment — short builds print just their summary line.
 
 use std::io::IsTerminal;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 const DELAY: Duration = Duration::from_millis(400);
 
 pub struct Bar {
-    bar: ProgressBar,
+    /// The bar of the current step; each step gets a new one.
+    bar: RwLock<ProgressBar>,
     started: Instant,
     shown: AtomicBool,
 }
@@ -25,24 +27,29 @@ impl Bar {
             return None;
         }
         Some(Bar {
-            bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
+            bar: RwLock::new(ProgressBar::hidden()),
             started: Instant::now(),
             shown: AtomicBool::new(false),
         })
     }
 
-    fn show_when_due(&self) {
-        if !self.shown.load(Ordering::Relaxed) && self.started.elapsed() >= DELAY {
-            self.shown.store(true, Ordering::Relaxed);
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-            self.bar.enable_steady_tick(Duration::from_millis(120));
+    fn show_when_due(&self, bar: &ProgressBar) {
+        if self.started.elapsed() >= DELAY && !self.shown.swap(true, Ordering::Relaxed) {
+            show(bar);
         }
     }
 
     /// Removes the bar, before the summary line is printed.
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        if let Ok(bar) = self.bar.read() {
+            bar.finish_and_clear();
+        }
     }
+}
+
+fn show(bar: &ProgressBar) {
+    bar.set_draw_target(ProgressDrawTarget::stderr());
+    bar.enable_steady_tick(Duration::from_millis(120));
 }
 
 impl accord::Progress for Bar {
@@ -53,17 +60,25 @@ impl accord::Progress for Bar {
             ProgressStyle::with_template("{msg:>8} [{bar:40}] {pos}/{len} {elapsed}")
                 .map(|s| s.progress_chars("=> "))
         };
-        if let Ok(style) = style {
-            self.bar.set_style(style);
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::hidden())
+            .with_style(style.unwrap_or_else(|_| ProgressStyle::default_bar()))
+            .with_message(what)
+            .with_elapsed(self.started.elapsed());
+        let Ok(mut current) = self.bar.write() else {
+            return;
+        };
+        current.finish_and_clear();
+        if self.shown.load(Ordering::Relaxed) {
+            show(&bar);
         }
-        self.bar.set_length(total as u64);
-        self.bar.set_position(0);
-        self.bar.set_message(what);
-        self.show_when_due();
+        *current = bar;
+        self.show_when_due(&current);
     }
 
     fn advance(&self) {
-        self.bar.inc(1);
-        self.show_when_due();
+        if let Ok(bar) = self.bar.read() {
+            bar.inc(1);
+            self.show_when_due(&bar);
+        }
     }
 }
