@@ -8,7 +8,7 @@
 //! 4. `content`  — split front matter and read each file into a typed `Record`
 //!    (cities resolved, every field checked), in parallel.
 //! 5. `site`     — render the Markdown (`markdown`), resolve links between records,
-//!    and build the indexes by kind, city and year.
+//!    and build the indexes by kind, city and year; `lint` adds the warnings.
 //! 6. `theme` + `render` — load templates and render every route (`routes`) in parallel.
 //! 7. `fingerprint` + `output` — hash the inputs of every page; render and write only
 //!    the pages whose inputs changed since the last build (all on a first build),

@@ -161,7 +161,7 @@ impl Server {
             hub: live::Hub::default(),
             stopping: AtomicBool::new(false),
         });
-        let on_event: Arc<OnEvent> = Arc::new(on_event);
+        let on_event: Box<OnEvent> = Box::new(on_event);
 
         let (changes, changed) = mpsc::channel();
         let watcher = Watcher::start(&root, changes.clone());
