@@ -1,4 +1,4 @@
-//! The command line's own helpers: how diagnostics and progress are shown.
+//! How the command line shows things: diagnostics and progress.
 
 pub mod progress;
 pub mod report;

@@ -48,7 +48,7 @@ pub struct ServeOptions {
     pub output: Option<PathBuf>,
 }
 
-/// One build of a serve session.
+/// One build of a `serve` run.
 #[derive(Debug)]
 pub struct Build {
     /// 1 for the first build, then one more for each rebuild.
@@ -76,7 +76,7 @@ pub struct Built {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// What a serve session reports, for the command line to show.
+/// What a `serve` run reports, for the command line to show.
 #[derive(Debug)]
 pub enum Event<'a> {
     /// A build finished, well or not.
@@ -95,13 +95,13 @@ pub struct Server {
 
 type OnEvent = dyn Fn(&Event<'_>) + Send + Sync;
 
-/// What the threads of a session share.
+/// What the threads of a server share.
 struct Shared {
     root: PathBuf,
     /// The private output folder the site is built into and served from.
     site: PathBuf,
     /// Tells builds of this process apart from those of an earlier one.
-    session: u64,
+    instance: u64,
     state: RwLock<State>,
     hub: live::Hub,
     stopping: AtomicBool,
@@ -119,8 +119,8 @@ struct State {
 }
 
 impl State {
-    fn tag(&self, session: u64) -> String {
-        format!("{session:x}-{}", self.generation)
+    fn tag(&self, instance: u64) -> String {
+        format!("{instance:x}-{}", self.generation)
     }
 }
 
@@ -147,13 +147,13 @@ impl Server {
             .clone()
             .unwrap_or_else(|| private_output(&root, opts.drafts, addr.port()));
         let base_path = Config::load(&root).map_or_else(|_| "/".to_string(), |c| c.base_path);
-        let session = std::time::SystemTime::now()
+        let instance = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         let shared = Arc::new(Shared {
             root: root.clone(),
             site,
-            session,
+            instance,
             state: RwLock::new(State {
                 base_path,
                 ..State::default()
@@ -388,7 +388,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         took,
     });
     state.last = Some(build.clone());
-    let tag = state.tag(shared.session);
+    let tag = state.tag(shared.instance);
     drop(state);
     shared.hub.broadcast(&live::event(&tag));
     on_event(&Event::Built(&build));
@@ -457,7 +457,7 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
             .read()
             .map_err(|_| io::Error::other("poisoned"))?;
         (
-            s.tag(shared.session),
+            s.tag(shared.instance),
             s.base_path.clone(),
             s.have_site,
             s.overlay.clone(),
@@ -535,7 +535,7 @@ fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
             .state
             .read()
             .map_err(|_| io::Error::other("poisoned"))?;
-        s.tag(shared.session)
+        s.tag(shared.instance)
     };
     stream.write_all(live::event(&tag).as_bytes())?;
     loop {

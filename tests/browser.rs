@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use serving::{PATIENCE, Session};
+use serving::{PATIENCE, Preview};
 
 #[test]
 fn live_reload_reloads_the_open_page_in_chromium() {
@@ -38,7 +38,7 @@ fn live_reload_reloads_the_open_page_in_chromium() {
         );
         return;
     };
-    let s = Session::start("serve");
+    let s = Preview::start("serve");
     let browser = Browser::launch(&chromium);
     let mut page = browser.page();
     let url = format!("http://{}/archive/trips/old/", s.server().addr());

@@ -12,11 +12,11 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
 use accord::serve::{ServeOptions, Server};
-use serving::{PATIENCE, Session, build_tag, get};
+use serving::{PATIENCE, Preview, build_tag, get};
 
 #[test]
 fn pages_are_served_under_the_base_path_with_the_reload_script() {
-    let s = Session::start("serve");
+    let s = Preview::start("serve");
     assert!(
         s.server().url().ends_with("/archive/"),
         "{}",
@@ -71,7 +71,7 @@ fn pages_are_served_under_the_base_path_with_the_reload_script() {
 
 #[test]
 fn pages_are_not_served_to_other_sites_pointing_their_names_at_127_0_0_1() {
-    let s = Session::start("serve");
+    let s = Preview::start("serve");
     let mut stream = TcpStream::connect(s.server().addr()).unwrap();
     write!(
         stream,
@@ -100,9 +100,9 @@ fn build_output_never_contains_the_reload_script() {
 
 #[test]
 fn a_record_edit_is_served_and_rerenders_only_the_pages_that_depend_on_it() {
-    let s = Session::start("serve");
+    let s = Preview::start("serve");
     let first = s.wait_for(1);
-    let all = Session::written(&first);
+    let all = Preview::written(&first);
     assert!(all.len() > 20, "{all:?}");
 
     // A new title shows wherever the record's card is: its page, its kind's list
@@ -122,7 +122,7 @@ fn a_record_edit_is_served_and_rerenders_only_the_pages_that_depend_on_it() {
     );
     assert!(!page.body.contains("Early mission"));
 
-    let written = Session::written(&build);
+    let written = Preview::written(&build);
     let built = build.outcome.as_ref().unwrap();
     assert_eq!(built.files_written, written.len());
     for dependent in [
@@ -174,7 +174,7 @@ fn a_record_edit_is_served_and_rerenders_only_the_pages_that_depend_on_it() {
         "The first mission, in 2012.",
     );
     let build = s.wait_for(3);
-    let pages: Vec<String> = Session::written(&build)
+    let pages: Vec<String> = Preview::written(&build)
         .into_iter()
         .filter(|f| f.ends_with(".html"))
         .collect();
@@ -188,7 +188,7 @@ fn a_record_edit_is_served_and_rerenders_only_the_pages_that_depend_on_it() {
 
 #[test]
 fn a_broken_edit_shows_the_errors_over_the_last_good_page() {
-    let s = Session::start("serve");
+    let s = Preview::start("serve");
     s.edit(
         "content/trips/visit.md",
         "cities: [서울, 요코하마]",
@@ -242,7 +242,7 @@ fn a_broken_edit_shows_the_errors_over_the_last_good_page() {
 
 #[test]
 fn the_event_stream_announces_every_new_build() {
-    let s = Session::start("serve");
+    let s = Preview::start("serve");
     let tag = build_tag(&s.get("/archive/trips/old/").body);
 
     let mut stream = TcpStream::connect(s.server().addr()).unwrap();
@@ -279,7 +279,7 @@ fn the_event_stream_announces_every_new_build() {
 
 #[test]
 fn folders_made_while_serving_are_watched() {
-    let s = Session::start("serve");
+    let s = Preview::start("serve");
     assert_eq!(s.get("/archive/extra.css").status, 404);
     // A whole `static/` folder appears at once, as a checkout makes it.
     let staged = s.root.parent().unwrap().join("static-staged");
@@ -294,7 +294,7 @@ fn folders_made_while_serving_are_watched() {
     // And a change inside it is seen too.
     std::fs::write(s.root.join("static/extra.css"), "body { color: navy }").unwrap();
     let b = s.wait_for(3);
-    assert_eq!(Session::written(&b), ["extra.css"]);
+    assert_eq!(Preview::written(&b), ["extra.css"]);
     assert_eq!(s.get("/archive/extra.css").body, "body { color: navy }");
 }
 

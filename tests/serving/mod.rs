@@ -1,4 +1,4 @@
-//! Helpers of the `serve` tests: a server on a copy of a fixture site, requests to
+//! What the `serve` tests share: a server on a copy of a fixture site, requests to
 //! it, and bounded waits for its builds.
 
 #![allow(dead_code)]
@@ -16,14 +16,14 @@ use crate::common;
 /// Generous: debug builds on a busy machine.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
-pub struct Session {
+pub struct Preview {
     server: Option<Server>,
     pub root: PathBuf,
     _tmp: tempfile::TempDir,
 }
 
-impl Session {
-    pub fn start(fixture: &str) -> Session {
+impl Preview {
+    pub fn start(fixture: &str) -> Preview {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("site");
         std::fs::create_dir(&root).unwrap();
@@ -35,7 +35,7 @@ impl Session {
             output: Some(tmp.path().join("served")),
         };
         let server = Server::start(opts, |_| {}).unwrap();
-        let s = Session {
+        let s = Preview {
             server: Some(server),
             root,
             _tmp: tmp,
@@ -86,7 +86,7 @@ impl Session {
     }
 }
 
-impl Drop for Session {
+impl Drop for Preview {
     fn drop(&mut self) {
         if let Some(s) = self.server.take() {
             s.stop();
