@@ -23,7 +23,9 @@ fn main() {
     );
     let record = first_record(&root.join("content/trips"));
     let original = std::fs::read_to_string(&record).unwrap();
-    let served = std::env::temp_dir().join(format!("accord-bench-{}", std::process::id()));
+    // In a folder of its own: the site, and the manifest accord keeps beside it.
+    let work = std::env::temp_dir().join(format!("accord-edit-rebuild-{}", std::process::id()));
+    let served = work.join("site");
     let opts = ServeOptions {
         root: root.clone(),
         drafts: false,
@@ -48,7 +50,7 @@ fn main() {
     std::fs::write(&record, &original).unwrap();
     wait_for(&server, 2 + EDITS as u64);
     server.stop();
-    let _ = std::fs::remove_dir_all(&served);
+    let _ = std::fs::remove_dir_all(&work);
 
     println!(
         "\n{} files in the site; one-record title edit, median of {EDITS}: rebuild {:.0} ms, save to new page served {:.0} ms",
