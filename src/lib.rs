@@ -10,13 +10,14 @@
 //! 5. `site`     — render the Markdown (`markdown`), resolve links between records,
 //!    and build the indexes by kind, city and year; `lint` adds the warnings.
 //! 6. `theme` + `render` — load templates and render every route (`routes`) in parallel.
-//! 7. `fingerprint` + `output` — hash the inputs of every page; render and write only
+//! 7. `search`   — build the search index from the records into `search/`.
+//! 8. `fingerprint` + `output` — hash the inputs of every page; render and write only
 //!    the pages whose inputs changed since the last build (all on a first build),
 //!    through a staging directory, so a failed build never touches the output.
 //!
 //! Every step reports located `Diagnostic`s; all of them are collected and the build
 //! fails if any is an error (or, run strictly, any warning: see `lint`). `check` is
-//! the same pipeline without step 7's writes.
+//! the same pipeline without step 8's writes.
 
 pub mod charts;
 pub mod config;
@@ -33,6 +34,7 @@ pub mod registry;
 pub mod render;
 pub mod routes;
 pub mod scaffold;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod snippet;
@@ -218,7 +220,11 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let routes = routes::all(&site);
     clock.lap("templates");
 
-    // 7. Output: fingerprint every file, then render and write only what changed
+    // 7. The search index, from the records (not from the pages).
+    let index = search::build(&site);
+    clock.lap("search index");
+
+    // 8. Output: fingerprint every file, then render and write only what changed
     // since the last build into this output (everything on a first or clean build).
     let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
     let mut manifest = output::Manifest {
@@ -228,6 +234,14 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         manifest
             .files
             .insert(rel.clone(), fingerprint::bytes(bytes));
+    }
+    let index_prints: Vec<u64> = index
+        .files
+        .par_iter()
+        .map(|(_, bytes)| fingerprint::bytes(bytes))
+        .collect();
+    for ((rel, _), print) in index.files.iter().zip(index_prints) {
+        manifest.files.insert(rel.clone(), print);
     }
     let attachments = attachments(&site);
     for (rel, from) in &attachments {
@@ -315,6 +329,21 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     clock.lap("render and write pages");
     let mut files_written = to_render.len();
     if let Some(s) = staging {
+        let search_files: Vec<&(String, Vec<u8>)> =
+            index.files.iter().filter(|(rel, _)| changed(rel)).collect();
+        let mut errors: Vec<Diagnostic> = search_files
+            .par_iter()
+            .filter_map(|(rel, bytes)| {
+                s.write(rel, bytes)
+                    .err()
+                    .map(|e| write_error(&output, rel, &e))
+            })
+            .collect();
+        if !errors.is_empty() {
+            errors.sort();
+            return Err(errors);
+        }
+        files_written += search_files.len();
         for (rel, bytes) in &theme.statics {
             if changed(rel) {
                 s.write(rel, bytes)
