@@ -1,0 +1,1000 @@
+/*
+ * accord — the search page. Plain JavaScript, no dependencies.
+ *
+ * The tokenizer is the twin of the one in src/search.rs; both are checked against
+ * tests/search_vectors.json. The index format is described in docs/search.md: a
+ * manifest, shards of postings cut in sorted term ranges, one small file per record
+ * (fetched only for the results shown) and the cities of every record (fetched only
+ * to filter or count by city). Text from the index is inserted with textContent only.
+ */
+var AccordSearch = (function () {
+  "use strict";
+
+  // ------------------------------------------------------------ tokenizer
+  var MAX_WORD_CHARS = 32;
+  var WORD = /^[\p{Alphabetic}\p{N}]$/u;
+
+  function normalize(text) {
+    var out = "";
+    for (var ch of String(text).normalize("NFC")) {
+      var c = ch.codePointAt(0);
+      out += c >= 0xff01 && c <= 0xff5e ? String.fromCodePoint(c - 0xfee0) : ch;
+    }
+    return out.toLowerCase().normalize("NFC");
+  }
+
+  function isCjk(c) {
+    return (
+      (c >= 0x1100 && c <= 0x11ff) ||
+      (c >= 0x3005 && c <= 0x3007) ||
+      (c >= 0x3021 && c <= 0x3029) ||
+      (c >= 0x3038 && c <= 0x303b) ||
+      (c >= 0x3040 && c <= 0x309f) ||
+      (c >= 0x30a0 && c <= 0x30ff) ||
+      (c >= 0x3130 && c <= 0x318f) ||
+      (c >= 0x31f0 && c <= 0x31ff) ||
+      (c >= 0x3400 && c <= 0x4dbf) ||
+      (c >= 0x4e00 && c <= 0x9fff) ||
+      (c >= 0xa960 && c <= 0xa97f) ||
+      (c >= 0xac00 && c <= 0xd7a3) ||
+      (c >= 0xd7b0 && c <= 0xd7ff) ||
+      (c >= 0xf900 && c <= 0xfaff) ||
+      (c >= 0xff66 && c <= 0xff9f) ||
+      (c >= 0x20000 && c <= 0x323af)
+    );
+  }
+
+  /* Runs of already normalised text: [kind, text] with kind "cjk" or "word". */
+  function runsOf(norm) {
+    var runs = [];
+    var kind = null;
+    var text = "";
+    var len = 0;
+    function close() {
+      if (kind) runs.push([kind, text]);
+      kind = null;
+    }
+    for (var ch of norm) {
+      var c = ch.codePointAt(0);
+      var k = isCjk(c) ? "cjk" : WORD.test(ch) ? "word" : null;
+      if (k && k === kind) {
+        len++;
+        if (k === "cjk" || len <= MAX_WORD_CHARS) text += ch;
+      } else {
+        close();
+        if (k) {
+          kind = k;
+          text = ch;
+          len = 1;
+        }
+      }
+    }
+    close();
+    return runs;
+  }
+
+  /* Words as they are, CJK runs as overlapping bigrams (one character alone as itself). */
+  function tokenize(text) {
+    var out = [];
+    runsOf(normalize(text)).forEach(function (run) {
+      if (run[0] === "word") {
+        out.push(run[1]);
+        return;
+      }
+      var chars = Array.from(run[1]);
+      if (chars.length === 1) out.push(chars[0]);
+      for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+    });
+    return out;
+  }
+
+  function isSingleCjk(token) {
+    var chars = Array.from(token);
+    return chars.length === 1 && isCjk(chars[0].codePointAt(0));
+  }
+
+  var encoder = null;
+  function utf8(s) {
+    if (!encoder) encoder = new TextEncoder();
+    return encoder.encode(s);
+  }
+
+  /* FNV-1a over the UTF-8 bytes, folded to one of 8 bits. */
+  function followBit(token) {
+    var h = 0x811c9dc5;
+    var bytes = utf8(token);
+    for (var i = 0; i < bytes.length; i++) {
+      h ^= bytes[i];
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return 1 << ((h ^ (h >>> 16)) & 7);
+  }
+
+  // ------------------------------------------------------------ index format
+  var decoder = null;
+
+  function Reader(bytes) {
+    this.b = bytes;
+    this.at = 0;
+  }
+  Reader.prototype.varint = function () {
+    var v = 0;
+    var scale = 1;
+    for (;;) {
+      if (this.at >= this.b.length) throw new Error("truncated index file");
+      var byte = this.b[this.at++];
+      v += (byte & 0x7f) * scale;
+      if (!(byte & 0x80)) return v;
+      scale *= 128;
+    }
+  };
+  Reader.prototype.bytes = function () {
+    var len = this.varint();
+    if (this.at + len > this.b.length) throw new Error("truncated index file");
+    var out = this.b.subarray(this.at, this.at + len);
+    this.at += len;
+    return out;
+  };
+  Reader.prototype.string = function () {
+    if (!decoder) decoder = new TextDecoder();
+    return decoder.decode(this.bytes());
+  };
+
+  function compareBytes(a, b) {
+    var n = Math.min(a.length, b.length);
+    for (var i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+    return a.length - b.length;
+  }
+
+  function startsWith(a, prefix) {
+    if (a.length < prefix.length) return false;
+    for (var i = 0; i < prefix.length; i++) if (a[i] !== prefix[i]) return false;
+    return true;
+  }
+
+  function concat(prefix, suffix) {
+    var out = new Uint8Array(prefix.length + suffix.length);
+    out.set(prefix);
+    out.set(suffix, prefix.length);
+    return out;
+  }
+
+  function parseManifest(bytes) {
+    var r = new Reader(bytes);
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS1") {
+      throw new Error("not a search index");
+    }
+    r.at = 4;
+    var m = { version: r.string(), docs: r.varint() };
+    function list() {
+      var out = [];
+      for (var n = r.varint(); n > 0; n--) out.push(r.string());
+      return out;
+    }
+    m.kinds = list();
+    m.langs = list();
+    var z = r.varint();
+    var minYear = z % 2 ? -(z + 1) / 2 : z / 2;
+    m.start = new Int32Array(m.docs);
+    m.end = new Int32Array(m.docs);
+    m.kind = new Uint8Array(m.docs);
+    m.lang = new Uint16Array(m.docs);
+    var doc = 0;
+    for (var s = r.varint(); s > 0; s--) {
+      var start = minYear + r.varint();
+      for (var g = r.varint(); g > 0; g--) {
+        var end = start + r.varint();
+        var kind = r.varint();
+        var lang = r.varint();
+        var count = r.varint();
+        if (doc + count > m.docs) throw new Error("bad record groups");
+        for (; count > 0; count--, doc++) {
+          m.start[doc] = start;
+          m.end[doc] = end;
+          m.kind[doc] = kind;
+          m.lang[doc] = lang;
+        }
+      }
+    }
+    if (doc !== m.docs) throw new Error("bad record groups");
+    m.shards = r.varint();
+    m.separators = [];
+    var prev = [];
+    for (var i = 1; i < m.shards; i++) {
+      var shared = r.varint();
+      var cps = prev.slice(0, shared);
+      for (var k = r.varint(), first = true; k > 0; k--, first = false) {
+        var v = r.varint();
+        cps.push(first && shared < prev.length ? prev[shared] + v + 1 : v);
+      }
+      m.separators.push(utf8(String.fromCodePoint.apply(null, cps)));
+      prev = cps;
+    }
+    return m;
+  }
+
+  /* The shard a term would be in: the number of separators not after it. */
+  function shardOf(m, term) {
+    var lo = 0;
+    var hi = m.separators.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (compareBytes(m.separators[mid], term) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  function shardsWithPrefix(m, prefix) {
+    var first = shardOf(m, prefix);
+    var last = first;
+    while (last < m.separators.length && startsWith(m.separators[last], prefix)) last++;
+    var out = [];
+    for (var i = first; i <= last; i++) out.push(i);
+    return out;
+  }
+
+  /* Terms of a shard: [{term: bytes, df, postings: bytes}], postings decoded on demand. */
+  function parseShard(bytes) {
+    var r = new Reader(bytes);
+    var terms = [];
+    var prev = new Uint8Array(0);
+    for (var n = r.varint(); n > 0; n--) {
+      var shared = r.varint();
+      var term = concat(prev.subarray(0, shared), r.bytes());
+      terms.push({ term: term, df: r.varint(), postings: r.bytes() });
+      prev = term;
+    }
+    return terms;
+  }
+
+  function decodePostings(t) {
+    if (t.decoded) return t.decoded;
+    var r = new Reader(t.postings);
+    var docs = new Uint32Array(t.df);
+    var imp = new Uint8Array(t.df);
+    var mask = new Uint8Array(t.df);
+    var next = 0;
+    for (var i = 0; i < t.df; i++) {
+      var doc = next + r.varint();
+      docs[i] = doc;
+      imp[i] = r.b[r.at++];
+      mask[i] = r.b[r.at++];
+      next = doc + 1;
+    }
+    t.decoded = { docs: docs, imp: imp, mask: mask };
+    return t.decoded;
+  }
+
+  /* {ids: [city id], names: [name], of: [[city index] per record]} */
+  function parseCities(bytes) {
+    var r = new Reader(bytes);
+    var ids = [];
+    var names = [];
+    for (var c = r.varint(); c > 0; c--) {
+      ids.push(r.string());
+      names.push(r.string());
+    }
+    var n = r.varint();
+    var of = new Array(n);
+    for (var d = 0; d < n; d++) {
+      var list = [];
+      for (var k = r.varint(); k > 0; k--) list.push(r.varint());
+      of[d] = list;
+    }
+    return { ids: ids, names: names, of: of };
+  }
+
+  // ------------------------------------------------------------ queries
+  /*
+   * An index read through `load(path) -> Promise<Uint8Array>` (paths relative to the
+   * index folder). Answers as the Rust reader does: every token required; score = the
+   * sum of the tokens' impacts, plus, for each pair of consecutive query tokens that
+   * follow each other in the record, their impacts once more (all doubled to stay in
+   * integers).
+   */
+  function Engine(load) {
+    this.load = load;
+    this.manifest = null;
+    this.shards = {};
+    this.metas = {};
+    this.cities = null;
+  }
+
+  Engine.prototype.open = function () {
+    var self = this;
+    if (!this.manifest) {
+      this.manifest = this.load("manifest.bin", true).then(parseManifest);
+    }
+    return this.manifest;
+  };
+
+  Engine.prototype.shard = function (m, i) {
+    if (!this.shards[i]) {
+      this.shards[i] = this.load("s/" + i + ".bin").then(parseShard);
+    }
+    return this.shards[i];
+  };
+
+  Engine.prototype.cityLists = function () {
+    if (!this.cities) this.cities = this.load("cities.bin").then(parseCities);
+    return this.cities;
+  };
+
+  Engine.prototype.meta = function (doc) {
+    if (!this.metas[doc]) {
+      this.metas[doc] = this.load("d/" + doc + ".json").then(function (bytes) {
+        if (!decoder) decoder = new TextDecoder();
+        return JSON.parse(decoder.decode(bytes));
+      });
+    }
+    return this.metas[doc];
+  };
+
+  /* Postings of one query token: {docs, imp, mask}, sorted by record. */
+  Engine.prototype.postings = function (m, token) {
+    var self = this;
+    var key = utf8(token);
+    if (!isSingleCjk(token)) {
+      var i = shardOf(m, key);
+      if (i >= m.shards) return Promise.resolve(null);
+      return this.shard(m, i).then(function (terms) {
+        for (var k = 0; k < terms.length; k++) {
+          if (compareBytes(terms[k].term, key) === 0) return decodePostings(terms[k]);
+        }
+        return null;
+      });
+    }
+    // One character: itself, and every bigram it starts.
+    var shards = shardsWithPrefix(m, key).filter(function (i) {
+      return i < m.shards;
+    });
+    return Promise.all(
+      shards.map(function (i) {
+        return self.shard(m, i);
+      })
+    ).then(function (all) {
+      var best = new Map();
+      var exactMask = new Map();
+      all.forEach(function (terms) {
+        terms.forEach(function (t) {
+          if (!startsWith(t.term, key)) return;
+          var p = decodePostings(t);
+          var exact = t.term.length === key.length;
+          for (var j = 0; j < p.docs.length; j++) {
+            var d = p.docs[j];
+            if (!(best.get(d) >= p.imp[j])) best.set(d, p.imp[j]);
+            if (exact) exactMask.set(d, p.mask[j]);
+          }
+        });
+      });
+      if (!best.size) return null;
+      var docs = Uint32Array.from(best.keys()).sort();
+      var imp = new Uint8Array(docs.length);
+      var mask = new Uint8Array(docs.length);
+      docs.forEach(function (d, j) {
+        imp[j] = best.get(d);
+        mask[j] = exactMask.get(d) || 0;
+      });
+      return { docs: docs, imp: imp, mask: mask };
+    });
+  };
+
+  function find(list, doc) {
+    var lo = 0;
+    var hi = list.docs.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (list.docs[mid] < doc) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < list.docs.length && list.docs[lo] === doc ? lo : -1;
+  }
+
+  /*
+   * Runs a query. `filters`: {kind, city, year, lang}, each null or a value.
+   * `withCities`: also count by city (loads the cities of every record).
+   * Resolves to {hits: [[doc, score]], facets: {kind, lang, year, city}}, where each
+   * facet counts the matches that pass every other filter.
+   */
+  Engine.prototype.search = function (query, filters, withCities) {
+    var self = this;
+    var tokens = tokenize(query);
+    var unique = tokens.filter(function (t, i) {
+      return tokens.indexOf(t) === i;
+    });
+    var empty = !filters.kind && !filters.city && filters.year == null && !filters.lang;
+    return this.open().then(function (m) {
+      return Promise.all([
+        Promise.all(
+          unique.map(function (t) {
+            return self.postings(m, t);
+          })
+        ),
+        withCities || filters.city ? self.cityLists() : null,
+      ]).then(function (got) {
+        var lists = got[0];
+        var cities = got[1];
+        var scored = [];
+        if (!tokens.length) {
+          if (!empty) for (var d = 0; d < m.docs; d++) scored.push([d, 0]);
+        } else if (lists.every(Boolean)) {
+          var order = lists.map(function (_, i) {
+            return i;
+          });
+          order.sort(function (a, b) {
+            return lists[a].docs.length - lists[b].docs.length;
+          });
+          var first = lists[order[0]];
+          for (var j = 0; j < first.docs.length; j++) {
+            var doc = first.docs[j];
+            var at = new Array(lists.length);
+            var all = true;
+            for (var k = 0; k < lists.length && all; k++) {
+              at[k] = find(lists[k], doc);
+              all = at[k] >= 0;
+            }
+            if (!all) continue;
+            var s = 0;
+            for (k = 0; k < lists.length; k++) s += 2 * lists[k].imp[at[k]];
+            for (var p = 0; p + 1 < tokens.length; p++) {
+              if (isSingleCjk(tokens[p]) || isSingleCjk(tokens[p + 1])) continue;
+              var a = unique.indexOf(tokens[p]);
+              var b = unique.indexOf(tokens[p + 1]);
+              if (lists[a].mask[at[a]] & followBit(tokens[p + 1])) {
+                s += lists[a].imp[at[a]] + lists[b].imp[at[b]];
+              }
+            }
+            scored.push([doc, s]);
+          }
+        }
+        var cityId = function (c) {
+          return cities.ids[c] || "";
+        };
+        function pass(d, skip) {
+          return (
+            (skip === "kind" || !filters.kind || m.kinds[m.kind[d]] === filters.kind) &&
+            (skip === "lang" || !filters.lang || m.langs[m.lang[d]] === filters.lang) &&
+            (skip === "year" ||
+              filters.year == null ||
+              (m.start[d] <= filters.year && filters.year <= m.end[d])) &&
+            (skip === "city" ||
+              !filters.city ||
+              (cities &&
+                cities.of[d].some(function (c) {
+                  return cityId(c) === filters.city;
+                })))
+          );
+        }
+        var facets = { kind: {}, lang: {}, year: {}, city: cities ? {} : null };
+        function bump(map, key) {
+          map[key] = (map[key] || 0) + 1;
+        }
+        scored.forEach(function (h) {
+          var d = h[0];
+          if (pass(d, "kind")) bump(facets.kind, m.kinds[m.kind[d]]);
+          if (pass(d, "lang")) bump(facets.lang, m.langs[m.lang[d]]);
+          if (pass(d, "year")) for (var y = m.start[d]; y <= m.end[d]; y++) bump(facets.year, y);
+          if (cities && pass(d, "city")) {
+            cities.of[d].forEach(function (c) {
+              bump(facets.city, cityId(c));
+            });
+          }
+        });
+        var hits = scored.filter(function (h) {
+          return pass(h[0], "");
+        });
+        hits.sort(function (x, y) {
+          return y[1] - x[1] || x[0] - y[0];
+        });
+        return { hits: hits, facets: facets, manifest: m, cities: cities };
+      });
+    });
+  };
+
+  // ------------------------------------------------------------ the page
+  var PAGE_SIZE = 10;
+  var DEBOUNCE_MS = 200;
+  var SNIPPET_CHARS = 160;
+
+  function start(doc) {
+    var root = doc.getElementById("search-results");
+    var form = doc.getElementById("search-form");
+    var input = doc.getElementById("search-q");
+    var status = doc.getElementById("search-status");
+    if (!root || !form || !input || !status) return;
+    var win = doc.defaultView;
+    var data = root.dataset;
+    var base = data.index;
+    var version = "";
+    var engine = new Engine(function (path, fresh) {
+      var url = base + path + (fresh ? "" : "?v=" + version);
+      return win.fetch(url, fresh ? { cache: "no-cache" } : {}).then(function (r) {
+        if (!r.ok) throw new Error(url + ": " + r.status);
+        return r.arrayBuffer().then(function (b) {
+          return new Uint8Array(b);
+        });
+      });
+    });
+    var months = (data.months || "").split("|");
+    var state = readUrl();
+    var shown = PAGE_SIZE;
+    var citiesWanted = false;
+    var run = 0;
+    var timer = null;
+
+    function t(key, n, q) {
+      var s = data["t" + key] || "";
+      return s.replace("{n}", n == null ? "" : String(n)).replace("{q}", q == null ? "" : q);
+    }
+
+    function readUrl() {
+      var p = new URLSearchParams(win.location.search);
+      var year = p.get("year");
+      return {
+        q: p.get("q") || "",
+        kind: p.get("kind") || null,
+        city: p.get("city") || null,
+        year: year && /^-?\d{1,6}$/.test(year) ? parseInt(year, 10) : null,
+        lang: p.get("lang") || null,
+      };
+    }
+
+    function urlFor(st) {
+      var p = new URLSearchParams();
+      if (st.q) p.set("q", st.q);
+      ["kind", "city", "year", "lang"].forEach(function (k) {
+        if (st[k] != null) p.set(k, String(st[k]));
+      });
+      var qs = p.toString();
+      return win.location.pathname + (qs ? "?" + qs : "");
+    }
+
+    function with_(change) {
+      var st = {};
+      Object.keys(state).forEach(function (k) {
+        st[k] = state[k];
+      });
+      Object.keys(change).forEach(function (k) {
+        st[k] = change[k];
+      });
+      return st;
+    }
+
+    function go(st, push) {
+      state = st;
+      shown = PAGE_SIZE;
+      var url = urlFor(st);
+      if (url !== win.location.pathname + win.location.search) {
+        win.history[push ? "pushState" : "replaceState"](null, "", url);
+      }
+      search();
+    }
+
+    function el(tag, cls, text) {
+      var e = doc.createElement(tag);
+      if (cls) e.className = cls;
+      if (text != null) e.textContent = text;
+      return e;
+    }
+
+    function formatDate(iso) {
+      if (!iso) return "";
+      var parts = iso.split("-");
+      var pattern = parts.length === 1 ? data.dateY : parts.length === 2 ? data.dateYm : data.dateYmd;
+      var m = parts[1] ? parseInt(parts[1], 10) : null;
+      return (pattern || "{y}")
+        .replace("{y}", String(parseInt(parts[0], 10)))
+        .replace("{month}", m ? months[m - 1] || "" : "")
+        .replace("{m}", m ? String(m) : "")
+        .replace("{d}", parts[2] ? String(parseInt(parts[2], 10)) : "");
+    }
+
+    /* Appends `text` to `parent`, with every match of `needles` in a <mark>. */
+    function highlight(parent, text, needles) {
+      var folded = "";
+      var origin = [];
+      var i = 0;
+      for (var ch of text) {
+        var f = normalize(ch);
+        for (var k = 0; k < f.length; k++) origin.push(i);
+        folded += f;
+        i += ch.length;
+      }
+      origin.push(text.length);
+      var ranges = [];
+      needles.forEach(function (n) {
+        var from = 0;
+        for (;;) {
+          var at = folded.indexOf(n, from);
+          if (at < 0 || !n) break;
+          var s = origin[at];
+          var e = origin[at + n.length];
+          if (
+            !ranges.some(function (r) {
+              return s < r[1] && r[0] < e;
+            })
+          ) {
+            ranges.push([s, e]);
+          }
+          from = at + n.length;
+        }
+      });
+      ranges.sort(function (a, b) {
+        return a[0] - b[0];
+      });
+      var pos = 0;
+      ranges.forEach(function (r) {
+        if (r[0] > pos) parent.appendChild(doc.createTextNode(text.slice(pos, r[0])));
+        parent.appendChild(el("mark", null, text.slice(r[0], r[1])));
+        pos = r[1];
+      });
+      if (pos < text.length) parent.appendChild(doc.createTextNode(text.slice(pos)));
+      return ranges.length > 0;
+    }
+
+    /* What to highlight: whole runs of the query first, then its tokens. */
+    function needlesOf(q) {
+      var out = [];
+      runsOf(normalize(q)).forEach(function (r) {
+        out.push(r[1]);
+      });
+      tokenize(q).forEach(function (tk) {
+        if (out.indexOf(tk) < 0) out.push(tk);
+      });
+      return out.sort(function (a, b) {
+        return b.length - a.length;
+      });
+    }
+
+    /* A window of `text` around the first match, or its start. */
+    function snippet(text, needles) {
+      var chars = Array.from(text);
+      var norm = normalize(text);
+      var at = -1;
+      needles.forEach(function (n) {
+        var i = norm.indexOf(n);
+        if (i >= 0 && (at < 0 || i < at)) at = i;
+      });
+      if (chars.length <= SNIPPET_CHARS) return { text: text, found: at >= 0 };
+      var charAt = at < 0 ? 0 : Array.from(norm.slice(0, at)).length;
+      var from = Math.max(0, Math.min(charAt - 40, chars.length - SNIPPET_CHARS));
+      var out = chars.slice(from, from + SNIPPET_CHARS).join("");
+      return {
+        text: (from > 0 ? "… " : "") + out + (from + SNIPPET_CHARS < chars.length ? " …" : ""),
+        found: at >= 0,
+      };
+    }
+
+    function card(meta, needles) {
+      var li = el("li", "card card-" + meta.k);
+      li.setAttribute("data-url", meta.u);
+      var h = el("h2", "card-title");
+      var a = el("a");
+      if (typeof meta.u === "string" && meta.u.charAt(0) === "/") a.href = meta.u;
+      if (meta.l !== data.lang) a.lang = meta.l;
+      highlight(a, meta.t, needles);
+      h.appendChild(a);
+      li.appendChild(h);
+      var info = el("div", "card-meta");
+      info.appendChild(el("span", "badge badge-" + meta.k, data["kind_" + meta.k] || meta.k));
+      var time = el("time", null, formatDate(meta.d) + (meta.e ? (data.rangeSep || " – ") + formatDate(meta.e) : ""));
+      time.setAttribute("datetime", meta.d);
+      info.appendChild(time);
+      if (meta.c && meta.c.length) {
+        var ul = el("ul", "inline-list card-cities");
+        meta.c.forEach(function (city) {
+          var cli = el("li");
+          var ca = el("a", null, city[1]);
+          ca.href = data.root + "cities/" + encodeURIComponent(city[0]) + "/";
+          cli.appendChild(ca);
+          ul.appendChild(cli);
+        });
+        info.appendChild(ul);
+      }
+      li.appendChild(info);
+      var pick = snippet(meta.s || "", needles);
+      if (!pick.found && meta.b) {
+        var fromBody = snippet(meta.b, needles);
+        if (fromBody.found || !meta.s) pick = fromBody;
+      }
+      if (pick.text) {
+        var p = el("p", "card-summary search-snippet");
+        if (meta.l !== data.lang) p.lang = meta.l;
+        highlight(p, pick.text, needles);
+        li.appendChild(p);
+      }
+      return li;
+    }
+
+    function facetLink(key, value, label, count, current) {
+      var li = el("li");
+      var a = el("a", "facet");
+      var change = {};
+      change[key] = current ? null : value;
+      a.href = urlFor(with_(change));
+      a.setAttribute("data-facet", key + "=" + (value == null ? "" : value));
+      if (current) a.setAttribute("aria-current", "true");
+      a.appendChild(doc.createTextNode(label));
+      if (count != null) {
+        a.appendChild(doc.createTextNode(" "));
+        a.appendChild(el("span", "count", String(count)));
+      }
+      a.addEventListener("click", function (ev) {
+        if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+        ev.preventDefault();
+        go(with_(change), true);
+      });
+      li.appendChild(a);
+      return li;
+    }
+
+    function facetGroup(key, title, entries) {
+      var box = el("section", "facet-group facet-" + key);
+      var id = "facet-title-" + key;
+      var h = el("h2", "facet-title", title);
+      h.id = id;
+      box.setAttribute("aria-labelledby", id);
+      box.appendChild(h);
+      var ul = el("ul", "facet-list");
+      entries.forEach(function (e) {
+        ul.appendChild(facetLink(key, e[0], e[1], e[2], String(state[key]) === String(e[0])));
+      });
+      box.appendChild(ul);
+      return box;
+    }
+
+    function facets(result) {
+      var m = result.manifest;
+      var f = result.facets;
+      var nav = el("nav", "search-facets");
+      nav.setAttribute("aria-label", t("Filters"));
+      function entries(counts, label, order) {
+        var keys = Object.keys(counts);
+        var cur = null;
+        keys.forEach(function (k) {
+          if (String(k) === String(state[cur])) cur = k;
+        });
+        keys.sort(order);
+        return keys.map(function (k) {
+          return [k, label(k), counts[k]];
+        });
+      }
+      function withCurrent(list, key, label) {
+        if (state[key] != null && !list.some(function (e) { return String(e[0]) === String(state[key]); })) {
+          list.unshift([String(state[key]), label(String(state[key])), 0]);
+        }
+        return list;
+      }
+      var kindLabel = function (k) {
+        return data["kinds_" + k] || k;
+      };
+      nav.appendChild(
+        facetGroup(
+          "kind",
+          t("FacetKind"),
+          withCurrent(
+            entries(f.kind, kindLabel, function (a, b) {
+              return m.kinds.indexOf(a) - m.kinds.indexOf(b);
+            }),
+            "kind",
+            kindLabel
+          )
+        )
+      );
+      var yearLabel = function (y) {
+        return formatDate(String(y));
+      };
+      nav.appendChild(
+        facetGroup(
+          "year",
+          t("FacetYear"),
+          withCurrent(
+            entries(f.year, yearLabel, function (a, b) {
+              return b - a;
+            }),
+            "year",
+            yearLabel
+          )
+        )
+      );
+      var langLabel = function (l) {
+        return data["lang_" + l] || l;
+      };
+      nav.appendChild(
+        facetGroup(
+          "lang",
+          t("FacetLang"),
+          withCurrent(
+            entries(f.lang, langLabel, function (a, b) {
+              return f.lang[b] - f.lang[a] || (a < b ? -1 : 1);
+            }),
+            "lang",
+            langLabel
+          )
+        )
+      );
+      var names = {};
+      if (result.cities) {
+        result.cities.ids.forEach(function (id, i) {
+          names[id] = result.cities.names[i];
+        });
+      }
+      var cityLabel = function (c) {
+        return names[c] || c;
+      };
+      if (f.city) {
+        nav.appendChild(
+          facetGroup(
+            "city",
+            t("FacetCity"),
+            withCurrent(
+              entries(f.city, cityLabel, function (a, b) {
+                return f.city[b] - f.city[a] || (cityLabel(a) < cityLabel(b) ? -1 : 1);
+              }),
+              "city",
+              cityLabel
+            )
+          )
+        );
+      } else {
+        var box = el("section", "facet-group facet-city");
+        var h = el("h2", "facet-title", t("FacetCity"));
+        box.appendChild(h);
+        var more = el("button", "facet-load", t("CountCities"));
+        more.type = "button";
+        more.setAttribute("data-facet", "load-cities");
+        more.addEventListener("click", function () {
+          citiesWanted = true;
+          search();
+        });
+        box.appendChild(more);
+        nav.appendChild(box);
+      }
+      if (state.kind || state.city || state.year != null || state.lang) {
+        var clear = el("p", "facet-clear");
+        var all = { kind: null, city: null, year: null, lang: null };
+        var a = el("a", "facet", t("ClearFilters"));
+        a.href = urlFor(with_(all));
+        a.setAttribute("data-facet", "clear");
+        a.addEventListener("click", function (ev) {
+          if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+          ev.preventDefault();
+          go(with_(all), true);
+        });
+        clear.appendChild(a);
+        nav.appendChild(clear);
+      }
+      return nav;
+    }
+
+    function render(result, mine) {
+      var hits = result.hits;
+      var page = hits.slice(0, shown);
+      return Promise.all(
+        page.map(function (h) {
+          return engine.meta(h[0]);
+        })
+      ).then(function (metas) {
+        if (mine !== run) return;
+        var focused = doc.activeElement && doc.activeElement.getAttribute("data-facet");
+        var needles = needlesOf(state.q);
+        root.textContent = "";
+        var filtered = state.kind || state.city || state.year != null || state.lang;
+        if (!hits.length) {
+          status.textContent = state.q ? t("None", 0, state.q) : t("NoneFiltered");
+        } else if (hits.length === 1) {
+          status.textContent = state.q ? t("One", 1, state.q) : t("OneFiltered", 1);
+        } else {
+          status.textContent = state.q ? t("Many", hits.length, state.q) : t("ManyFiltered", hits.length);
+        }
+        if (hits.length || filtered) root.appendChild(facets(result));
+        var list = el("ol", "cards search-hits");
+        metas.forEach(function (meta) {
+          list.appendChild(card(meta, needles));
+        });
+        var main = el("div", "search-main");
+        if (hits.length) main.appendChild(list);
+        else main.appendChild(el("p", "search-empty", t("EmptyHint")));
+        if (hits.length > shown) {
+          var more = el("button", "search-more", t("More"));
+          more.type = "button";
+          more.setAttribute("data-facet", "more");
+          more.addEventListener("click", function () {
+            var before = shown;
+            shown += PAGE_SIZE;
+            render(result, run).then(function () {
+              var items = root.querySelectorAll(".search-hits > li a");
+              var next = root.querySelectorAll(".search-hits > li")[before];
+              if (next) next.querySelector("a").focus();
+              return items;
+            });
+          });
+          main.appendChild(more);
+        }
+        root.appendChild(main);
+        root.setAttribute("data-state", "done");
+        root.setAttribute("data-count", String(hits.length));
+        if (focused) {
+          var again = root.querySelector('[data-facet="' + focused.replace(/["\\]/g, "\\$&") + '"]');
+          if (again) again.focus();
+        }
+      });
+    }
+
+    function search() {
+      var mine = ++run;
+      var filters = { kind: state.kind, city: state.city, year: state.year, lang: state.lang };
+      var hasFilter = state.kind || state.city || state.year != null || state.lang;
+      if (!tokenize(state.q).length && !hasFilter) {
+        root.textContent = "";
+        status.textContent = "";
+        root.setAttribute("data-state", "idle");
+        return Promise.resolve();
+      }
+      root.setAttribute("data-state", "busy");
+      return engine
+        .open()
+        .then(function (m) {
+          version = m.version;
+          return engine.search(state.q, filters, citiesWanted);
+        })
+        .then(function (result) {
+          if (mine === run) return render(result, mine);
+        })
+        .catch(function (err) {
+          if (mine !== run) return;
+          root.textContent = "";
+          status.textContent = t("Error");
+          root.setAttribute("data-state", "error");
+          root.setAttribute("data-error", String(err && err.message ? err.message : err));
+        });
+    }
+
+    input.value = state.q;
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      clearTimeout(timer);
+      go(with_({ q: input.value.trim() }), true);
+    });
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var q = input.value.trim();
+        // One Hangul, Han or Kana character matches every word it starts: a large
+        // download, so as-you-type waits for a second character (Enter searches).
+        var tokens = tokenize(q);
+        if (tokens.length && tokens.every(isSingleCjk)) {
+          status.textContent = t("TypeMore");
+          return;
+        }
+        go(with_({ q: q }), false);
+      }, DEBOUNCE_MS);
+    });
+    win.addEventListener("popstate", function () {
+      clearTimeout(timer);
+      state = readUrl();
+      shown = PAGE_SIZE;
+      input.value = state.q;
+      search();
+    });
+    search();
+  }
+
+  if (typeof document !== "undefined" && document.getElementById) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", function () {
+        start(document);
+      });
+    } else {
+      start(document);
+    }
+  }
+
+  return {
+    normalize: normalize,
+    tokenize: tokenize,
+    followBit: followBit,
+    Engine: Engine,
+  };
+})();
