@@ -119,12 +119,23 @@ fn is_word_char(c: char) -> bool {
 /// single such character as that character. Everything else separates.
 pub fn tokenize(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for_each_token(&normalize(text), |t| out.push(t.to_string()));
+    for_each_token(&normalize(text), |t, _| out.push(t.to_string()));
     out
 }
 
-/// Calls `f` with every token of already normalised text, in order.
-fn for_each_token<'a>(norm: &'a str, mut f: impl FnMut(&'a str)) {
+/// The tokens of `text`, each with whether it directly follows the one before: the
+/// next bigram of the same CJK run, or a word after a word.
+pub fn tokenize_joined(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for_each_token(&normalize(text), |t, joined| {
+        out.push((t.to_string(), joined))
+    });
+    out
+}
+
+/// Calls `f` with every token of already normalised text, in order, and whether it
+/// directly follows the token before (see `tokenize_joined`).
+fn for_each_token<'a>(norm: &'a str, mut f: impl FnMut(&'a str, bool)) {
     #[derive(PartialEq)]
     enum Run {
         None,
@@ -140,14 +151,22 @@ fn for_each_token<'a>(norm: &'a str, mut f: impl FnMut(&'a str)) {
         },
     }
     let mut run = Run::None;
-    let close = |run: &mut Run, f: &mut dyn FnMut(&'a str)| {
+    // Whether the last token was a word: a word after a word follows it.
+    let mut after_word = false;
+    let close = |run: &mut Run, after_word: &mut bool, f: &mut dyn FnMut(&'a str, bool)| {
         match *run {
-            Run::Cjk { start, len: 1, .. } => {
-                let c = norm[start..].chars().next().map_or(0, char::len_utf8);
-                f(&norm[start..start + c]);
+            Run::Cjk { start, len, .. } => {
+                if len == 1 {
+                    let c = norm[start..].chars().next().map_or(0, char::len_utf8);
+                    f(&norm[start..start + c], false);
+                }
+                *after_word = false;
             }
-            Run::Word { start, end, .. } => f(&norm[start..end]),
-            _ => {}
+            Run::Word { start, end, .. } => {
+                f(&norm[start..end], *after_word);
+                *after_word = true;
+            }
+            Run::None => {}
         }
         *run = Run::None;
     };
@@ -155,11 +174,11 @@ fn for_each_token<'a>(norm: &'a str, mut f: impl FnMut(&'a str)) {
         let end = i + c.len_utf8();
         if is_cjk(c) {
             if let Run::Cjk { prev, len, .. } = &mut run {
-                f(&norm[*prev..end]);
+                f(&norm[*prev..end], *len >= 2);
                 *prev = i;
                 *len += 1;
             } else {
-                close(&mut run, &mut f);
+                close(&mut run, &mut after_word, &mut f);
                 run = Run::Cjk {
                     start: i,
                     prev: i,
@@ -173,7 +192,7 @@ fn for_each_token<'a>(norm: &'a str, mut f: impl FnMut(&'a str)) {
                     *e = end;
                 }
             } else {
-                close(&mut run, &mut f);
+                close(&mut run, &mut after_word, &mut f);
                 run = Run::Word {
                     start: i,
                     end,
@@ -181,10 +200,10 @@ fn for_each_token<'a>(norm: &'a str, mut f: impl FnMut(&'a str)) {
                 };
             }
         } else {
-            close(&mut run, &mut f);
+            close(&mut run, &mut after_word, &mut f);
         }
     }
-    close(&mut run, &mut f);
+    close(&mut run, &mut after_word, &mut f);
 }
 
 /// Whether a token is a single CJK character (matched as a prefix in queries).
@@ -626,14 +645,16 @@ fn doc_terms(site: &Site, e: &Entry) -> DocTerms {
     for (field, norm) in &texts {
         let field = *field;
         let mut prev: Option<usize> = None;
-        for_each_token(norm, |t| {
+        for_each_token(norm, |t, joined| {
             lengths[field] += 1;
             let i = *index.entry(t).or_insert_with(|| {
                 keys.push(t);
                 stats.push(([0; FIELD_COUNT], 0));
                 keys.len() - 1
             });
-            if let Some(p) = prev {
+            if let Some(p) = prev
+                && joined
+            {
                 stats[p].1 |= follow_bit(t);
             }
             stats[i].0[field] = stats[i].0[field].saturating_add(1);
@@ -966,7 +987,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     pub fn search(&self, query: &str, filters: &Filters) -> Result<Results, Corrupt> {
         let m = &self.manifest;
         let mut fetched = vec![MANIFEST.to_string()];
-        let tokens = tokenize(query);
+        let joined = tokenize_joined(query);
+        let tokens: Vec<String> = joined.iter().map(|(t, _)| t.clone()).collect();
         let mut unique: Vec<&str> = Vec::new();
         for t in &tokens {
             if !unique.contains(&t.as_str()) {
@@ -1033,9 +1055,9 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             .drain(..)
             .map(|d| {
                 let mut s: u64 = lists.iter().map(|l| 2 * u64::from(l[&d].0)).sum();
-                for pair in tokens.windows(2) {
+                for (k, pair) in tokens.windows(2).enumerate() {
                     let (a, b) = (index_of(&pair[0]), index_of(&pair[1]));
-                    if is_single_cjk(&pair[0]) || is_single_cjk(&pair[1]) {
+                    if !joined[k + 1].1 || is_single_cjk(&pair[0]) || is_single_cjk(&pair[1]) {
                         continue;
                     }
                     let (ia, ma) = lists[a][&d];

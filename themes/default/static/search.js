@@ -73,19 +73,32 @@ var AccordSearch = (function () {
     return runs;
   }
 
-  /* Words as they are, CJK runs as overlapping bigrams (one character alone as itself). */
-  function tokenize(text) {
+  /*
+   * Words as they are, CJK runs as overlapping bigrams (one character alone as itself),
+   * each as [token, joined]: whether it directly follows the token before (the next
+   * bigram of the same run, or a word after a word).
+   */
+  function tokenizeJoined(text) {
     var out = [];
+    var afterWord = false;
     runsOf(normalize(text)).forEach(function (run) {
       if (run[0] === "word") {
-        out.push(run[1]);
+        out.push([run[1], afterWord]);
+        afterWord = true;
         return;
       }
+      afterWord = false;
       var chars = Array.from(run[1]);
-      if (chars.length === 1) out.push(chars[0]);
-      for (var i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+      if (chars.length === 1) out.push([chars[0], false]);
+      for (var i = 0; i + 1 < chars.length; i++) out.push([chars[i] + chars[i + 1], i > 0]);
     });
     return out;
+  }
+
+  function tokenize(text) {
+    return tokenizeJoined(text).map(function (t) {
+      return t[0];
+    });
   }
 
   function isSingleCjk(token) {
@@ -399,7 +412,10 @@ var AccordSearch = (function () {
    */
   Engine.prototype.search = function (query, filters, withCities) {
     var self = this;
-    var tokens = tokenize(query);
+    var joined = tokenizeJoined(query);
+    var tokens = joined.map(function (t) {
+      return t[0];
+    });
     var unique = tokens.filter(function (t, i) {
       return tokens.indexOf(t) === i;
     });
@@ -438,7 +454,7 @@ var AccordSearch = (function () {
             var s = 0;
             for (k = 0; k < lists.length; k++) s += 2 * lists[k].imp[at[k]];
             for (var p = 0; p + 1 < tokens.length; p++) {
-              if (isSingleCjk(tokens[p]) || isSingleCjk(tokens[p + 1])) continue;
+              if (!joined[p + 1][1] || isSingleCjk(tokens[p]) || isSingleCjk(tokens[p + 1])) continue;
               var a = unique.indexOf(tokens[p]);
               var b = unique.indexOf(tokens[p + 1]);
               if (lists[a].mask[at[a]] & followBit(tokens[p + 1])) {
@@ -994,6 +1010,7 @@ var AccordSearch = (function () {
   return {
     normalize: normalize,
     tokenize: tokenize,
+    tokenizeJoined: tokenizeJoined,
     followBit: followBit,
     Engine: Engine,
   };
