@@ -1,0 +1,42 @@
+// Runs the tokenizer of themes/default/static/search.js against the shared vectors in
+// tests/search_vectors.json (the Rust tokenizer is checked against the same file by
+// tests/search_tokenizer.rs, which also runs this script). Exit status 1 on any mismatch.
+import { readFileSync } from "node:fs";
+import vm from "node:vm";
+
+const here = new URL(".", import.meta.url);
+const source = readFileSync(new URL("../themes/default/static/search.js", here), "utf8");
+const context = vm.createContext({ TextEncoder, TextDecoder });
+vm.runInContext(source, context, { filename: "search.js" });
+const search = context.AccordSearch;
+const vectors = JSON.parse(readFileSync(new URL("search_vectors.json", here), "utf8"));
+
+let failures = 0;
+for (const v of vectors.tokens) {
+  const got = JSON.stringify(Array.from(search.tokenize(v.input)));
+  const want = JSON.stringify(v.tokens);
+  if (got !== want) {
+    failures++;
+    console.error(`MISMATCH (${v.case}): ${JSON.stringify(v.input)}\n  want ${want}\n  got  ${got}`);
+  }
+  if (v.joined) {
+    const gotJoined = JSON.stringify(Array.from(search.tokenizeJoined(v.input), (t) => t[1]));
+    if (gotJoined !== JSON.stringify(v.joined)) {
+      failures++;
+      console.error(`MISMATCH joined (${v.case}): want ${JSON.stringify(v.joined)}, got ${gotJoined}`);
+    }
+  }
+}
+for (const v of vectors.follow_bits) {
+  const got = search.followBit(v.token);
+  if (got !== v.bit) {
+    failures++;
+    console.error(`MISMATCH follow bit of ${JSON.stringify(v.token)}: want ${v.bit}, got ${got}`);
+  }
+}
+const total = vectors.tokens.length + vectors.follow_bits.length;
+if (failures) {
+  console.error(`${failures} of ${total} vectors failed in search.js`);
+  process.exit(1);
+}
+console.log(`search.js: ${total} vectors passed`);
