@@ -904,7 +904,6 @@ var AccordSearch = (function () {
         } else {
           status.textContent = state.q ? t("Many", hits.length, state.q) : t("ManyFiltered", hits.length);
         }
-        if (hits.length || filtered) root.appendChild(facets(result));
         var list = el("ol", "cards search-hits");
         metas.forEach(function (meta) {
           list.appendChild(card(meta, needles));
@@ -929,6 +928,8 @@ var AccordSearch = (function () {
           main.appendChild(more);
         }
         root.appendChild(main);
+        // After the results in reading order; beside them on wide screens.
+        if (hits.length || filtered) root.appendChild(facets(result));
         root.setAttribute("data-state", "done");
         root.setAttribute("data-count", String(hits.length));
         if (focused) {
