@@ -470,6 +470,24 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
         }
     }
     files.push((CITIES.to_string(), cities));
+    // One file per city: its name and its records, to filter by one city cheaply.
+    let mut of_city: Vec<Vec<u32>> = vec![Vec::new(); reg.cities.len()];
+    for (doc, &i) in order.iter().enumerate() {
+        for &c in &entries[i].record.cities {
+            of_city[c].push(doc as u32);
+        }
+    }
+    for (id, docs) in of_city.iter().enumerate() {
+        let mut f = Vec::with_capacity(docs.len() + 16);
+        put_str(&mut f, reg.name(id, lang));
+        put_varint(&mut f, docs.len() as u64);
+        let mut next = 0;
+        for &d in docs {
+            put_varint(&mut f, u64::from(d - next));
+            next = d + 1;
+        }
+        files.push((format!("{DIR}/c/{}.bin", reg.cities[id].id), f));
+    }
 
     // 7. The manifest, with a version that changes with any other file.
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -983,8 +1001,21 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     }
 
     /// Runs a query: every token required, scored by the sum of impacts, plus a bonus
-    /// for consecutive query tokens that follow each other in the record.
+    /// for consecutive query tokens that follow each other in the record. Counts by
+    /// city too.
     pub fn search(&self, query: &str, filters: &Filters) -> Result<Results, Corrupt> {
+        self.search_with(query, filters, true)
+    }
+
+    /// `search`, counting by city only when `with_cities` (which reads the cities of
+    /// every record); without it, a city filter reads only that city's file, as the
+    /// page does until asked for the city counts.
+    pub fn search_with(
+        &self,
+        query: &str,
+        filters: &Filters,
+        with_cities: bool,
+    ) -> Result<Results, Corrupt> {
         let m = &self.manifest;
         let mut fetched = vec![MANIFEST.to_string()];
         let joined = tokenize_joined(query);
@@ -1069,9 +1100,9 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             })
             .collect();
 
-        // The cities of every record, to filter and count by city.
+        // The cities of every record, to count by city (and filter).
         let mut city_ids: Vec<String> = Vec::new();
-        let cities: Option<Vec<Vec<usize>>> = if filters.city.is_some() || !scored.is_empty() {
+        let cities: Option<Vec<Vec<usize>>> = if with_cities {
             let bytes = (self.load)(CITIES).ok_or_else(|| Corrupt("no cities".into()))?;
             fetched.push(CITIES.to_string());
             let mut r = Bytes { b: &bytes, at: 0 };
@@ -1089,22 +1120,47 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         } else {
             None
         };
-        let facts = &m.facts;
         let city_id = |c: usize| city_ids.get(c).map_or("", String::as_str);
+        // The records of the filtered city, from the table or from the city's own file.
+        let in_city: Option<Vec<bool>> = match (&filters.city, &cities) {
+            (None, _) => None,
+            (Some(c), Some(cs)) => Some(
+                cs.iter()
+                    .map(|l| l.iter().any(|&x| city_id(x) == c))
+                    .collect(),
+            ),
+            (Some(c), None) => {
+                let mut member = vec![false; m.docs];
+                if crate::registry::is_safe_id(c) {
+                    let path = format!("{DIR}/c/{c}.bin");
+                    if let Some(bytes) = (self.load)(&path) {
+                        fetched.push(path);
+                        let mut r = Bytes { b: &bytes, at: 0 };
+                        r.string()?;
+                        let mut next = 0usize;
+                        for _ in 0..r.usize()? {
+                            let d = next + r.usize()?;
+                            *member.get_mut(d).ok_or(Corrupt("record id".into()))? = true;
+                            next = d + 1;
+                        }
+                    }
+                }
+                Some(member)
+            }
+        };
+        let facts = &m.facts;
         let pass = |d: u32, skip: &str| -> bool {
             let (start, end, kind, lang) = facts[d as usize];
             (skip == "kind" || filters.kind.as_deref().is_none_or(|k| m.kinds[kind] == k))
                 && (skip == "lang" || filters.lang.as_deref().is_none_or(|l| m.langs[lang] == l))
                 && (skip == "year" || filters.year.is_none_or(|y| start <= y && y <= end))
-                && (skip == "city"
-                    || filters.city.as_deref().is_none_or(|c| {
-                        cities
-                            .as_ref()
-                            .is_some_and(|cs| cs[d as usize].iter().any(|&x| city_id(x) == c))
-                    }))
+                && (skip == "city" || in_city.as_ref().is_none_or(|v| v[d as usize]))
         };
         let mut facets: BTreeMap<&'static str, BTreeMap<String, usize>> = BTreeMap::new();
         for facet in ["kind", "lang", "year", "city"] {
+            if facet == "city" && cities.is_none() {
+                continue;
+            }
             let counts = facets.entry(facet).or_default();
             for &(d, _) in &scored {
                 if !pass(d, facet) {

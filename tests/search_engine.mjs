@@ -3,7 +3,8 @@
 //
 //     node tests/search_engine.mjs SITE_OUTPUT QUERIES.json
 //
-// QUERIES.json: [{"q": "...", "filters": {"kind", "city", "year", "lang"}}, ...].
+// QUERIES.json: [{"q": "...", "filters": {"kind", "city", "year", "lang"}, "cities": bool}]
+// where `cities` asks for the counts by city (the whole city table).
 // Prints [{"hits": [[record, score], ...], "facets": {kind, lang, year, city}}, ...].
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,9 +22,9 @@ const engine = new search.Engine((path) =>
 );
 const queries = JSON.parse(readFileSync(queriesFile, "utf8"));
 const answers = [];
-for (const { q, filters } of queries) {
+for (const { q, filters, cities } of queries) {
   const f = { kind: null, city: null, year: null, lang: null, ...filters };
-  const r = await engine.search(q, f, true);
+  const r = await engine.search(q, f, cities);
   answers.push({ hits: Array.from(r.hits, (h) => [h[0], h[1]]), facets: r.facets });
 }
 console.log(JSON.stringify(answers));

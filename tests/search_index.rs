@@ -67,6 +67,8 @@ fn the_build_writes_the_index_beside_the_search_page() {
         "search/manifest.bin",
         "search/cities.bin",
         "search/s/0.bin",
+        "search/c/beijing.bin",
+        "search/c/ulaanbaatar.bin",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
@@ -177,6 +179,12 @@ fn filters_narrow_the_hits_and_facets_count_without_their_own_filter() {
     };
     let res = r.search("서울", &by_city).unwrap();
     assert_eq!(res.hits.len(), 3);
+    // The same from the city's own file, without the table of every record's cities.
+    let light = r.search_with("서울", &by_city, false).unwrap();
+    assert_eq!(light.hits, res.hits);
+    assert!(light.fetched.contains(&"search/c/beijing.bin".to_string()));
+    assert!(!light.fetched.contains(&search::CITIES.to_string()));
+    assert!(!light.facets.contains_key("city"));
     let city = &res.facets["city"];
     assert_eq!(city["seoul"], 5, "{city:?}");
     assert_eq!(city["beijing"], 3);
@@ -623,10 +631,22 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             filters(Some("program"), Some("beijing"), Some(2015), None),
         ),
     ];
-    let spec: Vec<serde_json::Value> = queries
+    // Every query with the counts by city; those filtered by city also without them
+    // (the page reads only that city's file then).
+    let runs: Vec<(&str, &Filters, bool)> = queries
         .iter()
-        .map(|(q, f)| {
-            serde_json::json!({"q": q, "filters": {
+        .map(|(q, f)| (*q, f, true))
+        .chain(
+            queries
+                .iter()
+                .filter(|(_, f)| f.city.is_some())
+                .map(|(q, f)| (*q, f, false)),
+        )
+        .collect();
+    let spec: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|(q, f, cities)| {
+            serde_json::json!({"q": q, "cities": cities, "filters": {
                 "kind": f.kind, "city": f.city, "year": f.year, "lang": f.lang}})
         })
         .collect();
@@ -644,10 +664,11 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         String::from_utf8_lossy(&run.stderr)
     );
     let answers: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(answers.len(), runs.len());
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
     let mut non_empty = 0;
-    for ((q, f), js) in queries.iter().zip(&answers) {
-        let rust = r.search(q, f).unwrap();
+    for ((q, f, cities), js) in runs.iter().zip(&answers) {
+        let rust = r.search_with(q, f, *cities).unwrap();
         let hits: Vec<serde_json::Value> = rust
             .hits
             .iter()
@@ -658,10 +679,14 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             serde_json::Value::Array(hits),
             "hits of {q:?} {f:?}"
         );
+        let mut facets = serde_json::to_value(&rust.facets).unwrap();
+        if !cities {
+            assert!(rust.fetched.iter().all(|p| p != search::CITIES));
+            facets["city"] = serde_json::Value::Null;
+        }
         assert_eq!(
-            js["facets"],
-            serde_json::to_value(&rust.facets).unwrap(),
-            "facets of {q:?} {f:?}"
+            js["facets"], facets,
+            "facets of {q:?} {f:?} (cities: {cities})"
         );
         non_empty += usize::from(!rust.hits.is_empty());
     }

@@ -334,6 +334,30 @@ var AccordSearch = (function () {
     return this.cities;
   };
 
+  /* One city's name and records: {name, member: Uint8Array by record}; none if unknown. */
+  Engine.prototype.cityFile = function (m, id) {
+    var member = new Uint8Array(m.docs);
+    var none = { name: id, member: member };
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(id)) return Promise.resolve(none);
+    return this.load("c/" + id + ".bin").then(
+      function (bytes) {
+        var r = new Reader(bytes);
+        var name = r.string();
+        var next = 0;
+        for (var n = r.varint(); n > 0; n--) {
+          var d = next + r.varint();
+          if (d >= m.docs) throw new Error("bad city file");
+          member[d] = 1;
+          next = d + 1;
+        }
+        return { name: name, member: member };
+      },
+      function () {
+        return none;
+      }
+    );
+  };
+
   Engine.prototype.meta = function (doc) {
     if (!this.metas[doc]) {
       this.metas[doc] = this.load("d/" + doc + ".json").then(function (bytes) {
@@ -406,9 +430,11 @@ var AccordSearch = (function () {
 
   /*
    * Runs a query. `filters`: {kind, city, year, lang}, each null or a value.
-   * `withCities`: also count by city (loads the cities of every record).
-   * Resolves to {hits: [[doc, score]], facets: {kind, lang, year, city}}, where each
-   * facet counts the matches that pass every other filter.
+   * `withCities`: also count by city (loads the cities of every record); without it,
+   * a city filter loads only that city's file and `facets.city` is null.
+   * Resolves to {hits: [[doc, score]], facets: {kind, lang, year, city}, city}, where
+   * each facet counts the matches that pass every other filter, and `city` is
+   * {name, member} of the filtered city when its file was read.
    */
   Engine.prototype.search = function (query, filters, withCities) {
     var self = this;
@@ -427,10 +453,12 @@ var AccordSearch = (function () {
             return self.postings(m, t);
           })
         ),
-        withCities || filters.city ? self.cityLists() : null,
+        withCities ? self.cityLists() : null,
+        filters.city && !withCities ? self.cityFile(m, filters.city) : null,
       ]).then(function (got) {
         var lists = got[0];
         var cities = got[1];
+        var city = got[2];
         var scored = [];
         if (!tokens.length) {
           if (!empty) for (var d = 0; d < m.docs; d++) scored.push([d, 0]);
@@ -467,6 +495,19 @@ var AccordSearch = (function () {
         var cityId = function (c) {
           return cities.ids[c] || "";
         };
+        var inCity = city ? city.member : null;
+        if (filters.city && cities) {
+          inCity = new Uint8Array(m.docs);
+          cities.of.forEach(function (list, d) {
+            if (
+              list.some(function (c) {
+                return cityId(c) === filters.city;
+              })
+            ) {
+              inCity[d] = 1;
+            }
+          });
+        }
         function pass(d, skip) {
           return (
             (skip === "kind" || !filters.kind || m.kinds[m.kind[d]] === filters.kind) &&
@@ -474,12 +515,7 @@ var AccordSearch = (function () {
             (skip === "year" ||
               filters.year == null ||
               (m.start[d] <= filters.year && filters.year <= m.end[d])) &&
-            (skip === "city" ||
-              !filters.city ||
-              (cities &&
-                cities.of[d].some(function (c) {
-                  return cityId(c) === filters.city;
-                })))
+            (skip === "city" || !inCity || inCity[d] === 1)
           );
         }
         var facets = { kind: {}, lang: {}, year: {}, city: cities ? {} : null };
@@ -503,7 +539,7 @@ var AccordSearch = (function () {
         hits.sort(function (x, y) {
           return y[1] - x[1] || x[0] - y[0];
         });
-        return { hits: hits, facets: facets, manifest: m, cities: cities };
+        return { hits: hits, facets: facets, manifest: m, cities: cities, city: city };
       });
     });
   };
@@ -756,7 +792,7 @@ var AccordSearch = (function () {
       entries.forEach(function (e) {
         ul.appendChild(facetLink(key, e[0], e[1], e[2], String(state[key]) === String(e[0])));
       });
-      box.appendChild(ul);
+      if (entries.length) box.appendChild(ul);
       return box;
     }
 
@@ -836,6 +872,7 @@ var AccordSearch = (function () {
           names[id] = result.cities.names[i];
         });
       }
+      if (result.city && state.city) names[state.city] = result.city.name;
       var cityLabel = function (c) {
         return names[c] || c;
       };
@@ -854,9 +891,12 @@ var AccordSearch = (function () {
           )
         );
       } else {
-        var box = el("section", "facet-group facet-city");
-        var h = el("h2", "facet-title", t("FacetCity"));
-        box.appendChild(h);
+        // Counting by city reads the cities of every record: only when asked.
+        var box = facetGroup(
+          "city",
+          t("FacetCity"),
+          state.city ? [[state.city, cityLabel(state.city), result.hits.length]] : []
+        );
         var more = el("button", "facet-load", t("CountCities"));
         more.type = "button";
         more.setAttribute("data-facet", "load-cities");
@@ -933,7 +973,10 @@ var AccordSearch = (function () {
         root.setAttribute("data-state", "done");
         root.setAttribute("data-count", String(hits.length));
         if (focused) {
-          var again = root.querySelector('[data-facet="' + focused.replace(/["\\]/g, "\\$&") + '"]');
+          var again =
+            focused === "load-cities"
+              ? root.querySelector(".facet-city a")
+              : root.querySelector('[data-facet="' + focused.replace(/["\\]/g, "\\$&") + '"]');
           if (again) again.focus();
         }
       });
