@@ -692,3 +692,23 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     }
     assert!(non_empty >= 9, "only {non_empty} queries found something");
 }
+
+#[test]
+fn an_archive_without_records_has_an_empty_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(tmp.path(), CITIES, &[]);
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    assert_eq!((r.manifest.docs, r.manifest.shards), (0, 0));
+    assert!(
+        r.search("서울", &Filters::default())
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+    let seoul = Filters {
+        city: Some("seoul".into()),
+        ..Filters::default()
+    };
+    assert!(r.search_with("", &seoul, false).unwrap().hits.is_empty());
+}

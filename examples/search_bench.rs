@@ -1,0 +1,111 @@
+//! Times the search index build of an archive and reports its size.
+//!
+//!     cargo run --release --example search_bench -- ROOT [RUNS [OUT]]
+//!
+//! Loads the site as `accord build` does (steps 1–5), then builds the index RUNS
+//! times (default 5) and prints one JSON object: records, the median and the fastest
+//! build time (wall clock and CPU time of the process), the number of files and their
+//! total size, shard sizes. With OUT, also writes the index files below OUT.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use accord::config::Config;
+use accord::registry::Registry;
+use accord::site::Site;
+use accord::{content, search, source};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let root = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
+    let runs: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let out = args.next().map(PathBuf::from);
+    let config = Config::load(&root).unwrap_or_else(|d| fail(&d));
+    let registry = Registry::load(&root).unwrap_or_else(|d| fail(&d));
+    let sources = source::load(&root);
+    let mut records = Vec::new();
+    for f in &sources.files {
+        let (record, diags) = content::parse(f, &registry, &config);
+        if diags.iter().any(|d| d.is_error()) {
+            fail(&diags);
+        }
+        records.extend(record.filter(|r| !r.draft));
+    }
+    let all: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+    let site = Site::build(config, registry, records, &all).unwrap_or_else(|d| fail(&d));
+
+    let mut times = Vec::new();
+    let mut cpu = Vec::new();
+    let mut index = search::Index::default();
+    for _ in 0..runs.max(1) {
+        let (start, cpu_start) = (Instant::now(), cpu_seconds());
+        index = search::build(&site);
+        times.push(start.elapsed().as_secs_f64());
+        cpu.push(cpu_seconds() - cpu_start);
+    }
+    times.sort_by(f64::total_cmp);
+    cpu.sort_by(f64::total_cmp);
+    if let Some(out) = &out {
+        for (rel, bytes) in &index.files {
+            let path = out.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+    let shards: Vec<usize> = index
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("search/s/"))
+        .map(|(_, b)| b.len())
+        .collect();
+    let docs: usize = index
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("search/d/"))
+        .map(|(_, b)| b.len())
+        .sum();
+    let size = |p: &str| index.get(p).map_or(0, <[u8]>::len);
+    let report = serde_json::json!({
+        "records": site.entries.len(),
+        "build_seconds_median": times[times.len() / 2],
+        "build_seconds_min": times[0],
+        "cpu_seconds_median": cpu[cpu.len() / 2],
+        "threads": rayon::current_num_threads(),
+        "files": index.files.len(),
+        "bytes_total": index.size(),
+        "manifest_bytes": size(search::MANIFEST),
+        "cities_bytes": size(search::CITIES),
+        "shards": shards.len(),
+        "shard_bytes_total": shards.iter().sum::<usize>(),
+        "shard_bytes_max": shards.iter().max().copied().unwrap_or(0),
+        "record_files_bytes": docs,
+    });
+    println!("{report:#}");
+}
+
+/// User and system time of this process so far (Linux; 0 elsewhere).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, in 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn fail(diags: &[accord::diag::Diagnostic]) -> ! {
+    for d in diags.iter().take(20) {
+        eprintln!("{d}");
+    }
+    std::process::exit(1);
+}
