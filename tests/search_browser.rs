@@ -258,7 +258,9 @@ fn the_search_page_finds_records_in_a_browser_under_a_sub_path() {
         if std::env::var_os("CI").is_some() {
             panic!("Chromium is required under CI (install the `chromium` package)");
         }
-        eprintln!(
+        // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
             "\n*** SKIPPED the_search_page_finds_records_in_a_browser_under_a_sub_path: \
              Chromium is not installed; the search page is NOT tested in a browser \
              (set CI=1 to make this a failure) ***\n"
