@@ -49,16 +49,28 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
     let again = assert_same_as_clean(root, &out, "a rebuild without changes");
     assert_eq!(again.files_written, 0);
 
-    // A change deep in one body: only that record's page.
+    // A change deep in one body: only that record's page, and the search index files
+    // its words and scores are in.
     let visit = root.join("content/trips/visit.md");
     let text = std::fs::read_to_string(&visit).unwrap();
+    let before = tree(&out);
     std::fs::write(&visit, format!("{text}\nA new closing paragraph.\n")).unwrap();
     let edit = assert_same_as_clean(root, &out, "a body edit");
+    let after = tree(&out);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    let pages: Vec<&&String> = changed
+        .iter()
+        .filter(|k| !k.starts_with("search/"))
+        .collect();
     assert_eq!(
-        edit.files_written, 1,
-        "a body edit rewrote {} files",
-        edit.files_written
+        pages,
+        [&"trips/visit/index.html"],
+        "a body edit rewrote {changed:?}"
     );
+    assert_eq!(edit.files_written, changed.len(), "{changed:?}");
 
     // A new title shows on lists, city and year pages, home and feed — not everywhere.
     std::fs::write(
