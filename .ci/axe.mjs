@@ -118,6 +118,8 @@ for (const scheme of ["light", "dark"]) {
     const page = await context.newPage();
     try {
       await page.goto(origin + p, { waitUntil: "load" });
+      // A page that fetches what it shows (the search page) is checked once it shows it.
+      await page.waitForFunction(() => !document.querySelector('[data-state="busy"]'));
       await page.addScriptTag({ content: axeSource });
       const axe = await page.evaluate(async () => {
         const r = await window.axe.run(document, {

@@ -145,6 +145,7 @@ fn sample_pages_have_no_serious_accessibility_violations_and_work_by_keyboard() 
         "/years/",
         "/years/2016/",
         "/search/",
+        "/search/?q=%EC%84%9C%EC%9A%B8&year=2016",
         "/programs/",
         "/no-such-page/",
     ];
