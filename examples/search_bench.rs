@@ -21,6 +21,10 @@ fn main() {
     let root = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
     let runs: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
     let out = args.next().map(PathBuf::from);
+    if !root.join("content").is_dir() {
+        eprintln!("{}: no content/ folder", root.display());
+        std::process::exit(2);
+    }
     let config = Config::load(&root).unwrap_or_else(|d| fail(&d));
     let registry = Registry::load(&root).unwrap_or_else(|d| fail(&d));
     let sources = source::load(&root);

@@ -59,6 +59,9 @@ const BODY: usize = 4;
 
 /// The form text is compared in: NFC, full-width ASCII folded to ASCII, lower case.
 pub fn normalize(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     // Records are NFC already: the quick checks skip the work, not the rule.
     let nfc: Cow<str> = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
         Cow::Borrowed(text)
@@ -247,12 +250,80 @@ impl Index {
 
 /// What one record contributes, before scores.
 struct DocTerms {
-    /// The terms, one after the other; `terms` holds their ranges.
-    text: String,
-    /// `(start, end)` in `text`, frequency per field, "followed by" mask; in the order
-    /// of first appearance.
-    terms: Vec<(u32, u32, [u16; FIELD_COUNT], u8)>,
+    /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask.
+    terms: Vec<(u32, [u8; FIELD_COUNT], u8)>,
     lengths: [u32; FIELD_COUNT],
+}
+
+/// Every term of the index with an id, filled by the records in parallel. Ids depend
+/// on the threads' timing; nothing written depends on them (terms are sorted).
+struct Terms {
+    /// Term → (id, number of records).
+    shards: Vec<std::sync::Mutex<FastMap<String, (u32, u32)>>>,
+    next: std::sync::atomic::AtomicU32,
+}
+
+impl Terms {
+    const SHARDS: usize = 64;
+
+    fn new() -> Terms {
+        Terms {
+            shards: (0..Self::SHARDS).map(|_| Default::default()).collect(),
+            next: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    fn shard_of(term: &str) -> usize {
+        let mut h = FxHasher::default();
+        h.write(term.as_bytes());
+        (h.finish() >> 58) as usize % Self::SHARDS
+    }
+
+    /// The ids of `terms` (each shard locked once).
+    fn ids(&self, terms: &[&str]) -> Vec<u32> {
+        let mut order: Vec<(usize, usize)> = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (Self::shard_of(t), i))
+            .collect();
+        order.sort_unstable();
+        let mut ids = vec![0; terms.len()];
+        for group in order.chunk_by(|a, b| a.0 == b.0) {
+            let mut map = self.shards[group[0].0]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for &(_, i) in group {
+                ids[i] = match map.get_mut(terms[i]) {
+                    Some((id, df)) => {
+                        *df += 1;
+                        *id
+                    }
+                    None => {
+                        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        map.insert(terms[i].to_string(), (id, 1));
+                        id
+                    }
+                };
+            }
+        }
+        ids
+    }
+
+    /// Every term and its number of records, by id.
+    fn into_vec(self) -> (Vec<String>, Vec<u32>) {
+        let n = self.next.into_inner() as usize;
+        let (mut terms, mut dfs) = (vec![String::new(); n], vec![0; n]);
+        for shard in self.shards {
+            let map = shard
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (term, (id, df)) in map {
+                terms[id as usize] = term;
+                dfs[id as usize] = df;
+            }
+        }
+        (terms, dfs)
+    }
 }
 
 /// A fast hash for the build's term tables (the index never depends on their order).
@@ -327,10 +398,12 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     });
 
     // 1. Tokens per record, in parallel.
+    let dictionary = Terms::new();
     let docs: Vec<DocTerms> = order
         .par_iter()
-        .map(|&i| doc_terms(site, &entries[i]))
+        .map(|&i| doc_terms(site, &entries[i], &dictionary))
         .collect();
+    let (terms, dfs) = dictionary.into_vec();
 
     // 2. Postings per term, records in index order.
     let n = docs.len();
@@ -343,12 +416,12 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     for a in &mut avg {
         *a = (*a / n.max(1) as f64).max(1.0);
     }
-    let mut ids: FastMap<&str, usize> = FastMap::default();
-    let mut terms: Vec<&str> = Vec::new();
-    let mut postings: Vec<Vec<(u32, f32, u8)>> = Vec::new();
-    for (doc, d) in docs.iter().enumerate() {
-        for &(start, end, tf, mask) in &d.terms {
-            let term = &d.text[start as usize..end as usize];
+    let mut postings: Vec<Vec<(u32, f32, u8)>> = dfs
+        .iter()
+        .map(|&df| Vec::with_capacity(df as usize))
+        .collect();
+    for (doc, d) in docs.into_iter().enumerate() {
+        for (id, tf, mask) in d.terms {
             let mut weighted = 0.0;
             for f in 0..FIELD_COUNT {
                 if tf[f] > 0 {
@@ -357,19 +430,13 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
                     weighted += w * f64::from(tf[f]) / norm;
                 }
             }
-            let id = *ids.entry(term).or_insert_with(|| {
-                terms.push(term);
-                postings.push(Vec::new());
-                terms.len() - 1
-            });
-            postings[id].push((doc as u32, weighted as f32, mask));
+            postings[id as usize].push((doc as u32, weighted as f32, mask));
         }
     }
-    drop(ids);
 
     // 3. BM25 scores, quantised to one byte on one scale for all terms.
     let mut sorted: Vec<usize> = (0..terms.len()).collect();
-    sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(terms[b]));
+    sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
     let score = |df: usize, weighted: f32| {
         let idf = (1.0 + (n as f64 - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
         let w = f64::from(weighted);
@@ -400,6 +467,7 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
             out
         })
         .collect();
+    drop(postings);
 
     // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -409,7 +477,7 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     let mut prev: &str = "";
     let mut shards: Vec<Vec<u8>> = Vec::new();
     for (k, &t) in sorted.iter().enumerate() {
-        let term = terms[t];
+        let term = terms[t].as_str();
         let mut entry = Vec::with_capacity(encoded[k].len() + term.len() + 8);
         let shared = if count == 0 {
             0
@@ -418,7 +486,7 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
         };
         put_varint(&mut entry, shared as u64);
         put_bytes(&mut entry, &term.as_bytes()[shared..]);
-        put_varint(&mut entry, postings[t].len() as u64);
+        put_varint(&mut entry, u64::from(dfs[t]));
         put_bytes(&mut entry, &encoded[k]);
         if count > 0 && shard.len() + entry.len() + 4 > shard_target {
             shards.push(finish_shard(count, &shard));
@@ -429,7 +497,7 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
             entry.clear();
             put_varint(&mut entry, 0);
             put_bytes(&mut entry, term.as_bytes());
-            put_varint(&mut entry, postings[t].len() as u64);
+            put_varint(&mut entry, u64::from(dfs[t]));
             put_bytes(&mut entry, &encoded[k]);
         }
         shard.extend_from_slice(&entry);
@@ -626,7 +694,7 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 }
 
 /// The terms of one record with their frequency per field and "followed by" mask.
-fn doc_terms(site: &Site, e: &Entry) -> DocTerms {
+fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms {
     let r = &e.record;
     let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
     for &c in &r.cities {
@@ -656,9 +724,11 @@ fn doc_terms(site: &Site, e: &Entry) -> DocTerms {
     }
     texts.push((BODY, normalize(&e.body.plain)));
 
-    let mut index: FastMap<&str, usize> = FastMap::default();
+    let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
+    let mut index: FastMap<&str, usize> =
+        FastMap::with_capacity_and_hasher(bytes / 6 + 16, Default::default());
     let mut keys: Vec<&str> = Vec::new();
-    let mut stats: Vec<([u16; FIELD_COUNT], u8)> = Vec::new();
+    let mut stats: Vec<([u8; FIELD_COUNT], u8)> = Vec::new();
     let mut lengths = [0u32; FIELD_COUNT];
     for (field, norm) in &texts {
         let field = *field;
@@ -679,18 +749,13 @@ fn doc_terms(site: &Site, e: &Entry) -> DocTerms {
             prev = Some(i);
         });
     }
-    let mut text = String::with_capacity(keys.iter().map(|k| k.len()).sum());
-    let mut terms = Vec::with_capacity(keys.len());
-    for (k, (tf, mask)) in keys.iter().zip(stats) {
-        let start = text.len() as u32;
-        text.push_str(k);
-        terms.push((start, text.len() as u32, tf, mask));
-    }
-    DocTerms {
-        text,
-        terms,
-        lengths,
-    }
+    let ids = dictionary.ids(&keys);
+    let terms = ids
+        .into_iter()
+        .zip(stats)
+        .map(|(id, (tf, mask))| (id, tf, mask))
+        .collect();
+    DocTerms { terms, lengths }
 }
 
 /// What a result shows, loaded only for the results on screen.
@@ -721,7 +786,18 @@ fn doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
     // The start of the body, without the summary when the body repeats it.
     let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let summary = collapse(&e.summary);
-    let mut body = collapse(&e.body.plain);
+    // Only the start of the body matters: enough for the summary and the snippet.
+    let want = summary.len() + 4 * SNIPPET_BODY_CHARS;
+    let mut body = String::with_capacity(want + 64);
+    for w in e.body.plain.split_whitespace() {
+        if body.len() >= want {
+            break;
+        }
+        if !body.is_empty() {
+            body.push(' ');
+        }
+        body.push_str(w);
+    }
     if !summary.is_empty()
         && let Some(i) = body.find(&summary)
     {
