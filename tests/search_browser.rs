@@ -2,9 +2,13 @@
 //! `/archive/`), serves the output on 127.0.0.1 under that sub-path, opens
 //! `/archive/search/?q=…` in headless Chromium and reads the DOM after the scripts ran.
 //!
+//! A second test drives the page through playwright-core (`tests/search_page.mjs`):
+//! typing, a facet chosen with the keyboard, the back button, counting by city.
+//!
 //! Chromium is found as `chromium`, `chromium-browser`, `google-chrome` or
-//! `$ACCORD_CHROMIUM`. Without it the test fails when `CI` is set, and otherwise says
-//! loudly that it was skipped.
+//! `$ACCORD_CHROMIUM`; playwright-core in `$ACCORD_TOOLS` or `.ci/tools/node_modules`
+//! (which `.ci/run` fills). Without them the tests fail when `CI` is set, and otherwise
+//! say loudly that they were skipped.
 
 mod common;
 
@@ -376,4 +380,122 @@ fn the_search_page_finds_records_in_a_browser_under_a_sub_path() {
         );
         assert_eq!(*status, 200, "{path}");
     }
+}
+
+/// `node_modules` with playwright-core: `$ACCORD_TOOLS` or `.ci/tools/node_modules`.
+fn playwright() -> Option<PathBuf> {
+    let dir = std::env::var_os("ACCORD_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/tools/node_modules"));
+    dir.join("playwright-core").is_dir().then_some(dir)
+}
+
+#[test]
+fn the_search_page_follows_typing_facets_and_the_back_button() {
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let (Some(chromium), Some(tools), true) = (chromium(), playwright(), node_ok) else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "node, Chromium and playwright-core (.ci/run installs it) are required under CI"
+            );
+        }
+        // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED the_search_page_follows_typing_facets_and_the_back_button: node, \
+             Chromium or playwright-core (.ci/tools) missing; typing, facets and history are \
+             NOT tested (set CI=1 to make this a failure) ***\n"
+        );
+        return;
+    };
+    let site = fixture("search");
+    build_ok(site.path());
+    let run = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/search_page.mjs"))
+        .arg(site.path().join("output"))
+        .env("ACCORD_TOOLS", &tools)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let titles = |k: &str| -> Vec<String> {
+        let mut t: Vec<String> = v[k]["titles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(v["empty"]["count"], 0);
+    assert_eq!(v["empty"]["status"], "");
+
+    // Typing searched and replaced the address without adding history entries.
+    assert_eq!(v["typed"]["count"], 5, "{}", v["typed"]);
+    assert_eq!(v["typed"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
+    assert_eq!(v["typed"]["history"], v["empty"]["history"]);
+    assert_eq!(v["tabbing"], serde_json::json!(["button:submit", "result"]));
+
+    // A facet: fewer results, a new history entry, the focus kept on it.
+    assert_eq!(
+        v["facet"]["url"],
+        "/archive/search/?q=%EC%84%9C%EC%9A%B8&kind=trip"
+    );
+    assert_eq!(titles("facet"), sorted(&[VISIT, YOKOHAMA]));
+    assert_eq!(v["facet"]["focus"], "kind=trip");
+    assert_eq!(
+        v["facet"]["history"].as_u64().unwrap(),
+        v["typed"]["history"].as_u64().unwrap() + 1
+    );
+
+    // Back restores the query, its results and the box.
+    assert_eq!(v["back"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
+    assert_eq!(v["back"]["count"], 5);
+    assert_eq!(v["back"]["input"], "서울");
+
+    // Counting by city loads the cities once, and the focus lands on a city.
+    let links: Vec<&str> = v["cities"]["cityLinks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        links.contains(&"city=seoul") && links.contains(&"city=yokohama"),
+        "{links:?}"
+    );
+    assert!(
+        v["cities"]["focus"].as_str().unwrap().starts_with("city="),
+        "{}",
+        v["cities"]["focus"]
+    );
+    assert!(
+        v["citiesFetched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "/archive/search/cities.bin"),
+        "{}",
+        v["citiesFetched"]
+    );
+
+    // One character alone waits while typing, and searches on Enter.
+    assert_eq!(v["oneChar"]["count"], 0);
+    assert!(v["oneCharFetched"].as_array().unwrap().is_empty());
+    assert!(v["oneChar"]["status"].as_str().unwrap().contains("Enter"));
+    assert!(
+        v["oneCharEnter"]["count"].as_u64().unwrap() >= 3,
+        "{}",
+        v["oneCharEnter"]
+    );
 }

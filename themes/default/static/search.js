@@ -315,7 +315,6 @@ var AccordSearch = (function () {
   }
 
   Engine.prototype.open = function () {
-    var self = this;
     if (!this.manifest) {
       this.manifest = this.load("manifest.bin", true).then(parseManifest);
     }
@@ -577,7 +576,14 @@ var AccordSearch = (function () {
 
     function t(key, n, q) {
       var s = data["t" + key] || "";
-      return s.replace("{n}", n == null ? "" : String(n)).replace("{q}", q == null ? "" : q);
+      // Replaced by functions, so that `$&` in a query stays as typed.
+      return s
+        .replace("{n}", function () {
+          return n == null ? "" : String(n);
+        })
+        .replace("{q}", function () {
+          return q == null ? "" : q;
+        });
     }
 
     function readUrl() {
@@ -958,12 +964,16 @@ var AccordSearch = (function () {
           more.addEventListener("click", function () {
             var before = shown;
             shown += PAGE_SIZE;
-            render(result, run).then(function () {
-              var items = root.querySelectorAll(".search-hits > li a");
-              var next = root.querySelectorAll(".search-hits > li")[before];
-              if (next) next.querySelector("a").focus();
-              return items;
-            });
+            render(result, run).then(
+              function () {
+                // Focus the first of the results just shown.
+                var next = root.querySelectorAll(".search-hits > li")[before];
+                if (next) next.querySelector("a").focus();
+              },
+              function () {
+                status.textContent = t("Error");
+              }
+            );
           });
           main.appendChild(more);
         }
