@@ -59,7 +59,9 @@ const BODY: usize = 4;
 
 /// The form text is compared in: NFC, full-width ASCII folded to ASCII, lower case.
 pub fn normalize(text: &str) -> String {
-    if text.is_ascii() {
+    // Most text is ASCII, Hangul syllables, ideographs and kana: characters that are
+    // NFC on their own, have no case and no width to fold.
+    if text.chars().all(is_plain) {
         return text.to_ascii_lowercase();
     }
     // Records are NFC already: the quick checks skip the work, not the rule.
@@ -82,6 +84,19 @@ pub fn normalize(text: &str) -> String {
     } else {
         lower.nfc().collect()
     }
+}
+
+/// A character `normalize` leaves as it is (but for ASCII case), whatever surrounds it.
+fn is_plain(c: char) -> bool {
+    matches!(c as u32,
+        0x00..=0x7F
+        | 0x3001..=0x3002   // 、。
+        | 0x3041..=0x3096   // Hiragana (not the combining voicing marks)
+        | 0x30A1..=0x30FA   // Katakana
+        | 0x30FC            // ー
+        | 0x4E00..=0x9FFF   // CJK Unified Ideographs
+        | 0xAC00..=0xD7A3   // Hangul Syllables
+    )
 }
 
 fn fold_width(c: char) -> char {
@@ -281,18 +296,19 @@ impl Terms {
 
     /// The ids of `terms` (each shard locked once).
     fn ids(&self, terms: &[&str]) -> Vec<u32> {
-        let mut order: Vec<(usize, usize)> = terms
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (Self::shard_of(t), i))
-            .collect();
-        order.sort_unstable();
+        let mut by_shard: Vec<Vec<usize>> = vec![Vec::new(); Self::SHARDS];
+        for (i, t) in terms.iter().enumerate() {
+            by_shard[Self::shard_of(t)].push(i);
+        }
         let mut ids = vec![0; terms.len()];
-        for group in order.chunk_by(|a, b| a.0 == b.0) {
-            let mut map = self.shards[group[0].0]
+        for (shard, group) in by_shard.iter().enumerate() {
+            if group.is_empty() {
+                continue;
+            }
+            let mut map = self.shards[shard]
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            for &(_, i) in group {
+            for &i in group {
                 ids[i] = match map.get_mut(terms[i]) {
                     Some((id, df)) => {
                         *df += 1;
@@ -729,6 +745,8 @@ fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms {
         FastMap::with_capacity_and_hasher(bytes / 6 + 16, Default::default());
     let mut keys: Vec<&str> = Vec::new();
     let mut stats: Vec<([u8; FIELD_COUNT], u8)> = Vec::new();
+    // The follow bit of each term, computed once.
+    let mut bits: Vec<u8> = Vec::new();
     let mut lengths = [0u32; FIELD_COUNT];
     for (field, norm) in &texts {
         let field = *field;
@@ -738,12 +756,13 @@ fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms {
             let i = *index.entry(t).or_insert_with(|| {
                 keys.push(t);
                 stats.push(([0; FIELD_COUNT], 0));
+                bits.push(follow_bit(t));
                 keys.len() - 1
             });
             if let Some(p) = prev
                 && joined
             {
-                stats[p].1 |= follow_bit(t);
+                stats[p].1 |= bits[i];
             }
             stats[i].0[field] = stats[i].0[field].saturating_add(1);
             prev = Some(i);
