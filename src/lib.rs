@@ -26,6 +26,7 @@ pub mod diag;
 pub mod fingerprint;
 pub mod jsonld;
 pub mod kind;
+pub mod limits;
 pub mod lint;
 pub mod markdown;
 pub mod output;
