@@ -156,8 +156,8 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     clock.lap("config and registry");
 
     // 3–4. Sources and records.
-    let sources = source::load(root);
-    diags.extend(sources.diags);
+    let mut sources = source::load(root);
+    diags.append(&mut sources.diags);
     clock.lap("read sources");
     progress("records", sources.files.len());
     let parsed: Vec<_> = sources
@@ -233,7 +233,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let attachments = attachments(&site);
     for (rel, from) in &attachments {
         let bytes =
-            std::fs::read(root.join(from)).map_err(|e| vec![write_error(&output, rel, &e)])?;
+            std::fs::read(sources.disk_path(root, from)).map_err(|e| vec![write_error(&output, rel, &e)])?;
         manifest
             .files
             .insert(rel.clone(), fingerprint::bytes(&bytes));
@@ -325,7 +325,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         }
         for (rel, from) in &attachments {
             if changed(rel) {
-                s.copy(&root.join(from), rel)
+                s.copy(&sources.disk_path(root, from), rel)
                     .map_err(|e| vec![write_error(&output, rel, &e)])?;
                 files_written += 1;
             }
