@@ -290,8 +290,13 @@ pub fn fold(name: &str) -> String {
 
 fn rel_to(root: &Path, path: &Path) -> PathBuf {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    // Always `/`-separated, so output never depends on the host.
-    PathBuf::from(rel.to_string_lossy().replace('\\', "/"))
+    // Always `/`-separated, so output never depends on the host; joined by component,
+    // so that a `\` in a Unix file name stays part of the name.
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    PathBuf::from(parts.join("/"))
 }
 
 #[cfg(test)]
