@@ -292,24 +292,30 @@ impl Registry {
                 if let Some(&other) = by_name.get(&key) {
                     // Reported where it is written last in the file, naming the other.
                     let here = block.value_pos(&city.id, name);
-                    let there = cities[other]
+                    let other_name = cities[other]
                         .names
                         .values()
                         .chain(&cities[other].aliases)
-                        .find(|n| name_key(n) == key)
-                        .map_or(block.key_pos(&cities[other].id), |n| {
-                            block.value_pos(&cities[other].id, n)
-                        });
-                    let (pos, this, that) = if here >= there {
-                        (here, i, other)
+                        .find(|n| name_key(n) == key);
+                    let there = other_name.map_or(block.key_pos(&cities[other].id), |n| {
+                        block.value_pos(&cities[other].id, n)
+                    });
+                    // Named as it is written where it is reported.
+                    let (pos, this, that, written) = if here >= there {
+                        (here, i, other, name.as_str())
                     } else {
-                        (there, other, i)
+                        (
+                            there,
+                            other,
+                            i,
+                            other_name.map_or(name.as_str(), String::as_str),
+                        )
                     };
                     diags.push(
                         Diagnostic::error(
                             path,
                             pos,
-                            format!("the name `{name}` of `{}` is already a name of `{}`", cities[this].id, cities[that].id),
+                            format!("the name `{written}` of `{}` is already a name of `{}`", cities[this].id, cities[that].id),
                         )
                         .with_help("every name and alias must lead to one city: qualify it, e.g. `대구 중구`"),
                     );

@@ -77,6 +77,11 @@ impl<'a> Block<'a> {
                 }
             });
         let message = strip_location(&e.to_string());
+        // A repeated key comes without a position: find its second occurrence.
+        let pos = match message.strip_prefix("duplicate entry with key ") {
+            Some(key) => self.repeated_key_pos(key.trim_matches('"')).unwrap_or(pos),
+            _ => pos,
+        };
         // The parser prefixes the path of the value (`extra.b[3]: …`): keep it.
         let too_large = format!(
             "the values exceed {} MiB once aliases (`*name`) are expanded (MAX_YAML_VALUE_BYTES)",
@@ -94,6 +99,19 @@ impl<'a> Block<'a> {
 
     fn lines(&self) -> impl Iterator<Item = (usize, &'a str)> {
         self.text.lines().enumerate()
+    }
+
+    /// Where key `key` is written a second time (at any indentation), if it is.
+    fn repeated_key_pos(&self, key: &str) -> Option<Pos> {
+        let (i, line) = self
+            .lines()
+            .filter(|(_, line)| {
+                let trimmed = line.trim_start_matches([' ', '-']);
+                top_level_key(trimmed) == Some(key)
+            })
+            .nth(1)?;
+        let col = line.chars().take_while(|c| *c == ' ' || *c == '-').count() + 1;
+        Some(Pos::new(self.first_line + i, col))
     }
 
     /// Index (0-based, in the block) of the line holding top-level key `key`.
