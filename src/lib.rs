@@ -142,6 +142,16 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let root = opts.root.as_path();
     let mut diags = Vec::new();
     let mut clock = Clock::start();
+    if opts.write {
+        let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
+        output::recover(&output).map_err(|e| {
+            vec![Diagnostic::error(
+                &output,
+                Pos::UNKNOWN,
+                format!("cannot complete the interrupted build of the output: {e}"),
+            )]
+        })?;
+    }
 
     // 1–2. Configuration and registry. Keep going with defaults to report more.
     let config = Config::load(root).unwrap_or_else(|d| {
