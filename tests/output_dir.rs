@@ -162,6 +162,11 @@ fn is_complete(
             .all(|b| String::from_utf8_lossy(b).contains(title))
 }
 
+fn inode(path: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| m.ino())
+}
+
 fn count_files(dir: &Path) -> usize {
     walkdir::WalkDir::new(dir)
         .into_iter()
@@ -170,8 +175,66 @@ fn count_files(dir: &Path) -> usize {
         .count()
 }
 
+/// What may be beside the output: the staging folder of a killed build, and the
+/// manifest (and journal) of incremental builds.
+fn check_siblings(dir: &Path) {
+    for name in names_in(dir) {
+        assert!(
+            [
+                "archive",
+                "public",
+                ".public.accord-staging",
+                ".public.accord-manifest",
+                ".public.accord-journal",
+                ".public.tmp",
+            ]
+            .contains(&name.as_str()),
+            "{name} left beside the output"
+        );
+    }
+}
+
+fn set_title(root: &Path, title: &str) {
+    write(
+        root,
+        "accord.yaml",
+        format!("title: {title}\nbase_url: https://example.org/\nlanguage: ko\n").as_bytes(),
+    );
+}
+
+/// Starts `accord build` and kills it (SIGKILL) once `moment` holds, unless it
+/// finishes first.
+fn build_and_kill(root: &Path, out_dir: &Path, clean: bool, moment: impl Fn() -> bool) {
+    let mut cmd = Command::new(bin());
+    cmd.args([
+        "build",
+        "--root",
+        path_str(root),
+        "--output",
+        path_str(out_dir),
+    ]);
+    if clean {
+        cmd.arg("--clean");
+    }
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if moment() {
+            child.kill().unwrap();
+            break;
+        }
+        assert!(start.elapsed() < DEADLINE, "the build did not progress");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.wait().unwrap();
+}
+
 #[test]
-fn a_build_killed_at_any_moment_leaves_the_previous_site_whole() {
+fn a_build_killed_while_it_writes_leaves_the_previous_site_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("archive");
     let out_dir = tmp.path().join("public");
@@ -185,57 +248,84 @@ fn a_build_killed_at_any_moment_leaves_the_previous_site_whole() {
         .count();
     assert!(pages > 3000);
 
-    // Kill the next builds: as soon as they start writing, a little later, and late.
-    for (version, written) in [(1, 1), (2, 500), (3, 2500)] {
+    // Every page changes (the site title is on each). Incremental builds, then full
+    // ones (--clean), killed as they start writing, a little later, and late.
+    let moments = [
+        (false, 1),
+        (false, 800),
+        (false, 2500),
+        (true, 1),
+        (true, 800),
+    ];
+    for (version, (clean, written)) in moments.into_iter().enumerate() {
         let before = tree(&out_dir);
-        let title = format!("Archive v{version}");
-        write(
-            &root,
-            "accord.yaml",
-            format!("title: {title}\nbase_url: https://example.org/\nlanguage: ko\n").as_bytes(),
-        );
-        let mut child = Command::new(bin())
-            .args([
-                "build",
-                "--root",
-                path_str(&root),
-                "--output",
-                path_str(&out_dir),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        loop {
-            if child.try_wait().unwrap().is_some() {
-                break; // finished before the moment came: nothing to kill
-            }
-            if staging.is_dir() && count_files(&staging) >= written {
-                child.kill().unwrap(); // SIGKILL
-                break;
-            }
-            assert!(start.elapsed() < DEADLINE, "the build did not progress");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        child.wait().unwrap();
+        let title = format!("Archive v{}", version + 1);
+        set_title(&root, &title);
+        // The staging folder a killed build left is not this build's.
+        let left = inode(&staging);
+        build_and_kill(&root, &out_dir, clean, || {
+            inode(&staging).is_some_and(|i| Some(i) != left) && count_files(&staging) >= written
+        });
         let after = tree(&out_dir);
         assert!(
             after == before || is_complete(&after, &title, pages),
-            "after a kill at {written} files the output is neither the previous site nor the new one"
+            "killed at {written} files (clean: {clean}), the output is neither the previous site nor the new one"
         );
-        // Nothing but the output and, at most, the staging directory beside it.
-        for name in names_in(tmp.path()) {
-            assert!(
-                ["archive", "public", ".public.accord-staging"].contains(&name.as_str()),
-                "{name} left beside the output"
-            );
-        }
+        check_siblings(tmp.path());
     }
 
     // The next build completes, and clears what the killed ones left.
     let (code, out) = build(&root, Some(&out_dir), None);
     assert_eq!(code, Some(0), "{out}");
-    assert!(is_complete(&tree(&out_dir), "Archive v3", pages));
-    assert_eq!(names_in(tmp.path()), ["archive", "public"]);
+    assert!(is_complete(&tree(&out_dir), "Archive v5", pages));
+    assert!(!staging.exists());
+    check_siblings(tmp.path());
+}
+
+/// An incremental build moves the changed files into the output after writing a
+/// journal. Killed then, it leaves the output partly updated, and the journal: the
+/// next run that writes, even one that fails on a content error, completes it first.
+#[test]
+fn a_build_killed_while_it_applies_an_update_is_completed_by_the_next_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("archive");
+    let out_dir = tmp.path().join("public");
+    let journal = tmp.path().join(".public.accord-journal");
+    let staging = tmp.path().join(".public.accord-staging");
+    generate_archive(&root, 3000, "Archive v0");
+    let (code, out) = build(&root, Some(&out_dir), None);
+    assert_eq!(code, Some(0), "{out}");
+    let pages = tree(&out_dir)
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .count();
+
+    set_title(&root, "Archive v1");
+    let before = tree(&out_dir);
+    // Killed once the journal is written and files have started to move.
+    let staged = std::cell::Cell::new(0);
+    build_and_kill(&root, &out_dir, false, || {
+        if !journal.exists() {
+            staged.set(count_files(&staging));
+            return false;
+        }
+        count_files(&staging) < staged.get()
+    });
+    let after = tree(&out_dir);
+    assert!(
+        after == before || is_complete(&after, "Archive v1", pages) || journal.exists(),
+        "the output changed without a journal to complete it"
+    );
+    check_siblings(tmp.path());
+
+    write(
+        &root,
+        "content/trips/broken.md",
+        b"---\ntitle: Broken\ndate: 2020\ncities: [nowhere]\n---\n",
+    );
+    let (code, _) = build(&root, Some(&out_dir), None);
+    assert_eq!(code, Some(1));
+    assert!(!journal.exists());
+    let now = tree(&out_dir);
+    assert!(now == before || is_complete(&now, "Archive v1", pages));
 }
