@@ -44,17 +44,20 @@ impl Diagnostic {
     }
 
     /// The last diagnostic of a file that had more than `MAX_ERRORS_PER_FILE` problems,
-    /// placed at `end` (the end of the file or block) to be listed after them.
-    pub fn omitted(path: impl AsRef<Path>, end: Pos, count: usize) -> Self {
-        Diagnostic::warning(
-            path,
-            end,
-            format!(
-                "{count} more problem{} in this file not shown: at most {} are reported per file (MAX_ERRORS_PER_FILE)",
-                if count == 1 { "" } else { "s" },
-                crate::limits::MAX_ERRORS_PER_FILE
+    /// placed at `end` (the end of the file or block) to be listed after them: how many
+    /// more there are, or, when checking stopped, that it did.
+    pub fn omitted(path: impl AsRef<Path>, end: Pos, count: Option<usize>) -> Self {
+        let max = crate::limits::MAX_ERRORS_PER_FILE;
+        let message = match count {
+            Some(n) => format!(
+                "{n} more problem{} in this file not shown: at most {max} are reported per file (MAX_ERRORS_PER_FILE)",
+                if n == 1 { "" } else { "s" }
             ),
-        )
+            None => format!(
+                "checking this file stopped after {max} problems (MAX_ERRORS_PER_FILE): fix them and run again"
+            ),
+        };
+        Diagnostic::warning(path, end, message)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {

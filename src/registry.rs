@@ -116,14 +116,12 @@ impl Registry {
 
         let mut cities = Vec::with_capacity(entries.len());
         let mut parents: Vec<Option<String>> = Vec::with_capacity(entries.len());
-        let mut dropped = 0;
+        // Each position costs a pass over the file: checking stops at
+        // MAX_ERRORS_PER_FILE problems.
+        let full = |diags: &Vec<Diagnostic>| diags.len() >= MAX_ERRORS_PER_FILE;
         for (id, value) in &entries {
-            // Each position costs a pass over the file: stop at MAX_ERRORS_PER_FILE.
-            if diags.len() >= MAX_ERRORS_PER_FILE {
-                dropped += 1;
-                cities.push(City::placeholder(id));
-                parents.push(None);
-                continue;
+            if full(&diags) {
+                break;
             }
             let pos = || block.key_pos(id);
             if !is_safe_id(id) {
@@ -204,13 +202,21 @@ impl Registry {
             parents.push(parent);
         }
 
-        if dropped > 0 {
-            let end = Pos::new(text.matches('\n').count() + 1, 1);
-            diags.push(Diagnostic::omitted(path, end, dropped));
+        let stopped = |mut diags: Vec<Diagnostic>| {
+            // (An entry may bring several problems: keep exactly the first ones.)
+            diags.truncate(MAX_ERRORS_PER_FILE);
             diags.sort();
-            return Err(diags);
+            let end = Pos::new(text.matches('\n').count() + 1, 1);
+            diags.push(Diagnostic::omitted(path, end, None));
+            Err(diags)
+        };
+        if full(&diags) {
+            return stopped(diags);
         }
         for (i, parent) in parents.into_iter().enumerate() {
+            if full(&diags) {
+                return stopped(diags);
+            }
             let Some(parent) = parent else { continue };
             let id = &ids[i];
             match index_of.get(parent.as_str()) {
@@ -262,8 +268,8 @@ impl Registry {
             }
         }
         for (i, _) in state.iter().enumerate().filter(|(_, s)| **s == LOOPS) {
-            if diags.len() >= MAX_ERRORS_PER_FILE {
-                break;
+            if full(&diags) {
+                return stopped(diags);
             }
             diags.push(Diagnostic::error(
                 path,
@@ -274,8 +280,8 @@ impl Registry {
 
         let mut by_name: HashMap<String, CityId> = HashMap::new();
         for (i, city) in cities.iter().enumerate() {
-            if diags.len() >= MAX_ERRORS_PER_FILE {
-                break;
+            if full(&diags) {
+                return stopped(diags);
             }
             let mut own = Vec::new();
             for name in city

@@ -92,7 +92,11 @@ impl Site {
                     .collect();
                 if body.problems_omitted > 0 {
                     let end = Pos::new(r.body_line + r.body.matches('\n').count(), 1);
-                    diags.push(Diagnostic::omitted(&r.source, end, body.problems_omitted));
+                    diags.push(Diagnostic::omitted(
+                        &r.source,
+                        end,
+                        Some(body.problems_omitted),
+                    ));
                 }
                 (body, diags)
             })

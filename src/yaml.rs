@@ -513,8 +513,11 @@ impl<'a> Fields<'a> {
                 self.block.first_line + self.block.text.matches('\n').count(),
                 1,
             );
-            self.diags
-                .push(Diagnostic::omitted(self.block.path, end, self.dropped));
+            self.diags.push(Diagnostic::omitted(
+                self.block.path,
+                end,
+                Some(self.dropped),
+            ));
         }
         self.diags
     }

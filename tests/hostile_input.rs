@@ -392,6 +392,21 @@ fn a_long_parent_chain_in_the_registry_costs_linear_time() {
 }
 
 #[test]
+fn a_registry_full_of_errors_reports_up_to_the_limit() {
+    let text: String = (0..19_000)
+        .map(|i| format!("c{i}:\n  name: {{en: C{i}}}\n  country: kr\n  parnet: c0\n"))
+        .collect();
+    let err = accord::registry::Registry::parse(&text).unwrap_err();
+    assert_eq!(err.len(), 101);
+    let last = err.iter().find(|d| !d.is_error()).unwrap();
+    assert!(
+        last.message
+            .contains("checking this file stopped after 100 problems (MAX_ERRORS_PER_FILE)"),
+        "{last}"
+    );
+}
+
+#[test]
 fn a_fifo_in_content_is_refused_without_blocking() {
     let s = site(&[("content/trips/ok.md", format!("{FRONT}---\n").as_bytes())]);
     let fifo = s.path().join("content/trips/pipe.md");
