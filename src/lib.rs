@@ -19,6 +19,7 @@
 //! the same pipeline without step 7's writes.
 
 pub mod charts;
+pub mod collisions;
 pub mod config;
 pub mod content;
 pub mod date;
@@ -227,6 +228,10 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let theme = Theme::load(&site.config).map_err(finish)?;
     let renderer = Renderer::new(&site, &theme).map_err(finish)?;
     let routes = routes::all(&site);
+    let collisions = collisions::check(&site, &routes, theme.statics.keys());
+    if !collisions.is_empty() {
+        return Err(finish(collisions));
+    }
     clock.lap("templates");
 
     // 7. Output: fingerprint every file, then render and write only what changed
@@ -242,8 +247,8 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     }
     let attachments = attachments(&site);
     for (rel, from) in &attachments {
-        let bytes =
-            std::fs::read(sources.disk_path(root, from)).map_err(|e| vec![write_error(&output, rel, &e)])?;
+        let bytes = std::fs::read(sources.disk_path(root, from))
+            .map_err(|e| vec![write_error(&output, rel, &e)])?;
         manifest
             .files
             .insert(rel.clone(), fingerprint::bytes(&bytes));

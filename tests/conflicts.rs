@@ -108,3 +108,24 @@ fn city_ids_must_be_safe_and_portable_path_segments() {
         );
     }
 }
+
+#[test]
+fn a_record_or_a_static_file_cannot_take_the_path_of_a_generated_file() {
+    let s = site(&[
+        ("content/trips/a.md", &record("slug: feed.xml\n")),
+        ("content/trips/b.md", &record("slug: INDEX.html\n")),
+        ("content/programs/c.md", &record("")),
+        ("static/years/index.html", b"<p>mine</p>"),
+        ("static/cities/seoul/feed.xml/x.txt", b"x"),
+    ]);
+    let out = messages(s.path());
+    for expected in [
+        "content/trips/a.md:1:1: error: `trips/feed.xml/index.html` of content/trips/a.md and the generated `trips/feed.xml` collide in the output (a file where it needs a folder)",
+        "content/trips/b.md:1:1: error: `trips/INDEX.html/index.html` of content/trips/b.md and the generated `trips/index.html` collide in the output (a file where it needs a folder)",
+        "static/years/index.html: error: the static file `years/index.html` and the generated `years/index.html` collide in the output (the same path)",
+        "static/cities/seoul/feed.xml/x.txt: error: the static file `cities/seoul/feed.xml/x.txt` and the generated `cities/seoul/feed.xml` collide in the output (a file where it needs a folder)",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert!(!s.path().join("output").exists());
+}
