@@ -382,6 +382,22 @@ fn cards_city_pages_and_charts_escape_names() {
     assert!(city.contains(CITY));
     let cities = unescape(&files["cities/index.html"]);
     assert!(cities.contains(CITY));
+    // The map and charts are inline SVG: the name is in them, escaped.
+    let mut charts = 0;
+    for page in ["cities/index.html", "cities/seoul/index.html", "index.html"] {
+        let html = &files[page];
+        let mut rest = html.as_str();
+        while let Some(i) = rest.find("<svg") {
+            let end = i + rest[i..].find("</svg>").expect("closed svg");
+            let svg = &rest[i..end];
+            assert!(!svg.contains(CITY), "{page}: the raw name in an SVG");
+            if unescape(svg).contains(CITY) {
+                charts += 1;
+            }
+            rest = &rest[end..];
+        }
+    }
+    assert!(charts > 0, "no chart shows the city name");
 }
 
 #[test]
