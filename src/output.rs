@@ -67,10 +67,10 @@ impl Staging {
         // Replacing `.` would leave the shell in a deleted folder, and a path ending
         // in `..` names a folder the user did not write down.
         if target.file_name().is_none() {
-            return Err(err(
-                "the output directory must be named: `.` and `..` are refused".into(),
-            )
-            .with_help("write the folder's name, e.g. `--output ../public`"));
+            return Err(
+                err("the output directory must be named: `.` and `..` are refused".into())
+                    .with_help("write the folder's name, e.g. `--output ../public`"),
+            );
         }
         if target.exists() {
             if !target.is_dir() {
