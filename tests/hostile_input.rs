@@ -407,6 +407,7 @@ fn a_registry_full_of_errors_reports_up_to_the_limit() {
 }
 
 #[test]
+#[cfg(unix)]
 fn a_fifo_in_content_is_refused_without_blocking() {
     let s = site(&[("content/trips/ok.md", format!("{FRONT}---\n").as_bytes())]);
     let fifo = s.path().join("content/trips/pipe.md");

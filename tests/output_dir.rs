@@ -54,6 +54,7 @@ fn the_current_directory_is_never_the_output() {
 }
 
 #[test]
+#[cfg(unix)]
 fn content_the_site_root_and_a_home_directory_are_refused() {
     let s = small_site();
     let home = tempfile::tempdir().unwrap();
@@ -162,6 +163,7 @@ fn is_complete(
             .all(|b| String::from_utf8_lossy(b).contains(title))
 }
 
+#[cfg(unix)]
 fn inode(path: &Path) -> Option<u64> {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(path).ok().map(|m| m.ino())
@@ -234,6 +236,7 @@ fn build_and_kill(root: &Path, out_dir: &Path, clean: bool, moment: impl Fn() ->
 }
 
 #[test]
+#[cfg(unix)]
 fn a_build_killed_while_it_writes_leaves_the_previous_site_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("archive");
