@@ -407,6 +407,31 @@ fn a_registry_full_of_errors_reports_up_to_the_limit() {
 }
 
 #[test]
+fn a_registry_of_unused_cities_warns_up_to_the_limit() {
+    let mut registry = String::from(REGISTRY);
+    for i in 0..19_000 {
+        registry.push_str(&format!("c{i}:\n  name: {{en: C{i}}}\n  country: KR\n"));
+    }
+    let s = site(&[(
+        "content/trips/x.md",
+        format!("{FRONT}summary: s\n---\n").as_bytes(),
+    )]);
+    write(s.path(), "data/cities.yaml", registry.as_bytes());
+    let (code, out) = check(s.path());
+    assert_eq!(code, Some(0), "{}", shorten(&out));
+    let warnings = out
+        .lines()
+        .filter(|l| l.contains("data/cities.yaml:") && l.contains("warning:"))
+        .count();
+    assert_eq!(warnings, 101, "{}", shorten(&out));
+    assert!(
+        out.contains("18902 more problems in this file not shown: at most 100 are reported per file (MAX_ERRORS_PER_FILE)"),
+        "{}",
+        shorten(&out)
+    );
+}
+
+#[test]
 #[cfg(unix)]
 fn a_fifo_in_content_is_refused_without_blocking() {
     let s = site(&[("content/trips/ok.md", format!("{FRONT}---\n").as_bytes())]);
