@@ -429,6 +429,14 @@ pub fn parse(
             let code: Option<String> = f.take("code");
             let status = take_enum::<Status>(&mut f, "status", "planned, ongoing, completed");
             let budget: Option<Budget> = f.take("budget");
+            let amounts = budget.iter().flat_map(|b| {
+                b.total
+                    .iter()
+                    .chain(&b.spent)
+                    .chain(b.by_year.values())
+                    .copied()
+            });
+            check_finite(&mut f, "budget", amounts);
             let raw_pairs: Vec<Vec<String>> = f.take("pairs").unwrap_or_default();
             let mut pairs = Vec::new();
             for pair in &raw_pairs {
@@ -466,6 +474,7 @@ pub fn parse(
             let travelers: Option<u32> = f.take("travelers");
             let purpose: Option<String> = f.take("purpose");
             let cost: Option<Cost> = f.take("cost");
+            check_finite(&mut f, "cost", cost.iter().map(|c| c.amount));
             Details::Trip(Trip {
                 travelers,
                 purpose,
@@ -543,6 +552,18 @@ fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDat
             f.error(pos, format!("field `{key}`: {msg}"), Some(help.into()));
             None
         }
+    }
+}
+
+/// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts.
+fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item = f64>) {
+    if amounts.any(|a| !a.is_finite()) {
+        let pos = f.block().key_pos(key);
+        f.error(
+            pos,
+            format!("`{key}` holds an amount that is not a finite number (.nan or .inf)"),
+            Some("write the amount as digits, e.g. `475` or `12.5`".into()),
+        );
     }
 }
 

@@ -284,6 +284,30 @@ fn field_limits_are_named() {
 }
 
 #[test]
+fn amounts_must_be_finite_numbers() {
+    let program = "---\ntitle: P\ndate: 2020\ncities: [서울]\nbudget: {total: .nan, spent: 1, by_year: {2020: .inf}}\n---\n";
+    let trip = format!("{FRONT}cost: {{amount: -.inf, currency: KRW}}\n---\n");
+    let s = site(&[
+        ("content/programs/p.md", program.as_bytes()),
+        ("content/trips/t.md", trip.as_bytes()),
+    ]);
+    let (code, out) = check(s.path());
+    assert_eq!(code, Some(1));
+    assert!(
+        out.contains("content/programs/p.md:5:1: error: `budget` holds an amount that is not a finite number (.nan or .inf)"),
+        "{}",
+        shorten(&out)
+    );
+    assert!(
+        out.contains(
+            "content/trips/t.md:5:1: error: `cost` holds an amount that is not a finite number"
+        ),
+        "{}",
+        shorten(&out)
+    );
+}
+
+#[test]
 fn a_long_first_paragraph_is_cut_for_the_summary() {
     let paragraph = "word ".repeat(3000);
     let s = site(&[(
