@@ -307,15 +307,17 @@ pub fn join_relative(dir: &Path, rel: &str) -> Option<PathBuf> {
 }
 
 fn percent_decode(s: &str) -> String {
+    // On bytes: the two characters after a `%` may be anything, a Hangul syllable too.
+    let hex = |b: u8| char::from(b).to_digit(16);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
         {
-            out.push(b);
+            out.push((hi * 16 + lo) as u8);
             i += 3;
             continue;
         }
@@ -347,5 +349,8 @@ mod tests {
     fn percent_encoded_links_are_decoded() {
         assert_eq!(percent_decode("%EC%84%9C%EC%9A%B8.md"), "서울.md");
         assert_eq!(percent_decode("a%2"), "a%2");
+        // A `%` before a multi-byte character, or before a sign, is kept as written.
+        assert_eq!(percent_decode("%서울.md"), "%서울.md");
+        assert_eq!(percent_decode("a%+1b"), "a%+1b");
     }
 }
