@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::Diagnostic;
 use crate::yaml::{Block, Fields};
 
 pub const CONFIG_FILE: &str = "accord.yaml";
@@ -41,18 +41,18 @@ impl Config {
     /// Reads `ROOT/accord.yaml`; a missing file gives the defaults.
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(vec![Diagnostic::error(
-                    CONFIG_FILE,
-                    Pos::UNKNOWN,
-                    format!("cannot read: {e}"),
-                )]);
+        if path.symlink_metadata().is_err() {
+            return Config::parse(root, "");
+        }
+        // Size limit, encoding, BOM and line ends as for records.
+        match crate::source::read_text(&path) {
+            Ok(text) => Config::parse(root, &text),
+            Err((pos, message, help)) => {
+                let mut d = Diagnostic::error(CONFIG_FILE, pos, message);
+                d.help = help;
+                Err(vec![d])
             }
-        };
-        Config::parse(root, &text)
+        }
     }
 
     pub fn parse(root: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {

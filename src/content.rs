@@ -12,6 +12,10 @@ use crate::config::{Config, is_lang_code};
 use crate::date::PartialDate;
 use crate::diag::{Diagnostic, Pos};
 use crate::kind::Kind;
+use crate::limits::{
+    MAX_CITIES_PER_RECORD, MAX_FRONT_MATTER_BYTES, MAX_SLUG_BYTES, MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS, MAX_YEAR_SPAN,
+};
 use crate::registry::{CityId, REGISTRY_FILE, Registry};
 use crate::source::SourceFile;
 use crate::yaml::{Block, Fields};
@@ -231,6 +235,22 @@ pub fn parse(
             );
         }
     };
+    if split.front.len() > MAX_FRONT_MATTER_BYTES {
+        return (
+            None,
+            vec![
+                Diagnostic::error(
+                    path,
+                    Pos::new(1, 1),
+                    format!(
+                        "the front matter is {} bytes; it is limited to {MAX_FRONT_MATTER_BYTES} bytes (MAX_FRONT_MATTER_BYTES)",
+                        split.front.len()
+                    ),
+                )
+                .with_help("keep the fields short and move long text into the body"),
+            ],
+        );
+    }
     let block = Block::new(path, split.front, split.front_line);
     let map = match block.parse_mapping("front matter") {
         Ok(m) => m,
@@ -279,10 +299,19 @@ pub fn parse(
     f.diags.extend(misplaced);
 
     let title: Option<String> = f.required("title", "give the record a title: `title: …`");
-    if let Some(t) = &title
-        && t.trim().is_empty()
-    {
-        f.error(block.key_pos("title"), "the title is empty", None);
+    if let Some(t) = &title {
+        let chars = t.trim().chars().count();
+        if chars == 0 {
+            f.error(block.key_pos("title"), "the title is empty", None);
+        } else if chars > MAX_TITLE_CHARS {
+            f.error(
+                block.key_pos("title"),
+                format!(
+                    "the title is {chars} characters long; titles are limited to {MAX_TITLE_CHARS} (MAX_TITLE_CHARS)"
+                ),
+                Some("put the long form in `summary` or the body".into()),
+            );
+        }
     }
     let date = take_date(&mut f, "date", true);
     let end = take_date(&mut f, "end", false);
@@ -295,6 +324,20 @@ pub fn parse(
             None,
         );
     }
+    if let (Some(d), Some(e)) = (date, end)
+        && e.year - d.year + 1 > MAX_YEAR_SPAN
+    {
+        f.error(
+            block.key_pos("end"),
+            format!(
+                "the record spans {} years ({} to {}); a record spans at most {MAX_YEAR_SPAN} (MAX_YEAR_SPAN)",
+                e.year - d.year + 1,
+                d.year,
+                e.year
+            ),
+            Some("is a digit of `date` or `end` mistyped?".into()),
+        );
+    }
     let city_names: Option<Vec<String>> = f.required(
         "cities",
         "list the cities of the record: `cities: [서울, 베이징]`",
@@ -305,6 +348,16 @@ pub fn parse(
             f.error(
                 block.key_pos("cities"),
                 "`cities` is empty: name at least one city",
+                None,
+            );
+        }
+        if names.len() > MAX_CITIES_PER_RECORD {
+            f.error(
+                block.key_pos("cities"),
+                format!(
+                    "{} cities are named; a record names at most {MAX_CITIES_PER_RECORD} (MAX_CITIES_PER_RECORD)",
+                    names.len()
+                ),
                 None,
             );
         }
@@ -328,6 +381,18 @@ pub fn parse(
         );
     }
     let summary: Option<String> = f.take::<String>("summary").filter(|s| !s.trim().is_empty());
+    if let Some(s) = &summary
+        && s.chars().count() > MAX_SUMMARY_CHARS
+    {
+        f.error(
+            block.key_pos("summary"),
+            format!(
+                "the summary is {} characters long; summaries are limited to {MAX_SUMMARY_CHARS} (MAX_SUMMARY_CHARS)",
+                s.chars().count()
+            ),
+            Some("a summary is shown on every list the record appears in: keep it to a few sentences".into()),
+        );
+    }
     let slug: String = f.take("slug").unwrap_or_else(|| file.stem.clone());
     if let Err(why) = check_slug(&slug) {
         let pos =
@@ -364,21 +429,32 @@ pub fn parse(
             let code: Option<String> = f.take("code");
             let status = take_enum::<Status>(&mut f, "status", "planned, ongoing, completed");
             let budget: Option<Budget> = f.take("budget");
+            let amounts = budget.iter().flat_map(|b| {
+                b.total
+                    .iter()
+                    .chain(&b.spent)
+                    .chain(b.by_year.values())
+                    .copied()
+            });
+            check_finite(&mut f, "budget", amounts);
             let raw_pairs: Vec<Vec<String>> = f.take("pairs").unwrap_or_default();
             let mut pairs = Vec::new();
             for pair in &raw_pairs {
                 if pair.len() != 2 {
-                    let pos = pair
-                        .first()
-                        .map_or(block.key_pos("pairs"), |n| block.value_pos("pairs", n));
-                    f.error(
-                        pos,
-                        format!(
-                            "a pair names exactly two cities, this one has {}",
-                            pair.len()
-                        ),
-                        Some("write `pairs: [[北九州市, 上海市], [川崎市, 瀋陽市]]`".into()),
-                    );
+                    f.report(|block| {
+                        let pos = pair
+                            .first()
+                            .map_or(block.key_pos("pairs"), |n| block.value_pos("pairs", n));
+                        Diagnostic::error(
+                            path,
+                            pos,
+                            format!(
+                                "a pair names exactly two cities, this one has {}",
+                                pair.len()
+                            ),
+                        )
+                        .with_help("write `pairs: [[北九州市, 上海市], [川崎市, 瀋陽市]]`")
+                    });
                     continue;
                 }
                 let a = resolve_city(&mut f, registry, "pairs", &pair[0]);
@@ -398,6 +474,7 @@ pub fn parse(
             let travelers: Option<u32> = f.take("travelers");
             let purpose: Option<String> = f.take("purpose");
             let cost: Option<Cost> = f.take("cost");
+            check_finite(&mut f, "cost", cost.iter().map(|c| c.amount));
             Details::Trip(Trip {
                 travelers,
                 purpose,
@@ -478,6 +555,18 @@ fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDat
     }
 }
 
+/// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts.
+fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item = f64>) {
+    if amounts.any(|a| !a.is_finite()) {
+        let pos = f.block().key_pos(key);
+        f.error(
+            pos,
+            format!("`{key}` holds an amount that is not a finite number (.nan or .inf)"),
+            Some("write the amount as digits, e.g. `475` or `12.5`".into()),
+        );
+    }
+}
+
 fn take_strings(f: &mut Fields<'_>, key: &str) -> Vec<String> {
     let value = f.take_value(key);
     match value {
@@ -535,36 +624,51 @@ fn resolve_city(f: &mut Fields<'_>, registry: &Registry, key: &str, name: &str) 
     if let Some(id) = registry.resolve(name) {
         return Some(id);
     }
-    let pos = f.block().value_pos(key, name);
-    let near = registry.suggest(name);
-    let add = format!(
-        "a new city needs an entry in {REGISTRY_FILE} (`id: {{name: {{ko: …, en: …, ja: …, zh: …}}, country: KR}}`); another spelling of a known city goes in its `aliases`"
-    );
-    let help = if near.is_empty() {
-        add
-    } else {
-        format!("did you mean {}? Otherwise: {add}", near.join(" or "))
-    };
-    f.error(pos, format!("unknown city `{name}`"), Some(help));
+    f.report(|block| {
+        let pos = block.value_pos(key, name);
+        let near = registry.suggest(name);
+        let add = format!(
+            "a new city needs an entry in {REGISTRY_FILE} (`id: {{name: {{ko: …, en: …, ja: …, zh: …}}, country: KR}}`); another spelling of a known city goes in its `aliases`"
+        );
+        let help = if near.is_empty() {
+            add
+        } else {
+            format!("did you mean {}? Otherwise: {add}", near.join(" or "))
+        };
+        Diagnostic::error(block.path, pos, format!("unknown city `{name}`")).with_help(help)
+    });
     None
 }
 
 fn take_sources(f: &mut Fields<'_>, record_path: &Path) -> Vec<Source> {
     let raw: Vec<RawSource> = f.take("sources").unwrap_or_default();
     let mut out = Vec::new();
+    // Files are copied beside the record's page under their own name: two of the same
+    // name (on a case-insensitive disk too), or one named like the page, collide.
+    let mut copied: BTreeMap<String, String> = BTreeMap::new();
+    copied.insert("index.html".into(), "the record's page".into());
     for s in raw {
-        let pos = f.block().value_pos("sources", &s.title);
-        match (s.url, s.file) {
+        let error = |f: &mut Fields<'_>, message: String, help: Option<&str>| {
+            f.report(|block| {
+                let d =
+                    Diagnostic::error(block.path, block.value_pos("sources", &s.title), message);
+                match help {
+                    Some(h) => d.with_help(h),
+                    None => d,
+                }
+            })
+        };
+        match (&s.url, &s.file) {
             (Some(url), None) => {
                 let lower = url.trim().to_ascii_lowercase();
                 if lower.starts_with("http://") || lower.starts_with("https://") {
                     out.push(Source {
-                        title: s.title,
+                        title: s.title.clone(),
                         target: SourceTarget::Url(url.trim().to_string()),
                     });
                 } else {
-                    f.error(
-                        pos,
+                    error(
+                        f,
                         format!("source url `{url}` must start with http:// or https://"),
                         None,
                     );
@@ -572,38 +676,67 @@ fn take_sources(f: &mut Fields<'_>, record_path: &Path) -> Vec<Source> {
             }
             (None, Some(file)) => {
                 let dir = record_path.parent().unwrap_or(Path::new(""));
-                match crate::site::join_relative(dir, &file) {
-                    Some(p) if p.starts_with(crate::source::CONTENT_DIR) => out.push(Source {
-                        title: s.title,
-                        target: SourceTarget::File(p),
-                    }),
-                    _ => f.error(
-                        pos,
+                let absolute =
+                    file.starts_with(['/', '\\']) || file.as_bytes().get(1) == Some(&b':');
+                match crate::site::join_relative(dir, file) {
+                    _ if absolute => error(
+                        f,
+                        format!("source file `{file}` must be a path relative to the record"),
+                        Some("put the file next to the record and write its name"),
+                    ),
+                    Some(p) if p.starts_with(crate::source::CONTENT_DIR) => {
+                        let name = p
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        if let Some(other) = copied.get(&crate::source::fold(&name)) {
+                            error(
+                                f,
+                                format!(
+                                    "source file `{file}` would be published under the same name as {other}"
+                                ),
+                                Some("rename one of the files"),
+                            );
+                        } else {
+                            copied.insert(crate::source::fold(&name), format!("`{file}`"));
+                            out.push(Source {
+                                title: s.title.clone(),
+                                target: SourceTarget::File(p),
+                            });
+                        }
+                    }
+                    _ => error(
+                        f,
                         format!("source file `{file}` is outside content/"),
-                        Some("put the file next to the record".into()),
+                        Some("put the file next to the record"),
                     ),
                 }
             }
-            _ => f.error(
-                pos,
-                "a source has either `url` or `file`",
-                Some("write `sources: [{title: 보도자료, url: https://…}]`".into()),
+            _ => error(
+                f,
+                "a source has either `url` or `file`".into(),
+                Some("write `sources: [{title: 보도자료, url: https://…}]`"),
             ),
         }
     }
     out
 }
 
-/// Why `slug` is not one safe URL path segment, if it is not.
+/// Why `slug` is not one safe URL path segment, if it is not. A slug becomes a folder
+/// of the output, so it must also be a portable file name: no separators, no dot
+/// segments, no names Windows reserves, nothing Windows would silently change.
 pub fn check_slug(slug: &str) -> Result<(), &'static str> {
     if slug.is_empty() {
         return Err("is empty");
     }
-    if slug.len() > 200 {
-        return Err("is longer than 200 bytes");
+    if slug.len() > MAX_SLUG_BYTES {
+        return Err("is longer than 200 bytes (MAX_SLUG_BYTES)");
     }
-    if slug == "." || slug == ".." || slug.starts_with('.') {
+    if slug.starts_with('.') {
         return Err("starts with a dot");
+    }
+    if slug.ends_with('.') {
+        return Err("ends with a dot, which Windows drops from file names");
     }
     if slug
         .chars()
@@ -611,15 +744,28 @@ pub fn check_slug(slug: &str) -> Result<(), &'static str> {
     {
         return Err("contains a character that is not allowed in a URL segment");
     }
-    let upper = slug.to_ascii_uppercase();
-    let base = upper.split('.').next().unwrap_or("");
-    const RESERVED: &[&str] = &[
-        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "LPT1", "LPT2", "LPT3",
-    ];
-    if RESERVED.contains(&base) {
+    if is_reserved_name(slug) {
         return Err("is a reserved file name on Windows");
     }
     Ok(())
+}
+
+/// `CON`, `nul.txt`, `COM1` …: names Windows reserves for devices, in any case and
+/// with any extension.
+pub fn is_reserved_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let base = upper.split('.').next().unwrap_or("").trim_end();
+    match base {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let (prefix, digit) = base.split_at(base.len().min(3));
+            matches!(prefix, "COM" | "LPT")
+                && matches!(
+                    digit,
+                    "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
+                )
+        }
+    }
 }
 
 #[cfg(test)]
@@ -657,7 +803,8 @@ mod tests {
         assert!(check_slug("seoul-2014").is_ok());
         assert!(check_slug("서울-대기질").is_ok());
         for bad in [
-            "", "..", "../x", "a/b", "a\\b", "a\0b", ".hidden", "CON", "a b",
+            "", "..", "../x", "a/b", "a\\b", "a\0b", ".hidden", "CON", "a b", "nul.txt", "com9",
+            "LPT1", "x.", "Aux",
         ] {
             assert!(check_slug(bad).is_err(), "{bad:?}");
         }

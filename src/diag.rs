@@ -43,6 +43,23 @@ impl Diagnostic {
         }
     }
 
+    /// The last diagnostic of a file that had more than `MAX_ERRORS_PER_FILE` problems,
+    /// placed at `end` (the end of the file or block) to be listed after them: how many
+    /// more there are, or, when checking stopped, that it did.
+    pub fn omitted(path: impl AsRef<Path>, end: Pos, count: Option<usize>) -> Self {
+        let max = crate::limits::MAX_ERRORS_PER_FILE;
+        let message = match count {
+            Some(n) => format!(
+                "{n} more problem{} in this file not shown: at most {max} are reported per file (MAX_ERRORS_PER_FILE)",
+                if n == 1 { "" } else { "s" }
+            ),
+            None => format!(
+                "checking this file stopped after {max} problems (MAX_ERRORS_PER_FILE): fix them and run again"
+            ),
+        };
+        Diagnostic::warning(path, end, message)
+    }
+
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -107,9 +124,15 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 /// "did you mean" hint. Case and Unicode normalisation are the caller's business.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let wanted_len = wanted.chars().count();
+    if wanted_len > MAX_SUGGESTION_CHARS {
+        return Vec::new();
+    }
     let limit = (wanted_len / 3).max(1) + usize::from(wanted_len > 6);
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
+        // The distance is at least the difference in length: skip the far ones cheaply.
+        .filter(|c| c.len().abs_diff(wanted.len()) <= limit * 4)
+        .filter(|c| c.chars().count().abs_diff(wanted_len) <= limit)
         .map(|c| (edit_distance(wanted, c), c))
         .filter(|(d, _)| *d <= limit)
         .collect();
@@ -117,6 +140,10 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
+
+/// Names longer than this get no "did you mean": no name is that long, and the
+/// distance costs the product of the lengths.
+const MAX_SUGGESTION_CHARS: usize = 200;
 
 /// Edit distance counted in characters, a swap of two neighbours counting as one
 /// edit (optimal string alignment), so `tilte` is one edit from `title`.

@@ -20,6 +20,7 @@
 //! the same pipeline without step 8's writes.
 
 pub mod charts;
+pub mod collisions;
 pub mod config;
 pub mod content;
 pub mod date;
@@ -27,6 +28,7 @@ pub mod diag;
 pub mod fingerprint;
 pub mod jsonld;
 pub mod kind;
+pub mod limits;
 pub mod lint;
 pub mod markdown;
 pub mod output;
@@ -143,6 +145,16 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let root = opts.root.as_path();
     let mut diags = Vec::new();
     let mut clock = Clock::start();
+    if opts.write {
+        let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
+        output::recover(&output).map_err(|e| {
+            vec![Diagnostic::error(
+                &output,
+                Pos::UNKNOWN,
+                format!("cannot complete the interrupted build of the output: {e}"),
+            )]
+        })?;
+    }
 
     // 1–2. Configuration and registry. Keep going with defaults to report more.
     let config = Config::load(root).unwrap_or_else(|d| {
@@ -157,8 +169,8 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     clock.lap("config and registry");
 
     // 3–4. Sources and records.
-    let sources = source::load(root);
-    diags.extend(sources.diags);
+    let mut sources = source::load(root);
+    diags.append(&mut sources.diags);
     clock.lap("read sources");
     progress("records", sources.files.len());
     let parsed: Vec<_> = sources
@@ -218,6 +230,10 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let theme = Theme::load(&site.config).map_err(finish)?;
     let renderer = Renderer::new(&site, &theme).map_err(finish)?;
     let routes = routes::all(&site);
+    let collisions = collisions::check(&site, &routes, theme.statics.keys());
+    if !collisions.is_empty() {
+        return Err(finish(collisions));
+    }
     clock.lap("templates");
 
     // 7. The search index, from the records (not from the pages).
@@ -245,8 +261,8 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     }
     let attachments = attachments(&site);
     for (rel, from) in &attachments {
-        let bytes =
-            std::fs::read(root.join(from)).map_err(|e| vec![write_error(&output, rel, &e)])?;
+        let bytes = std::fs::read(sources.disk_path(root, from))
+            .map_err(|e| vec![write_error(&output, rel, &e)])?;
         manifest
             .files
             .insert(rel.clone(), fingerprint::bytes(&bytes));
@@ -353,7 +369,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         }
         for (rel, from) in &attachments {
             if changed(rel) {
-                s.copy(&root.join(from), rel)
+                s.copy(&sources.disk_path(root, from), rel)
                     .map_err(|e| vec![write_error(&output, rel, &e)])?;
                 files_written += 1;
             }

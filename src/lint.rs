@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use crate::diag::{Diagnostic, Pos};
+use crate::limits::MAX_ERRORS_PER_FILE;
 use crate::registry::REGISTRY_FILE;
 use crate::site::Site;
 use crate::yaml::Block;
@@ -56,8 +57,13 @@ fn unused_cities(site: &Site) -> Vec<Diagnostic> {
     }
     let text = std::fs::read_to_string(site.config.root.join(REGISTRY_FILE)).unwrap_or_default();
     let block = Block::new(Path::new(REGISTRY_FILE), &text, 1);
-    (0..cities.len())
-        .filter(|&id| !used[id])
+    let unused: Vec<usize> = (0..cities.len()).filter(|&id| !used[id]).collect();
+    // Each position costs a pass over the registry: at most MAX_ERRORS_PER_FILE.
+    let more = unused.len().saturating_sub(MAX_ERRORS_PER_FILE);
+    let end = Pos::new(text.matches('\n').count() + 1, 1);
+    unused
+        .into_iter()
+        .take(MAX_ERRORS_PER_FILE)
         .map(|id| {
             Diagnostic::warning(
                 REGISTRY_FILE,
@@ -69,5 +75,6 @@ fn unused_cities(site: &Site) -> Vec<Diagnostic> {
                 site.city_url(id)
             ))
         })
+        .chain((more > 0).then(|| Diagnostic::omitted(REGISTRY_FILE, end, Some(more))))
         .collect()
 }

@@ -3,7 +3,7 @@
 //! sees front matter or templates. Raw HTML is escaped unless allowed; links with
 //! script URLs are neutralised; fenced code is highlighted with CSS classes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -14,6 +14,8 @@ use serde::Serialize;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
+
+use crate::limits::MAX_ERRORS_PER_FILE;
 
 /// Highlighted code gets syntect's scope names as classes (`<span class="string">`);
 /// the theme's `syntax.css` colours them, scoped under `pre`.
@@ -65,7 +67,9 @@ pub struct Rendered {
     pub first_paragraph: String,
     /// All the text, without markup.
     pub plain: String,
+    /// At most `MAX_ERRORS_PER_FILE` problems are kept; the others are only counted.
     pub problems: Vec<Problem>,
+    pub problems_omitted: usize,
 }
 
 pub struct RenderOptions {
@@ -89,8 +93,10 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
     let mut out = Rendered::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut heading: Option<(Vec<Event<'_>>, usize)> = None;
-    let mut used_ids: HashMap<String, usize> =
-        RESERVED_IDS.iter().map(|id| (id.to_string(), 1)).collect();
+    let mut ids = Ids::default();
+    for id in RESERVED_IDS {
+        ids.used.insert((*id).to_string());
+    }
     let mut code: Option<(String, String)> = None;
     let mut footnotes: HashMap<String, usize> = HashMap::new();
     let mut paragraph_depth = 0usize;
@@ -129,7 +135,7 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
                 title,
                 id,
             }) => {
-                let dest_url = check_link(dest_url, &range, resolve, &mut out.problems);
+                let dest_url = check_link(dest_url, &range, resolve, &mut out);
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -143,7 +149,7 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
                 title,
                 id,
             }) => {
-                let dest_url = check_link(dest_url, &range, resolve, &mut out.problems);
+                let dest_url = check_link(dest_url, &range, resolve, &mut out);
                 Event::Start(Tag::Image {
                     link_type,
                     dest_url,
@@ -232,7 +238,10 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
                     }) = buf[0].clone()
                     {
                         let base = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&text));
-                        let unique = unique_id(base, &mut used_ids);
+                        let unique = ids.unique(base);
+                        // `{key=value}` after a heading would become an attribute of
+                        // any name (`onclick`): it is raw HTML, kept only when allowed.
+                        let attrs = if opts.allow_html { attrs } else { Vec::new() };
                         out.toc.push(Heading {
                             level: heading_level(level),
                             id: unique.clone(),
@@ -275,7 +284,7 @@ fn check_link<'a>(
     dest: CowStr<'a>,
     range: &Range<usize>,
     resolve: &dyn Fn(&str) -> LinkAction,
-    problems: &mut Vec<Problem>,
+    out: &mut Rendered,
 ) -> CowStr<'a> {
     if is_script_url(&dest) {
         return "#".into();
@@ -284,11 +293,15 @@ fn check_link<'a>(
         LinkAction::Keep => dest,
         LinkAction::Rewrite(url) => url.into(),
         LinkAction::Broken(message, help) => {
-            problems.push(Problem {
-                offset: range.start,
-                message,
-                help,
-            });
+            if out.problems.len() < MAX_ERRORS_PER_FILE {
+                out.problems.push(Problem {
+                    offset: range.start,
+                    message,
+                    help,
+                });
+            } else {
+                out.problems_omitted += 1;
+            }
             dest
         }
     }
@@ -311,20 +324,29 @@ fn heading_level(level: HeadingLevel) -> u8 {
     level as u8
 }
 
-fn unique_id(base: String, used: &mut HashMap<String, usize>) -> String {
-    let count = used.entry(base.clone()).or_insert(0);
-    *count += 1;
-    if *count == 1 {
-        return base;
-    }
-    let mut n = *count - 1;
-    loop {
-        let candidate = format!("{base}-{n}");
-        if !used.contains_key(&candidate) {
-            used.insert(candidate.clone(), 1);
-            return candidate;
+/// The ids given out in one body.
+#[derive(Default)]
+struct Ids {
+    used: HashSet<String>,
+    /// Per base, the next number to try: every base only ever moves forward, so a body
+    /// of many equal headings (or of `a-1`, `a-2`, … then many `a`) costs linear time.
+    next: HashMap<String, usize>,
+}
+
+impl Ids {
+    /// `base`, or `base-1`, `base-2`, … whichever is free first.
+    fn unique(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
         }
-        n += 1;
+        let n = self.next.entry(base.clone()).or_insert(1);
+        loop {
+            let candidate = format!("{base}-{n}");
+            *n += 1;
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
     }
 }
 

@@ -64,6 +64,14 @@ impl Staging {
                 "the output directory cannot be the file system root".into()
             ));
         }
+        // Replacing `.` would leave the shell in a deleted folder, and a path ending
+        // in `..` names a folder the user did not write down.
+        if target.file_name().is_none() {
+            return Err(
+                err("the output directory must be named: `.` and `..` are refused".into())
+                    .with_help("write the folder's name, e.g. `--output ../public`"),
+            );
+        }
         if target.exists() {
             if !target.is_dir() {
                 return Err(err("the output path exists and is not a directory".into()));
@@ -169,8 +177,16 @@ impl Staging {
         manifest.save(&target)
     }
 
-    /// Swaps the staging directory into place of the target.
+    /// Swaps the staging directory into place of the target: in one step where the
+    /// system can exchange two directories (Linux), else in two renames.
     pub fn commit(mut self) -> io::Result<()> {
+        if self.target.is_dir() && exchange(&self.dir, &self.target).is_ok() {
+            self.committed = true;
+            // The previous site is now where the staging directory was; a leftover
+            // is removed by the next build.
+            let _ = fs::remove_dir_all(&self.dir);
+            return Ok(());
+        }
         let old = sibling(&self.target, "accord-old");
         if old.exists() {
             fs::remove_dir_all(&old)?;
@@ -231,8 +247,14 @@ struct Journal {
 }
 
 /// Completes an incremental update that was interrupted after its journal was
-/// written. Does nothing when there is no journal.
+/// written, and undoes a swap interrupted between its two renames (on a system that
+/// cannot exchange two directories in one step: the previous site sits beside the
+/// output under accord's name, the output is missing). Does nothing otherwise.
 pub fn recover(target: &Path) -> io::Result<()> {
+    let old = sibling(target, "accord-old");
+    if target.symlink_metadata().is_err() && old.join(MARKER).is_file() {
+        fs::rename(&old, target)?;
+    }
     if sibling(target, "accord-journal").exists() {
         apply_journal(target)?;
     }
@@ -281,6 +303,36 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
     fs::write(&tmp, bytes)?;
     fs::rename(&tmp, path)
+}
+
+/// Exchanges two directories atomically: at no moment is either path missing.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths that outlive the call, which only
+    // reads them.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 impl Drop for Staging {

@@ -9,6 +9,7 @@ use serde_yaml::Value;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::diag::{Diagnostic, Pos, nearest};
+use crate::limits::{MAX_ERRORS_PER_FILE, MAX_REGISTRY_CITIES};
 use crate::yaml::{Block, Fields};
 
 pub const REGISTRY_FILE: &str = "data/cities.yaml";
@@ -51,27 +52,18 @@ pub fn name_key(name: &str) -> String {
 impl Registry {
     /// Reads `ROOT/data/cities.yaml`; a missing file is an empty registry.
     pub fn load(root: &Path) -> Result<Registry, Vec<Diagnostic>> {
-        let text = match std::fs::read(root.join(REGISTRY_FILE)) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(_) => {
-                    return Err(vec![Diagnostic::error(
-                        REGISTRY_FILE,
-                        Pos::new(1, 1),
-                        "the registry is not UTF-8 text",
-                    )]);
-                }
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Registry::default()),
-            Err(e) => {
-                return Err(vec![Diagnostic::error(
-                    REGISTRY_FILE,
-                    Pos::UNKNOWN,
-                    format!("cannot read: {e}"),
-                )]);
+        let path = root.join(REGISTRY_FILE);
+        if !path.exists() && path.symlink_metadata().is_err() {
+            return Ok(Registry::default());
+        }
+        match crate::source::read_text(&path) {
+            Ok(text) => Registry::parse(&text),
+            Err((pos, message, help)) => {
+                let mut d = Diagnostic::error(REGISTRY_FILE, pos, message);
+                d.help = help;
+                Err(vec![d])
             }
-        };
-        Registry::parse(&text)
+        }
     }
 
     pub fn parse(text: &str) -> Result<Registry, Vec<Diagnostic>> {
@@ -104,6 +96,17 @@ impl Registry {
                 )),
             }
         }
+        if entries.len() > MAX_REGISTRY_CITIES {
+            diags.push(Diagnostic::error(
+                path,
+                Pos::new(1, 1),
+                format!(
+                    "the registry has {} entries; it is limited to {MAX_REGISTRY_CITIES} (MAX_REGISTRY_CITIES)",
+                    entries.len()
+                ),
+            ));
+            return Err(diags);
+        }
         let ids: Vec<String> = entries.keys().cloned().collect();
         let index_of: HashMap<&str, usize> = ids
             .iter()
@@ -113,18 +116,24 @@ impl Registry {
 
         let mut cities = Vec::with_capacity(entries.len());
         let mut parents: Vec<Option<String>> = Vec::with_capacity(entries.len());
+        // Each position costs a pass over the file: checking stops at
+        // MAX_ERRORS_PER_FILE problems.
+        let full = |diags: &Vec<Diagnostic>| diags.len() >= MAX_ERRORS_PER_FILE;
         for (id, value) in &entries {
-            let pos = block.key_pos(id);
+            if full(&diags) {
+                break;
+            }
+            let pos = || block.key_pos(id);
             if !is_safe_id(id) {
                 diags.push(
-                    Diagnostic::error(path, pos, format!("city id `{id}` is not a safe URL segment"))
-                        .with_help("use lower-case ASCII letters, digits and `-`, e.g. `seoul` or `busan-busanjin`"),
+                    Diagnostic::error(path, pos(), format!("city id `{id}` is not a safe URL segment"))
+                        .with_help("use lower-case ASCII letters, digits and `-`, e.g. `seoul` or `busan-busanjin`, and no name Windows reserves (`con`, `nul`, `com1`, …)"),
                 );
             }
             let Value::Mapping(m) = value.clone() else {
                 diags.push(Diagnostic::error(
                     path,
-                    pos,
+                    pos(),
                     format!("city `{id}` must be a mapping with `name`, `country`, …"),
                 ));
                 cities.push(City::placeholder(id));
@@ -193,7 +202,21 @@ impl Registry {
             parents.push(parent);
         }
 
+        let stopped = |mut diags: Vec<Diagnostic>| {
+            // (An entry may bring several problems: keep exactly the first ones.)
+            diags.truncate(MAX_ERRORS_PER_FILE);
+            diags.sort();
+            let end = Pos::new(text.matches('\n').count() + 1, 1);
+            diags.push(Diagnostic::omitted(path, end, None));
+            Err(diags)
+        };
+        if full(&diags) {
+            return stopped(diags);
+        }
         for (i, parent) in parents.into_iter().enumerate() {
+            if full(&diags) {
+                return stopped(diags);
+            }
             let Some(parent) = parent else { continue };
             let id = &ids[i];
             match index_of.get(parent.as_str()) {
@@ -218,26 +241,48 @@ impl Registry {
                 }
             }
         }
-        // A parent chain must end: refuse cycles.
+        // A parent chain must end: refuse cycles, reporting every city whose chain
+        // loops. Each city is walked once, so long chains cost linear time.
+        const UNSEEN: u8 = 0;
+        const WALKING: u8 = 1;
+        const ENDS: u8 = 2;
+        const LOOPS: u8 = 3;
+        let mut state = vec![UNSEEN; cities.len()];
         for i in 0..cities.len() {
-            let mut seen = 0;
-            let mut cur = cities[i].parent;
-            while let Some(p) = cur {
-                seen += 1;
-                if p == i || seen > cities.len() {
-                    diags.push(Diagnostic::error(
-                        path,
-                        block.key_pos(&ids[i]),
-                        format!("the parents of `{}` form a cycle", ids[i]),
-                    ));
-                    break;
+            let mut chain = Vec::new();
+            let mut cur = Some(i);
+            let outcome = loop {
+                let Some(c) = cur else { break ENDS };
+                match state[c] {
+                    UNSEEN => {
+                        state[c] = WALKING;
+                        chain.push(c);
+                        cur = cities[c].parent;
+                    }
+                    WALKING => break LOOPS,
+                    known => break known,
                 }
-                cur = cities[p].parent;
+            };
+            for c in chain {
+                state[c] = outcome;
             }
+        }
+        for (i, _) in state.iter().enumerate().filter(|(_, s)| **s == LOOPS) {
+            if full(&diags) {
+                return stopped(diags);
+            }
+            diags.push(Diagnostic::error(
+                path,
+                block.key_pos(&ids[i]),
+                format!("the parents of `{}` form a cycle", ids[i]),
+            ));
         }
 
         let mut by_name: HashMap<String, CityId> = HashMap::new();
         for (i, city) in cities.iter().enumerate() {
+            if full(&diags) {
+                return stopped(diags);
+            }
             let mut own = Vec::new();
             for name in city
                 .names
@@ -253,24 +298,30 @@ impl Registry {
                 if let Some(&other) = by_name.get(&key) {
                     // Reported where it is written last in the file, naming the other.
                     let here = block.value_pos(&city.id, name);
-                    let there = cities[other]
+                    let other_name = cities[other]
                         .names
                         .values()
                         .chain(&cities[other].aliases)
-                        .find(|n| name_key(n) == key)
-                        .map_or(block.key_pos(&cities[other].id), |n| {
-                            block.value_pos(&cities[other].id, n)
-                        });
-                    let (pos, this, that) = if here >= there {
-                        (here, i, other)
+                        .find(|n| name_key(n) == key);
+                    let there = other_name.map_or(block.key_pos(&cities[other].id), |n| {
+                        block.value_pos(&cities[other].id, n)
+                    });
+                    // Named as it is written where it is reported.
+                    let (pos, this, that, written) = if here >= there {
+                        (here, i, other, name.as_str())
                     } else {
-                        (there, other, i)
+                        (
+                            there,
+                            other,
+                            i,
+                            other_name.map_or(name.as_str(), String::as_str),
+                        )
                     };
                     diags.push(
                         Diagnostic::error(
                             path,
                             pos,
-                            format!("the name `{name}` of `{}` is already a name of `{}`", cities[this].id, cities[that].id),
+                            format!("the name `{written}` of `{}` is already a name of `{}`", cities[this].id, cities[that].id),
                         )
                         .with_help("every name and alias must lead to one city: qualify it, e.g. `대구 중구`"),
                     );
@@ -357,7 +408,7 @@ impl EntryBlock<'_> {
     }
 }
 
-/// A city id is one safe URL path segment.
+/// A city id is one safe URL path segment, and a portable folder name.
 pub fn is_safe_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64
@@ -365,6 +416,7 @@ pub fn is_safe_id(id: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && !id.starts_with(['-', '_'])
+        && !crate::content::is_reserved_name(id)
 }
 
 #[cfg(test)]

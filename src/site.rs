@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::content::Record;
 use crate::diag::{Diagnostic, Pos};
 use crate::kind::Kind;
+use crate::limits::MAX_SUMMARY_CHARS;
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::registry::{CityId, Registry, name_key};
 
@@ -78,7 +79,7 @@ impl Site {
                 let dir = r.source.parent().unwrap_or(Path::new(""));
                 let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
                 let body = markdown::render(&r.body, &opts, &resolve);
-                let diags = body
+                let mut diags: Vec<Diagnostic> = body
                     .problems
                     .iter()
                     .map(|p| {
@@ -89,6 +90,14 @@ impl Site {
                         d
                     })
                     .collect();
+                if body.problems_omitted > 0 {
+                    let end = Pos::new(r.body_line + r.body.matches('\n').count(), 1);
+                    diags.push(Diagnostic::omitted(
+                        &r.source,
+                        end,
+                        Some(body.problems_omitted),
+                    ));
+                }
                 (body, diags)
             })
             .collect();
@@ -100,7 +109,7 @@ impl Site {
             let summary = record
                 .summary
                 .clone()
-                .unwrap_or_else(|| body.first_paragraph.clone());
+                .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
             let last = record.end.map_or(record.date.year, |e| e.year);
             let years = (record.date.year..=last.max(record.date.year)).collect();
             entries.push(Entry {
@@ -175,14 +184,46 @@ impl Site {
     }
 }
 
+/// Slugs that would put a record's page where a generated page of its kind goes:
+/// `/programs/page/2/` is the second page of the program list.
+pub const RESERVED_SLUGS: &[&str] = &["page"];
+
+/// `text`, cut to at most `max` characters with an ellipsis.
+fn cut(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some(_) => {
+            let keep: String = text.chars().take(max - 1).collect();
+            format!("{}…", keep.trim_end())
+        }
+    }
+}
+
 /// Two records on one URL — or on URLs that differ only in case or Unicode
-/// normalisation, which collide on many file systems — are an error.
+/// normalisation, which collide on many file systems — are an error, and so is a
+/// record on the URL of a generated page.
 fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
     let mut seen: BTreeMap<(Kind, String), &Record> = BTreeMap::new();
     let mut sorted: Vec<&Record> = records.iter().collect();
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
     let mut diags = Vec::new();
     for r in sorted {
+        if RESERVED_SLUGS.contains(&name_key(&r.slug).as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    &r.source,
+                    Pos::new(1, 1),
+                    format!(
+                        "the slug `{}` is taken by the pages of the {} list (/{}/page/2/, …)",
+                        r.slug,
+                        r.kind.id(),
+                        r.kind.section()
+                    ),
+                )
+                .with_help("give the record another file name or a `slug`"),
+            );
+            continue;
+        }
         let key = (r.kind, name_key(&r.slug));
         if let Some(first) = seen.get(&key) {
             diags.push(
@@ -266,15 +307,17 @@ pub fn join_relative(dir: &Path, rel: &str) -> Option<PathBuf> {
 }
 
 fn percent_decode(s: &str) -> String {
+    // On bytes: the two characters after a `%` may be anything, a Hangul syllable too.
+    let hex = |b: u8| char::from(b).to_digit(16);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
         {
-            out.push(b);
+            out.push((hi * 16 + lo) as u8);
             i += 3;
             continue;
         }
@@ -306,5 +349,8 @@ mod tests {
     fn percent_encoded_links_are_decoded() {
         assert_eq!(percent_decode("%EC%84%9C%EC%9A%B8.md"), "서울.md");
         assert_eq!(percent_decode("a%2"), "a%2");
+        // A `%` before a multi-byte character, or before a sign, is kept as written.
+        assert_eq!(percent_decode("%서울.md"), "%서울.md");
+        assert_eq!(percent_decode("a%+1b"), "a%+1b");
     }
 }

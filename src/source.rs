@@ -1,6 +1,13 @@
 //! Source files: walks `content/` in sorted order, reads every record file as UTF-8,
 //! NFC-normalised text with `\n` line ends. Never parses YAML or Markdown.
+//!
+//! Paths are NFC too, whatever form the file system stores (macOS writes Hangul
+//! decomposed), so links and `sources` written in either form find their file. Two
+//! paths that differ only in case or normalisation are an error: on macOS or Windows
+//! they are one file. Symbolic links and special files (FIFOs, devices) are refused.
 
+use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -9,16 +16,14 @@ use walkdir::WalkDir;
 
 use crate::diag::{Diagnostic, Pos};
 use crate::kind::Kind;
+pub use crate::limits::MAX_FILE_BYTES;
 
 pub const CONTENT_DIR: &str = "content";
-
-/// Largest record file accepted, in bytes.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// One record file, read.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Relative to the site root, with `/` separators: `content/programs/x.md`.
+    /// Relative to the site root, with `/` separators, NFC: `content/programs/x.md`.
     pub rel_path: PathBuf,
     pub kind: Kind,
     /// The file name without `.md`, NFC.
@@ -31,9 +36,20 @@ pub struct SourceFile {
 #[derive(Debug, Default)]
 pub struct Sources {
     pub files: Vec<SourceFile>,
-    /// Non-Markdown files under `content/`, relative to the root (for `sources: {file}`).
+    /// Non-Markdown files under `content/`, relative to the root, NFC (for
+    /// `sources: {file}`).
     pub attachments: Vec<PathBuf>,
     pub diags: Vec<Diagnostic>,
+    /// The path on disk of every attachment whose name the file system stores in
+    /// another normalisation form.
+    on_disk: BTreeMap<PathBuf, PathBuf>,
+}
+
+impl Sources {
+    /// Where attachment `rel` (as listed in `attachments`) is on disk, below `root`.
+    pub fn disk_path(&self, root: &Path, rel: &Path) -> PathBuf {
+        root.join(self.on_disk.get(rel).map_or(rel, PathBuf::as_path))
+    }
 }
 
 /// Walks `ROOT/content` and reads every `.md` file below a kind folder.
@@ -44,6 +60,8 @@ pub fn load(root: &Path) -> Sources {
         return out;
     }
     let mut paths = Vec::new();
+    // Every path by its case- and normalisation-folded form, to find collisions.
+    let mut folded: BTreeMap<String, PathBuf> = BTreeMap::new();
     for entry in WalkDir::new(&content)
         .sort_by_file_name()
         .follow_links(false)
@@ -63,10 +81,29 @@ pub fn load(root: &Path) -> Sources {
                 continue;
             }
         };
-        let rel = rel_to(root, entry.path());
+        let disk_rel = rel_to(root, entry.path());
+        let rel = PathBuf::from(disk_rel.to_string_lossy().nfc().collect::<String>());
         let name = entry.file_name().to_string_lossy();
         if name.starts_with('.') && entry.depth() > 0 {
             continue; // hidden files such as .DS_Store
+        }
+        if entry.depth() > 0 {
+            let key = fold(&rel.to_string_lossy());
+            if let Some(first) = folded.get(&key) {
+                out.diags.push(
+                    Diagnostic::error(
+                        &rel,
+                        Pos::UNKNOWN,
+                        format!(
+                            "this path and {} differ only in case or Unicode normalisation: they are one file on macOS and Windows",
+                            first.display()
+                        ),
+                    )
+                    .with_help("rename one of them"),
+                );
+                continue;
+            }
+            folded.insert(key, rel.clone());
         }
         if entry.path_is_symlink() {
             out.diags.push(
@@ -79,8 +116,19 @@ pub fn load(root: &Path) -> Sources {
             );
             continue;
         }
-        if !entry.file_type().is_file() {
+        if entry.file_type().is_dir() {
             continue;
+        }
+        if !entry.file_type().is_file() {
+            out.diags.push(Diagnostic::error(
+                &rel,
+                Pos::UNKNOWN,
+                "not a regular file (a FIFO, socket or device): accord reads only files in content/",
+            ));
+            continue;
+        }
+        if rel != disk_rel {
+            out.on_disk.insert(rel.clone(), disk_rel);
         }
         paths.push((rel, entry.path().to_path_buf()));
     }
@@ -145,16 +193,25 @@ pub fn load(root: &Path) -> Sources {
 
 type ReadError = (Pos, String, Option<String>);
 
-/// Reads a file as text: UTF-8 (a BOM is dropped), NFC, `\n` line ends.
+/// Reads a file as text: UTF-8 (a BOM is dropped), NFC, `\n` line ends. Reads at most
+/// `MAX_FILE_BYTES`, even from a file that grows while it is read.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| (Pos::UNKNOWN, format!("cannot read: {e}"), None))?;
-    if meta.len() > MAX_FILE_BYTES {
+    let cannot = |e: std::io::Error| (Pos::UNKNOWN, format!("cannot read: {e}"), None);
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err((Pos::UNKNOWN, "not a regular file".into(), None));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err((
             Pos::UNKNOWN,
             format!(
-                "the file is {} bytes; records are limited to {MAX_FILE_BYTES} bytes",
-                meta.len()
+                "the file is {} bytes; files are limited to {MAX_FILE_BYTES} bytes (MAX_FILE_BYTES)",
+                meta.len().max(bytes.len() as u64)
             ),
             Some(
                 "split the record, or attach large documents through `sources: [{title, file}]`"
@@ -162,8 +219,6 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
             ),
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| (Pos::UNKNOWN, format!("cannot read: {e}"), None))?;
     decode(bytes)
 }
 
@@ -228,10 +283,20 @@ fn is_surely_nfc(text: &str) -> bool {
     })
 }
 
+/// The form in which two file names are one file on macOS or Windows: NFC, lower case.
+pub fn fold(name: &str) -> String {
+    name.nfc().collect::<String>().to_lowercase()
+}
+
 fn rel_to(root: &Path, path: &Path) -> PathBuf {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    // Always `/`-separated, so output never depends on the host.
-    PathBuf::from(rel.to_string_lossy().replace('\\', "/"))
+    // Always `/`-separated, so output never depends on the host; joined by component,
+    // so that a `\` in a Unix file name stays part of the name.
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    PathBuf::from(parts.join("/"))
 }
 
 #[cfg(test)]

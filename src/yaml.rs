@@ -2,13 +2,20 @@
 //! reports syntax errors at the line of the *file*, finds the line and column of any
 //! top-level key or value, and takes typed fields one at a time so that a wrong type,
 //! a missing field or an unknown one is reported where it is written.
+//!
+//! Hostile YAML is refused before it costs much: flow collections nested deeper than
+//! `MAX_YAML_DEPTH` are found by a linear pre-scan (the parser's own work grows with the
+//! square of that depth), and a document whose values, aliases expanded, exceed
+//! `MAX_YAML_VALUE_BYTES` is measured without being built ("billion laughs").
 
+use std::cell::Cell;
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use serde_yaml::{Mapping, Value};
 
-use crate::diag::{Diagnostic, Pos, did_you_mean};
+use crate::diag::{Diagnostic, Pos, Severity, did_you_mean};
+use crate::limits::{MAX_ERRORS_PER_FILE, MAX_YAML_DEPTH, MAX_YAML_VALUE_BYTES};
 
 /// A YAML text that starts at line `first_line` of the file `path`.
 #[derive(Clone, Copy)]
@@ -32,6 +39,16 @@ impl<'a> Block<'a> {
         if self.text.trim().is_empty() {
             return Ok(Mapping::new());
         }
+        if let Some((line, col)) = flow_too_deep(self.text) {
+            return Err(Diagnostic::error(
+                self.path,
+                Pos::new(self.first_line + line, col + 1),
+                format!(
+                    "invalid YAML: nested deeper than {MAX_YAML_DEPTH} levels (MAX_YAML_DEPTH)"
+                ),
+            ));
+        }
+        measure(self.text).map_err(|e| self.yaml_error(&e))?;
         let value: Value = serde_yaml::from_str(self.text).map_err(|e| self.yaml_error(&e))?;
         match value {
             Value::Mapping(m) => Ok(m),
@@ -44,21 +61,57 @@ impl<'a> Block<'a> {
         }
     }
 
-    /// A YAML error at its line in the file.
+    /// A YAML error at its line in the file, the parser's words replaced by ours where
+    /// a limit of accord's was reached.
     pub fn yaml_error(&self, e: &serde_yaml::Error) -> Diagnostic {
+        // The parser may point just past the end of a text without a final line end.
+        let last_line = self.first_line + self.text.matches('\n').count();
         let pos = e
             .location()
             .map(|l| Pos::new(l.line() + self.first_line - 1, l.column()))
-            .unwrap_or(Pos::new(self.first_line, 1));
-        Diagnostic::error(
-            self.path,
-            pos,
-            format!("invalid YAML: {}", strip_location(&e.to_string())),
-        )
+            .map_or(Pos::new(self.first_line, 1), |p| {
+                if p.line > last_line {
+                    Pos::new(last_line, 1)
+                } else {
+                    p
+                }
+            });
+        let message = strip_location(&e.to_string());
+        // A repeated key comes without a position: find its second occurrence.
+        let pos = match message.strip_prefix("duplicate entry with key ") {
+            Some(key) => self.repeated_key_pos(key.trim_matches('"')).unwrap_or(pos),
+            _ => pos,
+        };
+        // The parser prefixes the path of the value (`extra.b[3]: …`): keep it.
+        let too_large = format!(
+            "the values exceed {} MiB once aliases (`*name`) are expanded (MAX_YAML_VALUE_BYTES)",
+            MAX_YAML_VALUE_BYTES >> 20
+        );
+        let message = message
+            .replace(
+                "recursion limit exceeded",
+                &format!("nested deeper than {MAX_YAML_DEPTH} levels (MAX_YAML_DEPTH)"),
+            )
+            .replace("repetition limit exceeded", &too_large)
+            .replace(TOO_LARGE, &too_large);
+        Diagnostic::error(self.path, pos, format!("invalid YAML: {message}"))
     }
 
     fn lines(&self) -> impl Iterator<Item = (usize, &'a str)> {
         self.text.lines().enumerate()
+    }
+
+    /// Where key `key` is written a second time (at any indentation), if it is.
+    fn repeated_key_pos(&self, key: &str) -> Option<Pos> {
+        let (i, line) = self
+            .lines()
+            .filter(|(_, line)| {
+                let trimmed = line.trim_start_matches([' ', '-']);
+                top_level_key(trimmed) == Some(key)
+            })
+            .nth(1)?;
+        let col = line.chars().take_while(|c| *c == ' ' || *c == '-').count() + 1;
+        Some(Pos::new(self.first_line + i, col))
     }
 
     /// Index (0-based, in the block) of the line holding top-level key `key`.
@@ -127,6 +180,174 @@ pub(crate) fn top_level_key(line: &str) -> Option<&str> {
     Some(key)
 }
 
+/// The error `measure` stops with.
+const TOO_LARGE: &str = "accord: value budget exceeded";
+
+/// Walks the document as the deserializer sees it — aliases replayed every time they
+/// are used — and fails once its scalars and nodes exceed `MAX_YAML_VALUE_BYTES`,
+/// without building anything. Each node counts as 32 bytes besides its text.
+fn measure(text: &str) -> Result<(), serde_yaml::Error> {
+    let budget = Cell::new(MAX_YAML_VALUE_BYTES);
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        Measure(&budget).deserialize(doc)?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+struct Measure<'b>(&'b Cell<usize>);
+
+impl Measure<'_> {
+    fn spend<E: de::Error>(self, bytes: usize) -> Result<(), E> {
+        let cost = bytes.saturating_add(32);
+        match self.0.get().checked_sub(cost) {
+            Some(left) => {
+                self.0.set(left);
+                Ok(())
+            }
+            None => Err(E::custom(TOO_LARGE)),
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Measure<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Measure<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.spend(v.len())
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<(), E> {
+        self.spend(v.len())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.spend(0)
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.spend(0)?;
+        while seq.next_element_seed(self)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.spend(0)?;
+        while map.next_key_seed(self)?.is_some() {
+            map.next_value_seed(self)?;
+        }
+        Ok(())
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        self.spend(0)?;
+        let ((), variant) = data.variant_seed(self)?;
+        variant.newtype_variant_seed(self)
+    }
+}
+
+/// Where the first flow collection (`[` or `{`) nested deeper than `MAX_YAML_DEPTH`
+/// opens, as a 0-based line and character column of the block, if any.
+///
+/// The YAML parser's scanner spends time proportional to the flow depth on every
+/// token, so a text of `[[[[…` costs the square of its length before any depth
+/// limit can apply. This runs the same scanner token by token and stops at the
+/// limit, which keeps the work linear; no text-level approximation could tell the
+/// flow collections from brackets in plain or quoted scalars the way it does.
+fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
+    use libyaml_rs as y;
+    use std::mem::MaybeUninit;
+
+    let mut depth = 0usize;
+    let mut found = None;
+    // SAFETY: the parser is initialised before use and deleted exactly once; it reads
+    // `text`, which outlives it; each token is read and then deleted before the next
+    // scan, which overwrites it.
+    unsafe {
+        let mut parser = MaybeUninit::<y::yaml_parser_t>::uninit();
+        if y::yaml_parser_initialize(parser.as_mut_ptr()).fail {
+            return None;
+        }
+        let parser = parser.as_mut_ptr();
+        y::yaml_parser_set_input_string(parser, text.as_ptr(), text.len() as _);
+        let mut token = MaybeUninit::<y::yaml_token_t>::uninit();
+        loop {
+            if y::yaml_parser_scan(parser, token.as_mut_ptr()).fail {
+                break; // a syntax error: the real parse reports it
+            }
+            let t = token.as_mut_ptr();
+            let kind = (*t).type_;
+            let mark = (*t).start_mark;
+            y::yaml_token_delete(t);
+            match kind {
+                y::YAML_FLOW_SEQUENCE_START_TOKEN | y::YAML_FLOW_MAPPING_START_TOKEN => {
+                    depth += 1;
+                    if depth > MAX_YAML_DEPTH {
+                        found = Some((mark.line as usize, mark.column as usize));
+                        break;
+                    }
+                }
+                y::YAML_FLOW_SEQUENCE_END_TOKEN | y::YAML_FLOW_MAPPING_END_TOKEN => {
+                    depth = depth.saturating_sub(1);
+                }
+                y::YAML_STREAM_END_TOKEN | y::YAML_NO_TOKEN => break,
+                _ => {}
+            }
+        }
+        y::yaml_parser_delete(parser);
+    }
+    found
+}
+
 fn strip_location(msg: &str) -> String {
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
@@ -143,6 +364,8 @@ pub(crate) struct Fields<'a> {
     what: &'a str,
     /// When set, the fields are those of the nested mapping under this top-level key.
     scope: Option<&'a str>,
+    /// Problems not reported, past `MAX_ERRORS_PER_FILE`.
+    dropped: usize,
 }
 
 impl<'a> Fields<'a> {
@@ -154,6 +377,32 @@ impl<'a> Fields<'a> {
             allowed,
             what,
             scope: None,
+            dropped: 0,
+        }
+    }
+
+    /// Whether `MAX_ERRORS_PER_FILE` problems were reported already: further ones are
+    /// only counted, and callers need not work out where they are.
+    pub fn is_full(&self) -> bool {
+        self.diags.len() >= MAX_ERRORS_PER_FILE
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        if self.is_full() && d.severity == Severity::Error {
+            self.dropped += 1;
+        } else {
+            self.diags.push(d);
+        }
+    }
+
+    /// Reports the problem `make` describes, calling it only while problems are still
+    /// reported (finding a position costs a pass over the block).
+    pub fn report(&mut self, make: impl FnOnce(Block<'a>) -> Diagnostic) {
+        if self.is_full() {
+            self.dropped += 1;
+        } else {
+            let d = make(self.block);
+            self.diags.push(d);
         }
     }
 
@@ -188,7 +437,7 @@ impl<'a> Fields<'a> {
             Ok(v) => Some(v),
             Err(e) => {
                 let pos = self.pos(key);
-                self.diags.push(Diagnostic::error(
+                self.push(Diagnostic::error(
                     self.block.path,
                     pos,
                     format!("field `{key}`: {}", strip_location(&e.to_string())),
@@ -203,7 +452,7 @@ impl<'a> Fields<'a> {
         if !self.map.contains_key(key) || self.map.get(key).is_some_and(Value::is_null) {
             self.map.remove(key);
             let pos = self.pos(key);
-            self.diags.push(
+            self.push(
                 Diagnostic::error(
                     self.block.path,
                     pos,
@@ -219,7 +468,7 @@ impl<'a> Fields<'a> {
     pub fn error(&mut self, pos: Pos, message: impl Into<String>, help: Option<String>) {
         let mut d = Diagnostic::error(self.block.path, pos, message);
         d.help = help;
-        self.diags.push(d);
+        self.push(d);
     }
 
     /// Reports every key left over as unknown, with a did-you-mean, and returns the
@@ -238,6 +487,10 @@ impl<'a> Fields<'a> {
             .collect();
         unknown.sort();
         for key in unknown {
+            if self.is_full() {
+                self.dropped += 1;
+                continue;
+            }
             let pos = self.pos(&key);
             let help = did_you_mean(&key, self.allowed.iter().copied()).unwrap_or_else(|| {
                 format!(
@@ -254,6 +507,17 @@ impl<'a> Fields<'a> {
                 )
                 .with_help(help),
             );
+        }
+        if self.dropped > 0 {
+            let end = Pos::new(
+                self.block.first_line + self.block.text.matches('\n').count(),
+                1,
+            );
+            self.diags.push(Diagnostic::omitted(
+                self.block.path,
+                end,
+                Some(self.dropped),
+            ));
         }
         self.diags
     }

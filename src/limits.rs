@@ -1,0 +1,47 @@
+//! Every limit accord sets on its input, in one place. Each is named in the error
+//! that reports it; docs/guarantees.md lists them with the tests that check them.
+//!
+//! They keep the cost of a build proportional to the size of the archive: no file,
+//! however written, makes accord hang, exhaust memory or write without bound.
+
+/// Largest file read as text: a record, `accord.yaml` or the city registry.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Largest front matter of a record (the YAML between the `---` lines).
+pub const MAX_FRONT_MATTER_BYTES: usize = 1024 * 1024;
+
+/// Deepest nesting of YAML collections. It is also the YAML parser's own recursion
+/// limit; flow collections (`[`, `{`) are checked against it before parsing, since
+/// the parser's work grows with the square of their depth.
+pub const MAX_YAML_DEPTH: usize = 128;
+
+/// Most a YAML document may hold once its aliases (`*name`) are expanded, counting
+/// the text of every value plus 32 bytes per value: stops "billion laughs" and other
+/// alias bombs before anything is built. A file within `MAX_FILE_BYTES` without
+/// aliases stays well below it unless it is millions of tiny values.
+pub const MAX_YAML_VALUE_BYTES: usize = 64 * 1024 * 1024;
+
+/// At most this many problems are reported per file; the rest are counted in one last
+/// line. Locating a problem costs a pass over the file, so this keeps a broken or
+/// hostile file from costing time per problem.
+pub const MAX_ERRORS_PER_FILE: usize = 100;
+
+/// Longest title, in characters. Titles appear on every list a record is on.
+pub const MAX_TITLE_CHARS: usize = 500;
+
+/// Longest summary, in characters; a first paragraph used as the summary is cut to it.
+pub const MAX_SUMMARY_CHARS: usize = 2000;
+
+/// Most cities one record names: the record appears on each city's page, with the
+/// links to all of them.
+pub const MAX_CITIES_PER_RECORD: usize = 200;
+
+/// Most years from `date` to `end`: the record appears on the page of each.
+pub const MAX_YEAR_SPAN: i32 = 100;
+
+/// Most entries in the city registry. Every city has its page, and each page looks
+/// at the others (parent, children, partners).
+pub const MAX_REGISTRY_CITIES: usize = 20_000;
+
+/// Longest slug, in bytes.
+pub const MAX_SLUG_BYTES: usize = 200;
