@@ -48,12 +48,8 @@ pub fn check<'a>(
     for e in &site.entries {
         for src in &e.record.sources {
             if let SourceTarget::File(p) = &src.target {
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
                 claims.push(Claim {
-                    file: format!("{}/{}/{name}", e.record.kind.section(), e.record.slug),
+                    file: e.record.attachment_file(p),
                     owner: Owner::Record(e.record.source.clone()),
                 });
             }

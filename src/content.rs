@@ -105,6 +105,18 @@ pub enum Status {
     Completed,
 }
 
+impl Record {
+    /// Where an attached file (`sources: [{file}]`) is published: beside the
+    /// record's page, under its own name (`programs/<slug>/<name>`).
+    pub fn attachment_file(&self, file: &Path) -> String {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("{}/{}/{name}", self.kind.section(), self.slug)
+    }
+}
+
 impl Status {
     pub fn id(self) -> &'static str {
         match self {

@@ -416,14 +416,7 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
     for e in &site.entries {
         for src in &e.record.sources {
             if let SourceTarget::File(p) = &src.target {
-                let name = p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                out.insert(
-                    format!("{}/{}/{name}", e.record.kind.section(), e.record.slug),
-                    p.clone(),
-                );
+                out.insert(e.record.attachment_file(p), p.clone());
             }
         }
     }

@@ -629,13 +629,9 @@ impl<'s> Renderer<'s> {
             .map(|s| {
                 let url = match &s.target {
                     SourceTarget::Url(u) => u.clone(),
-                    SourceTarget::File(p) => format!(
-                        "{}{}",
-                        e.url,
-                        p.file_name()
-                            .map(|n| n.to_string_lossy())
-                            .unwrap_or_default()
-                    ),
+                    SourceTarget::File(p) => {
+                        format!("{}{}", site.config.base_path, r.attachment_file(p))
+                    }
                 };
                 serde_json::json!({"title": s.title, "url": url})
             })

@@ -172,19 +172,8 @@ pub(super) fn placeholder(title: &str, message: &str) -> String {
 }
 
 /// Text as HTML.
-pub(super) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+fn escape(s: &str) -> String {
+    crate::markdown::html_escape(s)
 }
 
 #[cfg(test)]
