@@ -3,6 +3,8 @@
 //! feeds, sitemaps, metadata and charts are in `publish`. Never reads content and
 //! never writes files.
 
+#[cfg(test)]
+mod context_docs;
 mod pages;
 mod publish;
 
@@ -82,6 +84,18 @@ struct SiteView<'a> {
     language: &'a str,
     root: &'a str,
     title: &'a str,
+}
+
+impl SiteView<'_> {
+    fn of(config: &crate::config::Config) -> SiteView<'_> {
+        SiteView {
+            base_url: &config.base_url,
+            description: &config.description,
+            language: &config.language,
+            root: &config.base_path,
+            title: &config.title,
+        }
+    }
 }
 
 /// A link to a city.
@@ -165,6 +179,25 @@ struct PageView<'a> {
     og_type: &'static str,
 }
 
+/// What is done with the view of a page: whatever its context's type.
+trait ViewSink {
+    type Out;
+    fn take<T: Serialize>(self, view: View<T>) -> Self::Out;
+}
+
+/// Renders a view for its route.
+struct Rendering<'r, 's> {
+    renderer: &'r Renderer<'s>,
+    route: &'r Route,
+}
+
+impl ViewSink for Rendering<'_, '_> {
+    type Out = Result<Vec<u8>, Diagnostic>;
+    fn take<T: Serialize>(self, view: View<T>) -> Self::Out {
+        self.renderer.page(self.route, view)
+    }
+}
+
 /// The theme's data file with the country outlines of the map.
 const MAP_DATA: &str = "east-asia.json";
 
@@ -205,13 +238,7 @@ impl<'s> Renderer<'s> {
             .map_err(|e| vec![template_error(&e, &files)])?;
 
         let origin = config.base_url[..config.base_url.len() - config.base_path.len()].to_string();
-        let site_view = SiteView {
-            base_url: &config.base_url,
-            description: &config.description,
-            language: &config.language,
-            root: &config.base_path,
-            title: &config.title,
-        };
+        let site_view = SiteView::of(config);
         let kinds: Vec<KindView> = Kind::ALL
             .iter()
             .map(|&k| KindView {
@@ -344,25 +371,32 @@ impl<'s> Renderer<'s> {
 
     /// Renders one route: the view of its page, then its template.
     pub fn render(&self, route: &Route) -> Result<Vec<u8>, Diagnostic> {
-        match route.page {
-            Page::Home => self.page(route, self.home_page()),
-            Page::List(kind, n) => self.page(route, self.list_page(kind, n)),
-            Page::Record(i) => self.page(route, self.record_page(i)),
-            Page::Cities => self.page(route, self.cities_page()),
-            Page::City(id) => self.page(route, self.city_page(id)),
-            Page::Years => self.page(route, self.years_page()),
-            Page::Year(year) => self.page(route, self.year_page(year)),
-            Page::Search => self.page(route, self.bare_page("search.html", "nav_search")),
-            Page::NotFound => self.page(route, self.bare_page("404.html", "not_found_title")),
-            Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => {
-                self.page(route, self.feed_page(route.page))
-            }
-            Page::Sitemap => self.page(route, self.sitemap_page(None)),
-            Page::SitemapPart { part, per } => {
-                self.page(route, self.sitemap_page(Some((part, per))))
-            }
-            Page::SitemapIndex { parts } => self.page(route, self.sitemap_index_page(parts)),
-            Page::Robots => self.page(route, self.robots_page()),
+        self.view(
+            route.page,
+            Rendering {
+                renderer: self,
+                route,
+            },
+        )
+    }
+
+    /// Builds the view of a page and hands it to `to`.
+    fn view<S: ViewSink>(&self, page: Page, to: S) -> S::Out {
+        match page {
+            Page::Home => to.take(self.home_page()),
+            Page::List(kind, n) => to.take(self.list_page(kind, n)),
+            Page::Record(i) => to.take(self.record_page(i)),
+            Page::Cities => to.take(self.cities_page()),
+            Page::City(id) => to.take(self.city_page(id)),
+            Page::Years => to.take(self.years_page()),
+            Page::Year(year) => to.take(self.year_page(year)),
+            Page::Search => to.take(self.bare_page("search.html", "nav_search")),
+            Page::NotFound => to.take(self.bare_page("404.html", "not_found_title")),
+            Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => to.take(self.feed_page(page)),
+            Page::Sitemap => to.take(self.sitemap_page(None)),
+            Page::SitemapPart { part, per } => to.take(self.sitemap_page(Some((part, per)))),
+            Page::SitemapIndex { parts } => to.take(self.sitemap_index_page(parts)),
+            Page::Robots => to.take(self.robots_page()),
         }
     }
 
@@ -376,25 +410,27 @@ impl<'s> Renderer<'s> {
             template_error(&e, &self.files).with_help(format!("while rendering {}", route.file))
         };
         let mut ctx = Context::from_serialize(&view.context).map_err(error)?;
-        ctx.insert(
-            "page",
-            &PageView {
-                permalink: format!("{}{path}", self.origin),
-                feeds: self.page_feeds(route.page),
-                jsonld: self.page_jsonld(route.page, &view.title, &path),
-                og_type: if matches!(route.page, Page::Record(_)) {
-                    "article"
-                } else {
-                    "website"
-                },
-                path,
-                title: &view.title,
-            },
-        );
+        ctx.insert("page", &self.page_view(route.page, &view.title, path));
         self.tera
             .render(view.template, &ctx)
             .map(String::into_bytes)
             .map_err(error)
+    }
+
+    /// `page`, in every template.
+    fn page_view<'t>(&self, page: Page, title: &'t str, path: String) -> PageView<'t> {
+        PageView {
+            permalink: format!("{}{path}", self.origin),
+            feeds: self.page_feeds(page),
+            jsonld: self.page_jsonld(page, title, &path),
+            og_type: if matches!(page, Page::Record(_)) {
+                "article"
+            } else {
+                "website"
+            },
+            path,
+            title,
+        }
     }
 
     fn country_name(&self, code: &str) -> String {
