@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::diag::{Diagnostic, Pos};
 use crate::output::Manifest;
+use http::Response;
 
 use watch::{Change, Watcher};
 
@@ -414,42 +415,37 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         return Ok(());
     };
     let head = req.method == "HEAD";
-    if req.method != "GET" && !head {
-        return http::respond(
-            &mut stream,
-            405,
-            "text/plain",
-            &[("Allow", "GET, HEAD")],
-            b"accord serve answers GET and HEAD\n",
-            head,
-        );
+    if (head || req.method == "GET")
+        && http::is_local_host(req.host.as_deref())
+        && req.path.as_deref() == Some(live::EVENTS_PATH)
+    {
+        return events(shared, stream);
+    }
+    answer(shared, &req)?.send(&mut stream, head)
+}
+
+/// The response to a request other than the event stream.
+fn answer(shared: &Shared, req: &http::Request) -> io::Result<Response> {
+    if req.method != "GET" && req.method != "HEAD" {
+        let mut r = Response::text(405, "accord serve answers GET and HEAD\n");
+        r.headers.push(("Allow", "GET, HEAD".into()));
+        return Ok(r);
     }
     if !http::is_local_host(req.host.as_deref()) {
-        return http::respond(
-            &mut stream,
+        return Ok(Response::text(
             400,
-            "text/plain",
-            &[],
-            b"accord serve answers only for 127.0.0.1 and localhost\n",
-            head,
-        );
+            "accord serve answers only for 127.0.0.1 and localhost\n",
+        ));
     }
     let Some(path) = req.path.as_deref() else {
-        return http::respond(&mut stream, 400, "text/plain", &[], b"bad path\n", head);
+        return Ok(Response::text(400, "bad path\n"));
     };
-    match path {
-        live::EVENTS_PATH => return events(shared, stream),
-        live::SCRIPT_PATH => {
-            return http::respond(
-                &mut stream,
-                200,
-                "text/javascript; charset=utf-8",
-                &[],
-                live::SCRIPT.as_bytes(),
-                head,
-            );
-        }
-        _ => {}
+    if path == live::SCRIPT_PATH {
+        return Ok(Response::new(
+            200,
+            "text/javascript; charset=utf-8",
+            live::SCRIPT,
+        ));
     }
     let (tag, base, have_site, overlay) = {
         let s = shared
@@ -464,29 +460,26 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         )
     };
     let additions = live::additions(&tag, overlay.as_deref());
-    let html = |status: u16, page: &[u8], stream: &mut TcpStream| {
-        let body = live::inject(page, &additions);
-        http::respond(stream, status, "text/html; charset=utf-8", &[], &body, head)
+    let html = |status: u16, page: &[u8]| {
+        Response::new(
+            status,
+            "text/html; charset=utf-8",
+            live::inject(page, &additions),
+        )
     };
-
     let Some(rel) = path.strip_prefix(base.as_str()) else {
         if base.starts_with(path) {
             // `/` or a parent of the base path: go to the site.
-            let to = crate::escape::percent_encode_path(&base);
-            return http::respond(
-                &mut stream,
+            return Ok(Response::redirect(
                 302,
-                "text/plain",
-                &[("Location", &to)],
-                b"",
-                head,
-            );
+                crate::escape::percent_encode_path(&base),
+            ));
         }
         let page = live::placeholder(
             "Not in this site",
             &format!("This archive is served under {base}, as its base_url says."),
         );
-        return html(404, page.as_bytes(), &mut stream);
+        return Ok(html(404, page.as_bytes()));
     };
     if !have_site {
         let page = if overlay.is_some() {
@@ -494,37 +487,33 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         } else {
             live::placeholder("accord", "Building the site…")
         };
-        return html(503, page.as_bytes(), &mut stream);
+        return Ok(html(503, page.as_bytes()));
     }
     let file = http::site_file(rel);
     let full = file.as_ref().map(|f| shared.site.join(f));
     if full.as_ref().is_some_and(|f| f.is_dir()) {
-        let to = format!("{}/", req.raw_path);
-        return http::respond(
-            &mut stream,
-            301,
-            "text/plain",
-            &[("Location", &to)],
-            b"",
-            head,
-        );
+        return Ok(Response::redirect(301, format!("{}/", req.raw_path)));
     }
-    match file.zip(full).map(|(f, full)| (std::fs::read(full), f)) {
-        Some((Ok(bytes), file)) => {
-            let kind = http::content_type(&file);
-            if kind.starts_with("text/html") {
-                html(200, &bytes, &mut stream)
-            } else {
-                http::respond(&mut stream, 200, kind, &[], &bytes, head)
+    Ok(
+        match file.zip(full).map(|(f, full)| (std::fs::read(full), f)) {
+            Some((Ok(bytes), file)) => {
+                let kind = http::content_type(&file);
+                if kind.starts_with("text/html") {
+                    html(200, &bytes)
+                } else {
+                    Response::new(200, kind, bytes)
+                }
             }
-        }
-        _ => {
-            let page = std::fs::read(shared.site.join("404.html"))
-                .unwrap_or_else(|_| live::placeholder("Not found", "No page here.").into_bytes());
-            html(404, &page, &mut stream)
-        }
-    }
+            _ => {
+                let page = std::fs::read(shared.site.join("404.html")).unwrap_or_else(|_| {
+                    live::placeholder("Not found", "No page here.").into_bytes()
+                });
+                html(404, &page)
+            }
+        },
+    )
 }
+
 /// An event stream: the current build at once, then every new one.
 fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
     use std::io::Write;
