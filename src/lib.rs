@@ -147,13 +147,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let mut clock = Clock::start();
     if opts.write {
         let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
-        output::recover(&output).map_err(|e| {
-            vec![Diagnostic::error(
-                &output,
-                Pos::UNKNOWN,
-                format!("cannot complete the interrupted build of the output: {e}"),
-            )]
-        })?;
+        output::recover(&output).map_err(|d| vec![d])?;
     }
 
     // 1–2. Configuration and registry. Keep going with defaults to report more.
@@ -269,7 +263,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     }
     clock.lap("fingerprints");
     if opts.write {
-        output::recover(&output).map_err(|e| vec![write_error(&output, ".accord-journal", &e)])?;
+        output::recover(&output).map_err(|d| vec![d])?;
     }
     let previous = if opts.write {
         output::Manifest::load(&output)

@@ -8,11 +8,20 @@
 //! staging, the output is untouched; if it is interrupted while applying, the next
 //! run finds the journal and completes it first. Beside the output, a manifest
 //! (`.<output>.accord-manifest`) keeps the fingerprint of every file written.
+//!
+//! What lies beside the output may come from elsewhere — committed to the archive's
+//! repository, or planted in a shared temporary folder by another user — so accord
+//! completes a journal only if it could have written it: the journal is a file owned
+//! by the user, its staging folder and the output are plain directories (not
+//! symbolic links) owned by the user and holding accord's marker, every entry is a
+//! relative path that does not climb (`..`) and passes through no symbolic link, and
+//! every staged file is a regular file. Anything else is an error, and nothing is moved
+//! or deleted.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +47,53 @@ fn sibling(target: &Path, suffix: &str) -> PathBuf {
     target.with_file_name(format!(".{name}.{suffix}"))
 }
 
+/// Whether `dir` is a folder accord made: a directory, not a symbolic link, owned by
+/// the user running accord, holding accord's marker file.
+fn is_accord_dir(dir: &Path) -> bool {
+    fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && owned_by_user(&m))
+        && fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+/// Whether the user running accord owns the file (always, where files have no owner).
+pub(crate) fn owned_by_user(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        meta.uid() == unsafe { libc::geteuid() }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
+}
+
+/// Whether `rel` is a plain relative path: only names, no `..`, `.`, root or prefix.
+fn is_plain_rel(rel: &str) -> bool {
+    !rel.is_empty()
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Whether a folder on the way from `base` to `base/rel` is a symbolic link (a name
+/// that does not exist yet is not one).
+fn has_link_below(base: &Path, rel: &str) -> bool {
+    let mut path = base.to_path_buf();
+    let mut names: Vec<&str> = rel.split('/').collect();
+    names.pop();
+    for name in names {
+        path.push(name);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
 fn is_ours_or_empty(dir: &Path) -> io::Result<bool> {
     if dir.join(MARKER).is_file() {
         return Ok(true);
@@ -49,15 +105,15 @@ impl Staging {
     /// Prepares to replace `target`. Refuses a target that exists and is neither empty
     /// nor marked as accord's output.
     pub fn create(target: &Path) -> Result<Staging, Diagnostic> {
-        Staging::create_inner(target, true)
+        Staging::create_inner(target)
     }
 
     /// Prepares an incremental update of `target`, which must be accord's output.
     pub fn create_partial(target: &Path) -> Result<Staging, Diagnostic> {
-        Staging::create_inner(target, false)
+        Staging::create_inner(target)
     }
 
-    fn create_inner(target: &Path, with_marker: bool) -> Result<Staging, Diagnostic> {
+    fn create_inner(target: &Path) -> Result<Staging, Diagnostic> {
         let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
         if target.as_os_str().is_empty() || target.parent().is_none() {
             return Err(err(
@@ -86,10 +142,15 @@ impl Staging {
             }
         }
         let dir = sibling(target, "accord-staging");
-        // Left over from an interrupted build: ours by name, remove it.
-        if dir.exists() {
-            fs::remove_dir_all(&dir)
-                .map_err(|e| err(format!("cannot remove {}: {e}", dir.display())))?;
+        // Left over from an interrupted build: remove it (a symbolic link in its place
+        // is removed, not followed).
+        if let Ok(meta) = fs::symlink_metadata(&dir) {
+            let removed = if meta.is_dir() {
+                fs::remove_dir_all(&dir)
+            } else {
+                fs::remove_file(&dir)
+            };
+            removed.map_err(|e| err(format!("cannot remove {}: {e}", dir.display())))?;
         }
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent)
@@ -101,11 +162,12 @@ impl Staging {
             target: target.to_path_buf(),
             committed: false,
         };
-        if with_marker {
-            staging
-                .write(MARKER, MARKER_TEXT)
-                .map_err(|e| err(format!("cannot write: {e}")))?;
-        }
+        // The marker goes into the staging folder of an incremental build too, where it
+        // tells a journal's staging folder from one accord did not make; it is not in
+        // the journal, so it is not moved into the output.
+        staging
+            .write(MARKER, MARKER_TEXT)
+            .map_err(|e| err(format!("cannot write: {e}")))?;
         Ok(staging)
     }
 
@@ -167,7 +229,7 @@ impl Staging {
             &serde_json::to_vec(&journal)?,
         )?;
         self.committed = true;
-        apply_journal(&self.target)
+        apply_journal(&self.target).map_err(|d| io::Error::other(d.message))
     }
 
     /// Swaps the staging directory into place of the target, then saves the manifest.
@@ -249,36 +311,99 @@ struct Journal {
 /// Completes an incremental update that was interrupted after its journal was
 /// written, and undoes a swap interrupted between its two renames (on a system that
 /// cannot exchange two directories in one step: the previous site sits beside the
-/// output under accord's name, the output is missing). Does nothing otherwise.
-pub fn recover(target: &Path) -> io::Result<()> {
+/// output under accord's name, the output is missing). Does nothing otherwise. A
+/// journal accord cannot have written is an error, located at the journal.
+pub fn recover(target: &Path) -> Result<(), Diagnostic> {
     let old = sibling(target, "accord-old");
-    if target.symlink_metadata().is_err() && old.join(MARKER).is_file() {
-        fs::rename(&old, target)?;
+    if target.symlink_metadata().is_err() && is_accord_dir(&old) {
+        fs::rename(&old, target).map_err(|e| {
+            Diagnostic::error(
+                &old,
+                Pos::UNKNOWN,
+                format!("cannot put the previous site back: {e}"),
+            )
+        })?;
     }
-    if sibling(target, "accord-journal").exists() {
+    if sibling(target, "accord-journal").symlink_metadata().is_ok() {
         apply_journal(target)?;
     }
     Ok(())
 }
 
-fn apply_journal(target: &Path) -> io::Result<()> {
+/// Why the journal beside `target`, listing `journal`, cannot be one accord wrote.
+fn distrust(target: &Path, journal: &Journal) -> Option<String> {
+    let staging = sibling(target, "accord-staging");
     let journal_path = sibling(target, "accord-journal");
-    let journal: Journal = serde_json::from_slice(&fs::read(&journal_path)?)?;
+    if !fs::symlink_metadata(&journal_path).is_ok_and(|m| m.is_file() && owned_by_user(&m)) {
+        return Some("it is not a regular file of yours".into());
+    }
+    for (dir, what) in [(target, "the output"), (&staging, "its staging folder")] {
+        if !is_accord_dir(dir) {
+            return Some(format!(
+                "{what} {} is not a folder of yours holding {MARKER} (a symbolic link, missing, or another's)",
+                dir.display()
+            ));
+        }
+    }
+    for rel in journal.changed.iter().chain(&journal.removed) {
+        if !is_plain_rel(rel) {
+            return Some(format!("the entry `{rel}` is not a plain relative path"));
+        }
+    }
+    for rel in &journal.changed {
+        if has_link_below(&staging, rel) || has_link_below(target, rel) {
+            return Some(format!("the way to `{rel}` passes through a symbolic link"));
+        }
+        // A missing staged file is told apart below: the journal is ours, the
+        // update incomplete.
+        if fs::symlink_metadata(staging.join(rel)).is_ok_and(|m| !m.is_file()) {
+            return Some(format!("the staged `{rel}` is not a regular file"));
+        }
+    }
+    for rel in &journal.removed {
+        if has_link_below(target, rel) {
+            return Some(format!("the way to `{rel}` passes through a symbolic link"));
+        }
+    }
+    None
+}
+
+fn apply_journal(target: &Path) -> Result<(), Diagnostic> {
+    let journal_path = sibling(target, "accord-journal");
+    let fail = |msg: String| Diagnostic::error(&journal_path, Pos::UNKNOWN, msg);
+    let io_fail = |e: io::Error| {
+        fail(format!(
+            "cannot complete the interrupted build of the output: {e}"
+        ))
+    };
+    let bytes = fs::read(&journal_path).map_err(io_fail)?;
+    let journal: Journal = serde_json::from_slice(&bytes).map_err(|e| {
+        fail(format!(
+            "refusing to apply this journal: it is not one accord writes ({e}); accord did not write it"
+        ))
+        .with_help("delete it, and the staging folder beside it, then build again")
+    })?;
+    if let Some(why) = distrust(target, &journal) {
+        return Err(fail(format!(
+            "refusing to apply this journal: {why}; accord did not write it, or what is beside the output was changed since"
+        ))
+        .with_help("delete it, and the staging folder beside it, then build again"));
+    }
     let staging = sibling(target, "accord-staging");
     for rel in &journal.changed {
         let from = staging.join(rel);
         let to = target.join(rel);
         if from.exists() {
             if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent)?;
+                fs::create_dir_all(parent).map_err(io_fail)?;
             }
-            fs::rename(&from, &to)?;
+            fs::rename(&from, &to).map_err(io_fail)?;
         }
     }
     for rel in &journal.removed {
         let path = target.join(rel);
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_fail(e)),
             _ => {}
         }
         // Remove the directories the file leaves empty, up to the target.
@@ -290,10 +415,10 @@ fn apply_journal(target: &Path) -> io::Result<()> {
             dir = d.parent();
         }
     }
-    journal.manifest.save(target)?;
-    fs::remove_file(&journal_path)?;
+    journal.manifest.save(target).map_err(io_fail)?;
+    fs::remove_file(&journal_path).map_err(io_fail)?;
     if staging.exists() {
-        fs::remove_dir_all(&staging)?;
+        fs::remove_dir_all(&staging).map_err(io_fail)?;
     }
     Ok(())
 }
@@ -301,7 +426,17 @@ fn apply_journal(target: &Path) -> io::Result<()> {
 /// Writes a file whole or not at all (a temporary file renamed over it).
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes)?;
+    // A file or a symbolic link left there is replaced, never written through.
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    drop(file);
     fs::rename(&tmp, path)
 }
 

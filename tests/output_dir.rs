@@ -332,3 +332,77 @@ fn a_build_killed_while_it_applies_an_update_is_completed_by_the_next_run() {
     let now = tree(&out_dir);
     assert!(now == before || is_complete(&now, "Archive v1", pages));
 }
+
+/// A checkout that carries a journal and a staging folder of its own: a symbolic link
+/// as the staging folder, entries that climb out, a staging folder without accord's
+/// marker whose subfolder is a link, and a committed output whose subfolder is a link.
+/// accord completes only a journal it wrote: each of these is a located error, and
+/// nothing outside the output is read, moved, overwritten or deleted.
+#[test]
+#[cfg(unix)]
+fn a_committed_journal_or_staging_link_touches_nothing_outside_the_output() {
+    use std::os::unix::fs::symlink;
+    let journal = |changed: &[&str], removed: &[&str]| {
+        serde_json::json!({"changed": changed, "removed": removed, "manifest": {"files": {}}})
+            .to_string()
+    };
+    let plant = |tmp: &Path| {
+        let root = tmp.join("checkout");
+        let victim = tmp.join("victim");
+        write(&victim, "keep.txt", b"keep me");
+        write(&victim, "overwrite-me.txt", b"original");
+        write(&victim, "id_ed25519", b"secret key");
+        write(&root, "accord.yaml", CONFIG.as_bytes());
+        write(&root, "data/cities.yaml", REGISTRY.as_bytes());
+        write(
+            &root,
+            "content/trips/x.md",
+            format!("{FRONT}---\nBody\n").as_bytes(),
+        );
+        (root, victim)
+    };
+    // 1. The journal of the report: entries that climb out, a linked staging folder.
+    // 2. Plain entries, a staging folder without accord's marker whose subfolder is a
+    //    link to the victim: moving `a/id_ed25519` would publish the key.
+    // 3. A committed output (with its marker) whose subfolder is a link: removing
+    //    `a/keep.txt` would delete the victim's file.
+    for case in 1..=3 {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, victim) = plant(tmp.path());
+        match case {
+            1 => {
+                write(&root, "pl/victim/overwrite-me.txt", b"planted");
+                std::fs::create_dir_all(root.join("pl/q/r")).unwrap();
+                symlink("pl/q/r", root.join(".output.accord-staging")).unwrap();
+                let j = journal(
+                    &["../../victim/overwrite-me.txt"],
+                    &["../../victim/keep.txt"],
+                );
+                write(&root, ".output.accord-journal", j.as_bytes());
+            }
+            2 => {
+                std::fs::create_dir_all(root.join(".output.accord-staging")).unwrap();
+                symlink(&victim, root.join(".output.accord-staging/a")).unwrap();
+                write(&root, "output/.accord-output", b"");
+                let j = journal(&["a/id_ed25519"], &[]);
+                write(&root, ".output.accord-journal", j.as_bytes());
+            }
+            _ => {
+                write(&root, ".output.accord-staging/.accord-output", b"");
+                write(&root, "output/.accord-output", b"");
+                symlink(&victim, root.join("output/a")).unwrap();
+                let j = journal(&[], &["a/keep.txt"]);
+                write(&root, ".output.accord-journal", j.as_bytes());
+            }
+        }
+        let before = tree(&victim);
+        let (code, out) = build(&root, None, None);
+        assert_eq!(tree(&victim), before, "case {case}: {out}");
+        assert_eq!(code, Some(1), "case {case}: {out}");
+        assert!(
+            out.contains(".output.accord-journal: error: ") && out.contains("accord did not write"),
+            "case {case}: {out}"
+        );
+        assert!(!root.join("output/id_ed25519").exists(), "case {case}");
+    }
+}
