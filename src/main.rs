@@ -134,6 +134,8 @@ fn main() -> ExitCode {
             strict,
             format,
         } => {
+            // Read as written, so that no folder it climbs out of is created or followed.
+            let output = output.map(|o| accord::output::normalize(&o));
             if clean {
                 let out = output.clone().unwrap_or_else(|| root.join("output"));
                 if let Err(e) = accord::output::Manifest::discard(&out) {

@@ -94,6 +94,32 @@ fn has_link_below(base: &Path, rel: &str) -> bool {
     false
 }
 
+/// `path` without `.` and without the folders a `..` climbs out of, read as written:
+/// `nothere/../../site` is `../site`, whether `nothere` exists or not. (The system
+/// resolves `nothere/..` only once `nothere` exists, which writing would create.) A
+/// path that is nothing once normalised is `.`.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
 fn is_ours_or_empty(dir: &Path) -> io::Result<bool> {
     if dir.join(MARKER).is_file() {
         return Ok(true);
@@ -115,6 +141,8 @@ impl Staging {
 
     fn create_inner(target: &Path) -> Result<Staging, Diagnostic> {
         let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
+        // Checked as written, before anything is created.
+        let target = &normalize(target);
         if target.as_os_str().is_empty() || target.parent().is_none() {
             return Err(err(
                 "the output directory cannot be the file system root".into()
@@ -481,6 +509,21 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_normalised_as_written() {
+        for (path, normal) in [
+            ("nothere/../../victim", "../victim"),
+            ("a/./b/../c/", "a/c"),
+            ("sub/..", "."),
+            (".", "."),
+            ("../x", "../x"),
+            ("/../etc", "/etc"),
+            ("/a/b/../../..", "/"),
+        ] {
+            assert_eq!(normalize(Path::new(path)), Path::new(normal), "{path}");
+        }
+    }
 
     #[test]
     fn refuses_foreign_directories() {

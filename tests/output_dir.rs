@@ -406,3 +406,31 @@ fn a_committed_journal_or_staging_link_touches_nothing_outside_the_output() {
         assert!(!root.join("output/id_ed25519").exists(), "case {case}");
     }
 }
+
+/// `nothere/../../victim-dir` names `../victim-dir` once `nothere` exists, and accord
+/// would create it before replacing the output: the path is read as written, without
+/// the folders it climbs out of, before anything is created or checked.
+#[test]
+fn an_output_path_that_climbs_out_of_a_missing_folder_is_checked_as_written() {
+    let s = small_site();
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("work");
+    std::fs::create_dir(&cwd).unwrap();
+    write(tmp.path(), "victim-dir/thesis.txt", b"years of work");
+    let before = tree(tmp.path());
+    for output in ["nothere/../../victim-dir", "nothere/./../../victim-dir/"] {
+        let (code, out) = build(s.path(), Some(Path::new(output)), Some(&cwd));
+        assert_eq!(code, Some(1), "{output}: {out}");
+        assert!(
+            out.contains("refusing to replace a non-empty directory that accord did not create"),
+            "{output}: {out}"
+        );
+        assert_eq!(tree(tmp.path()), before, "{output}");
+        assert_eq!(names_in(&cwd), Vec::<String>::new(), "{output}");
+    }
+    // Written so but harmless, it builds where it points.
+    let (code, out) = build(s.path(), Some(Path::new("nothere/../public")), Some(&cwd));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(cwd.join("public/.accord-output").is_file());
+    assert!(!cwd.join("nothere").exists());
+}
