@@ -145,10 +145,13 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let root = opts.root.as_path();
     let mut diags = Vec::new();
     let mut clock = Clock::start();
-    if opts.write {
+    // One build writes an output at a time; it first completes an interrupted one.
+    let _lock = if opts.write {
         let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
-        output::recover(&output).map_err(|d| vec![d])?;
-    }
+        Some(output::prepare(&output).map_err(|d| vec![d])?)
+    } else {
+        None
+    };
 
     // 1–2. Configuration and registry. Keep going with defaults to report more.
     let config = Config::load(root).unwrap_or_else(|d| {

@@ -9,6 +9,11 @@
 //! run finds the journal and completes it first. Beside the output, a manifest
 //! (`.<output>.accord-manifest`) keeps the fingerprint of every file written.
 //!
+//! One build writes an output at a time: it holds a lock on `.<output>.accord-lock`
+//! (which names its process) from its start to its end, and a second build of the same
+//! output fails at once, saying which process holds it. The system releases the lock
+//! of a build that is killed.
+//!
 //! What lies beside the output may come from elsewhere — committed to the archive's
 //! repository, or planted in a shared temporary folder by another user — so accord
 //! completes a journal only if it could have written it: the journal is a file owned
@@ -120,6 +125,39 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Whether accord may write `target` (normalised): a named folder, which is missing,
+/// empty, or accord's output.
+fn check_target(target: &Path) -> Result<(), Diagnostic> {
+    let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
+    if target.as_os_str().is_empty() || target.parent().is_none() {
+        return Err(err(
+            "the output directory cannot be the file system root".into()
+        ));
+    }
+    // Replacing `.` would leave the shell in a deleted folder, and a path ending
+    // in `..` names a folder the user did not write down.
+    if target.file_name().is_none() {
+        return Err(
+            err("the output directory must be named: `.` and `..` are refused".into())
+                .with_help("write the folder's name, e.g. `--output ../public`"),
+        );
+    }
+    if target.exists() {
+        if !target.is_dir() {
+            return Err(err("the output path exists and is not a directory".into()));
+        }
+        if !is_ours_or_empty(target)
+            .map_err(|e| err(format!("cannot read the output directory: {e}")))?
+        {
+            return Err(err(format!(
+                "refusing to replace a non-empty directory that accord did not create (no {MARKER} file in it)"
+            ))
+            .with_help("choose another --output, or empty that directory first"));
+        }
+    }
+    Ok(())
+}
+
 fn is_ours_or_empty(dir: &Path) -> io::Result<bool> {
     if dir.join(MARKER).is_file() {
         return Ok(true);
@@ -140,35 +178,10 @@ impl Staging {
     }
 
     fn create_inner(target: &Path) -> Result<Staging, Diagnostic> {
-        let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
         // Checked as written, before anything is created.
         let target = &normalize(target);
-        if target.as_os_str().is_empty() || target.parent().is_none() {
-            return Err(err(
-                "the output directory cannot be the file system root".into()
-            ));
-        }
-        // Replacing `.` would leave the shell in a deleted folder, and a path ending
-        // in `..` names a folder the user did not write down.
-        if target.file_name().is_none() {
-            return Err(
-                err("the output directory must be named: `.` and `..` are refused".into())
-                    .with_help("write the folder's name, e.g. `--output ../public`"),
-            );
-        }
-        if target.exists() {
-            if !target.is_dir() {
-                return Err(err("the output path exists and is not a directory".into()));
-            }
-            if !is_ours_or_empty(target)
-                .map_err(|e| err(format!("cannot read the output directory: {e}")))?
-            {
-                return Err(err(format!(
-                    "refusing to replace a non-empty directory that accord did not create (no {MARKER} file in it)"
-                ))
-                .with_help("choose another --output, or empty that directory first"));
-            }
-        }
+        check_target(target)?;
+        let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
         let dir = sibling(target, "accord-staging");
         // Left over from an interrupted build: remove it (a symbolic link in its place
         // is removed, not followed).
@@ -247,6 +260,17 @@ impl Staging {
         removed: Vec<String>,
         manifest: &Manifest,
     ) -> io::Result<()> {
+        // Every staged file is there before the journal promises it; none can go
+        // missing later but by another program's hand.
+        if let Some(rel) = changed
+            .iter()
+            .find(|rel| !fs::symlink_metadata(self.dir.join(rel)).is_ok_and(|m| m.is_file()))
+        {
+            return Err(io::Error::other(format!(
+                "the staged file `{rel}` is missing from {}; nothing was changed",
+                self.dir.display()
+            )));
+        }
         let journal = Journal {
             changed,
             removed,
@@ -257,7 +281,7 @@ impl Staging {
             &serde_json::to_vec(&journal)?,
         )?;
         self.committed = true;
-        apply_journal(&self.target).map_err(|d| io::Error::other(d.message))
+        apply_journal(&self.target, Moved::NoneYet).map_err(|d| io::Error::other(d.message))
     }
 
     /// Swaps the staging directory into place of the target, then saves the manifest.
@@ -336,6 +360,74 @@ struct Journal {
     manifest: Manifest,
 }
 
+/// The lock a build holds on its output, released when dropped (or when the process
+/// ends, however it ends).
+#[derive(Debug)]
+pub struct Lock {
+    _file: fs::File,
+}
+
+/// Takes the output for this build, then completes what an interrupted build left
+/// (see `recover`). Fails at once if another build holds it.
+pub fn prepare(target: &Path) -> Result<Lock, Diagnostic> {
+    let lock = lock(target)?;
+    recover(target)?;
+    Ok(lock)
+}
+
+/// Locks `target` for this process: `.<output>.accord-lock` beside it, holding the
+/// process id for the message another build shows.
+pub fn lock(target: &Path) -> Result<Lock, Diagnostic> {
+    let target = &normalize(target);
+    // Nothing is created beside a folder accord may not write.
+    check_target(target)?;
+    let path = sibling(target, "accord-lock");
+    let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
+    let cannot = |e: io::Error| err(format!("cannot lock the output ({}): {e}", path.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(cannot)?;
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    // A symbolic link in its place is not followed (the open fails).
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    let mut file = options.open(&path).map_err(cannot)?;
+    if !file.metadata().map_err(cannot)?.is_file() {
+        return Err(cannot(io::Error::other("not a regular file")));
+    }
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = io::Read::read_to_string(&mut file, &mut holder);
+            let holder = holder.trim();
+            let process = if holder.is_empty() {
+                String::new()
+            } else {
+                format!(" (process {holder})")
+            };
+            return Err(err(format!(
+                "another accord build{process} is writing this output"
+            ))
+            .with_help("wait for it to finish, then build again"));
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(cannot(e)),
+    }
+    file.set_len(0).map_err(cannot)?;
+    write!(file, "{}", std::process::id()).map_err(cannot)?;
+    Ok(Lock { _file: file })
+}
+
+/// Which staged files of a journal may be gone from the staging folder.
+#[derive(Clone, Copy, PartialEq)]
+enum Moved {
+    /// The journal was just written: every staged file must be there.
+    NoneYet,
+    /// An interrupted update: the first few may have been moved in already, in order.
+    SomeInOrder,
+}
+
 /// Completes an incremental update that was interrupted after its journal was
 /// written, and undoes a swap interrupted between its two renames (on a system that
 /// cannot exchange two directories in one step: the previous site sits beside the
@@ -353,7 +445,7 @@ pub fn recover(target: &Path) -> Result<(), Diagnostic> {
         })?;
     }
     if sibling(target, "accord-journal").symlink_metadata().is_ok() {
-        apply_journal(target)?;
+        apply_journal(target, Moved::SomeInOrder)?;
     }
     Ok(())
 }
@@ -396,7 +488,7 @@ fn distrust(target: &Path, journal: &Journal) -> Option<String> {
     None
 }
 
-fn apply_journal(target: &Path) -> Result<(), Diagnostic> {
+fn apply_journal(target: &Path, moved: Moved) -> Result<(), Diagnostic> {
     let journal_path = sibling(target, "accord-journal");
     let fail = |msg: String| Diagnostic::error(&journal_path, Pos::UNKNOWN, msg);
     let io_fail = |e: io::Error| {
@@ -418,14 +510,27 @@ fn apply_journal(target: &Path) -> Result<(), Diagnostic> {
         .with_help("delete it, and the staging folder beside it, then build again"));
     }
     let staging = sibling(target, "accord-staging");
+    // Files are moved in the journal's order, so those an interrupted update moved
+    // already come first; a staged file missing after one that is there was removed by
+    // another hand, and what the output holds is not known: the next build is a full
+    // one.
+    let mut seen_staged = false;
     for rel in &journal.changed {
         let from = staging.join(rel);
         let to = target.join(rel);
         if from.exists() {
+            seen_staged = true;
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).map_err(io_fail)?;
             }
             fs::rename(&from, &to).map_err(io_fail)?;
+        } else if moved == Moved::NoneYet || seen_staged {
+            let _ = Manifest::discard(target);
+            let _ = fs::remove_file(&journal_path);
+            let _ = fs::remove_dir_all(&staging);
+            return Err(fail(format!(
+                "the staged file `{rel}` went missing while the output was updated (another program removed it); the next build rebuilds the whole output"
+            )));
         }
     }
     for rel in &journal.removed {
@@ -523,6 +628,55 @@ mod tests {
         ] {
             assert_eq!(normalize(Path::new(path)), Path::new(normal), "{path}");
         }
+    }
+
+    /// What another program does to a staging folder: a staged file it removes is an
+    /// error, before the journal is written (nothing changes) and while the journal is
+    /// applied (the manifest is forgotten: the next build is a full one).
+    #[test]
+    fn a_missing_staged_file_is_an_error_not_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let s = Staging::create(&target).unwrap();
+        s.write("a.html", b"one").unwrap();
+        s.commit_all(&Manifest::default()).unwrap();
+        let manifest = sibling(&target, "accord-manifest");
+        assert!(manifest.exists());
+
+        let s = Staging::create_partial(&target).unwrap();
+        s.write("a.html", b"two").unwrap();
+        s.write("b.html", b"two").unwrap();
+        fs::remove_file(s.dir.join("b.html")).unwrap();
+        let changed = vec!["a.html".to_string(), "b.html".to_string()];
+        let err = s
+            .commit_changes(changed.clone(), vec![], &Manifest::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("`b.html` is missing"), "{err}");
+        assert_eq!(fs::read(target.join("a.html")).unwrap(), b"one");
+
+        // An interrupted update whose second file is gone but whose third is there.
+        let mut s = Staging::create_partial(&target).unwrap();
+        s.write("c.html", b"three").unwrap();
+        s.committed = true;
+        let journal = Journal {
+            changed: vec!["a.html".into(), "b.html".into(), "c.html".into()],
+            removed: vec![],
+            manifest: Manifest::default(),
+        };
+        fs::write(
+            sibling(&target, "accord-journal"),
+            serde_json::to_vec(&journal).unwrap(),
+        )
+        .unwrap();
+        fs::write(s.dir.join("a.html"), b"three").unwrap();
+        let err = recover(&target).unwrap_err();
+        assert!(
+            err.message.contains("`b.html` went missing"),
+            "{}",
+            err.message
+        );
+        assert!(!manifest.exists());
+        assert!(Manifest::load(&target).is_none());
     }
 
     #[test]

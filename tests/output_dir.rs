@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -188,6 +188,7 @@ fn check_siblings(dir: &Path) {
                 ".public.accord-staging",
                 ".public.accord-manifest",
                 ".public.accord-journal",
+                ".public.accord-lock",
                 ".public.tmp",
             ]
             .contains(&name.as_str()),
@@ -202,6 +203,17 @@ fn set_title(root: &Path, title: &str) {
         "accord.yaml",
         format!("title: {title}\nbase_url: https://example.org/\nlanguage: ko\n").as_bytes(),
     );
+}
+
+/// A 3,000-record archive in `archive/`, built into `public/` beside it.
+fn built_archive() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("archive");
+    let out_dir = tmp.path().join("public");
+    generate_archive(&root, 3000, "Archive v0");
+    let (code, out) = build(&root, Some(&out_dir), None);
+    assert_eq!(code, Some(0), "{out}");
+    (tmp, root, out_dir)
 }
 
 /// Starts `accord build` and kills it (SIGKILL) once `moment` holds, unless it
@@ -238,13 +250,8 @@ fn build_and_kill(root: &Path, out_dir: &Path, clean: bool, moment: impl Fn() ->
 #[test]
 #[cfg(unix)]
 fn a_build_killed_while_it_writes_leaves_the_previous_site_whole() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("archive");
-    let out_dir = tmp.path().join("public");
+    let (tmp, root, out_dir) = built_archive();
     let staging = tmp.path().join(".public.accord-staging");
-    generate_archive(&root, 3000, "Archive v0");
-    let (code, out) = build(&root, Some(&out_dir), None);
-    assert_eq!(code, Some(0), "{out}");
     let pages = tree(&out_dir)
         .keys()
         .filter(|p| p.ends_with(".html"))
@@ -290,14 +297,9 @@ fn a_build_killed_while_it_writes_leaves_the_previous_site_whole() {
 /// next run that writes, even one that fails on a content error, completes it first.
 #[test]
 fn a_build_killed_while_it_applies_an_update_is_completed_by_the_next_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("archive");
-    let out_dir = tmp.path().join("public");
+    let (tmp, root, out_dir) = built_archive();
     let journal = tmp.path().join(".public.accord-journal");
     let staging = tmp.path().join(".public.accord-staging");
-    generate_archive(&root, 3000, "Archive v0");
-    let (code, out) = build(&root, Some(&out_dir), None);
-    assert_eq!(code, Some(0), "{out}");
     let pages = tree(&out_dir)
         .keys()
         .filter(|p| p.ends_with(".html"))
@@ -433,4 +435,72 @@ fn an_output_path_that_climbs_out_of_a_missing_folder_is_checked_as_written() {
     assert_eq!(code, Some(0), "{out}");
     assert!(cwd.join("public/.accord-output").is_file());
     assert!(!cwd.join("nothere").exists());
+}
+
+/// Two incremental builds of one output at once: the second removed the first's
+/// staging folder, the first skipped the files it no longer found and recorded them as
+/// written, and every later build trusted that. Now one build holds the output (a lock
+/// beside it, with its process id) and the other fails at once, saying so; a staged
+/// file that is missing when the update is applied is an error, not skipped.
+#[test]
+#[cfg(unix)]
+fn two_builds_of_one_output_at_once_cannot_mix_their_files() {
+    let (tmp, root, out_dir) = built_archive();
+    let staging = tmp.path().join(".public.accord-staging");
+
+    set_title(&root, "Archive v1");
+    let spawn = || {
+        Command::new(bin())
+            .args([
+                "build",
+                "--root",
+                path_str(&root),
+                "--output",
+                path_str(&out_dir),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn();
+    // The second starts while the first writes its pages.
+    let start = Instant::now();
+    while count_files(&staging) < 2 {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the first build did not start writing"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let second = spawn().wait_with_output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    let second_err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(second.status.code(), Some(1), "{second_err}");
+    assert!(
+        second_err.contains("another accord build (process ")
+            && second_err.contains(") is writing this output"),
+        "{second_err}"
+    );
+    check_siblings(tmp.path());
+
+    // The next incremental build leaves what a clean build of the same archive gives.
+    let (code, out) = build(&root, Some(&out_dir), None);
+    assert_eq!(code, Some(0), "{out}");
+    let clean = tmp.path().join("clean");
+    let (code, out) = build(&root, Some(&clean), None);
+    assert_eq!(code, Some(0), "{out}");
+    let (built, expected) = (tree(&out_dir), tree(&clean));
+    let differ = expected
+        .iter()
+        .filter(|(p, b)| built.get(*p) != Some(b))
+        .count();
+    assert_eq!(differ, 0, "{differ} files differ from a clean build");
+    assert_eq!(built.len(), expected.len());
 }
