@@ -72,8 +72,7 @@ impl Theme {
                 theme.data.insert(rel, bytes);
             }
             theme.strings_path = rel_dir.join("strings.yaml");
-            theme.strings = std::fs::read_to_string(root.join(&rel_dir).join("strings.yaml"))
-                .unwrap_or_default();
+            theme.strings = read_strings(root, &theme.strings_path, &mut diags);
         } else if config.theme == "default" {
             for (rel, bytes) in embedded::FILES {
                 let rel = rel.to_string();
@@ -139,6 +138,26 @@ fn push_template(
             Pos::new(1, 1),
             "the template is not UTF-8 text",
         )),
+    }
+}
+
+/// `root/rel`, the theme's UI strings, as text; empty if there is none. Read like
+/// `accord.yaml`: a FIFO or a device is an error, never opened, and so is a link.
+fn read_strings(root: &Path, rel: &Path, diags: &mut Vec<Diagnostic>) -> String {
+    match std::fs::symlink_metadata(root.join(rel)) {
+        Err(_) => String::new(),
+        Ok(m) if m.file_type().is_symlink() => {
+            diags.push(link_error(rel));
+            String::new()
+        }
+        Ok(_) => {
+            crate::source::read_text(&root.join(rel)).unwrap_or_else(|(pos, message, help)| {
+                let mut d = Diagnostic::error(rel, pos, message);
+                d.help = help;
+                diags.push(d);
+                String::new()
+            })
+        }
     }
 }
 
