@@ -227,14 +227,20 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     let theme = Theme::load(&site.config).map_err(finish)?;
     let renderer = Renderer::new(&site, &theme).map_err(finish)?;
     let routes = routes::all(&site);
-    let collisions = collisions::check(&site, &routes, theme.statics.keys());
+    clock.lap("templates");
+
+    // 7. The search index, from the records (not from the pages). Then every output
+    // path is known, and checked for collisions.
+    let index = search::build(&site);
+    let collisions = collisions::check(
+        &site,
+        &routes,
+        index.files.iter().map(|(f, _)| f),
+        theme.statics.keys(),
+    );
     if !collisions.is_empty() {
         return Err(finish(collisions));
     }
-    clock.lap("templates");
-
-    // 7. The search index, from the records (not from the pages).
-    let index = search::build(&site);
     clock.lap("search index");
 
     // 8. Output: fingerprint every file, then render and write only what changed
