@@ -537,3 +537,38 @@ fn a_fifo_as_configuration_registry_or_strings_is_refused_without_blocking() {
         );
     }
 }
+
+/// Text from records reaches the human report in messages and in the source line under
+/// them. A line starting with `::error` is a workflow command to GitHub Actions, and
+/// ESC starts terminal sequences (OSC 52 writes the clipboard, OSC 8 makes links):
+/// every control character is shown escaped instead (`\n`, `\u{1b}`).
+#[test]
+fn control_characters_in_human_diagnostics_are_shown_escaped() {
+    let city = "---\ntitle: T\ndate: 2020\ncities: [\"Seoul\\n::error file=accord.yaml,line=1::owned\\e]52;c;aGk=\\a\"]\n---\n";
+    let link = format!("{FRONT}---\n[x](missing.md) \u{1b}]8;;https://example.org\u{7}\n");
+    let s = site(&[
+        ("content/trips/a.md", city.as_bytes()),
+        ("content/trips/b.md", link.as_bytes()),
+    ]);
+    let (code, out) = check(s.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        !out.lines().any(|l| l.trim_start().starts_with("::")),
+        "a line starts a workflow command:\n{out}"
+    );
+    assert!(
+        !out.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reaches the terminal:\n{out:?}"
+    );
+    assert!(
+        out.contains(
+            r"unknown city `Seoul\n::error file=accord.yaml,line=1::owned\u{1b}]52;c;aGk=\u{7}`"
+        ),
+        "{out}"
+    );
+    // The source line under the broken link's message.
+    assert!(
+        out.contains(r"[x](missing.md) \u{1b}]8;;https://example.org\u{7}"),
+        "{out}"
+    );
+}
