@@ -1,18 +1,22 @@
 //! The site model: every record with its rendered body and URL, and the indexes
 //! readers browse by — kind, city, year — built in one pass, sorted, immutable.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::Record;
 use crate::diag::{Diagnostic, Pos};
+use crate::escape;
 use crate::kind::Kind;
 use crate::limits::MAX_SUMMARY_CHARS;
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
+use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
+use crate::routes::{self, Names, Page, Route};
 
 /// A record ready to be shown.
 #[derive(Debug)]
@@ -64,7 +68,8 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         let mut diags = check_urls(&records);
-        let url_of = |r: &Record| format!("{}{}/{}/", config.base_path, r.kind.section(), r.slug);
+        let url_of =
+            |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
         let by_source: HashMap<&Path, String> = records
             .iter()
             .map(|r| (r.source.as_path(), url_of(r)))
@@ -163,24 +168,62 @@ impl Site {
         })
     }
 
+    /// The URL path of `page`, with the base path (see `routes`).
+    pub fn url(&self, page: Page) -> String {
+        routes::url(&self.config.base_path, &routes::file(page, self))
+    }
+
     /// The URL path of a city page.
     pub fn city_url(&self, id: CityId) -> String {
-        format!(
-            "{}cities/{}/",
-            self.config.base_path, self.registry.cities[id].id
-        )
+        self.url(Page::City(id))
     }
 
     pub fn year_url(&self, year: i32) -> String {
-        format!("{}years/{year}/", self.config.base_path)
+        self.url(Page::Year(year))
     }
 
+    /// The URL path of page `page` (from 1) of a kind's list.
     pub fn kind_url(&self, kind: Kind, page: usize) -> String {
-        if page <= 1 {
-            format!("{}{}/", self.config.base_path, kind.section())
-        } else {
-            format!("{}{}/page/{page}/", self.config.base_path, kind.section())
+        self.url(Page::List(kind, page))
+    }
+
+    /// Paginated list pages of a kind: how many.
+    pub fn list_pages(&self, kind: Kind) -> usize {
+        let n = self.by_kind.get(&kind).map_or(0, Vec::len);
+        n.div_ceil(self.config.paginate_by).max(1)
+    }
+
+    /// Every route of the site, in a fixed order.
+    pub fn routes(&self) -> Vec<Route> {
+        let mut pages = vec![Page::Home];
+        for kind in Kind::ALL {
+            pages.extend((1..=self.list_pages(kind)).map(|n| Page::List(kind, n)));
+            pages.push(Page::KindFeed(kind));
         }
+        pages.extend((0..self.entries.len()).map(Page::Record));
+        pages.push(Page::Cities);
+        for id in 0..self.registry.cities.len() {
+            pages.extend([Page::City(id), Page::CityFeed(id)]);
+        }
+        pages.push(Page::Years);
+        pages.extend(self.by_year.keys().map(|&y| Page::Year(y)));
+        pages.extend([Page::Search, Page::NotFound, Page::Feed]);
+        let mut routes: Vec<Route> = pages.into_iter().map(|p| Route::of(p, self)).collect();
+        let html = routes.iter().filter(|r| r.url("/").is_some()).count();
+        routes.extend(routes::sitemap_routes(html, routes::SITEMAP_MAX_URLS));
+        routes.push(Route::of(Page::Robots, self));
+        routes
+    }
+}
+
+impl Names for Site {
+    fn record(&self, i: usize) -> (Kind, &str) {
+        let r = &self.entries[i].record;
+        (r.kind, &r.slug)
+    }
+
+    fn city(&self, id: CityId) -> &str {
+        &self.registry.cities[id].id
     }
 }
 
@@ -266,7 +309,7 @@ fn resolve_link(
     if has_scheme || path_part.starts_with("//") || !path_part.ends_with(".md") {
         return LinkAction::Keep;
     }
-    let decoded = percent_decode(path_part);
+    let decoded = escape::percent_decode(path_part).unwrap_or(Cow::Borrowed(path_part));
     let target = match decoded.strip_prefix('/') {
         Some(from_root) => join_relative(Path::new(""), from_root),
         None => join_relative(dir, &decoded),
@@ -282,75 +325,5 @@ fn resolve_link(
             format!("link to `{dest}`: no record at {}", target.map_or_else(|| dest.to_string(), |t| t.display().to_string())),
             Some("link to another record's file by its path relative to this file, e.g. `../trips/seoul-yokohama.md`".into()),
         ),
-    }
-}
-
-/// `dir/rel` with `.` and `..` resolved; `None` if it climbs above the root.
-pub fn join_relative(dir: &Path, rel: &str) -> Option<PathBuf> {
-    let mut parts: Vec<String> = dir
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-    for seg in rel.split(['/', '\\']) {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s.to_string()),
-        }
-    }
-    Some(PathBuf::from(parts.join("/")))
-}
-
-fn percent_decode(s: &str) -> String {
-    // On bytes: the two characters after a `%` may be anything, a Hangul syllable too.
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_paths_resolve_and_cannot_climb_out() {
-        let dir = Path::new("content/programs");
-        assert_eq!(
-            join_relative(dir, "../trips/a.md").unwrap(),
-            PathBuf::from("content/trips/a.md")
-        );
-        assert_eq!(
-            join_relative(dir, "./b.md").unwrap(),
-            PathBuf::from("content/programs/b.md")
-        );
-        assert!(join_relative(dir, "../../../x.md").is_none());
-    }
-
-    #[test]
-    fn percent_encoded_links_are_decoded() {
-        assert_eq!(percent_decode("%EC%84%9C%EC%9A%B8.md"), "서울.md");
-        assert_eq!(percent_decode("a%2"), "a%2");
-        // A `%` before a multi-byte character, or before a sign, is kept as written.
-        assert_eq!(percent_decode("%서울.md"), "%서울.md");
-        assert_eq!(percent_decode("a%+1b"), "a%+1b");
     }
 }

@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Renderer, percent_encode_path};
+use super::Renderer;
 use crate::charts::{self, Bar, Chart, Labels, Place, Series, StackedRow};
 use crate::content::Details;
+use crate::escape::percent_encode_path;
 use crate::jsonld;
 use crate::kind::Kind;
 use crate::registry::CityId;
-use crate::routes::{self, Page};
+use crate::routes::Page;
 
 /// A feed a page announces with `<link rel="alternate">`.
 #[derive(Serialize)]
@@ -34,7 +35,7 @@ impl Renderer<'_> {
             self.strings_of("count_record_one")
         } else {
             self.strings_of("count_records")
-                .replace("{n}", &super::format_amount(n as f64))
+                .replace("{n}", &crate::charts::format_amount(n as f64))
         }
     }
 
@@ -149,7 +150,9 @@ impl Renderer<'_> {
     /// Every page URL the sitemaps list: absolute, percent-encoded, sorted.
     pub(super) fn sitemap_urls(&self) -> Vec<String> {
         let base = &self.site.config.base_path;
-        let mut urls: Vec<String> = routes::all(self.site)
+        let mut urls: Vec<String> = self
+            .site
+            .routes()
             .iter()
             .filter_map(|r| r.url(base))
             .map(|u| format!("{}{}", self.origin, percent_encode_path(&u)))
