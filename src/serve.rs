@@ -143,10 +143,14 @@ impl Server {
             .root
             .canonicalize()
             .unwrap_or_else(|_| opts.root.clone());
-        let site = opts
-            .output
-            .clone()
-            .unwrap_or_else(|| private_output(&root, opts.drafts, addr.port()));
+        let site = match &opts.output {
+            Some(dir) => dir.clone(),
+            None => private_root(&std::env::temp_dir())?.join(private_name(
+                &root,
+                opts.drafts,
+                addr.port(),
+            )),
+        };
         let base_path = Config::load(&root).map_or_else(|_| "/".to_string(), |c| c.base_path);
         let instance = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -275,14 +279,55 @@ fn bind(port: u16) -> io::Result<TcpListener> {
     Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AddrInUse)))
 }
 
-/// `TMP/accord-serve/<hash of root and options>`: the same folder each time a site is
-/// served the same way, so that a restart finds the previous build.
-fn private_output(root: &Path, drafts: bool, port: u16) -> PathBuf {
+/// `<hash of root and options>`, the site's folder in the private root: the same folder
+/// each time a site is served the same way, so that a restart finds the previous build.
+fn private_name(root: &Path, drafts: bool, port: u16) -> String {
     let mut h = DefaultHasher::new();
     (root, drafts, port).hash(&mut h);
-    std::env::temp_dir()
-        .join("accord-serve")
-        .join(format!("{:016x}", h.finish()))
+    format!("{:016x}", h.finish())
+}
+
+/// `TMP/accord-serve`, made readable and writable by the user only. The temporary
+/// folder is shared by every user of the machine: a folder of that name that is a
+/// symbolic link or another user's is refused, since what another user puts there
+/// (a journal of an interrupted build) would be applied by the next build.
+fn private_root(tmp: &Path) -> Result<PathBuf, Diagnostic> {
+    let dir = tmp.join("accord-serve");
+    let refuse = |why: String| {
+        Diagnostic::error(
+            &dir,
+            Pos::UNKNOWN,
+            format!("cannot build the preview here: {why}"),
+        )
+        .with_help("remove that folder, or point TMPDIR at a folder of your own")
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(&dir) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(refuse(e.to_string())),
+        _ => {}
+    }
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| refuse(e.to_string()))?;
+    if !meta.is_dir() {
+        return Err(refuse(
+            "it is not a folder (a symbolic link or a file)".into(),
+        ));
+    }
+    if !crate::output::owned_by_user(&meta) {
+        return Err(refuse("another user owns it".into()));
+    }
+    // A folder of the user's own that others may write to (made so by an earlier
+    // version) is closed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| refuse(e.to_string()))?;
+        }
+    }
+    Ok(dir)
 }
 
 /// Waits for changes that matter, gathering those that arrive together; `None` when
@@ -534,5 +579,29 @@ fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
         stream.flush()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn the_private_root_is_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = private_root(tmp.path()).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        // Opened to others: closed again.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert_eq!(mode(&private_root(tmp.path()).unwrap()), 0o700);
+        // A symbolic link in its place, made by someone else first: refused.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::remove_dir(&dir).unwrap();
+        std::os::unix::fs::symlink(other.path(), &dir).unwrap();
+        let err = private_root(tmp.path()).unwrap_err();
+        assert!(err.message.contains("not a folder"), "{}", err.message);
     }
 }

@@ -228,10 +228,26 @@ type ReadError = (Pos, String, Option<String>);
 /// `MAX_FILE_BYTES`, even from a file that grows while it is read.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
     let cannot = |e: std::io::Error| (Pos::UNKNOWN, format!("cannot read: {e}"), None);
-    let file = std::fs::File::open(path).map_err(cannot)?;
+    let special = || {
+        (
+            Pos::UNKNOWN,
+            "not a regular file (a FIFO, socket or device)".to_string(),
+            None,
+        )
+    };
+    // Opening a FIFO blocks until something writes to it: the type is checked first,
+    // and the file opened without blocking in case it changed in between.
+    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(special());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err((Pos::UNKNOWN, "not a regular file".into(), None));
+        return Err(special());
     }
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
     file.take(MAX_FILE_BYTES + 1)
