@@ -7,7 +7,7 @@
 //! `tests/search_vectors.json`, so they cannot drift. Reads the site model and
 //! returns files; never writes (the pipeline writes them through `output`).
 //! The format is described in `docs/search.md`.
-
+//!
 //! The code follows the concerns: `tokenize` (the tokenizer and its twin in
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
 //! query), `format` (every file's writer beside its reader) and `read` (the reader).
@@ -41,7 +41,7 @@ pub const CITIES: &str = "search/cities.bin";
 /// longer postings gets a shard of its own).
 pub const SHARD_TARGET: usize = 8 * 1024;
 /// Characters of body text kept per record for the snippet.
-pub(crate) const SNIPPET_BODY_CHARS: usize = 160;
+const SNIPPET_BODY_CHARS: usize = 160;
 
 /// The files of the index, by path under the output root, sorted by path.
 #[derive(Debug, Default)]

@@ -190,3 +190,15 @@ pub fn follow_bit(token: &str) -> u8 {
     let h = Fnv1a::hash32(token.as_bytes());
     1 << ((h ^ (h >> 16)) & 7)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_cjk_character_is_a_prefix_query() {
+        assert!(is_single_cjk("질"));
+        assert!(!is_single_cjk("a"));
+        assert!(!is_single_cjk("질개"));
+    }
+}
