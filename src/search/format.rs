@@ -418,7 +418,8 @@ impl Manifest {
 
     /// Separators as code points: how many are shared with the previous separator,
     /// how many follow; the first new one as the step from the previous separator's
-    /// code point at that place (separators ascend), the others as they are.
+    /// code point at that place (separators ascend), the others as they are. The
+    /// separators are prefixes of terms, so UTF-8.
     fn encode_separators(&self, m: &mut Vec<u8>) {
         let mut prev: Vec<u32> = Vec::new();
         for s in &self.separators {

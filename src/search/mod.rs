@@ -71,48 +71,20 @@ pub fn build(site: &Site) -> Index {
 /// `build` with another shard size (tests use small ones).
 pub fn build_with(site: &Site, shard_target: usize) -> Index {
     let order = Order::of(site);
-    // 1. Tokens per record, in parallel.
-    let dictionary = Terms::new();
-    let docs: Vec<DocTerms> = order
-        .records
-        .par_iter()
-        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary))
-        .collect();
-    let (terms, dfs) = dictionary.into_vec();
-    // 2. Postings per term, records in index order, with their weighted frequency.
-    let postings = score::weigh(docs, &dfs);
-    // 3. Impacts, the postings encoded, terms in byte order.
-    let mut sorted: Vec<usize> = (0..terms.len()).collect();
-    sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
-    let impacts = Impacts::new(order.records.len(), &postings);
-    let encoded: Vec<Vec<u8>> = sorted
-        .par_iter()
-        .map(|&t| {
-            let p = &postings[t];
-            format::write_postings(
-                p.iter()
-                    .map(|&(doc, w, mask)| (doc, impacts.impact(p.len(), w), mask)),
-            )
-        })
-        .collect();
-    drop(postings);
+    // 1–3. Every term with its number of records and its postings, in byte order.
+    let terms = postings(site, &order.records);
     // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
     let mut shards = ShardWriter::new(shard_target);
-    for (k, &t) in sorted.iter().enumerate() {
-        shards.push(&terms[t], dfs[t], &encoded[k]);
+    for (term, df, postings) in &terms {
+        shards.push(term, *df, postings);
     }
     let (shards, separators) = shards.finish();
     let shard_count = shards.len();
-    let mut files: Vec<(String, Vec<u8>)> = shards
-        .into_iter()
-        .enumerate()
+    let mut files: Vec<(String, Vec<u8>)> = (shards.into_iter().enumerate())
         .map(|(i, bytes)| (format!("{DIR}/s/{i}.bin"), bytes))
         .collect();
     // 5. What is shown of each result, one small file per record.
-    let metas: Vec<(String, Vec<u8>)> = order
-        .records
-        .par_iter()
-        .enumerate()
+    let metas: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
         .map(|(doc, &i)| {
             let path = format!("{DIR}/d/{doc}.json");
             (path, format::write_doc_meta(site, &site.entries[i]))
@@ -135,6 +107,37 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     files.push((MANIFEST.to_string(), manifest));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Index { files }
+}
+
+/// Every term of the `records` (indexes in `site.entries`, in index order), in byte
+/// order, with its number of records and its encoded postings.
+fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, Vec<u8>)> {
+    // 1. Tokens per record, in parallel.
+    let dictionary = Terms::new();
+    let docs: Vec<DocTerms> = records
+        .par_iter()
+        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary))
+        .collect();
+    let (mut terms, dfs) = dictionary.into_vec();
+    // 2. Postings per term, records in index order, with their weighted frequency.
+    let postings = score::weigh(docs, &dfs);
+    // 3. BM25 impacts on one scale for all terms, the postings encoded.
+    let impacts = Impacts::new(records.len(), &postings);
+    let mut sorted: Vec<usize> = (0..terms.len()).collect();
+    sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
+    let encoded: Vec<Vec<u8>> = sorted
+        .par_iter()
+        .map(|&t| {
+            let p = &postings[t];
+            format::write_postings(
+                p.iter()
+                    .map(|&(doc, w, mask)| (doc, impacts.impact(p.len(), w), mask)),
+            )
+        })
+        .collect();
+    (sorted.iter().zip(encoded))
+        .map(|(&t, bytes)| (std::mem::take(&mut terms[t]), dfs[t], bytes))
+        .collect()
 }
 
 /// The records in index order: by start year, then end year (newest first), kind and
