@@ -11,7 +11,7 @@ fn record(extra: &str) -> Vec<u8> {
 }
 
 fn messages(root: &std::path::Path) -> String {
-    errors(root).iter().map(|d| format!("{d}\n")).collect()
+    render_diags(&errors(root))
 }
 
 #[test]

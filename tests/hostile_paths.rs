@@ -12,11 +12,7 @@ fn record(slug_line: &str) -> Vec<u8> {
 }
 
 fn messages(root: &std::path::Path) -> String {
-    render(&errors(root))
-}
-
-fn render(diags: &[accord::diag::Diagnostic]) -> String {
-    diags.iter().map(|d| format!("{d}\n")).collect()
+    render_diags(&errors(root))
 }
 
 #[test]

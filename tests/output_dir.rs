@@ -196,12 +196,20 @@ fn check_siblings(dir: &Path) {
     }
 }
 
+/// Gives the archive at `root` a new title, which every page shows.
 fn set_title(root: &Path, title: &str) {
-    write(
-        root,
-        "accord.yaml",
-        format!("title: {title}\nbase_url: https://example.org/\nlanguage: ko\n").as_bytes(),
-    );
+    let config = std::fs::read_to_string(root.join("accord.yaml")).unwrap();
+    let config: String = config
+        .lines()
+        .map(|line| {
+            if line.starts_with("title:") {
+                format!("title: {title}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    write(root, "accord.yaml", config.as_bytes());
 }
 
 /// Starts `accord build` and kills it (SIGKILL) once `moment` holds, unless it
