@@ -8,7 +8,7 @@
 //   {"page", "scheme", "violations": [{id, impact, help, targets}],
 //    "keyboard": {"skip_link", "skip_target", "stops", "unfocusable", "no_indicator",
 //                 "wrapped"}}
-// It judges nothing: tests/validate.rs reads the lines and asserts.
+// It judges nothing: tests/suite/validate.rs reads the lines and asserts.
 //
 // Tools come from ACCORD_TOOLS (default .ci/tools/node_modules): axe-core and
 // playwright-core; the browser from ACCORD_CHROMIUM (default /usr/bin/chromium).

@@ -5,7 +5,7 @@
 //   node tests/search_page.mjs OUTPUT_DIR
 //
 // Serves OUTPUT_DIR under /archive/ and prints one JSON object of observations; it
-// judges nothing: tests/search_browser.rs asserts. Tools come from ACCORD_TOOLS
+// judges nothing: tests/suite/search_browser.rs asserts. Tools come from ACCORD_TOOLS
 // (default .ci/tools/node_modules), the browser from ACCORD_CHROMIUM (default
 // /usr/bin/chromium).
 import fs from "node:fs";

@@ -4,14 +4,13 @@
 //!
 //! Every wait is a bounded loop; every server is stopped at the end of its test.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
+use crate::support;
+use crate::support::serving::{PATIENCE, Preview, build_tag, get};
 use accord::serve::{ServeOptions, Server};
-use support::serving::{PATIENCE, Preview, build_tag, get};
 
 #[test]
 fn pages_are_served_under_the_base_path_with_the_reload_script() {

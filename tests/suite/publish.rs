@@ -8,11 +8,9 @@
 //! alpha+gamma, a title with `</script>`); workshops w1 (2016-10-20/21, Hall A,
 //! alpha+beta+gamma) and w2 (2016, alpha).
 
-mod support;
-
 use std::collections::BTreeSet;
 
-use support::*;
+use crate::support::*;
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const SITEMAP: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";

@@ -1,11 +1,9 @@
 //! Incremental builds write only what changed, and the result is byte-identical to a
 //! clean full build after any series of edits.
 
-mod support;
-
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 #[test]
 fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {

@@ -2,8 +2,6 @@
 //! generator, running the binary with limits, the outside tools (Chromium, Node.js,
 //! Java) with the one rule for when they are missing, and the preview server.
 
-#![allow(dead_code, unused_imports)]
-
 mod archive;
 mod percent;
 mod run;

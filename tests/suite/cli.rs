@@ -1,10 +1,8 @@
 //! The `accord` binary: exit codes, the sample archive, determinism across threads.
 
-mod support;
-
 use std::process::Command;
 
-use support::*;
+use crate::support::*;
 
 fn accord(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_accord"))

@@ -2,13 +2,11 @@
 //! overwrites a directory it did not create, and a build killed at any moment leaves
 //! the previous site in place, whole.
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 fn build(root: &Path, output: Option<&Path>, cwd: Option<&Path>) -> (Option<i32>, String) {
     let mut cmd = Command::new(bin());

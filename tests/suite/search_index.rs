@@ -2,14 +2,12 @@
 //! (matching, BM25 ordering, the adjacency bonus, facets), shards being sorted and
 //! bounded, determinism, and the browser's engine answering exactly like the reader.
 
-mod support;
-
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::Command;
 
+use crate::support::*;
 use accord::search::{self, Filters, Reader};
-use support::*;
 
 /// A reader over the index a build wrote into `root/output`.
 fn reader(root: &Path) -> Reader<impl Fn(&str) -> Option<Vec<u8>>> {

@@ -9,8 +9,6 @@
 //! installs them. Without them the tests fail when `CI` is set, and otherwise say
 //! loudly that they were skipped.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -18,7 +16,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 /// Requests seen by the server: (path, status).
 type Log = Arc<Mutex<Vec<(String, u16)>>>;

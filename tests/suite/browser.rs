@@ -6,8 +6,6 @@
 //! Chromium is found by `support::require_tool`: without it the test fails when `CI`
 //! is set and is skipped, loudly, when not. `.ci/run` installs it.
 
-mod support;
-
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
@@ -20,8 +18,8 @@ use serde_json::{Value, json};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use support::serving::{PATIENCE, Preview};
-use support::{Tool, headless_chromium, require_tool};
+use crate::support::serving::{PATIENCE, Preview};
+use crate::support::{Tool, headless_chromium, require_tool};
 
 #[test]
 fn live_reload_reloads_the_open_page_in_chromium() {

@@ -1,7 +1,6 @@
 //! `accord init` and `accord new`, end to end through the binary.
 
-mod support;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -2,11 +2,9 @@
 //! Rust one that builds the index and the JavaScript one that tokenizes queries in the
 //! browser (run with node). If they drifted apart, queries would miss.
 
-mod support;
-
 use std::process::Command;
 
-use support::{Tool, repo, require_tool};
+use crate::support::{Tool, repo, require_tool};
 
 fn vectors() -> serde_json::Value {
     let text = std::fs::read_to_string(repo().join("tests/search_vectors.json")).unwrap();

@@ -1,8 +1,6 @@
 //! One fixture site per behaviour (tests/fixtures/<name>), built for real.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[test]
 fn aliases_languages_and_nfd_spellings_land_on_one_city_page() {

@@ -4,12 +4,10 @@
 //! without them these tests print a loud SKIPPED line and pass, except in CI (`CI`
 //! set), where a missing tool is a failure.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::*;
+use crate::support::*;
 
 /// The Nu Html Checker: Java and the checker's jar.
 struct Vnu {
