@@ -8,6 +8,7 @@
 
 mod support;
 
+mod architecture;
 mod browser;
 mod cli;
 mod conflicts;
