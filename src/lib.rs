@@ -52,7 +52,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::SourceTarget;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::registry::Registry;
 use crate::render::Renderer;
 use crate::site::Site;
@@ -149,6 +149,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
         output::recover(&output).map_err(|e| {
             vec![Diagnostic::error(
+                Code::Write,
                 &output,
                 Pos::UNKNOWN,
                 format!("cannot complete the interrupted build of the output: {e}"),
@@ -161,11 +162,13 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         diags.extend(d);
         Config::parse(root, "").expect("the default configuration is valid")
     });
-    let registry = Registry::load(root).unwrap_or_else(|d| {
-        diags.extend(d);
-        Registry::default()
-    });
-    let registry_ok = diags.iter().all(|d| !d.path.starts_with("data"));
+    let (registry, registry_ok) = match Registry::load(root) {
+        Ok(registry) => (registry, true),
+        Err(d) => {
+            diags.extend(d);
+            (Registry::default(), false)
+        }
+    };
     clock.lap("config and registry");
 
     // 3–4. Sources and records.
@@ -178,17 +181,20 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         .par_iter()
         .map(|f| {
             advance();
-            content::parse(f, &registry, &config)
+            content::read(f, &registry, &config)
         })
         .collect();
     let mut records = Vec::with_capacity(parsed.len());
-    for (record, d) in parsed {
+    let mut failed = Vec::new();
+    for p in parsed {
         // With a broken registry every city looks unknown: report the registry only.
         diags.extend(
-            d.into_iter()
-                .filter(|d| registry_ok || !d.message.starts_with("unknown city")),
+            p.diags
+                .into_iter()
+                .filter(|d| registry_ok || d.code != Code::UnknownCity),
         );
-        records.extend(record);
+        records.extend(p.record);
+        failed.extend(p.partial);
     }
     let total = records.len();
     if !opts.drafts {
@@ -196,13 +202,20 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     }
     let drafts_skipped = total - records.len();
     clock.lap("parse records");
-    for r in &records {
-        for s in &r.sources {
+    // Source files and links of the records that failed are checked too, so that
+    // every problem is reported in one run.
+    let attached = records
+        .iter()
+        .map(|r| (&r.source, &r.sources))
+        .chain(failed.iter().map(|p| (&p.source, &p.sources)));
+    for (record, list) in attached {
+        for s in list {
             if let SourceTarget::File(p) = &s.target
                 && !sources.attachments.contains(p)
             {
                 diags.push(Diagnostic::error(
-                    &r.source,
+                    Code::MissingSourceFile,
+                    record,
                     Pos::UNKNOWN,
                     format!("source file {} does not exist", p.display()),
                 ));
@@ -213,6 +226,9 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     // the bodies of the others are reported too.
     progress("Markdown texts", 0);
     let all_sources: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+    for p in &failed {
+        diags.extend(site::broken_links(p, config.allow_html, &all_sources));
+    }
     let site = match Site::build(config, registry, records, &all_sources) {
         Ok(site) => site,
         Err(d) => {
@@ -220,7 +236,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
             return Err(finish(diags));
         }
     };
-    diags.extend(lint::warnings(&site));
+    diags.extend(lint::warnings(&site, &failed));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));
     }
@@ -394,6 +410,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         };
         committed.map_err(|e| {
             vec![Diagnostic::error(
+                Code::Write,
                 &output,
                 Pos::UNKNOWN,
                 format!("cannot replace the output: {e}"),
@@ -424,7 +441,12 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
 }
 
 fn write_error(output: &Path, rel: &str, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(output.join(rel), Pos::UNKNOWN, format!("cannot write: {e}"))
+    Diagnostic::error(
+        Code::Write,
+        output.join(rel),
+        Pos::UNKNOWN,
+        format!("cannot write: {e}"),
+    )
 }
 
 fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {

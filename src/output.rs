@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 
 /// The file that marks a directory as accord's output.
 pub const MARKER: &str = ".accord-output";
@@ -58,7 +58,7 @@ impl Staging {
     }
 
     fn create_inner(target: &Path, with_marker: bool) -> Result<Staging, Diagnostic> {
-        let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
+        let err = |msg: String| Diagnostic::error(Code::Write, target, Pos::UNKNOWN, msg);
         if target.as_os_str().is_empty() || target.parent().is_none() {
             return Err(err(
                 "the output directory cannot be the file system root".into()

@@ -7,8 +7,8 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::content::Record;
-use crate::diag::{Diagnostic, Pos};
+use crate::content::{Partial, Record};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 use crate::limits::MAX_SUMMARY_CHARS;
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
@@ -79,25 +79,7 @@ impl Site {
                 let dir = r.source.parent().unwrap_or(Path::new(""));
                 let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
                 let body = markdown::render(&r.body, &opts, &resolve);
-                let mut diags: Vec<Diagnostic> = body
-                    .problems
-                    .iter()
-                    .map(|p| {
-                        let at = Pos::of_offset(&r.body, p.offset);
-                        let pos = Pos::new(at.line + r.body_line - 1, at.col);
-                        let mut d = Diagnostic::error(&r.source, pos, p.message.clone());
-                        d.help = p.help.clone();
-                        d
-                    })
-                    .collect();
-                if body.problems_omitted > 0 {
-                    let end = Pos::new(r.body_line + r.body.matches('\n').count(), 1);
-                    diags.push(Diagnostic::omitted(
-                        &r.source,
-                        end,
-                        Some(body.problems_omitted),
-                    ));
-                }
+                let diags = body_problems(&r.source, &r.body, r.body_line, &body);
                 (body, diags)
             })
             .collect();
@@ -184,6 +166,44 @@ impl Site {
     }
 }
 
+/// The broken links of a record that did not parse (links to other records are
+/// checked against every record file).
+pub fn broken_links(
+    record: &Partial,
+    allow_html: bool,
+    all_sources: &HashSet<&Path>,
+) -> Vec<Diagnostic> {
+    let dir = record.source.parent().unwrap_or(Path::new(""));
+    let by_source = HashMap::new();
+    let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
+    let body = markdown::render(&record.body, &RenderOptions { allow_html }, &resolve);
+    body_problems(&record.source, &record.body, record.body_line, &body)
+}
+
+/// The problems found in the body of `source` (starting at file line `body_line`),
+/// located in the file.
+fn body_problems(source: &Path, text: &str, body_line: usize, body: &Rendered) -> Vec<Diagnostic> {
+    let mut diags: Vec<Diagnostic> = body
+        .problems
+        .iter()
+        .map(|p| {
+            let at = Pos::of_offset(text, p.offset);
+            let pos = Pos::new(at.line + body_line - 1, at.col);
+            Diagnostic::error(Code::BrokenLink, source, pos, p.message.clone())
+                .with_help_opt(p.help.clone())
+        })
+        .collect();
+    if body.problems_omitted > 0 {
+        let end = Pos::new(body_line + text.matches('\n').count(), 1);
+        diags.push(Diagnostic::omitted(
+            source,
+            end,
+            Some(body.problems_omitted),
+        ));
+    }
+    diags
+}
+
 /// Slugs that would put a record's page where a generated page of its kind goes:
 /// `/programs/page/2/` is the second page of the program list.
 pub const RESERVED_SLUGS: &[&str] = &["page"];
@@ -211,6 +231,7 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
         if RESERVED_SLUGS.contains(&name_key(&r.slug).as_str()) {
             diags.push(
                 Diagnostic::error(
+                    Code::InvalidSlug,
                     &r.source,
                     Pos::new(1, 1),
                     format!(
@@ -228,6 +249,7 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
         if let Some(first) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(
+                    Code::OutputCollision,
                     &r.source,
                     Pos::new(1, 1),
                     format!(

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use walkdir::WalkDir;
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 pub use crate::limits::MAX_FILE_BYTES;
 
@@ -74,6 +74,7 @@ pub fn load(root: &Path) -> Sources {
                     .map(|p| rel_to(root, p))
                     .unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
                 out.diags.push(Diagnostic::error(
+                    Code::Read,
                     rel,
                     Pos::UNKNOWN,
                     format!("cannot read: {e}"),
@@ -92,6 +93,7 @@ pub fn load(root: &Path) -> Sources {
             if let Some(first) = folded.get(&key) {
                 out.diags.push(
                     Diagnostic::error(
+                        Code::PathCollision,
                         &rel,
                         Pos::UNKNOWN,
                         format!(
@@ -108,6 +110,7 @@ pub fn load(root: &Path) -> Sources {
         if entry.path_is_symlink() {
             out.diags.push(
                 Diagnostic::error(
+                    Code::Read,
                     &rel,
                     Pos::UNKNOWN,
                     "symbolic links are not followed in content/",
@@ -120,7 +123,7 @@ pub fn load(root: &Path) -> Sources {
             continue;
         }
         if !entry.file_type().is_file() {
-            out.diags.push(Diagnostic::error(
+            out.diags.push(Diagnostic::error(Code::Read,
                 &rel,
                 Pos::UNKNOWN,
                 "not a regular file (a FIFO, socket or device): accord reads only files in content/",
@@ -152,6 +155,7 @@ pub fn load(root: &Path) -> Sources {
                 .collect();
             out.diags.push(
                 Diagnostic::error(
+                    Code::MisplacedFile,
                     &rel,
                     Pos::UNKNOWN,
                     "a record must be directly inside a kind folder",
@@ -182,7 +186,7 @@ pub fn load(root: &Path) -> Sources {
                 });
             }
             Err((pos, msg, help)) => {
-                let mut d = Diagnostic::error(&rel, pos, msg);
+                let mut d = Diagnostic::error(Code::Read, &rel, pos, msg);
                 d.help = help;
                 out.diags.push(d);
             }

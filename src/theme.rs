@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 
 /// The default theme, embedded at compile time (see `build.rs`).
 mod embedded {
@@ -88,6 +88,7 @@ impl Theme {
         } else {
             return Err(vec![
                 Diagnostic::error(
+                    Code::Template,
                     "accord.yaml",
                     Pos::UNKNOWN,
                     format!("theme `{}` not found in themes/", config.theme),
@@ -126,6 +127,7 @@ fn push_template(
     match String::from_utf8(bytes) {
         Ok(text) => list.push(TemplateFile { name, text, path }),
         Err(_) => diags.push(Diagnostic::error(
+            Code::Template,
             path,
             Pos::new(1, 1),
             "the template is not UTF-8 text",
@@ -152,6 +154,7 @@ fn read_tree(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> 
         match std::fs::read(entry.path()) {
             Ok(bytes) => out.push((rel, bytes)),
             Err(e) => diags.push(Diagnostic::error(
+                Code::Read,
                 entry.path(),
                 Pos::UNKNOWN,
                 format!("cannot read: {e}"),

@@ -163,12 +163,17 @@ fn property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use accord::diag::Pos;
+    use accord::diag::{Code, Pos};
 
     #[test]
     fn annotations_escape_their_separators() {
-        let d =
-            Diagnostic::error("content/a,b.md", Pos::new(3, 2), "bad: 100%").with_help("write `x`");
+        let d = Diagnostic::error(
+            Code::InvalidValue,
+            "content/a,b.md",
+            Pos::new(3, 2),
+            "bad: 100%",
+        )
+        .with_help("write `x`");
         assert_eq!(
             github(Path::new("."), &[d]),
             "::error file=content/a%2Cb.md,line=3,col=2,title=accord::bad: 100%25%0Ahelp: write `x`\n"
