@@ -605,11 +605,13 @@ fn program(f: &mut Fields<'_>, registry: &Registry) -> Program {
     let status = take_enum::<Status>(f, "status", "planned, ongoing, completed");
     let budget: Option<Budget> = f.take("budget");
     let amounts = budget.iter().flat_map(|b| {
-        b.total
+        let years = b
+            .by_year
             .iter()
-            .chain(&b.spent)
-            .chain(b.by_year.values())
-            .copied()
+            .map(|(y, a)| (vec!["by_year".into(), Seg::Key(y.to_string())], *a));
+        (b.total.map(|a| (vec!["total".into()], a)).into_iter())
+            .chain(b.spent.map(|a| (vec!["spent".into()], a)))
+            .chain(years)
     });
     check_finite(f, "budget", amounts);
     let raw_pairs: Vec<Vec<String>> = f.take("pairs").unwrap_or_default();
@@ -646,7 +648,11 @@ fn trip(f: &mut Fields<'_>) -> Trip {
     let travelers: Option<u32> = f.take("travelers");
     let purpose: Option<String> = f.take("purpose");
     let cost: Option<Cost> = f.take("cost");
-    check_finite(f, "cost", cost.iter().map(|c| c.amount));
+    check_finite(
+        f,
+        "cost",
+        cost.iter().map(|c| (vec!["amount".into()], c.amount)),
+    );
     Trip {
         travelers,
         purpose,
@@ -697,10 +703,11 @@ fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDat
     }
 }
 
-/// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts.
-fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item = f64>) {
-    if amounts.any(|a| !a.is_finite()) {
-        let pos = f.value_pos(key, &[]);
+/// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts. The
+/// first that is not is reported, at its place (`rest` inside the value of `key`).
+fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item = (Vec<Seg>, f64)>) {
+    if let Some((rest, _)) = amounts.find(|(_, a)| !a.is_finite()) {
+        let pos = f.value_pos(key, &rest);
         f.error(
             Code::InvalidValue,
             pos,

@@ -106,7 +106,19 @@ impl<'a> Block<'a> {
             return d(at(e.context_mark), "this quote is not closed".into())
                 .with_help("end the value with the same quote on the line where it starts");
         }
-        let (line, col) = e.problem_mark;
+        // An unclosed `[` or `{`: the parser notices at the next line or the end.
+        if e.context.starts_with("while parsing a flow") && e.problem.starts_with("did not find") {
+            let (open, close, what) = if e.context.ends_with("mapping") {
+                ('{', '}', "mapping")
+            } else {
+                ('[', ']', "list")
+            };
+            return d(at(e.context_mark), format!("this `{open}` is not closed"))
+                .with_help(format!(
+                    "end the {what} on its line with `{close}`; a text that starts with `{open}` goes in quotes"
+                ));
+        }
+        let (line, _) = e.problem_mark;
         let text = line_text(line);
         let indent = text.chars().take_while(|c| c.is_whitespace() || *c == '-');
         if let Some(tab) = indent.enumerate().find(|(_, c)| *c == '\t').map(|(i, _)| i) {
@@ -120,7 +132,6 @@ impl<'a> Block<'a> {
             )
             .with_help(quote_hint(text));
         }
-        let _ = col;
         d(at(e.problem_mark), e.problem.clone())
     }
 

@@ -84,14 +84,14 @@ fn header(d: &Diagnostic, colour: bool) -> String {
         Severity::Warning => ("warning", YELLOW),
     };
     // A problem of no file (a command-line argument) starts with its level.
+    let (message, code) = (&d.message, d.code);
     match (place.is_empty(), colour) {
-        (true, true) => format!("{style}{level}{RESET}: {BOLD}{}{RESET}", d.message),
-        (true, false) => format!("{level}: {}", d.message),
-        (false, true) => format!(
-            "{BOLD}{place}{RESET}: {style}{level}{RESET}: {BOLD}{}{RESET}",
-            d.message
-        ),
-        (false, false) => format!("{place}: {level}: {}", d.message),
+        (true, true) => format!("{style}{level}{RESET}: {BOLD}{message}{RESET} [{code}]"),
+        (true, false) => format!("{level}: {message} [{code}]"),
+        (false, true) => {
+            format!("{BOLD}{place}{RESET}: {style}{level}{RESET}: {BOLD}{message}{RESET} [{code}]")
+        }
+        (false, false) => format!("{place}: {level}: {message} [{code}]"),
     }
 }
 
@@ -109,6 +109,7 @@ pub fn json(diags: &[Diagnostic]) -> String {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 },
+                "code": d.code.as_str(),
                 "message": d.message,
                 "help": d.help,
             })
@@ -143,7 +144,8 @@ pub fn github(root: &Path, diags: &[Diagnostic]) -> String {
             text.push_str(help);
         }
         out.push_str(&format!(
-            "::{level} {props},title=accord::{}\n",
+            "::{level} {props},title=accord {}::{}\n",
+            d.code,
             data(&text)
         ));
     }
@@ -176,7 +178,7 @@ mod tests {
         .with_help("write `x`");
         assert_eq!(
             github(Path::new("."), &[d]),
-            "::error file=content/a%2Cb.md,line=3,col=2,title=accord::bad: 100%25%0Ahelp: write `x`\n"
+            "::error file=content/a%2Cb.md,line=3,col=2,title=accord invalid-value::bad: 100%25%0Ahelp: write `x`\n"
         );
     }
 }
