@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::content::Details;
 use crate::kind::Kind;
-use crate::routes::{self, Page, Route};
+use crate::routes::{Page, Route};
 use crate::site::{Entry, Site};
 use crate::theme::Theme;
 
@@ -124,7 +124,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                         &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())],
                         &mut h,
                     );
-                    routes::list_pages(site, kind).hash(&mut h);
+                    site.list_pages(kind).hash(&mut h);
                 }
                 Page::Record(i) => pages[i].hash(&mut h),
                 Page::Cities => city_counts(&mut h),

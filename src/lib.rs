@@ -1,23 +1,26 @@
 //! accord: a static site generator for public archives of intercity cooperation.
 //!
-//! The pipeline (`build`) reads top to bottom, each step owned by one module:
+//! The pipeline (`build_with`) is three steps, each a short list of named stages, each
+//! stage owned by one module:
 //!
-//! 1. `config`   — read `accord.yaml` into a validated `Config`.
-//! 2. `registry` — read the city registry `data/cities.yaml`.
-//! 3. `source`   — walk `content/` in sorted order; read files as NFC text.
-//! 4. `content`  — split front matter and read each file into a typed `Record`
-//!    (cities resolved, every field checked), in parallel.
-//! 5. `site`     — render the Markdown (`markdown`), resolve links between records,
-//!    and build the indexes by kind, city and year; `lint` adds the warnings.
-//! 6. `theme` + `render` — load templates and render every route (`routes`) in parallel.
-//! 7. `search`   — build the search index from the records into `search/`.
-//! 8. `fingerprint` + `output` — hash the inputs of every page; render and write only
-//!    the pages whose inputs changed since the last build (all on a first build),
-//!    through a staging directory, so a failed build never touches the output.
+//! 1. `load` — what the site is:
+//!    `config` reads `accord.yaml`; `registry` reads the city registry
+//!    `data/cities.yaml`; `source` walks `content/` in sorted order and reads files as
+//!    NFC text; `content` reads each file's front matter into a typed `Record` (cities
+//!    resolved, every field checked), in parallel; `site` renders the Markdown
+//!    (`markdown`), resolves links between records and builds the indexes by kind,
+//!    city and year; `lint` adds the warnings.
+//! 2. `plan` — what the output is: `theme` loads the templates; `routes` decides every
+//!    URL and output file (`Site::routes` lists them); `collisions` refuses two owners
+//!    of one file; `search` builds the index from the records; `fingerprint` hashes the
+//!    inputs of every file, so that only what changed since the last build is written.
+//! 3. `write` — `render` turns each changed route into bytes, in parallel, and
+//!    `output`, the only writer, puts them in a staging directory and swaps it in, so a
+//!    failed build never touches the output.
 //!
-//! Every step reports located `Diagnostic`s; all of them are collected and the build
+//! Every stage reports located `Diagnostic`s; all of them are collected and the build
 //! fails if any is an error (or, run strictly, any warning: see `lint`). `check` is
-//! the same pipeline without step 8's writes.
+//! the same pipeline without the writes of step 3.
 
 pub mod charts;
 pub mod collisions;
@@ -53,9 +56,12 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::content::SourceTarget;
 use crate::diag::{Code, Diagnostic, Pos};
+use crate::output::{Manifest, Staging};
 use crate::registry::Registry;
 use crate::render::Renderer;
+use crate::routes::Route;
 use crate::site::Site;
+use crate::source::Sources;
 use crate::theme::Theme;
 
 /// Threads that write pages while others render.
@@ -73,6 +79,15 @@ pub struct Options {
     pub write: bool,
 }
 
+impl Options {
+    /// The output directory: `--output`, or ROOT/output.
+    pub fn output_dir(&self) -> PathBuf {
+        self.output
+            .clone()
+            .unwrap_or_else(|| self.root.join("output"))
+    }
+}
+
 /// What a successful build did.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -80,7 +95,7 @@ pub struct Report {
     pub drafts_skipped: usize,
     pub files_written: usize,
     pub warnings: Vec<Diagnostic>,
-    /// How long each step took, in pipeline order.
+    /// How long each stage took, in pipeline order.
     pub timings: Vec<(&'static str, Duration)>,
 }
 
@@ -93,6 +108,20 @@ pub struct Run<'a> {
     pub progress: Option<&'a dyn Progress>,
 }
 
+impl Run<'_> {
+    fn start(&self, what: &'static str, total: usize) {
+        if let Some(p) = self.progress {
+            p.start(what, total);
+        }
+    }
+
+    fn advance(&self) {
+        if let Some(p) = self.progress {
+            p.advance();
+        }
+    }
+}
+
 /// Follows a build: the long steps and how many of their items are done. Called from
 /// the threads of the pipeline.
 pub trait Progress: Sync {
@@ -103,7 +132,7 @@ pub trait Progress: Sync {
     fn advance(&self);
 }
 
-/// Records how long each step of the pipeline takes.
+/// Records how long each stage of the pipeline takes.
 struct Clock {
     last: Instant,
     laps: Vec<(&'static str, Duration)>,
@@ -117,36 +146,26 @@ impl Clock {
         }
     }
 
-    fn lap(&mut self, step: &'static str) {
+    fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
-        self.laps.push((step, now - self.last));
+        self.laps.push((stage, now - self.last));
         self.last = now;
     }
 }
 
+type Diagnostics = Vec<Diagnostic>;
+
 /// Runs the pipeline. On failure, returns every diagnostic (errors and warnings),
 /// sorted by file and position; the output directory is then untouched.
-pub fn build(opts: &Options) -> Result<Report, Vec<Diagnostic>> {
+pub fn build(opts: &Options) -> Result<Report, Diagnostics> {
     build_with(opts, Run::default())
 }
 
 /// `build`, strictly or not, telling `run.progress` how far it is.
-pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic>> {
-    let progress = |what, total| {
-        if let Some(p) = run.progress {
-            p.start(what, total);
-        }
-    };
-    let advance = || {
-        if let Some(p) = run.progress {
-            p.advance();
-        }
-    };
-    let root = opts.root.as_path();
-    let mut diags = Vec::new();
+pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
     let mut clock = Clock::start();
+    let output = opts.output_dir();
     if opts.write {
-        let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
         output::recover(&output).map_err(|e| {
             vec![Diagnostic::error(
                 Code::Write,
@@ -156,8 +175,34 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
             )]
         })?;
     }
+    let loaded = load(opts, run, &mut clock)?;
+    let plan = plan(&loaded, opts, &output, &mut clock)?;
+    let files_written = write(&loaded, &plan, opts, &output, run, &mut clock)?;
+    Ok(Report {
+        records: loaded.site.entries.len(),
+        drafts_skipped: loaded.drafts_skipped,
+        files_written,
+        warnings: loaded.warnings,
+        timings: clock.laps,
+    })
+}
 
-    // 1–2. Configuration and registry. Keep going with defaults to report more.
+// ------------------------------------------------------------------------ 1. load
+
+/// The site, read and checked.
+struct Loaded {
+    site: Site,
+    sources: Sources,
+    drafts_skipped: usize,
+    /// The problems found, none of them an error (nor, run strictly, any at all).
+    warnings: Diagnostics,
+}
+
+/// Step 1: configuration, registry, sources, records, the site model and its
+/// warnings. Keeps going after a problem, to report as many as it can.
+fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagnostics> {
+    let root = opts.root.as_path();
+    let mut diags = Vec::new();
     let config = Config::load(root).unwrap_or_else(|d| {
         diags.extend(d);
         Config::parse(root, "").expect("the default configuration is valid")
@@ -171,60 +216,28 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
     };
     clock.lap("config and registry");
 
-    // 3–4. Sources and records.
     let mut sources = source::load(root);
     diags.append(&mut sources.diags);
     clock.lap("read sources");
-    progress("records", sources.files.len());
-    let parsed: Vec<_> = sources
-        .files
-        .par_iter()
-        .map(|f| {
-            advance();
-            content::read(f, &registry, &config)
-        })
-        .collect();
-    let mut records = Vec::with_capacity(parsed.len());
-    let mut failed = Vec::new();
-    for p in parsed {
-        // With a broken registry every city looks unknown: report the registry only.
-        diags.extend(
-            p.diags
-                .into_iter()
-                .filter(|d| registry_ok || d.code != Code::UnknownCity),
-        );
-        records.extend(p.record);
-        failed.extend(p.partial);
-    }
+
+    let (mut records, failed, record_diags) = parse_records(&sources, &registry, &config, run);
+    // With a broken registry every city looks unknown: report the registry only.
+    diags.extend(
+        record_diags
+            .into_iter()
+            .filter(|d| registry_ok || d.code != Code::UnknownCity),
+    );
     let total = records.len();
     if !opts.drafts {
         records.retain(|r| !r.draft);
     }
     let drafts_skipped = total - records.len();
+    diags.extend(missing_source_files(&records, &failed, &sources));
     clock.lap("parse records");
-    // Source files and links of the records that failed are checked too, so that
-    // every problem is reported in one run.
-    let attached = records
-        .iter()
-        .map(|r| (&r.source, &r.sources))
-        .chain(failed.iter().map(|p| (&p.source, &p.sources)));
-    for (record, list) in attached {
-        for s in list {
-            if let SourceTarget::File(p) = &s.target
-                && !sources.attachments.contains(p)
-            {
-                diags.push(Diagnostic::error(
-                    Code::MissingSourceFile,
-                    record,
-                    Pos::UNKNOWN,
-                    format!("source file {} does not exist", p.display()),
-                ));
-            }
-        }
-    }
-    // 5. The site model. Built even when some records failed, so that problems in
-    // the bodies of the others are reported too.
-    progress("Markdown texts", 0);
+
+    // The site model is built even when some records failed, so that problems in the
+    // bodies of the others are reported too.
+    run.start("Markdown texts", 0);
     let all_sources: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
     for p in &failed {
         diags.extend(site::broken_links(p, config.allow_html, &all_sources));
@@ -241,31 +254,149 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         return Err(finish(diags));
     }
     clock.lap("markdown and indexes");
+    Ok(Loaded {
+        site,
+        sources,
+        drafts_skipped,
+        warnings: diags,
+    })
+}
 
-    // 6. Templates, and every page rendered.
+/// Every record file read into a `Record`, in parallel; the records that parsed and
+/// every problem.
+fn parse_records(
+    sources: &Sources,
+    registry: &Registry,
+    config: &Config,
+    run: Run<'_>,
+) -> (Vec<content::Record>, Vec<content::Partial>, Diagnostics) {
+    run.start("records", sources.files.len());
+    let parsed: Vec<_> = sources
+        .files
+        .par_iter()
+        .map(|f| {
+            run.advance();
+            content::read(f, registry, config)
+        })
+        .collect();
+    let mut records = Vec::with_capacity(parsed.len());
+    let mut failed = Vec::new();
+    let mut diags = Vec::new();
+    for p in parsed {
+        diags.extend(p.diags);
+        records.extend(p.record);
+        failed.extend(p.partial);
+    }
+    (records, failed, diags)
+}
+
+/// `sources: [{file}]` entries naming a file that is not under `content/`, of the
+/// records and of those that failed (so that every problem shows in one run).
+fn missing_source_files(
+    records: &[content::Record],
+    failed: &[content::Partial],
+    sources: &Sources,
+) -> Diagnostics {
+    let attached = records
+        .iter()
+        .map(|r| (&r.source, &r.sources))
+        .chain(failed.iter().map(|p| (&p.source, &p.sources)));
+    let mut diags = Vec::new();
+    for (record, list) in attached {
+        for s in list {
+            if let SourceTarget::File(p) = &s.target
+                && !sources.attachments.contains(p)
+            {
+                diags.push(Diagnostic::error(
+                    Code::MissingSourceFile,
+                    record,
+                    Pos::UNKNOWN,
+                    format!("source file {} does not exist", p.display()),
+                ));
+            }
+        }
+    }
+    diags
+}
+
+// ------------------------------------------------------------------------ 2. plan
+
+/// What the output consists of and what of it must be written.
+struct Plan {
+    theme: Theme,
+    routes: Vec<Route>,
+    index: search::Index,
+    /// Files attached to records: output path → source path.
+    attachments: BTreeMap<String, PathBuf>,
+    /// The fingerprint of every output file.
+    manifest: Manifest,
+    /// The manifest of the output being updated; `None` on a first or clean build,
+    /// and for `check`.
+    previous: Option<Manifest>,
+}
+
+impl Plan {
+    /// Whether `file` must be written: it is new or its inputs changed.
+    fn changed(&self, file: &str) -> bool {
+        self.previous
+            .as_ref()
+            .is_none_or(|p| p.files.get(file) != self.manifest.files.get(file))
+    }
+}
+
+/// Step 2: templates, routes and their collisions, the search index, and the
+/// fingerprints that say what changed since the last build into `output`.
+fn plan(
+    loaded: &Loaded,
+    opts: &Options,
+    output: &Path,
+    clock: &mut Clock,
+) -> Result<Plan, Diagnostics> {
+    let site = &loaded.site;
     let theme = Theme::load(&site.config).map_err(finish)?;
-    let renderer = Renderer::new(&site, &theme).map_err(finish)?;
-    let routes = routes::all(&site);
-    let collisions = collisions::check(&site, &routes, theme.statics.keys());
+    let routes = site.routes();
+    let collisions = collisions::check(site, &routes, theme.statics.keys());
     if !collisions.is_empty() {
         return Err(finish(collisions));
     }
     clock.lap("templates");
 
-    // 7. The search index, from the records (not from the pages).
-    let index = search::build(&site);
+    // The search index, from the records (not from the pages).
+    let index = search::build(site);
     clock.lap("search index");
 
-    // 8. Output: fingerprint every file, then render and write only what changed
-    // since the last build into this output (everything on a first or clean build).
-    let output = opts.output.clone().unwrap_or_else(|| root.join("output"));
-    let mut manifest = output::Manifest {
-        files: fingerprint::all(&site, &theme, &routes),
+    let attachments = attachments(site);
+    let manifest = fingerprints(loaded, &theme, &routes, &index, &attachments, output, opts)?;
+    let previous = if opts.write {
+        Manifest::load(output)
+    } else {
+        None
     };
+    clock.lap("fingerprints");
+    Ok(Plan {
+        theme,
+        routes,
+        index,
+        attachments,
+        manifest,
+        previous,
+    })
+}
+
+/// The fingerprint of every file of the output: pages, static files, the search
+/// index and attachments.
+fn fingerprints(
+    loaded: &Loaded,
+    theme: &Theme,
+    routes: &[Route],
+    index: &search::Index,
+    attachments: &BTreeMap<String, PathBuf>,
+    output: &Path,
+    opts: &Options,
+) -> Result<Manifest, Diagnostics> {
+    let mut files = fingerprint::all(&loaded.site, theme, routes);
     for (rel, bytes) in &theme.statics {
-        manifest
-            .files
-            .insert(rel.clone(), fingerprint::bytes(bytes));
+        files.insert(rel.clone(), fingerprint::bytes(bytes));
     }
     let index_prints: Vec<u64> = index
         .files
@@ -273,158 +404,14 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Vec<Diagnostic
         .map(|(_, bytes)| fingerprint::bytes(bytes))
         .collect();
     for ((rel, _), print) in index.files.iter().zip(index_prints) {
-        manifest.files.insert(rel.clone(), print);
+        files.insert(rel.clone(), print);
     }
-    let attachments = attachments(&site);
-    for (rel, from) in &attachments {
-        let bytes = std::fs::read(sources.disk_path(root, from))
-            .map_err(|e| vec![write_error(&output, rel, &e)])?;
-        manifest
-            .files
-            .insert(rel.clone(), fingerprint::bytes(&bytes));
+    for (rel, from) in attachments {
+        let bytes = std::fs::read(loaded.sources.disk_path(&opts.root, from))
+            .map_err(|e| vec![write_error(output, rel, &e)])?;
+        files.insert(rel.clone(), fingerprint::bytes(&bytes));
     }
-    clock.lap("fingerprints");
-    if opts.write {
-        output::recover(&output).map_err(|e| vec![write_error(&output, ".accord-journal", &e)])?;
-    }
-    let previous = if opts.write {
-        output::Manifest::load(&output)
-    } else {
-        None
-    };
-    let changed = |file: &str| {
-        previous
-            .as_ref()
-            .is_none_or(|p| p.files.get(file) != manifest.files.get(file))
-    };
-    let staging = match (&previous, opts.write) {
-        (_, false) => None,
-        (Some(_), true) => Some(output::Staging::create_partial(&output).map_err(|d| vec![d])?),
-        (None, true) => Some(output::Staging::create(&output).map_err(|d| vec![d])?),
-    };
-    // `check` renders everything; a build renders what changed.
-    let to_render: Vec<&routes::Route> = routes
-        .iter()
-        .filter(|r| !opts.write || changed(&r.file))
-        .collect();
-    if let Some(s) = &staging {
-        s.create_dirs(to_render.iter().map(|r| r.file.as_str()))
-            .map_err(|e| vec![write_error(&output, "", &e)])?;
-    }
-    progress("pages", to_render.len());
-    // Pages are rendered on the rayon pool and written by a few I/O threads, so the
-    // CPUs never wait on the disk.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(&str, Vec<u8>)>(64);
-    let rx = std::sync::Mutex::new(rx);
-    let results: Vec<Result<(), Diagnostic>> = std::thread::scope(|scope| {
-        let writers: Vec<_> = (0..WRITER_THREADS)
-            .map(|_| {
-                let (rx, staging, output) = (&rx, &staging, &output);
-                scope.spawn(move || {
-                    let mut errors = Vec::new();
-                    loop {
-                        let next = rx.lock().map(|r| r.recv());
-                        let Ok(Ok((file, bytes))) = next else { break };
-                        if let Some(s) = staging
-                            && let Err(e) = s.write_in_place(file, &bytes)
-                        {
-                            errors.push(write_error(output, file, &e));
-                        }
-                    }
-                    errors
-                })
-            })
-            .collect();
-        let mut results: Vec<Result<(), Diagnostic>> = to_render
-            .par_iter()
-            .map_with(tx, |tx, route| {
-                let bytes = renderer.render(route)?;
-                advance();
-                if staging.is_some() {
-                    // A closed channel means a writer failed; its error is reported below.
-                    let _ = tx.send((route.file.as_str(), bytes));
-                }
-                Ok(())
-            })
-            .collect();
-        for w in writers {
-            results.extend(w.join().unwrap_or_default().into_iter().map(Err));
-        }
-        results
-    });
-    let mut errors: Vec<Diagnostic> = results.into_iter().filter_map(Result::err).collect();
-    errors.sort();
-    errors.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.message == b.message);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    clock.lap("render and write pages");
-    let mut files_written = to_render.len();
-    if let Some(s) = staging {
-        let search_files: Vec<&(String, Vec<u8>)> =
-            index.files.iter().filter(|(rel, _)| changed(rel)).collect();
-        let mut errors: Vec<Diagnostic> = search_files
-            .par_iter()
-            .filter_map(|(rel, bytes)| {
-                s.write(rel, bytes)
-                    .err()
-                    .map(|e| write_error(&output, rel, &e))
-            })
-            .collect();
-        if !errors.is_empty() {
-            errors.sort();
-            return Err(errors);
-        }
-        files_written += search_files.len();
-        for (rel, bytes) in &theme.statics {
-            if changed(rel) {
-                s.write(rel, bytes)
-                    .map_err(|e| vec![write_error(&output, rel, &e)])?;
-                files_written += 1;
-            }
-        }
-        for (rel, from) in &attachments {
-            if changed(rel) {
-                s.copy(&sources.disk_path(root, from), rel)
-                    .map_err(|e| vec![write_error(&output, rel, &e)])?;
-                files_written += 1;
-            }
-        }
-        let committed = match &previous {
-            None => s.commit_all(&manifest),
-            Some(previous) => {
-                let changed: Vec<String> = manifest
-                    .files
-                    .keys()
-                    .filter(|f| changed(f))
-                    .cloned()
-                    .collect();
-                let removed: Vec<String> = previous
-                    .files
-                    .keys()
-                    .filter(|f| !manifest.files.contains_key(*f))
-                    .cloned()
-                    .collect();
-                s.commit_changes(changed, removed, &manifest)
-            }
-        };
-        committed.map_err(|e| {
-            vec![Diagnostic::error(
-                Code::Write,
-                &output,
-                Pos::UNKNOWN,
-                format!("cannot replace the output: {e}"),
-            )]
-        })?;
-    }
-    clock.lap("static files and commit");
-    Ok(Report {
-        records: site.entries.len(),
-        drafts_skipped,
-        files_written,
-        warnings: diags,
-        timings: clock.laps,
-    })
+    Ok(Manifest { files })
 }
 
 /// Files attached to records (`sources: [{file}]`): output path → source path.
@@ -440,6 +427,184 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
     out
 }
 
+// ----------------------------------------------------------------------- 3. write
+
+/// Step 3: renders the pages that changed (every page for `check`), writes them and
+/// the other changed files into a staging directory, and swaps it in. Returns how
+/// many files were written.
+fn write(
+    loaded: &Loaded,
+    plan: &Plan,
+    opts: &Options,
+    output: &Path,
+    run: Run<'_>,
+    clock: &mut Clock,
+) -> Result<usize, Diagnostics> {
+    let renderer = Renderer::new(&loaded.site, &plan.theme).map_err(finish)?;
+    let staging = match (&plan.previous, opts.write) {
+        (_, false) => None,
+        (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
+        (None, true) => Some(Staging::create(output).map_err(|d| vec![d])?),
+    };
+    // `check` renders everything; a build renders what changed.
+    let to_render: Vec<&Route> = plan
+        .routes
+        .iter()
+        .filter(|r| !opts.write || plan.changed(&r.file))
+        .collect();
+    if let Some(s) = &staging {
+        s.create_dirs(to_render.iter().map(|r| r.file.as_str()))
+            .map_err(|e| vec![write_error(output, "", &e)])?;
+    }
+    render_pages(&renderer, &to_render, staging.as_ref(), output, run)?;
+    clock.lap("render and write pages");
+    let Some(staging) = staging else {
+        return Ok(to_render.len());
+    };
+    let others = write_other_files(loaded, plan, &staging, opts, output)?;
+    commit(plan, staging, output)?;
+    clock.lap("static files and commit");
+    Ok(to_render.len() + others)
+}
+
+/// Renders `routes` on the rayon pool while a few I/O threads write them into
+/// `staging` (when there is one), so the CPUs never wait on the disk.
+fn render_pages(
+    renderer: &Renderer<'_>,
+    routes: &[&Route],
+    staging: Option<&Staging>,
+    output: &Path,
+    run: Run<'_>,
+) -> Result<(), Diagnostics> {
+    run.start("pages", routes.len());
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(&str, Vec<u8>)>(64);
+    let rx = std::sync::Mutex::new(rx);
+    let results: Vec<Result<(), Diagnostic>> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..WRITER_THREADS)
+            .map(|_| {
+                let rx = &rx;
+                scope.spawn(move || {
+                    let mut errors = Vec::new();
+                    loop {
+                        let next = rx.lock().map(|r| r.recv());
+                        let Ok(Ok((file, bytes))) = next else { break };
+                        if let Some(s) = staging
+                            && let Err(e) = s.write_in_place(file, &bytes)
+                        {
+                            errors.push(write_error(output, file, &e));
+                        }
+                    }
+                    errors
+                })
+            })
+            .collect();
+        let mut results: Vec<Result<(), Diagnostic>> = routes
+            .par_iter()
+            .map_with(tx, |tx, route| {
+                let bytes = renderer.render(route)?;
+                run.advance();
+                if staging.is_some() {
+                    // A closed channel means a writer failed; its error is reported below.
+                    let _ = tx.send((route.file.as_str(), bytes));
+                }
+                Ok(())
+            })
+            .collect();
+        for w in writers {
+            results.extend(w.join().unwrap_or_default().into_iter().map(Err));
+        }
+        results
+    });
+    let mut errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
+    errors.sort();
+    errors.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.message == b.message);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Writes the changed files that are not pages: the search index, the theme's static
+/// files and the attachments. Returns how many.
+fn write_other_files(
+    loaded: &Loaded,
+    plan: &Plan,
+    staging: &Staging,
+    opts: &Options,
+    output: &Path,
+) -> Result<usize, Diagnostics> {
+    let search_files: Vec<&(String, Vec<u8>)> = plan
+        .index
+        .files
+        .iter()
+        .filter(|(rel, _)| plan.changed(rel))
+        .collect();
+    let mut errors: Diagnostics = search_files
+        .par_iter()
+        .filter_map(|(rel, bytes)| {
+            staging
+                .write(rel, bytes)
+                .err()
+                .map(|e| write_error(output, rel, &e))
+        })
+        .collect();
+    if !errors.is_empty() {
+        errors.sort();
+        return Err(errors);
+    }
+    let mut written = search_files.len();
+    for (rel, bytes) in &plan.theme.statics {
+        if plan.changed(rel) {
+            staging
+                .write(rel, bytes)
+                .map_err(|e| vec![write_error(output, rel, &e)])?;
+            written += 1;
+        }
+    }
+    for (rel, from) in &plan.attachments {
+        if plan.changed(rel) {
+            staging
+                .copy(&loaded.sources.disk_path(&opts.root, from), rel)
+                .map_err(|e| vec![write_error(output, rel, &e)])?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+/// Swaps the staging directory in: the whole output on a first build, the changed
+/// and removed files of an incremental one.
+fn commit(plan: &Plan, staging: Staging, output: &Path) -> Result<(), Diagnostics> {
+    let committed = match &plan.previous {
+        None => staging.commit_all(&plan.manifest),
+        Some(previous) => {
+            let changed: Vec<String> = plan
+                .manifest
+                .files
+                .keys()
+                .filter(|f| plan.changed(f))
+                .cloned()
+                .collect();
+            let removed: Vec<String> = previous
+                .files
+                .keys()
+                .filter(|f| !plan.manifest.files.contains_key(*f))
+                .cloned()
+                .collect();
+            staging.commit_changes(changed, removed, &plan.manifest)
+        }
+    };
+    committed.map_err(|e| {
+        vec![Diagnostic::error(
+            Code::Write,
+            output,
+            Pos::UNKNOWN,
+            format!("cannot replace the output: {e}"),
+        )]
+    })
+}
+
 fn write_error(output: &Path, rel: &str, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error(
         Code::Write,
@@ -449,7 +614,7 @@ fn write_error(output: &Path, rel: &str, e: &std::io::Error) -> Diagnostic {
     )
 }
 
-fn finish(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+fn finish(mut diags: Diagnostics) -> Diagnostics {
     diags.sort();
     diags.dedup();
     diags

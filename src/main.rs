@@ -134,19 +134,19 @@ fn main() -> ExitCode {
             strict,
             format,
         } => {
-            if clean {
-                let out = output.clone().unwrap_or_else(|| root.join("output"));
-                if let Err(e) = accord::output::Manifest::discard(&out) {
-                    eprintln!("error: {}: {e}", out.display());
-                    return ExitCode::from(1);
-                }
-            }
             let opts = accord::Options {
                 root,
                 output,
                 drafts,
                 write: true,
             };
+            if clean {
+                let out = opts.output_dir();
+                if let Err(e) = accord::output::Manifest::discard(&out) {
+                    eprintln!("error: {}: {e}", out.display());
+                    return ExitCode::from(1);
+                }
+            }
             build(&opts, "built", timings, strict, format)
         }
         Command::Check {

@@ -390,7 +390,7 @@ impl<'s> Renderer<'s> {
                 title = self.strings.get(&format!("kinds_{}", kind.id()));
                 let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
                 let per = site.config.paginate_by;
-                let pages = routes::list_pages(site, kind);
+                let pages = site.list_pages(kind);
                 let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
                 ctx.insert_value("cards", self.cards_of(slice));
                 ctx.insert("feed", &self.kind_feed(kind));

@@ -1,9 +1,10 @@
-//! Routes: every file the site consists of, as (output path, page). The one place
-//! that decides URLs of generated pages.
+//! Routes: the URL scheme. Decides the output file of every page and file the site
+//! consists of, and so its URL; `Site::routes` lists the pages a site has, and
+//! everything that links to a page asks `Site::url`, which asks `file` here. Knows
+//! nothing of the site but the names that go into URLs (`Names`).
 
 use crate::kind::Kind;
 use crate::registry::CityId;
-use crate::site::Site;
 
 /// What is rendered at a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,14 @@ pub struct Route {
 }
 
 impl Route {
+    /// The route of `page`, at the file the scheme gives it.
+    pub fn of(page: Page, names: &impl Names) -> Route {
+        Route {
+            file: file(page, names),
+            page,
+        }
+    }
+
     /// The URL path of an HTML page (with the base path); `None` for other files.
     pub fn url(&self, base_path: &str) -> Option<String> {
         let dir = self.file.strip_suffix("index.html")?;
@@ -58,98 +67,67 @@ impl Route {
     }
 }
 
-/// Paginated list pages of a kind: how many.
-pub fn list_pages(site: &Site, kind: Kind) -> usize {
-    let n = site.by_kind.get(&kind).map_or(0, Vec::len);
-    n.div_ceil(site.config.paginate_by).max(1)
+/// What the scheme needs to know of a site: the names that go into URLs.
+pub trait Names {
+    /// The kind and slug of entry `i`.
+    fn record(&self, i: usize) -> (Kind, &str);
+    /// The registry id of city `id`.
+    fn city(&self, id: CityId) -> &str;
 }
 
-/// Every route of the site, in a fixed order.
-pub fn all(site: &Site) -> Vec<Route> {
-    let mut routes = vec![Route {
-        file: "index.html".into(),
-        page: Page::Home,
-    }];
-    for kind in Kind::ALL {
-        for n in 1..=list_pages(site, kind) {
-            let file = if n == 1 {
-                format!("{}/index.html", kind.section())
-            } else {
-                format!("{}/page/{n}/index.html", kind.section())
-            };
-            routes.push(Route {
-                file,
-                page: Page::List(kind, n),
-            });
-        }
-        routes.push(Route {
-            file: format!("{}/feed.xml", kind.section()),
-            page: Page::KindFeed(kind),
-        });
-    }
-    for (i, e) in site.entries.iter().enumerate() {
-        routes.push(Route {
-            file: format!("{}/{}/index.html", e.record.kind.section(), e.record.slug),
-            page: Page::Record(i),
-        });
-    }
-    routes.push(Route {
-        file: "cities/index.html".into(),
-        page: Page::Cities,
-    });
-    for (id, city) in site.registry.cities.iter().enumerate() {
-        routes.push(Route {
-            file: format!("cities/{}/index.html", city.id),
-            page: Page::City(id),
-        });
-        routes.push(Route {
-            file: format!("cities/{}/feed.xml", city.id),
-            page: Page::CityFeed(id),
-        });
-    }
-    routes.push(Route {
-        file: "years/index.html".into(),
-        page: Page::Years,
-    });
-    for &year in site.by_year.keys() {
-        routes.push(Route {
-            file: format!("years/{year}/index.html"),
-            page: Page::Year(year),
-        });
-    }
-    routes.push(Route {
-        file: "search/index.html".into(),
-        page: Page::Search,
-    });
-    routes.push(Route {
-        file: "404.html".into(),
-        page: Page::NotFound,
-    });
-    routes.push(Route {
-        file: "feed.xml".into(),
-        page: Page::Feed,
-    });
-    let pages = routes.iter().filter(|r| r.url("/").is_some()).count();
-    routes.extend(sitemap_routes(pages, SITEMAP_MAX_URLS));
-    routes.push(Route {
-        file: "robots.txt".into(),
-        page: Page::Robots,
-    });
-    routes
+/// The folder of a record's page, relative to the site's root: `programs/x/`.
+pub fn record_dir(kind: Kind, slug: &str) -> String {
+    format!("{}/{slug}/", kind.section())
 }
+
+/// The output file of `page`, relative to the output root, `/`-separated:
+/// `cities/seoul/index.html`.
+pub fn file(page: Page, names: &impl Names) -> String {
+    match page {
+        Page::Home => "index.html".into(),
+        Page::List(kind, n) if n <= 1 => format!("{}/index.html", kind.section()),
+        Page::List(kind, n) => format!("{}/page/{n}/index.html", kind.section()),
+        Page::Record(i) => {
+            let (kind, slug) = names.record(i);
+            format!("{}index.html", record_dir(kind, slug))
+        }
+        Page::Cities => "cities/index.html".into(),
+        Page::City(id) => format!("cities/{}/index.html", names.city(id)),
+        Page::Years => "years/index.html".into(),
+        Page::Year(year) => format!("years/{year}/index.html"),
+        Page::Search => "search/index.html".into(),
+        Page::NotFound => "404.html".into(),
+        Page::Feed => "feed.xml".into(),
+        Page::CityFeed(id) => format!("cities/{}/feed.xml", names.city(id)),
+        Page::KindFeed(kind) => format!("{}/feed.xml", kind.section()),
+        Page::Sitemap | Page::SitemapIndex { .. } => SITEMAP.into(),
+        Page::SitemapPart { part, .. } => sitemap_part_file(part),
+        Page::Robots => "robots.txt".into(),
+    }
+}
+
+/// The URL path of an output file, with the base path: the folder of an `index.html`,
+/// the file itself otherwise.
+pub fn url(base_path: &str, file: &str) -> String {
+    let path = file.strip_suffix("index.html").unwrap_or(file);
+    format!("{base_path}{path}")
+}
+
+/// The sitemap, or the index of the sitemap's parts.
+const SITEMAP: &str = "sitemap.xml";
 
 /// The sitemap files for `pages` URLs, at most `max` per file: `sitemap.xml` alone, or
 /// `sitemap.xml` as the index of `sitemap-1.xml`, `sitemap-2.xml`, …
 pub fn sitemap_routes(pages: usize, max: usize) -> Vec<Route> {
     if pages <= max {
         return vec![Route {
-            file: "sitemap.xml".into(),
+            file: SITEMAP.into(),
             page: Page::Sitemap,
         }];
     }
     let parts = pages.div_ceil(max);
     let mut out = vec![Route {
-        file: "sitemap.xml".into(),
+        file: SITEMAP.into(),
         page: Page::SitemapIndex { parts },
     }];
     out.extend((1..=parts).map(|part| Route {

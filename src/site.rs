@@ -13,6 +13,7 @@ use crate::kind::Kind;
 use crate::limits::MAX_SUMMARY_CHARS;
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::registry::{CityId, Registry, name_key};
+use crate::routes::{self, Names, Page, Route};
 
 /// A record ready to be shown.
 #[derive(Debug)]
@@ -64,7 +65,8 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         let mut diags = check_urls(&records);
-        let url_of = |r: &Record| format!("{}{}/{}/", config.base_path, r.kind.section(), r.slug);
+        let url_of =
+            |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
         let by_source: HashMap<&Path, String> = records
             .iter()
             .map(|r| (r.source.as_path(), url_of(r)))
@@ -145,24 +147,62 @@ impl Site {
         })
     }
 
+    /// The URL path of `page`, with the base path (see `routes`).
+    pub fn url(&self, page: Page) -> String {
+        routes::url(&self.config.base_path, &routes::file(page, self))
+    }
+
     /// The URL path of a city page.
     pub fn city_url(&self, id: CityId) -> String {
-        format!(
-            "{}cities/{}/",
-            self.config.base_path, self.registry.cities[id].id
-        )
+        self.url(Page::City(id))
     }
 
     pub fn year_url(&self, year: i32) -> String {
-        format!("{}years/{year}/", self.config.base_path)
+        self.url(Page::Year(year))
     }
 
+    /// The URL path of page `page` (from 1) of a kind's list.
     pub fn kind_url(&self, kind: Kind, page: usize) -> String {
-        if page <= 1 {
-            format!("{}{}/", self.config.base_path, kind.section())
-        } else {
-            format!("{}{}/page/{page}/", self.config.base_path, kind.section())
+        self.url(Page::List(kind, page))
+    }
+
+    /// Paginated list pages of a kind: how many.
+    pub fn list_pages(&self, kind: Kind) -> usize {
+        let n = self.by_kind.get(&kind).map_or(0, Vec::len);
+        n.div_ceil(self.config.paginate_by).max(1)
+    }
+
+    /// Every route of the site, in a fixed order.
+    pub fn routes(&self) -> Vec<Route> {
+        let mut pages = vec![Page::Home];
+        for kind in Kind::ALL {
+            pages.extend((1..=self.list_pages(kind)).map(|n| Page::List(kind, n)));
+            pages.push(Page::KindFeed(kind));
         }
+        pages.extend((0..self.entries.len()).map(Page::Record));
+        pages.push(Page::Cities);
+        for id in 0..self.registry.cities.len() {
+            pages.extend([Page::City(id), Page::CityFeed(id)]);
+        }
+        pages.push(Page::Years);
+        pages.extend(self.by_year.keys().map(|&y| Page::Year(y)));
+        pages.extend([Page::Search, Page::NotFound, Page::Feed]);
+        let mut routes: Vec<Route> = pages.into_iter().map(|p| Route::of(p, self)).collect();
+        let html = routes.iter().filter(|r| r.url("/").is_some()).count();
+        routes.extend(routes::sitemap_routes(html, routes::SITEMAP_MAX_URLS));
+        routes.push(Route::of(Page::Robots, self));
+        routes
+    }
+}
+
+impl Names for Site {
+    fn record(&self, i: usize) -> (Kind, &str) {
+        let r = &self.entries[i].record;
+        (r.kind, &r.slug)
+    }
+
+    fn city(&self, id: CityId) -> &str {
+        &self.registry.cities[id].id
     }
 }
 

@@ -14,7 +14,7 @@ use crate::content::Details;
 use crate::jsonld;
 use crate::kind::Kind;
 use crate::registry::CityId;
-use crate::routes::{self, Page};
+use crate::routes::Page;
 
 /// A feed a page announces with `<link rel="alternate">`.
 #[derive(Serialize)]
@@ -149,7 +149,9 @@ impl Renderer<'_> {
     /// Every page URL the sitemaps list: absolute, percent-encoded, sorted.
     pub(super) fn sitemap_urls(&self) -> Vec<String> {
         let base = &self.site.config.base_path;
-        let mut urls: Vec<String> = routes::all(self.site)
+        let mut urls: Vec<String> = self
+            .site
+            .routes()
             .iter()
             .filter_map(|r| r.url(base))
             .map(|u| format!("{}{}", self.origin, percent_encode_path(&u)))
