@@ -50,6 +50,17 @@ impl<'a> Block<'a> {
         Pos::new(self.first_line + self.text.matches('\n').count(), 1)
     }
 
+    /// `pos`, or the start of the last line when the parser points past it (just
+    /// past the end of a text without a final line end).
+    fn clamp(&self, pos: Pos) -> Pos {
+        let last_line = self.end().line;
+        if pos.line > last_line {
+            Pos::new(last_line, 1)
+        } else {
+            pos
+        }
+    }
+
     /// Parses the block as a mapping, with where each of its values is written. An
     /// empty block is an empty mapping.
     pub fn parse_mapping(&self, what: &str) -> Result<(Mapping, Spans), Diagnostic> {
@@ -92,7 +103,9 @@ impl<'a> Block<'a> {
 
     /// A syntax error where its problem starts, in plain words where we have them.
     fn syntax_error(&self, e: &SyntaxError) -> Diagnostic {
-        let at = |(line, col): (usize, usize)| Pos::new(self.first_line + line, col + 1);
+        // The parser may point just past the end of a text without a final line end.
+        let at =
+            |(line, col): (usize, usize)| self.clamp(Pos::new(self.first_line + line, col + 1));
         let line_text = |line: usize| self.text.lines().nth(line).unwrap_or("");
         let d = |pos: Pos, message: String| {
             Diagnostic::error(
@@ -138,18 +151,9 @@ impl<'a> Block<'a> {
     /// A YAML error at its line in the file, the parser's words replaced by ours where
     /// a limit of accord's was reached.
     pub fn yaml_error(&self, e: &serde_yaml::Error) -> Diagnostic {
-        // The parser may point just past the end of a text without a final line end.
-        let last_line = self.end().line;
-        let pos = e
-            .location()
-            .map(|l| Pos::new(l.line() + self.first_line - 1, l.column()))
-            .map_or(self.start(), |p| {
-                if p.line > last_line {
-                    Pos::new(last_line, 1)
-                } else {
-                    p
-                }
-            });
+        let pos = e.location().map_or(self.start(), |l| {
+            self.clamp(Pos::new(l.line() + self.first_line - 1, l.column()))
+        });
         let message = strip_location(&e.to_string());
         // The parser prefixes the path of the value (`extra.b[3]: …`): keep it.
         let too_large = format!(
