@@ -16,8 +16,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::markdown::html_escape as esc;
-use crate::render::format_amount;
+use crate::escape::html as esc;
 
 /// A chart: its title (text), the picture and a table with the same numbers (HTML).
 #[derive(Debug, Clone, Serialize)]
@@ -594,9 +593,33 @@ fn n(v: f64) -> String {
     }
 }
 
+/// `1067` → `1,067`; fractions are kept as written.
+pub fn format_amount(n: f64) -> String {
+    if n.fract() != 0.0 || n.abs() >= 1e15 {
+        return n.to_string();
+    }
+    let digits = (n.abs() as u64).to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0.0 { format!("-{out}") } else { out }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_get_thousands_separators() {
+        assert_eq!(format_amount(475.0), "475");
+        assert_eq!(format_amount(1067.0), "1,067");
+        assert_eq!(format_amount(1234567.0), "1,234,567");
+        assert_eq!(format_amount(2.5), "2.5");
+    }
 
     fn labels() -> Labels<'static> {
         Labels {

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::content::SourceTarget;
 use crate::diag::{Code, Diagnostic, Pos};
+use crate::paths::fold;
 use crate::routes::{Page, Route};
 use crate::site::Site;
-use crate::source::fold;
 
 /// Who asks for an output file.
 #[derive(Clone)]

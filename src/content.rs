@@ -13,8 +13,8 @@ use crate::date::PartialDate;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 use crate::limits::{
-    MAX_CITIES_PER_RECORD, MAX_FRONT_MATTER_BYTES, MAX_SLUG_BYTES, MAX_SUMMARY_CHARS,
-    MAX_TITLE_CHARS, MAX_YEAR_SPAN,
+    MAX_CITIES_PER_RECORD, MAX_FRONT_MATTER_BYTES, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
+    MAX_YEAR_SPAN,
 };
 use crate::registry::{CityId, REGISTRY_FILE, Registry};
 use crate::source::SourceFile;
@@ -570,7 +570,7 @@ fn take_slug(f: &mut Fields<'_>, stem: &str) -> String {
         Pos::new(1, 1)
     };
     let slug: String = f.take("slug").unwrap_or_else(|| stem.to_string());
-    if let Err(why) = check_slug(&slug) {
+    if let Err(why) = crate::paths::check_slug(&slug) {
         f.error(
             Code::InvalidSlug,
             pos,
@@ -879,7 +879,7 @@ fn source_file(
     let absolute = file.starts_with(['/', '\\']) || file.as_bytes().get(1) == Some(&b':');
     let invalid =
         |message: String, help| Err(SourceError(Code::InvalidSource, message, Some(help)));
-    match crate::site::join_relative(dir, file) {
+    match crate::paths::join_relative(dir, file) {
         _ if absolute => invalid(
             format!("source file `{file}` must be a path relative to the record"),
             "put the file next to the record and write its name",
@@ -889,7 +889,7 @@ fn source_file(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let key = crate::source::fold(&name);
+            let key = crate::paths::fold(&name);
             if let Some(other) = copied.get(&key) {
                 return Err(SourceError(
                     Code::OutputCollision,
@@ -906,52 +906,6 @@ fn source_file(
             format!("source file `{file}` is outside content/"),
             "put the file next to the record",
         ),
-    }
-}
-
-/// Why `slug` is not one safe URL path segment, if it is not. A slug becomes a folder
-/// of the output, so it must also be a portable file name: no separators, no dot
-/// segments, no names Windows reserves, nothing Windows would silently change.
-pub fn check_slug(slug: &str) -> Result<(), &'static str> {
-    if slug.is_empty() {
-        return Err("is empty");
-    }
-    if slug.len() > MAX_SLUG_BYTES {
-        return Err("is longer than 200 bytes (MAX_SLUG_BYTES)");
-    }
-    if slug.starts_with('.') {
-        return Err("starts with a dot");
-    }
-    if slug.ends_with('.') {
-        return Err("ends with a dot, which Windows drops from file names");
-    }
-    if slug
-        .chars()
-        .any(|c| c.is_control() || c.is_whitespace() || "/\\?#%<>\"'|*:&".contains(c))
-    {
-        return Err("contains a character that is not allowed in a URL segment");
-    }
-    if is_reserved_name(slug) {
-        return Err("is a reserved file name on Windows");
-    }
-    Ok(())
-}
-
-/// `CON`, `nul.txt`, `COM1` …: names Windows reserves for devices, in any case and
-/// with any extension.
-pub fn is_reserved_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    let base = upper.split('.').next().unwrap_or("").trim_end();
-    match base {
-        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
-        _ => {
-            let (prefix, digit) = base.split_at(base.len().min(3));
-            matches!(prefix, "COM" | "LPT")
-                && matches!(
-                    digit,
-                    "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "¹" | "²" | "³"
-                )
-        }
     }
 }
 
@@ -983,17 +937,5 @@ mod tests {
                 .contains("does not start")
         );
         assert!(split_front_matter("").is_err());
-    }
-
-    #[test]
-    fn slugs_must_be_one_safe_segment() {
-        assert!(check_slug("seoul-2014").is_ok());
-        assert!(check_slug("서울-대기질").is_ok());
-        for bad in [
-            "", "..", "../x", "a/b", "a\\b", "a\0b", ".hidden", "CON", "a b", "nul.txt", "com9",
-            "LPT1", "x.", "Aux",
-        ] {
-            assert!(check_slug(bad).is_err(), "{bad:?}");
-        }
     }
 }

@@ -15,6 +15,7 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
+use crate::escape;
 use crate::limits::MAX_ERRORS_PER_FILE;
 
 /// Highlighted code gets syntect's scope names as classes (`<span class="string">`);
@@ -388,7 +389,7 @@ fn highlight(lang: &str, code: &str) -> String {
         format!(" class=\"language-{}\"", attr_escape(lang))
     };
     let Some(syntax) = syntax else {
-        return format!("<pre><code{class}>{}</code></pre>\n", html_escape(code));
+        return format!("<pre><code{class}>{}</code></pre>\n", escape::html(code));
     };
     let mut generator =
         ClassedHTMLGenerator::new_with_class_style(syntax, ss, HIGHLIGHT_CLASS_STYLE);
@@ -397,7 +398,7 @@ fn highlight(lang: &str, code: &str) -> String {
             .parse_html_for_line_which_includes_newline(line)
             .is_err()
         {
-            return format!("<pre><code{class}>{}</code></pre>\n", html_escape(code));
+            return format!("<pre><code{class}>{}</code></pre>\n", escape::html(code));
         }
     }
     format!(
@@ -406,24 +407,8 @@ fn highlight(lang: &str, code: &str) -> String {
     )
 }
 
-/// Escapes text for HTML content.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn attr_escape(s: &str) -> String {
-    html_escape(s).replace(char::is_whitespace, "-")
+    escape::html(s).replace(char::is_whitespace, "-")
 }
 
 #[cfg(test)]

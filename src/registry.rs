@@ -447,7 +447,7 @@ pub fn is_safe_id(id: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         && !id.starts_with(['-', '_'])
-        && !crate::content::is_reserved_name(id)
+        && !crate::paths::is_reserved_name(id)
 }
 
 #[cfg(test)]

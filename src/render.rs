@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
-use crate::charts::Outlines;
+use crate::charts::{Outlines, format_amount};
 use crate::content::{Details, SourceTarget};
 use crate::date::{DatePatterns, PartialDate};
 use crate::diag::{Code, Diagnostic, Pos};
@@ -180,7 +180,7 @@ impl<'s> Renderer<'s> {
         let config = &site.config;
         let strings = Strings::load(theme, &config.language).map_err(|d| vec![d])?;
         let mut tera = Tera::new();
-        tera.set_escape_fn(escape_html_fast);
+        tera.set_escape_fn(crate::escape::html_to);
         tera.set_fallback_prefixes([THEME_PREFIX]).map_err(|e| {
             vec![Diagnostic::error(
                 Code::Template,
@@ -743,41 +743,6 @@ pub fn pager_window(current: usize, total: usize) -> Vec<Option<usize>> {
     out
 }
 
-/// A URL path with everything but unreserved ASCII and `/` percent-encoded, as
-/// sitemaps require (slugs and city names may be Hangul or Han).
-pub fn percent_encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// HTML escaping for Tera: the same characters as Tera's own (`& < > " '`), but
-/// written a run at a time instead of a byte at a time.
-fn escape_html_fast(input: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let bytes = input.as_bytes();
-    let mut start = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        let rep: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'"' => b"&quot;",
-            b'\'' => b"&#39;",
-            _ => continue,
-        };
-        out.write_all(&bytes[start..i])?;
-        out.write_all(rep)?;
-        start = i + 1;
-    }
-    out.write_all(&bytes[start..])
-}
-
 /// A Tera map from key/value pairs, in order (no serialisation round trip: cards are
 /// shared, not copied).
 fn tmap<const N: usize>(pairs: [(&'static str, Value); N]) -> Value {
@@ -786,22 +751,6 @@ fn tmap<const N: usize>(pairs: [(&'static str, Value); N]) -> Value {
         m.insert(k.into(), v);
     }
     Value::from(m)
-}
-
-/// `1067` → `1,067`; fractions are kept as written.
-pub fn format_amount(n: f64) -> String {
-    if n.fract() != 0.0 || n.abs() >= 1e15 {
-        return n.to_string();
-    }
-    let digits = (n.abs() as u64).to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0.0 { format!("-{out}") } else { out }
 }
 
 fn template_error(e: &tera::Error, files: &BTreeMap<String, String>) -> Diagnostic {
@@ -843,22 +792,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escaping_matches_teras_own() {
-        for s in [
-            "",
-            "plain",
-            "<a href=\"x\">'&'</a>",
-            "서울 & 北京 <b>",
-            "&&",
-        ] {
-            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-            escape_html_fast(s, &mut ours).unwrap();
-            tera::escape_html(s, &mut theirs).unwrap();
-            assert_eq!(ours, theirs, "{s}");
-        }
-    }
-
-    #[test]
     fn pagers_show_a_window_of_pages() {
         let shown = |c, t| {
             pager_window(c, t)
@@ -871,22 +804,5 @@ mod tests {
         assert_eq!(shown(1, 4), "1 2 3 4");
         assert_eq!(shown(10, 500), "1 … 8 9 10 11 12 … 500");
         assert_eq!(shown(500, 500), "1 … 498 499 500");
-    }
-
-    #[test]
-    fn sitemap_paths_are_percent_encoded() {
-        assert_eq!(
-            percent_encode_path("/trips/서울/"),
-            "/trips/%EC%84%9C%EC%9A%B8/"
-        );
-        assert_eq!(percent_encode_path("/a b/"), "/a%20b/");
-    }
-
-    #[test]
-    fn amounts_get_thousands_separators() {
-        assert_eq!(format_amount(475.0), "475");
-        assert_eq!(format_amount(1067.0), "1,067");
-        assert_eq!(format_amount(1234567.0), "1,234,567");
-        assert_eq!(format_amount(2.5), "2.5");
     }
 }

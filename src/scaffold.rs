@@ -11,10 +11,10 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_width::UnicodeWidthStr;
 
 use crate::config::{CONFIG_FILE, Config, LANGUAGES};
-use crate::content::check_slug;
 use crate::date::PartialDate;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
+use crate::paths::check_slug;
 use crate::registry::{REGISTRY_FILE, Registry};
 use crate::source::CONTENT_DIR;
 

@@ -217,7 +217,7 @@ impl Server {
         format!(
             "http://{}{}",
             self.addr,
-            crate::render::percent_encode_path(&base)
+            crate::escape::percent_encode_path(&base)
         )
     }
 
@@ -478,7 +478,7 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
     let Some(rel) = path.strip_prefix(base.as_str()) else {
         if base.starts_with(path) {
             // `/` or a parent of the base path: go to the site.
-            let to = crate::render::percent_encode_path(&base);
+            let to = crate::escape::percent_encode_path(&base);
             return http::respond(
                 &mut stream,
                 302,

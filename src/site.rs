@@ -1,17 +1,20 @@
 //! The site model: every record with its rendered body and URL, and the indexes
 //! readers browse by — kind, city, year — built in one pass, sorted, immutable.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::{Partial, Record};
 use crate::diag::{Code, Diagnostic, Pos};
+use crate::escape;
 use crate::kind::Kind;
 use crate::limits::MAX_SUMMARY_CHARS;
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
+use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
 use crate::routes::{self, Names, Page, Route};
 
@@ -328,7 +331,7 @@ fn resolve_link(
     if has_scheme || path_part.starts_with("//") || !path_part.ends_with(".md") {
         return LinkAction::Keep;
     }
-    let decoded = percent_decode(path_part);
+    let decoded = escape::percent_decode(path_part).unwrap_or(Cow::Borrowed(path_part));
     let target = match decoded.strip_prefix('/') {
         Some(from_root) => join_relative(Path::new(""), from_root),
         None => join_relative(dir, &decoded),
@@ -344,75 +347,5 @@ fn resolve_link(
             format!("link to `{dest}`: no record at {}", target.map_or_else(|| dest.to_string(), |t| t.display().to_string())),
             Some("link to another record's file by its path relative to this file, e.g. `../trips/seoul-yokohama.md`".into()),
         ),
-    }
-}
-
-/// `dir/rel` with `.` and `..` resolved; `None` if it climbs above the root.
-pub fn join_relative(dir: &Path, rel: &str) -> Option<PathBuf> {
-    let mut parts: Vec<String> = dir
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect();
-    for seg in rel.split(['/', '\\']) {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s.to_string()),
-        }
-    }
-    Some(PathBuf::from(parts.join("/")))
-}
-
-fn percent_decode(s: &str) -> String {
-    // On bytes: the two characters after a `%` may be anything, a Hangul syllable too.
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_paths_resolve_and_cannot_climb_out() {
-        let dir = Path::new("content/programs");
-        assert_eq!(
-            join_relative(dir, "../trips/a.md").unwrap(),
-            PathBuf::from("content/trips/a.md")
-        );
-        assert_eq!(
-            join_relative(dir, "./b.md").unwrap(),
-            PathBuf::from("content/programs/b.md")
-        );
-        assert!(join_relative(dir, "../../../x.md").is_none());
-    }
-
-    #[test]
-    fn percent_encoded_links_are_decoded() {
-        assert_eq!(percent_decode("%EC%84%9C%EC%9A%B8.md"), "서울.md");
-        assert_eq!(percent_decode("a%2"), "a%2");
-        // A `%` before a multi-byte character, or before a sign, is kept as written.
-        assert_eq!(percent_decode("%서울.md"), "%서울.md");
-        assert_eq!(percent_decode("a%+1b"), "a%+1b");
     }
 }

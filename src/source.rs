@@ -89,7 +89,7 @@ pub fn load(root: &Path) -> Sources {
             continue; // hidden files such as .DS_Store
         }
         if entry.depth() > 0 {
-            let key = fold(&rel.to_string_lossy());
+            let key = crate::paths::fold(&rel.to_string_lossy());
             if let Some(first) = folded.get(&key) {
                 out.diags.push(
                     Diagnostic::error(
@@ -285,11 +285,6 @@ fn is_surely_nfc(text: &str) -> bool {
             || (0x309B..=0x30FF).contains(&c)
             || (0xFF01..=0xFF5E).contains(&c)
     })
-}
-
-/// The form in which two file names are one file on macOS or Windows: NFC, lower case.
-pub fn fold(name: &str) -> String {
-    name.nfc().collect::<String>().to_lowercase()
 }
 
 fn rel_to(root: &Path, path: &Path) -> PathBuf {

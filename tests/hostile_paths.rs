@@ -248,3 +248,38 @@ fn links_that_climb_out_are_broken_links_not_reads() {
         "{out}"
     );
 }
+
+#[test]
+fn korean_file_names_with_a_multibyte_fourth_byte_build_and_make_new_records() {
+    // `2차`: the third byte ends inside `차`; the Windows reserved-name check once
+    // split there and panicked.
+    let names = ["2차-워크숍", "1차-회의", "k리그", "e스포츠", "com차"];
+    let files: Vec<(String, Vec<u8>)> = names
+        .iter()
+        .map(|n| (format!("content/workshops/{n}.md"), record("")))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    let s = site(&refs);
+    let (code, out) = check(s.path());
+    assert_eq!(code, Some(0), "{out}");
+    let new = std::process::Command::new(bin())
+        .args(["new", "workshop", "2차 녹색구매 워크숍", "--city", "서울"])
+        .args(["--root", path_str(s.path())])
+        .output()
+        .unwrap();
+    assert!(
+        new.status.success(),
+        "{}",
+        String::from_utf8_lossy(&new.stderr)
+    );
+    assert!(
+        s.path()
+            .join("content/workshops/2차-녹색구매-워크숍.md")
+            .is_file()
+    );
+    let (code, out) = check(s.path());
+    assert_eq!(code, Some(0), "{out}");
+}

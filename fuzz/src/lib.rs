@@ -93,7 +93,11 @@ pub fn front_matter(data: &[u8]) {
         "a record exactly when there is no error"
     );
     if let Some(r) = record {
-        assert!(content::check_slug(&r.slug).is_ok(), "slug {:?}", r.slug);
+        assert!(
+            accord::paths::check_slug(&r.slug).is_ok(),
+            "slug {:?}",
+            r.slug
+        );
         assert!(!r.title.trim().is_empty());
         assert!(!r.cities.is_empty());
         assert_eq!(r.kind, kind);

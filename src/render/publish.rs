@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Renderer, percent_encode_path};
+use super::Renderer;
 use crate::charts::{self, Bar, Chart, Labels, Place, Series, StackedRow};
 use crate::content::Details;
+use crate::escape::percent_encode_path;
 use crate::jsonld;
 use crate::kind::Kind;
 use crate::registry::CityId;
@@ -34,7 +35,7 @@ impl Renderer<'_> {
             self.strings_of("count_record_one")
         } else {
             self.strings_of("count_records")
-                .replace("{n}", &super::format_amount(n as f64))
+                .replace("{n}", &crate::charts::format_amount(n as f64))
         }
     }
 

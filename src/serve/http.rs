@@ -1,6 +1,7 @@
 //! Just enough HTTP/1.1 for a local preview: one request per connection, `GET` and
 //! `HEAD`, file responses and server-sent events. Loopback only; not a web server.
 
+use std::borrow::Cow;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
@@ -48,7 +49,7 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>
     let raw_path = target.split(['?', '#']).next().unwrap_or("").to_string();
     Ok(Some(Request {
         method: method.to_string(),
-        path: percent_decode(&raw_path),
+        path: crate::escape::percent_decode(&raw_path).map(Cow::into_owned),
         raw_path,
         host,
     }))
@@ -168,40 +169,9 @@ pub(super) fn content_type(file: &str) -> &'static str {
     }
 }
 
-/// `%EC%84%9C` → `서`; `None` when the bytes are not UTF-8.
-pub(super) fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_are_percent_decoded() {
-        assert_eq!(
-            percent_decode("/trips/%EC%84%9C%EC%9A%B8/").as_deref(),
-            Some("/trips/서울/")
-        );
-        assert_eq!(percent_decode("/a%2").as_deref(), Some("/a%2"));
-        assert_eq!(percent_decode("/%FF"), None);
-    }
 
     #[test]
     fn only_files_inside_the_site_are_named() {

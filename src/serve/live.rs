@@ -173,7 +173,7 @@ pub(super) fn placeholder(title: &str, message: &str) -> String {
 
 /// Text as HTML.
 fn escape(s: &str) -> String {
-    crate::markdown::html_escape(s)
+    crate::escape::html(s)
 }
 
 #[cfg(test)]

@@ -1,0 +1,115 @@
+//! Escaping: the crate's one HTML escaper and its one percent codec (on the
+//! `percent-encoding` crate). Pure functions of text.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+
+/// Writes `input` escaped for HTML text and attribute values: `& < > " '`, the same
+/// characters as Tera's own escaper, written a run at a time. Tera's escape function.
+pub fn html_to(input: &str, out: &mut dyn Write) -> io::Result<()> {
+    let bytes = input.as_bytes();
+    let mut start = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        let rep: &[u8] = match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            b'"' => b"&quot;",
+            b'\'' => b"&#39;",
+            _ => continue,
+        };
+        out.write_all(&bytes[start..i])?;
+        out.write_all(rep)?;
+        start = i + 1;
+    }
+    out.write_all(&bytes[start..])
+}
+
+/// `input` escaped for HTML (see `html_to`).
+pub fn html(input: &str) -> String {
+    let mut out = Vec::with_capacity(input.len() + input.len() / 8);
+    html_to(input, &mut out).expect("writing to a Vec cannot fail");
+    // Only ASCII bytes were added to valid UTF-8, at character boundaries.
+    String::from_utf8(out).expect("escaping keeps UTF-8 valid")
+}
+
+/// What a URL path keeps as written: unreserved ASCII and `/`.
+const PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+/// A URL path with everything but unreserved ASCII and `/` percent-encoded, as
+/// sitemaps and feeds require (slugs and city names may be Hangul or Han).
+pub fn percent_encode_path(path: &str) -> String {
+    utf8_percent_encode(path, PATH).to_string()
+}
+
+/// `%EC%84%9C` → `서`; a `%` not followed by two hex digits stays as written. `None`
+/// when the decoded bytes are not UTF-8.
+pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
+    percent_decode_str(s).decode_utf8().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_the_five_characters_and_nothing_else() {
+        assert_eq!(
+            html(r#"<a href="x">Tom & Jerry's 서울</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s 서울&lt;/a&gt;"
+        );
+        assert_eq!(html("plain 北九州"), "plain 北九州");
+    }
+
+    #[test]
+    fn escaping_matches_teras_own() {
+        for s in [
+            "",
+            "plain",
+            "<a href=\"x\">'&'</a>",
+            "서울 & 北京 <b>",
+            "&&",
+        ] {
+            let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+            html_to(s, &mut ours).unwrap();
+            tera::escape_html(s, &mut theirs).unwrap();
+            assert_eq!(ours, theirs, "{s}");
+        }
+    }
+
+    #[test]
+    fn paths_are_percent_encoded_but_for_unreserved_ascii() {
+        assert_eq!(
+            percent_encode_path("/cities/서울/a_b-c.~d/"),
+            "/cities/%EC%84%9C%EC%9A%B8/a_b-c.~d/"
+        );
+        assert_eq!(percent_encode_path("a b?#"), "a%20b%3F%23");
+    }
+
+    #[test]
+    fn percent_decoding_needs_two_hex_digits_and_utf8() {
+        assert_eq!(
+            percent_decode("%EC%84%9C%EC%9A%B8.md").as_deref(),
+            Some("서울.md")
+        );
+        assert_eq!(percent_decode("a%2").as_deref(), Some("a%2"));
+        assert_eq!(percent_decode("%서울.md").as_deref(), Some("%서울.md"));
+        // A sign is not a hex digit (`u8::from_str_radix` would take `+1`).
+        assert_eq!(percent_decode("a%+1b").as_deref(), Some("a%+1b"));
+        assert_eq!(percent_decode("/%FF"), None);
+        // Encoding then decoding gives back any text, `%` signs included.
+        for text in ["%2F", "서울 100%", "a/b c"] {
+            assert_eq!(
+                percent_decode(&percent_encode_path(text)).as_deref(),
+                Some(text)
+            );
+        }
+    }
+}
