@@ -91,34 +91,72 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
     options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     options.insert(Options::ENABLE_SMART_PUNCTUATION);
 
-    let mut out = Rendered::default();
-    let mut events: Vec<Event<'_>> = Vec::new();
-    let mut heading: Option<(Vec<Event<'_>>, usize)> = None;
-    let mut ids = Ids::default();
-    for id in RESERVED_IDS {
-        ids.used.insert((*id).to_string());
-    }
-    let mut code: Option<(String, String)> = None;
-    let mut footnotes: HashMap<String, usize> = HashMap::new();
-    let mut paragraph_depth = 0usize;
-    let mut first_done = false;
-
+    let mut pass = Pass::new(opts, resolve);
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
+        if let Some(event) = pass.transform(event, &range) {
+            pass.collect_text(&event);
+            pass.place(event);
+        }
+    }
+    pass.finish()
+}
+
+/// One rendering of a body, event by event: each event is first transformed (code,
+/// raw HTML, links, footnotes, tables), then its text collected (plain text, first
+/// paragraph), then placed (headings are buffered until their id is known).
+struct Pass<'a, 'r> {
+    opts: &'r RenderOptions,
+    resolve: &'r dyn Fn(&str) -> LinkAction,
+    out: Rendered,
+    events: Vec<Event<'a>>,
+    /// The events of the heading being read.
+    heading: Option<Vec<Event<'a>>>,
+    ids: Ids,
+    /// The language and text of the code block being read.
+    code: Option<(String, String)>,
+    footnotes: HashMap<String, usize>,
+    paragraph_depth: usize,
+    first_done: bool,
+}
+
+impl<'a, 'r> Pass<'a, 'r> {
+    fn new(opts: &'r RenderOptions, resolve: &'r dyn Fn(&str) -> LinkAction) -> Self {
+        let mut ids = Ids::default();
+        for id in RESERVED_IDS {
+            ids.used.insert((*id).to_string());
+        }
+        Pass {
+            opts,
+            resolve,
+            out: Rendered::default(),
+            events: Vec::new(),
+            heading: None,
+            ids,
+            code: None,
+            footnotes: HashMap::new(),
+            paragraph_depth: 0,
+            first_done: false,
+        }
+    }
+
+    /// The event as it goes into the page; `None` when it was taken in (code).
+    fn transform(&mut self, event: Event<'a>, range: &Range<usize>) -> Option<Event<'a>> {
         // Fenced and indented code: collect, then highlight.
-        if let Some((lang, text)) = code.as_mut() {
+        if let Some((lang, text)) = self.code.as_mut() {
             match event {
                 Event::Text(t) => text.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
-                    out.plain.push_str(text);
-                    out.plain.push('\n');
-                    events.push(Event::Html(highlight(lang, text).into()));
-                    code = None;
+                    self.out.plain.push_str(text);
+                    self.out.plain.push('\n');
+                    let html = highlight(lang, text);
+                    self.events.push(Event::Html(html.into()));
+                    self.code = None;
                 }
                 _ => {}
             }
-            continue;
+            return None;
         }
-        let event = match event {
+        Some(match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => {
@@ -126,50 +164,40 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
                     }
                     CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((lang, String::new()));
-                continue;
+                self.code = Some((lang, String::new()));
+                return None;
             }
-            Event::Html(raw) | Event::InlineHtml(raw) if !opts.allow_html => Event::Text(raw),
+            Event::Html(raw) | Event::InlineHtml(raw) if !self.opts.allow_html => Event::Text(raw),
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = check_link(dest_url, &range, resolve, &mut out);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: check_link(dest_url, range, self.resolve, &mut self.out),
+                title,
+                id,
+            }),
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = check_link(dest_url, &range, resolve, &mut out);
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: check_link(dest_url, range, self.resolve, &mut self.out),
+                title,
+                id,
+            }),
             Event::FootnoteReference(label) => {
-                let next = footnotes.len() + 1;
-                let n = *footnotes.entry(label.to_string()).or_insert(next);
-                let id = attr_escape(&label);
+                let (n, id) = self.footnote(&label);
                 Event::InlineHtml(
                     format!("<sup class=\"footnote-reference\"><a href=\"#fn-{id}\" id=\"fnref-{id}\">{n}</a></sup>").into(),
                 )
             }
             Event::Start(Tag::FootnoteDefinition(label)) => {
-                let next = footnotes.len() + 1;
-                let n = *footnotes.entry(label.to_string()).or_insert(next);
-                let id = attr_escape(&label);
+                let (n, id) = self.footnote(&label);
                 Event::Html(
                     format!("<div class=\"footnote-definition\" id=\"fn-{id}\"><sup class=\"footnote-definition-label\"><a href=\"#fnref-{id}\">{n}</a></sup>")
                         .into(),
@@ -178,36 +206,48 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
             Event::End(TagEnd::FootnoteDefinition) => Event::Html("</div>\n".into()),
             // Wide tables scroll on their own on a phone, and can be scrolled by keyboard.
             Event::Start(Tag::Table(align)) => {
-                events.push(Event::Html(
+                self.events.push(Event::Html(
                     "<div class=\"table-scroll\" tabindex=\"0\">".into(),
                 ));
                 Event::Start(Tag::Table(align))
             }
             other => other,
-        };
+        })
+    }
 
-        match &event {
-            Event::Start(Tag::Paragraph) => paragraph_depth += 1,
+    /// The number of footnote `label` (in order of first use) and its id.
+    fn footnote(&mut self, label: &str) -> (usize, String) {
+        let next = self.footnotes.len() + 1;
+        let n = *self.footnotes.entry(label.to_string()).or_insert(next);
+        (n, attr_escape(label))
+    }
+
+    /// Adds the event's text to the plain text and to the first paragraph.
+    fn collect_text(&mut self, event: &Event<'a>) {
+        let out = &mut self.out;
+        let in_first = self.paragraph_depth > 0 && !self.first_done;
+        match event {
+            Event::Start(Tag::Paragraph) => self.paragraph_depth += 1,
             Event::End(TagEnd::Paragraph) => {
-                paragraph_depth = paragraph_depth.saturating_sub(1);
-                if !first_done && !out.first_paragraph.trim().is_empty() {
-                    first_done = true;
+                self.paragraph_depth = self.paragraph_depth.saturating_sub(1);
+                if !self.first_done && !out.first_paragraph.trim().is_empty() {
+                    self.first_done = true;
                 }
             }
             Event::Text(t) | Event::Code(t) => {
                 out.plain.push_str(t);
-                if paragraph_depth > 0 && !first_done {
+                if in_first {
                     out.first_paragraph.push_str(t);
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
                 out.plain.push(' ');
-                if paragraph_depth > 0 && !first_done {
+                if in_first {
                     out.first_paragraph.push(' ');
                 }
             }
             Event::End(TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell) => {
-                out.plain.push(' ')
+                out.plain.push(' ');
             }
             _ => {}
         }
@@ -217,68 +257,84 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
         ) {
             out.plain.push('\n');
         }
+    }
 
-        // Headings: buffer to know their text, then give them a unique id.
+    /// Adds the event to the page; a heading's events are held until its end, to give
+    /// it an id made of its text.
+    fn place(&mut self, event: Event<'a>) {
         match event {
-            Event::Start(Tag::Heading { .. }) => heading = Some((vec![event], range.start)),
+            Event::Start(Tag::Heading { .. }) => self.heading = Some(vec![event]),
             Event::End(TagEnd::Heading(_)) => {
-                if let Some((mut buf, _)) = heading.take() {
+                if let Some(mut buf) = self.heading.take() {
                     buf.push(event);
-                    let text: String = buf
-                        .iter()
-                        .filter_map(|e| match e {
-                            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                            _ => None,
-                        })
-                        .collect();
-                    if let Event::Start(Tag::Heading {
-                        level,
-                        id,
-                        classes,
-                        attrs,
-                    }) = buf[0].clone()
-                    {
-                        let base = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&text));
-                        let unique = ids.unique(base);
-                        // `{key=value}` after a heading would become an attribute of
-                        // any name (`onclick`): it is raw HTML, kept only when allowed.
-                        let attrs = if opts.allow_html { attrs } else { Vec::new() };
-                        out.toc.push(Heading {
-                            level: heading_level(level),
-                            id: unique.clone(),
-                            text: text.trim().to_string(),
-                        });
-                        buf[0] = Event::Start(Tag::Heading {
-                            level,
-                            id: Some(unique.into()),
-                            classes,
-                            attrs,
-                        });
-                    }
-                    events.extend(buf);
+                    self.name_heading(&mut buf);
+                    self.events.extend(buf);
                 }
             }
-            other => match heading.as_mut() {
-                Some((buf, _)) => buf.push(other),
-                None => events.push(other),
+            other => match self.heading.as_mut() {
+                Some(buf) => buf.push(other),
+                None => self.events.push(other),
             },
         }
     }
-    if let Some((buf, _)) = heading.take() {
-        events.extend(buf);
+
+    /// Gives the heading in `buf` a unique id and an entry in the table of contents.
+    fn name_heading(&mut self, buf: &mut [Event<'a>]) {
+        let text: String = buf
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if let Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) = buf[0].clone()
+        {
+            let base = id.map(|i| i.to_string()).unwrap_or_else(|| slugify(&text));
+            let unique = self.ids.unique(base);
+            // `{key=value}` after a heading would become an attribute of any name
+            // (`onclick`): it is raw HTML, kept only when allowed.
+            let attrs = if self.opts.allow_html {
+                attrs
+            } else {
+                Vec::new()
+            };
+            self.out.toc.push(Heading {
+                level: heading_level(level),
+                id: unique.clone(),
+                text: text.trim().to_string(),
+            });
+            buf[0] = Event::Start(Tag::Heading {
+                level,
+                id: Some(unique.into()),
+                classes,
+                attrs,
+            });
+        }
     }
-    // Close the table wrappers opened above.
-    let events = events.into_iter().flat_map(|e| {
-        let close = matches!(e, Event::End(TagEnd::Table));
-        std::iter::once(e).chain(close.then(|| Event::Html("</div>\n".into())))
-    });
-    out.first_paragraph = out
-        .first_paragraph
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    html::push_html(&mut out.html, events);
-    out
+
+    /// The HTML, with the table wrappers closed, and the texts tidied.
+    fn finish(mut self) -> Rendered {
+        if let Some(buf) = self.heading.take() {
+            self.events.extend(buf);
+        }
+        let events = self.events.into_iter().flat_map(|e| {
+            let close = matches!(e, Event::End(TagEnd::Table));
+            std::iter::once(e).chain(close.then(|| Event::Html("</div>\n".into())))
+        });
+        let mut out = self.out;
+        out.first_paragraph = out
+            .first_paragraph
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        html::push_html(&mut out.html, events);
+        out
+    }
 }
 
 fn check_link<'a>(

@@ -3,6 +3,9 @@
 //! feeds, sitemaps, metadata and charts are in `publish`. Never reads content and
 //! never writes files.
 
+#[cfg(test)]
+mod context_docs;
+mod pages;
 mod publish;
 
 use std::collections::BTreeMap;
@@ -11,15 +14,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
-use crate::charts::{Outlines, format_amount};
-use crate::content::{Details, SourceTarget};
+use crate::charts::Outlines;
 use crate::date::{DatePatterns, PartialDate};
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 use crate::registry::CityId;
-use crate::routes::{self, Page, Route};
+use crate::routes::{Page, Route};
 use crate::site::{Entry, Site};
 use crate::theme::Theme;
+use pages::View;
 
 const THEME_PREFIX: &str = "theme/";
 pub(crate) const HOME_LATEST: usize = 10;
@@ -74,6 +77,29 @@ impl Strings {
             .get(key)
             .and_then(|v| v.as_str())
             .map_or_else(|| key.to_string(), str::to_string)
+    }
+}
+
+/// `site`, in every template. Fields in alphabetical order, as templates have always
+/// seen them.
+#[derive(Serialize)]
+struct SiteView<'a> {
+    base_url: &'a str,
+    description: &'a str,
+    language: &'a str,
+    root: &'a str,
+    title: &'a str,
+}
+
+impl SiteView<'_> {
+    fn of(config: &crate::config::Config) -> SiteView<'_> {
+        SiteView {
+            base_url: &config.base_url,
+            description: &config.description,
+            language: &config.language,
+            root: &config.base_path,
+            title: &config.title,
+        }
     }
 }
 
@@ -158,6 +184,25 @@ struct PageView<'a> {
     og_type: &'static str,
 }
 
+/// What is done with the view of a page: whatever its context's type.
+trait ViewSink {
+    type Out;
+    fn take<T: Serialize>(self, view: View<T>) -> Self::Out;
+}
+
+/// Renders a view for its route.
+struct Rendering<'r, 's> {
+    renderer: &'r Renderer<'s>,
+    route: &'r Route,
+}
+
+impl ViewSink for Rendering<'_, '_> {
+    type Out = Result<Vec<u8>, Diagnostic>;
+    fn take<T: Serialize>(self, view: View<T>) -> Self::Out {
+        self.renderer.page(self.route, view)
+    }
+}
+
 /// The theme's data file with the country outlines of the map.
 const MAP_DATA: &str = "east-asia.json";
 
@@ -204,13 +249,7 @@ impl<'s> Renderer<'s> {
             .map_err(|e| vec![template_error(&e, &files)])?;
 
         let origin = config.base_url[..config.base_url.len() - config.base_path.len()].to_string();
-        let site_view = serde_json::json!({
-            "title": config.title,
-            "description": config.description,
-            "language": config.language,
-            "base_url": config.base_url,
-            "root": config.base_path,
-        });
+        let site_view = SiteView::of(config);
         let kinds: Vec<KindView> = Kind::ALL
             .iter()
             .map(|&k| KindView {
@@ -296,13 +335,9 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    fn cards_of(&self, indexes: &[usize]) -> Value {
-        Value::from(
-            indexes
-                .iter()
-                .map(|&i| self.cards[i].clone())
-                .collect::<Vec<_>>(),
-        )
+    /// The cards of some entries, shared with every other page that lists them.
+    fn cards_of(&self, indexes: &[usize]) -> Vec<Value> {
+        indexes.iter().map(|&i| self.cards[i].clone()).collect()
     }
 
     fn count_by_kind(&self, indexes: &[usize]) -> Vec<CountView> {
@@ -346,281 +381,68 @@ impl<'s> Renderer<'s> {
         .collect()
     }
 
-    /// Renders one route.
+    /// Renders one route: the view of its page, then its template.
     pub fn render(&self, route: &Route) -> Result<Vec<u8>, Diagnostic> {
-        let site = self.site;
-        let base = &site.config.base_path;
+        self.view(
+            route.page,
+            Rendering {
+                renderer: self,
+                route,
+            },
+        )
+    }
+
+    /// Builds the view of a page and hands it to `to`.
+    fn view<S: ViewSink>(&self, page: Page, to: S) -> S::Out {
+        match page {
+            Page::Home => to.take(self.home_page()),
+            Page::List(kind, n) => to.take(self.list_page(kind, n)),
+            Page::Record(i) => to.take(self.record_page(i)),
+            Page::Cities => to.take(self.cities_page()),
+            Page::City(id) => to.take(self.city_page(id)),
+            Page::Years => to.take(self.years_page()),
+            Page::Year(year) => to.take(self.year_page(year)),
+            Page::Search => to.take(self.bare_page("search.html", "nav_search")),
+            Page::NotFound => to.take(self.bare_page("404.html", "not_found_title")),
+            Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => to.take(self.feed_page(page)),
+            Page::Sitemap => to.take(self.sitemap_page(None)),
+            Page::SitemapPart { part, per } => to.take(self.sitemap_page(Some((part, per)))),
+            Page::SitemapIndex { parts } => to.take(self.sitemap_index_page(parts)),
+            Page::Robots => to.take(self.robots_page()),
+        }
+    }
+
+    /// Renders a page's view with `page` added to its context.
+    fn page<T: Serialize>(&self, route: &Route, view: View<T>) -> Result<Vec<u8>, Diagnostic> {
+        let base = &self.site.config.base_path;
         let path = route
             .url(base)
             .unwrap_or_else(|| format!("{base}{}", route.file));
-        let mut ctx = Context::new();
-        let title: String;
-        let template = match route.page {
-            Page::Home => {
-                title = site.config.title.clone();
-                let latest: Vec<usize> = (0..site.entries.len().min(HOME_LATEST)).collect();
-                ctx.insert_value("latest", self.cards_of(&latest));
-                let kind_count = |k: Kind| site.by_kind.get(&k).map_or(0, Vec::len);
-                ctx.insert(
-                    "counts",
-                    &serde_json::json!({
-                        "records": site.entries.len(),
-                        "programs": kind_count(Kind::Program),
-                        "trips": kind_count(Kind::Trip),
-                        "workshops": kind_count(Kind::Workshop),
-                        "cities": site.by_city.iter().filter(|v| !v.is_empty()).count(),
-                        "years": site.by_year.len(),
-                    }),
-                );
-                let mut top: Vec<(CityId, usize)> = site
-                    .by_city
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, v)| !v.is_empty())
-                    .map(|(i, v)| (i, v.len()))
-                    .collect();
-                top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                top.truncate(HOME_TOP_CITIES);
-                ctx.insert("top_cities", &self.city_counts(top.into_iter()));
-                ctx.insert("years", &self.years_view());
-                ctx.insert("charts", &self.home_charts());
-                "index.html"
-            }
-            Page::List(kind, n) => {
-                title = self.strings.get(&format!("kinds_{}", kind.id()));
-                let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
-                let per = site.config.paginate_by;
-                let pages = site.list_pages(kind);
-                let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
-                ctx.insert_value("cards", self.cards_of(slice));
-                ctx.insert("feed", &self.kind_feed(kind));
-                ctx.insert(
-                    "kind",
-                    &KindView {
-                        id: kind.id(),
-                        section: kind.section(),
-                        label: title.clone(),
-                        url: site.kind_url(kind, 1),
-                        count: all.len(),
-                    },
-                );
-                let page_list: Vec<serde_json::Value> = pager_window(n, pages)
-                    .into_iter()
-                    .map(|p| match p {
-                        Some(p) => serde_json::json!({"number": p, "url": site.kind_url(kind, p), "current": p == n, "gap": false}),
-                        None => serde_json::json!({"number": null, "url": null, "current": false, "gap": true}),
-                    })
-                    .collect();
-                ctx.insert(
-                    "pager",
-                    &serde_json::json!({
-                        "current": n,
-                        "total": pages,
-                        "prev_url": (n > 1).then(|| site.kind_url(kind, n - 1)),
-                        "next_url": (n < pages).then(|| site.kind_url(kind, n + 1)),
-                        "pages": page_list,
-                    }),
-                );
-                "list.html"
-            }
-            Page::Record(i) => {
-                title = site.entries[i].record.title.clone();
-                ctx.insert_value("record", self.record_view(i));
-                "record.html"
-            }
-            Page::Cities => {
-                title = self.strings.get("nav_cities");
-                let mut countries: BTreeMap<&str, Vec<CityCount>> = BTreeMap::new();
-                for (id, city) in site.registry.cities.iter().enumerate() {
-                    let l = self.city_link(id);
-                    countries
-                        .entry(city.country.as_str())
-                        .or_default()
-                        .push(CityCount {
-                            id: l.id,
-                            name: l.name,
-                            url: l.url,
-                            count: site.by_city[id].len(),
-                        });
-                }
-                let countries: Vec<serde_json::Value> = countries
-                    .into_iter()
-                    .map(|(code, mut cities)| {
-                        cities.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-                        serde_json::json!({"code": code, "name": self.country_name(code), "cities": cities})
-                    })
-                    .collect();
-                ctx.insert("countries", &countries);
-                ctx.insert("total_cities", &site.registry.cities.len());
-                ctx.insert("map", &self.cities_map());
-                "cities.html"
-            }
-            Page::City(id) => {
-                let c = &site.registry.cities[id];
-                let l = self.city_link(id);
-                title = l.name.clone();
-                let idx = &site.by_city[id];
-                let children: Vec<CityLink> = site
-                    .registry
-                    .cities
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, x)| x.parent == Some(id))
-                    .map(|(i, _)| self.city_link(i))
-                    .collect();
-                ctx.insert(
-                    "city",
-                    &serde_json::json!({
-                        "id": c.id,
-                        "name": l.name,
-                        "names": c.names,
-                        "aliases": c.aliases,
-                        "country": c.country,
-                        "country_name": self.country_name(&c.country),
-                        "parent": c.parent.map(|p| self.city_link(p)),
-                        "children": children,
-                        "url": l.url,
-                        "count": idx.len(),
-                    }),
-                );
-                let mut years: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
-                for &i in idx {
-                    for &y in &site.entries[i].years {
-                        years.entry(y).or_default().push(i);
-                    }
-                }
-                let years: Vec<Value> = years
-                    .iter()
-                    .rev()
-                    .map(|(y, v)| {
-                        tmap([
-                            ("year", Value::from(*y)),
-                            ("url", Value::from(site.year_url(*y))),
-                            ("cards", self.cards_of(v)),
-                        ])
-                    })
-                    .collect();
-                ctx.insert_value("years", Value::from(years));
-                ctx.insert(
-                    "partners",
-                    &self.city_counts(site.partners[id].iter().copied()),
-                );
-                ctx.insert("by_kind", &self.count_by_kind(idx));
-                ctx.insert("charts", &self.city_charts(id));
-                ctx.insert("feed", &self.city_feed(id));
-                "city.html"
-            }
-            Page::Years => {
-                title = self.strings.get("nav_years");
-                ctx.insert("years", &self.years_view());
-                "years.html"
-            }
-            Page::Year(year) => {
-                title = year.to_string();
-                let idx = &site.by_year[&year];
-                let groups: Vec<Value> = Kind::ALL
-                    .iter()
-                    .filter_map(|&k| {
-                        let of_kind: Vec<usize> = idx
-                            .iter()
-                            .copied()
-                            .filter(|&i| site.entries[i].record.kind == k)
-                            .collect();
-                        (!of_kind.is_empty()).then(|| {
-                            tmap([
-                                ("id", Value::from(k.id())),
-                                (
-                                    "label",
-                                    Value::from(self.strings.get(&format!("kinds_{}", k.id()))),
-                                ),
-                                ("cards", self.cards_of(&of_kind)),
-                            ])
-                        })
-                    })
-                    .collect();
-                ctx.insert("year", &year);
-                ctx.insert("total", &idx.len());
-                ctx.insert_value("groups", Value::from(groups));
-                ctx.insert("charts", &self.year_charts(year));
-                let link = |y: &i32| YearLink {
-                    year: *y,
-                    url: site.year_url(*y),
-                };
-                ctx.insert(
-                    "prev_year",
-                    &site.by_year.range(..year).next_back().map(|(y, _)| link(y)),
-                );
-                ctx.insert(
-                    "next_year",
-                    &site.by_year.range(year + 1..).next().map(|(y, _)| link(y)),
-                );
-                "year.html"
-            }
-            Page::Search => {
-                title = self.strings.get("nav_search");
-                "search.html"
-            }
-            Page::NotFound => {
-                title = self.strings.get("not_found_title");
-                "404.html"
-            }
-            Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => {
-                let (feed, idx) = self.feed_view(route.page);
-                title = feed["title"].as_str().unwrap_or_default().to_string();
-                ctx.insert_value("entries", self.cards_of(&idx));
-                ctx.insert("updated", &feed["updated"]);
-                ctx.insert("feed", &feed);
-                "feed.xml"
-            }
-            Page::Sitemap | Page::SitemapPart { .. } => {
-                title = String::new();
-                let mut urls = self.sitemap_urls();
-                if let Page::SitemapPart { part, per } = route.page {
-                    let start = ((part - 1) * per).min(urls.len());
-                    urls = urls.drain(start..(start + per).min(urls.len())).collect();
-                }
-                let urls: Vec<serde_json::Value> = urls
-                    .into_iter()
-                    .map(|loc| serde_json::json!({"loc": loc}))
-                    .collect();
-                ctx.insert("urls", &urls);
-                "sitemap.xml"
-            }
-            Page::SitemapIndex { parts } => {
-                title = String::new();
-                let maps: Vec<serde_json::Value> = (1..=parts)
-                    .map(|p| serde_json::json!({"loc": self.sitemap_file_url(&routes::sitemap_part_file(p))}))
-                    .collect();
-                ctx.insert("sitemaps", &maps);
-                "sitemap_index.xml"
-            }
-            Page::Robots => {
-                title = String::new();
-                ctx.insert("sitemap_url", &self.sitemap_file_url("sitemap.xml"));
-                "robots.txt"
-            }
+        let error = |e: tera::Error| {
+            template_error(&e, &self.files).with_help(format!("while rendering {}", route.file))
         };
-        ctx.insert(
-            "page",
-            &PageView {
-                permalink: format!("{}{path}", self.origin),
-                feeds: self.page_feeds(route.page),
-                jsonld: self.page_jsonld(route.page, &title, &path),
-                og_type: if matches!(route.page, Page::Record(_)) {
-                    "article"
-                } else {
-                    "website"
-                },
-                path,
-                title: &title,
-            },
-        );
+        let mut ctx = Context::from_serialize(&view.context).map_err(error)?;
+        ctx.insert("page", &self.page_view(route.page, &view.title, path));
         self.tera
-            .render(template, &ctx)
+            .render(view.template, &ctx)
             .map(String::into_bytes)
-            .map_err(|e| {
-                template_error(&e, &self.files).with_help(format!("while rendering {}", route.file))
-            })
+            .map_err(error)
+    }
+
+    /// `page`, in every template.
+    fn page_view<'t>(&self, page: Page, title: &'t str, path: String) -> PageView<'t> {
+        PageView {
+            permalink: format!("{}{path}", self.origin),
+            feeds: self.page_feeds(page),
+            jsonld: self.page_jsonld(page, title, &path),
+            og_type: if matches!(page, Page::Record(_)) {
+                "article"
+            } else {
+                "website"
+            },
+            path,
+            title,
+        }
     }
 
     fn country_name(&self, code: &str) -> String {
@@ -629,100 +451,6 @@ impl<'s> Renderer<'s> {
             Some(name) => name.to_string(),
             None => code.to_string(),
         }
-    }
-
-    fn record_view(&self, i: usize) -> Value {
-        let e = &self.site.entries[i];
-        let r = &e.record;
-        let site = self.site;
-        let sources: Vec<serde_json::Value> = r
-            .sources
-            .iter()
-            .map(|s| {
-                let url = match &s.target {
-                    SourceTarget::Url(u) => u.clone(),
-                    SourceTarget::File(p) => {
-                        format!("{}{}", site.config.base_path, r.attachment_file(p))
-                    }
-                };
-                serde_json::json!({"title": s.title, "url": url})
-            })
-            .collect();
-        let (program, trip, workshop) = match &r.details {
-            Details::Program(p) => {
-                let budget = p.budget.as_ref().map(|b| {
-                    let percent = match (b.spent, b.total) {
-                        (Some(s), Some(t)) if t > 0.0 => Some((s / t * 1000.0).round() / 10.0),
-                        _ => None,
-                    };
-                    let by_year: Vec<serde_json::Value> = b
-                        .by_year
-                        .iter()
-                        .map(|(y, a)| serde_json::json!({"year": y, "amount": format_amount(*a)}))
-                        .collect();
-                    serde_json::json!({
-                        "unit": b.unit,
-                        "total": b.total.map(format_amount),
-                        "spent": b.spent.map(format_amount),
-                        "spent_percent": percent,
-                        "by_year": by_year,
-                    })
-                });
-                let pairs: Vec<[CityLink; 2]> = p
-                    .pairs
-                    .iter()
-                    .map(|[a, b]| [self.city_link(*a), self.city_link(*b)])
-                    .collect();
-                let program = serde_json::json!({
-                    "code": p.code,
-                    "status": p.status.map(|s| s.id()),
-                    "status_label": p.status.map(|s| self.strings.get(&format!("status_{}", s.id()))),
-                    "budget": budget,
-                    "pairs": pairs,
-                });
-                (program, serde_json::Value::Null, serde_json::Value::Null)
-            }
-            Details::Trip(t) => {
-                let trip = serde_json::json!({
-                    "travelers": t.travelers,
-                    "purpose": t.purpose,
-                    "cost": t.cost.as_ref().map(|c| serde_json::json!({"amount": format_amount(c.amount), "currency": c.currency})),
-                });
-                (serde_json::Value::Null, trip, serde_json::Value::Null)
-            }
-            Details::Workshop(w) => {
-                let workshop = serde_json::json!({
-                    "venue": w.venue,
-                    "format": w.format.map(|f| f.id()),
-                    "format_label": w.format.map(|f| self.strings.get(&format!("format_{}", f.id()))),
-                    "participants": w.participants,
-                });
-                (serde_json::Value::Null, serde_json::Value::Null, workshop)
-            }
-        };
-        // The card's fields, shared, plus the record's own; the body is copied once.
-        let mut view: tera::Map = self.cards[i].as_map().cloned().unwrap_or_default();
-        view.insert("content".into(), Value::from(e.body.html.as_str()));
-        let extra = serde_json::json!({
-            "slug": r.slug,
-            "years": e.years,
-            "year_links": e.years.iter().map(|y| serde_json::json!({"year": y, "url": site.year_url(*y)})).collect::<Vec<_>>(),
-            "organizers": r.organizers,
-            "partners": r.partners,
-            "tags": r.tags,
-            "toc": e.body.toc,
-            "sources": sources,
-            "extra": r.extra,
-            "program": program,
-            "trip": trip,
-            "workshop": workshop,
-        });
-        if let serde_json::Value::Object(more) = extra {
-            for (k, v) in more {
-                view.insert(k.into(), Value::from_serializable(&v));
-            }
-        }
-        Value::from(view)
     }
 }
 
@@ -741,16 +469,6 @@ pub fn pager_window(current: usize, total: usize) -> Vec<Option<usize>> {
         }
     }
     out
-}
-
-/// A Tera map from key/value pairs, in order (no serialisation round trip: cards are
-/// shared, not copied).
-fn tmap<const N: usize>(pairs: [(&'static str, Value); N]) -> Value {
-    let mut m = tera::Map::new();
-    for (k, v) in pairs {
-        m.insert(k.into(), v);
-    }
-    Value::from(m)
 }
 
 fn template_error(e: &tera::Error, files: &BTreeMap<String, String>) -> Diagnostic {

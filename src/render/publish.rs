@@ -6,22 +6,94 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use tera::Value;
 
 use super::Renderer;
+use super::pages::View;
 use crate::charts::{self, Bar, Chart, Labels, Place, Series, StackedRow};
 use crate::content::Details;
 use crate::escape::percent_encode_path;
 use crate::jsonld;
 use crate::kind::Kind;
 use crate::registry::CityId;
-use crate::routes::Page;
+use crate::routes::{self, Page};
 
 /// A feed a page announces with `<link rel="alternate">`.
 #[derive(Serialize)]
 pub(super) struct FeedLink {
     pub title: String,
     pub url: String,
+}
+
+/// `feed.xml`: an Atom feed.
+#[derive(Serialize)]
+pub(super) struct FeedPage {
+    feed: FeedView,
+    entries: Vec<Value>,
+    updated: String,
+}
+
+/// `feed` of a feed: its title, id, own URL and page URL.
+#[derive(Serialize)]
+struct FeedView {
+    id: String,
+    page_url: String,
+    self_url: String,
+    title: String,
+    updated: String,
+}
+
+/// `sitemap.xml` with every page, or one part of a split sitemap.
+#[derive(Serialize)]
+pub(super) struct SitemapPage {
+    urls: Vec<Loc>,
+}
+
+/// `sitemap_index.xml`: the parts of a split sitemap.
+#[derive(Serialize)]
+pub(super) struct SitemapIndexPage {
+    sitemaps: Vec<Loc>,
+}
+
+/// An absolute, percent-encoded URL in a sitemap.
+#[derive(Serialize)]
+struct Loc {
+    loc: String,
+}
+
+/// `robots.txt`.
+#[derive(Serialize)]
+pub(super) struct RobotsPage {
+    sitemap_url: String,
+}
+
+/// `charts` of the home page.
+#[derive(Serialize)]
+pub(super) struct HomeCharts {
+    years: Option<Chart>,
+}
+
+/// `charts` of a city page.
+#[derive(Serialize)]
+pub(super) struct CityCharts {
+    partners: Option<Chart>,
+    years: Option<Chart>,
+}
+
+/// `charts` of a year page.
+#[derive(Serialize)]
+pub(super) struct YearCharts {
+    budgets: Vec<BudgetChart>,
+    kinds: Chart,
+}
+
+/// One of a year page's `charts.budgets`: a chart of one budget unit.
+#[derive(Serialize)]
+struct BudgetChart {
+    svg: String,
+    table: String,
+    title: String,
+    unit: String,
 }
 
 impl Renderer<'_> {
@@ -50,14 +122,14 @@ impl Renderer<'_> {
     pub(super) fn site_feed(&self) -> FeedLink {
         FeedLink {
             title: self.site.config.title.clone(),
-            url: format!("{}feed.xml", self.site.config.base_path),
+            url: self.site.url(Page::Feed),
         }
     }
 
     pub(super) fn kind_feed(&self, kind: Kind) -> FeedLink {
         FeedLink {
             title: format!("{} — {}", self.site.config.title, self.kind_label(kind)),
-            url: format!("{}feed.xml", self.site.kind_url(kind, 1)),
+            url: self.site.url(Page::KindFeed(kind)),
         }
     }
 
@@ -69,7 +141,7 @@ impl Renderer<'_> {
             .to_string();
         FeedLink {
             title: format!("{} — {name}", self.site.config.title),
-            url: format!("{}feed.xml", self.site.city_url(id)),
+            url: self.site.url(Page::CityFeed(id)),
         }
     }
 
@@ -102,9 +174,10 @@ impl Renderer<'_> {
         jsonld::script_text(&value)
     }
 
-    /// The `feed` of a feed template: its title, id, own URL and page URL.
-    pub(super) fn feed_view(&self, page: Page) -> (Value, Vec<usize>) {
+    /// A feed of the whole archive, a kind or a city: its newest records.
+    pub(super) fn feed_page(&self, page: Page) -> View<FeedPage> {
         let site = self.site;
+        let newest: Vec<usize> = (0..site.entries.len()).collect();
         let (link, page_path, idx): (FeedLink, String, &[usize]) = match page {
             Page::KindFeed(kind) => (
                 self.kind_feed(kind),
@@ -112,23 +185,9 @@ impl Renderer<'_> {
                 site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice),
             ),
             Page::CityFeed(id) => (self.city_feed(id), site.city_url(id), &site.by_city[id][..]),
-            _ => {
-                let all: Vec<usize> = (0..site.entries.len()).collect();
-                let n = all.len().min(super::FEED_ENTRIES);
-                let view =
-                    self.feed_json(self.site_feed(), site.config.base_path.clone(), &all[..n]);
-                return (view, all[..n].to_vec());
-            }
+            _ => (self.site_feed(), site.config.base_path.clone(), &newest),
         };
-        let n = idx.len().min(super::FEED_ENTRIES);
-        (
-            self.feed_json(link, page_path, &idx[..n]),
-            idx[..n].to_vec(),
-        )
-    }
-
-    fn feed_json(&self, link: FeedLink, page_path: String, idx: &[usize]) -> Value {
-        let site = self.site;
+        let idx = &idx[..idx.len().min(super::FEED_ENTRIES)];
         // An empty feed is as new as the archive.
         let updated = idx
             .first()
@@ -138,13 +197,23 @@ impl Renderer<'_> {
                 || "1970-01-01T00:00:00Z".to_string(),
                 |i| site.entries[i].record.date.rfc3339(),
             );
-        json!({
-            "title": link.title,
-            "id": format!("{}{}", self.origin, percent_encode_path(&link.url)),
-            "self_url": format!("{}{}", self.origin, percent_encode_path(&link.url)),
-            "page_url": format!("{}{}", self.origin, percent_encode_path(&page_path)),
-            "updated": updated,
-        })
+        let absolute = |path: &str| format!("{}{}", self.origin, percent_encode_path(path));
+        let feed = FeedView {
+            id: absolute(&link.url),
+            page_url: absolute(&page_path),
+            self_url: absolute(&link.url),
+            title: link.title,
+            updated: updated.clone(),
+        };
+        View {
+            template: "feed.xml",
+            title: feed.title.clone(),
+            context: FeedPage {
+                feed,
+                entries: self.cards_of(idx),
+                updated,
+            },
+        }
     }
 
     /// Every page URL the sitemaps list: absolute, percent-encoded, sorted.
@@ -162,12 +231,52 @@ impl Renderer<'_> {
     }
 
     /// `sitemap_url` of `robots.txt` and the `sitemaps` of a sitemap index.
-    pub(super) fn sitemap_file_url(&self, file: &str) -> String {
+    fn sitemap_file_url(&self, file: &str) -> String {
         format!(
             "{}{}",
             self.origin,
             percent_encode_path(&format!("{}{file}", self.site.config.base_path))
         )
+    }
+
+    /// The sitemap of every page, or with `Some((part, per))` the pages
+    /// `(part - 1) * per ..part * per` of them.
+    pub(super) fn sitemap_page(&self, part: Option<(usize, usize)>) -> View<SitemapPage> {
+        let mut urls = self.sitemap_urls();
+        if let Some((part, per)) = part {
+            let start = ((part - 1) * per).min(urls.len());
+            urls = urls.drain(start..(start + per).min(urls.len())).collect();
+        }
+        View {
+            template: "sitemap.xml",
+            title: String::new(),
+            context: SitemapPage {
+                urls: urls.into_iter().map(|loc| Loc { loc }).collect(),
+            },
+        }
+    }
+
+    pub(super) fn sitemap_index_page(&self, parts: usize) -> View<SitemapIndexPage> {
+        let sitemaps = (1..=parts)
+            .map(|p| Loc {
+                loc: self.sitemap_file_url(&routes::sitemap_part_file(p)),
+            })
+            .collect();
+        View {
+            template: "sitemap_index.xml",
+            title: String::new(),
+            context: SitemapIndexPage { sitemaps },
+        }
+    }
+
+    pub(super) fn robots_page(&self) -> View<RobotsPage> {
+        View {
+            template: "robots.txt",
+            title: String::new(),
+            context: RobotsPage {
+                sitemap_url: self.sitemap_file_url("sitemap.xml"),
+            },
+        }
     }
 
     fn kind_series(&self) -> Vec<Series> {
@@ -220,17 +329,15 @@ impl Renderer<'_> {
         Some(charts::stacked_bars(&labels, &self.kind_series(), &rows))
     }
 
-    /// `charts` of the home page: `{years}`.
-    pub(super) fn home_charts(&self) -> Value {
+    pub(super) fn home_charts(&self) -> HomeCharts {
         let all: Vec<usize> = (0..self.site.entries.len()).collect();
         let years = self.years_chart(&all, &self.strings_of("chart_years_title"), |y| {
             self.site.year_url(y)
         });
-        json!({ "years": years })
+        HomeCharts { years }
     }
 
-    /// `charts` of a city page: `{years, partners}`.
-    pub(super) fn city_charts(&self, id: CityId) -> Value {
+    pub(super) fn city_charts(&self, id: CityId) -> CityCharts {
         let site = self.site;
         let years = self.years_chart(
             &site.by_city[id],
@@ -257,11 +364,10 @@ impl Renderer<'_> {
                 &partners,
             )
         });
-        json!({ "years": years, "partners": partners })
+        CityCharts { partners, years }
     }
 
-    /// `charts` of a year page: `{kinds, budgets}`.
-    pub(super) fn year_charts(&self, year: i32) -> Value {
+    pub(super) fn year_charts(&self, year: i32) -> YearCharts {
         let site = self.site;
         let idx = &site.by_year[&year];
         let kinds: Vec<Bar> = Kind::ALL
@@ -284,7 +390,7 @@ impl Renderer<'_> {
             },
             &kinds,
         );
-        let budgets: Vec<Value> = budgets_of_year(site, idx, year)
+        let budgets = budgets_of_year(site, idx, year)
             .into_iter()
             .map(|(unit, by_city)| {
                 let mut items: Vec<Bar> = by_city
@@ -308,10 +414,15 @@ impl Renderer<'_> {
                     },
                     &items,
                 );
-                json!({"unit": unit, "title": chart.title, "svg": chart.svg, "table": chart.table})
+                BudgetChart {
+                    svg: chart.svg,
+                    table: chart.table,
+                    title: chart.title,
+                    unit,
+                }
             })
             .collect();
-        json!({ "kinds": kinds, "budgets": budgets })
+        YearCharts { budgets, kinds }
     }
 
     /// `map` of `/cities/`: every city with coordinates, sized by its records.

@@ -1,0 +1,580 @@
+//! The context of each HTML page template: one view function per `Page` arm, each
+//! returning a struct that `docs/templates.md` documents field by field. Where a view
+//! replaced a map built by hand, its fields are declared in alphabetical order, the
+//! order templates have always seen them in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+use tera::Value;
+
+use super::publish::{CityCharts, FeedLink, HomeCharts, YearCharts};
+use super::{CityCount, CityLink, CountView, HOME_LATEST, HOME_TOP_CITIES, KindView, Renderer};
+use super::{YearLink, YearView, pager_window};
+use crate::charts::format_amount;
+use crate::content::{Details, Program, SourceTarget, Trip, Workshop};
+use crate::kind::Kind;
+use crate::markdown::Heading;
+use crate::registry::CityId;
+
+/// What a page is rendered from: its template, its title (`page.title`) and the
+/// context its template sees besides the global one.
+pub(super) struct View<T> {
+    pub template: &'static str,
+    pub title: String,
+    pub context: T,
+}
+
+/// `index.html`.
+#[derive(Serialize)]
+pub(super) struct HomePage {
+    latest: Vec<Value>,
+    counts: Counts,
+    top_cities: Vec<CityCount>,
+    years: Vec<YearView>,
+    charts: HomeCharts,
+}
+
+/// `counts` of the home page: how many records, cities with records and years, and
+/// how many records of each kind, named by the kind's section (`programs`, …).
+pub(super) struct Counts {
+    records: usize,
+    cities: usize,
+    years: usize,
+    kinds: Vec<(Kind, usize)>,
+}
+
+impl Serialize for Counts {
+    /// A struct named `Counts` whose fields, the kinds' included, come in
+    /// alphabetical order.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut fields: Vec<(&'static str, usize)> = vec![
+            ("records", self.records),
+            ("cities", self.cities),
+            ("years", self.years),
+        ];
+        fields.extend(self.kinds.iter().map(|&(k, n)| (k.section(), n)));
+        fields.sort_unstable();
+        let mut st = s.serialize_struct("Counts", fields.len())?;
+        for (name, n) in fields {
+            st.serialize_field(name, &n)?;
+        }
+        st.end()
+    }
+}
+
+/// `list.html`: one page of a kind list.
+#[derive(Serialize)]
+pub(super) struct ListPage {
+    kind: KindView,
+    cards: Vec<Value>,
+    pager: Pager,
+    feed: FeedLink,
+}
+
+/// `pager` of a kind list.
+#[derive(Serialize)]
+struct Pager {
+    current: usize,
+    next_url: Option<String>,
+    pages: Vec<PagerLink>,
+    prev_url: Option<String>,
+    total: usize,
+}
+
+/// One of `pager.pages`: a page number, or a gap between them.
+#[derive(Serialize)]
+struct PagerLink {
+    current: bool,
+    gap: bool,
+    number: Option<usize>,
+    url: Option<String>,
+}
+
+/// `record.html`: `record` is the record's card with the fields of its
+/// `RecordView` after them.
+#[derive(Serialize)]
+pub(super) struct RecordPage {
+    record: Value,
+}
+
+/// The fields a record page adds to the record's card.
+#[derive(Serialize)]
+pub(super) struct RecordView<'a> {
+    content: &'a str,
+    extra: &'a serde_json::Value,
+    organizers: &'a [String],
+    partners: &'a [String],
+    program: Option<ProgramView<'a>>,
+    slug: &'a str,
+    sources: Vec<SourceView<'a>>,
+    tags: &'a [String],
+    toc: &'a [Heading],
+    trip: Option<TripView<'a>>,
+    workshop: Option<WorkshopView<'a>>,
+    year_links: Vec<YearLink>,
+    years: &'a [i32],
+}
+
+#[derive(Serialize)]
+struct SourceView<'a> {
+    title: &'a str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct ProgramView<'a> {
+    budget: Option<BudgetView<'a>>,
+    code: Option<&'a str>,
+    pairs: Vec<[CityLink; 2]>,
+    status: Option<&'static str>,
+    status_label: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BudgetView<'a> {
+    by_year: Vec<YearAmount>,
+    spent: Option<String>,
+    spent_percent: Option<f64>,
+    total: Option<String>,
+    unit: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct YearAmount {
+    amount: String,
+    year: i32,
+}
+
+#[derive(Serialize)]
+struct TripView<'a> {
+    cost: Option<CostView<'a>>,
+    purpose: Option<&'a str>,
+    travelers: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct CostView<'a> {
+    amount: String,
+    currency: &'a str,
+}
+
+#[derive(Serialize)]
+struct WorkshopView<'a> {
+    format: Option<&'static str>,
+    format_label: Option<String>,
+    participants: &'a [String],
+    venue: Option<&'a str>,
+}
+
+/// `cities.html`.
+#[derive(Serialize)]
+pub(super) struct CitiesPage<'a> {
+    countries: Vec<CountryView<'a>>,
+    total_cities: usize,
+    map: String,
+}
+
+#[derive(Serialize)]
+struct CountryView<'a> {
+    cities: Vec<CityCount>,
+    code: &'a str,
+    name: String,
+}
+
+/// `city.html`.
+#[derive(Serialize)]
+pub(super) struct CityPage<'a> {
+    city: CityView<'a>,
+    years: Vec<CityYear>,
+    partners: Vec<CityCount>,
+    by_kind: Vec<CountView>,
+    charts: CityCharts,
+    feed: FeedLink,
+}
+
+#[derive(Serialize)]
+struct CityView<'a> {
+    aliases: &'a [String],
+    children: Vec<CityLink>,
+    count: usize,
+    country: &'a str,
+    country_name: String,
+    id: &'a str,
+    name: String,
+    names: &'a BTreeMap<String, String>,
+    parent: Option<CityLink>,
+    url: String,
+}
+
+/// One of a city page's `years`: the city's records active that year.
+#[derive(Serialize)]
+struct CityYear {
+    year: i32,
+    url: String,
+    cards: Vec<Value>,
+}
+
+/// `years.html`.
+#[derive(Serialize)]
+pub(super) struct YearsPage {
+    years: Vec<YearView>,
+}
+
+/// `year.html`.
+#[derive(Serialize)]
+pub(super) struct YearPage {
+    year: i32,
+    total: usize,
+    groups: Vec<KindGroup>,
+    charts: YearCharts,
+    prev_year: Option<YearLink>,
+    next_year: Option<YearLink>,
+}
+
+/// One of a year page's `groups`: the records of one kind.
+#[derive(Serialize)]
+struct KindGroup {
+    id: &'static str,
+    label: String,
+    cards: Vec<Value>,
+}
+
+/// `search.html` and `404.html`: nothing but the global context.
+#[derive(Serialize)]
+pub(super) struct BarePage {}
+
+impl Renderer<'_> {
+    pub(super) fn home_page(&self) -> View<HomePage> {
+        let site = self.site;
+        let latest: Vec<usize> = (0..site.entries.len().min(HOME_LATEST)).collect();
+        let counts = Counts {
+            records: site.entries.len(),
+            cities: site.by_city.iter().filter(|v| !v.is_empty()).count(),
+            years: site.by_year.len(),
+            kinds: Kind::ALL
+                .iter()
+                .map(|&k| (k, site.by_kind.get(&k).map_or(0, Vec::len)))
+                .collect(),
+        };
+        let mut top: Vec<(CityId, usize)> = site
+            .by_city
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(i, v)| (i, v.len()))
+            .collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.truncate(HOME_TOP_CITIES);
+        View {
+            template: "index.html",
+            title: site.config.title.clone(),
+            context: HomePage {
+                latest: self.cards_of(&latest),
+                counts,
+                top_cities: self.city_counts(top.into_iter()),
+                years: self.years_view(),
+                charts: self.home_charts(),
+            },
+        }
+    }
+
+    pub(super) fn list_page(&self, kind: Kind, n: usize) -> View<ListPage> {
+        let site = self.site;
+        let label = self.strings.get(&format!("kinds_{}", kind.id()));
+        let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
+        let per = site.config.paginate_by;
+        let pages = site.list_pages(kind);
+        let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
+        let links = pager_window(n, pages)
+            .into_iter()
+            .map(|p| PagerLink {
+                current: p == Some(n),
+                gap: p.is_none(),
+                number: p,
+                url: p.map(|p| site.kind_url(kind, p)),
+            })
+            .collect();
+        let context = ListPage {
+            kind: KindView {
+                id: kind.id(),
+                section: kind.section(),
+                label: label.clone(),
+                url: site.kind_url(kind, 1),
+                count: all.len(),
+            },
+            cards: self.cards_of(slice),
+            pager: Pager {
+                current: n,
+                next_url: (n < pages).then(|| site.kind_url(kind, n + 1)),
+                pages: links,
+                prev_url: (n > 1).then(|| site.kind_url(kind, n - 1)),
+                total: pages,
+            },
+            feed: self.kind_feed(kind),
+        };
+        View {
+            template: "list.html",
+            title: label,
+            context,
+        }
+    }
+
+    pub(super) fn record_page(&self, i: usize) -> View<RecordPage> {
+        // The card's fields, shared, then the record's own; the body is copied once.
+        let mut record = self.cards[i].as_map().cloned().unwrap_or_default();
+        if let Some(own) = Value::from_serializable(&self.record_view(i)).into_map() {
+            record.extend(own);
+        }
+        View {
+            template: "record.html",
+            title: self.site.entries[i].record.title.clone(),
+            context: RecordPage {
+                record: Value::from(record),
+            },
+        }
+    }
+
+    pub(super) fn record_view(&self, i: usize) -> RecordView<'_> {
+        let site = self.site;
+        let e = &site.entries[i];
+        let r = &e.record;
+        let sources = r
+            .sources
+            .iter()
+            .map(|s| SourceView {
+                title: &s.title,
+                url: match &s.target {
+                    SourceTarget::Url(u) => u.clone(),
+                    SourceTarget::File(p) => {
+                        format!("{}{}", site.config.base_path, r.attachment_file(p))
+                    }
+                },
+            })
+            .collect();
+        let (mut program, mut trip, mut workshop) = (None, None, None);
+        match &r.details {
+            Details::Program(p) => program = Some(self.program_view(p)),
+            Details::Trip(t) => trip = Some(trip_view(t)),
+            Details::Workshop(w) => workshop = Some(self.workshop_view(w)),
+        }
+        RecordView {
+            content: &e.body.html,
+            extra: &r.extra,
+            organizers: &r.organizers,
+            partners: &r.partners,
+            program,
+            slug: &r.slug,
+            sources,
+            tags: &r.tags,
+            toc: &e.body.toc,
+            trip,
+            workshop,
+            year_links: e.years.iter().map(|&y| self.year_link(y)).collect(),
+            years: &e.years,
+        }
+    }
+
+    fn program_view<'p>(&self, p: &'p Program) -> ProgramView<'p> {
+        let budget = p.budget.as_ref().map(|b| BudgetView {
+            by_year: b
+                .by_year
+                .iter()
+                .map(|(&year, &a)| YearAmount {
+                    amount: format_amount(a),
+                    year,
+                })
+                .collect(),
+            spent: b.spent.map(format_amount),
+            spent_percent: match (b.spent, b.total) {
+                (Some(s), Some(t)) if t > 0.0 => Some((s / t * 1000.0).round() / 10.0),
+                _ => None,
+            },
+            total: b.total.map(format_amount),
+            unit: b.unit.as_deref(),
+        });
+        ProgramView {
+            budget,
+            code: p.code.as_deref(),
+            pairs: p
+                .pairs
+                .iter()
+                .map(|[a, b]| [self.city_link(*a), self.city_link(*b)])
+                .collect(),
+            status: p.status.map(|s| s.id()),
+            status_label: p
+                .status
+                .map(|s| self.strings.get(&format!("status_{}", s.id()))),
+        }
+    }
+
+    fn workshop_view<'w>(&self, w: &'w Workshop) -> WorkshopView<'w> {
+        WorkshopView {
+            format: w.format.map(|f| f.id()),
+            format_label: w
+                .format
+                .map(|f| self.strings.get(&format!("format_{}", f.id()))),
+            participants: &w.participants,
+            venue: w.venue.as_deref(),
+        }
+    }
+
+    pub(super) fn cities_page(&self) -> View<CitiesPage<'_>> {
+        let site = self.site;
+        let mut countries: BTreeMap<&str, Vec<CityCount>> = BTreeMap::new();
+        for (id, city) in site.registry.cities.iter().enumerate() {
+            let count = site.by_city[id].len();
+            countries
+                .entry(city.country.as_str())
+                .or_default()
+                .extend(self.city_counts([(id, count)].into_iter()));
+        }
+        let countries = countries
+            .into_iter()
+            .map(|(code, mut cities)| {
+                cities.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+                CountryView {
+                    cities,
+                    code,
+                    name: self.country_name(code),
+                }
+            })
+            .collect();
+        View {
+            template: "cities.html",
+            title: self.strings.get("nav_cities"),
+            context: CitiesPage {
+                countries,
+                total_cities: site.registry.cities.len(),
+                map: self.cities_map(),
+            },
+        }
+    }
+
+    pub(super) fn city_page(&self, id: CityId) -> View<CityPage<'_>> {
+        let site = self.site;
+        let idx = &site.by_city[id];
+        let city = self.city_view(id);
+        let mut years: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        for &i in idx {
+            for &y in &site.entries[i].years {
+                years.entry(y).or_default().push(i);
+            }
+        }
+        let years = years
+            .iter()
+            .rev()
+            .map(|(&year, v)| CityYear {
+                year,
+                url: site.year_url(year),
+                cards: self.cards_of(v),
+            })
+            .collect();
+        View {
+            template: "city.html",
+            title: city.name.clone(),
+            context: CityPage {
+                city,
+                years,
+                partners: self.city_counts(site.partners[id].iter().copied()),
+                by_kind: self.count_by_kind(idx),
+                charts: self.city_charts(id),
+                feed: self.city_feed(id),
+            },
+        }
+    }
+
+    fn city_view(&self, id: CityId) -> CityView<'_> {
+        let site = self.site;
+        let c = &site.registry.cities[id];
+        let l = self.city_link(id);
+        CityView {
+            aliases: &c.aliases,
+            children: (site.registry.cities.iter().enumerate())
+                .filter(|(_, x)| x.parent == Some(id))
+                .map(|(i, _)| self.city_link(i))
+                .collect(),
+            count: site.by_city[id].len(),
+            country: &c.country,
+            country_name: self.country_name(&c.country),
+            id: &c.id,
+            name: l.name,
+            names: &c.names,
+            parent: c.parent.map(|p| self.city_link(p)),
+            url: l.url,
+        }
+    }
+
+    pub(super) fn years_page(&self) -> View<YearsPage> {
+        View {
+            template: "years.html",
+            title: self.strings.get("nav_years"),
+            context: YearsPage {
+                years: self.years_view(),
+            },
+        }
+    }
+
+    pub(super) fn year_page(&self, year: i32) -> View<YearPage> {
+        let site = self.site;
+        let idx = &site.by_year[&year];
+        let groups = Kind::ALL
+            .iter()
+            .filter_map(|&k| {
+                let of_kind: Vec<usize> = idx
+                    .iter()
+                    .copied()
+                    .filter(|&i| site.entries[i].record.kind == k)
+                    .collect();
+                (!of_kind.is_empty()).then(|| KindGroup {
+                    id: k.id(),
+                    label: self.strings.get(&format!("kinds_{}", k.id())),
+                    cards: self.cards_of(&of_kind),
+                })
+            })
+            .collect();
+        let prev = site.by_year.range(..year).next_back();
+        let next = site.by_year.range(year + 1..).next();
+        View {
+            template: "year.html",
+            title: year.to_string(),
+            context: YearPage {
+                year,
+                total: idx.len(),
+                groups,
+                charts: self.year_charts(year),
+                prev_year: prev.map(|(&y, _)| self.year_link(y)),
+                next_year: next.map(|(&y, _)| self.year_link(y)),
+            },
+        }
+    }
+
+    /// A page whose template sees only the global context; its title is the UI
+    /// string `title_key`.
+    pub(super) fn bare_page(&self, template: &'static str, title_key: &str) -> View<BarePage> {
+        View {
+            template,
+            title: self.strings.get(title_key),
+            context: BarePage {},
+        }
+    }
+
+    fn year_link(&self, year: i32) -> YearLink {
+        YearLink {
+            year,
+            url: self.site.year_url(year),
+        }
+    }
+}
+
+fn trip_view(t: &Trip) -> TripView<'_> {
+    TripView {
+        cost: t.cost.as_ref().map(|c| CostView {
+            amount: format_amount(c.amount),
+            currency: &c.currency,
+        }),
+        purpose: t.purpose.as_deref(),
+        travelers: t.travelers,
+    }
+}
