@@ -29,10 +29,12 @@ struct Claim {
     owner: Owner,
 }
 
-/// Every collision among the routes, the static files and the records' attachments.
+/// Every collision among the routes, the other files accord generates (the search
+/// index), the static files and the records' attachments: every path the output gets.
 pub fn check<'a>(
     site: &Site,
     routes: &[Route],
+    generated: impl IntoIterator<Item = &'a String>,
     statics: impl IntoIterator<Item = &'a String>,
 ) -> Vec<Diagnostic> {
     let mut claims: Vec<Claim> = routes
@@ -45,6 +47,10 @@ pub fn check<'a>(
             },
         })
         .collect();
+    claims.extend(generated.into_iter().map(|f| Claim {
+        file: f.clone(),
+        owner: Owner::Generated,
+    }));
     for e in &site.entries {
         for src in &e.record.sources {
             if let SourceTarget::File(p) = &src.target {

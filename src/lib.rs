@@ -167,16 +167,12 @@ pub fn build(opts: &Options) -> Result<Report, Diagnostics> {
 pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
     let mut clock = Clock::start();
     let output = opts.output_dir();
-    if opts.write {
-        output::recover(&output).map_err(|e| {
-            vec![Diagnostic::error(
-                Code::Write,
-                &output,
-                Pos::UNKNOWN,
-                format!("cannot complete the interrupted build of the output: {e}"),
-            )]
-        })?;
-    }
+    // One build writes an output at a time; it first completes an interrupted one.
+    let _lock = if opts.write {
+        Some(output::prepare(&output).map_err(|d| vec![d])?)
+    } else {
+        None
+    };
     let loaded = load(opts, run, &mut clock)?;
     let plan = plan(&loaded, opts, &output, &mut clock)?;
     let files_written = write(&loaded, &plan, opts, &output, run, &mut clock)?;
@@ -357,14 +353,20 @@ fn plan(
     let site = &loaded.site;
     let theme = Theme::load(&site.config).map_err(finish)?;
     let routes = site.routes();
-    let collisions = collisions::check(site, &routes, theme.statics.keys());
+    clock.lap("templates");
+
+    // The search index, from the records (not from the pages). Then every output
+    // path is known, and checked for collisions.
+    let index = search::build(site);
+    let collisions = collisions::check(
+        site,
+        &routes,
+        index.files.iter().map(|(f, _)| f),
+        theme.statics.keys(),
+    );
     if !collisions.is_empty() {
         return Err(finish(collisions));
     }
-    clock.lap("templates");
-
-    // The search index, from the records (not from the pages).
-    let index = search::build(site);
     clock.lap("search index");
 
     let attachments = attachments(site);

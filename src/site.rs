@@ -68,59 +68,32 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         let mut diags = check_urls(&records);
-        let url_of =
-            |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
-        let by_source: HashMap<&Path, String> = records
-            .iter()
-            .map(|r| (r.source.as_path(), url_of(r)))
-            .collect();
-        let opts = RenderOptions {
-            allow_html: config.allow_html,
-        };
-
-        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = records
-            .par_iter()
-            .map(|r| {
-                let dir = r.source.parent().unwrap_or(Path::new(""));
-                let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
-                let body = markdown::render(&r.body, &opts, &resolve);
-                let diags = body_problems(&r.source, &r.body, r.body_line, &body);
-                (body, diags)
-            })
-            .collect();
-
-        let mut entries = Vec::with_capacity(records.len());
-        for (record, (body, d)) in records.into_iter().zip(rendered) {
-            diags.extend(d);
-            let url = url_of(&record);
-            let summary = record
-                .summary
-                .clone()
-                .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
-            let last = record.end.map_or(record.date.year, |e| e.year);
-            let years = (record.date.year..=last.max(record.date.year)).collect();
-            entries.push(Entry {
-                record,
-                url,
-                body,
-                summary,
-                years,
-            });
-        }
+        let (entries, body_diags) = entries(&config, records, all_sources);
+        diags.extend(body_diags);
         if diags.iter().any(Diagnostic::is_error) {
             diags.sort();
             return Err(diags);
         }
+        let mut site = Site {
+            config,
+            by_city: vec![Vec::new(); registry.cities.len()],
+            registry,
+            entries,
+            by_kind: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
+            by_year: BTreeMap::new(),
+            partners: Vec::new(),
+        };
+        site.index();
+        Ok(site)
+    }
 
-        let mut by_kind: BTreeMap<Kind, Vec<usize>> =
-            Kind::ALL.iter().map(|k| (*k, Vec::new())).collect();
-        let mut by_city = vec![Vec::new(); registry.cities.len()];
-        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
-        let mut shared: Vec<BTreeMap<CityId, usize>> = vec![BTreeMap::new(); registry.cities.len()];
-        for (i, e) in entries.iter().enumerate() {
-            by_kind.entry(e.record.kind).or_default().push(i);
+    /// Fills the indexes by kind, city and year, and each city's partners.
+    fn index(&mut self) {
+        let mut shared: Vec<BTreeMap<CityId, usize>> = vec![BTreeMap::new(); self.by_city.len()];
+        for (i, e) in self.entries.iter().enumerate() {
+            self.by_kind.entry(e.record.kind).or_default().push(i);
             for &c in &e.record.cities {
-                by_city[c].push(i);
+                self.by_city[c].push(i);
                 for &other in &e.record.cities {
                     if other != c {
                         *shared[c].entry(other).or_default() += 1;
@@ -128,10 +101,10 @@ impl Site {
                 }
             }
             for &y in &e.years {
-                by_year.entry(y).or_default().push(i);
+                self.by_year.entry(y).or_default().push(i);
             }
         }
-        let partners = shared
+        self.partners = shared
             .into_iter()
             .map(|m| {
                 let mut v: Vec<(CityId, usize)> = m.into_iter().collect();
@@ -139,15 +112,6 @@ impl Site {
                 v
             })
             .collect();
-        Ok(Site {
-            config,
-            registry,
-            entries,
-            by_kind,
-            by_city,
-            by_year,
-            partners,
-        })
     }
 
     /// The URL path of `page`, with the base path (see `routes`).
@@ -207,6 +171,53 @@ impl Names for Site {
     fn city(&self, id: CityId) -> &str {
         &self.registry.cities[id].id
     }
+}
+
+/// The records as entries, in the same order: each body rendered (in parallel), its
+/// links resolved against the other records; and the problems of the bodies.
+fn entries(
+    config: &Config,
+    records: Vec<Record>,
+    all_sources: &HashSet<&Path>,
+) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let url_of = |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
+    let by_source: HashMap<&Path, String> = records
+        .iter()
+        .map(|r| (r.source.as_path(), url_of(r)))
+        .collect();
+    let opts = RenderOptions {
+        allow_html: config.allow_html,
+    };
+    let rendered: Vec<(Rendered, Vec<Diagnostic>)> = records
+        .par_iter()
+        .map(|r| {
+            let dir = r.source.parent().unwrap_or(Path::new(""));
+            let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
+            let body = markdown::render(&r.body, &opts, &resolve);
+            let diags = body_problems(&r.source, &r.body, r.body_line, &body);
+            (body, diags)
+        })
+        .collect();
+    let mut diags = Vec::new();
+    let mut entries = Vec::with_capacity(records.len());
+    for (record, (body, d)) in records.into_iter().zip(rendered) {
+        diags.extend(d);
+        let url = url_of(&record);
+        let summary = record
+            .summary
+            .clone()
+            .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
+        let last = record.end.map_or(record.date.year, |e| e.year);
+        let years = (record.date.year..=last.max(record.date.year)).collect();
+        entries.push(Entry {
+            record,
+            url,
+            body,
+            summary,
+            years,
+        });
+    }
+    (entries, diags)
 }
 
 /// The broken links of a record that did not parse (links to other records are

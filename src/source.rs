@@ -59,10 +59,55 @@ pub fn load(root: &Path) -> Sources {
     if !content.is_dir() {
         return out;
     }
+    let paths = walk(root, &content, &mut out);
+    let mut to_read = Vec::new();
+    for (rel, abs) in paths {
+        if rel.extension().is_some_and(|e| e == "md") {
+            match record_kind(&rel) {
+                Ok(kind) => to_read.push((rel, abs, kind)),
+                Err(d) => out.diags.push(d),
+            }
+        } else {
+            out.attachments.push(rel);
+        }
+    }
+    // Reading is mostly waiting on the file system: done in parallel, kept in order.
+    let read: Vec<_> = to_read
+        .into_par_iter()
+        .map(|(rel, abs, kind)| (read_text(&abs), rel, kind))
+        .collect();
+    for (result, rel, kind) in read {
+        match result {
+            Ok(text) => {
+                let stem = rel
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().nfc().collect())
+                    .unwrap_or_default();
+                out.files.push(SourceFile {
+                    rel_path: rel,
+                    kind,
+                    stem,
+                    text,
+                });
+            }
+            Err((pos, msg, help)) => {
+                let mut d = Diagnostic::error(Code::Read, &rel, pos, msg);
+                d.help = help;
+                out.diags.push(d);
+            }
+        }
+    }
+    out
+}
+
+/// Every regular file below `content`, sorted, as (NFC path relative to `root`, path
+/// on disk); hidden files are skipped, and links, special files and names that collide
+/// on another system are reported into `out`.
+fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf)> {
     let mut paths = Vec::new();
     // Every path by its case- and normalisation-folded form, to find collisions.
     let mut folded: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for entry in WalkDir::new(&content)
+    for entry in WalkDir::new(content)
         .sort_by_file_name()
         .follow_links(false)
     {
@@ -107,92 +152,79 @@ pub fn load(root: &Path) -> Sources {
             }
             folded.insert(key, rel.clone());
         }
-        if entry.path_is_symlink() {
-            out.diags.push(
-                Diagnostic::error(
-                    Code::Read,
-                    &rel,
-                    Pos::UNKNOWN,
-                    "symbolic links are not followed in content/",
-                )
-                .with_help("copy the file into the archive instead"),
-            );
-            continue;
-        }
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        if !entry.file_type().is_file() {
-            out.diags.push(Diagnostic::error(Code::Read,
-                &rel,
-                Pos::UNKNOWN,
-                "not a regular file (a FIFO, socket or device): accord reads only files in content/",
-            ));
-            continue;
+        match what_to_do(&entry, &rel) {
+            Visit::Read => {}
+            Visit::Pass => continue,
+            Visit::Refuse(d) => {
+                out.diags.push(d);
+                continue;
+            }
         }
         if rel != disk_rel {
             out.on_disk.insert(rel.clone(), disk_rel);
         }
         paths.push((rel, entry.path().to_path_buf()));
     }
-    let mut to_read = Vec::new();
-    for (rel, abs) in paths {
-        let is_md = rel.extension().is_some_and(|e| e == "md");
-        if !is_md {
-            out.attachments.push(rel);
-            continue;
-        }
-        let kind = rel
-            .components()
-            .nth(1)
-            .and_then(|c| c.as_os_str().to_str())
-            .and_then(Kind::from_section);
-        let depth = rel.components().count();
-        let Some(kind) = kind.filter(|_| depth == 3) else {
-            let sections: Vec<String> = Kind::ALL
-                .iter()
-                .map(|k| format!("content/{}/", k.section()))
-                .collect();
-            out.diags.push(
-                Diagnostic::error(
-                    Code::MisplacedFile,
-                    &rel,
-                    Pos::UNKNOWN,
-                    "a record must be directly inside a kind folder",
-                )
-                .with_help(format!("move it into one of {}", sections.join(", "))),
-            );
-            continue;
-        };
-        to_read.push((rel, abs, kind));
+    paths
+}
+
+/// What the walk does with an entry.
+enum Visit {
+    /// A regular file: listed.
+    Read,
+    /// A folder: walked into, not listed.
+    Pass,
+    /// What accord does not read (a link, a FIFO): reported.
+    Refuse(Diagnostic),
+}
+
+fn what_to_do(entry: &walkdir::DirEntry, rel: &Path) -> Visit {
+    if entry.path_is_symlink() {
+        return Visit::Refuse(
+            Diagnostic::error(
+                Code::Read,
+                rel,
+                Pos::UNKNOWN,
+                "symbolic links are not followed in content/",
+            )
+            .with_help("copy the file into the archive instead"),
+        );
     }
-    // Reading is mostly waiting on the file system: done in parallel, kept in order.
-    let read: Vec<_> = to_read
-        .into_par_iter()
-        .map(|(rel, abs, kind)| (read_text(&abs), rel, kind))
-        .collect();
-    for (result, rel, kind) in read {
-        match result {
-            Ok(text) => {
-                let stem = rel
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().nfc().collect())
-                    .unwrap_or_default();
-                out.files.push(SourceFile {
-                    rel_path: rel,
-                    kind,
-                    stem,
-                    text,
-                });
-            }
-            Err((pos, msg, help)) => {
-                let mut d = Diagnostic::error(Code::Read, &rel, pos, msg);
-                d.help = help;
-                out.diags.push(d);
-            }
-        }
+    if entry.file_type().is_dir() {
+        return Visit::Pass;
     }
-    out
+    if !entry.file_type().is_file() {
+        return Visit::Refuse(Diagnostic::error(
+            Code::Read,
+            rel,
+            Pos::UNKNOWN,
+            "not a regular file (a FIFO, socket or device): accord reads only files in content/",
+        ));
+    }
+    Visit::Read
+}
+
+/// The kind of the record at `rel`: the kind folder it is directly inside.
+fn record_kind(rel: &Path) -> Result<Kind, Diagnostic> {
+    let kind = rel
+        .components()
+        .nth(1)
+        .and_then(|c| c.as_os_str().to_str())
+        .and_then(Kind::from_section);
+    let depth = rel.components().count();
+    kind.filter(|_| depth == 3).ok_or_else(|| {
+        let sections: Vec<String> = Kind::ALL
+            .iter()
+            .map(|k| format!("content/{}/", k.section()))
+            .collect();
+        Diagnostic::error(
+            Code::MisplacedFile,
+            rel,
+            Pos::UNKNOWN,
+            "a record must be directly inside a kind folder",
+        )
+        .with_help(format!("move it into one of {}", sections.join(", ")))
+    })
 }
 
 type ReadError = (Pos, String, Option<String>);
@@ -201,10 +233,26 @@ type ReadError = (Pos, String, Option<String>);
 /// `MAX_FILE_BYTES`, even from a file that grows while it is read.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
     let cannot = |e: std::io::Error| (Pos::UNKNOWN, format!("cannot read: {e}"), None);
-    let file = std::fs::File::open(path).map_err(cannot)?;
+    let special = || {
+        (
+            Pos::UNKNOWN,
+            "not a regular file (a FIFO, socket or device)".to_string(),
+            None,
+        )
+    };
+    // Opening a FIFO blocks until something writes to it: the type is checked first,
+    // and the file opened without blocking in case it changed in between.
+    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(special());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err((Pos::UNKNOWN, "not a regular file".into(), None));
+        return Err(special());
     }
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
     file.take(MAX_FILE_BYTES + 1)

@@ -129,3 +129,23 @@ fn a_record_or_a_static_file_cannot_take_the_path_of_a_generated_file() {
     }
     assert!(!s.path().join("output").exists());
 }
+
+/// The search index is written by accord like the pages: a static file at its path
+/// would replace it (and the next incremental build would differ from a clean one), a
+/// static file below one of its files would need a folder there.
+#[test]
+fn a_static_file_cannot_take_the_path_of_the_search_index() {
+    let s = site(&[
+        ("content/trips/a.md", &record("")),
+        ("static/search/manifest.bin", b"not an index"),
+        ("static/search/cities.bin/x.txt", b"x"),
+    ]);
+    let out = messages(s.path());
+    for expected in [
+        "static/search/manifest.bin: error: the static file `search/manifest.bin` and the generated `search/manifest.bin` collide in the output (the same path)",
+        "static/search/cities.bin/x.txt: error: the static file `search/cities.bin/x.txt` and the generated `search/cities.bin` collide in the output (a file where it needs a folder)",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    assert!(!s.path().join("output").exists());
+}

@@ -192,11 +192,14 @@ fn a_failed_build_leaves_the_published_output_untouched() {
     .unwrap();
     assert!(accord::build(&options(site.path())).is_err());
     assert_eq!(tree(&site.path().join("output")), before);
-    // Nor is anything left beside it but the manifest of the last good build.
+    // Nor is anything left beside it but the manifest of the last good build and the
+    // lock builds take on the output.
     let names: Vec<String> = std::fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.') && n != ".output.accord-manifest")
+        .filter(|n| {
+            n.starts_with('.') && n != ".output.accord-manifest" && n != ".output.accord-lock"
+        })
         .collect();
     assert!(names.is_empty(), "{names:?}");
 }

@@ -475,3 +475,102 @@ fn a_fifo_in_content_is_refused_without_blocking() {
         shorten(&out)
     );
 }
+
+/// `accord check` on `root`, killed after `limit`: `None` if it had not finished.
+#[cfg(unix)]
+fn check_within(
+    root: &std::path::Path,
+    limit: std::time::Duration,
+) -> Option<(Option<i32>, String)> {
+    let mut child = std::process::Command::new(bin())
+        .args(["check", "--root", root.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    Some((
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// The files read besides `content/` — the configuration, the registry, the theme's
+/// UI strings — are checked like records: a FIFO there would block the build forever.
+#[test]
+#[cfg(unix)]
+fn a_fifo_as_configuration_registry_or_strings_is_refused_without_blocking() {
+    let themed = "title: Hostile\nbase_url: https://example.org/\nlanguage: ko\ntheme: mine\n";
+    for rel in [
+        "accord.yaml",
+        "data/cities.yaml",
+        "themes/mine/strings.yaml",
+    ] {
+        let s = site(&[("content/trips/ok.md", format!("{FRONT}---\n").as_bytes())]);
+        if rel.starts_with("themes") {
+            write(s.path(), "accord.yaml", themed.as_bytes());
+            write(s.path(), "themes/mine/templates/base.html", b"x");
+        }
+        let fifo = s.path().join(rel);
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let (code, out) = check_within(s.path(), std::time::Duration::from_secs(30))
+            .unwrap_or_else(|| panic!("{rel}: the check blocked"));
+        assert_eq!(code, Some(1), "{rel}: {}", shorten(&out));
+        assert!(
+            out.contains(&format!(
+                "{rel}: error: not a regular file (a FIFO, socket or device)"
+            )),
+            "{rel}: {}",
+            shorten(&out)
+        );
+    }
+}
+
+/// Text from records reaches the human report in messages and in the source line under
+/// them. A line starting with `::error` is a workflow command to GitHub Actions, and
+/// ESC starts terminal sequences (OSC 52 writes the clipboard, OSC 8 makes links):
+/// every control character is shown escaped instead (`\n`, `\u{1b}`).
+#[test]
+fn control_characters_in_human_diagnostics_are_shown_escaped() {
+    let city = "---\ntitle: T\ndate: 2020\ncities: [\"Seoul\\n::error file=accord.yaml,line=1::owned\\e]52;c;aGk=\\a\"]\n---\n";
+    let link = format!("{FRONT}---\n[x](missing.md) \u{1b}]8;;https://example.org\u{7}\n");
+    let s = site(&[
+        ("content/trips/a.md", city.as_bytes()),
+        ("content/trips/b.md", link.as_bytes()),
+    ]);
+    let (code, out) = check(s.path());
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        !out.lines().any(|l| l.trim_start().starts_with("::")),
+        "a line starts a workflow command:\n{out}"
+    );
+    assert!(
+        !out.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reaches the terminal:\n{out:?}"
+    );
+    assert!(
+        out.contains(
+            r"unknown city `Seoul\n::error file=accord.yaml,line=1::owned\u{1b}]52;c;aGk=\u{7}`"
+        ),
+        "{out}"
+    );
+    // The source line under the broken link's message.
+    assert!(
+        out.contains(r"[x](missing.md) \u{1b}]8;;https://example.org\u{7}"),
+        "{out}"
+    );
+}

@@ -249,6 +249,59 @@ fn links_that_climb_out_are_broken_links_not_reads() {
     );
 }
 
+/// `ln -s .git static`, committed, would publish `.git/config` and the credentials a CI
+/// checkout writes there. The theme's and the site's folders are read like `content/`:
+/// a symbolic link there — the folder itself or a file in it — is a located error.
+#[test]
+#[cfg(unix)]
+fn symbolic_links_in_static_templates_and_themes_are_refused() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    write(
+        outside.path(),
+        "config",
+        b"[http]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n",
+    );
+    write(outside.path(), "base.html", b"{{ secret }}");
+    let themed = "title: Hostile\nbase_url: https://example.org/\nlanguage: ko\ntheme: mine\n";
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("static", "static", &[]),
+        ("templates", "templates", &[]),
+        ("static/config", "static/config", &["static/ok.css"]),
+        ("themes/mine", "themes/mine", &[]),
+        (
+            "themes/mine/static",
+            "themes/mine/static",
+            &["themes/mine/templates/x.html"],
+        ),
+        ("themes", "themes", &[]),
+    ];
+    for (at, folder, real) in cases {
+        let s = site(&[("content/trips/ok.md", &record(""))]);
+        if at.starts_with("themes") {
+            write(s.path(), "accord.yaml", themed.as_bytes());
+        }
+        for f in real {
+            write(s.path(), f, b"x");
+        }
+        let target = if at.ends_with("config") {
+            outside.path().join("config")
+        } else {
+            outside.path().to_path_buf()
+        };
+        std::fs::create_dir_all(s.path().join(at).parent().unwrap()).unwrap();
+        symlink(&target, s.path().join(at)).unwrap();
+        let out = messages(s.path());
+        let top = folder.split('/').next().unwrap();
+        assert!(
+            out.contains(&format!(
+                "{at}: error: symbolic links are not followed in {top}/"
+            )),
+            "{at}:\n{out}"
+        );
+    }
+}
+
 #[test]
 fn korean_file_names_with_a_multibyte_fourth_byte_build_and_make_new_records() {
     // `2차`: the third byte ends inside `차`; the Windows reserved-name check once

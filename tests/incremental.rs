@@ -137,9 +137,11 @@ fn an_interrupted_incremental_update_is_completed_by_the_next_build() {
     let out = work.path().join("site");
     build_into(root, &out);
     // Simulate a crash after the journal was written: put a journal in place by
-    // hand, naming a staged file that was not moved yet.
+    // hand, naming a staged file that was not moved yet, in a staging folder marked
+    // as accord marks its own.
     let staging = work.path().join(".site.accord-staging");
     std::fs::create_dir_all(staging.join("trips/visit")).unwrap();
+    std::fs::write(staging.join(".accord-output"), "").unwrap();
     std::fs::write(staging.join("trips/visit/index.html"), "staged").unwrap();
     let manifest = std::fs::read_to_string(work.path().join(".site.accord-manifest")).unwrap();
     let journal = format!(

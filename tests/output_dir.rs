@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -188,6 +188,7 @@ fn check_siblings(dir: &Path) {
                 ".public.accord-staging",
                 ".public.accord-manifest",
                 ".public.accord-journal",
+                ".public.accord-lock",
                 ".public.tmp",
             ]
             .contains(&name.as_str()),
@@ -202,6 +203,17 @@ fn set_title(root: &Path, title: &str) {
         "accord.yaml",
         format!("title: {title}\nbase_url: https://example.org/\nlanguage: ko\n").as_bytes(),
     );
+}
+
+/// A 3,000-record archive in `archive/`, built into `public/` beside it.
+fn built_archive() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("archive");
+    let out_dir = tmp.path().join("public");
+    generate_archive(&root, 3000, "Archive v0");
+    let (code, out) = build(&root, Some(&out_dir), None);
+    assert_eq!(code, Some(0), "{out}");
+    (tmp, root, out_dir)
 }
 
 /// Starts `accord build` and kills it (SIGKILL) once `moment` holds, unless it
@@ -238,13 +250,8 @@ fn build_and_kill(root: &Path, out_dir: &Path, clean: bool, moment: impl Fn() ->
 #[test]
 #[cfg(unix)]
 fn a_build_killed_while_it_writes_leaves_the_previous_site_whole() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("archive");
-    let out_dir = tmp.path().join("public");
+    let (tmp, root, out_dir) = built_archive();
     let staging = tmp.path().join(".public.accord-staging");
-    generate_archive(&root, 3000, "Archive v0");
-    let (code, out) = build(&root, Some(&out_dir), None);
-    assert_eq!(code, Some(0), "{out}");
     let pages = tree(&out_dir)
         .keys()
         .filter(|p| p.ends_with(".html"))
@@ -290,14 +297,9 @@ fn a_build_killed_while_it_writes_leaves_the_previous_site_whole() {
 /// next run that writes, even one that fails on a content error, completes it first.
 #[test]
 fn a_build_killed_while_it_applies_an_update_is_completed_by_the_next_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("archive");
-    let out_dir = tmp.path().join("public");
+    let (tmp, root, out_dir) = built_archive();
     let journal = tmp.path().join(".public.accord-journal");
     let staging = tmp.path().join(".public.accord-staging");
-    generate_archive(&root, 3000, "Archive v0");
-    let (code, out) = build(&root, Some(&out_dir), None);
-    assert_eq!(code, Some(0), "{out}");
     let pages = tree(&out_dir)
         .keys()
         .filter(|p| p.ends_with(".html"))
@@ -331,4 +333,174 @@ fn a_build_killed_while_it_applies_an_update_is_completed_by_the_next_run() {
     assert!(!journal.exists());
     let now = tree(&out_dir);
     assert!(now == before || is_complete(&now, "Archive v1", pages));
+}
+
+/// A checkout that carries a journal and a staging folder of its own: a symbolic link
+/// as the staging folder, entries that climb out, a staging folder without accord's
+/// marker whose subfolder is a link, and a committed output whose subfolder is a link.
+/// accord completes only a journal it wrote: each of these is a located error, and
+/// nothing outside the output is read, moved, overwritten or deleted.
+#[test]
+#[cfg(unix)]
+fn a_committed_journal_or_staging_link_touches_nothing_outside_the_output() {
+    use std::os::unix::fs::symlink;
+    let journal = |changed: &[&str], removed: &[&str]| {
+        serde_json::json!({"changed": changed, "removed": removed, "manifest": {"files": {}}})
+            .to_string()
+    };
+    let plant = |tmp: &Path| {
+        let root = tmp.join("checkout");
+        let victim = tmp.join("victim");
+        write(&victim, "keep.txt", b"keep me");
+        write(&victim, "overwrite-me.txt", b"original");
+        write(&victim, "id_ed25519", b"secret key");
+        write(&root, "accord.yaml", CONFIG.as_bytes());
+        write(&root, "data/cities.yaml", REGISTRY.as_bytes());
+        write(
+            &root,
+            "content/trips/x.md",
+            format!("{FRONT}---\nBody\n").as_bytes(),
+        );
+        (root, victim)
+    };
+    // 1. The journal of the report: entries that climb out, a linked staging folder.
+    // 2. Plain entries, a staging folder without accord's marker whose subfolder is a
+    //    link to the victim: moving `a/id_ed25519` would publish the key.
+    // 3. A committed output (with its marker) whose subfolder is a link: removing
+    //    `a/keep.txt` would delete the victim's file.
+    for case in 1..=3 {
+        let tmp = tempfile::tempdir().unwrap();
+        let (root, victim) = plant(tmp.path());
+        match case {
+            1 => {
+                write(&root, "pl/victim/overwrite-me.txt", b"planted");
+                std::fs::create_dir_all(root.join("pl/q/r")).unwrap();
+                symlink("pl/q/r", root.join(".output.accord-staging")).unwrap();
+                let j = journal(
+                    &["../../victim/overwrite-me.txt"],
+                    &["../../victim/keep.txt"],
+                );
+                write(&root, ".output.accord-journal", j.as_bytes());
+            }
+            2 => {
+                std::fs::create_dir_all(root.join(".output.accord-staging")).unwrap();
+                symlink(&victim, root.join(".output.accord-staging/a")).unwrap();
+                write(&root, "output/.accord-output", b"");
+                let j = journal(&["a/id_ed25519"], &[]);
+                write(&root, ".output.accord-journal", j.as_bytes());
+            }
+            _ => {
+                write(&root, ".output.accord-staging/.accord-output", b"");
+                write(&root, "output/.accord-output", b"");
+                symlink(&victim, root.join("output/a")).unwrap();
+                let j = journal(&[], &["a/keep.txt"]);
+                write(&root, ".output.accord-journal", j.as_bytes());
+            }
+        }
+        let before = tree(&victim);
+        let (code, out) = build(&root, None, None);
+        assert_eq!(tree(&victim), before, "case {case}: {out}");
+        assert_eq!(code, Some(1), "case {case}: {out}");
+        assert!(
+            out.contains(".output.accord-journal: error: ") && out.contains("accord did not write"),
+            "case {case}: {out}"
+        );
+        assert!(!root.join("output/id_ed25519").exists(), "case {case}");
+    }
+}
+
+/// `nothere/../../victim-dir` names `../victim-dir` once `nothere` exists, and accord
+/// would create it before replacing the output: the path is read as written, without
+/// the folders it climbs out of, before anything is created or checked.
+#[test]
+fn an_output_path_that_climbs_out_of_a_missing_folder_is_checked_as_written() {
+    let s = small_site();
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path().join("work");
+    std::fs::create_dir(&cwd).unwrap();
+    write(tmp.path(), "victim-dir/thesis.txt", b"years of work");
+    let before = tree(tmp.path());
+    for output in ["nothere/../../victim-dir", "nothere/./../../victim-dir/"] {
+        let (code, out) = build(s.path(), Some(Path::new(output)), Some(&cwd));
+        assert_eq!(code, Some(1), "{output}: {out}");
+        assert!(
+            out.contains("refusing to replace a non-empty directory that accord did not create"),
+            "{output}: {out}"
+        );
+        assert_eq!(tree(tmp.path()), before, "{output}");
+        assert_eq!(names_in(&cwd), Vec::<String>::new(), "{output}");
+    }
+    // Written so but harmless, it builds where it points.
+    let (code, out) = build(s.path(), Some(Path::new("nothere/../public")), Some(&cwd));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(cwd.join("public/.accord-output").is_file());
+    assert!(!cwd.join("nothere").exists());
+}
+
+/// Two incremental builds of one output at once: the second removed the first's
+/// staging folder, the first skipped the files it no longer found and recorded them as
+/// written, and every later build trusted that. Now one build holds the output (a lock
+/// beside it, with its process id) and the other fails at once, saying so; a staged
+/// file that is missing when the update is applied is an error, not skipped.
+#[test]
+#[cfg(unix)]
+fn two_builds_of_one_output_at_once_cannot_mix_their_files() {
+    let (tmp, root, out_dir) = built_archive();
+    let staging = tmp.path().join(".public.accord-staging");
+
+    set_title(&root, "Archive v1");
+    let spawn = || {
+        Command::new(bin())
+            .args([
+                "build",
+                "--root",
+                path_str(&root),
+                "--output",
+                path_str(&out_dir),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn();
+    // The second starts while the first writes its pages.
+    let start = Instant::now();
+    while count_files(&staging) < 2 {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "the first build did not start writing"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let second = spawn().wait_with_output().unwrap();
+    let first = first.wait_with_output().unwrap();
+    let second_err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(second.status.code(), Some(1), "{second_err}");
+    assert!(
+        second_err.contains("another accord build (process ")
+            && second_err.contains(") is writing this output"),
+        "{second_err}"
+    );
+    check_siblings(tmp.path());
+
+    // The next incremental build leaves what a clean build of the same archive gives.
+    let (code, out) = build(&root, Some(&out_dir), None);
+    assert_eq!(code, Some(0), "{out}");
+    let clean = tmp.path().join("clean");
+    let (code, out) = build(&root, Some(&clean), None);
+    assert_eq!(code, Some(0), "{out}");
+    let (built, expected) = (tree(&out_dir), tree(&clean));
+    let differ = expected
+        .iter()
+        .filter(|(p, b)| built.get(*p) != Some(b))
+        .count();
+    assert_eq!(differ, 0, "{differ} files differ from a clean build");
+    assert_eq!(built.len(), expected.len());
 }

@@ -80,7 +80,17 @@ fn the_ci_workflow_checks_pull_requests_and_publishes_merges() {
     let job_if = |job: &str| wf["jobs"][job]["if"].as_str().unwrap_or("").to_string();
     assert!(runs("check").iter().any(|r| r.starts_with("accord check")));
     assert!(job_if("check").contains("== 'pull_request'"));
-    assert!(runs("build").iter().any(|r| r == "accord build"));
+    // Annotations, not human text: text from records cannot start a workflow command.
+    assert!(
+        runs("check")
+            .iter()
+            .any(|r| r == "accord check --format github")
+    );
+    assert!(
+        runs("build")
+            .iter()
+            .any(|r| r == "accord build --format github")
+    );
     assert!(job_if("build").contains("!= 'pull_request'"));
     let uploads: Vec<&serde_yaml::Value> = wf["jobs"]["build"]["steps"]
         .as_sequence()
