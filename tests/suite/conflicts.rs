@@ -2,16 +2,14 @@
 //! generated page, a name claimed by two cities, unsafe city ids. Each is a located
 //! error, and nothing is written.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn record(extra: &str) -> Vec<u8> {
     format!("---\ntitle: T\ndate: 2020\ncities: [서울]\n{extra}---\nBody\n").into_bytes()
 }
 
 fn messages(root: &std::path::Path) -> String {
-    errors(root).iter().map(|d| format!("{d}\n")).collect()
+    render_diags(&errors(root))
 }
 
 #[test]

@@ -2,12 +2,10 @@
 //! the file system lists its files in, on the order of the registry, on the locale,
 //! the time zone, the number of threads, or where it is built.
 
-mod support;
-
 use std::path::Path;
 use std::process::Command;
 
-use support::*;
+use crate::support::*;
 use unicode_normalization::UnicodeNormalization;
 
 /// Records with equal dates (ties to break), NFD file names, attachments and links.

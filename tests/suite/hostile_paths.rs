@@ -2,9 +2,7 @@
 //! system, names that collide on case-insensitive or normalising file systems,
 //! symbolic links, attachments; and non-ASCII names in either normalisation form.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 use unicode_normalization::UnicodeNormalization;
 
 fn record(slug_line: &str) -> Vec<u8> {
@@ -12,11 +10,7 @@ fn record(slug_line: &str) -> Vec<u8> {
 }
 
 fn messages(root: &std::path::Path) -> String {
-    render(&errors(root))
-}
-
-fn render(diags: &[accord::diag::Diagnostic]) -> String {
-    diags.iter().map(|d| format!("{d}\n")).collect()
+    render_diags(&errors(root))
 }
 
 #[test]

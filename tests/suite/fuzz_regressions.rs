@@ -2,11 +2,11 @@
 //! as the fuzz targets in fuzz/, on stable Rust. Every input that once broke an
 //! invariant stays here.
 //!
-//! `ACCORD_FUZZ_CORPUS=DIR cargo test --test fuzz_regressions -- --ignored` replays
+//! `ACCORD_FUZZ_CORPUS=DIR cargo test --test suite fuzz_regressions -- --ignored` replays
 //! every file of DIR/front_matter and DIR/markdown (for example fuzz/corpus after a
 //! fuzzing run) the same way.
 
-#[path = "../fuzz/src/lib.rs"]
+#[path = "../../fuzz/src/lib.rs"]
 mod checks;
 
 use std::path::Path;

@@ -4,15 +4,13 @@
 //!
 //! Every wait is a bounded loop; every server is stopped at the end of its test.
 
-mod common;
-mod serving;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 
+use crate::support;
+use crate::support::serving::{PATIENCE, Preview, build_tag, get};
 use accord::serve::{ServeOptions, Server};
-use serving::{PATIENCE, Preview, build_tag, get};
 
 #[test]
 fn pages_are_served_under_the_base_path_with_the_reload_script() {
@@ -61,7 +59,7 @@ fn pages_are_served_under_the_base_path_with_the_reload_script() {
     assert_eq!(s.get("/archive//etc/passwd").status, 404);
 
     // The script is added as pages are sent: the built files never contain it.
-    for (file, bytes) in common::tree(s.server().site_dir()) {
+    for (file, bytes) in support::tree(s.server().site_dir()) {
         assert!(
             !String::from_utf8_lossy(&bytes).contains("__accord"),
             "{file} contains the reload script"
@@ -86,9 +84,9 @@ fn pages_are_not_served_to_other_sites_pointing_their_names_at_127_0_0_1() {
 
 #[test]
 fn build_output_never_contains_the_reload_script() {
-    let site = common::fixture("serve");
-    common::build_ok(site.path());
-    let files = common::tree(&site.path().join("output"));
+    let site = support::fixture("serve");
+    support::build_ok(site.path());
+    let files = support::tree(&site.path().join("output"));
     assert!(files.len() > 10);
     for (file, bytes) in files {
         assert!(
@@ -303,7 +301,7 @@ fn the_next_free_port_is_taken_when_the_one_asked_for_is_busy() {
     let busy = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port();
     let tmp = tempfile::tempdir().unwrap();
-    common::copy_tree(&common::fixtures().join("serve"), tmp.path());
+    support::copy_tree(&support::fixtures().join("serve"), tmp.path());
     let server = Server::start(
         ServeOptions {
             root: tmp.path().to_path_buf(),
@@ -325,7 +323,7 @@ fn the_next_free_port_is_taken_when_the_one_asked_for_is_busy() {
 /// The command itself: it says where it serves, and serves there.
 #[test]
 fn accord_serve_prints_its_address_and_serves_the_site() {
-    let site = common::fixture("serve");
+    let site = support::fixture("serve");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_accord"))
         .args(["serve", "--port", "0", "--root"])
         .arg(site.path())

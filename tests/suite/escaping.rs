@@ -5,12 +5,10 @@
 //! sitemap. Each place is checked for the escaped text (it is there) and every file
 //! for markup that could run (none).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use support::*;
+use crate::support::*;
 
 const TITLE: &str = "<script>alert(\"title\")</script> & 'friends'";
 const SUMMARY: &str = "\"><img src=x onerror=alert('summary')>";

@@ -2,11 +2,9 @@
 //! terminal or when forced, JSON and GitHub annotations for CI, warnings that fail
 //! only `--strict` runs, and a quiet summary line outside a terminal.
 
-mod common;
-
 use std::process::{Command, Output};
 
-use common::*;
+use crate::support::*;
 
 fn accord(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_accord"));

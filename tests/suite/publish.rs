@@ -8,11 +8,9 @@
 //! alpha+gamma, a title with `</script>`); workshops w1 (2016-10-20/21, Hall A,
 //! alpha+beta+gamma) and w2 (2016, alpha).
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::support::*;
 
 const ATOM: &str = "http://www.w3.org/2005/Atom";
 const SITEMAP: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
@@ -478,28 +476,12 @@ fn incremental_builds_follow_budgets_into_year_charts_and_records_into_city_feed
     let out = tempfile::tempdir().unwrap();
     let out = out.path().join("site");
     build_into(root, &out);
-    let same_as_clean = |step: &str| {
-        let report = build_into(root, &out);
-        let clean = tempfile::tempdir().unwrap();
-        build_into(root, &clean.path().join("site"));
-        let (a, b) = (tree(&out), tree(&clean.path().join("site")));
-        let differ: Vec<&String> = a
-            .keys()
-            .chain(b.keys())
-            .filter(|k| a.get(*k) != b.get(*k))
-            .collect();
-        assert!(
-            differ.is_empty(),
-            "after {step}: incremental and clean builds differ in {differ:?}"
-        );
-        report
-    };
 
     // A budget is on no card: its year pages follow it all the same.
     let p1 = root.join("content/programs/p1.md");
     let text = std::fs::read_to_string(&p1).unwrap();
     std::fs::write(&p1, text.replace("2015: 120", "2015: 125")).unwrap();
-    let report = same_as_clean("a budget change");
+    let report = same_as_clean(root, &out, "a budget change");
     assert!(report.files_written >= 2, "{}", report.files_written);
     let y2015 = std::fs::read_to_string(out.join("years/2015/index.html")).unwrap();
     assert!(y2015.contains("data-value=\"125\""));
@@ -510,7 +492,7 @@ fn incremental_builds_follow_budgets_into_year_charts_and_records_into_city_feed
         "---\ntitle: Delta trip\ndate: 2016-05\ncities: [Delta]\n---\nA trip.\n",
     )
     .unwrap();
-    same_as_clean("a record for a city without any");
+    same_as_clean(root, &out, "a record for a city without any");
     let feed = std::fs::read_to_string(out.join("cities/delta/feed.xml")).unwrap();
     assert!(feed.contains("<title>Delta trip</title>"));
 }

@@ -1,8 +1,6 @@
 //! What the `serve` tests share: a server on a copy of a fixture site, requests to
 //! it, and bounded waits for its builds.
 
-#![allow(dead_code)]
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -11,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use accord::serve::{Build, ServeOptions, Server};
 
-use crate::common;
+use super::site::{copy_tree, fixtures, render_diags};
 
 /// Generous: debug builds on a busy machine.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -27,7 +25,7 @@ impl Preview {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("site");
         std::fs::create_dir(&root).unwrap();
-        common::copy_tree(&common::fixtures().join(fixture), &root);
+        copy_tree(&fixtures().join(fixture), &root);
         let opts = ServeOptions {
             root: root.clone(),
             drafts: false,
@@ -81,7 +79,7 @@ impl Preview {
     pub fn written(build: &Build) -> Vec<String> {
         match &build.outcome {
             Ok(b) => b.written.clone(),
-            Err(d) => panic!("the build failed:\n{}", common::render_diags(d)),
+            Err(d) => panic!("the build failed:\n{}", render_diags(d)),
         }
     }
 }

@@ -1,117 +1,15 @@
-//! Helpers shared by the integration tests: copy a fixture site into a temporary
-//! directory, build it, and read what was written.
+//! One generator of synthetic archives, for the tests that need many records.
 
-#![allow(dead_code)]
+use std::path::Path;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use super::site::{repo, write};
 
-pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-}
-
-/// Copies `tests/fixtures/<name>` into a fresh temporary directory.
-pub fn fixture(name: &str) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    copy_tree(&fixtures().join(name), tmp.path());
-    tmp
-}
-
-pub fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
-pub fn options(root: &Path) -> accord::Options {
-    accord::Options {
-        root: root.to_path_buf(),
-        output: None,
-        drafts: false,
-        write: true,
-    }
-}
-
-/// Builds the site at `root` into `root/output`, panicking with the diagnostics on failure.
-pub fn build_ok(root: &Path) -> accord::Report {
-    match accord::build(&options(root)) {
-        Ok(r) => r,
-        Err(d) => panic!("build failed:\n{}", render_diags(&d)),
-    }
-}
-
-pub fn render_diags(d: &[accord::diag::Diagnostic]) -> String {
-    d.iter().map(|d| format!("{d}\n")).collect()
-}
-
-/// A file of the output, as text.
-pub fn read(root: &Path, rel: &str) -> String {
-    let path = root.join("output").join(rel);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every file below `dir`, by relative path.
-pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.unwrap();
-        if entry.file_type().is_file() {
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            out.insert(rel, std::fs::read(entry.path()).unwrap());
-        }
-    }
-    out
-}
-
-/// Every `href="…"` and `src="…"` value in an HTML text.
-pub fn links(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for attr in ["href=\"", "src=\"", "action=\""] {
-        let mut rest = html;
-        while let Some(i) = rest.find(attr) {
-            rest = &rest[i + attr.len()..];
-            if let Some(end) = rest.find('"') {
-                out.push(rest[..end].to_string());
-            }
-        }
-    }
-    out
-}
-
-/// The root of this repository (the sample archive).
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Builds the site at `root` into `out`, panicking with the diagnostics on failure.
-pub fn build_into(root: &Path, out: &Path) -> accord::Report {
-    let mut opts = options(root);
-    opts.output = Some(out.to_path_buf());
-    match accord::build(&opts) {
-        Ok(r) => r,
-        Err(d) => panic!("build failed:\n{}", render_diags(&d)),
-    }
-}
-
-/// Writes a synthetic archive of `n` records into `dir`: the sample archive's city
-/// registry, every kind, the four languages, every front-matter field, and bodies with
-/// headings, lists, tables, code, footnotes, quotes and links between records.
-/// Deterministic: the same `n` gives the same files.
-pub fn generate_archive(dir: &Path, n: usize) {
+/// Writes a synthetic archive of `n` records titled `title` into `dir`: the sample
+/// archive's city registry, every kind, the four languages, every front-matter field,
+/// and bodies with headings, lists, tables, code, footnotes, quotes and links between
+/// records. Record `i` is `content/<kind>s/r<i, five digits>.md`, its kind the `i % 3`th
+/// of program, trip, workshop. Deterministic: the same arguments give the same files.
+pub fn generate_archive(dir: &Path, n: usize, title: &str) {
     let registry = std::fs::read_to_string(repo().join("data/cities.yaml")).unwrap();
     let ids: Vec<&str> = registry
         .lines()
@@ -119,13 +17,16 @@ pub fn generate_archive(dir: &Path, n: usize) {
         .map(|l| l.trim_end_matches(':'))
         .collect();
     assert!(ids.len() > 10, "registry ids not found");
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::write(dir.join("data/cities.yaml"), &registry).unwrap();
-    std::fs::write(
-        dir.join("accord.yaml"),
-        "title: Generated archive & <test>\ndescription: \"Synthetic records: programs, trips, workshops\"\nbase_url: https://example.org/archive/\nlanguage: en\npaginate_by: 20\n",
-    )
-    .unwrap();
+    write(dir, "data/cities.yaml", registry.as_bytes());
+    write(
+        dir,
+        "accord.yaml",
+        format!(
+            "title: '{}'\ndescription: \"Synthetic records: programs, trips, workshops\"\nbase_url: https://example.org/archive/\nlanguage: en\npaginate_by: 20\n",
+            title.replace('\'', "''")
+        )
+        .as_bytes(),
+    );
     let mut seed: u64 = 0x5eed;
     let mut rnd = move |m: usize| {
         seed = seed
@@ -152,12 +53,9 @@ pub fn generate_archive(dir: &Path, n: usize) {
             ],
         ),
     ];
-    let kinds = [("programs", "p"), ("trips", "t"), ("workshops", "w")];
-    for kind in kinds {
-        std::fs::create_dir_all(dir.join("content").join(kind.0)).unwrap();
-    }
+    let kinds = ["programs", "trips", "workshops"];
     for i in 0..n {
-        let (section, prefix) = kinds[i % 3];
+        let section = kinds[i % 3];
         let (lang, w) = words[rnd(4)];
         let [w0, w1, w2, w3, w4, w5] = w;
         let year = 2008 + rnd(18) as i32;
@@ -225,11 +123,7 @@ pub fn generate_archive(dir: &Path, n: usize) {
             ),
         };
         let other = if i > 0 { rnd(i) } else { 0 };
-        let link = format!(
-            "../{}/{}-{other:06}.md",
-            kinds[other % 3].0,
-            kinds[other % 3].1
-        );
+        let link = format!("../{}/r{other:05}.md", kinds[other % 3]);
         let body = format!(
             "{w0} {w1} — {w2}, **{w3}** and ~~{w4}~~ with `code {i}` and a note.[^n]\n\n\
              ## {w0} {w1}\n\n- {w2}\n- {w3} <b>not html</b>\n  - nested {w4}\n\n\
@@ -248,12 +142,10 @@ pub fn generate_archive(dir: &Path, n: usize) {
             w[0],
             w[1 + rnd(5)],
         );
-        std::fs::write(
-            dir.join("content")
-                .join(section)
-                .join(format!("{prefix}-{i:06}.md")),
-            text,
-        )
-        .unwrap();
+        write(
+            dir,
+            &format!("content/{section}/r{i:05}.md"),
+            text.as_bytes(),
+        );
     }
 }

@@ -1,7 +1,6 @@
 //! `accord init` and `accord new`, end to end through the binary.
 
-mod common;
-
+use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -146,9 +145,9 @@ fn new_writes_a_record_named_after_its_title_that_builds() {
     assert!(text.contains("\ndate: 2025-11-24 "), "{text}");
     assert!(text.contains("\ncities: [서울, Yokohama] "), "{text}");
 
-    let report = accord::build(&common::options(&dir)).unwrap();
+    let report = accord::build(&support::options(&dir)).unwrap();
     assert_eq!(report.records, 4);
-    let page = common::read(&dir, "trips/서울-요코하마-기후-포럼-2025/index.html");
+    let page = support::read(&dir, "trips/서울-요코하마-기후-포럼-2025/index.html");
     assert!(page.contains("서울–요코하마 기후 포럼: 2025"));
 }
 
@@ -231,10 +230,10 @@ fn new_records_of_every_kind_build_with_every_example_uncommented() {
             .collect();
         std::fs::write(&path, uncommented).unwrap();
     }
-    let report = accord::build(&common::options(&dir))
-        .unwrap_or_else(|d| panic!("{}", common::render_diags(&d)));
+    let report = accord::build(&support::options(&dir))
+        .unwrap_or_else(|d| panic!("{}", support::render_diags(&d)));
     assert_eq!(report.records, 6);
-    let program = common::read(&dir, "programs/example/index.html");
+    let program = support::read(&dir, "programs/example/index.html");
     assert!(program.contains("11-1-2"));
     assert_no_file_escapes(&dir);
 }

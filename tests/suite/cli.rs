@@ -1,21 +1,14 @@
 //! The `accord` binary: exit codes, the sample archive, determinism across threads.
 
-mod common;
-
-use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::support::*;
 
 fn accord(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_accord"))
         .args(args)
         .output()
         .unwrap()
-}
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 #[test]

@@ -2,15 +2,12 @@
 //! (matching, BM25 ordering, the adjacency bonus, facets), shards being sorted and
 //! bounded, determinism, and the browser's engine answering exactly like the reader.
 
-mod common;
-
 use std::collections::HashSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use crate::support::*;
 use accord::search::{self, Filters, Reader};
-use common::*;
 
 /// A reader over the index a build wrote into `root/output`.
 fn reader(root: &Path) -> Reader<impl Fn(&str) -> Option<Vec<u8>>> {
@@ -580,24 +577,9 @@ fn the_index_is_byte_identical_whatever_the_threads() {
     assert_eq!(one.files, search::build_with(&site, 2048).files);
 }
 
-/// `node`, or `None` when it is not installed (which fails under CI).
-fn node() -> Option<&'static str> {
-    match Command::new("node").arg("--version").output() {
-        Ok(out) if out.status.success() => Some("node"),
-        _ if std::env::var_os("CI").is_some() => panic!("node is required under CI"),
-        _ => None,
-    }
-}
-
 #[test]
 fn the_browser_engine_answers_like_the_rust_reader() {
-    let Some(node) = node() else {
-        // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** SKIPPED the_browser_engine_answers_like_the_rust_reader: node is not \
-             installed; search.js is NOT tested (set CI=1 to make this a failure) ***\n"
-        );
+    let Some(node) = require_tool(Tool::Node) else {
         return;
     };
     let tmp = generated_site(150);
@@ -656,7 +638,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     let spec_file = tmp.path().join("queries.json");
     std::fs::write(&spec_file, serde_json::to_string(&spec).unwrap()).unwrap();
     let run = Command::new(node)
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/search_engine.mjs"))
+        .arg(repo().join("tests/search_engine.mjs"))
         .arg(&out)
         .arg(&spec_file)
         .output()

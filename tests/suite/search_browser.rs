@@ -5,40 +5,18 @@
 //! A second test drives the page through playwright-core (`tests/search_page.mjs`):
 //! typing, a facet chosen with the keyboard, the back button, counting by city.
 //!
-//! Chromium is found as `chromium`, `chromium-browser`, `google-chrome` or
-//! `$ACCORD_CHROMIUM`; playwright-core in `$ACCORD_TOOLS` or `.ci/tools/node_modules`
-//! (which `.ci/run` fills). Without them the tests fail when `CI` is set, and otherwise
-//! say loudly that they were skipped.
-
-mod common;
+//! Chromium, node and playwright-core are found by `support::require_tool`; `.ci/run`
+//! installs them. Without them the tests fail when `CI` is set, and otherwise say
+//! loudly that they were skipped.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::*;
-
-fn chromium() -> Option<PathBuf> {
-    let mut names: Vec<PathBuf> = std::env::var_os("ACCORD_CHROMIUM")
-        .map(PathBuf::from)
-        .into_iter()
-        .collect();
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path) {
-        for name in [
-            "chromium",
-            "chromium-browser",
-            "google-chrome",
-            "google-chrome-stable",
-        ] {
-            names.push(dir.join(name));
-        }
-    }
-    names.into_iter().find(|p| p.is_file())
-}
+use crate::support::*;
 
 /// Requests seen by the server: (path, status).
 type Log = Arc<Mutex<Vec<(String, u16)>>>;
@@ -105,54 +83,11 @@ fn answer(mut stream: TcpStream, dir: &Path, log: &Log) -> std::io::Result<()> {
     stream.flush()
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(v) = s
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The DOM of `url` after its scripts ran.
 fn dump_dom(chromium: &Path, url: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=10000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
+    let mut child = headless_chromium(chromium, profile.path())
+        .args(["--virtual-time-budget=10000", "--dump-dom"])
         .arg(url)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -258,17 +193,7 @@ const FORUM: &str = "울란바토르 대기환경 포럼";
 
 #[test]
 fn the_search_page_finds_records_in_a_browser_under_a_sub_path() {
-    let Some(chromium) = chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("Chromium is required under CI (install the `chromium` package)");
-        }
-        // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** SKIPPED the_search_page_finds_records_in_a_browser_under_a_sub_path: \
-             Chromium is not installed; the search page is NOT tested in a browser \
-             (set CI=1 to make this a failure) ***\n"
-        );
+    let Some(chromium) = require_tool(Tool::Chromium) else {
         return;
     };
     let site = fixture("search");
@@ -382,42 +307,19 @@ fn the_search_page_finds_records_in_a_browser_under_a_sub_path() {
     }
 }
 
-/// `node_modules` with playwright-core: `$ACCORD_TOOLS` or `.ci/tools/node_modules`.
-fn playwright() -> Option<PathBuf> {
-    let dir = std::env::var_os("ACCORD_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/tools/node_modules"));
-    dir.join("playwright-core").is_dir().then_some(dir)
-}
-
 #[test]
 fn the_search_page_follows_typing_facets_and_the_back_button() {
-    let node_ok = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let (Some(chromium), Some(tools), true) = (chromium(), playwright(), node_ok) else {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "node, Chromium and playwright-core (.ci/run installs it) are required under CI"
-            );
-        }
-        // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** SKIPPED the_search_page_follows_typing_facets_and_the_back_button: node, \
-             Chromium or playwright-core (.ci/tools) missing; typing, facets and history are \
-             NOT tested (set CI=1 to make this a failure) ***\n"
-        );
+    let (Some(node), Some(chromium), Some(_)) = (
+        require_tool(Tool::Node),
+        require_tool(Tool::Chromium),
+        require_tool(Tool::NpmPackage("playwright-core")),
+    ) else {
         return;
     };
     let site = fixture("search");
     build_ok(site.path());
-    let run = Command::new("node")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/search_page.mjs"))
+    let run = node_script(&node, &chromium, &repo().join("tests/search_page.mjs"))
         .arg(site.path().join("output"))
-        .env("ACCORD_TOOLS", &tools)
-        .env("CHROMIUM", &chromium)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);

@@ -3,17 +3,14 @@
 //! page must reload by itself (a fresh document, with the new title), and show the
 //! error overlay after a broken edit.
 //!
-//! Without Chromium the test fails when `CI` is set and is skipped, loudly, when not.
-//! `.ci/run` installs it.
-
-mod common;
-mod serving;
+//! Chromium is found by `support::require_tool`: without it the test fails when `CI`
+//! is set and is skipped, loudly, when not. `.ci/run` installs it.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -21,21 +18,12 @@ use serde_json::{Value, json};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use serving::{PATIENCE, Preview};
+use crate::support::serving::{PATIENCE, Preview};
+use crate::support::{Tool, headless_chromium, require_tool};
 
 #[test]
 fn live_reload_reloads_the_open_page_in_chromium() {
-    let Some(chromium) = find_chromium() else {
-        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-        assert!(
-            !ci,
-            "Chromium is needed for this test in CI: apt-get install -y chromium"
-        );
-        // Straight to standard error: the test harness would capture `eprintln!`.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            b"\n=== SKIPPED live_reload_reloads_the_open_page_in_chromium: no Chromium found (install it, or set CHROMIUM=/path/to/chromium) ===\n\n",
-        );
+    let Some(chromium) = require_tool(Tool::Chromium) else {
         return;
     };
     let s = Preview::start("serve");
@@ -98,28 +86,6 @@ fn live_reload_reloads_the_open_page_in_chromium() {
     browser.close();
 }
 
-/// `CHROMIUM`, or a Chromium or Chrome on the `PATH`.
-fn find_chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in [
-            "chromium",
-            "chromium-browser",
-            "google-chrome",
-            "google-chrome-stable",
-        ] {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
 /// A headless Chromium with the DevTools protocol on a port of its choosing.
 struct Browser {
     child: Child,
@@ -130,21 +96,10 @@ struct Browser {
 }
 
 impl Browser {
-    fn launch(program: &PathBuf) -> Browser {
+    fn launch(program: &Path) -> Browser {
         let profile = tempfile::tempdir().unwrap();
-        let mut child = Command::new(program)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-                "--disable-component-update",
-                "--disable-sync",
-                "--remote-debugging-port=0",
-                "about:blank",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
+        let mut child = headless_chromium(program, profile.path())
+            .args(["--remote-debugging-port=0", "about:blank"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

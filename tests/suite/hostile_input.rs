@@ -2,9 +2,7 @@
 //! error — never a panic, a hang or unbounded memory. The binary runs with its
 //! address space limited to 4 GiB and a deadline (tests/support).
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 /// Checks a site with the one record `text` at content/trips/x.md, expecting failure
 /// with `needle` in the output; returns the output.

@@ -2,13 +2,9 @@
 //! Rust one that builds the index and the JavaScript one that tokenizes queries in the
 //! browser (run with node). If they drifted apart, queries would miss.
 
-use std::io::Write;
-use std::path::Path;
 use std::process::Command;
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{Tool, repo, require_tool};
 
 fn vectors() -> serde_json::Value {
     let text = std::fs::read_to_string(repo().join("tests/search_vectors.json")).unwrap();
@@ -66,26 +62,9 @@ fn the_rust_tokenizer_gives_the_shared_vectors() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// `node`, or `None` when it is not installed (which fails under CI).
-fn node() -> Option<&'static str> {
-    match Command::new("node").arg("--version").output() {
-        Ok(out) if out.status.success() => Some("node"),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("node is required under CI (the JavaScript tokenizer is tested with it)")
-        }
-        _ => None,
-    }
-}
-
 #[test]
 fn the_browser_tokenizer_gives_the_shared_vectors() {
-    let Some(node) = node() else {
-        // Straight to stderr: the test harness would hide `eprintln!` of a passing test.
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** SKIPPED the_browser_tokenizer_gives_the_shared_vectors: node is not installed; \
-             search.js is NOT tested (set CI=1 to make this a failure) ***\n"
-        );
+    let Some(node) = require_tool(Tool::Node) else {
         return;
     };
     let out = Command::new(node)

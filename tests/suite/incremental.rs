@@ -1,40 +1,9 @@
 //! Incremental builds write only what changed, and the result is byte-identical to a
 //! clean full build after any series of edits.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
-
-fn build_into(root: &Path, out: &Path) -> accord::Report {
-    let opts = accord::Options {
-        root: root.to_path_buf(),
-        output: Some(out.to_path_buf()),
-        drafts: false,
-        write: true,
-    };
-    accord::build(&opts).unwrap_or_else(|d| panic!("{}", render_diags(&d)))
-}
-
-/// Builds incrementally into `out`, and from scratch into a new directory, and
-/// compares the two trees.
-fn assert_same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
-    let report = build_into(root, out);
-    let clean = tempfile::tempdir().unwrap();
-    build_into(root, &clean.path().join("site"));
-    let (a, b) = (tree(out), tree(&clean.path().join("site")));
-    let differ: Vec<&String> = a
-        .keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
-        .collect();
-    assert!(
-        differ.is_empty(),
-        "after {step}: incremental and clean builds differ in {differ:?}"
-    );
-    report
-}
+use crate::support::*;
 
 #[test]
 fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
@@ -46,7 +15,7 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
     let total = first.files_written;
 
     // Nothing changed: nothing is written.
-    let again = assert_same_as_clean(root, &out, "a rebuild without changes");
+    let again = same_as_clean(root, &out, "a rebuild without changes");
     assert_eq!(again.files_written, 0);
 
     // A change deep in one body: only that record's page, and the search index files
@@ -55,7 +24,7 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
     let text = std::fs::read_to_string(&visit).unwrap();
     let before = tree(&out);
     std::fs::write(&visit, format!("{text}\nA new closing paragraph.\n")).unwrap();
-    let edit = assert_same_as_clean(root, &out, "a body edit");
+    let edit = same_as_clean(root, &out, "a body edit");
     let after = tree(&out);
     let changed: Vec<&String> = after
         .keys()
@@ -78,7 +47,7 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
         text.replace("title: Visit", "title: Visit to Beijing"),
     )
     .unwrap();
-    let retitle = assert_same_as_clean(root, &out, "a title change");
+    let retitle = same_as_clean(root, &out, "a title change");
     assert!(
         retitle.files_written > 1 && retitle.files_written < total,
         "{} of {total}",
@@ -91,19 +60,19 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
         "---\ntitle: New trip\ndate: 2017-03\ncities: [요코하마]\n---\nNew.\n",
     )
     .unwrap();
-    assert_same_as_clean(root, &out, "adding a record");
+    same_as_clean(root, &out, "adding a record");
     std::fs::rename(
         root.join("content/trips/new.md"),
         root.join("content/trips/renamed.md"),
     )
     .unwrap();
-    assert_same_as_clean(root, &out, "renaming a record");
+    same_as_clean(root, &out, "renaming a record");
     assert!(
         !out.join("trips/new").exists(),
         "the old page of a renamed record is left behind"
     );
     std::fs::remove_file(root.join("content/trips/renamed.md")).unwrap();
-    assert_same_as_clean(root, &out, "deleting a record");
+    same_as_clean(root, &out, "deleting a record");
     assert!(!out.join("trips/renamed").exists());
 
     // A template of the site's own, then a change of it.
@@ -113,20 +82,20 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
         "{% extends \"base.html\" %}{% block content %}<p>one</p>{% endblock content %}",
     )
     .unwrap();
-    assert_same_as_clean(root, &out, "adding a template");
+    same_as_clean(root, &out, "adding a template");
     std::fs::write(
         root.join("templates/404.html"),
         "{% extends \"base.html\" %}{% block content %}<p>two</p>{% endblock content %}",
     )
     .unwrap();
-    assert_same_as_clean(root, &out, "changing a template");
+    same_as_clean(root, &out, "changing a template");
     assert!(read_file(&out.join("404.html")).contains("<p>two</p>"));
 
     // The registry: a new name for a city changes every page that shows it.
     let reg = root.join("data/cities.yaml");
     let text = std::fs::read_to_string(&reg).unwrap();
     std::fs::write(&reg, text.replace("en: Beijing", "en: Peking")).unwrap();
-    assert_same_as_clean(root, &out, "changing the registry");
+    same_as_clean(root, &out, "changing the registry");
 }
 
 #[test]

@@ -2,13 +2,11 @@
 //! overwrites a directory it did not create, and a build killed at any moment leaves
 //! the previous site in place, whole.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::*;
+use crate::support::*;
 
 fn build(root: &Path, output: Option<&Path>, cwd: Option<&Path>) -> (Option<i32>, String) {
     let mut cmd = Command::new(bin());
@@ -197,12 +195,20 @@ fn check_siblings(dir: &Path) {
     }
 }
 
+/// Gives the archive at `root` a new title, which every page shows.
 fn set_title(root: &Path, title: &str) {
-    write(
-        root,
-        "accord.yaml",
-        format!("title: {title}\nbase_url: https://example.org/\nlanguage: ko\n").as_bytes(),
-    );
+    let config = std::fs::read_to_string(root.join("accord.yaml")).unwrap();
+    let config: String = config
+        .lines()
+        .map(|line| {
+            if line.starts_with("title:") {
+                format!("title: {title}\n")
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    write(root, "accord.yaml", config.as_bytes());
 }
 
 /// A 3,000-record archive in `archive/`, built into `public/` beside it.

@@ -1,70 +1,37 @@
 //! The built HTML passes the Nu Html Checker (vnu-jar, with Java) and axe-core in
 //! headless Chromium. `.ci/run` installs the npm packages into `.ci/tools` (and Java,
-//! Chromium and Node.js where missing). Without them these tests print a loud SKIPPED
-//! line and pass, except in CI (`CI` set), where a missing tool is a failure.
-
-mod common;
+//! Chromium and Node.js where missing). The tools are found by `support::require_tool`:
+//! without them these tests print a loud SKIPPED line and pass, except in CI (`CI`
+//! set), where a missing tool is a failure.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::support::*;
 
-/// `.ci/tools/node_modules`, or `ACCORD_TOOLS`.
-fn node_modules() -> PathBuf {
-    std::env::var_os("ACCORD_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".ci/tools/node_modules"))
+/// The Nu Html Checker: Java and the checker's jar.
+struct Vnu {
+    java: PathBuf,
+    jar: PathBuf,
 }
 
-fn runs(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
-}
-
-/// `None` when every tool is there; otherwise what is missing. Panics in CI.
-fn missing(needs: &[(&str, bool)]) -> Option<String> {
-    let gone: Vec<&str> = needs
-        .iter()
-        .filter(|(_, ok)| !ok)
-        .map(|(name, _)| *name)
-        .collect();
-    if gone.is_empty() {
-        return None;
+impl Vnu {
+    /// `None` (after saying what is missing) when Java or the jar is.
+    fn find() -> Option<Vnu> {
+        let java = require_tool(Tool::Java);
+        let package = require_tool(Tool::NpmPackage("vnu-jar"));
+        Some(Vnu {
+            java: java?,
+            jar: package?.join("build/dist/vnu.jar"),
+        })
     }
-    let what = gone.join(", ");
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} missing in CI: .ci/run installs them before `cargo test`");
-    }
-    // Written to the process's stderr, not through the test's captured output, so
-    // that it shows although the test passes.
-    use std::io::Write as _;
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n********************************************************************\n\
-         SKIPPED: {what} not found; run the install steps of .ci/run to check\n\
-         ********************************************************************"
-    );
-    Some(what)
-}
-
-fn vnu_jar() -> PathBuf {
-    node_modules().join("vnu-jar/build/dist/vnu.jar")
 }
 
 /// Runs the Nu Html Checker on every HTML file below `dir`; panics with its errors.
-fn assert_valid_html(dir: &Path) {
-    let out = Command::new("java")
+fn assert_valid_html(vnu: &Vnu, dir: &Path) {
+    let out = Command::new(&vnu.java)
         .arg("-jar")
-        .arg(vnu_jar())
+        .arg(&vnu.jar)
         .args(["--errors-only", "--skip-non-html", "--format", "gnu"])
         .arg(dir)
         .output()
@@ -86,55 +53,42 @@ fn html_files(dir: &Path) -> usize {
 
 #[test]
 fn every_page_of_the_sample_archive_is_valid_html() {
-    if missing(&[
-        ("java", runs("java", "-version")),
-        ("vnu-jar", vnu_jar().is_file()),
-    ])
-    .is_some()
-    {
+    let Some(vnu) = Vnu::find() else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    build_into(&repo(), &out);
+    build_into(repo(), &out);
     assert!(html_files(&out) > 50);
-    assert_valid_html(&out);
+    assert_valid_html(&vnu, &out);
 }
 
 #[test]
 fn every_page_of_a_generated_1000_record_archive_is_valid_html() {
-    if missing(&[
-        ("java", runs("java", "-version")),
-        ("vnu-jar", vnu_jar().is_file()),
-    ])
-    .is_some()
-    {
+    let Some(vnu) = Vnu::find() else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
-    generate_archive(tmp.path(), 1000);
+    generate_archive(tmp.path(), 1000, "Generated archive & <test>");
     let report = build_into(tmp.path(), &tmp.path().join("output"));
     assert_eq!(report.records, 1000);
     assert!(html_files(&tmp.path().join("output")) > 1000);
-    assert_valid_html(&tmp.path().join("output"));
+    assert_valid_html(&vnu, &tmp.path().join("output"));
 }
 
 #[test]
 fn sample_pages_have_no_serious_accessibility_violations_and_work_by_keyboard() {
-    let modules = node_modules();
-    if missing(&[
-        ("node", runs("node", "--version")),
-        ("chromium", chromium().exists()),
-        ("axe-core", modules.join("axe-core/axe.min.js").is_file()),
-        ("playwright-core", modules.join("playwright-core").is_dir()),
-    ])
-    .is_some()
-    {
+    let (Some(node), Some(chromium), Some(_), Some(_)) = (
+        require_tool(Tool::Node),
+        require_tool(Tool::Chromium),
+        require_tool(Tool::NpmPackage("axe-core")),
+        require_tool(Tool::NpmPackage("playwright-core")),
+    ) else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    build_into(&repo(), &out);
+    build_into(repo(), &out);
     let pages = [
         "/",
         "/programs/seoul-northeast-asia-air-quality/",
@@ -149,12 +103,9 @@ fn sample_pages_have_no_serious_accessibility_violations_and_work_by_keyboard() 
         "/programs/",
         "/no-such-page/",
     ];
-    let run = Command::new("node")
-        .arg(repo().join(".ci/axe.mjs"))
+    let run = node_script(&node, &chromium, &repo().join(".ci/axe.mjs"))
         .arg(&out)
         .args(pages)
-        .env("ACCORD_TOOLS", &modules)
-        .env("CHROMIUM", chromium())
         .output()
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&run.stdout);
