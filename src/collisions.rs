@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::content::SourceTarget;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::paths::fold;
 use crate::routes::{Page, Route};
 use crate::site::Site;
@@ -115,6 +115,7 @@ fn report(a: &Claim, b: &Claim, how: &str) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
+            Code::OutputCollision,
             path,
             pos,
             format!(

@@ -30,7 +30,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 
 /// The file that marks a directory as accord's output.
 pub const MARKER: &str = ".accord-output";
@@ -128,7 +128,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 /// Whether accord may write `target` (normalised): a named folder, which is missing,
 /// empty, or accord's output.
 fn check_target(target: &Path) -> Result<(), Diagnostic> {
-    let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
+    let err = |msg: String| Diagnostic::error(Code::Write, target, Pos::UNKNOWN, msg);
     if target.as_os_str().is_empty() || target.parent().is_none() {
         return Err(err(
             "the output directory cannot be the file system root".into()
@@ -181,7 +181,7 @@ impl Staging {
         // Checked as written, before anything is created.
         let target = &normalize(target);
         check_target(target)?;
-        let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
+        let err = |msg: String| Diagnostic::error(Code::Write, target, Pos::UNKNOWN, msg);
         let dir = sibling(target, "accord-staging");
         // Left over from an interrupted build: remove it (a symbolic link in its place
         // is removed, not followed).
@@ -382,7 +382,7 @@ pub fn lock(target: &Path) -> Result<Lock, Diagnostic> {
     // Nothing is created beside a folder accord may not write.
     check_target(target)?;
     let path = sibling(target, "accord-lock");
-    let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
+    let err = |msg: String| Diagnostic::error(Code::Write, target, Pos::UNKNOWN, msg);
     let cannot = |e: io::Error| err(format!("cannot lock the output ({}): {e}", path.display()));
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(cannot)?;
@@ -438,6 +438,7 @@ pub fn recover(target: &Path) -> Result<(), Diagnostic> {
     if target.symlink_metadata().is_err() && is_accord_dir(&old) {
         fs::rename(&old, target).map_err(|e| {
             Diagnostic::error(
+                Code::Write,
                 &old,
                 Pos::UNKNOWN,
                 format!("cannot put the previous site back: {e}"),
@@ -490,7 +491,7 @@ fn distrust(target: &Path, journal: &Journal) -> Option<String> {
 
 fn apply_journal(target: &Path, moved: Moved) -> Result<(), Diagnostic> {
     let journal_path = sibling(target, "accord-journal");
-    let fail = |msg: String| Diagnostic::error(&journal_path, Pos::UNKNOWN, msg);
+    let fail = |msg: String| Diagnostic::error(Code::Write, &journal_path, Pos::UNKNOWN, msg);
     let io_fail = |e: io::Error| {
         fail(format!(
             "cannot complete the interrupted build of the output: {e}"

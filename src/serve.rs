@@ -23,7 +23,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::output::Manifest;
 use http::Response;
 
@@ -133,12 +133,17 @@ impl Server {
         on_event: impl Fn(&Event<'_>) + Send + Sync + 'static,
     ) -> Result<Server, Diagnostic> {
         let listener = bind(opts.port).map_err(|e| {
-            Diagnostic::error("", Pos::UNKNOWN, format!("cannot listen on 127.0.0.1: {e}"))
-                .with_help("choose another port with --port")
+            Diagnostic::error(
+                Code::Serve,
+                "",
+                Pos::UNKNOWN,
+                format!("cannot listen on 127.0.0.1: {e}"),
+            )
+            .with_help("choose another port with --port")
         })?;
         let addr = listener
             .local_addr()
-            .map_err(|e| Diagnostic::error("", Pos::UNKNOWN, e.to_string()))?;
+            .map_err(|e| Diagnostic::error(Code::Serve, "", Pos::UNKNOWN, e.to_string()))?;
         let root = opts
             .root
             .canonicalize()
@@ -295,6 +300,7 @@ fn private_root(tmp: &Path) -> Result<PathBuf, Diagnostic> {
     let dir = tmp.join("accord-serve");
     let refuse = |why: String| {
         Diagnostic::error(
+            Code::Serve,
             &dir,
             Pos::UNKNOWN,
             format!("cannot build the preview here: {why}"),
@@ -382,6 +388,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
             .unwrap_or_default();
         Err(vec![
             Diagnostic::error(
+                Code::Internal,
                 "",
                 Pos::UNKNOWN,
                 format!("accord failed while building: {why}"),

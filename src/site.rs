@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::content::Record;
-use crate::diag::{Diagnostic, Pos};
+use crate::content::{Partial, Record};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::escape;
 use crate::kind::Kind;
 use crate::limits::MAX_SUMMARY_CHARS;
@@ -194,7 +194,7 @@ fn entries(
             let dir = r.source.parent().unwrap_or(Path::new(""));
             let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
             let body = markdown::render(&r.body, &opts, &resolve);
-            let diags = body_problems(r, &body);
+            let diags = body_problems(&r.source, &r.body, r.body_line, &body);
             (body, diags)
         })
         .collect();
@@ -220,23 +220,37 @@ fn entries(
     (entries, diags)
 }
 
-/// The problems markdown found in a record's body, located in its file.
-fn body_problems(r: &Record, body: &Rendered) -> Vec<Diagnostic> {
+/// The broken links of a record that did not parse (links to other records are
+/// checked against every record file).
+pub fn broken_links(
+    record: &Partial,
+    allow_html: bool,
+    all_sources: &HashSet<&Path>,
+) -> Vec<Diagnostic> {
+    let dir = record.source.parent().unwrap_or(Path::new(""));
+    let by_source = HashMap::new();
+    let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
+    let body = markdown::render(&record.body, &RenderOptions { allow_html }, &resolve);
+    body_problems(&record.source, &record.body, record.body_line, &body)
+}
+
+/// The problems found in the body of `source` (starting at file line `body_line`),
+/// located in the file.
+fn body_problems(source: &Path, text: &str, body_line: usize, body: &Rendered) -> Vec<Diagnostic> {
     let mut diags: Vec<Diagnostic> = body
         .problems
         .iter()
         .map(|p| {
-            let at = Pos::of_offset(&r.body, p.offset);
-            let pos = Pos::new(at.line + r.body_line - 1, at.col);
-            let mut d = Diagnostic::error(&r.source, pos, p.message.clone());
-            d.help = p.help.clone();
-            d
+            let at = Pos::of_offset(text, p.offset);
+            let pos = Pos::new(at.line + body_line - 1, at.col);
+            Diagnostic::error(Code::BrokenLink, source, pos, p.message.clone())
+                .with_help_opt(p.help.clone())
         })
         .collect();
     if body.problems_omitted > 0 {
-        let end = Pos::new(r.body_line + r.body.matches('\n').count(), 1);
+        let end = Pos::new(body_line + text.matches('\n').count(), 1);
         diags.push(Diagnostic::omitted(
-            &r.source,
+            source,
             end,
             Some(body.problems_omitted),
         ));
@@ -271,6 +285,7 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
         if RESERVED_SLUGS.contains(&name_key(&r.slug).as_str()) {
             diags.push(
                 Diagnostic::error(
+                    Code::InvalidSlug,
                     &r.source,
                     Pos::new(1, 1),
                     format!(
@@ -288,6 +303,7 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
         if let Some(first) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(
+                    Code::OutputCollision,
                     &r.source,
                     Pos::new(1, 1),
                     format!(

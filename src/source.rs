@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use walkdir::WalkDir;
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 pub use crate::limits::MAX_FILE_BYTES;
 
@@ -91,7 +91,7 @@ pub fn load(root: &Path) -> Sources {
                 });
             }
             Err((pos, msg, help)) => {
-                let mut d = Diagnostic::error(&rel, pos, msg);
+                let mut d = Diagnostic::error(Code::Read, &rel, pos, msg);
                 d.help = help;
                 out.diags.push(d);
             }
@@ -119,6 +119,7 @@ fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf
                     .map(|p| rel_to(root, p))
                     .unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
                 out.diags.push(Diagnostic::error(
+                    Code::Read,
                     rel,
                     Pos::UNKNOWN,
                     format!("cannot read: {e}"),
@@ -137,6 +138,7 @@ fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf
             if let Some(first) = folded.get(&key) {
                 out.diags.push(
                     Diagnostic::error(
+                        Code::PathCollision,
                         &rel,
                         Pos::UNKNOWN,
                         format!(
@@ -180,6 +182,7 @@ fn what_to_do(entry: &walkdir::DirEntry, rel: &Path) -> Visit {
     if entry.path_is_symlink() {
         return Visit::Refuse(
             Diagnostic::error(
+                Code::Read,
                 rel,
                 Pos::UNKNOWN,
                 "symbolic links are not followed in content/",
@@ -192,6 +195,7 @@ fn what_to_do(entry: &walkdir::DirEntry, rel: &Path) -> Visit {
     }
     if !entry.file_type().is_file() {
         return Visit::Refuse(Diagnostic::error(
+            Code::Read,
             rel,
             Pos::UNKNOWN,
             "not a regular file (a FIFO, socket or device): accord reads only files in content/",
@@ -214,6 +218,7 @@ fn record_kind(rel: &Path) -> Result<Kind, Diagnostic> {
             .map(|k| format!("content/{}/", k.section()))
             .collect();
         Diagnostic::error(
+            Code::MisplacedFile,
             rel,
             Pos::UNKNOWN,
             "a record must be directly inside a kind folder",

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 
 /// The default theme, embedded at compile time (see `build.rs`).
 mod embedded {
@@ -96,6 +96,7 @@ impl Theme {
         } else {
             return Err(vec![
                 Diagnostic::error(
+                    Code::Template,
                     "accord.yaml",
                     Pos::UNKNOWN,
                     format!("theme `{}` not found in themes/", config.theme),
@@ -134,6 +135,7 @@ fn push_template(
     match String::from_utf8(bytes) {
         Ok(text) => list.push(TemplateFile { name, text, path }),
         Err(_) => diags.push(Diagnostic::error(
+            Code::Template,
             path,
             Pos::new(1, 1),
             "the template is not UTF-8 text",
@@ -152,7 +154,7 @@ fn read_strings(root: &Path, rel: &Path, diags: &mut Vec<Diagnostic>) -> String 
         }
         Ok(_) => {
             crate::source::read_text(&root.join(rel)).unwrap_or_else(|(pos, message, help)| {
-                let mut d = Diagnostic::error(rel, pos, message);
+                let mut d = Diagnostic::error(Code::Read, rel, pos, message);
                 d.help = help;
                 diags.push(d);
                 String::new()
@@ -167,6 +169,7 @@ fn link_error(rel: &Path) -> Diagnostic {
         c.as_os_str().to_string_lossy().into_owned()
     });
     Diagnostic::error(
+        Code::Read,
         rel,
         Pos::UNKNOWN,
         format!("symbolic links are not followed in {top}/"),
@@ -211,6 +214,7 @@ fn read_tree(root: &Path, rel: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(Strin
         match std::fs::read(entry.path()) {
             Ok(bytes) => out.push((name, bytes)),
             Err(e) => diags.push(Diagnostic::error(
+                Code::Read,
                 rel.join(inner),
                 Pos::UNKNOWN,
                 format!("cannot read: {e}"),

@@ -153,13 +153,14 @@ fn header(d: &Diagnostic, colour: bool) -> String {
         Severity::Warning => ("warning", YELLOW),
     };
     // A problem of no file (a command-line argument) starts with its level.
+    let code = d.code;
     match (place.is_empty(), colour) {
-        (true, true) => format!("{style}{level}{RESET}: {BOLD}{message}{RESET}"),
-        (true, false) => format!("{level}: {message}"),
+        (true, true) => format!("{style}{level}{RESET}: {BOLD}{message}{RESET} [{code}]"),
+        (true, false) => format!("{level}: {message} [{code}]"),
         (false, true) => {
-            format!("{BOLD}{place}{RESET}: {style}{level}{RESET}: {BOLD}{message}{RESET}")
+            format!("{BOLD}{place}{RESET}: {style}{level}{RESET}: {BOLD}{message}{RESET} [{code}]")
         }
-        (false, false) => format!("{place}: {level}: {message}"),
+        (false, false) => format!("{place}: {level}: {message} [{code}]"),
     }
 }
 
@@ -177,6 +178,7 @@ pub fn json(diags: &[Diagnostic]) -> String {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 },
+                "code": d.code.as_str(),
                 "message": d.message,
                 "help": d.help,
             })
@@ -211,7 +213,8 @@ pub fn github(root: &Path, diags: &[Diagnostic]) -> String {
             text.push_str(help);
         }
         out.push_str(&format!(
-            "::{level} {props},title=accord::{}\n",
+            "::{level} {props},title=accord {}::{}\n",
+            d.code,
             data(&text)
         ));
     }
@@ -231,7 +234,7 @@ fn property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use accord::diag::Pos;
+    use accord::diag::{Code, Pos};
 
     #[test]
     fn control_characters_are_shown_escaped_and_the_underline_follows() {
@@ -247,11 +250,16 @@ mod tests {
 
     #[test]
     fn annotations_escape_their_separators() {
-        let d =
-            Diagnostic::error("content/a,b.md", Pos::new(3, 2), "bad: 100%").with_help("write `x`");
+        let d = Diagnostic::error(
+            Code::InvalidValue,
+            "content/a,b.md",
+            Pos::new(3, 2),
+            "bad: 100%",
+        )
+        .with_help("write `x`");
         assert_eq!(
             github(Path::new("."), &[d]),
-            "::error file=content/a%2Cb.md,line=3,col=2,title=accord::bad: 100%25%0Ahelp: write `x`\n"
+            "::error file=content/a%2Cb.md,line=3,col=2,title=accord invalid-value::bad: 100%25%0Ahelp: write `x`\n"
         );
     }
 }

@@ -28,7 +28,7 @@ fn errors_show_the_line_with_a_caret_under_the_name_and_help() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
     let expected = [
-        "  6. content/trips/unknown-city.md:4:14: error: unknown city `요코하미`",
+        " 15. content/trips/unknown-city.md:4:14: error: unknown city `요코하미` [unknown-city]",
         "      |",
         "    4 | cities: [서울, 요코하미]",
         // Hangul is two columns wide: the caret lines up under the name.
@@ -44,7 +44,10 @@ fn errors_show_the_line_with_a_caret_under_the_name_and_help() {
         assert!(got.starts_with(want), "{got:?} is not {want:?}\n{stderr}");
     }
     assert!(!stderr.contains('\x1b'), "colour outside a terminal");
-    assert!(stderr.contains("10 errors — nothing was written"));
+    assert!(
+        stderr.contains("24 errors — nothing was written"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -67,9 +70,9 @@ fn check_format_json_lists_every_diagnostic_for_ci() {
     );
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["errors"], 10);
+    assert_eq!(doc["errors"], 24);
     let list = doc["diagnostics"].as_array().unwrap();
-    assert_eq!(list.len(), 10);
+    assert_eq!(list.len(), 24);
     let city = list
         .iter()
         .find(|d| d["path"] == "content/trips/unknown-city.md")
@@ -78,6 +81,27 @@ fn check_format_json_lists_every_diagnostic_for_ci() {
     assert_eq!(city["column"], 14);
     assert_eq!(city["severity"], "error");
     assert_eq!(city["message"], "unknown city `요코하미`");
+    assert_eq!(city["code"], "unknown-city");
+    // Every diagnostic has a code, one of those documented.
+    let known: Vec<&str> = accord::diag::Code::ALL.iter().map(|c| c.as_str()).collect();
+    for d in list {
+        let code = d["code"].as_str().unwrap_or_else(|| panic!("no code: {d}"));
+        assert!(known.contains(&code), "{code}");
+    }
+    let codes = |path: &str| -> Vec<&str> {
+        list.iter()
+            .filter(|d| d["path"] == path)
+            .map(|d| d["code"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(codes("content/trips/tab-indent.md"), ["yaml-syntax"]);
+    assert_eq!(codes("content/trips/duplicate-key.md"), ["duplicate-key"]);
+    assert_eq!(codes("content/trips/ftp-source.md"), ["invalid-url"]);
+    // A record with a syntax error still has its links checked.
+    assert_eq!(
+        codes("content/workshops/syntax-and-link.md"),
+        ["yaml-syntax", "broken-link"]
+    );
     assert!(city["help"].as_str().unwrap().contains("data/cities.yaml"));
     let status = list
         .iter()
@@ -95,11 +119,50 @@ fn check_format_github_annotates_the_lines() {
     let out = accord(&["check", "--root", &root, "--format", "github"], &[]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(stdout.lines().count(), 10);
+    assert_eq!(stdout.lines().count(), 24);
     let want = format!(
-        "::error file={root}/content/trips/unknown-city.md,line=4,col=14,title=accord::unknown city `요코하미`%0Ahelp: did you mean"
+        "::error file={root}/content/trips/unknown-city.md,line=4,col=14,title=accord unknown-city::unknown city `요코하미`%0Ahelp: did you mean"
     );
     assert!(stdout.lines().any(|l| l.starts_with(&want)), "{stdout}");
+}
+
+#[test]
+fn every_code_is_documented_with_an_example() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md"))
+        .unwrap();
+    for code in accord::diag::Code::ALL {
+        let heading = format!("\n## `{code}`\n");
+        let at = doc
+            .find(&heading)
+            .unwrap_or_else(|| panic!("docs/diagnostics.md has no section {heading:?}"));
+        let section = &doc[at + heading.len()..];
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        assert!(
+            section.contains(&format!("[{code}]")),
+            "the section of `{code}` has no example diagnostic"
+        );
+    }
+}
+
+#[test]
+fn a_record_that_fails_to_parse_causes_no_unused_city_warning() {
+    let site = fixture("drafts");
+    let root = site.path();
+    // The registry has beijing, which no record names: a warning, until a record
+    // that cannot be read may name it.
+    let warned = |root: &std::path::Path| {
+        let out = accord(&["check", "--root", root.to_str().unwrap()], &[]);
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("no record names the city `beijing`")
+    };
+    assert!(warned(root));
+    std::fs::write(
+        root.join("content/trips/broken.md"),
+        "---\ntitle: Broken\ndate: \"2019\ncities: [베이징]\n---\n",
+    )
+    .unwrap();
+    assert!(!warned(root));
 }
 
 #[test]

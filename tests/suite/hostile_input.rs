@@ -244,6 +244,7 @@ fn a_huge_unknown_name_gets_no_suggestion_instead_of_a_huge_distance_table() {
     assert!(!out.contains("did you mean"), "{}", shorten(&out));
 }
 
+/// Each at the value that exceeds the limit.
 #[test]
 fn field_limits_are_named() {
     fails_with(
@@ -252,15 +253,15 @@ fn field_limits_are_named() {
             "가".repeat(501)
         )
         .as_bytes(),
-        "content/trips/x.md:2:1: error: the title is 501 characters long; titles are limited to 500 (MAX_TITLE_CHARS)",
+        "content/trips/x.md:2:8: error: the title is 501 characters long; titles are limited to 500 (MAX_TITLE_CHARS)",
     );
     fails_with(
         format!("{FRONT}summary: {}\n---\n", "s".repeat(2001)).as_bytes(),
-        "content/trips/x.md:5:1: error: the summary is 2001 characters long; summaries are limited to 2000 (MAX_SUMMARY_CHARS)",
+        "content/trips/x.md:5:10: error: the summary is 2001 characters long; summaries are limited to 2000 (MAX_SUMMARY_CHARS)",
     );
     fails_with(
         b"---\ntitle: T\ndate: 0001\nend: 9999\ncities: [\xec\x84\x9c\xec\x9a\xb8]\n---\n",
-        "content/trips/x.md:4:1: error: the record spans 9999 years (1 to 9999); a record spans at most 100 (MAX_YEAR_SPAN)",
+        "content/trips/x.md:4:6: error: the record spans 9999 years (1 to 9999); a record spans at most 100 (MAX_YEAR_SPAN)",
     );
     let many: Vec<String> = (0..201).map(|i| format!("c{i}")).collect();
     let mut registry = String::from(REGISTRY);
@@ -276,11 +277,12 @@ fn field_limits_are_named() {
     let (code, out) = check(s.path());
     assert_eq!(code, Some(1));
     assert!(
-        out.contains("content/trips/x.md:4:1: error: 201 cities are named; a record names at most 200 (MAX_CITIES_PER_RECORD)"),
+        out.contains("content/trips/x.md:4:9: error: 201 cities are named; a record names at most 200 (MAX_CITIES_PER_RECORD)"),
         "{}", shorten(&out)
     );
 }
 
+/// At the first amount that is not a number.
 #[test]
 fn amounts_must_be_finite_numbers() {
     let program = "---\ntitle: P\ndate: 2020\ncities: [서울]\nbudget: {total: .nan, spent: 1, by_year: {2020: .inf}}\n---\n";
@@ -292,13 +294,13 @@ fn amounts_must_be_finite_numbers() {
     let (code, out) = check(s.path());
     assert_eq!(code, Some(1));
     assert!(
-        out.contains("content/programs/p.md:5:1: error: `budget` holds an amount that is not a finite number (.nan or .inf)"),
+        out.contains("content/programs/p.md:5:17: error: `budget` holds an amount that is not a finite number (.nan or .inf)"),
         "{}",
         shorten(&out)
     );
     assert!(
         out.contains(
-            "content/trips/t.md:5:1: error: `cost` holds an amount that is not a finite number"
+            "content/trips/t.md:5:16: error: `cost` holds an amount that is not a finite number"
         ),
         "{}",
         shorten(&out)

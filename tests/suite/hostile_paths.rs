@@ -48,7 +48,7 @@ fn slugs_that_leave_their_folder_or_break_on_windows_are_refused() {
     let out = messages(s.path());
     for (name, _) in cases {
         assert!(
-            out.contains(&format!("content/trips/{name}.md:5:1: error: the slug `")),
+            out.contains(&format!("content/trips/{name}.md:5:7: error: the slug `")),
             "{name} not refused:\n{out}"
         );
     }
@@ -209,13 +209,14 @@ fn sources_cannot_reach_outside_or_collide() {
         .collect();
     let s = site(&refs);
     let out = messages(s.path());
+    // Each at the value of its `file` or `url`.
     for expected in [
-        "content/trips/absolute.md:5:19: error: source file `/etc/passwd` must be a path relative to the record",
-        "content/trips/climbing.md:5:19: error: source file `../../../../etc/passwd` is outside content/",
-        "content/trips/config.md:5:19: error: source file `../../accord.yaml` is outside content/",
-        "content/trips/page.md:5:19: error: source file `index.html` would be published under the same name as the record's page",
-        "content/trips/twice.md:5:47: error: source file `../programs/SCAN.pdf` would be published under the same name as `scan.pdf`",
-        "content/trips/script.md:5:19: error: source url `javascript:alert(1)` must start with http:// or https://",
+        "content/trips/absolute.md:5:28: error: source file `/etc/passwd` must be a path relative to the record",
+        "content/trips/climbing.md:5:28: error: source file `../../../../etc/passwd` is outside content/",
+        "content/trips/config.md:5:28: error: source file `../../accord.yaml` is outside content/",
+        "content/trips/page.md:5:28: error: source file `index.html` would be published under the same name as the record's page",
+        "content/trips/twice.md:5:56: error: source file `../programs/SCAN.pdf` would be published under the same name as `scan.pdf`",
+        "content/trips/script.md:5:27: error: source url `javascript:alert(1)` must start with http:// or https://",
     ] {
         assert!(out.contains(expected), "{expected}\n{out}");
     }
