@@ -16,7 +16,12 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             continue;
         }
         let rel = path.strip_prefix(src).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         let module = first.trim_end_matches(".rs").to_string();
         if ["main", "cli", "lib"].contains(&module.as_str()) {
             continue;
@@ -34,10 +39,17 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
                     .split(',')
                     .map(|p| p.trim().split("::").next().unwrap_or("").trim())
                     .collect(),
-                None => vec![rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("")],
+                None => vec![
+                    rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .next()
+                        .unwrap_or(""),
+                ],
             };
             for name in names {
-                if !name.is_empty() && name != module && name.chars().next().is_some_and(char::is_lowercase) {
+                if !name.is_empty()
+                    && name != module
+                    && name.chars().next().is_some_and(char::is_lowercase)
+                {
                     uses.insert(name.to_string());
                 }
             }
