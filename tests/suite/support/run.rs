@@ -16,6 +16,18 @@ pub(crate) fn bin() -> &'static str {
 /// failure instead of a test run that never ends.
 pub(crate) const DEADLINE: Duration = Duration::from_secs(300);
 
+/// `accord build` on `root` (the binary, limited as `accord_limited`), which must succeed.
+pub(crate) fn build_ok_limited(root: &std::path::Path) -> Output {
+    let out = accord_limited(&["build", "--root", root.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs the binary with `args`, its address space limited to 4 GiB (so that a memory
 /// bomb fails the run instead of the machine), killed at `DEADLINE`.
 /// (Without a Unix shell, only the deadline applies.)

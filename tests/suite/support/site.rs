@@ -66,6 +66,15 @@ pub(crate) fn site(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     tmp
 }
 
+/// `site`, from file paths and contents made at run time.
+pub(crate) fn site_of(files: &[(String, Vec<u8>)]) -> tempfile::TempDir {
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    site(&refs)
+}
+
 /// Writes `bytes` to `root/rel`, creating its folders.
 pub(crate) fn write(root: &Path, rel: &str, bytes: &[u8]) {
     let path = root.join(rel);
