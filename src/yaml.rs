@@ -16,6 +16,7 @@
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use serde_yaml::{Mapping, Value};
@@ -77,18 +78,10 @@ impl<'a> Block<'a> {
                 ),
             ));
         }
-        let spans = Spans::read(self.text, self.first_line).map_err(|e| self.syntax_error(&e))?;
-        if let Some((key, pos)) = &spans.duplicate {
-            return Err(Diagnostic::error(
-                Code::DuplicateKey,
-                self.path,
-                *pos,
-                format!("invalid YAML: duplicate entry with key \"{key}\""),
-            )
-            .with_help("write each key once in a mapping"));
-        }
-        measure(self.text).map_err(|e| self.yaml_error(&e))?;
-        let value: Value = serde_yaml::from_str(self.text).map_err(|e| self.yaml_error(&e))?;
+        measure(self.text).map_err(|e| self.explain(self.yaml_error(&e)))?;
+        let value: Value =
+            serde_yaml::from_str(self.text).map_err(|e| self.explain(self.yaml_error(&e)))?;
+        let spans = Spans::lazy(self.text, self.first_line);
         match value {
             Value::Mapping(m) => Ok((m, spans)),
             Value::Null => Ok((Mapping::new(), spans)),
@@ -98,6 +91,25 @@ impl<'a> Block<'a> {
                 self.start(),
                 format!("{what} must be a mapping of `key: value` lines"),
             )),
+        }
+    }
+
+    /// The error of a block the parser refused, where its problem starts: read from
+    /// the parser's events (a syntax error, a repeated key), or `fallback`.
+    fn explain(&self, fallback: Diagnostic) -> Diagnostic {
+        match SpanMap::read(self.text, self.first_line) {
+            Err(e) => self.syntax_error(&e),
+            Ok(SpanMap {
+                duplicate: Some((key, pos)),
+                ..
+            }) => Diagnostic::error(
+                Code::DuplicateKey,
+                self.path,
+                pos,
+                format!("invalid YAML: duplicate entry with key \"{key}\""),
+            )
+            .with_help("write each key once in a mapping"),
+            Ok(_) => fallback,
         }
     }
 
@@ -226,9 +238,52 @@ struct Place {
 /// deepest recorded value that holds them): nothing accord reads is deeper.
 const MAX_SPAN_DEPTH: usize = 6;
 
-/// Where each value of a block is written, by its path, in file positions.
+/// Where each value of a block is written, by its path, in file positions: read from
+/// the parser's events the first time a position is asked for, so a block without
+/// problems never pays for it.
 #[derive(Debug, Default)]
 pub(crate) struct Spans {
+    text: Box<str>,
+    first_line: usize,
+    map: OnceLock<SpanMap>,
+}
+
+impl Spans {
+    fn lazy(text: &str, first_line: usize) -> Spans {
+        Spans {
+            text: text.into(),
+            first_line,
+            map: OnceLock::new(),
+        }
+    }
+
+    fn map(&self) -> &SpanMap {
+        self.map.get_or_init(|| {
+            // The block parsed before this is asked: reading its events cannot fail.
+            SpanMap::read(&self.text, self.first_line).unwrap_or_default()
+        })
+    }
+
+    /// Where the value at `path` starts.
+    pub(crate) fn value(&self, path: &[Seg]) -> Option<Pos> {
+        self.map().value(path)
+    }
+
+    /// Where the key of the value at `path` is written.
+    pub(crate) fn key(&self, path: &[Seg]) -> Option<Pos> {
+        self.map().key(path)
+    }
+
+    /// The nearest recorded position at or above `path`: its value, or the value that
+    /// holds it.
+    pub(crate) fn nearest(&self, path: &[Seg]) -> Option<Pos> {
+        self.map().nearest(path)
+    }
+}
+
+/// The positions of `Spans`, once read.
+#[derive(Debug, Default)]
+struct SpanMap {
     places: HashMap<Vec<Seg>, Place>,
     /// The first key written a second time in its mapping, and where.
     duplicate: Option<(String, Pos)>,
@@ -255,26 +310,22 @@ struct Frame {
     in_key: bool,
 }
 
-impl Spans {
-    /// Where the value at `path` starts.
-    pub(crate) fn value(&self, path: &[Seg]) -> Option<Pos> {
+impl SpanMap {
+    fn value(&self, path: &[Seg]) -> Option<Pos> {
         self.places.get(path).map(|p| p.value)
     }
 
-    /// Where the key of the value at `path` is written.
-    pub(crate) fn key(&self, path: &[Seg]) -> Option<Pos> {
+    fn key(&self, path: &[Seg]) -> Option<Pos> {
         self.places.get(path).and_then(|p| p.key)
     }
 
-    /// The nearest recorded position at or above `path`: its value, or the value that
-    /// holds it.
-    pub(crate) fn nearest(&self, path: &[Seg]) -> Option<Pos> {
+    fn nearest(&self, path: &[Seg]) -> Option<Pos> {
         (0..=path.len()).rev().find_map(|n| self.value(&path[..n]))
     }
 
     /// Walks the events of `text` (which starts at file line `first_line`) once.
-    fn read(text: &str, first_line: usize) -> Result<Spans, SyntaxError> {
-        let mut spans = Spans::default();
+    fn read(text: &str, first_line: usize) -> Result<SpanMap, SyntaxError> {
+        let mut spans = SpanMap::default();
         let mut stack: Vec<Frame> = Vec::new();
         let mut path: Vec<Seg> = Vec::new();
         let at = |(line, col): (usize, usize)| Pos::new(first_line + line, col + 1);
@@ -862,8 +913,8 @@ impl<'a> Fields<'a> {
 mod tests {
     use super::*;
 
-    fn spans(text: &str) -> Spans {
-        Spans::read(text, 2).unwrap()
+    fn spans(text: &str) -> SpanMap {
+        SpanMap::read(text, 2).unwrap()
     }
 
     fn path(segs: &[Seg]) -> Vec<Seg> {
