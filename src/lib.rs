@@ -238,13 +238,14 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     // bodies of the others are reported too.
     run.start("Markdown texts", 0);
     let all_sources: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
-    let site = match Site::build(config, registry, records, &all_sources) {
+    let mut site = match Site::build(config, registry, records, &all_sources) {
         Ok(site) => site,
         Err(d) => {
             diags.extend(d);
             return Err(finish(diags));
         }
     };
+    diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));

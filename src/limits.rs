@@ -45,3 +45,12 @@ pub const MAX_REGISTRY_CITIES: usize = 20_000;
 
 /// Longest slug, in bytes.
 pub const MAX_SLUG_BYTES: usize = 200;
+
+/// Largest code block that is syntax-highlighted, in bytes; a larger one is shown as
+/// plain text, with a warning.
+pub const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
+
+/// Longest line of a code block that is syntax-highlighted, in bytes: highlighting a
+/// line costs time that grows with the square of its length. A block with a longer
+/// line is shown as plain text, with a warning.
+pub const MAX_HIGHLIGHT_LINE_BYTES: usize = 1000;

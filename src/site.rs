@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::Record;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Diagnostic, Pos, Severity};
 use crate::escape;
 use crate::kind::Kind;
 use crate::limits::MAX_SUMMARY_CHARS;
@@ -45,6 +45,9 @@ pub struct Site {
     pub by_year: BTreeMap<i32, Vec<usize>>,
     /// Per city: the cities it shares records with and how many, most first.
     pub partners: Vec<Vec<(CityId, usize)>>,
+    /// The warnings found while building the model (a code block too large to
+    /// highlight), sorted.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Site {
@@ -90,7 +93,10 @@ impl Site {
                     .map(|p| {
                         let at = Pos::of_offset(&r.body, p.offset);
                         let pos = Pos::new(at.line + r.body_line - 1, at.col);
-                        let mut d = Diagnostic::error(&r.source, pos, p.message.clone());
+                        let mut d = match p.severity {
+                            Severity::Error => Diagnostic::error(&r.source, pos, &p.message),
+                            Severity::Warning => Diagnostic::warning(&r.source, pos, &p.message),
+                        };
                         d.help = p.help.clone();
                         d
                     })
@@ -125,8 +131,8 @@ impl Site {
                 years,
             });
         }
+        diags.sort();
         if diags.iter().any(Diagnostic::is_error) {
-            diags.sort();
             return Err(diags);
         }
 
@@ -165,6 +171,7 @@ impl Site {
             by_city,
             by_year,
             partners,
+            warnings: diags,
         })
     }
 
