@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::content::Record;
+use crate::config::{Config, YearRange};
+use crate::content::{Record, split_front_matter};
 use crate::diag::{Diagnostic, Pos, Severity};
 use crate::escape;
 use crate::kind::Kind;
@@ -17,6 +17,8 @@ use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
 use crate::routes::{self, Names, Page, Route};
+use crate::source::Sources;
+use crate::yaml::Block;
 
 /// A record ready to be shown.
 #[derive(Debug)]
@@ -232,6 +234,49 @@ impl Names for Site {
     fn city(&self, id: CityId) -> &str {
         &self.registry.cities[id].id
     }
+}
+
+/// Records dated outside the configured years (`date` or `end`): each an error at the
+/// year as written in the front matter. A year far off (`0000`, `9999`) is usually a
+/// typo, and every year between the first and the last record is a row of the year
+/// charts.
+pub fn check_years(records: &[Record], sources: &Sources, years: YearRange) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut texts: Option<HashMap<&Path, &str>> = None;
+    for r in records {
+        let dates = [("date", Some(r.date)), ("end", r.end)];
+        for (key, date) in dates {
+            let Some(date) = date.filter(|d| !years.contains(d.year)) else {
+                continue;
+            };
+            let texts = texts.get_or_insert_with(|| {
+                sources
+                    .files
+                    .iter()
+                    .map(|f| (f.rel_path.as_path(), f.text.as_str()))
+                    .collect()
+            });
+            let year = format!("{:04}", date.year);
+            let pos = texts
+                .get(r.source.as_path())
+                .and_then(|text| split_front_matter(text).ok())
+                .map_or(Pos::new(1, 1), |split| {
+                    Block::new(&r.source, split.front, split.front_line).value_pos(key, &year)
+                });
+            diags.push(
+                Diagnostic::error(
+                    &r.source,
+                    pos,
+                    format!(
+                        "`{key}` is in {year}, outside the years of this archive, {}–{} (`years` in accord.yaml)",
+                        years.min, years.max
+                    ),
+                )
+                .with_help("is a digit mistyped? If not, widen `years: {min, max}` in accord.yaml"),
+            );
+        }
+    }
+    diags
 }
 
 /// Slugs that would put a record's page where a generated page of its kind goes:

@@ -86,3 +86,72 @@ fn a_code_block_too_large_to_highlight_is_plain_text_with_a_warning() {
         "the block is shown as plain text"
     );
 }
+
+/// A record of the trips at `content/trips/<name>.md` dated `date`, naming `cities`.
+fn dated(date: &str, cities: &str) -> String {
+    format!("---\ntitle: T\nsummary: S\ndate: {date}\ncities: [{cities}]\n---\nBody.\n")
+}
+
+#[test]
+fn dates_outside_the_years_of_the_archive_are_located_errors() {
+    let (early, late) = (dated("0000", "서울"), dated("9999-12", "서울"));
+    let s = site(&[
+        ("content/trips/early.md", early.as_bytes()),
+        ("content/trips/late.md", late.as_bytes()),
+    ]);
+    let errors = build(s.path()).expect_err("years 0000 and 9999 are refused");
+    let early = about(&errors, "content/trips/early.md", "outside the years");
+    assert_eq!(early.len(), 1, "{errors:#?}");
+    assert_eq!(
+        (early[0].line, early[0].col),
+        (4, 7),
+        "at the year: {}",
+        early[0]
+    );
+    assert!(early[0].message.contains("1900–2100"), "{}", early[0]);
+    let late = about(&errors, "content/trips/late.md", "`date` is in 9999");
+    assert_eq!((late[0].line, late[0].col), (4, 7), "{}", late[0]);
+    assert!(!s.path().join("output").exists(), "nothing is written");
+
+    // `end` is checked too, and `years` in accord.yaml widens the range.
+    let ended = "---\ntitle: T\nsummary: S\ndate: 1890\nend: 1899\ncities: [서울]\n---\n";
+    let s = site(&[("content/trips/old.md", ended.as_bytes())]);
+    let errors = build(s.path()).expect_err("1890 is before 1900");
+    let at: Vec<(usize, usize)> = about(&errors, "content/trips/old.md", "outside the years")
+        .iter()
+        .map(|d| (d.line, d.col))
+        .collect();
+    assert_eq!(at, [(4, 7), (5, 6)], "{errors:#?}");
+    support::write(
+        s.path(),
+        "accord.yaml",
+        format!("{}years: {{min: 1850}}\n", support::CONFIG).as_bytes(),
+    );
+    build(s.path()).expect("within `years: {min: 1850}`");
+}
+
+#[test]
+fn year_charts_over_a_long_span_have_a_row_per_decade() {
+    let cities = "서울, Beijing, 横浜市";
+    let (old, new) = (dated("1950", cities), dated("2020-05", cities));
+    let s = site(&[
+        ("content/trips/old.md", old.as_bytes()),
+        ("content/trips/new.md", new.as_bytes()),
+    ]);
+    build(s.path()).expect("1950 and 2020 are within the default years");
+    for page_file in ["index.html", "cities/seoul/index.html"] {
+        let html = page(s.path(), page_file);
+        // 2020, then 2010–2019, …, 1950–1959: eight rows, not 71.
+        let decades: Vec<&str> = html
+            .split("<th scope=\"row\">")
+            .skip(1)
+            .filter_map(|row| row.split('<').next())
+            .filter(|label| label.contains('–'))
+            .collect();
+        assert_eq!(decades.len(), 7, "{page_file}: {decades:?}");
+        assert_eq!(decades[0], "2010년–2019년", "{page_file}");
+        assert_eq!(decades[6], "1950년–1959년", "{page_file}");
+        assert!(html.contains(">2020년</a></th>"), "{page_file}");
+        assert!(!html.contains("1985년"), "{page_file}: no row per year");
+    }
+}
