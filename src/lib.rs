@@ -226,7 +226,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             .into_iter()
             .filter(|d| registry_ok || !d.message.starts_with("unknown city")),
     );
-    diags.extend(site::check_years(&records, &sources, config.years));
+    diags.extend(site::check_ranges(&records, &sources, config.years));
     let total = records.len();
     if !opts.drafts {
         records.retain(|r| !r.draft);

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::{Config, YearRange};
-use crate::content::{Record, split_front_matter};
+use crate::content::{Details, Record, split_front_matter};
 use crate::diag::{Diagnostic, Pos, Severity};
 use crate::escape;
 use crate::kind::Kind;
-use crate::limits::MAX_SUMMARY_CHARS;
+use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
@@ -236,47 +236,114 @@ impl Names for Site {
     }
 }
 
-/// Records dated outside the configured years (`date` or `end`): each an error at the
-/// year as written in the front matter. A year far off (`0000`, `9999`) is usually a
-/// typo, and every year between the first and the last record is a row of the year
-/// charts.
-pub fn check_years(records: &[Record], sources: &Sources, years: YearRange) -> Vec<Diagnostic> {
+/// The checks of values against the bounds of the archive, a pass over the parsed
+/// records: every `date` and `end` within the configured years, every amount within
+/// `MAX_AMOUNT`. Each problem is an error located in the record's front matter.
+pub fn check_ranges(records: &[Record], sources: &Sources, years: YearRange) -> Vec<Diagnostic> {
+    let mut front = FrontMatters::new(sources);
     let mut diags = Vec::new();
-    let mut texts: Option<HashMap<&Path, &str>> = None;
     for r in records {
-        let dates = [("date", Some(r.date)), ("end", r.end)];
-        for (key, date) in dates {
-            let Some(date) = date.filter(|d| !years.contains(d.year)) else {
-                continue;
-            };
-            let texts = texts.get_or_insert_with(|| {
-                sources
-                    .files
-                    .iter()
-                    .map(|f| (f.rel_path.as_path(), f.text.as_str()))
-                    .collect()
-            });
-            let year = format!("{:04}", date.year);
-            let pos = texts
-                .get(r.source.as_path())
-                .and_then(|text| split_front_matter(text).ok())
-                .map_or(Pos::new(1, 1), |split| {
-                    Block::new(&r.source, split.front, split.front_line).value_pos(key, &year)
-                });
-            diags.push(
-                Diagnostic::error(
-                    &r.source,
-                    pos,
-                    format!(
-                        "`{key}` is in {year}, outside the years of this archive, {}–{} (`years` in accord.yaml)",
-                        years.min, years.max
-                    ),
-                )
-                .with_help("is a digit mistyped? If not, widen `years: {min, max}` in accord.yaml"),
-            );
-        }
+        check_years(r, years, &mut front, &mut diags);
+        check_amounts(r, &mut front, &mut diags);
     }
     diags
+}
+
+/// A record dated outside the configured years is an error at the year as written.
+/// A year far off (`0000`, `9999`) is usually a typo, and every year between the first
+/// and the last record is a row of the year charts.
+fn check_years(
+    r: &Record,
+    years: YearRange,
+    front: &mut FrontMatters,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (key, date) in [("date", Some(r.date)), ("end", r.end)] {
+        let Some(date) = date.filter(|d| !years.contains(d.year)) else {
+            continue;
+        };
+        let year = format!("{:04}", date.year);
+        let pos = front.locate(r, |block| block.value_pos(key, &year));
+        diags.push(
+            Diagnostic::error(
+                &r.source,
+                pos,
+                format!(
+                    "`{key}` is in {year}, outside the years of this archive, {}–{} (`years` in accord.yaml)",
+                    years.min, years.max
+                ),
+            )
+            .with_help("is a digit mistyped? If not, widen `years: {min, max}` in accord.yaml"),
+        );
+    }
+}
+
+/// An amount (budget, cost) larger than `MAX_AMOUNT` is an error at its field: amounts
+/// are summed (per year, city and unit), and sums of such amounts would overflow.
+fn check_amounts(r: &Record, front: &mut FrontMatters, diags: &mut Vec<Diagnostic>) {
+    let (key, mut amounts): (&str, Vec<f64>) = match &r.details {
+        Details::Program(p) => (
+            "budget",
+            p.budget
+                .iter()
+                .flat_map(|b| {
+                    b.total
+                        .iter()
+                        .chain(&b.spent)
+                        .chain(b.by_year.values())
+                        .copied()
+                })
+                .collect(),
+        ),
+        Details::Trip(t) => ("cost", t.cost.iter().map(|c| c.amount).collect()),
+        Details::Workshop(_) => return,
+    };
+    amounts.retain(|a| a.abs() > MAX_AMOUNT);
+    if let Some(largest) = amounts.into_iter().reduce(f64::max) {
+        let pos = front.locate(r, |block| block.key_pos(key));
+        diags.push(
+            Diagnostic::error(
+                &r.source,
+                pos,
+                format!("`{key}` holds the amount {largest:e}; amounts are at most {MAX_AMOUNT:e} (MAX_AMOUNT)"),
+            )
+            .with_help("is the unit right? Write large amounts in a larger unit, e.g. `unit: 백만원`"),
+        );
+    }
+}
+
+/// The front matter of record files, to locate a problem found after parsing.
+struct FrontMatters<'a> {
+    sources: &'a Sources,
+    /// Every record file's text by path, made on first use (problems are rare).
+    texts: Option<HashMap<&'a Path, &'a str>>,
+}
+
+impl<'a> FrontMatters<'a> {
+    fn new(sources: &'a Sources) -> Self {
+        FrontMatters {
+            sources,
+            texts: None,
+        }
+    }
+
+    /// The position `at` finds in the front matter of `r`; 1:1 without one.
+    fn locate(&mut self, r: &Record, at: impl FnOnce(Block<'_>) -> Pos) -> Pos {
+        let sources = self.sources;
+        let texts = self.texts.get_or_insert_with(|| {
+            sources
+                .files
+                .iter()
+                .map(|f| (f.rel_path.as_path(), f.text.as_str()))
+                .collect()
+        });
+        texts
+            .get(r.source.as_path())
+            .and_then(|text| split_front_matter(text).ok())
+            .map_or(Pos::new(1, 1), |split| {
+                at(Block::new(&r.source, split.front, split.front_line))
+            })
+    }
 }
 
 /// Slugs that would put a record's page where a generated page of its kind goes:

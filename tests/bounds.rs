@@ -155,3 +155,45 @@ fn year_charts_over_a_long_span_have_a_row_per_decade() {
         assert!(!html.contains("1985년"), "{page_file}: no row per year");
     }
 }
+
+#[test]
+fn amounts_over_the_maximum_are_located_errors_so_sums_stay_finite() {
+    // Two budgets of 1.7e308 in one year and city: their sum was `inf` on /years/2020/.
+    let program = |code: &str| {
+        format!(
+            "---\ntitle: P\nsummary: S\ndate: 2020\ncities: [서울]\nstatus: ongoing\nbudget: {{unit: 원, by_year: {{2020: 1.7e308}}}}\ncode: {code}\n---\n"
+        )
+    };
+    let trip = "---\ntitle: T\nsummary: S\ndate: 2020\ncities: [서울]\ncost: {amount: 2e15, currency: KRW}\n---\n";
+    let (a, b) = (program("A"), program("B"));
+    let s = site(&[
+        ("content/programs/a.md", a.as_bytes()),
+        ("content/programs/b.md", b.as_bytes()),
+        ("content/trips/t.md", trip.as_bytes()),
+    ]);
+    let errors = build(s.path()).expect_err("the amounts are refused");
+    for (rel, line, amount) in [
+        ("content/programs/a.md", 7, "1.7e308"),
+        ("content/programs/b.md", 7, "1.7e308"),
+        ("content/trips/t.md", 6, "2e15"),
+    ] {
+        let hits = about(&errors, rel, "(MAX_AMOUNT)");
+        assert_eq!(hits.len(), 1, "{rel}: {errors:#?}");
+        assert_eq!(hits[0].line, line, "{}", hits[0]);
+        assert!(hits[0].message.contains(amount), "{}", hits[0]);
+    }
+
+    // At the maximum, the sums are finite numbers.
+    let at_max = a.replace("1.7e308", "1e15");
+    support::write(s.path(), "content/programs/a.md", at_max.as_bytes());
+    support::write(
+        s.path(),
+        "content/programs/b.md",
+        at_max.replace("A", "B").as_bytes(),
+    );
+    std::fs::remove_file(s.path().join("content/trips/t.md")).unwrap();
+    build(s.path()).expect("amounts at the maximum");
+    let year = page(s.path(), "years/2020/index.html");
+    assert!(year.contains(">2000000000000000<"), "the sum is shown");
+    assert!(!year.contains("inf") && !year.contains("NaN"));
+}
