@@ -79,6 +79,9 @@ pub struct Options {
     pub drafts: bool,
     /// `false` for `accord check`: everything but the writes.
     pub write: bool,
+    /// Build even without a `content/` folder: an empty site. Off, a missing
+    /// `content/` is an error, so that a wrong `--root` does not publish an empty site.
+    pub allow_empty: bool,
 }
 
 impl Options {
@@ -88,7 +91,23 @@ impl Options {
             .clone()
             .unwrap_or_else(|| self.root.join("output"))
     }
+
+    /// The input folder (`content`, `static`, `templates`, `themes`, `data`) the
+    /// output directory is, or is inside, if any: a build must never write into what
+    /// it reads. Compared as absolute paths, `.` and `..` resolved, through the
+    /// symbolic links of the parts that exist.
+    pub fn input_holding_output(&self) -> Option<PathBuf> {
+        let output = paths::resolve(&self.output_dir());
+        let root = paths::resolve(&self.root);
+        INPUT_DIRS
+            .iter()
+            .map(|dir| root.join(dir))
+            .find(|input| output.starts_with(input))
+    }
 }
+
+/// The folders of a site that a build reads.
+pub const INPUT_DIRS: &[&str] = &["content", "static", "templates", "themes", "data"];
 
 /// What a successful build did.
 #[derive(Debug, Default)]
@@ -213,6 +232,18 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         Registry::default()
     });
     let registry_ok = diags.iter().all(|d| !d.path.starts_with("data"));
+    if !opts.allow_empty && !root.join(source::CONTENT_DIR).is_dir() {
+        diags.push(
+            Diagnostic::error(
+                source::CONTENT_DIR,
+                Pos::UNKNOWN,
+                "there is no content/ folder: the site would be empty",
+            )
+            .with_help(
+                "is --root the archive's folder? To publish an empty site, pass --allow-empty",
+            ),
+        );
+    }
     clock.lap("config and registry");
 
     let mut sources = source::load(root);
@@ -228,7 +259,13 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     );
     diags.extend(site::check_ranges(&records, &sources, config.years));
     let total = records.len();
+    let mut drafts: HashSet<PathBuf> = HashSet::new();
     if !opts.drafts {
+        drafts = records
+            .iter()
+            .filter(|r| r.draft)
+            .map(|r| r.source.clone())
+            .collect();
         records.retain(|r| !r.draft);
     }
     let drafts_skipped = total - records.len();
@@ -238,7 +275,13 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     // The site model is built even when some records failed, so that problems in the
     // bodies of the others are reported too.
     run.start("Markdown texts", 0);
-    let all_sources: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+    // A link to a draft left out is broken: its page is not published.
+    let all_sources: HashSet<&Path> = sources
+        .files
+        .iter()
+        .map(|f| f.rel_path.as_path())
+        .filter(|p| !drafts.contains(*p))
+        .collect();
     let mut site = match Site::build(config, registry, records, &all_sources) {
         Ok(site) => site,
         Err(d) => {

@@ -329,6 +329,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         output: Some(shared.site.clone()),
         drafts,
         write: true,
+        allow_empty: false,
     };
     // The manifests before and after tell which files the incremental build wrote.
     let before = Manifest::load(&shared.site).unwrap_or_default();

@@ -17,6 +17,7 @@ fn build(root: &Path) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         output: None,
         drafts: false,
         write: true,
+        allow_empty: false,
     };
     accord::build(&opts).map(|r| r.warnings)
 }

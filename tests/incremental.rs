@@ -13,6 +13,7 @@ fn build_into(root: &Path, out: &Path) -> accord::Report {
         output: Some(out.to_path_buf()),
         drafts: false,
         write: true,
+        allow_empty: false,
     };
     accord::build(&opts).unwrap_or_else(|d| panic!("{}", render_diags(&d)))
 }

@@ -38,6 +38,7 @@ pub fn options(root: &Path) -> accord::Options {
         output: None,
         drafts: false,
         write: true,
+        allow_empty: false,
     }
 }
 

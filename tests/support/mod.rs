@@ -141,6 +141,7 @@ pub fn errors(root: &Path) -> Vec<accord::diag::Diagnostic> {
         output: None,
         drafts: false,
         write: false,
+        allow_empty: false,
     })
     .expect_err("the check must fail")
 }
