@@ -8,10 +8,10 @@
 //   {"page", "scheme", "violations": [{id, impact, help, targets}],
 //    "keyboard": {"skip_link", "skip_target", "stops", "unfocusable", "no_indicator",
 //                 "wrapped"}}
-// It judges nothing: tests/validate.rs reads the lines and asserts.
+// It judges nothing: tests/suite/validate.rs reads the lines and asserts.
 //
 // Tools come from ACCORD_TOOLS (default .ci/tools/node_modules): axe-core and
-// playwright-core; the browser from CHROMIUM (default /usr/bin/chromium).
+// playwright-core; the browser from ACCORD_CHROMIUM (default /usr/bin/chromium).
 
 import fs from "node:fs";
 import http from "node:http";
@@ -53,7 +53,7 @@ await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  executablePath: process.env.ACCORD_CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::content::SourceTarget;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::paths::fold;
 use crate::routes::{Page, Route};
 use crate::site::Site;
@@ -29,10 +29,12 @@ struct Claim {
     owner: Owner,
 }
 
-/// Every collision among the routes, the static files and the records' attachments.
+/// Every collision among the routes, the other files accord generates (the search
+/// index), the static files and the records' attachments: every path the output gets.
 pub fn check<'a>(
     site: &Site,
     routes: &[Route],
+    generated: impl IntoIterator<Item = &'a String>,
     statics: impl IntoIterator<Item = &'a String>,
 ) -> Vec<Diagnostic> {
     let mut claims: Vec<Claim> = routes
@@ -45,6 +47,10 @@ pub fn check<'a>(
             },
         })
         .collect();
+    claims.extend(generated.into_iter().map(|f| Claim {
+        file: f.clone(),
+        owner: Owner::Generated,
+    }));
     for e in &site.entries {
         for src in &e.record.sources {
             if let SourceTarget::File(p) = &src.target {
@@ -109,6 +115,7 @@ fn report(a: &Claim, b: &Claim, how: &str) -> Option<Diagnostic> {
     };
     Some(
         Diagnostic::error(
+            Code::OutputCollision,
             path,
             pos,
             format!(

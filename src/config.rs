@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::yaml::{Block, Fields};
 
 pub const CONFIG_FILE: &str = "accord.yaml";
@@ -82,7 +82,7 @@ impl Config {
         match crate::source::read_text(&path) {
             Ok(text) => Config::parse(root, &text),
             Err((pos, message, help)) => {
-                let mut d = Diagnostic::error(CONFIG_FILE, pos, message);
+                let mut d = Diagnostic::error(Code::Read, CONFIG_FILE, pos, message);
                 d.help = help;
                 Err(vec![d])
             }
@@ -92,8 +92,8 @@ impl Config {
     pub fn parse(root: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
         let rel = Path::new(CONFIG_FILE);
         let block = Block::new(rel, text, 1);
-        let map = block.parse_mapping("accord.yaml").map_err(|d| vec![d])?;
-        let mut f = Fields::new(block, map, KEYS, "accord.yaml");
+        let (map, spans) = block.parse_mapping("accord.yaml").map_err(|d| vec![d])?;
+        let mut f = Fields::new(block, &spans, map, KEYS, "accord.yaml");
         let title: String = f.take("title").unwrap_or_else(|| "accord".to_string());
         let description: String = f.take("description").unwrap_or_default();
         let base_url: String = f
@@ -114,7 +114,8 @@ impl Config {
             Ok(v) => v,
             Err(msg) => {
                 f.error(
-                    block.key_pos("base_url"),
+                Code::InvalidUrl,
+                    f.value_pos("base_url", &[]),
                     msg,
                     Some("write an absolute URL such as `https://example.org/` or `https://example.org/archive/`".into()),
                 );
@@ -123,28 +124,32 @@ impl Config {
         };
         if paginate_by == 0 {
             f.error(
-                block.key_pos("paginate_by"),
+                Code::InvalidValue,
+                f.value_pos("paginate_by", &[]),
                 "`paginate_by` must be at least 1",
                 None,
             );
         }
         if !is_lang_code(&language) {
             f.error(
-                block.key_pos("language"),
+                Code::InvalidValue,
+                f.value_pos("language", &[]),
                 format!("`{language}` is not a language code"),
                 Some(format!("use one of {}", LANGUAGES.join(", "))),
             );
         }
         if theme.is_empty() || theme.contains(['/', '\\']) || theme.starts_with('.') {
             f.error(
-                block.key_pos("theme"),
+                Code::InvalidValue,
+                f.value_pos("theme", &[]),
                 format!("`{theme}` is not a theme name"),
                 None,
             );
         }
         if years.min > years.max || years.min < 0 || years.max > 9999 {
             f.error(
-                block.key_pos("years"),
+                Code::InvalidValue,
+                f.key_pos("years"),
                 format!(
                     "`years` must be a range of four-digit years, `min` up to `max`: not {}..{}",
                     years.min, years.max

@@ -10,7 +10,7 @@ use serde_yaml::Value;
 
 use crate::config::{Config, is_lang_code};
 use crate::date::PartialDate;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 use crate::limits::{
     MAX_CITIES_PER_RECORD, MAX_FRONT_MATTER_BYTES, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
@@ -18,7 +18,7 @@ use crate::limits::{
 };
 use crate::registry::{CityId, REGISTRY_FILE, Registry};
 use crate::source::SourceFile;
-use crate::yaml::{Block, Fields};
+use crate::yaml::{Block, Fields, Seg};
 
 const COMMON_FIELDS: &[&str] = &[
     "title",
@@ -231,313 +231,444 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, (Pos, String, String)
     ))
 }
 
+/// What reading a source file gave: the record, or the problems and what could be
+/// read of it all the same.
+#[derive(Debug)]
+pub struct Parsed {
+    pub record: Option<Record>,
+    pub diags: Vec<Diagnostic>,
+    /// For a file that did not give a record, when it has a body.
+    pub partial: Option<Partial>,
+}
+
+/// What is known of a record that failed: enough to check its links and its source
+/// files, and to know which cities it names.
+#[derive(Debug, Clone)]
+pub struct Partial {
+    pub source: PathBuf,
+    pub body: String,
+    pub body_line: usize,
+    /// The sources that could be read.
+    pub sources: Vec<Source>,
+    /// The known cities it names; `None` when its front matter could not be read.
+    pub cities: Option<Vec<CityId>>,
+}
+
 /// Reads one source file into a record. Returns `None` with the reasons when it cannot.
 pub fn parse(
     file: &SourceFile,
     registry: &Registry,
     config: &Config,
 ) -> (Option<Record>, Vec<Diagnostic>) {
+    let parsed = read(file, registry, config);
+    (parsed.record, parsed.diags)
+}
+
+/// Reads one source file into a record, or into what can be read of it.
+pub fn read(file: &SourceFile, registry: &Registry, config: &Config) -> Parsed {
     let path = file.rel_path.as_path();
     let split = match split_front_matter(&file.text) {
         Ok(s) => s,
         Err((pos, msg, help)) => {
-            return (
-                None,
-                vec![Diagnostic::error(path, pos, msg).with_help(help)],
-            );
+            let d = Diagnostic::error(Code::FrontMatter, path, pos, msg).with_help(help);
+            return Parsed {
+                record: None,
+                diags: vec![d],
+                partial: None,
+            };
         }
     };
+    let failed = |diags, sources, cities| Parsed {
+        record: None,
+        diags,
+        partial: Some(Partial {
+            source: file.rel_path.clone(),
+            body: split.body.to_string(),
+            body_line: split.body_line,
+            sources,
+            cities,
+        }),
+    };
     if split.front.len() > MAX_FRONT_MATTER_BYTES {
-        return (
-            None,
-            vec![
-                Diagnostic::error(
-                    path,
-                    Pos::new(1, 1),
-                    format!(
-                        "the front matter is {} bytes; it is limited to {MAX_FRONT_MATTER_BYTES} bytes (MAX_FRONT_MATTER_BYTES)",
-                        split.front.len()
-                    ),
-                )
-                .with_help("keep the fields short and move long text into the body"),
-            ],
-        );
+        let d = Diagnostic::error(
+            Code::Limit,
+            path,
+            Pos::new(1, 1),
+            format!(
+                "the front matter is {} bytes; it is limited to {MAX_FRONT_MATTER_BYTES} bytes (MAX_FRONT_MATTER_BYTES)",
+                split.front.len()
+            ),
+        )
+        .with_help("keep the fields short and move long text into the body");
+        return failed(vec![d], Vec::new(), None);
     }
     let block = Block::new(path, split.front, split.front_line);
-    let map = match block.parse_mapping("front matter") {
-        Ok(m) => m,
-        Err(d) => return (None, vec![d]),
+    let (map, spans) = match block.parse_mapping("front matter") {
+        Ok(parsed) => parsed,
+        Err(d) => return failed(vec![d], Vec::new(), None),
     };
-
     let kind = file.kind;
     let allowed: Vec<&str> = COMMON_FIELDS
         .iter()
         .chain(kind.own_fields())
         .copied()
         .collect();
-    // A field of another kind gets its own message instead of a did-you-mean.
-    let mut misplaced = Vec::new();
+    let mut f = Fields::new(block, &spans, map, &allowed, "a record");
+    misplaced_fields(&mut f, kind, &allowed);
+    let common = common_fields(&mut f, file, registry, config);
+    let details = match kind {
+        Kind::Program => Details::Program(program(&mut f, registry)),
+        Kind::Trip => Details::Trip(trip(&mut f)),
+        Kind::Workshop => Details::Workshop(workshop(&mut f)),
+    };
+    let diags = f.finish();
+    if diags.iter().any(Diagnostic::is_error) {
+        return failed(diags, common.sources, Some(common.cities));
+    }
+    let record = common.into_record(file, &split, details);
+    Parsed {
+        record,
+        diags,
+        partial: None,
+    }
+}
+
+/// The fields every kind of record has, as far as they could be read.
+struct Common {
+    title: Option<String>,
+    date: Option<PartialDate>,
+    end: Option<PartialDate>,
+    cities: Vec<CityId>,
+    organizers: Vec<String>,
+    partners: Vec<String>,
+    tags: Vec<String>,
+    lang: String,
+    summary: Option<String>,
+    slug: String,
+    draft: bool,
+    sources: Vec<Source>,
+    extra: serde_json::Value,
+}
+
+impl Common {
+    /// The record, when its title and date could be read.
+    fn into_record(self, file: &SourceFile, split: &Split<'_>, details: Details) -> Option<Record> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        file.text.hash(&mut h);
+        Some(Record {
+            kind: file.kind,
+            source: file.rel_path.clone(),
+            slug: self.slug,
+            title: self.title?.trim().to_string(),
+            date: self.date?,
+            end: self.end,
+            cities: self.cities,
+            organizers: self.organizers,
+            partners: self.partners,
+            tags: self.tags,
+            lang: self.lang,
+            summary: self.summary,
+            draft: self.draft,
+            sources: self.sources,
+            extra: self.extra,
+            details,
+            body: split.body.to_string(),
+            body_line: split.body_line,
+            source_hash: h.finish(),
+        })
+    }
+}
+
+/// A field of another kind gets its own message instead of a did-you-mean.
+fn misplaced_fields(f: &mut Fields<'_>, kind: Kind, allowed: &[&str]) {
     for other in Kind::ALL.into_iter().filter(|k| *k != kind) {
         for field in other.own_fields() {
-            if map.contains_key(*field) && !allowed.contains(field) {
-                misplaced.push(
-                    Diagnostic::error(
-                        path,
-                        block.key_pos(field),
-                        format!(
-                            "`{field}` is a field of {}s, not of {}s",
-                            other.id(),
-                            kind.id()
-                        ),
-                    )
-                    .with_help(format!(
-                        "move the file to content/{}/ or remove the field; {}s have {}",
-                        other.section(),
-                        kind.id(),
-                        kind.own_fields().join(", ")
-                    )),
-                );
+            if !f.contains(field) || allowed.contains(field) {
+                continue;
             }
-        }
-    }
-    let mut map = map;
-    for d in &misplaced {
-        if let Some(field) = d.message.split('`').nth(1) {
-            map.remove(field);
-        }
-    }
-
-    let mut f = Fields::new(block, map, &allowed, "a record");
-    f.diags.extend(misplaced);
-
-    let title: Option<String> = f.required("title", "give the record a title: `title: …`");
-    if let Some(t) = &title {
-        let chars = t.trim().chars().count();
-        if chars == 0 {
-            f.error(block.key_pos("title"), "the title is empty", None);
-        } else if chars > MAX_TITLE_CHARS {
+            let pos = f.key_pos(field);
             f.error(
-                block.key_pos("title"),
+                Code::WrongKindField,
+                pos,
                 format!(
-                    "the title is {chars} characters long; titles are limited to {MAX_TITLE_CHARS} (MAX_TITLE_CHARS)"
+                    "`{field}` is a field of {}s, not of {}s",
+                    other.id(),
+                    kind.id()
                 ),
-                Some("put the long form in `summary` or the body".into()),
+                Some(format!(
+                    "move the file to content/{}/ or remove the field; {}s have {}",
+                    other.section(),
+                    kind.id(),
+                    kind.own_fields().join(", ")
+                )),
             );
+            f.drop_key(field);
         }
     }
-    let date = take_date(&mut f, "date", true);
-    let end = take_date(&mut f, "end", false);
-    if let (Some(d), Some(e)) = (date, end)
-        && e.latest() < d.earliest()
-    {
-        f.error(
-            block.key_pos("end"),
-            format!("`end` ({e}) is before `date` ({d})"),
-            None,
-        );
-    }
-    if let (Some(d), Some(e)) = (date, end)
-        && e.year - d.year + 1 > MAX_YEAR_SPAN
-    {
-        f.error(
-            block.key_pos("end"),
-            format!(
-                "the record spans {} years ({} to {}); a record spans at most {MAX_YEAR_SPAN} (MAX_YEAR_SPAN)",
-                e.year - d.year + 1,
-                d.year,
-                e.year
-            ),
-            Some("is a digit of `date` or `end` mistyped?".into()),
-        );
-    }
-    let city_names: Option<Vec<String>> = f.required(
-        "cities",
-        "list the cities of the record: `cities: [서울, 베이징]`",
-    );
-    let mut cities = Vec::new();
-    if let Some(names) = &city_names {
-        if names.is_empty() {
-            f.error(
-                block.key_pos("cities"),
-                "`cities` is empty: name at least one city",
-                None,
-            );
-        }
-        if names.len() > MAX_CITIES_PER_RECORD {
-            f.error(
-                block.key_pos("cities"),
-                format!(
-                    "{} cities are named; a record names at most {MAX_CITIES_PER_RECORD} (MAX_CITIES_PER_RECORD)",
-                    names.len()
-                ),
-                None,
-            );
-        }
-        for name in names {
-            if let Some(id) = resolve_city(&mut f, registry, "cities", name)
-                && !cities.contains(&id)
-            {
-                cities.push(id);
-            }
-        }
-    }
-    let organizers = take_strings(&mut f, "organizers");
-    let partners = take_strings(&mut f, "partners");
-    let tags = take_strings(&mut f, "tags");
+}
+
+fn common_fields(
+    f: &mut Fields<'_>,
+    file: &SourceFile,
+    registry: &Registry,
+    config: &Config,
+) -> Common {
+    let title = take_title(f);
+    let (date, end) = take_dates(f);
+    let cities = take_cities(f, registry);
+    let organizers = take_strings(f, "organizers");
+    let partners = take_strings(f, "partners");
+    let tags = take_strings(f, "tags");
     let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
     if !is_lang_code(&lang) {
+        let pos = f.value_pos("lang", &[]);
         f.error(
-            block.key_pos("lang"),
+            Code::InvalidValue,
+            pos,
             format!("`{lang}` is not a language code"),
             Some("use ko, ja, zh or en".into()),
         );
     }
-    let summary: Option<String> = f.take::<String>("summary").filter(|s| !s.trim().is_empty());
-    if let Some(s) = &summary
-        && s.chars().count() > MAX_SUMMARY_CHARS
-    {
+    let summary = take_summary(f);
+    let slug = take_slug(f, &file.stem);
+    let draft: bool = f.take("draft").unwrap_or(false);
+    let sources = take_sources(f, &file.rel_path);
+    let extra = take_extra(f);
+    Common {
+        title,
+        date,
+        end,
+        cities,
+        organizers,
+        partners,
+        tags,
+        lang,
+        summary,
+        slug,
+        draft,
+        sources,
+        extra,
+    }
+}
+
+fn take_title(f: &mut Fields<'_>) -> Option<String> {
+    let title: String = f.required("title", "give the record a title: `title: …`")?;
+    let pos = f.value_pos("title", &[]);
+    let chars = title.trim().chars().count();
+    if chars == 0 {
+        f.error(Code::EmptyValue, pos, "the title is empty", None);
+    } else if chars > MAX_TITLE_CHARS {
         f.error(
-            block.key_pos("summary"),
+            Code::Limit,
+            pos,
             format!(
-                "the summary is {} characters long; summaries are limited to {MAX_SUMMARY_CHARS} (MAX_SUMMARY_CHARS)",
-                s.chars().count()
+                "the title is {chars} characters long; titles are limited to {MAX_TITLE_CHARS} (MAX_TITLE_CHARS)"
+            ),
+            Some("put the long form in `summary` or the body".into()),
+        );
+    }
+    Some(title)
+}
+
+fn take_dates(f: &mut Fields<'_>) -> (Option<PartialDate>, Option<PartialDate>) {
+    let date = take_date(f, "date", true);
+    let end = take_date(f, "end", false);
+    if let (Some(d), Some(e)) = (date, end) {
+        let pos = f.value_pos("end", &[]);
+        if e.latest() < d.earliest() {
+            f.error(
+                Code::InvalidDate,
+                pos,
+                format!("`end` ({e}) is before `date` ({d})"),
+                None,
+            );
+        }
+        if e.year - d.year + 1 > MAX_YEAR_SPAN {
+            f.error(
+                Code::Limit,
+                pos,
+                format!(
+                    "the record spans {} years ({} to {}); a record spans at most {MAX_YEAR_SPAN} (MAX_YEAR_SPAN)",
+                    e.year - d.year + 1,
+                    d.year,
+                    e.year
+                ),
+                Some("is a digit of `date` or `end` mistyped?".into()),
+            );
+        }
+    }
+    (date, end)
+}
+
+/// The cities named, resolved, in the order written, without repeats.
+fn take_cities(f: &mut Fields<'_>, registry: &Registry) -> Vec<CityId> {
+    let names: Option<Vec<String>> = f.required(
+        "cities",
+        "list the cities of the record: `cities: [서울, 베이징]`",
+    );
+    let Some(names) = names else {
+        return Vec::new();
+    };
+    let pos = f.value_pos("cities", &[]);
+    if names.is_empty() {
+        f.error(
+            Code::EmptyValue,
+            pos,
+            "`cities` is empty: name at least one city",
+            None,
+        );
+    }
+    if names.len() > MAX_CITIES_PER_RECORD {
+        f.error(
+            Code::Limit,
+            pos,
+            format!(
+                "{} cities are named; a record names at most {MAX_CITIES_PER_RECORD} (MAX_CITIES_PER_RECORD)",
+                names.len()
+            ),
+            None,
+        );
+    }
+    let mut cities = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if let Some(id) = resolve_city(f, registry, name, "cities", &[i.into()])
+            && !cities.contains(&id)
+        {
+            cities.push(id);
+        }
+    }
+    cities
+}
+
+fn take_summary(f: &mut Fields<'_>) -> Option<String> {
+    let summary = f
+        .take::<String>("summary")
+        .filter(|s| !s.trim().is_empty())?;
+    let chars = summary.chars().count();
+    if chars > MAX_SUMMARY_CHARS {
+        let pos = f.value_pos("summary", &[]);
+        f.error(
+            Code::Limit,
+            pos,
+            format!(
+                "the summary is {chars} characters long; summaries are limited to {MAX_SUMMARY_CHARS} (MAX_SUMMARY_CHARS)"
             ),
             Some("a summary is shown on every list the record appears in: keep it to a few sentences".into()),
         );
     }
-    let slug: String = f.take("slug").unwrap_or_else(|| file.stem.clone());
+    Some(summary)
+}
+
+/// The slug written, or the file's name: a bad one is reported at the value, or at
+/// the start of the file for a file name.
+fn take_slug(f: &mut Fields<'_>, stem: &str) -> String {
+    let written = f.has("slug");
+    let pos = if written {
+        f.value_pos("slug", &[])
+    } else {
+        Pos::new(1, 1)
+    };
+    let slug: String = f.take("slug").unwrap_or_else(|| stem.to_string());
     if let Err(why) = crate::paths::check_slug(&slug) {
-        let pos =
-            if block.key_pos("slug").line > split.front_line || split.front.starts_with("slug:") {
-                block.key_pos("slug")
-            } else {
-                Pos::new(1, 1)
-            };
         f.error(
+            Code::InvalidSlug,
             pos,
             format!("the slug `{}` {why}", slug.escape_debug()),
             Some("a slug is one URL segment: letters, digits, `-` and `_`".into()),
         );
     }
-    let draft: bool = f.take("draft").unwrap_or(false);
-    let sources = take_sources(&mut f, path);
-    let extra = f
-        .take_value("extra")
-        .map(|v| match v {
-            Value::Mapping(_) => serde_json::to_value(&v).unwrap_or(serde_json::Value::Null),
-            _ => serde_json::Value::Null,
-        })
-        .unwrap_or_else(|| serde_json::Value::Object(Default::default()));
-    if extra.is_null() {
-        f.error(
-            block.key_pos("extra"),
-            "`extra` must be a mapping of `key: value`",
-            None,
-        );
+    slug
+}
+
+fn take_extra(f: &mut Fields<'_>) -> serde_json::Value {
+    match f.take_value("extra") {
+        None => serde_json::Value::Object(Default::default()),
+        Some(v @ Value::Mapping(_)) => {
+            serde_json::to_value(&v).unwrap_or(serde_json::Value::Object(Default::default()))
+        }
+        Some(_) => {
+            let pos = f.value_pos("extra", &[]);
+            f.error(
+                Code::WrongType,
+                pos,
+                "`extra` must be a mapping of `key: value`",
+                None,
+            );
+            serde_json::Value::Null
+        }
     }
+}
 
-    let details = match kind {
-        Kind::Program => {
-            let code: Option<String> = f.take("code");
-            let status = take_enum::<Status>(&mut f, "status", "planned, ongoing, completed");
-            let budget: Option<Budget> = f.take("budget");
-            let amounts = budget.iter().flat_map(|b| {
-                b.total
-                    .iter()
-                    .chain(&b.spent)
-                    .chain(b.by_year.values())
-                    .copied()
-            });
-            check_finite(&mut f, "budget", amounts);
-            let raw_pairs: Vec<Vec<String>> = f.take("pairs").unwrap_or_default();
-            let mut pairs = Vec::new();
-            for pair in &raw_pairs {
-                if pair.len() != 2 {
-                    f.report(|block| {
-                        let pos = pair
-                            .first()
-                            .map_or(block.key_pos("pairs"), |n| block.value_pos("pairs", n));
-                        Diagnostic::error(
-                            path,
-                            pos,
-                            format!(
-                                "a pair names exactly two cities, this one has {}",
-                                pair.len()
-                            ),
-                        )
-                        .with_help("write `pairs: [[北九州市, 上海市], [川崎市, 瀋陽市]]`")
-                    });
-                    continue;
-                }
-                let a = resolve_city(&mut f, registry, "pairs", &pair[0]);
-                let b = resolve_city(&mut f, registry, "pairs", &pair[1]);
-                if let (Some(a), Some(b)) = (a, b) {
-                    pairs.push([a, b]);
-                }
-            }
-            Details::Program(Program {
-                code,
-                status,
-                budget,
-                pairs,
-            })
+fn program(f: &mut Fields<'_>, registry: &Registry) -> Program {
+    let code: Option<String> = f.take("code");
+    let status = take_enum::<Status>(f, "status", "planned, ongoing, completed");
+    let budget: Option<Budget> = f.take("budget");
+    let amounts = budget.iter().flat_map(|b| {
+        let years = b
+            .by_year
+            .iter()
+            .map(|(y, a)| (vec!["by_year".into(), Seg::Key(y.to_string())], *a));
+        (b.total.map(|a| (vec!["total".into()], a)).into_iter())
+            .chain(b.spent.map(|a| (vec!["spent".into()], a)))
+            .chain(years)
+    });
+    check_finite(f, "budget", amounts);
+    let raw_pairs: Vec<Vec<String>> = f.take("pairs").unwrap_or_default();
+    let mut pairs = Vec::new();
+    for (i, pair) in raw_pairs.iter().enumerate() {
+        if pair.len() != 2 {
+            let pos = f.value_pos("pairs", &[i.into()]);
+            f.error(
+                Code::InvalidValue,
+                pos,
+                format!(
+                    "a pair names exactly two cities, this one has {}",
+                    pair.len()
+                ),
+                Some("write `pairs: [[北九州市, 上海市], [川崎市, 瀋陽市]]`".into()),
+            );
+            continue;
         }
-        Kind::Trip => {
-            let travelers: Option<u32> = f.take("travelers");
-            let purpose: Option<String> = f.take("purpose");
-            let cost: Option<Cost> = f.take("cost");
-            check_finite(&mut f, "cost", cost.iter().map(|c| c.amount));
-            Details::Trip(Trip {
-                travelers,
-                purpose,
-                cost,
-            })
+        let a = resolve_city(f, registry, &pair[0], "pairs", &[i.into(), 0.into()]);
+        let b = resolve_city(f, registry, &pair[1], "pairs", &[i.into(), 1.into()]);
+        if let (Some(a), Some(b)) = (a, b) {
+            pairs.push([a, b]);
         }
-        Kind::Workshop => {
-            let venue: Option<String> = f.take("venue");
-            let format =
-                take_enum::<Format>(&mut f, "format", "workshop, forum, seminar, conference");
-            let participants = take_strings(&mut f, "participants");
-            Details::Workshop(Workshop {
-                venue,
-                format,
-                participants,
-            })
-        }
-    };
+    }
+    Program {
+        code,
+        status,
+        budget,
+        pairs,
+    }
+}
 
-    let diags = f.finish();
-    let has_errors = diags.iter().any(Diagnostic::is_error);
-    let record = match (title, date) {
-        (Some(title), Some(date)) if !has_errors => Some(Record {
-            kind,
-            source: file.rel_path.clone(),
-            slug,
-            title: title.trim().to_string(),
-            date,
-            end,
-            cities,
-            organizers,
-            partners,
-            tags,
-            lang,
-            summary,
-            draft,
-            sources,
-            extra,
-            details,
-            body: split.body.to_string(),
-            body_line: split.body_line,
-            source_hash: {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::hash::DefaultHasher::new();
-                file.text.hash(&mut h);
-                h.finish()
-            },
-        }),
-        _ => None,
-    };
-    (record, diags)
+fn trip(f: &mut Fields<'_>) -> Trip {
+    let travelers: Option<u32> = f.take("travelers");
+    let purpose: Option<String> = f.take("purpose");
+    let cost: Option<Cost> = f.take("cost");
+    check_finite(
+        f,
+        "cost",
+        cost.iter().map(|c| (vec!["amount".into()], c.amount)),
+    );
+    Trip {
+        travelers,
+        purpose,
+        cost,
+    }
+}
+
+fn workshop(f: &mut Fields<'_>) -> Workshop {
+    let venue: Option<String> = f.take("venue");
+    let format = take_enum::<Format>(f, "format", "workshop, forum, seminar, conference");
+    let participants = take_strings(f, "participants");
+    Workshop {
+        venue,
+        format,
+        participants,
+    }
 }
 
 fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDate> {
@@ -555,23 +686,30 @@ fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDat
     match PartialDate::parse(&text) {
         Ok(d) => Some(d),
         Err(msg) => {
-            let pos = f.block().value_pos(key, text.as_str());
+            let pos = f.value_pos(key, &[]);
             let msg = if text.is_empty() {
                 format!("`{key}` must be a date")
             } else {
                 msg
             };
-            f.error(pos, format!("field `{key}`: {msg}"), Some(help.into()));
+            f.error(
+                Code::InvalidDate,
+                pos,
+                format!("field `{key}`: {msg}"),
+                Some(help.into()),
+            );
             None
         }
     }
 }
 
-/// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts.
-fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item = f64>) {
-    if amounts.any(|a| !a.is_finite()) {
-        let pos = f.block().key_pos(key);
+/// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts. The
+/// first that is not is reported, at its place (`rest` inside the value of `key`).
+fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item = (Vec<Seg>, f64)>) {
+    if let Some((rest, _)) = amounts.find(|(_, a)| !a.is_finite()) {
+        let pos = f.value_pos(key, &rest);
         f.error(
+            Code::InvalidValue,
             pos,
             format!("`{key}` holds an amount that is not a finite number (.nan or .inf)"),
             Some("write the amount as digits, e.g. `475` or `12.5`".into()),
@@ -592,8 +730,9 @@ fn take_strings(f: &mut Fields<'_>, key: &str) -> Vec<String> {
                 .filter(|s| !s.is_empty())
                 .collect(),
             Err(_) => {
-                let pos = f.block().key_pos(key);
+                let pos = f.value_pos(key, &[]);
                 f.error(
+                    Code::WrongType,
                     pos,
                     format!("field `{key}` must be a list of text"),
                     Some(format!("write `{key}: [a, b]`")),
@@ -620,35 +759,55 @@ fn take_enum<T: serde::de::DeserializeOwned>(
     match serde_yaml::from_value::<T>(value) {
         Ok(v) => Some(v),
         Err(_) => {
-            let pos = f.block().value_pos(key, &shown);
+            let pos = f.value_pos(key, &[]);
             let near = crate::diag::did_you_mean(&shown, allowed.split(", "));
             let help = match near {
                 Some(h) => format!("{h} (allowed: {allowed})"),
                 None => format!("allowed values: {allowed}"),
             };
-            f.error(pos, format!("`{shown}` is not a valid `{key}`"), Some(help));
+            f.error(
+                Code::InvalidValue,
+                pos,
+                format!("`{shown}` is not a valid `{key}`"),
+                Some(help),
+            );
             None
         }
     }
 }
 
-fn resolve_city(f: &mut Fields<'_>, registry: &Registry, key: &str, name: &str) -> Option<CityId> {
+/// The city `name`, written at `rest` inside the value of `key`; an unknown one is
+/// reported there.
+fn resolve_city(
+    f: &mut Fields<'_>,
+    registry: &Registry,
+    name: &str,
+    key: &str,
+    rest: &[Seg],
+) -> Option<CityId> {
     if let Some(id) = registry.resolve(name) {
         return Some(id);
     }
-    f.report(|block| {
-        let pos = block.value_pos(key, name);
-        let near = registry.suggest(name);
-        let add = format!(
-            "a new city needs an entry in {REGISTRY_FILE} (`id: {{name: {{ko: …, en: …, ja: …, zh: …}}, country: KR}}`); another spelling of a known city goes in its `aliases`"
-        );
-        let help = if near.is_empty() {
-            add
-        } else {
-            format!("did you mean {}? Otherwise: {add}", near.join(" or "))
-        };
-        Diagnostic::error(block.path, pos, format!("unknown city `{name}`")).with_help(help)
-    });
+    if f.is_full() {
+        f.skip();
+        return None;
+    }
+    let pos = f.value_pos(key, rest);
+    let near = registry.suggest(name);
+    let add = format!(
+        "a new city needs an entry in {REGISTRY_FILE} (`id: {{name: {{ko: …, en: …, ja: …, zh: …}}, country: KR}}`); another spelling of a known city goes in its `aliases`"
+    );
+    let help = if near.is_empty() {
+        add
+    } else {
+        format!("did you mean {}? Otherwise: {add}", near.join(" or "))
+    };
+    f.error(
+        Code::UnknownCity,
+        pos,
+        format!("unknown city `{name}`"),
+        Some(help),
+    );
     None
 }
 
@@ -659,79 +818,95 @@ fn take_sources(f: &mut Fields<'_>, record_path: &Path) -> Vec<Source> {
     // name (on a case-insensitive disk too), or one named like the page, collide.
     let mut copied: BTreeMap<String, String> = BTreeMap::new();
     copied.insert("index.html".into(), "the record's page".into());
-    for s in raw {
-        let error = |f: &mut Fields<'_>, message: String, help: Option<&str>| {
-            f.report(|block| {
-                let d =
-                    Diagnostic::error(block.path, block.value_pos("sources", &s.title), message);
-                match help {
-                    Some(h) => d.with_help(h),
-                    None => d,
-                }
-            })
+    for (i, s) in raw.into_iter().enumerate() {
+        let target = match (&s.url, &s.file) {
+            (Some(url), None) => source_url(url)
+                .map(SourceTarget::Url)
+                .map_err(|e| ("url", e)),
+            (None, Some(file)) => source_file(file, record_path, &mut copied)
+                .map(SourceTarget::File)
+                .map_err(|e| ("file", e)),
+            _ => Err((
+                "",
+                SourceError(
+                    Code::InvalidSource,
+                    "a source has either `url` or `file`".into(),
+                    Some("write `sources: [{title: 보도자료, url: https://…}]`"),
+                ),
+            )),
         };
-        match (&s.url, &s.file) {
-            (Some(url), None) => {
-                let lower = url.trim().to_ascii_lowercase();
-                if lower.starts_with("http://") || lower.starts_with("https://") {
-                    out.push(Source {
-                        title: s.title.clone(),
-                        target: SourceTarget::Url(url.trim().to_string()),
-                    });
-                } else {
-                    error(
-                        f,
-                        format!("source url `{url}` must start with http:// or https://"),
-                        None,
-                    );
+        match target {
+            Ok(target) => out.push(Source {
+                title: s.title,
+                target,
+            }),
+            Err((field, SourceError(code, message, help))) => {
+                let mut at = vec![Seg::from(i)];
+                if !field.is_empty() {
+                    at.push(Seg::from(field));
                 }
+                let pos = f.value_pos("sources", &at);
+                f.error(code, pos, message, help.map(String::from));
             }
-            (None, Some(file)) => {
-                let dir = record_path.parent().unwrap_or(Path::new(""));
-                let absolute =
-                    file.starts_with(['/', '\\']) || file.as_bytes().get(1) == Some(&b':');
-                match crate::paths::join_relative(dir, file) {
-                    _ if absolute => error(
-                        f,
-                        format!("source file `{file}` must be a path relative to the record"),
-                        Some("put the file next to the record and write its name"),
-                    ),
-                    Some(p) if p.starts_with(crate::source::CONTENT_DIR) => {
-                        let name = p
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        if let Some(other) = copied.get(&crate::paths::fold(&name)) {
-                            error(
-                                f,
-                                format!(
-                                    "source file `{file}` would be published under the same name as {other}"
-                                ),
-                                Some("rename one of the files"),
-                            );
-                        } else {
-                            copied.insert(crate::paths::fold(&name), format!("`{file}`"));
-                            out.push(Source {
-                                title: s.title.clone(),
-                                target: SourceTarget::File(p),
-                            });
-                        }
-                    }
-                    _ => error(
-                        f,
-                        format!("source file `{file}` is outside content/"),
-                        Some("put the file next to the record"),
-                    ),
-                }
-            }
-            _ => error(
-                f,
-                "a source has either `url` or `file`".into(),
-                Some("write `sources: [{title: 보도자료, url: https://…}]`"),
-            ),
         }
     }
     out
+}
+
+/// Why a source cannot be used: its code, message and help.
+struct SourceError(Code, String, Option<&'static str>);
+
+fn source_url(url: &str) -> Result<String, SourceError> {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Ok(url.trim().to_string())
+    } else {
+        Err(SourceError(
+            Code::InvalidUrl,
+            format!("source url `{url}` must start with http:// or https://"),
+            None,
+        ))
+    }
+}
+
+/// The path of a source file, relative to the site root, if it is one accord copies.
+fn source_file(
+    file: &str,
+    record_path: &Path,
+    copied: &mut BTreeMap<String, String>,
+) -> Result<PathBuf, SourceError> {
+    let dir = record_path.parent().unwrap_or(Path::new(""));
+    let absolute = file.starts_with(['/', '\\']) || file.as_bytes().get(1) == Some(&b':');
+    let invalid =
+        |message: String, help| Err(SourceError(Code::InvalidSource, message, Some(help)));
+    match crate::paths::join_relative(dir, file) {
+        _ if absolute => invalid(
+            format!("source file `{file}` must be a path relative to the record"),
+            "put the file next to the record and write its name",
+        ),
+        Some(p) if p.starts_with(crate::source::CONTENT_DIR) => {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let key = crate::paths::fold(&name);
+            if let Some(other) = copied.get(&key) {
+                return Err(SourceError(
+                    Code::OutputCollision,
+                    format!(
+                        "source file `{file}` would be published under the same name as {other}"
+                    ),
+                    Some("rename one of the files"),
+                ));
+            }
+            copied.insert(key, format!("`{file}`"));
+            Ok(p)
+        }
+        _ => invalid(
+            format!("source file `{file}` is outside content/"),
+            "put the file next to the record",
+        ),
+    }
 }
 
 #[cfg(test)]

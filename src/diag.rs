@@ -11,6 +11,105 @@ pub enum Severity {
     Warning,
 }
 
+/// Declares `Code` from one list, so that its variants, their names and `Code::ALL`
+/// cannot drift apart.
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $name:literal,)*) => {
+        /// What kind of problem a diagnostic reports: a stable name for tools and for
+        /// `docs/diagnostics.md`, independent of the message's wording. Code reads
+        /// these, never the message text.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the order of `docs/diagnostics.md`.
+            pub const ALL: &[Code] = &[$(Code::$variant,)*];
+
+            /// The kebab-case name shown to people and tools.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A file cannot be read, or is not UTF-8 text.
+    Read = "read",
+    /// A file does not start with front matter, or does not close it.
+    FrontMatter = "front-matter",
+    /// The YAML text cannot be parsed.
+    YamlSyntax = "yaml-syntax",
+    /// A mapping has the same key twice.
+    DuplicateKey = "duplicate-key",
+    /// One of accord's limits (`MAX_*`) was exceeded.
+    Limit = "limit",
+    /// More problems in a file than are reported.
+    TooManyProblems = "too-many-problems",
+    /// A required field is missing.
+    MissingField = "missing-field",
+    /// A field no record (or registry entry, or configuration) has.
+    UnknownField = "unknown-field",
+    /// A field of another kind of record.
+    WrongKindField = "wrong-kind-field",
+    /// A value of the wrong type: text for a list, a list for a mapping, …
+    WrongType = "wrong-type",
+    /// A field that must not be empty is.
+    EmptyValue = "empty-value",
+    /// A value outside the allowed ones: a status, a language, a country code, …
+    InvalidValue = "invalid-value",
+    /// A date that is not a date, or an end before the start.
+    InvalidDate = "invalid-date",
+    /// A source URL that is not http or https.
+    InvalidUrl = "invalid-url",
+    /// A source without `url` or `file`, or with a file path outside `content/`.
+    InvalidSource = "invalid-source",
+    /// A source file that does not exist.
+    MissingSourceFile = "missing-source-file",
+    /// A city name the registry does not know.
+    UnknownCity = "unknown-city",
+    /// A slug that is not one safe URL segment, or is reserved.
+    InvalidSlug = "invalid-slug",
+    /// A city id that is not one safe URL segment.
+    InvalidId = "invalid-id",
+    /// A name or alias of two cities of the registry.
+    DuplicateName = "duplicate-name",
+    /// A parent that is not in the registry, or parents that form a cycle.
+    InvalidParent = "invalid-parent",
+    /// A Markdown link to a record that does not exist.
+    BrokenLink = "broken-link",
+    /// Two files that would be written to one output path.
+    OutputCollision = "output-collision",
+    /// Two content paths that differ only in case or Unicode normalisation.
+    PathCollision = "path-collision",
+    /// A file that is not where records or attachments go.
+    MisplacedFile = "misplaced-file",
+    /// A theme, template or UI-strings problem.
+    Template = "template",
+    /// The output cannot be written.
+    Write = "write",
+    /// A command-line argument is not usable.
+    Argument = "argument",
+    /// The preview server cannot run.
+    Serve = "serve",
+    /// A bug of accord.
+    Internal = "internal",
+    /// A record without `summary` (a warning).
+    NoSummary = "no-summary",
+    /// A city of the registry that no record names (a warning).
+    UnusedCity = "unused-city",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One problem at one place of one file (paths are relative to the site root).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diagnostic {
@@ -22,10 +121,12 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     pub help: Option<String>,
+    /// What kind of problem this is.
+    pub code: Code,
 }
 
 impl Diagnostic {
-    pub fn error(path: impl AsRef<Path>, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, path: impl AsRef<Path>, pos: Pos, message: impl Into<String>) -> Self {
         Diagnostic {
             path: path.as_ref().to_path_buf(),
             line: pos.line,
@@ -33,13 +134,19 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             help: None,
+            code,
         }
     }
 
-    pub fn warning(path: impl AsRef<Path>, pos: Pos, message: impl Into<String>) -> Self {
+    pub fn warning(
+        code: Code,
+        path: impl AsRef<Path>,
+        pos: Pos,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(path, pos, message)
+            ..Diagnostic::error(code, path, pos, message)
         }
     }
 
@@ -57,11 +164,17 @@ impl Diagnostic {
                 "checking this file stopped after {max} problems (MAX_ERRORS_PER_FILE): fix them and run again"
             ),
         };
-        Diagnostic::warning(path, end, message)
+        Diagnostic::warning(Code::TooManyProblems, path, end, message)
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// With `help` when there is one.
+    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
+        self.help = help;
         self
     }
 
@@ -80,7 +193,7 @@ impl fmt::Display for Diagnostic {
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.col.max(1))?;
         }
-        write!(f, ": {level}: {}", self.message)?;
+        write!(f, ": {level}: {} [{}]", self.message, self.code)?;
         if let Some(help) = &self.help {
             write!(f, "\n  help: {help}")?;
         }
@@ -121,20 +234,35 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 }
 
 /// The names in `candidates` closest to `wanted` (edit distance), best first, for a
-/// "did you mean" hint. Case and Unicode normalisation are the caller's business.
+/// "did you mean" hint. Only names in the same script are compared: a Hangul name is
+/// compared jamo by jamo (a typo usually changes one of them), a Chinese or Japanese
+/// name character by character, where one character in two or three is not a typo
+/// but another name (`東京` is not close to `北京`). Case and Unicode normalisation of
+/// the candidates are the caller's business.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    let wanted_len = wanted.chars().count();
+    let script = Script::of(wanted);
+    let wanted_units = script.units(wanted);
+    let wanted_len = wanted_units.chars().count();
     if wanted_len > MAX_SUGGESTION_CHARS {
         return Vec::new();
     }
-    let limit = (wanted_len / 3).max(1) + usize::from(wanted_len > 6);
+    let limit = script.limit(wanted_len);
+    if limit == 0 {
+        return Vec::new();
+    }
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
+        .filter(|c| Script::of(c) == script)
         // The distance is at least the difference in length: skip the far ones cheaply.
-        .filter(|c| c.len().abs_diff(wanted.len()) <= limit * 4)
-        .filter(|c| c.chars().count().abs_diff(wanted_len) <= limit)
-        .map(|c| (edit_distance(wanted, c), c))
-        .filter(|(d, _)| *d <= limit)
+        .filter(|c| c.chars().count().abs_diff(wanted.chars().count()) <= limit)
+        .filter_map(|c| {
+            let units = script.units(c);
+            if units.chars().count().abs_diff(wanted_len) > limit {
+                return None;
+            }
+            let d = strsim::osa_distance(&wanted_units, &units);
+            (d <= limit).then_some((d, c))
+        })
         .collect();
     scored.sort();
     scored.dedup_by(|a, b| a.1 == b.1);
@@ -145,30 +273,50 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 /// distance costs the product of the lengths.
 const MAX_SUGGESTION_CHARS: usize = 200;
 
-/// Edit distance counted in characters, a swap of two neighbours counting as one
-/// edit (optimal string alignment), so `tilte` is one edit from `title`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    for (j, cell) in d.iter_mut().take(w).enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        d[i * w] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[(i - 1) * w + j - 1] + cost)
-                .min(d[(i - 1) * w + j] + 1)
-                .min(d[i * w + j - 1] + 1);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[(i - 2) * w + j - 2] + 1);
+/// The writing system of a name, as far as suggestions care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Hangul,
+    /// Chinese characters and Japanese kana: each character carries a syllable or a
+    /// word, so one changed character makes another name.
+    Cjk,
+    /// Latin and every other alphabet.
+    Alphabetic,
+}
+
+impl Script {
+    /// The script of the first letter of `name` (names do not mix scripts; a Japanese
+    /// name mixing kana and kanji is one script here).
+    fn of(name: &str) -> Script {
+        for c in name.chars() {
+            match c as u32 {
+                0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => return Script::Hangul,
+                0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF => {
+                    return Script::Cjk;
+                }
+                _ if c.is_alphabetic() => return Script::Alphabetic,
+                _ => {}
             }
-            d[i * w + j] = v;
+        }
+        Script::Alphabetic
+    }
+
+    /// The units edits are counted in: jamo for Hangul, characters otherwise.
+    fn units(self, name: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        match self {
+            Script::Hangul => name.nfd().collect(),
+            _ => name.to_string(),
         }
     }
-    d[a.len() * w + b.len()]
+
+    /// The most edits a name of `len` units may be away to be suggested.
+    fn limit(self, len: usize) -> usize {
+        match self {
+            Script::Cjk => len / 3,
+            _ => (len / 3).max(1) + usize::from(len > 6),
+        }
+    }
 }
 
 /// A "did you mean" sentence for the nearest candidates, if any.
@@ -203,5 +351,26 @@ mod tests {
         assert_eq!(nearest("buget", fields), vec!["budget"]);
         assert_eq!(nearest("tilte", fields), vec!["title"]);
         assert!(nearest("zzzzzzzz", fields).is_empty());
+    }
+
+    #[test]
+    fn suggestions_stay_within_a_script_and_need_a_close_name() {
+        let names = ["seoul", "서울", "요코하마", "北京", "北九州市", "ソウル"];
+        assert_eq!(nearest("seou", names), vec!["seoul"]);
+        assert_eq!(nearest("요코하미", names), vec!["요코하마"]);
+        // One jamo off: 을 for 울.
+        assert_eq!(nearest("서을", names), vec!["서울"]);
+        // One character in two is another city, not a typo.
+        assert!(nearest("東京", names).is_empty());
+        assert!(nearest("九州", names).is_empty());
+        assert_eq!(nearest("ソウレ", names), vec!["ソウル"]);
+    }
+
+    #[test]
+    fn every_code_has_a_distinct_name() {
+        let mut names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len());
     }
 }

@@ -57,7 +57,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::content::SourceTarget;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::output::{Manifest, Staging};
 use crate::registry::Registry;
 use crate::render::Renderer;
@@ -186,15 +186,12 @@ pub fn build(opts: &Options) -> Result<Report, Diagnostics> {
 pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
     let mut clock = Clock::start();
     let output = opts.output_dir();
-    if opts.write {
-        output::recover(&output).map_err(|e| {
-            vec![Diagnostic::error(
-                &output,
-                Pos::UNKNOWN,
-                format!("cannot complete the interrupted build of the output: {e}"),
-            )]
-        })?;
-    }
+    // One build writes an output at a time; it first completes an interrupted one.
+    let _lock = if opts.write {
+        Some(output::prepare(&output).map_err(|d| vec![d])?)
+    } else {
+        None
+    };
     let loaded = load(opts, run, &mut clock)?;
     let plan = plan(&loaded, opts, &output, &mut clock)?;
     let files_written = write(&loaded, &plan, opts, &output, run, &mut clock)?;
@@ -227,14 +224,17 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         diags.extend(d);
         Config::parse(root, "").expect("the default configuration is valid")
     });
-    let registry = Registry::load(root).unwrap_or_else(|d| {
-        diags.extend(d);
-        Registry::default()
-    });
-    let registry_ok = diags.iter().all(|d| !d.path.starts_with("data"));
+    let (registry, registry_ok) = match Registry::load(root) {
+        Ok(registry) => (registry, true),
+        Err(d) => {
+            diags.extend(d);
+            (Registry::default(), false)
+        }
+    };
     if !opts.allow_empty && !root.join(source::CONTENT_DIR).is_dir() {
         diags.push(
             Diagnostic::error(
+                Code::Argument,
                 source::CONTENT_DIR,
                 Pos::UNKNOWN,
                 "there is no content/ folder: the site would be empty",
@@ -250,12 +250,12 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     diags.append(&mut sources.diags);
     clock.lap("read sources");
 
-    let (mut records, record_diags) = parse_records(&sources, &registry, &config, run);
+    let (mut records, failed, record_diags) = parse_records(&sources, &registry, &config, run);
     // With a broken registry every city looks unknown: report the registry only.
     diags.extend(
         record_diags
             .into_iter()
-            .filter(|d| registry_ok || !d.message.starts_with("unknown city")),
+            .filter(|d| registry_ok || d.code != Code::UnknownCity),
     );
     diags.extend(site::check_ranges(&records, &sources, config.years));
     let total = records.len();
@@ -269,7 +269,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         records.retain(|r| !r.draft);
     }
     let drafts_skipped = total - records.len();
-    diags.extend(missing_source_files(&records, &sources));
+    diags.extend(missing_source_files(&records, &failed, &sources));
     clock.lap("parse records");
 
     // The site model is built even when some records failed, so that problems in the
@@ -282,6 +282,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         .map(|f| f.rel_path.as_path())
         .filter(|p| !drafts.contains(*p))
         .collect();
+    for p in &failed {
+        diags.extend(site::broken_links(p, config.allow_html, &all_sources));
+    }
     let mut site = match Site::build(config, registry, records, &all_sources) {
         Ok(site) => site,
         Err(d) => {
@@ -290,7 +293,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         }
     };
     diags.append(&mut site.warnings);
-    diags.extend(lint::warnings(&site));
+    diags.extend(lint::warnings(&site, &failed));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));
     }
@@ -310,35 +313,47 @@ fn parse_records(
     registry: &Registry,
     config: &Config,
     run: Run<'_>,
-) -> (Vec<content::Record>, Diagnostics) {
+) -> (Vec<content::Record>, Vec<content::Partial>, Diagnostics) {
     run.start("records", sources.files.len());
     let parsed: Vec<_> = sources
         .files
         .par_iter()
         .map(|f| {
             run.advance();
-            content::parse(f, registry, config)
+            content::read(f, registry, config)
         })
         .collect();
     let mut records = Vec::with_capacity(parsed.len());
+    let mut failed = Vec::new();
     let mut diags = Vec::new();
-    for (record, d) in parsed {
-        diags.extend(d);
-        records.extend(record);
+    for p in parsed {
+        diags.extend(p.diags);
+        records.extend(p.record);
+        failed.extend(p.partial);
     }
-    (records, diags)
+    (records, failed, diags)
 }
 
-/// `sources: [{file}]` entries naming a file that is not under `content/`.
-fn missing_source_files(records: &[content::Record], sources: &Sources) -> Diagnostics {
+/// `sources: [{file}]` entries naming a file that is not under `content/`, of the
+/// records and of those that failed (so that every problem shows in one run).
+fn missing_source_files(
+    records: &[content::Record],
+    failed: &[content::Partial],
+    sources: &Sources,
+) -> Diagnostics {
+    let attached = records
+        .iter()
+        .map(|r| (&r.source, &r.sources))
+        .chain(failed.iter().map(|p| (&p.source, &p.sources)));
     let mut diags = Vec::new();
-    for r in records {
-        for s in &r.sources {
+    for (record, list) in attached {
+        for s in list {
             if let SourceTarget::File(p) = &s.target
                 && !sources.attachments.contains(p)
             {
                 diags.push(Diagnostic::error(
-                    &r.source,
+                    Code::MissingSourceFile,
+                    record,
                     Pos::UNKNOWN,
                     format!("source file {} does not exist", p.display()),
                 ));
@@ -384,14 +399,20 @@ fn plan(
     let site = &loaded.site;
     let theme = Theme::load(&site.config).map_err(finish)?;
     let routes = site.routes();
-    let collisions = collisions::check(site, &routes, theme.statics.keys());
+    clock.lap("templates");
+
+    // The search index, from the records (not from the pages). Then every output
+    // path is known, and checked for collisions.
+    let index = search::build(site);
+    let collisions = collisions::check(
+        site,
+        &routes,
+        index.files.iter().map(|(f, _)| f),
+        theme.statics.keys(),
+    );
     if !collisions.is_empty() {
         return Err(finish(collisions));
     }
-    clock.lap("templates");
-
-    // The search index, from the records (not from the pages).
-    let index = search::build(site);
     clock.lap("search index");
 
     let attachments = attachments(site);
@@ -626,6 +647,7 @@ fn commit(plan: &Plan, staging: Staging, output: &Path) -> Result<(), Diagnostic
     };
     committed.map_err(|e| {
         vec![Diagnostic::error(
+            Code::Write,
             output,
             Pos::UNKNOWN,
             format!("cannot replace the output: {e}"),
@@ -634,7 +656,12 @@ fn commit(plan: &Plan, staging: Staging, output: &Path) -> Result<(), Diagnostic
 }
 
 fn write_error(output: &Path, rel: &str, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error(output.join(rel), Pos::UNKNOWN, format!("cannot write: {e}"))
+    Diagnostic::error(
+        Code::Write,
+        output.join(rel),
+        Pos::UNKNOWN,
+        format!("cannot write: {e}"),
+    )
 }
 
 fn finish(mut diags: Diagnostics) -> Diagnostics {

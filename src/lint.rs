@@ -2,16 +2,16 @@
 //! without a summary, a city of the registry that no record names. A build shows
 //! them and succeeds, unless it is run strictly (`--strict`).
 
-use std::path::Path;
-
-use crate::diag::{Diagnostic, Pos};
+use crate::content::Partial;
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::limits::MAX_ERRORS_PER_FILE;
 use crate::registry::REGISTRY_FILE;
 use crate::site::Site;
-use crate::yaml::Block;
 
-/// Every warning about the site, in file order.
-pub fn warnings(site: &Site) -> Vec<Diagnostic> {
+/// Every warning about the site, in file order. `failed` are the records that did not
+/// parse: the cities they name are used too, and when some record's cities cannot
+/// be read, no city is called unused.
+pub fn warnings(site: &Site, failed: &[Partial]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for e in &site.entries {
         let r = &e.record;
@@ -19,6 +19,7 @@ pub fn warnings(site: &Site) -> Vec<Diagnostic> {
             // At the closing `---`, where the line goes.
             out.push(
                 Diagnostic::warning(
+                    Code::NoSummary,
                     &r.source,
                     Pos::new(r.body_line.saturating_sub(1).max(1), 1),
                     "no `summary`: lists, search and feeds show the first paragraph instead",
@@ -27,14 +28,22 @@ pub fn warnings(site: &Site) -> Vec<Diagnostic> {
             );
         }
     }
-    out.extend(unused_cities(site));
+    let named: Option<Vec<usize>> = failed
+        .iter()
+        .map(|p| p.cities.clone())
+        .collect::<Option<Vec<_>>>()
+        .map(|lists| lists.concat());
+    if let Some(named) = named {
+        out.extend(unused_cities(site, &named));
+    }
     out.sort();
     out
 }
 
 /// Cities no record names, in `cities` or `pairs`, directly or through a place
-/// inside them (a province is used when one of its cities is).
-fn unused_cities(site: &Site) -> Vec<Diagnostic> {
+/// inside them (a province is used when one of its cities is); `named` are the cities
+/// of records that failed.
+fn unused_cities(site: &Site, named: &[usize]) -> Vec<Diagnostic> {
     let cities = &site.registry.cities;
     let mut used = vec![false; cities.len()];
     for e in &site.entries {
@@ -42,32 +51,27 @@ fn unused_cities(site: &Site) -> Vec<Diagnostic> {
             crate::content::Details::Program(p) => p.pairs.iter().flatten().copied().collect(),
             _ => Vec::new(),
         };
-        for &c in e.record.cities.iter().chain(&pairs) {
-            // Up the parents; the registry refuses cycles, the bound is a safeguard.
-            let mut at = Some(c);
-            for _ in 0..=cities.len() {
-                let Some(id) = at else { break };
-                used[id] = true;
-                at = cities[id].parent;
-            }
-        }
+        mark_used(
+            &mut used,
+            e.record.cities.iter().chain(&pairs).copied(),
+            cities,
+        );
     }
+    mark_used(&mut used, named.iter().copied(), cities);
     if used.iter().all(|u| *u) {
         return Vec::new();
     }
-    let text = std::fs::read_to_string(site.config.root.join(REGISTRY_FILE)).unwrap_or_default();
-    let block = Block::new(Path::new(REGISTRY_FILE), &text, 1);
     let unused: Vec<usize> = (0..cities.len()).filter(|&id| !used[id]).collect();
-    // Each position costs a pass over the registry: at most MAX_ERRORS_PER_FILE.
     let more = unused.len().saturating_sub(MAX_ERRORS_PER_FILE);
-    let end = Pos::new(text.matches('\n').count() + 1, 1);
+    let end = site.registry.end;
     unused
         .into_iter()
         .take(MAX_ERRORS_PER_FILE)
         .map(|id| {
             Diagnostic::warning(
+                Code::UnusedCity,
                 REGISTRY_FILE,
-                block.key_pos(&cities[id].id),
+                cities[id].pos,
                 format!("no record names the city `{}`", cities[id].id),
             )
             .with_help(format!(
@@ -77,4 +81,21 @@ fn unused_cities(site: &Site) -> Vec<Diagnostic> {
         })
         .chain((more > 0).then(|| Diagnostic::omitted(REGISTRY_FILE, end, Some(more))))
         .collect()
+}
+
+/// Marks `named` and the places that hold them as used.
+fn mark_used(
+    used: &mut [bool],
+    named: impl Iterator<Item = usize>,
+    cities: &[crate::registry::City],
+) {
+    for c in named {
+        // Up the parents; the registry refuses cycles, the bound is a safeguard.
+        let mut at = Some(c);
+        for _ in 0..=cities.len() {
+            let Some(id) = at else { break };
+            used[id] = true;
+            at = cities[id].parent;
+        }
+    }
 }

@@ -141,6 +141,8 @@ fn main() -> ExitCode {
             allow_empty,
             format,
         } => {
+            // Read as written, so that no folder it climbs out of is created or followed.
+            let output = output.map(|o| accord::output::normalize(&o));
             let opts = accord::Options {
                 root,
                 output,
@@ -321,6 +323,7 @@ fn serve(root: PathBuf, port: u16, open: bool, drafts: bool) -> ExitCode {
     let url = server.url();
     let name = accord::config::Config::load(&root)
         .map_or_else(|_| root.display().to_string(), |c| c.title);
+    let name = report::printable(&name);
     eprintln!("serving {name} at {url} — press Ctrl-C to stop");
     if port != 0 && server.addr().port() != port {
         eprintln!("(port {port} is taken)");
@@ -334,10 +337,11 @@ fn serve(root: PathBuf, port: u16, open: bool, drafts: bool) -> ExitCode {
 
 /// One line per build, and its problems.
 fn print_build(root: &Path, b: &serve::Build, colour: bool) {
+    let shown = |p: &Path| report::printable(&p.display().to_string()).into_owned();
     let what = match b.changed.as_slice() {
         [] => String::new(),
-        [one] => format!("{} changed: ", one.display()),
-        [one, rest @ ..] => format!("{} and {} more changed: ", one.display(), rest.len()),
+        [one] => format!("{} changed: ", shown(one)),
+        [one, rest @ ..] => format!("{} and {} more changed: ", shown(one), rest.len()),
     };
     match &b.outcome {
         Ok(built) => {

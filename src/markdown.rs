@@ -15,7 +15,7 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
-use crate::diag::Severity;
+use crate::diag::{Code, Severity};
 use crate::escape;
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_HIGHLIGHT_BYTES, MAX_HIGHLIGHT_LINE_BYTES};
 
@@ -59,6 +59,7 @@ pub struct Heading {
 pub struct Problem {
     pub offset: usize,
     pub severity: Severity,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
 }
@@ -167,6 +168,7 @@ impl<'a, 'r> Pass<'a, 'r> {
                         self.out.report(Problem {
                             offset: *offset,
                             severity: Severity::Warning,
+                            code: Code::Limit,
                             message,
                             help: Some("break the long lines or split the block; it is shown as plain text".into()),
                         });
@@ -375,6 +377,7 @@ fn check_link<'a>(
             out.report(Problem {
                 offset: range.start,
                 severity: Severity::Error,
+                code: Code::BrokenLink,
                 message,
                 help,
             });

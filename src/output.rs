@@ -8,15 +8,29 @@
 //! staging, the output is untouched; if it is interrupted while applying, the next
 //! run finds the journal and completes it first. Beside the output, a manifest
 //! (`.<output>.accord-manifest`) keeps the fingerprint of every file written.
+//!
+//! One build writes an output at a time: it holds a lock on `.<output>.accord-lock`
+//! (which names its process) from its start to its end, and a second build of the same
+//! output fails at once, saying which process holds it. The system releases the lock
+//! of a build that is killed.
+//!
+//! What lies beside the output may come from elsewhere — committed to the archive's
+//! repository, or planted in a shared temporary folder by another user — so accord
+//! completes a journal only if it could have written it: the journal is a file owned
+//! by the user, its staging folder and the output are plain directories (not
+//! symbolic links) owned by the user and holding accord's marker, every entry is a
+//! relative path that does not climb (`..`) and passes through no symbolic link, and
+//! every staged file is a regular file. Anything else is an error, and nothing is moved
+//! or deleted.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 
 /// The file that marks a directory as accord's output.
 pub const MARKER: &str = ".accord-output";
@@ -38,6 +52,112 @@ fn sibling(target: &Path, suffix: &str) -> PathBuf {
     target.with_file_name(format!(".{name}.{suffix}"))
 }
 
+/// Whether `dir` is a folder accord made: a directory, not a symbolic link, owned by
+/// the user running accord, holding accord's marker file.
+fn is_accord_dir(dir: &Path) -> bool {
+    fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir() && owned_by_user(&m))
+        && fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+/// Whether the user running accord owns the file (always, where files have no owner).
+pub(crate) fn owned_by_user(meta: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        meta.uid() == unsafe { libc::geteuid() }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        true
+    }
+}
+
+/// Whether `rel` is a plain relative path: only names, no `..`, `.`, root or prefix.
+fn is_plain_rel(rel: &str) -> bool {
+    !rel.is_empty()
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Whether a folder on the way from `base` to `base/rel` is a symbolic link (a name
+/// that does not exist yet is not one).
+fn has_link_below(base: &Path, rel: &str) -> bool {
+    let mut path = base.to_path_buf();
+    let mut names: Vec<&str> = rel.split('/').collect();
+    names.pop();
+    for name in names {
+        path.push(name);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => return true,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// `path` without `.` and without the folders a `..` climbs out of, read as written:
+/// `nothere/../../site` is `../site`, whether `nothere` exists or not. (The system
+/// resolves `nothere/..` only once `nothere` exists, which writing would create.) A
+/// path that is nothing once normalised is `.`.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// Whether accord may write `target` (normalised): a named folder, which is missing,
+/// empty, or accord's output.
+fn check_target(target: &Path) -> Result<(), Diagnostic> {
+    let err = |msg: String| Diagnostic::error(Code::Write, target, Pos::UNKNOWN, msg);
+    if target.as_os_str().is_empty() || target.parent().is_none() {
+        return Err(err(
+            "the output directory cannot be the file system root".into()
+        ));
+    }
+    // Replacing `.` would leave the shell in a deleted folder, and a path ending
+    // in `..` names a folder the user did not write down.
+    if target.file_name().is_none() {
+        return Err(
+            err("the output directory must be named: `.` and `..` are refused".into())
+                .with_help("write the folder's name, e.g. `--output ../public`"),
+        );
+    }
+    if target.exists() {
+        if !target.is_dir() {
+            return Err(err("the output path exists and is not a directory".into()));
+        }
+        if !is_ours_or_empty(target)
+            .map_err(|e| err(format!("cannot read the output directory: {e}")))?
+        {
+            return Err(err(format!(
+                "refusing to replace a non-empty directory that accord did not create (no {MARKER} file in it)"
+            ))
+            .with_help("choose another --output, or empty that directory first"));
+        }
+    }
+    Ok(())
+}
+
 fn is_ours_or_empty(dir: &Path) -> io::Result<bool> {
     if dir.join(MARKER).is_file() {
         return Ok(true);
@@ -49,47 +169,29 @@ impl Staging {
     /// Prepares to replace `target`. Refuses a target that exists and is neither empty
     /// nor marked as accord's output.
     pub fn create(target: &Path) -> Result<Staging, Diagnostic> {
-        Staging::create_inner(target, true)
+        Staging::create_inner(target)
     }
 
     /// Prepares an incremental update of `target`, which must be accord's output.
     pub fn create_partial(target: &Path) -> Result<Staging, Diagnostic> {
-        Staging::create_inner(target, false)
+        Staging::create_inner(target)
     }
 
-    fn create_inner(target: &Path, with_marker: bool) -> Result<Staging, Diagnostic> {
-        let err = |msg: String| Diagnostic::error(target, Pos::UNKNOWN, msg);
-        if target.as_os_str().is_empty() || target.parent().is_none() {
-            return Err(err(
-                "the output directory cannot be the file system root".into()
-            ));
-        }
-        // Replacing `.` would leave the shell in a deleted folder, and a path ending
-        // in `..` names a folder the user did not write down.
-        if target.file_name().is_none() {
-            return Err(
-                err("the output directory must be named: `.` and `..` are refused".into())
-                    .with_help("write the folder's name, e.g. `--output ../public`"),
-            );
-        }
-        if target.exists() {
-            if !target.is_dir() {
-                return Err(err("the output path exists and is not a directory".into()));
-            }
-            if !is_ours_or_empty(target)
-                .map_err(|e| err(format!("cannot read the output directory: {e}")))?
-            {
-                return Err(err(format!(
-                    "refusing to replace a non-empty directory that accord did not create (no {MARKER} file in it)"
-                ))
-                .with_help("choose another --output, or empty that directory first"));
-            }
-        }
+    fn create_inner(target: &Path) -> Result<Staging, Diagnostic> {
+        // Checked as written, before anything is created.
+        let target = &normalize(target);
+        check_target(target)?;
+        let err = |msg: String| Diagnostic::error(Code::Write, target, Pos::UNKNOWN, msg);
         let dir = sibling(target, "accord-staging");
-        // Left over from an interrupted build: ours by name, remove it.
-        if dir.exists() {
-            fs::remove_dir_all(&dir)
-                .map_err(|e| err(format!("cannot remove {}: {e}", dir.display())))?;
+        // Left over from an interrupted build: remove it (a symbolic link in its place
+        // is removed, not followed).
+        if let Ok(meta) = fs::symlink_metadata(&dir) {
+            let removed = if meta.is_dir() {
+                fs::remove_dir_all(&dir)
+            } else {
+                fs::remove_file(&dir)
+            };
+            removed.map_err(|e| err(format!("cannot remove {}: {e}", dir.display())))?;
         }
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent)
@@ -101,11 +203,12 @@ impl Staging {
             target: target.to_path_buf(),
             committed: false,
         };
-        if with_marker {
-            staging
-                .write(MARKER, MARKER_TEXT)
-                .map_err(|e| err(format!("cannot write: {e}")))?;
-        }
+        // The marker goes into the staging folder of an incremental build too, where it
+        // tells a journal's staging folder from one accord did not make; it is not in
+        // the journal, so it is not moved into the output.
+        staging
+            .write(MARKER, MARKER_TEXT)
+            .map_err(|e| err(format!("cannot write: {e}")))?;
         Ok(staging)
     }
 
@@ -157,6 +260,17 @@ impl Staging {
         removed: Vec<String>,
         manifest: &Manifest,
     ) -> io::Result<()> {
+        // Every staged file is there before the journal promises it; none can go
+        // missing later but by another program's hand.
+        if let Some(rel) = changed
+            .iter()
+            .find(|rel| !fs::symlink_metadata(self.dir.join(rel)).is_ok_and(|m| m.is_file()))
+        {
+            return Err(io::Error::other(format!(
+                "the staged file `{rel}` is missing from {}; nothing was changed",
+                self.dir.display()
+            )));
+        }
         let journal = Journal {
             changed,
             removed,
@@ -167,7 +281,7 @@ impl Staging {
             &serde_json::to_vec(&journal)?,
         )?;
         self.committed = true;
-        apply_journal(&self.target)
+        apply_journal(&self.target, Moved::NoneYet).map_err(|d| io::Error::other(d.message))
     }
 
     /// Swaps the staging directory into place of the target, then saves the manifest.
@@ -246,39 +360,184 @@ struct Journal {
     manifest: Manifest,
 }
 
+/// The lock a build holds on its output, released when dropped (or when the process
+/// ends, however it ends).
+#[derive(Debug)]
+pub struct Lock {
+    _file: fs::File,
+}
+
+/// Takes the output for this build, then completes what an interrupted build left
+/// (see `recover`). Fails at once if another build holds it.
+pub fn prepare(target: &Path) -> Result<Lock, Diagnostic> {
+    let lock = lock(target)?;
+    recover(target)?;
+    Ok(lock)
+}
+
+/// Locks `target` for this process: `.<output>.accord-lock` beside it, holding the
+/// process id for the message another build shows.
+pub fn lock(target: &Path) -> Result<Lock, Diagnostic> {
+    let target = &normalize(target);
+    // Nothing is created beside a folder accord may not write.
+    check_target(target)?;
+    let path = sibling(target, "accord-lock");
+    let err = |msg: String| Diagnostic::error(Code::Write, target, Pos::UNKNOWN, msg);
+    let cannot = |e: io::Error| err(format!("cannot lock the output ({}): {e}", path.display()));
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(cannot)?;
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    // A symbolic link in its place is not followed (the open fails).
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NOFOLLOW);
+    let mut file = options.open(&path).map_err(cannot)?;
+    if !file.metadata().map_err(cannot)?.is_file() {
+        return Err(cannot(io::Error::other("not a regular file")));
+    }
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = io::Read::read_to_string(&mut file, &mut holder);
+            let holder = holder.trim();
+            let process = if holder.is_empty() {
+                String::new()
+            } else {
+                format!(" (process {holder})")
+            };
+            return Err(err(format!(
+                "another accord build{process} is writing this output"
+            ))
+            .with_help("wait for it to finish, then build again"));
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(cannot(e)),
+    }
+    file.set_len(0).map_err(cannot)?;
+    write!(file, "{}", std::process::id()).map_err(cannot)?;
+    Ok(Lock { _file: file })
+}
+
+/// Which staged files of a journal may be gone from the staging folder.
+#[derive(Clone, Copy, PartialEq)]
+enum Moved {
+    /// The journal was just written: every staged file must be there.
+    NoneYet,
+    /// An interrupted update: the first few may have been moved in already, in order.
+    SomeInOrder,
+}
+
 /// Completes an incremental update that was interrupted after its journal was
 /// written, and undoes a swap interrupted between its two renames (on a system that
 /// cannot exchange two directories in one step: the previous site sits beside the
-/// output under accord's name, the output is missing). Does nothing otherwise.
-pub fn recover(target: &Path) -> io::Result<()> {
+/// output under accord's name, the output is missing). Does nothing otherwise. A
+/// journal accord cannot have written is an error, located at the journal.
+pub fn recover(target: &Path) -> Result<(), Diagnostic> {
     let old = sibling(target, "accord-old");
-    if target.symlink_metadata().is_err() && old.join(MARKER).is_file() {
-        fs::rename(&old, target)?;
+    if target.symlink_metadata().is_err() && is_accord_dir(&old) {
+        fs::rename(&old, target).map_err(|e| {
+            Diagnostic::error(
+                Code::Write,
+                &old,
+                Pos::UNKNOWN,
+                format!("cannot put the previous site back: {e}"),
+            )
+        })?;
     }
-    if sibling(target, "accord-journal").exists() {
-        apply_journal(target)?;
+    if sibling(target, "accord-journal").symlink_metadata().is_ok() {
+        apply_journal(target, Moved::SomeInOrder)?;
     }
     Ok(())
 }
 
-fn apply_journal(target: &Path) -> io::Result<()> {
-    let journal_path = sibling(target, "accord-journal");
-    let journal: Journal = serde_json::from_slice(&fs::read(&journal_path)?)?;
+/// Why the journal beside `target`, listing `journal`, cannot be one accord wrote.
+fn distrust(target: &Path, journal: &Journal) -> Option<String> {
     let staging = sibling(target, "accord-staging");
+    let journal_path = sibling(target, "accord-journal");
+    if !fs::symlink_metadata(&journal_path).is_ok_and(|m| m.is_file() && owned_by_user(&m)) {
+        return Some("it is not a regular file of yours".into());
+    }
+    for (dir, what) in [(target, "the output"), (&staging, "its staging folder")] {
+        if !is_accord_dir(dir) {
+            return Some(format!(
+                "{what} {} is not a folder of yours holding {MARKER} (a symbolic link, missing, or another's)",
+                dir.display()
+            ));
+        }
+    }
+    for rel in journal.changed.iter().chain(&journal.removed) {
+        if !is_plain_rel(rel) {
+            return Some(format!("the entry `{rel}` is not a plain relative path"));
+        }
+    }
+    for rel in &journal.changed {
+        if has_link_below(&staging, rel) || has_link_below(target, rel) {
+            return Some(format!("the way to `{rel}` passes through a symbolic link"));
+        }
+        // A missing staged file is told apart below: the journal is ours, the
+        // update incomplete.
+        if fs::symlink_metadata(staging.join(rel)).is_ok_and(|m| !m.is_file()) {
+            return Some(format!("the staged `{rel}` is not a regular file"));
+        }
+    }
+    for rel in &journal.removed {
+        if has_link_below(target, rel) {
+            return Some(format!("the way to `{rel}` passes through a symbolic link"));
+        }
+    }
+    None
+}
+
+fn apply_journal(target: &Path, moved: Moved) -> Result<(), Diagnostic> {
+    let journal_path = sibling(target, "accord-journal");
+    let fail = |msg: String| Diagnostic::error(Code::Write, &journal_path, Pos::UNKNOWN, msg);
+    let io_fail = |e: io::Error| {
+        fail(format!(
+            "cannot complete the interrupted build of the output: {e}"
+        ))
+    };
+    let bytes = fs::read(&journal_path).map_err(io_fail)?;
+    let journal: Journal = serde_json::from_slice(&bytes).map_err(|e| {
+        fail(format!(
+            "refusing to apply this journal: it is not one accord writes ({e}); accord did not write it"
+        ))
+        .with_help("delete it, and the staging folder beside it, then build again")
+    })?;
+    if let Some(why) = distrust(target, &journal) {
+        return Err(fail(format!(
+            "refusing to apply this journal: {why}; accord did not write it, or what is beside the output was changed since"
+        ))
+        .with_help("delete it, and the staging folder beside it, then build again"));
+    }
+    let staging = sibling(target, "accord-staging");
+    // Files are moved in the journal's order, so those an interrupted update moved
+    // already come first; a staged file missing after one that is there was removed by
+    // another hand, and what the output holds is not known: the next build is a full
+    // one.
+    let mut seen_staged = false;
     for rel in &journal.changed {
         let from = staging.join(rel);
         let to = target.join(rel);
         if from.exists() {
+            seen_staged = true;
             if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent)?;
+                fs::create_dir_all(parent).map_err(io_fail)?;
             }
-            fs::rename(&from, &to)?;
+            fs::rename(&from, &to).map_err(io_fail)?;
+        } else if moved == Moved::NoneYet || seen_staged {
+            let _ = Manifest::discard(target);
+            let _ = fs::remove_file(&journal_path);
+            let _ = fs::remove_dir_all(&staging);
+            return Err(fail(format!(
+                "the staged file `{rel}` went missing while the output was updated (another program removed it); the next build rebuilds the whole output"
+            )));
         }
     }
     for rel in &journal.removed {
         let path = target.join(rel);
         match fs::remove_file(&path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_fail(e)),
             _ => {}
         }
         // Remove the directories the file leaves empty, up to the target.
@@ -290,10 +549,10 @@ fn apply_journal(target: &Path) -> io::Result<()> {
             dir = d.parent();
         }
     }
-    journal.manifest.save(target)?;
-    fs::remove_file(&journal_path)?;
+    journal.manifest.save(target).map_err(io_fail)?;
+    fs::remove_file(&journal_path).map_err(io_fail)?;
     if staging.exists() {
-        fs::remove_dir_all(&staging)?;
+        fs::remove_dir_all(&staging).map_err(io_fail)?;
     }
     Ok(())
 }
@@ -301,7 +560,17 @@ fn apply_journal(target: &Path) -> io::Result<()> {
 /// Writes a file whole or not at all (a temporary file renamed over it).
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes)?;
+    // A file or a symbolic link left there is replaced, never written through.
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)?;
+    file.write_all(bytes)?;
+    drop(file);
     fs::rename(&tmp, path)
 }
 
@@ -346,6 +615,70 @@ impl Drop for Staging {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_normalised_as_written() {
+        for (path, normal) in [
+            ("nothere/../../victim", "../victim"),
+            ("a/./b/../c/", "a/c"),
+            ("sub/..", "."),
+            (".", "."),
+            ("../x", "../x"),
+            ("/../etc", "/etc"),
+            ("/a/b/../../..", "/"),
+        ] {
+            assert_eq!(normalize(Path::new(path)), Path::new(normal), "{path}");
+        }
+    }
+
+    /// What another program does to a staging folder: a staged file it removes is an
+    /// error, before the journal is written (nothing changes) and while the journal is
+    /// applied (the manifest is forgotten: the next build is a full one).
+    #[test]
+    fn a_missing_staged_file_is_an_error_not_skipped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let s = Staging::create(&target).unwrap();
+        s.write("a.html", b"one").unwrap();
+        s.commit_all(&Manifest::default()).unwrap();
+        let manifest = sibling(&target, "accord-manifest");
+        assert!(manifest.exists());
+
+        let s = Staging::create_partial(&target).unwrap();
+        s.write("a.html", b"two").unwrap();
+        s.write("b.html", b"two").unwrap();
+        fs::remove_file(s.dir.join("b.html")).unwrap();
+        let changed = vec!["a.html".to_string(), "b.html".to_string()];
+        let err = s
+            .commit_changes(changed.clone(), vec![], &Manifest::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("`b.html` is missing"), "{err}");
+        assert_eq!(fs::read(target.join("a.html")).unwrap(), b"one");
+
+        // An interrupted update whose second file is gone but whose third is there.
+        let mut s = Staging::create_partial(&target).unwrap();
+        s.write("c.html", b"three").unwrap();
+        s.committed = true;
+        let journal = Journal {
+            changed: vec!["a.html".into(), "b.html".into(), "c.html".into()],
+            removed: vec![],
+            manifest: Manifest::default(),
+        };
+        fs::write(
+            sibling(&target, "accord-journal"),
+            serde_json::to_vec(&journal).unwrap(),
+        )
+        .unwrap();
+        fs::write(s.dir.join("a.html"), b"three").unwrap();
+        let err = recover(&target).unwrap_err();
+        assert!(
+            err.message.contains("`b.html` went missing"),
+            "{}",
+            err.message
+        );
+        assert!(!manifest.exists());
+        assert!(Manifest::load(&target).is_none());
+    }
 
     #[test]
     fn refuses_foreign_directories() {

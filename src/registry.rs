@@ -5,12 +5,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::diag::{Diagnostic, Pos, nearest};
+use crate::diag::{Code, Diagnostic, Pos, nearest};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_REGISTRY_CITIES};
-use crate::yaml::{Block, Fields};
+use crate::yaml::{Block, Fields, Seg, Spans};
 
 pub const REGISTRY_FILE: &str = "data/cities.yaml";
 
@@ -28,6 +28,8 @@ pub struct City {
     pub parent: Option<CityId>,
     /// Latitude, longitude.
     pub coords: Option<(f64, f64)>,
+    /// Where its id is written in the registry.
+    pub pos: Pos,
 }
 
 /// Index of a city in the registry (cities are sorted by id).
@@ -38,6 +40,8 @@ pub type CityId = usize;
 pub struct Registry {
     pub cities: Vec<City>,
     by_name: HashMap<String, CityId>,
+    /// The last line of the file, where what follows every entry is reported.
+    pub(crate) end: Pos,
 }
 
 /// The form names are compared in: NFC, lower case, single spaces.
@@ -58,11 +62,9 @@ impl Registry {
         }
         match crate::source::read_text(&path) {
             Ok(text) => Registry::parse(&text),
-            Err((pos, message, help)) => {
-                let mut d = Diagnostic::error(REGISTRY_FILE, pos, message);
-                d.help = help;
-                Err(vec![d])
-            }
+            Err((pos, message, help)) => Err(vec![
+                Diagnostic::error(Code::Read, REGISTRY_FILE, pos, message).with_help_opt(help),
+            ]),
         }
     }
 
@@ -74,268 +76,38 @@ impl Registry {
             .collect();
         let path = Path::new(REGISTRY_FILE);
         let block = Block::new(path, &text, 1);
-        let map = block
+        let (map, spans) = block
             .parse_mapping("the city registry")
             .map_err(|d| vec![d])?;
-        let mut diags = Vec::new();
-
-        // Sorted by id, so indexes and output never depend on the file's order.
-        let mut entries: BTreeMap<String, Value> = BTreeMap::new();
-        for (k, v) in map {
-            match k {
-                Value::String(id) => {
-                    entries.insert(id, v);
-                }
-                other => diags.push(Diagnostic::error(
-                    path,
-                    Pos::new(1, 1),
-                    format!(
-                        "city ids must be text, found `{}`",
-                        serde_yaml::to_string(&other).unwrap_or_default().trim()
-                    ),
-                )),
-            }
-        }
-        if entries.len() > MAX_REGISTRY_CITIES {
-            diags.push(Diagnostic::error(
-                path,
-                Pos::new(1, 1),
-                format!(
-                    "the registry has {} entries; it is limited to {MAX_REGISTRY_CITIES} (MAX_REGISTRY_CITIES)",
-                    entries.len()
-                ),
-            ));
-            return Err(diags);
-        }
-        let ids: Vec<String> = entries.keys().cloned().collect();
-        let index_of: HashMap<&str, usize> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
-
+        let mut check = Check {
+            block,
+            spans: &spans,
+            diags: Vec::new(),
+        };
+        let entries = check.entries(map)?;
+        let ids: Vec<&str> = entries.keys().map(String::as_str).collect();
         let mut cities = Vec::with_capacity(entries.len());
-        let mut parents: Vec<Option<String>> = Vec::with_capacity(entries.len());
-        // Each position costs a pass over the file: checking stops at
-        // MAX_ERRORS_PER_FILE problems.
-        let full = |diags: &Vec<Diagnostic>| diags.len() >= MAX_ERRORS_PER_FILE;
+        let mut parents = Vec::with_capacity(entries.len());
         for (id, value) in &entries {
-            if full(&diags) {
-                break;
+            if check.full() {
+                return check.stopped();
             }
-            let pos = || block.key_pos(id);
-            if !is_safe_id(id) {
-                diags.push(
-                    Diagnostic::error(path, pos(), format!("city id `{id}` is not a safe URL segment"))
-                        .with_help("use lower-case ASCII letters, digits and `-`, e.g. `seoul` or `busan-busanjin`, and no name Windows reserves (`con`, `nul`, `com1`, …)"),
-                );
-            }
-            let Value::Mapping(m) = value.clone() else {
-                diags.push(Diagnostic::error(
-                    path,
-                    pos(),
-                    format!("city `{id}` must be a mapping with `name`, `country`, …"),
-                ));
-                cities.push(City::placeholder(id));
-                parents.push(None);
-                continue;
-            };
-            let sub = EntryBlock { block, id };
-            let mut f = Fields::new(block, m, ENTRY_KEYS, "a registry entry").within(id);
-            let names: BTreeMap<String, String> = f
-                .required("name", "give the names per language: `name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}`")
-                .unwrap_or_default();
-            let aliases: Vec<String> = f.take("aliases").unwrap_or_default();
-            let country: String = f
-                .required("country", "give the ISO 3166 code, e.g. `country: KR`")
-                .unwrap_or_default();
-            let parent: Option<String> = f.take("parent");
-            let coords: Option<Vec<f64>> = f.take("coords");
-            diags.extend(f.finish());
-            if names.is_empty() && value.get("name").is_some() {
-                diags.push(Diagnostic::error(
-                    path,
-                    sub.pos("name"),
-                    format!("city `{id}` has no names"),
-                ));
-            }
-            let valid_country =
-                country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase());
-            if !country.is_empty() && !valid_country {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        sub.pos("country"),
-                        format!("`{country}` is not an ISO 3166 country code"),
-                    )
-                    .with_help("use two capital letters, e.g. KR, JP, CN, MN"),
-                );
-            }
-            let coords = match coords.as_deref() {
-                None => None,
-                Some([lat, lon])
-                    if (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon) =>
-                {
-                    Some((*lat, *lon))
-                }
-                Some(_) => {
-                    diags.push(Diagnostic::error(
-                        path,
-                        sub.pos("coords"),
-                        "`coords` must be `[latitude, longitude]`",
-                    ));
-                    None
-                }
-            };
-            let names = names
-                .into_iter()
-                .map(|(k, v)| (k, v.trim().to_string()))
-                .collect();
-            cities.push(City {
-                id: id.clone(),
-                names,
-                aliases: aliases.into_iter().map(|a| a.trim().to_string()).collect(),
-                country,
-                parent: None,
-                coords,
-            });
+            let (city, parent) = check.city(id, value);
+            cities.push(city);
             parents.push(parent);
         }
-
-        let stopped = |mut diags: Vec<Diagnostic>| {
-            // (An entry may bring several problems: keep exactly the first ones.)
-            diags.truncate(MAX_ERRORS_PER_FILE);
-            diags.sort();
-            let end = Pos::new(text.matches('\n').count() + 1, 1);
-            diags.push(Diagnostic::omitted(path, end, None));
-            Err(diags)
-        };
-        if full(&diags) {
-            return stopped(diags);
-        }
-        for (i, parent) in parents.into_iter().enumerate() {
-            if full(&diags) {
-                return stopped(diags);
-            }
-            let Some(parent) = parent else { continue };
-            let id = &ids[i];
-            match index_of.get(parent.as_str()) {
-                Some(&p) if p != i => cities[i].parent = Some(p),
-                Some(_) => diags.push(Diagnostic::error(
-                    path,
-                    EntryBlock { block, id }.pos("parent"),
-                    format!("city `{id}` cannot be its own parent"),
-                )),
-                None => {
-                    let mut d = Diagnostic::error(
-                        path,
-                        EntryBlock { block, id }.pos("parent"),
-                        format!("parent `{parent}` of `{id}` is not in the registry"),
-                    );
-                    if let Some(h) =
-                        crate::diag::did_you_mean(&parent, ids.iter().map(String::as_str))
-                    {
-                        d = d.with_help(h);
-                    }
-                    diags.push(d);
-                }
-            }
-        }
-        // A parent chain must end: refuse cycles, reporting every city whose chain
-        // loops. Each city is walked once, so long chains cost linear time.
-        const UNSEEN: u8 = 0;
-        const WALKING: u8 = 1;
-        const ENDS: u8 = 2;
-        const LOOPS: u8 = 3;
-        let mut state = vec![UNSEEN; cities.len()];
-        for i in 0..cities.len() {
-            let mut chain = Vec::new();
-            let mut cur = Some(i);
-            let outcome = loop {
-                let Some(c) = cur else { break ENDS };
-                match state[c] {
-                    UNSEEN => {
-                        state[c] = WALKING;
-                        chain.push(c);
-                        cur = cities[c].parent;
-                    }
-                    WALKING => break LOOPS,
-                    known => break known,
-                }
-            };
-            for c in chain {
-                state[c] = outcome;
-            }
-        }
-        for (i, _) in state.iter().enumerate().filter(|(_, s)| **s == LOOPS) {
-            if full(&diags) {
-                return stopped(diags);
-            }
-            diags.push(Diagnostic::error(
-                path,
-                block.key_pos(&ids[i]),
-                format!("the parents of `{}` form a cycle", ids[i]),
-            ));
-        }
-
-        let mut by_name: HashMap<String, CityId> = HashMap::new();
-        for (i, city) in cities.iter().enumerate() {
-            if full(&diags) {
-                return stopped(diags);
-            }
-            let mut own = Vec::new();
-            for name in city
-                .names
-                .values()
-                .chain(&city.aliases)
-                .chain(std::iter::once(&city.id))
-            {
-                let key = name_key(name);
-                if key.is_empty() || own.contains(&key) {
-                    continue;
-                }
-                own.push(key.clone());
-                if let Some(&other) = by_name.get(&key) {
-                    // Reported where it is written last in the file, naming the other.
-                    let here = block.value_pos(&city.id, name);
-                    let other_name = cities[other]
-                        .names
-                        .values()
-                        .chain(&cities[other].aliases)
-                        .find(|n| name_key(n) == key);
-                    let there = other_name.map_or(block.key_pos(&cities[other].id), |n| {
-                        block.value_pos(&cities[other].id, n)
-                    });
-                    // Named as it is written where it is reported.
-                    let (pos, this, that, written) = if here >= there {
-                        (here, i, other, name.as_str())
-                    } else {
-                        (
-                            there,
-                            other,
-                            i,
-                            other_name.map_or(name.as_str(), String::as_str),
-                        )
-                    };
-                    diags.push(
-                        Diagnostic::error(
-                            path,
-                            pos,
-                            format!("the name `{written}` of `{}` is already a name of `{}`", cities[this].id, cities[that].id),
-                        )
-                        .with_help("every name and alias must lead to one city: qualify it, e.g. `대구 중구`"),
-                    );
-                } else {
-                    by_name.insert(key, i);
-                }
-            }
-        }
-
-        if diags.is_empty() {
-            Ok(Registry { cities, by_name })
+        check.parents(&mut cities, parents, &ids)?;
+        check.cycles(&cities)?;
+        let by_name = check.names(&cities)?;
+        if check.diags.is_empty() {
+            Ok(Registry {
+                cities,
+                by_name,
+                end: block.end(),
+            })
         } else {
-            diags.sort();
-            Err(diags)
+            check.diags.sort();
+            Err(check.diags)
         }
     }
 
@@ -384,7 +156,7 @@ impl Registry {
 }
 
 impl City {
-    fn placeholder(id: &str) -> City {
+    fn placeholder(id: &str, pos: Pos) -> City {
         City {
             id: id.to_string(),
             names: BTreeMap::new(),
@@ -392,19 +164,278 @@ impl City {
             country: String::new(),
             parent: None,
             coords: None,
+            pos,
         }
     }
 }
 
-/// Positions inside one registry entry.
-struct EntryBlock<'a> {
+/// The checks of the registry, in the order `Registry::parse` runs them, collecting
+/// diagnostics; each stops at `MAX_ERRORS_PER_FILE` of them.
+struct Check<'a> {
     block: Block<'a>,
-    id: &'a str,
+    spans: &'a Spans,
+    diags: Vec<Diagnostic>,
 }
 
-impl EntryBlock<'_> {
-    fn pos(&self, field: &str) -> Pos {
-        self.block.nested_pos(self.id, field)
+impl<'a> Check<'a> {
+    fn full(&self) -> bool {
+        self.diags.len() >= MAX_ERRORS_PER_FILE
+    }
+
+    fn error(&mut self, code: Code, pos: Pos, message: String) -> &mut Diagnostic {
+        self.diags
+            .push(Diagnostic::error(code, self.block.path, pos, message));
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    /// The diagnostics so far, and that checking stopped.
+    fn stopped<T>(&mut self) -> Result<T, Vec<Diagnostic>> {
+        let mut diags = std::mem::take(&mut self.diags);
+        // (An entry may bring several problems: keep exactly the first ones.)
+        diags.truncate(MAX_ERRORS_PER_FILE);
+        diags.sort();
+        diags.push(Diagnostic::omitted(self.block.path, self.block.end(), None));
+        Err(diags)
+    }
+
+    fn id_pos(&self, id: &str) -> Pos {
+        self.spans
+            .key(&[Seg::from(id)])
+            .unwrap_or(self.block.start())
+    }
+
+    /// Where `rest` of the entry `id` is written: its key for a field.
+    fn field_pos(&self, id: &str, field: &str) -> Pos {
+        self.spans
+            .key(&[Seg::from(id), Seg::from(field)])
+            .unwrap_or_else(|| self.id_pos(id))
+    }
+
+    /// The entries by id, sorted, so that indexes and output never depend on the
+    /// file's order.
+    fn entries(&mut self, map: Mapping) -> Result<BTreeMap<String, Value>, Vec<Diagnostic>> {
+        let mut entries = BTreeMap::new();
+        for (k, v) in map {
+            match k {
+                Value::String(id) => {
+                    entries.insert(id, v);
+                }
+                other => {
+                    let shown = serde_yaml::to_string(&other).unwrap_or_default();
+                    let message = format!("city ids must be text, found `{}`", shown.trim());
+                    self.error(Code::InvalidId, self.block.start(), message);
+                }
+            }
+        }
+        if entries.len() > MAX_REGISTRY_CITIES {
+            let message = format!(
+                "the registry has {} entries; it is limited to {MAX_REGISTRY_CITIES} (MAX_REGISTRY_CITIES)",
+                entries.len()
+            );
+            self.error(Code::Limit, self.block.start(), message);
+            return Err(std::mem::take(&mut self.diags));
+        }
+        Ok(entries)
+    }
+
+    /// One entry, and the id of its parent if it names one.
+    fn city(&mut self, id: &str, value: &Value) -> (City, Option<String>) {
+        let pos = self.id_pos(id);
+        if !is_safe_id(id) {
+            self.error(Code::InvalidId, pos, format!("city id `{id}` is not a safe URL segment"))
+                .help = Some("use lower-case ASCII letters, digits and `-`, e.g. `seoul` or `busan-busanjin`, and no name Windows reserves (`con`, `nul`, `com1`, …)".into());
+        }
+        let Value::Mapping(m) = value.clone() else {
+            let message = format!("city `{id}` must be a mapping with `name`, `country`, …");
+            self.error(Code::WrongType, pos, message);
+            return (City::placeholder(id, pos), None);
+        };
+        let mut f =
+            Fields::new(self.block, self.spans, m, ENTRY_KEYS, "a registry entry").within(id);
+        let names: BTreeMap<String, String> = f
+            .required(
+                "name",
+                "give the names per language: `name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}`",
+            )
+            .unwrap_or_default();
+        let aliases: Vec<String> = f.take("aliases").unwrap_or_default();
+        let country: String = f
+            .required("country", "give the ISO 3166 code, e.g. `country: KR`")
+            .unwrap_or_default();
+        let parent: Option<String> = f.take("parent");
+        let coords: Option<Vec<f64>> = f.take("coords");
+        let country_pos = f.value_pos("country", &[]);
+        let coords_pos = f.value_pos("coords", &[]);
+        self.diags.extend(f.finish());
+        if names.is_empty() && value.get("name").is_some() {
+            let pos = self.field_pos(id, "name");
+            self.error(Code::EmptyValue, pos, format!("city `{id}` has no names"));
+        }
+        let valid_country = country.len() == 2 && country.bytes().all(|b| b.is_ascii_uppercase());
+        if !country.is_empty() && !valid_country {
+            let message = format!("`{country}` is not an ISO 3166 country code");
+            self.error(Code::InvalidValue, country_pos, message).help =
+                Some("use two capital letters, e.g. KR, JP, CN, MN".into());
+        }
+        let coords = match coords.as_deref() {
+            None => None,
+            Some([lat, lon]) if (-90.0..=90.0).contains(lat) && (-180.0..=180.0).contains(lon) => {
+                Some((*lat, *lon))
+            }
+            Some(_) => {
+                let message = "`coords` must be `[latitude, longitude]`".into();
+                self.error(Code::InvalidValue, coords_pos, message);
+                None
+            }
+        };
+        let city = City {
+            id: id.to_string(),
+            names: names
+                .into_iter()
+                .map(|(k, v)| (k, v.trim().to_string()))
+                .collect(),
+            aliases: aliases.into_iter().map(|a| a.trim().to_string()).collect(),
+            country,
+            parent: None,
+            coords,
+            pos,
+        };
+        (city, parent)
+    }
+
+    /// Links every city to its parent.
+    fn parents(
+        &mut self,
+        cities: &mut [City],
+        parents: Vec<Option<String>>,
+        ids: &[&str],
+    ) -> Result<(), Vec<Diagnostic>> {
+        if self.full() {
+            return self.stopped();
+        }
+        let index_of: HashMap<&str, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        for (i, parent) in parents.into_iter().enumerate() {
+            if self.full() {
+                return self.stopped();
+            }
+            let Some(parent) = parent else { continue };
+            let id = ids[i];
+            let pos = self
+                .spans
+                .value(&[Seg::from(id), Seg::from("parent")])
+                .unwrap_or_else(|| self.field_pos(id, "parent"));
+            match index_of.get(parent.as_str()) {
+                Some(&p) if p != i => cities[i].parent = Some(p),
+                Some(_) => {
+                    self.error(
+                        Code::InvalidParent,
+                        pos,
+                        format!("city `{id}` cannot be its own parent"),
+                    );
+                }
+                None => {
+                    let help = crate::diag::did_you_mean(&parent, ids.iter().copied());
+                    let message = format!("parent `{parent}` of `{id}` is not in the registry");
+                    self.error(Code::InvalidParent, pos, message).help = help;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A parent chain must end: refuses cycles, reporting every city whose chain
+    /// loops. Each city is walked once, so long chains cost linear time.
+    fn cycles(&mut self, cities: &[City]) -> Result<(), Vec<Diagnostic>> {
+        const UNSEEN: u8 = 0;
+        const WALKING: u8 = 1;
+        const ENDS: u8 = 2;
+        const LOOPS: u8 = 3;
+        let mut state = vec![UNSEEN; cities.len()];
+        for i in 0..cities.len() {
+            let mut chain = Vec::new();
+            let mut cur = Some(i);
+            let outcome = loop {
+                let Some(c) = cur else { break ENDS };
+                match state[c] {
+                    UNSEEN => {
+                        state[c] = WALKING;
+                        chain.push(c);
+                        cur = cities[c].parent;
+                    }
+                    WALKING => break LOOPS,
+                    known => break known,
+                }
+            };
+            for c in chain {
+                state[c] = outcome;
+            }
+        }
+        for (i, _) in state.iter().enumerate().filter(|(_, s)| **s == LOOPS) {
+            if self.full() {
+                return self.stopped();
+            }
+            let message = format!("the parents of `{}` form a cycle", cities[i].id);
+            self.error(Code::InvalidParent, cities[i].pos, message);
+        }
+        Ok(())
+    }
+
+    /// Where each name of a city is written: its names by language, its aliases,
+    /// its id.
+    fn written_names<'c>(&self, city: &'c City) -> Vec<(&'c str, Pos)> {
+        let at = |field: &str, seg: Seg| {
+            self.spans
+                .value(&[Seg::from(city.id.as_str()), Seg::from(field), seg])
+                .unwrap_or(city.pos)
+        };
+        let mut out: Vec<(&str, Pos)> = city
+            .names
+            .iter()
+            .map(|(lang, n)| (n.as_str(), at("name", Seg::from(lang.as_str()))))
+            .collect();
+        for (i, alias) in city.aliases.iter().enumerate() {
+            out.push((alias.as_str(), at("aliases", Seg::Index(i))));
+        }
+        out.push((city.id.as_str(), city.pos));
+        out
+    }
+
+    /// The name index: every name and alias leads to one city.
+    fn names(&mut self, cities: &[City]) -> Result<HashMap<String, CityId>, Vec<Diagnostic>> {
+        let mut by_name: HashMap<String, (CityId, Pos, &str)> = HashMap::new();
+        for (i, city) in cities.iter().enumerate() {
+            if self.full() {
+                return self.stopped();
+            }
+            let mut own = Vec::new();
+            for (name, here) in self.written_names(city) {
+                let key = name_key(name);
+                if key.is_empty() || own.contains(&key) {
+                    continue;
+                }
+                own.push(key.clone());
+                let Some(&(other, there, other_name)) = by_name.get(&key) else {
+                    by_name.insert(key, (i, here, name));
+                    continue;
+                };
+                // Reported where it is written last in the file, as it is written there.
+                let (pos, this, that, written) = if here >= there {
+                    (here, i, other, name)
+                } else {
+                    (there, other, i, other_name)
+                };
+                let message = format!(
+                    "the name `{written}` of `{}` is already a name of `{}`",
+                    cities[this].id, cities[that].id
+                );
+                self.error(Code::DuplicateName, pos, message).help = Some(
+                    "every name and alias must lead to one city: qualify it, e.g. `대구 중구`"
+                        .into(),
+                );
+            }
+        }
+        Ok(by_name.into_iter().map(|(k, (i, _, _))| (k, i)).collect())
     }
 }
 
@@ -480,7 +511,7 @@ mod tests {
             "{msgs:?}"
         );
         assert!(
-            msgs.iter().any(|m| m.starts_with("8:3 parent `nowhere`")),
+            msgs.iter().any(|m| m.starts_with("8:11 parent `nowhere`")),
             "{msgs:?}"
         );
     }

@@ -16,7 +16,7 @@ use tera::{Context, Tera, Value};
 
 use crate::charts::Outlines;
 use crate::date::{DatePatterns, PartialDate};
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 use crate::registry::CityId;
 use crate::routes::{Page, Route};
@@ -45,7 +45,12 @@ impl Strings {
                     let pos = e
                         .location()
                         .map_or(Pos::new(1, 1), |l| Pos::new(l.line(), l.column()));
-                    Diagnostic::error(&theme.strings_path, pos, format!("invalid UI strings: {e}"))
+                    Diagnostic::error(
+                        Code::Template,
+                        &theme.strings_path,
+                        pos,
+                        format!("invalid UI strings: {e}"),
+                    )
                 })?
             };
         let mut map = all.get("en").cloned().unwrap_or_default();
@@ -221,8 +226,14 @@ impl<'s> Renderer<'s> {
         let strings = Strings::load(theme, &config.language).map_err(|d| vec![d])?;
         let mut tera = Tera::new();
         tera.set_escape_fn(crate::escape::html_to);
-        tera.set_fallback_prefixes([THEME_PREFIX])
-            .map_err(|e| vec![Diagnostic::error("themes", Pos::UNKNOWN, e.to_string())])?;
+        tera.set_fallback_prefixes([THEME_PREFIX]).map_err(|e| {
+            vec![Diagnostic::error(
+                Code::Template,
+                "themes",
+                Pos::UNKNOWN,
+                e.to_string(),
+            )]
+        })?;
         let mut files = BTreeMap::new();
         let mut all = Vec::new();
         for t in &theme.templates {
@@ -258,6 +269,7 @@ impl<'s> Renderer<'s> {
             Some(bytes) => Some(
                 Outlines::parse(&String::from_utf8_lossy(bytes)).map_err(|e| {
                     vec![Diagnostic::error(
+                        Code::Template,
                         theme.strings_path.with_file_name("data").join(MAP_DATA),
                         Pos::UNKNOWN,
                         format!("invalid map data: {e}"),
@@ -469,6 +481,7 @@ fn template_error(e: &tera::Error, files: &BTreeMap<String, String>) -> Diagnost
                 .unwrap_or_else(|| r.filename().to_string());
             let span = r.span();
             Diagnostic::error(
+                Code::Template,
                 file,
                 Pos::new(span.start_line, span.start_col + 1),
                 format!("template: {}", r.message()),
@@ -482,7 +495,12 @@ fn template_error(e: &tera::Error, files: &BTreeMap<String, String>) -> Diagnost
                 msg.push_str(&s.to_string());
                 src = s.source();
             }
-            Diagnostic::error("templates", Pos::UNKNOWN, format!("template: {msg}"))
+            Diagnostic::error(
+                Code::Template,
+                "templates",
+                Pos::UNKNOWN,
+                format!("template: {msg}"),
+            )
         }
     }
 }

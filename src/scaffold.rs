@@ -12,7 +12,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::config::{CONFIG_FILE, Config, LANGUAGES};
 use crate::date::PartialDate;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 use crate::paths::check_slug;
 use crate::registry::{REGISTRY_FILE, Registry};
@@ -145,7 +145,7 @@ pub fn new_record(
 ) -> Result<PathBuf, Vec<Diagnostic>> {
     let title = req.title.trim();
     // Problems with the arguments belong to no file.
-    let arg_error = |msg: String| Diagnostic::error("", Pos::UNKNOWN, msg);
+    let arg_error = |msg: String| Diagnostic::error(Code::Argument, "", Pos::UNKNOWN, msg);
     if title.is_empty() {
         return Err(vec![arg_error("the title is empty".into())]);
     }
@@ -204,6 +204,7 @@ pub fn new_record(
     match created {
         Ok(mut f) => f.write_all(text.as_bytes()).map_err(|e| {
             vec![Diagnostic::error(
+                Code::Write,
                 &rel,
                 Pos::UNKNOWN,
                 format!("cannot write: {e}"),
@@ -212,6 +213,7 @@ pub fn new_record(
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(vec![
                 Diagnostic::error(
+                    Code::Argument,
                     &rel,
                     Pos::UNKNOWN,
                     "this record exists already; nothing was written",
@@ -221,6 +223,7 @@ pub fn new_record(
         }
         Err(e) => {
             return Err(vec![Diagnostic::error(
+                Code::Write,
                 &rel,
                 Pos::UNKNOWN,
                 format!("cannot create: {e}"),
@@ -425,7 +428,8 @@ fn archive_files(title: &str, language: &str) -> Vec<(&'static str, String)> {
 /// Writes a new archive into `dir`, which must not exist or be empty. Returns the
 /// files written, relative to `dir`.
 pub fn init(dir: &Path, language: &str) -> Result<Vec<PathBuf>, Diagnostic> {
-    let err = |msg: String| Diagnostic::error(dir, Pos::UNKNOWN, msg);
+    let err = |msg: String| Diagnostic::error(Code::Argument, dir, Pos::UNKNOWN, msg);
+    let write_err = |msg: String| Diagnostic::error(Code::Write, dir, Pos::UNKNOWN, msg);
     if !LANGUAGES.contains(&language) {
         return Err(err(format!("`{language}` is not a language of accord"))
             .with_help(format!("use one of {}", LANGUAGES.join(", "))));
@@ -454,9 +458,9 @@ pub fn init(dir: &Path, language: &str) -> Result<Vec<PathBuf>, Diagnostic> {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
-                .map_err(|e| err(format!("cannot create {}: {e}", parent.display())))?;
+                .map_err(|e| write_err(format!("cannot create {}: {e}", parent.display())))?;
         }
-        fs::write(&path, text).map_err(|e| err(format!("cannot write {rel}: {e}")))?;
+        fs::write(&path, text).map_err(|e| write_err(format!("cannot write {rel}: {e}")))?;
         written.push(PathBuf::from(rel));
     }
     Ok(written)

@@ -23,8 +23,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::output::Manifest;
+use http::Response;
 
 use watch::{Change, Watcher};
 
@@ -137,20 +138,29 @@ impl Server {
         on_event: impl Fn(&Event<'_>) + Send + Sync + 'static,
     ) -> Result<Server, Diagnostic> {
         let listener = bind(opts.port).map_err(|e| {
-            Diagnostic::error("", Pos::UNKNOWN, format!("cannot listen on 127.0.0.1: {e}"))
-                .with_help("choose another port with --port")
+            Diagnostic::error(
+                Code::Serve,
+                "",
+                Pos::UNKNOWN,
+                format!("cannot listen on 127.0.0.1: {e}"),
+            )
+            .with_help("choose another port with --port")
         })?;
         let addr = listener
             .local_addr()
-            .map_err(|e| Diagnostic::error("", Pos::UNKNOWN, e.to_string()))?;
+            .map_err(|e| Diagnostic::error(Code::Serve, "", Pos::UNKNOWN, e.to_string()))?;
         let root = opts
             .root
             .canonicalize()
             .unwrap_or_else(|_| opts.root.clone());
-        let site = opts
-            .output
-            .clone()
-            .unwrap_or_else(|| private_output(&root, opts.drafts, addr.port()));
+        let site = match &opts.output {
+            Some(dir) => dir.clone(),
+            None => private_root(&std::env::temp_dir())?.join(private_name(
+                &root,
+                opts.drafts,
+                addr.port(),
+            )),
+        };
         let base_path = Config::load(&root).map_or_else(|_| "/".to_string(), |c| c.base_path);
         let instance = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -279,14 +289,56 @@ fn bind(port: u16) -> io::Result<TcpListener> {
     Err(last.unwrap_or_else(|| io::Error::from(io::ErrorKind::AddrInUse)))
 }
 
-/// `TMP/accord-serve/<hash of root and options>`: the same folder each time a site is
-/// served the same way, so that a restart finds the previous build.
-fn private_output(root: &Path, drafts: bool, port: u16) -> PathBuf {
+/// `<hash of root and options>`, the site's folder in the private root: the same folder
+/// each time a site is served the same way, so that a restart finds the previous build.
+fn private_name(root: &Path, drafts: bool, port: u16) -> String {
     let mut h = DefaultHasher::new();
     (root, drafts, port).hash(&mut h);
-    std::env::temp_dir()
-        .join("accord-serve")
-        .join(format!("{:016x}", h.finish()))
+    format!("{:016x}", h.finish())
+}
+
+/// `TMP/accord-serve`, made readable and writable by the user only. The temporary
+/// folder is shared by every user of the machine: a folder of that name that is a
+/// symbolic link or another user's is refused, since what another user puts there
+/// (a journal of an interrupted build) would be applied by the next build.
+fn private_root(tmp: &Path) -> Result<PathBuf, Diagnostic> {
+    let dir = tmp.join("accord-serve");
+    let refuse = |why: String| {
+        Diagnostic::error(
+            Code::Serve,
+            &dir,
+            Pos::UNKNOWN,
+            format!("cannot build the preview here: {why}"),
+        )
+        .with_help("remove that folder, or point TMPDIR at a folder of your own")
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(&dir) {
+        Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(refuse(e.to_string())),
+        _ => {}
+    }
+    let meta = std::fs::symlink_metadata(&dir).map_err(|e| refuse(e.to_string()))?;
+    if !meta.is_dir() {
+        return Err(refuse(
+            "it is not a folder (a symbolic link or a file)".into(),
+        ));
+    }
+    if !crate::output::owned_by_user(&meta) {
+        return Err(refuse("another user owns it".into()));
+    }
+    // A folder of the user's own that others may write to (made so by an earlier
+    // version) is closed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| refuse(e.to_string()))?;
+        }
+    }
+    Ok(dir)
 }
 
 /// Waits for changes that matter, gathering those that arrive together; `None` when
@@ -342,6 +394,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
             .unwrap_or_default();
         Err(vec![
             Diagnostic::error(
+                Code::Internal,
                 "",
                 Pos::UNKNOWN,
                 format!("accord failed while building: {why}"),
@@ -428,14 +481,9 @@ fn refuse_busy(mut stream: TcpStream) {
     let _ = stream.read(&mut [0; 4096]);
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
-    let _ = http::respond(
-        &mut stream,
-        503,
-        "text/plain",
-        &[("Retry-After", "1")],
-        b"accord serve is busy: too many connections\n",
-        false,
-    );
+    let mut busy = http::Response::text(503, "accord serve is busy: too many connections\n");
+    busy.headers.push(("Retry-After", "1".into()));
+    let _ = busy.send(&mut stream, false);
     let _ = stream.shutdown(std::net::Shutdown::Write);
 }
 
@@ -462,42 +510,37 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         return Ok(());
     };
     let head = req.method == "HEAD";
-    if req.method != "GET" && !head {
-        return http::respond(
-            &mut stream,
-            405,
-            "text/plain",
-            &[("Allow", "GET, HEAD")],
-            b"accord serve answers GET and HEAD\n",
-            head,
-        );
+    if (head || req.method == "GET")
+        && http::is_local_host(req.host.as_deref())
+        && req.path.as_deref() == Some(live::EVENTS_PATH)
+    {
+        return events(shared, stream);
+    }
+    answer(shared, &req)?.send(&mut stream, head)
+}
+
+/// The response to a request other than the event stream.
+fn answer(shared: &Shared, req: &http::Request) -> io::Result<Response> {
+    if req.method != "GET" && req.method != "HEAD" {
+        let mut r = Response::text(405, "accord serve answers GET and HEAD\n");
+        r.headers.push(("Allow", "GET, HEAD".into()));
+        return Ok(r);
     }
     if !http::is_local_host(req.host.as_deref()) {
-        return http::respond(
-            &mut stream,
+        return Ok(Response::text(
             400,
-            "text/plain",
-            &[],
-            b"accord serve answers only for 127.0.0.1 and localhost\n",
-            head,
-        );
+            "accord serve answers only for 127.0.0.1 and localhost\n",
+        ));
     }
     let Some(path) = req.path.as_deref() else {
-        return http::respond(&mut stream, 400, "text/plain", &[], b"bad path\n", head);
+        return Ok(Response::text(400, "bad path\n"));
     };
-    match path {
-        live::EVENTS_PATH => return events(shared, stream),
-        live::SCRIPT_PATH => {
-            return http::respond(
-                &mut stream,
-                200,
-                "text/javascript; charset=utf-8",
-                &[],
-                live::SCRIPT.as_bytes(),
-                head,
-            );
-        }
-        _ => {}
+    if path == live::SCRIPT_PATH {
+        return Ok(Response::new(
+            200,
+            "text/javascript; charset=utf-8",
+            live::SCRIPT,
+        ));
     }
     let (tag, base, have_site, overlay) = {
         let s = shared
@@ -512,29 +555,26 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         )
     };
     let additions = live::additions(&tag, overlay.as_deref());
-    let html = |status: u16, page: &[u8], stream: &mut TcpStream| {
-        let body = live::inject(page, &additions);
-        http::respond(stream, status, "text/html; charset=utf-8", &[], &body, head)
+    let html = |status: u16, page: &[u8]| {
+        Response::new(
+            status,
+            "text/html; charset=utf-8",
+            live::inject(page, &additions),
+        )
     };
-
     let Some(rel) = path.strip_prefix(base.as_str()) else {
         if base.starts_with(path) {
             // `/` or a parent of the base path: go to the site.
-            let to = crate::escape::percent_encode_path(&base);
-            return http::respond(
-                &mut stream,
+            return Ok(Response::redirect(
                 302,
-                "text/plain",
-                &[("Location", &to)],
-                b"",
-                head,
-            );
+                crate::escape::percent_encode_path(&base),
+            ));
         }
         let page = live::placeholder(
             "Not in this site",
             &format!("This archive is served under {base}, as its base_url says."),
         );
-        return html(404, page.as_bytes(), &mut stream);
+        return Ok(html(404, page.as_bytes()));
     };
     if !have_site {
         let page = if overlay.is_some() {
@@ -542,37 +582,33 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
         } else {
             live::placeholder("accord", "Building the site…")
         };
-        return html(503, page.as_bytes(), &mut stream);
+        return Ok(html(503, page.as_bytes()));
     }
     let file = http::site_file(rel);
     let full = file.as_ref().map(|f| shared.site.join(f));
     if full.as_ref().is_some_and(|f| f.is_dir()) {
-        let to = format!("{}/", req.raw_path);
-        return http::respond(
-            &mut stream,
-            301,
-            "text/plain",
-            &[("Location", &to)],
-            b"",
-            head,
-        );
+        return Ok(Response::redirect(301, format!("{}/", req.raw_path)));
     }
-    match file.zip(full).map(|(f, full)| (std::fs::read(full), f)) {
-        Some((Ok(bytes), file)) => {
-            let kind = http::content_type(&file);
-            if kind.starts_with("text/html") {
-                html(200, &bytes, &mut stream)
-            } else {
-                http::respond(&mut stream, 200, kind, &[], &bytes, head)
+    Ok(
+        match file.zip(full).map(|(f, full)| (std::fs::read(full), f)) {
+            Some((Ok(bytes), file)) => {
+                let kind = http::content_type(&file);
+                if kind.starts_with("text/html") {
+                    html(200, &bytes)
+                } else {
+                    Response::new(200, kind, bytes)
+                }
             }
-        }
-        _ => {
-            let page = std::fs::read(shared.site.join("404.html"))
-                .unwrap_or_else(|_| live::placeholder("Not found", "No page here.").into_bytes());
-            html(404, &page, &mut stream)
-        }
-    }
+            _ => {
+                let page = std::fs::read(shared.site.join("404.html")).unwrap_or_else(|_| {
+                    live::placeholder("Not found", "No page here.").into_bytes()
+                });
+                html(404, &page)
+            }
+        },
+    )
 }
+
 /// An event stream: the current build at once, then every new one.
 fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
     use std::io::Write;
@@ -593,5 +629,29 @@ fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
         stream.flush()?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(unix)]
+    fn the_private_root_is_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = private_root(tmp.path()).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        // Opened to others: closed again.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert_eq!(mode(&private_root(tmp.path()).unwrap()), 0o700);
+        // A symbolic link in its place, made by someone else first: refused.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::remove_dir(&dir).unwrap();
+        std::os::unix::fs::symlink(other.path(), &dir).unwrap();
+        let err = private_root(tmp.path()).unwrap_err();
+        assert!(err.message.contains("not a folder"), "{}", err.message);
     }
 }

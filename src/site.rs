@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::{Config, YearRange};
-use crate::content::{Details, Record, split_front_matter};
-use crate::diag::{Diagnostic, Pos, Severity};
+use crate::content::{Details, Partial, Record, split_front_matter};
+use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::escape;
 use crate::kind::Kind;
 use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
@@ -18,7 +18,7 @@ use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
 use crate::routes::{self, Names, Page, Route};
 use crate::source::Sources;
-use crate::yaml::Block;
+use crate::yaml::{Block, Seg};
 
 /// A record ready to be shown.
 #[derive(Debug)]
@@ -73,80 +73,33 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         let mut diags = check_urls(&records);
-        let url_of =
-            |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
-        let by_source: HashMap<&Path, String> = records
-            .iter()
-            .map(|r| (r.source.as_path(), url_of(r)))
-            .collect();
-        let opts = RenderOptions {
-            allow_html: config.allow_html,
-        };
-
-        let rendered: Vec<(Rendered, Vec<Diagnostic>)> = records
-            .par_iter()
-            .map(|r| {
-                let dir = r.source.parent().unwrap_or(Path::new(""));
-                let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
-                let body = markdown::render(&r.body, &opts, &resolve);
-                let mut diags: Vec<Diagnostic> = body
-                    .problems
-                    .iter()
-                    .map(|p| {
-                        let at = Pos::of_offset(&r.body, p.offset);
-                        let pos = Pos::new(at.line + r.body_line - 1, at.col);
-                        let mut d = match p.severity {
-                            Severity::Error => Diagnostic::error(&r.source, pos, &p.message),
-                            Severity::Warning => Diagnostic::warning(&r.source, pos, &p.message),
-                        };
-                        d.help = p.help.clone();
-                        d
-                    })
-                    .collect();
-                if body.problems_omitted > 0 {
-                    let end = Pos::new(r.body_line + r.body.matches('\n').count(), 1);
-                    diags.push(Diagnostic::omitted(
-                        &r.source,
-                        end,
-                        Some(body.problems_omitted),
-                    ));
-                }
-                (body, diags)
-            })
-            .collect();
-
-        let mut entries = Vec::with_capacity(records.len());
-        for (record, (body, d)) in records.into_iter().zip(rendered) {
-            diags.extend(d);
-            let url = url_of(&record);
-            let summary = record
-                .summary
-                .clone()
-                .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
-            let last = record.end.map_or(record.date.year, |e| e.year);
-            let years = (record.date.year..=last.max(record.date.year)).collect();
-            entries.push(Entry {
-                record,
-                url,
-                body,
-                summary,
-                years,
-            });
-        }
+        let (entries, body_diags) = entries(&config, records, all_sources);
+        diags.extend(body_diags);
         diags.sort();
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
+        let mut site = Site {
+            config,
+            by_city: vec![Vec::new(); registry.cities.len()],
+            registry,
+            entries,
+            by_kind: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
+            by_year: BTreeMap::new(),
+            partners: Vec::new(),
+            warnings: diags,
+        };
+        site.index();
+        Ok(site)
+    }
 
-        let mut by_kind: BTreeMap<Kind, Vec<usize>> =
-            Kind::ALL.iter().map(|k| (*k, Vec::new())).collect();
-        let mut by_city = vec![Vec::new(); registry.cities.len()];
-        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
-        let mut shared: Vec<BTreeMap<CityId, usize>> = vec![BTreeMap::new(); registry.cities.len()];
-        for (i, e) in entries.iter().enumerate() {
-            by_kind.entry(e.record.kind).or_default().push(i);
+    /// Fills the indexes by kind, city and year, and each city's partners.
+    fn index(&mut self) {
+        let mut shared: Vec<BTreeMap<CityId, usize>> = vec![BTreeMap::new(); self.by_city.len()];
+        for (i, e) in self.entries.iter().enumerate() {
+            self.by_kind.entry(e.record.kind).or_default().push(i);
             for &c in &e.record.cities {
-                by_city[c].push(i);
+                self.by_city[c].push(i);
                 for &other in &e.record.cities {
                     if other != c {
                         *shared[c].entry(other).or_default() += 1;
@@ -154,10 +107,10 @@ impl Site {
                 }
             }
             for &y in &e.years {
-                by_year.entry(y).or_default().push(i);
+                self.by_year.entry(y).or_default().push(i);
             }
         }
-        let partners = shared
+        self.partners = shared
             .into_iter()
             .map(|m| {
                 let mut v: Vec<(CityId, usize)> = m.into_iter().collect();
@@ -165,16 +118,6 @@ impl Site {
                 v
             })
             .collect();
-        Ok(Site {
-            config,
-            registry,
-            entries,
-            by_kind,
-            by_city,
-            by_year,
-            partners,
-            warnings: diags,
-        })
     }
 
     /// The URL path of `page`, with the base path (see `routes`).
@@ -236,6 +179,94 @@ impl Names for Site {
     }
 }
 
+/// The records as entries, in the same order: each body rendered (in parallel), its
+/// links resolved against the other records; and the problems of the bodies.
+fn entries(
+    config: &Config,
+    records: Vec<Record>,
+    all_sources: &HashSet<&Path>,
+) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let url_of = |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
+    let by_source: HashMap<&Path, String> = records
+        .iter()
+        .map(|r| (r.source.as_path(), url_of(r)))
+        .collect();
+    let opts = RenderOptions {
+        allow_html: config.allow_html,
+    };
+    let rendered: Vec<(Rendered, Vec<Diagnostic>)> = records
+        .par_iter()
+        .map(|r| {
+            let dir = r.source.parent().unwrap_or(Path::new(""));
+            let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
+            let body = markdown::render(&r.body, &opts, &resolve);
+            let diags = body_problems(&r.source, &r.body, r.body_line, &body);
+            (body, diags)
+        })
+        .collect();
+    let mut diags = Vec::new();
+    let mut entries = Vec::with_capacity(records.len());
+    for (record, (body, d)) in records.into_iter().zip(rendered) {
+        diags.extend(d);
+        let url = url_of(&record);
+        let summary = record
+            .summary
+            .clone()
+            .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
+        let last = record.end.map_or(record.date.year, |e| e.year);
+        let years = (record.date.year..=last.max(record.date.year)).collect();
+        entries.push(Entry {
+            record,
+            url,
+            body,
+            summary,
+            years,
+        });
+    }
+    (entries, diags)
+}
+
+/// The broken links of a record that did not parse (links to other records are
+/// checked against every record file).
+pub fn broken_links(
+    record: &Partial,
+    allow_html: bool,
+    all_sources: &HashSet<&Path>,
+) -> Vec<Diagnostic> {
+    let dir = record.source.parent().unwrap_or(Path::new(""));
+    let by_source = HashMap::new();
+    let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
+    let body = markdown::render(&record.body, &RenderOptions { allow_html }, &resolve);
+    body_problems(&record.source, &record.body, record.body_line, &body)
+}
+
+/// The problems found in the body of `source` (starting at file line `body_line`),
+/// located in the file.
+fn body_problems(source: &Path, text: &str, body_line: usize, body: &Rendered) -> Vec<Diagnostic> {
+    let mut diags: Vec<Diagnostic> = body
+        .problems
+        .iter()
+        .map(|p| {
+            let at = Pos::of_offset(text, p.offset);
+            let pos = Pos::new(at.line + body_line - 1, at.col);
+            let d = match p.severity {
+                Severity::Error => Diagnostic::error(p.code, source, pos, &p.message),
+                Severity::Warning => Diagnostic::warning(p.code, source, pos, &p.message),
+            };
+            d.with_help_opt(p.help.clone())
+        })
+        .collect();
+    if body.problems_omitted > 0 {
+        let end = Pos::new(body_line + text.matches('\n').count(), 1);
+        diags.push(Diagnostic::omitted(
+            source,
+            end,
+            Some(body.problems_omitted),
+        ));
+    }
+    diags
+}
+
 /// The checks of values against the bounds of the archive, a pass over the parsed
 /// records: every `date` and `end` within the configured years, every amount within
 /// `MAX_AMOUNT`. Each problem is an error located in the record's front matter.
@@ -263,9 +294,10 @@ fn check_years(
             continue;
         };
         let year = format!("{:04}", date.year);
-        let pos = front.locate(r, |block| block.value_pos(key, &year));
+        let pos = front.locate(r, &[key.into()]);
         diags.push(
             Diagnostic::error(
+                Code::InvalidDate,
                 &r.source,
                 pos,
                 format!(
@@ -278,34 +310,43 @@ fn check_years(
     }
 }
 
-/// An amount (budget, cost) larger than `MAX_AMOUNT` is an error at its field: amounts
-/// are summed (per year, city and unit), and sums of such amounts would overflow.
+/// An amount (budget, cost) larger than `MAX_AMOUNT` is an error where it is written:
+/// amounts are summed (per year, city and unit), and sums of such amounts would
+/// overflow.
 fn check_amounts(r: &Record, front: &mut FrontMatters, diags: &mut Vec<Diagnostic>) {
-    let (key, mut amounts): (&str, Vec<f64>) = match &r.details {
-        Details::Program(p) => (
-            "budget",
-            p.budget
-                .iter()
-                .flat_map(|b| {
-                    b.total
-                        .iter()
-                        .chain(&b.spent)
-                        .chain(b.by_year.values())
-                        .copied()
-                })
-                .collect(),
-        ),
-        Details::Trip(t) => ("cost", t.cost.iter().map(|c| c.amount).collect()),
-        Details::Workshop(_) => return,
-    };
-    amounts.retain(|a| a.abs() > MAX_AMOUNT);
-    if let Some(largest) = amounts.into_iter().reduce(f64::max) {
-        let pos = front.locate(r, |block| block.key_pos(key));
+    let seg = |s: &str| Seg::from(s);
+    let mut amounts: Vec<(Vec<Seg>, f64)> = Vec::new();
+    match &r.details {
+        Details::Program(p) => {
+            if let Some(b) = &p.budget {
+                let fields = [("total", b.total), ("spent", b.spent)];
+                for (key, amount) in fields {
+                    amounts.extend(amount.map(|a| (vec![seg("budget"), seg(key)], a)));
+                }
+                for (year, &a) in &b.by_year {
+                    let path = vec![seg("budget"), seg("by_year"), Seg::Key(year.to_string())];
+                    amounts.push((path, a));
+                }
+            }
+        }
+        Details::Trip(t) => {
+            amounts.extend(t.cost.iter().map(|c| (vec![seg("cost"), seg("amount")], c.amount)));
+        }
+        Details::Workshop(_) => {}
+    }
+    for (path, amount) in amounts.into_iter().filter(|(_, a)| a.abs() > MAX_AMOUNT) {
+        let Some(Seg::Key(key)) = path.first() else {
+            continue;
+        };
+        let pos = front.locate(r, &path);
         diags.push(
             Diagnostic::error(
+                Code::Limit,
                 &r.source,
                 pos,
-                format!("`{key}` holds the amount {largest:e}; amounts are at most {MAX_AMOUNT:e} (MAX_AMOUNT)"),
+                format!(
+                    "`{key}` holds the amount {amount:e}; amounts are at most {MAX_AMOUNT:e} (MAX_AMOUNT)"
+                ),
             )
             .with_help("is the unit right? Write large amounts in a larger unit, e.g. `unit: 백만원`"),
         );
@@ -327,8 +368,9 @@ impl<'a> FrontMatters<'a> {
         }
     }
 
-    /// The position `at` finds in the front matter of `r`; 1:1 without one.
-    fn locate(&mut self, r: &Record, at: impl FnOnce(Block<'_>) -> Pos) -> Pos {
+    /// Where the value at `path` is written in the front matter of `r` (or the
+    /// nearest value holding it); 1:1 when it cannot be found.
+    fn locate(&mut self, r: &Record, path: &[Seg]) -> Pos {
         let sources = self.sources;
         let texts = self.texts.get_or_insert_with(|| {
             sources
@@ -337,12 +379,16 @@ impl<'a> FrontMatters<'a> {
                 .map(|f| (f.rel_path.as_path(), f.text.as_str()))
                 .collect()
         });
-        texts
+        let spans = texts
             .get(r.source.as_path())
             .and_then(|text| split_front_matter(text).ok())
-            .map_or(Pos::new(1, 1), |split| {
-                at(Block::new(&r.source, split.front, split.front_line))
-            })
+            .and_then(|split| {
+                let block = Block::new(&r.source, split.front, split.front_line);
+                block.parse_mapping("a record").ok()
+            });
+        spans
+            .and_then(|(_, spans)| spans.nearest(path))
+            .unwrap_or(Pos::new(1, 1))
     }
 }
 
@@ -373,6 +419,7 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
         if RESERVED_SLUGS.contains(&name_key(&r.slug).as_str()) {
             diags.push(
                 Diagnostic::error(
+                    Code::InvalidSlug,
                     &r.source,
                     Pos::new(1, 1),
                     format!(
@@ -390,6 +437,7 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
         if let Some(first) = seen.get(&key) {
             diags.push(
                 Diagnostic::error(
+                    Code::OutputCollision,
                     &r.source,
                     Pos::new(1, 1),
                     format!(

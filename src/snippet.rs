@@ -88,24 +88,40 @@ fn underline_len(rest: &str, message: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Pos;
+    use crate::diag::{Code, Pos};
 
     #[test]
     fn the_quoted_name_is_underlined() {
         let tmp = std::env::temp_dir().join(format!("accord-snippet-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).unwrap();
         std::fs::write(tmp.join("a.md"), "---\ncities: [서울, 요코하미]\r\n---\n").unwrap();
-        let d = Diagnostic::error("a.md", Pos::new(2, 14), "unknown city `요코하미`");
+        let d = Diagnostic::error(
+            Code::UnknownCity,
+            "a.md",
+            Pos::new(2, 14),
+            "unknown city `요코하미`",
+        );
         let e = excerpt(&tmp, &d).unwrap();
         assert_eq!(e.text, "cities: [서울, 요코하미]");
         assert_eq!(&e.text[e.span.clone()], "요코하미");
         // Without a quoted name on the line: one character.
-        let d = Diagnostic::error("a.md", Pos::new(2, 1), "something about `title`");
+        let d = Diagnostic::error(
+            Code::UnknownCity,
+            "a.md",
+            Pos::new(2, 1),
+            "something about `title`",
+        );
         assert_eq!(excerpt(&tmp, &d).unwrap().span, 0..1);
         // Past the end of the line: an empty span at its end.
-        let d = Diagnostic::error("a.md", Pos::new(1, 9), "x");
+        let d = Diagnostic::error(Code::UnknownCity, "a.md", Pos::new(1, 9), "x");
         assert_eq!(excerpt(&tmp, &d).unwrap().span, 3..3);
-        assert!(excerpt(&tmp, &Diagnostic::error("a.md", Pos::new(9, 1), "x")).is_none());
+        assert!(
+            excerpt(
+                &tmp,
+                &Diagnostic::error(Code::UnknownCity, "a.md", Pos::new(9, 1), "x")
+            )
+            .is_none()
+        );
         // A long line: a window around the column.
         let long = format!(
             "{}`{}` {}\n",
@@ -114,7 +130,12 @@ mod tests {
             "b".repeat(5000)
         );
         std::fs::write(tmp.join("b.md"), long).unwrap();
-        let d = Diagnostic::error("b.md", Pos::new(1, 5002), "unknown city `요코하미`");
+        let d = Diagnostic::error(
+            Code::UnknownCity,
+            "b.md",
+            Pos::new(1, 5002),
+            "unknown city `요코하미`",
+        );
         let e = excerpt(&tmp, &d).unwrap();
         assert_eq!(e.text.chars().count(), MAX_LINE_CHARS);
         assert_eq!(&e.text[e.span.clone()], "요코하미");

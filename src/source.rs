@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use walkdir::WalkDir;
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 pub use crate::limits::MAX_FILE_BYTES;
 
@@ -59,104 +59,19 @@ pub fn load(root: &Path) -> Sources {
     if !content.is_dir() {
         return out;
     }
-    let mut paths = Vec::new();
-    // Every path by its case- and normalisation-folded form, to find collisions.
-    let mut folded: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut walk = WalkDir::new(&content)
-        .sort_by_file_name()
-        .follow_links(false)
-        .into_iter();
-    while let Some(entry) = walk.next() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let rel = e
-                    .path()
-                    .map(|p| rel_to(root, p))
-                    .unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
-                out.diags.push(Diagnostic::error(
-                    rel,
-                    Pos::UNKNOWN,
-                    format!("cannot read: {e}"),
-                ));
-                continue;
-            }
-        };
-        let disk_rel = rel_to(root, entry.path());
-        let rel = PathBuf::from(disk_rel.to_string_lossy().nfc().collect::<String>());
-        let name = entry.file_name().to_string_lossy();
-        if name.starts_with('.') && entry.depth() > 0 {
-            continue; // hidden files such as .DS_Store
-        }
-        if entry.file_name().to_str().is_none() {
-            out.diags.push(
-                Diagnostic::error(
-                    &rel,
-                    Pos::UNKNOWN,
-                    "the name is not valid UTF-8 (shown with U+FFFD for the bytes that are not)",
-                )
-                .with_help("rename it; names are read as UTF-8 and published in URLs"),
-            );
-            if entry.file_type().is_dir() {
-                walk.skip_current_dir();
-            }
-            continue;
-        }
-        if entry.depth() > 0 {
-            let key = crate::paths::fold(&rel.to_string_lossy());
-            if let Some(first) = folded.get(&key) {
-                out.diags.push(
-                    Diagnostic::error(
-                        &rel,
-                        Pos::UNKNOWN,
-                        format!(
-                            "this path and {} differ only in case or Unicode normalisation: they are one file on macOS and Windows",
-                            first.display()
-                        ),
-                    )
-                    .with_help("rename one of them"),
-                );
-                continue;
-            }
-            folded.insert(key, rel.clone());
-        }
-        if entry.path_is_symlink() {
-            out.diags.push(
-                Diagnostic::error(
-                    &rel,
-                    Pos::UNKNOWN,
-                    "symbolic links are not followed in content/",
-                )
-                .with_help("copy the file into the archive instead"),
-            );
-            continue;
-        }
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        if !entry.file_type().is_file() {
-            out.diags.push(Diagnostic::error(
-                &rel,
-                Pos::UNKNOWN,
-                "not a regular file (a FIFO, socket or device): accord reads only files in content/",
-            ));
-            continue;
-        }
-        if rel != disk_rel {
-            out.on_disk.insert(rel.clone(), disk_rel);
-        }
-        paths.push((rel, entry.path().to_path_buf()));
-    }
+    let paths = walk(root, &content, &mut out);
     let mut to_read = Vec::new();
     for (rel, abs) in paths {
-        let is_md = rel.extension().is_some_and(|e| e == "md");
-        if !is_md {
-            if rel
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("md"))
-            {
+        if rel.extension().is_some_and(|e| e == "md") {
+            match record_kind(&rel) {
+                Ok(kind) => to_read.push((rel, abs, kind)),
+                Err(d) => out.diags.push(d),
+            }
+        } else {
+            if rel.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
                 out.diags.push(
                     Diagnostic::warning(
+                        Code::MisplacedFile,
                         &rel,
                         Pos::UNKNOWN,
                         "not read as a record: record files end in `.md`, in lower case",
@@ -165,30 +80,7 @@ pub fn load(root: &Path) -> Sources {
                 );
             }
             out.attachments.push(rel);
-            continue;
         }
-        let kind = rel
-            .components()
-            .nth(1)
-            .and_then(|c| c.as_os_str().to_str())
-            .and_then(Kind::from_section);
-        let depth = rel.components().count();
-        let Some(kind) = kind.filter(|_| depth == 3) else {
-            let sections: Vec<String> = Kind::ALL
-                .iter()
-                .map(|k| format!("content/{}/", k.section()))
-                .collect();
-            out.diags.push(
-                Diagnostic::error(
-                    &rel,
-                    Pos::UNKNOWN,
-                    "a record must be directly inside a kind folder",
-                )
-                .with_help(format!("move it into one of {}", sections.join(", "))),
-            );
-            continue;
-        };
-        to_read.push((rel, abs, kind));
     }
     // Reading is mostly waiting on the file system: done in parallel, kept in order.
     let read: Vec<_> = to_read
@@ -210,7 +102,7 @@ pub fn load(root: &Path) -> Sources {
                 });
             }
             Err((pos, msg, help)) => {
-                let mut d = Diagnostic::error(&rel, pos, msg);
+                let mut d = Diagnostic::error(Code::Read, &rel, pos, msg);
                 d.help = help;
                 out.diags.push(d);
             }
@@ -219,16 +111,175 @@ pub fn load(root: &Path) -> Sources {
     out
 }
 
+/// Every regular file below `content`, sorted, as (NFC path relative to `root`, path
+/// on disk); hidden files are skipped, and links, special files and names that collide
+/// on another system are reported into `out`.
+fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf)> {
+    let mut paths = Vec::new();
+    // Every path by its case- and normalisation-folded form, to find collisions.
+    let mut folded: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut entries = WalkDir::new(content)
+        .sort_by_file_name()
+        .follow_links(false)
+        .into_iter();
+    while let Some(entry) = entries.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let rel = e
+                    .path()
+                    .map(|p| rel_to(root, p))
+                    .unwrap_or_else(|| PathBuf::from(CONTENT_DIR));
+                out.diags.push(Diagnostic::error(
+                    Code::Read,
+                    rel,
+                    Pos::UNKNOWN,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let disk_rel = rel_to(root, entry.path());
+        let rel = PathBuf::from(disk_rel.to_string_lossy().nfc().collect::<String>());
+        let name = entry.file_name().to_string_lossy();
+        if name.starts_with('.') && entry.depth() > 0 {
+            continue; // hidden files such as .DS_Store
+        }
+        if entry.file_name().to_str().is_none() {
+            out.diags.push(
+                Diagnostic::error(
+                    Code::Read,
+                    &rel,
+                    Pos::UNKNOWN,
+                    "the name is not valid UTF-8 (shown with U+FFFD for the bytes that are not)",
+                )
+                .with_help("rename it; names are read as UTF-8 and published in URLs"),
+            );
+            if entry.file_type().is_dir() {
+                entries.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.depth() > 0 {
+            let key = crate::paths::fold(&rel.to_string_lossy());
+            if let Some(first) = folded.get(&key) {
+                out.diags.push(
+                    Diagnostic::error(
+                        Code::PathCollision,
+                        &rel,
+                        Pos::UNKNOWN,
+                        format!(
+                            "this path and {} differ only in case or Unicode normalisation: they are one file on macOS and Windows",
+                            first.display()
+                        ),
+                    )
+                    .with_help("rename one of them"),
+                );
+                continue;
+            }
+            folded.insert(key, rel.clone());
+        }
+        match what_to_do(&entry, &rel) {
+            Visit::Read => {}
+            Visit::Pass => continue,
+            Visit::Refuse(d) => {
+                out.diags.push(d);
+                continue;
+            }
+        }
+        if rel != disk_rel {
+            out.on_disk.insert(rel.clone(), disk_rel);
+        }
+        paths.push((rel, entry.path().to_path_buf()));
+    }
+    paths
+}
+
+/// What the walk does with an entry.
+enum Visit {
+    /// A regular file: listed.
+    Read,
+    /// A folder: walked into, not listed.
+    Pass,
+    /// What accord does not read (a link, a FIFO): reported.
+    Refuse(Diagnostic),
+}
+
+fn what_to_do(entry: &walkdir::DirEntry, rel: &Path) -> Visit {
+    if entry.path_is_symlink() {
+        return Visit::Refuse(
+            Diagnostic::error(
+                Code::Read,
+                rel,
+                Pos::UNKNOWN,
+                "symbolic links are not followed in content/",
+            )
+            .with_help("copy the file into the archive instead"),
+        );
+    }
+    if entry.file_type().is_dir() {
+        return Visit::Pass;
+    }
+    if !entry.file_type().is_file() {
+        return Visit::Refuse(Diagnostic::error(
+            Code::Read,
+            rel,
+            Pos::UNKNOWN,
+            "not a regular file (a FIFO, socket or device): accord reads only files in content/",
+        ));
+    }
+    Visit::Read
+}
+
+/// The kind of the record at `rel`: the kind folder it is directly inside.
+fn record_kind(rel: &Path) -> Result<Kind, Diagnostic> {
+    let kind = rel
+        .components()
+        .nth(1)
+        .and_then(|c| c.as_os_str().to_str())
+        .and_then(Kind::from_section);
+    let depth = rel.components().count();
+    kind.filter(|_| depth == 3).ok_or_else(|| {
+        let sections: Vec<String> = Kind::ALL
+            .iter()
+            .map(|k| format!("content/{}/", k.section()))
+            .collect();
+        Diagnostic::error(
+            Code::MisplacedFile,
+            rel,
+            Pos::UNKNOWN,
+            "a record must be directly inside a kind folder",
+        )
+        .with_help(format!("move it into one of {}", sections.join(", ")))
+    })
+}
+
 type ReadError = (Pos, String, Option<String>);
 
 /// Reads a file as text: UTF-8 (a BOM is dropped), NFC, `\n` line ends. Reads at most
 /// `MAX_FILE_BYTES`, even from a file that grows while it is read.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
     let cannot = |e: std::io::Error| (Pos::UNKNOWN, format!("cannot read: {e}"), None);
-    let file = std::fs::File::open(path).map_err(cannot)?;
+    let special = || {
+        (
+            Pos::UNKNOWN,
+            "not a regular file (a FIFO, socket or device)".to_string(),
+            None,
+        )
+    };
+    // Opening a FIFO blocks until something writes to it: the type is checked first,
+    // and the file opened without blocking in case it changed in between.
+    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(special());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
     if !meta.is_file() {
-        return Err((Pos::UNKNOWN, "not a regular file".into(), None));
+        return Err(special());
     }
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
     file.take(MAX_FILE_BYTES + 1)

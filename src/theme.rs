@@ -1,6 +1,10 @@
 //! Themes: finds the templates, static files, UI strings and data of the configured theme
 //! (in `themes/<name>/`, or the default theme built into the binary) and the site's
 //! own overrides in `templates/` and `static/`. Reads files; renders nothing.
+//!
+//! Symbolic links are refused there as in `content/` — `themes/`, the theme's folder,
+//! `templates/`, `static/` and every file below them — so that nothing outside the
+//! archive (`ln -s .git static`) is read or published through them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +12,7 @@ use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 
 /// The default theme, embedded at compile time (see `build.rs`).
 mod embedded {
@@ -43,12 +47,16 @@ pub struct Theme {
 impl Theme {
     pub fn load(config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         let root = &config.root;
-        let dir = root.join("themes").join(&config.theme);
         let rel_dir = PathBuf::from("themes").join(&config.theme);
         let mut theme = Theme::default();
         let mut diags = Vec::new();
-        if dir.is_dir() {
-            for (rel, bytes) in read_tree(&dir.join("templates"), &mut diags) {
+        let themes_dir = is_plain_dir(root, Path::new("themes"), &mut diags);
+        let theme_dir = themes_dir && is_plain_dir(root, &rel_dir, &mut diags);
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        if theme_dir {
+            for (rel, bytes) in read_tree(root, &rel_dir.join("templates"), &mut diags) {
                 push_template(
                     &mut theme.templates,
                     &rel_dir.join("templates"),
@@ -57,14 +65,14 @@ impl Theme {
                     &mut diags,
                 );
             }
-            for (rel, bytes) in read_tree(&dir.join("static"), &mut diags) {
+            for (rel, bytes) in read_tree(root, &rel_dir.join("static"), &mut diags) {
                 theme.statics.insert(rel, bytes);
             }
-            for (rel, bytes) in read_tree(&dir.join("data"), &mut diags) {
+            for (rel, bytes) in read_tree(root, &rel_dir.join("data"), &mut diags) {
                 theme.data.insert(rel, bytes);
             }
             theme.strings_path = rel_dir.join("strings.yaml");
-            theme.strings = std::fs::read_to_string(dir.join("strings.yaml")).unwrap_or_default();
+            theme.strings = read_strings(root, &theme.strings_path, &mut diags);
         } else if config.theme == "default" {
             for (rel, bytes) in embedded::FILES {
                 let rel = rel.to_string();
@@ -88,6 +96,7 @@ impl Theme {
         } else {
             return Err(vec![
                 Diagnostic::error(
+                    Code::Template,
                     "accord.yaml",
                     Pos::UNKNOWN,
                     format!("theme `{}` not found in themes/", config.theme),
@@ -95,7 +104,7 @@ impl Theme {
                 .with_help("put the theme in themes/<name>/, or use `theme: default`"),
             ]);
         }
-        for (rel, bytes) in read_tree(&root.join("templates"), &mut diags) {
+        for (rel, bytes) in read_tree(root, Path::new("templates"), &mut diags) {
             push_template(
                 &mut theme.overrides,
                 Path::new("templates"),
@@ -104,7 +113,7 @@ impl Theme {
                 &mut diags,
             );
         }
-        for (rel, bytes) in read_tree(&root.join("static"), &mut diags) {
+        for (rel, bytes) in read_tree(root, Path::new("static"), &mut diags) {
             theme.statics.insert(rel, bytes);
         }
         if diags.is_empty() {
@@ -126,6 +135,7 @@ fn push_template(
     match String::from_utf8(bytes) {
         Ok(text) => list.push(TemplateFile { name, text, path }),
         Err(_) => diags.push(Diagnostic::error(
+            Code::Template,
             path,
             Pos::new(1, 1),
             "the template is not UTF-8 text",
@@ -133,26 +143,79 @@ fn push_template(
     }
 }
 
-/// Every file below `dir` as (`/`-separated relative path, bytes), sorted.
-fn read_tree(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
+/// `root/rel`, the theme's UI strings, as text; empty if there is none. Read like
+/// `accord.yaml`: a FIFO or a device is an error, never opened, and so is a link.
+fn read_strings(root: &Path, rel: &Path, diags: &mut Vec<Diagnostic>) -> String {
+    match std::fs::symlink_metadata(root.join(rel)) {
+        Err(_) => String::new(),
+        Ok(m) if m.file_type().is_symlink() => {
+            diags.push(link_error(rel));
+            String::new()
+        }
+        Ok(_) => {
+            crate::source::read_text(&root.join(rel)).unwrap_or_else(|(pos, message, help)| {
+                let mut d = Diagnostic::error(Code::Read, rel, pos, message);
+                d.help = help;
+                diags.push(d);
+                String::new()
+            })
+        }
+    }
+}
+
+/// The error for a symbolic link at `rel` (relative to the root).
+fn link_error(rel: &Path) -> Diagnostic {
+    let top = rel.components().next().map_or_else(String::new, |c| {
+        c.as_os_str().to_string_lossy().into_owned()
+    });
+    Diagnostic::error(
+        Code::Read,
+        rel,
+        Pos::UNKNOWN,
+        format!("symbolic links are not followed in {top}/"),
+    )
+    .with_help("copy the files into the archive instead")
+}
+
+/// Whether `root/rel` is a directory; a symbolic link there is an error.
+fn is_plain_dir(root: &Path, rel: &Path, diags: &mut Vec<Diagnostic>) -> bool {
+    match std::fs::symlink_metadata(root.join(rel)) {
+        Ok(m) if m.file_type().is_symlink() => {
+            diags.push(link_error(rel));
+            false
+        }
+        Ok(m) => m.is_dir(),
+        Err(_) => false,
+    }
+}
+
+/// Every file below `root/rel` as (`/`-separated path relative to it, bytes), sorted.
+/// Hidden files are left out; a symbolic link, the folder or below it, is an error.
+fn read_tree(root: &Path, rel: &Path, diags: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    if !dir.is_dir() {
+    if !is_plain_dir(root, rel, diags) {
         return out;
     }
-    for entry in WalkDir::new(dir).sort_by_file_name() {
+    let dir = root.join(rel);
+    for entry in WalkDir::new(&dir).sort_by_file_name() {
         let Ok(entry) = entry else { continue };
+        let inner = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+        let name = inner.to_string_lossy().replace('\\', "/");
+        if name.split('/').any(|s| s.starts_with('.')) {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            diags.push(link_error(&rel.join(inner)));
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if rel.split('/').any(|s| s.starts_with('.')) {
-            continue;
-        }
         match std::fs::read(entry.path()) {
-            Ok(bytes) => out.push((rel, bytes)),
+            Ok(bytes) => out.push((name, bytes)),
             Err(e) => diags.push(Diagnostic::error(
-                entry.path(),
+                Code::Read,
+                rel.join(inner),
                 Pos::UNKNOWN,
                 format!("cannot read: {e}"),
             )),

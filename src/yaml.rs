@@ -1,7 +1,12 @@
 //! YAML blocks with file positions: parses a block (front matter, config, registry),
-//! reports syntax errors at the line of the *file*, finds the line and column of any
-//! top-level key or value, and takes typed fields one at a time so that a wrong type,
-//! a missing field or an unknown one is reported where it is written.
+//! reports syntax errors where the problem starts, with a hint for the common ones,
+//! records where every value is written, and takes typed fields one at a time so that
+//! a wrong type, a missing field or an unknown one is reported where it is written.
+//!
+//! Positions come from the parser: one pass over libyaml's events maps the path of
+//! every value (`cities[1]`, `sources[0].url`) to the line and column (in characters)
+//! where its key and its value start. The pass is linear: it keeps one entry per node
+//! not deeper than `MAX_SPAN_DEPTH`, and each key once.
 //!
 //! Hostile YAML is refused before it costs much: flow collections nested deeper than
 //! `MAX_YAML_DEPTH` are found by a linear pre-scan (the parser's own work grows with the
@@ -9,12 +14,13 @@
 //! `MAX_YAML_VALUE_BYTES` is measured without being built ("billion laughs").
 
 use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use serde_yaml::{Mapping, Value};
 
-use crate::diag::{Diagnostic, Pos, Severity, did_you_mean};
+use crate::diag::{Code, Diagnostic, Pos, Severity, did_you_mean};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_YAML_DEPTH, MAX_YAML_VALUE_BYTES};
 
 /// A YAML text that starts at line `first_line` of the file `path`.
@@ -34,13 +40,36 @@ impl<'a> Block<'a> {
         }
     }
 
-    /// Parses the block as a mapping. An empty block is an empty mapping.
-    pub fn parse_mapping(&self, what: &str) -> Result<Mapping, Diagnostic> {
+    /// The start of the block.
+    pub fn start(&self) -> Pos {
+        Pos::new(self.first_line, 1)
+    }
+
+    /// The last line of the block, for what is reported after everything else.
+    pub fn end(&self) -> Pos {
+        Pos::new(self.first_line + self.text.matches('\n').count(), 1)
+    }
+
+    /// `pos`, or the start of the last line when the parser points past it (just
+    /// past the end of a text without a final line end).
+    fn clamp(&self, pos: Pos) -> Pos {
+        let last_line = self.end().line;
+        if pos.line > last_line {
+            Pos::new(last_line, 1)
+        } else {
+            pos
+        }
+    }
+
+    /// Parses the block as a mapping, with where each of its values is written. An
+    /// empty block is an empty mapping.
+    pub fn parse_mapping(&self, what: &str) -> Result<(Mapping, Spans), Diagnostic> {
         if self.text.trim().is_empty() {
-            return Ok(Mapping::new());
+            return Ok((Mapping::new(), Spans::default()));
         }
         if let Some((line, col)) = flow_too_deep(self.text) {
             return Err(Diagnostic::error(
+                Code::Limit,
                 self.path,
                 Pos::new(self.first_line + line, col + 1),
                 format!(
@@ -48,45 +77,96 @@ impl<'a> Block<'a> {
                 ),
             ));
         }
+        let spans = Spans::read(self.text, self.first_line).map_err(|e| self.syntax_error(&e))?;
+        if let Some((key, pos)) = &spans.duplicate {
+            return Err(Diagnostic::error(
+                Code::DuplicateKey,
+                self.path,
+                *pos,
+                format!("invalid YAML: duplicate entry with key \"{key}\""),
+            )
+            .with_help("write each key once in a mapping"));
+        }
         measure(self.text).map_err(|e| self.yaml_error(&e))?;
         let value: Value = serde_yaml::from_str(self.text).map_err(|e| self.yaml_error(&e))?;
         match value {
-            Value::Mapping(m) => Ok(m),
-            Value::Null => Ok(Mapping::new()),
+            Value::Mapping(m) => Ok((m, spans)),
+            Value::Null => Ok((Mapping::new(), spans)),
             _ => Err(Diagnostic::error(
+                Code::WrongType,
                 self.path,
-                Pos::new(self.first_line, 1),
+                self.start(),
                 format!("{what} must be a mapping of `key: value` lines"),
             )),
         }
     }
 
+    /// A syntax error where its problem starts, in plain words where we have them.
+    fn syntax_error(&self, e: &SyntaxError) -> Diagnostic {
+        // The parser may point just past the end of a text without a final line end.
+        let at =
+            |(line, col): (usize, usize)| self.clamp(Pos::new(self.first_line + line, col + 1));
+        let line_text = |line: usize| self.text.lines().nth(line).unwrap_or("");
+        let d = |pos: Pos, message: String| {
+            Diagnostic::error(
+                Code::YamlSyntax,
+                self.path,
+                pos,
+                format!("invalid YAML: {message}"),
+            )
+        };
+        if e.context.contains("quoted scalar") && e.problem.contains("end of stream") {
+            return d(at(e.context_mark), "this quote is not closed".into())
+                .with_help("end the value with the same quote on the line where it starts");
+        }
+        // An unclosed `[` or `{`: the parser notices at the next line or the end.
+        if e.context.starts_with("while parsing a flow") && e.problem.starts_with("did not find") {
+            let (open, close, what) = if e.context.ends_with("mapping") {
+                ('{', '}', "mapping")
+            } else {
+                ('[', ']', "list")
+            };
+            return d(at(e.context_mark), format!("this `{open}` is not closed"))
+                .with_help(format!(
+                    "end the {what} on its line with `{close}`; a text that starts with `{open}` goes in quotes"
+                ));
+        }
+        let (line, _) = e.problem_mark;
+        let text = line_text(line);
+        let indent = text.chars().take_while(|c| c.is_whitespace() || *c == '-');
+        if let Some(tab) = indent.enumerate().find(|(_, c)| *c == '\t').map(|(i, _)| i) {
+            return d(at((line, tab)), "a tab in the indentation".into())
+                .with_help("YAML does not allow tabs for indentation; use spaces");
+        }
+        if e.problem == "mapping values are not allowed in this context" {
+            return d(
+                at(e.problem_mark),
+                "a second `:` in an unquoted value".into(),
+            )
+            .with_help(quote_hint(text));
+        }
+        d(at(e.problem_mark), e.problem.clone())
+    }
+
     /// A YAML error at its line in the file, the parser's words replaced by ours where
     /// a limit of accord's was reached.
     pub fn yaml_error(&self, e: &serde_yaml::Error) -> Diagnostic {
-        // The parser may point just past the end of a text without a final line end.
-        let last_line = self.first_line + self.text.matches('\n').count();
-        let pos = e
-            .location()
-            .map(|l| Pos::new(l.line() + self.first_line - 1, l.column()))
-            .map_or(Pos::new(self.first_line, 1), |p| {
-                if p.line > last_line {
-                    Pos::new(last_line, 1)
-                } else {
-                    p
-                }
-            });
+        let pos = e.location().map_or(self.start(), |l| {
+            self.clamp(Pos::new(l.line() + self.first_line - 1, l.column()))
+        });
         let message = strip_location(&e.to_string());
-        // A repeated key comes without a position: find its second occurrence.
-        let pos = match message.strip_prefix("duplicate entry with key ") {
-            Some(key) => self.repeated_key_pos(key.trim_matches('"')).unwrap_or(pos),
-            _ => pos,
-        };
         // The parser prefixes the path of the value (`extra.b[3]: …`): keep it.
         let too_large = format!(
             "the values exceed {} MiB once aliases (`*name`) are expanded (MAX_YAML_VALUE_BYTES)",
             MAX_YAML_VALUE_BYTES >> 20
         );
+        let limited = [
+            "recursion limit exceeded",
+            "repetition limit exceeded",
+            TOO_LARGE,
+        ]
+        .iter()
+        .any(|l| message.contains(l));
         let message = message
             .replace(
                 "recursion limit exceeded",
@@ -94,90 +174,300 @@ impl<'a> Block<'a> {
             )
             .replace("repetition limit exceeded", &too_large)
             .replace(TOO_LARGE, &too_large);
-        Diagnostic::error(self.path, pos, format!("invalid YAML: {message}"))
-    }
-
-    fn lines(&self) -> impl Iterator<Item = (usize, &'a str)> {
-        self.text.lines().enumerate()
-    }
-
-    /// Where key `key` is written a second time (at any indentation), if it is.
-    fn repeated_key_pos(&self, key: &str) -> Option<Pos> {
-        let (i, line) = self
-            .lines()
-            .filter(|(_, line)| {
-                let trimmed = line.trim_start_matches([' ', '-']);
-                top_level_key(trimmed) == Some(key)
-            })
-            .nth(1)?;
-        let col = line.chars().take_while(|c| *c == ' ' || *c == '-').count() + 1;
-        Some(Pos::new(self.first_line + i, col))
-    }
-
-    /// Index (0-based, in the block) of the line holding top-level key `key`.
-    fn key_line(&self, key: &str) -> Option<usize> {
-        self.lines()
-            .find(|(_, line)| top_level_key(line) == Some(key))
-            .map(|(i, _)| i)
-    }
-
-    /// Position of top-level key `key` (or of the block's start when not found).
-    pub fn key_pos(&self, key: &str) -> Pos {
-        match self.key_line(key) {
-            Some(i) => Pos::new(self.first_line + i, 1),
-            None => Pos::new(self.first_line, 1),
-        }
-    }
-
-    /// Position of the text `needle` inside the value of top-level key `key` (on the key's
-    /// line or the indented lines below it); the key's position when not found.
-    pub fn value_pos(&self, key: &str, needle: &str) -> Pos {
-        let Some(start) = self.key_line(key) else {
-            return self.key_pos(key);
+        let code = if limited {
+            Code::Limit
+        } else {
+            Code::YamlSyntax
         };
-        for (i, line) in self.lines().skip(start) {
-            if i > start && top_level_key(line).is_some() {
-                break;
-            }
-            let from = if i == start {
-                line.find(':').map_or(0, |c| c + 1)
-            } else {
-                0
-            };
-            if let Some(at) = line[from..].find(needle) {
-                let col = line[..from + at].chars().count() + 1;
-                return Pos::new(self.first_line + i, col);
-            }
-        }
-        self.key_pos(key)
-    }
-
-    /// Position of `needle` in the lines under top-level key `key`, searching for the
-    /// nested key `sub` first (`sub:`), e.g. a field of one registry entry.
-    pub fn nested_pos(&self, key: &str, sub: &str) -> Pos {
-        self.value_pos(key, &format!("{sub}:"))
+        Diagnostic::error(code, self.path, pos, format!("invalid YAML: {message}"))
     }
 }
 
-/// The key of a top-level `key: value` line, if the line is one.
-pub(crate) fn top_level_key(line: &str) -> Option<&str> {
-    let first = line.chars().next()?;
-    if first.is_whitespace() || first == '#' || first == '-' {
-        return None;
+/// The hint for a `key: value` line whose value holds a `: `: quote the value.
+fn quote_hint(line: &str) -> String {
+    let item = line.trim_start().trim_start_matches("- ");
+    match item.split_once(':') {
+        Some((key, value)) if !key.trim().is_empty() && !value.trim().is_empty() => {
+            let key = key.trim();
+            let value = value.trim().replace('\\', "\\\\").replace('"', "\\\"");
+            format!("put the {key} in quotes: {key}: \"{value}\"")
+        }
+        _ => "put the value in quotes".into(),
     }
-    let colon = line.find(':')?;
-    let key = line[..colon].trim_end();
-    let key = key
-        .strip_prefix('"')
-        .and_then(|k| k.strip_suffix('"'))
-        .or_else(|| key.strip_prefix('\'').and_then(|k| k.strip_suffix('\'')))
-        .unwrap_or(key);
-    // `key:` must be followed by a space, the end of the line, or nothing else.
-    let rest = &line[colon + 1..];
-    if !(rest.is_empty() || rest.starts_with(' ') || rest.starts_with('\t')) {
-        return None;
+}
+
+/// One step of a path into a YAML document: a mapping key or a sequence index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&str> for Seg {
+    fn from(key: &str) -> Seg {
+        Seg::Key(key.to_string())
     }
-    Some(key)
+}
+
+impl From<usize> for Seg {
+    fn from(index: usize) -> Seg {
+        Seg::Index(index)
+    }
+}
+
+/// Where a node is written: its key (for the value of a mapping) and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
+    key: Option<Pos>,
+    value: Pos,
+}
+
+/// Paths deeper than this get no position of their own (they are reported at the
+/// deepest recorded value that holds them): nothing accord reads is deeper.
+const MAX_SPAN_DEPTH: usize = 6;
+
+/// Where each value of a block is written, by its path, in file positions.
+#[derive(Debug, Default)]
+pub(crate) struct Spans {
+    places: HashMap<Vec<Seg>, Place>,
+    /// The first key written a second time in its mapping, and where.
+    duplicate: Option<(String, Pos)>,
+}
+
+/// A syntax error as libyaml reports it: 0-based line and character column.
+#[derive(Debug)]
+struct SyntaxError {
+    problem: String,
+    problem_mark: (usize, usize),
+    context: String,
+    context_mark: (usize, usize),
+}
+
+/// An open collection while the events are walked.
+struct Frame {
+    /// `None` for a sequence; for a mapping, the keys seen (to find a repeated one).
+    keys: Option<HashSet<String>>,
+    /// For a mapping, the key whose value comes next, and where it is written.
+    pending: Option<(Seg, Pos)>,
+    /// For a sequence, the index of the next item.
+    next: usize,
+    /// Whether this collection is a key (a complex key), whose insides are not values.
+    in_key: bool,
+}
+
+impl Spans {
+    /// Where the value at `path` starts.
+    pub fn value(&self, path: &[Seg]) -> Option<Pos> {
+        self.places.get(path).map(|p| p.value)
+    }
+
+    /// Where the key of the value at `path` is written.
+    pub fn key(&self, path: &[Seg]) -> Option<Pos> {
+        self.places.get(path).and_then(|p| p.key)
+    }
+
+    /// The nearest recorded position at or above `path`: its value, or the value that
+    /// holds it.
+    pub fn nearest(&self, path: &[Seg]) -> Option<Pos> {
+        (0..=path.len()).rev().find_map(|n| self.value(&path[..n]))
+    }
+
+    /// Walks the events of `text` (which starts at file line `first_line`) once.
+    fn read(text: &str, first_line: usize) -> Result<Spans, SyntaxError> {
+        let mut spans = Spans::default();
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut path: Vec<Seg> = Vec::new();
+        let at = |(line, col): (usize, usize)| Pos::new(first_line + line, col + 1);
+        let mut result = Ok(());
+        events(text, |event| match event {
+            Event::Scalar { start, text, plain } => {
+                spans.node(&mut stack, &mut path, at(start), Some((text, plain)), false);
+            }
+            Event::Alias { start } => {
+                spans.node(&mut stack, &mut path, at(start), None, false);
+            }
+            Event::Start { start, mapping } => {
+                let in_key = spans.node(&mut stack, &mut path, at(start), None, true);
+                stack.push(Frame {
+                    keys: mapping.then(HashSet::new),
+                    pending: None,
+                    next: 0,
+                    in_key,
+                });
+            }
+            Event::End => {
+                if let Some(frame) = stack.pop()
+                    && !frame.in_key
+                    && !stack.is_empty()
+                {
+                    path.pop();
+                }
+            }
+            Event::Error(e) => result = Err(e),
+        });
+        result.map(|()| spans)
+    }
+
+    /// One node starts at `pos`: a scalar with its text and whether it is plain, or
+    /// an alias, or a collection. Returns whether the node is (inside) a key.
+    fn node(
+        &mut self,
+        stack: &mut [Frame],
+        path: &mut Vec<Seg>,
+        pos: Pos,
+        scalar: Option<(&str, bool)>,
+        collection: bool,
+    ) -> bool {
+        let Some(frame) = stack.last_mut() else {
+            return false; // the root
+        };
+        if frame.in_key {
+            return true;
+        }
+        let (seg, key) = match (&mut frame.keys, frame.pending.take()) {
+            // A key of a mapping: remember it; its value comes next.
+            (Some(keys), None) => {
+                let Some((text, plain)) = scalar else {
+                    frame.pending = Some((Seg::Key(String::new()), pos));
+                    return true;
+                };
+                if !keys.insert(key_identity(text, plain)) && self.duplicate.is_none() {
+                    self.duplicate = Some((text.to_string(), pos));
+                }
+                frame.pending = Some((Seg::Key(text.to_string()), pos));
+                return false;
+            }
+            (Some(_), Some((seg, key))) => (seg, Some(key)),
+            (None, _) => {
+                frame.next += 1;
+                (Seg::Index(frame.next - 1), None)
+            }
+        };
+        // A value: recorded when not too deep; a collection's values are recorded
+        // under its path, which its end removes.
+        let recorded = path.len() < MAX_SPAN_DEPTH;
+        path.push(if recorded {
+            seg
+        } else {
+            Seg::Index(usize::MAX)
+        });
+        if recorded {
+            self.places.insert(path.clone(), Place { key, value: pos });
+        }
+        if !collection {
+            path.pop();
+        }
+        false
+    }
+}
+
+/// What makes two keys the same key once parsed: a plain `1` is a number, a quoted
+/// `"1"` text; a plain `a` and a quoted `"a"` are both text.
+fn key_identity(text: &str, plain: bool) -> String {
+    let typed = plain
+        && (text.starts_with(|c: char| c.is_ascii_digit() || "+-.~".contains(c))
+            || matches!(
+                text.to_ascii_lowercase().as_str(),
+                "" | "true" | "false" | "null" | "yes" | "no" | "on" | "off"
+            ));
+    if typed {
+        format!("p{text}")
+    } else {
+        format!("s{text}")
+    }
+}
+
+/// One event of the parser, as the position pass needs it.
+enum Event<'t> {
+    Scalar {
+        start: (usize, usize),
+        text: &'t str,
+        plain: bool,
+    },
+    Alias {
+        start: (usize, usize),
+    },
+    Start {
+        start: (usize, usize),
+        mapping: bool,
+    },
+    End,
+    Error(SyntaxError),
+}
+
+/// Runs libyaml's parser over `text`, calling `each` for every node event, then for
+/// the syntax error if there is one.
+fn events(text: &str, mut each: impl FnMut(Event<'_>)) {
+    use libyaml_rs as y;
+    use std::mem::MaybeUninit;
+
+    let mark = |m: y::yaml_mark_t| (m.line as usize, m.column as usize);
+    // SAFETY: the parser is initialised before use and deleted exactly once; it reads
+    // `text`, which outlives it; each event is read and then deleted before the next
+    // parse, which overwrites it; a scalar's value is `length` bytes the event owns.
+    unsafe {
+        let mut parser = MaybeUninit::<y::yaml_parser_t>::uninit();
+        if y::yaml_parser_initialize(parser.as_mut_ptr()).fail {
+            return;
+        }
+        let parser = parser.as_mut_ptr();
+        y::yaml_parser_set_input_string(parser, text.as_ptr(), text.len() as _);
+        let mut event = MaybeUninit::<y::yaml_event_t>::uninit();
+        loop {
+            if y::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
+                let c = |p: *const std::ffi::c_char| {
+                    if p.is_null() {
+                        String::new()
+                    } else {
+                        std::ffi::CStr::from_ptr(p).to_string_lossy().into_owned()
+                    }
+                };
+                let state: &y::yaml_parser_t = &*parser;
+                each(Event::Error(SyntaxError {
+                    problem: c(state.problem),
+                    problem_mark: mark(state.problem_mark),
+                    context: c(state.context),
+                    context_mark: mark(state.context_mark),
+                }));
+                break;
+            }
+            let e = event.as_mut_ptr();
+            let start = mark((*e).start_mark);
+            let done = match (*e).type_ {
+                y::YAML_SCALAR_EVENT => {
+                    let s = (*e).data.scalar;
+                    let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
+                    let plain = s.style == y::YAML_PLAIN_SCALAR_STYLE;
+                    each(Event::Scalar {
+                        start,
+                        text: &String::from_utf8_lossy(bytes),
+                        plain,
+                    });
+                    false
+                }
+                y::YAML_ALIAS_EVENT => {
+                    each(Event::Alias { start });
+                    false
+                }
+                y::YAML_SEQUENCE_START_EVENT | y::YAML_MAPPING_START_EVENT => {
+                    let mapping = (*e).type_ == y::YAML_MAPPING_START_EVENT;
+                    each(Event::Start { start, mapping });
+                    false
+                }
+                y::YAML_SEQUENCE_END_EVENT | y::YAML_MAPPING_END_EVENT => {
+                    each(Event::End);
+                    false
+                }
+                y::YAML_STREAM_END_EVENT | y::YAML_NO_EVENT => true,
+                _ => false,
+            };
+            y::yaml_event_delete(e);
+            if done {
+                break;
+            }
+        }
+        y::yaml_parser_delete(parser);
+    }
 }
 
 /// The error `measure` stops with.
@@ -358,31 +648,46 @@ fn strip_location(msg: &str) -> String {
 /// Takes typed fields out of a mapping one by one, collecting located diagnostics.
 pub(crate) struct Fields<'a> {
     block: Block<'a>,
+    spans: &'a Spans,
     map: Mapping,
     pub diags: Vec<Diagnostic>,
     allowed: &'a [&'a str],
     what: &'a str,
-    /// When set, the fields are those of the nested mapping under this top-level key.
-    scope: Option<&'a str>,
+    /// The path of the mapping in the block: empty for the top level, `[id]` for one
+    /// registry entry.
+    scope: Vec<Seg>,
     /// Problems not reported, past `MAX_ERRORS_PER_FILE`.
     dropped: usize,
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(block: Block<'a>, map: Mapping, allowed: &'a [&'a str], what: &'a str) -> Self {
+    pub fn new(
+        block: Block<'a>,
+        spans: &'a Spans,
+        map: Mapping,
+        allowed: &'a [&'a str],
+        what: &'a str,
+    ) -> Self {
         Fields {
             block,
+            spans,
             map,
             diags: Vec::new(),
             allowed,
             what,
-            scope: None,
+            scope: Vec::new(),
             dropped: 0,
         }
     }
 
+    /// Fields of the mapping nested under top-level key `scope`.
+    pub fn within(mut self, scope: &str) -> Self {
+        self.scope = vec![Seg::from(scope)];
+        self
+    }
+
     /// Whether `MAX_ERRORS_PER_FILE` problems were reported already: further ones are
-    /// only counted, and callers need not work out where they are.
+    /// only counted.
     pub fn is_full(&self) -> bool {
         self.diags.len() >= MAX_ERRORS_PER_FILE
     }
@@ -395,34 +700,39 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Reports the problem `make` describes, calling it only while problems are still
-    /// reported (finding a position costs a pass over the block).
-    pub fn report(&mut self, make: impl FnOnce(Block<'a>) -> Diagnostic) {
-        if self.is_full() {
-            self.dropped += 1;
-        } else {
-            let d = make(self.block);
-            self.diags.push(d);
+    fn path(&self, key: &str, rest: &[Seg]) -> Vec<Seg> {
+        let mut path = self.scope.clone();
+        path.push(Seg::from(key));
+        path.extend_from_slice(rest);
+        path
+    }
+
+    /// Where the mapping itself is written (the block's start for the top level).
+    fn scope_pos(&self) -> Pos {
+        self.spans
+            .key(&self.scope)
+            .or_else(|| self.spans.nearest(&self.scope))
+            .unwrap_or(self.block.start())
+    }
+
+    /// Where `key` is written; where the mapping is, when it is not.
+    pub fn key_pos(&self, key: &str) -> Pos {
+        self.spans
+            .key(&self.path(key, &[]))
+            .unwrap_or_else(|| self.scope_pos())
+    }
+
+    /// Where the value at `key` and then `rest` (indexes and keys inside it) starts;
+    /// where the nearest value holding it starts when it is not recorded.
+    pub fn value_pos(&self, key: &str, rest: &[Seg]) -> Pos {
+        let path = self.path(key, rest);
+        match self.spans.value(&path) {
+            Some(pos) => pos,
+            None => match self.spans.nearest(&path) {
+                Some(pos) if path.len() > self.scope.len() + 1 => pos,
+                _ => self.key_pos(key),
+            },
         }
-    }
-
-    /// Fields of the mapping nested under top-level key `scope` (positions are looked
-    /// up in its lines).
-    pub fn within(mut self, scope: &'a str) -> Self {
-        self.scope = Some(scope);
-        self
-    }
-
-    /// Where `key` is written.
-    pub fn pos(&self, key: &str) -> Pos {
-        match self.scope {
-            Some(scope) => self.block.nested_pos(scope, key),
-            None => self.block.key_pos(key),
-        }
-    }
-
-    pub fn block(&self) -> Block<'a> {
-        self.block
     }
 
     /// The raw value of `key`, removed from the mapping.
@@ -430,14 +740,35 @@ impl<'a> Fields<'a> {
         self.map.remove(key).filter(|v| !v.is_null())
     }
 
-    /// The value of `key` as `T`; a type error is reported at the key.
+    /// Whether the mapping has `key` (with a value other than null).
+    pub fn has(&self, key: &str) -> bool {
+        self.map.get(key).is_some_and(|v| !v.is_null())
+    }
+
+    /// Whether the mapping has `key`, even without a value.
+    pub fn contains(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Counts a problem that is not reported: `MAX_ERRORS_PER_FILE` were already.
+    pub fn skip(&mut self) {
+        self.dropped += 1;
+    }
+
+    /// Removes `key` without reading it (reported otherwise).
+    pub fn drop_key(&mut self, key: &str) {
+        self.map.remove(key);
+    }
+
+    /// The value of `key` as `T`; a type error is reported at the value.
     pub fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
         let value = self.take_value(key)?;
         match serde_yaml::from_value::<T>(value) {
             Ok(v) => Some(v),
             Err(e) => {
-                let pos = self.pos(key);
+                let pos = self.value_pos(key, &[]);
                 self.push(Diagnostic::error(
+                    Code::WrongType,
                     self.block.path,
                     pos,
                     format!("field `{key}`: {}", strip_location(&e.to_string())),
@@ -449,11 +780,12 @@ impl<'a> Fields<'a> {
 
     /// Like `take`, but a missing field is an error.
     pub fn required<T: DeserializeOwned>(&mut self, key: &str, help: &str) -> Option<T> {
-        if !self.map.contains_key(key) || self.map.get(key).is_some_and(Value::is_null) {
+        if !self.has(key) {
             self.map.remove(key);
-            let pos = self.pos(key);
+            let pos = self.key_pos(key);
             self.push(
                 Diagnostic::error(
+                    Code::MissingField,
                     self.block.path,
                     pos,
                     format!("missing required field `{key}` in {}", self.what),
@@ -465,9 +797,14 @@ impl<'a> Fields<'a> {
         self.take(key)
     }
 
-    pub fn error(&mut self, pos: Pos, message: impl Into<String>, help: Option<String>) {
-        let mut d = Diagnostic::error(self.block.path, pos, message);
-        d.help = help;
+    pub fn error(
+        &mut self,
+        code: Code,
+        pos: Pos,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let d = Diagnostic::error(code, self.block.path, pos, message).with_help_opt(help);
         self.push(d);
     }
 
@@ -491,7 +828,7 @@ impl<'a> Fields<'a> {
                 self.dropped += 1;
                 continue;
             }
-            let pos = self.pos(&key);
+            let pos = self.key_pos(&key);
             let help = did_you_mean(&key, self.allowed.iter().copied()).unwrap_or_else(|| {
                 format!(
                     "the fields of {} are: {}",
@@ -501,6 +838,7 @@ impl<'a> Fields<'a> {
             });
             self.diags.push(
                 Diagnostic::error(
+                    Code::UnknownField,
                     self.block.path,
                     pos,
                     format!("unknown field `{key}` in {}", self.what),
@@ -509,10 +847,7 @@ impl<'a> Fields<'a> {
             );
         }
         if self.dropped > 0 {
-            let end = Pos::new(
-                self.block.first_line + self.block.text.matches('\n').count(),
-                1,
-            );
+            let end = self.block.end();
             self.diags.push(Diagnostic::omitted(
                 self.block.path,
                 end,
@@ -527,23 +862,63 @@ impl<'a> Fields<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn top_level_keys_are_found_but_not_nested_or_list_lines() {
-        assert_eq!(top_level_key("title: x"), Some("title"));
-        assert_eq!(top_level_key("\"title\": x"), Some("title"));
-        assert_eq!(top_level_key("budget:"), Some("budget"));
-        assert_eq!(top_level_key("  unit: x"), None);
-        assert_eq!(top_level_key("- a: b"), None);
-        assert_eq!(top_level_key("http://x"), None);
+    fn spans(text: &str) -> Spans {
+        Spans::read(text, 2).unwrap()
+    }
+
+    fn path(segs: &[Seg]) -> Vec<Seg> {
+        segs.to_vec()
     }
 
     #[test]
-    fn positions_are_counted_in_the_file() {
-        let text = "title: x\ncities: [서울, 베이징]\norganizers:\n  - 서울시\n";
-        let b = Block::new(Path::new("a.md"), text, 2);
-        assert_eq!(b.key_pos("cities"), Pos::new(3, 1));
-        assert_eq!(b.value_pos("cities", "베이징"), Pos::new(3, 14));
-        assert_eq!(b.value_pos("organizers", "서울시"), Pos::new(5, 5));
+    fn values_in_flow_lists_are_found_at_their_own_column() {
+        let s = spans("title: x\ncities: [Seoul, Seou]\npairs: [[北九州市, 九州]]\n");
+        let cities = |i: usize| path(&["cities".into(), i.into()]);
+        assert_eq!(s.value(&cities(0)), Some(Pos::new(3, 10)));
+        assert_eq!(s.value(&cities(1)), Some(Pos::new(3, 17)));
+        // Columns are counted in characters.
+        let pair = path(&["pairs".into(), 0.into(), 1.into()]);
+        assert_eq!(s.value(&pair), Some(Pos::new(4, 16)));
+        assert_eq!(s.key(&path(&["cities".into()])), Some(Pos::new(3, 1)));
+    }
+
+    #[test]
+    fn nested_mappings_and_block_lists_have_paths() {
+        let s = spans("sources:\n  - title: a\n    url: ftp://x\norganizers:\n  - 서울시\n");
+        let url = path(&["sources".into(), 0.into(), "url".into()]);
+        assert_eq!(s.value(&url), Some(Pos::new(4, 10)));
+        assert_eq!(s.key(&url), Some(Pos::new(4, 5)));
+        let org = path(&["organizers".into(), 0.into()]);
+        assert_eq!(s.value(&org), Some(Pos::new(6, 5)));
+    }
+
+    #[test]
+    fn a_repeated_key_is_found_where_it_is_repeated() {
+        let s = spans("a: 1\nb:\n  c: 1\n  c: 2\n");
+        assert_eq!(s.duplicate, Some(("c".into(), Pos::new(5, 3))));
+        assert!(spans("a: 1\n\"1\": 2\n1: 3\n").duplicate.is_none());
+    }
+
+    #[test]
+    fn syntax_errors_start_where_the_problem_does() {
+        let b = |text: &'static str| Block::new(Path::new("a.md"), text, 2);
+        let d = b("title: x\ndate: \"2019-01-01\ncities: [a]\n")
+            .parse_mapping("front matter")
+            .unwrap_err();
+        assert_eq!((d.line, d.col, d.code), (3, 7, Code::YamlSyntax), "{d}");
+        let d = b("title: 서울: 기후 포럼\n")
+            .parse_mapping("x")
+            .unwrap_err();
+        assert_eq!((d.line, d.col), (2, 10), "{d}");
+        assert_eq!(
+            d.help.as_deref(),
+            Some("put the title in quotes: title: \"서울: 기후 포럼\"")
+        );
+        let d = b("title: x\n\tdate: 2019\n")
+            .parse_mapping("x")
+            .unwrap_err();
+        assert_eq!((d.line, d.col), (3, 1), "{d}");
+        assert!(d.help.unwrap().contains("tabs"));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 // Runs queries with the search engine of themes/default/static/search.js on an index
-// on disk, for tests/search_index.rs, which compares the answers with the Rust reader's.
+// on disk, for tests/suite/search_index.rs, which compares the answers with the Rust reader's.
 //
 //     node tests/search_engine.mjs SITE_OUTPUT QUERIES.json
 //

@@ -5,8 +5,8 @@
 //   node tests/search_page.mjs OUTPUT_DIR
 //
 // Serves OUTPUT_DIR under /archive/ and prints one JSON object of observations; it
-// judges nothing: tests/search_browser.rs asserts. Tools come from ACCORD_TOOLS
-// (default .ci/tools/node_modules), the browser from CHROMIUM (default
+// judges nothing: tests/suite/search_browser.rs asserts. Tools come from ACCORD_TOOLS
+// (default .ci/tools/node_modules), the browser from ACCORD_CHROMIUM (default
 // /usr/bin/chromium).
 import fs from "node:fs";
 import http from "node:http";
@@ -38,7 +38,7 @@ const server = http.createServer((req, res) => {
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  executablePath: process.env.ACCORD_CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"],
 });

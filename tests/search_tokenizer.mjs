@@ -1,6 +1,6 @@
 // Runs the tokenizer of themes/default/static/search.js against the shared vectors in
 // tests/search_vectors.json (the Rust tokenizer is checked against the same file by
-// tests/search_tokenizer.rs, which also runs this script). Exit status 1 on any mismatch.
+// tests/suite/search_tokenizer.rs, which also runs this script). Exit status 1 on any mismatch.
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 

@@ -1,7 +1,7 @@
 //! The checks behind the fuzz targets. Each takes arbitrary bytes, runs one part of
 //! the pipeline on them, and panics when an invariant breaks. The same functions run
 //! under `cargo fuzz` (fuzz/fuzz_targets/) and, on stable Rust, over the kept inputs
-//! in tests/fuzz/ (tests/fuzz_regressions.rs).
+//! in tests/fuzz/ (tests/suite/fuzz_regressions.rs).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,13 @@
 //! How diagnostics are shown: for people (numbered, with the source line and a caret,
 //! coloured on a terminal), as JSON, or as GitHub Actions annotations.
+//!
+//! Messages quote text from records and the source line shows it: for people, every
+//! control character (and every Unicode control of text direction) is shown escaped —
+//! `\n`, `\u{1b}` — so that a record cannot start a line that a CI runner reads as a
+//! workflow command (`::error …`) nor send escape sequences to the terminal.
 
+use std::borrow::Cow;
+use std::ops::Range;
 use std::path::Path;
 
 use accord::diag::{Diagnostic, Severity};
@@ -36,6 +43,63 @@ const YELLOW: &str = "\x1b[1;33m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
+/// Whether `c` is shown escaped to people: control characters, and the controls of
+/// text direction that make a line read other than it is stored.
+fn is_hidden(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// How a hidden character is shown.
+fn escaped(c: char) -> String {
+    match c {
+        '\n' => "\\n".into(),
+        '\r' => "\\r".into(),
+        '\t' => "\\t".into(),
+        c => c.escape_unicode().to_string(),
+    }
+}
+
+/// `s` with every control character shown escaped (`\n`, `\u{1b}`).
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_hidden) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if is_hidden(c) {
+                    escaped(c)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A source line made printable (tabs kept, for the snippet lays them out), with the
+/// byte range `span` of it moved to where it lands.
+fn printable_line(line: &str, span: Range<usize>) -> (String, Range<usize>) {
+    let mut out = String::with_capacity(line.len());
+    let (mut start, mut end) = (None, None);
+    for (i, c) in line.char_indices() {
+        if i == span.start {
+            start = Some(out.len());
+        }
+        if i == span.end {
+            end = Some(out.len());
+        }
+        if is_hidden(c) && c != '\t' {
+            out.push_str(&escaped(c));
+        } else {
+            out.push(c);
+        }
+    }
+    let start = start.unwrap_or(out.len());
+    let end = end.unwrap_or(out.len()).max(start);
+    (out, start..end)
+}
+
 /// Every diagnostic for people, numbered, each with its snippet and help.
 pub fn human(root: &Path, diags: &[Diagnostic], colour: bool) -> String {
     let renderer = if colour {
@@ -52,15 +116,19 @@ pub fn human(root: &Path, diags: &[Diagnostic], colour: bool) -> String {
         };
         let mut group = Group::with_level(level.clone());
         let excerpt = snippet::excerpt(root, d);
-        if let Some(e) = &excerpt {
+        let shown = excerpt
+            .as_ref()
+            .map(|e| (e.line, printable_line(&e.text, e.span.clone())));
+        if let Some((line, (text, span))) = &shown {
             group = group.element(
-                Snippet::source(e.text.as_str())
-                    .line_start(e.line)
-                    .annotation(AnnotationKind::Primary.span(e.span.clone())),
+                Snippet::source(text.as_str())
+                    .line_start(*line)
+                    .annotation(AnnotationKind::Primary.span(span.clone())),
             );
         }
-        if let Some(help) = &d.help {
-            group = group.element(Level::HELP.message(help.as_str()));
+        let help = d.help.as_deref().map(printable);
+        if let Some(help) = &help {
+            group = group.element(Level::HELP.message(help.as_ref()));
         }
         if excerpt.is_some() || d.help.is_some() {
             for line in renderer.render(&[group]).lines() {
@@ -75,7 +143,8 @@ pub fn human(root: &Path, diags: &[Diagnostic], colour: bool) -> String {
 
 /// `path:line:col: error: message`, the line editors and terminals make clickable.
 fn header(d: &Diagnostic, colour: bool) -> String {
-    let mut place = d.path.display().to_string();
+    let mut place = printable(&d.path.display().to_string()).into_owned();
+    let message = printable(&d.message);
     if d.line > 0 {
         place.push_str(&format!(":{}:{}", d.line, d.col.max(1)));
     }
@@ -84,14 +153,14 @@ fn header(d: &Diagnostic, colour: bool) -> String {
         Severity::Warning => ("warning", YELLOW),
     };
     // A problem of no file (a command-line argument) starts with its level.
+    let code = d.code;
     match (place.is_empty(), colour) {
-        (true, true) => format!("{style}{level}{RESET}: {BOLD}{}{RESET}", d.message),
-        (true, false) => format!("{level}: {}", d.message),
-        (false, true) => format!(
-            "{BOLD}{place}{RESET}: {style}{level}{RESET}: {BOLD}{}{RESET}",
-            d.message
-        ),
-        (false, false) => format!("{place}: {level}: {}", d.message),
+        (true, true) => format!("{style}{level}{RESET}: {BOLD}{message}{RESET} [{code}]"),
+        (true, false) => format!("{level}: {message} [{code}]"),
+        (false, true) => {
+            format!("{BOLD}{place}{RESET}: {style}{level}{RESET}: {BOLD}{message}{RESET} [{code}]")
+        }
+        (false, false) => format!("{place}: {level}: {message} [{code}]"),
     }
 }
 
@@ -109,6 +178,7 @@ pub fn json(diags: &[Diagnostic]) -> String {
                     Severity::Error => "error",
                     Severity::Warning => "warning",
                 },
+                "code": d.code.as_str(),
                 "message": d.message,
                 "help": d.help,
             })
@@ -143,7 +213,8 @@ pub fn github(root: &Path, diags: &[Diagnostic]) -> String {
             text.push_str(help);
         }
         out.push_str(&format!(
-            "::{level} {props},title=accord::{}\n",
+            "::{level} {props},title=accord {}::{}\n",
+            d.code,
             data(&text)
         ));
     }
@@ -163,15 +234,32 @@ fn property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use accord::diag::Pos;
+    use accord::diag::{Code, Pos};
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_the_underline_follows() {
+        assert_eq!(printable("a\nb\u{1b}]8;;x\u{7}"), "a\\nb\\u{1b}]8;;x\\u{7}");
+        assert_eq!(printable("서울\u{202e}"), "서울\\u{202e}");
+        assert!(matches!(printable("서울 Seoul\t"), Cow::Owned(_)));
+        assert!(matches!(printable("서울 Seoul"), Cow::Borrowed(_)));
+        let line = "a\u{1b}b\tc";
+        let (text, span) = printable_line(line, 2..3);
+        assert_eq!(text, "a\\u{1b}b\tc");
+        assert_eq!(&text[span], "b");
+    }
 
     #[test]
     fn annotations_escape_their_separators() {
-        let d =
-            Diagnostic::error("content/a,b.md", Pos::new(3, 2), "bad: 100%").with_help("write `x`");
+        let d = Diagnostic::error(
+            Code::InvalidValue,
+            "content/a,b.md",
+            Pos::new(3, 2),
+            "bad: 100%",
+        )
+        .with_help("write `x`");
         assert_eq!(
             github(Path::new("."), &[d]),
-            "::error file=content/a%2Cb.md,line=3,col=2,title=accord::bad: 100%25%0Ahelp: write `x`\n"
+            "::error file=content/a%2Cb.md,line=3,col=2,title=accord invalid-value::bad: 100%25%0Ahelp: write `x`\n"
         );
     }
 }

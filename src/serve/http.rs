@@ -55,30 +55,57 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>
     }))
 }
 
-/// Writes a whole response and closes the exchange (`Connection: close`).
-pub(super) fn respond(
-    stream: &mut TcpStream,
-    status: u16,
-    content_type: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-    head_only: bool,
-) -> io::Result<()> {
-    let mut out = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
-        reason(status),
-        body.len()
-    );
-    for (k, v) in headers {
-        out.push_str(&format!("{k}: {v}\r\n"));
+/// A whole response, sent with `Connection: close`.
+pub(super) struct Response {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// Extra headers.
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+        Response {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body: body.into(),
+        }
     }
-    out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
-    if !head_only {
-        bytes.extend_from_slice(body);
+
+    /// A plain-text message.
+    pub fn text(status: u16, message: &str) -> Self {
+        Response::new(status, "text/plain", message)
     }
-    stream.write_all(&bytes)?;
-    stream.flush()
+
+    /// A redirect (301 or 302) to `location`.
+    pub fn redirect(status: u16, location: String) -> Self {
+        let mut r = Response::new(status, "text/plain", Vec::new());
+        r.headers.push(("Location", location));
+        r
+    }
+
+    /// Writes the response and closes the exchange; only the head for a HEAD request.
+    pub fn send(&self, stream: &mut TcpStream, head_only: bool) -> io::Result<()> {
+        let mut out = format!(
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+            self.status,
+            reason(self.status),
+            self.content_type,
+            self.body.len()
+        );
+        for (k, v) in &self.headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        if !head_only {
+            bytes.extend_from_slice(&self.body);
+        }
+        stream.write_all(&bytes)?;
+        stream.flush()
+    }
 }
 
 /// Starts an event stream; events are written to the stream afterwards.

@@ -179,7 +179,7 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Pos;
+    use crate::diag::{Code, Pos};
 
     #[test]
     fn additions_go_before_the_last_closing_body() {
@@ -194,8 +194,13 @@ mod tests {
 
     #[test]
     fn overlay_text_is_escaped() {
-        let d = Diagnostic::error("content/<x>.md", Pos::new(3, 1), "bad `<script>`")
-            .with_help("use \"quotes\" & <b>");
+        let d = Diagnostic::error(
+            Code::Internal,
+            "content/<x>.md",
+            Pos::new(3, 1),
+            "bad `<script>`",
+        )
+        .with_help("use \"quotes\" & <b>");
         let html = overlay(Path::new("/nonexistent"), &[d], true);
         assert!(html.contains("content/&lt;x&gt;.md:3:1"));
         assert!(html.contains("bad `&lt;script&gt;`"));

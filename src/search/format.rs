@@ -1,0 +1,723 @@
+//! The files of the index, each writer right beside its reader: varints and strings,
+//! postings, shards, the manifest, the cities and the city files, and the record
+//! files (JSON, read only by the page). `docs/search.md` describes every byte;
+//! `search.js` decodes the same files.
+//!
+//! Also the one hash of the search code, FNV-1a: its values are part of the format
+//! (the "followed by" bits, the version) and it keys the build's hash maps.
+
+use std::hash::Hasher;
+
+use serde::Serialize;
+
+use crate::site::{Entry, Site};
+
+use super::SNIPPET_BODY_CHARS;
+
+const MAGIC: &[u8; 4] = b"ACS1";
+
+/// A decoding error: the files are not an index this version wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Corrupt(pub String);
+
+// ------------------------------------------------------------------ the hash
+
+/// FNV-1a. The 64-bit hash is the default (the version of the index, the keys of the
+/// build's hash maps); the 32-bit one is what `followBit` in `search.js` computes.
+#[derive(Clone, Copy)]
+pub(super) struct Fnv1a {
+    state: u64,
+    prime: u64,
+}
+
+impl Fnv1a {
+    const NARROW: Fnv1a = Fnv1a {
+        state: 0x811c_9dc5,
+        prime: 0x0100_0193,
+    };
+
+    /// The 32-bit FNV-1a of `bytes`: the low half of the same steps (the low bits of
+    /// a product depend only on the low bits of its factors).
+    pub(super) fn hash32(bytes: &[u8]) -> u32 {
+        let mut h = Fnv1a::NARROW;
+        h.write(bytes);
+        h.finish() as u32
+    }
+}
+
+impl Default for Fnv1a {
+    fn default() -> Fnv1a {
+        Fnv1a {
+            state: 0xcbf2_9ce4_8422_2325,
+            prime: 0x0100_0000_01b3,
+        }
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.state = (self.state ^ u64::from(b)).wrapping_mul(self.prime);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.state
+    }
+}
+
+/// The version of an index: the 64-bit hash of every other file, path and bytes, in
+/// path order; it changes with any of them.
+fn version(files: &[(String, Vec<u8>)]) -> String {
+    let mut h = Fnv1a::default();
+    for (path, bytes) in files {
+        h.write(path.as_bytes());
+        h.write(&[0]);
+        h.write(bytes);
+    }
+    format!("{:016x}", h.finish())
+}
+
+// ------------------------------------------------------------------ varints, strings
+
+/// An unsigned LEB128 varint.
+pub(super) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A varint length, then the bytes.
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_bytes(out, s.as_bytes());
+}
+
+fn zigzag(v: i32) -> u64 {
+    u64::from(((v << 1) ^ (v >> 31)) as u32)
+}
+
+fn unzigzag(v: u64) -> i32 {
+    let v = v as u32;
+    ((v >> 1) as i32) ^ -((v & 1) as i32)
+}
+
+/// The reading side of `put_varint`, `put_bytes` and `put_str`.
+struct Bytes<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Bytes<'a> {
+    fn new(b: &'a [u8]) -> Bytes<'a> {
+        Bytes { b, at: 0 }
+    }
+
+    fn varint(&mut self) -> Result<u64, Corrupt> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let byte = self
+                .byte()
+                .map_err(|_| Corrupt("truncated varint".into()))?;
+            if shift > 63 {
+                return Err(Corrupt("varint too long".into()));
+            }
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    fn usize(&mut self) -> Result<usize, Corrupt> {
+        usize::try_from(self.varint()?).map_err(|_| Corrupt("number too large".into()))
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], Corrupt> {
+        let len = self.usize()?;
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| Corrupt("truncated bytes".into()))?;
+        let out = &self.b[self.at..end];
+        self.at = end;
+        Ok(out)
+    }
+
+    fn byte(&mut self) -> Result<u8, Corrupt> {
+        let b = *self
+            .b
+            .get(self.at)
+            .ok_or_else(|| Corrupt("truncated".into()))?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn string(&mut self) -> Result<String, Corrupt> {
+        String::from_utf8(self.bytes()?.to_vec()).map_err(|_| Corrupt("not UTF-8".into()))
+    }
+}
+
+// ------------------------------------------------------------------ postings
+
+/// The postings of one term, by ascending record: `(record, impact, followed-by mask)`,
+/// each record as the gap from one more than the one before.
+pub(super) fn write_postings(postings: impl ExactSizeIterator<Item = (u32, u8, u8)>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(postings.len() * 3);
+    let mut next = 0u32;
+    for (doc, impact, mask) in postings {
+        put_varint(&mut out, u64::from(doc - next));
+        out.push(impact);
+        out.push(mask);
+        next = doc + 1;
+    }
+    out
+}
+
+fn read_postings(bytes: &[u8], df: usize) -> Result<Vec<(u32, u8, u8)>, Corrupt> {
+    let mut p = Bytes::new(bytes);
+    let mut postings = Vec::with_capacity(df.min(bytes.len()));
+    let mut next = 0u64;
+    for _ in 0..df {
+        let doc = next + p.varint()?;
+        let impact = p.byte()?;
+        let mask = p.byte()?;
+        postings.push((
+            u32::try_from(doc).map_err(|_| Corrupt("record id".into()))?,
+            impact,
+            mask,
+        ));
+        next = doc + 1;
+    }
+    Ok(postings)
+}
+
+// ------------------------------------------------------------------ shards
+
+/// Cuts sorted terms into shards: a shard closes before it would grow past `target`
+/// bytes (a term with longer postings gets a shard of its own).
+pub(super) struct ShardWriter<'a> {
+    target: usize,
+    shard: Vec<u8>,
+    count: usize,
+    prev: &'a str,
+    shards: Vec<Vec<u8>>,
+    /// The first key of every shard but the first.
+    separators: Vec<Vec<u8>>,
+}
+
+impl<'a> ShardWriter<'a> {
+    pub(super) fn new(target: usize) -> ShardWriter<'a> {
+        ShardWriter {
+            target,
+            shard: Vec::new(),
+            count: 0,
+            prev: "",
+            shards: Vec::new(),
+            separators: Vec::new(),
+        }
+    }
+
+    /// Adds the next term (in byte order), its number of records and its postings.
+    pub(super) fn push(&mut self, term: &'a str, df: u32, postings: &[u8]) {
+        let shared = if self.count == 0 {
+            0
+        } else {
+            common_prefix(self.prev, term)
+        };
+        let mut entry = Vec::with_capacity(postings.len() + term.len() + 8);
+        Self::entry(&mut entry, term, shared, df, postings);
+        if self.count > 0 && self.shard.len() + entry.len() + 4 > self.target {
+            self.close();
+            self.separators
+                .push(separator(self.prev, term).as_bytes().to_vec());
+            // Without the shared prefix: it starts the new shard.
+            entry.clear();
+            Self::entry(&mut entry, term, 0, df, postings);
+        }
+        self.shard.extend_from_slice(&entry);
+        self.count += 1;
+        self.prev = term;
+    }
+
+    fn entry(out: &mut Vec<u8>, term: &str, shared: usize, df: u32, postings: &[u8]) {
+        put_varint(out, shared as u64);
+        put_bytes(out, &term.as_bytes()[shared..]);
+        put_varint(out, u64::from(df));
+        put_bytes(out, postings);
+    }
+
+    fn close(&mut self) {
+        let mut out = Vec::with_capacity(self.shard.len() + 4);
+        put_varint(&mut out, self.count as u64);
+        out.extend_from_slice(&self.shard);
+        self.shards.push(out);
+        self.shard.clear();
+        self.count = 0;
+    }
+
+    /// The shards, and the first key of every one but the first.
+    pub(super) fn finish(mut self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        if self.count > 0 {
+            self.close();
+        }
+        (self.shards, self.separators)
+    }
+}
+
+/// One term of a shard with its postings: `(record, impact, followed-by mask)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub term: Vec<u8>,
+    pub postings: Vec<(u32, u8, u8)>,
+}
+
+/// Every term of a shard, in order.
+pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
+    let mut r = Bytes::new(bytes);
+    let count = r.usize()?;
+    let mut out: Vec<Term> = Vec::with_capacity(count.min(bytes.len()));
+    let mut prev: Vec<u8> = Vec::new();
+    for _ in 0..count {
+        let shared = r.usize()?;
+        let mut term = prev
+            .get(..shared)
+            .ok_or(Corrupt("bad prefix".into()))?
+            .to_vec();
+        term.extend_from_slice(r.bytes()?);
+        let df = r.usize()?;
+        let postings = read_postings(r.bytes()?, df)?;
+        prev.clone_from(&term);
+        out.push(Term { term, postings });
+    }
+    Ok(out)
+}
+
+/// The shortest prefix of `next` (on a character boundary) that sorts after `prev`.
+fn separator<'a>(prev: &str, next: &'a str) -> &'a str {
+    for (i, c) in next.char_indices() {
+        let p = &next[..i + c.len_utf8()];
+        if p > prev {
+            return p;
+        }
+    }
+    next
+}
+
+/// Bytes two strings share at the start, on a character boundary.
+fn common_prefix(a: &str, b: &str) -> usize {
+    let mut n = 0;
+    for ((i, x), y) in a.char_indices().zip(b.chars()) {
+        if x != y {
+            return i;
+        }
+        n = i + x.len_utf8();
+    }
+    n
+}
+
+// ------------------------------------------------------------------ manifest
+
+/// The decoded manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub version: String,
+    pub docs: usize,
+    pub kinds: Vec<String>,
+    pub langs: Vec<String>,
+    /// Per record: (start year, end year, kind index, language index).
+    pub facts: Vec<(i32, i32, usize, usize)>,
+    /// First key of every shard but the first (which starts at the empty string).
+    pub separators: Vec<Vec<u8>>,
+    pub shards: usize,
+}
+
+/// Records with the same facts, consecutive in index order.
+type Group = ((i32, i32, usize, usize), u64);
+
+impl Manifest {
+    /// The manifest of the other files of an index, with their version; `facts` in
+    /// index order, `separators` as `ShardWriter` returns them.
+    pub(super) fn write(
+        files: &[(String, Vec<u8>)],
+        kinds: Vec<String>,
+        langs: Vec<String>,
+        facts: Vec<(i32, i32, usize, usize)>,
+        separators: Vec<Vec<u8>>,
+        shards: usize,
+    ) -> Vec<u8> {
+        Manifest {
+            version: version(files),
+            docs: facts.len(),
+            kinds,
+            langs,
+            facts,
+            separators,
+            shards,
+        }
+        .encode()
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut m = Vec::new();
+        m.extend_from_slice(MAGIC);
+        put_str(&mut m, &self.version);
+        put_varint(&mut m, self.docs as u64);
+        for list in [&self.kinds, &self.langs] {
+            put_varint(&mut m, list.len() as u64);
+            for s in list {
+                put_str(&mut m, s);
+            }
+        }
+        self.encode_groups(&mut m);
+        put_varint(&mut m, self.shards as u64);
+        self.encode_separators(&mut m);
+        m
+    }
+
+    /// Groups of consecutive records with the same start year, end year, kind and
+    /// language, by start year.
+    fn encode_groups(&self, m: &mut Vec<u8>) {
+        let mut groups: Vec<Group> = Vec::new();
+        for &key in &self.facts {
+            match groups.last_mut() {
+                Some((k, c)) if *k == key => *c += 1,
+                _ => groups.push((key, 1)),
+            }
+        }
+        let min_year = groups.iter().map(|g| g.0.0).min().unwrap_or(0);
+        put_varint(m, zigzag(min_year));
+        let mut by_start: Vec<(i32, Vec<Group>)> = Vec::new();
+        for g in groups {
+            match by_start.last_mut() {
+                Some((s, v)) if *s == g.0.0 => v.push(g),
+                _ => by_start.push((g.0.0, vec![g])),
+            }
+        }
+        put_varint(m, by_start.len() as u64);
+        for (start, gs) in &by_start {
+            put_varint(m, (start - min_year) as u64);
+            put_varint(m, gs.len() as u64);
+            for ((s, e, kind, lang), count) in gs {
+                put_varint(m, (e - s) as u64);
+                put_varint(m, *kind as u64);
+                put_varint(m, *lang as u64);
+                put_varint(m, *count);
+            }
+        }
+    }
+
+    /// Separators as code points: how many are shared with the previous separator,
+    /// how many follow; the first new one as the step from the previous separator's
+    /// code point at that place (separators ascend), the others as they are. The
+    /// separators are prefixes of terms, so UTF-8.
+    fn encode_separators(&self, m: &mut Vec<u8>) {
+        let mut prev: Vec<u32> = Vec::new();
+        for s in &self.separators {
+            let cps: Vec<u32> = String::from_utf8_lossy(s).chars().map(u32::from).collect();
+            let shared = cps.iter().zip(&prev).take_while(|(a, b)| a == b).count();
+            put_varint(m, shared as u64);
+            put_varint(m, (cps.len() - shared) as u64);
+            for (k, &cp) in cps[shared..].iter().enumerate() {
+                match prev.get(shared) {
+                    Some(&before) if k == 0 => put_varint(m, u64::from(cp - before - 1)),
+                    _ => put_varint(m, u64::from(cp)),
+                }
+            }
+            prev = cps;
+        }
+    }
+
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, Corrupt> {
+        if bytes.get(..4) != Some(MAGIC) {
+            return Err(Corrupt("not a search manifest".into()));
+        }
+        let mut r = Bytes { b: bytes, at: 4 };
+        let version = r.string()?;
+        let docs = r.usize()?;
+        fn list(r: &mut Bytes) -> Result<Vec<String>, Corrupt> {
+            let n = r.usize()?;
+            (0..n).map(|_| r.string()).collect()
+        }
+        let kinds = list(&mut r)?;
+        let langs = list(&mut r)?;
+        let facts = Self::parse_groups(&mut r, docs)?;
+        let shards = r.usize()?;
+        let separators = Self::parse_separators(&mut r, shards)?;
+        Ok(Manifest {
+            version,
+            docs,
+            kinds,
+            langs,
+            facts,
+            separators,
+            shards,
+        })
+    }
+
+    fn parse_groups(r: &mut Bytes, docs: usize) -> Result<Vec<(i32, i32, usize, usize)>, Corrupt> {
+        let min_year = unzigzag(r.varint()?);
+        let mut facts = Vec::with_capacity(docs);
+        for _ in 0..r.usize()? {
+            let start = min_year + r.usize()? as i32;
+            for _ in 0..r.usize()? {
+                let end = start + r.usize()? as i32;
+                let (kind, lang, count) = (r.usize()?, r.usize()?, r.usize()?);
+                if count > docs - facts.len().min(docs) {
+                    return Err(Corrupt("groups hold more records than the index".into()));
+                }
+                facts.extend(std::iter::repeat_n((start, end, kind, lang), count));
+            }
+        }
+        if facts.len() != docs {
+            return Err(Corrupt("groups do not cover every record".into()));
+        }
+        Ok(facts)
+    }
+
+    fn parse_separators(r: &mut Bytes, shards: usize) -> Result<Vec<Vec<u8>>, Corrupt> {
+        let mut separators = Vec::with_capacity(shards.saturating_sub(1));
+        let mut prev: Vec<u32> = Vec::new();
+        for _ in 1..shards {
+            let shared = r.usize()?;
+            let count = r.usize()?;
+            let mut cps = prev
+                .get(..shared)
+                .ok_or(Corrupt("bad prefix".into()))?
+                .to_vec();
+            for k in 0..count {
+                let v = u32::try_from(r.varint()?).map_err(|_| Corrupt("code point".into()))?;
+                cps.push(match prev.get(shared) {
+                    Some(&before) if k == 0 => before.saturating_add(v).saturating_add(1),
+                    _ => v,
+                });
+            }
+            let s: String = cps
+                .iter()
+                .map(|&c| char::from_u32(c).ok_or(Corrupt("code point".into())))
+                .collect::<Result<_, _>>()?;
+            separators.push(s.into_bytes());
+            prev = cps;
+        }
+        Ok(separators)
+    }
+
+    /// The shard a term would be in.
+    pub fn shard_of(&self, term: &[u8]) -> usize {
+        self.separators.partition_point(|s| s.as_slice() <= term)
+    }
+
+    /// The shards that may hold terms starting with `prefix`.
+    pub(super) fn shards_with_prefix(&self, prefix: &[u8]) -> std::ops::RangeInclusive<usize> {
+        let first = self.shard_of(prefix);
+        let mut last = first;
+        while last < self.separators.len() && self.separators[last].starts_with(prefix) {
+            last += 1;
+        }
+        first..=last
+    }
+}
+
+// ------------------------------------------------------------------ cities
+
+/// `cities.bin`: every city (id, name), then the cities of every record by index.
+pub(super) fn write_cities<'a>(
+    cities: &[(&str, &str)],
+    records: impl ExactSizeIterator<Item = &'a [usize]>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_varint(&mut out, cities.len() as u64);
+    for (id, name) in cities {
+        put_str(&mut out, id);
+        put_str(&mut out, name);
+    }
+    put_varint(&mut out, records.len() as u64);
+    for c in records {
+        put_varint(&mut out, c.len() as u64);
+        for &id in c {
+            put_varint(&mut out, id as u64);
+        }
+    }
+    out
+}
+
+/// What the reader needs of `cities.bin`: the city ids, and the cities of every record.
+pub(super) struct Cities {
+    pub(super) ids: Vec<String>,
+    pub(super) of_record: Vec<Vec<usize>>,
+}
+
+impl Cities {
+    /// The id of city `c`, empty if there is no such city.
+    pub(super) fn id(&self, c: usize) -> &str {
+        self.ids.get(c).map_or("", String::as_str)
+    }
+}
+
+pub(super) fn read_cities(bytes: &[u8]) -> Result<Cities, Corrupt> {
+    let mut r = Bytes::new(bytes);
+    let mut ids = Vec::new();
+    for _ in 0..r.usize()? {
+        ids.push(r.string()?);
+        r.string()?;
+    }
+    let n = r.usize()?;
+    let mut of_record = Vec::with_capacity(n.min(bytes.len()));
+    for _ in 0..n {
+        let k = r.usize()?;
+        of_record.push((0..k).map(|_| r.usize()).collect::<Result<Vec<_>, _>>()?);
+    }
+    Ok(Cities { ids, of_record })
+}
+
+/// `c/<id>.bin`: one city's name and its records (ascending) as gaps.
+pub(super) fn write_city(name: &str, docs: &[u32]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(docs.len() + 16);
+    put_str(&mut f, name);
+    put_varint(&mut f, docs.len() as u64);
+    let mut next = 0;
+    for &d in docs {
+        put_varint(&mut f, u64::from(d - next));
+        next = d + 1;
+    }
+    f
+}
+
+/// Which of `docs` records a city file names.
+pub(super) fn read_city(bytes: &[u8], docs: usize) -> Result<Vec<bool>, Corrupt> {
+    let mut member = vec![false; docs];
+    let mut r = Bytes::new(bytes);
+    r.string()?;
+    let mut next = 0usize;
+    for _ in 0..r.usize()? {
+        let d = next + r.usize()?;
+        *member.get_mut(d).ok_or(Corrupt("record id".into()))? = true;
+        next = d + 1;
+    }
+    Ok(member)
+}
+
+// ------------------------------------------------------------------ record files
+
+/// What a result shows, loaded only for the results on screen (`d/<n>.json`).
+#[derive(Serialize)]
+struct DocMeta<'a> {
+    /// Title.
+    t: &'a str,
+    /// URL path, with the base path.
+    u: &'a str,
+    /// Kind id.
+    k: &'static str,
+    /// Language.
+    l: &'a str,
+    /// Date and end date as written (`2014`, `2018-06`); the page formats them.
+    d: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    e: Option<String>,
+    /// Cities: `[id, name in the site language]`.
+    c: Vec<[&'a str; 2]>,
+    /// Summary and the start of the body, for the snippet.
+    s: &'a str,
+    b: String,
+}
+
+pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
+    let r = &e.record;
+    let reg = &site.registry;
+    let meta = DocMeta {
+        t: &r.title,
+        u: &e.url,
+        k: r.kind.id(),
+        l: &r.lang,
+        d: r.date.to_string(),
+        e: r.end.filter(|end| *end != r.date).map(|d| d.to_string()),
+        c: r.cities
+            .iter()
+            .map(|&c| {
+                [
+                    reg.cities[c].id.as_str(),
+                    reg.name(c, &site.config.language),
+                ]
+            })
+            .collect(),
+        s: &e.summary,
+        b: snippet_body(e),
+    };
+    // `<`, `>` and `&` only occur inside strings: escape them, so that the file stays
+    // inert even if a server sends it as HTML.
+    let json = serde_json::to_string(&meta).unwrap_or_default();
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .into_bytes()
+}
+
+/// The start of the body, without the summary when the body repeats it.
+fn snippet_body(e: &Entry) -> String {
+    let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let summary = collapse(&e.summary);
+    // Only the start of the body matters: enough for the summary and the snippet.
+    let want = summary.len() + 4 * SNIPPET_BODY_CHARS;
+    let mut body = String::with_capacity(want + 64);
+    for w in e.body.plain.split_whitespace() {
+        if body.len() >= want {
+            break;
+        }
+        if !body.is_empty() {
+            body.push(' ');
+        }
+        body.push_str(w);
+    }
+    if !summary.is_empty()
+        && let Some(i) = body.find(&summary)
+    {
+        body.replace_range(i..i + summary.len(), "");
+    }
+    collapse(&body).chars().take(SNIPPET_BODY_CHARS).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_are_the_shortest_prefix_after_the_previous_key() {
+        assert_eq!(separator("대기", "대책"), "대책");
+        assert_eq!(separator("대기", "댁"), "댁");
+        assert_eq!(separator("air", "beijing"), "b");
+        assert_eq!(separator("ab", "abc"), "abc");
+    }
+
+    #[test]
+    fn varints_and_zigzag_round_trip() {
+        let mut out = Vec::new();
+        for v in [0u64, 1, 127, 128, 300, u64::from(u32::MAX), u64::MAX] {
+            out.clear();
+            put_varint(&mut out, v);
+            assert_eq!(Bytes::new(&out).varint().unwrap(), v);
+        }
+        for y in [-3000, -1, 0, 1, 2016] {
+            assert_eq!(unzigzag(zigzag(y)), y);
+        }
+    }
+
+    #[test]
+    fn the_narrow_hash_is_32_bit_fnv1a() {
+        // The published FNV-1a test vectors.
+        assert_eq!(Fnv1a::hash32(b""), 0x811c_9dc5);
+        assert_eq!(Fnv1a::hash32(b"a"), 0xe40c_292c);
+        assert_eq!(Fnv1a::hash32(b"foobar"), 0xbf9c_f968);
+        let mut wide = Fnv1a::default();
+        wide.write(b"foobar");
+        assert_eq!(wide.finish(), 0x8594_4171_f739_67e8);
+    }
+}

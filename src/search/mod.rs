@@ -1,0 +1,208 @@
+//! Search: owns the whole search index under `search/` — what is indexed (from the
+//! records, never from the rendered pages), the tokenizer, BM25F scores computed at
+//! build time, the sharded binary format, and a reader that answers queries exactly
+//! as the browser does (`themes/default/static/search.js`), for tests and benchmarks.
+//!
+//! The tokenizer has a twin in `search.js`; both are checked against the vectors in
+//! `tests/search_vectors.json`, so they cannot drift. Reads the site model and
+//! returns files; never writes (the pipeline writes them through `output`).
+//! The format is described in `docs/search.md`.
+//!
+//! The code follows the concerns: `tokenize` (the tokenizer and its twin in
+//! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
+//! query), `format` (every file's writer beside its reader) and `read` (the reader).
+
+mod format;
+mod read;
+mod score;
+mod tokenize;
+
+use rayon::prelude::*;
+
+use crate::kind::Kind;
+use crate::site::{Entry, Site};
+
+pub use format::{Corrupt, Manifest, Term, parse_shard};
+pub use read::{Facet, Filters, Reader, Results};
+pub use tokenize::{MAX_WORD_CHARS, follow_bit, is_cjk, normalize, tokenize, tokenize_joined};
+
+use format::ShardWriter;
+use score::{DocTerms, Impacts, Terms};
+
+/// The folder of the index in the output.
+pub const DIR: &str = "search";
+/// The manifest: the first and only file every query needs before the shards.
+pub const MANIFEST: &str = "search/manifest.bin";
+/// The cities: their ids and names, and those of every record; loaded only to
+/// filter or count by city.
+pub const CITIES: &str = "search/cities.bin";
+
+/// A shard closes before it would grow past this many bytes (a single term with
+/// longer postings gets a shard of its own).
+pub const SHARD_TARGET: usize = 8 * 1024;
+/// Characters of body text kept per record for the snippet.
+const SNIPPET_BODY_CHARS: usize = 160;
+
+/// The files of the index, by path under the output root, sorted by path.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Index {
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.files
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()
+            .map(|i| self.files[i].1.as_slice())
+    }
+
+    /// Total bytes of all files.
+    pub fn size(&self) -> usize {
+        self.files.iter().map(|(_, b)| b.len()).sum()
+    }
+}
+
+/// Builds the index of every record of the site.
+pub fn build(site: &Site) -> Index {
+    build_with(site, SHARD_TARGET)
+}
+
+/// `build` with another shard size (tests use small ones).
+pub fn build_with(site: &Site, shard_target: usize) -> Index {
+    let order = Order::of(site);
+    // 1–3. Every term with its number of records and its postings, in byte order.
+    let terms = postings(site, &order.records);
+    // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
+    let mut shards = ShardWriter::new(shard_target);
+    for (term, df, postings) in &terms {
+        shards.push(term, *df, postings);
+    }
+    let (shards, separators) = shards.finish();
+    let shard_count = shards.len();
+    let mut files: Vec<(String, Vec<u8>)> = (shards.into_iter().enumerate())
+        .map(|(i, bytes)| (format!("{DIR}/s/{i}.bin"), bytes))
+        .collect();
+    // 5. What is shown of each result, one small file per record.
+    let metas: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
+        .map(|(doc, &i)| {
+            let path = format!("{DIR}/d/{doc}.json");
+            (path, format::write_doc_meta(site, &site.entries[i]))
+        })
+        .collect();
+    files.extend(metas);
+    // 6. The cities, and those of every record, for the city facet.
+    files.extend(city_files(site, &order.records));
+    // 7. The manifest, with a version that changes with any other file.
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let kinds = Kind::ALL.iter().map(|k| k.id().to_string()).collect();
+    let manifest = Manifest::write(
+        &files,
+        kinds,
+        order.langs,
+        order.facts,
+        separators,
+        shard_count,
+    );
+    files.push((MANIFEST.to_string(), manifest));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Index { files }
+}
+
+/// Every term of the `records` (indexes in `site.entries`, in index order), in byte
+/// order, with its number of records and its encoded postings.
+fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, Vec<u8>)> {
+    // 1. Tokens per record, in parallel.
+    let dictionary = Terms::new();
+    let docs: Vec<DocTerms> = records
+        .par_iter()
+        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary))
+        .collect();
+    let (mut terms, dfs) = dictionary.into_vec();
+    // 2. Postings per term, records in index order, with their weighted frequency.
+    let postings = score::weigh(docs, &dfs);
+    // 3. BM25 impacts on one scale for all terms, the postings encoded.
+    let impacts = Impacts::new(records.len(), &postings);
+    let mut sorted: Vec<usize> = (0..terms.len()).collect();
+    sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
+    let encoded: Vec<Vec<u8>> = sorted
+        .par_iter()
+        .map(|&t| {
+            let p = &postings[t];
+            format::write_postings(
+                p.iter()
+                    .map(|&(doc, w, mask)| (doc, impacts.impact(p.len(), w), mask)),
+            )
+        })
+        .collect();
+    (sorted.iter().zip(encoded))
+        .map(|(&t, bytes)| (std::mem::take(&mut terms[t]), dfs[t], bytes))
+        .collect()
+}
+
+/// The records in index order: by start year, then end year (newest first), kind and
+/// language, so that these facets are ranges of ids; then the site's order.
+struct Order {
+    /// Index in `site.entries` of every record, in index order.
+    records: Vec<usize>,
+    /// The languages of the records, sorted.
+    langs: Vec<String>,
+    /// Per record in index order: start year, end year, kind and language index.
+    facts: Vec<(i32, i32, usize, usize)>,
+}
+
+impl Order {
+    fn of(site: &Site) -> Order {
+        let entries = &site.entries;
+        let mut langs: Vec<String> = entries.iter().map(|e| e.record.lang.clone()).collect();
+        langs.sort();
+        langs.dedup();
+        let fact = |e: &Entry| {
+            let (start, end) = (e.years[0], *e.years.last().unwrap_or(&e.years[0]));
+            let lang = langs.binary_search(&e.record.lang).unwrap_or(0);
+            (start, end, e.record.kind as usize, lang)
+        };
+        let mut records: Vec<usize> = (0..entries.len()).collect();
+        records.sort_by_key(|&i| {
+            let e = &entries[i];
+            let (start, end, _, lang) = fact(e);
+            (
+                std::cmp::Reverse(start),
+                std::cmp::Reverse(end),
+                e.record.kind,
+                lang,
+                i,
+            )
+        });
+        let facts = records.iter().map(|&i| fact(&entries[i])).collect();
+        Order {
+            records,
+            langs,
+            facts,
+        }
+    }
+}
+
+/// `cities.bin`, and one file per city: its name and its records, to filter by one
+/// city cheaply.
+fn city_files(site: &Site, records: &[usize]) -> Vec<(String, Vec<u8>)> {
+    let lang = site.config.language.as_str();
+    let reg = &site.registry;
+    let names: Vec<(&str, &str)> = (reg.cities.iter().enumerate())
+        .map(|(id, c)| (c.id.as_str(), reg.name(id, lang)))
+        .collect();
+    let of_record = records
+        .iter()
+        .map(|&i| site.entries[i].record.cities.as_slice());
+    let mut files = vec![(CITIES.to_string(), format::write_cities(&names, of_record))];
+    let mut of_city: Vec<Vec<u32>> = vec![Vec::new(); reg.cities.len()];
+    for (doc, &i) in records.iter().enumerate() {
+        for &c in &site.entries[i].record.cities {
+            of_city[c].push(doc as u32);
+        }
+    }
+    for (docs, (id, name)) in of_city.iter().zip(&names) {
+        files.push((format!("{DIR}/c/{id}.bin"), format::write_city(name, docs)));
+    }
+    files
+}

@@ -1,0 +1,356 @@
+//! The reader: answers a query from the files of an index the way `search.js` does —
+//! the shards a query needs, the records every token matches, their scores, and the
+//! counts per facet — for the tests and the benchmark.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::format::{Cities, Corrupt, Manifest, Term, parse_shard, read_cities, read_city};
+use super::score::{Matches, query_score};
+use super::tokenize::{is_single_cjk, tokenize_joined};
+use super::{CITIES, DIR, MANIFEST};
+
+/// Filters of a query, as in the page's URL.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub kind: Option<String>,
+    pub city: Option<String>,
+    pub year: Option<i32>,
+    pub lang: Option<String>,
+}
+
+/// What the matches are counted by, and filtered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Facet {
+    Kind,
+    Lang,
+    Year,
+    City,
+}
+
+impl Facet {
+    pub const ALL: [Facet; 4] = [Facet::Kind, Facet::Lang, Facet::Year, Facet::City];
+
+    /// Its name in the page's URL and in `Results::facets`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Facet::Kind => "kind",
+            Facet::Lang => "lang",
+            Facet::Year => "year",
+            Facet::City => "city",
+        }
+    }
+}
+
+// A facet sorts, compares and looks up as its id: `facets["kind"]` works.
+impl Ord for Facet {
+    fn cmp(&self, other: &Facet) -> std::cmp::Ordering {
+        self.id().cmp(other.id())
+    }
+}
+
+impl PartialOrd for Facet {
+    fn partial_cmp(&self, other: &Facet) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Borrow<str> for Facet {
+    fn borrow(&self) -> &str {
+        self.id()
+    }
+}
+
+impl Serialize for Facet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Results {
+    /// `(record, score)`, best first.
+    pub hits: Vec<(u32, u64)>,
+    /// Counts per facet value over the matches, each facet ignoring its own filter:
+    /// kind, language and city by id, year by year.
+    pub facets: BTreeMap<Facet, BTreeMap<String, usize>>,
+    /// Every file read, in order (the manifest first).
+    pub fetched: Vec<String>,
+}
+
+/// The tokens of a query: in order, with whether each follows the one before, and
+/// each distinct one once.
+struct Query {
+    tokens: Vec<(String, bool)>,
+    unique: Vec<String>,
+    /// For every token, its place in `unique`.
+    slots: Vec<usize>,
+}
+
+impl Query {
+    fn new(text: &str) -> Query {
+        let tokens = tokenize_joined(text);
+        let mut unique: Vec<String> = Vec::new();
+        let mut slots = Vec::with_capacity(tokens.len());
+        for (t, _) in &tokens {
+            let slot = unique.iter().position(|u| u == t).unwrap_or_else(|| {
+                unique.push(t.clone());
+                unique.len() - 1
+            });
+            slots.push(slot);
+        }
+        Query {
+            tokens,
+            unique,
+            slots,
+        }
+    }
+}
+
+/// Answers queries from the files of an index, the way `search.js` does.
+pub struct Reader<F: Fn(&str) -> Option<Vec<u8>>> {
+    pub manifest: Manifest,
+    load: F,
+}
+
+impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
+    pub fn open(load: F) -> Result<Reader<F>, Corrupt> {
+        let bytes = load(MANIFEST).ok_or_else(|| Corrupt("no manifest".into()))?;
+        Ok(Reader {
+            manifest: Manifest::parse(&bytes)?,
+            load,
+        })
+    }
+
+    /// Runs a query: every token required, scored by the sum of impacts, plus a bonus
+    /// for consecutive query tokens that follow each other in the record. Counts by
+    /// city too.
+    pub fn search(&self, query: &str, filters: &Filters) -> Result<Results, Corrupt> {
+        self.search_with(query, filters, true)
+    }
+
+    /// `search`, counting by city only when `with_cities` (which reads the cities of
+    /// every record); without it, a city filter reads only that city's file, as the
+    /// page does until asked for the city counts.
+    pub fn search_with(
+        &self,
+        query: &str,
+        filters: &Filters,
+        with_cities: bool,
+    ) -> Result<Results, Corrupt> {
+        let mut fetched = vec![MANIFEST.to_string()];
+        let query = Query::new(query);
+        let matches = self.matches(&query, &mut fetched)?;
+        let scored: Vec<(u32, u64)> = self
+            .candidates(&matches, filters)
+            .into_iter()
+            .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
+            .collect();
+        let cities = if with_cities {
+            let bytes = (self.load)(CITIES).ok_or_else(|| Corrupt("no cities".into()))?;
+            fetched.push(CITIES.to_string());
+            Some(read_cities(&bytes)?)
+        } else {
+            None
+        };
+        let pass = Pass {
+            manifest: &self.manifest,
+            filters,
+            in_city: self.in_city(filters, cities.as_ref(), &mut fetched)?,
+        };
+        let facets = pass.count(&scored, cities.as_ref());
+        let mut hits: Vec<(u32, u64)> = scored.into_iter().filter(|&(d, _)| pass.all(d)).collect();
+        hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Results {
+            hits,
+            facets,
+            fetched,
+        })
+    }
+
+    fn shard(&self, i: usize, fetched: &mut Vec<String>) -> Result<Vec<Term>, Corrupt> {
+        let path = format!("{DIR}/s/{i}.bin");
+        let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+        fetched.push(path);
+        parse_shard(&bytes)
+    }
+
+    /// The postings of every distinct token, from every shard needed, each read once
+    /// and in order. A token of one CJK character matches every term it starts.
+    fn matches(&self, query: &Query, fetched: &mut Vec<String>) -> Result<Vec<Matches>, Corrupt> {
+        let m = &self.manifest;
+        let mut needed: Vec<usize> = Vec::new();
+        for t in &query.unique {
+            let range = if is_single_cjk(t) {
+                m.shards_with_prefix(t.as_bytes())
+            } else {
+                let s = m.shard_of(t.as_bytes());
+                s..=s
+            };
+            for s in range {
+                if s < m.shards && !needed.contains(&s) {
+                    needed.push(s);
+                }
+            }
+        }
+        needed.sort_unstable();
+        let mut loaded: Vec<Term> = Vec::new();
+        for s in needed {
+            loaded.extend(self.shard(s, fetched)?);
+        }
+        let matches = query.unique.iter().map(|token| {
+            let t = token.as_bytes();
+            let mut list = Matches::new();
+            if is_single_cjk(token) {
+                for term in loaded.iter().filter(|x| x.term.starts_with(t)) {
+                    let exact = term.term == t;
+                    for &(d, imp, mask) in &term.postings {
+                        let e = list.entry(d).or_insert((0, 0));
+                        e.0 = e.0.max(imp);
+                        if exact {
+                            e.1 = mask;
+                        }
+                    }
+                }
+            } else if let Some(term) = loaded.iter().find(|x| x.term == t) {
+                list = term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect();
+            }
+            list
+        });
+        Ok(matches.collect())
+    }
+
+    /// The records every token matches; without tokens, every record if a filter is
+    /// set, else none.
+    fn candidates(&self, matches: &[Matches], filters: &Filters) -> Vec<u32> {
+        let Some(shortest) = matches.iter().min_by_key(|l| l.len()) else {
+            return if *filters == Filters::default() {
+                Vec::new()
+            } else {
+                (0..self.manifest.docs as u32).collect()
+            };
+        };
+        shortest
+            .keys()
+            .copied()
+            .filter(|d| matches.iter().all(|l| l.contains_key(d)))
+            .collect()
+    }
+
+    /// The records of the filtered city, from the cities of every record or from the
+    /// city's own file.
+    fn in_city(
+        &self,
+        filters: &Filters,
+        cities: Option<&Cities>,
+        fetched: &mut Vec<String>,
+    ) -> Result<Option<Vec<bool>>, Corrupt> {
+        let Some(c) = &filters.city else {
+            return Ok(None);
+        };
+        if let Some(cs) = cities {
+            return Ok(Some(
+                cs.of_record
+                    .iter()
+                    .map(|l| l.iter().any(|&x| cs.id(x) == c))
+                    .collect(),
+            ));
+        }
+        let docs = self.manifest.docs;
+        if crate::registry::is_safe_id(c) {
+            let path = format!("{DIR}/c/{c}.bin");
+            if let Some(bytes) = (self.load)(&path) {
+                fetched.push(path);
+                return read_city(&bytes, docs).map(Some);
+            }
+        }
+        Ok(Some(vec![false; docs]))
+    }
+}
+
+/// The filters of a query, applied to records.
+struct Pass<'a> {
+    manifest: &'a Manifest,
+    filters: &'a Filters,
+    in_city: Option<Vec<bool>>,
+}
+
+impl Pass<'_> {
+    /// Whether record `d` passes every filter.
+    fn all(&self, d: u32) -> bool {
+        Facet::ALL.iter().all(|&f| self.one(d, f))
+    }
+
+    /// Whether record `d` passes every filter but that of `skip`.
+    fn all_but(&self, d: u32, skip: Facet) -> bool {
+        Facet::ALL.iter().all(|&f| f == skip || self.one(d, f))
+    }
+
+    /// Whether record `d` passes the filter of `facet` (or it has none).
+    fn one(&self, d: u32, facet: Facet) -> bool {
+        let (m, f) = (self.manifest, self.filters);
+        let (start, end, kind, lang) = m.facts[d as usize];
+        match facet {
+            Facet::Kind => f.kind.as_deref().is_none_or(|k| m.kinds[kind] == k),
+            Facet::Lang => f.lang.as_deref().is_none_or(|l| m.langs[lang] == l),
+            Facet::Year => f.year.is_none_or(|y| start <= y && y <= end),
+            Facet::City => self.in_city.as_ref().is_none_or(|v| v[d as usize]),
+        }
+    }
+
+    /// The counts per facet value of the `scored` records, each facet ignoring its own
+    /// filter; by city only with `cities`.
+    fn count(
+        &self,
+        scored: &[(u32, u64)],
+        cities: Option<&Cities>,
+    ) -> BTreeMap<Facet, BTreeMap<String, usize>> {
+        let m = self.manifest;
+        let mut facets = BTreeMap::new();
+        for facet in Facet::ALL {
+            if facet == Facet::City && cities.is_none() {
+                continue;
+            }
+            let counts: &mut BTreeMap<String, usize> = facets.entry(facet).or_default();
+            let mut add = |value: &str| *counts.entry(value.to_string()).or_default() += 1;
+            for &(d, _) in scored.iter().filter(|&&(d, _)| self.all_but(d, facet)) {
+                let (start, end, kind, lang) = m.facts[d as usize];
+                match (facet, cities) {
+                    (Facet::Kind, _) => add(&m.kinds[kind]),
+                    (Facet::Lang, _) => add(&m.langs[lang]),
+                    (Facet::Year, _) => (start..=end).for_each(|y| add(&y.to_string())),
+                    (Facet::City, Some(cs)) => {
+                        for &c in &cs.of_record[d as usize] {
+                            add(cs.id(c));
+                        }
+                    }
+                    (Facet::City, None) => {}
+                }
+            }
+        }
+        facets
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facets_order_and_look_up_as_their_ids() {
+        let mut ids: Vec<&str> = Facet::ALL.iter().map(|f| f.id()).collect();
+        ids.sort_unstable();
+        let mut facets = Facet::ALL;
+        facets.sort();
+        assert_eq!(facets.map(Facet::id).to_vec(), ids);
+        let map: BTreeMap<Facet, usize> = Facet::ALL.iter().map(|&f| (f, f as usize)).collect();
+        assert_eq!(map["year"], Facet::Year as usize);
+        assert_eq!(
+            serde_json::to_string(&map).unwrap(),
+            r#"{"city":3,"kind":0,"lang":1,"year":2}"#
+        );
+    }
+}

@@ -1,0 +1,204 @@
+//! The tokenizer, the twin of `tokenize` in `search.js`: normalisation, words and
+//! CJK bigrams, and the bit that stands for a token in the "followed by" masks.
+//! Both sides are checked against `tests/search_vectors.json`.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+use super::format::Fnv1a;
+
+/// Latin, digit and other alphabetic runs longer than this are cut to it.
+pub const MAX_WORD_CHARS: usize = 32;
+
+/// The form text is compared in: NFC, full-width ASCII folded to ASCII, lower case.
+pub fn normalize(text: &str) -> String {
+    // Most text is ASCII, Hangul syllables, ideographs and kana: characters that are
+    // NFC on their own, have no case and no width to fold.
+    if text.chars().all(is_plain) {
+        return text.to_ascii_lowercase();
+    }
+    // Records are NFC already: the quick checks skip the work, not the rule.
+    let nfc: Cow<str> = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfc().collect())
+    };
+    let lower = if nfc.chars().any(|c| fold_width(c) != c) {
+        nfc.chars()
+            .map(fold_width)
+            .collect::<String>()
+            .to_lowercase()
+    } else {
+        nfc.to_lowercase()
+    };
+    // Lower-casing can leave a combining mark behind (`İ`): compose again.
+    if is_nfc_quick(lower.chars()) == IsNormalized::Yes {
+        lower
+    } else {
+        lower.nfc().collect()
+    }
+}
+
+/// A character `normalize` leaves as it is (but for ASCII case), whatever surrounds it.
+fn is_plain(c: char) -> bool {
+    matches!(c as u32,
+        0x00..=0x7F
+        | 0x3001..=0x3002   // 、。
+        | 0x3041..=0x3096   // Hiragana (not the combining voicing marks)
+        | 0x30A1..=0x30FA   // Katakana
+        | 0x30FC            // ー
+        | 0x4E00..=0x9FFF   // CJK Unified Ideographs
+        | 0xAC00..=0xD7A3   // Hangul Syllables
+    )
+}
+
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
+/// Hangul, Han, Hiragana and Katakana: the scripts indexed as character bigrams.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x11FF       // Hangul Jamo
+        | 0x3005..=0x3007     // 々 〆 〇
+        | 0x3021..=0x3029     // Hangzhou numerals
+        | 0x3038..=0x303B
+        | 0x3040..=0x309F     // Hiragana
+        | 0x30A0..=0x30FF     // Katakana (with ー)
+        | 0x3130..=0x318F     // Hangul Compatibility Jamo
+        | 0x31F0..=0x31FF     // Katakana Phonetic Extensions
+        | 0x3400..=0x4DBF     // CJK Extension A
+        | 0x4E00..=0x9FFF     // CJK Unified Ideographs
+        | 0xA960..=0xA97F     // Hangul Jamo Extended-A
+        | 0xAC00..=0xD7A3     // Hangul Syllables
+        | 0xD7B0..=0xD7FF     // Hangul Jamo Extended-B
+        | 0xF900..=0xFAFF     // CJK Compatibility Ideographs
+        | 0xFF66..=0xFF9F     // half-width Katakana
+        | 0x20000..=0x323AF   // CJK Extensions B–H and Compatibility Supplement
+    )
+}
+
+fn is_word_char(c: char) -> bool {
+    !is_cjk(c) && c.is_alphanumeric()
+}
+
+/// The tokens of `text`: after `normalize`, runs of letters and digits as words (cut to
+/// `MAX_WORD_CHARS`), runs of Hangul/Han/Kana as overlapping bigrams, a run of a
+/// single such character as that character. Everything else separates.
+pub fn tokenize(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_token(&normalize(text), |t, _| out.push(t.to_string()));
+    out
+}
+
+/// The tokens of `text`, each with whether it directly follows the one before: the
+/// next bigram of the same CJK run, or a word after a word.
+pub fn tokenize_joined(text: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for_each_token(&normalize(text), |t, joined| {
+        out.push((t.to_string(), joined))
+    });
+    out
+}
+
+/// Calls `f` with every token of already normalised text, in order, and whether it
+/// directly follows the token before (see `tokenize_joined`).
+pub(super) fn for_each_token<'a>(norm: &'a str, mut f: impl FnMut(&'a str, bool)) {
+    #[derive(PartialEq)]
+    enum Run {
+        None,
+        Cjk {
+            start: usize,
+            prev: usize,
+            len: usize,
+        },
+        Word {
+            start: usize,
+            end: usize,
+            len: usize,
+        },
+    }
+    let mut run = Run::None;
+    // Whether the last token was a word: a word after a word follows it.
+    let mut after_word = false;
+    let close = |run: &mut Run, after_word: &mut bool, f: &mut dyn FnMut(&'a str, bool)| {
+        match *run {
+            Run::Cjk { start, len, .. } => {
+                if len == 1 {
+                    let c = norm[start..].chars().next().map_or(0, char::len_utf8);
+                    f(&norm[start..start + c], false);
+                }
+                *after_word = false;
+            }
+            Run::Word { start, end, .. } => {
+                f(&norm[start..end], *after_word);
+                *after_word = true;
+            }
+            Run::None => {}
+        }
+        *run = Run::None;
+    };
+    for (i, c) in norm.char_indices() {
+        let end = i + c.len_utf8();
+        if is_cjk(c) {
+            if let Run::Cjk { prev, len, .. } = &mut run {
+                f(&norm[*prev..end], *len >= 2);
+                *prev = i;
+                *len += 1;
+            } else {
+                close(&mut run, &mut after_word, &mut f);
+                run = Run::Cjk {
+                    start: i,
+                    prev: i,
+                    len: 1,
+                };
+            }
+        } else if is_word_char(c) {
+            if let Run::Word { end: e, len, .. } = &mut run {
+                *len += 1;
+                if *len <= MAX_WORD_CHARS {
+                    *e = end;
+                }
+            } else {
+                close(&mut run, &mut after_word, &mut f);
+                run = Run::Word {
+                    start: i,
+                    end,
+                    len: 1,
+                };
+            }
+        } else {
+            close(&mut run, &mut after_word, &mut f);
+        }
+    }
+    close(&mut run, &mut after_word, &mut f);
+}
+
+/// Whether a token is a single CJK character (matched as a prefix in queries).
+pub(super) fn is_single_cjk(token: &str) -> bool {
+    let mut chars = token.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if is_cjk(c))
+}
+
+/// The bit that stands for a token in the "followed by" masks of the postings:
+/// 32-bit FNV-1a over its UTF-8 bytes, folded to 0–7.
+pub fn follow_bit(token: &str) -> u8 {
+    let h = Fnv1a::hash32(token.as_bytes());
+    1 << ((h ^ (h >> 16)) & 7)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_cjk_character_is_a_prefix_query() {
+        assert!(is_single_cjk("질"));
+        assert!(!is_single_cjk("a"));
+        assert!(!is_single_cjk("질개"));
+    }
+}

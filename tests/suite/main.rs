@@ -1,0 +1,33 @@
+//! The integration tests, in one binary: one link instead of one per file, and one
+//! support module compiled once. Each module is one area; run one with
+//! `cargo test --test suite <module>::`.
+//!
+//! The tests of one binary run as threads of one process: no test may change the
+//! current directory or the environment of the process (a test sets them on the
+//! commands it runs instead).
+
+mod support;
+
+mod architecture;
+mod bounds;
+mod browser;
+mod careless_inputs;
+mod cli;
+mod conflicts;
+mod determinism;
+mod diagnostics;
+mod escaping;
+mod fixtures_build;
+mod fuzz_regressions;
+mod hostile_input;
+mod hostile_paths;
+mod incremental;
+mod output_dir;
+mod publish;
+mod scaffold;
+mod search_browser;
+mod search_index;
+mod search_tokenizer;
+mod serve;
+mod serve_limits;
+mod validate;

@@ -1,0 +1,403 @@
+//! The search page in a real browser: builds the search fixture (base URL under
+//! `/archive/`), serves the output on 127.0.0.1 under that sub-path, opens
+//! `/archive/search/?q=…` in headless Chromium and reads the DOM after the scripts ran.
+//!
+//! A second test drives the page through playwright-core (`tests/search_page.mjs`):
+//! typing, a facet chosen with the keyboard, the back button, counting by city.
+//!
+//! Chromium, node and playwright-core are found by `support::require_tool`; `.ci/run`
+//! installs them. Without them the tests fail when `CI` is set, and otherwise say
+//! loudly that they were skipped.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+/// Requests seen by the server: (path, status).
+type Log = Arc<Mutex<Vec<(String, u16)>>>;
+
+/// Serves `dir` at `http://127.0.0.1:PORT/archive/` until the test process ends.
+fn serve(dir: PathBuf) -> (u16, Log) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log: Log = Arc::default();
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let _ = answer(stream, &dir, &seen);
+            });
+        }
+    });
+    (port, log)
+}
+
+fn answer(mut stream: TcpStream, dir: &Path, log: &Log) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request = String::new();
+    reader.read_line(&mut request)?;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
+            break;
+        }
+    }
+    let target = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
+    let file = path
+        .strip_prefix("/archive/")
+        .filter(|rest| !rest.split('/').any(|s| s == ".." || s.starts_with('.')))
+        .map(|rest| {
+            let mut p = dir.join(percent_decode(rest));
+            if rest.is_empty() || rest.ends_with('/') {
+                p.push("index.html");
+            }
+            p
+        });
+    let body = file.and_then(|f| std::fs::read(f).ok());
+    let status = if body.is_some() { 200 } else { 404 };
+    log.lock().unwrap().push((path.clone(), status));
+    let body = body.unwrap_or_else(|| b"not found".to_vec());
+    let kind = match path.rsplit('.').next() {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("bin") => "application/octet-stream",
+        _ if path.ends_with('/') => "text/html; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        if status == 200 { "OK" } else { "Not Found" },
+        body.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&body)?;
+    stream.flush()
+}
+
+/// The DOM of `url` after its scripts ran.
+fn dump_dom(chromium: &Path, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = headless_chromium(chromium, profile.path())
+        .args(["--virtual-time-budget=10000", "--dump-dom"])
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reading = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).map(|_| s)
+    });
+    // A guard against a hung browser, not a measure of speed.
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("chromium did not finish for {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reading.join().unwrap().unwrap()
+}
+
+/// What the page shows: state, count, status line, result titles (as text), and the
+/// raw DOM for other checks.
+struct Page {
+    state: String,
+    count: Option<usize>,
+    status: String,
+    titles: Vec<String>,
+    dom: String,
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].to_string())
+}
+
+/// Text content of an HTML fragment: tags removed, entities decoded.
+fn text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn page(dom: String) -> Page {
+    let at = dom
+        .find("id=\"search-results\"")
+        .unwrap_or_else(|| panic!("no results element:\n{dom}"));
+    let open = dom[..at].rfind('<').unwrap();
+    let tag = &dom[open..open + dom[open..].find('>').unwrap()];
+    let state = attr(tag, "data-state").unwrap_or_default();
+    let count = attr(tag, "data-count").and_then(|c| c.parse().ok());
+    let status = dom
+        .find("id=\"search-status\"")
+        .map(|i| {
+            let from = i + dom[i..].find('>').unwrap() + 1;
+            text(&dom[from..from + dom[from..].find("</p>").unwrap()])
+        })
+        .unwrap_or_default();
+    let mut titles = Vec::new();
+    let mut rest = &dom[at..];
+    while let Some(i) = rest.find("<h2 class=\"card-title\">") {
+        rest = &rest[i..];
+        let end = rest.find("</h2>").unwrap();
+        titles.push(text(&rest[..end]));
+        rest = &rest[end..];
+    }
+    Page {
+        state,
+        count,
+        status,
+        titles,
+        dom,
+    }
+}
+
+fn sorted(v: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+const AIR: &str = "동북아 대기질개선 협력사업";
+const YOKOHAMA: &str = "요코하마 자원순환 시설 견학";
+const KITAKYUSHU: &str = "北九州市環境協力セミナー";
+const BEIJING_AIR: &str = "北京市空气质量改善合作项目";
+const VISIT: &str = "Study Visit on Air Quality Monitoring";
+const FORUM: &str = "울란바토르 대기환경 포럼";
+
+#[test]
+fn the_search_page_finds_records_in_a_browser_under_a_sub_path() {
+    let Some(chromium) = require_tool(Tool::Chromium) else {
+        return;
+    };
+    let site = fixture("search");
+    build_ok(site.path());
+    let (port, log) = serve(site.path().join("output"));
+    let open = |q: &str, rest: &str| {
+        let url = format!(
+            "http://127.0.0.1:{port}/archive/search/?q={}{rest}",
+            percent_encode(q)
+        );
+        let p = page(dump_dom(&chromium, &url));
+        assert_eq!(
+            p.state, "done",
+            "{url}: the search did not finish:\n{}",
+            p.dom
+        );
+        p
+    };
+    let cases: &[(&str, &str, &[&str], &str)] = &[
+        // (query, more parameters, titles, what it shows)
+        ("질개선", "", &[AIR], "a Korean infix"),
+        ("대기오", "", &[YOKOHAMA, FORUM], "a Korean prefix"),
+        ("大気汚染", "", &[KITAKYUSHU], "a Japanese term"),
+        ("空气质量", "", &[BEIJING_AIR], "a Chinese term"),
+        ("北京", "", &[AIR, BEIJING_AIR, VISIT], "a city in Chinese"),
+        ("베이징", "", &[AIR, BEIJING_AIR, VISIT], "a city in Korean"),
+        ("aIr QUALITY", "", &[VISIT], "English in any case"),
+        (
+            "서울",
+            "&city=beijing",
+            &[AIR, BEIJING_AIR, VISIT],
+            "a city filter",
+        ),
+        (
+            "서울",
+            "&year=2016",
+            &[AIR, YOKOHAMA, BEIJING_AIR],
+            "a year filter",
+        ),
+        (
+            "서울",
+            "&kind=trip&lang=en",
+            &[VISIT],
+            "kind and language filters",
+        ),
+        ("", "&lang=ja", &[KITAKYUSHU], "a filter without words"),
+        ("존재하지않는말", "", &[], "no results"),
+    ];
+    for &(q, rest, want, what) in cases {
+        let p = open(q, rest);
+        assert_eq!(
+            sorted(&p.titles.iter().map(String::as_str).collect::<Vec<_>>()),
+            sorted(want),
+            "{what}: {q}{rest}"
+        );
+        assert_eq!(p.count, Some(want.len()), "{what}: {q}{rest}");
+        match want.len() {
+            0 => assert!(
+                p.status.contains("없습니다"),
+                "{what}: status {:?}",
+                p.status
+            ),
+            n => assert!(
+                p.status.contains(&n.to_string()),
+                "{what}: status {:?}",
+                p.status
+            ),
+        }
+    }
+
+    // The match is highlighted; the text around it stays text.
+    let p = open("질개선", "");
+    assert!(
+        p.dom.contains("대기<mark>질개선</mark> 협력사업"),
+        "{}",
+        p.dom
+    );
+    // A filter from the URL shows as the current facet, with a link that removes it.
+    let p = open("서울", "&city=beijing&year=2016");
+    assert_eq!(
+        sorted(&p.titles.iter().map(String::as_str).collect::<Vec<_>>()),
+        sorted(&[AIR, BEIJING_AIR])
+    );
+    for facet in ["city=beijing", "year=2016"] {
+        let at = p
+            .dom
+            .find(&format!("data-facet=\"{facet}\""))
+            .unwrap_or_else(|| panic!("no facet {facet}"));
+        let open_tag = p.dom[..at].rfind("<a").unwrap();
+        let tag = &p.dom[open_tag..at + p.dom[at..].find('>').unwrap()];
+        assert!(tag.contains("aria-current=\"true\""), "{tag}");
+        assert!(tag.contains("href=\"/archive/search/?q="), "{tag}");
+    }
+    // Result links and city links stay under the sub-path.
+    assert!(p.dom.contains("href=\"/archive/programs/air-quality/\""));
+    assert!(p.dom.contains("href=\"/archive/cities/beijing/\""));
+
+    // Everything the pages fetched was under /archive/ and was found.
+    let log = log.lock().unwrap();
+    let index: Vec<&(String, u16)> = log
+        .iter()
+        .filter(|(p, _)| p.contains("/search/") && !p.ends_with("/search/"))
+        .collect();
+    assert!(index.len() > 20, "{log:?}");
+    for (path, status) in log.iter().filter(|(p, _)| p != "/favicon.ico") {
+        assert!(
+            path.starts_with("/archive/"),
+            "{path} is outside the sub-path"
+        );
+        assert_eq!(*status, 200, "{path}");
+    }
+}
+
+#[test]
+fn the_search_page_follows_typing_facets_and_the_back_button() {
+    let (Some(node), Some(chromium), Some(_)) = (
+        require_tool(Tool::Node),
+        require_tool(Tool::Chromium),
+        require_tool(Tool::NpmPackage("playwright-core")),
+    ) else {
+        return;
+    };
+    let site = fixture("search");
+    build_ok(site.path());
+    let run = node_script(&node, &chromium, &repo().join("tests/search_page.mjs"))
+        .arg(site.path().join("output"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let titles = |k: &str| -> Vec<String> {
+        let mut t: Vec<String> = v[k]["titles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        t.sort();
+        t
+    };
+    assert_eq!(v["empty"]["count"], 0);
+    assert_eq!(v["empty"]["status"], "");
+
+    // Typing searched and replaced the address without adding history entries.
+    assert_eq!(v["typed"]["count"], 5, "{}", v["typed"]);
+    assert_eq!(v["typed"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
+    assert_eq!(v["typed"]["history"], v["empty"]["history"]);
+    assert_eq!(v["tabbing"], serde_json::json!(["button:submit", "result"]));
+
+    // A facet: fewer results, a new history entry, the focus kept on it.
+    assert_eq!(
+        v["facet"]["url"],
+        "/archive/search/?q=%EC%84%9C%EC%9A%B8&kind=trip"
+    );
+    assert_eq!(titles("facet"), sorted(&[VISIT, YOKOHAMA]));
+    assert_eq!(v["facet"]["focus"], "kind=trip");
+    assert_eq!(
+        v["facet"]["history"].as_u64().unwrap(),
+        v["typed"]["history"].as_u64().unwrap() + 1
+    );
+
+    // Back restores the query, its results and the box.
+    assert_eq!(v["back"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
+    assert_eq!(v["back"]["count"], 5);
+    assert_eq!(v["back"]["input"], "서울");
+
+    // Counting by city loads the cities once, and the focus lands on a city.
+    let links: Vec<&str> = v["cities"]["cityLinks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        links.contains(&"city=seoul") && links.contains(&"city=yokohama"),
+        "{links:?}"
+    );
+    assert!(
+        v["cities"]["focus"].as_str().unwrap().starts_with("city="),
+        "{}",
+        v["cities"]["focus"]
+    );
+    assert!(
+        v["citiesFetched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "/archive/search/cities.bin"),
+        "{}",
+        v["citiesFetched"]
+    );
+
+    // One character alone waits while typing, and searches on Enter.
+    assert_eq!(v["oneChar"]["count"], 0);
+    assert!(v["oneCharFetched"].as_array().unwrap().is_empty());
+    assert!(v["oneChar"]["status"].as_str().unwrap().contains("Enter"));
+    assert!(
+        v["oneCharEnter"]["count"].as_u64().unwrap() >= 3,
+        "{}",
+        v["oneCharEnter"]
+    );
+}

@@ -1,0 +1,701 @@
+//! The search index: what the build writes under `search/`, how the Rust reader answers
+//! (matching, BM25 ordering, the adjacency bonus, facets), shards being sorted and
+//! bounded, determinism, and the browser's engine answering exactly like the reader.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::*;
+use accord::search::{self, Filters, Reader};
+
+/// A reader over the index a build wrote into `root/output`.
+fn reader(root: &Path) -> Reader<impl Fn(&str) -> Option<Vec<u8>>> {
+    let out = root.join("output");
+    Reader::open(move |p: &str| std::fs::read(out.join(p)).ok()).unwrap()
+}
+
+/// The field `key` of the metadata file of a record.
+fn meta(root: &Path, doc: u32, key: &str) -> String {
+    let text = read(root, &format!("search/d/{doc}.json"));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v[key].as_str().unwrap_or_default().to_string()
+}
+
+/// Titles of the hits of a query, best first.
+fn titles(root: &Path, q: &str, filters: &Filters) -> Vec<String> {
+    let r = reader(root).search(q, filters).unwrap();
+    r.hits.iter().map(|&(d, _)| meta(root, d, "t")).collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// Writes a small site: `accord.yaml`, a registry and the given records.
+fn write_site(dir: &Path, cities: &str, records: &[(&str, &str)]) {
+    std::fs::write(
+        dir.join("accord.yaml"),
+        "title: t\nbase_url: https://example.org/\nlanguage: en\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data/cities.yaml"), cities).unwrap();
+    for (path, text) in records {
+        let p = dir.join("content").join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+const CITIES: &str = "seoul:\n  name: {ko: 서울, en: Seoul}\n  country: KR\nzebra:\n  name: {en: Zebra}\n  country: KR\n";
+
+fn record(title: &str, cities: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\ndate: 2020\ncities: [{cities}]\n---\n{body}\n")
+}
+
+#[test]
+fn the_build_writes_the_index_beside_the_search_page() {
+    let site = fixture("search");
+    let report = build_ok(site.path());
+    let out = site.path().join("output");
+    for f in [
+        "search/index.html",
+        "search/manifest.bin",
+        "search/cities.bin",
+        "search/s/0.bin",
+        "search/c/beijing.bin",
+        "search/c/ulaanbaatar.bin",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    // One metadata file per record, and nothing from drafts or pages.
+    let r = reader(site.path());
+    assert_eq!(r.manifest.docs, report.records);
+    let urls: HashSet<String> = (0..report.records as u32)
+        .map(|d| meta(site.path(), d, "u"))
+        .collect();
+    assert_eq!(urls.len(), 6);
+    assert!(urls.contains("/archive/programs/air-quality/"), "{urls:?}");
+    assert!(
+        !out.join(format!("search/d/{}.json", report.records))
+            .exists()
+    );
+    // The metadata carries what a result shows, with `<` escaped.
+    let doc = (0..6)
+        .find(|&d| meta(site.path(), d, "u") == "/archive/programs/air-quality/")
+        .unwrap();
+    let text = read(site.path(), &format!("search/d/{doc}.json"));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["t"], "동북아 대기질개선 협력사업");
+    assert_eq!(v["k"], "program");
+    assert_eq!(v["d"], "2014");
+    assert_eq!(v["e"], "2018-06");
+    assert_eq!(
+        v["c"],
+        serde_json::json!([["seoul", "서울"], ["beijing", "베이징"]])
+    );
+    assert!(v["s"].as_str().unwrap().contains("대기질개선"));
+    // `check` builds the index too, and writes nothing.
+    let mut opts = options(site.path());
+    opts.write = false;
+    opts.output = Some(site.path().join("never"));
+    accord::build(&opts).unwrap();
+    assert!(!site.path().join("never").exists());
+}
+
+#[test]
+fn korean_infixes_prefixes_and_other_scripts_match() {
+    let site = fixture("search");
+    build_ok(site.path());
+    let none = Filters::default();
+    let root = site.path();
+    // 질개선 inside 대기질개선; 대기오 the start of 대기오염.
+    assert_eq!(
+        titles(root, "질개선", &none),
+        ["동북아 대기질개선 협력사업"]
+    );
+    assert_eq!(
+        sorted(titles(root, "대기오", &none)),
+        ["요코하마 자원순환 시설 견학", "울란바토르 대기환경 포럼"]
+    );
+    assert_eq!(
+        titles(root, "大気汚染", &none),
+        ["北九州市環境協力セミナー"]
+    );
+    assert_eq!(
+        titles(root, "空气质量", &none),
+        ["北京市空气质量改善合作项目"]
+    );
+    assert_eq!(
+        titles(root, "aIr QUALITY", &none),
+        ["Study Visit on Air Quality Monitoring"]
+    );
+    // A decomposed (NFD) query and full-width Latin find the same.
+    let nfd: String = "\u{110c}\u{1175}\u{11af}\u{1100}\u{1162}\u{1109}\u{1165}\u{11ab}".into();
+    assert_eq!(titles(root, &nfd, &none), ["동북아 대기질개선 협력사업"]);
+    assert_eq!(
+        titles(root, "ＭＯＮＩＴＯＲＩＮＧ", &none),
+        ["Study Visit on Air Quality Monitoring"]
+    );
+    // Every token is required.
+    assert!(titles(root, "대기질개선 요코하마", &none).is_empty());
+    assert!(titles(root, "존재하지않는말", &none).is_empty());
+    // One character alone matches the bigrams it starts.
+    assert_eq!(
+        sorted(titles(root, "横", &none)),
+        ["요코하마 자원순환 시설 견학"],
+        "横浜 is a name of the city of this trip"
+    );
+}
+
+#[test]
+fn every_name_of_a_city_finds_its_records() {
+    let site = fixture("search");
+    build_ok(site.path());
+    let none = Filters::default();
+    let beijing = sorted(vec![
+        "동북아 대기질개선 협력사업".to_string(),
+        "北京市空气质量改善合作项目".to_string(),
+        "Study Visit on Air Quality Monitoring".to_string(),
+    ]);
+    // The Korean record writes 베이징, the Chinese 北京市, the English Beijing.
+    for name in ["北京", "베이징", "Beijing", "북경", "北京市"] {
+        assert_eq!(sorted(titles(site.path(), name, &none)), beijing, "{name}");
+    }
+}
+
+#[test]
+fn filters_narrow_the_hits_and_facets_count_without_their_own_filter() {
+    let site = fixture("search");
+    build_ok(site.path());
+    let r = reader(site.path());
+    let by_city = Filters {
+        city: Some("beijing".into()),
+        ..Filters::default()
+    };
+    let res = r.search("서울", &by_city).unwrap();
+    assert_eq!(res.hits.len(), 3);
+    // The same from the city's own file, without the table of every record's cities.
+    let light = r.search_with("서울", &by_city, false).unwrap();
+    assert_eq!(light.hits, res.hits);
+    assert!(light.fetched.contains(&"search/c/beijing.bin".to_string()));
+    assert!(!light.fetched.contains(&search::CITIES.to_string()));
+    assert!(!light.facets.contains_key("city"));
+    let city = &res.facets["city"];
+    assert_eq!(city["seoul"], 5, "{city:?}");
+    assert_eq!(city["beijing"], 3);
+    assert_eq!(city["yokohama"], 1);
+    assert_eq!(res.facets["kind"]["program"], 2);
+    assert_eq!(res.facets["kind"]["trip"], 1);
+    assert!(!res.facets["kind"].contains_key("workshop"));
+
+    let in_2016 = Filters {
+        year: Some(2016),
+        ..Filters::default()
+    };
+    assert_eq!(
+        sorted(titles(site.path(), "서울", &in_2016)),
+        [
+            "北京市空气质量改善合作项目",
+            "동북아 대기질개선 협력사업",
+            "요코하마 자원순환 시설 견학"
+        ]
+    );
+    let res = r.search("서울", &in_2016).unwrap();
+    // A program of 2014–2018 counts in each of its years.
+    assert_eq!(res.facets["year"]["2015"], 1);
+    assert_eq!(res.facets["year"]["2017"], 3);
+    assert_eq!(res.facets["year"]["2019"], 1);
+    let both = Filters {
+        kind: Some("trip".into()),
+        lang: Some("en".into()),
+        ..Filters::default()
+    };
+    assert_eq!(
+        titles(site.path(), "서울", &both),
+        ["Study Visit on Air Quality Monitoring"]
+    );
+    // Filters alone list every record that passes them.
+    let ja = Filters {
+        lang: Some("ja".into()),
+        ..Filters::default()
+    };
+    assert_eq!(titles(site.path(), "", &ja), ["北九州市環境協力セミナー"]);
+    assert!(titles(site.path(), "", &Filters::default()).is_empty());
+}
+
+#[test]
+fn title_ranks_above_cities_above_body() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "A study of road markings in the city centre.";
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            ("trips/a.md", &record("Zebra crossing study", "Seoul", body)),
+            ("trips/b.md", &record("Crossing study", "Zebra", body)),
+            (
+                "trips/c.md",
+                &record(
+                    "Crossing study",
+                    "Seoul",
+                    "A study of zebra markings in the city centre.",
+                ),
+            ),
+        ],
+    );
+    build_ok(tmp.path());
+    let res = reader(tmp.path())
+        .search("zebra", &Filters::default())
+        .unwrap();
+    let order: Vec<String> = res
+        .hits
+        .iter()
+        .map(|&(d, _)| meta(tmp.path(), d, "u"))
+        .collect();
+    assert_eq!(order, ["/trips/a/", "/trips/b/", "/trips/c/"]);
+    assert!(res.hits[0].1 > res.hits[1].1 && res.hits[1].1 > res.hits[2].1);
+}
+
+#[test]
+fn more_occurrences_and_shorter_texts_rank_higher() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            (
+                "trips/once.md",
+                &record("Report", "Seoul", "quagga and some other words to pad it"),
+            ),
+            (
+                "trips/thrice.md",
+                &record("Report", "Seoul", "quagga quagga quagga and other words"),
+            ),
+            ("trips/short.md", &record("Report", "Seoul", "okapi seen.")),
+            (
+                "trips/long.md",
+                &record(
+                    "Report",
+                    "Seoul",
+                    "okapi seen in a much longer body with many more words that go on and on \
+                     about other things entirely, at great length and in detail.",
+                ),
+            ),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let urls = |q: &str| -> Vec<String> {
+        r.search(q, &Filters::default())
+            .unwrap()
+            .hits
+            .iter()
+            .map(|&(d, _)| meta(tmp.path(), d, "u"))
+            .collect()
+    };
+    assert_eq!(urls("quagga"), ["/trips/thrice/", "/trips/once/"]);
+    assert_eq!(urls("okapi"), ["/trips/short/", "/trips/long/"]);
+    // A rarer word weighs more: `seen` is in two records, `okapi` too, `quagga` in two;
+    // `report` is in all four and adds little.
+    let rare = r.search("okapi", &Filters::default()).unwrap().hits[0].1;
+    let common = r.search("report", &Filters::default()).unwrap().hits[0].1;
+    assert!(rare > common, "{rare} vs {common}");
+}
+
+#[test]
+fn query_bigrams_adjacent_in_the_record_get_a_bonus() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The same bigrams the same number of times; only in the first do 질개 and 개선
+    // follow each other (in the second, a space separates the runs).
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            ("trips/joined.md", &record("Report", "Seoul", "가질개선")),
+            ("trips/apart.md", &record("Report", "Seoul", "가질개 개선")),
+            (
+                "trips/phrase.md",
+                &record("Report", "Seoul", "air quality data"),
+            ),
+            (
+                "trips/words.md",
+                &record("Report", "Seoul", "quality of air"),
+            ),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let res = r.search("질개선", &Filters::default()).unwrap();
+    let order: Vec<String> = res
+        .hits
+        .iter()
+        .map(|&(d, _)| meta(tmp.path(), d, "u"))
+        .collect();
+    assert_eq!(order, ["/trips/joined/", "/trips/apart/"]);
+    assert!(res.hits[0].1 > res.hits[1].1, "{:?}", res.hits);
+    // Without the bonus the two would tie: a query of one bigram each scores the same.
+    for q in ["질개", "개선"] {
+        let each = r.search(q, &Filters::default()).unwrap().hits;
+        assert_eq!(each.len(), 2);
+        assert_eq!(each[0].1, each[1].1, "{q}");
+    }
+    let res = r.search("air quality", &Filters::default()).unwrap();
+    let order: Vec<String> = res
+        .hits
+        .iter()
+        .map(|&(d, _)| meta(tmp.path(), d, "u"))
+        .collect();
+    assert_eq!(order, ["/trips/phrase/", "/trips/words/"]);
+    assert!(res.hits[0].1 > res.hits[1].1);
+}
+
+// ------------------------------------------------------------ generated archives
+
+const WORDS: [&[&str]; 4] = [
+    &[
+        "대기",
+        "환경",
+        "개선",
+        "협력",
+        "도시",
+        "정책",
+        "관리",
+        "기후",
+        "에너지",
+        "교통",
+        "재활용",
+        "미세먼지",
+        "사업",
+        "연구",
+        "대기질개선",
+        "측정",
+        "공유",
+        "방문",
+    ],
+    &[
+        "大気",
+        "環境",
+        "改善",
+        "協力",
+        "都市",
+        "政策",
+        "管理",
+        "リサイクル",
+        "エネルギー",
+        "大気汚染",
+        "対策",
+        "について",
+        "議論した",
+    ],
+    &[
+        "空气", "质量", "环境", "合作", "城市", "政策", "监测", "数据", "共享",
+    ],
+    &[
+        "air",
+        "quality",
+        "cooperation",
+        "city",
+        "policy",
+        "energy",
+        "transport",
+        "recycling",
+        "Monitoring",
+        "data",
+    ],
+];
+const LANGS: [&str; 4] = ["ko", "ja", "zh", "en"];
+const NAMES: [&str; 6] = [
+    "서울",
+    "北京",
+    "Yokohama",
+    "北九州市",
+    "상하이",
+    "Ulaanbaatar",
+];
+
+/// A deterministic stream of numbers.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, m: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % m
+    }
+
+    fn sentence(&mut self, words: &[&str], sep: &str, len: usize) -> String {
+        let mut out = String::new();
+        for i in 0..len {
+            if i > 0 {
+                out.push_str(if self.below(3) == 0 { " " } else { sep });
+            }
+            out.push_str(words[self.below(words.len())]);
+        }
+        out
+    }
+}
+
+/// A site of `n` records made of the words above, deterministic.
+fn generated_site(n: usize) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let registry = std::fs::read_to_string(fixtures().join("search/data/cities.yaml")).unwrap();
+    let mut rng = Lcg(7);
+    let mut records = Vec::new();
+    for i in 0..n {
+        let lang = i % 4;
+        let words = WORDS[lang];
+        let sep = if lang == 3 { " " } else { "" };
+        let title = rng.sentence(words, sep, 3);
+        let paragraphs = 4 + rng.below(6);
+        let body: Vec<String> = (0..paragraphs)
+            .map(|_| {
+                let len = 8 + rng.below(10);
+                rng.sentence(words, sep, len)
+            })
+            .collect();
+        let year = 2010 + rng.below(10);
+        let end = if rng.below(2) == 0 {
+            format!("end: {}\n", year + rng.below(4))
+        } else {
+            String::new()
+        };
+        let count = 1 + rng.below(3);
+        let cities: Vec<&str> = (0..count).map(|_| NAMES[rng.below(NAMES.len())]).collect();
+        let kind = ["programs", "trips", "workshops"][i % 3];
+        let tag = words[rng.below(words.len())];
+        records.push((
+            format!("{kind}/r{i:04}.md"),
+            format!(
+                "---\ntitle: \"{title}\"\ndate: {year}\n{end}cities: [{}]\nlang: {}\ntags: [{tag}]\n---\n{}\n",
+                cities.join(", "),
+                LANGS[lang],
+                body.join("\n\n")
+            ),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = records
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    write_site(tmp.path(), &registry, &refs);
+    tmp
+}
+
+/// The site model of `root`, as the pipeline builds it.
+fn load_site(root: &Path) -> accord::site::Site {
+    let config = accord::config::Config::load(root).unwrap();
+    let registry = accord::registry::Registry::load(root).unwrap();
+    let sources = accord::source::load(root);
+    let mut records = Vec::new();
+    for f in &sources.files {
+        let (record, diags) = accord::content::parse(f, &registry, &config);
+        assert!(
+            !diags.iter().any(|d| d.is_error()),
+            "{}",
+            render_diags(&diags)
+        );
+        records.extend(record);
+    }
+    let all: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+    accord::site::Site::build(config, registry, records, &all).unwrap()
+}
+
+#[test]
+fn shards_are_sorted_ranges_of_bounded_size() {
+    let tmp = generated_site(120);
+    let site = load_site(tmp.path());
+    let target = 1024;
+    let index = search::build_with(&site, target);
+    let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
+    let m = &r.manifest;
+    assert!(m.shards > 10, "only {} shards", m.shards);
+    assert_eq!(m.separators.len(), m.shards - 1);
+    let mut all_terms: Vec<Vec<u8>> = Vec::new();
+    for i in 0..m.shards {
+        let bytes = index.get(&format!("search/s/{i}.bin")).unwrap();
+        let terms = search::parse_shard(bytes).unwrap();
+        assert!(!terms.is_empty());
+        assert!(
+            bytes.len() <= target || terms.len() == 1,
+            "shard {i}: {} bytes, {} terms",
+            bytes.len(),
+            terms.len()
+        );
+        // Each shard starts at its separator and ends before the next one.
+        if i > 0 {
+            assert!(m.separators[i - 1] <= terms[0].term);
+            assert!(m.separators[i - 1] > *all_terms.last().unwrap());
+        }
+        for t in &terms {
+            assert_eq!(
+                m.shard_of(&t.term),
+                i,
+                "{}",
+                String::from_utf8_lossy(&t.term)
+            );
+            // Postings: records ascending, impacts never zero.
+            assert!(t.postings.windows(2).all(|w| w[0].0 < w[1].0));
+            assert!(
+                t.postings
+                    .iter()
+                    .all(|p| p.1 > 0 && (p.0 as usize) < m.docs)
+            );
+        }
+        all_terms.extend(terms.into_iter().map(|t| t.term));
+    }
+    assert!(
+        all_terms.windows(2).all(|w| w[0] < w[1]),
+        "terms not sorted"
+    );
+    assert!(!index.get("search/s/9999.bin").is_some_and(|_| true));
+    assert!(index.get(&format!("search/s/{}.bin", m.shards)).is_none());
+    // The shards hold every token of every record: spot-check a title.
+    let hits = r.search("quality", &Filters::default()).unwrap().hits;
+    assert!(!hits.is_empty());
+}
+
+#[test]
+fn the_index_is_byte_identical_whatever_the_threads() {
+    let tmp = generated_site(80);
+    let site = load_site(tmp.path());
+    let build = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| search::build_with(&site, 2048))
+    };
+    let one = build(1);
+    let three = build(3);
+    assert!(one.files.len() > 80);
+    assert_eq!(one.files, three.files);
+    assert_eq!(one.files, search::build_with(&site, 2048).files);
+}
+
+#[test]
+fn the_browser_engine_answers_like_the_rust_reader() {
+    let Some(node) = require_tool(Tool::Node) else {
+        return;
+    };
+    let tmp = generated_site(150);
+    let site = load_site(tmp.path());
+    let index = search::build_with(&site, 1536);
+    let out = tmp.path().join("index");
+    for (rel, bytes) in &index.files {
+        let p = out.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let filters =
+        |kind: Option<&str>, city: Option<&str>, year: Option<i32>, lang: Option<&str>| Filters {
+            kind: kind.map(Into::into),
+            city: city.map(Into::into),
+            year,
+            lang: lang.map(Into::into),
+        };
+    let queries: Vec<(&str, Filters)> = vec![
+        ("대기", Filters::default()),
+        ("질개선", Filters::default()),
+        ("대기질개선 협력", Filters::default()),
+        ("환경 개선", filters(None, Some("seoul"), None, None)),
+        ("大気汚染", Filters::default()),
+        ("リサイクル", filters(Some("trip"), None, None, None)),
+        ("空气质量", filters(None, None, Some(2013), None)),
+        ("AIR Quality", Filters::default()),
+        ("monitoring data", filters(None, None, None, Some("en"))),
+        ("대", Filters::default()),
+        ("北京", Filters::default()),
+        ("nothing-like-this", Filters::default()),
+        (
+            "",
+            filters(Some("program"), Some("beijing"), Some(2015), None),
+        ),
+    ];
+    // Every query with the counts by city; those filtered by city also without them
+    // (the page reads only that city's file then).
+    let runs: Vec<(&str, &Filters, bool)> = queries
+        .iter()
+        .map(|(q, f)| (*q, f, true))
+        .chain(
+            queries
+                .iter()
+                .filter(|(_, f)| f.city.is_some())
+                .map(|(q, f)| (*q, f, false)),
+        )
+        .collect();
+    let spec: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|(q, f, cities)| {
+            serde_json::json!({"q": q, "cities": cities, "filters": {
+                "kind": f.kind, "city": f.city, "year": f.year, "lang": f.lang}})
+        })
+        .collect();
+    let spec_file = tmp.path().join("queries.json");
+    std::fs::write(&spec_file, serde_json::to_string(&spec).unwrap()).unwrap();
+    let run = Command::new(node)
+        .arg(repo().join("tests/search_engine.mjs"))
+        .arg(&out)
+        .arg(&spec_file)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let answers: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(answers.len(), runs.len());
+    let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
+    let mut non_empty = 0;
+    for ((q, f, cities), js) in runs.iter().zip(&answers) {
+        let rust = r.search_with(q, f, *cities).unwrap();
+        let hits: Vec<serde_json::Value> = rust
+            .hits
+            .iter()
+            .map(|&(d, s)| serde_json::json!([d, s]))
+            .collect();
+        assert_eq!(
+            js["hits"],
+            serde_json::Value::Array(hits),
+            "hits of {q:?} {f:?}"
+        );
+        let mut facets = serde_json::to_value(&rust.facets).unwrap();
+        if !cities {
+            assert!(rust.fetched.iter().all(|p| p != search::CITIES));
+            facets["city"] = serde_json::Value::Null;
+        }
+        assert_eq!(
+            js["facets"], facets,
+            "facets of {q:?} {f:?} (cities: {cities})"
+        );
+        non_empty += usize::from(!rust.hits.is_empty());
+    }
+    assert!(non_empty >= 9, "only {non_empty} queries found something");
+}
+
+#[test]
+fn an_archive_without_records_has_an_empty_index() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(tmp.path(), CITIES, &[]);
+    // An empty content/ folder: without one, the build refuses to publish.
+    std::fs::create_dir_all(tmp.path().join("content")).unwrap();
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    assert_eq!((r.manifest.docs, r.manifest.shards), (0, 0));
+    assert!(
+        r.search("서울", &Filters::default())
+            .unwrap()
+            .hits
+            .is_empty()
+    );
+    let seoul = Filters {
+        city: Some("seoul".into()),
+        ..Filters::default()
+    };
+    assert!(r.search_with("", &seoul, false).unwrap().hits.is_empty());
+}

@@ -1,0 +1,83 @@
+//! One set of tokenizer vectors (tests/search_vectors.json) for both tokenizers: the
+//! Rust one that builds the index and the JavaScript one that tokenizes queries in the
+//! browser (run with node). If they drifted apart, queries would miss.
+
+use std::process::Command;
+
+use crate::support::{Tool, repo, require_tool};
+
+fn vectors() -> serde_json::Value {
+    let text = std::fs::read_to_string(repo().join("tests/search_vectors.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_rust_tokenizer_gives_the_shared_vectors() {
+    let v = vectors();
+    let cases = v["tokens"].as_array().unwrap();
+    assert!(cases.len() >= 20, "too few vectors");
+    let mut failures = Vec::new();
+    for case in cases {
+        let input = case["input"].as_str().unwrap();
+        let want: Vec<&str> = case["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let got = accord::search::tokenize(input);
+        if got != want {
+            failures.push(format!(
+                "{}: {input:?}\n  want {want:?}\n  got  {got:?}",
+                case["case"]
+            ));
+        }
+        if let Some(joined) = case.get("joined") {
+            let want: Vec<bool> = joined
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b.as_bool().unwrap())
+                .collect();
+            let got: Vec<bool> = accord::search::tokenize_joined(input)
+                .into_iter()
+                .map(|(_, j)| j)
+                .collect();
+            if got != want {
+                failures.push(format!(
+                    "{} (joined): want {want:?}, got {got:?}",
+                    case["case"]
+                ));
+            }
+        }
+    }
+    for case in v["follow_bits"].as_array().unwrap() {
+        let token = case["token"].as_str().unwrap();
+        let want = case["bit"].as_u64().unwrap();
+        let got = u64::from(accord::search::follow_bit(token));
+        if got != want {
+            failures.push(format!("follow bit of {token:?}: want {want}, got {got}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_browser_tokenizer_gives_the_shared_vectors() {
+    let Some(node) = require_tool(Tool::Node) else {
+        return;
+    };
+    let out = Command::new(node)
+        .arg(repo().join("tests/search_tokenizer.mjs"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let total = vectors()["tokens"].as_array().unwrap().len()
+        + vectors()["follow_bits"].as_array().unwrap().len();
+    assert!(
+        stdout.contains(&format!("{total} vectors passed")),
+        "{stdout}{stderr}"
+    );
+}

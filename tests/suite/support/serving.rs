@@ -1,0 +1,133 @@
+//! What the `serve` tests share: a server on a copy of a fixture site, requests to
+//! it, and bounded waits for its builds.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use accord::serve::{Build, ServeOptions, Server};
+
+use super::site::{copy_tree, fixtures, render_diags};
+
+/// Generous: debug builds on a busy machine.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+pub struct Preview {
+    server: Option<Server>,
+    pub root: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Preview {
+    pub fn start(fixture: &str) -> Preview {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("site");
+        std::fs::create_dir(&root).unwrap();
+        copy_tree(&fixtures().join(fixture), &root);
+        let opts = ServeOptions {
+            root: root.clone(),
+            drafts: false,
+            port: 0,
+            output: Some(tmp.path().join("served")),
+        };
+        let server = Server::start(opts, |_| {}).unwrap();
+        let s = Preview {
+            server: Some(server),
+            root,
+            _tmp: tmp,
+        };
+        s.wait_for(1);
+        s
+    }
+
+    pub fn server(&self) -> &Server {
+        self.server.as_ref().unwrap()
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        get(self.server().addr(), path)
+    }
+
+    /// Waits until build `generation` is done, and returns it.
+    pub fn wait_for(&self, generation: u64) -> Arc<Build> {
+        let start = Instant::now();
+        loop {
+            if let Some(b) = self.server().last_build()
+                && b.generation >= generation
+            {
+                assert_eq!(b.generation, generation, "builds were skipped or repeated");
+                return b;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "build {generation} did not come"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Rewrites a source file of the site.
+    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+        let path = self.root.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rel} has no {from:?}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    }
+
+    pub fn written(build: &Build) -> Vec<String> {
+        match &build.outcome {
+            Ok(b) => b.written.clone(),
+            Err(d) => panic!("the build failed:\n{}", render_diags(d)),
+        }
+    }
+}
+
+impl Drop for Preview {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop();
+        }
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+pub fn get(addr: SocketAddr, path: &str) -> Response {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    Response {
+        status: head.split(' ').nth(1).unwrap().parse().unwrap(),
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+/// The build a served page says it comes from.
+pub fn build_tag(html: &str) -> String {
+    let at = html.find("data-build=\"").expect("no reload script") + 12;
+    html[at..].split('"').next().unwrap().to_string()
+}

@@ -1,0 +1,189 @@
+//! Sites on disk: fixture sites copied into a temporary directory, small sites written
+//! on the fly, building them through the library, and reading what was written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The root of this repository (the sample archive).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures() -> PathBuf {
+    repo().join("tests").join("fixtures")
+}
+
+/// Copies `tests/fixtures/<name>` into a fresh temporary directory.
+pub fn fixture(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_tree(&fixtures().join(name), tmp.path());
+    tmp
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
+/// A registry with the cities the tests name.
+pub const REGISTRY: &str = "\
+seoul:
+  name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}
+  aliases: [서울특별시]
+  country: KR
+beijing:
+  name: {ko: 베이징, en: Beijing, ja: 北京, zh: 北京}
+  aliases: [북경, 北京市]
+  country: CN
+yokohama:
+  name: {ko: 요코하마, en: Yokohama, ja: 横浜, zh: 横滨}
+  aliases: [横浜市]
+  country: JP
+";
+
+pub const CONFIG: &str = "title: Hostile\nbase_url: https://example.org/\nlanguage: ko\n";
+
+/// The front matter of a valid trip, without its closing `---`.
+pub const FRONT: &str = "---\ntitle: T\ndate: 2020\ncities: [서울]\n";
+
+/// A site in a temporary directory: `accord.yaml`, the registry, and `files`
+/// (relative path, bytes).
+pub fn site(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "accord.yaml", CONFIG.as_bytes());
+    write(tmp.path(), "data/cities.yaml", REGISTRY.as_bytes());
+    for (rel, bytes) in files {
+        write(tmp.path(), rel, bytes);
+    }
+    tmp
+}
+
+/// Writes `bytes` to `root/rel`, creating its folders.
+pub fn write(root: &Path, rel: &str, bytes: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+pub fn options(root: &Path) -> accord::Options {
+    accord::Options {
+        root: root.to_path_buf(),
+        output: None,
+        drafts: false,
+        write: true,
+        allow_empty: false,
+    }
+}
+
+/// Builds the site at `root` into `root/output`, panicking with the diagnostics on failure.
+pub fn build_ok(root: &Path) -> accord::Report {
+    match accord::build(&options(root)) {
+        Ok(r) => r,
+        Err(d) => panic!("build failed:\n{}", render_diags(&d)),
+    }
+}
+
+/// Builds the site at `root` into `out`, panicking with the diagnostics on failure.
+pub fn build_into(root: &Path, out: &Path) -> accord::Report {
+    let mut opts = options(root);
+    opts.output = Some(out.to_path_buf());
+    match accord::build(&opts) {
+        Ok(r) => r,
+        Err(d) => panic!("build failed:\n{}", render_diags(&d)),
+    }
+}
+
+/// The diagnostics of a check that must fail.
+pub fn errors(root: &Path) -> Vec<accord::diag::Diagnostic> {
+    accord::build(&accord::Options {
+        write: false,
+        ..options(root)
+    })
+    .expect_err("the check must fail")
+}
+
+/// Diagnostics as text, one a line.
+pub fn render_diags(d: &[accord::diag::Diagnostic]) -> String {
+    d.iter().map(|d| format!("{d}\n")).collect()
+}
+
+/// Builds `root` incrementally into `out`, and from scratch into a new directory,
+/// asserts that the two trees are equal (`step` names the edit before it), and returns
+/// the incremental build's report.
+pub fn same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
+    let report = build_into(root, out);
+    let clean = tempfile::tempdir().unwrap();
+    build_into(root, &clean.path().join("site"));
+    let (a, b) = (tree(out), tree(&clean.path().join("site")));
+    let differ: Vec<&String> = a
+        .keys()
+        .chain(b.keys())
+        .filter(|k| a.get(*k) != b.get(*k))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "after {step}: incremental and clean builds differ in {differ:?}"
+    );
+    report
+}
+
+/// A file of the output, as text.
+pub fn read(root: &Path, rel: &str) -> String {
+    let path = root.join("output").join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every file below `dir`, by relative path.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            out.insert(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    out
+}
+
+/// The names in a folder, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every `href="…"`, `src="…"` and `action="…"` value in an HTML text.
+pub fn links(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["href=\"", "src=\"", "action=\""] {
+        let mut rest = html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].to_string());
+            }
+        }
+    }
+    out
+}

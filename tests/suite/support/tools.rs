@@ -1,0 +1,144 @@
+//! The outside tools some tests run (Chromium, Node.js, Java, and npm packages), found
+//! in one way each, and the one rule for a missing tool: a loud SKIPPED line outside
+//! CI, a failure in CI (`CI` set and not empty). `.ci/run` installs them all.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A tool a test needs. Each is found through one environment variable, else where it
+/// is usually installed.
+#[derive(Clone, Copy, Debug)]
+pub enum Tool {
+    /// `ACCORD_CHROMIUM`, else `chromium`, `chromium-browser`, `google-chrome` or
+    /// `google-chrome-stable` on the `PATH`.
+    Chromium,
+    /// `ACCORD_NODE`, else `node` on the `PATH`.
+    Node,
+    /// `ACCORD_JAVA`, else `java` on the `PATH`.
+    Java,
+    /// A package in the `node_modules` folder of [`node_modules`].
+    NpmPackage(&'static str),
+}
+
+impl Tool {
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Chromium => "Chromium",
+            Tool::Node => "node",
+            Tool::Java => "java",
+            Tool::NpmPackage(name) => name,
+        }
+    }
+
+    /// The environment variable that names the tool's path.
+    pub fn variable(self) -> &'static str {
+        match self {
+            Tool::Chromium => "ACCORD_CHROMIUM",
+            Tool::Node => "ACCORD_NODE",
+            Tool::Java => "ACCORD_JAVA",
+            Tool::NpmPackage(_) => "ACCORD_TOOLS",
+        }
+    }
+
+    /// The program names looked for on the `PATH`.
+    fn programs(self) -> &'static [&'static str] {
+        match self {
+            Tool::Chromium => &[
+                "chromium",
+                "chromium-browser",
+                "google-chrome",
+                "google-chrome-stable",
+            ],
+            Tool::Node => &["node"],
+            Tool::Java => &["java"],
+            Tool::NpmPackage(_) => &[],
+        }
+    }
+
+    /// The program, or the package's folder; `None` when it is not there.
+    fn find(self) -> Option<PathBuf> {
+        if let Tool::NpmPackage(name) = self {
+            let dir = node_modules().join(name);
+            return dir.is_dir().then_some(dir);
+        }
+        if let Some(p) = std::env::var_os(self.variable()).filter(|p| !p.is_empty()) {
+            let p = PathBuf::from(p);
+            return p.is_file().then_some(p);
+        }
+        let path = std::env::var_os("PATH")?;
+        std::env::split_paths(&path)
+            .flat_map(|dir| {
+                self.programs()
+                    .iter()
+                    .map(move |name| dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
+            })
+            .find(|p| p.is_file())
+    }
+}
+
+/// Whether the tests run in CI: `CI` is set and not empty.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty())
+}
+
+/// The program of `tool` (or the folder of an npm package). When it is missing: in CI
+/// the test fails; elsewhere a loud SKIPPED line goes to standard error (past the test
+/// harness, which would hide `eprintln!` of a passing test) and the answer is `None`,
+/// on which the test returns.
+pub fn require_tool(tool: Tool) -> Option<PathBuf> {
+    if let Some(found) = tool.find() {
+        return Some(found);
+    }
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let what = format!(
+        "{test}: {} not found (set {}=path)",
+        tool.name(),
+        tool.variable()
+    );
+    assert!(
+        !in_ci(),
+        "{what}; CI must run every test (.ci/run installs the tools)"
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n*** SKIPPED: {what} ***\n*** (set CI=1 to make this a failure) ***\n"
+    );
+    None
+}
+
+/// The `node_modules` folder of the npm packages: `ACCORD_TOOLS`, else
+/// `.ci/tools/node_modules`, where `.ci/run` installs them.
+pub fn node_modules() -> PathBuf {
+    std::env::var_os("ACCORD_TOOLS")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| super::repo().join(".ci/tools/node_modules"))
+}
+
+/// A node script run with the tools: `ACCORD_TOOLS` and `ACCORD_CHROMIUM` set for it.
+pub fn node_script(node: &Path, chromium: &Path, script: &Path) -> Command {
+    let mut cmd = Command::new(node);
+    cmd.arg(script)
+        .env("ACCORD_TOOLS", node_modules())
+        .env("ACCORD_CHROMIUM", chromium);
+    cmd
+}
+
+/// Headless Chromium with a fresh profile in `profile`, nothing fetched in the
+/// background; the caller adds what it should do.
+pub fn headless_chromium(chromium: &Path, profile: &Path) -> Command {
+    let mut cmd = Command::new(chromium);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    cmd
+}
