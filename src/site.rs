@@ -330,7 +330,11 @@ fn check_amounts(r: &Record, front: &mut FrontMatters, diags: &mut Vec<Diagnosti
             }
         }
         Details::Trip(t) => {
-            amounts.extend(t.cost.iter().map(|c| (vec![seg("cost"), seg("amount")], c.amount)));
+            amounts.extend(
+                t.cost
+                    .iter()
+                    .map(|c| (vec![seg("cost"), seg("amount")], c.amount)),
+            );
         }
         Details::Workshop(_) => {}
     }

@@ -68,7 +68,10 @@ pub fn load(root: &Path) -> Sources {
                 Err(d) => out.diags.push(d),
             }
         } else {
-            if rel.extension().is_some_and(|e| e.eq_ignore_ascii_case("md")) {
+            if rel
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+            {
                 out.diags.push(
                     Diagnostic::warning(
                         Code::MisplacedFile,

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use accord::diag::{Diagnostic, Severity};
 use crate::support::{self, FRONT, site};
+use accord::diag::{Diagnostic, Severity};
 
 /// Builds the site at `root` into `root/output`: the warnings, or the diagnostics of
 /// the failure.

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use accord::diag::{Diagnostic, Severity};
 use crate::support::{self, FRONT, site};
+use accord::diag::{Diagnostic, Severity};
 
 /// Checks the site at `root` (`accord check`, through the library).
 fn check(root: &Path, drafts: bool, allow_empty: bool) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {

@@ -5,8 +5,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Instant;
 
-use accord::serve::MAX_CONNECTIONS;
 use crate::support::serving::{PATIENCE, Preview};
+use accord::serve::MAX_CONNECTIONS;
 
 /// Connects and reads the answer without sending a request.
 fn answer_without_request(s: &Preview) -> String {
