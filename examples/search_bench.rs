@@ -31,7 +31,7 @@ fn main() {
     let mut records = Vec::new();
     for f in &sources.files {
         let (record, diags) = content::parse(f, &registry, &config);
-        if diags.iter().any(|d| d.is_error()) {
+        if diags.iter().any(accord::diag::Diagnostic::is_error) {
             fail(&diags);
         }
         records.extend(record.filter(|r| !r.draft));

@@ -1,4 +1,4 @@
 //! How the command line shows things: diagnostics and progress.
 
-pub mod progress;
-pub mod report;
+pub(crate) mod progress;
+pub(crate) mod report;

@@ -304,7 +304,7 @@ fn serve(root: PathBuf, port: u16, open: bool, drafts: bool) -> ExitCode {
     let on_event = move |event: &serve::Event<'_>| match event {
         serve::Event::Built(b) => print_build(&shown_root, b, colour),
         serve::Event::WatchFailed(e) => {
-            eprintln!("cannot watch for changes ({e}); restart `accord serve` to see them")
+            eprintln!("cannot watch for changes ({e}); restart `accord serve` to see them");
         }
     };
     let opts = serve::ServeOptions {

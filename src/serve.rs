@@ -389,7 +389,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
     let built = std::panic::catch_unwind(|| crate::build(&opts)).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_default();
         Err(vec![

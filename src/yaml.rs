@@ -32,7 +32,7 @@ pub(crate) struct Block<'a> {
 }
 
 impl<'a> Block<'a> {
-    pub fn new(path: &'a Path, text: &'a str, first_line: usize) -> Self {
+    pub(crate) fn new(path: &'a Path, text: &'a str, first_line: usize) -> Self {
         Block {
             path,
             text,
@@ -41,12 +41,12 @@ impl<'a> Block<'a> {
     }
 
     /// The start of the block.
-    pub fn start(&self) -> Pos {
+    pub(crate) fn start(&self) -> Pos {
         Pos::new(self.first_line, 1)
     }
 
     /// The last line of the block, for what is reported after everything else.
-    pub fn end(&self) -> Pos {
+    pub(crate) fn end(&self) -> Pos {
         Pos::new(self.first_line + self.text.matches('\n').count(), 1)
     }
 
@@ -63,7 +63,7 @@ impl<'a> Block<'a> {
 
     /// Parses the block as a mapping, with where each of its values is written. An
     /// empty block is an empty mapping.
-    pub fn parse_mapping(&self, what: &str) -> Result<(Mapping, Spans), Diagnostic> {
+    pub(crate) fn parse_mapping(&self, what: &str) -> Result<(Mapping, Spans), Diagnostic> {
         if self.text.trim().is_empty() {
             return Ok((Mapping::new(), Spans::default()));
         }
@@ -150,7 +150,7 @@ impl<'a> Block<'a> {
 
     /// A YAML error at its line in the file, the parser's words replaced by ours where
     /// a limit of accord's was reached.
-    pub fn yaml_error(&self, e: &serde_yaml::Error) -> Diagnostic {
+    pub(crate) fn yaml_error(&self, e: &serde_yaml::Error) -> Diagnostic {
         let pos = e.location().map_or(self.start(), |l| {
             self.clamp(Pos::new(l.line() + self.first_line - 1, l.column()))
         });
@@ -257,18 +257,18 @@ struct Frame {
 
 impl Spans {
     /// Where the value at `path` starts.
-    pub fn value(&self, path: &[Seg]) -> Option<Pos> {
+    pub(crate) fn value(&self, path: &[Seg]) -> Option<Pos> {
         self.places.get(path).map(|p| p.value)
     }
 
     /// Where the key of the value at `path` is written.
-    pub fn key(&self, path: &[Seg]) -> Option<Pos> {
+    pub(crate) fn key(&self, path: &[Seg]) -> Option<Pos> {
         self.places.get(path).and_then(|p| p.key)
     }
 
     /// The nearest recorded position at or above `path`: its value, or the value that
     /// holds it.
-    pub fn nearest(&self, path: &[Seg]) -> Option<Pos> {
+    pub(crate) fn nearest(&self, path: &[Seg]) -> Option<Pos> {
         (0..=path.len()).rev().find_map(|n| self.value(&path[..n]))
     }
 
@@ -661,7 +661,7 @@ pub(crate) struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(
+    pub(crate) fn new(
         block: Block<'a>,
         spans: &'a Spans,
         map: Mapping,
@@ -681,14 +681,14 @@ impl<'a> Fields<'a> {
     }
 
     /// Fields of the mapping nested under top-level key `scope`.
-    pub fn within(mut self, scope: &str) -> Self {
+    pub(crate) fn within(mut self, scope: &str) -> Self {
         self.scope = vec![Seg::from(scope)];
         self
     }
 
     /// Whether `MAX_ERRORS_PER_FILE` problems were reported already: further ones are
     /// only counted.
-    pub fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.diags.len() >= MAX_ERRORS_PER_FILE
     }
 
@@ -716,7 +716,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Where `key` is written; where the mapping is, when it is not.
-    pub fn key_pos(&self, key: &str) -> Pos {
+    pub(crate) fn key_pos(&self, key: &str) -> Pos {
         self.spans
             .key(&self.path(key, &[]))
             .unwrap_or_else(|| self.scope_pos())
@@ -724,7 +724,7 @@ impl<'a> Fields<'a> {
 
     /// Where the value at `key` and then `rest` (indexes and keys inside it) starts;
     /// where the nearest value holding it starts when it is not recorded.
-    pub fn value_pos(&self, key: &str, rest: &[Seg]) -> Pos {
+    pub(crate) fn value_pos(&self, key: &str, rest: &[Seg]) -> Pos {
         let path = self.path(key, rest);
         match self.spans.value(&path) {
             Some(pos) => pos,
@@ -736,32 +736,32 @@ impl<'a> Fields<'a> {
     }
 
     /// The raw value of `key`, removed from the mapping.
-    pub fn take_value(&mut self, key: &str) -> Option<Value> {
+    pub(crate) fn take_value(&mut self, key: &str) -> Option<Value> {
         self.map.remove(key).filter(|v| !v.is_null())
     }
 
     /// Whether the mapping has `key` (with a value other than null).
-    pub fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.map.get(key).is_some_and(|v| !v.is_null())
     }
 
     /// Whether the mapping has `key`, even without a value.
-    pub fn contains(&self, key: &str) -> bool {
+    pub(crate) fn contains(&self, key: &str) -> bool {
         self.map.contains_key(key)
     }
 
     /// Counts a problem that is not reported: `MAX_ERRORS_PER_FILE` were already.
-    pub fn skip(&mut self) {
+    pub(crate) fn skip(&mut self) {
         self.dropped += 1;
     }
 
     /// Removes `key` without reading it (reported otherwise).
-    pub fn drop_key(&mut self, key: &str) {
+    pub(crate) fn drop_key(&mut self, key: &str) {
         self.map.remove(key);
     }
 
     /// The value of `key` as `T`; a type error is reported at the value.
-    pub fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+    pub(crate) fn take<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
         let value = self.take_value(key)?;
         match serde_yaml::from_value::<T>(value) {
             Ok(v) => Some(v),
@@ -779,7 +779,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Like `take`, but a missing field is an error.
-    pub fn required<T: DeserializeOwned>(&mut self, key: &str, help: &str) -> Option<T> {
+    pub(crate) fn required<T: DeserializeOwned>(&mut self, key: &str, help: &str) -> Option<T> {
         if !self.has(key) {
             self.map.remove(key);
             let pos = self.key_pos(key);
@@ -797,7 +797,7 @@ impl<'a> Fields<'a> {
         self.take(key)
     }
 
-    pub fn error(
+    pub(crate) fn error(
         &mut self,
         code: Code,
         pos: Pos,
@@ -810,7 +810,7 @@ impl<'a> Fields<'a> {
 
     /// Reports every key left over as unknown, with a did-you-mean, and returns the
     /// diagnostics collected.
-    pub fn finish(mut self) -> Vec<Diagnostic> {
+    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
         let mut unknown: Vec<String> = self
             .map
             .keys()

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// How long a build runs before its bar appears.
 const DELAY: Duration = Duration::from_millis(400);
 
-pub struct Bar {
+pub(crate) struct Bar {
     /// The bar of the current step; each step gets a new one.
     bar: RwLock<ProgressBar>,
     started: Instant,
@@ -21,7 +21,7 @@ pub struct Bar {
 impl Bar {
     /// A bar on standard error; `None` in CI (`CI` set) or when standard error is not
     /// a terminal.
-    pub fn new() -> Option<Bar> {
+    pub(crate) fn new() -> Option<Bar> {
         let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
         if ci || !std::io::stderr().is_terminal() {
             return None;
@@ -40,7 +40,7 @@ impl Bar {
     }
 
     /// Removes the bar, before the summary line is printed.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Ok(bar) = self.bar.read() {
             bar.finish_and_clear();
         }

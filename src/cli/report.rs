@@ -16,7 +16,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// For people: file:line:column, the line with a caret, and help.
     Human,
     /// One JSON document on standard output.
@@ -27,7 +27,7 @@ pub enum Format {
 
 /// Whether to colour what goes to a stream: `NO_COLOR` wins, then `CLICOLOR_FORCE`,
 /// then whether the stream is a terminal (and not a dumb one).
-pub fn use_colour(is_terminal: bool) -> bool {
+pub(crate) fn use_colour(is_terminal: bool) -> bool {
     let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty() && v != "0");
     if set("NO_COLOR") {
         return false;
@@ -60,7 +60,7 @@ fn escaped(c: char) -> String {
 }
 
 /// `s` with every control character shown escaped (`\n`, `\u{1b}`).
-pub fn printable(s: &str) -> Cow<'_, str> {
+pub(crate) fn printable(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_hidden) {
         return Cow::Borrowed(s);
     }
@@ -101,7 +101,7 @@ fn printable_line(line: &str, span: Range<usize>) -> (String, Range<usize>) {
 }
 
 /// Every diagnostic for people, numbered, each with its snippet and help.
-pub fn human(root: &Path, diags: &[Diagnostic], colour: bool) -> String {
+pub(crate) fn human(root: &Path, diags: &[Diagnostic], colour: bool) -> String {
     let renderer = if colour {
         Renderer::styled()
     } else {
@@ -165,7 +165,7 @@ fn header(d: &Diagnostic, colour: bool) -> String {
 }
 
 /// Every diagnostic as one JSON document.
-pub fn json(diags: &[Diagnostic]) -> String {
+pub(crate) fn json(diags: &[Diagnostic]) -> String {
     let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
     let list: Vec<serde_json::Value> = diags
         .iter()
@@ -194,7 +194,7 @@ pub fn json(diags: &[Diagnostic]) -> String {
 
 /// Every diagnostic as a GitHub Actions annotation (`::error file=…,line=…::…`), with
 /// paths relative to the repository (the working directory).
-pub fn github(root: &Path, diags: &[Diagnostic]) -> String {
+pub(crate) fn github(root: &Path, diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let level = match d.severity {

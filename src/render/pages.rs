@@ -402,7 +402,7 @@ impl Renderer<'_> {
                 .iter()
                 .map(|[a, b]| [self.city_link(*a), self.city_link(*b)])
                 .collect(),
-            status: p.status.map(|s| s.id()),
+            status: p.status.map(super::super::content::Status::id),
             status_label: p
                 .status
                 .map(|s| self.strings.get(&format!("status_{}", s.id()))),
@@ -411,7 +411,7 @@ impl Renderer<'_> {
 
     fn workshop_view<'w>(&self, w: &'w Workshop) -> WorkshopView<'w> {
         WorkshopView {
-            format: w.format.map(|f| f.id()),
+            format: w.format.map(super::super::content::Format::id),
             format_label: w
                 .format
                 .map(|f| self.strings.get(&format!("format_{}", f.id()))),

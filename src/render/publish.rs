@@ -475,7 +475,7 @@ const PARTNERS_SHOWN: usize = 10;
 /// The budgets of the programs active in `year`, per unit and per lead city (a
 /// program's first city). A program counts with its `by_year` amount for the year,
 /// or, without `by_year`, with its `total` when it runs in that year only.
-pub fn budgets_of_year(
+pub(super) fn budgets_of_year(
     site: &crate::site::Site,
     idx: &[usize],
     year: i32,

@@ -100,7 +100,7 @@ pub fn tokenize(text: &str) -> Vec<String> {
 pub fn tokenize_joined(text: &str) -> Vec<(String, bool)> {
     let mut out = Vec::new();
     for_each_token(&normalize(text), |t, joined| {
-        out.push((t.to_string(), joined))
+        out.push((t.to_string(), joined));
     });
     out
 }

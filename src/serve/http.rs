@@ -65,7 +65,7 @@ pub(super) struct Response {
 }
 
 impl Response {
-    pub fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+    pub(super) fn new(status: u16, content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
         Response {
             status,
             content_type,
@@ -75,19 +75,19 @@ impl Response {
     }
 
     /// A plain-text message.
-    pub fn text(status: u16, message: &str) -> Self {
+    pub(super) fn text(status: u16, message: &str) -> Self {
         Response::new(status, "text/plain", message)
     }
 
     /// A redirect (301 or 302) to `location`.
-    pub fn redirect(status: u16, location: String) -> Self {
+    pub(super) fn redirect(status: u16, location: String) -> Self {
         let mut r = Response::new(status, "text/plain", Vec::new());
         r.headers.push(("Location", location));
         r
     }
 
     /// Writes the response and closes the exchange; only the head for a HEAD request.
-    pub fn send(&self, stream: &mut TcpStream, head_only: bool) -> io::Result<()> {
+    pub(super) fn send(&self, stream: &mut TcpStream, head_only: bool) -> io::Result<()> {
         let mut out = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
             self.status,

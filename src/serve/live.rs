@@ -46,7 +46,7 @@ pub(super) struct Hub {
 
 impl Hub {
     /// A new listener; it receives every build tag broadcast from now on.
-    pub fn subscribe(&self) -> Receiver<String> {
+    pub(super) fn subscribe(&self) -> Receiver<String> {
         let (tx, rx) = mpsc::channel();
         if let Ok(mut c) = self.clients.lock() {
             c.push(tx);
@@ -55,14 +55,14 @@ impl Hub {
     }
 
     /// Tells every listener about a build; forgets those that are gone.
-    pub fn broadcast(&self, tag: &str) {
+    pub(super) fn broadcast(&self, tag: &str) {
         if let Ok(mut c) = self.clients.lock() {
             c.retain(|tx| tx.send(tag.to_string()).is_ok());
         }
     }
 
     /// Disconnects every listener.
-    pub fn close(&self) {
+    pub(super) fn close(&self) {
         if let Ok(mut c) = self.clients.lock() {
             c.clear();
         }

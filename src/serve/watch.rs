@@ -36,7 +36,7 @@ pub(super) struct Watcher {
 
 impl Watcher {
     /// Watches the sources of the site at `root`, sending changes to `tx`.
-    pub fn start(root: &Path, tx: Sender<Change>) -> Result<Watcher, String> {
+    pub(super) fn start(root: &Path, tx: Sender<Change>) -> Result<Watcher, String> {
         let handler = move |result: DebounceEventResult| {
             let change = match result {
                 Ok(events) => Change::Paths(
@@ -72,7 +72,7 @@ impl Watcher {
 
     /// Watches the folders that appeared since the last call (a `templates/` made
     /// while serving, a `content/` deleted and restored by git).
-    pub fn refresh(&mut self) {
+    pub(super) fn refresh(&mut self) {
         for dir in WATCHED_DIRS {
             let path = self.root.join(dir);
             if path.is_dir() {

@@ -130,7 +130,12 @@ fn a_cycle_is_found_when_there_is_one() {
         ("d", &[][..]),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+    .map(|(k, v)| {
+        (
+            k.to_string(),
+            v.iter().map(std::string::ToString::to_string).collect(),
+        )
+    })
     .collect();
     assert_eq!(find_cycle(&graph).unwrap(), ["a", "b", "c", "a"]);
 }

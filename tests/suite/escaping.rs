@@ -79,13 +79,7 @@ fn hostile_site() -> tempfile::TempDir {
     );
     write(s.path(), "content/programs/program.md", program.as_bytes());
     write(s.path(), "content/trips/trip.md", trip.as_bytes());
-    let out = accord_limited(&["build", "--root", path_str(s.path())]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_ok_limited(s.path());
     s
 }
 

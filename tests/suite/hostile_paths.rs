@@ -40,11 +40,7 @@ fn slugs_that_leave_their_folder_or_break_on_windows_are_refused() {
             )
         })
         .collect();
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
-        .collect();
-    let s = site(&refs);
+    let s = site_of(&files);
     let out = messages(s.path());
     for (name, _) in cases {
         assert!(
@@ -118,13 +114,7 @@ fn decomposed_file_names_work_for_pages_links_and_attachments() {
         (&format!("content/trips/{nfd_record}.md"), target.as_bytes()),
         (&format!("content/trips/{nfd_file}"), b"%PDF-1.4"),
     ]);
-    let out = accord_limited(&["build", "--root", path_str(s.path())]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    build_ok_limited(s.path());
     let page = std::fs::read_to_string(s.path().join("output/trips/linking/index.html")).unwrap();
     // (Written percent-encoded, as Markdown writes every non-ASCII link.)
     let url = "/trips/%EC%84%9C%EC%9A%B8-%ED%9A%8C%EC%9D%98/";
@@ -305,11 +295,7 @@ fn korean_file_names_with_a_multibyte_fourth_byte_build_and_make_new_records() {
         .iter()
         .map(|n| (format!("content/workshops/{n}.md"), record("")))
         .collect();
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
-        .collect();
-    let s = site(&refs);
+    let s = site_of(&files);
     let (code, out) = check(s.path());
     assert_eq!(code, Some(0), "{out}");
     let new = std::process::Command::new(bin())

@@ -6,6 +6,10 @@
 //! current directory or the environment of the process (a test sets them on the
 //! commands it runs instead).
 
+// A test reads as one story from setup to the last assertion; the limit on function
+// length (Cargo.toml's `[lints]`) is for the library.
+#![allow(clippy::too_many_lines)]
+
 mod support;
 
 mod architecture;

@@ -179,7 +179,7 @@ fn page(dom: String) -> Page {
 }
 
 fn sorted(v: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+    let mut v: Vec<String> = v.iter().map(std::string::ToString::to_string).collect();
     v.sort();
     v
 }

@@ -495,7 +495,7 @@ fn load_site(root: &Path) -> accord::site::Site {
     for f in &sources.files {
         let (record, diags) = accord::content::parse(f, &registry, &config);
         assert!(
-            !diags.iter().any(|d| d.is_error()),
+            !diags.iter().any(accord::diag::Diagnostic::is_error),
             "{}",
             render_diags(&diags)
         );

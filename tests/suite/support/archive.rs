@@ -9,7 +9,7 @@ use super::site::{repo, write};
 /// and bodies with headings, lists, tables, code, footnotes, quotes and links between
 /// records. Record `i` is `content/<kind>s/r<i, five digits>.md`, its kind the `i % 3`th
 /// of program, trip, workshop. Deterministic: the same arguments give the same files.
-pub fn generate_archive(dir: &Path, n: usize, title: &str) {
+pub(crate) fn generate_archive(dir: &Path, n: usize, title: &str) {
     let registry = std::fs::read_to_string(repo().join("data/cities.yaml")).unwrap();
     let ids: Vec<&str> = registry
         .lines()

@@ -5,12 +5,12 @@
 mod archive;
 mod percent;
 mod run;
-pub mod serving;
+pub(crate) mod serving;
 mod site;
 mod tools;
 
-pub use archive::*;
-pub use percent::*;
-pub use run::*;
-pub use site::*;
-pub use tools::*;
+pub(crate) use archive::*;
+pub(crate) use percent::*;
+pub(crate) use run::*;
+pub(crate) use site::*;
+pub(crate) use tools::*;

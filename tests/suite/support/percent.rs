@@ -5,8 +5,8 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Decodes `%XX` escapes as the library does; text that is not UTF-8 once decoded is
 /// kept as written.
-pub fn percent_decode(s: &str) -> String {
-    accord::escape::percent_decode(s).map_or_else(|| s.to_string(), |d| d.into_owned())
+pub(crate) fn percent_decode(s: &str) -> String {
+    accord::escape::percent_decode(s).map_or_else(|| s.to_string(), std::borrow::Cow::into_owned)
 }
 
 /// The unreserved characters of RFC 3986, kept as written.
@@ -17,6 +17,6 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Encodes every byte but the unreserved characters of RFC 3986 (a query value).
-pub fn percent_encode(s: &str) -> String {
+pub(crate) fn percent_encode(s: &str) -> String {
     utf8_percent_encode(s, UNRESERVED).to_string()
 }

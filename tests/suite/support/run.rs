@@ -8,18 +8,30 @@ use std::time::{Duration, Instant};
 
 use super::site;
 
-pub fn bin() -> &'static str {
+pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_accord")
 }
 
 /// Far more than any of these runs needs; only there so that a regression shows as a
 /// failure instead of a test run that never ends.
-pub const DEADLINE: Duration = Duration::from_secs(300);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(300);
+
+/// `accord build` on `root` (the binary, limited as `accord_limited`), which must succeed.
+pub(crate) fn build_ok_limited(root: &std::path::Path) -> Output {
+    let out = accord_limited(&["build", "--root", root.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
 
 /// Runs the binary with `args`, its address space limited to 4 GiB (so that a memory
 /// bomb fails the run instead of the machine), killed at `DEADLINE`.
 /// (Without a Unix shell, only the deadline applies.)
-pub fn accord_limited(args: &[&str]) -> Output {
+pub(crate) fn accord_limited(args: &[&str]) -> Output {
     let mut cmd = if cfg!(unix) {
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -33,7 +45,7 @@ pub fn accord_limited(args: &[&str]) -> Output {
     run_with_deadline(cmd)
 }
 
-pub fn run_with_deadline(mut cmd: Command) -> Output {
+pub(crate) fn run_with_deadline(mut cmd: Command) -> Output {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -73,7 +85,7 @@ pub fn run_with_deadline(mut cmd: Command) -> Output {
 }
 
 /// At most the first 3000 characters of a report, for assertion messages.
-pub fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     match text.char_indices().nth(3000) {
         Some((i, _)) => format!("{}…", &text[..i]),
         None => text.to_string(),
@@ -81,7 +93,7 @@ pub fn shorten(text: &str) -> String {
 }
 
 /// `accord check` on a site: the exit code and what it printed.
-pub fn check(root: &Path) -> (Option<i32>, String) {
+pub(crate) fn check(root: &Path) -> (Option<i32>, String) {
     let out = accord_limited(&["check", "--root", root.to_str().unwrap()]);
     (
         out.status.code(),
@@ -90,7 +102,7 @@ pub fn check(root: &Path) -> (Option<i32>, String) {
 }
 
 /// `accord check` on a site with one record at `rel`: the exit code and output.
-pub fn check_one(rel: &str, bytes: &[u8]) -> (Option<i32>, String) {
+pub(crate) fn check_one(rel: &str, bytes: &[u8]) -> (Option<i32>, String) {
     let s = site::site(&[(rel, bytes)]);
     check(s.path())
 }

@@ -12,16 +12,16 @@ use accord::serve::{Build, ServeOptions, Server};
 use super::site::{copy_tree, fixtures, render_diags};
 
 /// Generous: debug builds on a busy machine.
-pub const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
-pub struct Preview {
+pub(crate) struct Preview {
     server: Option<Server>,
     pub root: PathBuf,
     _tmp: tempfile::TempDir,
 }
 
 impl Preview {
-    pub fn start(fixture: &str) -> Preview {
+    pub(crate) fn start(fixture: &str) -> Preview {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("site");
         std::fs::create_dir(&root).unwrap();
@@ -42,16 +42,16 @@ impl Preview {
         s
     }
 
-    pub fn server(&self) -> &Server {
+    pub(crate) fn server(&self) -> &Server {
         self.server.as_ref().unwrap()
     }
 
-    pub fn get(&self, path: &str) -> Response {
+    pub(crate) fn get(&self, path: &str) -> Response {
         get(self.server().addr(), path)
     }
 
     /// Waits until build `generation` is done, and returns it.
-    pub fn wait_for(&self, generation: u64) -> Arc<Build> {
+    pub(crate) fn wait_for(&self, generation: u64) -> Arc<Build> {
         let start = Instant::now();
         loop {
             if let Some(b) = self.server().last_build()
@@ -69,14 +69,14 @@ impl Preview {
     }
 
     /// Rewrites a source file of the site.
-    pub fn edit(&self, rel: &str, from: &str, to: &str) {
+    pub(crate) fn edit(&self, rel: &str, from: &str, to: &str) {
         let path = self.root.join(rel);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(from), "{rel} has no {from:?}");
         std::fs::write(&path, text.replace(from, to)).unwrap();
     }
 
-    pub fn written(build: &Build) -> Vec<String> {
+    pub(crate) fn written(build: &Build) -> Vec<String> {
         match &build.outcome {
             Ok(b) => b.written.clone(),
             Err(d) => panic!("the build failed:\n{}", render_diags(d)),
@@ -92,14 +92,14 @@ impl Drop for Preview {
     }
 }
 
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub head: String,
     pub body: String,
 }
 
 impl Response {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.head.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;
             k.eq_ignore_ascii_case(name).then(|| v.trim())
@@ -107,7 +107,7 @@ impl Response {
     }
 }
 
-pub fn get(addr: SocketAddr, path: &str) -> Response {
+pub(crate) fn get(addr: SocketAddr, path: &str) -> Response {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(PATIENCE)).unwrap();
     write!(
@@ -127,7 +127,7 @@ pub fn get(addr: SocketAddr, path: &str) -> Response {
 }
 
 /// The build a served page says it comes from.
-pub fn build_tag(html: &str) -> String {
+pub(crate) fn build_tag(html: &str) -> String {
     let at = html.find("data-build=\"").expect("no reload script") + 12;
     html[at..].split('"').next().unwrap().to_string()
 }

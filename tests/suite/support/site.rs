@@ -5,22 +5,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The root of this repository (the sample archive).
-pub fn repo() -> &'static Path {
+pub(crate) fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn fixtures() -> PathBuf {
+pub(crate) fn fixtures() -> PathBuf {
     repo().join("tests").join("fixtures")
 }
 
 /// Copies `tests/fixtures/<name>` into a fresh temporary directory.
-pub fn fixture(name: &str) -> tempfile::TempDir {
+pub(crate) fn fixture(name: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_tree(&fixtures().join(name), tmp.path());
     tmp
 }
 
-pub fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(from).unwrap();
@@ -34,7 +34,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// A registry with the cities the tests name.
-pub const REGISTRY: &str = "\
+pub(crate) const REGISTRY: &str = "\
 seoul:
   name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}
   aliases: [서울특별시]
@@ -49,14 +49,14 @@ yokohama:
   country: JP
 ";
 
-pub const CONFIG: &str = "title: Hostile\nbase_url: https://example.org/\nlanguage: ko\n";
+pub(crate) const CONFIG: &str = "title: Hostile\nbase_url: https://example.org/\nlanguage: ko\n";
 
 /// The front matter of a valid trip, without its closing `---`.
-pub const FRONT: &str = "---\ntitle: T\ndate: 2020\ncities: [서울]\n";
+pub(crate) const FRONT: &str = "---\ntitle: T\ndate: 2020\ncities: [서울]\n";
 
 /// A site in a temporary directory: `accord.yaml`, the registry, and `files`
 /// (relative path, bytes).
-pub fn site(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+pub(crate) fn site(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     write(tmp.path(), "accord.yaml", CONFIG.as_bytes());
     write(tmp.path(), "data/cities.yaml", REGISTRY.as_bytes());
@@ -66,14 +66,23 @@ pub fn site(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     tmp
 }
 
+/// `site`, from file paths and contents made at run time.
+pub(crate) fn site_of(files: &[(String, Vec<u8>)]) -> tempfile::TempDir {
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    site(&refs)
+}
+
 /// Writes `bytes` to `root/rel`, creating its folders.
-pub fn write(root: &Path, rel: &str, bytes: &[u8]) {
+pub(crate) fn write(root: &Path, rel: &str, bytes: &[u8]) {
     let path = root.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, bytes).unwrap();
 }
 
-pub fn options(root: &Path) -> accord::Options {
+pub(crate) fn options(root: &Path) -> accord::Options {
     accord::Options {
         root: root.to_path_buf(),
         output: None,
@@ -84,7 +93,7 @@ pub fn options(root: &Path) -> accord::Options {
 }
 
 /// Builds the site at `root` into `root/output`, panicking with the diagnostics on failure.
-pub fn build_ok(root: &Path) -> accord::Report {
+pub(crate) fn build_ok(root: &Path) -> accord::Report {
     match accord::build(&options(root)) {
         Ok(r) => r,
         Err(d) => panic!("build failed:\n{}", render_diags(&d)),
@@ -92,7 +101,7 @@ pub fn build_ok(root: &Path) -> accord::Report {
 }
 
 /// Builds the site at `root` into `out`, panicking with the diagnostics on failure.
-pub fn build_into(root: &Path, out: &Path) -> accord::Report {
+pub(crate) fn build_into(root: &Path, out: &Path) -> accord::Report {
     let mut opts = options(root);
     opts.output = Some(out.to_path_buf());
     match accord::build(&opts) {
@@ -102,7 +111,7 @@ pub fn build_into(root: &Path, out: &Path) -> accord::Report {
 }
 
 /// The diagnostics of a check that must fail.
-pub fn errors(root: &Path) -> Vec<accord::diag::Diagnostic> {
+pub(crate) fn errors(root: &Path) -> Vec<accord::diag::Diagnostic> {
     accord::build(&accord::Options {
         write: false,
         ..options(root)
@@ -111,14 +120,14 @@ pub fn errors(root: &Path) -> Vec<accord::diag::Diagnostic> {
 }
 
 /// Diagnostics as text, one a line.
-pub fn render_diags(d: &[accord::diag::Diagnostic]) -> String {
+pub(crate) fn render_diags(d: &[accord::diag::Diagnostic]) -> String {
     d.iter().map(|d| format!("{d}\n")).collect()
 }
 
 /// Builds `root` incrementally into `out`, and from scratch into a new directory,
 /// asserts that the two trees are equal (`step` names the edit before it), and returns
 /// the incremental build's report.
-pub fn same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
+pub(crate) fn same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
     let report = build_into(root, out);
     let clean = tempfile::tempdir().unwrap();
     build_into(root, &clean.path().join("site"));
@@ -136,13 +145,13 @@ pub fn same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
 }
 
 /// A file of the output, as text.
-pub fn read(root: &Path, rel: &str) -> String {
+pub(crate) fn read(root: &Path, rel: &str) -> String {
     let path = root.join("output").join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Every file below `dir`, by relative path.
-pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.unwrap();
@@ -160,7 +169,7 @@ pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The names in a folder, sorted.
-pub fn names_in(dir: &Path) -> Vec<String> {
+pub(crate) fn names_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -169,12 +178,12 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
-pub fn path_str(p: &Path) -> &str {
+pub(crate) fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// Every `href="…"`, `src="…"` and `action="…"` value in an HTML text.
-pub fn links(html: &str) -> Vec<String> {
+pub(crate) fn links(html: &str) -> Vec<String> {
     let mut out = Vec::new();
     for attr in ["href=\"", "src=\"", "action=\""] {
         let mut rest = html;

@@ -9,7 +9,7 @@ use std::process::Command;
 /// A tool a test needs. Each is found through one environment variable, else where it
 /// is usually installed.
 #[derive(Clone, Copy, Debug)]
-pub enum Tool {
+pub(crate) enum Tool {
     /// `ACCORD_CHROMIUM`, else `chromium`, `chromium-browser`, `google-chrome` or
     /// `google-chrome-stable` on the `PATH`.
     Chromium,
@@ -32,7 +32,7 @@ impl Tool {
     }
 
     /// The environment variable that names the tool's path.
-    pub fn variable(self) -> &'static str {
+    pub(crate) fn variable(self) -> &'static str {
         match self {
             Tool::Chromium => "ACCORD_CHROMIUM",
             Tool::Node => "ACCORD_NODE",
@@ -78,7 +78,7 @@ impl Tool {
 }
 
 /// Whether the tests run in CI: `CI` is set and not empty.
-pub fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty())
 }
 
@@ -86,7 +86,7 @@ pub fn in_ci() -> bool {
 /// the test fails; elsewhere a loud SKIPPED line goes to standard error (past the test
 /// harness, which would hide `eprintln!` of a passing test) and the answer is `None`,
 /// on which the test returns.
-pub fn require_tool(tool: Tool) -> Option<PathBuf> {
+pub(crate) fn require_tool(tool: Tool) -> Option<PathBuf> {
     if let Some(found) = tool.find() {
         return Some(found);
     }
@@ -110,7 +110,7 @@ pub fn require_tool(tool: Tool) -> Option<PathBuf> {
 
 /// The `node_modules` folder of the npm packages: `ACCORD_TOOLS`, else
 /// `.ci/tools/node_modules`, where `.ci/run` installs them.
-pub fn node_modules() -> PathBuf {
+pub(crate) fn node_modules() -> PathBuf {
     std::env::var_os("ACCORD_TOOLS")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
@@ -118,7 +118,7 @@ pub fn node_modules() -> PathBuf {
 }
 
 /// A node script run with the tools: `ACCORD_TOOLS` and `ACCORD_CHROMIUM` set for it.
-pub fn node_script(node: &Path, chromium: &Path, script: &Path) -> Command {
+pub(crate) fn node_script(node: &Path, chromium: &Path, script: &Path) -> Command {
     let mut cmd = Command::new(node);
     cmd.arg(script)
         .env("ACCORD_TOOLS", node_modules())
@@ -128,7 +128,7 @@ pub fn node_script(node: &Path, chromium: &Path, script: &Path) -> Command {
 
 /// Headless Chromium with a fresh profile in `profile`, nothing fetched in the
 /// background; the caller adds what it should do.
-pub fn headless_chromium(chromium: &Path, profile: &Path) -> Command {
+pub(crate) fn headless_chromium(chromium: &Path, profile: &Path) -> Command {
     let mut cmd = Command::new(chromium);
     cmd.args([
         "--headless",
