@@ -2,6 +2,7 @@
 //! show without JavaScript. Pure: data in, markup out; never reads the site model.
 //!
 //! - [`stacked_bars`]: one row per label (a year), a bar stacked by series (kinds);
+//!   [`year_rows`] says which years make a row (a decade over a long span);
 //! - [`bars`]: one bar per label (a city, a kind);
 //! - [`map`]: places on country outlines ([`Outlines`], shipped by the theme).
 //!
@@ -13,6 +14,7 @@
 //! All text is escaped; the same input always gives the same bytes.
 
 use std::fmt::Write as _;
+use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +58,27 @@ const ROW: f64 = 24.0;
 const BAR: f64 = 14.0;
 const FONT: f64 = 13.0;
 const LEGEND: f64 = 22.0;
+
+/// Most rows of a chart over years: over a longer span a row is a decade (or a
+/// century, a millennium), so that a chart stays small whatever the dates.
+pub const MAX_YEAR_ROWS: i32 = 40;
+
+/// The rows of a chart over the years `first..=last`, newest first: one per year or,
+/// when that would be more than `MAX_YEAR_ROWS`, one per decade (`2010..=2019`),
+/// century or millennium, the first and last cut to the span.
+pub fn year_rows(first: i32, last: i32) -> Vec<RangeInclusive<i32>> {
+    let start = |y: i32, step: i32| y.div_euclid(step) * step;
+    // Years have four digits: a row per millennium always fits.
+    let step = [1, 10, 100]
+        .into_iter()
+        .find(|&step| (start(last, step) - start(first, step)) / step < MAX_YEAR_ROWS)
+        .unwrap_or(1000);
+    (start(first, step)..=start(last, step))
+        .rev()
+        .step_by(step as usize)
+        .map(|s| s.max(first)..=(s + step - 1).min(last))
+        .collect()
+}
 
 /// Horizontal bars, one per row, each stacked by series, with the row's total at its
 /// end and a legend on top.
@@ -612,6 +635,29 @@ pub fn format_amount(n: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_spans_of_years_are_charted_by_decade() {
+        assert_eq!(
+            year_rows(2014, 2016),
+            [2016..=2016, 2015..=2015, 2014..=2014]
+        );
+        assert_eq!(year_rows(1980, 2019).len(), 40);
+        assert_eq!(
+            year_rows(1975, 2021),
+            [
+                2020..=2021,
+                2010..=2019,
+                2000..=2009,
+                1990..=1999,
+                1980..=1989,
+                1975..=1979
+            ]
+        );
+        assert_eq!(year_rows(1900, 2100).len(), 21);
+        assert_eq!(year_rows(0, 9999).len(), 10);
+        assert_eq!(year_rows(1, 1), [1..=1]);
+    }
 
     #[test]
     fn amounts_get_thousands_separators() {

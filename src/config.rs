@@ -15,7 +15,39 @@ const KEYS: &[&str] = &[
     "theme",
     "paginate_by",
     "allow_html",
+    "years",
 ];
+
+/// The years a record may be dated in when `accord.yaml` does not say (`years: {min,
+/// max}`): wide enough for the history of any partnership, narrow enough that a
+/// mistyped year (`0201`, `9999`) is caught instead of putting a record on a year page
+/// and a chart row 8,000 years away. Every year from the first to the last record is a
+/// row of the year charts.
+pub const DEFAULT_YEARS: YearRange = YearRange {
+    min: 1900,
+    max: 2100,
+};
+
+/// The years records may be dated in, both included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearRange {
+    pub min: i32,
+    pub max: i32,
+}
+
+impl YearRange {
+    pub fn contains(&self, year: i32) -> bool {
+        (self.min..=self.max).contains(&year)
+    }
+}
+
+/// `years:` as written: either bound may be left out.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YearsField {
+    min: Option<i32>,
+    max: Option<i32>,
+}
 
 /// Languages the default theme has strings for (others fall back to English strings).
 pub const LANGUAGES: &[&str] = &["ko", "ja", "zh", "en"];
@@ -35,6 +67,8 @@ pub struct Config {
     pub paginate_by: usize,
     /// Pass raw HTML in Markdown through instead of escaping it.
     pub allow_html: bool,
+    /// The years records may be dated in (`date` and `end`).
+    pub years: YearRange,
 }
 
 impl Config {
@@ -69,6 +103,12 @@ impl Config {
         let theme: String = f.take("theme").unwrap_or_else(|| "default".to_string());
         let paginate_by: usize = f.take("paginate_by").unwrap_or(20);
         let allow_html: bool = f.take("allow_html").unwrap_or(false);
+        let years = f
+            .take::<YearsField>("years")
+            .map_or(DEFAULT_YEARS, |y| YearRange {
+                min: y.min.unwrap_or(DEFAULT_YEARS.min),
+                max: y.max.unwrap_or(DEFAULT_YEARS.max),
+            });
 
         let (base_url, base_path) = match split_base_url(&base_url) {
             Ok(v) => v,
@@ -106,6 +146,17 @@ impl Config {
                 None,
             );
         }
+        if years.min > years.max || years.min < 0 || years.max > 9999 {
+            f.error(
+                Code::InvalidValue,
+                f.key_pos("years"),
+                format!(
+                    "`years` must be a range of four-digit years, `min` up to `max`: not {}..{}",
+                    years.min, years.max
+                ),
+                Some("e.g. `years: {min: 1950, max: 2100}`".into()),
+            );
+        }
         let diags = f.finish();
         if !diags.is_empty() {
             return Err(diags);
@@ -120,6 +171,7 @@ impl Config {
             theme,
             paginate_by,
             allow_html,
+            years,
         })
     }
 }
@@ -169,6 +221,25 @@ mod tests {
         assert_eq!(path, "/archive/");
         assert_eq!(split_base_url("https://example.org").unwrap().1, "/");
         assert!(split_base_url("example.org").is_err());
+    }
+
+    #[test]
+    fn years_default_to_a_sane_range_and_can_be_set() {
+        let c = Config::parse(Path::new("."), "title: x\n").unwrap();
+        assert_eq!(c.years, DEFAULT_YEARS);
+        let c = Config::parse(Path::new("."), "years: {min: 1950}\n").unwrap();
+        assert_eq!(
+            c.years,
+            YearRange {
+                min: 1950,
+                max: 2100
+            }
+        );
+        let err =
+            Config::parse(Path::new("."), "title: x\nyears: {min: 2000, max: 1990}\n").unwrap_err();
+        assert_eq!((err.len(), err[0].line), (1, 2), "{err:?}");
+        let err = Config::parse(Path::new("."), "years: {from: 1}\n").unwrap_err();
+        assert!(err[0].message.contains("from"), "{}", err[0]);
     }
 
     #[test]

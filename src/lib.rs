@@ -79,6 +79,9 @@ pub struct Options {
     pub drafts: bool,
     /// `false` for `accord check`: everything but the writes.
     pub write: bool,
+    /// Build even without a `content/` folder: an empty site. Off, a missing
+    /// `content/` is an error, so that a wrong `--root` does not publish an empty site.
+    pub allow_empty: bool,
 }
 
 impl Options {
@@ -88,7 +91,23 @@ impl Options {
             .clone()
             .unwrap_or_else(|| self.root.join("output"))
     }
+
+    /// The input folder (`content`, `static`, `templates`, `themes`, `data`) the
+    /// output directory is, or is inside, if any: a build must never write into what
+    /// it reads. Compared as absolute paths, `.` and `..` resolved, through the
+    /// symbolic links of the parts that exist.
+    pub fn input_holding_output(&self) -> Option<PathBuf> {
+        let output = paths::resolve(&self.output_dir());
+        let root = paths::resolve(&self.root);
+        INPUT_DIRS
+            .iter()
+            .map(|dir| root.join(dir))
+            .find(|input| output.starts_with(input))
+    }
 }
+
+/// The folders of a site that a build reads.
+pub const INPUT_DIRS: &[&str] = &["content", "static", "templates", "themes", "data"];
 
 /// What a successful build did.
 #[derive(Debug, Default)]
@@ -212,6 +231,19 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             (Registry::default(), false)
         }
     };
+    if !opts.allow_empty && !root.join(source::CONTENT_DIR).is_dir() {
+        diags.push(
+            Diagnostic::error(
+                Code::Argument,
+                source::CONTENT_DIR,
+                Pos::UNKNOWN,
+                "there is no content/ folder: the site would be empty",
+            )
+            .with_help(
+                "is --root the archive's folder? To publish an empty site, pass --allow-empty",
+            ),
+        );
+    }
     clock.lap("config and registry");
 
     let mut sources = source::load(root);
@@ -225,8 +257,15 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             .into_iter()
             .filter(|d| registry_ok || d.code != Code::UnknownCity),
     );
+    diags.extend(site::check_ranges(&records, &sources, config.years));
     let total = records.len();
+    let mut drafts: HashSet<PathBuf> = HashSet::new();
     if !opts.drafts {
+        drafts = records
+            .iter()
+            .filter(|r| r.draft)
+            .map(|r| r.source.clone())
+            .collect();
         records.retain(|r| !r.draft);
     }
     let drafts_skipped = total - records.len();
@@ -236,17 +275,24 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     // The site model is built even when some records failed, so that problems in the
     // bodies of the others are reported too.
     run.start("Markdown texts", 0);
-    let all_sources: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+    // A link to a draft left out is broken: its page is not published.
+    let all_sources: HashSet<&Path> = sources
+        .files
+        .iter()
+        .map(|f| f.rel_path.as_path())
+        .filter(|p| !drafts.contains(*p))
+        .collect();
     for p in &failed {
         diags.extend(site::broken_links(p, config.allow_html, &all_sources));
     }
-    let site = match Site::build(config, registry, records, &all_sources) {
+    let mut site = match Site::build(config, registry, records, &all_sources) {
         Ok(site) => site,
         Err(d) => {
             diags.extend(d);
             return Err(finish(diags));
         }
     };
+    diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));

@@ -45,3 +45,17 @@ pub const MAX_REGISTRY_CITIES: usize = 20_000;
 
 /// Longest slug, in bytes.
 pub const MAX_SLUG_BYTES: usize = 200;
+
+/// Largest code block that is syntax-highlighted, in bytes; a larger one is shown as
+/// plain text, with a warning.
+pub const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
+
+/// Longest line of a code block that is syntax-highlighted, in bytes: highlighting a
+/// line costs time that grows with the square of its length. A block with a longer
+/// line is shown as plain text, with a warning.
+pub const MAX_HIGHLIGHT_LINE_BYTES: usize = 1000;
+
+/// Largest amount of a budget or a cost, in its unit: a thousand trillion. Amounts are
+/// summed per year, city and unit; within this bound no sum of an archive's amounts
+/// can overflow to infinity (it would take 10^293 of them).
+pub const MAX_AMOUNT: f64 = 1e15;

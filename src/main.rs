@@ -49,6 +49,9 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
+        /// Build an empty site when there is no content/ folder (otherwise an error).
+        #[arg(long)]
+        allow_empty: bool,
         /// How to print problems.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -66,6 +69,9 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
+        /// Accept a site without a content/ folder (otherwise an error).
+        #[arg(long)]
+        allow_empty: bool,
         /// How to print problems: `json` for CI tools, `github` for annotations.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -132,6 +138,7 @@ fn main() -> ExitCode {
             timings,
             clean,
             strict,
+            allow_empty,
             format,
         } => {
             // Read as written, so that no folder it climbs out of is created or followed.
@@ -141,7 +148,16 @@ fn main() -> ExitCode {
                 output,
                 drafts,
                 write: true,
+                allow_empty,
             };
+            if let Some(input) = opts.input_holding_output() {
+                eprintln!(
+                    "error: the output {} is inside {}, which the build reads: choose an output outside content, static, templates, themes and data",
+                    opts.output_dir().display(),
+                    input.display()
+                );
+                return ExitCode::from(2);
+            }
             if clean {
                 let out = opts.output_dir();
                 if let Err(e) = accord::output::Manifest::discard(&out) {
@@ -156,6 +172,7 @@ fn main() -> ExitCode {
             drafts,
             timings,
             strict,
+            allow_empty,
             format,
         } => {
             let opts = accord::Options {
@@ -163,6 +180,7 @@ fn main() -> ExitCode {
                 output: None,
                 drafts,
                 write: false,
+                allow_empty,
             };
             build(&opts, "checked", timings, strict, format)
         }

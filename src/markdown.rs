@@ -15,8 +15,9 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
+use crate::diag::{Code, Severity};
 use crate::escape;
-use crate::limits::MAX_ERRORS_PER_FILE;
+use crate::limits::{MAX_ERRORS_PER_FILE, MAX_HIGHLIGHT_BYTES, MAX_HIGHLIGHT_LINE_BYTES};
 
 /// Highlighted code gets syntect's scope names as classes (`<span class="string">`);
 /// the theme's `syntax.css` colours them, scoped under `pre`.
@@ -52,10 +53,13 @@ pub struct Heading {
     pub text: String,
 }
 
-/// A problem at a byte offset of the body.
+/// A problem at a byte offset of the body: an error (a broken link) or a warning (a
+/// code block too large to highlight).
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub offset: usize,
+    pub severity: Severity,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
 }
@@ -71,6 +75,17 @@ pub struct Rendered {
     /// At most `MAX_ERRORS_PER_FILE` problems are kept; the others are only counted.
     pub problems: Vec<Problem>,
     pub problems_omitted: usize,
+}
+
+impl Rendered {
+    /// Keeps `problem`, or only counts it past `MAX_ERRORS_PER_FILE`.
+    fn report(&mut self, problem: Problem) {
+        if self.problems.len() < MAX_ERRORS_PER_FILE {
+            self.problems.push(problem);
+        } else {
+            self.problems_omitted += 1;
+        }
+    }
 }
 
 pub struct RenderOptions {
@@ -112,8 +127,8 @@ struct Pass<'a, 'r> {
     /// The events of the heading being read.
     heading: Option<Vec<Event<'a>>>,
     ids: Ids,
-    /// The language and text of the code block being read.
-    code: Option<(String, String)>,
+    /// The language, text and offset of the code block being read.
+    code: Option<(String, String, usize)>,
     footnotes: HashMap<String, usize>,
     paragraph_depth: usize,
     first_done: bool,
@@ -142,13 +157,22 @@ impl<'a, 'r> Pass<'a, 'r> {
     /// The event as it goes into the page; `None` when it was taken in (code).
     fn transform(&mut self, event: Event<'a>, range: &Range<usize>) -> Option<Event<'a>> {
         // Fenced and indented code: collect, then highlight.
-        if let Some((lang, text)) = self.code.as_mut() {
+        if let Some((lang, text, offset)) = self.code.as_mut() {
             match event {
                 Event::Text(t) => text.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
                     self.out.plain.push_str(text);
                     self.out.plain.push('\n');
-                    let html = highlight(lang, text);
+                    let (html, too_large) = highlight(lang, text);
+                    if let Some(message) = too_large {
+                        self.out.report(Problem {
+                            offset: *offset,
+                            severity: Severity::Warning,
+                            code: Code::Limit,
+                            message,
+                            help: Some("break the long lines or split the block; it is shown as plain text".into()),
+                        });
+                    }
                     self.events.push(Event::Html(html.into()));
                     self.code = None;
                 }
@@ -164,7 +188,7 @@ impl<'a, 'r> Pass<'a, 'r> {
                     }
                     CodeBlockKind::Indented => String::new(),
                 };
-                self.code = Some((lang, String::new()));
+                self.code = Some((lang, String::new(), range.start));
                 return None;
             }
             Event::Html(raw) | Event::InlineHtml(raw) if !self.opts.allow_html => Event::Text(raw),
@@ -350,15 +374,13 @@ fn check_link<'a>(
         LinkAction::Keep => dest,
         LinkAction::Rewrite(url) => url.into(),
         LinkAction::Broken(message, help) => {
-            if out.problems.len() < MAX_ERRORS_PER_FILE {
-                out.problems.push(Problem {
-                    offset: range.start,
-                    message,
-                    help,
-                });
-            } else {
-                out.problems_omitted += 1;
-            }
+            out.report(Problem {
+                offset: range.start,
+                severity: Severity::Error,
+                code: Code::BrokenLink,
+                message,
+                help,
+            });
             dest
         }
     }
@@ -432,7 +454,11 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
-fn highlight(lang: &str, code: &str) -> String {
+/// The HTML of a code block: highlighted when its language is known, plain escaped
+/// text otherwise. Highlighting costs time that grows with the square of a line's
+/// length, so a block larger than `MAX_HIGHLIGHT_BYTES` or with a line longer than
+/// `MAX_HIGHLIGHT_LINE_BYTES` is shown plain too, with the reason as the second value.
+fn highlight(lang: &str, code: &str) -> (String, Option<String>) {
     let ss = syntax_set();
     let syntax = if lang.is_empty() {
         None
@@ -444,9 +470,13 @@ fn highlight(lang: &str, code: &str) -> String {
     } else {
         format!(" class=\"language-{}\"", attr_escape(lang))
     };
+    let plain = || format!("<pre><code{class}>{}</code></pre>\n", escape::html(code));
     let Some(syntax) = syntax else {
-        return format!("<pre><code{class}>{}</code></pre>\n", escape::html(code));
+        return (plain(), None);
     };
+    if let Some(reason) = too_large_to_highlight(code) {
+        return (plain(), Some(reason));
+    }
     let mut generator =
         ClassedHTMLGenerator::new_with_class_style(syntax, ss, HIGHLIGHT_CLASS_STYLE);
     for line in LinesWithEndings::from(code) {
@@ -454,13 +484,30 @@ fn highlight(lang: &str, code: &str) -> String {
             .parse_html_for_line_which_includes_newline(line)
             .is_err()
         {
-            return format!("<pre><code{class}>{}</code></pre>\n", escape::html(code));
+            return (plain(), None);
         }
     }
-    format!(
+    let html = format!(
         "<pre class=\"highlight\"><code{class}>{}</code></pre>\n",
         generator.finalize()
-    )
+    );
+    (html, None)
+}
+
+/// Why `code` is not highlighted, if it is over a highlighting limit.
+fn too_large_to_highlight(code: &str) -> Option<String> {
+    let longest = code.split('\n').map(str::len).max().unwrap_or(0);
+    if longest > MAX_HIGHLIGHT_LINE_BYTES {
+        return Some(format!(
+            "code block not highlighted: a line of it is {longest} bytes, more than {MAX_HIGHLIGHT_LINE_BYTES} (MAX_HIGHLIGHT_LINE_BYTES)"
+        ));
+    }
+    (code.len() > MAX_HIGHLIGHT_BYTES).then(|| {
+        format!(
+            "code block not highlighted: it is {} bytes, more than {MAX_HIGHLIGHT_BYTES} (MAX_HIGHLIGHT_BYTES)",
+            code.len()
+        )
+    })
 }
 
 fn attr_escape(s: &str) -> String {

@@ -16,7 +16,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
@@ -35,6 +35,11 @@ const PORT_ATTEMPTS: u16 = 100;
 const KEEPALIVE: Duration = Duration::from_secs(15);
 /// How long a client may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most connections handled at once, each on its own thread; every open page holds
+/// one (its event stream). A connection over the limit is answered 503 and closed, so
+/// that many clients, or slow ones, cannot make the preview start threads without
+/// bound.
+pub const MAX_CONNECTIONS: usize = 64;
 
 /// What to serve, and where.
 #[derive(Debug, Clone)]
@@ -376,6 +381,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         output: Some(shared.site.clone()),
         drafts,
         write: true,
+        allow_empty: false,
     };
     // The manifests before and after tell which files the incremental build wrote.
     let before = Manifest::load(&shared.site).unwrap_or_default();
@@ -448,15 +454,52 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
 }
 
 fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
+    let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
         let Ok(stream) = stream else { continue };
+        if open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            refuse_busy(stream);
+            continue;
+        }
+        let slot = Slot::take(&open);
         let shared = shared.clone();
         std::thread::spawn(move || {
+            let _slot = slot;
             let _ = handle(&shared, stream);
         });
+    }
+}
+
+/// Answers 503 on the accept thread without waiting on the client: what it sent
+/// already is read (so that closing does not reset the connection), nothing more.
+fn refuse_busy(mut stream: TcpStream) {
+    use std::io::Read;
+    let _ = stream.set_nonblocking(true);
+    let _ = stream.read(&mut [0; 4096]);
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+    let mut busy = http::Response::text(503, "accord serve is busy: too many connections\n");
+    busy.headers.push(("Retry-After", "1".into()));
+    let _ = busy.send(&mut stream, false);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+}
+
+/// One of the `MAX_CONNECTIONS` connections, given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(open: &Arc<AtomicUsize>) -> Slot {
+        open.fetch_add(1, Ordering::SeqCst);
+        Slot(open.clone())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -7,16 +7,18 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
-use crate::content::{Partial, Record};
-use crate::diag::{Code, Diagnostic, Pos};
+use crate::config::{Config, YearRange};
+use crate::content::{Details, Partial, Record, split_front_matter};
+use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::escape;
 use crate::kind::Kind;
-use crate::limits::MAX_SUMMARY_CHARS;
+use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
 use crate::routes::{self, Names, Page, Route};
+use crate::source::Sources;
+use crate::yaml::{Block, Seg};
 
 /// A record ready to be shown.
 #[derive(Debug)]
@@ -45,6 +47,9 @@ pub struct Site {
     pub by_year: BTreeMap<i32, Vec<usize>>,
     /// Per city: the cities it shares records with and how many, most first.
     pub partners: Vec<Vec<(CityId, usize)>>,
+    /// The warnings found while building the model (a code block too large to
+    /// highlight), sorted.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Site {
@@ -70,8 +75,8 @@ impl Site {
         let mut diags = check_urls(&records);
         let (entries, body_diags) = entries(&config, records, all_sources);
         diags.extend(body_diags);
+        diags.sort();
         if diags.iter().any(Diagnostic::is_error) {
-            diags.sort();
             return Err(diags);
         }
         let mut site = Site {
@@ -82,6 +87,7 @@ impl Site {
             by_kind: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
             by_year: BTreeMap::new(),
             partners: Vec::new(),
+            warnings: diags,
         };
         site.index();
         Ok(site)
@@ -243,8 +249,11 @@ fn body_problems(source: &Path, text: &str, body_line: usize, body: &Rendered) -
         .map(|p| {
             let at = Pos::of_offset(text, p.offset);
             let pos = Pos::new(at.line + body_line - 1, at.col);
-            Diagnostic::error(Code::BrokenLink, source, pos, p.message.clone())
-                .with_help_opt(p.help.clone())
+            let d = match p.severity {
+                Severity::Error => Diagnostic::error(p.code, source, pos, &p.message),
+                Severity::Warning => Diagnostic::warning(p.code, source, pos, &p.message),
+            };
+            d.with_help_opt(p.help.clone())
         })
         .collect();
     if body.problems_omitted > 0 {
@@ -256,6 +265,135 @@ fn body_problems(source: &Path, text: &str, body_line: usize, body: &Rendered) -
         ));
     }
     diags
+}
+
+/// The checks of values against the bounds of the archive, a pass over the parsed
+/// records: every `date` and `end` within the configured years, every amount within
+/// `MAX_AMOUNT`. Each problem is an error located in the record's front matter.
+pub fn check_ranges(records: &[Record], sources: &Sources, years: YearRange) -> Vec<Diagnostic> {
+    let mut front = FrontMatters::new(sources);
+    let mut diags = Vec::new();
+    for r in records {
+        check_years(r, years, &mut front, &mut diags);
+        check_amounts(r, &mut front, &mut diags);
+    }
+    diags
+}
+
+/// A record dated outside the configured years is an error at the year as written.
+/// A year far off (`0000`, `9999`) is usually a typo, and every year between the first
+/// and the last record is a row of the year charts.
+fn check_years(
+    r: &Record,
+    years: YearRange,
+    front: &mut FrontMatters,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (key, date) in [("date", Some(r.date)), ("end", r.end)] {
+        let Some(date) = date.filter(|d| !years.contains(d.year)) else {
+            continue;
+        };
+        let year = format!("{:04}", date.year);
+        let pos = front.locate(r, &[key.into()]);
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidDate,
+                &r.source,
+                pos,
+                format!(
+                    "`{key}` is in {year}, outside the years of this archive, {}–{} (`years` in accord.yaml)",
+                    years.min, years.max
+                ),
+            )
+            .with_help("is a digit mistyped? If not, widen `years: {min, max}` in accord.yaml"),
+        );
+    }
+}
+
+/// An amount (budget, cost) larger than `MAX_AMOUNT` is an error where it is written:
+/// amounts are summed (per year, city and unit), and sums of such amounts would
+/// overflow.
+fn check_amounts(r: &Record, front: &mut FrontMatters, diags: &mut Vec<Diagnostic>) {
+    let seg = |s: &str| Seg::from(s);
+    let mut amounts: Vec<(Vec<Seg>, f64)> = Vec::new();
+    match &r.details {
+        Details::Program(p) => {
+            if let Some(b) = &p.budget {
+                let fields = [("total", b.total), ("spent", b.spent)];
+                for (key, amount) in fields {
+                    amounts.extend(amount.map(|a| (vec![seg("budget"), seg(key)], a)));
+                }
+                for (year, &a) in &b.by_year {
+                    let path = vec![seg("budget"), seg("by_year"), Seg::Key(year.to_string())];
+                    amounts.push((path, a));
+                }
+            }
+        }
+        Details::Trip(t) => {
+            amounts.extend(
+                t.cost
+                    .iter()
+                    .map(|c| (vec![seg("cost"), seg("amount")], c.amount)),
+            );
+        }
+        Details::Workshop(_) => {}
+    }
+    for (path, amount) in amounts.into_iter().filter(|(_, a)| a.abs() > MAX_AMOUNT) {
+        let Some(Seg::Key(key)) = path.first() else {
+            continue;
+        };
+        let pos = front.locate(r, &path);
+        diags.push(
+            Diagnostic::error(
+                Code::Limit,
+                &r.source,
+                pos,
+                format!(
+                    "`{key}` holds the amount {amount:e}; amounts are at most {MAX_AMOUNT:e} (MAX_AMOUNT)"
+                ),
+            )
+            .with_help("is the unit right? Write large amounts in a larger unit, e.g. `unit: 백만원`"),
+        );
+    }
+}
+
+/// The front matter of record files, to locate a problem found after parsing.
+struct FrontMatters<'a> {
+    sources: &'a Sources,
+    /// Every record file's text by path, made on first use (problems are rare).
+    texts: Option<HashMap<&'a Path, &'a str>>,
+}
+
+impl<'a> FrontMatters<'a> {
+    fn new(sources: &'a Sources) -> Self {
+        FrontMatters {
+            sources,
+            texts: None,
+        }
+    }
+
+    /// Where the value at `path` is written in the front matter of `r` (or the
+    /// nearest value holding it); 1:1 when it cannot be found.
+    fn locate(&mut self, r: &Record, path: &[Seg]) -> Pos {
+        let sources = self.sources;
+        let texts = self.texts.get_or_insert_with(|| {
+            sources
+                .files
+                .iter()
+                .map(|f| (f.rel_path.as_path(), f.text.as_str()))
+                .collect()
+        });
+        let spans = texts
+            .get(r.source.as_path())
+            .and_then(|text| split_front_matter(text).ok())
+            .and_then(|split| {
+                let block = Block::new(&r.source, split.front, split.front_line);
+                block.parse_mapping("a record").ok()
+            });
+        spans
+            .and_then(|(_, spans)| spans.nearest(path))
+            .unwrap_or(Pos::new(1, 1))
+    }
 }
 
 /// Slugs that would put a record's page where a generated page of its kind goes:

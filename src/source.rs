@@ -68,6 +68,20 @@ pub fn load(root: &Path) -> Sources {
                 Err(d) => out.diags.push(d),
             }
         } else {
+            if rel
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md"))
+            {
+                out.diags.push(
+                    Diagnostic::warning(
+                        Code::MisplacedFile,
+                        &rel,
+                        Pos::UNKNOWN,
+                        "not read as a record: record files end in `.md`, in lower case",
+                    )
+                    .with_help("rename it with `.md`, or it is only an attachment"),
+                );
+            }
             out.attachments.push(rel);
         }
     }
@@ -107,10 +121,11 @@ fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf
     let mut paths = Vec::new();
     // Every path by its case- and normalisation-folded form, to find collisions.
     let mut folded: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for entry in WalkDir::new(content)
+    let mut entries = WalkDir::new(content)
         .sort_by_file_name()
         .follow_links(false)
-    {
+        .into_iter();
+    while let Some(entry) = entries.next() {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -132,6 +147,21 @@ fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf
         let name = entry.file_name().to_string_lossy();
         if name.starts_with('.') && entry.depth() > 0 {
             continue; // hidden files such as .DS_Store
+        }
+        if entry.file_name().to_str().is_none() {
+            out.diags.push(
+                Diagnostic::error(
+                    Code::Read,
+                    &rel,
+                    Pos::UNKNOWN,
+                    "the name is not valid UTF-8 (shown with U+FFFD for the bytes that are not)",
+                )
+                .with_help("rename it; names are read as UTF-8 and published in URLs"),
+            );
+            if entry.file_type().is_dir() {
+                entries.skip_current_dir();
+            }
+            continue;
         }
         if entry.depth() > 0 {
             let key = crate::paths::fold(&rel.to_string_lossy());
@@ -276,10 +306,19 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
 
 /// Decodes bytes as UTF-8 text, NFC, `\n` line ends.
 pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+    // UTF-32 first: its little-endian mark begins with UTF-16's.
+    let encoding =
+        if bytes.starts_with(&[0xFF, 0xFE, 0, 0]) || bytes.starts_with(&[0, 0, 0xFE, 0xFF]) {
+            Some("UTF-32")
+        } else if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            Some("UTF-16")
+        } else {
+            None
+        };
+    if let Some(encoding) = encoding {
         return Err((
             Pos::new(1, 1),
-            "the file is UTF-16; accord reads UTF-8".into(),
+            format!("the file is {encoding}; accord reads UTF-8"),
             Some("save the file as UTF-8".into()),
         ));
     }
@@ -363,6 +402,19 @@ mod tests {
         assert!(!is_surely_nfc(&nfd));
         assert!(is_surely_nfc("서울 北京 ソウル がぎ abc"));
         assert_eq!(decode(nfd.into_bytes()).unwrap(), "서울 が ご");
+    }
+
+    #[test]
+    fn utf32_is_called_utf32() {
+        for bom in [[0xFF, 0xFE, 0, 0], [0, 0, 0xFE, 0xFF]] {
+            let mut bytes = bom.to_vec();
+            bytes.extend([b'-', 0, 0, 0]);
+            let (pos, msg, _) = decode(bytes).unwrap_err();
+            assert_eq!(
+                (pos, msg.as_str()),
+                (Pos::new(1, 1), "the file is UTF-32; accord reads UTF-8")
+            );
+        }
     }
 
     #[test]

@@ -290,7 +290,8 @@ impl Renderer<'_> {
     }
 
     /// Records per year, stacked by kind, every year from the first to the last (years
-    /// without records included, at zero), newest first. `href` links a year's row.
+    /// without records included, at zero), newest first; over a long span, per decade
+    /// (`charts::year_rows`). `href` links a year's row.
     fn years_chart(
         &self,
         idx: &[usize],
@@ -310,14 +311,25 @@ impl Renderer<'_> {
         }
         let (&first, _) = per_year.first_key_value()?;
         let (&last, _) = per_year.last_key_value()?;
-        let rows: Vec<StackedRow> = (first..=last)
-            .rev()
-            .map(|y| {
-                let values = per_year.get(&y).copied();
+        let rows: Vec<StackedRow> = charts::year_rows(first, last)
+            .into_iter()
+            .map(|span| {
+                let (start, end) = (*span.start(), *span.end());
+                let mut values = [0.0; 3];
+                for counts in per_year.range(span).map(|(_, v)| v) {
+                    values.iter_mut().zip(counts).for_each(|(a, b)| *a += b);
+                }
+                let (label, href) = if start == end {
+                    let href = per_year.contains_key(&start).then(|| href(start));
+                    (self.year_text(start), href)
+                } else {
+                    let label = format!("{}–{}", self.year_text(start), self.year_text(end));
+                    (label, None)
+                };
                 StackedRow {
-                    label: self.year_text(y),
-                    href: values.map(|_| href(y)),
-                    values: values.unwrap_or_default().to_vec(),
+                    label,
+                    href,
+                    values: values.to_vec(),
                 }
             })
             .collect();

@@ -72,7 +72,7 @@ fn refuses_to_replace_a_directory_it_did_not_create() {
         "--output",
         content.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "an input: a usage error");
     assert!(content.join("trips/published.md").exists());
 }
 

@@ -163,6 +163,7 @@ fn every_content_error_is_reported_with_its_position() {
         output: None,
         drafts: false,
         write: false,
+        allow_empty: false,
     })
     .expect_err("the errors fixture must fail");
     let actual = render_diags(&diags);

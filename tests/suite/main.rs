@@ -13,7 +13,9 @@
 mod support;
 
 mod architecture;
+mod bounds;
 mod browser;
+mod careless_inputs;
 mod cli;
 mod conflicts;
 mod determinism;
@@ -31,4 +33,5 @@ mod search_browser;
 mod search_index;
 mod search_tokenizer;
 mod serve;
+mod serve_limits;
 mod validate;

@@ -682,6 +682,8 @@ fn the_browser_engine_answers_like_the_rust_reader() {
 fn an_archive_without_records_has_an_empty_index() {
     let tmp = tempfile::tempdir().unwrap();
     write_site(tmp.path(), CITIES, &[]);
+    // An empty content/ folder: without one, the build refuses to publish.
+    std::fs::create_dir_all(tmp.path().join("content")).unwrap();
     build_ok(tmp.path());
     let r = reader(tmp.path());
     assert_eq!((r.manifest.docs, r.manifest.shards), (0, 0));

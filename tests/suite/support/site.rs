@@ -88,6 +88,7 @@ pub(crate) fn options(root: &Path) -> accord::Options {
         output: None,
         drafts: false,
         write: true,
+        allow_empty: false,
     }
 }
 
