@@ -316,3 +316,56 @@ fn korean_file_names_with_a_multibyte_fourth_byte_build_and_make_new_records() {
     let (code, out) = check(s.path());
     assert_eq!(code, Some(0), "{out}");
 }
+
+/// A small deterministic generator (xorshift): the same names every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as usize
+    }
+}
+
+#[test]
+fn any_unicode_file_name_builds_or_gets_a_located_error_never_a_panic() {
+    // Every width of UTF-8, the characters slugs refuse, reserved-name prefixes,
+    // combining marks (NFD), case pairs, and characters that end a URL path.
+    let pool: Vec<char> = "aZ09-_.~ %&#?:'\"<>|*차워크숍회의리그스포츠北九州市東京ソウルCONLPTcom¹²³é\u{301}\u{200b}\u{feff}\u{1F600}\u{10FFFD}ÅåΣσ"
+        .chars()
+        .collect();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut refused = 0;
+    for round in 0..4 {
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        while names.len() < 60 {
+            let len = 1 + rng.next() % 12;
+            let stem: String = (0..len).map(|_| pool[rng.next() % pool.len()]).collect();
+            // The file system holds any name but these; `.`-names are hidden files.
+            if stem.starts_with('.') || stem.trim().is_empty() || !names.insert(stem.clone()) {
+                continue;
+            }
+            files.push((format!("content/trips/{stem}.md"), record("")));
+        }
+        let s = site_of(&files);
+        let result = accord::build(&accord::Options {
+            write: false,
+            ..options(s.path())
+        });
+        let Err(diags) = result else { continue };
+        refused += diags.iter().filter(|d| d.is_error()).count();
+        // Each error names the file it is about (a problem of the name itself is
+        // about the whole file, without a line).
+        for d in diags.iter().filter(|d| d.is_error()) {
+            assert!(
+                d.path.to_string_lossy().starts_with("content/trips/"),
+                "round {round}: an error that names no record file: {d}"
+            );
+        }
+    }
+    // The names reach the checks: many of them are not safe slugs.
+    assert!(refused > 20, "only {refused} names were refused");
+}
