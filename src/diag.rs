@@ -66,7 +66,8 @@ codes! {
     InvalidDate = "invalid-date",
     /// A source URL that is not http or https.
     InvalidUrl = "invalid-url",
-    /// A source without `url` or `file`, or with a file path outside `content/`.
+    /// A source without `url` or `file`, with a file path outside `content/`, or of a
+    /// type that is not published (HTML, SVG, …).
     InvalidSource = "invalid-source",
     /// A source file that does not exist.
     MissingSourceFile = "missing-source-file",
