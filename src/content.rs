@@ -314,6 +314,7 @@ pub fn read(file: &SourceFile, registry: &Registry, config: &Config) -> Parsed {
         .copied()
         .collect();
     let mut f = Fields::new(block, &spans, map, &allowed, "a record");
+    f.refuse_control_characters();
     misplaced_fields(&mut f, kind, &allowed);
     let common = common_fields(&mut f, file, registry, config);
     let details = match kind {

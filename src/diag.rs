@@ -60,7 +60,8 @@ codes! {
     WrongType = "wrong-type",
     /// A field that must not be empty is.
     EmptyValue = "empty-value",
-    /// A value outside the allowed ones: a status, a language, a country code, …
+    /// A value outside the allowed ones: a status, a language, a country code, …; or
+    /// text holding a control character.
     InvalidValue = "invalid-value",
     /// A date that is not a date, or an end before the start.
     InvalidDate = "invalid-date",
