@@ -94,6 +94,7 @@ impl Config {
         let block = Block::new(rel, text, 1);
         let (map, spans) = block.parse_mapping("accord.yaml").map_err(|d| vec![d])?;
         let mut f = Fields::new(block, &spans, map, KEYS, "accord.yaml");
+        f.refuse_control_characters();
         let title: String = f.take("title").unwrap_or_else(|| "accord".to_string());
         let description: String = f.take("description").unwrap_or_default();
         let base_url: String = f

@@ -314,6 +314,7 @@ pub fn read(file: &SourceFile, registry: &Registry, config: &Config) -> Parsed {
         .copied()
         .collect();
     let mut f = Fields::new(block, &spans, map, &allowed, "a record");
+    f.refuse_control_characters();
     misplaced_fields(&mut f, kind, &allowed);
     let common = common_fields(&mut f, file, registry, config);
     let details = match kind {
@@ -869,6 +870,25 @@ fn source_url(url: &str) -> Result<String, SourceError> {
     }
 }
 
+/// The file types (extensions, in lower case) published as attachments: documents,
+/// images and archives a browser does not run. HTML, SVG, XML, scripts and anything
+/// unlisted could run script on the site's origin, and are refused.
+pub const ATTACHMENT_TYPES: &[&str] = &[
+    "pdf", "png", "jpg", "jpeg", "gif", "webp", "avif", "doc", "docx", "xls", "xlsx", "ppt",
+    "pptx", "odt", "ods", "odp", "hwp", "hwpx", "csv", "txt", "zip",
+];
+
+const ATTACHMENT_HELP: &str = "attachments may be PDF, images (png, jpg, jpeg, gif, webp, avif; not SVG), \
+     office documents (doc, docx, xls, xlsx, ppt, pptx, odt, ods, odp, hwp, hwpx), \
+     csv, txt or zip; link anything else with `url`";
+
+/// Whether `name` ends with one of `ATTACHMENT_TYPES`, in any case.
+fn is_attachment_type(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && ATTACHMENT_TYPES.contains(&ext.to_ascii_lowercase().as_str())
+    })
+}
+
 /// The path of a source file, relative to the site root, if it is one accord copies.
 fn source_file(
     file: &str,
@@ -889,6 +909,13 @@ fn source_file(
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            if !is_attachment_type(&name) {
+                return Err(SourceError(
+                    Code::InvalidSource,
+                    format!("source file `{file}` is not a type accord publishes"),
+                    Some(ATTACHMENT_HELP),
+                ));
+            }
             let key = crate::paths::fold(&name);
             if let Some(other) = copied.get(&key) {
                 return Err(SourceError(
@@ -912,6 +939,21 @@ fn source_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attachment_types_are_listed_in_the_help_and_matched_in_any_case() {
+        for ext in ATTACHMENT_TYPES {
+            assert!(ATTACHMENT_HELP.to_lowercase().contains(ext), "{ext}");
+        }
+        for ok in ["a.pdf", "scan.JPEG", "표.hwpx", "data.Csv"] {
+            assert!(is_attachment_type(ok), "{ok}");
+        }
+        for refused in [
+            "a.html", "a.htm", "a.svg", "A.SVG", "a.js", "a.xml", "pdf", ".pdf", "a",
+        ] {
+            assert!(!is_attachment_type(refused), "{refused}");
+        }
+    }
 
     #[test]
     fn front_matter_lines_are_counted_in_the_file() {

@@ -60,13 +60,15 @@ codes! {
     WrongType = "wrong-type",
     /// A field that must not be empty is.
     EmptyValue = "empty-value",
-    /// A value outside the allowed ones: a status, a language, a country code, …
+    /// A value outside the allowed ones: a status, a language, a country code, …; or
+    /// text holding a control character.
     InvalidValue = "invalid-value",
     /// A date that is not a date, or an end before the start.
     InvalidDate = "invalid-date",
     /// A source URL that is not http or https.
     InvalidUrl = "invalid-url",
-    /// A source without `url` or `file`, or with a file path outside `content/`.
+    /// A source without `url` or `file`, with a file path outside `content/`, or of a
+    /// type that is not published (HTML, SVG, …).
     InvalidSource = "invalid-source",
     /// A source file that does not exist.
     MissingSourceFile = "missing-source-file",

@@ -8,21 +8,37 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 
 /// Writes `input` escaped for HTML text and attribute values: `& < > " '`, the same
 /// characters as Tera's own escaper, written a run at a time. Tera's escape function.
+///
+/// Characters XML 1.0 forbids — C0 controls other than tab, line feed and carriage
+/// return, and the non-characters U+FFFE and U+FFFF — are dropped, so that text from
+/// a record body or a theme's data cannot make a feed or a sitemap ill-formed.
 pub fn html_to(input: &str, out: &mut dyn Write) -> io::Result<()> {
     let bytes = input.as_bytes();
     let mut start = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        let rep: &[u8] = match b {
-            b'&' => b"&amp;",
-            b'<' => b"&lt;",
-            b'>' => b"&gt;",
-            b'"' => b"&quot;",
-            b'\'' => b"&#39;",
-            _ => continue,
+    let mut i = 0;
+    while i < bytes.len() {
+        let (rep, len): (&[u8], usize) = match bytes[i] {
+            b'&' => (b"&amp;", 1),
+            b'<' => (b"&lt;", 1),
+            b'>' => (b"&gt;", 1),
+            b'"' => (b"&quot;", 1),
+            b'\'' => (b"&#39;", 1),
+            b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            0..=0x1f => (b"", 1),
+            // U+FFFE and U+FFFF in UTF-8.
+            0xef if matches!(bytes.get(i + 1..i + 3), Some([0xbf, 0xbe | 0xbf])) => (b"", 3),
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.write_all(&bytes[start..i])?;
         out.write_all(rep)?;
-        start = i + 1;
+        i += len;
+        start = i;
     }
     out.write_all(&bytes[start..])
 }
@@ -66,6 +82,14 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s 서울&lt;/a&gt;"
         );
         assert_eq!(html("plain 北九州"), "plain 北九州");
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        assert_eq!(
+            html("a\u{1}b\u{1b}[31m\t\n\r\u{7f}\u{85}\u{2028}\u{fffe}\u{ffff}\u{fffd}&\0"),
+            "ab[31m\t\n\r\u{7f}\u{85}\u{2028}\u{fffd}&amp;"
+        );
     }
 
     #[test]

@@ -252,6 +252,7 @@ impl<'a> Check<'a> {
         };
         let mut f =
             Fields::new(self.block, self.spans, m, ENTRY_KEYS, "a registry entry").within(id);
+        f.refuse_control_characters();
         let names: BTreeMap<String, String> = f
             .required(
                 "name",

@@ -289,6 +289,64 @@ struct SpanMap {
     duplicate: Option<(String, Pos)>,
 }
 
+/// A character no text accord publishes may hold: C0 and C1 controls other than tab
+/// and line feed (XML 1.0 forbids most C0 controls; the others and the C1 controls,
+/// U+0085 among them, are invisible or break lines), DEL, the line and paragraph
+/// separators U+2028 and U+2029, and the non-characters U+FFFE and U+FFFF.
+pub(crate) fn forbidden_char(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// Collects, under `path`, every string of `value` holding a `forbidden_char`, with
+/// the first such character.
+fn control_characters(value: &Value, path: Vec<Seg>, found: &mut Vec<(Vec<Seg>, char)>) {
+    let first = |s: &str| s.chars().find(|&c| forbidden_char(c));
+    match value {
+        Value::String(s) => {
+            if let Some(c) = first(s) {
+                found.push((path, c));
+            }
+        }
+        Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let mut p = path.clone();
+                p.push(Seg::from(i));
+                control_characters(item, p, found);
+            }
+        }
+        Value::Mapping(m) => {
+            for (k, v) in m {
+                let Value::String(k) = k else { continue };
+                let mut p = path.clone();
+                p.push(Seg::from(k.as_str()));
+                match first(k) {
+                    Some(c) => found.push((p, c)),
+                    None => control_characters(v, p, found),
+                }
+            }
+        }
+        Value::Tagged(t) => control_characters(&t.value, path, found),
+        _ => {}
+    }
+}
+
+/// `sources[0].title`: a path as a person writes it.
+fn path_name(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
 /// A syntax error as libyaml reports it: 0-based line and character column.
 #[derive(Debug)]
 struct SyntaxError {
@@ -735,6 +793,34 @@ impl<'a> Fields<'a> {
     pub(crate) fn within(mut self, scope: &str) -> Self {
         self.scope = vec![Seg::from(scope)];
         self
+    }
+
+    /// Reports every text of the mapping — values, and keys of nested mappings, at any
+    /// depth — that holds a control character (`forbidden_char`), at that value. Such
+    /// text would make the feeds ill-formed XML, break a page's layout or hide in a
+    /// diagnostic; tab and line feed are allowed.
+    pub(crate) fn refuse_control_characters(&mut self) {
+        let mut found = Vec::new();
+        for (key, value) in &self.map {
+            if let Value::String(key) = key {
+                let path = self.path(key, &[]);
+                control_characters(value, path, &mut found);
+            }
+        }
+        for (path, c) in found {
+            let pos = self
+                .spans
+                .value(&path)
+                .or_else(|| self.spans.nearest(&path))
+                .unwrap_or_else(|| self.scope_pos());
+            let name = path_name(&path[self.scope.len()..]);
+            self.error(
+                Code::InvalidValue,
+                pos,
+                format!("field `{name}` holds the control character U+{:04X}", c as u32),
+                Some("remove it: text may hold tabs and line breaks, but no other control characters".into()),
+            );
+        }
     }
 
     /// Whether `MAX_ERRORS_PER_FILE` problems were reported already: further ones are

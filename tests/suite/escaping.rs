@@ -456,3 +456,98 @@ fn feeds_and_the_sitemap_are_well_formed_xml_with_the_text() {
         assert!(!url.contains(['<', '>', '"', ' ']), "{url}");
     }
 }
+
+/// Control characters that XML 1.0 forbids (`\x01`, `\x1b`), that it allows but that
+/// are invisible or break lines (`\x7f`, U+0085, U+2028).
+const CONTROLS: [char; 5] = ['\u{1}', '\u{1b}', '\u{7f}', '\u{85}', '\u{2028}'];
+
+/// `text` as a YAML double-quoted scalar with every character escaped.
+fn yaml_escaped(text: &str) -> String {
+    let inner: String = text
+        .chars()
+        .map(|c| format!("\\u{:04X}", c as u32))
+        .collect();
+    format!("\"{inner}\"")
+}
+
+/// Every `.xml` file of the output parses as XML.
+fn feeds_parse(site: &Path) {
+    let files = output(site);
+    let xml: Vec<_> = files.iter().filter(|(p, _)| p.ends_with(".xml")).collect();
+    assert!(xml.iter().any(|(p, _)| p.ends_with("feed.xml")));
+    for (path, text) in xml {
+        if let Err(e) = roxmltree::Document::parse(text) {
+            panic!("{path} is not well-formed XML: {e}");
+        }
+    }
+}
+
+/// A control character in a text field of the front matter, the registry or
+/// `accord.yaml` is refused at the value; one in a Markdown body is dropped from the
+/// feeds, which stay well-formed XML.
+#[test]
+fn control_characters_are_refused_in_fields_and_cannot_break_the_feeds() {
+    for c in CONTROLS {
+        let hostile = |s: &str| yaml_escaped(&format!("{s} {c} end"));
+        let record = format!(
+            "---\ntitle: {}\ndate: 2020\ncities: [서울]\nsummary: {}\ntags: [{}]\nvenue: {}\norganizers: [{}]\n---\nBody\n",
+            hostile("title"),
+            hostile("summary"),
+            hostile("tag"),
+            hostile("venue"),
+            hostile("organizer"),
+        );
+        let s = site(&[("content/workshops/x.md", record.as_bytes())]);
+        let out = render_diags(&errors(s.path()));
+        let hex = format!("U+{:04X}", c as u32);
+        for (line, col, field) in [
+            (2, 8, "title"),
+            (5, 10, "summary"),
+            (6, 8, "tags[0]"),
+            (7, 8, "venue"),
+            (8, 14, "organizers[0]"),
+        ] {
+            let expected = format!(
+                "content/workshops/x.md:{line}:{col}: error: field `{field}` holds the control character {hex} [invalid-value]"
+            );
+            assert!(out.contains(&expected), "{expected}\n{out}");
+        }
+
+        let registry = format!(
+            "{REGISTRY}busan:\n  name: {{ko: 부산, en: {}}}\n  aliases: [{}]\n  country: KR\n",
+            hostile("Busan"),
+            hostile("Pusan")
+        );
+        let config = format!("{CONFIG}description: {}\n", hostile("site"));
+        let s = site(&[
+            ("data/cities.yaml", registry.as_bytes()),
+            ("accord.yaml", config.as_bytes()),
+            (
+                "content/trips/x.md",
+                format!("{FRONT}---\nBody\n").as_bytes(),
+            ),
+        ]);
+        let out = render_diags(&errors(s.path()));
+        for expected in [
+            format!(
+                "accord.yaml:4:14: error: field `description` holds the control character {hex}"
+            ),
+            format!(
+                "data/cities.yaml:14:22: error: field `name.en` holds the control character {hex}"
+            ),
+            format!(
+                "data/cities.yaml:15:13: error: field `aliases[0]` holds the control character {hex}"
+            ),
+        ] {
+            assert!(out.contains(&expected), "{expected}\n{out}");
+        }
+
+        // Tabs are allowed; the body's control characters reach no feed raw.
+        let body = format!(
+            "---\ntitle: \"tab\\there\"\ndate: 2020\ncities: [서울]\n---\nBody {c} \u{1}\u{1b}[31m red\u{8} \u{ffff}\n\n# Head {c}\n"
+        );
+        let s = site(&[("content/trips/x.md", body.as_bytes())]);
+        build_ok(s.path());
+        feeds_parse(s.path());
+    }
+}

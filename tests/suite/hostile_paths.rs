@@ -204,12 +204,49 @@ fn sources_cannot_reach_outside_or_collide() {
         "content/trips/absolute.md:5:28: error: source file `/etc/passwd` must be a path relative to the record",
         "content/trips/climbing.md:5:28: error: source file `../../../../etc/passwd` is outside content/",
         "content/trips/config.md:5:28: error: source file `../../accord.yaml` is outside content/",
-        "content/trips/page.md:5:28: error: source file `index.html` would be published under the same name as the record's page",
+        // Refused for its type, so never published over the record's page.
+        "content/trips/page.md:5:28: error: source file `index.html` is not a type accord publishes",
         "content/trips/twice.md:5:56: error: source file `../programs/SCAN.pdf` would be published under the same name as `scan.pdf`",
         "content/trips/script.md:5:27: error: source url `javascript:alert(1)` must start with http:// or https://",
     ] {
         assert!(out.contains(expected), "{expected}\n{out}");
     }
+}
+
+/// An HTML or SVG attachment would be served from the site's origin and run its
+/// scripts there: only documents, images other than SVG and archives are published.
+#[test]
+fn attachments_that_could_run_script_are_refused_at_their_file_value() {
+    let body = record(
+        "sources: [{title: a, file: report.html}, {title: b, file: logo.SVG}, {title: c, file: x.js},\n  {title: d, file: scan.pdf}, {title: e, file: 표.HWPX}, {title: f, file: noext}]\n",
+    );
+    let script = b"<script>alert(1)</script>".as_slice();
+    let s = site(&[
+        ("content/trips/x.md", &body),
+        ("content/trips/report.html", script),
+        ("content/trips/logo.SVG", script),
+        ("content/trips/x.js", script),
+        ("content/trips/noext", script),
+        ("content/trips/scan.pdf", b"%PDF"),
+        ("content/trips/표.HWPX", b"PK"),
+    ]);
+    let out = messages(s.path());
+    for (line, col, name) in [
+        (5, 28, "report.html"),
+        (5, 59, "logo.SVG"),
+        (5, 87, "x.js"),
+        (6, 74, "noext"),
+    ] {
+        let expected = format!(
+            "content/trips/x.md:{line}:{col}: error: source file `{name}` is not a type accord publishes [invalid-source]\n  help: attachments may be PDF, images"
+        );
+        assert!(out.contains(&expected), "{expected}\n{out}");
+    }
+    assert!(
+        !out.contains("scan.pdf") && !out.contains("표.HWPX"),
+        "{out}"
+    );
+    assert_eq!(out.matches("error:").count(), 4, "{out}");
 }
 
 #[test]
