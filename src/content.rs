@@ -455,11 +455,12 @@ fn common_fields(
 
 fn take_title(f: &mut Fields<'_>) -> Option<String> {
     let title: String = f.required("title", "give the record a title: `title: …`")?;
-    let pos = f.value_pos("title", &[]);
     let chars = title.trim().chars().count();
     if chars == 0 {
+        let pos = f.value_pos("title", &[]);
         f.error(Code::EmptyValue, pos, "the title is empty", None);
     } else if chars > MAX_TITLE_CHARS {
+        let pos = f.value_pos("title", &[]);
         f.error(
             Code::Limit,
             pos,
@@ -476,8 +477,8 @@ fn take_dates(f: &mut Fields<'_>) -> (Option<PartialDate>, Option<PartialDate>) 
     let date = take_date(f, "date", true);
     let end = take_date(f, "end", false);
     if let (Some(d), Some(e)) = (date, end) {
-        let pos = f.value_pos("end", &[]);
         if e.latest() < d.earliest() {
+            let pos = f.value_pos("end", &[]);
             f.error(
                 Code::InvalidDate,
                 pos,
@@ -486,6 +487,7 @@ fn take_dates(f: &mut Fields<'_>) -> (Option<PartialDate>, Option<PartialDate>) 
             );
         }
         if e.year - d.year + 1 > MAX_YEAR_SPAN {
+            let pos = f.value_pos("end", &[]);
             f.error(
                 Code::Limit,
                 pos,
@@ -511,8 +513,8 @@ fn take_cities(f: &mut Fields<'_>, registry: &Registry) -> Vec<CityId> {
     let Some(names) = names else {
         return Vec::new();
     };
-    let pos = f.value_pos("cities", &[]);
     if names.is_empty() {
+        let pos = f.value_pos("cities", &[]);
         f.error(
             Code::EmptyValue,
             pos,
@@ -521,6 +523,7 @@ fn take_cities(f: &mut Fields<'_>, registry: &Registry) -> Vec<CityId> {
         );
     }
     if names.len() > MAX_CITIES_PER_RECORD {
+        let pos = f.value_pos("cities", &[]);
         f.error(
             Code::Limit,
             pos,
