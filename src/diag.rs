@@ -1,6 +1,7 @@
 //! Diagnostics: located problems found by any stage. Library code never prints;
 //! every stage returns `Diagnostic`s and only the binary decides how to show them.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -242,33 +243,73 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 /// but another name (`東京` is not close to `北京`). Case and Unicode normalisation of
 /// the candidates are the caller's business.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
-    let script = Script::of(wanted);
-    let wanted_units = script.units(wanted);
-    let wanted_len = wanted_units.chars().count();
-    if wanted_len > MAX_SUGGESTION_CHARS {
-        return Vec::new();
-    }
-    let limit = script.limit(wanted_len);
-    if limit == 0 {
-        return Vec::new();
-    }
-    let mut scored: Vec<(usize, &str)> = candidates
+    let names: Vec<&'a str> = candidates.into_iter().collect();
+    let index = Candidates::new(names.iter().copied());
+    index
+        .nearest(wanted)
         .into_iter()
-        .filter(|c| Script::of(c) == script)
-        // The distance is at least the difference in length: skip the far ones cheaply.
-        .filter(|c| c.chars().count().abs_diff(wanted.chars().count()) <= limit)
-        .filter_map(|c| {
-            let units = script.units(c);
-            if units.chars().count().abs_diff(wanted_len) > limit {
-                return None;
-            }
-            let d = strsim::osa_distance(&wanted_units, &units);
-            (d <= limit).then_some((d, c))
-        })
-        .collect();
-    scored.sort();
-    scored.dedup_by(|a, b| a.1 == b.1);
-    scored.into_iter().take(3).map(|(_, c)| c).collect()
+        .map(|i| names[i])
+        .collect()
+}
+
+/// Names to suggest from, grouped once by script and length, so that a suggestion
+/// compares only the names that can be close: a registry of 20,000 cities with 30
+/// names each is not compared in full for every unknown name.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    /// By script and length in units: (the name in units, its length in characters,
+    /// its index in the order given, the name).
+    groups: HashMap<(Script, usize), Vec<(String, usize, usize, String)>>,
+}
+
+impl Candidates {
+    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut groups: HashMap<(Script, usize), Vec<(String, usize, usize, String)>> =
+            HashMap::new();
+        for (i, name) in names.into_iter().enumerate() {
+            let script = Script::of(name);
+            let units = script.units(name);
+            let len = units.chars().count();
+            groups.entry((script, len)).or_default().push((
+                units,
+                name.chars().count(),
+                i,
+                name.to_string(),
+            ));
+        }
+        Candidates { groups }
+    }
+
+    /// The indexes of the (at most three) names nearest to `wanted`, nearest first
+    /// (then by name): in its script, within an edit distance that grows with its
+    /// length.
+    pub fn nearest(&self, wanted: &str) -> Vec<usize> {
+        let script = Script::of(wanted);
+        let wanted_units = script.units(wanted);
+        let wanted_len = wanted_units.chars().count();
+        let wanted_chars = wanted.chars().count();
+        if wanted_len > MAX_SUGGESTION_CHARS {
+            return Vec::new();
+        }
+        let limit = script.limit(wanted_len);
+        if limit == 0 {
+            return Vec::new();
+        }
+        // The distance is at least the difference in length: only those groups.
+        let lengths = wanted_len.saturating_sub(limit)..=wanted_len + limit;
+        let mut scored: Vec<(usize, &str, usize)> = lengths
+            .filter_map(|len| self.groups.get(&(script, len)))
+            .flatten()
+            .filter(|(_, chars, _, _)| chars.abs_diff(wanted_chars) <= limit)
+            .filter_map(|(units, _, i, name)| {
+                let d = strsim::osa_distance(&wanted_units, units);
+                (d <= limit).then_some((d, name.as_str(), *i))
+            })
+            .collect();
+        scored.sort_unstable();
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.into_iter().take(3).map(|(_, _, i)| i).collect()
+    }
 }
 
 /// Names longer than this get no "did you mean": no name is that long, and the
@@ -276,7 +317,7 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 const MAX_SUGGESTION_CHARS: usize = 200;
 
 /// The writing system of a name, as far as suggestions care.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Script {
     Hangul,
     /// Chinese characters and Japanese kana: each character carries a syllable or a

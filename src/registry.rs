@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde_yaml::{Mapping, Value};
 use unicode_normalization::UnicodeNormalization;
 
-use crate::diag::{Code, Diagnostic, Pos, nearest};
+use crate::diag::{Candidates, Code, Diagnostic, Pos};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_REGISTRY_CITIES};
 use crate::yaml::{Block, Fields, Seg, Spans};
 
@@ -42,6 +43,9 @@ pub struct Registry {
     by_name: HashMap<String, CityId>,
     /// The last line of the file, where what follows every entry is reported.
     pub(crate) end: Pos,
+    /// Every name key, sorted, and their index for suggestions: made on the first
+    /// unknown name.
+    suggestions: OnceLock<(Vec<String>, Candidates)>,
 }
 
 /// The form names are compared in: NFC, lower case, single spaces.
@@ -104,6 +108,7 @@ impl Registry {
                 cities,
                 by_name,
                 end: block.end(),
+                suggestions: OnceLock::new(),
             })
         } else {
             check.diags.sort();
@@ -119,10 +124,16 @@ impl Registry {
     /// The known names nearest to an unknown one, for a hint.
     pub fn suggest(&self, name: &str) -> Vec<String> {
         let key = name_key(name);
-        let mut keys: Vec<&str> = self.by_name.keys().map(String::as_str).collect();
-        keys.sort_unstable();
-        nearest(&key, keys)
+        let (keys, index) = self.suggestions.get_or_init(|| {
+            let mut keys: Vec<String> = self.by_name.keys().cloned().collect();
+            keys.sort_unstable();
+            let index = Candidates::new(keys.iter().map(String::as_str));
+            (keys, index)
+        });
+        index
+            .nearest(&key)
             .into_iter()
+            .map(|i| keys[i].as_str())
             .map(|k| {
                 let city = &self.cities[self.by_name[k]];
                 let shown = city
