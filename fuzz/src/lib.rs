@@ -48,7 +48,9 @@ fn config() -> Config {
 /// Front matter: decoding, the `---` splitter, YAML, and every field of a record.
 /// The first byte picks the kind; the rest is the file. The same text is also read
 /// as a city registry and as `accord.yaml`.
-pub(super) fn front_matter(data: &[u8]) {
+// `pub` for the fuzz targets; tests/suite includes this file as a private module.
+#[allow(unreachable_pub)]
+pub fn front_matter(data: &[u8]) {
     let Some((&first, bytes)) = data.split_first() else {
         return;
     };
@@ -114,7 +116,8 @@ pub(super) fn front_matter(data: &[u8]) {
 /// Markdown: a record whose body is the input, in a site with a second record to
 /// link to. Links are resolved and rewritten; the HTML must hold no markup that the
 /// author could not write without `allow_html`, and no script URL.
-pub(super) fn markdown(data: &[u8]) {
+#[allow(unreachable_pub)]
+pub fn markdown(data: &[u8]) {
     let body = String::from_utf8_lossy(data);
     let reg = registry();
     let cfg = config();
@@ -173,7 +176,7 @@ pub(super) fn markdown(data: &[u8]) {
 
 /// Every diagnostic points into the file (or at no line at all), and the number of
 /// diagnostics of one file is bounded.
-pub(super) fn check_diagnostics(text: &str, diags: &[Diagnostic]) {
+fn check_diagnostics(text: &str, diags: &[Diagnostic]) {
     let lines = text.split('\n').count();
     for d in diags {
         assert!(d.line <= lines, "{d} is past the last line ({lines})");
@@ -223,7 +226,7 @@ const ATTRS: &[&str] = &[
 
 /// Panics unless `html` consists of text and the tags and attributes Markdown itself
 /// produces, with no script URL in a link or image.
-pub(super) fn check_inert_html(html: &str) {
+fn check_inert_html(html: &str) {
     let b = html.as_bytes();
     let mut i = 0;
     while let Some(off) = html[i..].find('<') {
