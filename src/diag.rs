@@ -257,15 +257,17 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 /// names each is not compared in full for every unknown name.
 #[derive(Debug, Default)]
 pub struct Candidates {
-    /// By script and length in units: (the name in units, its length in characters,
-    /// its index in the order given, the name).
-    groups: HashMap<(Script, usize), Vec<(String, usize, usize, String)>>,
+    /// By script and length in units.
+    groups: HashMap<(Script, usize), Vec<Candidate>>,
 }
+
+/// A name to suggest: in units, its length in characters, its index in the order
+/// given, the name.
+type Candidate = (String, usize, usize, String);
 
 impl Candidates {
     pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut groups: HashMap<(Script, usize), Vec<(String, usize, usize, String)>> =
-            HashMap::new();
+        let mut groups: HashMap<(Script, usize), Vec<Candidate>> = HashMap::new();
         for (i, name) in names.into_iter().enumerate() {
             let script = Script::of(name);
             let units = script.units(name);
