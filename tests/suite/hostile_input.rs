@@ -314,7 +314,7 @@ fn a_long_first_paragraph_is_cut_for_the_summary() {
         "content/trips/x.md",
         format!("{FRONT}---\n{paragraph}\n").as_bytes(),
     )]);
-    support_build(s.path());
+    build_ok_limited(s.path());
     let list = std::fs::read_to_string(s.path().join("output/trips/index.html")).unwrap();
     assert!(list.contains("word word"), "the summary is shown");
     assert!(
@@ -323,16 +323,6 @@ fn a_long_first_paragraph_is_cut_for_the_summary() {
     );
     let page = std::fs::read_to_string(s.path().join("output/trips/x/index.html")).unwrap();
     assert!(page.contains(paragraph.trim()), "the body keeps it all");
-}
-
-fn support_build(root: &std::path::Path) {
-    let out = accord_limited(&["build", "--root", path_str(root)]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]
