@@ -55,6 +55,12 @@ pub const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
 /// line is shown as plain text, with a warning.
 pub const MAX_HIGHLIGHT_LINE_BYTES: usize = 1000;
 
+/// Most bytes of code highlighted in one record, all its blocks together: within the
+/// two limits above highlighting costs up to about 8 µs per byte, so without this a record
+/// of many blocks could cost a minute. Blocks past it are shown as plain text, with
+/// one warning at the first of them.
+pub const MAX_HIGHLIGHT_RECORD_BYTES: usize = 128 * 1024;
+
 /// Largest amount of a budget or a cost, in its unit: a thousand trillion. Amounts are
 /// summed per year, city and unit; within this bound no sum of an archive's amounts
 /// can overflow to infinity (it would take 10^293 of them).

@@ -17,7 +17,9 @@ use syntect::util::LinesWithEndings;
 
 use crate::diag::{Code, Severity};
 use crate::escape;
-use crate::limits::{MAX_ERRORS_PER_FILE, MAX_HIGHLIGHT_BYTES, MAX_HIGHLIGHT_LINE_BYTES};
+use crate::limits::{
+    MAX_ERRORS_PER_FILE, MAX_HIGHLIGHT_BYTES, MAX_HIGHLIGHT_LINE_BYTES, MAX_HIGHLIGHT_RECORD_BYTES,
+};
 
 /// Highlighted code gets syntect's scope names as classes (`<span class="string">`);
 /// the theme's `syntax.css` colours them, scoped under `pre`.
@@ -132,6 +134,8 @@ struct Pass<'a, 'r> {
     footnotes: HashMap<String, usize>,
     paragraph_depth: usize,
     first_done: bool,
+    /// Bytes of code this body may still highlight (`MAX_HIGHLIGHT_RECORD_BYTES`).
+    highlight_budget: usize,
 }
 
 impl<'a, 'r> Pass<'a, 'r> {
@@ -151,6 +155,7 @@ impl<'a, 'r> Pass<'a, 'r> {
             footnotes: HashMap::new(),
             paragraph_depth: 0,
             first_done: false,
+            highlight_budget: MAX_HIGHLIGHT_RECORD_BYTES,
         }
     }
 
@@ -163,14 +168,14 @@ impl<'a, 'r> Pass<'a, 'r> {
                 Event::End(TagEnd::CodeBlock) => {
                     self.out.plain.push_str(text);
                     self.out.plain.push('\n');
-                    let (html, too_large) = highlight(lang, text);
+                    let (html, too_large) = highlight(lang, text, &mut self.highlight_budget);
                     if let Some(message) = too_large {
                         self.out.report(Problem {
                             offset: *offset,
                             severity: Severity::Warning,
                             code: Code::Limit,
                             message,
-                            help: Some("break the long lines or split the block; it is shown as plain text".into()),
+                            help: Some("it is shown as plain text; break the long lines, or split the block or the record".into()),
                         });
                     }
                     self.events.push(Event::Html(html.into()));
@@ -457,8 +462,10 @@ pub fn slugify(text: &str) -> String {
 /// The HTML of a code block: highlighted when its language is known, plain escaped
 /// text otherwise. Highlighting costs time that grows with the square of a line's
 /// length, so a block larger than `MAX_HIGHLIGHT_BYTES` or with a line longer than
-/// `MAX_HIGHLIGHT_LINE_BYTES` is shown plain too, with the reason as the second value.
-fn highlight(lang: &str, code: &str) -> (String, Option<String>) {
+/// `MAX_HIGHLIGHT_LINE_BYTES` is shown plain too, with the reason as the second value,
+/// and so is a block that would take the record past `MAX_HIGHLIGHT_RECORD_BYTES`: the
+/// `budget` left, which a highlighted block uses up.
+fn highlight(lang: &str, code: &str, budget: &mut usize) -> (String, Option<String>) {
     let ss = syntax_set();
     let syntax = if lang.is_empty() {
         None
@@ -477,6 +484,15 @@ fn highlight(lang: &str, code: &str) -> (String, Option<String>) {
     if let Some(reason) = too_large_to_highlight(code) {
         return (plain(), Some(reason));
     }
+    if code.len() > *budget {
+        // The first block past the budget says so; later ones stay plain silently.
+        let first = *budget > 0;
+        *budget = 0;
+        return (plain(), first.then(|| format!(
+            "code block not highlighted, nor any after it: the record's code blocks hold more than {MAX_HIGHLIGHT_RECORD_BYTES} bytes (MAX_HIGHLIGHT_RECORD_BYTES)"
+        )));
+    }
+    *budget -= code.len();
     let mut generator =
         ClassedHTMLGenerator::new_with_class_style(syntax, ss, HIGHLIGHT_CLASS_STYLE);
     for line in LinesWithEndings::from(code) {

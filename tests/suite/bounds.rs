@@ -86,6 +86,42 @@ fn a_code_block_too_large_to_highlight_is_plain_text_with_a_warning() {
     );
 }
 
+#[test]
+fn code_past_the_record_highlighting_budget_is_plain_text_with_one_warning() {
+    // Four blocks of 48 KiB, each within `MAX_HIGHLIGHT_BYTES`: two fit in the
+    // record's 128 KiB, the third and the fourth do not.
+    let block = "x = 1\n".repeat(48 * 1024 / 6);
+    let text = format!(
+        "{FRONT}---\n```python\n{block}```\n\n```python\n{block}```\n\n```python\n{block}```\n\n```python\n{block}```\n"
+    );
+    let s = site(&[("content/trips/x.md", text.as_bytes())]);
+    let warnings = build(s.path()).expect("much code is no error");
+    let hits = about(
+        &warnings,
+        "content/trips/x.md",
+        "(MAX_HIGHLIGHT_RECORD_BYTES)",
+    );
+    assert_eq!(
+        hits.len(),
+        1,
+        "one warning for all the blocks past it: {warnings:#?}"
+    );
+    let third_fence = 6 + 2 * (block.lines().count() + 3);
+    assert_eq!(
+        hits[0].line, third_fence,
+        "at the first block past it: {}",
+        hits[0]
+    );
+    let html = page(s.path(), "trips/x/index.html");
+    assert_eq!(
+        html.matches("<pre class=\"highlight\">").count(),
+        2,
+        "two blocks highlighted"
+    );
+    let plain = format!("<pre><code class=\"language-python\">{block}</code></pre>");
+    assert_eq!(html.matches(&plain).count(), 2, "two blocks plain");
+}
+
 /// A record of the trips at `content/trips/<name>.md` dated `date`, naming `cities`.
 fn dated(date: &str, cities: &str) -> String {
     format!("---\ntitle: T\nsummary: S\ndate: {date}\ncities: [{cities}]\n---\nBody.\n")
