@@ -281,13 +281,32 @@ impl Spans {
     }
 }
 
-/// The positions of `Spans`, once read.
+/// The positions of `Spans`, once read: the paths of the document as a tree of nodes
+/// (node 0 is the document), each step from a node to a child one entry of a map, so
+/// that a registry of 20,000 cities costs one small entry per value, not a copy of its
+/// whole path.
 #[derive(Debug, Default)]
 struct SpanMap {
-    places: HashMap<Vec<Seg>, Place>,
+    /// The text of every key, once.
+    names: HashMap<Box<str>, u32>,
+    /// From a node and a step to the child node.
+    children: HashMap<(u32, Step), u32>,
+    /// Where each node is written, by node number; `None` for the document.
+    places: Vec<Option<Place>>,
     /// The first key written a second time in its mapping, and where.
     duplicate: Option<(String, Pos)>,
 }
+
+/// A step of a path in a `SpanMap`: a key by its number in `names`, or an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Step {
+    Key(u32),
+    Index(usize),
+}
+
+/// The node of a value too deep to be recorded (`MAX_SPAN_DEPTH`), and of the values
+/// inside it.
+const UNRECORDED: u32 = u32::MAX;
 
 /// A character no text accord publishes may hold: C0 and C1 controls other than tab
 /// and line feed (XML 1.0 forbids most C0 controls; the others and the C1 controls,
@@ -358,10 +377,11 @@ struct SyntaxError {
 
 /// An open collection while the events are walked.
 struct Frame {
-    /// `None` for a sequence; for a mapping, the keys seen (to find a repeated one).
-    keys: Option<HashSet<String>>,
+    /// `None` for a sequence; for a mapping, the keys seen (to find a repeated one), as
+    /// their number in `names` and whether they are typed (see `typed_key`).
+    keys: Option<HashSet<(u32, bool)>>,
     /// For a mapping, the key whose value comes next, and where it is written.
-    pending: Option<(Seg, Pos)>,
+    pending: Option<(Step, Pos)>,
     /// For a sequence, the index of the next item.
     next: usize,
     /// Whether this collection is a key (a complex key), whose insides are not values.
@@ -370,22 +390,59 @@ struct Frame {
 
 impl SpanMap {
     fn value(&self, path: &[Seg]) -> Option<Pos> {
-        self.places.get(path).map(|p| p.value)
+        self.place(path).map(|p| p.value)
     }
 
     fn key(&self, path: &[Seg]) -> Option<Pos> {
-        self.places.get(path).and_then(|p| p.key)
+        self.place(path).and_then(|p| p.key)
     }
 
     fn nearest(&self, path: &[Seg]) -> Option<Pos> {
-        (0..=path.len()).rev().find_map(|n| self.value(&path[..n]))
+        // A path that is not in the tree has no part below it in the tree either.
+        let mut node = 0;
+        let mut found = None;
+        for seg in path {
+            let Some(child) = self.child(node, seg) else {
+                break;
+            };
+            node = child;
+            found = self.places[node as usize].map(|p| p.value).or(found);
+        }
+        found
+    }
+
+    fn place(&self, path: &[Seg]) -> Option<Place> {
+        let node = path.iter().try_fold(0, |node, seg| self.child(node, seg))?;
+        self.places[node as usize]
+    }
+
+    fn child(&self, node: u32, seg: &Seg) -> Option<u32> {
+        let step = match seg {
+            Seg::Key(key) => Step::Key(*self.names.get(key.as_str())?),
+            Seg::Index(i) => Step::Index(*i),
+        };
+        self.children.get(&(node, step)).copied()
+    }
+
+    /// The number of a key's text.
+    fn name(&mut self, text: &str) -> u32 {
+        if let Some(&n) = self.names.get(text) {
+            return n;
+        }
+        let n = u32::try_from(self.names.len()).unwrap_or(UNRECORDED);
+        self.names.insert(text.into(), n);
+        n
     }
 
     /// Walks the events of `text` (which starts at file line `first_line`) once.
     fn read(text: &str, first_line: usize) -> Result<SpanMap, SyntaxError> {
-        let mut spans = SpanMap::default();
+        let mut spans = SpanMap {
+            places: vec![None],
+            ..SpanMap::default()
+        };
         let mut stack: Vec<Frame> = Vec::new();
-        let mut path: Vec<Seg> = Vec::new();
+        // The node of each collection being read, below the document.
+        let mut path: Vec<u32> = Vec::new();
         let at = |(line, col): (usize, usize)| Pos::new(first_line + line, col + 1);
         let mut result = Ok(());
         events(text, |event| match event {
@@ -422,7 +479,7 @@ impl SpanMap {
     fn node(
         &mut self,
         stack: &mut [Frame],
-        path: &mut Vec<Seg>,
+        path: &mut Vec<u32>,
         pos: Pos,
         scalar: Option<(&str, bool)>,
         collection: bool,
@@ -433,57 +490,59 @@ impl SpanMap {
         if frame.in_key {
             return true;
         }
-        let (seg, key) = match (&mut frame.keys, frame.pending.take()) {
+        let (step, key) = match (&mut frame.keys, frame.pending.take()) {
             // A key of a mapping: remember it; its value comes next.
             (Some(keys), None) => {
                 let Some((text, plain)) = scalar else {
-                    frame.pending = Some((Seg::Key(String::new()), pos));
+                    frame.pending = Some((Step::Key(self.name("")), pos));
                     return true;
                 };
-                if !keys.insert(key_identity(text, plain)) && self.duplicate.is_none() {
+                let name = self.name(text);
+                if !keys.insert((name, typed_key(text, plain))) && self.duplicate.is_none() {
                     self.duplicate = Some((text.to_string(), pos));
                 }
-                frame.pending = Some((Seg::Key(text.to_string()), pos));
+                frame.pending = Some((Step::Key(name), pos));
                 return false;
             }
-            (Some(_), Some((seg, key))) => (seg, Some(key)),
+            (Some(_), Some((step, key))) => (step, Some(key)),
             (None, _) => {
                 frame.next += 1;
-                (Seg::Index(frame.next - 1), None)
+                (Step::Index(frame.next - 1), None)
             }
         };
         // A value: recorded when not too deep; a collection's values are recorded
-        // under its path, which its end removes.
-        let recorded = path.len() < MAX_SPAN_DEPTH;
-        path.push(if recorded {
-            seg
+        // under its node, which its end removes.
+        let parent = path.last().copied().unwrap_or(0);
+        let node = if path.len() < MAX_SPAN_DEPTH && parent != UNRECORDED {
+            let next = u32::try_from(self.places.len()).unwrap_or(UNRECORDED);
+            let node = *self.children.entry((parent, step)).or_insert(next);
+            if node == next {
+                self.places.push(None);
+            }
+            if let Some(place) = self.places.get_mut(node as usize) {
+                *place = Some(Place { key, value: pos });
+            }
+            node
         } else {
-            Seg::Index(usize::MAX)
-        });
-        if recorded {
-            self.places.insert(path.clone(), Place { key, value: pos });
-        }
-        if !collection {
-            path.pop();
+            UNRECORDED
+        };
+        if collection {
+            path.push(node);
         }
         false
     }
 }
 
-/// What makes two keys the same key once parsed: a plain `1` is a number, a quoted
-/// `"1"` text; a plain `a` and a quoted `"a"` are both text.
-fn key_identity(text: &str, plain: bool) -> String {
-    let typed = plain
+/// Whether a key is typed once parsed, which makes it another key than the same text
+/// untyped: a plain `1` is a number, a quoted `"1"` text; a plain `a` and a quoted
+/// `"a"` are both text.
+fn typed_key(text: &str, plain: bool) -> bool {
+    plain
         && (text.starts_with(|c: char| c.is_ascii_digit() || "+-.~".contains(c))
             || matches!(
                 text.to_ascii_lowercase().as_str(),
                 "" | "true" | "false" | "null" | "yes" | "no" | "on" | "off"
-            ));
-    if typed {
-        format!("p{text}")
-    } else {
-        format!("s{text}")
-    }
+            ))
 }
 
 /// One event of the parser, as the position pass needs it.
