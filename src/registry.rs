@@ -393,44 +393,54 @@ impl<'a> Check<'a> {
         Ok(())
     }
 
-    /// Where each name of a city is written: its names by language, its aliases,
-    /// its id.
-    fn written_names<'c>(&self, city: &'c City) -> Vec<(&'c str, Pos)> {
-        let at = |field: &str, seg: Seg| {
-            self.spans
-                .value(&[Seg::from(city.id.as_str()), Seg::from(field), seg])
-                .unwrap_or(city.pos)
-        };
-        let mut out: Vec<(&str, Pos)> = city
+    /// Every name of a city, with where it is written: its names by language, its
+    /// aliases, its id.
+    fn written_names(city: &City) -> Vec<(&str, Written<'_>)> {
+        let mut out: Vec<(&str, Written<'_>)> = city
             .names
             .iter()
-            .map(|(lang, n)| (n.as_str(), at("name", Seg::from(lang.as_str()))))
+            .map(|(lang, n)| (n.as_str(), Written::Name(lang.as_str())))
             .collect();
         for (i, alias) in city.aliases.iter().enumerate() {
-            out.push((alias.as_str(), at("aliases", Seg::Index(i))));
+            out.push((alias.as_str(), Written::Alias(i)));
         }
-        out.push((city.id.as_str(), city.pos));
+        out.push((city.id.as_str(), Written::Id));
         out
+    }
+
+    /// The position of a name of `city`: asked only for a name in a problem, since the
+    /// positions of a file are read on the first request.
+    fn written_pos(&self, city: &City, at: Written<'_>) -> Pos {
+        let (field, seg) = match at {
+            Written::Name(lang) => ("name", Seg::from(lang)),
+            Written::Alias(i) => ("aliases", Seg::Index(i)),
+            Written::Id => return city.pos,
+        };
+        self.spans
+            .value(&[Seg::from(city.id.as_str()), Seg::from(field), seg])
+            .unwrap_or(city.pos)
     }
 
     /// The name index: every name and alias leads to one city.
     fn names(&mut self, cities: &[City]) -> Result<HashMap<String, CityId>, Vec<Diagnostic>> {
-        let mut by_name: HashMap<String, (CityId, Pos, &str)> = HashMap::new();
+        let mut by_name: HashMap<String, (CityId, Written<'_>, &str)> = HashMap::new();
         for (i, city) in cities.iter().enumerate() {
             if self.full() {
                 return self.stopped();
             }
             let mut own = Vec::new();
-            for (name, here) in self.written_names(city) {
+            for (name, written) in Self::written_names(city) {
                 let key = name_key(name);
                 if key.is_empty() || own.contains(&key) {
                     continue;
                 }
                 own.push(key.clone());
-                let Some(&(other, there, other_name)) = by_name.get(&key) else {
-                    by_name.insert(key, (i, here, name));
+                let Some(&(other, other_written, other_name)) = by_name.get(&key) else {
+                    by_name.insert(key, (i, written, name));
                     continue;
                 };
+                let here = self.written_pos(city, written);
+                let there = self.written_pos(&cities[other], other_written);
                 // Reported where it is written last in the file, as it is written there.
                 let (pos, this, that, written) = if here >= there {
                     (here, i, other, name)
@@ -449,6 +459,14 @@ impl<'a> Check<'a> {
         }
         Ok(by_name.into_iter().map(|(k, (i, _, _))| (k, i)).collect())
     }
+}
+
+/// Where a name of a city is written: in `name`, in `aliases`, or as its id.
+#[derive(Debug, Clone, Copy)]
+enum Written<'c> {
+    Name(&'c str),
+    Alias(usize),
+    Id,
 }
 
 /// A city id is one safe URL path segment, and a portable folder name.
