@@ -40,6 +40,8 @@ pub type CityId = usize;
 #[derive(Debug, Default)]
 pub struct Registry {
     pub cities: Vec<City>,
+    /// The entries whose `parent` each city is, in id order.
+    children: Vec<Vec<CityId>>,
     by_name: HashMap<String, CityId>,
     /// The last line of the file, where what follows every entry is reported.
     pub(crate) end: Pos,
@@ -104,8 +106,15 @@ impl Registry {
         check.cycles(&cities)?;
         let by_name = check.names(&cities)?;
         if check.diags.is_empty() {
+            let mut children = vec![Vec::new(); cities.len()];
+            for (i, city) in cities.iter().enumerate() {
+                if let Some(parent) = city.parent {
+                    children[parent].push(i);
+                }
+            }
             Ok(Registry {
                 cities,
+                children,
                 by_name,
                 end: block.end(),
                 suggestions: OnceLock::new(),
@@ -114,6 +123,11 @@ impl Registry {
             check.diags.sort();
             Err(check.diags)
         }
+    }
+
+    /// The entries that name `city` as their `parent`, in id order.
+    pub fn children(&self, city: CityId) -> &[CityId] {
+        &self.children[city]
     }
 
     /// The city a name (in any language, any alias, any normalisation form) denotes.

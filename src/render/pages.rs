@@ -491,9 +491,8 @@ impl Renderer<'_> {
         let l = self.city_link(id);
         CityView {
             aliases: &c.aliases,
-            children: (site.registry.cities.iter().enumerate())
-                .filter(|(_, x)| x.parent == Some(id))
-                .map(|(i, _)| self.city_link(i))
+            children: (site.registry.children(id).iter())
+                .map(|&i| self.city_link(i))
                 .collect(),
             count: site.by_city[id].len(),
             country: &c.country,
