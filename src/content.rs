@@ -546,9 +546,7 @@ fn take_cities(f: &mut Fields<'_>, registry: &Registry) -> Vec<CityId> {
 }
 
 fn take_summary(f: &mut Fields<'_>) -> Option<String> {
-    let summary = f
-        .take::<String>("summary")
-        .filter(|s| !s.trim().is_empty())?;
+    let summary = f.take_prose("summary").filter(|s| !s.trim().is_empty())?;
     let chars = summary.chars().count();
     if chars > MAX_SUMMARY_CHARS {
         let pos = f.value_pos("summary", &[]);

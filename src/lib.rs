@@ -23,6 +23,7 @@
 //! the same pipeline without the writes of step 3.
 
 pub mod charts;
+pub mod cjk;
 pub mod collisions;
 pub mod config;
 pub mod content;
