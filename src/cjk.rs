@@ -421,6 +421,32 @@ mod tests {
     }
 
     #[test]
+    fn odd_sources_keep_the_text_as_read() {
+        let value = "日本 中国";
+        for source in [
+            "",
+            ">",
+            ">2\n  日本\n  中国\n",
+            "\"日本",
+            "'日本",
+            "'日本''",
+            "&a 日本",
+            "日本\r\n  中国",
+            ">-\n\t日本\n\t中国",
+            ">-\n",
+            "\"日本\n中国\\\"",
+            "日本 #x\n  中国",
+            "日本: x\n  中国",
+            ">-\n  日本\n中国",
+        ] {
+            // Any answer but a panic; never a text other than the value joined.
+            if let Some(joined) = join_yaml_folds(value, source, 0) {
+                assert_eq!(joined, "日本中国", "{source:?}");
+            }
+        }
+    }
+
+    #[test]
     fn breaks_are_joined_by_their_neighbours() {
         let mut s = "総合 調整 and 서울 시 日本 x".to_string();
         let breaks: Vec<usize> = s.match_indices(' ').map(|(i, _)| i).collect();
