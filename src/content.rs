@@ -17,6 +17,7 @@ use crate::limits::{
     MAX_YEAR_SPAN,
 };
 use crate::registry::{CityId, REGISTRY_FILE, Registry};
+use crate::scaffold;
 use crate::source::SourceFile;
 use crate::yaml::{Block, Fields, Seg};
 
@@ -317,6 +318,9 @@ pub fn read(file: &SourceFile, registry: &Registry, config: &Config) -> Parsed {
     f.refuse_control_characters();
     misplaced_fields(&mut f, kind, &allowed);
     let common = common_fields(&mut f, file, registry, config);
+    if !common.draft {
+        placeholders_left(&mut f, path, common.summary.as_deref(), &split);
+    }
     let details = match kind {
         Kind::Program => Details::Program(program(&mut f, registry)),
         Kind::Trip => Details::Trip(trip(&mut f)),
@@ -546,9 +550,7 @@ fn take_cities(f: &mut Fields<'_>, registry: &Registry) -> Vec<CityId> {
 }
 
 fn take_summary(f: &mut Fields<'_>) -> Option<String> {
-    let summary = f
-        .take::<String>("summary")
-        .filter(|s| !s.trim().is_empty())?;
+    let summary = f.take_prose("summary").filter(|s| !s.trim().is_empty())?;
     let chars = summary.chars().count();
     if chars > MAX_SUMMARY_CHARS {
         let pos = f.value_pos("summary", &[]);
@@ -562,6 +564,38 @@ fn take_summary(f: &mut Fields<'_>) -> Option<String> {
         );
     }
     Some(summary)
+}
+
+/// Warns about a summary or a body that still holds a placeholder of `accord new` (in
+/// any language), at the placeholder: such text must not reach the public. Drafts are
+/// not looked at; they are work in progress.
+fn placeholders_left(f: &mut Fields<'_>, path: &Path, summary: Option<&str>, split: &Split<'_>) {
+    for p in scaffold::placeholders() {
+        if summary.is_some_and(|s| s.contains(p.summary.as_str())) {
+            let pos = f.value_pos("summary", &[]);
+            f.diags.push(
+                Diagnostic::warning(
+                    Code::Placeholder,
+                    path,
+                    pos,
+                    "the summary is still the placeholder `accord new` wrote",
+                )
+                .with_help("write one or two sentences about this record in its place"),
+            );
+        }
+        if let Some(at) = split.body.find(p.body.as_str()) {
+            let pos = Pos::of_offset(split.body, at);
+            f.diags.push(
+                Diagnostic::warning(
+                    Code::Placeholder,
+                    path,
+                    Pos::new(split.body_line + pos.line - 1, pos.col),
+                    "the body still holds the placeholder `accord new` wrote",
+                )
+                .with_help("write the record in its place, or delete the line"),
+            );
+        }
+    }
 }
 
 /// The slug written, or the file's name: a bad one is reported at the value, or at

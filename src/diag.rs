@@ -105,6 +105,9 @@ codes! {
     NoSummary = "no-summary",
     /// A city of the registry that no record names (a warning).
     UnusedCity = "unused-city",
+    /// A record whose summary or body still holds the placeholder text of `accord new`
+    /// (a warning).
+    Placeholder = "placeholder",
 }
 
 impl fmt::Display for Code {

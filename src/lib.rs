@@ -23,6 +23,7 @@
 //! the same pipeline without the writes of step 3.
 
 pub mod charts;
+pub mod cjk;
 pub mod collisions;
 pub mod config;
 pub mod content;
@@ -260,11 +261,18 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     diags.extend(site::check_ranges(&records, &sources, config.years));
     let total = records.len();
     let mut drafts: HashSet<PathBuf> = HashSet::new();
+    // A city a draft names is not unused: it will be named once the draft is out.
+    let mut draft_cities = Vec::new();
     if !opts.drafts {
         drafts = records
             .iter()
             .filter(|r| r.draft)
             .map(|r| r.source.clone())
+            .collect();
+        draft_cities = records
+            .iter()
+            .filter(|r| r.draft)
+            .flat_map(|r| r.cities.iter().copied())
             .collect();
         records.retain(|r| !r.draft);
     }
@@ -293,7 +301,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         }
     };
     diags.append(&mut site.warnings);
-    diags.extend(lint::warnings(&site, &failed));
+    diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));
     }

@@ -10,8 +10,9 @@ use crate::site::Site;
 
 /// Every warning about the site, in file order. `failed` are the records that did not
 /// parse: the cities they name are used too, and when some record's cities cannot
-/// be read, no city is called unused.
-pub fn warnings(site: &Site, failed: &[Partial]) -> Vec<Diagnostic> {
+/// be read, no city is called unused; so are the cities of the drafts left out
+/// (`draft_cities`).
+pub fn warnings(site: &Site, failed: &[Partial], draft_cities: &[usize]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for e in &site.entries {
         let r = &e.record;
@@ -32,7 +33,7 @@ pub fn warnings(site: &Site, failed: &[Partial]) -> Vec<Diagnostic> {
         .iter()
         .map(|p| p.cities.clone())
         .collect::<Option<Vec<_>>>()
-        .map(|lists| lists.concat());
+        .map(|lists| [lists.concat(), draft_cities.to_vec()].concat());
     if let Some(named) = named {
         out.extend(unused_cities(site, &named));
     }

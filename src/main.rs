@@ -104,6 +104,10 @@ enum Command {
         /// A city of the record, by any name in the registry; repeat for more.
         #[arg(long = "city", value_name = "CITY")]
         cities: Vec<String>,
+        /// The record's language: ko, ja, zh or en (default: the archive's). The
+        /// comments and placeholders of the new file are written in it.
+        #[arg(long)]
+        lang: Option<String>,
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
@@ -112,7 +116,9 @@ enum Command {
     Init {
         /// A new or empty directory.
         dir: PathBuf,
-        /// The language of the interface: ko, ja, zh or en.
+        /// The language of the archive: ko, ja, zh or en. Its interface, and the
+        /// comments of its configuration, its example records, its README and the
+        /// text `accord new` writes.
         #[arg(long, default_value = "en")]
         language: String,
     },
@@ -195,8 +201,9 @@ fn main() -> ExitCode {
             title,
             date,
             cities,
+            lang,
             root,
-        } => new(&root, kind, title, date, cities),
+        } => new(&root, kind, title, date, cities, lang),
         Command::Init { dir, language } => init(&dir, &language),
     }
 }
@@ -401,6 +408,7 @@ fn new(
     title: String,
     date: Option<accord::date::PartialDate>,
     cities: Vec<String>,
+    lang: Option<String>,
 ) -> ExitCode {
     if !root.is_dir() {
         eprintln!("error: {} is not a directory", root.display());
@@ -418,6 +426,7 @@ fn new(
         title,
         date,
         cities,
+        lang,
     };
     let colour = report::use_colour(std::io::stderr().is_terminal());
     match accord::scaffold::new_record(root, &req, accord::scaffold::today_utc()) {
@@ -442,7 +451,7 @@ fn init(dir: &Path, language: &str) -> ExitCode {
                 eprintln!("created {}", dir.join(f).display());
             }
             eprintln!(
-                "next: cd {} && accord serve --open",
+                "next: cd {} && accord serve --open --drafts   (the example records are drafts)",
                 shell_word(&dir.display().to_string())
             );
             ExitCode::SUCCESS

@@ -15,6 +15,7 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
+use crate::cjk;
 use crate::diag::{Code, Severity};
 use crate::escape;
 use crate::limits::{
@@ -136,6 +137,10 @@ struct Pass<'a, 'r> {
     first_done: bool,
     /// Bytes of code this body may still highlight (`MAX_HIGHLIGHT_RECORD_BYTES`).
     highlight_budget: usize,
+    /// Where each soft break is in the plain text and in the first paragraph (a
+    /// space there), to be joined or kept once the text after it is known.
+    plain_breaks: Vec<usize>,
+    first_breaks: Vec<usize>,
 }
 
 impl<'a, 'r> Pass<'a, 'r> {
@@ -156,6 +161,8 @@ impl<'a, 'r> Pass<'a, 'r> {
             paragraph_depth: 0,
             first_done: false,
             highlight_budget: MAX_HIGHLIGHT_RECORD_BYTES,
+            plain_breaks: Vec::new(),
+            first_breaks: Vec::new(),
         }
     }
 
@@ -269,7 +276,15 @@ impl<'a, 'r> Pass<'a, 'r> {
                     out.first_paragraph.push_str(t);
                 }
             }
-            Event::SoftBreak | Event::HardBreak => {
+            Event::SoftBreak => {
+                self.plain_breaks.push(out.plain.len());
+                out.plain.push(' ');
+                if in_first {
+                    self.first_breaks.push(out.first_paragraph.len());
+                    out.first_paragraph.push(' ');
+                }
+            }
+            Event::HardBreak => {
                 out.plain.push(' ');
                 if in_first {
                     out.first_paragraph.push(' ');
@@ -346,16 +361,39 @@ impl<'a, 'r> Pass<'a, 'r> {
         }
     }
 
-    /// The HTML, with the table wrappers closed, and the texts tidied.
+    /// The HTML, with the table wrappers closed, the soft breaks between two CJK
+    /// characters removed (`cjk`), and the texts tidied.
     fn finish(mut self) -> Rendered {
         if let Some(buf) = self.heading.take() {
             self.events.extend(buf);
         }
+        let mut out = self.out;
+        // The n-th soft break of the events is the n-th of the plain text, which holds
+        // the characters around it whatever markup is between.
+        let mut joined = cjk::join_breaks(&mut out.plain, &self.plain_breaks).into_iter();
+        cjk::join_breaks(&mut out.first_paragraph, &self.first_breaks);
+        let mut in_cell = false;
         let events = self.events.into_iter().flat_map(|e| {
             let close = matches!(e, Event::End(TagEnd::Table));
-            std::iter::once(e).chain(close.then(|| Event::Html("</div>\n".into())))
+            let gone = matches!(e, Event::SoftBreak) && joined.next().unwrap_or(false);
+            match e {
+                Event::Start(Tag::TableCell) => in_cell = true,
+                Event::End(TagEnd::TableCell) => in_cell = false,
+                _ => {}
+            }
+            // In a table cell a number keeps its unit (`114回`), however narrow.
+            let e = match e {
+                Event::Text(t) if in_cell => match cjk::keep_units(&t) {
+                    Some(html) => Event::InlineHtml(html.into()),
+                    None => Event::Text(t),
+                },
+                e => e,
+            };
+            (!gone)
+                .then_some(e)
+                .into_iter()
+                .chain(close.then(|| Event::Html("</div>\n".into())))
         });
-        let mut out = self.out;
         out.first_paragraph = out
             .first_paragraph
             .split_whitespace()
@@ -600,6 +638,39 @@ mod tests {
         assert!(!r.html.contains("style="), "{}", r.html);
         let plain = md("```nosuchlang\n<x>\n```\n");
         assert!(plain.html.contains("&lt;x&gt;"), "{}", plain.html);
+    }
+
+    #[test]
+    fn soft_breaks_between_cjk_characters_are_removed() {
+        // Japanese, across emphasis and a link: joined in the page and in the texts.
+        let r = md("総合調整\n*プラットフォーム*の活動。\n[北九州市](https://x.org)と\n上海市\n");
+        assert!(
+            r.html
+                .contains("総合調整<em>プラットフォーム</em>の活動。<a href=\"https://x.org\">北九州市</a>と上海市"),
+            "{}",
+            r.html
+        );
+        assert_eq!(
+            r.first_paragraph,
+            "総合調整プラットフォームの活動。北九州市と上海市"
+        );
+        assert!(
+            r.plain
+                .starts_with("総合調整プラットフォームの活動。北九州市と上海市")
+        );
+        // Chinese, with full-width punctuation at the break.
+        let r = md("北京市生态环境局，\n首尔市气候环境本部\n");
+        assert_eq!(r.first_paragraph, "北京市生态环境局，首尔市气候环境本部");
+        // Korean and Latin words keep their space; so does Latin next to CJK.
+        let r = md("서울과 베이징이\n대기질 자료를\nshare with\nASCC\n参加\n");
+        assert_eq!(
+            r.first_paragraph,
+            "서울과 베이징이 대기질 자료를 share with ASCC 参加"
+        );
+        assert!(r.html.contains("베이징이\n대기질"), "{}", r.html);
+        // A hard break stays a line break.
+        let r = md("日本  \n中国\n");
+        assert!(r.html.contains("日本<br />\n中国"), "{}", r.html);
     }
 
     #[test]

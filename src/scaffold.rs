@@ -1,10 +1,19 @@
 //! Scaffolding: `accord new` writes one record file with the front matter of its kind
 //! filled in and commented; `accord init` writes a new archive. Both refuse to
 //! overwrite anything. Writes files; prints nothing.
+//!
+//! Both speak the archive's language: the comments, example records and README of
+//! `init`, and the comments and placeholders of `new`, come from
+//! `src/scaffold/<lang>/` (`lang_files`). The example records are drafts; a record
+//! that still holds a placeholder of `new` is a warning (`placeholders`).
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -125,6 +134,111 @@ fn is_word_separator(c: char) -> bool {
         || matches!(c, '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}')
 }
 
+/// The files of a new archive and the text of a new record in one language:
+/// `src/scaffold/<lang>/`. The CI workflow, `.gitignore` and the cities' entries are
+/// the same in every language.
+struct LangFiles {
+    /// `accord.yaml`, with `{title}` and `{language}` to fill in.
+    config: &'static str,
+    /// The comment at the top of `data/cities.yaml`.
+    cities_comment: &'static str,
+    program: &'static str,
+    trip: &'static str,
+    workshop: &'static str,
+    /// `README.md`, with `{title}` to fill in.
+    readme: &'static str,
+    /// What `accord new` writes: `Phrases`, as YAML.
+    new: &'static str,
+}
+
+macro_rules! lang_files {
+    ($lang:literal) => {
+        LangFiles {
+            config: include_str!(concat!("scaffold/", $lang, "/accord.yaml")),
+            cities_comment: include_str!(concat!("scaffold/", $lang, "/cities.yaml")),
+            program: include_str!(concat!("scaffold/", $lang, "/program.md")),
+            trip: include_str!(concat!("scaffold/", $lang, "/trip.md")),
+            workshop: include_str!(concat!("scaffold/", $lang, "/workshop.md")),
+            readme: include_str!(concat!("scaffold/", $lang, "/readme.md")),
+            new: include_str!(concat!("scaffold/", $lang, "/new.yaml")),
+        }
+    };
+}
+
+/// The scaffold files of every language of `config::LANGUAGES`.
+static LANG_FILES: [(&str, LangFiles); 4] = [
+    ("ko", lang_files!("ko")),
+    ("ja", lang_files!("ja")),
+    ("zh", lang_files!("zh")),
+    ("en", lang_files!("en")),
+];
+
+/// Where the scaffold files for `lang` are in `LANG_FILES` (`zh-Hant` takes `zh`'s;
+/// a language accord has no files for, English).
+fn lang_index(lang: &str) -> usize {
+    let base = lang.split('-').next().unwrap_or(lang);
+    LANG_FILES
+        .iter()
+        .position(|(l, _)| *l == base)
+        .or_else(|| LANG_FILES.iter().position(|(l, _)| *l == "en"))
+        .unwrap_or(0)
+}
+
+/// The scaffold files for `lang`: the one place a language's files are picked.
+fn lang_files(lang: &str) -> &'static LangFiles {
+    &LANG_FILES[lang_index(lang)].1
+}
+
+/// What `accord new` writes in one language: a word on what each field takes, an
+/// example for the fields left commented out, and the placeholders of the summary
+/// and the body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Phrases {
+    fields: BTreeMap<String, String>,
+    examples: BTreeMap<String, String>,
+    placeholders: Placeholders,
+}
+
+/// The text a new record holds until the editor writes their own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Placeholders {
+    pub summary: String,
+    pub body: String,
+}
+
+impl Phrases {
+    /// The phrases of `lang`, read once.
+    fn of(lang: &str) -> &'static Phrases {
+        static PHRASES: OnceLock<Vec<Phrases>> = OnceLock::new();
+        let all = PHRASES.get_or_init(|| {
+            LANG_FILES
+                .iter()
+                .map(|(l, files)| {
+                    serde_yaml::from_str(files.new)
+                        .unwrap_or_else(|e| panic!("src/scaffold/{l}/new.yaml: {e}"))
+                })
+                .collect()
+        });
+        &all[lang_index(lang)]
+    }
+
+    fn field(&self, key: &str) -> &str {
+        self.fields.get(key).map_or("", String::as_str)
+    }
+
+    fn example(&self, key: &str) -> &str {
+        self.examples.get(key).map_or("…", String::as_str)
+    }
+}
+
+/// The placeholders of `accord new` in every language: a record that still holds one
+/// is not finished (`content` warns).
+pub fn placeholders() -> impl Iterator<Item = &'static Placeholders> {
+    LANG_FILES.iter().map(|(l, _)| &Phrases::of(l).placeholders)
+}
+
 /// What `accord new` is asked for.
 #[derive(Debug, Clone)]
 pub struct NewRecord {
@@ -134,6 +248,8 @@ pub struct NewRecord {
     pub date: Option<PartialDate>,
     /// Names as typed; each must resolve in the registry.
     pub cities: Vec<String>,
+    /// The record's language; `None`: the archive's.
+    pub lang: Option<String>,
 }
 
 /// Writes `content/<kind>s/<slug>.md` below `root` and returns its path relative to
@@ -164,6 +280,14 @@ pub fn new_record(
     let config = Config::load(root)?;
     let registry = Registry::load(root)?;
     let mut diags = Vec::new();
+    if let Some(lang) = &req.lang
+        && !LANGUAGES.contains(&lang.as_str())
+    {
+        diags.push(
+            arg_error(format!("`{lang}` is not a language of accord"))
+                .with_help(format!("use one of {}", LANGUAGES.join(", "))),
+        );
+    }
     for name in &req.cities {
         if registry.resolve(name).is_none() {
             let near = registry.suggest(name);
@@ -186,13 +310,7 @@ pub fn new_record(
     let rel = Path::new(CONTENT_DIR)
         .join(req.kind.section())
         .join(format!("{slug}.md"));
-    let text = record_text(
-        req.kind,
-        title,
-        req.date.unwrap_or(today),
-        &req.cities,
-        &config,
-    );
+    let text = record_text(req, title, req.date.unwrap_or(today), &config.language);
     let path = root.join(&rel);
     let created =
         fs::create_dir_all(root.join(CONTENT_DIR).join(req.kind.section())).and_then(|()| {
@@ -234,79 +352,57 @@ pub fn new_record(
 }
 
 /// The text of a new record: the known fields filled in, the others commented out
-/// with an example, each with a word on what it takes.
-fn record_text(
-    kind: Kind,
-    title: &str,
-    date: PartialDate,
-    cities: &[String],
-    config: &Config,
-) -> String {
+/// with an example, each with a word on what it takes, in the record's language
+/// (`req.lang`, else the archive's `default_lang`); the summary and the body hold
+/// placeholders.
+fn record_text(req: &NewRecord, title: &str, date: PartialDate, default_lang: &str) -> String {
+    let lang = req.lang.as_deref().unwrap_or(default_lang);
+    let p = Phrases::of(lang);
+    let commented = |key: &str| (format!("# {key}: {}", p.example(key)), p.field(key));
+    // The language is written only when it is not the archive's.
+    let lang_line = if lang == default_lang {
+        format!("# lang: {lang}")
+    } else {
+        format!("lang: {lang}")
+    };
     let mut lines: Vec<(String, &str)> = vec![
         (format!("title: {}", yaml_scalar(title)), ""),
+        (format!("date: {date}"), p.field("date")),
+        ("# end: 2026-12".into(), p.field("end")),
         (
-            format!("date: {date}"),
-            "YYYY, YYYY-MM or YYYY-MM-DD, as precise as known",
+            format!("cities: {}", yaml_list(&req.cities)),
+            p.field("cities"),
         ),
+        commented("organizers"),
+        commented("partners"),
+        commented("tags"),
+        (lang_line, p.field("lang")),
         (
-            "# end: 2026-12".into(),
-            "optional: when it ended, not before date",
+            format!("summary: {}", yaml_scalar(&p.placeholders.summary)),
+            p.field("summary"),
         ),
-        (
-            format!("cities: {}", yaml_list(cities)),
-            "names or aliases from data/cities.yaml, any language",
-        ),
-        (
-            "# organizers: [서울특별시 기후환경본부]".into(),
-            "who ran it",
-        ),
-        (
-            "# partners: [ICLEI 동아시아본부]".into(),
-            "who took part with them",
-        ),
-        ("# tags: [대기질]".into(), ""),
-        (
-            format!("# lang: {}", config.language),
-            "the language of this record; default: the site's",
-        ),
-        (
-            "# summary: …".into(),
-            "one or two sentences for lists, search and feeds",
-        ),
-        (
-            "# sources: [{title: 보도자료, url: https://…}]".into(),
-            "or {title: …, file: report.pdf} next to this file",
-        ),
+        commented("sources"),
+        ("# draft: true".into(), p.field("draft")),
     ];
-    match kind {
+    match req.kind {
         Kind::Program => lines.extend([
-            (
-                "# code: \"11-1-2\"".to_string(),
-                "the program's number in its plan",
-            ),
-            ("# status: ongoing".into(), "planned, ongoing or completed"),
-            (
-                "# budget: {unit: 백만원, total: 475, spent: 195, by_year: {2014: 65, 2015: 130}}"
-                    .into(),
-                "",
-            ),
-            (
-                "# pairs: [[北九州市, 上海市]]".into(),
-                "pairs of partner cities",
-            ),
+            ("# code: \"11-1-2\"".to_string(), p.field("code")),
+            ("# status: ongoing".into(), p.field("status")),
+            commented("budget"),
+            commented("pairs"),
         ]),
         Kind::Trip => lines.extend([
-            ("# travelers: 3".to_string(), "how many people travelled"),
-            ("# purpose: …".into(), "why, in one sentence"),
-            ("# cost: {amount: 3200000, currency: KRW}".into(), ""),
+            ("# travelers: 3".to_string(), p.field("travelers")),
+            ("# purpose: …".into(), p.field("purpose")),
+            (
+                "# cost: {amount: 3200000, currency: KRW}".into(),
+                p.field("cost"),
+            ),
         ]),
         Kind::Workshop => lines.extend([
-            ("# venue: …".to_string(), "where it took place"),
-            (
-                "# format: workshop".into(),
-                "workshop, forum, seminar or conference",
-            ),
-            ("# participants: [시티넷, 요코하마시]".into(), ""),
+            ("# venue: …".to_string(), p.field("venue")),
+            ("# format: workshop".into(), p.field("format")),
+            commented("participants"),
         ]),
     }
     let width = lines
@@ -328,9 +424,8 @@ fn record_text(
         out.push('\n');
     }
     out.push_str("---\n\n");
-    out.push_str(
-        "Write the record here, in Markdown: what happened, who took part, what came of it.\n",
-    );
+    out.push_str(&p.placeholders.body);
+    out.push('\n');
     out
 }
 
@@ -392,36 +487,41 @@ fn civil_from_days(days: i64) -> (i32, u8, u8) {
     (year, month, day)
 }
 
-/// The files of a new archive: path relative to its root, text.
+/// The files of a new archive in `language`: path relative to its root, text.
 fn archive_files(title: &str, language: &str) -> Vec<(&'static str, String)> {
-    let fill = |t: &str| {
-        t.replace("{title}", &yaml_scalar(title))
-            .replace("{language}", language)
-    };
+    let files = lang_files(language);
+    let config = files
+        .config
+        .replace("{title}", &yaml_scalar(title))
+        .replace("{language}", language);
     vec![
-        (CONFIG_FILE, fill(include_str!("scaffold/accord.yaml"))),
-        (REGISTRY_FILE, include_str!("scaffold/cities.yaml").into()),
+        (CONFIG_FILE, config),
+        (
+            REGISTRY_FILE,
+            format!(
+                "{}{}",
+                files.cities_comment,
+                include_str!("scaffold/cities.yaml")
+            ),
+        ),
         (
             "content/programs/seoul-beijing-air-quality.md",
-            include_str!("scaffold/program.md").into(),
+            files.program.into(),
         ),
         (
             "content/trips/kitakyushu-shanghai-study-visit.md",
-            include_str!("scaffold/trip.md").into(),
+            files.trip.into(),
         ),
         (
             "content/workshops/busan-yokohama-port-workshop.md",
-            include_str!("scaffold/workshop.md").into(),
+            files.workshop.into(),
         ),
         (
             ".github/workflows/accord.yml",
             include_str!("scaffold/workflow.yml").into(),
         ),
         (".gitignore", include_str!("scaffold/gitignore").into()),
-        (
-            "README.md",
-            include_str!("scaffold/readme.md").replace("{title}", title),
-        ),
+        ("README.md", files.readme.replace("{title}", title)),
     ]
 }
 
@@ -532,6 +632,29 @@ mod tests {
             assert_eq!(v["v"].as_str(), Some(s), "{yaml}");
             assert_eq!(v["l"][0].as_str(), Some(s), "{yaml}");
         }
+    }
+
+    #[test]
+    fn every_language_has_every_phrase_and_its_own_placeholders() {
+        let en = Phrases::of("en");
+        for (lang, files) in &LANG_FILES {
+            let p = Phrases::of(lang);
+            let keys = |m: &BTreeMap<String, String>| m.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(&p.fields), keys(&en.fields), "{lang}");
+            assert_eq!(keys(&p.examples), keys(&en.examples), "{lang}");
+            if *lang != "en" {
+                assert_ne!(p.placeholders.summary, en.placeholders.summary, "{lang}");
+                assert_ne!(p.placeholders.body, en.placeholders.body, "{lang}");
+            }
+            for example in [files.program, files.trip, files.workshop] {
+                assert!(example.contains(&format!("\nlang: {lang}\n")), "{lang}");
+                assert!(example.contains("\ndraft: true "), "{lang}");
+            }
+        }
+        // A language accord has no files for gets English; `zh-Hant` gets Chinese.
+        assert!(std::ptr::eq(Phrases::of("fr"), en));
+        assert!(std::ptr::eq(Phrases::of("zh-Hant"), Phrases::of("zh")));
+        assert_eq!(placeholders().count(), 4);
     }
 
     #[test]

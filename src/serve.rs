@@ -121,6 +121,8 @@ struct State {
     have_site: bool,
     /// The overlay while the last build failed.
     overlay: Option<String>,
+    /// The archive's language, for the overlay and the placeholder pages.
+    language: String,
     last: Option<Arc<Build>>,
 }
 
@@ -161,7 +163,10 @@ impl Server {
                 addr.port(),
             )),
         };
-        let base_path = Config::load(&root).map_or_else(|_| "/".to_string(), |c| c.base_path);
+        let (base_path, language) = Config::load(&root).map_or_else(
+            |_| ("/".to_string(), "en".to_string()),
+            |c| (c.base_path, c.language),
+        );
         let instance = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
@@ -171,6 +176,7 @@ impl Server {
             instance,
             state: RwLock::new(State {
                 base_path,
+                language,
                 ..State::default()
             }),
             hub: live::Hub::default(),
@@ -428,16 +434,21 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         return;
     };
     state.generation += 1;
+    let config = Config::load(&shared.root);
+    if let Ok(c) = &config {
+        state.language.clone_from(&c.language);
+    }
     match &outcome {
         Ok(_) => {
             state.have_site = true;
             state.overlay = None;
-            if let Ok(c) = Config::load(&shared.root) {
+            if let Ok(c) = config {
                 state.base_path = c.base_path;
             }
         }
         Err(diags) => {
-            state.overlay = Some(live::overlay(&shared.root, diags, state.have_site));
+            let chrome = live::chrome(&state.language);
+            state.overlay = Some(live::overlay(&shared.root, diags, state.have_site, chrome));
         }
     }
     let build = Arc::new(Build {
@@ -542,7 +553,7 @@ fn answer(shared: &Shared, req: &http::Request) -> io::Result<Response> {
             live::SCRIPT,
         ));
     }
-    let (tag, base, have_site, overlay) = {
+    let (tag, base, have_site, overlay, chrome) = {
         let s = shared
             .state
             .read()
@@ -552,6 +563,7 @@ fn answer(shared: &Shared, req: &http::Request) -> io::Result<Response> {
             s.base_path.clone(),
             s.have_site,
             s.overlay.clone(),
+            live::chrome(&s.language),
         )
     };
     let additions = live::additions(&tag, overlay.as_deref());
@@ -570,17 +582,14 @@ fn answer(shared: &Shared, req: &http::Request) -> io::Result<Response> {
                 crate::escape::percent_encode_path(&base),
             ));
         }
-        let page = live::placeholder(
-            "Not in this site",
-            &format!("This archive is served under {base}, as its base_url says."),
-        );
+        let page = live::placeholder(chrome, chrome.not_in_site, &chrome.served_under(&base));
         return Ok(html(404, page.as_bytes()));
     };
     if !have_site {
         let page = if overlay.is_some() {
-            live::placeholder("accord", "The site does not build yet.")
+            live::placeholder(chrome, "accord", chrome.does_not_build)
         } else {
-            live::placeholder("accord", "Building the site…")
+            live::placeholder(chrome, "accord", chrome.building)
         };
         return Ok(html(503, page.as_bytes()));
     }
@@ -601,7 +610,7 @@ fn answer(shared: &Shared, req: &http::Request) -> io::Result<Response> {
             }
             _ => {
                 let page = std::fs::read(shared.site.join("404.html")).unwrap_or_else(|_| {
-                    live::placeholder("Not found", "No page here.").into_bytes()
+                    live::placeholder(chrome, chrome.not_found, chrome.no_page).into_bytes()
                 });
                 html(404, &page)
             }

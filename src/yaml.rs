@@ -21,6 +21,7 @@ use std::sync::OnceLock;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, Visitor};
 use serde_yaml::{Mapping, Value};
 
+use crate::cjk;
 use crate::diag::{Code, Diagnostic, Pos, Severity, did_you_mean};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_YAML_DEPTH, MAX_YAML_VALUE_BYTES};
 
@@ -972,6 +973,34 @@ impl<'a> Fields<'a> {
                 None
             }
         }
+    }
+
+    /// The text at `key`, with the line folds between two CJK characters joined (see
+    /// `cjk`): a folded summary reads as written, without a space where a line ended.
+    /// Only a text with a space between two CJK characters is looked at again.
+    pub(crate) fn take_prose(&mut self, key: &str) -> Option<String> {
+        let text: String = self.take(key)?;
+        if !cjk::has_space_between_cjk(&text) {
+            return Some(text);
+        }
+        let path = self.path(key, &[]);
+        let joined = self
+            .spans
+            .value(&path)
+            .zip(self.spans.key(&path))
+            .and_then(|(value, key)| {
+                let line_start: usize = self
+                    .block
+                    .text
+                    .split_inclusive('\n')
+                    .take(value.line.checked_sub(self.block.first_line)?)
+                    .map(str::len)
+                    .sum();
+                let line = &self.block.text[line_start..];
+                let col = line.char_indices().nth(value.col.checked_sub(1)?)?.0;
+                cjk::join_yaml_folds(&text, &line[col..], key.col.saturating_sub(1))
+            });
+        Some(joined.unwrap_or(text))
     }
 
     /// Like `take`, but a missing field is an error.

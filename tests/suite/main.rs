@@ -16,6 +16,7 @@ mod architecture;
 mod bounds;
 mod browser;
 mod careless_inputs;
+mod cjk;
 mod cli;
 mod conflicts;
 mod determinism;

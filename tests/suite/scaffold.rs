@@ -34,13 +34,23 @@ fn new_archive() -> (tempfile::TempDir, PathBuf) {
 fn init_then_build_then_check_succeed_on_the_new_archive() {
     let (_tmp, dir) = new_archive();
     let root = dir.to_str().unwrap();
+    // The example records are drafts: nothing is published, and nothing is amiss.
     let built = ok(&accord(&["build", "--root", root]));
+    assert!(
+        built.contains("built 0 records (3 drafts skipped)"),
+        "{built}"
+    );
+    assert!(
+        !built.contains("warning"),
+        "a new archive has warnings:\n{built}"
+    );
+    let built = ok(&accord(&["build", "--drafts", "--root", root]));
     assert!(built.contains("built 3 records"), "{built}");
     assert!(
         !built.contains("warning"),
         "a new archive has warnings:\n{built}"
     );
-    let checked = ok(&accord(&["check", "--root", root, "--strict"]));
+    let checked = ok(&accord(&["check", "--drafts", "--root", root, "--strict"]));
     assert!(checked.contains("checked 3 records"), "{checked}");
 
     for page in [
@@ -146,7 +156,8 @@ fn new_writes_a_record_named_after_its_title_that_builds() {
     assert!(text.contains("\ncities: [서울, Yokohama] "), "{text}");
 
     let report = accord::build(&support::options(&dir)).unwrap();
-    assert_eq!(report.records, 4);
+    // The three examples are drafts.
+    assert_eq!(report.records, 1);
     let page = support::read(&dir, "trips/서울-요코하마-기후-포럼-2025/index.html");
     assert!(page.contains("서울–요코하마 기후 포럼: 2025"));
 }
@@ -230,8 +241,11 @@ fn new_records_of_every_kind_build_with_every_example_uncommented() {
             .collect();
         std::fs::write(&path, uncommented).unwrap();
     }
-    let report = accord::build(&support::options(&dir))
-        .unwrap_or_else(|d| panic!("{}", support::render_diags(&d)));
+    let report = accord::build(&accord::Options {
+        drafts: true,
+        ..support::options(&dir)
+    })
+    .unwrap_or_else(|d| panic!("{}", support::render_diags(&d)));
     assert_eq!(report.records, 6);
     let program = support::read(&dir, "programs/example/index.html");
     assert!(program.contains("11-1-2"));
@@ -246,4 +260,136 @@ fn assert_no_file_escapes(dir: &Path) {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["협력 아카이브"]);
+}
+
+/// Words each language's archive is written in: in its configuration's comments, its
+/// README, its example records and the text `accord new` writes.
+const SPOKEN: [(&str, &str, &str, &str); 4] = [
+    (
+        "ko",
+        "# 아카이브 설정",
+        "새 기록",
+        "이 기록을 한두 문장으로 요약해 여기에 쓴다.",
+    ),
+    (
+        "ja",
+        "# アーカイブの設定",
+        "新しい記録",
+        "ここにこの記録の要約を一、二文で書いてください。",
+    ),
+    (
+        "zh",
+        "# 档案库的配置",
+        "新建记录",
+        "请在这里用一两句话概括这条记录。",
+    ),
+    (
+        "en",
+        "# The archive's configuration",
+        "a new record",
+        "Summarise the record here in one or two sentences.",
+    ),
+];
+
+#[test]
+fn init_writes_an_archive_in_each_language_that_builds_and_checks_clean() {
+    for (lang, config_comment, readme_words, _) in SPOKEN {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("archive");
+        let root = dir.to_str().unwrap();
+        ok(&accord(&["init", root, "--language", lang]));
+        let config = std::fs::read_to_string(dir.join("accord.yaml")).unwrap();
+        assert!(config.starts_with(config_comment), "{lang}: {config}");
+        assert!(
+            config.contains(&format!("\nlanguage: {lang}\n")),
+            "{config}"
+        );
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        assert!(readme.contains(readme_words), "{lang}: {readme}");
+        for example in [
+            "content/programs/seoul-beijing-air-quality.md",
+            "content/trips/kitakyushu-shanghai-study-visit.md",
+            "content/workshops/busan-yokohama-port-workshop.md",
+        ] {
+            let text = std::fs::read_to_string(dir.join(example)).unwrap();
+            assert!(
+                text.contains(&format!("\nlang: {lang}\n")),
+                "{example}: {text}"
+            );
+            assert!(text.contains("\ndraft: true "), "{example}: {text}");
+        }
+
+        let built = ok(&accord(&["build", "--drafts", "--root", root]));
+        assert!(built.contains("built 3 records"), "{lang}: {built}");
+        assert!(!built.contains("warning"), "{lang}: {built}");
+        let checked = ok(&accord(&["check", "--drafts", "--strict", "--root", root]));
+        assert!(checked.contains("checked 3 records"), "{lang}: {checked}");
+        let page = support::read(&dir, "programs/seoul-beijing-air-quality/index.html");
+        assert!(page.contains(&format!("<html lang=\"{lang}\"")), "{lang}");
+    }
+}
+
+#[test]
+fn new_writes_placeholders_in_the_record_language_and_they_are_warned_about() {
+    let (_tmp, dir) = new_archive();
+    let root = dir.to_str().unwrap();
+    // The archive's language by default, another one asked for.
+    ok(&accord(&[
+        "new", "trip", "방문", "--city", "서울", "--root", root,
+    ]));
+    ok(&accord(&[
+        "new",
+        "trip",
+        "横浜訪問",
+        "--city",
+        "横浜",
+        "--lang",
+        "ja",
+        "--root",
+        root,
+    ]));
+    let ko = std::fs::read_to_string(dir.join("content/trips/방문.md")).unwrap();
+    let ja = std::fs::read_to_string(dir.join("content/trips/横浜訪問.md")).unwrap();
+    assert!(ko.contains(SPOKEN[0].3), "{ko}");
+    assert!(ko.contains("\n# lang: ko "), "{ko}");
+    assert!(ja.contains(SPOKEN[1].3), "{ja}");
+    assert!(ja.contains("主催した機関"), "{ja}");
+    assert!(ja.contains("\nlang: ja "), "{ja}");
+    assert!(!ja.contains("요약"), "{ja}");
+    let bad = accord(&["new", "trip", "x", "--lang", "fr", "--root", root]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`fr` is not a language of accord"));
+
+    // Left as written: a warning at the summary's value and at the body's line.
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let checked = ok(&accord(&["check", "--root", root]));
+    let summary_at = format!(
+        "content/trips/横浜訪問.md:{}:10: warning: the summary is still the placeholder `accord new` wrote [placeholder]",
+        line_of(&ja, "summary:")
+    );
+    assert!(checked.contains(&summary_at), "{checked}");
+    let body_at = format!(
+        "content/trips/横浜訪問.md:{}:1: warning: the body still holds the placeholder `accord new` wrote [placeholder]",
+        line_of(&ja, "Markdown で記録を")
+    );
+    assert!(checked.contains(&body_at), "{checked}");
+    assert!(checked.contains("content/trips/방문.md:"), "{checked}");
+    // An error when run strictly.
+    let strict = accord(&["check", "--strict", "--root", root]);
+    assert_eq!(strict.status.code(), Some(1));
+
+    // Written over: no warning. A draft is not looked at.
+    let path = dir.join("content/trips/横浜訪問.md");
+    let done = ja
+        .replace(SPOKEN[1].3, "横浜市を訪問した。")
+        .replace(
+            "ここに Markdown で記録を書いてください: 何を行ったか、誰が参加したか、どんな成果があったか。",
+            "横浜市の資源循環施設を見学した。",
+        );
+    std::fs::write(&path, done).unwrap();
+    let draft = ko.replace("# draft: true", "draft: true");
+    std::fs::write(dir.join("content/trips/방문.md"), draft).unwrap();
+    let checked = ok(&accord(&["check", "--strict", "--root", root]));
+    assert!(!checked.contains("placeholder"), "{checked}");
 }

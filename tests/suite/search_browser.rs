@@ -12,9 +12,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use crate::support::*;
 
@@ -85,29 +83,7 @@ fn answer(mut stream: TcpStream, dir: &Path, log: &Log) -> std::io::Result<()> {
 
 /// The DOM of `url` after its scripts ran.
 fn dump_dom(chromium: &Path, url: &str) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let mut child = headless_chromium(chromium, profile.path())
-        .args(["--virtual-time-budget=10000", "--dump-dom"])
-        .arg(url)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let reading = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut s).map(|_| s)
-    });
-    // A guard against a hung browser, not a measure of speed.
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(180) {
-            let _ = child.kill();
-            panic!("chromium did not finish for {url}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    reading.join().unwrap().unwrap()
+    crate::support::dump_dom(chromium, url, &[])
 }
 
 /// What the page shows: state, count, status line, result titles (as text), and the

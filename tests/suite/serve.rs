@@ -239,6 +239,49 @@ fn a_broken_edit_shows_the_errors_over_the_last_good_page() {
 }
 
 #[test]
+fn the_overlay_speaks_the_archive_language() {
+    let s = Preview::start("serve");
+    s.edit("accord.yaml", "language: en", "language: ja");
+    assert!(s.wait_for(2).outcome.is_ok());
+    s.edit(
+        "content/trips/visit.md",
+        "cities: [서울, 요코하마]",
+        "cities: [서울, Yokohamma]",
+    );
+    assert!(s.wait_for(3).outcome.is_err());
+    let page = s.get("/archive/trips/visit/");
+    assert!(
+        page.body
+            .contains("<div id=\"accord-errors\" role=\"alert\" lang=\"ja\">"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("accord: エラー 1 件 — このページは最後にビルドできた版です"),
+        "{}",
+        page.body
+    );
+    // The diagnostics themselves stay in English, as in the terminal.
+    assert!(
+        page.body
+            .contains("<strong>エラー</strong>: unknown city `Yokohamma`")
+    );
+    // So do the placeholder pages.
+    let outside = s.get("/elsewhere/");
+    assert!(
+        outside.body.contains("<html lang=\"ja\">"),
+        "{}",
+        outside.body
+    );
+    assert!(
+        outside.body.contains("このサイトの外のアドレス"),
+        "{}",
+        outside.body
+    );
+}
+
+#[test]
 fn the_event_stream_announces_every_new_build() {
     let s = Preview::start("serve");
     let tag = build_tag(&s.get("/archive/trips/old/").body);

@@ -4,7 +4,8 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A tool a test needs. Each is found through one environment variable, else where it
 /// is usually installed.
@@ -141,4 +142,33 @@ pub(crate) fn headless_chromium(chromium: &Path, profile: &Path) -> Command {
     ])
     .arg(format!("--user-data-dir={}", profile.display()));
     cmd
+}
+
+/// The DOM of `url` after its scripts ran, in headless Chromium given `args` besides
+/// (`--window-size=390,900`).
+pub(crate) fn dump_dom(chromium: &Path, url: &str, args: &[&str]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = headless_chromium(chromium, profile.path())
+        .args(args)
+        .args(["--virtual-time-budget=10000", "--dump-dom"])
+        .arg(url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reading = std::thread::spawn(move || {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut s).map(|_| s)
+    });
+    // A guard against a hung browser, not a measure of speed.
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("chromium did not finish for {url}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    reading.join().unwrap().unwrap()
 }
