@@ -14,7 +14,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS1";
+const MAGIC: &[u8; 4] = b"ACS2";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -228,31 +228,39 @@ impl<'a> ShardWriter<'a> {
     }
 
     /// Adds the next term (in byte order), its number of records and its postings.
-    pub(super) fn push(&mut self, term: &'a str, df: u32, postings: &[u8]) {
+    pub(super) fn push(&mut self, term: &'a str, df: u32, scale: u32, postings: &[u8]) {
         let shared = if self.count == 0 {
             0
         } else {
             common_prefix(self.prev, term)
         };
         let mut entry = Vec::with_capacity(postings.len() + term.len() + 8);
-        Self::entry(&mut entry, term, shared, df, postings);
+        Self::entry(&mut entry, term, shared, (df, scale), postings);
         if self.count > 0 && self.shard.len() + entry.len() + 4 > self.target {
             self.close();
             self.separators
                 .push(separator(self.prev, term).as_bytes().to_vec());
             // Without the shared prefix: it starts the new shard.
             entry.clear();
-            Self::entry(&mut entry, term, 0, df, postings);
+            Self::entry(&mut entry, term, 0, (df, scale), postings);
         }
         self.shard.extend_from_slice(&entry);
         self.count += 1;
         self.prev = term;
     }
 
-    fn entry(out: &mut Vec<u8>, term: &str, shared: usize, df: u32, postings: &[u8]) {
+    /// One term: `(df, scale)` its number of records and its scale.
+    fn entry(
+        out: &mut Vec<u8>,
+        term: &str,
+        shared: usize,
+        (df, scale): (u32, u32),
+        postings: &[u8],
+    ) {
         put_varint(out, shared as u64);
         put_bytes(out, &term.as_bytes()[shared..]);
         put_varint(out, u64::from(df));
+        put_varint(out, u64::from(scale));
         put_bytes(out, postings);
     }
 
@@ -274,10 +282,12 @@ impl<'a> ShardWriter<'a> {
     }
 }
 
-/// One term of a shard with its postings: `(record, impact, followed-by mask)`.
+/// One term of a shard with its scale and its postings: `(record, impact,
+/// followed-by mask)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     pub term: Vec<u8>,
+    pub scale: u32,
     pub postings: Vec<(u32, u8, u8)>,
 }
 
@@ -295,9 +305,14 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
             .to_vec();
         term.extend_from_slice(r.bytes()?);
         let df = r.usize()?;
+        let scale = u32::try_from(r.varint()?).map_err(|_| Corrupt("scale".into()))?;
         let postings = read_postings(r.bytes()?, df)?;
         prev.clone_from(&term);
-        out.push(Term { term, postings });
+        out.push(Term {
+            term,
+            scale,
+            postings,
+        });
     }
     Ok(out)
 }
@@ -514,16 +529,6 @@ impl Manifest {
     /// The shard a term would be in.
     pub fn shard_of(&self, term: &[u8]) -> usize {
         self.separators.partition_point(|s| s.as_slice() <= term)
-    }
-
-    /// The shards that may hold terms starting with `prefix`.
-    pub(super) fn shards_with_prefix(&self, prefix: &[u8]) -> std::ops::RangeInclusive<usize> {
-        let first = self.shard_of(prefix);
-        let mut last = first;
-        while last < self.separators.len() && self.separators[last].starts_with(prefix) {
-            last += 1;
-        }
-        first..=last
     }
 }
 

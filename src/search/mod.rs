@@ -75,8 +75,8 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     let terms = postings(site, &order.records);
     // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
     let mut shards = ShardWriter::new(shard_target);
-    for (term, df, postings) in &terms {
-        shards.push(term, *df, postings);
+    for (term, df, scale, postings) in &terms {
+        shards.push(term, *df, *scale, postings);
     }
     let (shards, separators) = shards.finish();
     let shard_count = shards.len();
@@ -110,8 +110,8 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
 }
 
 /// Every term of the `records` (indexes in `site.entries`, in index order), in byte
-/// order, with its number of records and its encoded postings.
-fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, Vec<u8>)> {
+/// order, with its number of records, its scale and its encoded postings.
+fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, u32, Vec<u8>)> {
     // 1. Tokens per record, in parallel.
     let dictionary = Terms::new();
     let docs: Vec<DocTerms> = records
@@ -121,22 +121,21 @@ fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, Vec<u8>)> {
     let (mut terms, dfs) = dictionary.into_vec();
     // 2. Postings per term, records in index order, with their weighted frequency.
     let postings = score::weigh(docs, &dfs);
-    // 3. BM25 impacts on one scale for all terms, the postings encoded.
-    let impacts = Impacts::new(records.len(), &postings);
+    // 3. BM25 impacts on each term's own scale, the postings encoded.
     let mut sorted: Vec<usize> = (0..terms.len()).collect();
     sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
-    let encoded: Vec<Vec<u8>> = sorted
+    let encoded: Vec<(u32, Vec<u8>)> = sorted
         .par_iter()
         .map(|&t| {
             let p = &postings[t];
-            format::write_postings(
-                p.iter()
-                    .map(|&(doc, w, mask)| (doc, impacts.impact(p.len(), w), mask)),
-            )
+            let impacts = Impacts::of(records.len(), p);
+            let bytes =
+                format::write_postings(p.iter().map(|w| (w.doc, impacts.impact(w), w.mask)));
+            (impacts.scale, bytes)
         })
         .collect();
     (sorted.iter().zip(encoded))
-        .map(|(&t, bytes)| (std::mem::take(&mut terms[t]), dfs[t], bytes))
+        .map(|(&t, (scale, bytes))| (std::mem::take(&mut terms[t]), dfs[t], scale, bytes))
         .collect()
 }
 

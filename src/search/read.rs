@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::format::{Cities, Corrupt, Manifest, Term, parse_shard, read_cities, read_city};
 use super::score::{Matches, query_score};
-use super::tokenize::{is_single_cjk, tokenize_joined};
+use super::tokenize::tokenize_joined;
 use super::{CITIES, DIR, MANIFEST};
 
 /// Filters of a query, as in the page's URL.
@@ -19,6 +19,15 @@ pub struct Filters {
     pub city: Option<String>,
     pub year: Option<i32>,
     pub lang: Option<String>,
+    /// Newest first (by start year, then end year) instead of most relevant first.
+    pub newest: bool,
+}
+
+impl Filters {
+    /// Whether any filter is set (the order is not a filter).
+    fn any(&self) -> bool {
+        self.kind.is_some() || self.city.is_some() || self.year.is_some() || self.lang.is_some()
+    }
 }
 
 /// What the matches are counted by, and filtered by.
@@ -163,7 +172,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         };
         let facets = pass.count(&scored, cities.as_ref());
         let mut hits: Vec<(u32, u64)> = scored.into_iter().filter(|&(d, _)| pass.all(d)).collect();
-        hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let m = &self.manifest;
+        hits.sort_by(|a, b| order(m, filters.newest, *a, *b));
         Ok(Results {
             hits,
             facets,
@@ -178,47 +188,29 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         parse_shard(&bytes)
     }
 
-    /// The postings of every distinct token, from every shard needed, each read once
-    /// and in order. A token of one CJK character matches every term it starts.
+    /// The postings of every distinct token, from the shard of each, each shard read
+    /// once and in order.
     fn matches(&self, query: &Query, fetched: &mut Vec<String>) -> Result<Vec<Matches>, Corrupt> {
         let m = &self.manifest;
-        let mut needed: Vec<usize> = Vec::new();
-        for t in &query.unique {
-            let range = if is_single_cjk(t) {
-                m.shards_with_prefix(t.as_bytes())
-            } else {
-                let s = m.shard_of(t.as_bytes());
-                s..=s
-            };
-            for s in range {
-                if s < m.shards && !needed.contains(&s) {
-                    needed.push(s);
-                }
-            }
-        }
+        let mut needed: Vec<usize> = (query.unique.iter())
+            .map(|t| m.shard_of(t.as_bytes()))
+            .filter(|&s| s < m.shards)
+            .collect();
         needed.sort_unstable();
+        needed.dedup();
         let mut loaded: Vec<Term> = Vec::new();
         for s in needed {
             loaded.extend(self.shard(s, fetched)?);
         }
         let matches = query.unique.iter().map(|token| {
             let t = token.as_bytes();
-            let mut list = Matches::new();
-            if is_single_cjk(token) {
-                for term in loaded.iter().filter(|x| x.term.starts_with(t)) {
-                    let exact = term.term == t;
-                    for &(d, imp, mask) in &term.postings {
-                        let e = list.entry(d).or_insert((0, 0));
-                        e.0 = e.0.max(imp);
-                        if exact {
-                            e.1 = mask;
-                        }
-                    }
-                }
-            } else if let Some(term) = loaded.iter().find(|x| x.term == t) {
-                list = term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect();
+            match loaded.iter().find(|x| x.term == t) {
+                Some(term) => Matches {
+                    scale: u64::from(term.scale),
+                    list: term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect(),
+                },
+                None => Matches::default(),
             }
-            list
         });
         Ok(matches.collect())
     }
@@ -226,8 +218,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     /// The records every token matches; without tokens, every record if a filter is
     /// set, else none.
     fn candidates(&self, matches: &[Matches], filters: &Filters) -> Vec<u32> {
-        let Some(shortest) = matches.iter().min_by_key(|l| l.len()) else {
-            return if *filters == Filters::default() {
+        let Some(shortest) = matches.iter().map(|m| &m.list).min_by_key(|l| l.len()) else {
+            return if !filters.any() {
                 Vec::new()
             } else {
                 (0..self.manifest.docs as u32).collect()
@@ -236,7 +228,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         shortest
             .keys()
             .copied()
-            .filter(|d| matches.iter().all(|l| l.contains_key(d)))
+            .filter(|d| matches.iter().all(|m| m.list.contains_key(d)))
             .collect()
     }
 
@@ -269,6 +261,23 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         }
         Ok(Some(vec![false; docs]))
     }
+}
+
+/// The order of two hits `(record, score)`: by score (or, newest first, by start
+/// year, then end year), then by the other, then by record number — the index order,
+/// which sorts by the same years first (see `docs/search.md`).
+fn order(m: &Manifest, newest: bool, a: (u32, u64), b: (u32, u64)) -> std::cmp::Ordering {
+    let years = |d: u32| {
+        let (start, end, _, _) = m.facts[d as usize];
+        (start, end)
+    };
+    let (by_score, by_years) = (b.1.cmp(&a.1), years(b.0).cmp(&years(a.0)));
+    let first = if newest {
+        by_years.then(by_score)
+    } else {
+        by_score.then(by_years)
+    };
+    first.then(a.0.cmp(&b.0))
 }
 
 /// The filters of a query, applied to records.

@@ -299,10 +299,134 @@ fn more_occurrences_and_shorter_texts_rank_higher() {
     assert_eq!(urls("quagga"), ["/trips/thrice/", "/trips/once/"]);
     assert_eq!(urls("okapi"), ["/trips/short/", "/trips/long/"]);
     // A rarer word weighs more: `seen` is in two records, `okapi` too, `quagga` in two;
-    // `report` is in all four and adds little.
+    // `report` is in all four and adds little (apart from the step of a title hit:
+    // `report` is the title of all four).
     let rare = r.search("okapi", &Filters::default()).unwrap().hits[0].1;
-    let common = r.search("report", &Filters::default()).unwrap().hits[0].1;
+    let common = r.search("report", &Filters::default()).unwrap().hits[0].1 % (1 << 32);
     assert!(rare > common, "{rare} vs {common}");
+}
+
+/// A record dated `date`, in Seoul, with a title and a body.
+fn dated(title: &str, date: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\ndate: {date}\ncities: [Seoul]\n---\n{body}\n")
+}
+
+#[test]
+fn a_title_hit_beats_any_number_of_body_hits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let many = "quagga ".repeat(12);
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            ("trips/a.md", &record("Report", "Seoul", &many)),
+            ("trips/b.md", &record("Quagga", "Seoul", "A short note.")),
+            ("trips/c.md", &record("Quagga and okapi", "Seoul", "okapi")),
+            (
+                "trips/d.md",
+                &record("Okapi", "Seoul", &format!("{many} okapi")),
+            ),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let urls = |q: &str| -> Vec<String> {
+        (r.search(q, &Filters::default()).unwrap().hits.iter())
+            .map(|&(d, _)| meta(tmp.path(), d, "u"))
+            .collect()
+    };
+    assert_eq!(urls("quagga")[..2], ["/trips/b/", "/trips/c/"]);
+    // Every token in the title first, then one of them.
+    assert_eq!(urls("quagga okapi"), ["/trips/c/", "/trips/d/"]);
+}
+
+#[test]
+fn ties_go_to_the_newer_record_then_the_index_order_never_the_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let body = "Notes on the okapi.";
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            ("trips/a.md", &dated("Visit", "2012", body)),
+            ("trips/b.md", &dated("Visit", "2019", body)),
+            ("trips/c.md", &dated("Visit", "2015", body)),
+            ("trips/d.md", &dated("Okapi visit", "2010", "Notes.")),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let urls = |filters: &Filters| -> Vec<String> {
+        (r.search("okapi", filters).unwrap().hits.iter())
+            .map(|&(d, _)| meta(tmp.path(), d, "u"))
+            .collect()
+    };
+    let relevant = urls(&Filters::default());
+    assert_eq!(
+        relevant,
+        ["/trips/d/", "/trips/b/", "/trips/c/", "/trips/a/"]
+    );
+    let newest = Filters {
+        newest: true,
+        ..Filters::default()
+    };
+    assert_eq!(
+        urls(&newest),
+        ["/trips/b/", "/trips/c/", "/trips/a/", "/trips/d/"]
+    );
+}
+
+#[test]
+fn impacts_are_quantised_per_term_so_scores_spread() {
+    // A common term in records of many lengths: on one scale for the whole index its
+    // impacts would fall into a few values; on its own scale they spread.
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<(String, String)> = (1..=40)
+        .map(|i| {
+            let body = format!("okapi {}", "word ".repeat(i * 3));
+            (format!("trips/t{i}.md"), record("Report", "Seoul", &body))
+        })
+        .chain([(
+            "trips/rare.md".to_string(),
+            record("Quagga quagga", "Seoul", &"quagga ".repeat(20)),
+        )])
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    write_site(tmp.path(), CITIES, &refs);
+    build_ok(tmp.path());
+    let hits = reader(tmp.path())
+        .search("okapi", &Filters::default())
+        .unwrap()
+        .hits;
+    let distinct: HashSet<u64> = hits.iter().map(|h| h.1).collect();
+    assert_eq!(hits.len(), 40);
+    assert!(distinct.len() >= 30, "{} distinct scores", distinct.len());
+}
+
+#[test]
+fn one_cjk_character_is_found_at_the_end_of_a_run_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            ("trips/a.md", &record("低碳", "Seoul", "城市")),
+            ("trips/b.md", &record("碳排放", "Seoul", "城市")),
+            ("trips/c.md", &record("城市", "Seoul", "推进低碳。")),
+            ("trips/d.md", &record("城市", "Seoul", "排放")),
+        ],
+    );
+    build_ok(tmp.path());
+    let found = titles(tmp.path(), "碳", &Filters::default());
+    assert_eq!(sorted(found), ["低碳", "城市", "碳排放"]);
+    // One term: the download does not grow with the bigrams the character starts.
+    let r = reader(tmp.path())
+        .search("碳", &Filters::default())
+        .unwrap();
+    assert_eq!(r.fetched.iter().filter(|p| p.contains("/s/")).count(), 1);
 }
 
 #[test]
@@ -597,6 +721,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             city: city.map(Into::into),
             year,
             lang: lang.map(Into::into),
+            newest: false,
         };
     let queries: Vec<(&str, Filters)> = vec![
         ("대기", Filters::default()),
@@ -632,7 +757,8 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         .iter()
         .map(|(q, f, cities)| {
             serde_json::json!({"q": q, "cities": cities, "filters": {
-                "kind": f.kind, "city": f.city, "year": f.year, "lang": f.lang}})
+                "kind": f.kind, "city": f.city, "year": f.year, "lang": f.lang,
+                "newest": f.newest}})
         })
         .collect();
     let spec_file = tmp.path().join("queries.json");

@@ -174,7 +174,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS1") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS2") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -247,7 +247,7 @@ var AccordSearch = (function () {
     return out;
   }
 
-  /* Terms of a shard: [{term: bytes, df, postings: bytes}], postings decoded on demand. */
+  /* Terms of a shard: [{term: bytes, df, scale, postings: bytes}], postings decoded on demand. */
   function parseShard(bytes) {
     var r = new Reader(bytes);
     var terms = [];
@@ -255,7 +255,8 @@ var AccordSearch = (function () {
     for (var n = r.varint(); n > 0; n--) {
       var shared = r.varint();
       var term = concat(prev.subarray(0, shared), r.bytes());
-      terms.push({ term: term, df: r.varint(), postings: r.bytes() });
+      var df = r.varint();
+      terms.push({ term: term, df: df, scale: r.varint(), postings: r.bytes() });
       prev = term;
     }
     return terms;
@@ -275,7 +276,7 @@ var AccordSearch = (function () {
       mask[i] = r.b[r.at++];
       next = doc + 1;
     }
-    t.decoded = { docs: docs, imp: imp, mask: mask };
+    t.decoded = { docs: docs, imp: imp, mask: mask, scale: t.scale };
     return t.decoded;
   }
 
@@ -299,12 +300,17 @@ var AccordSearch = (function () {
   }
 
   // ------------------------------------------------------------ queries
+  /* The score part of an impact byte; the top bit says "in the title". */
+  var IMPACT_SCORE = 0x7f;
+  /* What each query token in a record's title adds to its score (2^32). */
+  var TITLE_STEP = 4294967296;
+
   /*
    * An index read through `load(path) -> Promise<Uint8Array>` (paths relative to the
-   * index folder). Answers as the Rust reader does: every token required; score = the
-   * sum of the tokens' impacts, plus, for each pair of consecutive query tokens that
-   * follow each other in the record, their impacts once more (all doubled to stay in
-   * integers).
+   * index folder). Answers as the Rust reader does: every token required; score =
+   * TITLE_STEP per token in the title, plus twice the sum of the tokens' scale × impact,
+   * plus, for each pair of consecutive query tokens that follow each other in the
+   * record, their scale × impact once more (all integers).
    */
   function Engine(load) {
     this.load = load;
@@ -367,54 +373,35 @@ var AccordSearch = (function () {
     return this.metas[doc];
   };
 
-  /* Postings of one query token: {docs, imp, mask}, sorted by record. */
+  /* Postings of one query token: {docs, imp, mask, scale}, sorted by record. */
   Engine.prototype.postings = function (m, token) {
-    var self = this;
     var key = utf8(token);
-    if (!isSingleCjk(token)) {
-      var i = shardOf(m, key);
-      if (i >= m.shards) return Promise.resolve(null);
-      return this.shard(m, i).then(function (terms) {
-        for (var k = 0; k < terms.length; k++) {
-          if (compareBytes(terms[k].term, key) === 0) return decodePostings(terms[k]);
-        }
-        return null;
-      });
-    }
-    // One character: itself, and every bigram it starts.
-    var shards = shardsWithPrefix(m, key).filter(function (i) {
-      return i < m.shards;
-    });
-    return Promise.all(
-      shards.map(function (i) {
-        return self.shard(m, i);
-      })
-    ).then(function (all) {
-      var best = new Map();
-      var exactMask = new Map();
-      all.forEach(function (terms) {
-        terms.forEach(function (t) {
-          if (!startsWith(t.term, key)) return;
-          var p = decodePostings(t);
-          var exact = t.term.length === key.length;
-          for (var j = 0; j < p.docs.length; j++) {
-            var d = p.docs[j];
-            if (!(best.get(d) >= p.imp[j])) best.set(d, p.imp[j]);
-            if (exact) exactMask.set(d, p.mask[j]);
-          }
-        });
-      });
-      if (!best.size) return null;
-      var docs = Uint32Array.from(best.keys()).sort();
-      var imp = new Uint8Array(docs.length);
-      var mask = new Uint8Array(docs.length);
-      docs.forEach(function (d, j) {
-        imp[j] = best.get(d);
-        mask[j] = exactMask.get(d) || 0;
-      });
-      return { docs: docs, imp: imp, mask: mask };
+    var i = shardOf(m, key);
+    if (i >= m.shards) return Promise.resolve(null);
+    return this.shard(m, i).then(function (terms) {
+      for (var k = 0; k < terms.length; k++) {
+        if (compareBytes(terms[k].term, key) === 0) return decodePostings(terms[k]);
+      }
+      return null;
     });
   };
+
+  /* What token list `l` adds to the score of its `j`th record (title bit aside). */
+  function weight(l, j) {
+    return l.scale * (l.imp[j] & IMPACT_SCORE);
+  }
+
+  /*
+   * The order of hits [doc, score]: by score (or, newest first, by start year, then end
+   * year), then by the other, then by record number.
+   */
+  function hitOrder(m, newest) {
+    return function (x, y) {
+      var byScore = y[1] - x[1];
+      var byYears = m.start[y[0]] - m.start[x[0]] || m.end[y[0]] - m.end[x[0]];
+      return (newest ? byYears || byScore : byScore || byYears) || x[0] - y[0];
+    };
+  }
 
   function find(list, doc) {
     var lo = 0;
@@ -428,7 +415,8 @@ var AccordSearch = (function () {
   }
 
   /*
-   * Runs a query. `filters`: {kind, city, year, lang}, each null or a value.
+   * Runs a query. `filters`: {kind, city, year, lang}, each null or a value, and
+   * `newest`: order by start and end year before the score.
    * `withCities`: also count by city (loads the cities of every record); without it,
    * a city filter loads only that city's file and `facets.city` is null.
    * Resolves to {hits: [[doc, score]], facets: {kind, lang, year, city}, city}, where
@@ -479,13 +467,15 @@ var AccordSearch = (function () {
             }
             if (!all) continue;
             var s = 0;
-            for (k = 0; k < lists.length; k++) s += 2 * lists[k].imp[at[k]];
+            for (k = 0; k < lists.length; k++) {
+              s += 2 * weight(lists[k], at[k]) + (lists[k].imp[at[k]] & ~IMPACT_SCORE ? TITLE_STEP : 0);
+            }
             for (var p = 0; p + 1 < tokens.length; p++) {
               if (!joined[p + 1][1] || isSingleCjk(tokens[p]) || isSingleCjk(tokens[p + 1])) continue;
               var a = unique.indexOf(tokens[p]);
               var b = unique.indexOf(tokens[p + 1]);
               if (lists[a].mask[at[a]] & followBit(tokens[p + 1])) {
-                s += lists[a].imp[at[a]] + lists[b].imp[at[b]];
+                s += weight(lists[a], at[a]) + weight(lists[b], at[b]);
               }
             }
             scored.push([doc, s]);
@@ -535,9 +525,7 @@ var AccordSearch = (function () {
         var hits = scored.filter(function (h) {
           return pass(h[0], "");
         });
-        hits.sort(function (x, y) {
-          return y[1] - x[1] || x[0] - y[0];
-        });
+        hits.sort(hitOrder(m, filters.newest));
         return { hits: hits, facets: facets, manifest: m, cities: cities, city: city };
       });
     });
@@ -574,12 +562,25 @@ var AccordSearch = (function () {
     var run = 0;
     var timer = null;
 
+    var numbers = null;
+    /* A number as the page's language writes it (`data-lang`, set by the page). */
+    function num(n) {
+      if (!numbers) {
+        try {
+          numbers = new Intl.NumberFormat(data.lang || undefined);
+        } catch (e) {
+          numbers = new Intl.NumberFormat();
+        }
+      }
+      return numbers.format(n);
+    }
+
     function t(key, n, q) {
       var s = data["t" + key] || "";
       // Replaced by functions, so that `$&` in a query stays as typed.
       return s
         .replace("{n}", function () {
-          return n == null ? "" : String(n);
+          return n == null ? "" : num(n);
         })
         .replace("{q}", function () {
           return q == null ? "" : q;
@@ -595,13 +596,14 @@ var AccordSearch = (function () {
         city: p.get("city") || null,
         year: year && /^-?\d{1,6}$/.test(year) ? parseInt(year, 10) : null,
         lang: p.get("lang") || null,
+        sort: p.get("sort") === "new" ? "new" : null,
       };
     }
 
     function urlFor(st) {
       var p = new URLSearchParams();
       if (st.q) p.set("q", st.q);
-      ["kind", "city", "year", "lang"].forEach(function (k) {
+      ["kind", "city", "year", "lang", "sort"].forEach(function (k) {
         if (st[k] != null) p.set(k, String(st[k]));
       });
       var qs = p.toString();
@@ -776,7 +778,7 @@ var AccordSearch = (function () {
       a.appendChild(doc.createTextNode(label));
       if (count != null) {
         a.appendChild(doc.createTextNode(" "));
-        a.appendChild(el("span", "count", String(count)));
+        a.appendChild(el("span", "count", num(count)));
       }
       a.addEventListener("click", function (ev) {
         if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
@@ -785,6 +787,30 @@ var AccordSearch = (function () {
       });
       li.appendChild(a);
       return li;
+    }
+
+    /* Most relevant or newest first: two links, the one in use marked. */
+    function sortControl() {
+      var nav = el("p", "search-sort");
+      nav.appendChild(doc.createTextNode(t("Sort") + " "));
+      [
+        [null, t("SortRelevance")],
+        ["new", t("SortNewest")],
+      ].forEach(function (o, i) {
+        if (i) nav.appendChild(doc.createTextNode(" · "));
+        var a = el("a", "facet", o[1]);
+        var st = with_({ sort: o[0] });
+        a.href = urlFor(st);
+        a.setAttribute("data-facet", "sort=" + (o[0] || ""));
+        if (state.sort === o[0]) a.setAttribute("aria-current", "true");
+        a.addEventListener("click", function (ev) {
+          if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+          ev.preventDefault();
+          go(st, true);
+        });
+        nav.appendChild(a);
+      });
+      return nav;
     }
 
     function facetGroup(key, title, entries) {
@@ -955,6 +981,7 @@ var AccordSearch = (function () {
           list.appendChild(card(meta, needles));
         });
         var main = el("div", "search-main");
+        if (hits.length > 1) main.appendChild(sortControl());
         if (hits.length) main.appendChild(list);
         else main.appendChild(el("p", "search-empty", t("EmptyHint")));
         if (hits.length > shown) {
@@ -994,7 +1021,13 @@ var AccordSearch = (function () {
 
     function search() {
       var mine = ++run;
-      var filters = { kind: state.kind, city: state.city, year: state.year, lang: state.lang };
+      var filters = {
+        kind: state.kind,
+        city: state.city,
+        year: state.year,
+        lang: state.lang,
+        newest: state.sort === "new",
+      };
       var hasFilter = state.kind || state.city || state.year != null || state.lang;
       if (!tokenize(state.q).length && !hasFilter) {
         root.textContent = "";
@@ -1031,13 +1064,6 @@ var AccordSearch = (function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
         var q = input.value.trim();
-        // One Hangul, Han or Kana character matches every word it starts: a large
-        // download, so as-you-type waits for a second character (Enter searches).
-        var tokens = tokenize(q);
-        if (tokens.length && tokens.every(isSingleCjk)) {
-          status.textContent = t("TypeMore");
-          return;
-        }
         go(with_({ q: q }), false);
       }, DEBOUNCE_MS);
     });
