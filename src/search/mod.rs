@@ -26,7 +26,7 @@ pub use format::{Corrupt, Manifest, Term, parse_shard};
 pub use read::{Facet, Filters, Reader, Results};
 pub use tokenize::{MAX_WORD_CHARS, follow_bit, is_cjk, normalize, tokenize, tokenize_joined};
 
-use format::ShardWriter;
+use format::{Encoded, ShardWriter};
 use score::{DocTerms, Impacts, Terms};
 
 /// The folder of the index in the output.
@@ -75,14 +75,16 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     let terms = postings(site, &order.records);
     // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
     let mut shards = ShardWriter::new(shard_target);
-    for (term, df, scale, postings) in &terms {
-        shards.push(term, *df, *scale, postings);
+    for (term, data) in &terms {
+        shards.push(term, data);
     }
     let (shards, separators) = shards.finish();
     let shard_count = shards.len();
-    let mut files: Vec<(String, Vec<u8>)> = (shards.into_iter().enumerate())
-        .map(|(i, bytes)| (format!("{DIR}/s/{i}.bin"), bytes))
-        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 * shard_count);
+    for (i, (shard, followers)) in shards.into_iter().enumerate() {
+        files.push((format!("{DIR}/s/{i}.bin"), shard));
+        files.push((format!("{DIR}/f/{i}.bin"), followers));
+    }
     // 5. What is shown of each result, one small file per record.
     let metas: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
         .map(|(doc, &i)| {
@@ -110,8 +112,8 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
 }
 
 /// Every term of the `records` (indexes in `site.entries`, in index order), in byte
-/// order, with its number of records, its scale and its encoded postings.
-fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, u32, Vec<u8>)> {
+/// order, with its number of records, its scale, its encoded postings and followers.
+fn postings(site: &Site, records: &[usize]) -> Vec<(String, Encoded)> {
     // 1. Tokens per record, in parallel.
     let dictionary = Terms::new();
     let docs: Vec<DocTerms> = records
@@ -124,18 +126,23 @@ fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, u32, Vec<u8>)> 
     // 3. BM25 impacts on each term's own scale, the postings encoded.
     let mut sorted: Vec<usize> = (0..terms.len()).collect();
     sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
-    let encoded: Vec<(u32, Vec<u8>)> = sorted
+    let encoded: Vec<Encoded> = sorted
         .par_iter()
         .map(|&t| {
             let p = &postings[t];
             let impacts = Impacts::of(records.len(), p);
-            let bytes =
-                format::write_postings(p.iter().map(|w| (w.doc, impacts.impact(w), w.mask)));
-            (impacts.scale, bytes)
+            Encoded {
+                df: dfs[t],
+                scale: impacts.scale,
+                postings: format::write_postings(
+                    p.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
+                ),
+                followers: format::write_followers(p.iter().map(|w| w.followers.as_slice())),
+            }
         })
         .collect();
     (sorted.iter().zip(encoded))
-        .map(|(&t, (scale, bytes))| (std::mem::take(&mut terms[t]), dfs[t], scale, bytes))
+        .map(|(&t, data)| (std::mem::take(&mut terms[t]), data))
         .collect()
 }
 

@@ -7,9 +7,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::format::{Cities, Corrupt, Manifest, Term, parse_shard, read_cities, read_city};
+use super::format::{
+    Cities, Corrupt, Manifest, Term, parse_followers, parse_shard, read_cities, read_city,
+    read_followers,
+};
 use super::score::{Matches, query_score};
-use super::tokenize::tokenize_joined;
+use super::tokenize::{is_cjk, tokenize_joined};
 use super::{CITIES, DIR, MANIFEST};
 
 /// Filters of a query, as in the page's URL.
@@ -117,6 +120,22 @@ impl Query {
             slots,
         }
     }
+
+    /// The bigrams of the query's CJK runs of 3 or more characters that another bigram
+    /// follows: `(slot of the bigram, the character that must follow it)`. A record
+    /// matches the run only if each of these follows its bigram in the record.
+    fn phrase(&self) -> Vec<(usize, char)> {
+        (self.tokens.windows(2).enumerate())
+            .filter(|(_, pair)| pair[1].1 && is_bigram(&pair[0].0) && is_bigram(&pair[1].0))
+            .filter_map(|(k, pair)| Some((self.slots[k], pair[1].0.chars().nth(1)?)))
+            .collect()
+    }
+}
+
+/// Whether a token is a CJK bigram.
+fn is_bigram(token: &str) -> bool {
+    let mut chars = token.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
 }
 
 /// Answers queries from the files of an index, the way `search.js` does.
@@ -153,9 +172,14 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         let mut fetched = vec![MANIFEST.to_string()];
         let query = Query::new(query);
         let matches = self.matches(&query, &mut fetched)?;
+        let phrase = query.phrase();
         let scored: Vec<(u32, u64)> = self
             .candidates(&matches, filters)
             .into_iter()
+            .filter(|d| {
+                (phrase.iter())
+                    .all(|&(slot, c)| matches[slot].next.get(d).is_some_and(|n| n.contains(&c)))
+            })
             .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
             .collect();
         let cities = if with_cities {
@@ -189,7 +213,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     }
 
     /// The postings of every distinct token, from the shard of each, each shard read
-    /// once and in order.
+    /// once and in order; for the bigrams of a CJK phrase, what follows them too (from
+    /// the followers file beside the shard).
     fn matches(&self, query: &Query, fetched: &mut Vec<String>) -> Result<Vec<Matches>, Corrupt> {
         let m = &self.manifest;
         let mut needed: Vec<usize> = (query.unique.iter())
@@ -198,21 +223,38 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             .collect();
         needed.sort_unstable();
         needed.dedup();
-        let mut loaded: Vec<Term> = Vec::new();
+        let mut loaded: Vec<(usize, Vec<Term>)> = Vec::new();
         for s in needed {
-            loaded.extend(self.shard(s, fetched)?);
+            loaded.push((s, self.shard(s, fetched)?));
         }
-        let matches = query.unique.iter().map(|token| {
+        let phrase = query.phrase();
+        let mut out = Vec::with_capacity(query.unique.len());
+        for (slot, token) in query.unique.iter().enumerate() {
             let t = token.as_bytes();
-            match loaded.iter().find(|x| x.term == t) {
-                Some(term) => Matches {
-                    scale: u64::from(term.scale),
-                    list: term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect(),
-                },
-                None => Matches::default(),
+            let found = (loaded.iter())
+                .find_map(|(s, terms)| Some((*s, terms.iter().position(|x| x.term == t)?, terms)));
+            let Some((s, at, terms)) = found else {
+                out.push(Matches::default());
+                continue;
+            };
+            let term = &terms[at];
+            let mut matches = Matches {
+                scale: u64::from(term.scale),
+                list: term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect(),
+                next: BTreeMap::new(),
+            };
+            if phrase.iter().any(|&(p, _)| p == slot) {
+                let path = format!("{DIR}/f/{s}.bin");
+                let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+                fetched.push(path);
+                let blocks = parse_followers(&bytes)?;
+                let block = blocks.get(at).ok_or(Corrupt("followers".into()))?;
+                let next = read_followers(block, term.postings.len())?;
+                matches.next = term.postings.iter().map(|p| p.0).zip(next).collect();
             }
-        });
-        Ok(matches.collect())
+            out.push(matches);
+        }
+        Ok(out)
     }
 
     /// The records every token matches; without tokens, every record if a filter is

@@ -37,8 +37,9 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 
 /// What one record contributes, before scores.
 pub(super) struct DocTerms {
-    /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask.
-    terms: Vec<(u32, [u8; FIELD_COUNT], u8)>,
+    /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask,
+    /// and for a CJK bigram the characters that follow it (sorted, each once).
+    terms: Vec<(u32, [u8; FIELD_COUNT], u8, Vec<char>)>,
     lengths: [u32; FIELD_COUNT],
 }
 
@@ -161,6 +162,12 @@ pub(super) fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms 
                 && joined
             {
                 tally.stats[p].1 |= tally.bits[i];
+                // The next bigram of a CJK run: its last character follows the bigram.
+                if let Some(c) = t.chars().nth(1).filter(|&c| is_cjk(c))
+                    && !tally.followers[p].contains(&c)
+                {
+                    tally.followers[p].push(c);
+                }
             }
             prev = Some(i);
         });
@@ -171,10 +178,11 @@ pub(super) fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms 
         }
     }
     let ids = dictionary.ids(&tally.keys);
-    let terms = ids
-        .into_iter()
-        .zip(tally.stats)
-        .map(|(id, (tf, mask))| (id, tf, mask))
+    let terms = (ids.into_iter().zip(tally.stats).zip(tally.followers))
+        .map(|((id, (tf, mask)), mut next)| {
+            next.sort_unstable();
+            (id, tf, mask, next)
+        })
         .collect();
     DocTerms { terms, lengths }
 }
@@ -186,6 +194,8 @@ struct Tally<'a> {
     stats: Vec<([u8; FIELD_COUNT], u8)>,
     /// The follow bit of each term, computed once (0 for a term nothing follows).
     bits: Vec<u8>,
+    /// The characters that follow each CJK bigram.
+    followers: Vec<Vec<char>>,
 }
 
 impl<'a> Tally<'a> {
@@ -195,6 +205,7 @@ impl<'a> Tally<'a> {
             keys: Vec::new(),
             stats: Vec::new(),
             bits: Vec::new(),
+            followers: Vec::new(),
         }
     }
 
@@ -205,6 +216,7 @@ impl<'a> Tally<'a> {
             self.keys.push(t);
             self.stats.push(([0; FIELD_COUNT], 0));
             self.bits.push(if follows { follow_bit(t) } else { 0 });
+            self.followers.push(Vec::new());
             self.keys.len() - 1
         });
         self.stats[i].0[field] = self.stats[i].0[field].saturating_add(1);
@@ -213,7 +225,6 @@ impl<'a> Tally<'a> {
 }
 
 /// One record's weighted frequency of a term, before the impacts.
-#[derive(Clone, Copy)]
 pub(super) struct Weighted {
     pub(super) doc: u32,
     /// `tf′`, over every field.
@@ -221,6 +232,8 @@ pub(super) struct Weighted {
     pub(super) mask: u8,
     /// Whether the term is in the record's title.
     title: bool,
+    /// For a CJK bigram, the characters that follow it in the record.
+    pub(super) followers: Vec<char>,
 }
 
 /// The weighted term frequency `tf′ = Σ weight × tf / (1 − b + b × length / average
@@ -241,7 +254,7 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
         .map(|&df| Vec::with_capacity(df as usize))
         .collect();
     for (doc, d) in docs.into_iter().enumerate() {
-        for (id, tf, mask) in d.terms {
+        for (id, tf, mask, followers) in d.terms {
             let mut weighted = 0.0;
             for f in 0..FIELD_COUNT {
                 if tf[f] > 0 {
@@ -255,6 +268,7 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
                 tf: weighted as f32,
                 mask,
                 title: tf[TITLE] > 0,
+                followers,
             });
         }
     }
@@ -310,11 +324,13 @@ impl Impacts {
     }
 }
 
-/// The postings of one query token: its scale, and record → (impact, followed-by mask).
+/// The postings of one query token: its scale, record → (impact, followed-by mask),
+/// and, when the query needs it, record → the characters that follow the token.
 #[derive(Default)]
 pub(super) struct Matches {
     pub(super) scale: u64,
     pub(super) list: BTreeMap<u32, (u8, u8)>,
+    pub(super) next: BTreeMap<u32, Vec<char>>,
 }
 
 impl Matches {

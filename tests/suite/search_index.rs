@@ -430,7 +430,46 @@ fn one_cjk_character_is_found_at_the_end_of_a_run_too() {
 }
 
 #[test]
-fn query_bigrams_adjacent_in_the_record_get_a_bonus() {
+fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            ("trips/a.md", &record("기관리 방안", "Seoul", "본문")),
+            (
+                "trips/b.md",
+                &record("기관 관리", "Seoul", "관리기관의 업무"),
+            ),
+            (
+                "trips/c.md",
+                &record("보고", "Seoul", "공공기관리더 회의, 기관 관리"),
+            ),
+            (
+                "trips/d.md",
+                &record("미세먼지 저감", "Seoul", "먼지저감 장치"),
+            ),
+            ("trips/e.md", &record("먼지 저감", "Seoul", "미세먼지저감")),
+            ("trips/f.md", &record("저감", "Seoul", "먼지와 지저분한 감")),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let found = |q: &str| sorted(titles(tmp.path(), q, &Filters::default()));
+    // `기관` and `관리` are in a, b and c, but follow each other only in a and c.
+    assert_eq!(found("기관리"), ["기관리 방안", "보고"]);
+    assert_eq!(found("먼지저감"), ["먼지 저감", "미세먼지 저감"]);
+    // Counts and facets count the same records.
+    let res = r.search("기관리", &Filters::default()).unwrap();
+    assert_eq!(res.facets["kind"]["trip"], 2);
+    // Two characters, one bigram: no phrase to check, no followers file read.
+    assert_eq!(found("기관").len(), 3);
+    let res = r.search("기관", &Filters::default()).unwrap();
+    assert!(res.fetched.iter().all(|p| !p.contains("/f/")));
+}
+
+#[test]
+fn query_tokens_adjacent_in_the_record_get_a_bonus() {
     let tmp = tempfile::tempdir().unwrap();
     // The same bigrams the same number of times; only in the first do 질개 and 개선
     // follow each other (in the second, a space separates the runs).
@@ -452,20 +491,21 @@ fn query_bigrams_adjacent_in_the_record_get_a_bonus() {
     );
     build_ok(tmp.path());
     let r = reader(tmp.path());
+    // A CJK run of three characters is a phrase: the bigrams apart do not match.
     let res = r.search("질개선", &Filters::default()).unwrap();
     let order: Vec<String> = res
         .hits
         .iter()
         .map(|&(d, _)| meta(tmp.path(), d, "u"))
         .collect();
-    assert_eq!(order, ["/trips/joined/", "/trips/apart/"]);
-    assert!(res.hits[0].1 > res.hits[1].1, "{:?}", res.hits);
-    // Without the bonus the two would tie: a query of one bigram each scores the same.
+    assert_eq!(order, ["/trips/joined/"]);
+    // A query of one bigram each finds both, with the same score.
     for q in ["질개", "개선"] {
         let each = r.search(q, &Filters::default()).unwrap().hits;
         assert_eq!(each.len(), 2);
         assert_eq!(each[0].1, each[1].1, "{q}");
     }
+    // Words are all required, not a phrase; adjacent ones rank higher.
     let res = r.search("air quality", &Filters::default()).unwrap();
     let order: Vec<String> = res
         .hits

@@ -318,6 +318,7 @@ var AccordSearch = (function () {
     this.shards = {};
     this.metas = {};
     this.cities = null;
+    this.followers = {};
   }
 
   Engine.prototype.open = function () {
@@ -380,11 +381,71 @@ var AccordSearch = (function () {
     if (i >= m.shards) return Promise.resolve(null);
     return this.shard(m, i).then(function (terms) {
       for (var k = 0; k < terms.length; k++) {
-        if (compareBytes(terms[k].term, key) === 0) return decodePostings(terms[k]);
+        if (compareBytes(terms[k].term, key) === 0) {
+          var p = decodePostings(terms[k]);
+          p.shard = i;
+          p.at = k;
+          return p;
+        }
       }
       return null;
     });
   };
+
+  /* The followers file beside shard `i`: one block of bytes per term of the shard. */
+  Engine.prototype.followerBlocks = function (i) {
+    if (!this.followers[i]) {
+      this.followers[i] = this.load("f/" + i + ".bin").then(function (bytes) {
+        var r = new Reader(bytes);
+        var blocks = [];
+        for (var n = r.varint(); n > 0; n--) blocks.push(r.bytes());
+        return blocks;
+      });
+    }
+    return this.followers[i];
+  };
+
+  /* What follows the term of postings `p` in each of its records: [[char]] by posting. */
+  Engine.prototype.next = function (p) {
+    if (p.next) return Promise.resolve(p.next);
+    return this.followerBlocks(p.shard).then(function (blocks) {
+      var block = blocks[p.at];
+      if (!block) throw new Error("bad followers file");
+      var next = new Array(p.docs.length);
+      if (!block.length) {
+        for (var j = 0; j < next.length; j++) next[j] = [];
+      } else {
+        var r = new Reader(block);
+        var alphabet = Array.from(r.string());
+        for (j = 0; j < next.length; j++) {
+          var list = [];
+          for (var k = r.varint(); k > 0; k--) list.push(alphabet[r.varint()]);
+          next[j] = list;
+        }
+      }
+      p.next = next;
+      return next;
+    });
+  };
+
+  function isBigram(token) {
+    var chars = Array.from(token);
+    return chars.length === 2 && isCjk(chars[0].codePointAt(0)) && isCjk(chars[1].codePointAt(0));
+  }
+
+  /*
+   * The bigrams of the query's CJK runs of 3 or more characters that another bigram
+   * follows, as [index in `unique`, the character that must follow it].
+   */
+  function phraseOf(joined, unique) {
+    var out = [];
+    for (var p = 0; p + 1 < joined.length; p++) {
+      if (joined[p + 1][1] && isBigram(joined[p][0]) && isBigram(joined[p + 1][0])) {
+        out.push([unique.indexOf(joined[p][0]), Array.from(joined[p + 1][0])[1]]);
+      }
+    }
+    return out;
+  }
 
   /* What token list `l` adds to the score of its `j`th record (title bit aside). */
   function weight(l, j) {
@@ -433,13 +494,23 @@ var AccordSearch = (function () {
       return tokens.indexOf(t) === i;
     });
     var empty = !filters.kind && !filters.city && filters.year == null && !filters.lang;
+    var phrase = phraseOf(joined, unique);
     return this.open().then(function (m) {
       return Promise.all([
         Promise.all(
           unique.map(function (t) {
             return self.postings(m, t);
           })
-        ),
+        ).then(function (lists) {
+          // What follows the bigrams of a phrase, to keep only records with the phrase.
+          return Promise.all(
+            phrase.map(function (ph) {
+              return lists[ph[0]] ? self.next(lists[ph[0]]) : null;
+            })
+          ).then(function () {
+            return lists;
+          });
+        }),
         withCities ? self.cityLists() : null,
         filters.city && !withCities ? self.cityFile(m, filters.city) : null,
       ]).then(function (got) {
@@ -464,6 +535,9 @@ var AccordSearch = (function () {
             for (var k = 0; k < lists.length && all; k++) {
               at[k] = find(lists[k], doc);
               all = at[k] >= 0;
+            }
+            for (k = 0; k < phrase.length && all; k++) {
+              all = lists[phrase[k][0]].next[at[phrase[k][0]]].indexOf(phrase[k][1]) >= 0;
             }
             if (!all) continue;
             var s = 0;
