@@ -27,7 +27,7 @@ pub use read::{Facet, Filters, Reader, Results};
 pub use tokenize::{MAX_WORD_CHARS, follow_bit, is_cjk, normalize, tokenize, tokenize_joined};
 
 use format::{Encoded, ShardWriter};
-use score::{DocTerms, Impacts, Terms};
+use score::{DocTerms, Impacts, Mentions, Terms};
 
 /// The folder of the index in the output.
 pub const DIR: &str = "search";
@@ -116,9 +116,10 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
 fn postings(site: &Site, records: &[usize]) -> Vec<(String, Encoded)> {
     // 1. Tokens per record, in parallel.
     let dictionary = Terms::new();
+    let mentions = Mentions::of(&site.registry);
     let docs: Vec<DocTerms> = records
         .par_iter()
-        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary))
+        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary, &mentions))
         .collect();
     let (mut terms, dfs) = dictionary.into_vec();
     // 2. Postings per term, records in index order, with their weighted frequency.

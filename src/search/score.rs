@@ -8,7 +8,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use crate::content::Details;
+use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
 use super::format::Fnv1a;
@@ -24,13 +27,15 @@ const FIELDS: [(f64, f64); FIELD_COUNT] = [
     (1.5, 0.5),  // names: organizers, partners, participants, tags, venue, …, years
     (1.5, 0.5),  // summary, when written (otherwise it is the body's first paragraph)
     (1.0, 0.75), // body
+    (1.0, 0.3),  // mentions: every name of every other city named in the text
 ];
-const FIELD_COUNT: usize = 5;
+const FIELD_COUNT: usize = 6;
 const TITLE: usize = 0;
 const CITY_NAMES: usize = 1;
 const NAMES: usize = 2;
 const SUMMARY: usize = 3;
 const BODY: usize = 4;
+const MENTIONS: usize = 5;
 
 /// The build's hash maps (nothing written depends on their order).
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
@@ -113,8 +118,63 @@ impl Terms {
     }
 }
 
+/// Finds the names and aliases of the registry's cities in normalised text.
+pub(super) struct Mentions {
+    /// Every distinct normalised name of at least two characters.
+    names: Option<AhoCorasick>,
+    /// The cities of each name, by pattern index.
+    cities: Vec<Vec<CityId>>,
+}
+
+impl Mentions {
+    pub(super) fn of(registry: &Registry) -> Mentions {
+        let mut by_name: BTreeMap<String, Vec<CityId>> = BTreeMap::new();
+        for c in 0..registry.cities.len() {
+            for name in registry.all_names(c) {
+                let norm = normalize(name);
+                if norm.chars().filter(|c| c.is_alphanumeric()).count() >= 2 {
+                    by_name.entry(norm).or_default().push(c);
+                }
+            }
+        }
+        let (names, cities): (Vec<String>, Vec<Vec<CityId>>) = by_name.into_iter().unzip();
+        let names = (AhoCorasick::builder())
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .ok();
+        Mentions { names, cities }
+    }
+
+    /// Adds to `out` the cities named in `norm`. A name that starts or ends with a
+    /// letter or digit outside CJK must not continue a word there (`Seoul` is not in
+    /// `Seoulite`); CJK names are found inside runs (`서울` in `서울특별시`).
+    fn find(&self, norm: &str, out: &mut Vec<CityId>) {
+        let Some(names) = &self.names else {
+            return;
+        };
+        let word = |c: Option<char>| c.is_some_and(|c| !is_cjk(c) && c.is_alphanumeric());
+        for m in names.find_iter(norm) {
+            let text = &norm[m.start()..m.end()];
+            let (before, after) = (
+                norm[..m.start()].chars().next_back(),
+                norm[m.end()..].chars().next(),
+            );
+            let (first, last) = (text.chars().next(), text.chars().next_back());
+            if (word(first) && word(before)) || (word(last) && word(after)) {
+                continue;
+            }
+            out.extend(&self.cities[m.pattern().as_usize()]);
+        }
+    }
+}
+
 /// The terms of one record with their frequency per field and "followed by" mask.
-pub(super) fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms {
+pub(super) fn doc_terms(
+    site: &Site,
+    e: &Entry,
+    dictionary: &Terms,
+    mentions: &Mentions,
+) -> DocTerms {
     let r = &e.record;
     let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
     for &c in &r.cities {
@@ -143,6 +203,20 @@ pub(super) fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms 
         texts.push((SUMMARY, normalize(summary)));
     }
     texts.push((BODY, normalize(&e.body.plain)));
+    // Every name of every other city the text names.
+    let mut named: Vec<CityId> = Vec::new();
+    for (field, norm) in &texts {
+        if *field != CITY_NAMES {
+            mentions.find(norm, &mut named);
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    for c in named.into_iter().filter(|c| !r.cities.contains(c)) {
+        for name in site.registry.all_names(c) {
+            texts.push((MENTIONS, normalize(name)));
+        }
+    }
 
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
     let mut tally = Tally::with_capacity(bytes / 6 + 16);

@@ -469,6 +469,44 @@ fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
 }
 
 #[test]
+fn a_city_named_in_the_text_is_found_by_every_name_it_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cities = "seoul:\n  name: {ko: 서울, en: Seoul, zh: 首尔, ja: ソウル}\n  aliases: [한양]\n  country: KR\n\
+                  zebra:\n  name: {en: Zebra}\n  country: KR\n";
+    write_site(
+        tmp.path(),
+        cities,
+        &[
+            (
+                "trips/a.md",
+                &record("방문", "Zebra", "서울특별시와 협의했다."),
+            ),
+            ("trips/b.md", &record("访问", "Zebra", "与首尔市交流。")),
+            (
+                "trips/c.md",
+                &record("Visit", "Zebra", "Talks in Seoul, then home."),
+            ),
+            ("trips/d.md", &record("訪問", "Zebra", "ソウルで会議")),
+            (
+                "trips/e.md",
+                &record("Visit", "Zebra", "The Seoulite cafe."),
+            ),
+            ("trips/f.md", &record("Home", "Seoul", "Nothing else.")),
+        ],
+    );
+    build_ok(tmp.path());
+    let found = |q: &str| sorted(titles(tmp.path(), q, &Filters::default()));
+    let all = found("서울");
+    assert_eq!(all, ["Home", "Visit", "訪問", "访问", "방문"]);
+    for q in ["首尔", "Seoul", "ソウル", "한양", "SEOUL"] {
+        assert_eq!(found(q), all, "{q}");
+    }
+    // The city field weighs more than a mention (no text says `한양`).
+    let by_name = titles(tmp.path(), "한양", &Filters::default());
+    assert_eq!(by_name[0], "Home");
+}
+
+#[test]
 fn query_tokens_adjacent_in_the_record_get_a_bonus() {
     let tmp = tempfile::tempdir().unwrap();
     // The same bigrams the same number of times; only in the first do 질개 and 개선

@@ -1083,6 +1083,7 @@ var AccordSearch = (function () {
         if (hits.length || filtered) root.appendChild(facets(result));
         root.setAttribute("data-state", "done");
         root.setAttribute("data-count", String(hits.length));
+        status.setAttribute("data-count", String(hits.length));
         if (focused) {
           var again =
             focused === "load-cities"
@@ -1106,6 +1107,7 @@ var AccordSearch = (function () {
       if (!tokenize(state.q).length && !hasFilter) {
         root.textContent = "";
         status.textContent = "";
+        status.removeAttribute("data-count");
         root.setAttribute("data-state", "idle");
         return Promise.resolve();
       }
