@@ -604,6 +604,16 @@ impl Manifest {
     pub fn shard_of(&self, term: &[u8]) -> usize {
         self.separators.partition_point(|s| s.as_slice() <= term)
     }
+
+    /// The shards that may hold terms starting with `prefix`.
+    pub(super) fn shards_with_prefix(&self, prefix: &[u8]) -> std::ops::RangeInclusive<usize> {
+        let first = self.shard_of(prefix);
+        let mut last = first;
+        while last < self.separators.len() && self.separators[last].starts_with(prefix) {
+            last += 1;
+        }
+        first..=last
+    }
 }
 
 // ------------------------------------------------------------------ cities

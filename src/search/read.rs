@@ -24,7 +24,14 @@ pub struct Filters {
     pub lang: Option<String>,
     /// Newest first (by start year, then end year) instead of most relevant first.
     pub newest: bool,
+    /// The query is being typed: its last word, if it is a word of `PREFIX_MIN`
+    /// letters or more outside CJK with nothing typed after it, also matches every
+    /// longer word it starts (`coop` finds `cooperation`).
+    pub typing: bool,
 }
+
+/// The shortest last word matched as a prefix while typing.
+pub(super) const PREFIX_MIN: usize = 3;
 
 impl Filters {
     /// Whether any filter is set (the order is not a filter).
@@ -100,10 +107,12 @@ struct Query {
     unique: Vec<String>,
     /// For every token, its place in `unique`.
     slots: Vec<usize>,
+    /// The slot of the last word when it is matched as a prefix.
+    prefix: Option<usize>,
 }
 
 impl Query {
-    fn new(text: &str) -> Query {
+    fn new(text: &str, typing: bool) -> Query {
         let tokens = tokenize_joined(text);
         let mut unique: Vec<String> = Vec::new();
         let mut slots = Vec::with_capacity(tokens.len());
@@ -114,10 +123,15 @@ impl Query {
             });
             slots.push(slot);
         }
+        let last_is_word = (tokens.last())
+            .is_some_and(|(t, _)| t.chars().count() >= PREFIX_MIN && !t.chars().any(is_cjk));
+        let open = text.chars().next_back().is_some_and(char::is_alphanumeric);
+        let prefix = (typing && last_is_word && open).then(|| slots[slots.len() - 1]);
         Query {
             tokens,
             unique,
             slots,
+            prefix,
         }
     }
 
@@ -170,7 +184,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         with_cities: bool,
     ) -> Result<Results, Corrupt> {
         let mut fetched = vec![MANIFEST.to_string()];
-        let query = Query::new(query);
+        let query = Query::new(query, filters.typing);
         let matches = self.matches(&query, &mut fetched)?;
         let phrase = query.phrase();
         let scored: Vec<(u32, u64)> = self
@@ -217,10 +231,15 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     /// the followers file beside the shard).
     fn matches(&self, query: &Query, fetched: &mut Vec<String>) -> Result<Vec<Matches>, Corrupt> {
         let m = &self.manifest;
-        let mut needed: Vec<usize> = (query.unique.iter())
-            .map(|t| m.shard_of(t.as_bytes()))
-            .filter(|&s| s < m.shards)
-            .collect();
+        let mut needed: Vec<usize> = Vec::new();
+        for (slot, t) in query.unique.iter().enumerate() {
+            if query.prefix == Some(slot) {
+                needed.extend(m.shards_with_prefix(t.as_bytes()));
+            } else {
+                needed.push(m.shard_of(t.as_bytes()));
+            }
+        }
+        needed.retain(|&s| s < m.shards);
         needed.sort_unstable();
         needed.dedup();
         let mut loaded: Vec<(usize, Vec<Term>)> = Vec::new();
@@ -231,6 +250,11 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         let mut out = Vec::with_capacity(query.unique.len());
         for (slot, token) in query.unique.iter().enumerate() {
             let t = token.as_bytes();
+            if query.prefix == Some(slot) {
+                let terms = loaded.iter().flat_map(|(_, terms)| terms);
+                out.push(Matches::of_prefix(terms.filter(|x| x.term.starts_with(t))));
+                continue;
+            }
             let found = (loaded.iter())
                 .find_map(|(s, terms)| Some((*s, terms.iter().position(|x| x.term == t)?, terms)));
             let Some((s, at, terms)) = found else {

@@ -408,6 +408,28 @@ pub(super) struct Matches {
 }
 
 impl Matches {
+    /// The union of the postings of several terms (the words a prefix starts): the
+    /// highest scale, and per record the highest impact on that scale,
+    /// `⌊(2 × scale × impact + highest) / (2 × highest)⌋`, with the title bit of any;
+    /// no followed-by mask.
+    pub(super) fn of_prefix<'a>(terms: impl Iterator<Item = &'a super::Term> + Clone) -> Matches {
+        let top = terms.clone().map(|t| u64::from(t.scale)).max().unwrap_or(1);
+        let mut list: BTreeMap<u32, (u8, u8)> = BTreeMap::new();
+        for t in terms {
+            for &(d, imp, _) in &t.postings {
+                let w = (2 * u64::from(t.scale) * u64::from(imp & IMPACT_SCORE) + top) / (2 * top);
+                let w = w.clamp(1, u64::from(IMPACT_SCORE)) as u8 | (imp & !IMPACT_SCORE);
+                let e = list.entry(d).or_insert((0, 0));
+                e.0 = (e.0 & IMPACT_SCORE).max(w & IMPACT_SCORE) | ((e.0 | w) & !IMPACT_SCORE);
+            }
+        }
+        Matches {
+            scale: top,
+            list,
+            next: BTreeMap::new(),
+        }
+    }
+
     /// What the token adds to record `d`'s score, and whether it is in its title.
     fn weight(&self, d: u32) -> (u64, bool) {
         let (impact, _) = self.list[&d];

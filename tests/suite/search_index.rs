@@ -507,6 +507,43 @@ fn a_city_named_in_the_text_is_found_by_every_name_it_has() {
 }
 
 #[test]
+fn while_typing_the_last_word_is_a_prefix() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            (
+                "trips/a.md",
+                &record("Cooperation", "Seoul", "Air quality."),
+            ),
+            ("trips/b.md", &record("Cooperative study", "Seoul", "Air.")),
+            ("trips/c.md", &record("Coop", "Seoul", "Water.")),
+            ("trips/d.md", &record("Report", "Seoul", "Nothing.")),
+        ],
+    );
+    build_ok(tmp.path());
+    let typing = Filters {
+        typing: true,
+        ..Filters::default()
+    };
+    let found = |q: &str, f: &Filters| sorted(titles(tmp.path(), q, f));
+    assert_eq!(
+        found("coop", &typing),
+        ["Coop", "Cooperation", "Cooperative study"]
+    );
+    assert_eq!(found("coop", &Filters::default()), ["Coop"]);
+    // Only the last word, and not after a space or under three letters.
+    assert_eq!(
+        found("air coop", &typing),
+        ["Cooperation", "Cooperative study"]
+    );
+    assert!(found("coop air", &typing).is_empty());
+    assert_eq!(found("coop ", &typing), ["Coop"]);
+    assert!(found("co", &typing).is_empty());
+}
+
+#[test]
 fn query_tokens_adjacent_in_the_record_get_a_bonus() {
     let tmp = tempfile::tempdir().unwrap();
     // The same bigrams the same number of times; only in the first do 질개 and 개선
@@ -800,7 +837,12 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             year,
             lang: lang.map(Into::into),
             newest: false,
+            typing: false,
         };
+    let typing = Filters {
+        typing: true,
+        ..Filters::default()
+    };
     let queries: Vec<(&str, Filters)> = vec![
         ("대기", Filters::default()),
         ("질개선", Filters::default()),
@@ -814,6 +856,10 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         ("대", Filters::default()),
         ("北京", Filters::default()),
         ("nothing-like-this", Filters::default()),
+        ("AIR Qual", typing.clone()),
+        ("monitor", typing.clone()),
+        ("coop", typing.clone()),
+        ("대기 환", typing.clone()),
         (
             "",
             filters(Some("program"), Some("beijing"), Some(2015), None),
@@ -836,7 +882,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         .map(|(q, f, cities)| {
             serde_json::json!({"q": q, "cities": cities, "filters": {
                 "kind": f.kind, "city": f.city, "year": f.year, "lang": f.lang,
-                "newest": f.newest}})
+                "newest": f.newest, "typing": f.typing}})
         })
         .collect();
     let spec_file = tmp.path().join("queries.json");

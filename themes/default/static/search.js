@@ -304,6 +304,8 @@ var AccordSearch = (function () {
   var IMPACT_SCORE = 0x7f;
   /* What each query token in a record's title adds to its score (2^32). */
   var TITLE_STEP = 4294967296;
+  /* The shortest last word matched as a prefix while typing. */
+  var PREFIX_MIN = 3;
 
   /*
    * An index read through `load(path) -> Promise<Uint8Array>` (paths relative to the
@@ -405,6 +407,57 @@ var AccordSearch = (function () {
     return this.followers[i];
   };
 
+  function shardsWithPrefix(m, prefix) {
+    var first = shardOf(m, prefix);
+    var last = first;
+    while (last < m.separators.length && startsWith(m.separators[last], prefix)) last++;
+    var out = [];
+    for (var i = first; i <= last && i < m.shards; i++) out.push(i);
+    return out;
+  }
+
+  /*
+   * The union of the postings of every term `token` starts, as the Rust reader's
+   * `Matches::of_prefix`: the highest scale, per record the highest impact on it.
+   */
+  Engine.prototype.prefixPostings = function (m, token) {
+    var self = this;
+    var key = utf8(token);
+    return Promise.all(
+      shardsWithPrefix(m, key).map(function (i) {
+        return self.shard(m, i);
+      })
+    ).then(function (all) {
+      var terms = [];
+      all.forEach(function (ts) {
+        ts.forEach(function (t) {
+          if (startsWith(t.term, key)) terms.push(t);
+        });
+      });
+      if (!terms.length) return null;
+      var top = 1;
+      terms.forEach(function (t) {
+        if (t.scale > top) top = t.scale;
+      });
+      var best = new Map();
+      terms.forEach(function (t) {
+        var p = decodePostings(t);
+        for (var j = 0; j < p.docs.length; j++) {
+          var w = Math.floor((2 * t.scale * (p.imp[j] & IMPACT_SCORE) + top) / (2 * top));
+          w = Math.min(Math.max(w, 1), IMPACT_SCORE) | (p.imp[j] & ~IMPACT_SCORE & 0xff);
+          var e = best.get(p.docs[j]) || 0;
+          best.set(p.docs[j], Math.max(e & IMPACT_SCORE, w & IMPACT_SCORE) | ((e | w) & 0x80));
+        }
+      });
+      var docs = Uint32Array.from(best.keys()).sort();
+      var imp = new Uint8Array(docs.length);
+      docs.forEach(function (d, j) {
+        imp[j] = best.get(d);
+      });
+      return { docs: docs, imp: imp, mask: new Uint8Array(docs.length), scale: top };
+    });
+  };
+
   /* What follows the term of postings `p` in each of its records: [[char]] by posting. */
   Engine.prototype.next = function (p) {
     if (p.next) return Promise.resolve(p.next);
@@ -495,11 +548,24 @@ var AccordSearch = (function () {
     });
     var empty = !filters.kind && !filters.city && filters.year == null && !filters.lang;
     var phrase = phraseOf(joined, unique);
+    // While typing, the last word of PREFIX_MIN letters or more (outside CJK) with
+    // nothing after it also matches the longer words it starts.
+    var last = tokens.length ? tokens[tokens.length - 1] : "";
+    var lastChars = Array.from(last);
+    var prefix =
+      filters.typing &&
+      lastChars.length >= PREFIX_MIN &&
+      !lastChars.some(function (ch) {
+        return isCjk(ch.codePointAt(0));
+      }) &&
+      WORD.test(Array.from(query).pop() || "")
+        ? unique.indexOf(last)
+        : -1;
     return this.open().then(function (m) {
       return Promise.all([
         Promise.all(
-          unique.map(function (t) {
-            return self.postings(m, t);
+          unique.map(function (t, i) {
+            return i === prefix ? self.prefixPostings(m, t) : self.postings(m, t);
           })
         ).then(function (lists) {
           // What follows the bigrams of a phrase, to keep only records with the phrase.
@@ -695,14 +761,15 @@ var AccordSearch = (function () {
       return st;
     }
 
-    function go(st, push) {
+    /* `typing`: the query is being typed (its last word may be unfinished). */
+    function go(st, push, typing) {
       state = st;
       shown = PAGE_SIZE;
       var url = urlFor(st);
       if (url !== win.location.pathname + win.location.search) {
         win.history[push ? "pushState" : "replaceState"](null, "", url);
       }
-      search();
+      search(typing);
     }
 
     function el(tag, cls, text) {
@@ -1094,7 +1161,7 @@ var AccordSearch = (function () {
       });
     }
 
-    function search() {
+    function search(typing) {
       var mine = ++run;
       var filters = {
         kind: state.kind,
@@ -1102,6 +1169,7 @@ var AccordSearch = (function () {
         year: state.year,
         lang: state.lang,
         newest: state.sort === "new",
+        typing: !!typing,
       };
       var hasFilter = state.kind || state.city || state.year != null || state.lang;
       if (!tokenize(state.q).length && !hasFilter) {
@@ -1140,7 +1208,8 @@ var AccordSearch = (function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
         var q = input.value.trim();
-        go(with_({ q: q }), false);
+        // A space after the last word says it is finished.
+        go(with_({ q: q }), false, !/\s$/.test(input.value));
       }, DEBOUNCE_MS);
     });
     win.addEventListener("popstate", function () {
