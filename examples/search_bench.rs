@@ -1,11 +1,17 @@
 //! Times the search index build of an archive and reports its size.
 //!
 //!     cargo run --release --example search_bench -- ROOT [RUNS [OUT]]
+//!     cargo run --release --example search_bench -- ROOT --queries QUERIES.json
 //!
 //! Loads the site as `accord build` does (steps 1–5), then builds the index RUNS
 //! times (default 5) and prints one JSON object: records, the median and the fastest
 //! build time (wall clock and CPU time of the process), the number of files and their
 //! total size, shard sizes. With OUT, also writes the index files below OUT.
+//!
+//! With `--queries`, builds the index once and answers every query of the file (a
+//! JSON list of strings) with the reader, which answers as the page does: prints per
+//! query the source file of every hit, best first, and the files a first query reads
+//! with their sizes (the index files, then the record files of the first ten hits).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -19,7 +25,12 @@ use accord::{content, search, source};
 fn main() {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
-    let runs: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let second = args.next();
+    let queries = match second.as_deref() {
+        Some("--queries") => args.next().map(PathBuf::from),
+        _ => None,
+    };
+    let runs: usize = second.and_then(|s| s.parse().ok()).unwrap_or(5);
     let out = args.next().map(PathBuf::from);
     if !root.join("content").is_dir() {
         eprintln!("{}: no content/ folder", root.display());
@@ -38,6 +49,10 @@ fn main() {
     }
     let all: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
     let site = Site::build(config, registry, records, &all).unwrap_or_else(|d| fail(&d));
+    if let Some(file) = queries {
+        answer(&site, &file);
+        return;
+    }
 
     let mut times = Vec::new();
     let mut cpu = Vec::new();
@@ -86,6 +101,41 @@ fn main() {
         "record_files_bytes": docs,
     });
     println!("{report:#}");
+}
+
+/// Answers the queries of `file` (see the module's doc).
+fn answer(site: &Site, file: &Path) {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let queries: Vec<String> = serde_json::from_str(&text).expect("a JSON list of strings");
+    let index = search::build(site);
+    let reader = search::Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
+    let source_of: std::collections::HashMap<&str, String> = (site.entries.iter())
+        .map(|e| (e.url.as_str(), e.record.source.display().to_string()))
+        .collect();
+    let url_of = |d: u32| -> String {
+        let meta = index.get(&format!("search/d/{d}.json")).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(meta).unwrap_or_default();
+        v["u"].as_str().unwrap_or_default().to_string()
+    };
+    let size = |p: &str| index.get(p).map_or(0, <[u8]>::len);
+    let answers: Vec<serde_json::Value> = (queries.iter())
+        .map(|q| {
+            let res = reader
+                .search_with(q, &search::Filters::default(), false)
+                .unwrap();
+            let hits: Vec<&str> = (res.hits.iter())
+                .map(|&(d, _)| source_of.get(url_of(d).as_str()).map_or("", String::as_str))
+                .collect();
+            let mut files: Vec<(String, usize)> =
+                (res.fetched.iter()).map(|p| (p.clone(), size(p))).collect();
+            for &(d, _) in res.hits.iter().take(10) {
+                let p = format!("search/d/{d}.json");
+                files.push((p.clone(), size(&p)));
+            }
+            serde_json::json!({"q": q, "hits": hits, "files": files})
+        })
+        .collect();
+    println!("{}", serde_json::Value::Array(answers));
 }
 
 /// User and system time of this process so far (Linux; 0 elsewhere).

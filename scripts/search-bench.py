@@ -14,6 +14,13 @@ For each archive:
      empty cache), so every file of a first query is counted. The page must finish the
      search (data-state="done").
 
+With --quality, it also draws about 70 queries in 11 classes from each archive's
+source records, computes their true answers from those records, and prints per class
+recall, precision, P@10, "title match first" and first-query bytes (the index files
+the reader reads, the first ten record files, and search.js), from the answers of
+`search_bench ROOT --queries` (see scripts/search_quality.py); --quality-only skips the
+build timing and the browser.
+
 Bytes are counted as sent by a server that does not compress (the index shards and
 manifest are binary and are not compressed by most static hosts), and, for reference,
 as gzip would send each file. "index" is every file under search/ except the page;
@@ -134,7 +141,12 @@ def main():
     ap.add_argument("--runs", default=5, type=int)
     ap.add_argument("--json", type=Path, help="also save the figures as JSON in this file")
     ap.add_argument("--from-json", type=Path, help="only print the figures saved in this file")
+    ap.add_argument("--quality", action="store_true", help="also measure the answers' quality")
+    ap.add_argument("--quality-only", action="store_true", help="only measure the answers' quality")
     args = ap.parse_args()
+    if args.quality_only:
+        quality(args)
+        return
     if args.from_json:
         markdown(json.loads(args.from_json.read_text(encoding="utf-8")))
         return
@@ -173,6 +185,23 @@ def main():
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     markdown(report)
+    if args.quality:
+        quality(args)
+
+
+def quality(args):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import search_quality
+
+    engine = (REPO / "themes/default/static/search.js").stat().st_size
+    for archive in args.archives:
+        log(f"{archive}: quality")
+        rows = search_quality.evaluate(archive, args.bench, engine)
+        print(f"\n### Quality, {archive}\n")
+        search_quality.markdown(rows)
+        if args.json:
+            path = args.json.with_suffix(f".quality-{archive.name}.json")
+            path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def markdown(report):

@@ -14,7 +14,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS1";
+const MAGIC: &[u8; 4] = b"ACS2";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,18 +201,84 @@ fn read_postings(bytes: &[u8], df: usize) -> Result<Vec<(u32, u8, u8)>, Corrupt>
     Ok(postings)
 }
 
+/// What follows a CJK bigram in each of its records, in the order of its postings:
+/// the characters that follow it anywhere (its alphabet, most frequent first, as one
+/// string), then per posting their number and their indexes in the alphabet. Empty
+/// when nothing follows the term anywhere (a word, a unigram, a run-final bigram).
+pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + Clone) -> Vec<u8> {
+    let mut counts: std::collections::BTreeMap<char, usize> = Default::default();
+    for next in postings.clone() {
+        for &c in next {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    if counts.is_empty() {
+        return Vec::new();
+    }
+    let mut alphabet: Vec<(char, usize)> = counts.into_iter().collect();
+    alphabet.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let chars: String = alphabet.iter().map(|&(c, _)| c).collect();
+    let rank: std::collections::BTreeMap<char, usize> = (alphabet.iter().enumerate())
+        .map(|(i, &(c, _))| (c, i))
+        .collect();
+    let mut out = Vec::new();
+    put_str(&mut out, &chars);
+    for next in postings {
+        put_varint(&mut out, next.len() as u64);
+        for c in next {
+            put_varint(&mut out, rank[c] as u64);
+        }
+    }
+    out
+}
+
+/// The reading side of `write_followers`: per posting, the characters that follow.
+pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, Corrupt> {
+    if bytes.is_empty() {
+        return Ok(vec![Vec::new(); df]);
+    }
+    let mut r = Bytes::new(bytes);
+    let alphabet: Vec<char> = r.string()?.chars().collect();
+    let mut out = Vec::with_capacity(df.min(bytes.len()));
+    for _ in 0..df {
+        let n = r.usize()?;
+        let next = (0..n)
+            .map(|_| {
+                let at = r.usize()?;
+                alphabet.get(at).copied().ok_or(Corrupt("follower".into()))
+            })
+            .collect::<Result<Vec<char>, Corrupt>>()?;
+        out.push(next);
+    }
+    Ok(out)
+}
+
 // ------------------------------------------------------------------ shards
 
 /// Cuts sorted terms into shards: a shard closes before it would grow past `target`
-/// bytes (a term with longer postings gets a shard of its own).
+/// bytes (a term with longer postings gets a shard of its own). Beside each shard, a
+/// followers file holds what follows each of its terms (`write_followers`), term by
+/// term in the same order.
 pub(super) struct ShardWriter<'a> {
     target: usize,
     shard: Vec<u8>,
+    followers: Vec<u8>,
     count: usize,
     prev: &'a str,
-    shards: Vec<Vec<u8>>,
+    shards: Vec<ShardFiles>,
     /// The first key of every shard but the first.
     separators: Vec<Vec<u8>>,
+}
+
+/// A shard and its followers file.
+pub(super) type ShardFiles = (Vec<u8>, Vec<u8>);
+
+/// The encoded data of one term for `ShardWriter::push`.
+pub(super) struct Encoded {
+    pub(super) df: u32,
+    pub(super) scale: u32,
+    pub(super) postings: Vec<u8>,
+    pub(super) followers: Vec<u8>,
 }
 
 impl<'a> ShardWriter<'a> {
@@ -220,6 +286,7 @@ impl<'a> ShardWriter<'a> {
         ShardWriter {
             target,
             shard: Vec::new(),
+            followers: Vec::new(),
             count: 0,
             prev: "",
             shards: Vec::new(),
@@ -227,46 +294,53 @@ impl<'a> ShardWriter<'a> {
         }
     }
 
-    /// Adds the next term (in byte order), its number of records and its postings.
-    pub(super) fn push(&mut self, term: &'a str, df: u32, postings: &[u8]) {
+    /// Adds the next term (in byte order) with its data.
+    pub(super) fn push(&mut self, term: &'a str, data: &Encoded) {
         let shared = if self.count == 0 {
             0
         } else {
             common_prefix(self.prev, term)
         };
-        let mut entry = Vec::with_capacity(postings.len() + term.len() + 8);
-        Self::entry(&mut entry, term, shared, df, postings);
+        let mut entry = Vec::with_capacity(data.postings.len() + term.len() + 8);
+        Self::entry(&mut entry, term, shared, data);
         if self.count > 0 && self.shard.len() + entry.len() + 4 > self.target {
             self.close();
             self.separators
                 .push(separator(self.prev, term).as_bytes().to_vec());
             // Without the shared prefix: it starts the new shard.
             entry.clear();
-            Self::entry(&mut entry, term, 0, df, postings);
+            Self::entry(&mut entry, term, 0, data);
         }
         self.shard.extend_from_slice(&entry);
+        put_bytes(&mut self.followers, &data.followers);
         self.count += 1;
         self.prev = term;
     }
 
-    fn entry(out: &mut Vec<u8>, term: &str, shared: usize, df: u32, postings: &[u8]) {
+    fn entry(out: &mut Vec<u8>, term: &str, shared: usize, data: &Encoded) {
         put_varint(out, shared as u64);
         put_bytes(out, &term.as_bytes()[shared..]);
-        put_varint(out, u64::from(df));
-        put_bytes(out, postings);
+        put_varint(out, u64::from(data.df));
+        put_varint(out, u64::from(data.scale));
+        put_bytes(out, &data.postings);
     }
 
     fn close(&mut self) {
         let mut out = Vec::with_capacity(self.shard.len() + 4);
         put_varint(&mut out, self.count as u64);
         out.extend_from_slice(&self.shard);
-        self.shards.push(out);
+        let mut next = Vec::with_capacity(self.followers.len() + 4);
+        put_varint(&mut next, self.count as u64);
+        next.extend_from_slice(&self.followers);
+        self.shards.push((out, next));
         self.shard.clear();
+        self.followers.clear();
         self.count = 0;
     }
 
-    /// The shards, and the first key of every one but the first.
-    pub(super) fn finish(mut self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    /// The shards with their followers files, and the first key of every shard but
+    /// the first.
+    pub(super) fn finish(mut self) -> (Vec<ShardFiles>, Vec<Vec<u8>>) {
         if self.count > 0 {
             self.close();
         }
@@ -274,10 +348,20 @@ impl<'a> ShardWriter<'a> {
     }
 }
 
-/// One term of a shard with its postings: `(record, impact, followed-by mask)`.
+/// The followers of every term of a shard's followers file, in the shard's order, as
+/// raw blocks (decode one with `read_followers`).
+pub(super) fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
+    let mut r = Bytes::new(bytes);
+    let count = r.usize()?;
+    (0..count).map(|_| r.bytes()).collect()
+}
+
+/// One term of a shard with its scale and its postings: `(record, impact,
+/// followed-by mask)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     pub term: Vec<u8>,
+    pub scale: u32,
     pub postings: Vec<(u32, u8, u8)>,
 }
 
@@ -295,9 +379,14 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
             .to_vec();
         term.extend_from_slice(r.bytes()?);
         let df = r.usize()?;
+        let scale = u32::try_from(r.varint()?).map_err(|_| Corrupt("scale".into()))?;
         let postings = read_postings(r.bytes()?, df)?;
         prev.clone_from(&term);
-        out.push(Term { term, postings });
+        out.push(Term {
+            term,
+            scale,
+            postings,
+        });
     }
     Ok(out)
 }

@@ -26,8 +26,8 @@ pub use format::{Corrupt, Manifest, Term, parse_shard};
 pub use read::{Facet, Filters, Reader, Results};
 pub use tokenize::{MAX_WORD_CHARS, follow_bit, is_cjk, normalize, tokenize, tokenize_joined};
 
-use format::ShardWriter;
-use score::{DocTerms, Impacts, Terms};
+use format::{Encoded, ShardWriter};
+use score::{DocTerms, Impacts, Mentions, Terms};
 
 /// The folder of the index in the output.
 pub const DIR: &str = "search";
@@ -75,14 +75,16 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     let terms = postings(site, &order.records);
     // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
     let mut shards = ShardWriter::new(shard_target);
-    for (term, df, postings) in &terms {
-        shards.push(term, *df, postings);
+    for (term, data) in &terms {
+        shards.push(term, data);
     }
     let (shards, separators) = shards.finish();
     let shard_count = shards.len();
-    let mut files: Vec<(String, Vec<u8>)> = (shards.into_iter().enumerate())
-        .map(|(i, bytes)| (format!("{DIR}/s/{i}.bin"), bytes))
-        .collect();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 * shard_count);
+    for (i, (shard, followers)) in shards.into_iter().enumerate() {
+        files.push((format!("{DIR}/s/{i}.bin"), shard));
+        files.push((format!("{DIR}/f/{i}.bin"), followers));
+    }
     // 5. What is shown of each result, one small file per record.
     let metas: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
         .map(|(doc, &i)| {
@@ -110,33 +112,38 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
 }
 
 /// Every term of the `records` (indexes in `site.entries`, in index order), in byte
-/// order, with its number of records and its encoded postings.
-fn postings(site: &Site, records: &[usize]) -> Vec<(String, u32, Vec<u8>)> {
+/// order, with its number of records, its scale, its encoded postings and followers.
+fn postings(site: &Site, records: &[usize]) -> Vec<(String, Encoded)> {
     // 1. Tokens per record, in parallel.
     let dictionary = Terms::new();
+    let mentions = Mentions::of(&site.registry);
     let docs: Vec<DocTerms> = records
         .par_iter()
-        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary))
+        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary, &mentions))
         .collect();
     let (mut terms, dfs) = dictionary.into_vec();
     // 2. Postings per term, records in index order, with their weighted frequency.
     let postings = score::weigh(docs, &dfs);
-    // 3. BM25 impacts on one scale for all terms, the postings encoded.
-    let impacts = Impacts::new(records.len(), &postings);
+    // 3. BM25 impacts on each term's own scale, the postings encoded.
     let mut sorted: Vec<usize> = (0..terms.len()).collect();
     sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
-    let encoded: Vec<Vec<u8>> = sorted
+    let encoded: Vec<Encoded> = sorted
         .par_iter()
         .map(|&t| {
             let p = &postings[t];
-            format::write_postings(
-                p.iter()
-                    .map(|&(doc, w, mask)| (doc, impacts.impact(p.len(), w), mask)),
-            )
+            let impacts = Impacts::of(records.len(), p);
+            Encoded {
+                df: dfs[t],
+                scale: impacts.scale,
+                postings: format::write_postings(
+                    p.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
+                ),
+                followers: format::write_followers(p.iter().map(|w| w.followers.as_slice())),
+            }
         })
         .collect();
     (sorted.iter().zip(encoded))
-        .map(|(&t, bytes)| (std::mem::take(&mut terms[t]), dfs[t], bytes))
+        .map(|(&t, data)| (std::mem::take(&mut terms[t]), data))
         .collect()
 }
 

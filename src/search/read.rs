@@ -7,9 +7,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::format::{Cities, Corrupt, Manifest, Term, parse_shard, read_cities, read_city};
+use super::format::{
+    Cities, Corrupt, Manifest, Term, parse_followers, parse_shard, read_cities, read_city,
+    read_followers,
+};
 use super::score::{Matches, query_score};
-use super::tokenize::{is_single_cjk, tokenize_joined};
+use super::tokenize::{is_cjk, tokenize_joined};
 use super::{CITIES, DIR, MANIFEST};
 
 /// Filters of a query, as in the page's URL.
@@ -19,6 +22,22 @@ pub struct Filters {
     pub city: Option<String>,
     pub year: Option<i32>,
     pub lang: Option<String>,
+    /// Newest first (by start year, then end year) instead of most relevant first.
+    pub newest: bool,
+    /// The query is being typed: its last word, if it is a word of `PREFIX_MIN`
+    /// letters or more outside CJK with nothing typed after it, also matches every
+    /// longer word it starts (`coop` finds `cooperation`).
+    pub typing: bool,
+}
+
+/// The shortest last word matched as a prefix while typing.
+pub(super) const PREFIX_MIN: usize = 3;
+
+impl Filters {
+    /// Whether any filter is set (the order is not a filter).
+    fn any(&self) -> bool {
+        self.kind.is_some() || self.city.is_some() || self.year.is_some() || self.lang.is_some()
+    }
 }
 
 /// What the matches are counted by, and filtered by.
@@ -88,10 +107,12 @@ struct Query {
     unique: Vec<String>,
     /// For every token, its place in `unique`.
     slots: Vec<usize>,
+    /// The slot of the last word when it is matched as a prefix.
+    prefix: Option<usize>,
 }
 
 impl Query {
-    fn new(text: &str) -> Query {
+    fn new(text: &str, typing: bool) -> Query {
         let tokens = tokenize_joined(text);
         let mut unique: Vec<String> = Vec::new();
         let mut slots = Vec::with_capacity(tokens.len());
@@ -102,12 +123,33 @@ impl Query {
             });
             slots.push(slot);
         }
+        let last_is_word = (tokens.last())
+            .is_some_and(|(t, _)| t.chars().count() >= PREFIX_MIN && !t.chars().any(is_cjk));
+        let open = text.chars().next_back().is_some_and(char::is_alphanumeric);
+        let prefix = (typing && last_is_word && open).then(|| slots[slots.len() - 1]);
         Query {
             tokens,
             unique,
             slots,
+            prefix,
         }
     }
+
+    /// The bigrams of the query's CJK runs of 3 or more characters that another bigram
+    /// follows: `(slot of the bigram, the character that must follow it)`. A record
+    /// matches the run only if each of these follows its bigram in the record.
+    fn phrase(&self) -> Vec<(usize, char)> {
+        (self.tokens.windows(2).enumerate())
+            .filter(|(_, pair)| pair[1].1 && is_bigram(&pair[0].0) && is_bigram(&pair[1].0))
+            .filter_map(|(k, pair)| Some((self.slots[k], pair[1].0.chars().nth(1)?)))
+            .collect()
+    }
+}
+
+/// Whether a token is a CJK bigram.
+fn is_bigram(token: &str) -> bool {
+    let mut chars = token.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
 }
 
 /// Answers queries from the files of an index, the way `search.js` does.
@@ -142,11 +184,16 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         with_cities: bool,
     ) -> Result<Results, Corrupt> {
         let mut fetched = vec![MANIFEST.to_string()];
-        let query = Query::new(query);
+        let query = Query::new(query, filters.typing);
         let matches = self.matches(&query, &mut fetched)?;
+        let phrase = query.phrase();
         let scored: Vec<(u32, u64)> = self
             .candidates(&matches, filters)
             .into_iter()
+            .filter(|d| {
+                (phrase.iter())
+                    .all(|&(slot, c)| matches[slot].next.get(d).is_some_and(|n| n.contains(&c)))
+            })
             .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
             .collect();
         let cities = if with_cities {
@@ -163,7 +210,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         };
         let facets = pass.count(&scored, cities.as_ref());
         let mut hits: Vec<(u32, u64)> = scored.into_iter().filter(|&(d, _)| pass.all(d)).collect();
-        hits.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let m = &self.manifest;
+        hits.sort_by(|a, b| order(m, filters.newest, *a, *b));
         Ok(Results {
             hits,
             facets,
@@ -178,56 +226,66 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         parse_shard(&bytes)
     }
 
-    /// The postings of every distinct token, from every shard needed, each read once
-    /// and in order. A token of one CJK character matches every term it starts.
+    /// The postings of every distinct token, from the shard of each, each shard read
+    /// once and in order; for the bigrams of a CJK phrase, what follows them too (from
+    /// the followers file beside the shard).
     fn matches(&self, query: &Query, fetched: &mut Vec<String>) -> Result<Vec<Matches>, Corrupt> {
         let m = &self.manifest;
         let mut needed: Vec<usize> = Vec::new();
-        for t in &query.unique {
-            let range = if is_single_cjk(t) {
-                m.shards_with_prefix(t.as_bytes())
+        for (slot, t) in query.unique.iter().enumerate() {
+            if query.prefix == Some(slot) {
+                needed.extend(m.shards_with_prefix(t.as_bytes()));
             } else {
-                let s = m.shard_of(t.as_bytes());
-                s..=s
-            };
-            for s in range {
-                if s < m.shards && !needed.contains(&s) {
-                    needed.push(s);
-                }
+                needed.push(m.shard_of(t.as_bytes()));
             }
         }
+        needed.retain(|&s| s < m.shards);
         needed.sort_unstable();
-        let mut loaded: Vec<Term> = Vec::new();
+        needed.dedup();
+        let mut loaded: Vec<(usize, Vec<Term>)> = Vec::new();
         for s in needed {
-            loaded.extend(self.shard(s, fetched)?);
+            loaded.push((s, self.shard(s, fetched)?));
         }
-        let matches = query.unique.iter().map(|token| {
+        let phrase = query.phrase();
+        let mut out = Vec::with_capacity(query.unique.len());
+        for (slot, token) in query.unique.iter().enumerate() {
             let t = token.as_bytes();
-            let mut list = Matches::new();
-            if is_single_cjk(token) {
-                for term in loaded.iter().filter(|x| x.term.starts_with(t)) {
-                    let exact = term.term == t;
-                    for &(d, imp, mask) in &term.postings {
-                        let e = list.entry(d).or_insert((0, 0));
-                        e.0 = e.0.max(imp);
-                        if exact {
-                            e.1 = mask;
-                        }
-                    }
-                }
-            } else if let Some(term) = loaded.iter().find(|x| x.term == t) {
-                list = term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect();
+            if query.prefix == Some(slot) {
+                let terms = loaded.iter().flat_map(|(_, terms)| terms);
+                out.push(Matches::of_prefix(terms.filter(|x| x.term.starts_with(t))));
+                continue;
             }
-            list
-        });
-        Ok(matches.collect())
+            let found = (loaded.iter())
+                .find_map(|(s, terms)| Some((*s, terms.iter().position(|x| x.term == t)?, terms)));
+            let Some((s, at, terms)) = found else {
+                out.push(Matches::default());
+                continue;
+            };
+            let term = &terms[at];
+            let mut matches = Matches {
+                scale: u64::from(term.scale),
+                list: term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect(),
+                next: BTreeMap::new(),
+            };
+            if phrase.iter().any(|&(p, _)| p == slot) {
+                let path = format!("{DIR}/f/{s}.bin");
+                let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+                fetched.push(path);
+                let blocks = parse_followers(&bytes)?;
+                let block = blocks.get(at).ok_or(Corrupt("followers".into()))?;
+                let next = read_followers(block, term.postings.len())?;
+                matches.next = term.postings.iter().map(|p| p.0).zip(next).collect();
+            }
+            out.push(matches);
+        }
+        Ok(out)
     }
 
     /// The records every token matches; without tokens, every record if a filter is
     /// set, else none.
     fn candidates(&self, matches: &[Matches], filters: &Filters) -> Vec<u32> {
-        let Some(shortest) = matches.iter().min_by_key(|l| l.len()) else {
-            return if *filters == Filters::default() {
+        let Some(shortest) = matches.iter().map(|m| &m.list).min_by_key(|l| l.len()) else {
+            return if !filters.any() {
                 Vec::new()
             } else {
                 (0..self.manifest.docs as u32).collect()
@@ -236,7 +294,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         shortest
             .keys()
             .copied()
-            .filter(|d| matches.iter().all(|l| l.contains_key(d)))
+            .filter(|d| matches.iter().all(|m| m.list.contains_key(d)))
             .collect()
     }
 
@@ -269,6 +327,23 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         }
         Ok(Some(vec![false; docs]))
     }
+}
+
+/// The order of two hits `(record, score)`: by score (or, newest first, by start
+/// year, then end year), then by the other, then by record number — the index order,
+/// which sorts by the same years first (see `docs/search.md`).
+fn order(m: &Manifest, newest: bool, a: (u32, u64), b: (u32, u64)) -> std::cmp::Ordering {
+    let years = |d: u32| {
+        let (start, end, _, _) = m.facts[d as usize];
+        (start, end)
+    };
+    let (by_score, by_years) = (b.1.cmp(&a.1), years(b.0).cmp(&years(a.0)));
+    let first = if newest {
+        by_years.then(by_score)
+    } else {
+        by_score.then(by_years)
+    };
+    first.then(a.0.cmp(&b.0))
 }
 
 /// The filters of a query, applied to records.

@@ -1,20 +1,21 @@
 //! BM25F: the indexed fields and their weights, the terms of each record, the impact
-//! of a term in a record (scored at build time, one byte on one scale for the whole
-//! index), and the score of a record for a query, which adds up impacts exactly as
-//! `search.js` does.
+//! of a term in a record (scored at build time: a scale per term and one byte per
+//! record, with a bit for a title hit), and the score of a record for a query, which
+//! adds up impacts exactly as `search.js` does.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use rayon::prelude::*;
+use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::content::Details;
+use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
 use super::format::Fnv1a;
-use super::tokenize::{follow_bit, for_each_token, is_single_cjk, normalize};
+use super::tokenize::{follow_bit, for_each_token, is_cjk, is_single_cjk, normalize};
 
 /// BM25 saturation.
 const K1: f64 = 1.2;
@@ -26,21 +27,24 @@ const FIELDS: [(f64, f64); FIELD_COUNT] = [
     (1.5, 0.5),  // names: organizers, partners, participants, tags, venue, …, years
     (1.5, 0.5),  // summary, when written (otherwise it is the body's first paragraph)
     (1.0, 0.75), // body
+    (1.0, 0.3),  // mentions: every name of every other city named in the text
 ];
-const FIELD_COUNT: usize = 5;
+const FIELD_COUNT: usize = 6;
 const TITLE: usize = 0;
 const CITY_NAMES: usize = 1;
 const NAMES: usize = 2;
 const SUMMARY: usize = 3;
 const BODY: usize = 4;
+const MENTIONS: usize = 5;
 
 /// The build's hash maps (nothing written depends on their order).
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 
 /// What one record contributes, before scores.
 pub(super) struct DocTerms {
-    /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask.
-    terms: Vec<(u32, [u8; FIELD_COUNT], u8)>,
+    /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask,
+    /// and for a CJK bigram the characters that follow it (sorted, each once).
+    terms: Vec<(u32, [u8; FIELD_COUNT], u8, Vec<char>)>,
     lengths: [u32; FIELD_COUNT],
 }
 
@@ -114,8 +118,63 @@ impl Terms {
     }
 }
 
+/// Finds the names and aliases of the registry's cities in normalised text.
+pub(super) struct Mentions {
+    /// Every distinct normalised name of at least two characters.
+    names: Option<AhoCorasick>,
+    /// The cities of each name, by pattern index.
+    cities: Vec<Vec<CityId>>,
+}
+
+impl Mentions {
+    pub(super) fn of(registry: &Registry) -> Mentions {
+        let mut by_name: BTreeMap<String, Vec<CityId>> = BTreeMap::new();
+        for c in 0..registry.cities.len() {
+            for name in registry.all_names(c) {
+                let norm = normalize(name);
+                if norm.chars().filter(|c| c.is_alphanumeric()).count() >= 2 {
+                    by_name.entry(norm).or_default().push(c);
+                }
+            }
+        }
+        let (names, cities): (Vec<String>, Vec<Vec<CityId>>) = by_name.into_iter().unzip();
+        let names = (AhoCorasick::builder())
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&names)
+            .ok();
+        Mentions { names, cities }
+    }
+
+    /// Adds to `out` the cities named in `norm`. A name that starts or ends with a
+    /// letter or digit outside CJK must not continue a word there (`Seoul` is not in
+    /// `Seoulite`); CJK names are found inside runs (`서울` in `서울특별시`).
+    fn find(&self, norm: &str, out: &mut Vec<CityId>) {
+        let Some(names) = &self.names else {
+            return;
+        };
+        let word = |c: Option<char>| c.is_some_and(|c| !is_cjk(c) && c.is_alphanumeric());
+        for m in names.find_iter(norm) {
+            let text = &norm[m.start()..m.end()];
+            let (before, after) = (
+                norm[..m.start()].chars().next_back(),
+                norm[m.end()..].chars().next(),
+            );
+            let (first, last) = (text.chars().next(), text.chars().next_back());
+            if (word(first) && word(before)) || (word(last) && word(after)) {
+                continue;
+            }
+            out.extend(&self.cities[m.pattern().as_usize()]);
+        }
+    }
+}
+
 /// The terms of one record with their frequency per field and "followed by" mask.
-pub(super) fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms {
+pub(super) fn doc_terms(
+    site: &Site,
+    e: &Entry,
+    dictionary: &Terms,
+    mentions: &Mentions,
+) -> DocTerms {
     let r = &e.record;
     let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
     for &c in &r.cities {
@@ -144,48 +203,116 @@ pub(super) fn doc_terms(site: &Site, e: &Entry, dictionary: &Terms) -> DocTerms 
         texts.push((SUMMARY, normalize(summary)));
     }
     texts.push((BODY, normalize(&e.body.plain)));
+    // Every name of every other city the text names.
+    let mut named: Vec<CityId> = Vec::new();
+    for (field, norm) in &texts {
+        if *field != CITY_NAMES {
+            mentions.find(norm, &mut named);
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    for c in named.into_iter().filter(|c| !r.cities.contains(c)) {
+        for name in site.registry.all_names(c) {
+            texts.push((MENTIONS, normalize(name)));
+        }
+    }
 
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
-    let mut index: FastMap<&str, usize> =
-        FastMap::with_capacity_and_hasher(bytes / 6 + 16, Default::default());
-    let mut keys: Vec<&str> = Vec::new();
-    let mut stats: Vec<([u8; FIELD_COUNT], u8)> = Vec::new();
-    // The follow bit of each term, computed once.
-    let mut bits: Vec<u8> = Vec::new();
+    let mut tally = Tally::with_capacity(bytes / 6 + 16);
     let mut lengths = [0u32; FIELD_COUNT];
     for (field, norm) in &texts {
         let field = *field;
         let mut prev: Option<usize> = None;
         for_each_token(norm, |t, joined| {
             lengths[field] += 1;
-            let i = *index.entry(t).or_insert_with(|| {
-                keys.push(t);
-                stats.push(([0; FIELD_COUNT], 0));
-                bits.push(follow_bit(t));
-                keys.len() - 1
-            });
+            // A run of one CJK character is counted below with every other character.
+            if is_single_cjk(t) {
+                prev = None;
+                return;
+            }
+            let i = tally.count(t, field, true);
             if let Some(p) = prev
                 && joined
             {
-                stats[p].1 |= bits[i];
+                tally.stats[p].1 |= tally.bits[i];
+                // The next bigram of a CJK run: its last character follows the bigram.
+                if let Some(c) = t.chars().nth(1).filter(|&c| is_cjk(c))
+                    && !tally.followers[p].contains(&c)
+                {
+                    tally.followers[p].push(c);
+                }
             }
-            stats[i].0[field] = stats[i].0[field].saturating_add(1);
             prev = Some(i);
         });
+        // Every CJK character on its own too: a query of one character is one term,
+        // found wherever the character is, at the end of a run as well.
+        for (at, c) in norm.char_indices().filter(|&(_, c)| is_cjk(c)) {
+            tally.count(&norm[at..at + c.len_utf8()], field, false);
+        }
     }
-    let ids = dictionary.ids(&keys);
-    let terms = ids
-        .into_iter()
-        .zip(stats)
-        .map(|(id, (tf, mask))| (id, tf, mask))
+    let ids = dictionary.ids(&tally.keys);
+    let terms = (ids.into_iter().zip(tally.stats).zip(tally.followers))
+        .map(|((id, (tf, mask)), mut next)| {
+            next.sort_unstable();
+            (id, tf, mask, next)
+        })
         .collect();
     DocTerms { terms, lengths }
 }
 
+/// The terms of one record as they are met: frequency per field and followed-by mask.
+struct Tally<'a> {
+    index: FastMap<&'a str, usize>,
+    keys: Vec<&'a str>,
+    stats: Vec<([u8; FIELD_COUNT], u8)>,
+    /// The follow bit of each term, computed once (0 for a term nothing follows).
+    bits: Vec<u8>,
+    /// The characters that follow each CJK bigram.
+    followers: Vec<Vec<char>>,
+}
+
+impl<'a> Tally<'a> {
+    fn with_capacity(n: usize) -> Tally<'a> {
+        Tally {
+            index: FastMap::with_capacity_and_hasher(n, Default::default()),
+            keys: Vec::new(),
+            stats: Vec::new(),
+            bits: Vec::new(),
+            followers: Vec::new(),
+        }
+    }
+
+    /// Counts `t` once more in `field`; its index. `follows`: whether the term can
+    /// follow another (a word or a bigram; not a single CJK character).
+    fn count(&mut self, t: &'a str, field: usize, follows: bool) -> usize {
+        let i = *self.index.entry(t).or_insert_with(|| {
+            self.keys.push(t);
+            self.stats.push(([0; FIELD_COUNT], 0));
+            self.bits.push(if follows { follow_bit(t) } else { 0 });
+            self.followers.push(Vec::new());
+            self.keys.len() - 1
+        });
+        self.stats[i].0[field] = self.stats[i].0[field].saturating_add(1);
+        i
+    }
+}
+
+/// One record's weighted frequency of a term, before the impacts.
+pub(super) struct Weighted {
+    pub(super) doc: u32,
+    /// `tf′`, over every field.
+    tf: f32,
+    pub(super) mask: u8,
+    /// Whether the term is in the record's title.
+    title: bool,
+    /// For a CJK bigram, the characters that follow it in the record.
+    pub(super) followers: Vec<char>,
+}
+
 /// The weighted term frequency `tf′ = Σ weight × tf / (1 − b + b × length / average
-/// length)` of every term (by id) in every record, records in index order:
-/// `(record, tf′, followed-by mask)`.
-pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<(u32, f32, u8)>> {
+/// length)` of every term (by id) in every record, records in index order.
+pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
     let n = docs.len();
     let mut avg = [0f64; FIELD_COUNT];
     for d in &docs {
@@ -196,12 +323,12 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<(u32, f32, u8)>
     for a in &mut avg {
         *a = (*a / n.max(1) as f64).max(1.0);
     }
-    let mut postings: Vec<Vec<(u32, f32, u8)>> = dfs
+    let mut postings: Vec<Vec<Weighted>> = dfs
         .iter()
         .map(|&df| Vec::with_capacity(df as usize))
         .collect();
     for (doc, d) in docs.into_iter().enumerate() {
-        for (id, tf, mask) in d.terms {
+        for (id, tf, mask, followers) in d.terms {
             let mut weighted = 0.0;
             for f in 0..FIELD_COUNT {
                 if tf[f] > 0 {
@@ -210,58 +337,113 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<(u32, f32, u8)>
                     weighted += w * f64::from(tf[f]) / norm;
                 }
             }
-            postings[id as usize].push((doc as u32, weighted as f32, mask));
+            postings[id as usize].push(Weighted {
+                doc: doc as u32,
+                tf: weighted as f32,
+                mask,
+                title: tf[TITLE] > 0,
+                followers,
+            });
         }
     }
     postings
 }
 
-/// BM25 scores, quantised to one byte on one scale for all terms.
+/// Units of the scale of a term per unit of BM25 score.
+const SCALE_UNIT: f64 = 64.0;
+/// The part of an impact that holds the score; the top bit says "in the title".
+const IMPACT_SCORE: u8 = 0x7f;
+/// What a title hit adds to a record's score: more than any sum of impacts, so that
+/// a record with more of the query's tokens in its title ranks first.
+pub(super) const TITLE_STEP: u64 = 1 << 32;
+
+/// The BM25 scores of one term, quantised on that term's own scale: the term's scale
+/// (its highest score in any record, in `SCALE_UNIT`s) and, per record, one byte — the
+/// score as a fraction of the highest, 1…127, plus 128 when the term is in the title.
 pub(super) struct Impacts {
-    /// The number of records.
-    n: usize,
-    /// The highest score of any term in any record.
+    idf: f64,
     max: f64,
+    pub(super) scale: u32,
 }
 
 impl Impacts {
-    /// The scale of `postings`, the output of `weigh` for `n` records.
-    pub(super) fn new(n: usize, postings: &[Vec<(u32, f32, u8)>]) -> Impacts {
-        let mut impacts = Impacts { n, max: 0.0 };
-        impacts.max = postings
-            .par_iter()
-            .map(|p| {
-                p.iter()
-                    .map(|&(_, w, _)| impacts.score(p.len(), w))
-                    .fold(0.0, f64::max)
-            })
-            .reduce(|| 0.0, f64::max)
+    /// The scale of a term from its postings (the output of `weigh`) among `n` records.
+    pub(super) fn of(n: usize, postings: &[Weighted]) -> Impacts {
+        let (n, df) = (n as f64, postings.len() as f64);
+        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        let mut impacts = Impacts {
+            idf,
+            max: 0.0,
+            scale: 1,
+        };
+        impacts.max = (postings.iter().map(|p| impacts.score(p.tf)))
+            .fold(0.0, f64::max)
             .max(f64::MIN_POSITIVE);
+        impacts.scale = (impacts.max * SCALE_UNIT).round().clamp(1.0, 1e9) as u32;
         impacts
     }
 
-    /// `idf × tf′ × (k1 + 1) / (k1 + tf′)` of a term in `df` records.
-    fn score(&self, df: usize, weighted: f32) -> f64 {
-        let n = self.n as f64;
-        let idf = (1.0 + (n - df as f64 + 0.5) / (df as f64 + 0.5)).ln();
+    /// `idf × tf′ × (k1 + 1) / (k1 + tf′)`.
+    fn score(&self, weighted: f32) -> f64 {
         let w = f64::from(weighted);
-        idf * w * (K1 + 1.0) / (K1 + w)
+        self.idf * w * (K1 + 1.0) / (K1 + w)
     }
 
-    /// The impact of a term in `df` records on a record where it weighs `weighted`.
-    pub(super) fn impact(&self, df: usize, weighted: f32) -> u8 {
-        (self.score(df, weighted) / self.max * 255.0)
+    /// The impact byte of the term in one record.
+    pub(super) fn impact(&self, p: &Weighted) -> u8 {
+        let score = (self.score(p.tf) / self.max * f64::from(IMPACT_SCORE))
             .round()
-            .clamp(1.0, 255.0) as u8
+            .clamp(1.0, f64::from(IMPACT_SCORE)) as u8;
+        score | if p.title { !IMPACT_SCORE } else { 0 }
     }
 }
 
-/// The postings of one query token: record → (impact, followed-by mask).
-pub(super) type Matches = BTreeMap<u32, (u8, u8)>;
+/// The postings of one query token: its scale, record → (impact, followed-by mask),
+/// and, when the query needs it, record → the characters that follow the token.
+#[derive(Default)]
+pub(super) struct Matches {
+    pub(super) scale: u64,
+    pub(super) list: BTreeMap<u32, (u8, u8)>,
+    pub(super) next: BTreeMap<u32, Vec<char>>,
+}
 
-/// The score of record `d` for a query: `2 × Σ impact` over the distinct tokens, plus
-/// `impact(first) + impact(second)` for every pair of consecutive query tokens where
-/// the second follows the first in the query and, by the mask, in the record.
+impl Matches {
+    /// The union of the postings of several terms (the words a prefix starts): the
+    /// highest scale, and per record the highest impact on that scale,
+    /// `⌊(2 × scale × impact + highest) / (2 × highest)⌋`, with the title bit of any;
+    /// no followed-by mask.
+    pub(super) fn of_prefix<'a>(terms: impl Iterator<Item = &'a super::Term> + Clone) -> Matches {
+        let top = terms.clone().map(|t| u64::from(t.scale)).max().unwrap_or(1);
+        let mut list: BTreeMap<u32, (u8, u8)> = BTreeMap::new();
+        for t in terms {
+            for &(d, imp, _) in &t.postings {
+                let w = (2 * u64::from(t.scale) * u64::from(imp & IMPACT_SCORE) + top) / (2 * top);
+                let w = w.clamp(1, u64::from(IMPACT_SCORE)) as u8 | (imp & !IMPACT_SCORE);
+                let e = list.entry(d).or_insert((0, 0));
+                e.0 = (e.0 & IMPACT_SCORE).max(w & IMPACT_SCORE) | ((e.0 | w) & !IMPACT_SCORE);
+            }
+        }
+        Matches {
+            scale: top,
+            list,
+            next: BTreeMap::new(),
+        }
+    }
+
+    /// What the token adds to record `d`'s score, and whether it is in its title.
+    fn weight(&self, d: u32) -> (u64, bool) {
+        let (impact, _) = self.list[&d];
+        (
+            self.scale * u64::from(impact & IMPACT_SCORE),
+            impact & !IMPACT_SCORE != 0,
+        )
+    }
+}
+
+/// The score of record `d` for a query: `TITLE_STEP` for every distinct token in the
+/// record's title, plus `2 × Σ scale × impact` over the distinct tokens, plus
+/// `scale × impact` of both tokens of every pair of consecutive query tokens where the
+/// second follows the first in the query and, by the mask, in the record.
 /// `tokens` are the query's tokens with whether each follows the one before,
 /// `slots[k]` the index in `matches` of token `k`; `d` is in every list.
 pub(super) fn query_score(
@@ -270,16 +452,19 @@ pub(super) fn query_score(
     slots: &[usize],
     matches: &[Matches],
 ) -> u64 {
-    let mut s: u64 = matches.iter().map(|l| 2 * u64::from(l[&d].0)).sum();
+    let mut s: u64 = 0;
+    for m in matches {
+        let (w, title) = m.weight(d);
+        s += 2 * w + if title { TITLE_STEP } else { 0 };
+    }
     for (k, pair) in tokens.windows(2).enumerate() {
         let (first, second) = (&pair[0].0, &pair[1]);
         if !second.1 || is_single_cjk(first) || is_single_cjk(&second.0) {
             continue;
         }
         let (a, b) = (slots[k], slots[k + 1]);
-        let (ia, ma) = matches[a][&d];
-        if ma & follow_bit(&second.0) != 0 {
-            s += u64::from(ia) + u64::from(matches[b][&d].0);
+        if matches[a].list[&d].1 & follow_bit(&second.0) != 0 {
+            s += matches[a].weight(d).0 + matches[b].weight(d).0;
         }
     }
     s

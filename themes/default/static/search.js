@@ -174,7 +174,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS1") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS2") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -247,7 +247,7 @@ var AccordSearch = (function () {
     return out;
   }
 
-  /* Terms of a shard: [{term: bytes, df, postings: bytes}], postings decoded on demand. */
+  /* Terms of a shard: [{term: bytes, df, scale, postings: bytes}], postings decoded on demand. */
   function parseShard(bytes) {
     var r = new Reader(bytes);
     var terms = [];
@@ -255,7 +255,8 @@ var AccordSearch = (function () {
     for (var n = r.varint(); n > 0; n--) {
       var shared = r.varint();
       var term = concat(prev.subarray(0, shared), r.bytes());
-      terms.push({ term: term, df: r.varint(), postings: r.bytes() });
+      var df = r.varint();
+      terms.push({ term: term, df: df, scale: r.varint(), postings: r.bytes() });
       prev = term;
     }
     return terms;
@@ -275,7 +276,7 @@ var AccordSearch = (function () {
       mask[i] = r.b[r.at++];
       next = doc + 1;
     }
-    t.decoded = { docs: docs, imp: imp, mask: mask };
+    t.decoded = { docs: docs, imp: imp, mask: mask, scale: t.scale };
     return t.decoded;
   }
 
@@ -299,12 +300,19 @@ var AccordSearch = (function () {
   }
 
   // ------------------------------------------------------------ queries
+  /* The score part of an impact byte; the top bit says "in the title". */
+  var IMPACT_SCORE = 0x7f;
+  /* What each query token in a record's title adds to its score (2^32). */
+  var TITLE_STEP = 4294967296;
+  /* The shortest last word matched as a prefix while typing. */
+  var PREFIX_MIN = 3;
+
   /*
    * An index read through `load(path) -> Promise<Uint8Array>` (paths relative to the
-   * index folder). Answers as the Rust reader does: every token required; score = the
-   * sum of the tokens' impacts, plus, for each pair of consecutive query tokens that
-   * follow each other in the record, their impacts once more (all doubled to stay in
-   * integers).
+   * index folder). Answers as the Rust reader does: every token required; score =
+   * TITLE_STEP per token in the title, plus twice the sum of the tokens' scale × impact,
+   * plus, for each pair of consecutive query tokens that follow each other in the
+   * record, their scale × impact once more (all integers).
    */
   function Engine(load) {
     this.load = load;
@@ -312,6 +320,7 @@ var AccordSearch = (function () {
     this.shards = {};
     this.metas = {};
     this.cities = null;
+    this.followers = {};
   }
 
   Engine.prototype.open = function () {
@@ -367,54 +376,146 @@ var AccordSearch = (function () {
     return this.metas[doc];
   };
 
-  /* Postings of one query token: {docs, imp, mask}, sorted by record. */
+  /* Postings of one query token: {docs, imp, mask, scale}, sorted by record. */
   Engine.prototype.postings = function (m, token) {
-    var self = this;
     var key = utf8(token);
-    if (!isSingleCjk(token)) {
-      var i = shardOf(m, key);
-      if (i >= m.shards) return Promise.resolve(null);
-      return this.shard(m, i).then(function (terms) {
-        for (var k = 0; k < terms.length; k++) {
-          if (compareBytes(terms[k].term, key) === 0) return decodePostings(terms[k]);
+    var i = shardOf(m, key);
+    if (i >= m.shards) return Promise.resolve(null);
+    return this.shard(m, i).then(function (terms) {
+      for (var k = 0; k < terms.length; k++) {
+        if (compareBytes(terms[k].term, key) === 0) {
+          var p = decodePostings(terms[k]);
+          p.shard = i;
+          p.at = k;
+          return p;
         }
-        return null;
+      }
+      return null;
+    });
+  };
+
+  /* The followers file beside shard `i`: one block of bytes per term of the shard. */
+  Engine.prototype.followerBlocks = function (i) {
+    if (!this.followers[i]) {
+      this.followers[i] = this.load("f/" + i + ".bin").then(function (bytes) {
+        var r = new Reader(bytes);
+        var blocks = [];
+        for (var n = r.varint(); n > 0; n--) blocks.push(r.bytes());
+        return blocks;
       });
     }
-    // One character: itself, and every bigram it starts.
-    var shards = shardsWithPrefix(m, key).filter(function (i) {
-      return i < m.shards;
-    });
+    return this.followers[i];
+  };
+
+  function shardsWithPrefix(m, prefix) {
+    var first = shardOf(m, prefix);
+    var last = first;
+    while (last < m.separators.length && startsWith(m.separators[last], prefix)) last++;
+    var out = [];
+    for (var i = first; i <= last && i < m.shards; i++) out.push(i);
+    return out;
+  }
+
+  /*
+   * The union of the postings of every term `token` starts, as the Rust reader's
+   * `Matches::of_prefix`: the highest scale, per record the highest impact on it.
+   */
+  Engine.prototype.prefixPostings = function (m, token) {
+    var self = this;
+    var key = utf8(token);
     return Promise.all(
-      shards.map(function (i) {
+      shardsWithPrefix(m, key).map(function (i) {
         return self.shard(m, i);
       })
     ).then(function (all) {
-      var best = new Map();
-      var exactMask = new Map();
-      all.forEach(function (terms) {
-        terms.forEach(function (t) {
-          if (!startsWith(t.term, key)) return;
-          var p = decodePostings(t);
-          var exact = t.term.length === key.length;
-          for (var j = 0; j < p.docs.length; j++) {
-            var d = p.docs[j];
-            if (!(best.get(d) >= p.imp[j])) best.set(d, p.imp[j]);
-            if (exact) exactMask.set(d, p.mask[j]);
-          }
+      var terms = [];
+      all.forEach(function (ts) {
+        ts.forEach(function (t) {
+          if (startsWith(t.term, key)) terms.push(t);
         });
       });
-      if (!best.size) return null;
+      if (!terms.length) return null;
+      var top = 1;
+      terms.forEach(function (t) {
+        if (t.scale > top) top = t.scale;
+      });
+      var best = new Map();
+      terms.forEach(function (t) {
+        var p = decodePostings(t);
+        for (var j = 0; j < p.docs.length; j++) {
+          var w = Math.floor((2 * t.scale * (p.imp[j] & IMPACT_SCORE) + top) / (2 * top));
+          w = Math.min(Math.max(w, 1), IMPACT_SCORE) | (p.imp[j] & ~IMPACT_SCORE & 0xff);
+          var e = best.get(p.docs[j]) || 0;
+          best.set(p.docs[j], Math.max(e & IMPACT_SCORE, w & IMPACT_SCORE) | ((e | w) & 0x80));
+        }
+      });
       var docs = Uint32Array.from(best.keys()).sort();
       var imp = new Uint8Array(docs.length);
-      var mask = new Uint8Array(docs.length);
       docs.forEach(function (d, j) {
         imp[j] = best.get(d);
-        mask[j] = exactMask.get(d) || 0;
       });
-      return { docs: docs, imp: imp, mask: mask };
+      return { docs: docs, imp: imp, mask: new Uint8Array(docs.length), scale: top };
     });
   };
+
+  /* What follows the term of postings `p` in each of its records: [[char]] by posting. */
+  Engine.prototype.next = function (p) {
+    if (p.next) return Promise.resolve(p.next);
+    return this.followerBlocks(p.shard).then(function (blocks) {
+      var block = blocks[p.at];
+      if (!block) throw new Error("bad followers file");
+      var next = new Array(p.docs.length);
+      if (!block.length) {
+        for (var j = 0; j < next.length; j++) next[j] = [];
+      } else {
+        var r = new Reader(block);
+        var alphabet = Array.from(r.string());
+        for (j = 0; j < next.length; j++) {
+          var list = [];
+          for (var k = r.varint(); k > 0; k--) list.push(alphabet[r.varint()]);
+          next[j] = list;
+        }
+      }
+      p.next = next;
+      return next;
+    });
+  };
+
+  function isBigram(token) {
+    var chars = Array.from(token);
+    return chars.length === 2 && isCjk(chars[0].codePointAt(0)) && isCjk(chars[1].codePointAt(0));
+  }
+
+  /*
+   * The bigrams of the query's CJK runs of 3 or more characters that another bigram
+   * follows, as [index in `unique`, the character that must follow it].
+   */
+  function phraseOf(joined, unique) {
+    var out = [];
+    for (var p = 0; p + 1 < joined.length; p++) {
+      if (joined[p + 1][1] && isBigram(joined[p][0]) && isBigram(joined[p + 1][0])) {
+        out.push([unique.indexOf(joined[p][0]), Array.from(joined[p + 1][0])[1]]);
+      }
+    }
+    return out;
+  }
+
+  /* What token list `l` adds to the score of its `j`th record (title bit aside). */
+  function weight(l, j) {
+    return l.scale * (l.imp[j] & IMPACT_SCORE);
+  }
+
+  /*
+   * The order of hits [doc, score]: by score (or, newest first, by start year, then end
+   * year), then by the other, then by record number.
+   */
+  function hitOrder(m, newest) {
+    return function (x, y) {
+      var byScore = y[1] - x[1];
+      var byYears = m.start[y[0]] - m.start[x[0]] || m.end[y[0]] - m.end[x[0]];
+      return (newest ? byYears || byScore : byScore || byYears) || x[0] - y[0];
+    };
+  }
 
   function find(list, doc) {
     var lo = 0;
@@ -428,7 +529,8 @@ var AccordSearch = (function () {
   }
 
   /*
-   * Runs a query. `filters`: {kind, city, year, lang}, each null or a value.
+   * Runs a query. `filters`: {kind, city, year, lang}, each null or a value, and
+   * `newest`: order by start and end year before the score.
    * `withCities`: also count by city (loads the cities of every record); without it,
    * a city filter loads only that city's file and `facets.city` is null.
    * Resolves to {hits: [[doc, score]], facets: {kind, lang, year, city}, city}, where
@@ -445,13 +547,36 @@ var AccordSearch = (function () {
       return tokens.indexOf(t) === i;
     });
     var empty = !filters.kind && !filters.city && filters.year == null && !filters.lang;
+    var phrase = phraseOf(joined, unique);
+    // While typing, the last word of PREFIX_MIN letters or more (outside CJK) with
+    // nothing after it also matches the longer words it starts.
+    var last = tokens.length ? tokens[tokens.length - 1] : "";
+    var lastChars = Array.from(last);
+    var prefix =
+      filters.typing &&
+      lastChars.length >= PREFIX_MIN &&
+      !lastChars.some(function (ch) {
+        return isCjk(ch.codePointAt(0));
+      }) &&
+      WORD.test(Array.from(query).pop() || "")
+        ? unique.indexOf(last)
+        : -1;
     return this.open().then(function (m) {
       return Promise.all([
         Promise.all(
-          unique.map(function (t) {
-            return self.postings(m, t);
+          unique.map(function (t, i) {
+            return i === prefix ? self.prefixPostings(m, t) : self.postings(m, t);
           })
-        ),
+        ).then(function (lists) {
+          // What follows the bigrams of a phrase, to keep only records with the phrase.
+          return Promise.all(
+            phrase.map(function (ph) {
+              return lists[ph[0]] ? self.next(lists[ph[0]]) : null;
+            })
+          ).then(function () {
+            return lists;
+          });
+        }),
         withCities ? self.cityLists() : null,
         filters.city && !withCities ? self.cityFile(m, filters.city) : null,
       ]).then(function (got) {
@@ -477,15 +602,20 @@ var AccordSearch = (function () {
               at[k] = find(lists[k], doc);
               all = at[k] >= 0;
             }
+            for (k = 0; k < phrase.length && all; k++) {
+              all = lists[phrase[k][0]].next[at[phrase[k][0]]].indexOf(phrase[k][1]) >= 0;
+            }
             if (!all) continue;
             var s = 0;
-            for (k = 0; k < lists.length; k++) s += 2 * lists[k].imp[at[k]];
+            for (k = 0; k < lists.length; k++) {
+              s += 2 * weight(lists[k], at[k]) + (lists[k].imp[at[k]] & ~IMPACT_SCORE ? TITLE_STEP : 0);
+            }
             for (var p = 0; p + 1 < tokens.length; p++) {
               if (!joined[p + 1][1] || isSingleCjk(tokens[p]) || isSingleCjk(tokens[p + 1])) continue;
               var a = unique.indexOf(tokens[p]);
               var b = unique.indexOf(tokens[p + 1]);
               if (lists[a].mask[at[a]] & followBit(tokens[p + 1])) {
-                s += lists[a].imp[at[a]] + lists[b].imp[at[b]];
+                s += weight(lists[a], at[a]) + weight(lists[b], at[b]);
               }
             }
             scored.push([doc, s]);
@@ -535,9 +665,7 @@ var AccordSearch = (function () {
         var hits = scored.filter(function (h) {
           return pass(h[0], "");
         });
-        hits.sort(function (x, y) {
-          return y[1] - x[1] || x[0] - y[0];
-        });
+        hits.sort(hitOrder(m, filters.newest));
         return { hits: hits, facets: facets, manifest: m, cities: cities, city: city };
       });
     });
@@ -574,12 +702,25 @@ var AccordSearch = (function () {
     var run = 0;
     var timer = null;
 
+    var numbers = null;
+    /* A number as the page's language writes it (`data-lang`, set by the page). */
+    function num(n) {
+      if (!numbers) {
+        try {
+          numbers = new Intl.NumberFormat(data.lang || undefined);
+        } catch (e) {
+          numbers = new Intl.NumberFormat();
+        }
+      }
+      return numbers.format(n);
+    }
+
     function t(key, n, q) {
       var s = data["t" + key] || "";
       // Replaced by functions, so that `$&` in a query stays as typed.
       return s
         .replace("{n}", function () {
-          return n == null ? "" : String(n);
+          return n == null ? "" : num(n);
         })
         .replace("{q}", function () {
           return q == null ? "" : q;
@@ -595,13 +736,14 @@ var AccordSearch = (function () {
         city: p.get("city") || null,
         year: year && /^-?\d{1,6}$/.test(year) ? parseInt(year, 10) : null,
         lang: p.get("lang") || null,
+        sort: p.get("sort") === "new" ? "new" : null,
       };
     }
 
     function urlFor(st) {
       var p = new URLSearchParams();
       if (st.q) p.set("q", st.q);
-      ["kind", "city", "year", "lang"].forEach(function (k) {
+      ["kind", "city", "year", "lang", "sort"].forEach(function (k) {
         if (st[k] != null) p.set(k, String(st[k]));
       });
       var qs = p.toString();
@@ -619,14 +761,15 @@ var AccordSearch = (function () {
       return st;
     }
 
-    function go(st, push) {
+    /* `typing`: the query is being typed (its last word may be unfinished). */
+    function go(st, push, typing) {
       state = st;
       shown = PAGE_SIZE;
       var url = urlFor(st);
       if (url !== win.location.pathname + win.location.search) {
         win.history[push ? "pushState" : "replaceState"](null, "", url);
       }
-      search();
+      search(typing);
     }
 
     function el(tag, cls, text) {
@@ -776,7 +919,7 @@ var AccordSearch = (function () {
       a.appendChild(doc.createTextNode(label));
       if (count != null) {
         a.appendChild(doc.createTextNode(" "));
-        a.appendChild(el("span", "count", String(count)));
+        a.appendChild(el("span", "count", num(count)));
       }
       a.addEventListener("click", function (ev) {
         if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
@@ -785,6 +928,30 @@ var AccordSearch = (function () {
       });
       li.appendChild(a);
       return li;
+    }
+
+    /* Most relevant or newest first: two links, the one in use marked. */
+    function sortControl() {
+      var nav = el("p", "search-sort");
+      nav.appendChild(doc.createTextNode(t("Sort") + " "));
+      [
+        [null, t("SortRelevance")],
+        ["new", t("SortNewest")],
+      ].forEach(function (o, i) {
+        if (i) nav.appendChild(doc.createTextNode(" · "));
+        var a = el("a", "facet", o[1]);
+        var st = with_({ sort: o[0] });
+        a.href = urlFor(st);
+        a.setAttribute("data-facet", "sort=" + (o[0] || ""));
+        if (state.sort === o[0]) a.setAttribute("aria-current", "true");
+        a.addEventListener("click", function (ev) {
+          if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+          ev.preventDefault();
+          go(st, true);
+        });
+        nav.appendChild(a);
+      });
+      return nav;
     }
 
     function facetGroup(key, title, entries) {
@@ -955,6 +1122,7 @@ var AccordSearch = (function () {
           list.appendChild(card(meta, needles));
         });
         var main = el("div", "search-main");
+        if (hits.length > 1) main.appendChild(sortControl());
         if (hits.length) main.appendChild(list);
         else main.appendChild(el("p", "search-empty", t("EmptyHint")));
         if (hits.length > shown) {
@@ -982,6 +1150,7 @@ var AccordSearch = (function () {
         if (hits.length || filtered) root.appendChild(facets(result));
         root.setAttribute("data-state", "done");
         root.setAttribute("data-count", String(hits.length));
+        status.setAttribute("data-count", String(hits.length));
         if (focused) {
           var again =
             focused === "load-cities"
@@ -992,13 +1161,21 @@ var AccordSearch = (function () {
       });
     }
 
-    function search() {
+    function search(typing) {
       var mine = ++run;
-      var filters = { kind: state.kind, city: state.city, year: state.year, lang: state.lang };
+      var filters = {
+        kind: state.kind,
+        city: state.city,
+        year: state.year,
+        lang: state.lang,
+        newest: state.sort === "new",
+        typing: !!typing,
+      };
       var hasFilter = state.kind || state.city || state.year != null || state.lang;
       if (!tokenize(state.q).length && !hasFilter) {
         root.textContent = "";
         status.textContent = "";
+        status.removeAttribute("data-count");
         root.setAttribute("data-state", "idle");
         return Promise.resolve();
       }
@@ -1031,14 +1208,8 @@ var AccordSearch = (function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
         var q = input.value.trim();
-        // One Hangul, Han or Kana character matches every word it starts: a large
-        // download, so as-you-type waits for a second character (Enter searches).
-        var tokens = tokenize(q);
-        if (tokens.length && tokens.every(isSingleCjk)) {
-          status.textContent = t("TypeMore");
-          return;
-        }
-        go(with_({ q: q }), false);
+        // A space after the last word says it is finished.
+        go(with_({ q: q }), false, !/\s$/.test(input.value));
       }, DEBOUNCE_MS);
     });
     win.addEventListener("popstate", function () {
