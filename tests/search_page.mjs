@@ -72,8 +72,15 @@ out.typed = await view();
 // Keyboard: Tab from the box reaches the button, then the first result.
 await page.keyboard.press("Tab");
 const afterBox = await page.evaluate(() => document.activeElement.localName + ":" + document.activeElement.type);
-await page.keyboard.press("Tab");
-out.tabbing = [afterBox, await page.evaluate(() => document.activeElement.closest(".card-title") ? "result" : document.activeElement.localName)];
+// Then the sort control's links, then the first result.
+out.tabbing = [afterBox];
+for (let i = 0; i < 4 && out.tabbing[out.tabbing.length - 1] !== "result"; i++) {
+  await page.keyboard.press("Tab");
+  out.tabbing.push(await page.evaluate(() => {
+    const a = document.activeElement;
+    return a.closest(".card-title") ? "result" : a.closest(".search-sort") ? "sort" : a.localName;
+  }));
+}
 
 // A facet chosen with the keyboard adds a history entry and keeps the focus.
 await page.focus('[data-facet="kind=trip"]');
@@ -105,7 +112,7 @@ await done();
 await page.focus("#search-q");
 const quiet = fetched.length;
 await page.keyboard.type("대");
-await page.waitForFunction(() => document.getElementById("search-status").textContent !== "");
+await page.waitForFunction(() => document.getElementById("search-results").dataset.state === "done" && document.getElementById("search-status").textContent !== "");
 out.oneChar = await view();
 out.oneCharFetched = fetched.slice(quiet).filter((p) => p.includes("/search/s/"));
 // Enter searches it anyway.
