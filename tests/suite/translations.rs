@@ -144,3 +144,21 @@ fn the_sitemap_lists_every_page_of_every_edition_with_its_alternates() {
     }
     assert_eq!(urls.len() % 3, 0, "every page in three editions");
 }
+
+#[test]
+fn an_edited_translation_is_rebuilt_as_a_clean_build_would() {
+    let site = fixture("editions");
+    let out = site.path().join("site");
+    build_into(site.path(), &out);
+    let path = site.path().join("content/programs/plan.en.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("cooperation plan", "partnership plan")).unwrap();
+    same_as_clean(site.path(), &out, "a translation edited");
+    let page = std::fs::read_to_string(out.join("en/programs/plan/index.html")).unwrap();
+    assert!(
+        page.contains("<h1>Yokohama–Seoul partnership plan</h1>"),
+        "{page}"
+    );
+    std::fs::remove_file(&path).unwrap();
+    same_as_clean(site.path(), &out, "a translation removed");
+}
