@@ -183,7 +183,31 @@ impl Renderer<'_> {
             }
             _ => return String::new(),
         };
+        let mut value = value;
+        if site.config.languages.len() > 1 {
+            self.edition_jsonld(page, &mut value);
+        }
         jsonld::script_text(&value)
+    }
+
+    /// The JSON-LD of a page of an edition: its URL, language, and a record's text as
+    /// the edition shows it (its translation, when it has one).
+    fn edition_jsonld(&self, page: Page, value: &mut serde_json::Value) {
+        let Some(m) = value.as_object_mut() else {
+            return;
+        };
+        m.insert("inLanguage".into(), self.lang.into());
+        if let Page::Record(i) = page {
+            let e = &self.site.entries[i];
+            let shown = self.shown(e);
+            let url = self.site.record_url(self.edition, &e.record);
+            m.insert("url".into(), format!("{}{url}", self.origin).into());
+            m.insert("name".into(), shown.title.into());
+            m.insert("inLanguage".into(), shown.lang.into());
+            if !shown.summary.is_empty() {
+                m.insert("description".into(), shown.summary.into());
+            }
+        }
     }
 
     /// A feed of the whole archive, a kind or a city: its newest records.

@@ -56,6 +56,18 @@ fn a_translation_and_its_original_link_to_each_other() {
         "{list}"
     );
     assert!(en.contains("href=\"/trips/visit/\""));
+    // Its metadata is the edition's.
+    assert!(
+        en.contains("\"url\":\"https://example.org/en/programs/plan/\""),
+        "{en}"
+    );
+    assert!(
+        en.contains("\"name\":\"Yokohama–Seoul cooperation plan\""),
+        "{en}"
+    );
+    assert!(en.contains("\"inLanguage\":\"en\""), "{en}");
+    assert!(en.contains("<meta property=\"og:locale\" content=\"en_US\">"));
+    assert!(en.contains("<meta property=\"og:locale:alternate\" content=\"ja_JP\">"));
     // The translation is not a record of its own.
     assert!(!site.path().join("output/programs/plan.en").exists());
 }
