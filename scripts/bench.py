@@ -2,13 +2,16 @@
 """Benchmark accord against Hugo on synthetic archives, side by side.
 
     python3 scripts/bench.py [--sizes 1000,10000,50000] [--runs 5] [--work DIR]
-                             [--no-hugo] [--callgrind] [--incremental]
+                             [--no-hugo] [--callgrind] [--incremental] [--editions]
 
 Archives come from ../shared/bench/gen_archive.py (accord and hugo flavors of the
 same records). For each size, accord and Hugo build alternately: one warm-up each,
 then --runs clean builds each (output removed before every run). Every run is timed
 from outside with /usr/bin/time -v: wall time, CPU time (user + sys) and peak memory.
 Reports medians, pages written, output size, and the accord/Hugo ratios.
+
+--editions also builds each accord archive as a site of four editions (`languages: [ko,
+ja, zh, en]` in place of `language: ko`): the same records, every page in four languages.
 
 --incremental also times a one-record edit on each accord archive (the median of
 --runs edits, each a different record), and --callgrind counts the instructions of a
@@ -71,6 +74,18 @@ def generate(work, n, flavor):
     return out
 
 
+def editions_copy(site):
+    """A copy of an accord archive with four editions instead of one."""
+    out = site.with_name(site.name + "-editions")
+    if not out.exists():
+        shutil.copytree(site / "content", out / "content")
+        shutil.copytree(site / "data", out / "data")
+        config = (site / "accord.yaml").read_text(encoding="utf-8")
+        config = config.replace("language: ko", "languages: [ko, ja, zh, en]")
+        (out / "accord.yaml").write_text(config, encoding="utf-8")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000")
@@ -79,6 +94,7 @@ def main():
     ap.add_argument("--no-hugo", action="store_true")
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--incremental", action="store_true")
+    ap.add_argument("--editions", action="store_true")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -110,6 +126,19 @@ def main():
             pages, size = tree_stats(a_site / "output" if tool == "accord" else h_site / "public")
             rows.append((n, tool, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                          statistics.median(r[2] for r in runs), pages, size))
+        if args.editions:
+            e_site = editions_copy(a_site)
+            e_cmd = [str(ACCORD), "build", "--root", str(e_site)]
+            runs = []
+            for i in range(args.runs + 1):
+                clean_accord(e_site)
+                r = timed(e_cmd)
+                if i:
+                    runs.append(r)
+            pages, size = tree_stats(e_site / "output")
+            rows.append((n, "accord, 4 editions", statistics.median(r[0] for r in runs),
+                         statistics.median(r[1] for r in runs), statistics.median(r[2] for r in runs),
+                         pages, size))
         if args.incremental:
             records = sorted((a_site / "content" / "trips").glob("*.md"))[: args.runs]
             times = []

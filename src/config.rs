@@ -12,6 +12,7 @@ const KEYS: &[&str] = &[
     "description",
     "base_url",
     "language",
+    "languages",
     "theme",
     "paginate_by",
     "allow_html",
@@ -62,7 +63,11 @@ pub struct Config {
     pub base_url: String,
     /// The path part of `base_url`, starts and ends with `/`.
     pub base_path: String,
+    /// The default language: the first of `languages`.
     pub language: String,
+    /// The languages of the site's editions, the default first: `languages:`, or
+    /// `language:` alone for a site of one edition.
+    pub languages: Vec<String>,
     pub theme: String,
     pub paginate_by: usize,
     /// Pass raw HTML in Markdown through instead of escaping it.
@@ -100,7 +105,13 @@ impl Config {
         let base_url: String = f
             .take("base_url")
             .unwrap_or_else(|| "http://localhost/".to_string());
-        let language: String = f.take("language").unwrap_or_else(|| "en".to_string());
+        let one: Option<String> = f.take("language");
+        let languages: Vec<String> = f.take("languages").unwrap_or_default();
+        let language = languages
+            .first()
+            .cloned()
+            .or_else(|| one.clone())
+            .unwrap_or_else(|| "en".to_string());
         let theme: String = f.take("theme").unwrap_or_else(|| "default".to_string());
         let paginate_by: usize = f.take("paginate_by").unwrap_or(20);
         let allow_html: bool = f.take("allow_html").unwrap_or(false);
@@ -131,14 +142,7 @@ impl Config {
                 None,
             );
         }
-        if !is_lang_code(&language) {
-            f.error(
-                Code::InvalidValue,
-                f.value_pos("language", &[]),
-                format!("`{language}` is not a language code"),
-                Some(format!("use one of {}", LANGUAGES.join(", "))),
-            );
-        }
+        check_languages(&mut f, one.as_deref(), &languages);
         if theme.is_empty() || theme.contains(['/', '\\']) || theme.starts_with('.') {
             f.error(
                 Code::InvalidValue,
@@ -168,12 +172,55 @@ impl Config {
             description,
             base_url,
             base_path,
+            languages: if languages.is_empty() {
+                vec![language.clone()]
+            } else {
+                languages
+            },
             language,
             theme,
             paginate_by,
             allow_html,
             years,
         })
+    }
+}
+
+/// `language:` and `languages:`: language codes, none twice, and `language:` the
+/// first of `languages:` when both are given.
+fn check_languages(f: &mut Fields<'_>, one: Option<&str>, languages: &[String]) {
+    let not_a_code = |lang: &str| format!("`{lang}` is not a language code");
+    let help = || Some(format!("use one of {}", LANGUAGES.join(", ")));
+    if let Some(lang) = one.filter(|l| !is_lang_code(l)) {
+        f.error(
+            Code::InvalidValue,
+            f.value_pos("language", &[]),
+            not_a_code(lang),
+            help(),
+        );
+    }
+    for (i, lang) in languages.iter().enumerate() {
+        let pos = f.value_pos("languages", &[i.into()]);
+        if !is_lang_code(lang) {
+            f.error(Code::InvalidValue, pos, not_a_code(lang), help());
+        } else if languages[..i].contains(lang) {
+            f.error(
+                Code::InvalidValue,
+                pos,
+                format!("`{lang}` is listed twice in `languages`"),
+                None,
+            );
+        }
+    }
+    if let (Some(lang), Some(first)) = (one, languages.first())
+        && lang != first
+    {
+        f.error(
+            Code::InvalidValue,
+            f.value_pos("language", &[]),
+            format!("`language: {lang}` is not the first of `languages` ({first})"),
+            Some("the first of `languages` is the default language: leave `language` out".into()),
+        );
     }
 }
 

@@ -85,6 +85,9 @@ codes! {
     InvalidParent = "invalid-parent",
     /// A Markdown link to a record that does not exist.
     BrokenLink = "broken-link",
+    /// A translation (`foo.ja.md`) whose fact (date, cities, budget, …) is not its
+    /// original's.
+    TranslationFact = "translation-fact",
     /// Two files that would be written to one output path.
     OutputCollision = "output-collision",
     /// Two content paths that differ only in case or Unicode normalisation.

@@ -37,6 +37,10 @@ pub fn card(e: &Entry) -> u64 {
         r.kind, &r.slug, &r.title, r.date, r.end, &r.cities, &e.summary, &r.lang, &e.years, &e.url,
     )
         .hash(&mut h);
+    // The translations: an edition's card shows its title and summary.
+    for t in &e.translations {
+        (&t.text.lang, &t.text.title, &t.summary, t.text.source_hash).hash(&mut h);
+    }
     h.finish()
 }
 
@@ -48,6 +52,9 @@ pub fn page(e: &Entry) -> u64 {
     // the records it links to.
     e.record.source_hash.hash(&mut h);
     e.body.html.hash(&mut h);
+    for t in &e.translations {
+        t.body.html.hash(&mut h);
+    }
     h.finish()
 }
 
@@ -143,7 +150,15 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                         }
                     }
                 }
-                Page::Search | Page::NotFound => {}
+                // An edition's search page names the titles of its translations.
+                Page::Search => {
+                    for e in &site.entries {
+                        for t in &e.translations {
+                            (&t.text.lang, &t.text.title, &t.summary).hash(&mut h);
+                        }
+                    }
+                }
+                Page::NotFound => {}
                 Page::Feed => of(
                     &(0..site.entries.len().min(FEED_ENTRIES)).collect::<Vec<_>>(),
                     &mut h,

@@ -48,6 +48,7 @@ pub mod site;
 pub mod snippet;
 pub mod source;
 pub mod theme;
+pub mod translation;
 mod yaml;
 
 use std::collections::{BTreeMap, HashSet};
@@ -249,6 +250,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
 
     let mut sources = source::load(root);
     diags.append(&mut sources.diags);
+    let pending = translation::take(&mut sources.files, &config.languages);
     clock.lap("read sources");
 
     let (mut records, failed, record_diags) = parse_records(&sources, &registry, &config, run);
@@ -278,6 +280,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     }
     let drafts_skipped = total - records.len();
     diags.extend(missing_source_files(&records, &failed, &sources));
+    let (translations, translation_diags) =
+        read_translations(&pending, &records, &sources, &registry);
+    diags.extend(translation_diags);
     clock.lap("parse records");
 
     // The site model is built even when some records failed, so that problems in the
@@ -300,6 +305,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             return Err(finish(diags));
         }
     };
+    diags.extend(site.translate(translations, &all_sources));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
@@ -340,6 +346,36 @@ fn parse_records(
         failed.extend(p.partial);
     }
     (records, failed, diags)
+}
+
+/// The translations whose original is a record, read against it, in parallel; and
+/// their problems.
+fn read_translations(
+    pending: &[translation::Pending],
+    records: &[content::Record],
+    sources: &Sources,
+    registry: &Registry,
+) -> (Vec<translation::Translation>, Diagnostics) {
+    let records: std::collections::HashMap<&Path, &content::Record> =
+        records.iter().map(|r| (r.source.as_path(), r)).collect();
+    let files: std::collections::HashMap<&Path, &source::SourceFile> = (sources.files.iter())
+        .map(|f| (f.rel_path.as_path(), f))
+        .collect();
+    let read: Vec<_> = pending
+        .par_iter()
+        .filter_map(|p| {
+            let original = records.get(p.original.as_path())?;
+            let file = files.get(p.original.as_path())?;
+            Some(translation::read(p, original, file, registry))
+        })
+        .collect();
+    let mut translations = Vec::new();
+    let mut diags = Vec::new();
+    for (t, d) in read {
+        translations.extend(t);
+        diags.extend(d);
+    }
+    (translations, diags)
 }
 
 /// `sources: [{file}]` entries naming a file that is not under `content/`, of the
@@ -498,7 +534,11 @@ fn write(
     run: Run<'_>,
     clock: &mut Clock,
 ) -> Result<usize, Diagnostics> {
-    let renderer = Renderer::new(&loaded.site, &plan.theme).map_err(finish)?;
+    // One renderer per edition; the records were read and rendered once, before.
+    let renderers = (0..loaded.site.config.languages.len())
+        .map(|e| Renderer::edition(&loaded.site, &plan.theme, e))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(finish)?;
     let staging = match (&plan.previous, opts.write) {
         (_, false) => None,
         (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
@@ -514,7 +554,14 @@ fn write(
         s.create_dirs(to_render.iter().map(|r| r.file.as_str()))
             .map_err(|e| vec![write_error(output, "", &e)])?;
     }
-    render_pages(&renderer, &to_render, staging.as_ref(), output, run)?;
+    render_pages(
+        &loaded.site,
+        &renderers,
+        &to_render,
+        staging.as_ref(),
+        output,
+        run,
+    )?;
     clock.lap("render and write pages");
     let Some(staging) = staging else {
         return Ok(to_render.len());
@@ -528,7 +575,8 @@ fn write(
 /// Renders `routes` on the rayon pool while a few I/O threads write them into
 /// `staging` (when there is one), so the CPUs never wait on the disk.
 fn render_pages(
-    renderer: &Renderer<'_>,
+    site: &Site,
+    renderers: &[Renderer<'_>],
     routes: &[&Route],
     staging: Option<&Staging>,
     output: &Path,
@@ -559,6 +607,7 @@ fn render_pages(
         let mut results: Vec<Result<(), Diagnostic>> = routes
             .par_iter()
             .map_with(tx, |tx, route| {
+                let renderer = &renderers[routes::edition_of(&route.file, site)];
                 let bytes = renderer.render(route)?;
                 run.advance();
                 if staging.is_some() {

@@ -80,27 +80,42 @@ impl Strings {
     }
 }
 
-/// `site`, in every template. Fields in alphabetical order, as templates have always
-/// seen them.
+/// `site`, in every template: the site as seen from one edition. Fields in
+/// alphabetical order, as templates have always seen them.
 #[derive(Serialize)]
 struct SiteView<'a> {
+    /// The folder of the static files (style sheets, scripts, the search index),
+    /// shared by every edition.
+    assets: &'a str,
     base_url: &'a str,
     description: &'a str,
+    /// The edition's language.
     language: &'a str,
-    root: &'a str,
+    /// The root of the edition: the site's root for the default edition.
+    root: String,
     title: &'a str,
 }
 
 impl SiteView<'_> {
-    fn of(config: &crate::config::Config) -> SiteView<'_> {
+    fn of(site: &Site, edition: usize) -> SiteView<'_> {
+        let config = &site.config;
         SiteView {
+            assets: &config.base_path,
             base_url: &config.base_url,
             description: &config.description,
-            language: &config.language,
-            root: &config.base_path,
+            language: &config.languages[edition],
+            root: site.url_in(edition, Page::Home),
             title: &config.title,
         }
     }
+}
+
+/// The text of an entry an edition shows.
+struct Shown<'e> {
+    title: &'e str,
+    summary: &'e str,
+    lang: &'e str,
+    translation: Option<&'e crate::site::Translated>,
 }
 
 /// A link to a city.
@@ -121,7 +136,7 @@ struct DateView {
 struct Card<'a> {
     kind: &'static str,
     kind_label: String,
-    url: &'a str,
+    url: String,
     permalink: String,
     title: &'a str,
     date: DateView,
@@ -178,10 +193,30 @@ struct PageView<'a> {
     title: &'a str,
     /// `<link rel="alternate">` feeds.
     feeds: Vec<publish::FeedLink>,
+    /// The page in every edition, the default first (one, this page, when the site
+    /// has one edition).
+    alternates: Vec<Alternate>,
     /// JSON-LD, escaped for a `<script>` element; may be empty.
     jsonld: String,
     /// Open Graph type: `article` for records, `website` otherwise.
     og_type: &'static str,
+}
+
+/// One of `page.alternates`: the page in one edition.
+#[derive(Serialize)]
+struct Alternate {
+    /// The edition's language: `ja`.
+    lang: String,
+    /// The language's own name: `日本語`.
+    name: String,
+    /// The Open Graph locale of the language: `ja_JP`.
+    og_locale: String,
+    /// Absolute URL of the page in that edition.
+    permalink: String,
+    /// URL path of the page in that edition.
+    url: String,
+    /// Whether it is this page's edition.
+    current: bool,
 }
 
 /// What is done with the view of a page: whatever its context's type.
@@ -209,6 +244,12 @@ const MAP_DATA: &str = "east-asia.json";
 /// Renders routes to bytes. Built once per build; shared across threads.
 pub struct Renderer<'s> {
     site: &'s Site,
+    /// The edition rendered: an index of `config.languages`.
+    edition: usize,
+    /// Its language.
+    lang: &'s str,
+    /// The name and Open Graph locale of each edition's language.
+    editions: Vec<(String, String)>,
     tera: Tera,
     strings: Strings,
     /// The card of every entry, serialised once.
@@ -221,9 +262,25 @@ pub struct Renderer<'s> {
 }
 
 impl<'s> Renderer<'s> {
+    /// The renderer of the default edition.
     pub fn new(site: &'s Site, theme: &Theme) -> Result<Renderer<'s>, Vec<Diagnostic>> {
+        Renderer::edition(site, theme, 0)
+    }
+
+    /// The renderer of edition `edition` (an index of `config.languages`).
+    pub fn edition(
+        site: &'s Site,
+        theme: &Theme,
+        edition: usize,
+    ) -> Result<Renderer<'s>, Vec<Diagnostic>> {
         let config = &site.config;
-        let strings = Strings::load(theme, &config.language).map_err(|d| vec![d])?;
+        let lang = config.languages[edition].as_str();
+        let strings = Strings::load(theme, lang).map_err(|d| vec![d])?;
+        let mut editions = Vec::new();
+        for l in &config.languages {
+            let own = Strings::load(theme, l).map_err(|d| vec![d])?;
+            editions.push((own.get(&format!("lang_name_{l}")), own.get("og_locale")));
+        }
         let mut tera = Tera::new();
         tera.set_escape_fn(crate::escape::html_to);
         tera.set_fallback_prefixes([THEME_PREFIX]).map_err(|e| {
@@ -249,14 +306,14 @@ impl<'s> Renderer<'s> {
             .map_err(|e| vec![template_error(&e, &files)])?;
 
         let origin = config.base_url[..config.base_url.len() - config.base_path.len()].to_string();
-        let site_view = SiteView::of(config);
+        let site_view = SiteView::of(site, edition);
         let kinds: Vec<KindView> = Kind::ALL
             .iter()
             .map(|&k| KindView {
                 id: k.id(),
                 section: k.section(),
                 label: strings.get(&format!("kinds_{}", k.id())),
-                url: site.kind_url(k, 1),
+                url: site.url_in(edition, Page::List(k, 1)),
                 count: site.by_kind.get(&k).map_or(0, Vec::len),
             })
             .collect();
@@ -278,8 +335,21 @@ impl<'s> Renderer<'s> {
             ),
             None => None,
         };
+        // The countries of the map, named in the edition's language where the strings
+        // name them.
+        let outlines = outlines.map(|mut o| {
+            for c in &mut o.countries {
+                if let Some(name) = strings.map.get(&format!("country_{}", c.id)) {
+                    c.name = name.as_str().unwrap_or(&c.name).to_string();
+                }
+            }
+            o
+        });
         let mut r = Renderer {
             site,
+            edition,
+            lang,
+            editions,
             tera,
             strings,
             cards: Vec::new(),
@@ -302,36 +372,67 @@ impl<'s> Renderer<'s> {
         }
     }
 
+    /// The URL path of `page` in the edition rendered.
+    fn url(&self, page: Page) -> String {
+        self.site.url_in(self.edition, page)
+    }
+
+    /// The name of a city in the edition's language.
+    fn city_name(&self, id: CityId) -> &str {
+        self.site.registry.name(id, self.lang)
+    }
+
     fn city_link(&self, id: CityId) -> CityLink {
-        let reg = &self.site.registry;
         CityLink {
-            id: reg.cities[id].id.clone(),
-            name: reg.name(id, &self.site.config.language).to_string(),
-            url: self.site.city_url(id),
+            id: self.site.registry.cities[id].id.clone(),
+            name: self.city_name(id).to_string(),
+            url: self.url(Page::City(id)),
+        }
+    }
+
+    /// What the edition shows of an entry's text: its translation into the edition's
+    /// language, or the original.
+    fn shown<'e>(&self, e: &'e Entry) -> Shown<'e> {
+        let r = &e.record;
+        match e.translation(self.lang) {
+            Some(t) => Shown {
+                title: t.text.title.as_deref().unwrap_or(&r.title),
+                summary: &t.summary,
+                lang: &t.text.lang,
+                translation: Some(t),
+            },
+            None => Shown {
+                title: &r.title,
+                summary: &e.summary,
+                lang: &r.lang,
+                translation: None,
+            },
         }
     }
 
     fn card<'e>(&self, e: &'e Entry) -> Card<'e> {
         let r = &e.record;
+        let shown = self.shown(e);
         let date = self.date(&r.date);
         let end = r.end.filter(|end| *end != r.date).map(|d| self.date(&d));
         let when = match &end {
             Some(end) => format!("{}{}{}", date.text, self.strings.get("range_sep"), end.text),
             None => date.text.clone(),
         };
+        let url = self.site.record_url(self.edition, r);
         Card {
             kind: r.kind.id(),
             kind_label: self.strings.get(&format!("kind_{}", r.kind.id())),
-            url: &e.url,
-            permalink: format!("{}{}", self.origin, e.url),
-            title: &r.title,
+            permalink: format!("{}{url}", self.origin),
+            url,
+            title: shown.title,
             date,
             end,
             when,
             updated: r.date.rfc3339(),
             cities: r.cities.iter().map(|&c| self.city_link(c)).collect(),
-            summary: &e.summary,
-            lang: &r.lang,
+            summary: shown.summary,
+            lang: shown.lang,
         }
     }
 
@@ -361,7 +462,7 @@ impl<'s> Renderer<'s> {
             .rev()
             .map(|(&year, idx)| YearView {
                 year,
-                url: self.site.year_url(year),
+                url: self.url(Page::Year(year)),
                 total: idx.len(),
                 by_kind: self.count_by_kind(idx),
             })
@@ -402,7 +503,7 @@ impl<'s> Renderer<'s> {
             Page::City(id) => to.take(self.city_page(id)),
             Page::Years => to.take(self.years_page()),
             Page::Year(year) => to.take(self.year_page(year)),
-            Page::Search => to.take(self.bare_page("search.html", "nav_search")),
+            Page::Search => to.take(self.search_page()),
             Page::NotFound => to.take(self.bare_page("404.html", "not_found_title")),
             Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => to.take(self.feed_page(page)),
             Page::Sitemap => to.take(self.sitemap_page(None)),
@@ -434,6 +535,7 @@ impl<'s> Renderer<'s> {
         PageView {
             permalink: format!("{}{path}", self.origin),
             feeds: self.page_feeds(page),
+            alternates: self.alternates(page),
             jsonld: self.page_jsonld(page, title, &path),
             og_type: if matches!(page, Page::Record(_)) {
                 "article"
@@ -443,6 +545,24 @@ impl<'s> Renderer<'s> {
             path,
             title,
         }
+    }
+
+    /// The page in every edition.
+    fn alternates(&self, page: Page) -> Vec<Alternate> {
+        let config = &self.site.config;
+        (config.languages.iter().zip(&self.editions).enumerate())
+            .map(|(e, (lang, (name, og_locale)))| {
+                let url = self.site.url_in(e, page);
+                Alternate {
+                    lang: lang.clone(),
+                    name: name.clone(),
+                    og_locale: og_locale.clone(),
+                    permalink: format!("{}{url}", self.origin),
+                    url,
+                    current: e == self.edition,
+                }
+            })
+            .collect()
     }
 
     fn country_name(&self, code: &str) -> String {

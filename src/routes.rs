@@ -2,6 +2,11 @@
 //! consists of, and so its URL; `Site::routes` lists the pages a site has, and
 //! everything that links to a page asks `Site::url`, which asks `file` here. Knows
 //! nothing of the site but the names that go into URLs (`Names`).
+//!
+//! A site has one edition per language (`languages:`). Every page but the sitemaps
+//! and `robots.txt` exists in each; the default edition is at the root and the others
+//! each in the folder of their language (`ja/cities/seoul/`): the edition is a
+//! parameter of `file` and `url_of`, never a prefix pasted on by a caller.
 
 use crate::kind::Kind;
 use crate::registry::CityId;
@@ -51,11 +56,26 @@ pub struct Route {
     pub page: Page,
 }
 
+impl Page {
+    /// Whether the page exists once per edition (all but the sitemaps and `robots.txt`).
+    pub fn per_edition(self) -> bool {
+        !matches!(
+            self,
+            Page::Sitemap | Page::SitemapIndex { .. } | Page::SitemapPart { .. } | Page::Robots
+        )
+    }
+}
+
 impl Route {
-    /// The route of `page`, at the file the scheme gives it.
+    /// The route of `page` in the default edition, at the file the scheme gives it.
     pub fn of(page: Page, names: &impl Names) -> Route {
+        Route::in_edition(page, 0, names)
+    }
+
+    /// The route of `page` in edition `edition` (an index of `Names::edition_dir`).
+    pub fn in_edition(page: Page, edition: usize, names: &impl Names) -> Route {
         Route {
-            file: file(page, names),
+            file: file(page, edition, names),
             page,
         }
     }
@@ -73,6 +93,19 @@ pub trait Names {
     fn record(&self, i: usize) -> (Kind, &str);
     /// The registry id of city `id`.
     fn city(&self, id: CityId) -> &str;
+    /// The folder of edition `edition`, relative to the site's root: `""` for the
+    /// default edition (0), `ja/` for another.
+    fn edition_dir(&self, edition: usize) -> &str;
+    /// How many editions there are.
+    fn editions(&self) -> usize;
+}
+
+/// The edition a route's file belongs to: the one whose folder it is in, else the
+/// default edition.
+pub fn edition_of(file: &str, names: &impl Names) -> usize {
+    (1..names.editions())
+        .find(|&e| file.starts_with(names.edition_dir(e)))
+        .unwrap_or(0)
 }
 
 /// The folder of a record's page, relative to the site's root: `programs/x/`.
@@ -80,16 +113,37 @@ pub fn record_dir(kind: Kind, slug: &str) -> String {
     format!("{}/{slug}/", kind.section())
 }
 
-/// The output file of `page`, relative to the output root, `/`-separated:
-/// `cities/seoul/index.html`.
-pub fn file(page: Page, names: &impl Names) -> String {
+/// The output file of a record's page in edition `edition`.
+pub fn record_file(kind: Kind, slug: &str, edition: usize, names: &impl Names) -> String {
+    let dir = names.edition_dir(edition);
+    format!("{dir}{}index.html", record_dir(kind, slug))
+}
+
+/// The output file of `page` in edition `edition`, relative to the output root,
+/// `/`-separated: `cities/seoul/index.html`, `ja/cities/seoul/index.html`.
+pub fn file(page: Page, edition: usize, names: &impl Names) -> String {
+    let file = edition_file(page, names);
+    if page.per_edition() && edition > 0 {
+        format!("{}{file}", names.edition_dir(edition))
+    } else {
+        file
+    }
+}
+
+/// The URL path of `page` in edition `edition`, with the base path.
+pub fn url_of(base_path: &str, page: Page, edition: usize, names: &impl Names) -> String {
+    url(base_path, &file(page, edition, names))
+}
+
+/// The file of `page` relative to the folder of its edition.
+fn edition_file(page: Page, names: &impl Names) -> String {
     match page {
         Page::Home => "index.html".into(),
         Page::List(kind, n) if n <= 1 => format!("{}/index.html", kind.section()),
         Page::List(kind, n) => format!("{}/page/{n}/index.html", kind.section()),
         Page::Record(i) => {
             let (kind, slug) = names.record(i);
-            format!("{}index.html", record_dir(kind, slug))
+            record_file(kind, slug, 0, names)
         }
         Page::Cities => "cities/index.html".into(),
         Page::City(id) => format!("cities/{}/index.html", names.city(id)),

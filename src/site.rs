@@ -18,6 +18,7 @@ use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
 use crate::routes::{self, Names, Page, Route};
 use crate::source::Sources;
+use crate::translation::Translation;
 use crate::yaml::{Block, Seg};
 
 /// A record ready to be shown.
@@ -31,6 +32,25 @@ pub struct Entry {
     pub summary: String,
     /// Every year from start to end.
     pub years: Vec<i32>,
+    /// Its translations, in the order of the site's languages (none on a site of one
+    /// edition).
+    pub translations: Vec<Translated>,
+}
+
+/// A translation of an entry, its body rendered.
+#[derive(Debug)]
+pub struct Translated {
+    pub text: Translation,
+    pub body: Rendered,
+    /// The summary given, or the first paragraph of the translation's body.
+    pub summary: String,
+}
+
+impl Entry {
+    /// The translation into `lang`, if there is one.
+    pub fn translation(&self, lang: &str) -> Option<&Translated> {
+        self.translations.iter().find(|t| t.text.lang == lang)
+    }
 }
 
 /// Everything the renderers need, read-only.
@@ -50,6 +70,8 @@ pub struct Site {
     /// The warnings found while building the model (a code block too large to
     /// highlight), sorted.
     pub warnings: Vec<Diagnostic>,
+    /// The folder of each edition (of `config.languages`): `""`, `ja/`, …
+    edition_dirs: Vec<String>,
 }
 
 impl Site {
@@ -79,7 +101,17 @@ impl Site {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
+        let edition_dirs = (config.languages.iter().enumerate())
+            .map(|(i, lang)| {
+                if i == 0 {
+                    String::new()
+                } else {
+                    format!("{lang}/")
+                }
+            })
+            .collect();
         let mut site = Site {
+            edition_dirs,
             config,
             by_city: vec![Vec::new(); registry.cities.len()],
             registry,
@@ -91,6 +123,62 @@ impl Site {
         };
         site.index();
         Ok(site)
+    }
+
+    /// Adds the translations to their entries, each body rendered (in parallel) with
+    /// its links resolved as the original's; returns the problems of the bodies.
+    /// A translation whose original is not an entry (a draft left out) is left out.
+    pub fn translate(
+        &mut self,
+        translations: Vec<Translation>,
+        all_sources: &HashSet<&Path>,
+    ) -> Vec<Diagnostic> {
+        let by_source: HashMap<&Path, String> = (self.entries.iter())
+            .map(|e| (e.record.source.as_path(), e.url.clone()))
+            .collect();
+        let index: HashMap<&Path, usize> = (self.entries.iter().enumerate())
+            .map(|(i, e)| (e.record.source.as_path(), i))
+            .collect();
+        let opts = RenderOptions {
+            allow_html: self.config.allow_html,
+        };
+        let rendered: Vec<(Option<usize>, Translated, Vec<Diagnostic>)> = translations
+            .into_par_iter()
+            .map(|t| {
+                let dir = t.source.parent().unwrap_or(Path::new(""));
+                let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
+                let body = markdown::render(&t.body, &opts, &resolve);
+                let diags = body_problems(&t.source, &t.body, t.body_line, &body);
+                let summary = t
+                    .summary
+                    .clone()
+                    .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
+                let at = index.get(t.original.as_path()).copied();
+                (
+                    at,
+                    Translated {
+                        text: t,
+                        body,
+                        summary,
+                    },
+                    diags,
+                )
+            })
+            .collect();
+        let languages = &self.config.languages;
+        let mut diags = Vec::new();
+        for (at, translated, d) in rendered {
+            diags.extend(d);
+            if let Some(i) = at {
+                self.entries[i].translations.push(translated);
+            }
+        }
+        for e in &mut self.entries {
+            e.translations
+                .sort_by_key(|t| languages.iter().position(|l| *l == t.text.lang));
+        }
+        diags.sort();
+        diags
     }
 
     /// Fills the indexes by kind, city and year, and each city's partners.
@@ -120,9 +208,20 @@ impl Site {
             .collect();
     }
 
-    /// The URL path of `page`, with the base path (see `routes`).
+    /// The URL path of `page` in the default edition, with the base path (see `routes`).
     pub fn url(&self, page: Page) -> String {
-        routes::url(&self.config.base_path, &routes::file(page, self))
+        self.url_in(0, page)
+    }
+
+    /// The URL path of `page` in edition `edition` (an index of `config.languages`).
+    pub fn url_in(&self, edition: usize, page: Page) -> String {
+        routes::url_of(&self.config.base_path, page, edition, self)
+    }
+
+    /// The URL path of a record's page in edition `edition`.
+    pub fn record_url(&self, edition: usize, record: &Record) -> String {
+        let file = routes::record_file(record.kind, &record.slug, edition, self);
+        routes::url(&self.config.base_path, &file)
     }
 
     /// The URL path of a city page.
@@ -145,7 +244,8 @@ impl Site {
         n.div_ceil(self.config.paginate_by).max(1)
     }
 
-    /// Every route of the site, in a fixed order.
+    /// Every route of the site, in a fixed order: each edition's pages, then the
+    /// sitemaps and `robots.txt`.
     pub fn routes(&self) -> Vec<Route> {
         let mut pages = vec![Page::Home];
         for kind in Kind::ALL {
@@ -160,7 +260,10 @@ impl Site {
         pages.push(Page::Years);
         pages.extend(self.by_year.keys().map(|&y| Page::Year(y)));
         pages.extend([Page::Search, Page::NotFound, Page::Feed]);
-        let mut routes: Vec<Route> = pages.into_iter().map(|p| Route::of(p, self)).collect();
+        let mut routes: Vec<Route> = (0..self.config.languages.len())
+            .flat_map(|e| pages.iter().map(move |&p| (e, p)))
+            .map(|(e, p)| Route::in_edition(p, e, self))
+            .collect();
         let html = routes.iter().filter(|r| r.url("/").is_some()).count();
         routes.extend(routes::sitemap_routes(html, routes::SITEMAP_MAX_URLS));
         routes.push(Route::of(Page::Robots, self));
@@ -176,6 +279,14 @@ impl Names for Site {
 
     fn city(&self, id: CityId) -> &str {
         &self.registry.cities[id].id
+    }
+
+    fn edition_dir(&self, edition: usize) -> &str {
+        &self.edition_dirs[edition]
+    }
+
+    fn editions(&self) -> usize {
+        self.config.languages.len()
     }
 }
 
@@ -221,6 +332,7 @@ fn entries(
             body,
             summary,
             years,
+            translations: Vec::new(),
         });
     }
     (entries, diags)

@@ -213,7 +213,7 @@ fn fields_of_fixture() -> Fields {
     let r = Renderer::new(&site, &theme).unwrap();
 
     let mut fields = Fields::default();
-    fields.of(&SiteView::of(&site.config));
+    fields.of(&SiteView::of(&site, 0));
     for route in site.routes() {
         r.view(route.page, &mut fields);
         fields.of(&r.page_view(route.page, "title", route.file.clone()));

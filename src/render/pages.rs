@@ -17,6 +17,7 @@ use crate::content::{Details, Program, SourceTarget, Trip, Workshop};
 use crate::kind::Kind;
 use crate::markdown::Heading;
 use crate::registry::CityId;
+use crate::routes::Page;
 
 /// What a page is rendered from: its template, its title (`page.title`) and the
 /// context its template sees besides the global one.
@@ -105,6 +106,7 @@ pub(super) struct RecordView<'a> {
     content: &'a str,
     extra: &'a serde_json::Value,
     organizers: &'a [String],
+    original_lang: &'a str,
     partners: &'a [String],
     program: Option<ProgramView<'a>>,
     slug: &'a str,
@@ -112,9 +114,21 @@ pub(super) struct RecordView<'a> {
     tags: &'a [String],
     toc: &'a [Heading],
     trip: Option<TripView<'a>>,
+    untranslated: bool,
+    versions: Vec<VersionLink>,
     workshop: Option<WorkshopView<'a>>,
     year_links: Vec<YearLink>,
     years: &'a [i32],
+}
+
+/// One of a record's `versions`: the original or a translation.
+#[derive(Serialize)]
+struct VersionLink {
+    current: bool,
+    lang: String,
+    name: String,
+    original: bool,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -245,6 +259,17 @@ struct KindGroup {
 #[derive(Serialize)]
 pub(super) struct BarePage {}
 
+/// `search.html`.
+#[derive(Serialize)]
+pub(super) struct SearchPage {
+    /// On a site of several editions, what `search.js` shows in the edition's language
+    /// instead of the index's (which is the default edition's), as JSON escaped for a
+    /// `<script>` element: `{"cities": {id: name}, "titles": {url: title}}`, the titles
+    /// of the records translated into the edition by their URL in the index. Empty on
+    /// a site of one edition.
+    edition_names: String,
+}
+
 impl Renderer<'_> {
     pub(super) fn home_page(&self) -> View<HomePage> {
         let site = self.site;
@@ -293,7 +318,7 @@ impl Renderer<'_> {
                 current: p == Some(n),
                 gap: p.is_none(),
                 number: p,
-                url: p.map(|p| site.kind_url(kind, p)),
+                url: p.map(|p| self.url(Page::List(kind, p))),
             })
             .collect();
         let context = ListPage {
@@ -301,15 +326,15 @@ impl Renderer<'_> {
                 id: kind.id(),
                 section: kind.section(),
                 label: label.clone(),
-                url: site.kind_url(kind, 1),
+                url: self.url(Page::List(kind, 1)),
                 count: all.len(),
             },
             cards: self.cards_of(slice),
             pager: Pager {
                 current: n,
-                next_url: (n < pages).then(|| site.kind_url(kind, n + 1)),
+                next_url: (n < pages).then(|| self.url(Page::List(kind, n + 1))),
                 pages: links,
-                prev_url: (n > 1).then(|| site.kind_url(kind, n - 1)),
+                prev_url: (n > 1).then(|| self.url(Page::List(kind, n - 1))),
                 total: pages,
             },
             feed: self.kind_feed(kind),
@@ -329,7 +354,7 @@ impl Renderer<'_> {
         }
         View {
             template: "record.html",
-            title: self.site.entries[i].record.title.clone(),
+            title: self.shown(&self.site.entries[i]).title.to_string(),
             context: RecordPage {
                 record: Value::from(record),
             },
@@ -359,21 +384,62 @@ impl Renderer<'_> {
             Details::Trip(t) => trip = Some(trip_view(t)),
             Details::Workshop(w) => workshop = Some(self.workshop_view(w)),
         }
+        let shown = self.shown(e);
+        let body = shown.translation.map_or(&e.body, |t| &t.body);
+        let text = shown.translation.map(|t| &t.text);
         RecordView {
-            content: &e.body.html,
+            content: &body.html,
             extra: &r.extra,
-            organizers: &r.organizers,
-            partners: &r.partners,
+            organizers: text
+                .and_then(|t| t.organizers.as_deref())
+                .unwrap_or(&r.organizers),
+            original_lang: &r.lang,
+            partners: text
+                .and_then(|t| t.partners.as_deref())
+                .unwrap_or(&r.partners),
+            untranslated: self.site.config.languages.len() > 1
+                && shown.translation.is_none()
+                && r.lang != self.lang,
+            versions: self.versions(e),
             program,
             slug: &r.slug,
             sources,
             tags: &r.tags,
-            toc: &e.body.toc,
+            toc: &body.toc,
             trip,
             workshop,
             year_links: e.years.iter().map(|&y| self.year_link(y)).collect(),
             years: &e.years,
         }
+    }
+
+    /// The original of a record and its translations, each on the page of the edition
+    /// that shows it (the original on the default edition's when its language has no
+    /// edition); none when it has no translation.
+    fn versions(&self, e: &crate::site::Entry) -> Vec<VersionLink> {
+        if e.translations.is_empty() {
+            return Vec::new();
+        }
+        let languages = &self.site.config.languages;
+        let edition_of = |lang: &str| languages.iter().position(|l| l == lang);
+        let original = (
+            e.record.lang.as_str(),
+            edition_of(&e.record.lang).unwrap_or(0),
+        );
+        let shown = self.shown(e).lang;
+        std::iter::once((original, true))
+            .chain(e.translations.iter().filter_map(|t| {
+                let lang = t.text.lang.as_str();
+                Some(((lang, edition_of(lang)?), false))
+            }))
+            .map(|((lang, edition), original)| VersionLink {
+                current: lang == shown,
+                lang: lang.to_string(),
+                name: self.strings.get(&format!("lang_name_{lang}")),
+                original,
+                url: self.site.record_url(edition, &e.record),
+            })
+            .collect()
     }
 
     fn program_view<'p>(&self, p: &'p Program) -> ProgramView<'p> {
@@ -467,7 +533,7 @@ impl Renderer<'_> {
             .rev()
             .map(|(&year, v)| CityYear {
                 year,
-                url: site.year_url(year),
+                url: self.url(Page::Year(year)),
                 cards: self.cards_of(v),
             })
             .collect();
@@ -551,6 +617,35 @@ impl Renderer<'_> {
 
     /// A page whose template sees only the global context; its title is the UI
     /// string `title_key`.
+    pub(super) fn search_page(&self) -> View<SearchPage> {
+        let site = self.site;
+        let mut edition_names = String::new();
+        if site.config.languages.len() > 1 {
+            let cities: serde_json::Map<String, serde_json::Value> =
+                (0..site.registry.cities.len())
+                    .map(|id| {
+                        (
+                            site.registry.cities[id].id.clone(),
+                            self.city_name(id).into(),
+                        )
+                    })
+                    .collect();
+            let titles: serde_json::Map<String, serde_json::Value> = (site.entries.iter())
+                .filter_map(|e| Some((e.url.clone(), e.translation(self.lang)?)))
+                .map(|(url, t)| (url, t.text.title.as_deref().unwrap_or(&t.summary).into()))
+                .collect();
+            edition_names = crate::jsonld::script_text(&serde_json::json!({
+                "cities": cities,
+                "titles": titles,
+            }));
+        }
+        View {
+            template: "search.html",
+            title: self.strings.get("nav_search"),
+            context: SearchPage { edition_names },
+        }
+    }
+
     pub(super) fn bare_page(&self, template: &'static str, title_key: &str) -> View<BarePage> {
         View {
             template,
@@ -562,7 +657,7 @@ impl Renderer<'_> {
     fn year_link(&self, year: i32) -> YearLink {
         YearLink {
             year,
-            url: self.site.year_url(year),
+            url: self.url(Page::Year(year)),
         }
     }
 }

@@ -46,7 +46,23 @@ struct FeedView {
 /// `sitemap.xml` with every page, or one part of a split sitemap.
 #[derive(Serialize)]
 pub(super) struct SitemapPage {
-    urls: Vec<Loc>,
+    urls: Vec<SitemapUrl>,
+}
+
+/// One of a sitemap's `urls`: a page, and the same page in every edition when the
+/// site has more than one.
+#[derive(Serialize)]
+struct SitemapUrl {
+    loc: String,
+    alternates: Vec<Hreflang>,
+}
+
+/// One of a sitemap URL's `alternates`: the page in the edition of `hreflang`
+/// (`x-default` for the default edition, again).
+#[derive(Serialize)]
+struct Hreflang {
+    hreflang: String,
+    href: String,
 }
 
 /// `sitemap_index.xml`: the parts of a split sitemap.
@@ -122,26 +138,22 @@ impl Renderer<'_> {
     pub(super) fn site_feed(&self) -> FeedLink {
         FeedLink {
             title: self.site.config.title.clone(),
-            url: self.site.url(Page::Feed),
+            url: self.url(Page::Feed),
         }
     }
 
     pub(super) fn kind_feed(&self, kind: Kind) -> FeedLink {
         FeedLink {
             title: format!("{} — {}", self.site.config.title, self.kind_label(kind)),
-            url: self.site.url(Page::KindFeed(kind)),
+            url: self.url(Page::KindFeed(kind)),
         }
     }
 
     pub(super) fn city_feed(&self, id: CityId) -> FeedLink {
-        let name = self
-            .site
-            .registry
-            .name(id, &self.site.config.language)
-            .to_string();
+        let name = self.site.registry.name(id, self.lang).to_string();
         FeedLink {
             title: format!("{} — {name}", self.site.config.title),
-            url: self.site.url(Page::CityFeed(id)),
+            url: self.url(Page::CityFeed(id)),
         }
     }
 
@@ -171,7 +183,31 @@ impl Renderer<'_> {
             }
             _ => return String::new(),
         };
+        let mut value = value;
+        if site.config.languages.len() > 1 {
+            self.edition_jsonld(page, &mut value);
+        }
         jsonld::script_text(&value)
+    }
+
+    /// The JSON-LD of a page of an edition: its URL, language, and a record's text as
+    /// the edition shows it (its translation, when it has one).
+    fn edition_jsonld(&self, page: Page, value: &mut serde_json::Value) {
+        let Some(m) = value.as_object_mut() else {
+            return;
+        };
+        m.insert("inLanguage".into(), self.lang.into());
+        if let Page::Record(i) = page {
+            let e = &self.site.entries[i];
+            let shown = self.shown(e);
+            let url = self.site.record_url(self.edition, &e.record);
+            m.insert("url".into(), format!("{}{url}", self.origin).into());
+            m.insert("name".into(), shown.title.into());
+            m.insert("inLanguage".into(), shown.lang.into());
+            if !shown.summary.is_empty() {
+                m.insert("description".into(), shown.summary.into());
+            }
+        }
     }
 
     /// A feed of the whole archive, a kind or a city: its newest records.
@@ -181,10 +217,14 @@ impl Renderer<'_> {
         let (link, page_path, idx): (FeedLink, String, &[usize]) = match page {
             Page::KindFeed(kind) => (
                 self.kind_feed(kind),
-                site.kind_url(kind, 1),
+                self.url(Page::List(kind, 1)),
                 site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice),
             ),
-            Page::CityFeed(id) => (self.city_feed(id), site.city_url(id), &site.by_city[id][..]),
+            Page::CityFeed(id) => (
+                self.city_feed(id),
+                self.url(Page::City(id)),
+                &site.by_city[id][..],
+            ),
             _ => (self.site_feed(), site.config.base_path.clone(), &newest),
         };
         let idx = &idx[..idx.len().min(super::FEED_ENTRIES)];
@@ -217,16 +257,34 @@ impl Renderer<'_> {
     }
 
     /// Every page URL the sitemaps list: absolute, percent-encoded, sorted.
-    pub(super) fn sitemap_urls(&self) -> Vec<String> {
-        let base = &self.site.config.base_path;
-        let mut urls: Vec<String> = self
-            .site
-            .routes()
-            .iter()
-            .filter_map(|r| r.url(base))
-            .map(|u| format!("{}{}", self.origin, percent_encode_path(&u)))
+    fn sitemap_urls(&self) -> Vec<SitemapUrl> {
+        let site = self.site;
+        let base = &site.config.base_path;
+        let absolute = |u: &str| format!("{}{}", self.origin, percent_encode_path(u));
+        let languages = &site.config.languages;
+        let mut urls: Vec<SitemapUrl> = (site.routes().iter())
+            .filter_map(|r| Some((r.url(base)?, r.page)))
+            .map(|(u, page)| {
+                let mut alternates = Vec::new();
+                if languages.len() > 1 {
+                    alternates = (languages.iter().enumerate())
+                        .map(|(e, lang)| Hreflang {
+                            hreflang: lang.clone(),
+                            href: absolute(&site.url_in(e, page)),
+                        })
+                        .collect();
+                    alternates.push(Hreflang {
+                        hreflang: "x-default".into(),
+                        href: absolute(&site.url(page)),
+                    });
+                }
+                SitemapUrl {
+                    loc: absolute(&u),
+                    alternates,
+                }
+            })
             .collect();
-        urls.sort();
+        urls.sort_by(|a, b| a.loc.cmp(&b.loc));
         urls
     }
 
@@ -250,9 +308,7 @@ impl Renderer<'_> {
         View {
             template: "sitemap.xml",
             title: String::new(),
-            context: SitemapPage {
-                urls: urls.into_iter().map(|loc| Loc { loc }).collect(),
-            },
+            context: SitemapPage { urls },
         }
     }
 
@@ -344,7 +400,7 @@ impl Renderer<'_> {
     pub(super) fn home_charts(&self) -> HomeCharts {
         let all: Vec<usize> = (0..self.site.entries.len()).collect();
         let years = self.years_chart(&all, &self.strings_of("chart_years_title"), |y| {
-            self.site.year_url(y)
+            self.url(Page::Year(y))
         });
         HomeCharts { years }
     }
@@ -360,8 +416,8 @@ impl Renderer<'_> {
             .iter()
             .take(PARTNERS_SHOWN)
             .map(|&(other, n)| Bar {
-                label: site.registry.name(other, &site.config.language).to_string(),
-                href: Some(site.city_url(other)),
+                label: self.city_name(other).to_string(),
+                href: Some(self.url(Page::City(other))),
                 value: n as f64,
                 class: "bar".into(),
             })
@@ -408,8 +464,8 @@ impl Renderer<'_> {
                 let mut items: Vec<Bar> = by_city
                     .into_iter()
                     .map(|(id, amount)| Bar {
-                        label: site.registry.name(id, &site.config.language).to_string(),
-                        href: Some(site.city_url(id)),
+                        label: self.city_name(id).to_string(),
+                        href: Some(self.url(Page::City(id))),
                         value: (amount * 100.0).round() / 100.0,
                         class: "bar".into(),
                     })
@@ -447,12 +503,12 @@ impl Renderer<'_> {
             .enumerate()
             .filter_map(|(id, c)| {
                 let (lat, lon) = c.coords?;
-                let name = site.registry.name(id, &site.config.language).to_string();
+                let name = self.city_name(id).to_string();
                 let count = site.by_city[id].len();
                 Some(Place {
                     title: format!("{name}: {}", self.count_text(count)),
                     label: name,
-                    href: site.city_url(id),
+                    href: self.url(Page::City(id)),
                     lat,
                     lon,
                     count,

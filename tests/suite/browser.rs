@@ -87,7 +87,7 @@ fn live_reload_reloads_the_open_page_in_chromium() {
 }
 
 /// A headless Chromium with the DevTools protocol on a port of its choosing.
-struct Browser {
+pub(crate) struct Browser {
     child: Child,
     /// `127.0.0.1:port` of the DevTools endpoint.
     devtools: String,
@@ -96,7 +96,7 @@ struct Browser {
 }
 
 impl Browser {
-    fn launch(program: &Path) -> Browser {
+    pub(crate) fn launch(program: &Path) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let mut child = headless_chromium(program, profile.path())
             .args(["--remote-debugging-port=0", "about:blank"])
@@ -148,7 +148,7 @@ impl Browser {
     }
 
     /// The open tab.
-    fn page(&self) -> Page {
+    pub(crate) fn page(&self) -> Page {
         let targets: Value = serde_json::from_str(&http_get(&self.devtools, "/json/list")).unwrap();
         let ws = targets
             .as_array()
@@ -191,7 +191,7 @@ impl Drop for Browser {
 }
 
 /// One tab, over the DevTools protocol.
-struct Page {
+pub(crate) struct Page {
     ws: WebSocket<MaybeTlsStream<TcpStream>>,
     next_id: u64,
     /// Events received while waiting for replies.
@@ -222,7 +222,7 @@ impl Page {
     }
 
     /// Sends a command and returns its result.
-    fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let msg = json!({"id": id, "method": method, "params": params});
@@ -238,7 +238,7 @@ impl Page {
     }
 
     /// Waits for the next load of the document (the first not yet seen).
-    fn wait_for_load(&mut self) {
+    pub(crate) fn wait_for_load(&mut self) {
         let start = Instant::now();
         loop {
             while let Some(e) = self.events.pop_front() {
@@ -252,14 +252,14 @@ impl Page {
         }
     }
 
-    fn navigate(&mut self, url: &str) {
+    pub(crate) fn navigate(&mut self, url: &str) {
         self.events.clear();
         self.call("Page.navigate", json!({"url": url}));
         self.wait_for_load();
     }
 
     /// Evaluates an expression in the page; its value as text.
-    fn eval(&mut self, expression: &str) -> String {
+    pub(crate) fn eval(&mut self, expression: &str) -> String {
         let r = self.call(
             "Runtime.evaluate",
             json!({"expression": expression, "returnByValue": true}),

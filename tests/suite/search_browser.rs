@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex};
 use crate::support::*;
 
 /// Requests seen by the server: (path, status).
-type Log = Arc<Mutex<Vec<(String, u16)>>>;
+pub(crate) type Log = Arc<Mutex<Vec<(String, u16)>>>;
 
 /// Serves `dir` at `http://127.0.0.1:PORT/archive/` until the test process ends.
-fn serve(dir: PathBuf) -> (u16, Log) {
+pub(crate) fn serve(dir: PathBuf) -> (u16, Log) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let log: Log = Arc::default();

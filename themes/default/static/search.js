@@ -685,6 +685,18 @@ var AccordSearch = (function () {
     var win = doc.defaultView;
     var data = root.dataset;
     var base = data.index;
+    // Another edition than the default: its names of cities and titles of translations,
+    // and its own pages (the index has the default edition's).
+    var edition = {};
+    var editionNames = doc.getElementById("search-edition");
+    if (editionNames) edition = JSON.parse(editionNames.textContent);
+    function editionUrl(u) {
+      var from = data.assets;
+      return from && u.indexOf(from) === 0 ? data.root + u.slice(from.length) : u;
+    }
+    function cityName(id, fallback) {
+      return (edition.cities && edition.cities[id]) || fallback;
+    }
     var version = "";
     var engine = new Engine(function (path, fresh) {
       var url = base + path + (fresh ? "" : "?v=" + version);
@@ -872,9 +884,10 @@ var AccordSearch = (function () {
       li.setAttribute("data-url", meta.u);
       var h = el("h2", "card-title");
       var a = el("a");
-      if (typeof meta.u === "string" && meta.u.charAt(0) === "/") a.href = meta.u;
-      if (meta.l !== data.lang) a.lang = meta.l;
-      highlight(a, meta.t, needles);
+      if (typeof meta.u === "string" && meta.u.charAt(0) === "/") a.href = editionUrl(meta.u);
+      var translated = edition.titles && edition.titles[meta.u];
+      if (meta.l !== data.lang && !translated) a.lang = meta.l;
+      highlight(a, translated || meta.t, needles);
       h.appendChild(a);
       li.appendChild(h);
       var info = el("div", "card-meta");
@@ -886,7 +899,7 @@ var AccordSearch = (function () {
         var ul = el("ul", "inline-list card-cities");
         meta.c.forEach(function (city) {
           var cli = el("li");
-          var ca = el("a", null, city[1]);
+          var ca = el("a", null, cityName(city[0], city[1]));
           ca.href = data.root + "cities/" + encodeURIComponent(city[0]) + "/";
           cli.appendChild(ca);
           ul.appendChild(cli);
@@ -1047,7 +1060,7 @@ var AccordSearch = (function () {
       }
       if (result.city && state.city) names[state.city] = result.city.name;
       var cityLabel = function (c) {
-        return names[c] || c;
+        return cityName(c, names[c] || c);
       };
       if (f.city) {
         nav.appendChild(

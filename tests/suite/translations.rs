@@ -1,0 +1,176 @@
+//! Translations on a site of three editions (the `editions` fixture: `languages: [ko,
+//! ja, en]`): a Japanese program `plan.md` with its English translation `plan.en.md`,
+//! and a Korean trip `visit.md` without any.
+
+use crate::support::*;
+
+fn built() -> tempfile::TempDir {
+    let site = fixture("editions");
+    build_ok(site.path());
+    site
+}
+
+#[test]
+fn a_translation_and_its_original_link_to_each_other() {
+    let site = built();
+    let en = read(site.path(), "en/programs/plan/index.html");
+    assert!(
+        en.contains("<h1>Yokohama–Seoul cooperation plan</h1>"),
+        "{en}"
+    );
+    assert!(
+        en.contains("<p class=\"record-summary\">A cooperation plan of Yokohama and Seoul.</p>")
+    );
+    assert!(en.contains("Cooperation of the cities of Yokohama and Seoul."));
+    assert!(en.contains("<li>City of Yokohama</li>"));
+    // To the original, in the Japanese edition, marked as the original.
+    assert!(
+        en.contains(
+            "<a href=\"/ja/programs/plan/\" hreflang=\"ja\" lang=\"ja\">日本語</a> (original)"
+        ),
+        "{en}"
+    );
+    // The original links to the translation.
+    let ja = read(site.path(), "ja/programs/plan/index.html");
+    assert!(ja.contains("<h1>横浜・ソウル協力計画</h1>"));
+    assert!(
+        ja.contains("<a href=\"/en/programs/plan/\" hreflang=\"en\" lang=\"en\">English</a>"),
+        "{ja}"
+    );
+    // The Korean edition has neither: the original, marked, with both links.
+    let ko = read(site.path(), "programs/plan/index.html");
+    assert!(
+        ko.contains("<h1 lang=\"ja\">横浜・ソウル協力計画</h1>"),
+        "{ko}"
+    );
+    assert!(
+        ko.contains("한국어 번역이 없어 원문(日本語)을 싣습니다."),
+        "{ko}"
+    );
+    assert!(ko.contains("href=\"/en/programs/plan/\""));
+    // Lists of the English edition show the translated title; the body's link leads
+    // to a page of the output.
+    let list = read(site.path(), "en/programs/index.html");
+    assert!(
+        list.contains(">Yokohama–Seoul cooperation plan</a>"),
+        "{list}"
+    );
+    assert!(en.contains("href=\"/trips/visit/\""));
+    // Its metadata is the edition's.
+    assert!(
+        en.contains("\"url\":\"https://example.org/en/programs/plan/\""),
+        "{en}"
+    );
+    assert!(
+        en.contains("\"name\":\"Yokohama–Seoul cooperation plan\""),
+        "{en}"
+    );
+    assert!(en.contains("\"inLanguage\":\"en\""), "{en}");
+    assert!(en.contains("<meta property=\"og:locale\" content=\"en_US\">"));
+    assert!(en.contains("<meta property=\"og:locale:alternate\" content=\"ja_JP\">"));
+    // The translation is not a record of its own.
+    assert!(!site.path().join("output/programs/plan.en").exists());
+}
+
+#[test]
+fn an_untranslated_record_shows_its_original_with_a_note() {
+    let site = built();
+    let en = read(site.path(), "en/trips/visit/index.html");
+    assert!(en.contains("<h1 lang=\"ko\">요코하마 방문</h1>"), "{en}");
+    assert!(
+        en.contains("<p class=\"record-lang\">Not translated into English: this is the original, in 한국어.</p>"),
+        "{en}"
+    );
+    let ja = read(site.path(), "ja/trips/visit/index.html");
+    assert!(
+        ja.contains("日本語訳はありません。原文(한국어)を掲載しています。"),
+        "{ja}"
+    );
+    // The default edition is in the record's language: no note.
+    let ko = read(site.path(), "trips/visit/index.html");
+    assert!(!ko.contains("record-lang"), "{ko}");
+}
+
+#[test]
+fn a_translation_that_contradicts_its_original_is_an_error_at_its_line() {
+    let site = fixture("editions");
+    let path = site.path().join("content/programs/plan.en.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace("date: 2019-05", "date: 2019-06").replace(
+        "cities: [Yokohama, Seoul]",
+        "cities: [Yokohama]\nend: 2020-03\nlang: ja",
+    );
+    std::fs::write(&path, text).unwrap();
+    let errors = render_diags(&errors(site.path()));
+    assert!(
+        errors.contains("content/programs/plan.en.md:3:7: error: `date` contradicts the original content/programs/plan.md: `2019-06` here, `2019-05` there [translation-fact]"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("content/programs/plan.en.md:4:9: error: `cities` contradicts the original content/programs/plan.md: `[\"Yokohama\"]` here, `[\"横浜\",\"서울\"]` there [translation-fact]"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("content/programs/plan.en.md:6:7: error: this file is the `en` translation of content/programs/plan.md: its `lang` cannot be another [translation-fact]"),
+        "{errors}"
+    );
+    // The same end as the original's is no contradiction.
+    assert!(!errors.contains(":5:"), "{errors}");
+}
+
+#[test]
+fn the_sitemap_lists_every_page_of_every_edition_with_its_alternates() {
+    let site = built();
+    let xml = read(site.path(), "sitemap.xml");
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    const XHTML: &str = "http://www.w3.org/1999/xhtml";
+    let urls: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "url")
+        .collect();
+    let locs: std::collections::BTreeSet<String> = urls
+        .iter()
+        .map(|u| {
+            let loc = u.children().find(|c| c.tag_name().name() == "loc").unwrap();
+            loc.text().unwrap().to_string()
+        })
+        .collect();
+    assert!(locs.contains("https://example.org/en/programs/plan/"));
+    assert!(locs.contains("https://example.org/ja/cities/yokohama/"));
+    for u in &urls {
+        let links: Vec<(&str, &str)> = u
+            .children()
+            .filter(|c| c.tag_name().name() == "link" && c.tag_name().namespace() == Some(XHTML))
+            .map(|c| {
+                (
+                    c.attribute("hreflang").unwrap(),
+                    c.attribute("href").unwrap(),
+                )
+            })
+            .collect();
+        let langs: Vec<&str> = links.iter().map(|l| l.0).collect();
+        assert_eq!(langs, ["ko", "ja", "en", "x-default"]);
+        for (_, href) in &links {
+            assert!(locs.contains(*href), "{href} is not in the sitemap");
+        }
+    }
+    assert_eq!(urls.len() % 3, 0, "every page in three editions");
+}
+
+#[test]
+fn an_edited_translation_is_rebuilt_as_a_clean_build_would() {
+    let site = fixture("editions");
+    let out = site.path().join("site");
+    build_into(site.path(), &out);
+    let path = site.path().join("content/programs/plan.en.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("cooperation plan", "partnership plan")).unwrap();
+    same_as_clean(site.path(), &out, "a translation edited");
+    let page = std::fs::read_to_string(out.join("en/programs/plan/index.html")).unwrap();
+    assert!(
+        page.contains("<h1>Yokohama–Seoul partnership plan</h1>"),
+        "{page}"
+    );
+    std::fs::remove_file(&path).unwrap();
+    same_as_clean(site.path(), &out, "a translation removed");
+}
