@@ -18,6 +18,9 @@ use crate::paths::check_slug;
 use crate::registry::{REGISTRY_FILE, Registry};
 use crate::source::CONTENT_DIR;
 
+mod ci;
+pub use ci::{ACCORD_VERSION, Ci};
+
 /// Longest slug `new` derives from a title, in characters.
 const MAX_SLUG_CHARS: usize = 80;
 
@@ -413,10 +416,6 @@ fn archive_files(title: &str, language: &str) -> Vec<(&'static str, String)> {
             "content/workshops/busan-yokohama-port-workshop.md",
             include_str!("scaffold/workshop.md").into(),
         ),
-        (
-            ".github/workflows/accord.yml",
-            include_str!("scaffold/workflow.yml").into(),
-        ),
         (".gitignore", include_str!("scaffold/gitignore").into()),
         (
             "README.md",
@@ -425,9 +424,26 @@ fn archive_files(title: &str, language: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// What `accord init` writes besides the archive itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras {
+    /// The CI configuration (`--ci`).
+    pub ci: Ci,
+}
+
+/// The files of `extras`: path relative to the archive's root, text.
+fn extra_files(extras: Extras) -> Vec<(&'static str, String)> {
+    vec![ci::file(extras.ci)]
+}
+
 /// Writes a new archive into `dir`, which must not exist or be empty. Returns the
 /// files written, relative to `dir`.
 pub fn init(dir: &Path, language: &str) -> Result<Vec<PathBuf>, Diagnostic> {
+    init_with(dir, language, Extras::default())
+}
+
+/// `init`, with the CI configuration and the rest of `extras`.
+pub fn init_with(dir: &Path, language: &str, extras: Extras) -> Result<Vec<PathBuf>, Diagnostic> {
     let err = |msg: String| Diagnostic::error(Code::Argument, dir, Pos::UNKNOWN, msg);
     let write_err = |msg: String| Diagnostic::error(Code::Write, dir, Pos::UNKNOWN, msg);
     if !LANGUAGES.contains(&language) {
@@ -454,7 +470,10 @@ pub fn init(dir: &Path, language: &str) -> Result<Vec<PathBuf>, Diagnostic> {
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "archive".into());
     let mut written = Vec::new();
-    for (rel, text) in archive_files(&title, language) {
+    let files = archive_files(&title, language)
+        .into_iter()
+        .chain(extra_files(extras));
+    for (rel, text) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
