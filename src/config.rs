@@ -7,7 +7,7 @@ use crate::yaml::{Block, Fields};
 
 pub const CONFIG_FILE: &str = "accord.yaml";
 
-const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "title",
     "description",
     "base_url",

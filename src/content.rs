@@ -20,7 +20,7 @@ use crate::registry::{CityId, REGISTRY_FILE, Registry};
 use crate::source::SourceFile;
 use crate::yaml::{Block, Fields, Seg};
 
-const COMMON_FIELDS: &[&str] = &[
+pub(crate) const COMMON_FIELDS: &[&str] = &[
     "title",
     "date",
     "end",

@@ -41,6 +41,7 @@ pub mod registry;
 pub mod render;
 pub mod routes;
 pub mod scaffold;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;

@@ -127,6 +127,13 @@ enum Command {
         #[arg(long, default_value = "github", value_parser = parse_ci)]
         ci: accord::scaffold::Ci,
     },
+    /// Write the JSON Schemas of the front matter of each kind, accord.yaml and
+    /// data/cities.yaml into ROOT/schemas, for completion in editors; run it again
+    /// after the registry changes.
+    Schema {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Print the completion script of a shell: bash, elvish, fish, powershell or zsh.
     ///
     /// For example `accord completion bash > ~/.local/share/bash-completion/completions/accord`.
@@ -240,6 +247,7 @@ fn main() -> ExitCode {
         Command::Init { dir, language, ci } => {
             init(&dir, &language, accord::scaffold::Extras { ci })
         }
+        Command::Schema { root } => schema(&root),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "accord", &mut std::io::stdout());
@@ -523,6 +531,25 @@ fn init(dir: &Path, language: &str, extras: accord::scaffold::Extras) -> ExitCod
         Err(d) => {
             let colour = report::use_colour(std::io::stderr().is_terminal());
             eprint!("{}", report::human(Path::new("."), &[d], colour));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn schema(root: &Path) -> ExitCode {
+    if let Some(status) = not_an_archive(root) {
+        return status;
+    }
+    match accord::scaffold::write_schemas(root) {
+        Ok(files) => {
+            for f in &files {
+                eprintln!("wrote {}", root.join(f).display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            let colour = report::use_colour(std::io::stderr().is_terminal());
+            eprint!("{}", report::human(root, &diags, colour));
             ExitCode::from(1)
         }
     }

@@ -19,7 +19,9 @@ use crate::registry::{REGISTRY_FILE, Registry};
 use crate::source::CONTENT_DIR;
 
 mod ci;
+mod editor;
 pub use ci::{ACCORD_VERSION, Ci};
+pub use editor::{SCHEMA_DIR, write_schemas};
 
 /// Longest slug `new` derives from a title, in characters.
 const MAX_SLUG_CHARS: usize = 80;
@@ -431,9 +433,23 @@ pub struct Extras {
     pub ci: Ci,
 }
 
-/// The files of `extras`: path relative to the archive's root, text.
-fn extra_files(extras: Extras) -> Vec<(&'static str, String)> {
-    vec![ci::file(extras.ci)]
+/// The files of an archive besides `archive_files`, which it completes: the CI
+/// configuration of `extras`, and editor support (schemas, the schema lines of the
+/// YAML files, VS Code settings).
+fn extra_files(extras: Extras, files: &mut [(&'static str, String)]) -> Vec<(String, String)> {
+    let registry = files
+        .iter()
+        .find(|(rel, _)| *rel == REGISTRY_FILE)
+        .and_then(|(_, text)| Registry::parse(text).ok())
+        .unwrap_or_default();
+    editor::add_schema_lines(files);
+    let mut out = editor::schema_files(&registry);
+    out.extend(
+        [ci::file(extras.ci), editor::vscode_settings()]
+            .into_iter()
+            .map(|(rel, text)| (rel.to_string(), text)),
+    );
+    out
 }
 
 /// Writes a new archive into `dir`, which must not exist or be empty. Returns the
@@ -470,11 +486,14 @@ pub fn init_with(dir: &Path, language: &str, extras: Extras) -> Result<Vec<PathB
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "archive".into());
     let mut written = Vec::new();
-    let files = archive_files(&title, language)
+    let mut files = archive_files(&title, language);
+    let extra = extra_files(extras, &mut files);
+    let files = files
         .into_iter()
-        .chain(extra_files(extras));
+        .map(|(rel, text)| (rel.to_string(), text))
+        .chain(extra);
     for (rel, text) in files {
-        let path = dir.join(rel);
+        let path = dir.join(&rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
                 .map_err(|e| write_err(format!("cannot create {}: {e}", parent.display())))?;
