@@ -30,7 +30,6 @@ mod install;
 mod output_dir;
 mod publish;
 mod scaffold;
-
 mod search_browser;
 mod search_index;
 mod search_tokenizer;
