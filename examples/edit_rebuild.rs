@@ -31,6 +31,7 @@ fn main() {
         drafts: false,
         port: 0,
         output: Some(served.clone()),
+        base_url: None,
     };
     let server = Server::start(opts, |_| {}).expect("cannot serve");
     let first = wait_for(&server, 1);

@@ -7,7 +7,7 @@ use crate::yaml::{Block, Fields};
 
 pub const CONFIG_FILE: &str = "accord.yaml";
 
-const KEYS: &[&str] = &[
+pub(crate) const KEYS: &[&str] = &[
     "title",
     "description",
     "base_url",
@@ -92,6 +92,35 @@ impl Config {
                 Err(vec![d])
             }
         }
+    }
+
+    /// `load`, with `base_url` in place of accord.yaml's when given (`--base-url`).
+    pub fn load_with_base_url(
+        root: &Path,
+        base_url: Option<&str>,
+    ) -> Result<Config, Vec<Diagnostic>> {
+        let mut config = Config::load(root)?;
+        if let Some(url) = base_url {
+            config.set_base_url(url).map_err(|d| vec![d])?;
+        }
+        Ok(config)
+    }
+
+    /// Publishes under `url` instead of the configured `base_url`: an error naming the
+    /// command line when it is not an absolute http(s) URL.
+    pub fn set_base_url(&mut self, url: &str) -> Result<(), Diagnostic> {
+        let (base_url, base_path) = split_base_url(url).map_err(|msg| {
+            Diagnostic::error(
+                Code::Argument,
+                "",
+                crate::diag::Pos::UNKNOWN,
+                format!("--base-url: {}", msg.replace("`base_url`", "the address")),
+            )
+            .with_help("give an absolute URL such as `https://user.github.io/repo/`")
+        })?;
+        self.base_url = base_url;
+        self.base_path = base_path;
+        Ok(())
     }
 
     pub fn parse(root: &Path, text: &str) -> Result<Config, Vec<Diagnostic>> {
@@ -234,6 +263,11 @@ pub fn is_lang_code(s: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
+/// Whether `url` can be a `base_url`: an absolute http(s) URL with a plain path.
+pub fn check_base_url(url: &str) -> Result<(), String> {
+    split_base_url(url).map(|_| ())
+}
+
 /// Splits `https://host/sub/` into the normalised URL and its path `/sub/`.
 fn split_base_url(url: &str) -> Result<(String, String), String> {
     let rest = url
@@ -269,6 +303,18 @@ mod tests {
         assert_eq!(path, "/archive/");
         assert_eq!(split_base_url("https://example.org").unwrap().1, "/");
         assert!(split_base_url("example.org").is_err());
+    }
+
+    #[test]
+    fn base_url_from_the_command_line_replaces_the_configured_one() {
+        let mut c = Config::parse(Path::new("."), "base_url: https://example.org/\n").unwrap();
+        c.set_base_url("https://user.github.io/repo").unwrap();
+        assert_eq!(c.base_url, "https://user.github.io/repo/");
+        assert_eq!(c.base_path, "/repo/");
+        let err = c.set_base_url("user.github.io/repo").unwrap_err();
+        assert_eq!(err.code, Code::Argument);
+        assert!(err.message.starts_with("--base-url:"), "{}", err.message);
+        assert_eq!(c.base_path, "/repo/");
     }
 
     #[test]

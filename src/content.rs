@@ -21,7 +21,7 @@ use crate::scaffold;
 use crate::source::SourceFile;
 use crate::yaml::{Block, Fields, Seg};
 
-const COMMON_FIELDS: &[&str] = &[
+pub(crate) const COMMON_FIELDS: &[&str] = &[
     "title",
     "date",
     "end",

@@ -42,6 +42,7 @@ pub mod registry;
 pub mod render;
 pub mod routes;
 pub mod scaffold;
+pub mod schema;
 pub mod search;
 pub mod serve;
 pub mod site;
@@ -84,6 +85,8 @@ pub struct Options {
     /// Build even without a `content/` folder: an empty site. Off, a missing
     /// `content/` is an error, so that a wrong `--root` does not publish an empty site.
     pub allow_empty: bool,
+    /// Publish under this address instead of accord.yaml's `base_url` (`--base-url`).
+    pub base_url: Option<String>,
 }
 
 impl Options {
@@ -222,10 +225,15 @@ struct Loaded {
 fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagnostics> {
     let root = opts.root.as_path();
     let mut diags = Vec::new();
-    let config = Config::load(root).unwrap_or_else(|d| {
+    let mut config = Config::load(root).unwrap_or_else(|d| {
         diags.extend(d);
         Config::parse(root, "").expect("the default configuration is valid")
     });
+    if let Some(url) = &opts.base_url
+        && let Err(d) = config.set_base_url(url)
+    {
+        diags.push(d);
+    }
     let (registry, registry_ok) = match Registry::load(root) {
         Ok(registry) => (registry, true),
         Err(d) => {

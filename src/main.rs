@@ -19,7 +19,7 @@ use cli::report::{self, Format};
 #[derive(Parser)]
 #[command(
     name = "accord",
-    version,
+    version = VERSION,
     about = "Static archives of intercity cooperation"
 )]
 struct Cli {
@@ -55,6 +55,10 @@ enum Command {
         /// How to print problems.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Publish under this address instead of accord.yaml's `base_url`, e.g. the
+        /// one GitHub Pages reports: https://user.github.io/repo/
+        #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+        base_url: Option<String>,
     },
     /// Check everything a build checks, without writing anything.
     Check {
@@ -90,6 +94,9 @@ enum Command {
         /// Include records marked `draft: true`.
         #[arg(long)]
         drafts: bool,
+        /// Serve under the path of this address instead of accord.yaml's `base_url`.
+        #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+        base_url: Option<String>,
     },
     /// Write a new record with its front matter filled in.
     New {
@@ -121,13 +128,49 @@ enum Command {
         /// text `accord new` writes.
         #[arg(long, default_value = "en")]
         language: String,
+        /// Where it is built and published: github (GitHub Actions and Pages) or
+        /// gitlab (GitLab CI and Pages).
+        #[arg(long, default_value = "github", value_parser = parse_ci)]
+        ci: accord::scaffold::Ci,
+    },
+    /// Write the JSON Schemas of the front matter of each kind, accord.yaml and
+    /// data/cities.yaml into ROOT/schemas, for completion in editors; run it again
+    /// after the registry changes.
+    Schema {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Print the completion script of a shell: bash, elvish, fish, powershell or zsh.
+    ///
+    /// For example `accord completion bash > ~/.local/share/bash-completion/completions/accord`.
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
+
+/// The version and the commit the binary was built from (`unknown` outside git).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ACCORD_COMMIT"),
+    ")"
+);
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
     Kind::from_id(s)
         .or_else(|| Kind::from_section(s))
         .ok_or_else(|| "a record is a program, a trip or a workshop".to_string())
+}
+
+fn parse_base_url(s: &str) -> Result<String, String> {
+    accord::config::check_base_url(s)
+        .map(|()| s.to_string())
+        .map_err(|e| e.replace("`base_url`", "the address"))
+}
+
+fn parse_ci(s: &str) -> Result<accord::scaffold::Ci, String> {
+    accord::scaffold::Ci::from_id(s).ok_or_else(|| "the CI is github or gitlab".to_string())
 }
 
 fn parse_date(s: &str) -> Result<accord::date::PartialDate, String> {
@@ -146,6 +189,7 @@ fn main() -> ExitCode {
             strict,
             allow_empty,
             format,
+            base_url,
         } => {
             // Read as written, so that no folder it climbs out of is created or followed.
             let output = output.map(|o| accord::output::normalize(&o));
@@ -155,6 +199,7 @@ fn main() -> ExitCode {
                 drafts,
                 write: true,
                 allow_empty,
+                base_url,
             };
             if let Some(input) = opts.input_holding_output() {
                 eprintln!(
@@ -187,6 +232,7 @@ fn main() -> ExitCode {
                 drafts,
                 write: false,
                 allow_empty,
+                base_url: None,
             };
             build(&opts, "checked", timings, strict, format)
         }
@@ -195,7 +241,8 @@ fn main() -> ExitCode {
             port,
             open,
             drafts,
-        } => serve(root, port, open, drafts),
+            base_url,
+        } => serve(root, port, open, drafts, base_url),
         Command::New {
             kind,
             title,
@@ -204,7 +251,15 @@ fn main() -> ExitCode {
             lang,
             root,
         } => new(&root, kind, title, date, cities, lang),
-        Command::Init { dir, language } => init(&dir, &language),
+        Command::Init { dir, language, ci } => {
+            init(&dir, &language, accord::scaffold::Extras { ci })
+        }
+        Command::Schema { root } => schema(&root),
+        Command::Completion { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "accord", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -218,9 +273,8 @@ fn build(
     strict: bool,
     format: Format,
 ) -> ExitCode {
-    if !opts.root.is_dir() {
-        eprintln!("error: {} is not a directory", opts.root.display());
-        return ExitCode::from(2);
+    if let Some(status) = not_an_archive(&opts.root) {
+        return status;
     }
     let colour = report::use_colour(std::io::stderr().is_terminal());
     let start = Instant::now();
@@ -289,6 +343,32 @@ fn build(
     }
 }
 
+/// Exit status 2, and why, when `root` is not an archive: not a directory, or one
+/// without `accord.yaml` (building there would publish an empty site).
+fn not_an_archive(root: &Path) -> Option<ExitCode> {
+    if !root.is_dir() {
+        eprintln!("error: {} is not a directory", root.display());
+        return Some(ExitCode::from(2));
+    }
+    // Any kind of file: the build reports an accord.yaml that is not a regular file.
+    if root
+        .join(accord::config::CONFIG_FILE)
+        .symlink_metadata()
+        .is_err()
+    {
+        eprintln!(
+            "error: {} is not an archive: it has no {}",
+            root.display(),
+            accord::config::CONFIG_FILE
+        );
+        eprintln!(
+            "  = help: run accord in the archive's folder, or name it with --root; `accord init DIR` makes a new archive"
+        );
+        return Some(ExitCode::from(2));
+    }
+    None
+}
+
 fn print_diagnostics(root: &Path, diags: &[Diagnostic], format: Format, colour: bool) {
     match format {
         Format::Human => eprint!("{}", report::human(root, diags, colour)),
@@ -301,7 +381,7 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-fn serve(root: PathBuf, port: u16, open: bool, drafts: bool) -> ExitCode {
+fn serve(root: PathBuf, port: u16, open: bool, drafts: bool, base_url: Option<String>) -> ExitCode {
     if !root.is_dir() {
         eprintln!("error: {} is not a directory", root.display());
         return ExitCode::from(2);
@@ -319,6 +399,7 @@ fn serve(root: PathBuf, port: u16, open: bool, drafts: bool) -> ExitCode {
         drafts,
         port,
         output: None,
+        base_url,
     };
     let server = match serve::Server::start(opts, on_event) {
         Ok(s) => s,
@@ -444,8 +525,8 @@ fn new(
     }
 }
 
-fn init(dir: &Path, language: &str) -> ExitCode {
-    match accord::scaffold::init(dir, language) {
+fn init(dir: &Path, language: &str, extras: accord::scaffold::Extras) -> ExitCode {
+    match accord::scaffold::init_with(dir, language, extras) {
         Ok(files) => {
             for f in &files {
                 eprintln!("created {}", dir.join(f).display());
@@ -459,6 +540,25 @@ fn init(dir: &Path, language: &str) -> ExitCode {
         Err(d) => {
             let colour = report::use_colour(std::io::stderr().is_terminal());
             eprint!("{}", report::human(Path::new("."), &[d], colour));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn schema(root: &Path) -> ExitCode {
+    if let Some(status) = not_an_archive(root) {
+        return status;
+    }
+    match accord::scaffold::write_schemas(root) {
+        Ok(files) => {
+            for f in &files {
+                eprintln!("wrote {}", root.join(f).display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(diags) => {
+            let colour = report::use_colour(std::io::stderr().is_terminal());
+            eprint!("{}", report::human(root, &diags, colour));
             ExitCode::from(1)
         }
     }

@@ -581,10 +581,13 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let a = CString::new(a.as_os_str().as_bytes())?;
     let b = CString::new(b.as_os_str().as_bytes())?;
+    // The system call itself: musl (the static release binaries) has no
+    // `renameat2` wrapper.
     // SAFETY: both are valid NUL-terminated paths that outlive the call, which only
     // reads them.
     let r = unsafe {
-        libc::renameat2(
+        libc::syscall(
+            libc::SYS_renameat2,
             libc::AT_FDCWD,
             a.as_ptr(),
             libc::AT_FDCWD,

@@ -27,6 +27,11 @@ use crate::paths::check_slug;
 use crate::registry::{REGISTRY_FILE, Registry};
 use crate::source::CONTENT_DIR;
 
+mod ci;
+mod editor;
+pub use ci::{ACCORD_VERSION, Ci};
+pub use editor::{SCHEMA_DIR, write_schemas};
+
 /// Longest slug `new` derives from a title, in characters.
 const MAX_SLUG_CHARS: usize = 80;
 
@@ -516,18 +521,45 @@ fn archive_files(title: &str, language: &str) -> Vec<(&'static str, String)> {
             "content/workshops/busan-yokohama-port-workshop.md",
             files.workshop.into(),
         ),
-        (
-            ".github/workflows/accord.yml",
-            include_str!("scaffold/workflow.yml").into(),
-        ),
         (".gitignore", include_str!("scaffold/gitignore").into()),
         ("README.md", files.readme.replace("{title}", title)),
     ]
 }
 
+/// What `accord init` writes besides the archive itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras {
+    /// The CI configuration (`--ci`).
+    pub ci: Ci,
+}
+
+/// The files of an archive besides `archive_files`, which it completes: the CI
+/// configuration of `extras`, and editor support (schemas, the schema lines of the
+/// YAML files, VS Code settings).
+fn extra_files(extras: Extras, files: &mut [(&'static str, String)]) -> Vec<(String, String)> {
+    let registry = files
+        .iter()
+        .find(|(rel, _)| *rel == REGISTRY_FILE)
+        .and_then(|(_, text)| Registry::parse(text).ok())
+        .unwrap_or_default();
+    editor::add_schema_lines(files);
+    let mut out = editor::schema_files(&registry);
+    out.extend(
+        [ci::file(extras.ci), editor::vscode_settings()]
+            .into_iter()
+            .map(|(rel, text)| (rel.to_string(), text)),
+    );
+    out
+}
+
 /// Writes a new archive into `dir`, which must not exist or be empty. Returns the
 /// files written, relative to `dir`.
 pub fn init(dir: &Path, language: &str) -> Result<Vec<PathBuf>, Diagnostic> {
+    init_with(dir, language, Extras::default())
+}
+
+/// `init`, with the CI configuration and the rest of `extras`.
+pub fn init_with(dir: &Path, language: &str, extras: Extras) -> Result<Vec<PathBuf>, Diagnostic> {
     let err = |msg: String| Diagnostic::error(Code::Argument, dir, Pos::UNKNOWN, msg);
     let write_err = |msg: String| Diagnostic::error(Code::Write, dir, Pos::UNKNOWN, msg);
     if !LANGUAGES.contains(&language) {
@@ -554,8 +586,14 @@ pub fn init(dir: &Path, language: &str) -> Result<Vec<PathBuf>, Diagnostic> {
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "archive".into());
     let mut written = Vec::new();
-    for (rel, text) in archive_files(&title, language) {
-        let path = dir.join(rel);
+    let mut files = archive_files(&title, language);
+    let extra = extra_files(extras, &mut files);
+    let files = files
+        .into_iter()
+        .map(|(rel, text)| (rel.to_string(), text))
+        .chain(extra);
+    for (rel, text) in files {
+        let path = dir.join(&rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)
                 .map_err(|e| write_err(format!("cannot create {}: {e}", parent.display())))?;

@@ -52,6 +52,8 @@ pub struct ServeOptions {
     /// Where the served site is built; `None`: a folder in the system's temporary
     /// directory, kept between runs so that a restart rebuilds little.
     pub output: Option<PathBuf>,
+    /// Serve under the path of this address instead of accord.yaml's `base_url`.
+    pub base_url: Option<String>,
 }
 
 /// One build of a `serve` run.
@@ -104,6 +106,8 @@ type OnEvent = dyn Fn(&Event<'_>) + Send + Sync;
 /// What the threads of a server share.
 struct Shared {
     root: PathBuf,
+    /// `--base-url`, if given.
+    base_url: Option<String>,
     /// The private output folder the site is built into and served from.
     site: PathBuf,
     /// Tells builds of this process apart from those of an earlier one.
@@ -163,15 +167,17 @@ impl Server {
                 addr.port(),
             )),
         };
-        let (base_path, language) = Config::load(&root).map_or_else(
-            |_| ("/".to_string(), "en".to_string()),
-            |c| (c.base_path, c.language),
-        );
+        let (base_path, language) = Config::load_with_base_url(&root, opts.base_url.as_deref())
+            .map_or_else(
+                |_| ("/".to_string(), "en".to_string()),
+                |c| (c.base_path, c.language),
+            );
         let instance = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
         let shared = Arc::new(Shared {
             root: root.clone(),
+            base_url: opts.base_url.clone(),
             site,
             instance,
             state: RwLock::new(State {
@@ -388,6 +394,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         drafts,
         write: true,
         allow_empty: false,
+        base_url: shared.base_url.clone(),
     };
     // The manifests before and after tell which files the incremental build wrote.
     let before = Manifest::load(&shared.site).unwrap_or_default();
@@ -434,7 +441,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         return;
     };
     state.generation += 1;
-    let config = Config::load(&shared.root);
+    let config = Config::load_with_base_url(&shared.root, shared.base_url.as_deref());
     if let Ok(c) = &config {
         state.language.clone_from(&c.language);
     }

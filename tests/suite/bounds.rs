@@ -16,6 +16,7 @@ fn build(root: &Path) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         drafts: false,
         write: true,
         allow_empty: false,
+        base_url: None,
     };
     accord::build(&opts).map(|r| r.warnings)
 }

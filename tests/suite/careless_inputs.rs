@@ -15,6 +15,7 @@ fn check(root: &Path, drafts: bool, allow_empty: bool) -> Result<Vec<Diagnostic>
         drafts,
         write: false,
         allow_empty,
+        base_url: None,
     };
     accord::build(&opts).map(|r| r.warnings)
 }

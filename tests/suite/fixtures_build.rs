@@ -164,6 +164,7 @@ fn every_content_error_is_reported_with_its_position() {
         drafts: false,
         write: false,
         allow_empty: false,
+        base_url: None,
     })
     .expect_err("the errors fixture must fail");
     let actual = render_diags(&diags);

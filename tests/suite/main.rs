@@ -28,6 +28,7 @@ mod fuzz_regressions;
 mod hostile_input;
 mod hostile_paths;
 mod incremental;
+mod install;
 mod output_dir;
 mod publish;
 mod scaffold;

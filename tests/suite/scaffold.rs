@@ -1,16 +1,9 @@
 //! `accord init` and `accord new`, end to end through the binary.
 
 use crate::support;
+use crate::support::accord_plain as accord;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn accord(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
+use std::process::Output;
 
 fn ok(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -78,42 +71,76 @@ fn the_ci_workflow_checks_pull_requests_and_publishes_merges() {
     assert!(on.get("pull_request").is_some(), "no pull_request trigger");
     assert_eq!(on["push"]["branches"][0].as_str(), Some("main"));
 
-    let runs = |job: &str| -> Vec<String> {
-        wf["jobs"][job]["steps"]
-            .as_sequence()
-            .unwrap_or_else(|| panic!("job {job} has no steps"))
+    // One job checks pull requests and builds pushes; a second publishes.
+    let steps = wf["jobs"]["site"]["steps"]
+        .as_sequence()
+        .expect("the site job has steps");
+    let step_if = |s: &serde_yaml::Value| s["if"].as_str().unwrap_or("").to_string();
+    let runs = |when: &str| -> Vec<String> {
+        steps
             .iter()
+            .filter(|s| step_if(s).contains(when))
             .filter_map(|s| s["run"].as_str().map(str::to_string))
             .collect()
     };
-    let job_if = |job: &str| wf["jobs"][job]["if"].as_str().unwrap_or("").to_string();
-    assert!(runs("check").iter().any(|r| r.starts_with("accord check")));
-    assert!(job_if("check").contains("== 'pull_request'"));
     // Annotations, not human text: text from records cannot start a workflow command.
-    assert!(
-        runs("check")
-            .iter()
-            .any(|r| r == "accord check --format github")
+    assert_eq!(runs("== 'pull_request'"), ["accord check --format github"]);
+    // Built for the address GitHub Pages reports.
+    assert_eq!(
+        runs("!= 'pull_request'"),
+        ["accord build --format github --base-url \"$BASE_URL\""]
     );
-    assert!(
-        runs("build")
+    let uses = |prefix: &str| -> Vec<&serde_yaml::Value> {
+        steps
             .iter()
-            .any(|r| r == "accord build --format github")
-    );
-    assert!(job_if("build").contains("!= 'pull_request'"));
-    let uploads: Vec<&serde_yaml::Value> = wf["jobs"]["build"]["steps"]
-        .as_sequence()
-        .unwrap()
+            .filter(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(prefix)))
+            .collect()
+    };
+    let pages = uses("actions/configure-pages");
+    assert_eq!(pages.len(), 1);
+    let build = steps
         .iter()
-        .filter(|s| {
-            s["uses"]
+        .find(|s| {
+            s["run"]
                 .as_str()
-                .is_some_and(|u| u.starts_with("actions/upload-pages-artifact"))
+                .is_some_and(|r| r.starts_with("accord build"))
         })
-        .collect();
+        .unwrap();
+    assert_eq!(
+        build["env"]["BASE_URL"].as_str(),
+        Some(
+            format!(
+                "${{{{ steps.{}.outputs.base_url }}}}",
+                pages[0]["id"].as_str().unwrap()
+            )
+            .as_str()
+        )
+    );
+    let uploads = uses("actions/upload-pages-artifact");
     assert_eq!(uploads.len(), 1);
+    assert!(step_if(uploads[0]).contains("!= 'pull_request'"));
     assert_eq!(uploads[0]["with"]["path"].as_str(), Some("output"));
-    assert_eq!(wf["jobs"]["publish"]["needs"].as_str(), Some("build"));
+    assert_eq!(wf["jobs"]["publish"]["needs"].as_str(), Some("site"));
+    assert!(
+        wf["jobs"]["publish"]["if"]
+            .as_str()
+            .is_some_and(|c| c.contains("!= 'pull_request'"))
+    );
+    // A pinned release, downloaded and checked, with a compile as the fallback.
+    let install = steps
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Install accord"))
+        .and_then(|s| s["run"].as_str())
+        .unwrap();
+    assert!(install.contains("sha256sum --check"), "{install}");
+    assert!(
+        install.contains("cargo +stable install --locked"),
+        "{install}"
+    );
+    assert_eq!(
+        wf["env"]["ACCORD_VERSION"].as_str(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]

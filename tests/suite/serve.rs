@@ -351,6 +351,7 @@ fn the_next_free_port_is_taken_when_the_one_asked_for_is_busy() {
             drafts: false,
             port,
             output: Some(tmp.path().join("served")),
+            base_url: None,
         },
         |_| {},
     )

@@ -12,6 +12,15 @@ pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_accord")
 }
 
+/// Runs the binary with `args`, without colour.
+pub(crate) fn accord_plain(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
 /// Far more than any of these runs needs; only there so that a regression shows as a
 /// failure instead of a test run that never ends.
 pub(crate) const DEADLINE: Duration = Duration::from_secs(300);

@@ -31,6 +31,7 @@ impl Preview {
             drafts: false,
             port: 0,
             output: Some(tmp.path().join("served")),
+            base_url: None,
         };
         let server = Server::start(opts, |_| {}).unwrap();
         let s = Preview {

@@ -89,6 +89,7 @@ pub(crate) fn options(root: &Path) -> accord::Options {
         drafts: false,
         write: true,
         allow_empty: false,
+        base_url: None,
     }
 }
 

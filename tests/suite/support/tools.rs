@@ -20,6 +20,9 @@ pub(crate) enum Tool {
     Java,
     /// A package in the `node_modules` folder of [`node_modules`].
     NpmPackage(&'static str),
+    /// `ACCORD_ACTIONLINT`, else `actionlint` on the `PATH`, else where `.ci/run`
+    /// installs it: `.ci/tools/actionlint/bin/actionlint`.
+    Actionlint,
 }
 
 impl Tool {
@@ -29,6 +32,7 @@ impl Tool {
             Tool::Node => "node",
             Tool::Java => "java",
             Tool::NpmPackage(name) => name,
+            Tool::Actionlint => "actionlint",
         }
     }
 
@@ -39,6 +43,7 @@ impl Tool {
             Tool::Node => "ACCORD_NODE",
             Tool::Java => "ACCORD_JAVA",
             Tool::NpmPackage(_) => "ACCORD_TOOLS",
+            Tool::Actionlint => "ACCORD_ACTIONLINT",
         }
     }
 
@@ -54,6 +59,7 @@ impl Tool {
             Tool::Node => &["node"],
             Tool::Java => &["java"],
             Tool::NpmPackage(_) => &[],
+            Tool::Actionlint => &["actionlint"],
         }
     }
 
@@ -66,6 +72,12 @@ impl Tool {
         if let Some(p) = std::env::var_os(self.variable()).filter(|p| !p.is_empty()) {
             let p = PathBuf::from(p);
             return p.is_file().then_some(p);
+        }
+        if let Tool::Actionlint = self {
+            let installed = super::repo().join(".ci/tools/actionlint/bin/actionlint");
+            if installed.is_file() {
+                return Some(installed);
+            }
         }
         let path = std::env::var_os("PATH")?;
         std::env::split_paths(&path)
