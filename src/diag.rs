@@ -105,6 +105,8 @@ codes! {
     NoSummary = "no-summary",
     /// A city of the registry that no record names (a warning).
     UnusedCity = "unused-city",
+    /// `git_dates: true`, but the history cannot be read (a warning).
+    GitDates = "git-dates",
 }
 
 impl fmt::Display for Code {

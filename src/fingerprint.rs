@@ -37,6 +37,8 @@ pub fn card(e: &Entry) -> u64 {
         r.kind, &r.slug, &r.title, r.date, r.end, &r.cities, &e.summary, &r.lang, &e.years, &e.url,
     )
         .hash(&mut h);
+    // When it was added and last changed: feeds, sitemaps, the data.
+    (r.updated, r.history).hash(&mut h);
     h.finish()
 }
 
@@ -103,6 +105,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
             idx.len().hash(h);
         }
     };
+    let feed = |idx: &[usize], h: &mut DefaultHasher| feed(site, &cards, idx, h);
     routes
         .iter()
         .map(|route| {
@@ -144,30 +147,53 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     }
                 }
                 Page::Search | Page::NotFound => {}
-                Page::Feed => of(
-                    &(0..site.entries.len().min(FEED_ENTRIES)).collect::<Vec<_>>(),
-                    &mut h,
-                ),
-                Page::CityFeed(_) | Page::KindFeed(_) => {
-                    let idx = match route.page {
-                        Page::CityFeed(c) => &site.by_city[c][..],
-                        Page::KindFeed(k) => site.by_kind.get(&k).map_or(&[][..], Vec::as_slice),
-                        _ => &[][..],
-                    };
-                    of(&idx[..idx.len().min(FEED_ENTRIES)], &mut h);
-                    // An empty feed is dated by the newest record of the archive.
-                    of(&(0..site.entries.len().min(1)).collect::<Vec<_>>(), &mut h);
+                Page::Feed | Page::JsonFeed => {
+                    feed(&(0..site.entries.len()).collect::<Vec<_>>(), &mut h);
+                }
+                Page::CityFeed(c) | Page::CityJsonFeed(c) => feed(&site.by_city[c], &mut h),
+                Page::KindFeed(k) | Page::KindJsonFeed(k) => {
+                    feed(site.by_kind.get(&k).map_or(&[][..], Vec::as_slice), &mut h);
                 }
                 Page::Sitemap | Page::SitemapIndex { .. } | Page::SitemapPart { .. } => {
                     for r in routes {
                         r.file.hash(&mut h);
                     }
+                    // The `lastmod` of the records' pages.
+                    cards.hash(&mut h);
                 }
                 Page::Robots => {}
+                Page::RecordJson(i) => {
+                    pages[i].hash(&mut h);
+                    cards[i].hash(&mut h);
+                }
+                Page::Alias(i, _) => cards[i].hash(&mut h),
+                Page::Redirects => {
+                    for e in &site.entries {
+                        (&e.record.aliases, &e.url).hash(&mut h);
+                    }
+                }
+                Page::Data | Page::DataFile(_) => {
+                    pages.hash(&mut h);
+                    cards.hash(&mut h);
+                    city_counts(&mut h);
+                }
             }
             (route.file.clone(), h.finish())
         })
         .collect()
+}
+
+/// The hash of a feed of `idx`: its entries in the feeds' order, and the archive's
+/// last change (which dates an empty feed).
+fn feed(site: &Site, cards: &[u64], idx: &[usize], h: &mut DefaultHasher) {
+    let order = site.feed_order(idx);
+    for &i in &order[..order.len().min(FEED_ENTRIES)] {
+        cards[i].hash(h);
+    }
+    let all = site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>());
+    if let Some(&first) = all.first() {
+        cards[first].hash(h);
+    }
 }
 
 /// Fingerprints of files copied as they are (theme and site static files).

@@ -29,7 +29,9 @@ pub mod content;
 pub mod date;
 pub mod diag;
 pub mod escape;
+pub mod export;
 pub mod fingerprint;
+pub mod history;
 pub mod jsonld;
 pub mod kind;
 pub mod limits;
@@ -270,6 +272,16 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     }
     let drafts_skipped = total - records.len();
     diags.extend(missing_source_files(&records, &failed, &sources));
+    if config.git_dates {
+        match history::read(root, source::CONTENT_DIR) {
+            Ok(dates) => {
+                for r in &mut records {
+                    r.history = dates.get(&r.source).copied();
+                }
+            }
+            Err(warning) => diags.push(warning),
+        }
+    }
     clock.lap("parse records");
 
     // The site model is built even when some records failed, so that problems in the

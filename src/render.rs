@@ -5,10 +5,12 @@
 
 #[cfg(test)]
 mod context_docs;
+mod data;
 mod pages;
 mod publish;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,6 +19,7 @@ use tera::{Context, Tera, Value};
 use crate::charts::Outlines;
 use crate::date::{DatePatterns, PartialDate};
 use crate::diag::{Code, Diagnostic, Pos};
+use crate::export::Export;
 use crate::kind::Kind;
 use crate::registry::CityId;
 use crate::routes::{Page, Route};
@@ -85,17 +88,22 @@ impl Strings {
 #[derive(Serialize)]
 struct SiteView<'a> {
     base_url: &'a str,
+    data_url: String,
     description: &'a str,
+    json_feed_url: String,
     language: &'a str,
     root: &'a str,
     title: &'a str,
 }
 
 impl SiteView<'_> {
-    fn of(config: &crate::config::Config) -> SiteView<'_> {
+    fn of(site: &Site) -> SiteView<'_> {
+        let config = &site.config;
         SiteView {
             base_url: &config.base_url,
+            data_url: site.url(Page::Data),
             description: &config.description,
+            json_feed_url: site.url(Page::JsonFeed),
             language: &config.language,
             root: &config.base_path,
             title: &config.title,
@@ -128,6 +136,7 @@ struct Card<'a> {
     end: Option<DateView>,
     when: String,
     updated: String,
+    published: Option<String>,
     cities: Vec<CityLink>,
     summary: &'a str,
     lang: &'a str,
@@ -180,6 +189,8 @@ struct PageView<'a> {
     feeds: Vec<publish::FeedLink>,
     /// JSON-LD, escaped for a `<script>` element; may be empty.
     jsonld: String,
+    /// The page's data as JSON (a record's `index.json`), if it has one.
+    json_url: Option<String>,
     /// Open Graph type: `article` for records, `website` otherwise.
     og_type: &'static str,
 }
@@ -188,6 +199,8 @@ struct PageView<'a> {
 trait ViewSink {
     type Out;
     fn take<T: Serialize>(self, view: View<T>) -> Self::Out;
+    /// A file made without a template (JSON, redirects, the downloads).
+    fn raw(self, bytes: Vec<u8>) -> Self::Out;
 }
 
 /// Renders a view for its route.
@@ -200,6 +213,9 @@ impl ViewSink for Rendering<'_, '_> {
     type Out = Result<Vec<u8>, Diagnostic>;
     fn take<T: Serialize>(self, view: View<T>) -> Self::Out {
         self.renderer.page(self.route, view)
+    }
+    fn raw(self, bytes: Vec<u8>) -> Self::Out {
+        Ok(bytes)
     }
 }
 
@@ -218,6 +234,9 @@ pub struct Renderer<'s> {
     origin: String,
     /// Country outlines for the map of `/cities/`, if the theme has them.
     outlines: Option<Outlines>,
+    /// The downloads under `/data/`, built when the first of them (or the data page)
+    /// is rendered.
+    export: OnceLock<Export>,
 }
 
 impl<'s> Renderer<'s> {
@@ -249,7 +268,7 @@ impl<'s> Renderer<'s> {
             .map_err(|e| vec![template_error(&e, &files)])?;
 
         let origin = config.base_url[..config.base_url.len() - config.base_path.len()].to_string();
-        let site_view = SiteView::of(config);
+        let site_view = SiteView::of(site);
         let kinds: Vec<KindView> = Kind::ALL
             .iter()
             .map(|&k| KindView {
@@ -286,6 +305,7 @@ impl<'s> Renderer<'s> {
             files,
             origin,
             outlines,
+            export: OnceLock::new(),
         };
         r.cards = site
             .entries
@@ -328,7 +348,8 @@ impl<'s> Renderer<'s> {
             date,
             end,
             when,
-            updated: r.date.rfc3339(),
+            updated: crate::history::rfc3339(e.feed_time()),
+            published: e.added().map(crate::history::rfc3339),
             cities: r.cities.iter().map(|&c| self.city_link(c)).collect(),
             summary: &e.summary,
             lang: &r.lang,
@@ -409,6 +430,14 @@ impl<'s> Renderer<'s> {
             Page::SitemapPart { part, per } => to.take(self.sitemap_page(Some((part, per)))),
             Page::SitemapIndex { parts } => to.take(self.sitemap_index_page(parts)),
             Page::Robots => to.take(self.robots_page()),
+            Page::RecordJson(i) => to.raw(crate::export::record_json(self.site, i)),
+            Page::JsonFeed | Page::CityJsonFeed(_) | Page::KindJsonFeed(_) => {
+                to.raw(self.json_feed(page))
+            }
+            Page::Alias(i, _) => to.raw(self.redirect_page(i)),
+            Page::Redirects => to.raw(self.redirects_file()),
+            Page::Data => to.take(self.data_page()),
+            Page::DataFile(file) => to.raw(self.export().file(file).to_vec()),
         }
     }
 
@@ -435,6 +464,10 @@ impl<'s> Renderer<'s> {
             permalink: format!("{}{path}", self.origin),
             feeds: self.page_feeds(page),
             jsonld: self.page_jsonld(page, title, &path),
+            json_url: match page {
+                Page::Record(i) => Some(self.site.url(Page::RecordJson(i))),
+                _ => None,
+            },
             og_type: if matches!(page, Page::Record(_)) {
                 "article"
             } else {

@@ -11,12 +11,13 @@ use crate::config::{Config, YearRange};
 use crate::content::{Details, Partial, Record, split_front_matter};
 use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::escape;
+use crate::history;
 use crate::kind::Kind;
 use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
-use crate::routes::{self, Names, Page, Route};
+use crate::routes::{self, DataFile, Names, Page, Route};
 use crate::source::Sources;
 use crate::yaml::{Block, Seg};
 
@@ -31,6 +32,37 @@ pub struct Entry {
     pub summary: String,
     /// Every year from start to end.
     pub years: Vec<i32>,
+}
+
+impl Entry {
+    /// When the record entered the archive: its first commit (`git_dates`), in
+    /// seconds since 1970.
+    pub fn added(&self) -> Option<i64> {
+        self.record.history.map(|h| h.added)
+    }
+
+    /// When the record last changed: the day of `updated:` when written (a
+    /// correction an editor wants known, while a commit that reformats every file
+    /// should not look like news), else its last commit.
+    pub fn updated(&self) -> Option<i64> {
+        let written = self.record.updated.map(|d| {
+            let (y, m, day) = d.earliest();
+            history::midnight(y, m, day)
+        });
+        written.or(self.record.history.map(|h| h.changed))
+    }
+
+    /// The time the feeds order by, newest first: the last change or addition; the
+    /// start of the event for a record without either.
+    pub fn feed_time(&self) -> i64 {
+        match (self.added(), self.updated()) {
+            (Some(a), Some(u)) => a.max(u),
+            (a, u) => a.or(u).unwrap_or_else(|| {
+                let (y, m, d) = self.record.date.earliest();
+                history::midnight(y, m, d)
+            }),
+        }
+    }
 }
 
 /// Everything the renderers need, read-only.
@@ -145,23 +177,39 @@ impl Site {
         n.div_ceil(self.config.paginate_by).max(1)
     }
 
+    /// `idx` in the order of the feeds: the last changed or added first (see
+    /// `Entry::feed_time`), ties in the order of `idx`.
+    pub fn feed_order(&self, idx: &[usize]) -> Vec<usize> {
+        let mut out = idx.to_vec();
+        out.sort_by_key(|&i| std::cmp::Reverse(self.entries[i].feed_time()));
+        out
+    }
+
     /// Every route of the site, in a fixed order.
     pub fn routes(&self) -> Vec<Route> {
         let mut pages = vec![Page::Home];
         for kind in Kind::ALL {
             pages.extend((1..=self.list_pages(kind)).map(|n| Page::List(kind, n)));
-            pages.push(Page::KindFeed(kind));
+            pages.extend([Page::KindFeed(kind), Page::KindJsonFeed(kind)]);
         }
-        pages.extend((0..self.entries.len()).map(Page::Record));
+        for (i, e) in self.entries.iter().enumerate() {
+            pages.extend([Page::Record(i), Page::RecordJson(i)]);
+            pages.extend((0..e.record.aliases.len()).map(|k| Page::Alias(i, k)));
+        }
         pages.push(Page::Cities);
         for id in 0..self.registry.cities.len() {
-            pages.extend([Page::City(id), Page::CityFeed(id)]);
+            pages.extend([Page::City(id), Page::CityFeed(id), Page::CityJsonFeed(id)]);
         }
         pages.push(Page::Years);
         pages.extend(self.by_year.keys().map(|&y| Page::Year(y)));
-        pages.extend([Page::Search, Page::NotFound, Page::Feed]);
+        pages.extend([Page::Search, Page::NotFound, Page::Feed, Page::JsonFeed]);
+        pages.push(Page::Data);
+        pages.extend(DataFile::ALL.map(Page::DataFile));
+        if self.entries.iter().any(|e| !e.record.aliases.is_empty()) {
+            pages.push(Page::Redirects);
+        }
         let mut routes: Vec<Route> = pages.into_iter().map(|p| Route::of(p, self)).collect();
-        let html = routes.iter().filter(|r| r.url("/").is_some()).count();
+        let html = routes.iter().filter(|r| r.in_sitemap()).count();
         routes.extend(routes::sitemap_routes(html, routes::SITEMAP_MAX_URLS));
         routes.push(Route::of(Page::Robots, self));
         routes
@@ -176,6 +224,10 @@ impl Names for Site {
 
     fn city(&self, id: CityId) -> &str {
         &self.registry.cities[id].id
+    }
+
+    fn alias(&self, i: usize, k: usize) -> &str {
+        &self.entries[i].record.aliases[k]
     }
 }
 

@@ -30,6 +30,7 @@ impl ViewSink for &mut Fields {
     fn take<T: Serialize>(self, view: View<T>) {
         self.of(&view.context);
     }
+    fn raw(self, _: Vec<u8>) {}
 }
 
 /// Scalars hold no fields; wrappers and containers are walked into.
@@ -213,7 +214,7 @@ fn fields_of_fixture() -> Fields {
     let r = Renderer::new(&site, &theme).unwrap();
 
     let mut fields = Fields::default();
-    fields.of(&SiteView::of(&site.config));
+    fields.of(&SiteView::of(&site));
     for route in site.routes() {
         r.view(route.page, &mut fields);
         fields.of(&r.page_view(route.page, "title", route.file.clone()));

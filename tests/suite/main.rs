@@ -26,6 +26,7 @@ mod fuzz_regressions;
 mod hostile_input;
 mod hostile_paths;
 mod incremental;
+mod open_data;
 mod output_dir;
 mod publish;
 mod scaffold;

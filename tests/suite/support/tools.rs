@@ -19,6 +19,11 @@ pub(crate) enum Tool {
     Java,
     /// A package in the `node_modules` folder of [`node_modules`].
     NpmPackage(&'static str),
+    /// `ACCORD_PYTHON`, else `python3` on the `PATH`.
+    Python,
+    /// `ACCORD_FRICTIONLESS`, else `.ci/venv/bin/frictionless` (where `.ci/run`
+    /// installs it), else `frictionless` on the `PATH`.
+    Frictionless,
 }
 
 impl Tool {
@@ -28,6 +33,8 @@ impl Tool {
             Tool::Node => "node",
             Tool::Java => "java",
             Tool::NpmPackage(name) => name,
+            Tool::Python => "python3",
+            Tool::Frictionless => "frictionless",
         }
     }
 
@@ -38,6 +45,8 @@ impl Tool {
             Tool::Node => "ACCORD_NODE",
             Tool::Java => "ACCORD_JAVA",
             Tool::NpmPackage(_) => "ACCORD_TOOLS",
+            Tool::Python => "ACCORD_PYTHON",
+            Tool::Frictionless => "ACCORD_FRICTIONLESS",
         }
     }
 
@@ -53,6 +62,8 @@ impl Tool {
             Tool::Node => &["node"],
             Tool::Java => &["java"],
             Tool::NpmPackage(_) => &[],
+            Tool::Python => &["python3"],
+            Tool::Frictionless => &["frictionless"],
         }
     }
 
@@ -65,6 +76,12 @@ impl Tool {
         if let Some(p) = std::env::var_os(self.variable()).filter(|p| !p.is_empty()) {
             let p = PathBuf::from(p);
             return p.is_file().then_some(p);
+        }
+        if let Tool::Frictionless = self {
+            let venv = super::repo().join(".ci/venv/bin/frictionless");
+            if venv.is_file() {
+                return Some(venv);
+            }
         }
         let path = std::env::var_os("PATH")?;
         std::env::split_paths(&path)
