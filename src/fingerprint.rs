@@ -53,6 +53,17 @@ pub fn page(e: &Entry) -> u64 {
     h.finish()
 }
 
+/// The hash of a record's facts as the downloads hold them: its card and every
+/// field of its front matter, not its body (a body edit leaves the data as it is).
+pub fn data(e: &Entry) -> u64 {
+    let r = &e.record;
+    let mut h = hasher();
+    card(e).hash(&mut h);
+    (&r.organizers, &r.partners, &r.tags, &r.aliases).hash(&mut h);
+    format!("{:?}{:?}{}", r.sources, r.details, r.extra).hash(&mut h);
+    h.finish()
+}
+
 /// Everything every page depends on.
 pub fn global(site: &Site, theme: &Theme) -> u64 {
     let mut h = hasher();
@@ -84,6 +95,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
     let global = global(site, theme);
     let cards: Vec<u64> = site.entries.par_iter().map(card).collect();
     let pages: Vec<u64> = site.entries.par_iter().map(page).collect();
+    let facts: Vec<u64> = site.entries.par_iter().map(data).collect();
     let of = |idx: &[usize], h: &mut DefaultHasher| {
         for &i in idx {
             cards[i].hash(h);
@@ -173,7 +185,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     }
                 }
                 Page::Data | Page::DataFile(_) => {
-                    pages.hash(&mut h);
+                    facts.hash(&mut h);
                     cards.hash(&mut h);
                     city_counts(&mut h);
                 }

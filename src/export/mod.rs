@@ -97,11 +97,23 @@ pub fn record_json(site: &Site, i: usize) -> Vec<u8> {
     })
 }
 
-/// Pretty JSON with a final line end: diffs of two versions stay readable.
-fn json(value: &impl serde::Serialize) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(value).expect("data serialises");
-    out.push(b'\n');
-    out
+/// Pretty JSON with a final line end, so that diffs of two versions stay readable;
+/// `<`, `>` and `&` written as `\u003c`, `\u003e`, `\u0026` (the same string to a JSON
+/// reader), so that no text of a record is markup where a file is wrongly served or
+/// pasted as HTML.
+pub(crate) fn json(value: &impl serde::Serialize) -> Vec<u8> {
+    let text = serde_json::to_string_pretty(value).expect("data serialises");
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out.push('\n');
+    out.into_bytes()
 }
 
 const ID_PATTERN: &str = "^(programs|trips|workshops)/[^/]+$";

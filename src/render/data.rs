@@ -161,9 +161,7 @@ impl Renderer<'_> {
             "authors": [{ "name": site.config.title }],
             "items": items,
         });
-        let mut out = serde_json::to_vec_pretty(&feed).expect("a feed serialises");
-        out.push(b'\n');
-        out
+        crate::export::json(&feed)
     }
 
     /// What a feed item says: when, then the summary (as the Atom feed's summary).
