@@ -18,8 +18,10 @@ use crate::site::Site;
 enum Owner {
     /// A page accord generates.
     Generated,
-    /// A record's page or one of its attachments.
+    /// A record's page, its JSON or one of its attachments.
     Record(PathBuf),
+    /// A redirect from an old URL of a record (`aliases`).
+    Alias(PathBuf),
     /// A static file of the theme or the site.
     Static,
 }
@@ -42,7 +44,10 @@ pub fn check<'a>(
         .map(|r| Claim {
             file: r.file.clone(),
             owner: match r.page {
-                Page::Record(i) => Owner::Record(site.entries[i].record.source.clone()),
+                Page::Record(i) | Page::RecordJson(i) => {
+                    Owner::Record(site.entries[i].record.source.clone())
+                }
+                Page::Alias(i, _) => Owner::Alias(site.entries[i].record.source.clone()),
                 _ => Owner::Generated,
             },
         })
@@ -98,6 +103,8 @@ pub fn check<'a>(
 /// change: generated pages keep their paths.
 fn report(a: &Claim, b: &Claim, how: &str) -> Option<Diagnostic> {
     let (blamed, other) = match (&a.owner, &b.owner) {
+        (Owner::Alias(_), _) => (a, b),
+        (_, Owner::Alias(_)) => (b, a),
         (Owner::Record(_), _) => (a, b),
         (_, Owner::Record(_)) => (b, a),
         (Owner::Static, _) => (a, b),
@@ -107,10 +114,11 @@ fn report(a: &Claim, b: &Claim, how: &str) -> Option<Diagnostic> {
     let what = |c: &Claim| match &c.owner {
         Owner::Generated => format!("the generated `{}`", c.file),
         Owner::Record(p) => format!("`{}` of {}", c.file, p.display()),
+        Owner::Alias(p) => format!("the redirect `{}` of {} (`aliases`)", c.file, p.display()),
         Owner::Static => format!("the static file `{}`", c.file),
     };
     let (path, pos) = match &blamed.owner {
-        Owner::Record(p) => (p.clone(), Pos::new(1, 1)),
+        Owner::Record(p) | Owner::Alias(p) => (p.clone(), Pos::new(1, 1)),
         _ => (Path::new("static").join(&blamed.file), Pos::UNKNOWN),
     };
     Some(

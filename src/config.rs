@@ -17,6 +17,9 @@ pub(crate) const KEYS: &[&str] = &[
     "paginate_by",
     "allow_html",
     "years",
+    "data_license",
+    "git_dates",
+    "repo_url",
 ];
 
 /// The years a record may be dated in when `accord.yaml` does not say (`years: {min,
@@ -50,6 +53,10 @@ struct YearsField {
     max: Option<i32>,
 }
 
+/// The licence of the downloads when `accord.yaml` names none: Creative Commons
+/// Attribution 4.0, which lets anyone reuse the data with credit to the archive.
+pub const DEFAULT_DATA_LICENSE: &str = "CC-BY-4.0";
+
 /// Languages the default theme has strings for (others fall back to English strings).
 pub const LANGUAGES: &[&str] = &["ko", "ja", "zh", "en"];
 
@@ -74,6 +81,13 @@ pub struct Config {
     pub allow_html: bool,
     /// The years records may be dated in (`date` and `end`).
     pub years: YearRange,
+    /// The licence of the downloads under `/data/`, an SPDX id (`CC-BY-4.0`).
+    pub data_license: String,
+    /// Take each record's first and last commit dates from the git history.
+    pub git_dates: bool,
+    /// Where the archive's sources are browsed (`https://github.com/org/archive`):
+    /// each record links its file there ("edit this page"). Without `/` at the end.
+    pub repo_url: Option<String>,
 }
 
 impl Config {
@@ -151,6 +165,7 @@ impl Config {
                 max: y.max.unwrap_or(DEFAULT_YEARS.max),
             });
 
+        let (data_license, git_dates, repo_url) = open_data_fields(&mut f);
         let (base_url, base_path) = match split_base_url(&base_url) {
             Ok(v) => v,
             Err(msg) => {
@@ -211,6 +226,9 @@ impl Config {
             paginate_by,
             allow_html,
             years,
+            data_license,
+            git_dates,
+            repo_url: repo_url.map(|u| u.trim_end_matches('/').to_string()),
         })
     }
 }
@@ -251,6 +269,34 @@ fn check_languages(f: &mut Fields<'_>, one: Option<&str>, languages: &[String]) 
             Some("the first of `languages` is the default language: leave `language` out".into()),
         );
     }
+}
+
+/// `data_license`, `git_dates` and `repo_url`, checked.
+fn open_data_fields(f: &mut Fields<'_>) -> (String, bool, Option<String>) {
+    let data_license: String = f
+        .take("data_license")
+        .unwrap_or_else(|| DEFAULT_DATA_LICENSE.to_string());
+    let git_dates: bool = f.take("git_dates").unwrap_or(false);
+    let repo_url: Option<String> = f.take("repo_url");
+    if let Some(url) = &repo_url
+        && split_base_url(url).is_err()
+    {
+        f.error(
+            Code::InvalidUrl,
+            f.value_pos("repo_url", &[]),
+            format!("`repo_url` must be an absolute http(s) URL, not `{url}`"),
+            Some("e.g. `repo_url: https://github.com/org/archive`".into()),
+        );
+    }
+    if data_license.trim().is_empty() || data_license.contains(char::is_whitespace) {
+        f.error(
+            Code::InvalidValue,
+            f.value_pos("data_license", &[]),
+            format!("`{data_license}` is not a licence id"),
+            Some("write an SPDX id such as CC-BY-4.0, CC0-1.0 or ODbL-1.0".into()),
+        );
+    }
+    (data_license, git_dates, repo_url)
 }
 
 /// A language code such as `ko`, `en` or `zh-Hant`.

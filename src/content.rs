@@ -35,6 +35,8 @@ pub(crate) const COMMON_FIELDS: &[&str] = &[
     "draft",
     "sources",
     "extra",
+    "updated",
+    "aliases",
 ];
 
 /// One record, validated.
@@ -58,6 +60,13 @@ pub struct Record {
     pub sources: Vec<Source>,
     /// Free-form, passed to templates untouched.
     pub extra: serde_json::Value,
+    /// `updated:`, the day the record was last corrected (full precision).
+    pub updated: Option<PartialDate>,
+    /// Old URL paths of the record's page, relative to the site's root, each ending
+    /// with `/`: each gets a redirect to the page.
+    pub aliases: Vec<String>,
+    /// The commit dates of the file, with `git_dates: true` (see `history`).
+    pub history: Option<crate::history::FileDates>,
     pub details: Details,
     /// The Markdown body.
     pub body: String,
@@ -115,6 +124,17 @@ impl Record {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         format!("{}/{}/{name}", self.kind.section(), self.slug)
+    }
+}
+
+impl Source {
+    /// Where the source is read: its URL, or the URL path (with `base_path`) of the
+    /// attached file beside `record`'s page.
+    pub fn href(&self, record: &Record, base_path: &str) -> String {
+        match &self.target {
+            SourceTarget::Url(u) => u.clone(),
+            SourceTarget::File(p) => format!("{base_path}{}", record.attachment_file(p)),
+        }
     }
 }
 
@@ -353,6 +373,8 @@ struct Common {
     draft: bool,
     sources: Vec<Source>,
     extra: serde_json::Value,
+    updated: Option<PartialDate>,
+    aliases: Vec<String>,
 }
 
 impl Common {
@@ -377,6 +399,9 @@ impl Common {
             draft: self.draft,
             sources: self.sources,
             extra: self.extra,
+            updated: self.updated,
+            aliases: self.aliases,
+            history: None,
             details,
             body: split.body.to_string(),
             body_line: split.body_line,
@@ -440,6 +465,8 @@ fn common_fields(
     let draft: bool = f.take("draft").unwrap_or(false);
     let sources = take_sources(f, &file.rel_path);
     let extra = take_extra(f);
+    let updated = take_updated(f);
+    let aliases = take_aliases(f);
     Common {
         title,
         date,
@@ -454,7 +481,58 @@ fn common_fields(
         draft,
         sources,
         extra,
+        updated,
+        aliases,
     }
+}
+
+/// `updated: YYYY-MM-DD`: a day, written in full.
+fn take_updated(f: &mut Fields<'_>) -> Option<PartialDate> {
+    let day = take_date(f, "updated", false)?;
+    if day.day.is_none() {
+        let pos = f.value_pos("updated", &[]);
+        f.error(
+            Code::InvalidDate,
+            pos,
+            format!("`updated` ({day}) must be a day"),
+            Some("write the day of the change, `updated: 2025-11-24`".into()),
+        );
+        return None;
+    }
+    Some(day)
+}
+
+/// `aliases: [old/url/]`: old URL paths, each relative to the site's root (a leading
+/// `/` is dropped, a trailing one added), made of safe URL segments.
+fn take_aliases(f: &mut Fields<'_>) -> Vec<String> {
+    let written = take_strings(f, "aliases");
+    let mut aliases = Vec::new();
+    for (i, alias) in written.iter().enumerate() {
+        let path = alias.trim_matches('/');
+        let bad = path.split('/').find_map(|seg| {
+            crate::paths::check_slug(seg)
+                .err()
+                .map(|why| format!("`{seg}` {why}"))
+        });
+        if let Some(why) = bad {
+            let pos = f.value_pos("aliases", &[i.into()]);
+            f.error(
+                Code::InvalidSlug,
+                pos,
+                format!(
+                    "the alias `{}` is not a URL path: {why}",
+                    alias.escape_debug()
+                ),
+                Some("write the old URL's path, e.g. `aliases: [programs/old-name/]`".into()),
+            );
+            continue;
+        }
+        let path = format!("{path}/");
+        if !aliases.contains(&path) {
+            aliases.push(path);
+        }
+    }
+    aliases
 }
 
 fn take_title(f: &mut Fields<'_>) -> Option<String> {

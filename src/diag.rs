@@ -111,6 +111,8 @@ codes! {
     /// A record whose summary or body still holds the placeholder text of `accord new`
     /// (a warning).
     Placeholder = "placeholder",
+    /// `git_dates: true`, but the history cannot be read (a warning).
+    GitDates = "git-dates",
 }
 
 impl fmt::Display for Code {

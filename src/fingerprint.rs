@@ -41,6 +41,8 @@ pub fn card(e: &Entry) -> u64 {
     for t in &e.translations {
         (&t.text.lang, &t.text.title, &t.summary, t.text.source_hash).hash(&mut h);
     }
+    // When it was added and last changed: feeds, sitemaps, the data.
+    (r.updated, r.history).hash(&mut h);
     h.finish()
 }
 
@@ -55,6 +57,17 @@ pub fn page(e: &Entry) -> u64 {
     for t in &e.translations {
         t.body.html.hash(&mut h);
     }
+    h.finish()
+}
+
+/// The hash of a record's facts as the downloads hold them: its card and every
+/// field of its front matter, not its body (a body edit leaves the data as it is).
+pub fn data(e: &Entry) -> u64 {
+    let r = &e.record;
+    let mut h = hasher();
+    card(e).hash(&mut h);
+    (&r.organizers, &r.partners, &r.tags, &r.aliases).hash(&mut h);
+    format!("{:?}{:?}{}", r.sources, r.details, r.extra).hash(&mut h);
     h.finish()
 }
 
@@ -89,6 +102,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
     let global = global(site, theme);
     let cards: Vec<u64> = site.entries.par_iter().map(card).collect();
     let pages: Vec<u64> = site.entries.par_iter().map(page).collect();
+    let facts: Vec<u64> = site.entries.par_iter().map(data).collect();
     let of = |idx: &[usize], h: &mut DefaultHasher| {
         for &i in idx {
             cards[i].hash(h);
@@ -110,6 +124,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
             idx.len().hash(h);
         }
     };
+    let feed = |idx: &[usize], h: &mut DefaultHasher| feed(site, &cards, idx, h);
     routes
         .iter()
         .map(|route| {
@@ -150,39 +165,64 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                         }
                     }
                 }
-                // An edition's search page names the titles of its translations.
-                Page::Search => {
-                    for e in &site.entries {
-                        for t in &e.translations {
-                            (&t.text.lang, &t.text.title, &t.summary).hash(&mut h);
-                        }
-                    }
-                }
+                Page::Search => translated_titles(site, &mut h),
                 Page::NotFound => {}
-                Page::Feed => of(
-                    &(0..site.entries.len().min(FEED_ENTRIES)).collect::<Vec<_>>(),
-                    &mut h,
-                ),
-                Page::CityFeed(_) | Page::KindFeed(_) => {
-                    let idx = match route.page {
-                        Page::CityFeed(c) => &site.by_city[c][..],
-                        Page::KindFeed(k) => site.by_kind.get(&k).map_or(&[][..], Vec::as_slice),
-                        _ => &[][..],
-                    };
-                    of(&idx[..idx.len().min(FEED_ENTRIES)], &mut h);
-                    // An empty feed is dated by the newest record of the archive.
-                    of(&(0..site.entries.len().min(1)).collect::<Vec<_>>(), &mut h);
+                Page::Feed | Page::JsonFeed => {
+                    feed(&(0..site.entries.len()).collect::<Vec<_>>(), &mut h);
+                }
+                Page::CityFeed(c) | Page::CityJsonFeed(c) => feed(&site.by_city[c], &mut h),
+                Page::KindFeed(k) | Page::KindJsonFeed(k) => {
+                    feed(site.by_kind.get(&k).map_or(&[][..], Vec::as_slice), &mut h);
                 }
                 Page::Sitemap | Page::SitemapIndex { .. } | Page::SitemapPart { .. } => {
                     for r in routes {
                         r.file.hash(&mut h);
                     }
+                    // The `lastmod` of the records' pages.
+                    cards.hash(&mut h);
                 }
                 Page::Robots => {}
+                Page::RecordJson(i) => {
+                    pages[i].hash(&mut h);
+                    cards[i].hash(&mut h);
+                }
+                Page::Alias(i, _) => cards[i].hash(&mut h),
+                Page::Redirects => {
+                    for e in &site.entries {
+                        (&e.record.aliases, &e.url).hash(&mut h);
+                    }
+                }
+                Page::Data | Page::DataFile(_) => {
+                    facts.hash(&mut h);
+                    cards.hash(&mut h);
+                    city_counts(&mut h);
+                }
             }
             (route.file.clone(), h.finish())
         })
         .collect()
+}
+
+/// What an edition's search page shows of the translations: their titles.
+fn translated_titles(site: &Site, h: &mut DefaultHasher) {
+    for e in &site.entries {
+        for t in &e.translations {
+            (&t.text.lang, &t.text.title, &t.summary).hash(h);
+        }
+    }
+}
+
+/// The hash of a feed of `idx`: its entries in the feeds' order, and the archive's
+/// last change (which dates an empty feed).
+fn feed(site: &Site, cards: &[u64], idx: &[usize], h: &mut DefaultHasher) {
+    let order = site.feed_order(idx);
+    for &i in &order[..order.len().min(FEED_ENTRIES)] {
+        cards[i].hash(h);
+    }
+    let all = site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>());
+    if let Some(&first) = all.first() {
+        cards[first].hash(h);
+    }
 }
 
 /// Fingerprints of files copied as they are (theme and site static files).

@@ -30,7 +30,9 @@ pub mod content;
 pub mod date;
 pub mod diag;
 pub mod escape;
+pub mod export;
 pub mod fingerprint;
+pub mod history;
 pub mod jsonld;
 pub mod kind;
 pub mod limits;
@@ -68,6 +70,20 @@ use crate::routes::Route;
 use crate::site::Site;
 use crate::source::Sources;
 use crate::theme::Theme;
+
+/// Gives each record its first and last commit dates (`git_dates: true`), or a warning
+/// when the history cannot be read.
+fn git_dates(root: &Path, records: &mut [content::Record]) -> Option<Diagnostic> {
+    match history::read(root, source::CONTENT_DIR) {
+        Ok(dates) => {
+            for r in records {
+                r.history = dates.get(&r.source).copied();
+            }
+            None
+        }
+        Err(warning) => Some(warning),
+    }
+}
 
 /// Threads that write pages while others render.
 const WRITER_THREADS: usize = 4;
@@ -291,6 +307,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let (translations, translation_diags) =
         read_translations(&pending, &records, &sources, &registry);
     diags.extend(translation_diags);
+    if config.git_dates {
+        diags.extend(git_dates(root, &mut records));
+    }
     clock.lap("parse records");
 
     // The site model is built even when some records failed, so that problems in the

@@ -5,10 +5,12 @@
 
 #[cfg(test)]
 mod context_docs;
+mod data;
 mod pages;
 mod publish;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,6 +19,7 @@ use tera::{Context, Tera, Value};
 use crate::charts::Outlines;
 use crate::date::{DatePatterns, PartialDate};
 use crate::diag::{Code, Diagnostic, Pos};
+use crate::export::Export;
 use crate::kind::Kind;
 use crate::registry::CityId;
 use crate::routes::{Page, Route};
@@ -88,7 +91,9 @@ struct SiteView<'a> {
     /// shared by every edition.
     assets: &'a str,
     base_url: &'a str,
+    data_url: String,
     description: &'a str,
+    json_feed_url: String,
     /// The edition's language.
     language: &'a str,
     /// The root of the edition: the site's root for the default edition.
@@ -102,7 +107,9 @@ impl SiteView<'_> {
         SiteView {
             assets: &config.base_path,
             base_url: &config.base_url,
+            data_url: site.url_in(edition, Page::Data),
             description: &config.description,
+            json_feed_url: site.url_in(edition, Page::JsonFeed),
             language: &config.languages[edition],
             root: site.url_in(edition, Page::Home),
             title: &config.title,
@@ -143,6 +150,7 @@ struct Card<'a> {
     end: Option<DateView>,
     when: String,
     updated: String,
+    published: Option<String>,
     cities: Vec<CityLink>,
     summary: &'a str,
     lang: &'a str,
@@ -198,6 +206,8 @@ struct PageView<'a> {
     alternates: Vec<Alternate>,
     /// JSON-LD, escaped for a `<script>` element; may be empty.
     jsonld: String,
+    /// The page's data as JSON (a record's `index.json`), if it has one.
+    json_url: Option<String>,
     /// Open Graph type: `article` for records, `website` otherwise.
     og_type: &'static str,
 }
@@ -223,6 +233,8 @@ struct Alternate {
 trait ViewSink {
     type Out;
     fn take<T: Serialize>(self, view: View<T>) -> Self::Out;
+    /// A file made without a template (JSON, redirects, the downloads).
+    fn raw(self, bytes: Vec<u8>) -> Self::Out;
 }
 
 /// Renders a view for its route.
@@ -235,6 +247,9 @@ impl ViewSink for Rendering<'_, '_> {
     type Out = Result<Vec<u8>, Diagnostic>;
     fn take<T: Serialize>(self, view: View<T>) -> Self::Out {
         self.renderer.page(self.route, view)
+    }
+    fn raw(self, bytes: Vec<u8>) -> Self::Out {
+        Ok(bytes)
     }
 }
 
@@ -259,6 +274,9 @@ pub struct Renderer<'s> {
     origin: String,
     /// Country outlines for the map of `/cities/`, if the theme has them.
     outlines: Option<Outlines>,
+    /// The downloads under `/data/`, built when the first of them (or the data page)
+    /// is rendered.
+    export: OnceLock<Export>,
 }
 
 impl<'s> Renderer<'s> {
@@ -356,6 +374,7 @@ impl<'s> Renderer<'s> {
             files,
             origin,
             outlines,
+            export: OnceLock::new(),
         };
         r.cards = site
             .entries
@@ -429,7 +448,8 @@ impl<'s> Renderer<'s> {
             date,
             end,
             when,
-            updated: r.date.rfc3339(),
+            updated: crate::history::rfc3339(e.feed_time()),
+            published: e.added().map(crate::history::rfc3339),
             cities: r.cities.iter().map(|&c| self.city_link(c)).collect(),
             summary: shown.summary,
             lang: shown.lang,
@@ -510,6 +530,14 @@ impl<'s> Renderer<'s> {
             Page::SitemapPart { part, per } => to.take(self.sitemap_page(Some((part, per)))),
             Page::SitemapIndex { parts } => to.take(self.sitemap_index_page(parts)),
             Page::Robots => to.take(self.robots_page()),
+            Page::RecordJson(i) => to.raw(crate::export::record_json(self.site, i)),
+            Page::JsonFeed | Page::CityJsonFeed(_) | Page::KindJsonFeed(_) => {
+                to.raw(self.json_feed(page))
+            }
+            Page::Alias(i, _) => to.raw(self.redirect_page(i)),
+            Page::Redirects => to.raw(self.redirects_file()),
+            Page::Data => to.take(self.data_page()),
+            Page::DataFile(file) => to.raw(self.export().file(file).to_vec()),
         }
     }
 
@@ -537,6 +565,10 @@ impl<'s> Renderer<'s> {
             feeds: self.page_feeds(page),
             alternates: self.alternates(page),
             jsonld: self.page_jsonld(page, title, &path),
+            json_url: match page {
+                Page::Record(i) => Some(self.site.url(Page::RecordJson(i))),
+                _ => None,
+            },
             og_type: if matches!(page, Page::Record(_)) {
                 "article"
             } else {

@@ -43,7 +43,66 @@ pub enum Page {
         per: usize,
     },
     Robots,
+    /// A record as JSON, beside its page.
+    RecordJson(usize),
+    /// JSON Feed 1.1 beside each Atom feed: of the archive, a city, a kind.
+    JsonFeed,
+    CityJsonFeed(CityId),
+    KindJsonFeed(Kind),
+    /// A redirect page at a record's old URL: the entry and the number of its alias.
+    Alias(usize, usize),
+    /// The `_redirects` file of Netlify and Cloudflare Pages: every alias.
+    Redirects,
+    /// The `/data/` page: what each download holds.
+    Data,
+    /// A download under `/data/`.
+    DataFile(DataFile),
 }
+
+/// The downloads under `/data/`, in the order the data page lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DataFile {
+    RecordsJson,
+    RecordsCsv,
+    BudgetsCsv,
+    CitiesCsv,
+    RecordCitiesCsv,
+    RecordsSchema,
+    Package,
+}
+
+impl DataFile {
+    pub const ALL: [DataFile; 7] = [
+        DataFile::RecordsJson,
+        DataFile::RecordsCsv,
+        DataFile::BudgetsCsv,
+        DataFile::CitiesCsv,
+        DataFile::RecordCitiesCsv,
+        DataFile::RecordsSchema,
+        DataFile::Package,
+    ];
+
+    /// The file's name in `/data/`.
+    pub fn name(self) -> &'static str {
+        match self {
+            DataFile::RecordsJson => "records.json",
+            DataFile::RecordsCsv => "records.csv",
+            DataFile::BudgetsCsv => "budgets.csv",
+            DataFile::CitiesCsv => "cities.csv",
+            DataFile::RecordCitiesCsv => "record_cities.csv",
+            DataFile::RecordsSchema => "records.schema.json",
+            DataFile::Package => "datapackage.json",
+        }
+    }
+
+    /// A CSV table (as opposed to a JSON document).
+    pub fn is_csv(self) -> bool {
+        self.name().ends_with(".csv")
+    }
+}
+
+/// The folder of the downloads.
+pub const DATA_DIR: &str = "data/";
 
 /// The most URLs one sitemap may list (the sitemap protocol's limit); past it the
 /// sitemap becomes an index of several.
@@ -57,11 +116,19 @@ pub struct Route {
 }
 
 impl Page {
-    /// Whether the page exists once per edition (all but the sitemaps and `robots.txt`).
+    /// Whether the page exists once per edition: all but the sitemaps, `robots.txt`
+    /// and what the default edition alone has (the open data, the redirects).
     pub fn per_edition(self) -> bool {
         !matches!(
             self,
-            Page::Sitemap | Page::SitemapIndex { .. } | Page::SitemapPart { .. } | Page::Robots
+            Page::Sitemap
+                | Page::SitemapIndex { .. }
+                | Page::SitemapPart { .. }
+                | Page::Robots
+                | Page::RecordJson(_)
+                | Page::Alias(..)
+                | Page::DataFile(_)
+                | Page::Redirects
         )
     }
 }
@@ -78,6 +145,11 @@ impl Route {
             file: file(page, edition, names),
             page,
         }
+    }
+
+    /// Whether the sitemaps list the page: every HTML page but the redirects.
+    pub fn in_sitemap(&self) -> bool {
+        self.file.ends_with("index.html") && !matches!(self.page, Page::Alias(..))
     }
 
     /// The URL path of an HTML page (with the base path); `None` for other files.
@@ -98,6 +170,9 @@ pub trait Names {
     fn edition_dir(&self, edition: usize) -> &str;
     /// How many editions there are.
     fn editions(&self) -> usize;
+    /// Alias `k` of entry `i`: an old URL path of its page, relative to the site's
+    /// root, ending with `/` (`old/url/`).
+    fn alias(&self, i: usize, k: usize) -> &str;
 }
 
 /// The edition a route's file belongs to: the one whose folder it is in, else the
@@ -157,6 +232,17 @@ fn edition_file(page: Page, names: &impl Names) -> String {
         Page::Sitemap | Page::SitemapIndex { .. } => SITEMAP.into(),
         Page::SitemapPart { part, .. } => sitemap_part_file(part),
         Page::Robots => "robots.txt".into(),
+        Page::RecordJson(i) => {
+            let (kind, slug) = names.record(i);
+            format!("{}index.json", record_dir(kind, slug))
+        }
+        Page::JsonFeed => "feed.json".into(),
+        Page::CityJsonFeed(id) => format!("cities/{}/feed.json", names.city(id)),
+        Page::KindJsonFeed(kind) => format!("{}/feed.json", kind.section()),
+        Page::Alias(i, k) => format!("{}index.html", names.alias(i, k)),
+        Page::Redirects => "_redirects".into(),
+        Page::Data => format!("{DATA_DIR}index.html"),
+        Page::DataFile(f) => format!("{DATA_DIR}{}", f.name()),
     }
 }
 

@@ -125,6 +125,10 @@ fn common_fields(city: &Value) -> Props {
         "slug": {"type": "string", "pattern": r"^[^/\\\s]+$",
                  "description": "The last part of the record's URL; default: the file name."},
         "draft": {"type": "boolean", "description": "Built only with --drafts."},
+        "updated": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                    "description": "The day the record last changed in substance: YYYY-MM-DD."},
+        "aliases": {"type": "array", "items": {"type": "string"},
+                    "description": "Old URL paths of this record's page (`old/url/`), each redirected to it."},
         "sources": {
             "type": "array",
             "description": "Where the record comes from: a web page or a file next to it.",
@@ -217,6 +221,9 @@ pub fn config() -> Value {
                           "items": {"type": "string", "pattern": LANG_PATTERN},
                           "description": "The editions of the site; the first is the default, at the root, the others under /<lang>/."},
             "theme": text("A folder under themes/, or the built-in `default`."),
+            "data_license": text("The licence of the open data under /data/, an SPDX id; default CC-BY-4.0."),
+            "git_dates": {"type": "boolean", "description": "Take each record's added and last-changed dates from the git history."},
+            "repo_url": text("The repository's web address, for the \"edit this page\" links."),
             "paginate_by": {"type": "integer", "minimum": 1},
             "allow_html": {"type": "boolean"},
             "years": {

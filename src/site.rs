@@ -11,12 +11,13 @@ use crate::config::{Config, YearRange};
 use crate::content::{Details, Partial, Record, split_front_matter};
 use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::escape;
+use crate::history;
 use crate::kind::Kind;
 use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
-use crate::routes::{self, Names, Page, Route};
+use crate::routes::{self, DataFile, Names, Page, Route};
 use crate::source::Sources;
 use crate::translation::Translation;
 use crate::yaml::{Block, Seg};
@@ -50,6 +51,37 @@ impl Entry {
     /// The translation into `lang`, if there is one.
     pub fn translation(&self, lang: &str) -> Option<&Translated> {
         self.translations.iter().find(|t| t.text.lang == lang)
+    }
+}
+
+impl Entry {
+    /// When the record entered the archive: its first commit (`git_dates`), in
+    /// seconds since 1970.
+    pub fn added(&self) -> Option<i64> {
+        self.record.history.map(|h| h.added)
+    }
+
+    /// When the record last changed: the day of `updated:` when written (a
+    /// correction an editor wants known, while a commit that reformats every file
+    /// should not look like news), else its last commit.
+    pub fn updated(&self) -> Option<i64> {
+        let written = self.record.updated.map(|d| {
+            let (y, m, day) = d.earliest();
+            history::midnight(y, m, day)
+        });
+        written.or(self.record.history.map(|h| h.changed))
+    }
+
+    /// The time the feeds order by, newest first: the last change or addition; the
+    /// start of the event for a record without either.
+    pub fn feed_time(&self) -> i64 {
+        match (self.added(), self.updated()) {
+            (Some(a), Some(u)) => a.max(u),
+            (a, u) => a.or(u).unwrap_or_else(|| {
+                let (y, m, d) = self.record.date.earliest();
+                history::midnight(y, m, d)
+            }),
+        }
     }
 }
 
@@ -244,27 +276,45 @@ impl Site {
         n.div_ceil(self.config.paginate_by).max(1)
     }
 
+    /// `idx` in the order of the feeds: the last changed or added first (see
+    /// `Entry::feed_time`), ties in the order of `idx`.
+    pub fn feed_order(&self, idx: &[usize]) -> Vec<usize> {
+        let mut out = idx.to_vec();
+        out.sort_by_key(|&i| std::cmp::Reverse(self.entries[i].feed_time()));
+        out
+    }
+
     /// Every route of the site, in a fixed order: each edition's pages, then the
     /// sitemaps and `robots.txt`.
     pub fn routes(&self) -> Vec<Route> {
         let mut pages = vec![Page::Home];
         for kind in Kind::ALL {
             pages.extend((1..=self.list_pages(kind)).map(|n| Page::List(kind, n)));
-            pages.push(Page::KindFeed(kind));
+            pages.extend([Page::KindFeed(kind), Page::KindJsonFeed(kind)]);
         }
-        pages.extend((0..self.entries.len()).map(Page::Record));
+        for (i, e) in self.entries.iter().enumerate() {
+            pages.extend([Page::Record(i), Page::RecordJson(i)]);
+            pages.extend((0..e.record.aliases.len()).map(|k| Page::Alias(i, k)));
+        }
         pages.push(Page::Cities);
         for id in 0..self.registry.cities.len() {
-            pages.extend([Page::City(id), Page::CityFeed(id)]);
+            pages.extend([Page::City(id), Page::CityFeed(id), Page::CityJsonFeed(id)]);
         }
         pages.push(Page::Years);
         pages.extend(self.by_year.keys().map(|&y| Page::Year(y)));
-        pages.extend([Page::Search, Page::NotFound, Page::Feed]);
+        pages.extend([Page::Search, Page::NotFound, Page::Feed, Page::JsonFeed]);
+        pages.push(Page::Data);
+        pages.extend(DataFile::ALL.map(Page::DataFile));
+        if self.entries.iter().any(|e| !e.record.aliases.is_empty()) {
+            pages.push(Page::Redirects);
+        }
+        // The default edition has every page; the others those made per edition.
         let mut routes: Vec<Route> = (0..self.config.languages.len())
             .flat_map(|e| pages.iter().map(move |&p| (e, p)))
+            .filter(|&(e, p)| e == 0 || p.per_edition())
             .map(|(e, p)| Route::in_edition(p, e, self))
             .collect();
-        let html = routes.iter().filter(|r| r.url("/").is_some()).count();
+        let html = routes.iter().filter(|r| r.in_sitemap()).count();
         routes.extend(routes::sitemap_routes(html, routes::SITEMAP_MAX_URLS));
         routes.push(Route::of(Page::Robots, self));
         routes
@@ -287,6 +337,10 @@ impl Names for Site {
 
     fn editions(&self) -> usize {
         self.config.languages.len()
+    }
+
+    fn alias(&self, i: usize, k: usize) -> &str {
+        &self.entries[i].record.aliases[k]
     }
 }
 

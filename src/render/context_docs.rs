@@ -30,6 +30,7 @@ impl ViewSink for &mut Fields {
     fn take<T: Serialize>(self, view: View<T>) {
         self.of(&view.context);
     }
+    fn raw(self, _: Vec<u8>) {}
 }
 
 /// Scalars hold no fields; wrappers and containers are walked into.

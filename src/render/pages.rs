@@ -10,10 +10,13 @@ use serde::ser::{SerializeStruct, Serializer};
 use tera::Value;
 
 use super::publish::{CityCharts, FeedLink, HomeCharts, YearCharts};
-use super::{CityCount, CityLink, CountView, HOME_LATEST, HOME_TOP_CITIES, KindView, Renderer};
+use super::{
+    CityCount, CityLink, CountView, DateView, HOME_LATEST, HOME_TOP_CITIES, KindView, Renderer,
+};
 use super::{YearLink, YearView, pager_window};
 use crate::charts::format_amount;
-use crate::content::{Details, Program, SourceTarget, Trip, Workshop};
+use crate::content::{Details, Program, Trip, Workshop};
+use crate::date::PartialDate;
 use crate::kind::Kind;
 use crate::markdown::Heading;
 use crate::registry::CityId;
@@ -103,8 +106,11 @@ pub(super) struct RecordPage {
 /// The fields a record page adds to the record's card.
 #[derive(Serialize)]
 pub(super) struct RecordView<'a> {
+    added: Option<DateView>,
     content: &'a str,
+    edit_url: Option<String>,
     extra: &'a serde_json::Value,
+    last_updated: Option<DateView>,
     organizers: &'a [String],
     original_lang: &'a str,
     partners: &'a [String],
@@ -370,12 +376,7 @@ impl Renderer<'_> {
             .iter()
             .map(|s| SourceView {
                 title: &s.title,
-                url: match &s.target {
-                    SourceTarget::Url(u) => u.clone(),
-                    SourceTarget::File(p) => {
-                        format!("{}{}", site.config.base_path, r.attachment_file(p))
-                    }
-                },
+                url: s.href(r, &site.config.base_path),
             })
             .collect();
         let (mut program, mut trip, mut workshop) = (None, None, None);
@@ -387,9 +388,31 @@ impl Renderer<'_> {
         let shown = self.shown(e);
         let body = shown.translation.map_or(&e.body, |t| &t.body);
         let text = shown.translation.map(|t| &t.text);
+        let day = |secs: i64| {
+            let (y, m, d) = crate::history::civil(secs);
+            let date = PartialDate {
+                year: y as i32,
+                month: Some(m as u8),
+                day: Some(d as u8),
+            };
+            self.date(&date)
+        };
+        // The last change is shown when it is not the day the record was added.
+        let added = e.added().map(day);
+        let last_updated = e
+            .updated()
+            .map(day)
+            .filter(|u| added.as_ref().is_none_or(|a| a.iso != u.iso));
+        let edit_url = site.config.repo_url.as_ref().map(|repo| {
+            let path = r.source.to_string_lossy().replace('\\', "/");
+            format!("{repo}/{}", crate::escape::percent_encode_path(&path))
+        });
         RecordView {
+            added,
             content: &body.html,
+            edit_url,
             extra: &r.extra,
+            last_updated,
             organizers: text
                 .and_then(|t| t.organizers.as_deref())
                 .unwrap_or(&r.organizers),

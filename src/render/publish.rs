@@ -23,6 +23,8 @@ use crate::routes::{self, Page};
 pub(super) struct FeedLink {
     pub title: String,
     pub url: String,
+    /// The JSON Feed beside the Atom feed.
+    pub json_url: String,
 }
 
 /// `feed.xml`: an Atom feed.
@@ -54,6 +56,8 @@ pub(super) struct SitemapPage {
 #[derive(Serialize)]
 struct SitemapUrl {
     loc: String,
+    /// The day a record's page last changed, when known.
+    lastmod: Option<String>,
     alternates: Vec<Hreflang>,
 }
 
@@ -71,10 +75,12 @@ pub(super) struct SitemapIndexPage {
     sitemaps: Vec<Loc>,
 }
 
-/// An absolute, percent-encoded URL in a sitemap.
+/// An absolute, percent-encoded URL in a sitemap, and the day its page last changed
+/// when known (a record's `updated` or added date).
 #[derive(Serialize)]
 struct Loc {
     loc: String,
+    lastmod: Option<String>,
 }
 
 /// `robots.txt`.
@@ -131,7 +137,7 @@ impl Renderer<'_> {
         self.strings.dates.y.replace("{y}", &year.to_string())
     }
 
-    fn kind_label(&self, kind: Kind) -> String {
+    pub(super) fn kind_label(&self, kind: Kind) -> String {
         self.strings_of(&format!("kinds_{}", kind.id()))
     }
 
@@ -139,6 +145,7 @@ impl Renderer<'_> {
         FeedLink {
             title: self.site.config.title.clone(),
             url: self.url(Page::Feed),
+            json_url: self.url(Page::JsonFeed),
         }
     }
 
@@ -146,6 +153,7 @@ impl Renderer<'_> {
         FeedLink {
             title: format!("{} — {}", self.site.config.title, self.kind_label(kind)),
             url: self.url(Page::KindFeed(kind)),
+            json_url: self.url(Page::KindJsonFeed(kind)),
         }
     }
 
@@ -154,6 +162,7 @@ impl Renderer<'_> {
         FeedLink {
             title: format!("{} — {name}", self.site.config.title),
             url: self.url(Page::CityFeed(id)),
+            json_url: self.url(Page::CityJsonFeed(id)),
         }
     }
 
@@ -210,32 +219,47 @@ impl Renderer<'_> {
         }
     }
 
-    /// A feed of the whole archive, a kind or a city: its newest records.
-    pub(super) fn feed_page(&self, page: Page) -> View<FeedPage> {
+    /// The Atom feed `page` (of the archive, a kind or a city): its link, the URL of
+    /// the page it follows, and its entries, the last changed first (`Site::feed_order`).
+    pub(super) fn feed_of(&self, page: Page) -> (FeedLink, String, Vec<usize>) {
         let site = self.site;
-        let newest: Vec<usize> = (0..site.entries.len()).collect();
-        let (link, page_path, idx): (FeedLink, String, &[usize]) = match page {
+        let (link, page_path, idx) = match page {
             Page::KindFeed(kind) => (
                 self.kind_feed(kind),
                 self.url(Page::List(kind, 1)),
-                site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice),
+                site.feed_order(site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice)),
             ),
             Page::CityFeed(id) => (
                 self.city_feed(id),
                 self.url(Page::City(id)),
-                &site.by_city[id][..],
+                site.feed_order(&site.by_city[id]),
             ),
-            _ => (self.site_feed(), site.config.base_path.clone(), &newest),
+            _ => (
+                self.site_feed(),
+                site.config.base_path.clone(),
+                site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>()),
+            ),
         };
-        let idx = &idx[..idx.len().min(super::FEED_ENTRIES)];
+        let shown = idx.len().min(super::FEED_ENTRIES);
+        (link, page_path, idx[..shown].to_vec())
+    }
+
+    /// A feed of the whole archive, a kind or a city: its last changed records.
+    pub(super) fn feed_page(&self, page: Page) -> View<FeedPage> {
+        let site = self.site;
+        let (link, page_path, idx) = self.feed_of(page);
         // An empty feed is as new as the archive.
         let updated = idx
             .first()
             .copied()
-            .or((!site.entries.is_empty()).then_some(0))
+            .or_else(|| {
+                site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>())
+                    .first()
+                    .copied()
+            })
             .map_or_else(
                 || "1970-01-01T00:00:00Z".to_string(),
-                |i| site.entries[i].record.date.rfc3339(),
+                |i| crate::history::rfc3339(site.entries[i].feed_time()),
             );
         let absolute = |path: &str| format!("{}{}", self.origin, percent_encode_path(path));
         let feed = FeedView {
@@ -250,38 +274,48 @@ impl Renderer<'_> {
             title: feed.title.clone(),
             context: FeedPage {
                 feed,
-                entries: self.cards_of(idx),
+                entries: self.cards_of(&idx),
                 updated,
             },
         }
     }
 
-    /// Every page URL the sitemaps list: absolute, percent-encoded, sorted.
+    /// Every page URL the sitemaps list: absolute, percent-encoded, sorted; with the
+    /// day a record's page last changed, and the page in the other editions.
     fn sitemap_urls(&self) -> Vec<SitemapUrl> {
         let site = self.site;
         let base = &site.config.base_path;
         let absolute = |u: &str| format!("{}{}", self.origin, percent_encode_path(u));
         let languages = &site.config.languages;
         let mut urls: Vec<SitemapUrl> = (site.routes().iter())
-            .filter_map(|r| Some((r.url(base)?, r.page)))
-            .map(|(u, page)| {
+            .filter(|r| r.in_sitemap())
+            .filter_map(|r| {
+                let lastmod = match r.page {
+                    Page::Record(i) => {
+                        let e = &site.entries[i];
+                        e.updated().max(e.added()).map(crate::history::day)
+                    }
+                    _ => None,
+                };
                 let mut alternates = Vec::new();
                 if languages.len() > 1 {
                     alternates = (languages.iter().enumerate())
                         .map(|(e, lang)| Hreflang {
                             hreflang: lang.clone(),
-                            href: absolute(&site.url_in(e, page)),
+                            href: absolute(&site.url_in(e, r.page)),
                         })
                         .collect();
                     alternates.push(Hreflang {
                         hreflang: "x-default".into(),
-                        href: absolute(&site.url(page)),
+                        href: absolute(&site.url(r.page)),
                     });
                 }
-                SitemapUrl {
-                    loc: absolute(&u),
+                let loc = absolute(&r.url(base)?);
+                Some(SitemapUrl {
+                    loc,
+                    lastmod,
                     alternates,
-                }
+                })
             })
             .collect();
         urls.sort_by(|a, b| a.loc.cmp(&b.loc));
@@ -316,6 +350,7 @@ impl Renderer<'_> {
         let sitemaps = (1..=parts)
             .map(|p| Loc {
                 loc: self.sitemap_file_url(&routes::sitemap_part_file(p)),
+                lastmod: None,
             })
             .collect();
         View {

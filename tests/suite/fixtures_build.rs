@@ -77,7 +77,8 @@ fn hostile_text_is_inert_everywhere() {
     let site = fixture("escaping");
     build_ok(site.path());
     let out = tree(&site.path().join("output"));
-    for (path, bytes) in &out {
+    // The CSV downloads hold the text as it was written: data, never read as HTML.
+    for (path, bytes) in out.iter().filter(|(p, _)| !p.ends_with(".csv")) {
         let text = String::from_utf8_lossy(bytes);
         for bad in [
             "<script>alert",

@@ -18,8 +18,8 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
     let again = same_as_clean(root, &out, "a rebuild without changes");
     assert_eq!(again.files_written, 0);
 
-    // A change deep in one body: only that record's page, and the search index files
-    // its words and scores are in.
+    // A change deep in one body: only that record's page and JSON (its `content_html`),
+    // and the search index files its words and scores are in.
     let visit = root.join("content/trips/visit.md");
     let text = std::fs::read_to_string(&visit).unwrap();
     let before = tree(&out);
@@ -36,7 +36,7 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
         .collect();
     assert_eq!(
         pages,
-        [&"trips/visit/index.html"],
+        [&"trips/visit/index.html", &"trips/visit/index.json"],
         "a body edit rewrote {changed:?}"
     );
     assert_eq!(edit.files_written, changed.len(), "{changed:?}");

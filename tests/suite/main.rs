@@ -29,6 +29,7 @@ mod hostile_input;
 mod hostile_paths;
 mod incremental;
 mod install;
+mod open_data;
 mod output_dir;
 mod publish;
 mod scaffold;

@@ -23,6 +23,11 @@ pub(crate) enum Tool {
     /// `ACCORD_ACTIONLINT`, else `actionlint` on the `PATH`, else where `.ci/run`
     /// installs it: `.ci/tools/actionlint/bin/actionlint`.
     Actionlint,
+    /// `ACCORD_PYTHON`, else `python3` on the `PATH`.
+    Python,
+    /// `ACCORD_FRICTIONLESS`, else `.ci/venv/bin/frictionless` (where `.ci/run`
+    /// installs it), else `frictionless` on the `PATH`.
+    Frictionless,
 }
 
 impl Tool {
@@ -33,6 +38,8 @@ impl Tool {
             Tool::Java => "java",
             Tool::NpmPackage(name) => name,
             Tool::Actionlint => "actionlint",
+            Tool::Python => "python3",
+            Tool::Frictionless => "frictionless",
         }
     }
 
@@ -44,6 +51,8 @@ impl Tool {
             Tool::Java => "ACCORD_JAVA",
             Tool::NpmPackage(_) => "ACCORD_TOOLS",
             Tool::Actionlint => "ACCORD_ACTIONLINT",
+            Tool::Python => "ACCORD_PYTHON",
+            Tool::Frictionless => "ACCORD_FRICTIONLESS",
         }
     }
 
@@ -60,6 +69,8 @@ impl Tool {
             Tool::Java => &["java"],
             Tool::NpmPackage(_) => &[],
             Tool::Actionlint => &["actionlint"],
+            Tool::Python => &["python3"],
+            Tool::Frictionless => &["frictionless"],
         }
     }
 
@@ -77,6 +88,12 @@ impl Tool {
             let installed = super::repo().join(".ci/tools/actionlint/bin/actionlint");
             if installed.is_file() {
                 return Some(installed);
+            }
+        }
+        if let Tool::Frictionless = self {
+            let venv = super::repo().join(".ci/venv/bin/frictionless");
+            if venv.is_file() {
+                return Some(venv);
             }
         }
         let path = std::env::var_os("PATH")?;
