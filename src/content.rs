@@ -1056,6 +1056,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_field_of_the_front_matter_has_a_schema() {
+        let registry = Registry::default();
+        for kind in Kind::ALL {
+            let schema = crate::schema::front_matter(kind, &registry);
+            let props = schema["properties"].as_object().unwrap();
+            let mut expected: Vec<&str> = COMMON_FIELDS.to_vec();
+            expected.extend(kind.own_fields());
+            let mut have: Vec<&str> = props.keys().map(String::as_str).collect();
+            expected.sort_unstable();
+            have.sort_unstable();
+            assert_eq!(have, expected, "{kind:?}");
+        }
+    }
+
+    #[test]
     fn attachment_types_are_listed_in_the_help_and_matched_in_any_case() {
         for ext in ATTACHMENT_TYPES {
             assert!(ATTACHMENT_HELP.to_lowercase().contains(ext), "{ext}");

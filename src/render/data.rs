@@ -127,18 +127,18 @@ impl Renderer<'_> {
             .map(|&i| {
                 let e = &site.entries[i];
                 let r = &e.record;
-                let url = absolute(site, &e.url);
+                let url = absolute(site, &site.record_url(self.edition, r));
                 let mut tags = vec![self.kind_label(r.kind)];
                 tags.extend(
                     r.cities
                         .iter()
-                        .map(|&c| site.registry.name(c, &site.config.language).to_string()),
+                        .map(|&c| site.registry.name(c, self.lang).to_string()),
                 );
                 let published = e.added().map_or_else(|| r.date.rfc3339(), history::rfc3339);
                 let mut item = json!({
                     "id": url,
                     "url": url,
-                    "title": r.title,
+                    "title": self.shown(e).title,
                     "content_text": self.card_text(i),
                     "summary": e.summary,
                     "date_published": published,
@@ -155,9 +155,9 @@ impl Renderer<'_> {
             "version": "https://jsonfeed.org/version/1.1",
             "title": link.title,
             "home_page_url": absolute(site, &page_path),
-            "feed_url": absolute(site, &site.url(page)),
+            "feed_url": absolute(site, &self.url(page)),
             "description": site.config.description,
-            "language": site.config.language,
+            "language": self.lang,
             "authors": [{ "name": site.config.title }],
             "items": items,
         });

@@ -168,6 +168,7 @@ fn the_sitemap_lists_every_record_city_and_year_page_under_the_base_url() {
         "trips/",
         "workshops/",
         "search/",
+        "data/",
     ] {
         expected.push(format!("{BASE}{path}"));
     }
@@ -214,7 +215,7 @@ fn a_sitemap_past_the_limit_is_an_index_of_parts_that_together_list_every_page()
     };
 
     let whole = sitemap_locs(&render(Page::Sitemap), "urlset");
-    assert_eq!(whole.len(), 20);
+    assert_eq!(whole.len(), 21);
     let routes = accord::routes::sitemap_routes(whole.len(), 8);
     assert_eq!(routes.len(), 4, "an index and three parts");
     assert_eq!(routes[0].file, "sitemap.xml");

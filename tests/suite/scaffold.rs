@@ -326,7 +326,10 @@ fn init_writes_an_archive_in_each_language_that_builds_and_checks_clean() {
         let root = dir.to_str().unwrap();
         ok(&accord(&["init", root, "--language", lang]));
         let config = std::fs::read_to_string(dir.join("accord.yaml")).unwrap();
-        assert!(config.starts_with(config_comment), "{lang}: {config}");
+        // The line that gives editors the schema, then the comments.
+        let (schema_line, rest) = config.split_once('\n').unwrap();
+        assert!(schema_line.starts_with("# yaml-language-server: $schema="));
+        assert!(rest.starts_with(config_comment), "{lang}: {config}");
         assert!(
             config.contains(&format!("\nlanguage: {lang}\n")),
             "{config}"

@@ -153,8 +153,10 @@ fn a_record_edit_is_served_and_rerenders_only_the_pages_that_depend_on_it() {
             "{independent} re-rendered; re-rendered: {written:?}"
         );
     }
+    // The open data under data/ holds every record: it changes with any of them.
+    let pages = written.iter().filter(|w| !w.starts_with("data/")).count();
     assert!(
-        written.len() * 3 < all.len(),
+        pages * 3 < all.len(),
         "{} of {} files re-rendered: {written:?}",
         written.len(),
         all.len()
