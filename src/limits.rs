@@ -55,10 +55,11 @@ pub const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
 /// line is shown as plain text, with a warning.
 pub const MAX_HIGHLIGHT_LINE_BYTES: usize = 1000;
 
-/// Most bytes of code highlighted in one record, all its blocks together: within the
-/// two limits above highlighting costs up to about 8 µs per byte, so without this a record
-/// of many blocks could cost a minute. Blocks past it are shown as plain text, with
-/// one warning at the first of them.
+/// Most code highlighted in one record, all its blocks together, in bytes, a line of n
+/// bytes weighing n × n / 100 from 100 bytes on: highlighting costs about 2 µs a byte
+/// in short lines and 20 µs in lines of 1,000 bytes, so without this a record of many
+/// blocks could cost a minute. Within it a record costs at most about a third of a
+/// second. Blocks past it are shown as plain text, with one warning at the first.
 pub const MAX_HIGHLIGHT_RECORD_BYTES: usize = 128 * 1024;
 
 /// Largest amount of a budget or a cost, in its unit: a thousand trillion. Amounts are
