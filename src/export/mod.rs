@@ -10,8 +10,6 @@ mod record;
 mod schema;
 mod table;
 
-use rayon::prelude::*;
-
 use crate::routes::DataFile;
 use crate::site::Site;
 
@@ -37,10 +35,12 @@ pub struct Preview<'a> {
 pub const PREVIEW_ROWS: usize = 3;
 
 impl Export {
-    /// Builds every file under `/data/`.
+    /// Builds every file under `/data/`. Sequentially, on purpose: it runs on the
+    /// first route that needs it, inside the parallel render, as the initializer of a
+    /// `OnceLock`; a parallel loop there let the initializing thread take up another
+    /// route that waited on the same `OnceLock`, and the build hung.
     pub fn build(site: &Site) -> Export {
         let data: Vec<RecordData<'_>> = (0..site.entries.len())
-            .into_par_iter()
             .map(|i| record_data(site, i))
             .collect();
         let tables = vec![
@@ -51,7 +51,7 @@ impl Export {
         ];
         let described: Vec<(DataFile, &Table)> = tables.iter().map(|(f, t)| (*f, t)).collect();
         let mut files: Vec<(DataFile, Vec<u8>)> = DataFile::ALL
-            .par_iter()
+            .iter()
             .map(|&file| {
                 let bytes = match file {
                     DataFile::RecordsJson => json(&schema::RecordsFile::new(site, &data)),
@@ -210,7 +210,7 @@ const RECORD_COLUMNS: &[Column] = &[
 fn records_table(site: &Site, data: &[RecordData<'_>]) -> Table {
     let lang = &site.config.language;
     let rows = data
-        .par_iter()
+        .iter()
         .map(|d| {
             let budget = d.budget.as_ref();
             vec![
