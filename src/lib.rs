@@ -562,10 +562,15 @@ fn write(
     clock: &mut Clock,
 ) -> Result<usize, Diagnostics> {
     // One renderer per edition; the records were read and rendered once, before.
-    let renderers = (0..loaded.site.config.languages.len())
+    let mut renderers = (0..loaded.site.config.languages.len())
         .map(|e| Renderer::edition(&loaded.site, &plan.theme, e))
         .collect::<Result<Vec<_>, _>>()
         .map_err(finish)?;
+    if let Some((first, others)) = renderers.split_first_mut() {
+        for r in others {
+            r.share_export(first);
+        }
+    }
     let staging = match (&plan.previous, opts.write) {
         (_, false) => None,
         (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),

@@ -10,7 +10,7 @@ mod pages;
 mod publish;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -274,15 +274,21 @@ pub struct Renderer<'s> {
     origin: String,
     /// Country outlines for the map of `/cities/`, if the theme has them.
     outlines: Option<Outlines>,
-    /// The downloads under `/data/`, built when the first of them (or the data page)
-    /// is rendered.
-    export: OnceLock<Export>,
+    /// The downloads under `/data/`, built when the first of them (or a data page) is
+    /// rendered; one for all the editions (`share_export`).
+    export: Arc<OnceLock<Export>>,
 }
 
 impl<'s> Renderer<'s> {
     /// The renderer of the default edition.
     pub fn new(site: &'s Site, theme: &Theme) -> Result<Renderer<'s>, Vec<Diagnostic>> {
         Renderer::edition(site, theme, 0)
+    }
+
+    /// Uses the downloads of `other`, built once for both: they are the same in every
+    /// edition.
+    pub fn share_export(&mut self, other: &Renderer<'_>) {
+        self.export = Arc::clone(&other.export);
     }
 
     /// The renderer of edition `edition` (an index of `config.languages`).
@@ -374,7 +380,7 @@ impl<'s> Renderer<'s> {
             files,
             origin,
             outlines,
-            export: OnceLock::new(),
+            export: Arc::new(OnceLock::new()),
         };
         r.cards = site
             .entries
