@@ -841,9 +841,11 @@ var AccordSearch = (function () {
    * `newest`: order by start and end year before the score.
    * `withCities`: also count by city (loads the cities of every record); without it,
    * a city filter loads only that city's file and `facets.city` is null.
-   * Resolves to {hits: [[doc, score]], facets: {kind, lang, year, city}, city}, where
-   * each facet counts the matches that pass every other filter, and `city` is
-   * {name, member} of the filtered city when its file was read.
+   * Resolves to {hits: [[doc, score]], suggestion, facets: {kind, lang, year, city},
+   * city}, where each facet counts the matches that pass every other filter, `city` is
+   * {name, member} of the filtered city when its file was read, and `suggestion` is
+   * the normalised query with the words the typo dictionary corrected ("did you
+   * mean"), or null.
    */
   Engine.prototype.search = function (query, filters, withCities) {
     var self = this;
