@@ -30,7 +30,7 @@ pub use tokenize::{
 
 use format::{Encoded, ShardWriter};
 use score::{DocTerms, Impacts, Mentions, Terms};
-use tokenize::{TYPO_MIN_CHARS, is_typo_word};
+use tokenize::{TYPO_MIN_CHARS, WRITTEN, is_typo_word};
 
 /// The folder of the index in the output.
 pub const DIR: &str = "search";
@@ -151,10 +151,12 @@ fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word
             }
         })
         .collect();
-    let words = (sorted.iter())
-        .filter(|&&t| written[t] && is_typo_word(&terms[t]))
-        .map(|&t| (terms[t].clone(), dfs[t]))
+    let mut words: Vec<Word> = (sorted.iter())
+        .filter(|&&t| written[t])
+        .map(|&t| (terms[t].trim_start_matches(WRITTEN).to_string(), dfs[t]))
+        .filter(|(w, _)| is_typo_word(w))
         .collect();
+    words.sort();
     let terms = (sorted.iter().zip(encoded))
         .map(|(&t, data)| (std::mem::take(&mut terms[t]), data))
         .collect();

@@ -13,7 +13,7 @@ use super::format::{
 };
 use super::score::{Matches, query_score};
 use super::tokenize::{
-    MAX_WORD_CHARS, TYPO_MIN_CHARS, edit_distance, is_cjk, is_typo_word, is_word_char,
+    MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_cjk, is_typo_word, is_word_char,
     matches_typos, normalize, stem, tokenize_joined, typo_distance,
 };
 use super::{CITIES, DIR, MANIFEST};
@@ -150,15 +150,14 @@ impl Query {
         }
     }
 
-    /// What a prefix slot matches: the terms starting with the word as typed or with
-    /// its stem (`recycling` typed so far also finds `recycled`, stemmed `recycl`).
-    fn prefixes(&self, slot: usize) -> Vec<&[u8]> {
-        let (term, written) = (&self.unique[slot], &self.written[slot]);
-        let mut out = vec![written.as_bytes()];
-        if term != written {
-            out.push(term.as_bytes());
-        }
-        out
+    /// What a prefix slot matches: the terms starting with its stem, and the words as
+    /// written (marked `WRITTEN`) starting with the word as typed (`recyclin` finds
+    /// `=recycling`; `recycling`, while typing, `recycl` and so `recycled` too).
+    fn prefixes(&self, slot: usize) -> [String; 2] {
+        [
+            self.unique[slot].clone(),
+            format!("{WRITTEN}{}", self.written[slot]),
+        ]
     }
 
     /// The bigrams of the query's CJK runs of 3 or more characters that another bigram
@@ -338,7 +337,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         for (slot, t) in query.unique.iter().enumerate() {
             if query.prefix == Some(slot) {
                 for p in query.prefixes(slot) {
-                    needed.extend(m.shards_with_prefix(p));
+                    needed.extend(m.shards_with_prefix(p.as_bytes()));
                 }
             } else {
                 needed.push(m.shard_of(t.as_bytes()));
@@ -351,7 +350,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             if query.prefix == Some(slot) {
                 let starts = query.prefixes(slot);
                 let terms = loaded.shards.iter().flat_map(|(_, terms)| terms);
-                let terms = terms.filter(|x| starts.iter().any(|p| x.term.starts_with(p)));
+                let terms =
+                    terms.filter(|x| starts.iter().any(|p| x.term.starts_with(p.as_bytes())));
                 out.push(Matches::of_prefix(terms));
                 continue;
             }

@@ -16,7 +16,9 @@ use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
 use super::format::Fnv1a;
-use super::tokenize::{follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem};
+use super::tokenize::{
+    WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
+};
 
 /// BM25 saturation.
 const K1: f64 = 1.2;
@@ -245,10 +247,11 @@ pub(super) fn doc_terms(
                 return;
             }
             // A word is counted as its stem, and as written too when that differs
-            // (for the prefix of a word being typed, and the typo dictionary).
+            // (for the prefix of a word being typed, and the typo dictionary),
+            // marked so that it cannot be taken for another word's stem.
             let term = stem(t);
             if let Cow::Owned(_) = term {
-                let written = tally.count(Cow::Borrowed(t), field, false);
+                let written = tally.count(Cow::Owned(format!("{WRITTEN}{t}")), field, false);
                 tally.written[written] = true;
             }
             let i = tally.count(term, field, true);

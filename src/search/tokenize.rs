@@ -99,6 +99,12 @@ pub fn stem(token: &str) -> Cow<'_, str> {
     Stemmer::create(Algorithm::English).stem(token)
 }
 
+/// What the term of a word as written starts with when its stem differs (`=recycling`
+/// beside `recycl`): no token starts with it, so that a word as written is never taken
+/// for another word's stem (`environment` is the stem of `environmental`, and
+/// `=environment` the word).
+pub(super) const WRITTEN: char = '=';
+
 /// Whether a token is a word that typos are looked for in: letters only, outside CJK
 /// (`recycling`, `école`; not `pm2`, `2016` or `대기`), of `TYPO_MIN_CHARS` or more.
 pub(super) fn is_typo_word(token: &str) -> bool {

@@ -558,6 +558,8 @@ fn english_words_match_by_their_stem() {
             ("trips/c.md", &record("Recycle bins", "Seoul", "Glass.")),
             ("trips/d.md", &record("Bottles", "Seoul", "Recyclable? No.")),
             ("trips/e.md", &record("Cycles", "Seoul", "Bicycles.")),
+            ("trips/f.md", &record("Environment", "Seoul", "Bureau.")),
+            ("trips/g.md", &record("Environmental", "Seoul", "Policy.")),
         ],
     );
     build_ok(tmp.path());
@@ -568,6 +570,13 @@ fn english_words_match_by_their_stem() {
         assert_eq!(found(q, &Filters::default()), all, "{q}");
     }
     assert_eq!(found("cycle", &Filters::default()), ["Cycles"]);
+    // `environmental` stems to `environment`, the word `environment` to `environ`:
+    // the word as written is kept apart from the stem of another word.
+    assert_eq!(
+        found("environmental", &Filters::default()),
+        ["Environmental"]
+    );
+    assert_eq!(found("environments", &Filters::default()), ["Environment"]);
     // While typing, a word matches the words it starts, as written or as stems.
     let typing = Filters {
         typing: true,

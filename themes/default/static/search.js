@@ -256,6 +256,9 @@ var AccordSearch = (function () {
     return w.replace(/Y/g, "y");
   }
 
+  /* What a word as written starts with in the index when its stem differs. */
+  var WRITTEN = "=";
+
   // ------------------------------------------------------------ typos
   /* The shortest word of the typo dictionary; the most words a typo stands for. */
   var TYPO_MIN_CHARS = 3;
@@ -884,7 +887,7 @@ var AccordSearch = (function () {
         Promise.all(
           unique.map(function (t, i) {
             if (i !== prefix) return self.postings(m, t);
-            return self.prefixPostings(m, t === written[i] ? [t] : [written[i], t]);
+            return self.prefixPostings(m, [t, WRITTEN + written[i]]);
           })
         ).then(function (lists) {
           return self.typos(m, written, lists).then(function (got) {
