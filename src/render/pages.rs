@@ -3,6 +3,7 @@
 //! replaced a map built by hand, its fields are declared in alphabetical order, the
 //! order templates have always seen them in.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -20,7 +21,7 @@ use crate::date::PartialDate;
 use crate::kind::Kind;
 use crate::markdown::Heading;
 use crate::registry::CityId;
-use crate::routes::Page;
+use crate::routes::{Names, Page};
 
 /// What a page is rendered from: its template, its title (`page.title`) and the
 /// context its template sees besides the global one.
@@ -107,7 +108,7 @@ pub(super) struct RecordPage {
 #[derive(Serialize)]
 pub(super) struct RecordView<'a> {
     added: Option<DateView>,
-    content: &'a str,
+    content: Cow<'a, str>,
     edit_url: Option<String>,
     extra: &'a serde_json::Value,
     last_updated: Option<DateView>,
@@ -409,7 +410,8 @@ impl Renderer<'_> {
         });
         RecordView {
             added,
-            content: &body.html,
+            // Links to other records lead to their pages in this edition.
+            content: body.relinked(site.config.base_path.len(), site.edition_dir(self.edition)),
             edit_url,
             extra: &r.extra,
             last_updated,

@@ -49,13 +49,16 @@ fn a_translation_and_its_original_link_to_each_other() {
     );
     assert!(ko.contains("href=\"/en/programs/plan/\""));
     // Lists of the English edition show the translated title; the body's link leads
-    // to a page of the output.
+    // to the page of the English edition.
     let list = read(site.path(), "en/programs/index.html");
     assert!(
         list.contains(">Yokohama–Seoul cooperation plan</a>"),
         "{list}"
     );
-    assert!(en.contains("href=\"/trips/visit/\""));
+    assert!(
+        en.contains("<a href=\"/en/trips/visit/\">visit</a>"),
+        "{en}"
+    );
     // Its metadata is the edition's.
     assert!(
         en.contains("\"url\":\"https://example.org/en/programs/plan/\""),
@@ -173,4 +176,48 @@ fn an_edited_translation_is_rebuilt_as_a_clean_build_would() {
     );
     std::fs::remove_file(&path).unwrap();
     same_as_clean(site.path(), &out, "a translation removed");
+}
+
+#[test]
+fn links_inside_a_body_lead_to_the_pages_of_the_edition_shown() {
+    let site = fixture("editions");
+    write(
+        site.path(),
+        "content/trips/답방.md",
+        "---\ntitle: 요코하마 답방\ndate: 2019-09\ncities: [요코하마]\n---\n\n답방.\n".as_bytes(),
+    );
+    write(
+        site.path(),
+        "content/trips/links.md",
+        "---\ntitle: 링크\ndate: 2019-08\ncities: [서울]\n---\n\n\
+         [계획](../programs/plan.md#일정), [답방](/content/trips/답방.md), \
+         [밖](https://example.org/trips/visit/), [파일](../../data/cities.yaml)\n"
+            .as_bytes(),
+    );
+    build_ok(site.path());
+    let body = |file: &str| {
+        let page = read(site.path(), file);
+        let start = page.find("<div class=\"prose\"").unwrap();
+        page[start..start + page[start..].find("</div>").unwrap()].to_string()
+    };
+    let expected = |edition: &str| {
+        format!(
+            "<a href=\"/{edition}programs/plan/#%EC%9D%BC%EC%A0%95\">계획</a>, \
+             <a href=\"/{edition}trips/%EB%8B%B5%EB%B0%A9/\">답방</a>, \
+             <a href=\"https://example.org/trips/visit/\">밖</a>, \
+             <a href=\"../../data/cities.yaml\">파일</a>"
+        )
+    };
+    for (file, edition) in [
+        ("trips/links/index.html", ""),
+        ("ja/trips/links/index.html", "ja/"),
+        ("en/trips/links/index.html", "en/"),
+    ] {
+        let body = body(file);
+        assert!(body.contains(&expected(edition)), "{file}: {body}");
+    }
+    // A translation's body too, and the original's in its own edition.
+    assert!(body("en/programs/plan/index.html").contains("href=\"/en/trips/visit/\""));
+    assert!(body("ja/programs/plan/index.html").contains("href=\"/ja/trips/visit/\""));
+    assert!(body("programs/plan/index.html").contains("href=\"/trips/visit/\""));
 }
