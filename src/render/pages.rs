@@ -113,8 +113,10 @@ pub(super) struct RecordView<'a> {
     extra: &'a serde_json::Value,
     last_updated: Option<DateView>,
     organizers: &'a [String],
+    organizers_lang: &'a str,
     original_lang: &'a str,
     partners: &'a [String],
+    partners_lang: &'a str,
     program: Option<ProgramView<'a>>,
     slug: &'a str,
     sources: Vec<SourceView<'a>>,
@@ -368,7 +370,7 @@ impl Renderer<'_> {
         }
     }
 
-    pub(super) fn record_view(&self, i: usize) -> RecordView<'_> {
+    pub(super) fn record_view<'s>(&'s self, i: usize) -> RecordView<'s> {
         let site = self.site;
         let e = &site.entries[i];
         let r = &e.record;
@@ -389,6 +391,14 @@ impl Renderer<'_> {
         let shown = self.shown(e);
         let body = shown.translation.map_or(&e.body, |t| &t.body);
         let text = shown.translation.map(|t| &t.text);
+        // A list the translation gives, in its language; else the original's, in its own.
+        let own = |given: Option<&'s [String]>, original: &'s [String]| match given {
+            Some(list) => (list, shown.lang),
+            None => (original, r.lang.as_str()),
+        };
+        let (organizers, organizers_lang) =
+            own(text.and_then(|t| t.organizers.as_deref()), &r.organizers);
+        let (partners, partners_lang) = own(text.and_then(|t| t.partners.as_deref()), &r.partners);
         let day = |secs: i64| {
             let (y, m, d) = crate::history::civil(secs);
             let date = PartialDate {
@@ -415,13 +425,11 @@ impl Renderer<'_> {
             edit_url,
             extra: &r.extra,
             last_updated,
-            organizers: text
-                .and_then(|t| t.organizers.as_deref())
-                .unwrap_or(&r.organizers),
+            organizers,
+            organizers_lang,
             original_lang: &r.lang,
-            partners: text
-                .and_then(|t| t.partners.as_deref())
-                .unwrap_or(&r.partners),
+            partners,
+            partners_lang,
             untranslated: self.site.config.languages.len() > 1
                 && shown.translation.is_none()
                 && r.lang != self.lang,

@@ -221,3 +221,58 @@ fn links_inside_a_body_lead_to_the_pages_of_the_edition_shown() {
     assert!(body("ja/programs/plan/index.html").contains("href=\"/ja/trips/visit/\""));
     assert!(body("programs/plan/index.html").contains("href=\"/trips/visit/\""));
 }
+
+#[test]
+fn fields_a_translation_does_not_give_are_marked_with_the_language_of_the_original() {
+    let site = fixture("editions");
+    let plan = site.path().join("content/programs/plan.md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(
+        &plan,
+        text.replace(
+            "organizers: [横浜市]",
+            "organizers: [横浜市]\npartners: [ソウル特別市]",
+        ),
+    )
+    .unwrap();
+    // A translation with a summary and a body, but no title.
+    write(
+        site.path(),
+        "content/trips/visit.ja.md",
+        "---\nsummary: ソウル市職員の横浜訪問。\n---\n\n訪問の記録。\n".as_bytes(),
+    );
+    build_ok(site.path());
+    let en = read(site.path(), "en/programs/plan/index.html");
+    // The organizers are the translation's, the partners the original's.
+    assert!(
+        en.contains("<ul class=\"inline-list\"><li>City of Yokohama</li></ul>"),
+        "{en}"
+    );
+    assert!(
+        en.contains("<ul class=\"inline-list\" lang=\"ja\"><li>ソウル特別市</li></ul>"),
+        "{en}"
+    );
+    let ja = read(site.path(), "ja/trips/visit/index.html");
+    // The title is the original's, in Korean; the summary and body the translation's.
+    assert!(ja.contains("<h1 lang=\"ko\">요코하마 방문</h1>"), "{ja}");
+    assert!(
+        ja.contains("<p class=\"record-summary\">ソウル市職員の横浜訪問。</p>"),
+        "{ja}"
+    );
+    assert!(
+        ja.contains("<div class=\"prose\">\n<p>訪問の記録。</p>"),
+        "{ja}"
+    );
+    // So in lists and feeds.
+    let list = read(site.path(), "ja/trips/index.html");
+    assert!(list.contains("lang=\"ko\">요코하마 방문</a>"), "{list}");
+    assert!(
+        list.contains("<p class=\"card-summary\">ソウル市職員の横浜訪問。</p>"),
+        "{list}"
+    );
+    let feed = read(site.path(), "ja/feed.xml");
+    assert!(
+        feed.contains("<entry xml:lang=\"ja\">\n    <title xml:lang=\"ko\">요코하마 방문</title>"),
+        "{feed}"
+    );
+}
