@@ -276,3 +276,54 @@ fn fields_a_translation_does_not_give_are_marked_with_the_language_of_the_origin
         "{feed}"
     );
 }
+
+#[test]
+fn the_json_ld_of_an_edition_leads_to_its_own_pages_in_its_language() {
+    let site = built();
+    let page = |p: &str| crate::publish::jsonld(&read(site.path(), p));
+    for (dir, lang) in [("", "ko"), ("ja/", "ja"), ("en/", "en")] {
+        let home = page(&format!("{dir}index.html"));
+        let root = format!("https://example.org/{dir}");
+        assert_eq!(home["url"], root);
+        assert_eq!(home["inLanguage"], lang);
+        assert_eq!(
+            home["potentialAction"]["target"],
+            format!("{root}search/?q={{search_term_string}}")
+        );
+        let city = page(&format!("{dir}cities/yokohama/index.html"));
+        assert_eq!(city["url"], format!("{root}cities/yokohama/"));
+        assert_eq!(city["inLanguage"], lang);
+        assert_eq!(city["isPartOf"]["url"], root);
+        assert_eq!(city["about"]["url"], format!("{root}cities/yokohama/"));
+        let years = page(&format!("{dir}years/index.html"));
+        assert_eq!(years["url"], format!("{root}years/"));
+        assert_eq!(years["inLanguage"], lang);
+    }
+    let name = |p: &str| page(p)["about"]["name"].as_str().unwrap().to_string();
+    assert_eq!(name("cities/yokohama/index.html"), "요코하마");
+    assert_eq!(name("ja/cities/yokohama/index.html"), "横浜");
+    assert_eq!(name("en/cities/yokohama/index.html"), "Yokohama");
+
+    // A record: the translation's text, the edition's places.
+    let en = page("en/programs/plan/index.html");
+    assert_eq!(en["url"], "https://example.org/en/programs/plan/");
+    assert_eq!(en["name"], "Yokohama–Seoul cooperation plan");
+    assert_eq!(en["inLanguage"], "en");
+    assert_eq!(
+        en["description"],
+        "A cooperation plan of Yokohama and Seoul."
+    );
+    assert_eq!(en["parentOrganization"][0]["name"], "City of Yokohama");
+    assert_eq!(en["location"][0]["name"], "Yokohama");
+    assert_eq!(
+        en["location"][0]["url"],
+        "https://example.org/en/cities/yokohama/"
+    );
+    assert_eq!(en["isPartOf"]["url"], "https://example.org/en/");
+    // An untranslated record: the original's text, in its language, on the edition's page.
+    let visit = page("ja/trips/visit/index.html");
+    assert_eq!(visit["url"], "https://example.org/ja/trips/visit/");
+    assert_eq!(visit["headline"], "요코하마 방문");
+    assert_eq!(visit["inLanguage"], "ko");
+    assert_eq!(visit["spatialCoverage"][0]["name"], "横浜");
+}
