@@ -273,9 +273,8 @@ pub(super) struct BarePage {}
 pub(super) struct SearchPage {
     /// On a site of several editions, what `search.js` shows in the edition's language
     /// instead of the index's (which is the default edition's), as JSON escaped for a
-    /// `<script>` element: `{"cities": {id: name}, "titles": {url: title}}`, the titles
-    /// of the records translated into the edition by their URL in the index. Empty on
-    /// a site of one edition.
+    /// `<script>` element: `{"cities": {id: name}}`. (The translations of the records
+    /// are in the index.) Empty on a site of one edition.
     edition_names: String,
 }
 
@@ -663,14 +662,7 @@ impl Renderer<'_> {
                         )
                     })
                     .collect();
-            let titles: serde_json::Map<String, serde_json::Value> = (site.entries.iter())
-                .filter_map(|e| Some((e.url.clone(), e.translation(self.lang)?)))
-                .map(|(url, t)| (url, t.text.title.as_deref().unwrap_or(&t.summary).into()))
-                .collect();
-            edition_names = crate::jsonld::script_text(&serde_json::json!({
-                "cities": cities,
-                "titles": titles,
-            }));
+            edition_names = crate::jsonld::script_text(&serde_json::json!({ "cities": cities }));
         }
         View {
             template: "search.html",

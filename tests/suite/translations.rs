@@ -327,3 +327,56 @@ fn the_json_ld_of_an_edition_leads_to_its_own_pages_in_its_language() {
     assert_eq!(visit["inLanguage"], "ko");
     assert_eq!(visit["spatialCoverage"][0]["name"], "横浜");
 }
+
+/// The hits of `q` in the index a build wrote: each record's metadata file, parsed.
+fn search_hits(root: &std::path::Path, q: &str) -> Vec<serde_json::Value> {
+    let out = root.join("output");
+    let reader = accord::search::Reader::open(|p: &str| std::fs::read(out.join(p)).ok()).unwrap();
+    let results = reader
+        .search(q, &accord::search::Filters::default())
+        .unwrap();
+    (results.hits.iter())
+        .map(|&(doc, _)| {
+            serde_json::from_str(&read(root, &format!("search/d/{doc}.json"))).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn the_search_finds_a_record_by_its_translations_and_shows_them_in_their_editions() {
+    let site = fixture("editions");
+    write(
+        site.path(),
+        "content/trips/visit.ja.md",
+        "---\ntitle: 横浜訪問\nsummary: ソウル市職員の横浜訪問。\n---\n\n訪問の記録。\n".as_bytes(),
+    );
+    build_ok(site.path());
+    // A Japanese query finds the Korean record through its Japanese translation; an
+    // English one the Japanese record through its English translation.
+    let hits = search_hits(site.path(), "職員");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let visit = &hits[0];
+    assert_eq!(visit["t"], "요코하마 방문");
+    assert_eq!(visit["l"], "ko");
+    assert_eq!(visit["x"]["ja"]["t"], "横浜訪問");
+    assert_eq!(visit["x"]["ja"]["s"], "ソウル市職員の横浜訪問。");
+    assert_eq!(visit["x"]["ja"]["b"], "訪問の記録。");
+    let hits = search_hits(site.path(), "cooperation");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["t"], "横浜・ソウル協力計画");
+    assert_eq!(hits[0]["x"]["en"]["t"], "Yokohama–Seoul cooperation plan");
+    assert_eq!(hits[0]["x"].as_object().unwrap().len(), 1);
+    // The original is still found by its own words.
+    assert_eq!(
+        search_hits(site.path(), "방문 기록")[0]["t"],
+        "요코하마 방문"
+    );
+    // The search pages name the cities in their language; the titles are the index's.
+    let ja = read(site.path(), "ja/search/index.html");
+    assert!(
+        ja.contains("<script type=\"application/json\" id=\"search-edition\">{\"cities\":{"),
+        "{ja}"
+    );
+    assert!(ja.contains("\"yokohama\":\"横浜\""), "{ja}");
+    assert!(!ja.contains("横浜訪問"), "{ja}");
+}
