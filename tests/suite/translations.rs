@@ -380,3 +380,29 @@ fn the_search_finds_a_record_by_its_translations_and_shows_them_in_their_edition
     assert!(ja.contains("\"yokohama\":\"横浜\""), "{ja}");
     assert!(!ja.contains("横浜訪問"), "{ja}");
 }
+
+#[test]
+fn records_are_parsed_and_rendered_once_whatever_the_number_of_editions() {
+    let site = fixture("editions");
+    let three = build_ok(site.path());
+    // plan.md, its translation plan.en.md and visit.md: three files, three bodies.
+    assert_eq!((three.parsed, three.rendered), (3, 3));
+    let pages = |root: &std::path::Path| {
+        (tree(&root.join("output")).keys())
+            .filter(|f| f.ends_with("index.html"))
+            .count()
+    };
+    let editions = pages(site.path());
+    // The same archive as a site of one edition: plan.en.md is then a record of its own.
+    let config = site.path().join("accord.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("languages: [ko, ja, en]", "language: ko"),
+    )
+    .unwrap();
+    let one = build_ok(site.path());
+    assert_eq!((one.parsed, one.rendered), (3, 3));
+    let single = pages(site.path());
+    assert!(editions > 2 * single, "{editions} pages against {single}");
+}
