@@ -270,6 +270,19 @@ fn fields_a_translation_does_not_give_are_marked_with_the_language_of_the_origin
         list.contains("<p class=\"card-summary\">ソウル市職員の横浜訪問。</p>"),
         "{list}"
     );
+    let json: serde_json::Value = serde_json::from_str(&read(site.path(), "ja/feed.json")).unwrap();
+    let item = (json["items"].as_array().unwrap().iter())
+        .find(|i| i["url"] == "https://example.org/ja/trips/visit/")
+        .unwrap();
+    assert_eq!(item["title"], "요코하마 방문");
+    assert_eq!(item["summary"], "ソウル市職員の横浜訪問。");
+    assert_eq!(item["language"], "ja");
+    assert!(
+        item["content_text"]
+            .as_str()
+            .unwrap()
+            .ends_with(" — ソウル市職員の横浜訪問。")
+    );
     let feed = read(site.path(), "ja/feed.xml");
     assert!(
         feed.contains("<entry xml:lang=\"ja\">\n    <title xml:lang=\"ko\">요코하마 방문</title>"),
