@@ -3,6 +3,7 @@
 
     python3 scripts/bench.py [--sizes 1000,10000,50000] [--runs 5] [--work DIR]
                              [--no-hugo] [--callgrind] [--incremental] [--editions]
+                             [--archive DIR]
 
 Archives come from ../shared/bench/gen_archive.py (accord and hugo flavors of the
 same records). For each size, accord and Hugo build alternately: one warm-up each,
@@ -12,6 +13,12 @@ Reports medians, pages written, output size, and the accord/Hugo ratios.
 
 --editions also builds each accord archive as a site of four editions (`languages: [ko,
 ja, zh, en]` in place of `language: ko`): the same records, every page in four languages.
+Each variant is built once more with `--timings`, whose steps and counts (files parsed,
+Markdown bodies rendered) show that the records are parsed once for all the editions.
+
+--archive DIR builds that accord archive (an archive already generated, e.g. of 10,000
+records) instead of generating one per size: it is copied into --work first, as builds
+write into it. Hugo is then not run (there is no Hugo flavour of it to build).
 
 --incremental also times a one-record edit on each accord archive (the median of
 --runs edits, each a different record), and --callgrind counts the instructions of a
@@ -74,6 +81,23 @@ def generate(work, n, flavor):
     return out
 
 
+def archive_copy(work, archive):
+    """A copy of an existing accord archive in the work folder, and its number of records."""
+    out = work / ("given-" + archive.name)
+    if not out.exists():
+        for part in ["content", "data"]:
+            shutil.copytree(archive / part, out / part)
+        shutil.copy(archive / "accord.yaml", out / "accord.yaml")
+    n = sum(1 for _ in (out / "content").rglob("*.md"))
+    return out, n
+
+
+def step_timings(cmd):
+    """The lines `accord build --timings` prints: each step, and the counts."""
+    out = subprocess.run([*cmd, "--timings"], capture_output=True, text=True)
+    return [l.strip() for l in out.stderr.splitlines() if " ms  " in l or "parsed" in l]
+
+
 def editions_copy(site):
     """A copy of an accord archive with four editions instead of one."""
     out = site.with_name(site.name + "-editions")
@@ -95,17 +119,21 @@ def main():
     ap.add_argument("--callgrind", action="store_true")
     ap.add_argument("--incremental", action="store_true")
     ap.add_argument("--editions", action="store_true")
+    ap.add_argument("--archive", help="an accord archive to build instead of generated ones")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
-    hugo = None if args.no_hugo else shutil.which("hugo")
-    if not args.no_hugo and not hugo:
+    hugo = None if args.no_hugo or args.archive else shutil.which("hugo")
+    if not args.no_hugo and not args.archive and not hugo:
         sys.exit("hugo not found: apt-get install hugo (or pass --no-hugo)")
 
     rows = []
-    for n in [int(s) for s in args.sizes.split(",")]:
-        a_site = generate(work, n, "accord")
+    timings = []
+    given = archive_copy(work, Path(args.archive).resolve()) if args.archive else None
+    sizes = [given[1]] if given else [int(s) for s in args.sizes.split(",")]
+    for n in sizes:
+        a_site = given[0] if given else generate(work, n, "accord")
         h_site = generate(work, n, "hugo") if hugo else None
         accord_cmd = [str(ACCORD), "build", "--root", str(a_site)]
         hugo_cmd = [hugo, "--source", str(h_site), "--quiet"] if hugo else None
@@ -127,6 +155,8 @@ def main():
             rows.append((n, tool, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                          statistics.median(r[2] for r in runs), pages, size))
         if args.editions:
+            clean_accord(a_site)
+            timings.append((n, "one edition", step_timings(accord_cmd)))
             e_site = editions_copy(a_site)
             e_cmd = [str(ACCORD), "build", "--root", str(e_site)]
             runs = []
@@ -136,6 +166,8 @@ def main():
                 if i:
                     runs.append(r)
             pages, size = tree_stats(e_site / "output")
+            clean_accord(e_site)
+            timings.append((n, "four editions", step_timings(e_cmd)))
             rows.append((n, "accord, 4 editions", statistics.median(r[0] for r in runs),
                          statistics.median(r[1] for r in runs), statistics.median(r[2] for r in runs),
                          pages, size))
@@ -157,6 +189,10 @@ def main():
     print("|---:|---|---:|---:|---:|---:|---:|")
     for n, tool, wall, cpu, peak, pages, size in rows:
         print(f"| {n:,} | {tool} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {pages:,} | {size / 1e6:.0f} |")
+    for n, what, lines in timings:
+        print(f"\naccord build --timings, {n:,} records, {what}:")
+        for line in lines:
+            print(f"    {line}")
     if hugo:
         print()
         print("| records | wall accord/Hugo | peak memory accord/Hugo |")

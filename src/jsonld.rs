@@ -5,6 +5,10 @@
 //! is a `WebSite` with its search, the other index pages `CollectionPage`s (a city
 //! page about its `Place`). Pure: the site model in, JSON out.
 //!
+//! Every page is in one edition (`Edition`): its URLs, the names of its places, its
+//! language and its search are the edition's, and a record's text is the one the
+//! edition shows (`Text`: a translation's, in the edition of its language).
+//!
 //! [`script_text`] serialises for a `<script type="application/ld+json">` element:
 //! `<`, `>` and `&` become `\u003c`, `\u003e`, `\u0026`, so that no text of a record
 //! (a title with `</script>` in it) can end the element early.
@@ -13,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::content::Details;
 use crate::registry::CityId;
+use crate::routes::Page;
 use crate::site::{Entry, Site};
 
 const CONTEXT: &str = "https://schema.org";
@@ -34,26 +39,55 @@ pub fn script_text(value: &Value) -> String {
     out
 }
 
-/// Absolute URL of a URL path of the site.
-fn absolute(site: &Site, path: &str) -> String {
-    let c = &site.config;
-    format!(
-        "{}{path}",
-        &c.base_url[..c.base_url.len() - c.base_path.len()]
-    )
+/// The edition a page is in: an index of `config.languages`.
+#[derive(Clone, Copy)]
+pub struct Edition<'s> {
+    pub site: &'s Site,
+    pub index: usize,
 }
 
-fn website(site: &Site) -> Value {
-    json!({"@type": "WebSite", "name": site.config.title, "url": site.config.base_url})
+impl Edition<'_> {
+    /// Its language.
+    fn lang(&self) -> &str {
+        &self.site.config.languages[self.index]
+    }
+
+    /// Absolute URL of a URL path of the site.
+    fn absolute(&self, path: &str) -> String {
+        let c = &self.site.config;
+        format!(
+            "{}{path}",
+            &c.base_url[..c.base_url.len() - c.base_path.len()]
+        )
+    }
+
+    /// Absolute URL of `page` in the edition.
+    fn url(&self, page: Page) -> String {
+        self.absolute(&self.site.url_in(self.index, page))
+    }
 }
 
-/// A city of the registry as a `Place`, named in the site's language.
-pub fn place(site: &Site, id: CityId) -> Value {
+/// The text of a record an edition shows: the original's, or its translation's.
+pub struct Text<'e> {
+    pub title: &'e str,
+    pub summary: &'e str,
+    /// The language of the summary and body.
+    pub lang: &'e str,
+    pub organizers: &'e [String],
+}
+
+fn website(ed: Edition<'_>) -> Value {
+    json!({"@type": "WebSite", "name": ed.site.config.title, "url": ed.url(Page::Home)})
+}
+
+/// A city of the registry as a `Place`, named in the edition's language.
+pub fn place(ed: Edition<'_>, id: CityId) -> Value {
+    let site = ed.site;
     let city = &site.registry.cities[id];
     let mut p = obj(&[
         ("@type", json!("Place")),
-        ("name", json!(site.registry.name(id, &site.config.language))),
-        ("url", json!(absolute(site, &site.city_url(id)))),
+        ("name", json!(site.registry.name(id, ed.lang()))),
+        ("url", json!(ed.url(Page::City(id)))),
         (
             "address",
             json!({"@type": "PostalAddress", "addressCountry": city.country}),
@@ -82,20 +116,21 @@ fn obj(pairs: &[(&str, Value)]) -> Map<String, Value> {
         .collect()
 }
 
-/// The JSON-LD of a record page.
-pub fn record(site: &Site, e: &Entry) -> Value {
+/// The JSON-LD of a record page, showing `text`.
+pub fn record(ed: Edition<'_>, e: &Entry, text: &Text<'_>) -> Value {
     let r = &e.record;
-    let places: Vec<Value> = r.cities.iter().map(|&c| place(site, c)).collect();
+    let places: Vec<Value> = r.cities.iter().map(|&c| place(ed, c)).collect();
     let start = r.date.to_string();
     let end = r.end.map(|d| d.to_string());
+    let organizers = text.organizers;
     let mut m = obj(&[
         ("@context", json!(CONTEXT)),
-        ("name", json!(r.title)),
-        ("url", json!(absolute(site, &e.url))),
-        ("inLanguage", json!(r.lang)),
+        ("name", json!(text.title)),
+        ("url", json!(ed.absolute(&ed.site.record_url(ed.index, r)))),
+        ("inLanguage", json!(text.lang)),
     ]);
-    if !e.summary.is_empty() {
-        m.insert("description".into(), json!(e.summary));
+    if !text.summary.is_empty() {
+        m.insert("description".into(), json!(text.summary));
     }
     if !r.tags.is_empty() {
         m.insert("keywords".into(), json!(r.tags));
@@ -116,8 +151,8 @@ pub fn record(site: &Site, e: &Entry) -> Value {
                 None => json!(places),
             };
             m.insert("location".into(), location);
-            if !r.organizers.is_empty() {
-                m.insert("organizer".into(), organizations(&r.organizers));
+            if !organizers.is_empty() {
+                m.insert("organizer".into(), organizations(organizers));
             }
             if !w.participants.is_empty() {
                 m.insert("attendee".into(), organizations(&w.participants));
@@ -125,15 +160,15 @@ pub fn record(site: &Site, e: &Entry) -> Value {
         }
         Details::Trip(_) => {
             m.insert("@type".into(), json!("Report"));
-            m.insert("headline".into(), json!(r.title));
+            m.insert("headline".into(), json!(text.title));
             let coverage = match &end {
                 Some(end) if *end != start => format!("{start}/{end}"),
                 _ => start,
             };
             m.insert("temporalCoverage".into(), json!(coverage));
             m.insert("spatialCoverage".into(), json!(places));
-            if !r.organizers.is_empty() {
-                m.insert("author".into(), organizations(&r.organizers));
+            if !organizers.is_empty() {
+                m.insert("author".into(), organizations(organizers));
             }
         }
         Details::Program(p) => {
@@ -146,43 +181,43 @@ pub fn record(site: &Site, e: &Entry) -> Value {
             if let Some(code) = &p.code {
                 m.insert("identifier".into(), json!(code));
             }
-            if !r.organizers.is_empty() {
-                m.insert("parentOrganization".into(), organizations(&r.organizers));
+            if !organizers.is_empty() {
+                m.insert("parentOrganization".into(), organizations(organizers));
             }
         }
     }
-    m.insert("isPartOf".into(), website(site));
+    m.insert("isPartOf".into(), website(ed));
     Value::Object(m)
 }
 
-/// The home page: the site and its search.
-pub fn home(site: &Site) -> Value {
-    let c = &site.config;
+/// The home page of an edition: the site and its search, in the edition.
+pub fn home(ed: Edition<'_>) -> Value {
+    let c = &ed.site.config;
     json!({
         "@context": CONTEXT,
         "@type": "WebSite",
         "name": c.title,
         "description": c.description,
-        "url": c.base_url,
-        "inLanguage": c.language,
+        "url": ed.url(Page::Home),
+        "inLanguage": ed.lang(),
         "potentialAction": {
             "@type": "SearchAction",
-            "target": format!("{}search/?q={{search_term_string}}", c.base_url),
+            "target": format!("{}?q={{search_term_string}}", ed.url(Page::Search)),
             "query-input": "required name=search_term_string",
         },
     })
 }
 
-/// An index page (a kind list, a year, the cities): a `CollectionPage`; `about` is
-/// the place of a city page.
-pub fn collection(site: &Site, title: &str, path: &str, about: Option<Value>) -> Value {
+/// An index page (a kind list, a year, the cities) at URL path `path`: a
+/// `CollectionPage`; `about` is the place of a city page.
+pub fn collection(ed: Edition<'_>, title: &str, path: &str, about: Option<Value>) -> Value {
     let mut m = obj(&[
         ("@context", json!(CONTEXT)),
         ("@type", json!("CollectionPage")),
         ("name", json!(title)),
-        ("url", json!(absolute(site, path))),
-        ("inLanguage", json!(site.config.language)),
-        ("isPartOf", website(site)),
+        ("url", json!(ed.absolute(path))),
+        ("inLanguage", json!(ed.lang())),
+        ("isPartOf", website(ed)),
     ]);
     if let Some(about) = about {
         m.insert("about".into(), about);

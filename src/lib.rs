@@ -135,6 +135,12 @@ pub const INPUT_DIRS: &[&str] = &["content", "static", "templates", "themes", "d
 pub struct Report {
     pub records: usize,
     pub drafts_skipped: usize,
+    /// Record files and translations read (front matter parsed), each once however
+    /// many editions the site has.
+    pub parsed: usize,
+    /// Markdown bodies rendered (of records and translations), each once however many
+    /// editions the site has.
+    pub rendered: usize,
     pub files_written: usize,
     pub warnings: Vec<Diagnostic>,
     /// How long each stage took, in pipeline order.
@@ -219,6 +225,8 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
     Ok(Report {
         records: loaded.site.entries.len(),
         drafts_skipped: loaded.drafts_skipped,
+        parsed: loaded.parsed,
+        rendered: loaded.site.rendered,
         files_written,
         warnings: loaded.warnings,
         timings: clock.laps,
@@ -232,6 +240,8 @@ struct Loaded {
     site: Site,
     sources: Sources,
     drafts_skipped: usize,
+    /// Record files and translations read.
+    parsed: usize,
     /// The problems found, none of them an error (nor, run strictly, any at all).
     warnings: Diagnostics,
 }
@@ -306,6 +316,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     diags.extend(missing_source_files(&records, &failed, &sources));
     let (translations, translation_diags) =
         read_translations(&pending, &records, &sources, &registry);
+    let parsed = total + failed.len() + translations.len();
     diags.extend(translation_diags);
     if config.git_dates {
         diags.extend(git_dates(root, &mut records));
@@ -343,6 +354,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         site,
         sources,
         drafts_skipped,
+        parsed,
         warnings: diags,
     })
 }

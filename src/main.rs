@@ -306,6 +306,10 @@ fn build(
                 for (step, took) in &report.timings {
                     eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
                 }
+                eprintln!(
+                    "{:>10}     files parsed, {} Markdown bodies rendered (once for every edition)",
+                    report.parsed, report.rendered
+                );
             }
             let drafts = if report.drafts_skipped > 0 {
                 format!(" ({} drafts skipped)", report.drafts_skipped)

@@ -3,6 +3,7 @@
 //! sees front matter or templates. Raw HTML is escaped unless allowed; links with
 //! script URLs are neutralised; fenced code is highlighted with CSS classes.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -78,9 +79,32 @@ pub struct Rendered {
     /// At most `MAX_ERRORS_PER_FILE` problems are kept; the others are only counted.
     pub problems: Vec<Problem>,
     pub problems_omitted: usize,
+    /// Where the `href` of each link the resolver rewrote starts in `html`, in order:
+    /// to lead those links elsewhere (`relinked`) without rendering again.
+    pub rewritten: Vec<usize>,
 }
 
 impl Rendered {
+    /// The HTML with `insert` put into the `href` of every rewritten link, `skip` bytes
+    /// after its start: the links to other records, in another edition (`skip` is the
+    /// length of the base path, `insert` the edition's folder). Borrowed when nothing
+    /// is inserted.
+    pub fn relinked(&self, skip: usize, insert: &str) -> Cow<'_, str> {
+        if insert.is_empty() || self.rewritten.is_empty() {
+            return Cow::Borrowed(&self.html);
+        }
+        let mut out = String::with_capacity(self.html.len() + insert.len() * self.rewritten.len());
+        let mut from = 0;
+        for &at in &self.rewritten {
+            let at = at + skip;
+            out.push_str(&self.html[from..at]);
+            out.push_str(insert);
+            from = at;
+        }
+        out.push_str(&self.html[from..]);
+        Cow::Owned(out)
+    }
+
     /// Keeps `problem`, or only counts it past `MAX_ERRORS_PER_FILE`.
     fn report(&mut self, problem: Problem) {
         if self.problems.len() < MAX_ERRORS_PER_FILE {
@@ -141,6 +165,8 @@ struct Pass<'a, 'r> {
     /// space there), to be joined or kept once the text after it is known.
     plain_breaks: Vec<usize>,
     first_breaks: Vec<usize>,
+    /// The destinations of the links the resolver rewrote, in order.
+    rewritten: Vec<String>,
 }
 
 impl<'a, 'r> Pass<'a, 'r> {
@@ -163,6 +189,7 @@ impl<'a, 'r> Pass<'a, 'r> {
             highlight_budget: MAX_HIGHLIGHT_RECORD_BYTES,
             plain_breaks: Vec::new(),
             first_breaks: Vec::new(),
+            rewritten: Vec::new(),
         }
     }
 
@@ -209,12 +236,18 @@ impl<'a, 'r> Pass<'a, 'r> {
                 dest_url,
                 title,
                 id,
-            }) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: check_link(dest_url, range, self.resolve, &mut self.out),
-                title,
-                id,
-            }),
+            }) => {
+                let dest_url = check_link(dest_url, range, self.resolve, &mut self.out);
+                if let Checked::Rewritten(url) = &dest_url {
+                    self.rewritten.push(url.to_string());
+                }
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: dest_url.into_url(),
+                    title,
+                    id,
+                })
+            }
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
@@ -222,7 +255,7 @@ impl<'a, 'r> Pass<'a, 'r> {
                 id,
             }) => Event::Start(Tag::Image {
                 link_type,
-                dest_url: check_link(dest_url, range, self.resolve, &mut self.out),
+                dest_url: check_link(dest_url, range, self.resolve, &mut self.out).into_url(),
                 title,
                 id,
             }),
@@ -400,7 +433,41 @@ impl<'a, 'r> Pass<'a, 'r> {
             .collect::<Vec<_>>()
             .join(" ");
         html::push_html(&mut out.html, events);
+        out.rewritten = find_hrefs(&out.html, &self.rewritten);
         out
+    }
+}
+
+/// Where the `href` of each link to `urls` (in the order of the links) starts in
+/// `html`, as pulldown-cmark writes it.
+fn find_hrefs(html: &str, urls: &[String]) -> Vec<usize> {
+    let mut found = Vec::with_capacity(urls.len());
+    let mut from = 0;
+    let mut attr = String::new();
+    for url in urls {
+        attr.clear();
+        attr.push_str("href=\"");
+        let _ = pulldown_cmark_escape::escape_href(&mut attr, url);
+        if let Some(i) = html[from..].find(&attr) {
+            let at = from + i + "href=\"".len();
+            found.push(at);
+            from = at;
+        }
+    }
+    found
+}
+
+/// A link's destination, checked.
+enum Checked<'a> {
+    Kept(CowStr<'a>),
+    Rewritten(CowStr<'a>),
+}
+
+impl<'a> Checked<'a> {
+    fn into_url(self) -> CowStr<'a> {
+        match self {
+            Checked::Kept(url) | Checked::Rewritten(url) => url,
+        }
     }
 }
 
@@ -409,13 +476,13 @@ fn check_link<'a>(
     range: &Range<usize>,
     resolve: &dyn Fn(&str) -> LinkAction,
     out: &mut Rendered,
-) -> CowStr<'a> {
+) -> Checked<'a> {
     if is_script_url(&dest) {
-        return "#".into();
+        return Checked::Kept("#".into());
     }
     match resolve(&dest) {
-        LinkAction::Keep => dest,
-        LinkAction::Rewrite(url) => url.into(),
+        LinkAction::Keep => Checked::Kept(dest),
+        LinkAction::Rewrite(url) => Checked::Rewritten(url.into()),
         LinkAction::Broken(message, help) => {
             out.report(Problem {
                 offset: range.start,
@@ -424,7 +491,7 @@ fn check_link<'a>(
                 message,
                 help,
             });
-            dest
+            Checked::Kept(dest)
         }
     }
 }
@@ -607,6 +674,31 @@ mod tests {
             LinkAction::Keep
         });
         assert!(allowed.html.contains("<b>x</b>"));
+    }
+
+    #[test]
+    fn rewritten_links_are_relinked_without_rendering_again() {
+        let resolve = |dest: &str| {
+            let (path, fragment) = dest.split_once('#').unwrap_or((dest, ""));
+            match path.strip_suffix(".md") {
+                Some(name) if fragment.is_empty() => {
+                    LinkAction::Rewrite(format!("/archive/p/{name}/"))
+                }
+                Some(name) => LinkAction::Rewrite(format!("/archive/p/{name}/#{fragment}")),
+                None => LinkAction::Keep,
+            }
+        };
+        let body =
+            "[a](a.md) [b](b.md \"B & c\") [x](/archive/p/a/) ![i](i.md)\n\n[답](답.md#끝)\n";
+        let r = render(body, &RenderOptions { allow_html: false }, &resolve);
+        assert_eq!(r.rewritten.len(), 3, "{}", r.html);
+        assert_eq!(r.relinked("/archive/".len(), ""), r.html);
+        assert_eq!(
+            r.relinked("/archive/".len(), "ja/"),
+            "<p><a href=\"/archive/ja/p/a/\">a</a> <a href=\"/archive/ja/p/b/\" title=\"B &amp; c\">b</a> \
+             <a href=\"/archive/p/a/\">x</a> <img src=\"/archive/p/i/\" alt=\"i\" /></p>\n\
+             <p><a href=\"/archive/ja/p/%EB%8B%B5/#%EB%81%9D\">답</a></p>\n"
+        );
     }
 
     #[test]

@@ -121,7 +121,10 @@ impl SiteView<'_> {
 struct Shown<'e> {
     title: &'e str,
     summary: &'e str,
+    /// The language of `summary` and of the body: the translation's, or the original's.
     lang: &'e str,
+    /// The language of `title`: the original's when the translation gives none.
+    title_lang: &'e str,
     translation: Option<&'e crate::site::Translated>,
 }
 
@@ -154,6 +157,7 @@ struct Card<'a> {
     cities: Vec<CityLink>,
     summary: &'a str,
     lang: &'a str,
+    title_lang: &'a str,
 }
 
 #[derive(Serialize)]
@@ -424,12 +428,18 @@ impl<'s> Renderer<'s> {
                 title: t.text.title.as_deref().unwrap_or(&r.title),
                 summary: &t.summary,
                 lang: &t.text.lang,
+                title_lang: if t.text.title.is_some() {
+                    &t.text.lang
+                } else {
+                    &r.lang
+                },
                 translation: Some(t),
             },
             None => Shown {
                 title: &r.title,
                 summary: &e.summary,
                 lang: &r.lang,
+                title_lang: &r.lang,
                 translation: None,
             },
         }
@@ -459,6 +469,7 @@ impl<'s> Renderer<'s> {
             cities: r.cities.iter().map(|&c| self.city_link(c)).collect(),
             summary: shown.summary,
             lang: shown.lang,
+            title_lang: shown.title_lang,
         }
     }
 

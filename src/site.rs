@@ -104,6 +104,9 @@ pub struct Site {
     pub warnings: Vec<Diagnostic>,
     /// The folder of each edition (of `config.languages`): `""`, `ja/`, …
     edition_dirs: Vec<String>,
+    /// Markdown bodies rendered, of the records and their translations: each once,
+    /// whatever the number of editions (which share them).
+    pub rendered: usize,
 }
 
 impl Site {
@@ -133,6 +136,7 @@ impl Site {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
+        let entries_len = entries.len();
         let edition_dirs = (config.languages.iter().enumerate())
             .map(|(i, lang)| {
                 if i == 0 {
@@ -152,6 +156,7 @@ impl Site {
             by_year: BTreeMap::new(),
             partners: Vec::new(),
             warnings: diags,
+            rendered: entries_len,
         };
         site.index();
         Ok(site)
@@ -197,6 +202,7 @@ impl Site {
                 )
             })
             .collect();
+        self.rendered += rendered.len();
         let languages = &self.config.languages;
         let mut diags = Vec::new();
         for (at, translated, d) in rendered {

@@ -135,15 +135,18 @@ impl Renderer<'_> {
                         .map(|&c| site.registry.name(c, self.lang).to_string()),
                 );
                 let published = e.added().map_or_else(|| r.date.rfc3339(), history::rfc3339);
+                // The text the edition shows: a translation's, in the edition of its
+                // language.
+                let shown = self.shown(e);
                 let mut item = json!({
                     "id": url,
                     "url": url,
-                    "title": self.shown(e).title,
+                    "title": shown.title,
                     "content_text": self.card_text(i),
-                    "summary": e.summary,
+                    "summary": shown.summary,
                     "date_published": published,
                     "tags": tags,
-                    "language": r.lang,
+                    "language": shown.lang,
                 });
                 if e.added().is_some() || e.updated().is_some() {
                     item["date_modified"] = history::rfc3339(e.feed_time()).into();
@@ -166,12 +169,11 @@ impl Renderer<'_> {
 
     /// What a feed item says: when, then the summary (as the Atom feed's summary).
     fn card_text(&self, i: usize) -> String {
-        let e = &self.site.entries[i];
-        let when = self.card(e).when;
-        if e.summary.is_empty() {
-            when
+        let card = self.card(&self.site.entries[i]);
+        if card.summary.is_empty() {
+            card.when
         } else {
-            format!("{when} — {}", e.summary)
+            format!("{} — {}", card.when, card.summary)
         }
     }
 

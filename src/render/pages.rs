@@ -3,6 +3,7 @@
 //! replaced a map built by hand, its fields are declared in alphabetical order, the
 //! order templates have always seen them in.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -20,7 +21,7 @@ use crate::date::PartialDate;
 use crate::kind::Kind;
 use crate::markdown::Heading;
 use crate::registry::CityId;
-use crate::routes::Page;
+use crate::routes::{Names, Page};
 
 /// What a page is rendered from: its template, its title (`page.title`) and the
 /// context its template sees besides the global one.
@@ -107,13 +108,15 @@ pub(super) struct RecordPage {
 #[derive(Serialize)]
 pub(super) struct RecordView<'a> {
     added: Option<DateView>,
-    content: &'a str,
+    content: Cow<'a, str>,
     edit_url: Option<String>,
     extra: &'a serde_json::Value,
     last_updated: Option<DateView>,
     organizers: &'a [String],
+    organizers_lang: &'a str,
     original_lang: &'a str,
     partners: &'a [String],
+    partners_lang: &'a str,
     program: Option<ProgramView<'a>>,
     slug: &'a str,
     sources: Vec<SourceView<'a>>,
@@ -270,9 +273,8 @@ pub(super) struct BarePage {}
 pub(super) struct SearchPage {
     /// On a site of several editions, what `search.js` shows in the edition's language
     /// instead of the index's (which is the default edition's), as JSON escaped for a
-    /// `<script>` element: `{"cities": {id: name}, "titles": {url: title}}`, the titles
-    /// of the records translated into the edition by their URL in the index. Empty on
-    /// a site of one edition.
+    /// `<script>` element: `{"cities": {id: name}}`. (The translations of the records
+    /// are in the index.) Empty on a site of one edition.
     edition_names: String,
 }
 
@@ -367,7 +369,7 @@ impl Renderer<'_> {
         }
     }
 
-    pub(super) fn record_view(&self, i: usize) -> RecordView<'_> {
+    pub(super) fn record_view<'s>(&'s self, i: usize) -> RecordView<'s> {
         let site = self.site;
         let e = &site.entries[i];
         let r = &e.record;
@@ -388,6 +390,14 @@ impl Renderer<'_> {
         let shown = self.shown(e);
         let body = shown.translation.map_or(&e.body, |t| &t.body);
         let text = shown.translation.map(|t| &t.text);
+        // A list the translation gives, in its language; else the original's, in its own.
+        let own = |given: Option<&'s [String]>, original: &'s [String]| match given {
+            Some(list) => (list, shown.lang),
+            None => (original, r.lang.as_str()),
+        };
+        let (organizers, organizers_lang) =
+            own(text.and_then(|t| t.organizers.as_deref()), &r.organizers);
+        let (partners, partners_lang) = own(text.and_then(|t| t.partners.as_deref()), &r.partners);
         let day = |secs: i64| {
             let (y, m, d) = crate::history::civil(secs);
             let date = PartialDate {
@@ -409,17 +419,16 @@ impl Renderer<'_> {
         });
         RecordView {
             added,
-            content: &body.html,
+            // Links to other records lead to their pages in this edition.
+            content: body.relinked(site.config.base_path.len(), site.edition_dir(self.edition)),
             edit_url,
             extra: &r.extra,
             last_updated,
-            organizers: text
-                .and_then(|t| t.organizers.as_deref())
-                .unwrap_or(&r.organizers),
+            organizers,
+            organizers_lang,
             original_lang: &r.lang,
-            partners: text
-                .and_then(|t| t.partners.as_deref())
-                .unwrap_or(&r.partners),
+            partners,
+            partners_lang,
             untranslated: self.site.config.languages.len() > 1
                 && shown.translation.is_none()
                 && r.lang != self.lang,
@@ -653,14 +662,7 @@ impl Renderer<'_> {
                         )
                     })
                     .collect();
-            let titles: serde_json::Map<String, serde_json::Value> = (site.entries.iter())
-                .filter_map(|e| Some((e.url.clone(), e.translation(self.lang)?)))
-                .map(|(url, t)| (url, t.text.title.as_deref().unwrap_or(&t.summary).into()))
-                .collect();
-            edition_names = crate::jsonld::script_text(&serde_json::json!({
-                "cities": cities,
-                "titles": titles,
-            }));
+            edition_names = crate::jsonld::script_text(&serde_json::json!({ "cities": cities }));
         }
         View {
             template: "search.html",

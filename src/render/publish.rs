@@ -181,42 +181,37 @@ impl Renderer<'_> {
 
     /// The JSON-LD of a page, ready for its `<script>` element; empty for pages
     /// without (the not-found page, feeds, sitemaps).
+    /// The JSON-LD of a page, in the edition rendered: its URLs, places and language
+    /// the edition's, a record's text as the edition shows it (its translation, when
+    /// it has one).
     pub(super) fn page_jsonld(&self, page: Page, title: &str, path: &str) -> String {
         let site = self.site;
+        let ed = jsonld::Edition {
+            site,
+            index: self.edition,
+        };
         let value = match page {
-            Page::Home => jsonld::home(site),
-            Page::Record(i) => jsonld::record(site, &site.entries[i]),
-            Page::City(id) => jsonld::collection(site, title, path, Some(jsonld::place(site, id))),
+            Page::Home => jsonld::home(ed),
+            Page::Record(i) => {
+                let e = &site.entries[i];
+                let shown = self.shown(e);
+                let text = jsonld::Text {
+                    title: shown.title,
+                    summary: shown.summary,
+                    lang: shown.lang,
+                    organizers: (shown.translation)
+                        .and_then(|t| t.text.organizers.as_deref())
+                        .unwrap_or(&e.record.organizers),
+                };
+                jsonld::record(ed, e, &text)
+            }
+            Page::City(id) => jsonld::collection(ed, title, path, Some(jsonld::place(ed, id))),
             Page::List(..) | Page::Cities | Page::Years | Page::Year(_) => {
-                jsonld::collection(site, title, path, None)
+                jsonld::collection(ed, title, path, None)
             }
             _ => return String::new(),
         };
-        let mut value = value;
-        if site.config.languages.len() > 1 {
-            self.edition_jsonld(page, &mut value);
-        }
         jsonld::script_text(&value)
-    }
-
-    /// The JSON-LD of a page of an edition: its URL, language, and a record's text as
-    /// the edition shows it (its translation, when it has one).
-    fn edition_jsonld(&self, page: Page, value: &mut serde_json::Value) {
-        let Some(m) = value.as_object_mut() else {
-            return;
-        };
-        m.insert("inLanguage".into(), self.lang.into());
-        if let Page::Record(i) = page {
-            let e = &self.site.entries[i];
-            let shown = self.shown(e);
-            let url = self.site.record_url(self.edition, &e.record);
-            m.insert("url".into(), format!("{}{url}", self.origin).into());
-            m.insert("name".into(), shown.title.into());
-            m.insert("inLanguage".into(), shown.lang.into());
-            if !shown.summary.is_empty() {
-                m.insert("description".into(), shown.summary.into());
-            }
-        }
     }
 
     /// The Atom feed `page` (of the archive, a kind or a city): its link, the URL of

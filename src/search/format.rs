@@ -6,6 +6,7 @@
 //! Also the one hash of the search code, FNV-1a: its values are part of the format
 //! (the "followed by" bits, the version) and it keys the build's hash maps.
 
+use std::collections::BTreeMap;
 use std::hash::Hasher;
 
 use serde::Serialize;
@@ -758,6 +759,20 @@ struct DocMeta<'a> {
     /// Summary and the start of the body, for the snippet.
     s: &'a str,
     b: String,
+    /// What a translation shows instead, by its language: in the edition of that
+    /// language, a result shows it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    x: BTreeMap<&'a str, Translated<'a>>,
+}
+
+/// A translation of a record's result: its title, if it gives one, its summary and
+/// the start of its body.
+#[derive(Serialize)]
+struct Translated<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    t: Option<&'a str>,
+    s: &'a str,
+    b: String,
 }
 
 pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
@@ -780,7 +795,17 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
             })
             .collect(),
         s: &e.summary,
-        b: snippet_body(e),
+        b: snippet_body(&e.summary, &e.body.plain),
+        x: (e.translations.iter())
+            .map(|t| {
+                let own = Translated {
+                    t: t.text.title.as_deref(),
+                    s: &t.summary,
+                    b: snippet_body(&t.summary, &t.body.plain),
+                };
+                (t.text.lang.as_str(), own)
+            })
+            .collect(),
     };
     // `<`, `>` and `&` only occur inside strings: escape them, so that the file stays
     // inert even if a server sends it as HTML.
@@ -791,14 +816,14 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
         .into_bytes()
 }
 
-/// The start of the body, without the summary when the body repeats it.
-fn snippet_body(e: &Entry) -> String {
+/// The start of the body's plain text, without the summary when the body repeats it.
+fn snippet_body(summary: &str, plain: &str) -> String {
     let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let summary = collapse(&e.summary);
+    let summary = collapse(summary);
     // Only the start of the body matters: enough for the summary and the snippet.
     let want = summary.len() + 4 * SNIPPET_BODY_CHARS;
     let mut body = String::with_capacity(want + 64);
-    for w in e.body.plain.split_whitespace() {
+    for w in plain.split_whitespace() {
         if body.len() >= want {
             break;
         }

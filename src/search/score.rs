@@ -218,6 +218,16 @@ pub(super) fn doc_terms(
         texts.push((SUMMARY, normalize(summary)));
     }
     texts.push((BODY, normalize(&e.body.plain)));
+    // Its translations, as more text of the same record: a query in the language of a
+    // translation finds the record, in every edition.
+    for t in &e.translations {
+        let text = &t.text;
+        texts.extend(text.title.iter().map(|title| (TITLE, normalize(title))));
+        let names = text.organizers.iter().chain(&text.partners).flatten();
+        texts.extend(names.map(|n| (NAMES, normalize(n))));
+        texts.extend(text.summary.iter().map(|s| (SUMMARY, normalize(s))));
+        texts.push((BODY, normalize(&t.body.plain)));
+    }
     // Every name of every other city the text names.
     let mut named: Vec<CityId> = Vec::new();
     for (field, norm) in &texts {

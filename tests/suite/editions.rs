@@ -311,4 +311,23 @@ fn the_language_switcher_leads_to_the_same_page_and_state_in_chromium() {
     assert!(first.starts_with("/archive/zh/programs/"), "{first}");
     let cities = page.eval("[...document.querySelectorAll('.search-hits .card-cities a')].map(a => a.textContent).join(',')");
     assert!(cities.contains("首尔"), "{cities}");
+
+    // A Korean query finds the Japanese record through its Korean translation, in
+    // every edition; each shows the title it has in its language (the Korean edition
+    // the translation's), and marks another language.
+    let query = percent_encode("환경보전센터");
+    let japanese = "日中大気汚染対策都市間連携協力事業";
+    for (dir, shown) in [
+        ("", "중일 대기오염 대책 도시 간 연계 협력사업|"),
+        ("ja/", &format!("{japanese}|")),
+        ("en/", &format!("{japanese}|ja")),
+    ] {
+        page.navigate(&at(&format!("{dir}search/?q={query}")));
+        wait_until(
+            &mut page,
+            "document.getElementById('search-results').dataset.state === 'done'",
+        );
+        let hits = page.eval("[...document.querySelectorAll('.search-hits .card-title a')].map(a => a.textContent + '|' + a.lang).join('\\n')");
+        assert_eq!(hits, shown, "{dir}search/");
+    }
 }

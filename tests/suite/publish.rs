@@ -235,7 +235,7 @@ fn a_sitemap_past_the_limit_is_an_index_of_parts_that_together_list_every_page()
 }
 
 /// The JSON-LD of a page, parsed.
-fn jsonld(html: &str) -> serde_json::Value {
+pub(crate) fn jsonld(html: &str) -> serde_json::Value {
     let start = html
         .find("<script type=\"application/ld+json\">")
         .expect("no JSON-LD")

@@ -1021,8 +1021,8 @@ var AccordSearch = (function () {
     var win = doc.defaultView;
     var data = root.dataset;
     var base = data.index;
-    // Another edition than the default: its names of cities and titles of translations,
-    // and its own pages (the index has the default edition's).
+    // Another edition than the default: its names of cities and its own pages (the
+    // index has the default edition's).
     var edition = {};
     var editionNames = doc.getElementById("search-edition");
     if (editionNames) edition = JSON.parse(editionNames.textContent);
@@ -1221,9 +1221,12 @@ var AccordSearch = (function () {
       var h = el("h2", "card-title");
       var a = el("a");
       if (typeof meta.u === "string" && meta.u.charAt(0) === "/") a.href = editionUrl(meta.u);
-      var translated = edition.titles && edition.titles[meta.u];
-      if (meta.l !== data.lang && !translated) a.lang = meta.l;
-      highlight(a, translated || meta.t, needles);
+      // A translation into the page's language is shown instead of the original.
+      var own = (meta.x && meta.x[data.lang]) || null;
+      var lang = own ? data.lang : meta.l;
+      var titleLang = own && own.t ? data.lang : meta.l;
+      if (titleLang !== data.lang) a.lang = titleLang;
+      highlight(a, own && own.t ? own.t : meta.t, needles);
       h.appendChild(a);
       li.appendChild(h);
       var info = el("div", "card-meta");
@@ -1243,14 +1246,16 @@ var AccordSearch = (function () {
         info.appendChild(ul);
       }
       li.appendChild(info);
-      var pick = snippet(meta.s || "", needles);
-      if (!pick.found && meta.b) {
-        var fromBody = snippet(meta.b, needles);
-        if (fromBody.found || !meta.s) pick = fromBody;
+      var summary = own ? own.s : meta.s;
+      var body = own ? own.b : meta.b;
+      var pick = snippet(summary || "", needles);
+      if (!pick.found && body) {
+        var fromBody = snippet(body, needles);
+        if (fromBody.found || !summary) pick = fromBody;
       }
       if (pick.text) {
         var p = el("p", "card-summary search-snippet");
-        if (meta.l !== data.lang) p.lang = meta.l;
+        if (lang !== data.lang) p.lang = lang;
         highlight(p, pick.text, needles);
         li.appendChild(p);
       }
