@@ -408,3 +408,140 @@ pub fn write(root: &Path, cms: Option<Cms>) -> Result<Vec<PathBuf>, Vec<Diagnost
     ];
     super::write_files(root, files.into_iter().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CITIES: &str = "\
+seoul: {name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}, country: KR}
+beijing: {name: {ko: 베이징, en: Beijing, ja: 北京, zh: 北京}, country: CN}
+";
+
+    fn config_of(cms: Cms, accord_yaml: &str) -> Value {
+        let parsed = Config::parse(Path::new("."), accord_yaml).unwrap();
+        let registry = Registry::parse(CITIES).unwrap();
+        config(
+            cms,
+            &Archive {
+                config: &parsed,
+                registry: &registry,
+            },
+        )
+    }
+
+    fn field<'a>(c: &'a Value, kind: Kind, name: &str) -> &'a Value {
+        let collection = c["collections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == kind.id())
+            .unwrap();
+        collection["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{kind:?} has no field {name}"))
+    }
+
+    #[test]
+    fn every_field_of_the_content_model_has_a_widget_but_free_objects() {
+        let c = config_of(Cms::Decap, "language: ko\n");
+        let registry = Registry::parse(CITIES).unwrap();
+        for kind in Kind::ALL {
+            let schema = schema::front_matter(kind, &registry);
+            for name in schema["properties"].as_object().unwrap().keys() {
+                if name != "extra" {
+                    field(&c, kind, name);
+                }
+            }
+            assert_eq!(field(&c, kind, "body")["widget"], "markdown");
+            assert_eq!(field(&c, kind, "title")["required"], true);
+            assert_eq!(field(&c, kind, "end")["required"], false);
+        }
+        // A budget is an object; its amounts by year are a free map, kept as written.
+        let budget = field(&c, Kind::Program, "budget");
+        assert_eq!(budget["widget"], "object");
+        let parts: Vec<&Value> = budget["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| &f["name"])
+            .collect();
+        assert_eq!(parts, ["spent", "total", "unit"]);
+        assert_eq!(field(&c, Kind::Trip, "travelers")["value_type"], "int");
+        assert_eq!(field(&c, Kind::Workshop, "participants")["widget"], "list");
+    }
+
+    #[test]
+    fn dates_are_strings_checked_with_the_schemas_pattern() {
+        let c = config_of(Cms::Decap, "language: ko\n");
+        let registry = Registry::parse(CITIES).unwrap();
+        let schema = schema::front_matter(Kind::Trip, &registry);
+        let pattern = &schema["properties"]["date"]["anyOf"][1]["pattern"];
+        for name in ["date", "end"] {
+            let date = field(&c, Kind::Trip, name);
+            assert_eq!(date["widget"], "string");
+            assert_eq!(&date["pattern"][0], pattern);
+        }
+    }
+
+    #[test]
+    fn cities_are_chosen_by_id_and_named_in_the_archives_language() {
+        let c = config_of(Cms::Decap, "language: ja\n");
+        let cities = field(&c, Kind::Workshop, "cities");
+        assert_eq!(cities["widget"], "select");
+        assert_eq!(cities["multiple"], true);
+        assert_eq!(
+            cities["options"],
+            json!([{"label": "北京", "value": "beijing"}, {"label": "ソウル", "value": "seoul"}])
+        );
+        // A pair is two cities.
+        let pair = &field(&c, Kind::Program, "pairs")["field"];
+        assert_eq!((&pair["min"], &pair["max"]), (&json!(2), &json!(2)));
+        assert_eq!(pair["options"], cities["options"]);
+    }
+
+    #[test]
+    fn sveltia_edits_translations_as_files_next_to_the_original() {
+        let four = "languages: [ko, ja, zh, en]\n";
+        let c = config_of(Cms::Sveltia, four);
+        assert_eq!(c["i18n"]["structure"], "multiple_files");
+        assert_eq!(c["i18n"]["omit_default_locale_from_file_path"], true);
+        assert_eq!(c["i18n"]["default_locale"], "ko");
+        for name in ["title", "summary", "organizers", "partners", "body"] {
+            assert_eq!(field(&c, Kind::Trip, name)["i18n"], true, "{name}");
+        }
+        // Facts are the original's: not in a translation's form.
+        assert!(field(&c, Kind::Trip, "date").get("i18n").is_none());
+        // Decap would write the original as `foo.ko.md`: no i18n there.
+        assert!(config_of(Cms::Decap, four).get("i18n").is_none());
+        assert!(
+            config_of(Cms::Sveltia, "language: ko\n")
+                .get("i18n")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_backend_is_the_github_repository_of_repo_url() {
+        let c = config_of(
+            Cms::Decap,
+            "language: en\nrepo_url: https://github.com/city/archive\n",
+        );
+        assert_eq!(c["backend"]["repo"], "city/archive");
+        let c = config_of(Cms::Decap, "language: en\n");
+        assert_eq!(c["backend"]["repo"], "OWNER/REPOSITORY");
+    }
+
+    #[test]
+    fn the_admin_page_loads_the_pinned_script_and_is_recognised() {
+        for cms in [Cms::Decap, Cms::Sveltia] {
+            let page = admin_page(cms);
+            assert!(page.contains(&format!("src=\"{}\"", cms.script_url())));
+            assert!(page.contains("integrity=\"sha384-"));
+            assert_eq!(Cms::of_page(&page), Some(cms));
+        }
+    }
+}
