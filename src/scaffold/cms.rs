@@ -130,10 +130,11 @@ pub(super) fn config(cms: Cms, archive: &Archive<'_>) -> Value {
     let languages = &archive.config.languages;
     let mut out = json!({
         "backend": backend(archive.config.repo_url.as_deref()),
-        // Uploads from the body go to the site's static files; a source's file is
+        // Uploads from the body go to the site's static files, linked under the path of
+        // `base_url` (Markdown links from `/` are not rewritten); a source's file is
         // chosen next to its record (each collection's own media folder).
         "media_folder": "static/media",
-        "public_folder": "/media",
+        "public_folder": format!("{}media", archive.config.base_path),
         "locale": ui_locale(&archive.config.language),
         "collections": Kind::ALL.iter().map(|&k| collection(cms, k, archive)).collect::<Vec<_>>(),
     });
@@ -533,6 +534,16 @@ beijing: {name: {ko: 베이징, en: Beijing, ja: 北京, zh: 北京}, country: C
         assert_eq!(c["backend"]["repo"], "city/archive");
         let c = config_of(Cms::Decap, "language: en\n");
         assert_eq!(c["backend"]["repo"], "OWNER/REPOSITORY");
+    }
+
+    #[test]
+    fn uploads_are_linked_under_the_path_of_base_url() {
+        let c = config_of(
+            Cms::Decap,
+            "language: en\nbase_url: https://user.github.io/repo/\n",
+        );
+        assert_eq!(c["public_folder"], "/repo/media");
+        assert_eq!(c["media_folder"], "static/media");
     }
 
     #[test]
