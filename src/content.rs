@@ -21,23 +21,7 @@ use crate::scaffold;
 use crate::source::SourceFile;
 use crate::yaml::{Block, Fields, Seg};
 
-pub(crate) const COMMON_FIELDS: &[&str] = &[
-    "title",
-    "date",
-    "end",
-    "cities",
-    "organizers",
-    "partners",
-    "tags",
-    "lang",
-    "summary",
-    "slug",
-    "draft",
-    "sources",
-    "extra",
-    "updated",
-    "aliases",
-];
+pub(crate) use crate::kind::COMMON_FIELDS;
 
 /// One record, validated.
 #[derive(Debug, Clone)]

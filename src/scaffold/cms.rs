@@ -13,13 +13,11 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::content::COMMON_FIELDS;
 use crate::diag::Diagnostic;
-use crate::kind::Kind;
+use crate::kind::{COMMON_FIELDS, Kind, TEXT_FIELDS};
 use crate::registry::Registry;
 use crate::schema;
 use crate::source::CONTENT_DIR;
-use crate::translation::TEXT_FIELDS;
 
 /// Where the admin page and its configuration go, relative to the archive's root.
 pub const ADMIN_DIR: &str = "static/admin";
@@ -120,7 +118,8 @@ pub(super) fn config_file(cms: Cms, archive: &Archive<'_>) -> String {
     let text = serde_yaml::to_string(&config(cms, archive)).expect("the configuration serialises");
     format!(
         "# Written by `accord cms` from the archive's schema (`accord schema`), its registry\n\
-         # and its languages: run `accord cms` again after they change, not edit this file.\n\
+         # and its languages: run `accord cms` again after they change rather than edit\n\
+         # this file.\n\
          # The backend: see docs/publish.md, \"Editing in the browser\".\n{text}"
     )
 }
@@ -151,15 +150,25 @@ pub(super) fn config(cms: Cms, archive: &Archive<'_>) -> Value {
     out
 }
 
-/// The GitHub repository of `repo_url` when it is on GitHub; a placeholder to fill in
-/// otherwise.
+/// The GitHub repository and branch of `repo_url` when it is on GitHub
+/// (`https://github.com/org/archive`, or `…/edit/<branch>`, `…/tree/<branch>`); a
+/// placeholder to fill in otherwise.
 fn backend(repo_url: Option<&str>) -> Value {
-    let repo = repo_url
+    let parts: Vec<&str> = repo_url
         .and_then(|u| u.strip_prefix("https://github.com/"))
-        .map(|r| r.trim_end_matches('/').trim_end_matches(".git"))
-        .filter(|r| r.split('/').count() == 2)
-        .unwrap_or("OWNER/REPOSITORY");
-    json!({"name": "github", "repo": repo, "branch": "main"})
+        .map(|r| r.split('/').filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    let (repo, branch) = match parts.as_slice() {
+        [owner, name, rest @ ..] => {
+            let branch = match rest {
+                [_, branch, ..] => branch,
+                _ => "main",
+            };
+            (format!("{owner}/{}", name.trim_end_matches(".git")), branch)
+        }
+        _ => ("OWNER/REPOSITORY".to_string(), "main"),
+    };
+    json!({"name": "github", "repo": repo, "branch": branch})
 }
 
 /// The editor's interface language for the archive's language (Decap's names).
@@ -532,6 +541,13 @@ beijing: {name: {ko: 베이징, en: Beijing, ja: 北京, zh: 北京}, country: C
             "language: en\nrepo_url: https://github.com/city/archive\n",
         );
         assert_eq!(c["backend"]["repo"], "city/archive");
+        assert_eq!(c["backend"]["branch"], "main");
+        let c = config_of(
+            Cms::Decap,
+            "language: en\nrepo_url: https://github.com/city/archive/edit/pages\n",
+        );
+        assert_eq!(c["backend"]["repo"], "city/archive");
+        assert_eq!(c["backend"]["branch"], "pages");
         let c = config_of(Cms::Decap, "language: en\n");
         assert_eq!(c["backend"]["repo"], "OWNER/REPOSITORY");
     }
