@@ -1,12 +1,13 @@
 // Opens the admin page `accord cms` writes in headless Chromium, with Decap CMS from
-// .ci/tools and Decap's in-memory `test-repo` backend (no GitHub), and reads what an
-// official would see: the new-record form of each kind, its fields, the options of
-// its city choice. Then fills in and saves one new record, and prints the file Decap
-// wrote, as Decap writes it.
+// .ci/tools and Decap's in-memory `test-repo` backend (no GitHub) holding the
+// archive's records, and reads what an official would see: the new-record form of
+// each kind, its fields, the options of its city choice. Then saves two new records
+// and edits the title of an existing one (EDIT, `programs/<slug>`), and prints the
+// files as Decap wrote them.
 //
-//   node tests/decap_admin.mjs ADMIN_DIR KIND...
+//   node tests/decap_admin.mjs ADMIN_DIR EDIT KIND...
 //
-// ADMIN_DIR holds index.html and config.yml; the page's script is served from the
+// ADMIN_DIR is the archive's static/admin, with index.html and config.yml; the page's script is served from the
 // decap-cms package (its integrity attribute is kept, so Chromium checks the pinned
 // hash against the file). Prints one JSON object of observations; it judges nothing:
 // tests/suite/cms.rs asserts. Tools come from ACCORD_TOOLS (default
@@ -23,7 +24,8 @@ const require = createRequire(path.join(tools, "noop.js"));
 const { chromium } = require("playwright-core");
 
 const admin = path.resolve(process.argv[2]);
-const kinds = process.argv.slice(3);
+const [section, slug] = process.argv[3].split("/");
+const kinds = process.argv.slice(4);
 const dist = path.join(tools, "decap-cms", "dist");
 
 // The admin page loads the local copy of its script; the configuration uses the
@@ -34,6 +36,22 @@ const config = fs.readFileSync(path.join(admin, "config.yml"), "utf8")
   .replace(/^backend:\n(  .*\n)+/m, "backend:\n  name: test-repo\n")
   // Decap's own buttons in English, so that this script finds them by name.
   .replace(/^locale: .*$/m, "locale: en");
+
+// The archive's records, where the test backend keeps files:
+// {content: {programs: {"x.md": {content, path}}}}.
+const archive = path.resolve(admin, "..", "..");
+const repoFiles = { content: {} };
+for (const section of fs.readdirSync(path.join(archive, "content"))) {
+  const folder = `content/${section}`;
+  repoFiles.content[section] = {};
+  for (const name of fs.readdirSync(path.join(archive, folder)).filter((n) => n.endsWith(".md"))) {
+    const content = fs.readFileSync(path.join(archive, folder, name), "utf8");
+    repoFiles.content[section][name] = { content, path: `${folder}/${name}` };
+  }
+}
+
+const seeded = new Set(Object.values(repoFiles.content)
+  .flatMap((files) => Object.values(files).map((f) => f.path)));
 
 const types = { ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm" };
 const server = http.createServer((req, res) => {
@@ -67,6 +85,7 @@ const browser = await chromium.launch({
 const out = { errors: [], forms: {} };
 try {
   const page = await browser.newPage();
+  await page.addInitScript((files) => { window.repoFiles = files; }, repoFiles);
   page.on("pageerror", (e) => out.errors.push(String(e)));
   page.on("requestfailed", (r) => out.errors.push(`${r.url()}: ${r.failure()?.errorText}`));
   await page.goto(`${origin}/admin/`);
@@ -94,6 +113,11 @@ try {
       await page.locator("[id^='purpose-field']").first().fill("공동연구 결과 협의");
     }),
   ];
+  // An existing record, its title edited: what the form does not show must stay.
+  out.edited = await edit(page, section, slug, async () => {
+    const title = page.locator("[id^='title-field']").first();
+    await title.fill(`${await title.inputValue()} (수정)`);
+  });
 } catch (e) {
   out.errors.push(String(e && e.stack || e));
   // What the page said: a field's complaint, a notification.
@@ -105,8 +129,7 @@ try {
 console.log(JSON.stringify(out));
 
 // Fills in the required fields of a new record of `kind` (two cities), then what
-// `more` fills in, saves it, and returns the files the test backend holds in the
-// kind's folder.
+// `more` fills in, saves it, and returns the new file.
 async function save(page, kind, title, date, more) {
   await open(page, kind);
   await page.waitForSelector("[id^='title-field']", { timeout: 60000 });
@@ -118,9 +141,7 @@ async function save(page, kind, title, date, more) {
     await page.keyboard.press("Escape");
   }
   await more();
-  await page.getByRole("button", { name: /^publish$/i }).click();
-  await page.getByText(/publish now/i).click();
-  await page.waitForFunction(() => !location.hash.endsWith("/new"), null, { timeout: 60000 });
+  await publish(page);
   return page.evaluate((folder) => {
     const files = [];
     const walk = (node, at) => {
@@ -132,7 +153,29 @@ async function save(page, kind, title, date, more) {
     };
     walk(window.repoFiles, "");
     return files.filter((f) => f.path.startsWith(folder));
-  }, `content/${kind}s/`);
+  }, `content/${kind}s/`).then((files) => files.filter((f) => !seeded.has(f.path)));
+}
+
+// Changes the record `content/<section>/<slug>.md` with `change`, saves it, and
+// returns its file.
+async function edit(page, section, slug, change) {
+  const kind = section.replace(/s$/, "");
+  await page.goto(`${origin}/admin/#/collections/${kind}/entries/${slug}`);
+  await page.reload();
+  await page.waitForSelector("[id^='title-field']", { timeout: 60000 });
+  await change();
+  await publish(page);
+  return page.evaluate(([section, name]) => window.repoFiles.content[section][name].content,
+    [section, `${slug}.md`]);
+}
+
+// Publishes the open entry, and waits until it is saved: the page leaves the new
+// entry, or the saved entry's "unsaved changes" mark goes.
+async function publish(page) {
+  await page.getByRole("button", { name: /^publish$/i }).click();
+  await page.getByText(/publish now/i).click();
+  await page.waitForFunction(() => !location.hash.endsWith("/new")
+    && !/unsaved changes/i.test(document.body.innerText), null, { timeout: 60000 });
 }
 
 // The new-record form of `kind`, in a fresh document (a change of the address's hash

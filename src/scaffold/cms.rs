@@ -208,9 +208,6 @@ fn collection(cms: Cms, kind: Kind, archive: &Archive<'_>) -> Value {
         "identifier_field": "title",
         "summary": "{{title}} ({{date}})",
         "sortable_fields": ["date", "title"],
-        // Files chosen in the form (a source's `file`) go next to the record.
-        "media_folder": "",
-        "public_folder": "",
         "fields": fields,
     });
     if translated {
@@ -270,7 +267,7 @@ impl Widgets {
     /// The widget of a field `name` whose schema is `s`; `None` for what a form cannot
     /// hold (free objects such as `extra` and `by_year`, kept as written).
     fn field(&self, name: &str, s: &Value, required: bool) -> Option<Value> {
-        let mut w = self.widget(name, s, required)?;
+        let mut w = self.widget(s, required)?;
         w["name"] = json!(name);
         w["label"] = json!(label(name));
         w["required"] = json!(required);
@@ -286,11 +283,7 @@ impl Widgets {
 
     /// `required`: whether the field must be filled in; an optional object's parts are
     /// optional in the form too (Decap checks them even when the object is left empty).
-    fn widget(&self, name: &str, s: &Value, required: bool) -> Option<Value> {
-        if name == "file" {
-            // A source's file, uploaded next to the record.
-            return Some(json!({"widget": "file"}));
-        }
+    fn widget(&self, s: &Value, required: bool) -> Option<Value> {
         if *s == self.city {
             return Some(self.cities(false));
         }
@@ -335,7 +328,7 @@ impl Widgets {
             json!({"widget": "list"})
         } else {
             // A list of lists (`pairs`): each item is the inner list's widget.
-            let mut field = self.widget("item", items, true)?;
+            let mut field = self.widget(items, true)?;
             field["name"] = json!("item");
             field["label"] = json!("Item");
             for (from, to) in [("minItems", "min"), ("maxItems", "max")] {

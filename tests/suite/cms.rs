@@ -1,8 +1,9 @@
 //! Web editing (`accord cms`, `accord init --cms`): the admin page in headless
 //! Chromium with Decap CMS and its in-memory `test-repo` backend
 //! (`tests/decap_admin.mjs`): each kind's new-record form has every field of the
-//! content model and the registry's cities; records saved by Decap pass `accord check`
-//! unchanged. Records in the format Decap writes are checked without a browser too.
+//! content model and the registry's cities; records saved by Decap, new and edited,
+//! pass `accord check` unchanged, and an edited record keeps what its form does not
+//! show. Records in the format Decap writes are checked without a browser too.
 //!
 //! Chromium, node, playwright-core and decap-cms are found by `support::require_tool`;
 //! `.ci/run` installs them.
@@ -113,6 +114,9 @@ fn records_in_the_format_decap_writes_pass_check() {
     assert_eq!(report.records, 8);
 }
 
+/// The record the browser test edits.
+const EDITED: &str = "seoul-northeast-asia-air-quality";
+
 #[test]
 fn decap_shows_each_kinds_fields_and_cities_and_saves_records_that_pass_check() {
     let (Some(node), Some(chromium), Some(_), Some(_)) = (
@@ -132,6 +136,7 @@ fn decap_shows_each_kinds_fields_and_cities_and_saves_records_that_pass_check() 
     let mut script = node_script(&node, &chromium, &repo().join("tests/decap_admin.mjs"));
     script
         .arg(site.path().join("static/admin"))
+        .arg(format!("programs/{EDITED}"))
         .args(Kind::ALL.map(Kind::id));
     let v = observations(script);
     assert_eq!(v["errors"], serde_json::json!([]), "{v}");
@@ -195,6 +200,31 @@ fn decap_shows_each_kinds_fields_and_cities_and_saves_records_that_pass_check() 
         write(site.path(), rel, text.as_bytes());
         new_files.push(rel);
     }
+
+    // An existing record, its title edited in the form, keeps what the form does not
+    // show (a budget's amounts by year) and its cities as written (by name).
+    let edited = v["edited"].as_str().unwrap();
+    let rel = format!("content/programs/{EDITED}.md");
+    let before = source(site.path(), &rel);
+    assert!(
+        before.contains("by_year: {2014: 65, 2016: 130}"),
+        "{before}"
+    );
+    assert!(
+        edited.contains("  by_year:\n    \"2014\": 65\n    \"2016\": 130\n"),
+        "{edited}"
+    );
+    assert!(edited.contains("  - 서울특별시\n"), "{edited}");
+    assert!(edited.contains(" (수정)\n"), "{edited}");
+    assert_eq!(
+        edited.split_once("\n---\n").unwrap().1,
+        before.split_once("\n---\n").unwrap().1
+    );
+    write(site.path(), &rel, edited.as_bytes());
+    new_files.push(&rel);
+
     checks_clean(site.path(), &new_files);
     assert_eq!(build_ok(site.path()).records, 7);
+    let page = read(site.path(), &format!("programs/{EDITED}/index.html"));
+    assert!(page.contains("노하우 공유 (수정)"));
 }
