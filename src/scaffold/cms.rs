@@ -129,9 +129,9 @@ pub(super) fn config(cms: Cms, archive: &Archive<'_>) -> Value {
     let languages = &archive.config.languages;
     let mut out = json!({
         "backend": backend(archive.config.repo_url.as_deref()),
-        // Uploads from the body go to the site's static files, linked under the path of
-        // `base_url` (Markdown links from `/` are not rewritten); a source's file is
-        // chosen next to its record (each collection's own media folder).
+        // Uploads go to the site's static files, linked under the path of `base_url`
+        // (Markdown links from `/` are not rewritten). Not next to the record: with a
+        // media folder relative to the entry, Decap 3.16 cannot open an existing record.
         "media_folder": "static/media",
         "public_folder": format!("{}media", archive.config.base_path),
         "locale": ui_locale(&archive.config.language),
