@@ -21,23 +21,7 @@ use crate::scaffold;
 use crate::source::SourceFile;
 use crate::yaml::{Block, Fields, Seg};
 
-pub(crate) const COMMON_FIELDS: &[&str] = &[
-    "title",
-    "date",
-    "end",
-    "cities",
-    "organizers",
-    "partners",
-    "tags",
-    "lang",
-    "summary",
-    "slug",
-    "draft",
-    "sources",
-    "extra",
-    "updated",
-    "aliases",
-];
+pub(crate) use crate::kind::COMMON_FIELDS;
 
 /// One record, validated.
 #[derive(Debug, Clone)]
@@ -154,8 +138,29 @@ pub struct Budget {
     pub unit: Option<String>,
     pub total: Option<f64>,
     pub spent: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "year_keys")]
     pub by_year: BTreeMap<i32, f64>,
+}
+
+/// Amounts by year, the years written as numbers (`2014: 65`) or as strings of digits
+/// (`"2014": 65`), as the web editor writes keys.
+fn year_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<i32, f64>, D::Error> {
+    #[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+    #[serde(untagged)]
+    enum Year {
+        Number(i32),
+        Text(String),
+    }
+    let raw = BTreeMap::<Year, f64>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(year, amount)| match year {
+            Year::Number(y) => Ok((y, amount)),
+            Year::Text(t) => t
+                .parse()
+                .map(|y| (y, amount))
+                .map_err(|_| serde::de::Error::custom(format!("`{t}` in `by_year` is not a year"))),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Default)]

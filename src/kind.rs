@@ -3,6 +3,30 @@
 
 use serde::Serialize;
 
+/// Front-matter fields every kind has, in the order `content` reads them and the web
+/// editor's forms (`scaffold`) show them.
+pub const COMMON_FIELDS: &[&str] = &[
+    "title",
+    "date",
+    "end",
+    "cities",
+    "organizers",
+    "partners",
+    "tags",
+    "lang",
+    "summary",
+    "slug",
+    "draft",
+    "sources",
+    "extra",
+    "updated",
+    "aliases",
+];
+
+/// The fields a translation may give in its own words; every other field is a fact of
+/// the original (`translation`).
+pub const TEXT_FIELDS: &[&str] = &["title", "summary", "organizers", "partners"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {

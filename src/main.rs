@@ -132,6 +132,10 @@ enum Command {
         /// gitlab (GitLab CI and Pages).
         #[arg(long, default_value = "github", value_parser = parse_ci)]
         ci: accord::scaffold::Ci,
+        /// Add web editing for those who do not use git: decap (Decap CMS) or sveltia
+        /// (Sveltia CMS), in static/admin/ (see `accord cms`).
+        #[arg(long, value_parser = parse_cms)]
+        cms: Option<accord::scaffold::Cms>,
     },
     /// Write the JSON Schemas of the front matter of each kind, accord.yaml and
     /// data/cities.yaml into ROOT/schemas, for completion in editors; run it again
@@ -139,6 +143,16 @@ enum Command {
     Schema {
         #[arg(long, default_value = ".")]
         root: PathBuf,
+    },
+    /// Write the web editor's page and configuration, static/admin/index.html and
+    /// static/admin/config.yml, from the schema, the registry and the languages; run
+    /// it again after they change.
+    Cms {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// decap or sveltia (default: the one static/admin/index.html loads, else decap).
+        #[arg(long = "with", value_name = "CMS", value_parser = parse_cms)]
+        cms: Option<accord::scaffold::Cms>,
     },
     /// Print the completion script of a shell: bash, elvish, fish, powershell or zsh.
     ///
@@ -171,6 +185,10 @@ fn parse_base_url(s: &str) -> Result<String, String> {
 
 fn parse_ci(s: &str) -> Result<accord::scaffold::Ci, String> {
     accord::scaffold::Ci::from_id(s).ok_or_else(|| "the CI is github or gitlab".to_string())
+}
+
+fn parse_cms(s: &str) -> Result<accord::scaffold::Cms, String> {
+    accord::scaffold::Cms::from_id(s).ok_or_else(|| "the CMS is decap or sveltia".to_string())
 }
 
 fn parse_date(s: &str) -> Result<accord::date::PartialDate, String> {
@@ -251,10 +269,14 @@ fn main() -> ExitCode {
             lang,
             root,
         } => new(&root, kind, title, date, cities, lang),
-        Command::Init { dir, language, ci } => {
-            init(&dir, &language, accord::scaffold::Extras { ci })
-        }
-        Command::Schema { root } => schema(&root),
+        Command::Init {
+            dir,
+            language,
+            ci,
+            cms,
+        } => init(&dir, &language, accord::scaffold::Extras { ci, cms }),
+        Command::Schema { root } => wrote(&root, accord::scaffold::write_schemas),
+        Command::Cms { root, cms } => wrote(&root, |r| accord::scaffold::write_cms(r, cms)),
         Command::Completion { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "accord", &mut std::io::stdout());
@@ -549,11 +571,16 @@ fn init(dir: &Path, language: &str, extras: accord::scaffold::Extras) -> ExitCod
     }
 }
 
-fn schema(root: &Path) -> ExitCode {
+/// `accord schema` and `accord cms`: `write` writes files into the archive at `root`
+/// and says which.
+fn wrote(
+    root: &Path,
+    write: impl FnOnce(&Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>>,
+) -> ExitCode {
     if let Some(status) = not_an_archive(root) {
         return status;
     }
-    match accord::scaffold::write_schemas(root) {
+    match write(root) {
         Ok(files) => {
             for f in &files {
                 eprintln!("wrote {}", root.join(f).display());

@@ -28,8 +28,10 @@ use crate::registry::{REGISTRY_FILE, Registry};
 use crate::source::CONTENT_DIR;
 
 mod ci;
+mod cms;
 mod editor;
 pub use ci::{ACCORD_VERSION, Ci};
+pub use cms::{ADMIN_DIR, Cms, write as write_cms};
 pub use editor::{SCHEMA_DIR, write_schemas};
 
 /// Longest slug `new` derives from a title, in characters.
@@ -531,6 +533,8 @@ fn archive_files(title: &str, language: &str) -> Vec<(&'static str, String)> {
 pub struct Extras {
     /// The CI configuration (`--ci`).
     pub ci: Ci,
+    /// The web editor (`--cms`), if any: `static/admin/`.
+    pub cms: Option<Cms>,
 }
 
 /// The files of an archive besides `archive_files`, which it completes: the CI
@@ -599,6 +603,34 @@ pub fn init_with(dir: &Path, language: &str, extras: Extras) -> Result<Vec<PathB
                 .map_err(|e| write_err(format!("cannot create {}: {e}", parent.display())))?;
         }
         fs::write(&path, text).map_err(|e| write_err(format!("cannot write {rel}: {e}")))?;
+        written.push(PathBuf::from(rel));
+    }
+    if let Some(cms) = extras.cms {
+        let admin = cms::write(dir, Some(cms)).map_err(|mut d| d.remove(0))?;
+        written.extend(admin);
+    }
+    Ok(written)
+}
+
+/// Writes `files` (path relative to `root`, text) under `root`, replacing files of the
+/// same name, and returns their paths.
+fn write_files(root: &Path, files: Vec<(String, String)>) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let mut written = Vec::new();
+    for (rel, text) in files {
+        let path = root.join(&rel);
+        let result = path
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|()| fs::write(&path, text));
+        if let Err(e) = result {
+            let msg = format!("cannot write: {e}");
+            return Err(vec![Diagnostic::error(
+                Code::Write,
+                &rel,
+                Pos::UNKNOWN,
+                msg,
+            )]);
+        }
         written.push(PathBuf::from(rel));
     }
     Ok(written)

@@ -61,7 +61,7 @@ pub fn front_matter(kind: Kind, registry: &Registry) -> Value {
 type Props = serde_json::Map<String, Value>;
 
 /// A name of a city in the registry: any of its names, aliases or its id.
-fn city_name(registry: &Registry) -> Value {
+pub(crate) fn city_name(registry: &Registry) -> Value {
     let mut names: Vec<&str> = registry
         .cities
         .iter()

@@ -16,9 +16,7 @@ use crate::registry::Registry;
 use crate::source::SourceFile;
 use crate::yaml::{Block, Fields};
 
-/// The fields a translation may give in its own words; every other field is a fact of
-/// the original.
-pub const TEXT_FIELDS: &[&str] = &["title", "summary", "organizers", "partners"];
+pub use crate::kind::TEXT_FIELDS;
 
 /// A translation, read and checked against its original.
 #[derive(Debug, Clone)]

@@ -3,11 +3,10 @@
 //! `data/cities.yaml`, and `.vscode/settings.json` mapping the files to their
 //! schemas, so that VS Code's YAML extension completes and checks while typing.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::config::CONFIG_FILE;
-use crate::diag::{Code, Diagnostic, Pos};
+use crate::diag::Diagnostic;
 use crate::registry::{REGISTRY_FILE, Registry};
 use crate::schema;
 
@@ -62,22 +61,7 @@ pub(super) fn vscode_settings() -> (&'static str, String) {
 /// (replacing the files of the same name) and returns their paths relative to `root`.
 pub fn write_schemas(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let registry = Registry::load(root)?;
-    let mut written = Vec::new();
-    for (rel, text) in schema_files(&registry) {
-        let path = root.join(&rel);
-        let result =
-            fs::create_dir_all(root.join(SCHEMA_DIR)).and_then(|()| fs::write(&path, text));
-        if let Err(e) = result {
-            return Err(vec![Diagnostic::error(
-                Code::Write,
-                &rel,
-                Pos::UNKNOWN,
-                format!("cannot write: {e}"),
-            )]);
-        }
-        written.push(PathBuf::from(rel));
-    }
-    Ok(written)
+    super::write_files(root, schema_files(&registry))
 }
 
 #[cfg(test)]

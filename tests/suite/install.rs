@@ -72,7 +72,16 @@ fn completion_scripts_name_every_command() {
         let out = accord(&["completion", shell]);
         assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
         let script = String::from_utf8_lossy(&out.stdout);
-        for command in ["build", "check", "serve", "new", "init", "completion"] {
+        for command in [
+            "build",
+            "check",
+            "serve",
+            "new",
+            "init",
+            "schema",
+            "cms",
+            "completion",
+        ] {
             assert!(script.contains(command), "{shell}: {command} missing");
         }
         assert!(script.contains("base-url"), "{shell}: --base-url missing");

@@ -10,17 +10,6 @@ use serde_json::Value;
 
 use crate::support::*;
 
-/// The sample archive (the repository's `content/`, `data/`, `accord.yaml`) in a
-/// temporary directory.
-fn sample() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    for dir in ["content", "data"] {
-        copy_tree(&repo().join(dir), &tmp.path().join(dir));
-    }
-    std::fs::copy(repo().join("accord.yaml"), tmp.path().join("accord.yaml")).unwrap();
-    tmp
-}
-
 /// A file below `dir`, as text.
 fn text(dir: &Path, rel: &str) -> String {
     let path = dir.join(rel);
@@ -66,7 +55,7 @@ const CSV_FILES: [&str; 4] = [
 
 #[test]
 fn csv_downloads_read_back_in_both_readers_with_one_row_per_fact() {
-    let site = sample();
+    let site = sample_archive();
     build_ok(site.path());
     let out = site.path().join("output");
     let records = json_of(&out, "data/records.json");
@@ -138,18 +127,9 @@ fn csv_downloads_read_back_in_both_readers_with_one_row_per_fact() {
     }
 }
 
-/// `schema` validated against `value`: every error, as text.
-fn schema_errors(schema: &Value, value: &Value) -> Vec<String> {
-    let validator = jsonschema::validator_for(schema).expect("the schema compiles");
-    validator
-        .iter_errors(value)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect()
-}
-
 #[test]
 fn records_json_and_each_record_json_match_the_published_schema() {
-    let site = sample();
+    let site = sample_archive();
     build_ok(site.path());
     let out = site.path().join("output");
     let schema = json_of(&out, "data/records.schema.json");
@@ -223,7 +203,7 @@ fn the_data_package_is_valid_for_frictionless_with_its_foreign_keys_checked() {
     let Some(tool) = require_tool(Tool::Frictionless) else {
         return;
     };
-    let sample = sample();
+    let sample = sample_archive();
     build_ok(sample.path());
     let generated = tempfile::tempdir().unwrap();
     generate_archive(generated.path(), 1000, "Generated");
@@ -487,7 +467,7 @@ fn json_feed_problems(feed: &Value, own_url: &str) -> Vec<String> {
 
 #[test]
 fn every_atom_feed_has_a_json_feed_1_1_beside_it() {
-    let site = sample();
+    let site = sample_archive();
     build_ok(site.path());
     let out = site.path().join("output");
     let atoms: Vec<String> = tree(&out)

@@ -20,6 +20,17 @@ pub(crate) fn fixture(name: &str) -> tempfile::TempDir {
     tmp
 }
 
+/// The sample archive (the repository's `content/`, `data/`, `accord.yaml`) in a
+/// temporary directory.
+pub(crate) fn sample_archive() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for dir in ["content", "data"] {
+        copy_tree(&repo().join(dir), &tmp.path().join(dir));
+    }
+    std::fs::copy(repo().join("accord.yaml"), tmp.path().join("accord.yaml")).unwrap();
+    tmp
+}
+
 pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
         let entry = entry.unwrap();
@@ -196,4 +207,13 @@ pub(crate) fn links(html: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `schema` validated against `value`: every error, as text.
+pub(crate) fn schema_errors(schema: &serde_json::Value, value: &serde_json::Value) -> Vec<String> {
+    let validator = jsonschema::validator_for(schema).expect("the schema compiles");
+    validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }

@@ -156,6 +156,16 @@ pub(crate) fn node_script(node: &Path, chromium: &Path, script: &Path) -> Comman
     cmd
 }
 
+/// Runs a node script that prints one JSON object of observations, and reads it; the
+/// script must succeed.
+pub(crate) fn observations(mut script: Command) -> serde_json::Value {
+    let run = script.output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stdout}\n{stderr}");
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
 /// Headless Chromium with a fresh profile in `profile`, nothing fetched in the
 /// background; the caller adds what it should do.
 pub(crate) fn headless_chromium(chromium: &Path, profile: &Path) -> Command {
