@@ -97,7 +97,7 @@ const marked = () => page.evaluate(() => ({
   bar: document.querySelector(".search-highlight-bar")?.textContent || null,
   barCount: document.querySelector(".search-highlight-bar")?.dataset.count || null,
 }));
-const engineFetched = () => fetched.filter((p) => p.endsWith("/search.js") || p.includes("/search/"));
+const engineFetched = () => fetched.filter((p) => /\/search(-ui)?\.js$/.test(p) || p.includes("/search/"));
 
 if (scenario === "page") {
 await page.goto(`${origin}/archive/search/`);

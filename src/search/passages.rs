@@ -125,17 +125,25 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `p/<n>.json`: `{"h": [[anchor, heading], …], "p": [[heading, text], …]}`, where a
-/// passage's heading is 0 before the first heading and 1 + its index in `h`
-/// otherwise. `<`, `>` and `&` are escaped, as in the record files.
+/// `p/<n>.json`: `{"h": [[anchor, heading], …], "p": [[heading, text], …], "n": names}`,
+/// where a passage's heading is 0 before the first heading and 1 + its index in `h`
+/// otherwise, and `n` (when there are any) the organizers, partners and tags, which
+/// the body may not repeat. `<`, `>` and `&` are escaped, as in the record files.
 pub(super) fn write(e: &Entry) -> Vec<u8> {
     #[derive(Serialize)]
     struct File<'a> {
         h: Vec<[&'a str; 2]>,
         p: Vec<(usize, String)>,
+        #[serde(skip_serializing_if = "String::is_empty")]
+        n: String,
     }
     let toc = &e.body.toc;
+    let r = &e.record;
+    let names: Vec<&str> = (r.organizers.iter().chain(&r.partners).chain(&r.tags))
+        .map(String::as_str)
+        .collect();
     let file = File {
+        n: names.join(" · "),
         h: toc
             .iter()
             .map(|h| [h.id.as_str(), h.text.as_str()])

@@ -451,7 +451,10 @@ fn the_header_box_shows_results_as_you_type_and_the_record_marks_them() {
     // Nothing of the search is fetched before the box has the focus; `/` gives it.
     assert_eq!(v["beforeFocus"], serde_json::json!([]));
     assert_eq!(v["slashFocus"], "#site-search-q");
-    assert_eq!(v["afterFocus"], serde_json::json!(["/archive/search.js"]));
+    assert_eq!(
+        v["afterFocus"],
+        serde_json::json!(["/archive/search.js", "/archive/search-ui.js"])
+    );
 
     // The panel shows the results as they are typed, and the page stays.
     let typed = &v["typed"];
