@@ -142,6 +142,7 @@ def first_query(browser, server, query, extra):
         "cards_marked": sum("<mark>" in c for c in cards),
         "passage_files": len(passages),
         "passage_bytes": sum(len(b) for b in passages),
+        "js_bytes": sum(len(b) for p, b in every if p.endswith(".js")),
     }
 
 
@@ -225,11 +226,10 @@ def quality(args):
 def cards(args):
     """The quality queries as first visits in the browser: per class, the cards (the
     first ten results) with a highlighted match, and the bytes the page fetched under
-    search/ (record passages included) plus search.js."""
+    search/ (record passages included) plus its scripts."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import search_quality
 
-    engine = (REPO / "themes/default/static/search.js").stat().st_size
     browser = chromium()
     for archive in args.archives:
         records, names, _ = search_quality.load(archive)
@@ -247,7 +247,7 @@ def cards(args):
             for q in qs:
                 log(f"{archive}: cards {q['q']}")
                 r = first_query(browser, server, q["q"], "")
-                rows.append({**q, **r, "bytes": r["index_bytes"] + engine})
+                rows.append({**q, **r, "bytes": r["index_bytes"] + r["js_bytes"]})
             server.httpd.shutdown()
         if args.json:
             path = args.json.with_suffix(f".cards-{archive.name}.json")

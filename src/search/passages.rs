@@ -127,8 +127,8 @@ fn collapse(s: &str) -> String {
 
 /// `p/<n>.json`: `{"h": [[anchor, heading], …], "p": [[heading, text], …], "n": names}`,
 /// where a passage's heading is 0 before the first heading and 1 + its index in `h`
-/// otherwise, and `n` (when there are any) the organizers, partners and tags, which
-/// the body may not repeat. `<`, `>` and `&` are escaped, as in the record files.
+/// otherwise, and `n` (when there are any) the record's names (`score::names`:
+/// organizers, partners, tags, …), which the body may not repeat. `<`, `>` and `&` are escaped, as in the record files.
 pub(super) fn write(e: &Entry) -> Vec<u8> {
     #[derive(Serialize)]
     struct File<'a> {
@@ -138,12 +138,8 @@ pub(super) fn write(e: &Entry) -> Vec<u8> {
         n: String,
     }
     let toc = &e.body.toc;
-    let r = &e.record;
-    let names: Vec<&str> = (r.organizers.iter().chain(&r.partners).chain(&r.tags))
-        .map(String::as_str)
-        .collect();
     let file = File {
-        n: names.join(" · "),
+        n: super::score::names(&e.record).join(" · "),
         h: toc
             .iter()
             .map(|h| [h.id.as_str(), h.text.as_str()])
