@@ -37,6 +37,8 @@
     var panel = el("div", "search-panel");
     panel.id = "site-search-panel";
     panel.hidden = true;
+    // A click inside the panel keeps the focus in the form, and the panel open.
+    panel.tabIndex = -1;
     panel.setAttribute("data-state", "idle");
     var status = el("p", "search-status");
     status.id = "site-search-status";
