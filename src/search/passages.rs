@@ -37,36 +37,40 @@ pub(crate) fn split(plain: &str, toc: &[Heading]) -> Vec<Passage> {
     let mut open = false;
     for line in plain.lines() {
         let line = collapse(line);
-        if line.is_empty() {
-            continue;
-        }
-        if toc.get(section).is_some_and(|h| collapse(&h.text) == line) {
-            section += 1;
-            out.push(Passage {
-                heading: section,
-                text: line,
-            });
-            open = false;
-        } else {
-            for sentence in sentences(&line) {
-                for piece in pieces(sentence) {
-                    match out.last_mut() {
-                        Some(last)
-                            if open && last.text.len() + 1 + piece.len() <= PASSAGE_BYTES =>
-                        {
-                            last.text.push(' ');
-                            last.text.push_str(piece);
-                        }
-                        _ => {
-                            out.push(Passage {
-                                heading: section,
-                                text: piece.to_string(),
-                            });
-                            open = true;
-                        }
+        // A heading ends its line of the plain text; the items of a list or the cells
+        // of a table before it may share the line.
+        let heading = toc.get(section).map(|h| collapse(&h.text));
+        let (text, heading) = match heading {
+            Some(h) if !h.is_empty() && line == h => ("", Some(h)),
+            Some(h) if !h.is_empty() && line.ends_with(&format!(" {h}")) => {
+                (&line[..line.len() - h.len() - 1], Some(h))
+            }
+            _ => (line.as_str(), None),
+        };
+        for sentence in sentences(text) {
+            for piece in pieces(sentence) {
+                match out.last_mut() {
+                    Some(last) if open && last.text.len() + 1 + piece.len() <= PASSAGE_BYTES => {
+                        last.text.push(' ');
+                        last.text.push_str(piece);
+                    }
+                    _ => {
+                        out.push(Passage {
+                            heading: section,
+                            text: piece.to_string(),
+                        });
+                        open = true;
                     }
                 }
             }
+        }
+        if let Some(h) = heading {
+            section += 1;
+            out.push(Passage {
+                heading: section,
+                text: h,
+            });
+            open = false;
         }
         kept = out.iter().map(|p| p.text.len()).sum();
         if kept >= RECORD_PASSAGE_BYTES {
@@ -179,6 +183,22 @@ mod tests {
                 (0, "첫 문단이다."),
                 (1, "개요"),
                 (1, "참가자들은 방안을 정리했다. 이번 기준은 목적이 있다."),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_heading_after_a_list_on_the_same_line_still_starts_its_section() {
+        // A list's items end with a space in the plain text, not a line break.
+        let plain = "앞 문단. \n항목 하나 항목 둘 다음 절 \n뒤 문단.\n";
+        let got = split(plain, &[heading("다음-절", "다음 절")]);
+        let texts: Vec<(usize, &str)> = got.iter().map(|p| (p.heading, p.text.as_str())).collect();
+        assert_eq!(
+            texts,
+            [
+                (0, "앞 문단. 항목 하나 항목 둘"),
+                (1, "다음 절"),
+                (1, "뒤 문단.")
             ]
         );
     }
