@@ -6,6 +6,8 @@
  * manifest, shards of postings cut in sorted term ranges, one small file per record
  * (fetched only for the results shown) and the cities of every record (fetched only
  * to filter or count by city). Text from the index is inserted with textContent only.
+ * The header's panel and the highlighting on a record page are in search-ui.js, which
+ * uses what this file returns (`AccordSearch`).
  */
 var AccordSearch = (function () {
   "use strict";
