@@ -2,15 +2,17 @@
 //!
 //!     cargo run --release --example search_bench -- ROOT [RUNS [OUT]]
 //!     cargo run --release --example search_bench -- ROOT --queries QUERIES.json
+//!     cargo run --release --example search_bench -- WORDS.json --stems
 //!
 //! Loads the site as `accord build` does (steps 1–5), then builds the index RUNS
 //! times (default 5) and prints one JSON object: records, the median and the fastest
 //! build time (wall clock and CPU time of the process), the number of files and their
 //! total size, shard sizes. With OUT, also writes the index files below OUT.
 //!
-//! With `--queries`, builds the index once and answers every query of the file (a
+//! With `--stems`, prints the stem of every word of a JSON list, as the index stems
+//! them. With `--queries`, builds the index once and answers every query of the file (a
 //! JSON list of strings) with the reader, which answers as the page does: prints per
-//! query the source file of every hit, best first, and the files a first query reads
+//! query the source file of every hit, best first, the suggestion, and the files a first query reads
 //! with their sizes (the index files, then the record files of the first ten hits).
 
 use std::collections::HashSet;
@@ -26,6 +28,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
     let second = args.next();
+    if second.as_deref() == Some("--stems") {
+        stems(&root);
+        return;
+    }
     let queries = match second.as_deref() {
         Some("--queries") => args.next().map(PathBuf::from),
         _ => None,
@@ -103,6 +109,16 @@ fn main() {
     println!("{report:#}");
 }
 
+/// Prints the term of every word of `file` (a JSON list of strings) as the index
+/// makes it (`search::stem`): the quality script's truth matches English words by
+/// their stem, as the index does.
+fn stems(file: &Path) {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let words: Vec<String> = serde_json::from_str(&text).expect("a JSON list of strings");
+    let stems: Vec<String> = words.iter().map(|w| search::stem(w).into_owned()).collect();
+    println!("{}", serde_json::Value::from(stems));
+}
+
 /// Answers the queries of `file` (see the module's doc).
 fn answer(site: &Site, file: &Path) {
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -132,7 +148,7 @@ fn answer(site: &Site, file: &Path) {
                 let p = format!("search/d/{d}.json");
                 files.push((p.clone(), size(&p)));
             }
-            serde_json::json!({"q": q, "hits": hits, "files": files})
+            serde_json::json!({"q": q, "hits": hits, "suggestion": res.suggestion, "files": files})
         })
         .collect();
     println!("{}", serde_json::Value::Array(answers));

@@ -8,7 +8,9 @@ Truth, per query (text = title, summary, body without Markdown marks, organizers
 partners, tags, purpose, code, participants, venue, and every name of the record's
 cities, normalised as the index normalises: NFC, full-width ASCII folded, lower case):
   - a query of CJK characters: the text contains it (as a run, the way a reader reads);
-  - Latin words: the text contains every word as a whole word;
+  - English words (3 or more ASCII letters): the text contains a word with the same
+    Snowball English stem (`recycle` stands for `recycling` too), as the index matches
+    them; other Latin words: the text contains every word as a whole word;
   - several words or runs: every one of them, as above;
   - a city name (any language or alias): also every record of that city, and every
     record whose text contains any name of that city (Latin names as whole words);
@@ -21,6 +23,7 @@ import json
 import re
 import statistics
 import subprocess
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -71,6 +74,7 @@ def load(root):
         meta = yaml.safe_load(fm) or {}
         if meta.get("draft"):
             continue
+        body = re.sub(r"\]\([^)]*\)", "]", body)  # link targets are not text
         body = re.sub(r"[*_`#>|\[\]()]", " ", body)
         fields = [meta.get("title", ""), meta.get("summary", ""), body]
         for key in ("organizers", "partners", "tags", "participants"):
@@ -98,9 +102,41 @@ def whole_word(word):
     return re.compile(r"(?<![^\W_])" + re.escape(word) + r"(?![^\W_])")
 
 
-def contains(text, part):
+STEMMED = re.compile(r"^[a-z]{3,}$")
+STEMS = {}  # English word → its stem, filled by `stem_words`
+
+
+def english_words(text):
+    """The words of text that the index stems: runs of letters and digits outside CJK
+    made of 3 or more ASCII letters only."""
+    runs = re.findall(r"[^\W_]+", CJK.sub(" ", text))
+    return {w for w in runs if STEMMED.match(w)}
+
+
+def stem_words(bench, words):
+    """Fills STEMS with the stem of every word, as the index stems it."""
+    todo = sorted(set(words) - set(STEMS))
+    if not todo:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(todo, f)
+    try:
+        out = subprocess.run([bench, f.name, "--stems"], check=True, capture_output=True,
+                             text=True).stdout
+    finally:
+        Path(f.name).unlink()
+    STEMS.update(zip(todo, json.loads(out)))
+
+
+def stems_of(text):
+    return {STEMS[w] for w in english_words(text)}
+
+
+def contains(text, part, stems=None):
     if CJK.search(part):
         return part in text
+    if STEMMED.match(part) and stems is not None:
+        return STEMS[part] in stems
     return whole_word(part).search(text) is not None
 
 
@@ -109,7 +145,8 @@ def truth(records, names, by_name, query, means=None):
     if not q.strip():
         return set()
     parts = q.split()
-    hits = {p for p, r in records.items() if all(contains(r["text"], x) for x in parts)}
+    hits = {p for p, r in records.items()
+            if all(contains(r["text"], x, r["stems"]) for x in parts)}
     cid = by_name.get(q)
     if cid:
         for p, r in records.items():
@@ -119,8 +156,8 @@ def truth(records, names, by_name, query, means=None):
 
 
 def title_has(records, path, query):
-    t = records[path]["title"]
-    return all(contains(t, x) for x in norm(query).split())
+    r = records[path]
+    return all(contains(r["title"], x, r["title_stems"]) for x in norm(query).split())
 
 
 def queries(records, names):
@@ -198,6 +235,14 @@ def queries(records, names):
 def evaluate(root, bench, engine_bytes):
     records, names, by_name = load(root)
     qs = queries(records, names)
+    words = set()
+    for r in records.values():
+        words |= english_words(r["text"]) | english_words(r["title"])
+    for q in qs:
+        words |= english_words(norm(q["q"])) | english_words(norm(q["means"] or ""))
+    stem_words(bench, words)
+    for r in records.values():
+        r["stems"], r["title_stems"] = stems_of(r["text"]), stems_of(r["title"])
     spec = root / ".search-queries.json"
     spec.write_text(json.dumps([q["q"] for q in qs], ensure_ascii=False), encoding="utf-8")
     answers = json.loads(subprocess.run([bench, root, "--queries", spec], check=True,

@@ -5,7 +5,7 @@
 //
 // QUERIES.json: [{"q": "...", "filters": {"kind", "city", "year", "lang"}, "cities": bool}]
 // where `cities` asks for the counts by city (the whole city table).
-// Prints [{"hits": [[record, score], ...], "facets": {kind, lang, year, city}}, ...].
+// Prints [{"hits": [[record, score], ...], "suggestion", "facets": {kind, lang, year, city}}, ...].
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import vm from "node:vm";
@@ -25,6 +25,10 @@ const answers = [];
 for (const { q, filters, cities } of queries) {
   const f = { kind: null, city: null, year: null, lang: null, ...filters };
   const r = await engine.search(q, f, cities);
-  answers.push({ hits: Array.from(r.hits, (h) => [h[0], h[1]]), facets: r.facets });
+  answers.push({
+    hits: Array.from(r.hits, (h) => [h[0], h[1]]),
+    suggestion: r.suggestion,
+    facets: r.facets,
+  });
 }
 console.log(JSON.stringify(answers));

@@ -34,7 +34,22 @@ for (const v of vectors.follow_bits) {
     console.error(`MISMATCH follow bit of ${JSON.stringify(v.token)}: want ${v.bit}, got ${got}`);
   }
 }
-const total = vectors.tokens.length + vectors.follow_bits.length;
+for (const v of vectors.stems) {
+  const got = search.stem(v.word);
+  if (got !== v.stem) {
+    failures++;
+    console.error(`MISMATCH stem of ${JSON.stringify(v.word)}: want ${v.stem}, got ${got}`);
+  }
+}
+for (const v of vectors.distances) {
+  const got = search.editDistance(v.a, v.b, v.max);
+  if (got !== v.distance) {
+    failures++;
+    console.error(`MISMATCH distance of ${v.a} and ${v.b}: want ${v.distance}, got ${got}`);
+  }
+}
+const total =
+  vectors.tokens.length + vectors.follow_bits.length + vectors.stems.length + vectors.distances.length;
 if (failures) {
   console.error(`${failures} of ${total} vectors failed in search.js`);
   process.exit(1);

@@ -162,6 +162,17 @@ impl<'a> Bytes<'a> {
         Ok(b)
     }
 
+    /// A string written as the bytes it shares with `prev`, then the rest.
+    fn after(&mut self, prev: &[u8]) -> Result<Vec<u8>, Corrupt> {
+        let shared = self.usize()?;
+        let mut out = prev
+            .get(..shared)
+            .ok_or(Corrupt("bad prefix".into()))?
+            .to_vec();
+        out.extend_from_slice(self.bytes()?);
+        Ok(out)
+    }
+
     fn string(&mut self) -> Result<String, Corrupt> {
         String::from_utf8(self.bytes()?.to_vec()).map_err(|_| Corrupt("not UTF-8".into()))
     }
@@ -372,12 +383,7 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
     let mut out: Vec<Term> = Vec::with_capacity(count.min(bytes.len()));
     let mut prev: Vec<u8> = Vec::new();
     for _ in 0..count {
-        let shared = r.usize()?;
-        let mut term = prev
-            .get(..shared)
-            .ok_or(Corrupt("bad prefix".into()))?
-            .to_vec();
-        term.extend_from_slice(r.bytes()?);
+        let term = r.after(&prev)?;
         let df = r.usize()?;
         let scale = u32::try_from(r.varint()?).map_err(|_| Corrupt("scale".into()))?;
         let postings = read_postings(r.bytes()?, df)?;
@@ -412,6 +418,41 @@ fn common_prefix(a: &str, b: &str) -> usize {
         n = i + x.len_utf8();
     }
     n
+}
+
+// ------------------------------------------------------------------ dictionary
+
+/// `w/<n>.bin`, the words of `n` characters of the typo dictionary: their count, then
+/// in byte order each word as the bytes it shares with the one before, the rest, and
+/// its number of records.
+pub(super) fn write_words<'a>(words: impl ExactSizeIterator<Item = (&'a str, u32)>) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_varint(&mut out, words.len() as u64);
+    let mut prev = "";
+    for (word, df) in words {
+        let shared = common_prefix(prev, word);
+        put_varint(&mut out, shared as u64);
+        put_bytes(&mut out, &word.as_bytes()[shared..]);
+        put_varint(&mut out, u64::from(df));
+        prev = word;
+    }
+    out
+}
+
+/// The words of a dictionary file with their number of records.
+pub(super) fn read_words(bytes: &[u8]) -> Result<Vec<(String, u32)>, Corrupt> {
+    let mut r = Bytes::new(bytes);
+    let count = r.usize()?;
+    let mut out: Vec<(String, u32)> = Vec::with_capacity(count.min(bytes.len()));
+    let mut prev: Vec<u8> = Vec::new();
+    for _ in 0..count {
+        let word = r.after(&prev)?;
+        let df = u32::try_from(r.varint()?).map_err(|_| Corrupt("df".into()))?;
+        let text = String::from_utf8(word.clone()).map_err(|_| Corrupt("not UTF-8".into()))?;
+        out.push((text, df));
+        prev = word;
+    }
+    Ok(out)
 }
 
 // ------------------------------------------------------------------ manifest

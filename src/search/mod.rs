@@ -26,10 +26,13 @@ use crate::site::{Entry, Site};
 
 pub use format::{Corrupt, Manifest, Term, parse_shard};
 pub use read::{Facet, Filters, Reader, Results};
-pub use tokenize::{MAX_WORD_CHARS, follow_bit, is_cjk, normalize, tokenize, tokenize_joined};
+pub use tokenize::{
+    MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
+};
 
 use format::{Encoded, ShardWriter};
 use score::{DocTerms, Impacts, Mentions, Terms};
+use tokenize::{TYPO_MIN_CHARS, WRITTEN, is_typo_word};
 
 /// The folder of the index in the output.
 pub const DIR: &str = "search";
@@ -73,8 +76,9 @@ pub fn build(site: &Site) -> Index {
 /// `build` with another shard size (tests use small ones).
 pub fn build_with(site: &Site, shard_target: usize) -> Index {
     let order = Order::of(site);
-    // 1–3. Every term with its number of records and its postings, in byte order.
-    let terms = postings(site, &order.records);
+    // 1–3. Every term with its number of records and its postings, in byte order,
+    // and the words of the typo dictionary.
+    let (terms, words) = postings(site, &order.records);
     // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
     let mut shards = ShardWriter::new(shard_target);
     for (term, data) in &terms {
@@ -87,7 +91,9 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
         files.push((format!("{DIR}/s/{i}.bin"), shard));
         files.push((format!("{DIR}/f/{i}.bin"), followers));
     }
-    // 5. What is shown of each result, one small file per record.
+    // 5. The typo dictionary, one file per word length.
+    files.extend(dictionary_files(&words));
+    // 6. What is shown of each result, one small file per record.
     let metas: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
         .map(|(doc, &i)| {
             let path = format!("{DIR}/d/{doc}.json");
@@ -95,7 +101,7 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
         })
         .collect();
     files.extend(metas);
-    // 5b. The passages of each record's body, for the snippets of the results shown.
+    // 6b. The passages of each record's body, for the snippets of the results shown.
     let passages: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
         .map(|(doc, &i)| {
             let path = format!("{DIR}/p/{doc}.json");
@@ -103,9 +109,9 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
         })
         .collect();
     files.extend(passages);
-    // 6. The cities, and those of every record, for the city facet.
+    // 7. The cities, and those of every record, for the city facet.
     files.extend(city_files(site, &order.records));
-    // 7. The manifest, with a version that changes with any other file.
+    // 8. The manifest, with a version that changes with any other file.
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let kinds = Kind::ALL.iter().map(|k| k.id().to_string()).collect();
     let manifest = Manifest::write(
@@ -122,8 +128,10 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
 }
 
 /// Every term of the `records` (indexes in `site.entries`, in index order), in byte
-/// order, with its number of records, its scale, its encoded postings and followers.
-fn postings(site: &Site, records: &[usize]) -> Vec<(String, Encoded)> {
+/// order, with its number of records, its scale, its encoded postings and followers;
+/// and the words of the typo dictionary (see `is_typo_word`) with their number of
+/// records, in byte order.
+fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word>) {
     // 1. Tokens per record, in parallel.
     let dictionary = Terms::new();
     let mentions = Mentions::of(&site.registry);
@@ -132,6 +140,7 @@ fn postings(site: &Site, records: &[usize]) -> Vec<(String, Encoded)> {
         .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary, &mentions))
         .collect();
     let (mut terms, dfs) = dictionary.into_vec();
+    let written = score::written_terms(&docs, terms.len());
     // 2. Postings per term, records in index order, with their weighted frequency.
     let postings = score::weigh(docs, &dfs);
     // 3. BM25 impacts on each term's own scale, the postings encoded.
@@ -152,8 +161,35 @@ fn postings(site: &Site, records: &[usize]) -> Vec<(String, Encoded)> {
             }
         })
         .collect();
-    (sorted.iter().zip(encoded))
+    let mut words: Vec<Word> = (sorted.iter())
+        .filter(|&&t| written[t])
+        .map(|&t| (terms[t].trim_start_matches(WRITTEN).to_string(), dfs[t]))
+        .filter(|(w, _)| is_typo_word(w))
+        .collect();
+    words.sort();
+    let terms = (sorted.iter().zip(encoded))
         .map(|(&t, data)| (std::mem::take(&mut terms[t]), data))
+        .collect();
+    (terms, words)
+}
+
+/// A word of the typo dictionary and its number of records.
+type Word = (String, u32);
+
+/// The typo dictionary: `w/<n>.bin` for every word length `n` from `TYPO_MIN_CHARS`
+/// to `MAX_WORD_CHARS`, empty ones too (the page fetches them by length).
+fn dictionary_files(words: &[Word]) -> Vec<(String, Vec<u8>)> {
+    (TYPO_MIN_CHARS..=MAX_WORD_CHARS)
+        .map(|n| {
+            let of_length = words.iter().filter(|(w, _)| w.chars().count() == n);
+            let bytes = format::write_words(
+                of_length
+                    .map(|(w, df)| (w.as_str(), *df))
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            );
+            (format!("{DIR}/w/{n}.bin"), bytes)
+        })
         .collect()
 }
 

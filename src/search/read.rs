@@ -9,10 +9,13 @@ use serde::Serialize;
 
 use super::format::{
     Cities, Corrupt, Manifest, Term, parse_followers, parse_shard, read_cities, read_city,
-    read_followers,
+    read_followers, read_words,
 };
 use super::score::{Matches, query_score};
-use super::tokenize::{is_cjk, tokenize_joined};
+use super::tokenize::{
+    MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_cjk, is_typo_word, is_word_char,
+    matches_typos, normalize, stem, tokenize_joined, typo_distance,
+};
 use super::{CITIES, DIR, MANIFEST};
 
 /// Filters of a query, as in the page's URL.
@@ -93,6 +96,10 @@ impl Serialize for Facet {
 pub struct Results {
     /// `(record, score)`, best first.
     pub hits: Vec<(u32, u64)>,
+    /// When a word of the query is not in the index: the query (normalised) with every
+    /// such word replaced by the nearest word the index has ("did you mean"). The hits
+    /// already include that word's records when the word has 4 letters or more.
+    pub suggestion: Option<String>,
     /// Counts per facet value over the matches, each facet ignoring its own filter:
     /// kind, language and city by id, year by year.
     pub facets: BTreeMap<Facet, BTreeMap<String, usize>>,
@@ -100,11 +107,13 @@ pub struct Results {
     pub fetched: Vec<String>,
 }
 
-/// The tokens of a query: in order, with whether each follows the one before, and
-/// each distinct one once.
+/// The tokens of a query: in order, as terms (words stemmed), with whether each
+/// follows the one before, and each distinct one once.
 struct Query {
     tokens: Vec<(String, bool)>,
     unique: Vec<String>,
+    /// Each distinct term as the query writes it (the first token with that term).
+    written: Vec<String>,
     /// For every token, its place in `unique`.
     slots: Vec<usize>,
     /// The slot of the last word when it is matched as a prefix.
@@ -113,26 +122,42 @@ struct Query {
 
 impl Query {
     fn new(text: &str, typing: bool) -> Query {
-        let tokens = tokenize_joined(text);
+        let raw = tokenize_joined(text);
+        let last_is_word = (raw.last())
+            .is_some_and(|(t, _)| t.chars().count() >= PREFIX_MIN && !t.chars().any(is_cjk));
         let mut unique: Vec<String> = Vec::new();
-        let mut slots = Vec::with_capacity(tokens.len());
-        for (t, _) in &tokens {
-            let slot = unique.iter().position(|u| u == t).unwrap_or_else(|| {
-                unique.push(t.clone());
+        let mut written: Vec<String> = Vec::new();
+        let mut slots = Vec::with_capacity(raw.len());
+        let mut tokens = Vec::with_capacity(raw.len());
+        for (t, joined) in raw {
+            let term = stem(&t).into_owned();
+            let slot = unique.iter().position(|u| *u == term).unwrap_or_else(|| {
+                unique.push(term.clone());
+                written.push(t.clone());
                 unique.len() - 1
             });
             slots.push(slot);
+            tokens.push((term, joined));
         }
-        let last_is_word = (tokens.last())
-            .is_some_and(|(t, _)| t.chars().count() >= PREFIX_MIN && !t.chars().any(is_cjk));
         let open = text.chars().next_back().is_some_and(char::is_alphanumeric);
         let prefix = (typing && last_is_word && open).then(|| slots[slots.len() - 1]);
         Query {
             tokens,
             unique,
+            written,
             slots,
             prefix,
         }
+    }
+
+    /// What a prefix slot matches: the terms starting with its stem, and the words as
+    /// written (marked `WRITTEN`) starting with the word as typed (`recyclin` finds
+    /// `=recycling`; `recycling`, while typing, `recycl` and so `recycled` too).
+    fn prefixes(&self, slot: usize) -> [String; 2] {
+        [
+            self.unique[slot].clone(),
+            format!("{WRITTEN}{}", self.written[slot]),
+        ]
     }
 
     /// The bigrams of the query's CJK runs of 3 or more characters that another bigram
@@ -144,6 +169,71 @@ impl Query {
             .filter_map(|(k, pair)| Some((self.slots[k], pair[1].0.chars().nth(1)?)))
             .collect()
     }
+}
+
+/// The shards a query has read: `(shard, its terms)`.
+#[derive(Default)]
+struct Loaded {
+    shards: Vec<(usize, Vec<Term>)>,
+}
+
+impl Loaded {
+    fn has(&self, shard: usize) -> bool {
+        self.shards.iter().any(|(s, _)| *s == shard)
+    }
+
+    /// A term: its shard, its place in the shard, and the term.
+    fn find(&self, term: &[u8]) -> Option<(usize, usize, &Term)> {
+        (self.shards.iter())
+            .find_map(|(s, terms)| Some((*s, terms.iter().position(|x| x.term == term)?, terms)))
+            .map(|(s, at, terms)| (s, at, &terms[at]))
+    }
+}
+
+/// The dictionary words nearest to `word` within its typo distance, best first: the
+/// fewest edits, then the most records, then byte order; those at the fewest edits
+/// only, and at most `TYPO_WORDS` of them.
+fn nearest<'a>(word: &[char], words: impl Iterator<Item = (&'a str, u32)>) -> Vec<&'a str> {
+    let max = typo_distance(word.len());
+    let mut near: Vec<(usize, u32, &str)> = words
+        .filter_map(|(w, df)| {
+            let chars: Vec<char> = w.chars().collect();
+            let d = edit_distance(word, &chars, max);
+            (d <= max).then_some((d, df, w))
+        })
+        .collect();
+    near.sort_by(|a, b| (a.0, b.1, a.2).cmp(&(b.0, a.1, b.2)));
+    let fewest = near.first().map_or(0, |n| n.0);
+    (near.into_iter())
+        .take_while(|n| n.0 == fewest)
+        .take(TYPO_WORDS)
+        .map(|n| n.2)
+        .collect()
+}
+
+/// The most dictionary words a query word with a typo stands for.
+const TYPO_WORDS: usize = 3;
+
+/// `norm` with every word (a run of letters and digits outside CJK) that `fixes`
+/// names replaced by its fix.
+fn corrected(norm: &str, fixes: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(norm.len());
+    let mut word = String::new();
+    let flush = |out: &mut String, word: &mut String| {
+        let fix = fixes.iter().find(|(w, _)| w == word);
+        out.push_str(fix.map_or(word.as_str(), |(_, f)| f.as_str()));
+        word.clear();
+    };
+    for c in norm.chars() {
+        if is_word_char(c) {
+            word.push(c);
+        } else {
+            flush(&mut out, &mut word);
+            out.push(c);
+        }
+    }
+    flush(&mut out, &mut word);
+    out
 }
 
 /// Whether a token is a CJK bigram.
@@ -184,8 +274,14 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         with_cities: bool,
     ) -> Result<Results, Corrupt> {
         let mut fetched = vec![MANIFEST.to_string()];
+        let text = query;
         let query = Query::new(query, filters.typing);
-        let matches = self.matches(&query, &mut fetched)?;
+        let mut loaded = Loaded::default();
+        let mut matches = self.matches(&query, &mut loaded, &mut fetched)?;
+        let fixes = self.typos(&query, &mut matches, &mut loaded, &mut fetched)?;
+        let suggestion = (!fixes.is_empty())
+            .then(|| corrected(&normalize(text), &fixes))
+            .filter(|s| *s != normalize(text));
         let phrase = query.phrase();
         let scored: Vec<(u32, u64)> = self
             .candidates(&matches, filters)
@@ -214,6 +310,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         hits.sort_by(|a, b| order(m, filters.newest, *a, *b));
         Ok(Results {
             hits,
+            suggestion,
             facets,
             fetched,
         })
@@ -229,39 +326,39 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     /// The postings of every distinct token, from the shard of each, each shard read
     /// once and in order; for the bigrams of a CJK phrase, what follows them too (from
     /// the followers file beside the shard).
-    fn matches(&self, query: &Query, fetched: &mut Vec<String>) -> Result<Vec<Matches>, Corrupt> {
+    fn matches(
+        &self,
+        query: &Query,
+        loaded: &mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<Vec<Matches>, Corrupt> {
         let m = &self.manifest;
         let mut needed: Vec<usize> = Vec::new();
         for (slot, t) in query.unique.iter().enumerate() {
             if query.prefix == Some(slot) {
-                needed.extend(m.shards_with_prefix(t.as_bytes()));
+                for p in query.prefixes(slot) {
+                    needed.extend(m.shards_with_prefix(p.as_bytes()));
+                }
             } else {
                 needed.push(m.shard_of(t.as_bytes()));
             }
         }
-        needed.retain(|&s| s < m.shards);
-        needed.sort_unstable();
-        needed.dedup();
-        let mut loaded: Vec<(usize, Vec<Term>)> = Vec::new();
-        for s in needed {
-            loaded.push((s, self.shard(s, fetched)?));
-        }
+        self.load_shards(needed, loaded, fetched)?;
         let phrase = query.phrase();
         let mut out = Vec::with_capacity(query.unique.len());
         for (slot, token) in query.unique.iter().enumerate() {
-            let t = token.as_bytes();
             if query.prefix == Some(slot) {
-                let terms = loaded.iter().flat_map(|(_, terms)| terms);
-                out.push(Matches::of_prefix(terms.filter(|x| x.term.starts_with(t))));
+                let starts = query.prefixes(slot);
+                let terms = loaded.shards.iter().flat_map(|(_, terms)| terms);
+                let terms =
+                    terms.filter(|x| starts.iter().any(|p| x.term.starts_with(p.as_bytes())));
+                out.push(Matches::of_prefix(terms));
                 continue;
             }
-            let found = (loaded.iter())
-                .find_map(|(s, terms)| Some((*s, terms.iter().position(|x| x.term == t)?, terms)));
-            let Some((s, at, terms)) = found else {
+            let Some((s, at, term)) = loaded.find(token.as_bytes()) else {
                 out.push(Matches::default());
                 continue;
             };
-            let term = &terms[at];
             let mut matches = Matches {
                 scale: u64::from(term.scale),
                 list: term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect(),
@@ -279,6 +376,71 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             out.push(matches);
         }
         Ok(out)
+    }
+
+    /// Reads the shards `needed` that are not loaded yet, in order.
+    fn load_shards(
+        &self,
+        mut needed: Vec<usize>,
+        loaded: &mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<(), Corrupt> {
+        needed.retain(|&s| s < self.manifest.shards && !loaded.has(s));
+        needed.sort_unstable();
+        needed.dedup();
+        for s in needed {
+            let terms = self.shard(s, fetched)?;
+            loaded.shards.push((s, terms));
+        }
+        Ok(())
+    }
+
+    /// Typos: every word of the query that matched nothing, of letters only and
+    /// `TYPO_MIN_CHARS` or more, is looked up in the typo dictionary (the files of the
+    /// word lengths within its distance). The nearest words replace it in the
+    /// suggestion; for a word of 4 letters or more, the records of their terms are its
+    /// matches too (the union, as for a prefix). Returns `(word, nearest word)`.
+    fn typos(
+        &self,
+        query: &Query,
+        matches: &mut [Matches],
+        loaded: &mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<Vec<(String, String)>, Corrupt> {
+        let mut fixes = Vec::new();
+        let mut lengths: BTreeMap<usize, Vec<(String, u32)>> = BTreeMap::new();
+        for (slot, word) in query.written.iter().enumerate() {
+            if !matches[slot].list.is_empty() || !is_typo_word(word) {
+                continue;
+            }
+            let chars: Vec<char> = word.chars().collect();
+            let max = typo_distance(chars.len());
+            let range = chars.len().saturating_sub(max).max(TYPO_MIN_CHARS)
+                ..=(chars.len() + max).min(MAX_WORD_CHARS);
+            for n in range.clone() {
+                if let std::collections::btree_map::Entry::Vacant(e) = lengths.entry(n) {
+                    let path = format!("{DIR}/w/{n}.bin");
+                    let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+                    fetched.push(path);
+                    e.insert(read_words(&bytes)?);
+                }
+            }
+            let words = range.flat_map(|n| &lengths[&n]);
+            let near = nearest(&chars, words.map(|(w, df)| (w.as_str(), *df)));
+            let Some(best) = near.first() else {
+                continue;
+            };
+            fixes.push((word.clone(), best.to_string()));
+            if !matches_typos(chars.len()) {
+                continue;
+            }
+            let terms: Vec<String> = near.iter().map(|w| stem(w).into_owned()).collect();
+            let needed = terms.iter().map(|t| self.manifest.shard_of(t.as_bytes()));
+            self.load_shards(needed.collect(), loaded, fetched)?;
+            let found = terms.iter().filter_map(|t| loaded.find(t.as_bytes()));
+            matches[slot] = Matches::of_prefix(found.map(|(_, _, term)| term));
+        }
+        Ok(fixes)
     }
 
     /// The records every token matches; without tokens, every record if a filter is

@@ -3,6 +3,7 @@
 //! record, with a bit for a title hit), and the score of a record for a query, which
 //! adds up impacts exactly as `search.js` does.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,7 +16,9 @@ use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
 use super::format::Fnv1a;
-use super::tokenize::{follow_bit, for_each_token, is_cjk, is_single_cjk, normalize};
+use super::tokenize::{
+    WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
+};
 
 /// BM25 saturation.
 const K1: f64 = 1.2;
@@ -46,6 +49,18 @@ pub(super) struct DocTerms {
     /// and for a CJK bigram the characters that follow it (sorted, each once).
     terms: Vec<(u32, [u8; FIELD_COUNT], u8, Vec<char>)>,
     lengths: [u32; FIELD_COUNT],
+    /// The ids of the terms that are tokens as written (not only stems).
+    written: Vec<u32>,
+}
+
+/// Whether each term (by id, of `count`) is a token as written in some record, not
+/// only the stem of one: the words a typo dictionary offers.
+pub(super) fn written_terms(docs: &[DocTerms], count: usize) -> Vec<bool> {
+    let mut out = vec![false; count];
+    for &id in docs.iter().flat_map(|d| &d.written) {
+        out[id as usize] = true;
+    }
+    out
 }
 
 /// Every term of the index with an id, filled by the records in parallel. Ids depend
@@ -73,7 +88,7 @@ impl Terms {
     }
 
     /// The ids of `terms` (each shard locked once).
-    fn ids(&self, terms: &[&str]) -> Vec<u32> {
+    fn ids(&self, terms: &[Cow<str>]) -> Vec<u32> {
         let mut by_shard: Vec<Vec<usize>> = vec![Vec::new(); Self::SHARDS];
         for (i, t) in terms.iter().enumerate() {
             by_shard[Self::shard_of(t)].push(i);
@@ -87,7 +102,7 @@ impl Terms {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             for &i in group {
-                ids[i] = match map.get_mut(terms[i]) {
+                ids[i] = match map.get_mut(terms[i].as_ref()) {
                     Some((id, df)) => {
                         *df += 1;
                         *id
@@ -237,7 +252,16 @@ pub(super) fn doc_terms(
                 prev = None;
                 return;
             }
-            let i = tally.count(t, field, true);
+            // A word is counted as its stem, and as written too when that differs
+            // (for the prefix of a word being typed, and the typo dictionary),
+            // marked so that it cannot be taken for another word's stem.
+            let term = stem(t);
+            if let Cow::Owned(_) = term {
+                let written = tally.count(Cow::Owned(format!("{WRITTEN}{t}")), field, false);
+                tally.written[written] = true;
+            }
+            let i = tally.count(term, field, true);
+            tally.written[i] |= tally.keys[i] == t;
             if let Some(p) = prev
                 && joined
             {
@@ -254,28 +278,38 @@ pub(super) fn doc_terms(
         // Every CJK character on its own too: a query of one character is one term,
         // found wherever the character is, at the end of a run as well.
         for (at, c) in norm.char_indices().filter(|&(_, c)| is_cjk(c)) {
-            tally.count(&norm[at..at + c.len_utf8()], field, false);
+            tally.count(Cow::Borrowed(&norm[at..at + c.len_utf8()]), field, false);
         }
     }
     let ids = dictionary.ids(&tally.keys);
+    let written = (ids.iter().zip(&tally.written))
+        .filter(|&(_, &w)| w)
+        .map(|(&id, _)| id)
+        .collect();
     let terms = (ids.into_iter().zip(tally.stats).zip(tally.followers))
         .map(|((id, (tf, mask)), mut next)| {
             next.sort_unstable();
             (id, tf, mask, next)
         })
         .collect();
-    DocTerms { terms, lengths }
+    DocTerms {
+        terms,
+        lengths,
+        written,
+    }
 }
 
 /// The terms of one record as they are met: frequency per field and followed-by mask.
 struct Tally<'a> {
-    index: FastMap<&'a str, usize>,
-    keys: Vec<&'a str>,
+    index: FastMap<Cow<'a, str>, usize>,
+    keys: Vec<Cow<'a, str>>,
     stats: Vec<([u8; FIELD_COUNT], u8)>,
     /// The follow bit of each term, computed once (0 for a term nothing follows).
     bits: Vec<u8>,
     /// The characters that follow each CJK bigram.
     followers: Vec<Vec<char>>,
+    /// Whether the term is a token as written in the record (not only a stem).
+    written: Vec<bool>,
 }
 
 impl<'a> Tally<'a> {
@@ -286,19 +320,29 @@ impl<'a> Tally<'a> {
             stats: Vec::new(),
             bits: Vec::new(),
             followers: Vec::new(),
+            written: Vec::new(),
         }
     }
 
     /// Counts `t` once more in `field`; its index. `follows`: whether the term can
-    /// follow another (a word or a bigram; not a single CJK character).
-    fn count(&mut self, t: &'a str, field: usize, follows: bool) -> usize {
-        let i = *self.index.entry(t).or_insert_with(|| {
-            self.keys.push(t);
-            self.stats.push(([0; FIELD_COUNT], 0));
-            self.bits.push(if follows { follow_bit(t) } else { 0 });
-            self.followers.push(Vec::new());
-            self.keys.len() - 1
-        });
+    /// follow another (a word's stem or a bigram; not a single CJK character, not a
+    /// word as written when its stem differs).
+    fn count(&mut self, t: Cow<'a, str>, field: usize, follows: bool) -> usize {
+        let i = match self.index.get(t.as_ref()) {
+            Some(&i) => i,
+            None => {
+                self.keys.push(t.clone());
+                self.index.insert(t, self.keys.len() - 1);
+                self.stats.push(([0; FIELD_COUNT], 0));
+                self.bits.push(0);
+                self.followers.push(Vec::new());
+                self.written.push(false);
+                self.keys.len() - 1
+            }
+        };
+        if follows && self.bits[i] == 0 {
+            self.bits[i] = follow_bit(&self.keys[i]);
+        }
         self.stats[i].0[field] = self.stats[i].0[field].saturating_add(1);
         i
     }

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use rust_stemmers::{Algorithm, Stemmer};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::format::Fnv1a;
@@ -82,8 +83,93 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
-fn is_word_char(c: char) -> bool {
+pub(super) fn is_word_char(c: char) -> bool {
     !is_cjk(c) && c.is_alphanumeric()
+}
+
+/// The term a token is indexed and searched as: a word of 3 or more ASCII letters
+/// (`a`–`z`, after `normalize`) becomes its Snowball English ("Porter2") stem, as
+/// `rust-stemmers` computes it (`recycling`, `recycled` and `recycles` → `recycl`);
+/// every other token is its own term. The twin of `stem` in `search.js`, checked by
+/// the `stems` of the shared vectors.
+pub fn stem(token: &str) -> Cow<'_, str> {
+    if token.len() < 3 || !token.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Cow::Borrowed(token);
+    }
+    Stemmer::create(Algorithm::English).stem(token)
+}
+
+/// What the term of a word as written starts with when its stem differs (`=recycling`
+/// beside `recycl`): no token starts with it, so that a word as written is never taken
+/// for another word's stem (`environment` is the stem of `environmental`, and
+/// `=environment` the word).
+pub(super) const WRITTEN: char = '=';
+
+/// Whether a token is a word that typos are looked for in: letters only, outside CJK
+/// (`recycling`, `école`; not `pm2`, `2016` or `대기`), of `TYPO_MIN_CHARS` or more.
+pub(super) fn is_typo_word(token: &str) -> bool {
+    token.chars().count() >= TYPO_MIN_CHARS
+        && token.chars().all(|c| !is_cjk(c) && c.is_alphabetic())
+}
+
+/// The shortest word a dictionary holds (a word of 3 letters gets suggestions, not
+/// typo matches: see `typo_distance`).
+pub(super) const TYPO_MIN_CHARS: usize = 3;
+
+/// How far (in edits) a query word may be from the word it stands for: 1 for 3 to 7
+/// letters, 2 for 8 or more. Words of fewer than 4 letters are only suggested, never
+/// matched (`matches_typos`).
+pub(super) fn typo_distance(chars: usize) -> usize {
+    if chars >= 8 { 2 } else { 1 }
+}
+
+/// Whether a query word of `chars` letters may match the words it is a typo of.
+pub(super) fn matches_typos(chars: usize) -> bool {
+    chars >= 4
+}
+
+/// `edit_distance` of two strings (the twin of `editDistance` in `search.js`).
+pub fn word_distance(a: &str, b: &str, max: usize) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    edit_distance(&a, &b, max)
+}
+
+/// The optimal string alignment distance of two words, in characters: insertions,
+/// deletions, substitutions and transpositions of two neighbours, each one edit; more
+/// than `max` as `max + 1`.
+pub(super) fn edit_distance(a: &[char], b: &[char], max: usize) -> usize {
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let width = b.len() + 1;
+    let mut rows = vec![0usize; 3 * width];
+    for (j, cell) in rows[..width].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        let (cur, prev, prev2) = (
+            (i % 3) * width,
+            ((i - 1) % 3) * width,
+            ((i + 1) % 3) * width,
+        );
+        rows[cur] = i;
+        let mut best = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[prev + j] + 1)
+                .min(rows[cur + j - 1] + 1)
+                .min(rows[prev + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[prev2 + j - 2] + 1);
+            }
+            rows[cur + j] = d;
+            best = best.min(d);
+        }
+        if best > max {
+            return max + 1;
+        }
+    }
+    rows[(a.len() % 3) * width + b.len()].min(max + 1)
 }
 
 /// The tokens of `text`: after `normalize`, runs of letters and digits as words (cut to
@@ -194,6 +280,26 @@ pub fn follow_bit(token: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_distance_counts_a_swap_as_one_edit() {
+        let d = |a: &str, b: &str| word_distance(a, b, 2);
+        assert_eq!(d("recycling", "recyling"), 1);
+        assert_eq!(d("quality", "qaulity"), 1);
+        assert_eq!(d("ab", "ba"), 1);
+        assert_eq!(d("école", "ecole"), 1);
+        assert_eq!(d("air", "airport"), 3);
+        assert_eq!(d("monitoring", "monitorign"), 1);
+        assert_eq!(d("", "ab"), 2);
+    }
+
+    #[test]
+    fn only_words_of_ascii_letters_are_stemmed() {
+        assert_eq!(stem("recycling"), "recycl");
+        assert_eq!(stem("pm2"), "pm2");
+        assert_eq!(stem("école"), "école");
+        assert_eq!(stem("is"), "is");
+    }
 
     #[test]
     fn a_single_cjk_character_is_a_prefix_query() {

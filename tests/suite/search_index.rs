@@ -544,6 +544,99 @@ fn while_typing_the_last_word_is_a_prefix() {
 }
 
 #[test]
+fn english_words_match_by_their_stem() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            ("trips/a.md", &record("Recycling", "Seoul", "Plastics.")),
+            (
+                "trips/b.md",
+                &record("Paper", "Seoul", "We recycled paper."),
+            ),
+            ("trips/c.md", &record("Recycle bins", "Seoul", "Glass.")),
+            ("trips/d.md", &record("Bottles", "Seoul", "Recyclable? No.")),
+            ("trips/e.md", &record("Cycles", "Seoul", "Bicycles.")),
+            ("trips/f.md", &record("Environment", "Seoul", "Bureau.")),
+            ("trips/g.md", &record("Environmental", "Seoul", "Policy.")),
+        ],
+    );
+    build_ok(tmp.path());
+    let found = |q: &str, f: &Filters| sorted(titles(tmp.path(), q, f));
+    // `recyclable` has the same stem, `recycl`; `cycles` and `bicycles` do not.
+    let all = ["Bottles", "Paper", "Recycle bins", "Recycling"];
+    for q in ["recycle", "RECYCLING", "recycled", "recycles", "recyclable"] {
+        assert_eq!(found(q, &Filters::default()), all, "{q}");
+    }
+    assert_eq!(found("cycle", &Filters::default()), ["Cycles"]);
+    // `environmental` stems to `environment`, the word `environment` to `environ`:
+    // the word as written is kept apart from the stem of another word.
+    assert_eq!(
+        found("environmental", &Filters::default()),
+        ["Environmental"]
+    );
+    assert_eq!(found("environments", &Filters::default()), ["Environment"]);
+    // While typing, a word matches the words it starts, as written or as stems.
+    let typing = Filters {
+        typing: true,
+        ..Filters::default()
+    };
+    assert_eq!(found("recyclin", &typing), ["Recycling"]);
+    assert_eq!(found("recycling", &typing), all);
+    // A title with the word in another form still comes first.
+    let first = titles(tmp.path(), "recycled", &Filters::default());
+    assert!(first[0].starts_with("Recycl"), "{first:?}");
+}
+
+#[test]
+fn a_word_the_index_lacks_matches_its_nearest_words_and_is_suggested() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            (
+                "trips/a.md",
+                &record("Monitoring air", "Seoul", "Stations."),
+            ),
+            (
+                "trips/b.md",
+                &record("Report", "Seoul", "Monitors and air."),
+            ),
+            ("trips/c.md", &record("Cooperation", "Seoul", "Water.")),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let ask = |q: &str| r.search(q, &Filters::default()).unwrap();
+    let dictionary = |res: &search::Results| {
+        (res.fetched.iter())
+            .filter(|p| p.starts_with("search/w/"))
+            .count()
+    };
+    // An exact query reads no dictionary file and suggests nothing.
+    let exact = ask("monitoring air");
+    assert_eq!((exact.hits.len(), dictionary(&exact)), (2, 0));
+    assert_eq!(exact.suggestion, None);
+    // One edit (a swap) in a word of 4 to 7 letters, two from 8 letters.
+    let swapped = ask("cooperatoin");
+    assert_eq!(swapped.hits.len(), 1);
+    assert_eq!(swapped.suggestion.as_deref(), Some("cooperation"));
+    assert!(dictionary(&swapped) > 0);
+    assert_eq!(ask("Coprtion").hits.len(), 0);
+    let typo = ask("Monitorng AIR");
+    assert_eq!(typo.hits.len(), 2);
+    assert_eq!(typo.suggestion.as_deref(), Some("monitoring air"));
+    // A word of 3 letters is suggested, not matched.
+    let short = ask("aer");
+    assert!(short.hits.is_empty());
+    assert_eq!(short.suggestion.as_deref(), Some("air"));
+    // Nothing near: no suggestion.
+    assert_eq!(ask("zzzzqqq").suggestion, None);
+}
+
+#[test]
 fn query_tokens_adjacent_in_the_record_get_a_bonus() {
     let tmp = tempfile::tempdir().unwrap();
     // The same bigrams the same number of times; only in the first do 질개 and 개선
@@ -860,6 +953,15 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         ("monitor", typing.clone()),
         ("coop", typing.clone()),
         ("대기 환", typing.clone()),
+        // Stems, typos (one edit up to 7 letters, two from 8) and suggestions.
+        ("recycle policies", Filters::default()),
+        ("Recycled", typing.clone()),
+        ("recyling", Filters::default()),
+        ("monitorign data", Filters::default()),
+        ("cooperaton", filters(None, None, None, Some("en"))),
+        ("enrgy", typing.clone()),
+        ("aer", Filters::default()),
+        ("zzzzqqq", Filters::default()),
         (
             "",
             filters(Some("program"), Some("beijing"), Some(2015), None),
@@ -914,6 +1016,11 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             serde_json::Value::Array(hits),
             "hits of {q:?} {f:?}"
         );
+        assert_eq!(
+            js["suggestion"],
+            serde_json::json!(rust.suggestion),
+            "suggestion of {q:?} {f:?}"
+        );
         let mut facets = serde_json::to_value(&rust.facets).unwrap();
         if !cities {
             assert!(rust.fetched.iter().all(|p| p != search::CITIES));
@@ -925,7 +1032,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         );
         non_empty += usize::from(!rust.hits.is_empty());
     }
-    assert!(non_empty >= 9, "only {non_empty} queries found something");
+    assert!(non_empty >= 14, "only {non_empty} queries found something");
 }
 
 #[test]

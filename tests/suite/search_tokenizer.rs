@@ -59,7 +59,37 @@ fn the_rust_tokenizer_gives_the_shared_vectors() {
             failures.push(format!("follow bit of {token:?}: want {want}, got {got}"));
         }
     }
+    failures.extend(stems_and_distances(&v));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The `stems` and `distances` of the vectors that the Rust side does not give.
+fn stems_and_distances(v: &serde_json::Value) -> Vec<String> {
+    let mut failures = Vec::new();
+    let stems = v["stems"].as_array().unwrap();
+    assert!(stems.len() >= 40, "too few stems");
+    for case in stems {
+        let (word, want) = (
+            case["word"].as_str().unwrap(),
+            case["stem"].as_str().unwrap(),
+        );
+        let got = accord::search::stem(word);
+        if got != want {
+            failures.push(format!("stem of {word:?}: want {want:?}, got {got:?}"));
+        }
+    }
+    for case in v["distances"].as_array().unwrap() {
+        let (a, b) = (case["a"].as_str().unwrap(), case["b"].as_str().unwrap());
+        let max = case["max"].as_u64().unwrap() as usize;
+        let want = case["distance"].as_u64().unwrap() as usize;
+        let got = accord::search::word_distance(a, b, max);
+        if got != want {
+            failures.push(format!(
+                "distance of {a:?} and {b:?}: want {want}, got {got}"
+            ));
+        }
+    }
+    failures
 }
 
 #[test]
@@ -74,8 +104,11 @@ fn the_browser_tokenizer_gives_the_shared_vectors() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
-    let total = vectors()["tokens"].as_array().unwrap().len()
-        + vectors()["follow_bits"].as_array().unwrap().len();
+    let v = vectors();
+    let total = ["tokens", "follow_bits", "stems", "distances"]
+        .iter()
+        .map(|k| v[k].as_array().unwrap().len())
+        .sum::<usize>();
     assert!(
         stdout.contains(&format!("{total} vectors passed")),
         "{stdout}{stderr}"

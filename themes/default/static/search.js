@@ -125,6 +125,235 @@ var AccordSearch = (function () {
     return 1 << ((h ^ (h >>> 16)) & 7);
   }
 
+  // ------------------------------------------------------------ stemming
+  /*
+   * The Snowball English ("Porter2") stemmer, as the index applies it (`stem` in
+   * src/search/tokenize.rs, through the rust-stemmers crate, 1.2): a word of 3 or more
+   * ASCII letters becomes its stem, any other token stays as it is. Written for accord
+   * from the algorithm's definition (english.sbl, snowballstem.org/algorithms/english),
+   * the version rust-stemmers generates its code from; checked against it by the
+   * `stems` of tests/search_vectors.json. Words never hold apostrophes here (the
+   * tokenizer splits at them), so the apostrophe rules are left out.
+   */
+  var STEM_EXCEPTIONS = {
+    skis: "ski", skies: "sky", dying: "die", lying: "lie", tying: "tie", idly: "idl",
+    gently: "gentl", ugly: "ugli", early: "earli", only: "onli", singly: "singl",
+    sky: "sky", news: "news", howe: "howe", atlas: "atlas", cosmos: "cosmos",
+    bias: "bias", andes: "andes",
+  };
+  var STEM_INVARIANT = ["inning", "outing", "canning", "herring", "earring", "proceed", "exceed", "succeed"];
+  var STEP2 = [
+    ["ization", "ize"], ["ational", "ate"], ["fulness", "ful"], ["ousness", "ous"],
+    ["iveness", "ive"], ["tional", "tion"], ["biliti", "ble"], ["lessli", "less"],
+    ["entli", "ent"], ["ation", "ate"], ["alism", "al"], ["aliti", "al"], ["ousli", "ous"],
+    ["iviti", "ive"], ["fulli", "ful"], ["enci", "ence"], ["anci", "ance"], ["abli", "able"],
+    ["izer", "ize"], ["ator", "ate"], ["alli", "al"], ["bli", "ble"], ["ogi", "og"], ["li", ""],
+  ];
+  var STEP3 = [
+    ["ational", "ate"], ["tional", "tion"], ["alize", "al"], ["icate", "ic"], ["iciti", "ic"],
+    ["ative", ""], ["ical", "ic"], ["ness", ""], ["ful", ""],
+  ];
+  var STEP4 = [
+    "ement", "ance", "ence", "able", "ible", "ment", "ant", "ent", "ism", "ate", "iti", "ous",
+    "ive", "ize", "ion", "al", "er", "ic",
+  ];
+
+  function isVowel(c) {
+    return c === "a" || c === "e" || c === "i" || c === "o" || c === "u" || c === "y";
+  }
+
+  /* The longest of `suffixes` (strings, or [suffix, replacement]) that `w` ends with. */
+  function longestSuffix(w, suffixes) {
+    var best = null;
+    suffixes.forEach(function (s) {
+      var suffix = typeof s === "string" ? s : s[0];
+      if (w.length >= suffix.length && w.slice(w.length - suffix.length) === suffix) {
+        if (!best || suffix.length > (typeof best === "string" ? best : best[0]).length) best = s;
+      }
+    });
+    return best;
+  }
+
+  /* Where a region starts: after the first non-vowel that follows a vowel, from `from`. */
+  function regionAfter(w, from) {
+    for (var i = from; i + 1 < w.length; i++) {
+      if (isVowel(w[i]) && !isVowel(w[i + 1])) return i + 2;
+    }
+    return w.length;
+  }
+
+  /* Whether `w` up to `end` ends with a short syllable. */
+  function shortSyllable(w, end) {
+    if (end >= 3 && !isVowel(w[end - 3]) && isVowel(w[end - 2]) && !isVowel(w[end - 1])) {
+      return "wxY".indexOf(w[end - 1]) < 0;
+    }
+    return end === 2 && isVowel(w[0]) && !isVowel(w[1]);
+  }
+
+  function stem(token) {
+    if (!/^[a-z]{3,}$/.test(token)) return token;
+    if (Object.prototype.hasOwnProperty.call(STEM_EXCEPTIONS, token)) return STEM_EXCEPTIONS[token];
+    var w = token;
+    // A y at the start or after a vowel is a consonant: Y until the end.
+    for (var i = 0; i < w.length; i++) {
+      if (w[i] === "y" && (i === 0 || isVowel(w[i - 1]))) w = w.slice(0, i) + "Y" + w.slice(i + 1);
+    }
+    var special = /^(gener|commun|arsen)/.exec(w);
+    var p1 = special ? special[1].length : regionAfter(w, 0);
+    var p2 = regionAfter(w, p1);
+    function ends(s) {
+      return w.length >= s.length && w.slice(w.length - s.length) === s;
+    }
+    function hasVowel(s) {
+      return /[aeiouy]/.test(s);
+    }
+    // Step 1a.
+    if (ends("sses")) w = w.slice(0, -2);
+    else if (ends("ied") || ends("ies")) w = w.slice(0, -3) + (w.length > 4 ? "i" : "ie");
+    else if (ends("s") && !ends("us") && !ends("ss") && hasVowel(w.slice(0, -2))) w = w.slice(0, -1);
+    if (STEM_INVARIANT.indexOf(w) < 0) {
+      // Step 1b.
+      var m = /(eedly|ingly|edly|eed|ing|ed)$/.exec(w);
+      if (m && (m[1] === "eed" || m[1] === "eedly")) {
+        if (m.index >= p1) w = w.slice(0, m.index) + "ee";
+      } else if (m && hasVowel(w.slice(0, m.index))) {
+        w = w.slice(0, m.index);
+        if (ends("at") || ends("bl") || ends("iz")) w += "e";
+        else if (/(bb|dd|ff|gg|mm|nn|pp|rr|tt)$/.test(w)) w = w.slice(0, -1);
+        else if (w.length === p1 && shortSyllable(w, w.length)) w += "e";
+      }
+      // Step 1c.
+      if ((ends("y") || ends("Y")) && w.length > 2 && !isVowel(w[w.length - 2])) {
+        w = w.slice(0, -1) + "i";
+      }
+      // Step 2.
+      var s2 = longestSuffix(w, STEP2);
+      if (s2 && w.length - s2[0].length >= p1) {
+        var at2 = w.length - s2[0].length;
+        if (s2[0] === "ogi") {
+          if (w[at2 - 1] === "l") w = w.slice(0, at2) + "og";
+        } else if (s2[0] === "li") {
+          if ("cdeghkmnrt".indexOf(w[at2 - 1]) >= 0) w = w.slice(0, at2);
+        } else {
+          w = w.slice(0, at2) + s2[1];
+        }
+      }
+      // Step 3.
+      var s3 = longestSuffix(w, STEP3);
+      if (s3 && w.length - s3[0].length >= p1) {
+        var at3 = w.length - s3[0].length;
+        if (s3[0] !== "ative" || at3 >= p2) w = w.slice(0, at3) + s3[1];
+      }
+      // Step 4.
+      var s4 = longestSuffix(w, STEP4);
+      if (s4 && w.length - s4.length >= p2) {
+        var at4 = w.length - s4.length;
+        if (s4 !== "ion" || w[at4 - 1] === "s" || w[at4 - 1] === "t") w = w.slice(0, at4);
+      }
+      // Step 5.
+      var at5 = w.length - 1;
+      if (ends("e") && (at5 >= p2 || (at5 >= p1 && !shortSyllable(w, at5)))) w = w.slice(0, at5);
+      else if (ends("l") && at5 >= p2 && w[at5 - 1] === "l") w = w.slice(0, at5);
+    }
+    return w.replace(/Y/g, "y");
+  }
+
+  /* What a word as written starts with in the index when its stem differs. */
+  var WRITTEN = "=";
+
+  // ------------------------------------------------------------ typos
+  /* The shortest word of the typo dictionary; the most words a typo stands for. */
+  var TYPO_MIN_CHARS = 3;
+  var TYPO_WORDS = 3;
+
+  /* Edits allowed: 1 for words of up to 7 letters, 2 for 8 or more. */
+  function typoDistance(chars) {
+    return chars >= 8 ? 2 : 1;
+  }
+
+  function isTypoWord(token) {
+    var chars = Array.from(token);
+    return (
+      chars.length >= TYPO_MIN_CHARS &&
+      chars.every(function (ch) {
+        return !isCjk(ch.codePointAt(0)) && /^\p{Alphabetic}$/u.test(ch);
+      })
+    );
+  }
+
+  /*
+   * The optimal string alignment distance of two words in characters (a swap of two
+   * neighbours is one edit), more than `max` as `max + 1`: `edit_distance` in Rust.
+   */
+  function editDistance(a, b, max) {
+    a = Array.from(a);
+    b = Array.from(b);
+    if (Math.abs(a.length - b.length) > max) return max + 1;
+    var d = [];
+    for (var i = 0; i <= a.length; i++) {
+      d.push([i]);
+      for (var j = 1; j <= b.length; j++) {
+        if (i === 0) {
+          d[i].push(j);
+          continue;
+        }
+        var v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
+        d[i].push(v);
+      }
+    }
+    return Math.min(d[a.length][b.length], max + 1);
+  }
+
+  /*
+   * The words of `words` ([[word, records]]) nearest to `chars` within its distance,
+   * best first (fewest edits, most records, byte order), those at the fewest edits only,
+   * at most TYPO_WORDS.
+   */
+  function nearest(chars, words) {
+    var max = typoDistance(chars.length);
+    var word = chars.join("");
+    var near = [];
+    words.forEach(function (w) {
+      var d = editDistance(word, w[0], max);
+      if (d <= max) near.push([d, w[1], w[0]]);
+    });
+    near.sort(function (x, y) {
+      return x[0] - y[0] || y[1] - x[1] || compareBytes(utf8(x[2]), utf8(y[2]));
+    });
+    return near
+      .filter(function (n) {
+        return n[0] === near[0][0];
+      })
+      .slice(0, TYPO_WORDS)
+      .map(function (n) {
+        return n[2];
+      });
+  }
+
+  /* `norm` with every word (letters and digits outside CJK) that `fixes` names fixed. */
+  function corrected(norm, fixes) {
+    var out = "";
+    var word = "";
+    function flush() {
+      var fix = fixes.filter(function (f) {
+        return f[0] === word;
+      })[0];
+      out += fix ? fix[1] : word;
+      word = "";
+    }
+    for (var ch of norm) {
+      if (WORD.test(ch) && !isCjk(ch.codePointAt(0))) {
+        word += ch;
+      } else {
+        flush();
+        out += ch;
+      }
+    }
+    flush();
+    return out;
+  }
+
   // ------------------------------------------------------------ index format
   var decoder = null;
 
@@ -378,22 +607,52 @@ var AccordSearch = (function () {
     return this.metas[doc];
   };
 
-  /* Postings of one query token: {docs, imp, mask, scale}, sorted by record. */
-  Engine.prototype.postings = function (m, token) {
+  /* One term of the index: {term, df, scale, postings, shard, at}, or null. */
+  Engine.prototype.term = function (m, token) {
     var key = utf8(token);
     var i = shardOf(m, key);
     if (i >= m.shards) return Promise.resolve(null);
     return this.shard(m, i).then(function (terms) {
       for (var k = 0; k < terms.length; k++) {
         if (compareBytes(terms[k].term, key) === 0) {
-          var p = decodePostings(terms[k]);
-          p.shard = i;
-          p.at = k;
-          return p;
+          terms[k].shard = i;
+          terms[k].at = k;
+          return terms[k];
         }
       }
       return null;
     });
+  };
+
+  /* Postings of one query token: {docs, imp, mask, scale}, sorted by record. */
+  Engine.prototype.postings = function (m, token) {
+    return this.term(m, token).then(function (t) {
+      if (!t) return null;
+      var p = decodePostings(t);
+      p.shard = t.shard;
+      p.at = t.at;
+      return p;
+    });
+  };
+
+  /* The words of `n` characters of the typo dictionary: [[word, records]]. */
+  Engine.prototype.words = function (n) {
+    if (!this.dictionary) this.dictionary = {};
+    if (!this.dictionary[n]) {
+      this.dictionary[n] = this.load("w/" + n + ".bin").then(function (bytes) {
+        var r = new Reader(bytes);
+        var out = [];
+        var prev = new Uint8Array(0);
+        if (!decoder) decoder = new TextDecoder();
+        for (var k = r.varint(); k > 0; k--) {
+          var word = concat(prev.subarray(0, r.varint()), r.bytes());
+          out.push([decoder.decode(word), r.varint()]);
+          prev = word;
+        }
+        return out;
+      });
+    }
+    return this.dictionary[n];
   };
 
   /* The followers file beside shard `i`: one block of bytes per term of the shard. */
@@ -419,44 +678,96 @@ var AccordSearch = (function () {
   }
 
   /*
-   * The union of the postings of every term `token` starts, as the Rust reader's
+   * The union of the postings of several terms, as the Rust reader's
    * `Matches::of_prefix`: the highest scale, per record the highest impact on it.
    */
-  Engine.prototype.prefixPostings = function (m, token) {
+  function unionOf(terms) {
+    if (!terms.length) return null;
+    var top = 1;
+    terms.forEach(function (t) {
+      if (t.scale > top) top = t.scale;
+    });
+    var best = new Map();
+    terms.forEach(function (t) {
+      var p = decodePostings(t);
+      for (var j = 0; j < p.docs.length; j++) {
+        var w = Math.floor((2 * t.scale * (p.imp[j] & IMPACT_SCORE) + top) / (2 * top));
+        w = Math.min(Math.max(w, 1), IMPACT_SCORE) | (p.imp[j] & ~IMPACT_SCORE & 0xff);
+        var e = best.get(p.docs[j]) || 0;
+        best.set(p.docs[j], Math.max(e & IMPACT_SCORE, w & IMPACT_SCORE) | ((e | w) & 0x80));
+      }
+    });
+    var docs = Uint32Array.from(best.keys()).sort();
+    var imp = new Uint8Array(docs.length);
+    docs.forEach(function (d, j) {
+      imp[j] = best.get(d);
+    });
+    return { docs: docs, imp: imp, mask: new Uint8Array(docs.length), scale: top };
+  }
+
+  /* The union of the postings of every term that one of `prefixes` starts. */
+  Engine.prototype.prefixPostings = function (m, prefixes) {
     var self = this;
-    var key = utf8(token);
+    var keys = prefixes.map(utf8);
+    var shards = [];
+    keys.forEach(function (key) {
+      shardsWithPrefix(m, key).forEach(function (i) {
+        if (shards.indexOf(i) < 0) shards.push(i);
+      });
+    });
     return Promise.all(
-      shardsWithPrefix(m, key).map(function (i) {
+      shards.map(function (i) {
         return self.shard(m, i);
       })
     ).then(function (all) {
       var terms = [];
       all.forEach(function (ts) {
         ts.forEach(function (t) {
-          if (startsWith(t.term, key)) terms.push(t);
+          if (keys.some(function (key) { return startsWith(t.term, key); })) terms.push(t);
         });
       });
-      if (!terms.length) return null;
-      var top = 1;
-      terms.forEach(function (t) {
-        if (t.scale > top) top = t.scale;
-      });
-      var best = new Map();
-      terms.forEach(function (t) {
-        var p = decodePostings(t);
-        for (var j = 0; j < p.docs.length; j++) {
-          var w = Math.floor((2 * t.scale * (p.imp[j] & IMPACT_SCORE) + top) / (2 * top));
-          w = Math.min(Math.max(w, 1), IMPACT_SCORE) | (p.imp[j] & ~IMPACT_SCORE & 0xff);
-          var e = best.get(p.docs[j]) || 0;
-          best.set(p.docs[j], Math.max(e & IMPACT_SCORE, w & IMPACT_SCORE) | ((e | w) & 0x80));
+      return unionOf(terms);
+    });
+  };
+
+  /*
+   * Typos: every word of the query (`written`, by slot) that matched nothing, of
+   * letters only and TYPO_MIN_CHARS or more, is looked up in the typo dictionary; the
+   * nearest words replace it in the suggestion, and for a word of 4 letters or more
+   * the union of their terms' postings becomes its list (as the Rust reader's
+   * `Reader::typos`). Resolves to the fixes, [[word, nearest word]].
+   */
+  Engine.prototype.typos = function (m, written, lists) {
+    var self = this;
+    var fixes = [];
+    var steps = Promise.resolve();
+    written.forEach(function (word, slot) {
+      if ((lists[slot] && lists[slot].docs.length) || !isTypoWord(word)) return;
+      steps = steps.then(function () {
+        var chars = Array.from(word);
+        var max = typoDistance(chars.length);
+        var files = [];
+        var last = Math.min(chars.length + max, MAX_WORD_CHARS);
+        for (var n = Math.max(chars.length - max, TYPO_MIN_CHARS); n <= last; n++) {
+          files.push(self.words(n));
         }
+        return Promise.all(files).then(function (got) {
+          var near = nearest(chars, [].concat.apply([], got));
+          if (!near.length) return null;
+          fixes.push([word, near[0]]);
+          if (chars.length < 4) return null;
+          return Promise.all(
+            near.map(function (w) {
+              return self.term(m, stem(w));
+            })
+          ).then(function (terms) {
+            lists[slot] = unionOf(terms.filter(Boolean));
+          });
+        });
       });
-      var docs = Uint32Array.from(best.keys()).sort();
-      var imp = new Uint8Array(docs.length);
-      docs.forEach(function (d, j) {
-        imp[j] = best.get(d);
-      });
-      return { docs: docs, imp: imp, mask: new Uint8Array(docs.length), scale: top };
+    });
+    return steps.then(function () {
+      return fixes;
     });
   };
 
@@ -535,24 +846,32 @@ var AccordSearch = (function () {
    * `newest`: order by start and end year before the score.
    * `withCities`: also count by city (loads the cities of every record); without it,
    * a city filter loads only that city's file and `facets.city` is null.
-   * Resolves to {hits: [[doc, score]], facets: {kind, lang, year, city}, city}, where
-   * each facet counts the matches that pass every other filter, and `city` is
-   * {name, member} of the filtered city when its file was read.
+   * Resolves to {hits: [[doc, score]], suggestion, facets: {kind, lang, year, city},
+   * city}, where each facet counts the matches that pass every other filter, `city` is
+   * {name, member} of the filtered city when its file was read, and `suggestion` is
+   * the normalised query with the words the typo dictionary corrected ("did you
+   * mean"), or null.
    */
   Engine.prototype.search = function (query, filters, withCities) {
     var self = this;
-    var joined = tokenizeJoined(query);
+    var raw = tokenizeJoined(query);
+    var joined = raw.map(function (t) {
+      return [stem(t[0]), t[1]];
+    });
     var tokens = joined.map(function (t) {
       return t[0];
     });
     var unique = tokens.filter(function (t, i) {
       return tokens.indexOf(t) === i;
     });
+    var written = unique.map(function (t) {
+      return raw[tokens.indexOf(t)][0];
+    });
     var empty = !filters.kind && !filters.city && filters.year == null && !filters.lang;
     var phrase = phraseOf(joined, unique);
     // While typing, the last word of PREFIX_MIN letters or more (outside CJK) with
     // nothing after it also matches the longer words it starts.
-    var last = tokens.length ? tokens[tokens.length - 1] : "";
+    var last = raw.length ? raw[raw.length - 1][0] : "";
     var lastChars = Array.from(last);
     var prefix =
       filters.typing &&
@@ -561,15 +880,23 @@ var AccordSearch = (function () {
         return isCjk(ch.codePointAt(0));
       }) &&
       WORD.test(Array.from(query).pop() || "")
-        ? unique.indexOf(last)
+        ? tokens.length - 1
         : -1;
+    if (prefix >= 0) prefix = unique.indexOf(tokens[prefix]);
+    var fixes = [];
     return this.open().then(function (m) {
       return Promise.all([
         Promise.all(
           unique.map(function (t, i) {
-            return i === prefix ? self.prefixPostings(m, t) : self.postings(m, t);
+            if (i !== prefix) return self.postings(m, t);
+            return self.prefixPostings(m, [t, WRITTEN + written[i]]);
           })
         ).then(function (lists) {
+          return self.typos(m, written, lists).then(function (got) {
+            fixes = got;
+            return lists;
+          });
+        }).then(function (lists) {
           // What follows the bigrams of a phrase, to keep only records with the phrase.
           return Promise.all(
             phrase.map(function (ph) {
@@ -668,7 +995,16 @@ var AccordSearch = (function () {
           return pass(h[0], "");
         });
         hits.sort(hitOrder(m, filters.newest));
-        return { hits: hits, facets: facets, manifest: m, cities: cities, city: city };
+        var norm = normalize(query);
+        var suggestion = fixes.length ? corrected(norm, fixes) : null;
+        return {
+          hits: hits,
+          suggestion: suggestion === norm ? null : suggestion,
+          facets: facets,
+          manifest: m,
+          cities: cities,
+          city: city,
+        };
       });
     });
   };
@@ -1413,6 +1749,8 @@ var AccordSearch = (function () {
     tokenize: tokenize,
     tokenizeJoined: tokenizeJoined,
     followBit: followBit,
+    stem: stem,
+    editDistance: editDistance,
     Engine: Engine,
     // For search-ui.js: the header's panel and the highlighting on a record page.
     runsOf: runsOf,
