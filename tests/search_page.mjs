@@ -165,6 +165,20 @@ out.oneCharFetched = fetched.slice(quiet).filter((p) => p.includes("/search/s/")
 await page.keyboard.press("Enter");
 await page.waitForFunction(() => document.getElementById("search-results").dataset.state === "done");
 out.oneCharEnter = await view();
+
+// A word the index lacks: no results, and "Did you mean …?" links to the nearest word.
+await page.goto(`${origin}/archive/search/?q=ait`);
+await done();
+out.typo = await page.evaluate(() => {
+  const a = document.querySelector(".search-suggest a");
+  return { count: Number(document.getElementById("search-results").dataset.count || 0),
+           text: document.querySelector(".search-suggest")?.textContent || null,
+           suggest: a && a.dataset.suggest, href: a && a.getAttribute("href") };
+});
+await page.click(".search-suggest a");
+await page.waitForFunction(() => location.search === "?q=air");
+await done();
+out.suggested = await view();
 }
 
 if (scenario === "instant") {

@@ -392,6 +392,15 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
         "{}",
         v["oneCharEnter"]
     );
+
+    // No results for a word the index lacks: the engine's suggestion, in the page's
+    // words, links to its results.
+    assert_eq!(v["typo"]["count"], 0, "{}", v["typo"]);
+    assert_eq!(v["typo"]["suggest"], "air");
+    assert_eq!(v["typo"]["href"], "/archive/search/?q=air");
+    assert_eq!(v["typo"]["text"], "air을(를) 찾으셨나요?");
+    assert_eq!(v["suggested"]["input"], "air");
+    assert_eq!(titles("suggested"), sorted(&[VISIT]));
 }
 
 /// Where the focus goes from the box `input` on ArrowDown, ArrowDown, ArrowUp,
