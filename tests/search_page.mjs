@@ -175,6 +175,12 @@ out.typo = await page.evaluate(() => {
            text: document.querySelector(".search-suggest")?.textContent || null,
            suggest: a && a.dataset.suggest, href: a && a.getAttribute("href") };
 });
+// A typo with matches: the cards mark the words the engine matched for it.
+await page.goto(`${origin}/archive/search/?q=monitorin`);
+await done();
+out.typoMarks = await page.evaluate(() => [...document.querySelectorAll(".search-hits mark")].map((m) => m.textContent));
+await page.goto(`${origin}/archive/search/?q=ait`);
+await done();
 await page.click(".search-suggest a");
 await page.waitForFunction(() => location.search === "?q=air");
 await done();

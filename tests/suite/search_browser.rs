@@ -400,6 +400,11 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
     assert_eq!(v["typo"]["href"], "/archive/search/?q=air");
     assert_eq!(v["typo"]["text"], "air을(를) 찾으셨나요?");
     assert_eq!(v["suggested"]["input"], "air");
+    // A typo the engine matched through its nearest word: that word is marked.
+    assert_eq!(
+        v["typoMarks"],
+        serde_json::json!(["Monitoring", "monitoring"])
+    );
     assert_eq!(titles("suggested"), sorted(&[VISIT]));
 }
 

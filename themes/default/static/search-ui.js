@@ -79,12 +79,13 @@
         })
         .then(function (result) {
           if (mine !== run) return;
-          return u.details(result.hits.slice(0, PANEL_SIZE), q).then(function (found) {
+          var marked = u.markedQuery(result, q);
+          return u.details(result.hits.slice(0, PANEL_SIZE), marked).then(function (found) {
             if (mine !== run) return;
             var count = result.hits.length;
             list.textContent = "";
             found.forEach(function (d) {
-              list.appendChild(u.card(d, q, true));
+              list.appendChild(u.card(d, marked, true));
             });
             status.textContent = u.statusText(count, q);
             status.setAttribute("data-count", String(count));

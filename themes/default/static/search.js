@@ -1321,6 +1321,15 @@ var AccordSearch = (function () {
       return li;
     }
 
+    /*
+     * What to mark for `result` of `q`: the query, and the words the engine matched
+     * for its typos (its suggestion) when it found them.
+     */
+    function markedQuery(result, q) {
+      var other = result && typeof result.suggestion === "string" ? result.suggestion : "";
+      return other && result.hits.length ? q + " " + other : q;
+    }
+
     /* "Did you mean …?" for a result that offers another query, or null. */
     function suggestion(result, href) {
       var other = result && typeof result.suggestion === "string" ? result.suggestion : "";
@@ -1346,6 +1355,7 @@ var AccordSearch = (function () {
       cityName: cityName,
       formatDate: formatDate,
       details: details,
+      markedQuery: markedQuery,
       card: card,
       suggestion: suggestion,
     };
@@ -1610,7 +1620,8 @@ var AccordSearch = (function () {
 
     function render(result, mine) {
       var hits = result.hits;
-      return u.details(hits.slice(0, shown), state.q).then(function (found) {
+      var marked = u.markedQuery(result, state.q);
+      return u.details(hits.slice(0, shown), marked).then(function (found) {
         if (mine !== run) return;
         var focused = doc.activeElement && doc.activeElement.getAttribute("data-facet");
         root.textContent = "";
@@ -1618,7 +1629,7 @@ var AccordSearch = (function () {
         status.textContent = u.statusText(hits.length, state.q);
         var list = el("ol", "cards search-hits");
         found.forEach(function (d) {
-          list.appendChild(u.card(d, state.q, false));
+          list.appendChild(u.card(d, marked, false));
         });
         // The facets come first in the tab order (and beside the results on wide
         // screens): the results are one Arrow Down away from the box.
