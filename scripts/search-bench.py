@@ -21,6 +21,10 @@ the reader reads, the first ten record files, and search.js), from the answers o
 `search_bench ROOT --queries` (see scripts/search_quality.py); --quality-only skips the
 build timing and the browser.
 
+With --cards, it runs those queries in the browser instead (first visits) and prints
+per class the result cards that show a highlighted match (<mark> in the title or the
+snippet) and the first-query bytes with the record passages the page fetched.
+
 Bytes are counted as sent by a server that does not compress (the index shards and
 manifest are binary and are not compressed by most static hosts), and, for reference,
 as gzip would send each file. "index" is every file under search/ except the page;
@@ -116,7 +120,11 @@ def first_query(browser, server, query, extra):
     count = re.search(r'data-count="(\d+)"', tag.group(0)) if tag else None
     if state != "done":
         sys.exit(f"{url}: the search did not finish (state {state})")
+    # The result cards, and those that show a match in a <mark> (title or snippet).
+    hits = re.search(r'<ol class="cards search-hits">(.*?)</ol>', dom, re.S)
+    cards = hits.group(1).split('<li class="card ')[1:] if hits else []
     files = [(p, s, b) for p, s, b in server.sent if s == 200]
+    passages = [b for p, s, b in files if "/search/p/" in p]
     index = [(p, b) for p, s, b in files if "/search/" in p and not p.endswith("/search/")]
     every = [(p, b) for p, s, b in files]
     gz = lambda items: sum(len(gzip.compress(b, 6)) for _, b in items)
@@ -130,6 +138,11 @@ def first_query(browser, server, query, extra):
         "all_bytes": sum(len(b) for _, b in every),
         "all_gzip": gz(every),
         "files": [p for p, _ in every],
+        "cards": len(cards),
+        "cards_marked": sum("<mark>" in c for c in cards),
+        "passage_files": len(passages),
+        "passage_bytes": sum(len(b) for b in passages),
+        "js_bytes": sum(len(b) for p, b in every if p.endswith(".js")),
     }
 
 
@@ -143,9 +156,15 @@ def main():
     ap.add_argument("--from-json", type=Path, help="only print the figures saved in this file")
     ap.add_argument("--quality", action="store_true", help="also measure the answers' quality")
     ap.add_argument("--quality-only", action="store_true", help="only measure the answers' quality")
+    ap.add_argument("--cards", action="store_true",
+                    help="only run the quality queries in the browser: cards with a highlighted "
+                         "match, and first-query bytes with the passages")
     args = ap.parse_args()
     if args.quality_only:
         quality(args)
+        return
+    if args.cards:
+        cards(args)
         return
     if args.from_json:
         markdown(json.loads(args.from_json.read_text(encoding="utf-8")))
@@ -204,6 +223,52 @@ def quality(args):
             path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+def cards(args):
+    """The quality queries as first visits in the browser: per class, the cards (the
+    first ten results) with a highlighted match, and the bytes the page fetched under
+    search/ (record passages included) plus its scripts."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import search_quality
+
+    browser = chromium()
+    for archive in args.archives:
+        records, names, _ = search_quality.load(archive)
+        qs = search_quality.queries(records, names)
+        config = (archive / "accord.yaml").read_text(encoding="utf-8")
+        url = re.search(r"^base_url:\s*(\S+)", config, re.M)
+        base = urllib.parse.urlsplit(url.group(1) if url else "http://localhost/").path or "/"
+        rows = []
+        with tempfile.TemporaryDirectory() as tmp:
+            site = Path(tmp) / "site"
+            log(f"{archive}: accord build")
+            subprocess.run([args.accord, "build", "--root", archive, "--output", site],
+                           check=True, capture_output=True)
+            server = Server(site, base if base.endswith("/") else base + "/")
+            for q in qs:
+                log(f"{archive}: cards {q['q']}")
+                r = first_query(browser, server, q["q"], "")
+                rows.append({**q, **r, "bytes": r["index_bytes"] + r["js_bytes"]})
+            server.httpd.shutdown()
+        if args.json:
+            path = args.json.with_suffix(f".cards-{archive.name}.json")
+            path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+        kb = lambda n: f"{n / 1024:.1f}"
+        med = lambda v: sorted(v)[len(v) // 2] if v else 0
+        print(f"\n### Cards, {archive}\n")
+        print("| class | queries | cards with a mark | passage files (median / max) | "
+              "first query KB with passages (median / max) |")
+        print("|---|---:|---:|---:|---:|")
+        classes = list(dict.fromkeys(r["class"] for r in rows)) + ["all"]
+        for c in classes:
+            rs = [r for r in rows if c in ("all", r["class"])]
+            n, m = sum(r["cards"] for r in rs), sum(r["cards_marked"] for r in rs)
+            pf = [r["passage_files"] for r in rs]
+            by = [r["bytes"] for r in rs]
+            share = f"{m} of {n} ({100 * m / n:.1f}%)" if n else "–"
+            print(f"| {c} | {len(rs)} | {share} | {med(pf)} / {max(pf)} | "
+                  f"{kb(med(by))} / {kb(max(by))} |")
+
+
 def markdown(report):
     kb = lambda n: f"{n / 1024:.1f}"
     for r in report:
@@ -217,12 +282,12 @@ def markdown(report):
               f"{kb(b['shard_bytes_max'])} KB), manifest {kb(b['manifest_bytes'])} KB, "
               f"cities {kb(b['cities_bytes'])} KB, record files {b['record_files_bytes'] / 1e6:.1f} MB")
         print(f"- whole site build (`accord build`, for scale): {r['site_build_seconds']} s\n")
-        print("| first query | results | index files | index KB | index KB gzip | all KB (page, CSS, JS) | all KB gzip |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print("| first query | results | index files | index KB | index KB gzip | all KB (page, CSS, JS) | all KB gzip | cards with a mark |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for q in r["queries"]:
             print(f"| `{q['query']}` — {q['what']} | {q['results']:,} | {q['index_files']} | "
                   f"{kb(q['index_bytes'])} | {kb(q['index_gzip'])} | {kb(q['all_bytes'])} | "
-                  f"{kb(q['all_gzip'])} |")
+                  f"{kb(q['all_gzip'])} | {q.get('cards_marked', 0)} of {q.get('cards', 0)} |")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,17 @@
-// Drives the search page like a reader, in headless Chromium through playwright-core:
-// typing (debounced, the address follows), a facet chosen with the keyboard, the back
-// button, the "more" and "count by city" buttons, and the one-character rule.
+// Drives the search like a reader, in headless Chromium through playwright-core.
 //
-//   node tests/search_page.mjs OUTPUT_DIR
+//   node tests/search_page.mjs OUTPUT_DIR [SCENARIO]
+//
+// Scenarios:
+//   page (default)  the search page: typing (debounced, the address follows), the tab
+//                   order, the arrow keys and `/`, a facet chosen with the keyboard, the
+//                   back button, the "more" and "count by city" buttons, the
+//                   one-character rule;
+//   instant         the header's box on a record page: the script loaded on focus only,
+//                   the panel as you type, its keys, a passage under a heading, and the
+//                   opened record's highlighting and its removal;
+//   numbers         counts in the number format of each edition (`/` and `/ja/`), on
+//                   the page and in the panel.
 //
 // Serves OUTPUT_DIR under /archive/ and prints one JSON object of observations; it
 // judges nothing: tests/suite/search_browser.rs asserts. Tools come from ACCORD_TOOLS
@@ -58,7 +67,39 @@ const view = () => page.evaluate(() => ({
   cityLinks: [...document.querySelectorAll(".facet-city .facet")].map((e) => e.getAttribute("data-facet")),
 }));
 const out = {};
+const scenario = process.argv[3] || "page";
+const focusName = () => page.evaluate(() => {
+  const a = document.activeElement;
+  if (!a || a === document.body) return "body";
+  if (a.id) return "#" + a.id;
+  const li = a.closest(".search-hits > li");
+  if (li) return "result:" + [...li.parentNode.children].indexOf(li);
+  return a.closest(".search-facets") ? "facet" : a.closest(".search-sort") ? "sort" : a.localName + ":" + (a.type || "");
+});
+const panel = () => page.evaluate(() => {
+  const p = document.getElementById("site-search-panel");
+  return p && {
+    state: p.dataset.state,
+    hidden: p.hidden,
+    count: Number(p.dataset.count || 0),
+    status: document.getElementById("site-search-status").textContent,
+    statusCount: document.getElementById("site-search-status").dataset.count || null,
+    expanded: document.getElementById("site-search-q").getAttribute("aria-expanded"),
+    links: [...p.querySelectorAll(".search-hits > li")].map((li) => li.querySelector("a").getAttribute("href")),
+    subs: [...p.querySelectorAll(".search-sub a")].map((a) => [a.textContent, a.getAttribute("href")]),
+    marks: [...p.querySelectorAll(".search-snippet mark")].map((m) => m.textContent),
+  };
+});
+const panelDone = () => page.waitForFunction(() => document.getElementById("site-search-panel")?.dataset.state === "done");
+const marked = () => page.evaluate(() => ({
+  url: location.pathname + location.search + location.hash,
+  marks: [...document.querySelectorAll("mark.search-highlight")].map((m) => m.textContent),
+  bar: document.querySelector(".search-highlight-bar")?.textContent || null,
+  barCount: document.querySelector(".search-highlight-bar")?.dataset.count || null,
+}));
+const engineFetched = () => fetched.filter((p) => /\/search(-ui)?\.js$/.test(p) || p.includes("/search/"));
 
+if (scenario === "page") {
 await page.goto(`${origin}/archive/search/`);
 await done();
 out.empty = await view();
@@ -69,18 +110,23 @@ await page.keyboard.type("서울", { delay: 30 });
 await page.waitForFunction(() => document.getElementById("search-results").dataset.state === "done");
 out.typed = await view();
 
-// Keyboard: Tab from the box reaches the button, then the first result.
-await page.keyboard.press("Tab");
-const afterBox = await page.evaluate(() => document.activeElement.localName + ":" + document.activeElement.type);
-// Then the sort control's links, then the first result.
-out.tabbing = [afterBox];
-for (let i = 0; i < 4 && out.tabbing[out.tabbing.length - 1] !== "result"; i++) {
-  await page.keyboard.press("Tab");
-  out.tabbing.push(await page.evaluate(() => {
-    const a = document.activeElement;
-    return a.closest(".card-title") ? "result" : a.closest(".search-sort") ? "sort" : a.localName;
-  }));
+// Arrow keys: Down from the box to the first result and on, Up back to the box, Escape
+// from a result back to the box.
+out.arrows = [];
+for (const key of ["ArrowDown", "ArrowDown", "ArrowUp", "ArrowUp", "ArrowDown", "Escape"]) {
+  await page.keyboard.press(key);
+  out.arrows.push(await focusName());
 }
+// Tab from the box: the button, then the facets before the sort control and the results.
+out.tabbing = [];
+for (let i = 0; i < 30 && out.tabbing[out.tabbing.length - 1] !== "result:0"; i++) {
+  await page.keyboard.press("Tab");
+  out.tabbing.push(await focusName());
+}
+// `/` from anywhere but a text field focuses the box.
+await page.evaluate(() => document.activeElement.blur());
+await page.keyboard.press("/");
+out.slash = { focus: await focusName(), input: await page.inputValue("#search-q") };
 
 // A facet chosen with the keyboard adds a history entry and keeps the focus.
 await page.focus('[data-facet="kind=trip"]');
@@ -119,6 +165,99 @@ out.oneCharFetched = fetched.slice(quiet).filter((p) => p.includes("/search/s/")
 await page.keyboard.press("Enter");
 await page.waitForFunction(() => document.getElementById("search-results").dataset.state === "done");
 out.oneCharEnter = await view();
+
+// A word the index lacks: no results, and "Did you mean …?" links to the nearest word.
+await page.goto(`${origin}/archive/search/?q=ait`);
+await done();
+out.typo = await page.evaluate(() => {
+  const a = document.querySelector(".search-suggest a");
+  return { count: Number(document.getElementById("search-results").dataset.count || 0),
+           text: document.querySelector(".search-suggest")?.textContent || null,
+           suggest: a && a.dataset.suggest, href: a && a.getAttribute("href") };
+});
+// A typo with matches: the cards mark the words the engine matched for it.
+await page.goto(`${origin}/archive/search/?q=monitorin`);
+await done();
+out.typoMarks = await page.evaluate(() => [...document.querySelectorAll(".search-hits mark")].map((m) => m.textContent));
+await page.goto(`${origin}/archive/search/?q=ait`);
+await done();
+await page.click(".search-suggest a");
+await page.waitForFunction(() => location.search === "?q=air");
+await done();
+out.suggested = await view();
+}
+
+if (scenario === "instant") {
+// A record page fetches nothing of the search until the box gets the focus.
+await page.goto(`${origin}/archive/programs/air-quality/`);
+await page.waitForLoadState("load");
+out.beforeFocus = engineFetched();
+await page.keyboard.press("/");
+out.slashFocus = await focusName();
+await page.waitForFunction(() => document.getElementById("site-search-panel"));
+out.afterFocus = engineFetched();
+
+// The panel follows typing, without leaving the page.
+await page.keyboard.type("서울", { delay: 30 });
+await panelDone();
+out.typed = await panel();
+out.typedUrl = await page.evaluate(() => location.pathname + location.search);
+out.arrows = [];
+for (const key of ["ArrowDown", "ArrowDown", "ArrowUp", "ArrowUp", "ArrowDown", "Escape"]) {
+  await page.keyboard.press(key);
+  out.arrows.push(await focusName());
+}
+out.escaped = await panel();
+
+// A word found only deep in a body: the passage that holds it, under its heading.
+await page.fill("#site-search-q", "");
+await page.keyboard.type("composting", { delay: 10 });
+await page.waitForFunction(() => {
+  const p = document.getElementById("site-search-panel");
+  return p.dataset.state === "done" && p.querySelector(".search-sub");
+});
+out.deep = await panel();
+
+// Enter on a result opens it; the record marks the words and offers to remove them.
+await page.keyboard.press("ArrowDown");
+await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+await page.waitForFunction(() => document.querySelector(".search-highlight-bar"));
+out.opened = await marked();
+await page.click(".search-highlight-bar button");
+out.removed = await marked();
+
+// The sub-result's link: the same marks, at the heading.
+await page.goto(origin + out.deep.subs[0][1]);
+await page.waitForFunction(() => document.querySelector(".search-highlight-bar"));
+out.sub = await marked();
+
+// A Korean phrase, matched on normalised text (NFD in the address, NFC in the page).
+await page.goto(`${origin}/archive/programs/air-quality/?highlight=${encodeURIComponent("대기질개선".normalize("NFD"))}`);
+await page.waitForFunction(() => document.querySelector(".search-highlight-bar"));
+out.korean = await marked();
+}
+
+if (scenario === "numbers") {
+const status = () => page.evaluate(() => {
+  const s = document.getElementById("search-status");
+  const n = Number(s.dataset.count);
+  return { text: s.textContent, count: n, lang: document.documentElement.lang, formatted: new Intl.NumberFormat(document.documentElement.lang).format(n) };
+});
+out.editions = {};
+for (const root of ["/archive/", "/archive/ja/"]) {
+  await page.goto(`${origin}${root}search/?q=footnote`);
+  await done();
+  out.editions[root] = { page: await status() };
+  // The header's panel on the edition's list of cities, with the edition's words.
+  await page.goto(`${origin}${root}cities/`);
+  await page.focus("#site-search-q");
+  await page.waitForFunction(() => document.getElementById("site-search-panel"));
+  await page.keyboard.type("footnote", { delay: 10 });
+  await panelDone();
+  out.editions[root].panel = await panel();
+  out.editions[root].all = await page.evaluate(() => document.querySelector("#site-search-panel .search-all a")?.textContent || null);
+}
+}
 
 console.log(JSON.stringify(out));
 await browser.close();

@@ -10,9 +10,11 @@
 //!
 //! The code follows the concerns: `tokenize` (the tokenizer and its twin in
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
-//! query), `format` (every file's writer beside its reader) and `read` (the reader).
+//! query), `format` (every file's writer beside its reader), `read` (the reader) and
+//! `passages` (the bodies cut into passages for the snippets).
 
 mod format;
+mod passages;
 mod read;
 mod score;
 mod tokenize;
@@ -99,6 +101,14 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
         })
         .collect();
     files.extend(metas);
+    // 6b. The passages of each record's body, for the snippets of the results shown.
+    let passages: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
+        .map(|(doc, &i)| {
+            let path = format!("{DIR}/p/{doc}.json");
+            (path, passages::write(&site.entries[i]))
+        })
+        .collect();
+    files.extend(passages);
     // 7. The cities, and those of every record, for the city facet.
     files.extend(city_files(site, &order.records));
     // 8. The manifest, with a version that changes with any other file.

@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::content::Details;
+use crate::content::{Details, Record};
 use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
@@ -183,20 +183,9 @@ impl Mentions {
     }
 }
 
-/// The terms of one record with their frequency per field and "followed by" mask.
-pub(super) fn doc_terms(
-    site: &Site,
-    e: &Entry,
-    dictionary: &Terms,
-    mentions: &Mentions,
-) -> DocTerms {
-    let r = &e.record;
-    let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
-    for &c in &r.cities {
-        for name in site.registry.all_names(c) {
-            texts.push((CITY_NAMES, normalize(name)));
-        }
-    }
+/// The names of a record (the `names` field but its years): organizers, partners,
+/// tags, a program's code, a trip's purpose, a workshop's participants and venue.
+pub(super) fn names(r: &Record) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
     names.extend(
         r.organizers
@@ -212,7 +201,24 @@ pub(super) fn doc_terms(
             names.extend(w.participants.iter().chain(&w.venue).map(String::as_str));
         }
     }
-    texts.extend(names.into_iter().map(|n| (NAMES, normalize(n))));
+    names
+}
+
+/// The terms of one record with their frequency per field and "followed by" mask.
+pub(super) fn doc_terms(
+    site: &Site,
+    e: &Entry,
+    dictionary: &Terms,
+    mentions: &Mentions,
+) -> DocTerms {
+    let r = &e.record;
+    let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
+    for &c in &r.cities {
+        for name in site.registry.all_names(c) {
+            texts.push((CITY_NAMES, normalize(name)));
+        }
+    }
+    texts.extend(names(r).into_iter().map(|n| (NAMES, normalize(n))));
     texts.extend(e.years.iter().map(|y| (NAMES, y.to_string())));
     if let Some(summary) = &r.summary {
         texts.push((SUMMARY, normalize(summary)));

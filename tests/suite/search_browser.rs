@@ -2,8 +2,11 @@
 //! `/archive/`), serves the output on 127.0.0.1 under that sub-path, opens
 //! `/archive/search/?q=…` in headless Chromium and reads the DOM after the scripts ran.
 //!
-//! A second test drives the page through playwright-core (`tests/search_page.mjs`):
-//! typing, a facet chosen with the keyboard, the back button, counting by city.
+//! The other tests drive the search through playwright-core (`tests/search_page.mjs`,
+//! one scenario each): on the search page typing, the tab order, the arrow keys and
+//! `/`, a facet chosen with the keyboard, the back button, counting by city; the
+//! header's box and its panel of results on a record page, and the record opened from
+//! a result with its words highlighted; counts in each edition's number format.
 //!
 //! Chromium, node and playwright-core are found by `support::require_tool`; `.ci/run`
 //! installs them. Without them the tests fail when `CI` is set, and otherwise say
@@ -263,8 +266,14 @@ fn the_search_page_finds_records_in_a_browser_under_a_sub_path() {
         assert!(tag.contains("aria-current=\"true\""), "{tag}");
         assert!(tag.contains("href=\"/archive/search/?q="), "{tag}");
     }
-    // Result links and city links stay under the sub-path.
-    assert!(p.dom.contains("href=\"/archive/programs/air-quality/\""));
+    // Result links and city links stay under the sub-path; a result link carries the
+    // query to highlight on the record.
+    assert!(
+        p.dom
+            .contains("href=\"/archive/programs/air-quality/?highlight=%EC%84%9C%EC%9A%B8\""),
+        "{}",
+        p.dom
+    );
     assert!(p.dom.contains("href=\"/archive/cities/beijing/\""));
 
     // Everything the pages fetched was under /archive/ and was found.
@@ -285,26 +294,12 @@ fn the_search_page_finds_records_in_a_browser_under_a_sub_path() {
 
 #[test]
 fn the_search_page_follows_typing_facets_and_the_back_button() {
-    let (Some(node), Some(chromium), Some(_)) = (
-        require_tool(Tool::Node),
-        require_tool(Tool::Chromium),
-        require_tool(Tool::NpmPackage("playwright-core")),
-    ) else {
+    let Some((node, chromium)) = playwright() else {
         return;
     };
     let site = fixture("search");
     build_ok(site.path());
-    let run = node_script(&node, &chromium, &repo().join("tests/search_page.mjs"))
-        .arg(site.path().join("output"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let v = scenario(&node, &chromium, site.path(), "page");
     let titles = |k: &str| -> Vec<String> {
         let mut t: Vec<String> = v[k]["titles"]
             .as_array()
@@ -322,10 +317,26 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
     assert_eq!(v["typed"]["count"], 5, "{}", v["typed"]);
     assert_eq!(v["typed"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
     assert_eq!(v["typed"]["history"], v["empty"]["history"]);
-    assert_eq!(
-        v["tabbing"],
-        serde_json::json!(["button:submit", "sort", "sort", "result"])
-    );
+    // Arrow keys: Down from the box into the results and on, Up back to the box,
+    // Escape from a result back to the box.
+    assert_eq!(v["arrows"], arrow_path("#search-q"));
+    // Tab from the box: the button, every facet, the sort control, then the results
+    // (the facets come first in the tab order; the results are one Arrow Down away).
+    let tabbing: Vec<&str> = v["tabbing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let facets = tabbing.iter().filter(|&&s| s == "facet").count();
+    assert!(facets >= 3, "{tabbing:?}");
+    let mut want = vec!["button:submit"];
+    want.extend(std::iter::repeat_n("facet", facets));
+    want.extend(["sort", "sort", "result:0"]);
+    assert_eq!(tabbing, want);
+    // `/` outside a text field focuses the box, and types nothing.
+    assert_eq!(v["slash"]["focus"], "#search-q");
+    assert_eq!(v["slash"]["input"], "서울");
 
     // A facet: fewer results, a new history entry, the focus kept on it.
     assert_eq!(
@@ -381,4 +392,187 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
         "{}",
         v["oneCharEnter"]
     );
+
+    // No results for a word the index lacks: the engine's suggestion, in the page's
+    // words, links to its results.
+    assert_eq!(v["typo"]["count"], 0, "{}", v["typo"]);
+    assert_eq!(v["typo"]["suggest"], "air");
+    assert_eq!(v["typo"]["href"], "/archive/search/?q=air");
+    assert_eq!(v["typo"]["text"], "air을(를) 찾으셨나요?");
+    assert_eq!(v["suggested"]["input"], "air");
+    // A typo the engine matched through its nearest word: that word is marked.
+    assert_eq!(
+        v["typoMarks"],
+        serde_json::json!(["Monitoring", "monitoring"])
+    );
+    assert_eq!(titles("suggested"), sorted(&[VISIT]));
+}
+
+/// Where the focus goes from the box `input` on ArrowDown, ArrowDown, ArrowUp,
+/// ArrowUp, ArrowDown, Escape (`arrows` in `tests/search_page.mjs`): into the results
+/// and on, back to the box from the first, back to the box on Escape.
+fn arrow_path(input: &str) -> serde_json::Value {
+    serde_json::json!(["result:0", "result:1", "result:0", input, "result:0", input])
+}
+
+/// Runs `tests/search_page.mjs` on the built site at `root` and returns what it saw.
+fn scenario(node: &Path, chromium: &Path, root: &Path, name: &str) -> serde_json::Value {
+    let run = node_script(node, chromium, &repo().join("tests/search_page.mjs"))
+        .arg(root.join("output"))
+        .arg(name)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{name}: {stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+/// The tools of the playwright-core tests, or `None` (skipped outside CI).
+fn playwright() -> Option<(PathBuf, PathBuf)> {
+    let (Some(node), Some(chromium), Some(_)) = (
+        require_tool(Tool::Node),
+        require_tool(Tool::Chromium),
+        require_tool(Tool::NpmPackage("playwright-core")),
+    ) else {
+        return None;
+    };
+    Some((node, chromium))
+}
+
+#[test]
+fn the_header_box_shows_results_as_you_type_and_the_record_marks_them() {
+    let Some((node, chromium)) = playwright() else {
+        return;
+    };
+    let site = fixture("search");
+    // A word found only deep in the body, under a heading.
+    write(
+        site.path(),
+        "content/workshops/composting-notes.md",
+        "---\ntitle: Resource Circulation Study Notes\ndate: 2019\ncities: [요코하마]\nlang: en\n\
+         summary: An overview of the visit.\n---\nAn overview of the visit.\n\n## Field report\n\n\
+         The delegation saw how composting reduces landfill waste. Sorting begins at home.\n\n\
+         ## Follow-up\n\nBoth cities agreed to share their figures.\n"
+            .as_bytes(),
+    );
+    build_ok(site.path());
+    let v = scenario(&node, &chromium, site.path(), "instant");
+
+    // Nothing of the search is fetched before the box has the focus; `/` gives it.
+    assert_eq!(v["beforeFocus"], serde_json::json!([]));
+    assert_eq!(v["slashFocus"], "#site-search-q");
+    assert_eq!(
+        v["afterFocus"],
+        serde_json::json!(["/archive/search.js", "/archive/search-ui.js"])
+    );
+
+    // The panel shows the results as they are typed, and the page stays.
+    let typed = &v["typed"];
+    assert_eq!(typed["hidden"], false);
+    assert_eq!(typed["expanded"], "true");
+    assert_eq!(typed["count"], 5);
+    assert_eq!(typed["statusCount"], "5");
+    assert!(typed["status"].as_str().unwrap().contains('5'), "{typed}");
+    let links = typed["links"].as_array().unwrap();
+    assert_eq!(links.len(), 5);
+    assert!(
+        links.iter().all(|l| l
+            .as_str()
+            .unwrap()
+            .ends_with("/?highlight=%EC%84%9C%EC%9A%B8")),
+        "{links:?}"
+    );
+    assert_eq!(v["typedUrl"], "/archive/programs/air-quality/");
+    assert_eq!(v["arrows"], arrow_path("#site-search-q"));
+    // Escape closed the panel.
+    assert_eq!(v["escaped"]["hidden"], true);
+    assert_eq!(v["escaped"]["expanded"], "false");
+
+    // A match deep in the body shows its passage, marked, with a link to its heading.
+    let deep = &v["deep"];
+    assert_eq!(deep["count"], 1);
+    assert_eq!(deep["marks"], serde_json::json!(["composting"]));
+    assert_eq!(
+        deep["subs"],
+        serde_json::json!([[
+            "Field report",
+            "/archive/workshops/composting-notes/?highlight=composting#field-report"
+        ]])
+    );
+
+    // Enter opened the record: the word marked in the body, with a control that
+    // removes the marks and the parameter.
+    let opened = &v["opened"];
+    assert_eq!(
+        opened["url"],
+        "/archive/workshops/composting-notes/?highlight=composting"
+    );
+    assert_eq!(opened["marks"], serde_json::json!(["composting"]));
+    assert_eq!(opened["barCount"], "1");
+    assert!(
+        opened["bar"].as_str().unwrap().contains("강조 지우기"),
+        "{opened}"
+    );
+    assert_eq!(v["removed"]["marks"], serde_json::json!([]));
+    assert_eq!(v["removed"]["bar"], serde_json::Value::Null);
+    assert_eq!(v["removed"]["url"], "/archive/workshops/composting-notes/");
+    assert_eq!(v["sub"]["marks"], serde_json::json!(["composting"]));
+    // CJK: the whole run, matched on normalised text (the address had it in NFD).
+    assert_eq!(v["korean"]["marks"], serde_json::json!(["대기질개선"]));
+}
+
+#[test]
+fn counts_are_written_in_each_editions_number_format() {
+    let Some((node, chromium)) = playwright() else {
+        return;
+    };
+    let site = tempfile::tempdir().unwrap();
+    // Every generated record has a footnote: more than a thousand results.
+    generate_archive(site.path(), 1_050, "Numbers");
+    let config = std::fs::read_to_string(site.path().join("accord.yaml")).unwrap();
+    write(
+        site.path(),
+        "accord.yaml",
+        config
+            .replace("language: en", "languages: [en, ja]")
+            .as_bytes(),
+    );
+    build_ok(site.path());
+    let v = scenario(&node, &chromium, site.path(), "numbers");
+    for (root, lang, label) in [
+        ("/archive/", "en", "records match"),
+        ("/archive/ja/", "ja", "件"),
+    ] {
+        let page = &v["editions"][root]["page"];
+        assert_eq!(page["lang"], lang, "{page}");
+        assert_eq!(page["count"], 1_050, "{page}");
+        assert_eq!(page["formatted"], "1,050", "{page}");
+        let text = page["text"].as_str().unwrap();
+        assert!(
+            text.contains("1,050") && text.contains(label),
+            "{root}: {text}"
+        );
+        let panel = &v["editions"][root]["panel"];
+        assert_eq!(panel["statusCount"], "1050", "{panel}");
+        let text = panel["status"].as_str().unwrap();
+        assert!(
+            text.contains("1,050") && text.contains(label),
+            "{root}: {text}"
+        );
+        let all = v["editions"][root]["all"].as_str().unwrap();
+        assert!(all.contains("1,050"), "{root}: {all}");
+        // The results link to the edition's pages.
+        assert!(
+            panel["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l.as_str().unwrap().starts_with(root)),
+            "{panel}"
+        );
+    }
 }

@@ -6,6 +6,8 @@
  * manifest, shards of postings cut in sorted term ranges, one small file per record
  * (fetched only for the results shown) and the cities of every record (fetched only
  * to filter or count by city). Text from the index is inserted with textContent only.
+ * The header's panel and the highlighting on a record page are in search-ui.js, which
+ * uses what this file returns (`AccordSearch`).
  */
 var AccordSearch = (function () {
   "use strict";
@@ -1012,30 +1014,82 @@ var AccordSearch = (function () {
   var DEBOUNCE_MS = 200;
   var SNIPPET_CHARS = 160;
 
-  function start(doc) {
-    var root = doc.getElementById("search-results");
-    var form = doc.getElementById("search-form");
-    var input = doc.getElementById("search-q");
-    var status = doc.getElementById("search-status");
-    if (!root || !form || !input || !status) return;
+  /* A plain left click (not one that opens a new tab or window). */
+  function plainClick(ev) {
+    return ev.button === 0 && !ev.metaKey && !ev.ctrlKey && !ev.shiftKey && !ev.altKey;
+  }
+
+  /*
+   * The ranges [start, end) of `text` (indexes in the string) that match `needles`,
+   * normalised strings, longest first; a range never overlaps an earlier one.
+   */
+  function matchRanges(text, needles) {
+    var folded = "";
+    var origin = [];
+    var i = 0;
+    for (var ch of text) {
+      var f = normalize(ch);
+      for (var k = 0; k < f.length; k++) origin.push(i);
+      folded += f;
+      i += ch.length;
+    }
+    origin.push(text.length);
+    var ranges = [];
+    needles.forEach(function (n) {
+      var from = 0;
+      for (;;) {
+        var at = folded.indexOf(n, from);
+        if (at < 0 || !n) break;
+        var s = origin[at];
+        var e = origin[at + n.length];
+        if (
+          !ranges.some(function (r) {
+            return s < r[1] && r[0] < e;
+          })
+        ) {
+          ranges.push([s, e]);
+        }
+        from = at + n.length;
+      }
+    });
+    return ranges.sort(function (a, b) {
+      return a[0] - b[0];
+    });
+  }
+
+  /* What to highlight: whole runs of the query first, then its tokens. */
+  function needlesOf(q) {
+    var out = [];
+    runsOf(normalize(q)).forEach(function (r) {
+      out.push(r[1]);
+    });
+    tokenize(q).forEach(function (tk) {
+      if (out.indexOf(tk) < 0) out.push(tk);
+    });
+    return out.sort(function (a, b) {
+      return b.length - a.length;
+    });
+  }
+
+  /* How many distinct `tokens` the text holds. */
+  function matchedTokens(text, tokens) {
+    var norm = normalize(text || "");
+    return tokens.filter(function (tk) {
+      return norm.indexOf(tk) >= 0;
+    }).length;
+  }
+
+  /*
+   * What the search page and the header's panel share, for the page `doc` and the
+   * words in `data` (the `data-*` of the element that carries them): the engine,
+   * numbers and dates in the page's language, and the result cards.
+   */
+  function ui(doc, data, edition) {
     var win = doc.defaultView;
-    var data = root.dataset;
-    var base = data.index;
-    // Another edition than the default: its names of cities and its own pages (the
-    // index has the default edition's).
-    var edition = {};
-    var editionNames = doc.getElementById("search-edition");
-    if (editionNames) edition = JSON.parse(editionNames.textContent);
-    function editionUrl(u) {
-      var from = data.assets;
-      return from && u.indexOf(from) === 0 ? data.root + u.slice(from.length) : u;
-    }
-    function cityName(id, fallback) {
-      return (edition.cities && edition.cities[id]) || fallback;
-    }
+    var months = (data.months || "").split("|");
     var version = "";
     var engine = new Engine(function (path, fresh) {
-      var url = base + path + (fresh ? "" : "?v=" + version);
+      var url = data.index + path + (fresh ? "" : "?v=" + version);
       return win.fetch(url, fresh ? { cache: "no-cache" } : {}).then(function (r) {
         if (!r.ok) throw new Error(url + ": " + r.status);
         return r.arrayBuffer().then(function (b) {
@@ -1043,14 +1097,17 @@ var AccordSearch = (function () {
         });
       });
     });
-    var months = (data.months || "").split("|");
-    var state = readUrl();
-    var shown = PAGE_SIZE;
-    var citiesWanted = false;
-    var run = 0;
-    var timer = null;
-
+    var passageFiles = {};
     var numbers = null;
+
+    /* The manifest, once; every later file is fetched with its version. */
+    function open() {
+      return engine.open().then(function (m) {
+        version = m.version;
+        return m;
+      });
+    }
+
     /* A number as the page's language writes it (`data-lang`, set by the page). */
     function num(n) {
       if (!numbers) {
@@ -1074,6 +1131,313 @@ var AccordSearch = (function () {
           return q == null ? "" : q;
         });
     }
+
+    function el(tag, cls, text) {
+      var e = doc.createElement(tag);
+      if (cls) e.className = cls;
+      if (text != null) e.textContent = text;
+      return e;
+    }
+
+    /* The status line's text for `count` results of `q` (filtered: no words). */
+    function statusText(count, q) {
+      var key = count === 0 ? "None" : count === 1 ? "One" : "Many";
+      return q ? t(key, count, q) : t(key === "None" ? "NoneFiltered" : key + "Filtered", count);
+    }
+
+    function editionUrl(u) {
+      var from = data.assets;
+      return from && u.indexOf(from) === 0 ? data.root + u.slice(from.length) : u;
+    }
+
+    function cityName(id, fallback) {
+      return (edition.cities && edition.cities[id]) || fallback;
+    }
+
+    function formatDate(iso) {
+      if (!iso) return "";
+      var parts = iso.split("-");
+      var pattern = parts.length === 1 ? data.dateY : parts.length === 2 ? data.dateYm : data.dateYmd;
+      var m = parts[1] ? parseInt(parts[1], 10) : null;
+      return (pattern || "{y}")
+        .replace("{y}", String(parseInt(parts[0], 10)))
+        .replace("{month}", m ? months[m - 1] || "" : "")
+        .replace("{m}", m ? String(m) : "")
+        .replace("{d}", parts[2] ? String(parseInt(parts[2], 10)) : "");
+    }
+
+    /* Appends `text` to `parent`, with every match of `needles` in a <mark>. */
+    function highlight(parent, text, needles) {
+      var pos = 0;
+      var ranges = matchRanges(text, needles);
+      ranges.forEach(function (r) {
+        if (r[0] > pos) parent.appendChild(doc.createTextNode(text.slice(pos, r[0])));
+        parent.appendChild(el("mark", null, text.slice(r[0], r[1])));
+        pos = r[1];
+      });
+      if (pos < text.length) parent.appendChild(doc.createTextNode(text.slice(pos)));
+      return ranges.length > 0;
+    }
+
+    /* A window of `text` around the first match, or its start. */
+    function snippet(text, needles) {
+      var chars = Array.from(text);
+      var norm = normalize(text);
+      var at = -1;
+      needles.forEach(function (n) {
+        var i = norm.indexOf(n);
+        if (i >= 0 && (at < 0 || i < at)) at = i;
+      });
+      if (chars.length <= SNIPPET_CHARS) return { text: text, found: at >= 0 };
+      var charAt = at < 0 ? 0 : Array.from(norm.slice(0, at)).length;
+      var from = Math.max(0, Math.min(charAt - 40, chars.length - SNIPPET_CHARS));
+      var out = chars.slice(from, from + SNIPPET_CHARS).join("");
+      return {
+        text: (from > 0 ? "… " : "") + out + (from + SNIPPET_CHARS < chars.length ? " …" : ""),
+        found: at >= 0,
+      };
+    }
+
+    /* The passages of record `n` (`p/<n>.json`): {h: [[anchor, heading]], p: [[h, text]]}. */
+    function passagesOf(n) {
+      if (!passageFiles[n]) {
+        passageFiles[n] = engine.load("p/" + n + ".json").then(
+          function (bytes) {
+            if (!decoder) decoder = new TextDecoder();
+            return JSON.parse(decoder.decode(bytes));
+          },
+          function () {
+            return null;
+          }
+        );
+      }
+      return passageFiles[n];
+    }
+
+    /* The record's translation into the page's language, {t, s, b}, or null. */
+    function translationOf(meta) {
+      return (meta.x && meta.x[data.lang]) || null;
+    }
+
+    /* A translation into the page's language is shown instead of the original. */
+    function titleOf(meta) {
+      var own = translationOf(meta);
+      return (own && own.t) || meta.t;
+    }
+
+    /* The summary and the start of the body shown, with their language. */
+    function textsOf(meta) {
+      var own = translationOf(meta);
+      return own ? { s: own.s, b: own.b, lang: data.lang } : { s: meta.s, b: meta.b, lang: meta.l };
+    }
+
+    /*
+     * The metadata of `hits` and, for those whose title and summary hold no token of
+     * `q`, their passages: [{doc, meta, passages}].
+     */
+    function details(hits, q) {
+      var tokens = tokenize(q);
+      return Promise.all(
+        hits.map(function (h) {
+          return engine.meta(h[0]).then(function (meta) {
+            var shown = titleOf(meta) + "\n" + (textsOf(meta).s || "");
+            var need = tokens.length && !matchedTokens(shown, tokens);
+            return (need ? passagesOf(h[0]) : Promise.resolve(null)).then(function (p) {
+              return { doc: h[0], meta: meta, passages: p };
+            });
+          });
+        })
+      );
+    }
+
+    /*
+     * The text a card shows: of the summary, the passages and the names, the one with
+     * the most distinct tokens of the query (the first of equals), as {text, heading},
+     * where heading is [anchor, text] for a passage under a heading.
+     */
+    function bestPassage(meta, file, tokens) {
+      var texts = textsOf(meta);
+      var best = { text: texts.s || "", heading: null, score: matchedTokens(texts.s, tokens), lang: texts.lang };
+      if (file && Array.isArray(file.p)) {
+        file.p.concat(file.n ? [[0, file.n]] : []).forEach(function (p) {
+          var score = matchedTokens(p[1], tokens);
+          if (score > best.score) {
+            best = { text: p[1], heading: (p[0] > 0 && file.h[p[0] - 1]) || null, score: score, lang: meta.l };
+          }
+        });
+      }
+      if (!best.score && texts.b && (!texts.s || matchedTokens(texts.b, tokens))) {
+        best = { text: texts.b, heading: null, score: 0, lang: texts.lang };
+      }
+      return best;
+    }
+
+    /* The address of a record from the results: `?highlight=` carries the query. */
+    function recordHref(meta, q, anchor) {
+      var u = editionUrl(meta.u);
+      if (q) u += "?highlight=" + encodeURIComponent(q);
+      if (anchor) u += "#" + encodeURIComponent(anchor);
+      return u;
+    }
+
+    /* One result: `d` from `details`; `compact` (the header's panel) leaves out the facts. */
+    function card(d, q, compact) {
+      var meta = d.meta;
+      var needles = needlesOf(q);
+      var tokens = tokenize(q);
+      var li = el("li", "card card-" + meta.k);
+      li.setAttribute("data-url", meta.u);
+      var h = el(compact ? "p" : "h2", "card-title");
+      var a = el("a");
+      var local = typeof meta.u === "string" && meta.u.charAt(0) === "/";
+      if (local) a.href = recordHref(meta, q);
+      var own = translationOf(meta);
+      var titleLang = own && own.t ? data.lang : meta.l;
+      if (titleLang !== data.lang) a.lang = titleLang;
+      highlight(a, titleOf(meta), needles);
+      h.appendChild(a);
+      li.appendChild(h);
+      if (!compact) {
+        var info = el("div", "card-meta");
+        info.appendChild(el("span", "badge badge-" + meta.k, data["kind_" + meta.k] || meta.k));
+        var time = el("time", null, formatDate(meta.d) + (meta.e ? (data.rangeSep || " – ") + formatDate(meta.e) : ""));
+        time.setAttribute("datetime", meta.d);
+        info.appendChild(time);
+        if (meta.c && meta.c.length) {
+          var ul = el("ul", "inline-list card-cities");
+          meta.c.forEach(function (city) {
+            var cli = el("li");
+            var ca = el("a", null, cityName(city[0], city[1]));
+            ca.href = data.root + "cities/" + encodeURIComponent(city[0]) + "/";
+            cli.appendChild(ca);
+            ul.appendChild(cli);
+          });
+          info.appendChild(ul);
+        }
+        li.appendChild(info);
+      }
+      var best = bestPassage(meta, d.passages, tokens);
+      // A passage under a heading links to it, as a sub-result.
+      if (best.heading && local) {
+        var sub = el("p", "search-sub");
+        var sa = el("a", null, best.heading[1]);
+        sa.href = recordHref(meta, q, best.heading[0]);
+        if (meta.l !== data.lang) sa.lang = meta.l;
+        sub.appendChild(sa);
+        li.appendChild(sub);
+      }
+      var pick = snippet(best.text, needles);
+      if (pick.text) {
+        var p = el("p", "card-summary search-snippet");
+        if (best.lang !== data.lang) p.lang = best.lang;
+        highlight(p, pick.text, needles);
+        li.appendChild(p);
+      }
+      return li;
+    }
+
+    /*
+     * What to mark for `result` of `q`: the query, and the words the engine matched
+     * for its typos (its suggestion) when it found them.
+     */
+    function markedQuery(result, q) {
+      var other = result && typeof result.suggestion === "string" ? result.suggestion : "";
+      return other && result.hits.length ? q + " " + other : q;
+    }
+
+    /* "Did you mean …?" for a result that offers another query, or null. */
+    function suggestion(result, href) {
+      var other = result && typeof result.suggestion === "string" ? result.suggestion : "";
+      if (!other) return null;
+      var p = el("p", "search-suggest");
+      var parts = (data.tDidYouMean || "{q}").split("{q}");
+      p.appendChild(doc.createTextNode(parts[0]));
+      var a = el("a", null, other);
+      a.href = href(other);
+      a.setAttribute("data-suggest", other);
+      p.appendChild(a);
+      p.appendChild(doc.createTextNode(parts.slice(1).join("{q}")));
+      return p;
+    }
+
+    return {
+      engine: engine,
+      open: open,
+      num: num,
+      t: t,
+      el: el,
+      statusText: statusText,
+      cityName: cityName,
+      formatDate: formatDate,
+      details: details,
+      markedQuery: markedQuery,
+      card: card,
+      suggestion: suggestion,
+    };
+  }
+
+  /*
+   * Arrow keys through the result links of `list` (the first link of each
+   * `.search-hits > li`): Down from `input` goes to the first, Up from the first back
+   * to `input`, Escape back to `input` (and `onEscape`).
+   */
+  function resultKeys(input, list, onEscape) {
+    function links() {
+      return Array.prototype.map.call(list.querySelectorAll(".search-hits > li"), function (li) {
+        return li.querySelector("a");
+      }).filter(Boolean);
+    }
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key === "ArrowDown" && !ev.altKey) {
+        var first = links()[0];
+        if (first) {
+          ev.preventDefault();
+          first.focus();
+        }
+      } else if (ev.key === "Escape" && onEscape) {
+        onEscape();
+      }
+    });
+    list.addEventListener("keydown", function (ev) {
+      var all = links();
+      var at = all.indexOf(ev.target);
+      if (ev.key === "Escape") {
+        ev.preventDefault();
+        input.focus();
+        if (onEscape) onEscape();
+      } else if (at >= 0 && (ev.key === "ArrowDown" || ev.key === "ArrowUp")) {
+        ev.preventDefault();
+        var next = at + (ev.key === "ArrowDown" ? 1 : -1);
+        if (next < 0) input.focus();
+        else if (next < all.length) all[next].focus();
+      }
+    });
+  }
+
+  /* The search page: `#search-form`, `#search-q`, `#search-status`, `#search-results`. */
+  function start(doc) {
+    var root = doc.getElementById("search-results");
+    var form = doc.getElementById("search-form");
+    var input = doc.getElementById("search-q");
+    var status = doc.getElementById("search-status");
+    if (!root || !form || !input || !status) return;
+    var win = doc.defaultView;
+    var data = root.dataset;
+    // Another edition than the default: its names of cities and its own pages (the
+    // index has the default edition's).
+    var edition = {};
+    var editionNames = doc.getElementById("search-edition");
+    if (editionNames) edition = JSON.parse(editionNames.textContent);
+    var u = ui(doc, data, edition);
+    var engine = u.engine;
+    var t = u.t;
+    var el = u.el;
+    var num = u.num;
+    var state = readUrl();
+    var shown = PAGE_SIZE;
+    var citiesWanted = false;
+    var run = 0;
+    var timer = null;
 
     function readUrl() {
       var p = new URLSearchParams(win.location.search);
@@ -1120,146 +1484,15 @@ var AccordSearch = (function () {
       search(typing);
     }
 
-    function el(tag, cls, text) {
-      var e = doc.createElement(tag);
-      if (cls) e.className = cls;
-      if (text != null) e.textContent = text;
-      return e;
-    }
-
-    function formatDate(iso) {
-      if (!iso) return "";
-      var parts = iso.split("-");
-      var pattern = parts.length === 1 ? data.dateY : parts.length === 2 ? data.dateYm : data.dateYmd;
-      var m = parts[1] ? parseInt(parts[1], 10) : null;
-      return (pattern || "{y}")
-        .replace("{y}", String(parseInt(parts[0], 10)))
-        .replace("{month}", m ? months[m - 1] || "" : "")
-        .replace("{m}", m ? String(m) : "")
-        .replace("{d}", parts[2] ? String(parseInt(parts[2], 10)) : "");
-    }
-
-    /* Appends `text` to `parent`, with every match of `needles` in a <mark>. */
-    function highlight(parent, text, needles) {
-      var folded = "";
-      var origin = [];
-      var i = 0;
-      for (var ch of text) {
-        var f = normalize(ch);
-        for (var k = 0; k < f.length; k++) origin.push(i);
-        folded += f;
-        i += ch.length;
-      }
-      origin.push(text.length);
-      var ranges = [];
-      needles.forEach(function (n) {
-        var from = 0;
-        for (;;) {
-          var at = folded.indexOf(n, from);
-          if (at < 0 || !n) break;
-          var s = origin[at];
-          var e = origin[at + n.length];
-          if (
-            !ranges.some(function (r) {
-              return s < r[1] && r[0] < e;
-            })
-          ) {
-            ranges.push([s, e]);
-          }
-          from = at + n.length;
-        }
+    /* A link to the state `st`, followed in the page (a new history entry). */
+    function stateLink(a, st) {
+      a.href = urlFor(st);
+      a.addEventListener("click", function (ev) {
+        if (!plainClick(ev)) return;
+        ev.preventDefault();
+        go(st, true);
       });
-      ranges.sort(function (a, b) {
-        return a[0] - b[0];
-      });
-      var pos = 0;
-      ranges.forEach(function (r) {
-        if (r[0] > pos) parent.appendChild(doc.createTextNode(text.slice(pos, r[0])));
-        parent.appendChild(el("mark", null, text.slice(r[0], r[1])));
-        pos = r[1];
-      });
-      if (pos < text.length) parent.appendChild(doc.createTextNode(text.slice(pos)));
-      return ranges.length > 0;
-    }
-
-    /* What to highlight: whole runs of the query first, then its tokens. */
-    function needlesOf(q) {
-      var out = [];
-      runsOf(normalize(q)).forEach(function (r) {
-        out.push(r[1]);
-      });
-      tokenize(q).forEach(function (tk) {
-        if (out.indexOf(tk) < 0) out.push(tk);
-      });
-      return out.sort(function (a, b) {
-        return b.length - a.length;
-      });
-    }
-
-    /* A window of `text` around the first match, or its start. */
-    function snippet(text, needles) {
-      var chars = Array.from(text);
-      var norm = normalize(text);
-      var at = -1;
-      needles.forEach(function (n) {
-        var i = norm.indexOf(n);
-        if (i >= 0 && (at < 0 || i < at)) at = i;
-      });
-      if (chars.length <= SNIPPET_CHARS) return { text: text, found: at >= 0 };
-      var charAt = at < 0 ? 0 : Array.from(norm.slice(0, at)).length;
-      var from = Math.max(0, Math.min(charAt - 40, chars.length - SNIPPET_CHARS));
-      var out = chars.slice(from, from + SNIPPET_CHARS).join("");
-      return {
-        text: (from > 0 ? "… " : "") + out + (from + SNIPPET_CHARS < chars.length ? " …" : ""),
-        found: at >= 0,
-      };
-    }
-
-    function card(meta, needles) {
-      var li = el("li", "card card-" + meta.k);
-      li.setAttribute("data-url", meta.u);
-      var h = el("h2", "card-title");
-      var a = el("a");
-      if (typeof meta.u === "string" && meta.u.charAt(0) === "/") a.href = editionUrl(meta.u);
-      // A translation into the page's language is shown instead of the original.
-      var own = (meta.x && meta.x[data.lang]) || null;
-      var lang = own ? data.lang : meta.l;
-      var titleLang = own && own.t ? data.lang : meta.l;
-      if (titleLang !== data.lang) a.lang = titleLang;
-      highlight(a, own && own.t ? own.t : meta.t, needles);
-      h.appendChild(a);
-      li.appendChild(h);
-      var info = el("div", "card-meta");
-      info.appendChild(el("span", "badge badge-" + meta.k, data["kind_" + meta.k] || meta.k));
-      var time = el("time", null, formatDate(meta.d) + (meta.e ? (data.rangeSep || " – ") + formatDate(meta.e) : ""));
-      time.setAttribute("datetime", meta.d);
-      info.appendChild(time);
-      if (meta.c && meta.c.length) {
-        var ul = el("ul", "inline-list card-cities");
-        meta.c.forEach(function (city) {
-          var cli = el("li");
-          var ca = el("a", null, cityName(city[0], city[1]));
-          ca.href = data.root + "cities/" + encodeURIComponent(city[0]) + "/";
-          cli.appendChild(ca);
-          ul.appendChild(cli);
-        });
-        info.appendChild(ul);
-      }
-      li.appendChild(info);
-      var summary = own ? own.s : meta.s;
-      var body = own ? own.b : meta.b;
-      var pick = snippet(summary || "", needles);
-      if (!pick.found && body) {
-        var fromBody = snippet(body, needles);
-        if (fromBody.found || !summary) pick = fromBody;
-      }
-      if (pick.text) {
-        var p = el("p", "card-summary search-snippet");
-        if (lang !== data.lang) p.lang = lang;
-        highlight(p, pick.text, needles);
-        li.appendChild(p);
-      }
-      return li;
+      return a;
     }
 
     function facetLink(key, value, label, count, current) {
@@ -1267,7 +1500,7 @@ var AccordSearch = (function () {
       var a = el("a", "facet");
       var change = {};
       change[key] = current ? null : value;
-      a.href = urlFor(with_(change));
+      stateLink(a, with_(change));
       a.setAttribute("data-facet", key + "=" + (value == null ? "" : value));
       if (current) a.setAttribute("aria-current", "true");
       a.appendChild(doc.createTextNode(label));
@@ -1275,11 +1508,6 @@ var AccordSearch = (function () {
         a.appendChild(doc.createTextNode(" "));
         a.appendChild(el("span", "count", num(count)));
       }
-      a.addEventListener("click", function (ev) {
-        if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
-        ev.preventDefault();
-        go(with_(change), true);
-      });
       li.appendChild(a);
       return li;
     }
@@ -1293,16 +1521,9 @@ var AccordSearch = (function () {
         ["new", t("SortNewest")],
       ].forEach(function (o, i) {
         if (i) nav.appendChild(doc.createTextNode(" · "));
-        var a = el("a", "facet", o[1]);
-        var st = with_({ sort: o[0] });
-        a.href = urlFor(st);
+        var a = stateLink(el("a", "facet", o[1]), with_({ sort: o[0] }));
         a.setAttribute("data-facet", "sort=" + (o[0] || ""));
         if (state.sort === o[0]) a.setAttribute("aria-current", "true");
-        a.addEventListener("click", function (ev) {
-          if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
-          ev.preventDefault();
-          go(st, true);
-        });
         nav.appendChild(a);
       });
       return nav;
@@ -1330,10 +1551,6 @@ var AccordSearch = (function () {
       nav.setAttribute("aria-label", t("Filters"));
       function entries(counts, label, order) {
         var keys = Object.keys(counts);
-        var cur = null;
-        keys.forEach(function (k) {
-          if (String(k) === String(state[cur])) cur = k;
-        });
         keys.sort(order);
         return keys.map(function (k) {
           return [k, label(k), counts[k]];
@@ -1345,53 +1562,35 @@ var AccordSearch = (function () {
         }
         return list;
       }
-      var kindLabel = function (k) {
-        return data["kinds_" + k] || k;
-      };
-      nav.appendChild(
-        facetGroup(
-          "kind",
-          t("FacetKind"),
-          withCurrent(
-            entries(f.kind, kindLabel, function (a, b) {
-              return m.kinds.indexOf(a) - m.kinds.indexOf(b);
-            }),
-            "kind",
-            kindLabel
-          )
-        )
+      function group(key, label, order) {
+        nav.appendChild(facetGroup(key, t("Facet" + key.charAt(0).toUpperCase() + key.slice(1)), withCurrent(entries(f[key], label, order), key, label)));
+      }
+      group(
+        "kind",
+        function (k) {
+          return data["kinds_" + k] || k;
+        },
+        function (a, b) {
+          return m.kinds.indexOf(a) - m.kinds.indexOf(b);
+        }
       );
-      var yearLabel = function (y) {
-        return formatDate(String(y));
-      };
-      nav.appendChild(
-        facetGroup(
-          "year",
-          t("FacetYear"),
-          withCurrent(
-            entries(f.year, yearLabel, function (a, b) {
-              return b - a;
-            }),
-            "year",
-            yearLabel
-          )
-        )
+      group(
+        "year",
+        function (y) {
+          return u.formatDate(String(y));
+        },
+        function (a, b) {
+          return b - a;
+        }
       );
-      var langLabel = function (l) {
-        return data["lang_" + l] || l;
-      };
-      nav.appendChild(
-        facetGroup(
-          "lang",
-          t("FacetLang"),
-          withCurrent(
-            entries(f.lang, langLabel, function (a, b) {
-              return f.lang[b] - f.lang[a] || (a < b ? -1 : 1);
-            }),
-            "lang",
-            langLabel
-          )
-        )
+      group(
+        "lang",
+        function (l) {
+          return data["lang_" + l] || l;
+        },
+        function (a, b) {
+          return f.lang[b] - f.lang[a] || (a < b ? -1 : 1);
+        }
       );
       var names = {};
       if (result.cities) {
@@ -1401,22 +1600,12 @@ var AccordSearch = (function () {
       }
       if (result.city && state.city) names[state.city] = result.city.name;
       var cityLabel = function (c) {
-        return cityName(c, names[c] || c);
+        return u.cityName(c, names[c] || c);
       };
       if (f.city) {
-        nav.appendChild(
-          facetGroup(
-            "city",
-            t("FacetCity"),
-            withCurrent(
-              entries(f.city, cityLabel, function (a, b) {
-                return f.city[b] - f.city[a] || (cityLabel(a) < cityLabel(b) ? -1 : 1);
-              }),
-              "city",
-              cityLabel
-            )
-          )
-        );
+        group("city", cityLabel, function (a, b) {
+          return f.city[b] - f.city[a] || (cityLabel(a) < cityLabel(b) ? -1 : 1);
+        });
       } else {
         // Counting by city reads the cities of every record: only when asked.
         var box = facetGroup(
@@ -1436,15 +1625,8 @@ var AccordSearch = (function () {
       }
       if (state.kind || state.city || state.year != null || state.lang) {
         var clear = el("p", "facet-clear");
-        var all = { kind: null, city: null, year: null, lang: null };
-        var a = el("a", "facet", t("ClearFilters"));
-        a.href = urlFor(with_(all));
+        var a = stateLink(el("a", "facet", t("ClearFilters")), with_({ kind: null, city: null, year: null, lang: null }));
         a.setAttribute("data-facet", "clear");
-        a.addEventListener("click", function (ev) {
-          if (ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
-          ev.preventDefault();
-          go(with_(all), true);
-        });
         clear.appendChild(a);
         nav.appendChild(clear);
       }
@@ -1453,29 +1635,33 @@ var AccordSearch = (function () {
 
     function render(result, mine) {
       var hits = result.hits;
-      var page = hits.slice(0, shown);
-      return Promise.all(
-        page.map(function (h) {
-          return engine.meta(h[0]);
-        })
-      ).then(function (metas) {
+      var marked = u.markedQuery(result, state.q);
+      return u.details(hits.slice(0, shown), marked).then(function (found) {
         if (mine !== run) return;
         var focused = doc.activeElement && doc.activeElement.getAttribute("data-facet");
-        var needles = needlesOf(state.q);
         root.textContent = "";
         var filtered = state.kind || state.city || state.year != null || state.lang;
-        if (!hits.length) {
-          status.textContent = state.q ? t("None", 0, state.q) : t("NoneFiltered");
-        } else if (hits.length === 1) {
-          status.textContent = state.q ? t("One", 1, state.q) : t("OneFiltered", 1);
-        } else {
-          status.textContent = state.q ? t("Many", hits.length, state.q) : t("ManyFiltered", hits.length);
-        }
+        status.textContent = u.statusText(hits.length, state.q);
         var list = el("ol", "cards search-hits");
-        metas.forEach(function (meta) {
-          list.appendChild(card(meta, needles));
+        found.forEach(function (d) {
+          list.appendChild(u.card(d, marked, false));
         });
+        // The facets come first in the tab order (and beside the results on wide
+        // screens): the results are one Arrow Down away from the box.
+        if (hits.length || filtered) root.appendChild(facets(result));
         var main = el("div", "search-main");
+        var suggest = !hits.length && u.suggestion(result, function (q) {
+          return urlFor(with_({ q: q }));
+        });
+        if (suggest) {
+          suggest.querySelector("a").addEventListener("click", function (ev) {
+            if (!plainClick(ev)) return;
+            ev.preventDefault();
+            input.value = result.suggestion;
+            go(with_({ q: result.suggestion }), true);
+          });
+          main.appendChild(suggest);
+        }
         if (hits.length > 1) main.appendChild(sortControl());
         if (hits.length) main.appendChild(list);
         else main.appendChild(el("p", "search-empty", t("EmptyHint")));
@@ -1500,8 +1686,6 @@ var AccordSearch = (function () {
           main.appendChild(more);
         }
         root.appendChild(main);
-        // After the results in reading order; beside them on wide screens.
-        if (hits.length || filtered) root.appendChild(facets(result));
         root.setAttribute("data-state", "done");
         root.setAttribute("data-count", String(hits.length));
         status.setAttribute("data-count", String(hits.length));
@@ -1534,10 +1718,9 @@ var AccordSearch = (function () {
         return Promise.resolve();
       }
       root.setAttribute("data-state", "busy");
-      return engine
+      return u
         .open()
-        .then(function (m) {
-          version = m.version;
+        .then(function () {
           return engine.search(state.q, filters, citiesWanted);
         })
         .then(function (result) {
@@ -1566,6 +1749,7 @@ var AccordSearch = (function () {
         go(with_({ q: q }), false, !/\s$/.test(input.value));
       }, DEBOUNCE_MS);
     });
+    resultKeys(input, root, null);
     win.addEventListener("popstate", function () {
       clearTimeout(timer);
       state = readUrl();
@@ -1594,5 +1778,11 @@ var AccordSearch = (function () {
     stem: stem,
     editDistance: editDistance,
     Engine: Engine,
+    // For search-ui.js: the header's panel and the highlighting on a record page.
+    runsOf: runsOf,
+    matchRanges: matchRanges,
+    ui: ui,
+    resultKeys: resultKeys,
+    DEBOUNCE_MS: DEBOUNCE_MS,
   };
 })();
