@@ -462,10 +462,14 @@ fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
     // Counts and facets count the same records.
     let res = r.search("기관리", &Filters::default()).unwrap();
     assert_eq!(res.facets["kind"]["trip"], 2);
-    // Two characters, one bigram: no phrase to check, no followers file read.
+    // Two characters, one bigram: no phrase to check, no followers or preceders read.
     assert_eq!(found("기관").len(), 3);
     let res = r.search("기관", &Filters::default()).unwrap();
-    assert!(res.fetched.iter().all(|p| !p.contains("/f/")));
+    assert!(
+        res.fetched
+            .iter()
+            .all(|p| !p.contains("/f/") && !p.contains("/b/"))
+    );
 }
 
 #[test]
@@ -1025,6 +1029,9 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         ("대기", Filters::default()),
         ("질개선", Filters::default()),
         ("대기질개선 협력", Filters::default()),
+        // Phrases checked with preceders (the second bigram the rarer) and followers.
+        ("대기환경", Filters::default()),
+        ("환경개선 정책관리", Filters::default()),
         ("환경 개선", filters(None, Some("seoul"), None, None)),
         ("大気汚染", Filters::default()),
         ("リサイクル", filters(Some("trip"), None, None, None)),
