@@ -218,27 +218,34 @@ fn read_postings(bytes: &[u8], df: usize) -> Result<Vec<(u32, u8, u8)>, Corrupt>
 /// in the alphabet. Empty when nothing follows the term anywhere (a word, a unigram,
 /// a run-final bigram; for preceders, a run-initial one).
 pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + Clone) -> Vec<u8> {
-    let mut counts: std::collections::BTreeMap<char, usize> = Default::default();
-    for next in postings.clone() {
-        for &c in next {
-            *counts.entry(c).or_default() += 1;
-        }
-    }
-    if counts.is_empty() {
+    let mut all: Vec<char> = postings.clone().flatten().copied().collect();
+    if all.is_empty() {
         return Vec::new();
     }
-    let mut alphabet: Vec<(char, usize)> = counts.into_iter().collect();
+    all.sort_unstable();
+    // (character, count), then most frequent first.
+    let mut alphabet: Vec<(char, usize)> = Vec::new();
+    for c in all {
+        match alphabet.last_mut() {
+            Some((last, n)) if *last == c => *n += 1,
+            _ => alphabet.push((c, 1)),
+        }
+    }
     alphabet.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let chars: String = alphabet.iter().map(|&(c, _)| c).collect();
-    let rank: std::collections::BTreeMap<char, usize> = (alphabet.iter().enumerate())
+    let mut rank: Vec<(char, usize)> = (alphabet.iter().enumerate())
         .map(|(i, &(c, _))| (c, i))
         .collect();
+    rank.sort_unstable();
     let mut out = Vec::new();
     put_str(&mut out, &chars);
     for next in postings {
         put_varint(&mut out, next.len() as u64);
-        for c in next {
-            put_varint(&mut out, rank[c] as u64);
+        for &c in next {
+            let at = rank
+                .binary_search_by(|r| r.0.cmp(&c))
+                .map_or(0, |i| rank[i].1);
+            put_varint(&mut out, at as u64);
         }
     }
     out

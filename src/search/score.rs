@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use smallvec::SmallVec;
 
 use crate::content::Details;
 use crate::registry::{CityId, Registry};
@@ -57,8 +58,8 @@ pub(super) struct DocTerms {
 /// that follow it in its run, and those that come before it.
 #[derive(Default)]
 pub(super) struct Neighbours {
-    pub(super) next: Vec<char>,
-    pub(super) prev: Vec<char>,
+    pub(super) next: SmallVec<[char; 2]>,
+    pub(super) prev: SmallVec<[char; 2]>,
 }
 
 /// Whether each term (by id, of `count`) is a token as written in some record, not
