@@ -213,32 +213,40 @@ fn read_postings(bytes: &[u8], df: usize) -> Result<Vec<(u32, u8, u8)>, Corrupt>
     Ok(postings)
 }
 
-/// What follows a CJK bigram in each of its records, in the order of its postings:
-/// the characters that follow it anywhere (its alphabet, most frequent first, as one
-/// string), then per posting their number and their indexes in the alphabet. Empty
-/// when nothing follows the term anywhere (a word, a unigram, a run-final bigram).
+/// What follows (or comes before) a CJK bigram in each of its records, in the order
+/// of its postings: the characters that follow it anywhere (its alphabet, most
+/// frequent first, as one string), then per posting their number and their indexes
+/// in the alphabet. Empty when nothing follows the term anywhere (a word, a unigram,
+/// a run-final bigram; for preceders, a run-initial one).
 pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + Clone) -> Vec<u8> {
-    let mut counts: std::collections::BTreeMap<char, usize> = Default::default();
-    for next in postings.clone() {
-        for &c in next {
-            *counts.entry(c).or_default() += 1;
-        }
-    }
-    if counts.is_empty() {
+    let mut all: Vec<char> = postings.clone().flatten().copied().collect();
+    if all.is_empty() {
         return Vec::new();
     }
-    let mut alphabet: Vec<(char, usize)> = counts.into_iter().collect();
+    all.sort_unstable();
+    // (character, count), then most frequent first.
+    let mut alphabet: Vec<(char, usize)> = Vec::new();
+    for c in all {
+        match alphabet.last_mut() {
+            Some((last, n)) if *last == c => *n += 1,
+            _ => alphabet.push((c, 1)),
+        }
+    }
     alphabet.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let chars: String = alphabet.iter().map(|&(c, _)| c).collect();
-    let rank: std::collections::BTreeMap<char, usize> = (alphabet.iter().enumerate())
+    let mut rank: Vec<(char, usize)> = (alphabet.iter().enumerate())
         .map(|(i, &(c, _))| (c, i))
         .collect();
+    rank.sort_unstable();
     let mut out = Vec::new();
     put_str(&mut out, &chars);
     for next in postings {
         put_varint(&mut out, next.len() as u64);
-        for c in next {
-            put_varint(&mut out, rank[c] as u64);
+        for &c in next {
+            let at = rank
+                .binary_search_by(|r| r.0.cmp(&c))
+                .map_or(0, |i| rank[i].1);
+            put_varint(&mut out, at as u64);
         }
     }
     out
@@ -268,13 +276,17 @@ pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, 
 // ------------------------------------------------------------------ shards
 
 /// Cuts sorted terms into shards: a shard closes before it would grow past `target`
-/// bytes (a term with longer postings gets a shard of its own). Beside each shard, a
-/// followers file holds what follows each of its terms (`write_followers`), term by
-/// term in the same order.
+/// bytes (a term with longer postings gets a shard of its own). Beside each shard,
+/// followers files hold what follows each of its terms (`write_followers`), and
+/// preceders files what comes before them, term by term in the same order, each kind
+/// cut at `blocks_target` bytes: a phrase reads only the file of the term it checks.
+/// The shard ends with, for followers then preceders, the number of files and the
+/// first term of each but the first (as gaps).
 pub(super) struct ShardWriter<'a> {
     target: usize,
     shard: Vec<u8>,
-    followers: Vec<u8>,
+    followers: BlockFiles,
+    preceders: BlockFiles,
     count: usize,
     prev: &'a str,
     shards: Vec<ShardFiles>,
@@ -282,8 +294,12 @@ pub(super) struct ShardWriter<'a> {
     separators: Vec<Vec<u8>>,
 }
 
-/// A shard and its followers file.
-pub(super) type ShardFiles = (Vec<u8>, Vec<u8>);
+/// A shard with its followers files and its preceders files.
+pub(super) struct ShardFiles {
+    pub(super) shard: Vec<u8>,
+    pub(super) followers: Vec<Vec<u8>>,
+    pub(super) preceders: Vec<Vec<u8>>,
+}
 
 /// The encoded data of one term for `ShardWriter::push`.
 pub(super) struct Encoded {
@@ -291,14 +307,103 @@ pub(super) struct Encoded {
     pub(super) scale: u32,
     pub(super) postings: Vec<u8>,
     pub(super) followers: Vec<u8>,
+    pub(super) preceders: Vec<u8>,
+}
+
+/// One block per term of a shard, cut into files of at most `target` bytes (a file
+/// with one non-empty block may pass it); each file is its number of blocks, then
+/// the blocks (bytes).
+struct BlockFiles {
+    target: usize,
+    /// The files of the open shard; the last is open.
+    files: Vec<Vec<u8>>,
+    /// The first term of every file of the open shard.
+    starts: Vec<usize>,
+    /// The number of blocks in the open file.
+    blocks: usize,
+}
+
+impl BlockFiles {
+    fn new(target: usize) -> BlockFiles {
+        BlockFiles {
+            target,
+            files: Vec::new(),
+            starts: Vec::new(),
+            blocks: 0,
+        }
+    }
+
+    /// Adds the block of term `term` (its place in the shard), in a new file when
+    /// it would grow the open one past the target (an empty block never does).
+    fn push(&mut self, term: usize, block: &[u8]) {
+        let open = self.files.last().map_or(0, Vec::len);
+        if self.files.is_empty()
+            || (self.blocks > 0 && !block.is_empty() && open + block.len() > self.target)
+        {
+            self.close_file();
+            self.files.push(Vec::new());
+            self.starts.push(term);
+        }
+        put_bytes(self.files.last_mut().expect("an open file"), block);
+        self.blocks += 1;
+    }
+
+    /// At most the bytes of the shard's trailer for these files after one more block:
+    /// a varint of 2 bytes at most per file (shards have fewer than 16,384 terms),
+    /// and the count.
+    fn trailer_bound(&self) -> usize {
+        2 + 2 * (self.starts.len() + 1)
+    }
+
+    /// Puts the number of blocks in front of the open file.
+    fn close_file(&mut self) {
+        if let Some(last) = self.files.last_mut() {
+            let mut out = Vec::with_capacity(last.len() + 4);
+            put_varint(&mut out, self.blocks as u64);
+            out.append(last);
+            *last = out;
+        }
+        self.blocks = 0;
+    }
+
+    /// Closes the shard's files: appends the shard's trailer for them to `shard`.
+    fn close(&mut self, shard: &mut Vec<u8>) -> Vec<Vec<u8>> {
+        self.close_file();
+        put_varint(shard, self.starts.len() as u64);
+        for w in self.starts.windows(2) {
+            put_varint(shard, (w[1] - w[0]) as u64);
+        }
+        self.starts.clear();
+        std::mem::take(&mut self.files)
+    }
+}
+
+/// Reads a trailer of `BlockFiles::close`: sets `(file, block)` of every term.
+fn parse_block_files(
+    r: &mut Bytes,
+    terms: &mut [Term],
+    place: fn(&mut Term) -> &mut (usize, usize),
+) -> Result<(), Corrupt> {
+    for (at, t) in terms.iter_mut().enumerate() {
+        *place(t) = (0, at);
+    }
+    let mut start = 0;
+    for file in 1..r.usize()? {
+        start += r.usize()?;
+        for (at, t) in terms.iter_mut().enumerate().skip(start) {
+            *place(t) = (file, at - start);
+        }
+    }
+    Ok(())
 }
 
 impl<'a> ShardWriter<'a> {
-    pub(super) fn new(target: usize) -> ShardWriter<'a> {
+    pub(super) fn new(target: usize, blocks_target: usize) -> ShardWriter<'a> {
         ShardWriter {
             target,
             shard: Vec::new(),
-            followers: Vec::new(),
+            followers: BlockFiles::new(blocks_target),
+            preceders: BlockFiles::new(blocks_target),
             count: 0,
             prev: "",
             shards: Vec::new(),
@@ -315,7 +420,8 @@ impl<'a> ShardWriter<'a> {
         };
         let mut entry = Vec::with_capacity(data.postings.len() + term.len() + 8);
         Self::entry(&mut entry, term, shared, data);
-        if self.count > 0 && self.shard.len() + entry.len() + 4 > self.target {
+        let trailers = self.followers.trailer_bound() + self.preceders.trailer_bound();
+        if self.count > 0 && self.shard.len() + entry.len() + 4 + trailers > self.target {
             self.close();
             self.separators
                 .push(separator(self.prev, term).as_bytes().to_vec());
@@ -324,7 +430,8 @@ impl<'a> ShardWriter<'a> {
             Self::entry(&mut entry, term, 0, data);
         }
         self.shard.extend_from_slice(&entry);
-        put_bytes(&mut self.followers, &data.followers);
+        self.followers.push(self.count, &data.followers);
+        self.preceders.push(self.count, &data.preceders);
         self.count += 1;
         self.prev = term;
     }
@@ -338,20 +445,22 @@ impl<'a> ShardWriter<'a> {
     }
 
     fn close(&mut self) {
-        let mut out = Vec::with_capacity(self.shard.len() + 4);
-        put_varint(&mut out, self.count as u64);
-        out.extend_from_slice(&self.shard);
-        let mut next = Vec::with_capacity(self.followers.len() + 4);
-        put_varint(&mut next, self.count as u64);
-        next.extend_from_slice(&self.followers);
-        self.shards.push((out, next));
+        let mut shard = Vec::with_capacity(self.shard.len() + 8);
+        put_varint(&mut shard, self.count as u64);
+        shard.extend_from_slice(&self.shard);
+        let followers = self.followers.close(&mut shard);
+        let preceders = self.preceders.close(&mut shard);
+        self.shards.push(ShardFiles {
+            shard,
+            followers,
+            preceders,
+        });
         self.shard.clear();
-        self.followers.clear();
         self.count = 0;
     }
 
-    /// The shards with their followers files, and the first key of every shard but
-    /// the first.
+    /// The shards with their followers and preceders files, and the first key of
+    /// every shard but the first.
     pub(super) fn finish(mut self) -> (Vec<ShardFiles>, Vec<Vec<u8>>) {
         if self.count > 0 {
             self.close();
@@ -360,8 +469,8 @@ impl<'a> ShardWriter<'a> {
     }
 }
 
-/// The followers of every term of a shard's followers file, in the shard's order, as
-/// raw blocks (decode one with `read_followers`).
+/// The followers of every term of a followers file, in the shard's order from the
+/// file's first term, as raw blocks (decode one with `read_followers`).
 pub(super) fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
     let mut r = Bytes::new(bytes);
     let count = r.usize()?;
@@ -369,12 +478,15 @@ pub(super) fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
 }
 
 /// One term of a shard with its scale and its postings: `(record, impact,
-/// followed-by mask)`.
+/// followed-by mask)`, and where its followers and its preceders are: the number of
+/// the shard's file of that kind and the place of its block in that file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     pub term: Vec<u8>,
     pub scale: u32,
     pub postings: Vec<(u32, u8, u8)>,
+    pub followers: (usize, usize),
+    pub preceders: (usize, usize),
 }
 
 /// Every term of a shard, in order.
@@ -393,8 +505,12 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
             term,
             scale,
             postings,
+            followers: (0, 0),
+            preceders: (0, 0),
         });
     }
+    parse_block_files(&mut r, &mut out, |t| &mut t.followers)?;
+    parse_block_files(&mut r, &mut out, |t| &mut t.preceders)?;
     Ok(out)
 }
 

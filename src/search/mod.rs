@@ -45,6 +45,9 @@ pub const CITIES: &str = "search/cities.bin";
 /// A shard closes before it would grow past this many bytes (a single term with
 /// longer postings gets a shard of its own).
 pub const SHARD_TARGET: usize = 8 * 1024;
+/// A followers or preceders file closes before it would grow past the shard size
+/// divided by this (a single term with more gets a file of its own).
+pub const BLOCK_FILES_PER_SHARD: usize = 4;
 /// Characters of body text kept per record for the snippet.
 const SNIPPET_BODY_CHARS: usize = 160;
 
@@ -80,16 +83,21 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
     // and the words of the typo dictionary.
     let (terms, words) = postings(site, &order.records);
     // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
-    let mut shards = ShardWriter::new(shard_target);
+    let mut shards = ShardWriter::new(shard_target, shard_target / BLOCK_FILES_PER_SHARD);
     for (term, data) in &terms {
         shards.push(term, data);
     }
     let (shards, separators) = shards.finish();
     let shard_count = shards.len();
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 * shard_count);
-    for (i, (shard, followers)) in shards.into_iter().enumerate() {
-        files.push((format!("{DIR}/s/{i}.bin"), shard));
-        files.push((format!("{DIR}/f/{i}.bin"), followers));
+    for (i, s) in shards.into_iter().enumerate() {
+        files.push((format!("{DIR}/s/{i}.bin"), s.shard));
+        for (j, f) in s.followers.into_iter().enumerate() {
+            files.push((format!("{DIR}/f/{i}-{j}.bin"), f));
+        }
+        for (j, f) in s.preceders.into_iter().enumerate() {
+            files.push((format!("{DIR}/b/{i}-{j}.bin"), f));
+        }
     }
     // 5. The typo dictionary, one file per word length.
     files.extend(dictionary_files(&words));
@@ -157,7 +165,8 @@ fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word
                 postings: format::write_postings(
                     p.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
                 ),
-                followers: format::write_followers(p.iter().map(|w| w.followers.as_slice())),
+                followers: format::write_followers(p.iter().map(|w| w.around.next.as_slice())),
+                preceders: format::write_followers(p.iter().map(|w| w.around.prev.as_slice())),
             }
         })
         .collect();

@@ -160,14 +160,52 @@ impl Query {
         ]
     }
 
-    /// The bigrams of the query's CJK runs of 3 or more characters that another bigram
-    /// follows: `(slot of the bigram, the character that must follow it)`. A record
-    /// matches the run only if each of these follows its bigram in the record.
-    fn phrase(&self) -> Vec<(usize, char)> {
+    /// The pairs of consecutive bigrams of the query's CJK runs of 3 or more
+    /// characters. A record matches the run only if, for each pair, the second follows
+    /// the first in the record: the first bigram's followers hold the second's last
+    /// character, or, the same, the second bigram's preceders hold the first's first
+    /// character.
+    fn phrase(&self) -> Vec<Pair> {
         (self.tokens.windows(2).enumerate())
             .filter(|(_, pair)| pair[1].1 && is_bigram(&pair[0].0) && is_bigram(&pair[1].0))
-            .filter_map(|(k, pair)| Some((self.slots[k], pair[1].0.chars().nth(1)?)))
+            .filter_map(|(k, pair)| {
+                Some(Pair {
+                    first: self.slots[k],
+                    next: pair[1].0.chars().nth(1)?,
+                    second: self.slots[k + 1],
+                    prev: pair[0].0.chars().next()?,
+                })
+            })
             .collect()
+    }
+}
+
+/// Two consecutive bigrams of a CJK phrase: the slots of the first and the second,
+/// the character that must follow the first and the one that must come before the
+/// second.
+#[derive(Clone, Copy)]
+struct Pair {
+    first: usize,
+    next: char,
+    second: usize,
+    prev: char,
+}
+
+impl Pair {
+    /// Whether the phrase is checked with the followers of the first bigram (when it
+    /// has no more records than the second) or with the preceders of the second:
+    /// either gives the same answer, the one of the rarer term is read.
+    fn by_followers(self, matches: &[Matches]) -> bool {
+        matches[self.first].list.len() <= matches[self.second].list.len()
+    }
+
+    /// Whether record `d` holds the two bigrams one after the other.
+    fn holds(self, matches: &[Matches], d: u32) -> bool {
+        if self.by_followers(matches) {
+            (matches[self.first].next.get(&d)).is_some_and(|n| n.contains(&self.next))
+        } else {
+            (matches[self.second].prev.get(&d)).is_some_and(|n| n.contains(&self.prev))
+        }
     }
 }
 
@@ -286,10 +324,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         let scored: Vec<(u32, u64)> = self
             .candidates(&matches, filters)
             .into_iter()
-            .filter(|d| {
-                (phrase.iter())
-                    .all(|&(slot, c)| matches[slot].next.get(d).is_some_and(|n| n.contains(&c)))
-            })
+            .filter(|&d| phrase.iter().all(|p| p.holds(&matches, d)))
             .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
             .collect();
         let cities = if with_cities {
@@ -325,7 +360,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
 
     /// The postings of every distinct token, from the shard of each, each shard read
     /// once and in order; for the bigrams of a CJK phrase, what follows them too (from
-    /// the followers file beside the shard).
+    /// the followers file of the term, beside its shard).
     fn matches(
         &self,
         query: &Query,
@@ -344,7 +379,6 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             }
         }
         self.load_shards(needed, loaded, fetched)?;
-        let phrase = query.phrase();
         let mut out = Vec::with_capacity(query.unique.len());
         for (slot, token) in query.unique.iter().enumerate() {
             if query.prefix == Some(slot) {
@@ -355,25 +389,55 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
                 out.push(Matches::of_prefix(terms));
                 continue;
             }
-            let Some((s, at, term)) = loaded.find(token.as_bytes()) else {
+            let Some((_, _, term)) = loaded.find(token.as_bytes()) else {
                 out.push(Matches::default());
                 continue;
             };
-            let mut matches = Matches {
+            out.push(Matches {
                 scale: u64::from(term.scale),
                 list: term.postings.iter().map(|&(d, i, k)| (d, (i, k))).collect(),
                 next: BTreeMap::new(),
+                prev: BTreeMap::new(),
+            });
+        }
+        // What comes after or before the bigrams of a CJK phrase, from the rarer of
+        // each pair.
+        for pair in query.phrase() {
+            let (slot, dir) = if pair.by_followers(&out) {
+                (pair.first, "f")
+            } else {
+                (pair.second, "b")
             };
-            if phrase.iter().any(|&(p, _)| p == slot) {
-                let path = format!("{DIR}/f/{s}.bin");
-                let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
-                fetched.push(path);
-                let blocks = parse_followers(&bytes)?;
-                let block = blocks.get(at).ok_or(Corrupt("followers".into()))?;
-                let next = read_followers(block, term.postings.len())?;
-                matches.next = term.postings.iter().map(|p| p.0).zip(next).collect();
+            let Some((s, _, term)) = loaded.find(query.unique[slot].as_bytes()) else {
+                continue;
+            };
+            let (file, at) = if dir == "f" {
+                term.followers
+            } else {
+                term.preceders
+            };
+            let done = if dir == "f" {
+                &out[slot].next
+            } else {
+                &out[slot].prev
+            };
+            if !done.is_empty() {
+                continue;
             }
-            out.push(matches);
+            let path = format!("{DIR}/{dir}/{s}-{file}.bin");
+            let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+            if !fetched.contains(&path) {
+                fetched.push(path);
+            }
+            let blocks = parse_followers(&bytes)?;
+            let block = blocks.get(at).ok_or(Corrupt("followers".into()))?;
+            let around = read_followers(block, term.postings.len())?;
+            let around = term.postings.iter().map(|p| p.0).zip(around).collect();
+            if dir == "f" {
+                out[slot].next = around;
+            } else {
+                out[slot].prev = around;
+            }
         }
         Ok(out)
     }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use smallvec::SmallVec;
 
 use crate::content::{Details, Record};
 use crate::registry::{CityId, Registry};
@@ -46,11 +47,19 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 /// What one record contributes, before scores.
 pub(super) struct DocTerms {
     /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask,
-    /// and for a CJK bigram the characters that follow it (sorted, each once).
-    terms: Vec<(u32, [u8; FIELD_COUNT], u8, Vec<char>)>,
+    /// and for a CJK bigram the characters around it.
+    terms: Vec<(u32, [u8; FIELD_COUNT], u8, Neighbours)>,
     lengths: [u32; FIELD_COUNT],
     /// The ids of the terms that are tokens as written (not only stems).
     written: Vec<u32>,
+}
+
+/// The characters around a CJK bigram in one record, each sorted and once: those
+/// that follow it in its run, and those that come before it.
+#[derive(Default)]
+pub(super) struct Neighbours {
+    pub(super) next: SmallVec<[char; 2]>,
+    pub(super) prev: SmallVec<[char; 2]>,
 }
 
 /// Whether each term (by id, of `count`) is a token as written in some record, not
@@ -276,11 +285,17 @@ pub(super) fn doc_terms(
                 && joined
             {
                 tally.stats[p].1 |= tally.bits[i];
-                // The next bigram of a CJK run: its last character follows the bigram.
-                if let Some(c) = t.chars().nth(1).filter(|&c| is_cjk(c))
-                    && !tally.followers[p].contains(&c)
-                {
-                    tally.followers[p].push(c);
+                // The next bigram of a CJK run: its last character follows the bigram,
+                // and the first character of the bigram before comes before it.
+                if let Some(c) = t.chars().nth(1).filter(|&c| is_cjk(c)) {
+                    if !tally.around[p].next.contains(&c) {
+                        tally.around[p].next.push(c);
+                    }
+                    if let Some(b) = tally.keys[p].chars().next()
+                        && !tally.around[i].prev.contains(&b)
+                    {
+                        tally.around[i].prev.push(b);
+                    }
                 }
             }
             prev = Some(i);
@@ -296,10 +311,11 @@ pub(super) fn doc_terms(
         .filter(|&(_, &w)| w)
         .map(|(&id, _)| id)
         .collect();
-    let terms = (ids.into_iter().zip(tally.stats).zip(tally.followers))
-        .map(|((id, (tf, mask)), mut next)| {
-            next.sort_unstable();
-            (id, tf, mask, next)
+    let terms = (ids.into_iter().zip(tally.stats).zip(tally.around))
+        .map(|((id, (tf, mask)), mut around)| {
+            around.next.sort_unstable();
+            around.prev.sort_unstable();
+            (id, tf, mask, around)
         })
         .collect();
     DocTerms {
@@ -316,8 +332,8 @@ struct Tally<'a> {
     stats: Vec<([u8; FIELD_COUNT], u8)>,
     /// The follow bit of each term, computed once (0 for a term nothing follows).
     bits: Vec<u8>,
-    /// The characters that follow each CJK bigram.
-    followers: Vec<Vec<char>>,
+    /// The characters around each CJK bigram.
+    around: Vec<Neighbours>,
     /// Whether the term is a token as written in the record (not only a stem).
     written: Vec<bool>,
 }
@@ -329,7 +345,7 @@ impl<'a> Tally<'a> {
             keys: Vec::new(),
             stats: Vec::new(),
             bits: Vec::new(),
-            followers: Vec::new(),
+            around: Vec::new(),
             written: Vec::new(),
         }
     }
@@ -345,7 +361,7 @@ impl<'a> Tally<'a> {
                 self.index.insert(t, self.keys.len() - 1);
                 self.stats.push(([0; FIELD_COUNT], 0));
                 self.bits.push(0);
-                self.followers.push(Vec::new());
+                self.around.push(Neighbours::default());
                 self.written.push(false);
                 self.keys.len() - 1
             }
@@ -366,8 +382,8 @@ pub(super) struct Weighted {
     pub(super) mask: u8,
     /// Whether the term is in the record's title.
     title: bool,
-    /// For a CJK bigram, the characters that follow it in the record.
-    pub(super) followers: Vec<char>,
+    /// For a CJK bigram, the characters around it in the record.
+    pub(super) around: Neighbours,
 }
 
 /// The weighted term frequency `tf′ = Σ weight × tf / (1 − b + b × length / average
@@ -388,7 +404,7 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
         .map(|&df| Vec::with_capacity(df as usize))
         .collect();
     for (doc, d) in docs.into_iter().enumerate() {
-        for (id, tf, mask, followers) in d.terms {
+        for (id, tf, mask, around) in d.terms {
             let mut weighted = 0.0;
             for f in 0..FIELD_COUNT {
                 if tf[f] > 0 {
@@ -402,7 +418,7 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
                 tf: weighted as f32,
                 mask,
                 title: tf[TITLE] > 0,
-                followers,
+                around,
             });
         }
     }
@@ -459,12 +475,14 @@ impl Impacts {
 }
 
 /// The postings of one query token: its scale, record → (impact, followed-by mask),
-/// and, when the query needs it, record → the characters that follow the token.
+/// and, when the query needs them, record → the characters that follow the token and
+/// record → those that come before it.
 #[derive(Default)]
 pub(super) struct Matches {
     pub(super) scale: u64,
     pub(super) list: BTreeMap<u32, (u8, u8)>,
     pub(super) next: BTreeMap<u32, Vec<char>>,
+    pub(super) prev: BTreeMap<u32, Vec<char>>,
 }
 
 impl Matches {
@@ -487,6 +505,7 @@ impl Matches {
             scale: top,
             list,
             next: BTreeMap::new(),
+            prev: BTreeMap::new(),
         }
     }
 

@@ -462,10 +462,14 @@ fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
     // Counts and facets count the same records.
     let res = r.search("기관리", &Filters::default()).unwrap();
     assert_eq!(res.facets["kind"]["trip"], 2);
-    // Two characters, one bigram: no phrase to check, no followers file read.
+    // Two characters, one bigram: no phrase to check, no followers or preceders read.
     assert_eq!(found("기관").len(), 3);
     let res = r.search("기관", &Filters::default()).unwrap();
-    assert!(res.fetched.iter().all(|p| !p.contains("/f/")));
+    assert!(
+        res.fetched
+            .iter()
+            .all(|p| !p.contains("/f/") && !p.contains("/b/"))
+    );
 }
 
 #[test]
@@ -891,6 +895,91 @@ fn shards_are_sorted_ranges_of_bounded_size() {
     assert!(!hits.is_empty());
 }
 
+/// Where a term's block of one kind is: `(file, place in the file)`.
+type Place = fn(&search::Term) -> (usize, usize);
+
+#[test]
+fn followers_and_preceders_files_are_cut_finer_than_shards() {
+    let tmp = generated_site(120);
+    let site = load_site(tmp.path());
+    let target = 2048;
+    let blocks_target = target / search::BLOCK_FILES_PER_SHARD;
+    let index = search::build_with(&site, target);
+    let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
+    let kinds: [(&str, Place); 2] = [("f", |t| t.followers), ("b", |t| t.preceders)];
+    for (dir, place) in kinds {
+        let mut split = 0;
+        for i in 0..r.manifest.shards {
+            let terms = search::parse_shard(index.get(&format!("search/s/{i}.bin")).unwrap());
+            let terms = terms.unwrap();
+            let files = (0..)
+                .map_while(|j| index.get(&format!("search/{dir}/{i}-{j}.bin")))
+                .count();
+            split += usize::from(files > 1);
+            // Every term's block is in one of the shard's files, the files in order.
+            assert_eq!(place(&terms[0]), (0, 0));
+            for w in terms.windows(2) {
+                let (a, b) = (place(&w[0]), place(&w[1]));
+                assert!(
+                    b == (a.0, a.1 + 1) || b == (a.0 + 1, 0),
+                    "{dir} {i}: {a:?} {b:?}"
+                );
+            }
+            assert_eq!(place(terms.last().unwrap()).0 + 1, files);
+            for j in 0..files {
+                let bytes = index.get(&format!("search/{dir}/{i}-{j}.bin")).unwrap();
+                let held = terms.iter().filter(|t| place(t).0 == j).count();
+                if held < 128 {
+                    assert_eq!(bytes[0] as usize, held, "{dir} {i}-{j}");
+                }
+                // A file passes the target only with one term that has a block.
+                assert!(
+                    bytes.len() <= blocks_target + 4 || held == 1 || j + 1 == files,
+                    "{dir} {i}-{j}: {} bytes",
+                    bytes.len()
+                );
+            }
+        }
+        assert!(
+            split > 3,
+            "{dir}: only {split} shards with more than one file"
+        );
+    }
+    // A phrase of three bigrams checks two pairs, reading one file for each.
+    let res = r.search("대기환경", &Filters::default()).unwrap();
+    assert!(!res.hits.is_empty());
+    let read: Vec<&String> = (res.fetched.iter())
+        .filter(|p| p.contains("/f/") || p.contains("/b/"))
+        .collect();
+    assert!(!read.is_empty() && read.len() <= 2, "{read:?}");
+    // The answers are those of an index of one shard, one followers file and one
+    // preceders file.
+    let whole = search::build_with(&site, 1 << 24);
+    for dir in ["f", "b"] {
+        assert!(whole.get(&format!("search/{dir}/0-0.bin")).is_some());
+        assert!(whole.get(&format!("search/{dir}/0-1.bin")).is_none());
+    }
+    let again = Reader::open(|p: &str| whole.get(p).map(<[u8]>::to_vec)).unwrap();
+    let mut read = Vec::new();
+    for q in [
+        "대기환경",
+        "대기질개선",
+        "환경개선",
+        "大気汚染",
+        "大気",
+        "air quality",
+    ] {
+        let a = r.search(q, &Filters::default()).unwrap();
+        let b = again.search(q, &Filters::default()).unwrap();
+        assert_eq!(a.hits, b.hits, "{q}");
+        assert_eq!(a.facets, b.facets, "{q}");
+        read.extend(a.fetched);
+    }
+    // Both kinds are read: each pair from its rarer bigram.
+    assert!(read.iter().any(|p| p.contains("/f/")), "{read:?}");
+    assert!(read.iter().any(|p| p.contains("/b/")), "{read:?}");
+}
+
 #[test]
 fn the_index_is_byte_identical_whatever_the_threads() {
     let tmp = generated_site(80);
@@ -940,6 +1029,9 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         ("대기", Filters::default()),
         ("질개선", Filters::default()),
         ("대기질개선 협력", Filters::default()),
+        // Phrases checked with preceders (the second bigram the rarer) and followers.
+        ("대기환경", Filters::default()),
+        ("환경개선 정책관리", Filters::default()),
         ("환경 개선", filters(None, Some("seoul"), None, None)),
         ("大気汚染", Filters::default()),
         ("リサイクル", filters(Some("trip"), None, None, None)),

@@ -478,7 +478,11 @@ var AccordSearch = (function () {
     return out;
   }
 
-  /* Terms of a shard: [{term: bytes, df, scale, postings: bytes}], postings decoded on demand. */
+  /*
+   * Terms of a shard: [{term: bytes, df, scale, postings: bytes, f, b}], postings
+   * decoded on demand; `f` and `b` say where the term's followers and preceders are:
+   * [the shard's file of that kind, the place of the term's block in it].
+   */
   function parseShard(bytes) {
     var r = new Reader(bytes);
     var terms = [];
@@ -490,6 +494,16 @@ var AccordSearch = (function () {
       terms.push({ term: term, df: df, scale: r.varint(), postings: r.bytes() });
       prev = term;
     }
+    ["f", "b"].forEach(function (kind) {
+      var start = 0;
+      var file = 0;
+      for (var files = r.varint(); ; file++) {
+        var end = file + 1 < files ? start + r.varint() : terms.length;
+        for (var k = start; k < end; k++) terms[k][kind] = [file, k - start];
+        if (end === terms.length) break;
+        start = end;
+      }
+    });
     return terms;
   }
 
@@ -616,7 +630,6 @@ var AccordSearch = (function () {
       for (var k = 0; k < terms.length; k++) {
         if (compareBytes(terms[k].term, key) === 0) {
           terms[k].shard = i;
-          terms[k].at = k;
           return terms[k];
         }
       }
@@ -629,8 +642,8 @@ var AccordSearch = (function () {
     return this.term(m, token).then(function (t) {
       if (!t) return null;
       var p = decodePostings(t);
-      p.shard = t.shard;
-      p.at = t.at;
+      p.f = [t.shard + "-" + t.f[0], t.f[1]];
+      p.b = [t.shard + "-" + t.b[0], t.b[1]];
       return p;
     });
   };
@@ -655,17 +668,17 @@ var AccordSearch = (function () {
     return this.dictionary[n];
   };
 
-  /* The followers file beside shard `i`: one block of bytes per term of the shard. */
-  Engine.prototype.followerBlocks = function (i) {
-    if (!this.followers[i]) {
-      this.followers[i] = this.load("f/" + i + ".bin").then(function (bytes) {
+  /* Followers (`f/`) or preceders (`b/`) file `name`: a block of bytes per term. */
+  Engine.prototype.followerBlocks = function (name) {
+    if (!this.followers[name]) {
+      this.followers[name] = this.load(name + ".bin").then(function (bytes) {
         var r = new Reader(bytes);
         var blocks = [];
         for (var n = r.varint(); n > 0; n--) blocks.push(r.bytes());
         return blocks;
       });
     }
-    return this.followers[i];
+    return this.followers[name];
   };
 
   function shardsWithPrefix(m, prefix) {
@@ -771,11 +784,15 @@ var AccordSearch = (function () {
     });
   };
 
-  /* What follows the term of postings `p` in each of its records: [[char]] by posting. */
-  Engine.prototype.next = function (p) {
-    if (p.next) return Promise.resolve(p.next);
-    return this.followerBlocks(p.shard).then(function (blocks) {
-      var block = blocks[p.at];
+  /*
+   * What follows (`kind` "f") or comes before ("b") the term of postings `p` in each
+   * of its records: [[char]] by posting, kept as p.f or p.b.
+   */
+  Engine.prototype.around = function (p, kind) {
+    var key = kind === "f" ? "next" : "prev";
+    if (p[key]) return Promise.resolve(p[key]);
+    return this.followerBlocks(kind + "/" + p[kind][0]).then(function (blocks) {
+      var block = blocks[p[kind][1]];
       if (!block) throw new Error("bad followers file");
       var next = new Array(p.docs.length);
       if (!block.length) {
@@ -789,7 +806,7 @@ var AccordSearch = (function () {
           next[j] = list;
         }
       }
-      p.next = next;
+      p[key] = next;
       return next;
     });
   };
@@ -800,17 +817,32 @@ var AccordSearch = (function () {
   }
 
   /*
-   * The bigrams of the query's CJK runs of 3 or more characters that another bigram
-   * follows, as [index in `unique`, the character that must follow it].
+   * The pairs of consecutive bigrams of the query's CJK runs of 3 or more characters,
+   * as [index in `unique` of the first, the character that must follow it, index of
+   * the second, the character that must come before it] (`Pair` in read.rs).
    */
   function phraseOf(joined, unique) {
     var out = [];
     for (var p = 0; p + 1 < joined.length; p++) {
       if (joined[p + 1][1] && isBigram(joined[p][0]) && isBigram(joined[p + 1][0])) {
-        out.push([unique.indexOf(joined[p][0]), Array.from(joined[p + 1][0])[1]]);
+        out.push([
+          unique.indexOf(joined[p][0]),
+          Array.from(joined[p + 1][0])[1],
+          unique.indexOf(joined[p + 1][0]),
+          Array.from(joined[p][0])[0],
+        ]);
       }
     }
     return out;
+  }
+
+  /*
+   * Whether pair `ph` is checked with the followers of its first bigram (when it has
+   * no more records than the second) or the preceders of its second: the same answer,
+   * from the rarer term.
+   */
+  function byFollowers(ph, lists) {
+    return lists[ph[0]].docs.length <= lists[ph[2]].docs.length;
   }
 
   /* What token list `l` adds to the score of its `j`th record (title bit aside). */
@@ -897,10 +929,13 @@ var AccordSearch = (function () {
             return lists;
           });
         }).then(function (lists) {
-          // What follows the bigrams of a phrase, to keep only records with the phrase.
+          // What follows or comes before the bigrams of a phrase, to keep only records
+          // with the phrase.
           return Promise.all(
             phrase.map(function (ph) {
-              return lists[ph[0]] ? self.next(lists[ph[0]]) : null;
+              if (!lists[ph[0]] || !lists[ph[2]]) return null;
+              if (byFollowers(ph, lists)) return self.around(lists[ph[0]], "f");
+              return self.around(lists[ph[2]], "b");
             })
           ).then(function () {
             return lists;
@@ -932,7 +967,10 @@ var AccordSearch = (function () {
               all = at[k] >= 0;
             }
             for (k = 0; k < phrase.length && all; k++) {
-              all = lists[phrase[k][0]].next[at[phrase[k][0]]].indexOf(phrase[k][1]) >= 0;
+              var ph = phrase[k];
+              all = byFollowers(ph, lists)
+                ? lists[ph[0]].next[at[ph[0]]].indexOf(ph[1]) >= 0
+                : lists[ph[2]].prev[at[ph[2]]].indexOf(ph[3]) >= 0;
             }
             if (!all) continue;
             var s = 0;
