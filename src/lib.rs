@@ -594,6 +594,10 @@ fn write(
         .iter()
         .filter(|r| !opts.write || plan.changed(&r.file))
         .collect();
+    // The downloads, once for every edition, before the pages: built on the whole pool.
+    if let Some(first) = renderers.first() {
+        first.prepare_export(to_render.iter().map(|r| &r.page));
+    }
     if let Some(s) = &staging {
         s.create_dirs(to_render.iter().map(|r| r.file.as_str()))
             .map_err(|e| vec![write_error(output, "", &e)])?;

@@ -12,6 +12,7 @@ mod table;
 
 use crate::routes::DataFile;
 use crate::site::Site;
+use rayon::prelude::*;
 
 pub(crate) use package::license_of;
 pub(crate) use record::absolute;
@@ -35,14 +36,20 @@ pub struct Preview<'a> {
 pub const PREVIEW_ROWS: usize = 3;
 
 impl Export {
-    /// Builds every file under `/data/`. Sequentially, on purpose: it runs on the
-    /// first route that needs it, inside the parallel render, as the initializer of a
-    /// `OnceLock`; a parallel loop there let the initializing thread take up another
-    /// route that waited on the same `OnceLock`, and the build hung.
-    pub fn build(site: &Site) -> Export {
-        let data: Vec<RecordData<'_>> = (0..site.entries.len())
-            .map(|i| record_data(site, i))
-            .collect();
+    /// Builds every file under `/data/`, on the rayon pool when `parallel`. Never in
+    /// parallel as the initializer of a `OnceLock` that pages rendered on the pool wait
+    /// on: the initializing thread could take up one of them, and the build would hang.
+    pub fn build(site: &Site, parallel: bool) -> Export {
+        let data: Vec<RecordData<'_>> = if parallel {
+            (0..site.entries.len())
+                .into_par_iter()
+                .map(|i| record_data(site, i))
+                .collect()
+        } else {
+            (0..site.entries.len())
+                .map(|i| record_data(site, i))
+                .collect()
+        };
         let tables = vec![
             (DataFile::RecordsCsv, records_table(site, &data)),
             (DataFile::BudgetsCsv, budgets_table(&data)),
@@ -50,22 +57,24 @@ impl Export {
             (DataFile::RecordCitiesCsv, record_cities_table(&data)),
         ];
         let described: Vec<(DataFile, &Table)> = tables.iter().map(|(f, t)| (*f, t)).collect();
-        let mut files: Vec<(DataFile, Vec<u8>)> = DataFile::ALL
-            .iter()
-            .map(|&file| {
-                let bytes = match file {
-                    DataFile::RecordsJson => json(&schema::RecordsFile::new(site, &data)),
-                    DataFile::RecordsSchema => json(&schema::records_schema(site)),
-                    DataFile::Package => json(&package::package(site, &described)),
-                    _ => described
-                        .iter()
-                        .find(|(f, _)| *f == file)
-                        .map(|(_, t)| t.csv())
-                        .unwrap_or_default(),
-                };
-                (file, bytes)
-            })
-            .collect();
+        let file_of = |file: DataFile| {
+            let bytes = match file {
+                DataFile::RecordsJson => json(&schema::RecordsFile::new(site, &data)),
+                DataFile::RecordsSchema => json(&schema::records_schema(site)),
+                DataFile::Package => json(&package::package(site, &described)),
+                _ => described
+                    .iter()
+                    .find(|(f, _)| *f == file)
+                    .map(|(_, t)| t.csv())
+                    .unwrap_or_default(),
+            };
+            (file, bytes)
+        };
+        let mut files: Vec<(DataFile, Vec<u8>)> = if parallel {
+            DataFile::ALL.par_iter().map(|&f| file_of(f)).collect()
+        } else {
+            DataFile::ALL.iter().map(|&f| file_of(f)).collect()
+        };
         files.sort_by_key(|(f, _)| *f);
         Export { files, tables }
     }
@@ -102,18 +111,25 @@ pub fn record_json(site: &Site, i: usize) -> Vec<u8> {
 /// reader), so that no text of a record is markup where a file is wrongly served or
 /// pasted as HTML.
 pub(crate) fn json(value: &impl serde::Serialize) -> Vec<u8> {
-    let text = serde_json::to_string_pretty(value).expect("data serialises");
-    let mut out = String::with_capacity(text.len() + 1);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
+    let text = serde_json::to_vec_pretty(value).expect("data serialises");
+    // The three are ASCII, so never a byte of a longer UTF-8 sequence: the text is
+    // copied in runs between them.
+    let mut out = Vec::with_capacity(text.len() + text.len() / 16 + 1);
+    let mut run = 0;
+    for (i, b) in text.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'<' => b"\\u003c",
+            b'>' => b"\\u003e",
+            b'&' => b"\\u0026",
+            _ => continue,
+        };
+        out.extend_from_slice(&text[run..i]);
+        out.extend_from_slice(escaped);
+        run = i + 1;
     }
-    out.push('\n');
-    out.into_bytes()
+    out.extend_from_slice(&text[run..]);
+    out.push(b'\n');
+    out
 }
 
 const ID_PATTERN: &str = "^(programs|trips|workshops)/[^/]+$";

@@ -61,9 +61,20 @@ fn human_size(bytes: usize) -> String {
 }
 
 impl Renderer<'_> {
-    /// The downloads, built once for all the routes that need them.
+    /// The downloads, built once for all the routes that need them: by
+    /// `prepare_export` before the pages are rendered on the pool; otherwise here, in
+    /// parallel only outside the pool (see `Export::build`).
     pub(super) fn export(&self) -> &Export {
-        self.export.get_or_init(|| Export::build(self.site))
+        let outside_pool = rayon::current_thread_index().is_none();
+        self.export
+            .get_or_init(|| Export::build(self.site, outside_pool))
+    }
+
+    /// Builds the downloads now, on the whole pool, when one of `pages` needs them.
+    pub fn prepare_export<'p>(&self, mut pages: impl Iterator<Item = &'p Page>) {
+        if pages.any(|p| matches!(p, Page::Data | Page::DataFile(_))) {
+            self.export();
+        }
     }
 
     pub(super) fn data_page(&self) -> View<DataPage> {
