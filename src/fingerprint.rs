@@ -158,15 +158,9 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                 Page::Year(y) => {
                     of(&site.by_year[&y], &mut h);
                     site.by_year.keys().collect::<Vec<_>>().hash(&mut h);
-                    // The budget chart: the programs' budgets are not on their cards.
-                    for &i in &site.by_year[&y] {
-                        if let Details::Program(p) = &site.entries[i].record.details {
-                            format!("{:?}", p.budget).hash(&mut h);
-                        }
-                    }
+                    budgets(site, &site.by_year[&y], &mut h);
                 }
-                Page::Search => translated_titles(site, &mut h),
-                Page::NotFound => {}
+                Page::Search | Page::NotFound => {}
                 Page::Feed | Page::JsonFeed => {
                     feed(&(0..site.entries.len()).collect::<Vec<_>>(), &mut h);
                 }
@@ -203,11 +197,12 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
         .collect()
 }
 
-/// What an edition's search page shows of the translations: their titles.
-fn translated_titles(site: &Site, h: &mut DefaultHasher) {
-    for e in &site.entries {
-        for t in &e.translations {
-            (&t.text.lang, &t.text.title, &t.summary).hash(h);
+/// The budgets of the programs of `idx`, which a year's chart shows and their cards do
+/// not.
+fn budgets(site: &Site, idx: &[usize], h: &mut DefaultHasher) {
+    for &i in idx {
+        if let Details::Program(p) = &site.entries[i].record.details {
+            format!("{:?}", p.budget).hash(h);
         }
     }
 }

@@ -251,35 +251,7 @@ struct Loaded {
 fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagnostics> {
     let root = opts.root.as_path();
     let mut diags = Vec::new();
-    let mut config = Config::load(root).unwrap_or_else(|d| {
-        diags.extend(d);
-        Config::parse(root, "").expect("the default configuration is valid")
-    });
-    if let Some(url) = &opts.base_url
-        && let Err(d) = config.set_base_url(url)
-    {
-        diags.push(d);
-    }
-    let (registry, registry_ok) = match Registry::load(root) {
-        Ok(registry) => (registry, true),
-        Err(d) => {
-            diags.extend(d);
-            (Registry::default(), false)
-        }
-    };
-    if !opts.allow_empty && !root.join(source::CONTENT_DIR).is_dir() {
-        diags.push(
-            Diagnostic::error(
-                Code::Argument,
-                source::CONTENT_DIR,
-                Pos::UNKNOWN,
-                "there is no content/ folder: the site would be empty",
-            )
-            .with_help(
-                "is --root the archive's folder? To publish an empty site, pass --allow-empty",
-            ),
-        );
-    }
+    let (config, registry, registry_ok) = config_and_registry(opts, &mut diags);
     clock.lap("config and registry");
 
     let mut sources = source::load(root);
@@ -357,6 +329,42 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         parsed,
         warnings: diags,
     })
+}
+
+/// The configuration (with `--base-url`), the registry and whether it loaded; their
+/// problems, and a missing `content/`, into `diags`.
+fn config_and_registry(opts: &Options, diags: &mut Diagnostics) -> (Config, Registry, bool) {
+    let root = opts.root.as_path();
+    let mut config = Config::load(root).unwrap_or_else(|d| {
+        diags.extend(d);
+        Config::parse(root, "").expect("the default configuration is valid")
+    });
+    if let Some(url) = &opts.base_url
+        && let Err(d) = config.set_base_url(url)
+    {
+        diags.push(d);
+    }
+    let (registry, registry_ok) = match Registry::load(root) {
+        Ok(registry) => (registry, true),
+        Err(d) => {
+            diags.extend(d);
+            (Registry::default(), false)
+        }
+    };
+    if !opts.allow_empty && !root.join(source::CONTENT_DIR).is_dir() {
+        diags.push(
+            Diagnostic::error(
+                Code::Argument,
+                source::CONTENT_DIR,
+                Pos::UNKNOWN,
+                "there is no content/ folder: the site would be empty",
+            )
+            .with_help(
+                "is --root the archive's folder? To publish an empty site, pass --allow-empty",
+            ),
+        );
+    }
+    (config, registry, registry_ok)
 }
 
 /// Every record file read into a `Record`, in parallel; the records that parsed and

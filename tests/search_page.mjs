@@ -20,13 +20,8 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { launch, listen } from "./browser.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tools = process.env.ACCORD_TOOLS || path.join(here, "..", ".ci", "tools", "node_modules");
-const require = createRequire(path.join(tools, "noop.js"));
-const { chromium } = require("playwright-core");
 
 const root = path.resolve(process.argv[2]);
 const fetched = [];
@@ -44,13 +39,8 @@ const server = http.createServer((req, res) => {
     res.end("not found");
   }
 });
-await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-const origin = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: process.env.ACCORD_CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const origin = await listen(server);
+const browser = await launch();
 const page = await browser.newPage();
 const done = () => page.waitForFunction(() => {
   const r = document.getElementById("search-results");

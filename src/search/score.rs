@@ -220,44 +220,7 @@ pub(super) fn doc_terms(
     dictionary: &Terms,
     mentions: &Mentions,
 ) -> DocTerms {
-    let r = &e.record;
-    let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
-    for &c in &r.cities {
-        for name in site.registry.all_names(c) {
-            texts.push((CITY_NAMES, normalize(name)));
-        }
-    }
-    texts.extend(names(r).into_iter().map(|n| (NAMES, normalize(n))));
-    texts.extend(e.years.iter().map(|y| (NAMES, y.to_string())));
-    if let Some(summary) = &r.summary {
-        texts.push((SUMMARY, normalize(summary)));
-    }
-    texts.push((BODY, normalize(&e.body.plain)));
-    // Its translations, as more text of the same record: a query in the language of a
-    // translation finds the record, in every edition.
-    for t in &e.translations {
-        let text = &t.text;
-        texts.extend(text.title.iter().map(|title| (TITLE, normalize(title))));
-        let names = text.organizers.iter().chain(&text.partners).flatten();
-        texts.extend(names.map(|n| (NAMES, normalize(n))));
-        texts.extend(text.summary.iter().map(|s| (SUMMARY, normalize(s))));
-        texts.push((BODY, normalize(&t.body.plain)));
-    }
-    // Every name of every other city the text names.
-    let mut named: Vec<CityId> = Vec::new();
-    for (field, norm) in &texts {
-        if *field != CITY_NAMES {
-            mentions.find(norm, &mut named);
-        }
-    }
-    named.sort_unstable();
-    named.dedup();
-    for c in named.into_iter().filter(|c| !r.cities.contains(c)) {
-        for name in site.registry.all_names(c) {
-            texts.push((MENTIONS, normalize(name)));
-        }
-    }
-
+    let texts = texts_of(site, e, mentions);
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
     let mut tally = Tally::with_capacity(bytes / 6 + 16);
     let mut lengths = [0u32; FIELD_COUNT];
@@ -323,6 +286,49 @@ pub(super) fn doc_terms(
         lengths,
         written,
     }
+}
+
+/// Entry `e`'s texts, normalised, each with its field: its own, its translations', and
+/// the names of the cities it mentions.
+fn texts_of(site: &Site, e: &Entry, mentions: &Mentions) -> Vec<(usize, String)> {
+    let r = &e.record;
+    let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
+    for &c in &r.cities {
+        for name in site.registry.all_names(c) {
+            texts.push((CITY_NAMES, normalize(name)));
+        }
+    }
+    texts.extend(names(r).into_iter().map(|n| (NAMES, normalize(n))));
+    texts.extend(e.years.iter().map(|y| (NAMES, y.to_string())));
+    if let Some(summary) = &r.summary {
+        texts.push((SUMMARY, normalize(summary)));
+    }
+    texts.push((BODY, normalize(&e.body.plain)));
+    // Its translations, as more text of the same record: a query in the language of a
+    // translation finds the record, in every edition.
+    for t in &e.translations {
+        let text = &t.text;
+        texts.extend(text.title.iter().map(|title| (TITLE, normalize(title))));
+        let names = text.organizers.iter().chain(&text.partners).flatten();
+        texts.extend(names.map(|n| (NAMES, normalize(n))));
+        texts.extend(text.summary.iter().map(|s| (SUMMARY, normalize(s))));
+        texts.push((BODY, normalize(&t.body.plain)));
+    }
+    // Every name of every other city the text names.
+    let mut named: Vec<CityId> = Vec::new();
+    for (field, norm) in &texts {
+        if *field != CITY_NAMES {
+            mentions.find(norm, &mut named);
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    for c in named.into_iter().filter(|c| !r.cities.contains(c)) {
+        for name in site.registry.all_names(c) {
+            texts.push((MENTIONS, normalize(name)));
+        }
+    }
+    texts
 }
 
 /// The terms of one record as they are met: frequency per field and followed-by mask.
