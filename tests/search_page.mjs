@@ -225,6 +225,18 @@ out.sub = await marked();
 await page.goto(`${origin}/archive/programs/air-quality/?highlight=${encodeURIComponent("대기질개선".normalize("NFD"))}`);
 await page.waitForFunction(() => document.querySelector(".search-highlight-bar"));
 out.korean = await marked();
+
+// On a phone (390 px wide), the panel stays within the screen and the page does not
+// scroll sideways.
+await page.setViewportSize({ width: 390, height: 844 });
+await page.goto(`${origin}/archive/programs/air-quality/`);
+await page.focus("#site-search-q");
+await page.keyboard.type("서울", { delay: 30 });
+await panelDone();
+out.phone = await page.evaluate(() => {
+  const r = document.getElementById("site-search-panel").getBoundingClientRect();
+  return { width: innerWidth, left: r.left, right: r.right, scroll: document.documentElement.scrollWidth };
+});
 }
 
 if (scenario === "numbers") {

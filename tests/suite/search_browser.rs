@@ -523,6 +523,14 @@ fn the_header_box_shows_results_as_you_type_and_the_record_marks_them() {
     assert_eq!(v["sub"]["marks"], serde_json::json!(["composting"]));
     // CJK: the whole run, matched on normalised text (the address had it in NFD).
     assert_eq!(v["korean"]["marks"], serde_json::json!(["대기질개선"]));
+
+    // At 390 px the panel fits the screen, and nothing scrolls sideways.
+    let phone = &v["phone"];
+    let width = phone["width"].as_f64().unwrap();
+    assert_eq!(width, 390.0, "{phone}");
+    assert!(phone["left"].as_f64().unwrap() >= 0.0, "{phone}");
+    assert!(phone["right"].as_f64().unwrap() <= width, "{phone}");
+    assert!(phone["scroll"].as_f64().unwrap() <= width, "{phone}");
 }
 
 #[test]
