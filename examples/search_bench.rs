@@ -3,6 +3,7 @@
 //!     cargo run --release --example search_bench -- ROOT [RUNS [OUT]]
 //!     cargo run --release --example search_bench -- ROOT --queries QUERIES.json
 //!     cargo run --release --example search_bench -- WORDS.json --stems
+//!     cargo run --release --example search_bench -- SCRIPT.js --minify
 //!
 //! Loads the site as `accord build` does (steps 1–5), then builds the index RUNS
 //! times (default 5) and prints one JSON object: records, the median and the fastest
@@ -10,7 +11,8 @@
 //! total size, shard sizes. With OUT, also writes the index files below OUT.
 //!
 //! With `--stems`, prints the stem of every word of a JSON list, as the index stems
-//! them. With `--queries`, builds the index once and answers every query of the file (a
+//! them; with `--minify`, a script as a site serves it (`accord::minify`).
+//! `ACCORD_SEARCH_SIZES` builds the index with other file sizes (see `sizes`). With `--queries`, builds the index once and answers every query of the file (a
 //! JSON list of strings) with the reader, which answers as the page does: prints per
 //! query the source file of every hit, best first, the suggestion, and the files a first query reads
 //! with their sizes (the index files, then the record files of the first ten hits).
@@ -30,6 +32,11 @@ fn main() {
     let second = args.next();
     if second.as_deref() == Some("--stems") {
         stems(&root);
+        return;
+    }
+    if second.as_deref() == Some("--minify") {
+        let text = std::fs::read_to_string(&root).expect("a script");
+        print!("{}", accord::minify::javascript(&text).unwrap_or(text));
         return;
     }
     let queries = match second.as_deref() {
@@ -65,7 +72,7 @@ fn main() {
     let mut index = search::Index::default();
     for _ in 0..runs.max(1) {
         let (start, cpu_start) = (Instant::now(), cpu_seconds());
-        index = search::build(&site);
+        index = search::build_sized(&site, &sizes());
         times.push(start.elapsed().as_secs_f64());
         cpu.push(cpu_seconds() - cpu_start);
     }
@@ -98,6 +105,7 @@ fn main() {
         "cpu_seconds_median": cpu[cpu.len() / 2],
         "threads": rayon::current_num_threads(),
         "files": index.files.len(),
+        "files_by_folder": files_by_folder(&index),
         "bytes_total": index.size(),
         "manifest_bytes": size(search::MANIFEST),
         "cities_bytes": size(search::CITIES),
@@ -107,6 +115,42 @@ fn main() {
         "record_files_bytes": docs,
     });
     println!("{report:#}");
+}
+
+/// The sizes of the index's files: those of `accord build`, or
+/// `ACCORD_SEARCH_SIZES=SHARD,BLOCKS,RECORDS,PASSAGES,KEYS` (bytes, bytes, records per
+/// record file, records per passages file, shards per key file) to compare others.
+fn sizes() -> search::Sizes {
+    let Ok(text) = std::env::var("ACCORD_SEARCH_SIZES") else {
+        return search::Sizes::BUILD;
+    };
+    let n: Vec<usize> = (text.split(','))
+        .map(|v| v.trim().parse().expect("ACCORD_SEARCH_SIZES: five numbers"))
+        .collect();
+    assert!(
+        n.len() == 5 && n.iter().all(|&v| v > 0),
+        "ACCORD_SEARCH_SIZES: five numbers"
+    );
+    search::Sizes {
+        shard: n[0],
+        blocks: n[1],
+        records_per_file: n[2],
+        passages_per_file: n[3],
+        keys_per_file: n[4],
+    }
+}
+
+/// The number of files of the index per folder under `search/` (the manifest and
+/// `cities.bin` under ".").
+fn files_by_folder(index: &search::Index) -> serde_json::Value {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (path, _) in &index.files {
+        let rest = path.strip_prefix("search/").unwrap_or(path);
+        *counts
+            .entry(rest.split_once('/').map_or(".", |(dir, _)| dir))
+            .or_default() += 1;
+    }
+    serde_json::json!(counts)
 }
 
 /// Prints the term of every word of `file` (a JSON list of strings) as the index
@@ -123,15 +167,16 @@ fn stems(file: &Path) {
 fn answer(site: &Site, file: &Path) {
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let queries: Vec<String> = serde_json::from_str(&text).expect("a JSON list of strings");
-    let index = search::build(site);
+    let index = search::build_sized(site, &sizes());
     let reader = search::Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
     let source_of: std::collections::HashMap<&str, String> = (site.entries.iter())
         .map(|e| (e.url.as_str(), e.record.source.display().to_string()))
         .collect();
     let url_of = |d: u32| -> String {
-        let meta = index.get(&format!("search/d/{d}.json")).unwrap_or_default();
-        let v: serde_json::Value = serde_json::from_slice(meta).unwrap_or_default();
-        v["u"].as_str().unwrap_or_default().to_string()
+        let (path, at) = reader.manifest.record_file(d as usize);
+        let list = index.get(&path).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(list).unwrap_or_default();
+        v[at]["u"].as_str().unwrap_or_default().to_string()
     };
     let size = |p: &str| index.get(p).map_or(0, <[u8]>::len);
     let answers: Vec<serde_json::Value> = (queries.iter())
@@ -145,8 +190,10 @@ fn answer(site: &Site, file: &Path) {
             let mut files: Vec<(String, usize)> =
                 (res.fetched.iter()).map(|p| (p.clone(), size(p))).collect();
             for &(d, _) in res.hits.iter().take(10) {
-                let p = format!("search/d/{d}.json");
-                files.push((p.clone(), size(&p)));
+                let (p, _) = reader.manifest.record_file(d as usize);
+                if !files.iter().any(|(f, _)| *f == p) {
+                    files.push((p.clone(), size(&p)));
+                }
             }
             serde_json::json!({"q": q, "hits": hits, "suggestion": res.suggestion, "files": files})
         })

@@ -212,7 +212,9 @@ def quality(args):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import search_quality
 
-    engine = (REPO / "themes/default/static/search.js").stat().st_size
+    # search.js as a site serves it (minified: see src/minify.rs).
+    engine = len(subprocess.run([str(args.bench), str(REPO / "themes/default/static/search.js"),
+                                 "--minify"], check=True, capture_output=True).stdout)
     for archive in args.archives:
         log(f"{archive}: quality")
         rows = search_quality.evaluate(archive, args.bench, engine)

@@ -38,6 +38,7 @@ pub mod kind;
 pub mod limits;
 pub mod lint;
 pub mod markdown;
+pub mod minify;
 pub mod output;
 pub mod paths;
 pub mod registry;

@@ -1,5 +1,6 @@
-// Runs queries with the search engine of themes/default/static/search.js on an index
-// on disk, for tests/suite/search_index.rs, which compares the answers with the Rust reader's.
+// Runs queries with the search engine of themes/default/static/search.js, as a site
+// serves it (SITE_OUTPUT/search.js, minified), on an index on disk, for
+// tests/suite/search_index.rs, which compares the answers with the Rust reader's.
 //
 //     node tests/search_engine.mjs SITE_OUTPUT QUERIES.json
 //
@@ -11,8 +12,7 @@ import { join } from "node:path";
 import vm from "node:vm";
 
 const [site, queriesFile] = process.argv.slice(2);
-const here = new URL(".", import.meta.url);
-const source = readFileSync(new URL("../themes/default/static/search.js", here), "utf8");
+const source = readFileSync(join(site, "search.js"), "utf8");
 const context = vm.createContext({ TextEncoder, TextDecoder });
 vm.runInContext(source, context, { filename: "search.js" });
 const search = context.AccordSearch;

@@ -1,11 +1,15 @@
 // Runs the tokenizer of themes/default/static/search.js against the shared vectors in
 // tests/search_vectors.json (the Rust tokenizer is checked against the same file by
 // tests/suite/search_tokenizer.rs, which also runs this script). Exit status 1 on any mismatch.
+//
+//     node tests/search_tokenizer.mjs [SCRIPT]
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 
 const here = new URL(".", import.meta.url);
-const source = readFileSync(new URL("../themes/default/static/search.js", here), "utf8");
+// The script to test: the theme's source, or SCRIPT (e.g. as a site serves it, minified).
+const script = process.argv[2] || new URL("../themes/default/static/search.js", here);
+const source = readFileSync(script, "utf8");
 const context = vm.createContext({ TextEncoder, TextDecoder });
 vm.runInContext(source, context, { filename: "search.js" });
 const search = context.AccordSearch;

@@ -15,7 +15,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS2";
+const MAGIC: &[u8; 4] = b"ACS3";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -276,12 +276,14 @@ pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, 
 // ------------------------------------------------------------------ shards
 
 /// Cuts sorted terms into shards: a shard closes before it would grow past `target`
-/// bytes (a term with longer postings gets a shard of its own). Beside each shard,
-/// followers files hold what follows each of its terms (`write_followers`), and
-/// preceders files what comes before them, term by term in the same order, each kind
-/// cut at `blocks_target` bytes: a phrase reads only the file of the term it checks.
-/// The shard ends with, for followers then preceders, the number of files and the
-/// first term of each but the first (as gaps).
+/// bytes (a term with longer postings gets a shard of its own). Followers files hold
+/// what follows each term (`write_followers`), and preceders files what comes before
+/// it, term by term in the order of the terms, each kind cut at `blocks_target`
+/// bytes across the shards (a file holds the blocks of the end of one shard and the
+/// start of the next): a phrase reads only the file of the term it checks, and a
+/// shard's small blocks share a file with its neighbours'. The shard ends with, for
+/// followers then preceders, where its first term's block is (file, place) and the
+/// terms that start a file after it (as gaps).
 pub(super) struct ShardWriter<'a> {
     target: usize,
     shard: Vec<u8>,
@@ -289,16 +291,18 @@ pub(super) struct ShardWriter<'a> {
     preceders: BlockFiles,
     count: usize,
     prev: &'a str,
-    shards: Vec<ShardFiles>,
+    shards: Vec<Vec<u8>>,
     /// The first key of every shard but the first.
     separators: Vec<Vec<u8>>,
 }
 
-/// A shard with its followers files and its preceders files.
-pub(super) struct ShardFiles {
-    pub(super) shard: Vec<u8>,
+/// The shards with the followers files and the preceders files of all of them, and
+/// the first key of every shard but the first.
+pub(super) struct Shards {
+    pub(super) shards: Vec<Vec<u8>>,
     pub(super) followers: Vec<Vec<u8>>,
     pub(super) preceders: Vec<Vec<u8>>,
+    pub(super) separators: Vec<Vec<u8>>,
 }
 
 /// The encoded data of one term for `ShardWriter::push`.
@@ -310,17 +314,20 @@ pub(super) struct Encoded {
     pub(super) preceders: Vec<u8>,
 }
 
-/// One block per term of a shard, cut into files of at most `target` bytes (a file
-/// with one non-empty block may pass it); each file is its number of blocks, then
-/// the blocks (bytes).
+/// One block per term, in the order of the terms, cut into files of at most
+/// `target` bytes (a file with one non-empty block may pass it); each file is its
+/// number of blocks, then the blocks (bytes).
 struct BlockFiles {
     target: usize,
-    /// The files of the open shard; the last is open.
+    /// Every file so far; the last is open.
     files: Vec<Vec<u8>>,
-    /// The first term of every file of the open shard.
-    starts: Vec<usize>,
     /// The number of blocks in the open file.
     blocks: usize,
+    /// Where the open shard's first block is: (file, place in it).
+    first: (usize, usize),
+    /// The terms of the open shard (their place in it) whose block starts a file,
+    /// the first term aside.
+    starts: Vec<usize>,
 }
 
 impl BlockFiles {
@@ -328,13 +335,14 @@ impl BlockFiles {
         BlockFiles {
             target,
             files: Vec::new(),
-            starts: Vec::new(),
             blocks: 0,
+            first: (0, 0),
+            starts: Vec::new(),
         }
     }
 
-    /// Adds the block of term `term` (its place in the shard), in a new file when
-    /// it would grow the open one past the target (an empty block never does).
+    /// Adds the block of term `term` (its place in the open shard), in a new file
+    /// when it would grow the open one past the target (an empty block never does).
     fn push(&mut self, term: usize, block: &[u8]) {
         let open = self.files.last().map_or(0, Vec::len);
         if self.files.is_empty()
@@ -342,17 +350,23 @@ impl BlockFiles {
         {
             self.close_file();
             self.files.push(Vec::new());
-            self.starts.push(term);
+            if term > 0 {
+                self.starts.push(term);
+            }
+        }
+        if term == 0 {
+            self.first = (self.files.len() - 1, self.blocks);
         }
         put_bytes(self.files.last_mut().expect("an open file"), block);
         self.blocks += 1;
     }
 
     /// At most the bytes of the shard's trailer for these files after one more block:
-    /// a varint of 2 bytes at most per file (shards have fewer than 16,384 terms),
-    /// and the count.
+    /// the first block's file and place (3 bytes each at most: fewer than 2,097,152
+    /// files and blocks), a varint of 2 bytes at most per start (shards have fewer
+    /// than 16,384 terms), and the count.
     fn trailer_bound(&self) -> usize {
-        2 + 2 * (self.starts.len() + 1)
+        6 + 2 + 2 * (self.starts.len() + 1)
     }
 
     /// Puts the number of blocks in front of the open file.
@@ -366,33 +380,46 @@ impl BlockFiles {
         self.blocks = 0;
     }
 
-    /// Closes the shard's files: appends the shard's trailer for them to `shard`.
-    fn close(&mut self, shard: &mut Vec<u8>) -> Vec<Vec<u8>> {
-        self.close_file();
+    /// Closes the shard: appends its trailer for these files to `shard`.
+    fn close_shard(&mut self, shard: &mut Vec<u8>) {
+        put_varint(shard, self.first.0 as u64);
+        put_varint(shard, self.first.1 as u64);
         put_varint(shard, self.starts.len() as u64);
-        for w in self.starts.windows(2) {
-            put_varint(shard, (w[1] - w[0]) as u64);
+        let mut prev = 0;
+        for &start in &self.starts {
+            put_varint(shard, (start - prev) as u64);
+            prev = start;
         }
         self.starts.clear();
-        std::mem::take(&mut self.files)
+    }
+
+    /// Every file, the last one closed.
+    fn finish(mut self) -> Vec<Vec<u8>> {
+        self.close_file();
+        self.files
     }
 }
 
-/// Reads a trailer of `BlockFiles::close`: sets `(file, block)` of every term.
+/// Reads a trailer of `BlockFiles::close_shard`: sets `(file, block)` of every term.
 fn parse_block_files(
     r: &mut Bytes,
     terms: &mut [Term],
     place: fn(&mut Term) -> &mut (usize, usize),
 ) -> Result<(), Corrupt> {
-    for (at, t) in terms.iter_mut().enumerate() {
-        *place(t) = (0, at);
+    // The file of the terms from `from` on, and the place of term `from` in it.
+    let (mut file, mut from, mut block) = (r.usize()?, 0, r.usize()?);
+    let mut starts = Vec::new();
+    let mut start = 0usize;
+    for _ in 0..r.usize()? {
+        start = start.saturating_add(r.usize()?);
+        starts.push(start);
     }
-    let mut start = 0;
-    for file in 1..r.usize()? {
-        start += r.usize()?;
-        for (at, t) in terms.iter_mut().enumerate().skip(start) {
-            *place(t) = (file, at - start);
+    let mut starts = starts.into_iter().peekable();
+    for (at, t) in terms.iter_mut().enumerate() {
+        if starts.next_if_eq(&at).is_some() {
+            (file, from, block) = (file + 1, at, 0);
         }
+        *place(t) = (file, block + at - from);
     }
     Ok(())
 }
@@ -448,30 +475,31 @@ impl<'a> ShardWriter<'a> {
         let mut shard = Vec::with_capacity(self.shard.len() + 8);
         put_varint(&mut shard, self.count as u64);
         shard.extend_from_slice(&self.shard);
-        let followers = self.followers.close(&mut shard);
-        let preceders = self.preceders.close(&mut shard);
-        self.shards.push(ShardFiles {
-            shard,
-            followers,
-            preceders,
-        });
+        self.followers.close_shard(&mut shard);
+        self.preceders.close_shard(&mut shard);
+        self.shards.push(shard);
         self.shard.clear();
         self.count = 0;
     }
 
-    /// The shards with their followers and preceders files, and the first key of
-    /// every shard but the first.
-    pub(super) fn finish(mut self) -> (Vec<ShardFiles>, Vec<Vec<u8>>) {
+    /// The shards, the followers and preceders files, and the first key of every
+    /// shard but the first.
+    pub(super) fn finish(mut self) -> Shards {
         if self.count > 0 {
             self.close();
         }
-        (self.shards, self.separators)
+        Shards {
+            shards: self.shards,
+            followers: self.followers.finish(),
+            preceders: self.preceders.finish(),
+            separators: self.separators,
+        }
     }
 }
 
 /// The followers of every term of a followers file, in the shard's order from the
 /// file's first term, as raw blocks (decode one with `read_followers`).
-pub(super) fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
+pub fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
     let mut r = Bytes::new(bytes);
     let count = r.usize()?;
     (0..count).map(|_| r.bytes()).collect()
@@ -479,7 +507,7 @@ pub(super) fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
 
 /// One term of a shard with its scale and its postings: `(record, impact,
 /// followed-by mask)`, and where its followers and its preceders are: the number of
-/// the shard's file of that kind and the place of its block in that file.
+/// the file of that kind and the place of its block in that file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     pub term: Vec<u8>,
@@ -583,35 +611,30 @@ pub struct Manifest {
     pub langs: Vec<String>,
     /// Per record: (start year, end year, kind index, language index).
     pub facts: Vec<(i32, i32, usize, usize)>,
-    /// First key of every shard but the first (which starts at the empty string).
-    pub separators: Vec<Vec<u8>>,
+    /// The first key of every group of `keys_per_file` shards but the first (which
+    /// starts at the empty string): the key files (`k/<g>.bin`) hold the first keys
+    /// of the other shards of each group.
+    pub top: Vec<Vec<u8>>,
     pub shards: usize,
+    /// Shards per group, and so per key file.
+    pub keys_per_file: usize,
+    /// Records per record file (`d/<n>.json`) and per passages file (`p/<n>.json`).
+    pub records_per_file: usize,
+    pub passages_per_file: usize,
 }
+
+/// A file of the index: its path and its bytes.
+type File = (String, Vec<u8>);
 
 /// Records with the same facts, consecutive in index order.
 type Group = ((i32, i32, usize, usize), u64);
 
 impl Manifest {
-    /// The manifest of the other files of an index, with their version; `facts` in
-    /// index order, `separators` as `ShardWriter` returns them.
-    pub(super) fn write(
-        files: &[(String, Vec<u8>)],
-        kinds: Vec<String>,
-        langs: Vec<String>,
-        facts: Vec<(i32, i32, usize, usize)>,
-        separators: Vec<Vec<u8>>,
-        shards: usize,
-    ) -> Vec<u8> {
-        Manifest {
-            version: version(files),
-            docs: facts.len(),
-            kinds,
-            langs,
-            facts,
-            separators,
-            shards,
-        }
-        .encode()
+    /// The manifest of the other files of an index, with their version (which it
+    /// sets); `facts` in index order, `top` as `key_files` returns it.
+    pub(super) fn write(mut self, files: &[(String, Vec<u8>)]) -> Vec<u8> {
+        self.version = version(files);
+        self.encode()
     }
 
     fn encode(&self) -> Vec<u8> {
@@ -627,7 +650,11 @@ impl Manifest {
         }
         self.encode_groups(&mut m);
         put_varint(&mut m, self.shards as u64);
-        self.encode_separators(&mut m);
+        put_varint(&mut m, self.keys_per_file as u64);
+        put_varint(&mut m, self.top.len() as u64);
+        encode_separators(&self.top, &mut m);
+        put_varint(&mut m, self.records_per_file as u64);
+        put_varint(&mut m, self.passages_per_file as u64);
         m
     }
 
@@ -663,27 +690,6 @@ impl Manifest {
         }
     }
 
-    /// Separators as code points: how many are shared with the previous separator,
-    /// how many follow; the first new one as the step from the previous separator's
-    /// code point at that place (separators ascend), the others as they are. The
-    /// separators are prefixes of terms, so UTF-8.
-    fn encode_separators(&self, m: &mut Vec<u8>) {
-        let mut prev: Vec<u32> = Vec::new();
-        for s in &self.separators {
-            let cps: Vec<u32> = String::from_utf8_lossy(s).chars().map(u32::from).collect();
-            let shared = cps.iter().zip(&prev).take_while(|(a, b)| a == b).count();
-            put_varint(m, shared as u64);
-            put_varint(m, (cps.len() - shared) as u64);
-            for (k, &cp) in cps[shared..].iter().enumerate() {
-                match prev.get(shared) {
-                    Some(&before) if k == 0 => put_varint(m, u64::from(cp - before - 1)),
-                    _ => put_varint(m, u64::from(cp)),
-                }
-            }
-            prev = cps;
-        }
-    }
-
     pub fn parse(bytes: &[u8]) -> Result<Manifest, Corrupt> {
         if bytes.get(..4) != Some(MAGIC) {
             return Err(Corrupt("not a search manifest".into()));
@@ -699,15 +705,28 @@ impl Manifest {
         let langs = list(&mut r)?;
         let facts = Self::parse_groups(&mut r, docs)?;
         let shards = r.usize()?;
-        let separators = Self::parse_separators(&mut r, shards)?;
+        let keys_per_file = r.usize()?;
+        let groups = r.usize()?;
+        if keys_per_file == 0 || groups != shards.div_ceil(keys_per_file).saturating_sub(1) {
+            return Err(Corrupt("bad shard groups".into()));
+        }
+        let top = parse_separators(&mut r, groups)?;
+        let per_file = |r: &mut Bytes| -> Result<usize, Corrupt> {
+            Some(r.usize()?)
+                .filter(|&n| n > 0)
+                .ok_or(Corrupt("no records per file".into()))
+        };
         Ok(Manifest {
             version,
             docs,
             kinds,
             langs,
             facts,
-            separators,
+            top,
             shards,
+            keys_per_file,
+            records_per_file: per_file(&mut r)?,
+            passages_per_file: per_file(&mut r)?,
         })
     }
 
@@ -731,47 +750,96 @@ impl Manifest {
         Ok(facts)
     }
 
-    fn parse_separators(r: &mut Bytes, shards: usize) -> Result<Vec<Vec<u8>>, Corrupt> {
-        let mut separators = Vec::with_capacity(shards.saturating_sub(1));
-        let mut prev: Vec<u32> = Vec::new();
-        for _ in 1..shards {
-            let shared = r.usize()?;
-            let count = r.usize()?;
-            let mut cps = prev
-                .get(..shared)
-                .ok_or(Corrupt("bad prefix".into()))?
-                .to_vec();
-            for k in 0..count {
-                let v = u32::try_from(r.varint()?).map_err(|_| Corrupt("code point".into()))?;
-                cps.push(match prev.get(shared) {
-                    Some(&before) if k == 0 => before.saturating_add(v).saturating_add(1),
-                    _ => v,
-                });
+    /// The record file of record `doc` and its place in that file's list.
+    pub fn record_file(&self, doc: usize) -> (String, usize) {
+        let per = self.records_per_file;
+        (format!("{}/d/{}.json", super::DIR, doc / per), doc % per)
+    }
+
+    /// The group of shards a term would be in.
+    pub fn group_of(&self, term: &[u8]) -> usize {
+        self.top.partition_point(|s| s.as_slice() <= term)
+    }
+}
+
+/// The key files of the shards (`k/<g>.bin`, one per group of `per_file` shards:
+/// the first key of each of its shards but the first) and the first key of every
+/// group but the first, for the manifest; `separators` are the first keys of every
+/// shard but the first, as `ShardWriter` returns them.
+pub(super) fn key_files(
+    shards: usize,
+    separators: &[Vec<u8>],
+    per_file: usize,
+) -> (Vec<Vec<u8>>, Vec<File>) {
+    let mut top = Vec::new();
+    let mut files = Vec::new();
+    for (g, first) in (0..shards).step_by(per_file).enumerate() {
+        if g > 0 {
+            top.push(separators[first - 1].clone());
+        }
+        let keys = &separators[first..(first + per_file - 1).min(shards - 1)];
+        let mut out = Vec::new();
+        put_varint(&mut out, keys.len() as u64);
+        encode_separators(keys, &mut out);
+        files.push((format!("{}/k/{g}.bin", super::DIR), out));
+    }
+    (top, files)
+}
+
+/// The keys of a key file: the first key of every shard of its group but the first.
+pub(super) fn read_keys(bytes: &[u8]) -> Result<Vec<Vec<u8>>, Corrupt> {
+    let mut r = Bytes::new(bytes);
+    let n = r.usize()?;
+    parse_separators(&mut r, n)
+}
+
+/// Separators as code points: how many are shared with the previous separator, how
+/// many follow; the first new one as the step from the previous separator's code
+/// point at that place (separators ascend), the others as they are. The separators
+/// are prefixes of terms, so UTF-8.
+fn encode_separators(separators: &[Vec<u8>], m: &mut Vec<u8>) {
+    let mut prev: Vec<u32> = Vec::new();
+    for s in separators {
+        let cps: Vec<u32> = String::from_utf8_lossy(s).chars().map(u32::from).collect();
+        let shared = cps.iter().zip(&prev).take_while(|(a, b)| a == b).count();
+        put_varint(m, shared as u64);
+        put_varint(m, (cps.len() - shared) as u64);
+        for (k, &cp) in cps[shared..].iter().enumerate() {
+            match prev.get(shared) {
+                Some(&before) if k == 0 => put_varint(m, u64::from(cp - before - 1)),
+                _ => put_varint(m, u64::from(cp)),
             }
-            let s: String = cps
-                .iter()
-                .map(|&c| char::from_u32(c).ok_or(Corrupt("code point".into())))
-                .collect::<Result<_, _>>()?;
-            separators.push(s.into_bytes());
-            prev = cps;
         }
-        Ok(separators)
+        prev = cps;
     }
+}
 
-    /// The shard a term would be in.
-    pub fn shard_of(&self, term: &[u8]) -> usize {
-        self.separators.partition_point(|s| s.as_slice() <= term)
-    }
-
-    /// The shards that may hold terms starting with `prefix`.
-    pub(super) fn shards_with_prefix(&self, prefix: &[u8]) -> std::ops::RangeInclusive<usize> {
-        let first = self.shard_of(prefix);
-        let mut last = first;
-        while last < self.separators.len() && self.separators[last].starts_with(prefix) {
-            last += 1;
+/// `count` separators written by `encode_separators`.
+fn parse_separators(r: &mut Bytes, count: usize) -> Result<Vec<Vec<u8>>, Corrupt> {
+    let mut separators = Vec::with_capacity(count.min(r.b.len()));
+    let mut prev: Vec<u32> = Vec::new();
+    for _ in 0..count {
+        let shared = r.usize()?;
+        let count = r.usize()?;
+        let mut cps = prev
+            .get(..shared)
+            .ok_or(Corrupt("bad prefix".into()))?
+            .to_vec();
+        for k in 0..count {
+            let v = u32::try_from(r.varint()?).map_err(|_| Corrupt("code point".into()))?;
+            cps.push(match prev.get(shared) {
+                Some(&before) if k == 0 => before.saturating_add(v).saturating_add(1),
+                _ => v,
+            });
         }
-        first..=last
+        let s: String = cps
+            .iter()
+            .map(|&c| char::from_u32(c).ok_or(Corrupt("code point".into())))
+            .collect::<Result<_, _>>()?;
+        separators.push(s.into_bytes());
+        prev = cps;
     }
+    Ok(separators)
 }
 
 // ------------------------------------------------------------------ cities
@@ -854,6 +922,25 @@ pub(super) fn read_city(bytes: &[u8], docs: usize) -> Result<Vec<bool>, Corrupt>
 }
 
 // ------------------------------------------------------------------ record files
+
+/// `<dir>/<n>.json` for every `per_file` consecutive JSON texts of `items` (by
+/// record, in index order): a JSON list of them.
+pub(super) fn json_lists(dir: &str, items: &[Vec<u8>], per_file: usize) -> Vec<(String, Vec<u8>)> {
+    (items.chunks(per_file).enumerate())
+        .map(|(n, chunk)| {
+            let mut out = Vec::with_capacity(chunk.iter().map(Vec::len).sum::<usize>() + 8);
+            out.push(b'[');
+            for (k, item) in chunk.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(item);
+            }
+            out.push(b']');
+            (format!("{}/{dir}/{n}.json", super::DIR), out)
+        })
+        .collect()
+}
 
 /// What a result shows, loaded only for the results on screen (`d/<n>.json`).
 #[derive(Serialize)]

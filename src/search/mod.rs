@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::kind::Kind;
 use crate::site::{Entry, Site};
 
-pub use format::{Corrupt, Manifest, Term, parse_shard};
+pub use format::{Corrupt, Manifest, Term, parse_followers, parse_shard};
 pub use read::{Facet, Filters, Reader, Results};
 pub use tokenize::{
     MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
@@ -45,9 +45,41 @@ pub const CITIES: &str = "search/cities.bin";
 /// A shard closes before it would grow past this many bytes (a single term with
 /// longer postings gets a shard of its own).
 pub const SHARD_TARGET: usize = 8 * 1024;
-/// A followers or preceders file closes before it would grow past the shard size
-/// divided by this (a single term with more gets a file of its own).
+/// In the tests' small indexes (`build_with`), a followers or preceders file closes
+/// before it would grow past the shard size divided by this.
 pub const BLOCK_FILES_PER_SHARD: usize = 4;
+
+/// The sizes of the files of an index.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    /// A shard closes before it would grow past this many bytes (a single term with
+    /// longer postings gets a shard of its own).
+    pub shard: usize,
+    /// A followers or preceders file closes before it would grow past this many
+    /// bytes (a single term with more gets a file of its own).
+    pub blocks: usize,
+    /// Records per record file (`d/<n>.json`, what a result shows): the first ten
+    /// results of a query read their files whole, so few records share one.
+    pub records_per_file: usize,
+    /// Records per passages file (`p/<n>.json`): read only for a result whose title
+    /// and summary hold no word of the query.
+    pub passages_per_file: usize,
+    /// Shards per key file (`k/<g>.bin`): the manifest holds the first key of every
+    /// group of this many shards, a key file those of the shards of one group.
+    pub keys_per_file: usize,
+}
+
+impl Sizes {
+    /// The sizes of `accord build` (see "Files" in `docs/search.md`).
+    pub const BUILD: Sizes = Sizes {
+        shard: SHARD_TARGET,
+        blocks: 8 * 1024,
+        records_per_file: 4,
+        passages_per_file: 16,
+        keys_per_file: 32,
+    };
+}
+
 /// Characters of body text kept per record for the snippet.
 const SNIPPET_BODY_CHARS: usize = 160;
 
@@ -73,63 +105,79 @@ impl Index {
 
 /// Builds the index of every record of the site.
 pub fn build(site: &Site) -> Index {
-    build_with(site, SHARD_TARGET)
+    build_sized(site, &Sizes::BUILD)
 }
 
-/// `build` with another shard size (tests use small ones).
+/// `build` with another shard size, and followers and preceders files of a quarter
+/// of it (tests use small ones).
 pub fn build_with(site: &Site, shard_target: usize) -> Index {
+    let sizes = Sizes {
+        shard: shard_target,
+        blocks: shard_target / BLOCK_FILES_PER_SHARD,
+        ..Sizes::BUILD
+    };
+    build_sized(site, &sizes)
+}
+
+/// `build` with other sizes of files.
+pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
     let order = Order::of(site);
     // 1–3. Every term with its number of records and its postings, in byte order,
     // and the words of the typo dictionary.
     let (terms, words) = postings(site, &order.records);
-    // 4. Shards: sorted ranges of terms, each at most `shard_target` bytes.
-    let mut shards = ShardWriter::new(shard_target, shard_target / BLOCK_FILES_PER_SHARD);
+    // 4. Shards: sorted ranges of terms, each at most `sizes.shard` bytes, and the
+    // followers and preceders files of all of them.
+    let mut writer = ShardWriter::new(sizes.shard, sizes.blocks);
     for (term, data) in &terms {
-        shards.push(term, data);
+        writer.push(term, data);
     }
-    let (shards, separators) = shards.finish();
-    let shard_count = shards.len();
+    let shards = writer.finish();
+    let shard_count = shards.shards.len();
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 * shard_count);
-    for (i, s) in shards.into_iter().enumerate() {
-        files.push((format!("{DIR}/s/{i}.bin"), s.shard));
-        for (j, f) in s.followers.into_iter().enumerate() {
-            files.push((format!("{DIR}/f/{i}-{j}.bin"), f));
-        }
-        for (j, f) in s.preceders.into_iter().enumerate() {
-            files.push((format!("{DIR}/b/{i}-{j}.bin"), f));
-        }
+    for (dir, list) in [
+        ("s", shards.shards),
+        ("f", shards.followers),
+        ("b", shards.preceders),
+    ] {
+        (files.extend(
+            (list.into_iter().enumerate()).map(|(i, f)| (format!("{DIR}/{dir}/{i}.bin"), f)),
+        ));
     }
     // 5. The typo dictionary, one file per word length.
     files.extend(dictionary_files(&words));
-    // 6. What is shown of each result, one small file per record.
-    let metas: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
-        .map(|(doc, &i)| {
-            let path = format!("{DIR}/d/{doc}.json");
-            (path, format::write_doc_meta(site, &site.entries[i]))
-        })
+    // 6. What is shown of each result, a few records per file.
+    let metas: Vec<Vec<u8>> = (order.records.par_iter())
+        .map(|&i| format::write_doc_meta(site, &site.entries[i]))
         .collect();
-    files.extend(metas);
-    // 6b. The passages of each record's body, for the snippets of the results shown.
-    let passages: Vec<(String, Vec<u8>)> = (order.records.par_iter().enumerate())
-        .map(|(doc, &i)| {
-            let path = format!("{DIR}/p/{doc}.json");
-            (path, passages::write(&site.entries[i]))
-        })
+    files.extend(format::json_lists("d", &metas, sizes.records_per_file));
+    // 6b. The passages of each record's body, for the snippets of the results shown,
+    // more records per file.
+    let passages: Vec<Vec<u8>> = (order.records.par_iter())
+        .map(|&i| passages::write(&site.entries[i]))
         .collect();
-    files.extend(passages);
+    files.extend(format::json_lists("p", &passages, sizes.passages_per_file));
     // 7. The cities, and those of every record, for the city facet.
     files.extend(city_files(site, &order.records));
-    // 8. The manifest, with a version that changes with any other file.
+    // 8. The keys of the shards: the first of every group in the manifest, the
+    // others in one file per group.
+    let (top, keys) = format::key_files(shard_count, &shards.separators, sizes.keys_per_file);
+    files.extend(keys);
+    // 9. The manifest, with a version that changes with any other file.
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let kinds = Kind::ALL.iter().map(|k| k.id().to_string()).collect();
-    let manifest = Manifest::write(
-        &files,
+    let manifest = Manifest {
+        version: String::new(),
+        docs: order.facts.len(),
         kinds,
-        order.langs,
-        order.facts,
-        separators,
-        shard_count,
-    );
+        langs: order.langs,
+        facts: order.facts,
+        top,
+        shards: shard_count,
+        keys_per_file: sizes.keys_per_file,
+        records_per_file: sizes.records_per_file,
+        passages_per_file: sizes.passages_per_file,
+    }
+    .write(&files);
     files.push((MANIFEST.to_string(), manifest));
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Index { files }

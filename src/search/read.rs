@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::format::{
     Cities, Corrupt, Manifest, Term, parse_followers, parse_shard, read_cities, read_city,
-    read_followers, read_words,
+    read_followers, read_keys, read_words,
 };
 use super::score::{Matches, query_score};
 use super::tokenize::{
@@ -213,6 +213,8 @@ impl Pair {
 #[derive(Default)]
 struct Loaded {
     shards: Vec<(usize, Vec<Term>)>,
+    /// The key files read, by group.
+    keys: BTreeMap<usize, Vec<Vec<u8>>>,
 }
 
 impl Loaded {
@@ -351,6 +353,90 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         })
     }
 
+    /// The shard a term would be in, reading the key file of its group (as
+    /// `search.js` does); for tests.
+    pub fn shard_of(&self, term: &[u8]) -> Result<usize, Corrupt> {
+        self.shard_of_in(term, &mut Loaded::default(), &mut Vec::new())
+    }
+
+    /// The first key of every shard but the first, from the manifest and every key
+    /// file; for tests.
+    pub fn separators(&self) -> Result<Vec<Vec<u8>>, Corrupt> {
+        let mut loaded = Loaded::default();
+        (1..self.manifest.shards)
+            .map(|i| self.first_key(i, &mut loaded, &mut Vec::new()))
+            .collect()
+    }
+
+    /// The keys of group `g`: the first key of each of its shards but the first, read
+    /// once per query.
+    fn keys<'l>(
+        &self,
+        g: usize,
+        loaded: &'l mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<&'l [Vec<u8>], Corrupt> {
+        if let std::collections::btree_map::Entry::Vacant(e) = loaded.keys.entry(g) {
+            let path = format!("{DIR}/k/{g}.bin");
+            let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+            fetched.push(path);
+            e.insert(read_keys(&bytes)?);
+        }
+        Ok(&loaded.keys[&g])
+    }
+
+    /// The shard a term would be in: its group from the manifest, then its shard from
+    /// the group's key file.
+    fn shard_of_in(
+        &self,
+        term: &[u8],
+        loaded: &mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<usize, Corrupt> {
+        let m = &self.manifest;
+        if m.shards == 0 {
+            return Ok(0);
+        }
+        let g = m.group_of(term);
+        let keys = self.keys(g, loaded, fetched)?;
+        Ok(g * m.keys_per_file + keys.partition_point(|s| s.as_slice() <= term))
+    }
+
+    /// The first key of shard `i` (not the first shard).
+    fn first_key(
+        &self,
+        i: usize,
+        loaded: &mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<Vec<u8>, Corrupt> {
+        let per = self.manifest.keys_per_file;
+        let key = if i.is_multiple_of(per) {
+            self.manifest.top.get(i / per - 1)
+        } else {
+            self.keys(i / per, loaded, fetched)?.get(i % per - 1)
+        };
+        key.cloned().ok_or(Corrupt("no key".into()))
+    }
+
+    /// The shards that may hold terms starting with `prefix`.
+    fn shards_with_prefix(
+        &self,
+        prefix: &[u8],
+        loaded: &mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<std::ops::RangeInclusive<usize>, Corrupt> {
+        let first = self.shard_of_in(prefix, loaded, fetched)?;
+        let mut last = first;
+        while last + 1 < self.manifest.shards
+            && self
+                .first_key(last + 1, loaded, fetched)?
+                .starts_with(prefix)
+        {
+            last += 1;
+        }
+        Ok(first..=last)
+    }
+
     fn shard(&self, i: usize, fetched: &mut Vec<String>) -> Result<Vec<Term>, Corrupt> {
         let path = format!("{DIR}/s/{i}.bin");
         let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
@@ -367,15 +453,14 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         loaded: &mut Loaded,
         fetched: &mut Vec<String>,
     ) -> Result<Vec<Matches>, Corrupt> {
-        let m = &self.manifest;
         let mut needed: Vec<usize> = Vec::new();
         for (slot, t) in query.unique.iter().enumerate() {
             if query.prefix == Some(slot) {
                 for p in query.prefixes(slot) {
-                    needed.extend(m.shards_with_prefix(p.as_bytes()));
+                    needed.extend(self.shards_with_prefix(p.as_bytes(), loaded, fetched)?);
                 }
             } else {
-                needed.push(m.shard_of(t.as_bytes()));
+                needed.push(self.shard_of_in(t.as_bytes(), loaded, fetched)?);
             }
         }
         self.load_shards(needed, loaded, fetched)?;
@@ -408,7 +493,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             } else {
                 (pair.second, "b")
             };
-            let Some((s, _, term)) = loaded.find(query.unique[slot].as_bytes()) else {
+            let Some((_, _, term)) = loaded.find(query.unique[slot].as_bytes()) else {
                 continue;
             };
             let (file, at) = if dir == "f" {
@@ -424,7 +509,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             if !done.is_empty() {
                 continue;
             }
-            let path = format!("{DIR}/{dir}/{s}-{file}.bin");
+            let path = format!("{DIR}/{dir}/{file}.bin");
             let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
             if !fetched.contains(&path) {
                 fetched.push(path);
@@ -499,8 +584,10 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
                 continue;
             }
             let terms: Vec<String> = near.iter().map(|w| stem(w).into_owned()).collect();
-            let needed = terms.iter().map(|t| self.manifest.shard_of(t.as_bytes()));
-            self.load_shards(needed.collect(), loaded, fetched)?;
+            let needed = (terms.iter())
+                .map(|t| self.shard_of_in(t.as_bytes(), loaded, fetched))
+                .collect::<Result<_, _>>()?;
+            self.load_shards(needed, loaded, fetched)?;
             let found = terms.iter().filter_map(|t| loaded.find(t.as_bytes()));
             matches[slot] = Matches::of_prefix(found.map(|(_, _, term)| term));
         }

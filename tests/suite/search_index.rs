@@ -15,11 +15,19 @@ fn reader(root: &Path) -> Reader<impl Fn(&str) -> Option<Vec<u8>>> {
     Reader::open(move |p: &str| std::fs::read(out.join(p)).ok()).unwrap()
 }
 
-/// The field `key` of the metadata file of a record.
+/// What a record's result shows: its item in its record file.
+fn meta_of(root: &Path, doc: u32) -> serde_json::Value {
+    let (path, at) = reader(root).manifest.record_file(doc as usize);
+    let list: serde_json::Value = serde_json::from_str(&read(root, &path)).unwrap();
+    list[at].clone()
+}
+
+/// The field `key` of the metadata of a record.
 fn meta(root: &Path, doc: u32, key: &str) -> String {
-    let text = read(root, &format!("search/d/{doc}.json"));
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    v[key].as_str().unwrap_or_default().to_string()
+    meta_of(root, doc)[key]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Titles of the hits of a query, best first.
@@ -78,16 +86,16 @@ fn the_build_writes_the_index_beside_the_search_page() {
         .collect();
     assert_eq!(urls.len(), 6);
     assert!(urls.contains("/archive/programs/air-quality/"), "{urls:?}");
-    assert!(
-        !out.join(format!("search/d/{}.json", report.records))
-            .exists()
-    );
+    let per_file = r.manifest.records_per_file;
+    let (after_last, _) = r
+        .manifest
+        .record_file(report.records.next_multiple_of(per_file));
+    assert!(!out.join(after_last).exists());
     // The metadata carries what a result shows, with `<` escaped.
     let doc = (0..6)
         .find(|&d| meta(site.path(), d, "u") == "/archive/programs/air-quality/")
         .unwrap();
-    let text = read(site.path(), &format!("search/d/{doc}.json"));
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = meta_of(site.path(), doc);
     assert_eq!(v["t"], "동북아 대기질개선 협력사업");
     assert_eq!(v["k"], "program");
     assert_eq!(v["d"], "2014");
@@ -103,6 +111,33 @@ fn the_build_writes_the_index_beside_the_search_page() {
     opts.output = Some(site.path().join("never"));
     accord::build(&opts).unwrap();
     assert!(!site.path().join("never").exists());
+}
+
+#[test]
+fn the_theme_scripts_are_served_minified_and_the_site_own_as_written() {
+    let site = fixture("search");
+    std::fs::create_dir_all(site.path().join("static")).unwrap();
+    // A script the minifier does not read (a template literal) is served as it is.
+    let own = "// The site's own.\nconst hello = (n) => `Hello ${n}`;\n";
+    std::fs::write(site.path().join("static/own.js"), own).unwrap();
+    build_ok(site.path());
+    let theme = repo().join("themes/default/static");
+    for name in ["search.js", "search-ui.js"] {
+        let source = std::fs::read_to_string(theme.join(name)).unwrap();
+        let served = read(site.path(), name);
+        assert_eq!(
+            served,
+            accord::minify::javascript(&source).unwrap(),
+            "{name}"
+        );
+        assert!(
+            served.len() < source.len() * 3 / 4,
+            "{name}: {}",
+            served.len()
+        );
+        assert!(!served.contains("\n  "), "{name} keeps its indentation");
+    }
+    assert_eq!(read(site.path(), "own.js"), own);
 }
 
 #[test]
@@ -846,11 +881,52 @@ fn shards_are_sorted_ranges_of_bounded_size() {
     let tmp = generated_site(120);
     let site = load_site(tmp.path());
     let target = 1024;
-    let index = search::build_with(&site, target);
+    // Groups of 4 shards: the first key of each in the manifest, the others in the
+    // group's key file.
+    let sizes = search::Sizes {
+        shard: target,
+        blocks: target / search::BLOCK_FILES_PER_SHARD,
+        keys_per_file: 4,
+        ..search::Sizes::BUILD
+    };
+    let index = search::build_sized(&site, &sizes);
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
     let m = &r.manifest;
     assert!(m.shards > 10, "only {} shards", m.shards);
-    assert_eq!(m.separators.len(), m.shards - 1);
+    assert_eq!(m.top.len(), m.shards.div_ceil(4) - 1);
+    let key_files = index
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("search/k/"));
+    assert_eq!(key_files.count(), m.shards.div_ceil(4));
+    let separators = r.separators().unwrap();
+    assert_eq!(separators.len(), m.shards - 1);
+    // The same answers as with every key in one file, reading one key file per term.
+    let one_group = search::build_sized(
+        &site,
+        &search::Sizes {
+            keys_per_file: 1 << 20,
+            ..sizes
+        },
+    );
+    let whole = Reader::open(|p: &str| one_group.get(p).map(<[u8]>::to_vec)).unwrap();
+    for q in ["대기", "air quality", "qual", "大気汚染"] {
+        let typing = Filters {
+            typing: true,
+            ..Filters::default()
+        };
+        let (a, b) = (
+            r.search(q, &typing).unwrap(),
+            whole.search(q, &typing).unwrap(),
+        );
+        assert_eq!((a.hits, a.facets), (b.hits, b.facets), "{q}");
+        let keys = a.fetched.iter().filter(|p| p.contains("/k/")).count();
+        assert!(
+            keys >= 1 && keys <= q.split(' ').count() + 1,
+            "{q}: {:?}",
+            a.fetched
+        );
+    }
     let mut all_terms: Vec<Vec<u8>> = Vec::new();
     for i in 0..m.shards {
         let bytes = index.get(&format!("search/s/{i}.bin")).unwrap();
@@ -864,12 +940,12 @@ fn shards_are_sorted_ranges_of_bounded_size() {
         );
         // Each shard starts at its separator and ends before the next one.
         if i > 0 {
-            assert!(m.separators[i - 1] <= terms[0].term);
-            assert!(m.separators[i - 1] > *all_terms.last().unwrap());
+            assert!(separators[i - 1] <= terms[0].term);
+            assert!(separators[i - 1] > *all_terms.last().unwrap());
         }
         for t in &terms {
             assert_eq!(
-                m.shard_of(&t.term),
+                r.shard_of(&t.term).unwrap(),
                 i,
                 "{}",
                 String::from_utf8_lossy(&t.term)
@@ -899,7 +975,7 @@ fn shards_are_sorted_ranges_of_bounded_size() {
 type Place = fn(&search::Term) -> (usize, usize);
 
 #[test]
-fn followers_and_preceders_files_are_cut_finer_than_shards() {
+fn followers_and_preceders_files_are_cut_finer_than_shards_and_shared_across_them() {
     let tmp = generated_site(120);
     let site = load_site(tmp.path());
     let target = 2048;
@@ -907,43 +983,52 @@ fn followers_and_preceders_files_are_cut_finer_than_shards() {
     let index = search::build_with(&site, target);
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
     let kinds: [(&str, Place); 2] = [("f", |t| t.followers), ("b", |t| t.preceders)];
+    let shards: Vec<Vec<search::Term>> = (0..r.manifest.shards)
+        .map(|i| search::parse_shard(index.get(&format!("search/s/{i}.bin")).unwrap()).unwrap())
+        .collect();
     for (dir, place) in kinds {
-        let mut split = 0;
-        for i in 0..r.manifest.shards {
-            let terms = search::parse_shard(index.get(&format!("search/s/{i}.bin")).unwrap());
-            let terms = terms.unwrap();
-            let files = (0..)
-                .map_while(|j| index.get(&format!("search/{dir}/{i}-{j}.bin")))
-                .count();
-            split += usize::from(files > 1);
-            // Every term's block is in one of the shard's files, the files in order.
-            assert_eq!(place(&terms[0]), (0, 0));
-            for w in terms.windows(2) {
-                let (a, b) = (place(&w[0]), place(&w[1]));
-                assert!(
-                    b == (a.0, a.1 + 1) || b == (a.0 + 1, 0),
-                    "{dir} {i}: {a:?} {b:?}"
-                );
-            }
-            assert_eq!(place(terms.last().unwrap()).0 + 1, files);
-            for j in 0..files {
-                let bytes = index.get(&format!("search/{dir}/{i}-{j}.bin")).unwrap();
-                let held = terms.iter().filter(|t| place(t).0 == j).count();
-                if held < 128 {
-                    assert_eq!(bytes[0] as usize, held, "{dir} {i}-{j}");
-                }
-                // A file passes the target only with one term that has a block.
-                assert!(
-                    bytes.len() <= blocks_target + 4 || held == 1 || j + 1 == files,
-                    "{dir} {i}-{j}: {} bytes",
-                    bytes.len()
-                );
-            }
+        let files = (0..)
+            .map_while(|j| index.get(&format!("search/{dir}/{j}.bin")))
+            .count();
+        // Every term's block is in one file, the files in the order of the terms,
+        // from one shard to the next.
+        let places: Vec<(usize, usize)> = shards.iter().flatten().map(place).collect();
+        assert_eq!(places[0], (0, 0));
+        for w in places.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            assert!(
+                b == (a.0, a.1 + 1) || b == (a.0 + 1, 0),
+                "{dir}: {a:?} {b:?}"
+            );
         }
+        assert_eq!(places.last().unwrap().0 + 1, files);
+        for j in 0..files {
+            let bytes = index.get(&format!("search/{dir}/{j}.bin")).unwrap();
+            let held = places.iter().filter(|p| p.0 == j).count();
+            if held < 128 {
+                assert_eq!(bytes[0] as usize, held, "{dir} {j}");
+            }
+            // A file passes the target only with one term that has a block.
+            let blocks = search::parse_followers(bytes).unwrap();
+            let filled = blocks.iter().filter(|b| !b.is_empty()).count();
+            assert!(
+                bytes.len() <= blocks_target + 4 || filled == 1 || j + 1 == files,
+                "{dir} {j}: {} bytes",
+                bytes.len()
+            );
+        }
+        // Finer than the shards: some shards span several files; and the small
+        // blocks of neighbouring shards share a file.
+        let spans = |s: &Vec<search::Term>| place(&s[s.len() - 1]).0 - place(&s[0]).0;
+        assert!(shards.iter().filter(|s| spans(s) > 0).count() > 3, "{dir}");
+        let shared = (shards.windows(2))
+            .filter(|w| place(w[0].last().unwrap()).0 == place(&w[1][0]).0)
+            .count();
         assert!(
-            split > 3,
-            "{dir}: only {split} shards with more than one file"
+            shared > 3,
+            "{dir}: only {shared} files shared by two shards"
         );
+        assert!(files < shards.len() * 2, "{dir}: {files} files");
     }
     // A phrase of three bigrams checks two pairs, reading one file for each.
     let res = r.search("대기환경", &Filters::default()).unwrap();
@@ -956,8 +1041,8 @@ fn followers_and_preceders_files_are_cut_finer_than_shards() {
     // preceders file.
     let whole = search::build_with(&site, 1 << 24);
     for dir in ["f", "b"] {
-        assert!(whole.get(&format!("search/{dir}/0-0.bin")).is_some());
-        assert!(whole.get(&format!("search/{dir}/0-1.bin")).is_none());
+        assert!(whole.get(&format!("search/{dir}/0.bin")).is_some());
+        assert!(whole.get(&format!("search/{dir}/1.bin")).is_none());
     }
     let again = Reader::open(|p: &str| whole.get(p).map(<[u8]>::to_vec)).unwrap();
     let mut read = Vec::new();
@@ -1012,6 +1097,11 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
     }
+    // The engine as a site serves it: minified.
+    let source = std::fs::read_to_string(repo().join("themes/default/static/search.js")).unwrap();
+    let served = accord::minify::javascript(&source).expect("search.js is minified");
+    assert!(served.len() < source.len() * 3 / 4);
+    std::fs::write(out.join("search.js"), served).unwrap();
     let filters =
         |kind: Option<&str>, city: Option<&str>, year: Option<i32>, lang: Option<&str>| Filters {
             kind: kind.map(Into::into),

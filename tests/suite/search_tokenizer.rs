@@ -97,20 +97,30 @@ fn the_browser_tokenizer_gives_the_shared_vectors() {
     let Some(node) = require_tool(Tool::Node) else {
         return;
     };
-    let out = Command::new(node)
-        .arg(repo().join("tests/search_tokenizer.mjs"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}{stderr}");
-    let v = vectors();
-    let total = ["tokens", "follow_bits", "stems", "distances"]
-        .iter()
-        .map(|k| v[k].as_array().unwrap().len())
-        .sum::<usize>();
-    assert!(
-        stdout.contains(&format!("{total} vectors passed")),
-        "{stdout}{stderr}"
-    );
+    // The theme's source, and the script as a site serves it (minified).
+    let theme = repo().join("themes/default/static/search.js");
+    let tmp = tempfile::tempdir().unwrap();
+    let served = tmp.path().join("search.js");
+    let source = std::fs::read_to_string(&theme).unwrap();
+    std::fs::write(&served, accord::minify::javascript(&source).unwrap()).unwrap();
+    for script in [&theme, &served] {
+        let out = Command::new(&node)
+            .arg(repo().join("tests/search_tokenizer.mjs"))
+            .arg(script)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stdout}{stderr}");
+        let v = vectors();
+        let total = ["tokens", "follow_bits", "stems", "distances"]
+            .iter()
+            .map(|k| v[k].as_array().unwrap().len())
+            .sum::<usize>();
+        assert!(
+            stdout.contains(&format!("{total} vectors passed")),
+            "{}: {stdout}{stderr}",
+            script.display()
+        );
+    }
 }

@@ -350,7 +350,9 @@ fn search_hits(root: &std::path::Path, q: &str) -> Vec<serde_json::Value> {
         .unwrap();
     (results.hits.iter())
         .map(|&(doc, _)| {
-            serde_json::from_str(&read(root, &format!("search/d/{doc}.json"))).unwrap()
+            let (path, at) = reader.manifest.record_file(doc as usize);
+            let list: serde_json::Value = serde_json::from_str(&read(root, &path)).unwrap();
+            list[at].clone()
         })
         .collect()
 }

@@ -405,7 +405,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS2") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS3") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -442,46 +442,54 @@ var AccordSearch = (function () {
     }
     if (doc !== m.docs) throw new Error("bad record groups");
     m.shards = r.varint();
-    m.separators = [];
+    m.keysPerFile = r.varint();
+    var groups = r.varint();
+    if (!m.keysPerFile || groups !== Math.max(Math.ceil(m.shards / m.keysPerFile) - 1, 0)) {
+      throw new Error("bad shard groups");
+    }
+    m.top = readSeparators(r, groups);
+    m.perRecordFile = r.varint();
+    m.perPassageFile = r.varint();
+    if (!m.perRecordFile || !m.perPassageFile) throw new Error("bad manifest");
+    return m;
+  }
+
+  /*
+   * `count` separators (the first keys of shards) as `encode_separators` writes them:
+   * code points shared with the previous one, then the new ones, the first as a step.
+   */
+  function readSeparators(r, count) {
+    var out = [];
     var prev = [];
-    for (var i = 1; i < m.shards; i++) {
+    for (var i = 0; i < count; i++) {
       var shared = r.varint();
       var cps = prev.slice(0, shared);
       for (var k = r.varint(), first = true; k > 0; k--, first = false) {
         var v = r.varint();
         cps.push(first && shared < prev.length ? prev[shared] + v + 1 : v);
       }
-      m.separators.push(utf8(String.fromCodePoint.apply(null, cps)));
+      out.push(utf8(String.fromCodePoint.apply(null, cps)));
       prev = cps;
     }
-    return m;
+    return out;
   }
 
-  /* The shard a term would be in: the number of separators not after it. */
-  function shardOf(m, term) {
+  /* The number of `keys` (sorted) not after `term`. */
+  function notAfter(keys, term) {
     var lo = 0;
-    var hi = m.separators.length;
+    var hi = keys.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (compareBytes(m.separators[mid], term) <= 0) lo = mid + 1;
+      if (compareBytes(keys[mid], term) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  function shardsWithPrefix(m, prefix) {
-    var first = shardOf(m, prefix);
-    var last = first;
-    while (last < m.separators.length && startsWith(m.separators[last], prefix)) last++;
-    var out = [];
-    for (var i = first; i <= last; i++) out.push(i);
-    return out;
-  }
-
   /*
    * Terms of a shard: [{term: bytes, df, scale, postings: bytes, f, b}], postings
    * decoded on demand; `f` and `b` say where the term's followers and preceders are:
-   * [the shard's file of that kind, the place of the term's block in it].
+   * [the number of the file of that kind, the place of the term's block in it].
    */
   function parseShard(bytes) {
     var r = new Reader(bytes);
@@ -495,13 +503,20 @@ var AccordSearch = (function () {
       prev = term;
     }
     ["f", "b"].forEach(function (kind) {
-      var start = 0;
-      var file = 0;
-      for (var files = r.varint(); ; file++) {
-        var end = file + 1 < files ? start + r.varint() : terms.length;
-        for (var k = start; k < end; k++) terms[k][kind] = [file, k - start];
-        if (end === terms.length) break;
-        start = end;
+      // The file of the terms from `from` on, and the place of term `from` in it.
+      var file = r.varint();
+      var block = r.varint();
+      var from = 0;
+      var starts = [];
+      for (var n = r.varint(), start = 0; n > 0; n--) starts.push((start += r.varint()));
+      for (var k = 0, next = 0; k < terms.length; k++) {
+        if (starts[next] === k) {
+          next++;
+          file++;
+          from = k;
+          block = 0;
+        }
+        terms[k][kind] = [file, block + k - from];
       }
     });
     return terms;
@@ -564,6 +579,8 @@ var AccordSearch = (function () {
     this.manifest = null;
     this.shards = {};
     this.metas = {};
+    this.passageFiles = {};
+    this.keyFiles = {};
     this.cities = null;
     this.followers = {};
   }
@@ -611,29 +628,99 @@ var AccordSearch = (function () {
     );
   };
 
-  Engine.prototype.meta = function (doc) {
-    if (!this.metas[doc]) {
-      this.metas[doc] = this.load("d/" + doc + ".json").then(function (bytes) {
+  /*
+   * Item `doc % per` of the JSON list in `dir/<doc / per>.json`, the file fetched
+   * once for all its records (`cache` keeps its promise by file number).
+   */
+  Engine.prototype.listed = function (dir, cache, per, doc) {
+    var file = Math.floor(doc / per);
+    if (!cache[file]) {
+      cache[file] = this.load(dir + "/" + file + ".json").then(function (bytes) {
         if (!decoder) decoder = new TextDecoder();
         return JSON.parse(decoder.decode(bytes));
       });
     }
-    return this.metas[doc];
+    return cache[file].then(function (list) {
+      return list[doc % per];
+    });
+  };
+
+  /* What result `doc` shows (`d/`, several records per file). */
+  Engine.prototype.meta = function (doc) {
+    var self = this;
+    return this.open().then(function (m) {
+      return self.listed("d", self.metas, m.perRecordFile, doc);
+    });
+  };
+
+  /* The passages of record `doc` (`p/`): {h: [[anchor, heading]], p: [[h, text]], n}. */
+  Engine.prototype.passages = function (doc) {
+    var self = this;
+    return this.open().then(function (m) {
+      return self.listed("p", self.passageFiles, m.perPassageFile, doc);
+    });
+  };
+
+  /* The keys of group `g` (`k/<g>.bin`): the first key of each of its shards but the first. */
+  Engine.prototype.keys = function (g) {
+    if (!this.keyFiles[g]) {
+      this.keyFiles[g] = this.load("k/" + g + ".bin").then(function (bytes) {
+        var r = new Reader(bytes);
+        return readSeparators(r, r.varint());
+      });
+    }
+    return this.keyFiles[g];
+  };
+
+  /* The shard a term would be in: its group from the manifest, then the group's keys. */
+  Engine.prototype.shardOf = function (m, key) {
+    if (!m.shards) return Promise.resolve(0);
+    var g = notAfter(m.top, key);
+    return this.keys(g).then(function (keys) {
+      return g * m.keysPerFile + notAfter(keys, key);
+    });
+  };
+
+  /* The first key of shard `i` (not the first shard). */
+  Engine.prototype.firstKey = function (m, i) {
+    var per = m.keysPerFile;
+    if (i % per === 0) return Promise.resolve(m.top[i / per - 1]);
+    return this.keys(Math.floor(i / per)).then(function (keys) {
+      return keys[(i % per) - 1];
+    });
+  };
+
+  /* The shards that may hold terms starting with `prefix`: [shard]. */
+  Engine.prototype.shardsWithPrefix = function (m, prefix) {
+    var self = this;
+    return this.shardOf(m, prefix).then(function (first) {
+      var out = [];
+      function from(i) {
+        if (i < m.shards) out.push(i);
+        if (i + 1 >= m.shards) return out;
+        return self.firstKey(m, i + 1).then(function (key) {
+          return startsWith(key, prefix) ? from(i + 1) : out;
+        });
+      }
+      return from(first);
+    });
   };
 
   /* One term of the index: {term, df, scale, postings, shard, at}, or null. */
   Engine.prototype.term = function (m, token) {
+    var self = this;
     var key = utf8(token);
-    var i = shardOf(m, key);
-    if (i >= m.shards) return Promise.resolve(null);
-    return this.shard(m, i).then(function (terms) {
-      for (var k = 0; k < terms.length; k++) {
-        if (compareBytes(terms[k].term, key) === 0) {
-          terms[k].shard = i;
-          return terms[k];
+    return this.shardOf(m, key).then(function (i) {
+      if (i >= m.shards) return null;
+      return self.shard(m, i).then(function (terms) {
+        for (var k = 0; k < terms.length; k++) {
+          if (compareBytes(terms[k].term, key) === 0) {
+            terms[k].shard = i;
+            return terms[k];
+          }
         }
-      }
-      return null;
+        return null;
+      });
     });
   };
 
@@ -642,8 +729,8 @@ var AccordSearch = (function () {
     return this.term(m, token).then(function (t) {
       if (!t) return null;
       var p = decodePostings(t);
-      p.f = [t.shard + "-" + t.f[0], t.f[1]];
-      p.b = [t.shard + "-" + t.b[0], t.b[1]];
+      p.f = t.f;
+      p.b = t.b;
       return p;
     });
   };
@@ -681,15 +768,6 @@ var AccordSearch = (function () {
     return this.followers[name];
   };
 
-  function shardsWithPrefix(m, prefix) {
-    var first = shardOf(m, prefix);
-    var last = first;
-    while (last < m.separators.length && startsWith(m.separators[last], prefix)) last++;
-    var out = [];
-    for (var i = first; i <= last && i < m.shards; i++) out.push(i);
-    return out;
-  }
-
   /*
    * The union of the postings of several terms, as the Rust reader's
    * `Matches::of_prefix`: the highest scale, per record the highest impact on it.
@@ -722,17 +800,23 @@ var AccordSearch = (function () {
   Engine.prototype.prefixPostings = function (m, prefixes) {
     var self = this;
     var keys = prefixes.map(utf8);
-    var shards = [];
-    keys.forEach(function (key) {
-      shardsWithPrefix(m, key).forEach(function (i) {
-        if (shards.indexOf(i) < 0) shards.push(i);
-      });
-    });
     return Promise.all(
-      shards.map(function (i) {
-        return self.shard(m, i);
+      keys.map(function (key) {
+        return self.shardsWithPrefix(m, key);
       })
-    ).then(function (all) {
+    ).then(function (lists) {
+      var shards = [];
+      lists.forEach(function (list) {
+        list.forEach(function (i) {
+          if (shards.indexOf(i) < 0) shards.push(i);
+        });
+      });
+      return Promise.all(
+        shards.map(function (i) {
+          return self.shard(m, i);
+        })
+      );
+    }).then(function (all) {
       var terms = [];
       all.forEach(function (ts) {
         ts.forEach(function (t) {
@@ -1236,13 +1320,12 @@ var AccordSearch = (function () {
       };
     }
 
-    /* The passages of record `n` (`p/<n>.json`): {h: [[anchor, heading]], p: [[h, text]]}. */
+    /* The passages of record `n`, once: {h: [[anchor, heading]], p: [[h, text]]}, or null. */
     function passagesOf(n) {
       if (!passageFiles[n]) {
-        passageFiles[n] = engine.load("p/" + n + ".json").then(
-          function (bytes) {
-            if (!decoder) decoder = new TextDecoder();
-            return JSON.parse(decoder.decode(bytes));
+        passageFiles[n] = engine.passages(n).then(
+          function (passages) {
+            return passages || null;
           },
           function () {
             return null;
