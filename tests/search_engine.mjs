@@ -6,7 +6,8 @@
 //
 // QUERIES.json: [{"q": "...", "filters": {"kind", "city", "year", "lang"}, "cities": bool}]
 // where `cities` asks for the counts by city (the whole city table).
-// Prints [{"hits": [[record, score], ...], "suggestion", "facets": {kind, lang, year, city}}, ...].
+// Prints [{"hits": [[record, score], ...], "suggestion", "facets": {kind, lang, year, city},
+// "shown": [[URL, passages] of the first four hits]}, ...].
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import vm from "node:vm";
@@ -25,10 +26,17 @@ const answers = [];
 for (const { q, filters, cities } of queries) {
   const f = { kind: null, city: null, year: null, lang: null, ...filters };
   const r = await engine.search(q, f, cities);
+  // The URL and the passages of the first hits, as the page shows them.
+  const shown = await Promise.all(
+    Array.from(r.hits.slice(0, 4), (h) =>
+      Promise.all([engine.meta(h[0]), engine.passages(h[0])]).then(([m, p]) => [m.u, p.p])
+    )
+  );
   answers.push({
     hits: Array.from(r.hits, (h) => [h[0], h[1]]),
     suggestion: r.suggestion,
     facets: r.facets,
+    shown,
   });
 }
 console.log(JSON.stringify(answers));

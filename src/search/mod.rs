@@ -70,12 +70,17 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    /// The sizes of `accord build` (see "Files" in `docs/search.md`).
+    /// The sizes of `accord build`, chosen for the first query's bytes (see "Files" in
+    /// `docs/search.md` for what other sizes cost): 8 KB shards, 4 KB followers and
+    /// preceders files, one record per record file (the first ten results of a query
+    /// are scattered over the records: a file of two records costs about 5 KB more on
+    /// a first query), the passages of four records per file, and 32 shards per key
+    /// file.
     pub const BUILD: Sizes = Sizes {
         shard: SHARD_TARGET,
-        blocks: 8 * 1024,
-        records_per_file: 4,
-        passages_per_file: 16,
+        blocks: 4 * 1024,
+        records_per_file: 1,
+        passages_per_file: 4,
         keys_per_file: 32,
     };
 }

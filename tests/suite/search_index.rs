@@ -1090,7 +1090,16 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     };
     let tmp = generated_site(150);
     let site = load_site(tmp.path());
-    let index = search::build_with(&site, 1536);
+    // Small files of every kind, and record files and passages of three records, so
+    // that the engine finds a record's item in its list.
+    let sizes = search::Sizes {
+        shard: 1536,
+        blocks: 1536 / search::BLOCK_FILES_PER_SHARD,
+        records_per_file: 3,
+        passages_per_file: 3,
+        keys_per_file: 8,
+    };
+    let index = search::build_sized(&site, &sizes);
     let out = tmp.path().join("index");
     for (rel, bytes) in &index.files {
         let p = out.join(rel);
@@ -1211,6 +1220,25 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         assert_eq!(
             js["facets"], facets,
             "facets of {q:?} {f:?} (cities: {cities})"
+        );
+        // The first hits' record files and passages, as the page reads them.
+        let shown: Vec<serde_json::Value> = (rust.hits.iter().take(4))
+            .map(|&(d, _)| {
+                let (path, at) = r.manifest.record_file(d as usize);
+                let meta: serde_json::Value =
+                    serde_json::from_slice(index.get(&path).unwrap()).unwrap();
+                let per = r.manifest.passages_per_file;
+                let passages = index
+                    .get(&format!("search/p/{}.json", d as usize / per))
+                    .unwrap();
+                let passages: serde_json::Value = serde_json::from_slice(passages).unwrap();
+                serde_json::json!([meta[at]["u"], passages[d as usize % per]["p"]])
+            })
+            .collect();
+        assert_eq!(
+            js["shown"],
+            serde_json::json!(shown),
+            "shown of {q:?} {f:?}"
         );
         non_empty += usize::from(!rust.hits.is_empty());
     }
