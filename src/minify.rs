@@ -73,8 +73,13 @@ struct Minifier {
     gap: Gap,
 }
 
+/// A line terminator of JavaScript.
+fn is_line_end(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
+}
+
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
+    c.is_alphanumeric() || c == '_' || c == '$' || (!c.is_ascii() && !c.is_whitespace())
 }
 
 impl Minifier {
@@ -85,7 +90,7 @@ impl Minifier {
     fn run(&mut self) -> Option<()> {
         while let Some(c) = self.peek(0) {
             match c {
-                '\n' => {
+                c if is_line_end(c) => {
                     self.gap = Gap::Line;
                     self.at += 1;
                 }
@@ -94,7 +99,7 @@ impl Minifier {
                     self.at += 1;
                 }
                 '/' if self.peek(1) == Some('/') => {
-                    while self.peek(0).is_some_and(|c| c != '\n') {
+                    while self.peek(0).is_some_and(|c| !is_line_end(c)) {
                         self.at += 1;
                     }
                 }
@@ -128,7 +133,7 @@ impl Minifier {
         loop {
             match self.peek(0)? {
                 '*' if self.peek(1) == Some('/') => break,
-                '\n' => self.gap = Gap::Line,
+                c if is_line_end(c) => self.gap = Gap::Line,
                 _ => {}
             }
             self.at += 1;
@@ -191,7 +196,7 @@ impl Minifier {
     /// Copies the next character, with the one after it if it is a backslash (then
     /// returns the backslash); `None` at a line's end or the end of the text.
     fn copy_char(&mut self) -> Option<char> {
-        let c = self.peek(0).filter(|&c| c != '\n')?;
+        let c = self.peek(0).filter(|&c| !is_line_end(c))?;
         self.out.push(c);
         self.at += 1;
         if c == '\\' {
@@ -271,6 +276,11 @@ mod tests {
         assert_eq!(
             javascript(src).unwrap(),
             "var a=1 .toString(),b=c- -d,e=f in g,h=x++ +y;\n"
+        );
+        // Every line terminator of JavaScript ends a line (automatic semicolons).
+        assert_eq!(
+            javascript("a = b\r++c\u{2028}d\n").unwrap(),
+            "a=b\n++c\nd\n"
         );
     }
 
