@@ -17,7 +17,8 @@ For each archive:
 With --quality, it also draws about 70 queries in 11 classes from each archive's
 source records, computes their true answers from those records, and prints per class
 recall, precision, P@10, "title match first" and first-query bytes (the index files
-the reader reads, the first ten record files, and search.js), from the answers of
+the reader reads, the first ten record files, and search.js as a site serves it,
+minified: `search_bench SCRIPT --minify`), from the answers of
 `search_bench ROOT --queries` (see scripts/search_quality.py); --quality-only skips the
 build timing and the browser.
 
