@@ -41,6 +41,7 @@ pub mod markdown;
 pub mod output;
 pub mod paths;
 pub mod registry;
+pub mod relations;
 pub mod render;
 pub mod routes;
 pub mod scaffold;

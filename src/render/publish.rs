@@ -173,7 +173,7 @@ impl Renderer<'_> {
         match page {
             Page::List(kind, _) | Page::KindFeed(kind) => feeds.push(self.kind_feed(kind)),
             Page::Record(i) => feeds.push(self.kind_feed(self.site.entries[i].record.kind)),
-            Page::City(id) | Page::CityFeed(id) => feeds.push(self.city_feed(id)),
+            Page::City(id, _) | Page::CityFeed(id) => feeds.push(self.city_feed(id)),
             _ => {}
         }
         feeds
@@ -205,10 +205,13 @@ impl Renderer<'_> {
                 };
                 jsonld::record(ed, e, &text)
             }
-            Page::City(id) => jsonld::collection(ed, title, path, Some(jsonld::place(ed, id))),
-            Page::List(..) | Page::Cities | Page::Years | Page::Year(_) => {
-                jsonld::collection(ed, title, path, None)
-            }
+            Page::City(id, _) => jsonld::collection(ed, title, path, Some(jsonld::place(ed, id))),
+            Page::List(..)
+            | Page::Cities
+            | Page::Years
+            | Page::Year(..)
+            | Page::Pair(_)
+            | Page::Series(_) => jsonld::collection(ed, title, path, None),
             _ => return String::new(),
         };
         jsonld::script_text(&value)
@@ -226,7 +229,7 @@ impl Renderer<'_> {
             ),
             Page::CityFeed(id) => (
                 self.city_feed(id),
-                self.url(Page::City(id)),
+                self.url(Page::City(id, 1)),
                 site.feed_order(&site.by_city[id]),
             ),
             _ => (
@@ -430,7 +433,7 @@ impl Renderer<'_> {
     pub(super) fn home_charts(&self) -> HomeCharts {
         let all: Vec<usize> = (0..self.site.entries.len()).collect();
         let years = self.years_chart(&all, &self.strings_of("chart_years_title"), |y| {
-            self.url(Page::Year(y))
+            self.url(Page::Year(y, 1))
         });
         HomeCharts { years }
     }
@@ -438,7 +441,7 @@ impl Renderer<'_> {
     pub(super) fn city_charts(&self, id: CityId) -> CityCharts {
         let site = self.site;
         let years = self.years_chart(
-            &site.by_city[id],
+            &site.by_place[id],
             &self.strings_of("chart_city_years_title"),
             |y| format!("#y{y}"),
         );
@@ -447,7 +450,7 @@ impl Renderer<'_> {
             .take(PARTNERS_SHOWN)
             .map(|&(other, n)| Bar {
                 label: self.city_name(other).to_string(),
-                href: Some(self.url(Page::City(other))),
+                href: site.pair(id, other).map(|k| self.url(Page::Pair(k))),
                 value: n as f64,
                 class: "bar".into(),
             })
@@ -495,7 +498,7 @@ impl Renderer<'_> {
                     .into_iter()
                     .map(|(id, amount)| Bar {
                         label: self.city_name(id).to_string(),
-                        href: Some(self.url(Page::City(id))),
+                        href: Some(self.url(Page::City(id, 1))),
                         value: (amount * 100.0).round() / 100.0,
                         class: "bar".into(),
                     })
@@ -538,7 +541,7 @@ impl Renderer<'_> {
                 Some(Place {
                     title: format!("{name}: {}", self.count_text(count)),
                     label: name,
-                    href: self.url(Page::City(id)),
+                    href: self.url(Page::City(id, 1)),
                     lat,
                     lon,
                     count,
