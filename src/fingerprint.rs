@@ -157,7 +157,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     site.pairs.hash(&mut h);
                 }
                 Page::Years => year_counts(&mut h),
-                Page::City(..) | Page::Pair(_) | Page::Year(..) | Page::Series(_) => {
+                Page::City(..) | Page::Pair(..) | Page::Year(..) | Page::Series(_) => {
                     listing(site, &cards, route.page, &mut h);
                 }
                 Page::Search | Page::NotFound => {}
@@ -211,8 +211,9 @@ fn listing(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
             of(&site.by_place[c], h);
             (&site.by_place[c], &site.by_city[c], &site.partners[c]).hash(h);
         }
-        Page::Pair(k) => {
-            of(&site.pairs[k].1, h);
+        Page::Pair(k, n) => {
+            of(site.page_of(&site.pairs[k].1, n), h);
+            site.pairs[k].1.len().hash(h);
             budgets(site, &site.pairs[k].1, h);
         }
         Page::Year(y, _) => {

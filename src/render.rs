@@ -539,7 +539,7 @@ impl<'s> Renderer<'s> {
             Page::Record(i) => to.take(self.record_page(i)),
             Page::Cities => to.take(self.cities_page()),
             Page::City(id, n) => to.take(self.city_page(id, n)),
-            Page::Pair(k) => to.take(self.pair_page(k)),
+            Page::Pair(k, n) => to.take(self.pair_page(k, n)),
             Page::Years => to.take(self.years_page()),
             Page::Year(year, n) => to.take(self.year_page(year, n)),
             Page::Series(k) => to.take(self.series_page(k)),

@@ -22,8 +22,9 @@ pub enum Page {
     Cities,
     /// A city's page, page number from 1.
     City(CityId, usize),
-    /// The page of two cities that cooperate: an index of `Names::pair`.
-    Pair(usize),
+    /// The page of two cities that cooperate (an index of `Names::pair`), page number
+    /// from 1.
+    Pair(usize, usize),
     Years,
     /// A year's page, page number from 1.
     Year(i32, usize),
@@ -231,9 +232,9 @@ fn edition_file(page: Page, names: &impl Names) -> String {
         }
         Page::Cities => "cities/index.html".into(),
         Page::City(id, n) => paged(&format!("cities/{}/", names.city(id)), n),
-        Page::Pair(k) => {
+        Page::Pair(k, n) => {
             let (a, b) = names.pair(k);
-            format!("cities/{a}/{b}/index.html")
+            paged(&format!("cities/{a}/{b}/"), n)
         }
         Page::Years => "years/index.html".into(),
         Page::Year(year, n) => paged(&format!("years/{year}/"), n),

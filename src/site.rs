@@ -360,7 +360,9 @@ impl Site {
             pages.extend((1..=n).map(|n| Page::City(id, n)));
             pages.extend([Page::CityFeed(id), Page::CityJsonFeed(id)]);
         }
-        pages.extend((0..self.pairs.len()).map(Page::Pair));
+        for (k, (_, idx)) in self.pairs.iter().enumerate() {
+            pages.extend((1..=self.page_count(idx.len())).map(|n| Page::Pair(k, n)));
+        }
         pages.push(Page::Years);
         for (&y, idx) in &self.by_year {
             pages.extend((1..=self.page_count(idx.len())).map(|n| Page::Year(y, n)));

@@ -53,11 +53,12 @@ struct PeriodItem {
     via: Vec<CityLink>,
 }
 
-/// `pair.html`: two cities that cooperate, and every record of the pair.
+/// `pair.html`: two cities that cooperate, and the records of the pair.
 #[derive(Serialize)]
 pub(super) struct PairPage {
     budgets: Vec<PairBudget>,
     cities: [CityLink; 2],
+    pager: Pager,
     periods: Vec<Period>,
     total: usize,
 }
@@ -153,10 +154,10 @@ impl Renderer<'_> {
                 let (first, last) = (first.0, last.0);
                 let single = first == last;
                 let label = if single {
-                    self.year_label(first)
+                    self.year_text(first)
                 } else {
                     let sep = self.strings.get("range_sep");
-                    format!("{}{sep}{}", self.year_label(first), self.year_label(last))
+                    format!("{}{sep}{}", self.year_text(first), self.year_text(last))
                 };
                 let items = v
                     .iter()
@@ -191,21 +192,18 @@ impl Renderer<'_> {
             .collect()
     }
 
-    fn year_label(&self, year: i32) -> String {
-        self.strings.dates.y.replace("{y}", &year.to_string())
-    }
-
-    pub(super) fn pair_page(&self, k: usize) -> View<PairPage> {
+    pub(super) fn pair_page(&self, k: usize, n: usize) -> View<PairPage> {
         let site = self.site;
         let ((a, b), idx) = &site.pairs[k];
         let cities = [self.city_link(*a), self.city_link(*b)];
-        let title = format!(
-            "{}{}{}",
-            cities[0].name,
-            self.strings.get("pair_sep"),
-            cities[1].name
-        );
-        let budgets = (idx.iter().rev())
+        let sep = self.strings.get("pair_sep");
+        let mut title = format!("{}{sep}{}", cities[0].name, cities[1].name);
+        let pages = site.page_count(idx.len());
+        if n > 1 {
+            title = format!("{title} ({})", self.page_status(n, pages));
+        }
+        let shown = site.page_of(idx, n);
+        let budgets = (shown.iter().rev())
             .filter_map(|&i| {
                 let e = &site.entries[i];
                 let Details::Program(p) = &e.record.details else {
@@ -229,7 +227,8 @@ impl Renderer<'_> {
             context: PairPage {
                 budgets,
                 cities,
-                periods: self.periods(idx, &[]),
+                pager: self.pager(n, pages, |p| Page::Pair(k, p)),
+                periods: self.periods(shown, &[]),
                 total: idx.len(),
             },
         }

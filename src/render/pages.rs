@@ -569,7 +569,7 @@ impl Renderer<'_> {
                             count,
                             id: l.id,
                             name: l.name,
-                            pair_url: self.url(Page::Pair(pair)),
+                            pair_url: self.url(Page::Pair(pair, 1)),
                             url: l.url,
                         }
                     })
@@ -582,7 +582,7 @@ impl Renderer<'_> {
     }
 
     /// "page 2 of 5", in the edition's language.
-    fn page_status(&self, n: usize, total: usize) -> String {
+    pub(super) fn page_status(&self, n: usize, total: usize) -> String {
         self.strings
             .get("pager_status")
             .replace("{current}", &n.to_string())

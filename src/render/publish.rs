@@ -10,7 +10,7 @@ use tera::Value;
 
 use super::Renderer;
 use super::pages::View;
-use crate::charts::{self, Bar, Chart, Labels, Place, Series, StackedRow};
+use crate::charts::{self, Bar, Chart, Labels, Link, Place, Series, StackedRow};
 use crate::content::Details;
 use crate::escape::percent_encode_path;
 use crate::jsonld;
@@ -133,7 +133,7 @@ impl Renderer<'_> {
         }
     }
 
-    fn year_text(&self, year: i32) -> String {
+    pub(super) fn year_text(&self, year: i32) -> String {
         self.strings.dates.y.replace("{y}", &year.to_string())
     }
 
@@ -210,7 +210,7 @@ impl Renderer<'_> {
             | Page::Cities
             | Page::Years
             | Page::Year(..)
-            | Page::Pair(_)
+            | Page::Pair(..)
             | Page::Series(_) => jsonld::collection(ed, title, path, None),
             _ => return String::new(),
         };
@@ -450,7 +450,7 @@ impl Renderer<'_> {
             .take(PARTNERS_SHOWN)
             .map(|&(other, n)| Bar {
                 label: self.city_name(other).to_string(),
-                href: site.pair(id, other).map(|k| self.url(Page::Pair(k))),
+                href: site.pair(id, other).map(|k| self.url(Page::Pair(k, 1))),
                 value: n as f64,
                 class: "bar".into(),
             })
@@ -526,9 +526,11 @@ impl Renderer<'_> {
         YearCharts { budgets, kinds }
     }
 
-    /// `map` of `/cities/`: every city with coordinates, sized by its records.
+    /// `map` of `/cities/`: every city with coordinates, sized by its records, and a
+    /// line between every two of them that cooperate, as thick as their records.
     pub(super) fn cities_map(&self) -> String {
         let site = self.site;
+        let mut index: Vec<Option<usize>> = vec![None; site.registry.cities.len()];
         let places: Vec<Place> = site
             .registry
             .cities
@@ -538,15 +540,35 @@ impl Renderer<'_> {
                 let (lat, lon) = c.coords?;
                 let name = self.city_name(id).to_string();
                 let count = site.by_city[id].len();
-                Some(Place {
-                    title: format!("{name}: {}", self.count_text(count)),
-                    label: name,
-                    href: self.url(Page::City(id, 1)),
-                    lat,
-                    lon,
-                    count,
-                    country: c.country.clone(),
-                    minor: c.parent.is_some(),
+                Some((
+                    id,
+                    Place {
+                        title: format!("{name}: {}", self.count_text(count)),
+                        label: name,
+                        href: self.url(Page::City(id, 1)),
+                        lat,
+                        lon,
+                        count,
+                        country: c.country.clone(),
+                        minor: c.parent.is_some(),
+                    },
+                ))
+            })
+            .enumerate()
+            .map(|(k, (id, place))| {
+                index[id] = Some(k);
+                place
+            })
+            .collect();
+        let links: Vec<Link> = (site.pairs.iter())
+            .filter_map(|((a, b), idx)| {
+                let sep = self.strings_of("pair_sep");
+                let names = format!("{}{sep}{}", self.city_name(*a), self.city_name(*b));
+                Some(Link {
+                    a: index[*a]?,
+                    b: index[*b]?,
+                    records: idx.len(),
+                    title: format!("{names}: {}", self.count_text(idx.len())),
                 })
             })
             .collect();
@@ -554,6 +576,7 @@ impl Renderer<'_> {
             &self.strings_of("map_title"),
             self.outlines.as_ref(),
             &places,
+            &links,
         )
     }
 }

@@ -330,3 +330,65 @@ fn city_and_year_pages_are_paginated_and_a_record_of_several_years_is_listed_onc
     let y = read(site.path(), "years/2015/page/2/index.html");
     assert_eq!(y.matches("class=\"card card-").count(), 2);
 }
+
+#[test]
+fn the_cities_map_draws_the_pairs_and_is_readable_on_a_phone() {
+    let site = sample_archive();
+    build_ok(site.path());
+    let page = read(site.path(), "cities/index.html");
+    // One line per pair of cities with coordinates: no more than there are pair pages.
+    let pair_pages = walkdir::WalkDir::new(site.path().join("output/cities"))
+        .min_depth(2)
+        .max_depth(2)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "page" && e.path().join("index.html").is_file())
+        .count();
+    let lines = page.matches("class=\"pair-line\"").count();
+    assert!(
+        lines > 0 && lines <= pair_pages,
+        "{lines} lines, {pair_pages} pairs"
+    );
+    let (Some(node), Some(chromium), Some(_)) = (
+        require_tool(Tool::Node),
+        require_tool(Tool::Chromium),
+        require_tool(Tool::NpmPackage("playwright-core")),
+    ) else {
+        return;
+    };
+    // The page on its own, its style sheet inlined.
+    let css = read(site.path(), "style.css");
+    let head_end = page.find("</head>").unwrap();
+    let standalone = format!(
+        "{}<style>{css}</style>{}",
+        &page[..head_end],
+        &page[head_end..]
+    );
+    let file = site.path().join("map.html");
+    std::fs::write(&file, standalone).unwrap();
+    for (width, min_font) in [(390, 11.0), (1280, 12.0)] {
+        let seen = observations({
+            let mut c = node_script(&node, &chromium, &repo().join("tests/map_page.mjs"));
+            c.arg(&file).arg(width.to_string());
+            c
+        });
+        assert!(
+            seen["labels"].as_u64().unwrap() >= 5,
+            "at {width}px: {seen}"
+        );
+        assert!(
+            seen["smallest"].as_f64().unwrap() >= min_font,
+            "at {width}px: {seen}"
+        );
+        assert_eq!(
+            seen["lines"].as_u64().unwrap() as usize,
+            lines,
+            "at {width}px"
+        );
+        assert_eq!(seen["covered"], 0, "at {width}px dots cover dots: {seen}");
+        assert!(
+            seen["page_width"].as_u64().unwrap() <= width,
+            "at {width}px: {seen}"
+        );
+    }
+}
