@@ -301,6 +301,8 @@ const MAP_W: f64 = 640.0;
 const MAP_MIN_H: f64 = 380.0;
 const MAP_MAX_H: f64 = 560.0;
 const MAP_LABELS: usize = 14;
+/// The most lines between cooperating places a map draws.
+const MAP_LINES: usize = 150;
 /// The labels of a map shown on a narrow screen (the style sheet shows one set or
 /// the other, and gives each its size: 13 and 22 px): fewer and larger, so that at
 /// 390 px wide, where the 640-unit map is drawn about 350 px wide, they are at least
@@ -409,13 +411,19 @@ pub fn map(title: &str, outlines: Option<&Outlines>, places: &[Place], links: &[
     svg
 }
 
-/// The lines between cooperating places, from dot to dot (`at`), under the dots.
+/// The lines between cooperating places, from dot to dot (`at`), under the dots: the
+/// `MAP_LINES` of most records (a map of every pair of a large archive would be a
+/// grey web, and a heavy page), the strongest drawn last, on top.
 fn pair_lines(svg: &mut String, links: &[Link], at: &[(f64, f64)]) {
     if links.is_empty() {
         return;
     }
+    let mut strongest: Vec<&Link> = links.iter().collect();
+    strongest.sort_by(|a, b| b.records.cmp(&a.records).then((a.a, a.b).cmp(&(b.a, b.b))));
+    strongest.truncate(MAP_LINES);
+    strongest.reverse();
     svg.push_str(r#"<g class="pair-lines" aria-hidden="true">"#);
-    for l in links {
+    for l in strongest {
         let ((x1, y1), (x2, y2)) = (at[l.a], at[l.b]);
         let _ = write!(
             svg,

@@ -200,7 +200,7 @@ pub(super) struct CityPage<'a> {
     pager: Pager,
     partners: Vec<Partner>,
     by_kind: Vec<CountView>,
-    charts: CityCharts,
+    charts: Option<CityCharts>,
     feed: FeedLink,
 }
 
@@ -254,7 +254,7 @@ pub(super) struct YearPage {
     total: usize,
     groups: Vec<KindGroup>,
     pager: Pager,
-    charts: YearCharts,
+    charts: Option<YearCharts>,
     prev_year: Option<YearLink>,
     next_year: Option<YearLink>,
 }
@@ -561,24 +561,34 @@ impl Renderer<'_> {
                 city,
                 periods: self.periods(site.page_of(all, n), &within),
                 pager: self.pager(n, site.page_count(all.len()), |p| Page::City(id, p)),
-                partners: (site.partners[id].iter())
-                    .map(|&(other, count)| {
-                        let l = self.city_link(other);
-                        let pair = site.pair(id, other).expect("a partner is in a pair");
-                        Partner {
-                            count,
-                            id: l.id,
-                            name: l.name,
-                            pair_url: self.url(Page::Pair(pair, 1)),
-                            url: l.url,
-                        }
-                    })
-                    .collect(),
+                partners: if n == 1 {
+                    self.partners(id)
+                } else {
+                    Vec::new()
+                },
                 by_kind: self.count_by_kind(all),
-                charts: self.city_charts(id),
+                charts: (n == 1).then(|| self.city_charts(id)),
                 feed: self.city_feed(id),
             },
         }
+    }
+
+    /// The cities `id` cooperates with, each with the page of the pair.
+    fn partners(&self, id: CityId) -> Vec<Partner> {
+        let site = self.site;
+        (site.partners[id].iter())
+            .map(|&(other, count)| {
+                let l = self.city_link(other);
+                let pair = site.pair(id, other).expect("a partner is in a pair");
+                Partner {
+                    count,
+                    id: l.id,
+                    name: l.name,
+                    pair_url: self.url(Page::Pair(pair, 1)),
+                    url: l.url,
+                }
+            })
+            .collect()
     }
 
     /// "page 2 of 5", in the edition's language.
@@ -665,7 +675,7 @@ impl Renderer<'_> {
                 total: idx.len(),
                 groups,
                 pager: self.pager(n, pages, |p| Page::Year(year, p)),
-                charts: self.year_charts(year),
+                charts: (n == 1).then(|| self.year_charts(year)),
                 prev_year: prev.map(|(&y, _)| self.year_link(y)),
                 next_year: next.map(|(&y, _)| self.year_link(y)),
             },

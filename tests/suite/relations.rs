@@ -313,6 +313,11 @@ fn city_and_year_pages_are_paginated_and_a_record_of_several_years_is_listed_onc
     let first = read(site.path(), "cities/seoul/index.html");
     assert_eq!(first.matches("class=\"card card-").count(), 2);
     assert!(first.contains("rel=\"next\""));
+    // The overview and its charts, of all the records, on the first page only.
+    assert!(first.contains("class=\"city-overview\""));
+    let second = read(site.path(), "cities/seoul/page/2/index.html");
+    assert!(!second.contains("class=\"city-overview\""));
+    assert!(!read(site.path(), "years/2015/page/2/index.html").contains("class=\"year-charts\""));
     let last = read(site.path(), "cities/seoul/page/3/index.html");
     // The program of 2012–2015, once, under its period.
     assert_eq!(last.matches(">Long</a>").count(), 1);
