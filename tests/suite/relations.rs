@@ -45,8 +45,12 @@ fn site_with(files: &[(&str, &str)], config_extra: &str) -> tempfile::TempDir {
     tmp
 }
 
+/// The errors of a check that must fail, as the command line prints them.
 fn diag_lines(root: &Path) -> Vec<String> {
-    errors(root).iter().map(ToString::to_string).collect()
+    (errors(root).iter())
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect()
 }
 
 const PROGRAM: &str = "---\ntitle: Clean air\ndate: 2014\nend: 2016\ncities: [Seoul, Beijing]\nbudget: {unit: KRW m, total: 300, by_year: {2014: 100, 2015: 200}}\n---\nAir.\n";
@@ -396,4 +400,43 @@ fn the_cities_map_draws_the_pairs_and_is_readable_on_a_phone() {
             "at {width}px: {seen}"
         );
     }
+}
+
+#[test]
+fn a_translation_shares_the_relations_of_its_original() {
+    let forum = "---\ntitle: Forum\ndate: 2016\ncities: [Seoul]\nprogram: clean-air\nseries: green\nnumber: 1\n---\n";
+    let site = site_with(
+        &[
+            ("content/programs/clean-air.md", PROGRAM),
+            ("content/workshops/forum.md", forum),
+            // Its translation repeats the program, gives another number.
+            (
+                "content/workshops/forum.ko.md",
+                "---\ntitle: 포럼\nprogram: clean-air\nnumber: 2\n---\n",
+            ),
+        ],
+        "languages: [en, ko]\n",
+    );
+    let lines = diag_lines(site.path());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(
+            "content/workshops/forum.ko.md:4:9: error: `number` contradicts the original"
+        ),
+        "{}",
+        lines[0]
+    );
+    // Without the contradiction, the Korean edition shows the same program and series.
+    write(
+        site.path(),
+        "content/workshops/forum.ko.md",
+        b"---\ntitle: \xed\x8f\xac\xeb\x9f\xbc\nprogram: clean-air\n---\n",
+    );
+    build_ok(site.path());
+    let ko = read(site.path(), "ko/workshops/forum/index.html");
+    assert!(
+        ko.contains("<dd><a href=\"/ko/programs/clean-air/\""),
+        "{ko}"
+    );
+    assert!(ko.contains("<a href=\"/ko/series/green/\">green</a>"));
 }
