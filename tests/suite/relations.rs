@@ -440,3 +440,37 @@ fn a_translation_shares_the_relations_of_its_original() {
     );
     assert!(ko.contains("<a href=\"/ko/series/green/\">green</a>"));
 }
+
+#[test]
+fn an_incremental_build_follows_relations_as_a_clean_build_would() {
+    let forum = "---\ntitle: Forum\ndate: 2016\ncities: [Seoul, Yokohama]\nprogram: clean-air\nseries: green\nnumber: 1\n---\n";
+    let visit = "---\ntitle: Visit\ndate: 2015\ncities: [Seoul]\nrelated: [workshops/forum]\n---\n";
+    let site = site_with(
+        &[
+            ("content/programs/clean-air.md", PROGRAM),
+            ("content/workshops/forum.md", forum),
+            ("content/trips/visit.md", visit),
+        ],
+        "",
+    );
+    let root = site.path();
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("site");
+    build_into(root, &out);
+    // The program's title is on the pages of what served it and of the pair.
+    let program = root.join("content/programs/clean-air.md");
+    std::fs::write(&program, PROGRAM.replace("Clean air", "Cleaner air")).unwrap();
+    same_as_clean(root, &out, "a program renamed");
+    let forum_page = std::fs::read_to_string(out.join("workshops/forum/index.html")).unwrap();
+    assert!(forum_page.contains(">Cleaner air</a>"));
+    // A workshop that no longer serves the program leaves its timeline.
+    let path = root.join("content/workshops/forum.md");
+    std::fs::write(&path, forum.replace("program: clean-air\n", "")).unwrap();
+    same_as_clean(root, &out, "a program reference removed");
+    // A renamed edition of a series, on its series page and the related trip's page.
+    std::fs::write(&path, forum.replace("Forum", "Green forum")).unwrap();
+    let report = same_as_clean(root, &out, "an edition renamed");
+    assert!(report.files_written > 0);
+    let visit_page = std::fs::read_to_string(out.join("trips/visit/index.html")).unwrap();
+    assert!(visit_page.contains(">Green forum</a>"));
+}
