@@ -286,14 +286,35 @@ pub struct Place {
     pub minor: bool,
 }
 
+/// A line between two cooperating places (indexes of the map's places), as thick as
+/// they have records together.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub a: usize,
+    pub b: usize,
+    pub records: usize,
+    /// The line's tooltip: `Seoul – Tokyo: 3 records`.
+    pub title: String,
+}
+
 const MAP_W: f64 = 640.0;
 const MAP_MIN_H: f64 = 380.0;
 const MAP_MAX_H: f64 = 560.0;
 const MAP_LABELS: usize = 14;
+/// The most lines between cooperating places a map draws.
+const MAP_LINES: usize = 150;
+/// The labels of a map shown on a narrow screen (the style sheet shows one set or
+/// the other, and gives each its size: 13 and 22 px): fewer and larger, so that at
+/// 390 px wide, where the 640-unit map is drawn about 350 px wide, they are at least
+/// 11 px.
+const NARROW_FONT: f64 = 22.0;
+const NARROW_LABELS: usize = 8;
 
-/// A map of the places, framed around them (with some margin), on the outlines.
-/// Every place is a link; the biggest are labelled where labels do not collide.
-pub fn map(title: &str, outlines: Option<&Outlines>, places: &[Place]) -> String {
+/// A map of the places, framed around them (with some margin), on the outlines, with
+/// the lines between cooperating places under the dots. Every place is a link; dots
+/// that would cover each other are moved apart, each with a thin line to where it
+/// is; the biggest are labelled where labels do not collide.
+pub fn map(title: &str, outlines: Option<&Outlines>, places: &[Place], links: &[Link]) -> String {
     let frame = Frame::around(places);
     let mut svg = String::new();
     let _ = write!(
@@ -330,16 +351,31 @@ pub fn map(title: &str, outlines: Option<&Outlines>, places: &[Place]) -> String
         svg.push_str("</g>");
     }
     // Biggest first, so that small dots stay on top and clickable.
-    let mut order: Vec<&Place> = places.iter().collect();
-    order.sort_by(|a, b| {
+    let mut order: Vec<usize> = (0..places.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&places[a], &places[b]);
         b.count
             .cmp(&a.count)
             .then(a.minor.cmp(&b.minor))
             .then(a.href.cmp(&b.href))
     });
+    let at = spread(&frame, places, &order);
+    pair_lines(&mut svg, links, &at);
     svg.push_str(r#"<g class="places">"#);
-    for p in &order {
-        let (x, y) = frame.project(p.lon, p.lat);
+    for &i in &order {
+        let p = &places[i];
+        let (x, y) = at[i];
+        let (tx, ty) = frame.project(p.lon, p.lat);
+        if (x, y) != (tx, ty) {
+            let _ = write!(
+                svg,
+                r#"<line class="place-leader" x1="{}" y1="{}" x2="{}" y2="{}" aria-hidden="true"/>"#,
+                n(tx),
+                n(ty),
+                n(x),
+                n(y)
+            );
+        }
         let _ = write!(
             svg,
             r#"<a href="{}"><circle class="place{}" cx="{}" cy="{}" r="{}" data-count="{}"/><title>{}</title></a>"#,
@@ -353,23 +389,120 @@ pub fn map(title: &str, outlines: Option<&Outlines>, places: &[Place]) -> String
         );
     }
     svg.push_str("</g>");
-    // Labels: most records first, skipped where they would overlap.
+    let labelled: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| places[i].count > 0)
+        .collect();
+    for (class, font, max) in [
+        ("place-labels", FONT, MAP_LABELS),
+        (
+            "place-labels place-labels-narrow",
+            NARROW_FONT,
+            NARROW_LABELS,
+        ),
+    ] {
+        let labels = map_labels(&frame, places, &labelled, &at, font, max);
+        if !labels.is_empty() {
+            let _ = write!(svg, r#"<g class="{class}" aria-hidden="true">{labels}</g>"#);
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The lines between cooperating places, from dot to dot (`at`), under the dots: the
+/// `MAP_LINES` of most records (a map of every pair of a large archive would be a
+/// grey web, and a heavy page), the strongest drawn last, on top.
+fn pair_lines(svg: &mut String, links: &[Link], at: &[(f64, f64)]) {
+    if links.is_empty() {
+        return;
+    }
+    let mut strongest: Vec<&Link> = links.iter().collect();
+    strongest.sort_by(|a, b| b.records.cmp(&a.records).then((a.a, a.b).cmp(&(b.a, b.b))));
+    strongest.truncate(MAP_LINES);
+    strongest.reverse();
+    svg.push_str(r#"<g class="pair-lines" aria-hidden="true">"#);
+    for l in strongest {
+        let ((x1, y1), (x2, y2)) = (at[l.a], at[l.b]);
+        let _ = write!(
+            svg,
+            r#"<line class="pair-line" x1="{}" y1="{}" x2="{}" y2="{}" stroke-width="{}" data-records="{}"><title>{}</title></line>"#,
+            n(x1),
+            n(y1),
+            n(x2),
+            n(y2),
+            n((0.8 + 0.9 * (l.records as f64).sqrt()).min(7.0)),
+            l.records,
+            esc(&l.title)
+        );
+    }
+    svg.push_str("</g>");
+}
+
+/// Where each place's dot is drawn: at the place, or, when it would overlap a dot
+/// drawn before it (biggest first) by more than two thirds of the smaller radius,
+/// moved out around that dot to the first spot where it overlaps none so much.
+fn spread(frame: &Frame, places: &[Place], order: &[usize]) -> Vec<(f64, f64)> {
+    let mut at: Vec<(f64, f64)> = places.iter().map(|p| frame.project(p.lon, p.lat)).collect();
+    // The dots drawn so far: centre and radius.
+    let mut drawn: Vec<(f64, f64, f64)> = Vec::new();
+    for &i in order {
+        let r = radius(places[i].count);
+        let covered = |(x, y): (f64, f64), drawn: &[(f64, f64, f64)]| {
+            drawn.iter().copied().find(|&(cx, cy, rj)| {
+                let d = ((x - cx).powi(2) + (y - cy).powi(2)).sqrt();
+                d < (r + rj) - r.min(rj) * 2.0 / 3.0
+            })
+        };
+        if let Some((cx, cy, rj)) = covered(at[i], &drawn) {
+            let reach = rj + r + 1.0;
+            // Eight directions, then farther out: the first spot that covers nothing.
+            let spots = (1..=3).flat_map(|ring| {
+                (0..8).map(move |k| {
+                    let angle = std::f64::consts::FRAC_PI_4 * f64::from(k - 1);
+                    let d = reach * f64::from(ring);
+                    (cx + d * angle.cos(), cy + d * angle.sin())
+                })
+            });
+            let inside =
+                |&(x, y): &(f64, f64)| x > r && x < MAP_W - r && y > r && y < frame.height - r;
+            if let Some(spot) = spots.filter(inside).find(|&s| covered(s, &drawn).is_none()) {
+                at[i] = spot;
+            }
+        }
+        drawn.push((at[i].0, at[i].1, r));
+    }
+    at
+}
+
+/// The labels of the places of `order` that have records, most first, at most `max`,
+/// in `font`, skipped where they would overlap another label.
+fn map_labels(
+    frame: &Frame,
+    places: &[Place],
+    order: &[usize],
+    at: &[(f64, f64)],
+    font: f64,
+    max: usize,
+) -> String {
     let mut taken: Vec<[f64; 4]> = Vec::new();
     let mut labels = String::new();
-    for p in order.iter().filter(|p| p.count > 0).take(MAP_LABELS * 3) {
-        if taken.len() == MAP_LABELS {
+    for &i in order.iter().take(max * 3) {
+        if taken.len() == max {
             break;
         }
-        let (x, y) = frame.project(p.lon, p.lat);
+        let p = &places[i];
+        let (x, y) = at[i];
         let r = radius(p.count);
-        let w = text_width(&p.label, FONT);
+        let w = text_width(&p.label, font);
         let right = x + r + 3.0 + w <= MAP_W - 2.0;
         let lx = if right { x + r + 3.0 } else { x - r - 3.0 - w };
-        let bx = [lx - 1.0, y - FONT * 0.8, lx + w + 1.0, y + FONT * 0.4];
+        let bx = [lx - 1.0, y - font * 0.8, lx + w + 1.0, y + font * 0.4];
         let collides = taken
             .iter()
             .any(|t| bx[0] < t[2] && t[0] < bx[2] && bx[1] < t[3] && t[1] < bx[3]);
-        if collides || bx[1] < 0.0 || bx[3] > frame.height {
+        if collides || bx[0] < 0.0 || bx[1] < 0.0 || bx[3] > frame.height {
             continue;
         }
         taken.push(bx);
@@ -377,18 +510,11 @@ pub fn map(title: &str, outlines: Option<&Outlines>, places: &[Place]) -> String
             labels,
             r#"<text class="place-label" x="{}" y="{}">{}</text>"#,
             n(lx),
-            n(y + FONT * 0.35),
+            n(y + font * 0.35),
             esc(&p.label)
         );
     }
-    if !labels.is_empty() {
-        let _ = write!(
-            svg,
-            r#"<g class="place-labels" aria-hidden="true">{labels}</g>"#
-        );
-    }
-    svg.push_str("</svg>");
-    svg
+    labels
 }
 
 fn radius(count: usize) -> f64 {
@@ -769,7 +895,17 @@ mod tests {
             r#"{"bounds":[60,-12,170,62],"countries":[{"id":"KR","name":"South Korea","rings":[[126,34,130,34,130,38.5,126,38.5]]}]}"#,
         )
         .unwrap();
-        let svg = map("Map", Some(&outlines), &places);
+        let links = [Link {
+            a: 0,
+            b: 2,
+            records: 4,
+            title: "Seoul – Beijing: 4 records".into(),
+        }];
+        let svg = map("Map", Some(&outlines), &places, &links);
+        // The line of the pair, from Seoul's dot to Beijing's, as thick as 4 records.
+        assert!(svg.contains(
+            r#"stroke-width="2.6" data-records="4"><title>Seoul – Beijing: 4 records</title>"#
+        ));
         for p in &places {
             assert!(svg.contains(&format!(r#"<a href="/cities/{}/">"#, p.label)));
         }
@@ -792,6 +928,46 @@ mod tests {
             (get("cx"), get("cy"))
         };
         assert!(pos("seoul").0 > pos("beijing").0 && pos("seoul").1 > pos("beijing").1);
+    }
+
+    #[test]
+    fn dots_on_one_spot_are_moved_apart_with_a_line_to_the_place() {
+        let place = |label: &str, count| Place {
+            label: label.into(),
+            title: label.into(),
+            href: format!("/cities/{label}/"),
+            lat: 37.5,
+            lon: 127.0,
+            count,
+            country: "KR".into(),
+            minor: count < 5,
+        };
+        let places = [
+            place("seoul", 9),
+            place("gangnam", 1),
+            place("yangcheon", 1),
+        ];
+        let svg = map("Map", None, &places, &[]);
+        let dots: Vec<(f64, f64, f64)> = svg
+            .split("<circle ")
+            .skip(1)
+            .map(|c| {
+                let get = |a: &str| {
+                    let v = c.split(&format!(r#" {a}=""#)).nth(1).unwrap();
+                    v[..v.find('"').unwrap()].parse::<f64>().unwrap()
+                };
+                (get("cx"), get("cy"), get("r"))
+            })
+            .collect();
+        assert_eq!(dots.len(), 3);
+        for (i, a) in dots.iter().enumerate() {
+            for b in &dots[i + 1..] {
+                let d = ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+                assert!(d >= a.2 + b.2 - a.2.min(b.2) * 2.0 / 3.0, "{dots:?}");
+            }
+        }
+        // The biggest stays on its place; each moved dot has a line back to it.
+        assert_eq!(svg.matches(r#"class="place-leader""#).count(), 2);
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Record {
     /// The commit dates of the file, with `git_dates: true` (see `history`).
     pub history: Option<crate::history::FileDates>,
     pub details: Details,
+    /// Its relations to other records, as written (`relations`).
+    pub links: crate::relations::Links,
     /// The Markdown body.
     pub body: String,
     /// The file line on which the body starts.
@@ -351,11 +353,12 @@ pub fn read(file: &SourceFile, registry: &Registry, config: &Config) -> Parsed {
         Kind::Trip => Details::Trip(trip(&mut f)),
         Kind::Workshop => Details::Workshop(workshop(&mut f)),
     };
+    let links = crate::relations::take(&mut f, kind);
     let diags = f.finish();
     if diags.iter().any(Diagnostic::is_error) {
         return failed(diags, common.sources, Some(common.cities));
     }
-    let record = common.into_record(file, &split, details);
+    let record = common.into_record(file, &split, details, links);
     Parsed {
         record,
         diags,
@@ -384,7 +387,13 @@ struct Common {
 
 impl Common {
     /// The record, when its title and date could be read.
-    fn into_record(self, file: &SourceFile, split: &Split<'_>, details: Details) -> Option<Record> {
+    fn into_record(
+        self,
+        file: &SourceFile,
+        split: &Split<'_>,
+        details: Details,
+        links: crate::relations::Links,
+    ) -> Option<Record> {
         use std::hash::{Hash, Hasher};
         let mut h = std::hash::DefaultHasher::new();
         file.text.hash(&mut h);
@@ -408,6 +417,7 @@ impl Common {
             aliases: self.aliases,
             history: None,
             details,
+            links,
             body: split.body.to_string(),
             body_line: split.body_line,
             source_hash: h.finish(),

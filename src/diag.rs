@@ -85,6 +85,11 @@ codes! {
     InvalidParent = "invalid-parent",
     /// A Markdown link to a record that does not exist.
     BrokenLink = "broken-link",
+    /// A `program:` or `related:` reference to no record, or to a record of the wrong
+    /// kind.
+    BrokenReference = "broken-reference",
+    /// Two workshops of one series with the same `number`.
+    DuplicateNumber = "duplicate-number",
     /// A translation (`foo.ja.md`) whose fact (date, cities, budget, …) is not its
     /// original's.
     TranslationFact = "translation-fact",

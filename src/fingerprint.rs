@@ -120,7 +120,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
         }
     };
     let city_counts = |h: &mut DefaultHasher| {
-        for idx in &site.by_city {
+        for idx in site.by_city.iter().chain(&site.by_place) {
             idx.len().hash(h);
         }
     };
@@ -148,17 +148,17 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     );
                     site.list_pages(kind).hash(&mut h);
                 }
-                Page::Record(i) => pages[i].hash(&mut h),
-                Page::Cities => city_counts(&mut h),
-                Page::City(c) => {
-                    of(&site.by_city[c], &mut h);
-                    site.partners[c].hash(&mut h);
+                Page::Record(i) => {
+                    pages[i].hash(&mut h);
+                    of(&related_of(site, i), &mut h);
+                }
+                Page::Cities => {
+                    city_counts(&mut h);
+                    site.pairs.hash(&mut h);
                 }
                 Page::Years => year_counts(&mut h),
-                Page::Year(y) => {
-                    of(&site.by_year[&y], &mut h);
-                    site.by_year.keys().collect::<Vec<_>>().hash(&mut h);
-                    budgets(site, &site.by_year[&y], &mut h);
+                Page::City(..) | Page::Pair(..) | Page::Year(..) | Page::Series(_) => {
+                    listing(site, &cards, route.page, &mut h);
                 }
                 Page::Search | Page::NotFound => {}
                 Page::Feed | Page::JsonFeed => {
@@ -195,6 +195,53 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
             (route.file.clone(), h.finish())
         })
         .collect()
+}
+
+/// The hash of the inputs of a page that lists records: a city's, a pair's, a year's,
+/// a series'. Their cards, and what the page shows of the whole list.
+fn listing(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
+    let of = |idx: &[usize], h: &mut DefaultHasher| {
+        for &i in idx {
+            cards[i].hash(h);
+        }
+    };
+    match page {
+        // Each page of a city or a year shows the charts of all its records.
+        Page::City(c, _) => {
+            of(&site.by_place[c], h);
+            (&site.by_place[c], &site.by_city[c], &site.partners[c]).hash(h);
+        }
+        Page::Pair(k, n) => {
+            of(site.page_of(&site.pairs[k].1, n), h);
+            site.pairs[k].1.len().hash(h);
+            budgets(site, &site.pairs[k].1, h);
+        }
+        Page::Year(y, _) => {
+            of(&site.by_year[&y], h);
+            site.by_year.keys().collect::<Vec<_>>().hash(h);
+            budgets(site, &site.by_year[&y], h);
+        }
+        Page::Series(k) => {
+            of(&site.relations.series[k].editions, h);
+            for &i in &site.relations.series[k].editions {
+                site.entries[i].record.links.number.map(|(n, _)| n).hash(h);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The entries a record's page names besides itself: its program, what served it,
+/// its related records and the other editions of its series.
+fn related_of(site: &Site, i: usize) -> Vec<usize> {
+    let rel = &site.relations;
+    let mut out: Vec<usize> = rel.program[i].into_iter().collect();
+    out.extend(&rel.served[i]);
+    out.extend(&rel.related[i]);
+    if let Some(k) = rel.series_of[i] {
+        out.extend(&rel.series[k].editions);
+    }
+    out
 }
 
 /// The budgets of the programs of `idx`, which a year's chart shows and their cards do

@@ -87,7 +87,7 @@ pub fn place(ed: Edition<'_>, id: CityId) -> Value {
     let mut p = obj(&[
         ("@type", json!("Place")),
         ("name", json!(site.registry.name(id, ed.lang()))),
-        ("url", json!(ed.url(Page::City(id)))),
+        ("url", json!(ed.url(Page::City(id, 1)))),
         (
             "address",
             json!({"@type": "PostalAddress", "addressCountry": city.country}),

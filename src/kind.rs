@@ -21,6 +21,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "extra",
     "updated",
     "aliases",
+    "related",
 ];
 
 /// The fields a translation may give in its own words; every other field is a fact of
@@ -68,8 +69,15 @@ impl Kind {
     pub fn own_fields(self) -> &'static [&'static str] {
         match self {
             Kind::Program => &["code", "status", "budget", "pairs"],
-            Kind::Trip => &["travelers", "purpose", "cost"],
-            Kind::Workshop => &["venue", "format", "participants"],
+            Kind::Trip => &["travelers", "purpose", "cost", "program"],
+            Kind::Workshop => &[
+                "venue",
+                "format",
+                "participants",
+                "program",
+                "series",
+                "number",
+            ],
         }
     }
 }

@@ -42,6 +42,7 @@ pub mod minify;
 pub mod output;
 pub mod paths;
 pub mod registry;
+pub mod relations;
 pub mod render;
 pub mod routes;
 pub mod scaffold;

@@ -130,6 +130,22 @@ impl Registry {
         &self.children[city]
     }
 
+    /// `city` and every place within it (its children, their children, …), in
+    /// breadth-first order.
+    pub fn within(&self, city: CityId) -> Vec<CityId> {
+        let mut out = vec![city];
+        let mut k = 0;
+        while k < out.len() {
+            let more: Vec<CityId> = (self.children[out[k]].iter())
+                .copied()
+                .filter(|c| !out.contains(c))
+                .collect();
+            out.extend(more);
+            k += 1;
+        }
+        out
+    }
+
     /// The city a name (in any language, any alias, any normalisation form) denotes.
     pub fn resolve(&self, name: &str) -> Option<CityId> {
         self.by_name.get(&name_key(name)).copied()

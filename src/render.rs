@@ -3,6 +3,7 @@
 //! feeds, sitemaps, metadata and charts are in `publish`. Never reads content and
 //! never writes files.
 
+mod connections;
 #[cfg(test)]
 mod context_docs;
 mod data;
@@ -415,7 +416,7 @@ impl<'s> Renderer<'s> {
         CityLink {
             id: self.site.registry.cities[id].id.clone(),
             name: self.city_name(id).to_string(),
-            url: self.url(Page::City(id)),
+            url: self.url(Page::City(id, 1)),
         }
     }
 
@@ -499,7 +500,7 @@ impl<'s> Renderer<'s> {
             .rev()
             .map(|(&year, idx)| YearView {
                 year,
-                url: self.url(Page::Year(year)),
+                url: self.url(Page::Year(year, 1)),
                 total: idx.len(),
                 by_kind: self.count_by_kind(idx),
             })
@@ -537,9 +538,11 @@ impl<'s> Renderer<'s> {
             Page::List(kind, n) => to.take(self.list_page(kind, n)),
             Page::Record(i) => to.take(self.record_page(i)),
             Page::Cities => to.take(self.cities_page()),
-            Page::City(id) => to.take(self.city_page(id)),
+            Page::City(id, n) => to.take(self.city_page(id, n)),
+            Page::Pair(k, n) => to.take(self.pair_page(k, n)),
             Page::Years => to.take(self.years_page()),
-            Page::Year(year) => to.take(self.year_page(year)),
+            Page::Year(year, n) => to.take(self.year_page(year, n)),
+            Page::Series(k) => to.take(self.series_page(k)),
             Page::Search => to.take(self.search_page()),
             Page::NotFound => to.take(self.bare_page("404.html", "not_found_title")),
             Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => to.take(self.feed_page(page)),

@@ -20,9 +20,16 @@ pub enum Page {
     /// An entry of `Site::entries`.
     Record(usize),
     Cities,
-    City(CityId),
+    /// A city's page, page number from 1.
+    City(CityId, usize),
+    /// The page of two cities that cooperate (an index of `Names::pair`), page number
+    /// from 1.
+    Pair(usize, usize),
     Years,
-    Year(i32),
+    /// A year's page, page number from 1.
+    Year(i32, usize),
+    /// The page of a series of workshops: an index of `Names::series`.
+    Series(usize),
     Search,
     NotFound,
     /// The Atom feed of the whole archive.
@@ -170,6 +177,10 @@ pub trait Names {
     fn edition_dir(&self, edition: usize) -> &str;
     /// How many editions there are.
     fn editions(&self) -> usize;
+    /// The registry ids of the two cities of pair `k`, in their canonical order.
+    fn pair(&self, k: usize) -> (&str, &str);
+    /// The slug of series `k`.
+    fn series(&self, k: usize) -> &str;
     /// Alias `k` of entry `i`: an old URL path of its page, relative to the site's
     /// root, ending with `/` (`old/url/`).
     fn alias(&self, i: usize, k: usize) -> &str;
@@ -214,16 +225,20 @@ pub fn url_of(base_path: &str, page: Page, edition: usize, names: &impl Names) -
 fn edition_file(page: Page, names: &impl Names) -> String {
     match page {
         Page::Home => "index.html".into(),
-        Page::List(kind, n) if n <= 1 => format!("{}/index.html", kind.section()),
-        Page::List(kind, n) => format!("{}/page/{n}/index.html", kind.section()),
+        Page::List(kind, n) => paged(&format!("{}/", kind.section()), n),
         Page::Record(i) => {
             let (kind, slug) = names.record(i);
             record_file(kind, slug, 0, names)
         }
         Page::Cities => "cities/index.html".into(),
-        Page::City(id) => format!("cities/{}/index.html", names.city(id)),
+        Page::City(id, n) => paged(&format!("cities/{}/", names.city(id)), n),
+        Page::Pair(k, n) => {
+            let (a, b) = names.pair(k);
+            paged(&format!("cities/{a}/{b}/"), n)
+        }
         Page::Years => "years/index.html".into(),
-        Page::Year(year) => format!("years/{year}/index.html"),
+        Page::Year(year, n) => paged(&format!("years/{year}/"), n),
+        Page::Series(k) => format!("series/{}/index.html", names.series(k)),
         Page::Search => "search/index.html".into(),
         Page::NotFound => "404.html".into(),
         Page::Feed => "feed.xml".into(),
@@ -243,6 +258,16 @@ fn edition_file(page: Page, names: &impl Names) -> String {
         Page::Redirects => "_redirects".into(),
         Page::Data => format!("{DATA_DIR}index.html"),
         Page::DataFile(f) => format!("{DATA_DIR}{}", f.name()),
+    }
+}
+
+/// Page `n` (from 1) of a paginated list whose first page is in `dir`: `dir/index.html`,
+/// then `dir/page/2/index.html`, … (kind lists, cities, years).
+fn paged(dir: &str, n: usize) -> String {
+    if n <= 1 {
+        format!("{dir}index.html")
+    } else {
+        format!("{dir}page/{n}/index.html")
     }
 }
 

@@ -390,7 +390,15 @@ fn record_text(req: &NewRecord, title: &str, date: PartialDate, default_lang: &s
         ),
         commented("sources"),
         ("# draft: true".into(), p.field("draft")),
+        (
+            "# related: [workshops/busan-yokohama-port-workshop]".into(),
+            p.field("related"),
+        ),
     ];
+    let program = || {
+        let example = "# program: ../programs/seoul-beijing-air-quality.md";
+        (example.to_string(), p.field("program"))
+    };
     match req.kind {
         Kind::Program => lines.extend([
             ("# code: \"11-1-2\"".to_string(), p.field("code")),
@@ -405,11 +413,18 @@ fn record_text(req: &NewRecord, title: &str, date: PartialDate, default_lang: &s
                 "# cost: {amount: 3200000, currency: KRW}".into(),
                 p.field("cost"),
             ),
+            program(),
         ]),
         Kind::Workshop => lines.extend([
             ("# venue: …".to_string(), p.field("venue")),
             ("# format: workshop".into(), p.field("format")),
             commented("participants"),
+            program(),
+            (
+                "# series: green-purchasing-network".into(),
+                p.field("series"),
+            ),
+            ("# number: 4".into(), p.field("number")),
         ]),
     }
     let width = lines

@@ -47,6 +47,17 @@ pub fn front_matter(kind: Kind, registry: &Registry) -> Value {
         Kind::Workshop => workshop_fields(),
     };
     props.extend(own);
+    let own = match kind {
+        Kind::Program => Props::new(),
+        Kind::Trip => into_props(json!({"program": program_reference()})),
+        Kind::Workshop => into_props(json!({
+            "program": program_reference(),
+            "series": {"type": "string", "pattern": r"^[^/\\\s]+$",
+                       "description": "The slug of the series this workshop is an edition of; its page is /series/<slug>/."},
+            "number": {"type": "integer", "minimum": 1, "description": "The edition's number within its series."},
+        })),
+    };
+    props.extend(own);
     json!({
         "$schema": DIALECT,
         "title": format!("accord {}", kind.id()),
@@ -145,6 +156,7 @@ fn common_fields(city: &Value) -> Props {
             },
         },
         "extra": {"type": "object", "description": "Free fields for templates."},
+        "related": strings("Other records, shown on both pages: a slug, section/slug, or the path of the record's file."),
     });
     into_props(props)
 }
@@ -195,6 +207,13 @@ fn workshop_fields() -> Props {
         "format": {"enum": ["workshop", "forum", "seminar", "conference"]},
         "participants": strings("Who took part."),
     }))
+}
+
+/// `program:`: the program a trip or workshop served.
+fn program_reference() -> Value {
+    text(
+        "The program it served: its slug, or the path of its file, e.g. ../programs/seoul-yokohama.md.",
+    )
 }
 
 fn into_props(v: Value) -> Props {

@@ -17,6 +17,7 @@ use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
+use crate::relations::{self, Node, Relations};
 use crate::routes::{self, DataFile, Names, Page, Route};
 use crate::source::Sources;
 use crate::translation::Translation;
@@ -97,8 +98,17 @@ pub struct Site {
     pub by_city: Vec<Vec<usize>>,
     /// Per year, entries newest first.
     pub by_year: BTreeMap<i32, Vec<usize>>,
-    /// Per city: the cities it shares records with and how many, most first.
+    /// Per place: its records and those of the places within it (a province's
+    /// cities and districts, `parent:` in the registry), each once, newest first.
+    pub by_place: Vec<Vec<usize>>,
+    /// Per city: the cities it cooperates with (the pairs it is in, see `pairs_of`)
+    /// and in how many records, most first.
     pub partners: Vec<Vec<(CityId, usize)>>,
+    /// Every pair of cooperating cities (see `pairs_of`), in their canonical order
+    /// (the lower registry index first), sorted, each with its records newest first.
+    pub pairs: Vec<((CityId, CityId), Vec<usize>)>,
+    /// Programs and what served them, related records, series (`relations`).
+    pub relations: Relations,
     /// The warnings found while building the model (a code block too large to
     /// highlight), sorted.
     pub warnings: Vec<Diagnostic>,
@@ -132,6 +142,16 @@ impl Site {
         let mut diags = check_urls(&records);
         let (entries, body_diags) = entries(&config, records, all_sources);
         diags.extend(body_diags);
+        let nodes: Vec<Node<'_>> = (entries.iter())
+            .map(|e| Node {
+                kind: e.record.kind,
+                slug: &e.record.slug,
+                source: &e.record.source,
+                links: &e.record.links,
+            })
+            .collect();
+        let (relations, relation_diags) = relations::resolve(&nodes, all_sources);
+        diags.extend(relation_diags);
         diags.sort();
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
@@ -154,7 +174,10 @@ impl Site {
             entries,
             by_kind: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
             by_year: BTreeMap::new(),
+            by_place: Vec::new(),
             partners: Vec::new(),
+            pairs: Vec::new(),
+            relations,
             warnings: diags,
             rendered: entries_len,
         };
@@ -219,31 +242,61 @@ impl Site {
         diags
     }
 
-    /// Fills the indexes by kind, city and year, and each city's partners.
+    /// Fills the indexes by kind, city, place and year, the pairs of cooperating
+    /// cities and each city's partners.
     fn index(&mut self) {
-        let mut shared: Vec<BTreeMap<CityId, usize>> = vec![BTreeMap::new(); self.by_city.len()];
+        let mut pairs: BTreeMap<(CityId, CityId), Vec<usize>> = BTreeMap::new();
         for (i, e) in self.entries.iter().enumerate() {
             self.by_kind.entry(e.record.kind).or_default().push(i);
             for &c in &e.record.cities {
                 self.by_city[c].push(i);
-                for &other in &e.record.cities {
-                    if other != c {
-                        *shared[c].entry(other).or_default() += 1;
-                    }
-                }
             }
             for &y in &e.years {
                 self.by_year.entry(y).or_default().push(i);
             }
+            for pair in pairs_of(&e.record, &self.registry) {
+                pairs.entry(pair).or_default().push(i);
+            }
         }
-        self.partners = shared
-            .into_iter()
-            .map(|m| {
-                let mut v: Vec<(CityId, usize)> = m.into_iter().collect();
-                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                v
+        let mut partners: Vec<Vec<(CityId, usize)>> = vec![Vec::new(); self.by_city.len()];
+        for (&(a, b), idx) in &pairs {
+            partners[a].push((b, idx.len()));
+            partners[b].push((a, idx.len()));
+        }
+        for v in &mut partners {
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        self.partners = partners;
+        self.pairs = pairs.into_iter().collect();
+        self.by_place = (0..self.by_city.len())
+            .map(|id| {
+                let mut all: Vec<usize> = (self.registry.within(id).into_iter())
+                    .flat_map(|c| self.by_city[c].iter().copied())
+                    .collect();
+                all.sort_unstable();
+                all.dedup();
+                all
             })
             .collect();
+    }
+
+    /// The index in `pairs` of the pair of `a` and `b` (in either order), if they
+    /// cooperate.
+    pub fn pair(&self, a: CityId, b: CityId) -> Option<usize> {
+        let key = (a.min(b), a.max(b));
+        self.pairs.binary_search_by(|(k, _)| k.cmp(&key)).ok()
+    }
+
+    /// How many pages a list of `items` takes, `paginate_by` to a page (at least one,
+    /// which says that the list is empty).
+    pub fn page_count(&self, items: usize) -> usize {
+        items.div_ceil(self.config.paginate_by).max(1)
+    }
+
+    /// Page `n` (from 1) of a paginated list.
+    pub fn page_of<'a>(&self, items: &'a [usize], n: usize) -> &'a [usize] {
+        let per = self.config.paginate_by;
+        &items[((n - 1) * per).min(items.len())..(n * per).min(items.len())]
     }
 
     /// The URL path of `page` in the default edition, with the base path (see `routes`).
@@ -264,11 +317,11 @@ impl Site {
 
     /// The URL path of a city page.
     pub fn city_url(&self, id: CityId) -> String {
-        self.url(Page::City(id))
+        self.url(Page::City(id, 1))
     }
 
     pub fn year_url(&self, year: i32) -> String {
-        self.url(Page::Year(year))
+        self.url(Page::Year(year, 1))
     }
 
     /// The URL path of page `page` (from 1) of a kind's list.
@@ -278,8 +331,7 @@ impl Site {
 
     /// Paginated list pages of a kind: how many.
     pub fn list_pages(&self, kind: Kind) -> usize {
-        let n = self.by_kind.get(&kind).map_or(0, Vec::len);
-        n.div_ceil(self.config.paginate_by).max(1)
+        self.page_count(self.by_kind.get(&kind).map_or(0, Vec::len))
     }
 
     /// `idx` in the order of the feeds: the last changed or added first (see
@@ -304,10 +356,18 @@ impl Site {
         }
         pages.push(Page::Cities);
         for id in 0..self.registry.cities.len() {
-            pages.extend([Page::City(id), Page::CityFeed(id), Page::CityJsonFeed(id)]);
+            let n = self.page_count(self.by_place[id].len());
+            pages.extend((1..=n).map(|n| Page::City(id, n)));
+            pages.extend([Page::CityFeed(id), Page::CityJsonFeed(id)]);
+        }
+        for (k, (_, idx)) in self.pairs.iter().enumerate() {
+            pages.extend((1..=self.page_count(idx.len())).map(|n| Page::Pair(k, n)));
         }
         pages.push(Page::Years);
-        pages.extend(self.by_year.keys().map(|&y| Page::Year(y)));
+        for (&y, idx) in &self.by_year {
+            pages.extend((1..=self.page_count(idx.len())).map(|n| Page::Year(y, n)));
+        }
+        pages.extend((0..self.relations.series.len()).map(Page::Series));
         pages.extend([Page::Search, Page::NotFound, Page::Feed, Page::JsonFeed]);
         pages.push(Page::Data);
         pages.extend(DataFile::ALL.map(Page::DataFile));
@@ -348,6 +408,42 @@ impl Names for Site {
     fn alias(&self, i: usize, k: usize) -> &str {
         &self.entries[i].record.aliases[k]
     }
+
+    fn pair(&self, k: usize) -> (&str, &str) {
+        let (a, b) = self.pairs[k].0;
+        (&self.registry.cities[a].id, &self.registry.cities[b].id)
+    }
+
+    fn series(&self, k: usize) -> &str {
+        &self.relations.series[k].slug
+    }
+}
+
+/// The pairs of cooperating cities a record stands for: a program's `pairs` when it
+/// gives them; otherwise every two of its cities that are in different countries (a
+/// record of 서울, 부산 and 요코하마 stands for 서울–요코하마 and 부산–요코하마, not for
+/// 서울–부산). Each pair in its canonical order, the lower registry index (the id
+/// first in alphabetical order) first; sorted, without repeats.
+pub fn pairs_of(record: &Record, registry: &Registry) -> Vec<(CityId, CityId)> {
+    let ordered = |a: CityId, b: CityId| (a.min(b), a.max(b));
+    let mut out: Vec<(CityId, CityId)> = match &record.details {
+        Details::Program(p) if !p.pairs.is_empty() => (p.pairs.iter())
+            .filter(|[a, b]| a != b)
+            .map(|&[a, b]| ordered(a, b))
+            .collect(),
+        _ => {
+            let cities = &record.cities;
+            let country = |c: CityId| &registry.cities[c].country;
+            (cities.iter().enumerate())
+                .flat_map(|(k, &a)| cities[k + 1..].iter().map(move |&b| (a, b)))
+                .filter(|&(a, b)| country(a) != country(b))
+                .map(|(a, b)| ordered(a, b))
+                .collect()
+        }
+    };
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The records as entries, in the same order: each body rendered (in parallel), its

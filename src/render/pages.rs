@@ -10,11 +10,12 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use tera::Value;
 
+use super::connections::{Pager, Period, SeriesLink, TimelineYear};
 use super::publish::{CityCharts, FeedLink, HomeCharts, YearCharts};
 use super::{
     CityCount, CityLink, CountView, DateView, HOME_LATEST, HOME_TOP_CITIES, KindView, Renderer,
 };
-use super::{YearLink, YearView, pager_window};
+use super::{YearLink, YearView};
 use crate::charts::format_amount;
 use crate::content::{Details, Program, Trip, Workshop};
 use crate::date::PartialDate;
@@ -78,25 +79,6 @@ pub(super) struct ListPage {
     feed: FeedLink,
 }
 
-/// `pager` of a kind list.
-#[derive(Serialize)]
-struct Pager {
-    current: usize,
-    next_url: Option<String>,
-    pages: Vec<PagerLink>,
-    prev_url: Option<String>,
-    total: usize,
-}
-
-/// One of `pager.pages`: a page number, or a gap between them.
-#[derive(Serialize)]
-struct PagerLink {
-    current: bool,
-    gap: bool,
-    number: Option<usize>,
-    url: Option<String>,
-}
-
 /// `record.html`: `record` is the record's card with the fields of its
 /// `RecordView` after them.
 #[derive(Serialize)]
@@ -115,12 +97,16 @@ pub(super) struct RecordView<'a> {
     organizers: &'a [String],
     organizers_lang: &'a str,
     original_lang: &'a str,
+    part_of: Option<Value>,
     partners: &'a [String],
     partners_lang: &'a str,
     program: Option<ProgramView<'a>>,
+    related: Vec<Value>,
+    series: Option<SeriesLink>,
     slug: &'a str,
     sources: Vec<SourceView<'a>>,
     tags: &'a [String],
+    timeline: Vec<TimelineYear>,
     toc: &'a [Heading],
     trip: Option<TripView<'a>>,
     untranslated: bool,
@@ -210,10 +196,11 @@ struct CountryView<'a> {
 #[derive(Serialize)]
 pub(super) struct CityPage<'a> {
     city: CityView<'a>,
-    years: Vec<CityYear>,
-    partners: Vec<CityCount>,
+    periods: Vec<Period>,
+    pager: Pager,
+    partners: Vec<Partner>,
     by_kind: Vec<CountView>,
-    charts: CityCharts,
+    charts: Option<CityCharts>,
     feed: FeedLink,
 }
 
@@ -227,16 +214,31 @@ struct CityView<'a> {
     id: &'a str,
     name: String,
     names: &'a BTreeMap<String, String>,
+    /// Its other names (in the other languages, then its aliases), each once.
+    other_names: Vec<OtherName<'a>>,
+    /// Records of its own (naming it), not of the places within it.
+    own_count: usize,
     parent: Option<CityLink>,
     url: String,
 }
 
-/// One of a city page's `years`: the city's records active that year.
+/// One of a city page's `partners`: a city it cooperates with, in how many records,
+/// and the page of the pair.
 #[derive(Serialize)]
-struct CityYear {
-    year: i32,
+struct Partner {
+    count: usize,
+    id: String,
+    name: String,
+    pair_url: String,
     url: String,
-    cards: Vec<Value>,
+}
+
+/// One of `city.other_names`.
+#[derive(Serialize)]
+struct OtherName<'a> {
+    /// The language of a name; `None` for an alias.
+    lang: Option<&'a str>,
+    name: &'a str,
 }
 
 /// `years.html`.
@@ -251,7 +253,8 @@ pub(super) struct YearPage {
     year: i32,
     total: usize,
     groups: Vec<KindGroup>,
-    charts: YearCharts,
+    pager: Pager,
+    charts: Option<YearCharts>,
     prev_year: Option<YearLink>,
     next_year: Option<YearLink>,
 }
@@ -317,18 +320,8 @@ impl Renderer<'_> {
         let site = self.site;
         let label = self.strings.get(&format!("kinds_{}", kind.id()));
         let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
-        let per = site.config.paginate_by;
         let pages = site.list_pages(kind);
-        let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
-        let links = pager_window(n, pages)
-            .into_iter()
-            .map(|p| PagerLink {
-                current: p == Some(n),
-                gap: p.is_none(),
-                number: p,
-                url: p.map(|p| self.url(Page::List(kind, p))),
-            })
-            .collect();
+        let slice = site.page_of(all, n);
         let context = ListPage {
             kind: KindView {
                 id: kind.id(),
@@ -338,13 +331,7 @@ impl Renderer<'_> {
                 count: all.len(),
             },
             cards: self.cards_of(slice),
-            pager: Pager {
-                current: n,
-                next_url: (n < pages).then(|| self.url(Page::List(kind, n + 1))),
-                pages: links,
-                prev_url: (n > 1).then(|| self.url(Page::List(kind, n - 1))),
-                total: pages,
-            },
+            pager: self.pager(n, pages, |p| Page::List(kind, p)),
             feed: self.kind_feed(kind),
         };
         View {
@@ -387,6 +374,7 @@ impl Renderer<'_> {
             Details::Trip(t) => trip = Some(trip_view(t)),
             Details::Workshop(w) => workshop = Some(self.workshop_view(w)),
         }
+        let links = self.record_links(i);
         let shown = self.shown(e);
         let body = shown.translation.map_or(&e.body, |t| &t.body);
         let text = shown.translation.map(|t| &t.text);
@@ -427,8 +415,12 @@ impl Renderer<'_> {
             organizers,
             organizers_lang,
             original_lang: &r.lang,
+            part_of: links.part_of,
             partners,
             partners_lang,
+            related: links.related,
+            series: links.series,
+            timeline: links.timeline,
             untranslated: self.site.config.languages.len() > 1
                 && shown.translation.is_none()
                 && r.lang != self.lang,
@@ -522,7 +514,7 @@ impl Renderer<'_> {
         let site = self.site;
         let mut countries: BTreeMap<&str, Vec<CityCount>> = BTreeMap::new();
         for (id, city) in site.registry.cities.iter().enumerate() {
-            let count = site.by_city[id].len();
+            let count = site.by_place[id].len();
             countries
                 .entry(city.country.as_str())
                 .or_default()
@@ -550,54 +542,92 @@ impl Renderer<'_> {
         }
     }
 
-    pub(super) fn city_page(&self, id: CityId) -> View<CityPage<'_>> {
+    pub(super) fn city_page(&self, id: CityId, n: usize) -> View<CityPage<'_>> {
         let site = self.site;
-        let idx = &site.by_city[id];
+        let all = &site.by_place[id];
         let city = self.city_view(id);
-        let mut years: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
-        for &i in idx {
-            for &y in &site.entries[i].years {
-                years.entry(y).or_default().push(i);
-            }
+        let within = site.registry.within(id);
+        let mut title = city.name.clone();
+        if n > 1 {
+            title = format!(
+                "{title} ({})",
+                self.page_status(n, site.page_count(all.len()))
+            );
         }
-        let years = years
-            .iter()
-            .rev()
-            .map(|(&year, v)| CityYear {
-                year,
-                url: self.url(Page::Year(year)),
-                cards: self.cards_of(v),
-            })
-            .collect();
         View {
             template: "city.html",
-            title: city.name.clone(),
+            title,
             context: CityPage {
                 city,
-                years,
-                partners: self.city_counts(site.partners[id].iter().copied()),
-                by_kind: self.count_by_kind(idx),
-                charts: self.city_charts(id),
+                periods: self.periods(site.page_of(all, n), &within),
+                pager: self.pager(n, site.page_count(all.len()), |p| Page::City(id, p)),
+                partners: if n == 1 {
+                    self.partners(id)
+                } else {
+                    Vec::new()
+                },
+                by_kind: self.count_by_kind(all),
+                charts: (n == 1).then(|| self.city_charts(id)),
                 feed: self.city_feed(id),
             },
         }
+    }
+
+    /// The cities `id` cooperates with, each with the page of the pair.
+    fn partners(&self, id: CityId) -> Vec<Partner> {
+        let site = self.site;
+        (site.partners[id].iter())
+            .map(|&(other, count)| {
+                let l = self.city_link(other);
+                let pair = site.pair(id, other).expect("a partner is in a pair");
+                Partner {
+                    count,
+                    id: l.id,
+                    name: l.name,
+                    pair_url: self.url(Page::Pair(pair, 1)),
+                    url: l.url,
+                }
+            })
+            .collect()
+    }
+
+    /// "page 2 of 5", in the edition's language.
+    pub(super) fn page_status(&self, n: usize, total: usize) -> String {
+        self.strings
+            .get("pager_status")
+            .replace("{current}", &n.to_string())
+            .replace("{total}", &total.to_string())
     }
 
     fn city_view(&self, id: CityId) -> CityView<'_> {
         let site = self.site;
         let c = &site.registry.cities[id];
         let l = self.city_link(id);
+        let mut other_names: Vec<OtherName<'_>> = Vec::new();
+        let mut seen = vec![crate::registry::name_key(&l.name)];
+        let names = (crate::config::LANGUAGES.iter())
+            .filter_map(|&lang| Some((Some(lang), c.names.get(lang)?.as_str())))
+            .chain(c.aliases.iter().map(|a| (None, a.as_str())));
+        for (lang, name) in names {
+            let key = crate::registry::name_key(name);
+            if !name.is_empty() && !seen.contains(&key) {
+                seen.push(key);
+                other_names.push(OtherName { lang, name });
+            }
+        }
         CityView {
             aliases: &c.aliases,
             children: (site.registry.children(id).iter())
                 .map(|&i| self.city_link(i))
                 .collect(),
-            count: site.by_city[id].len(),
+            count: site.by_place[id].len(),
             country: &c.country,
             country_name: self.country_name(&c.country),
             id: &c.id,
             name: l.name,
             names: &c.names,
+            other_names,
+            own_count: site.by_city[id].len(),
             parent: c.parent.map(|p| self.city_link(p)),
             url: l.url,
         }
@@ -613,14 +643,14 @@ impl Renderer<'_> {
         }
     }
 
-    pub(super) fn year_page(&self, year: i32) -> View<YearPage> {
+    pub(super) fn year_page(&self, year: i32, n: usize) -> View<YearPage> {
         let site = self.site;
         let idx = &site.by_year[&year];
+        let pages = site.page_count(idx.len());
         let groups = Kind::ALL
             .iter()
             .filter_map(|&k| {
-                let of_kind: Vec<usize> = idx
-                    .iter()
+                let of_kind: Vec<usize> = (site.page_of(idx, n).iter())
                     .copied()
                     .filter(|&i| site.entries[i].record.kind == k)
                     .collect();
@@ -633,14 +663,19 @@ impl Renderer<'_> {
             .collect();
         let prev = site.by_year.range(..year).next_back();
         let next = site.by_year.range(year + 1..).next();
+        let mut title = year.to_string();
+        if n > 1 {
+            title = format!("{title} ({})", self.page_status(n, pages));
+        }
         View {
             template: "year.html",
-            title: year.to_string(),
+            title,
             context: YearPage {
                 year,
                 total: idx.len(),
                 groups,
-                charts: self.year_charts(year),
+                pager: self.pager(n, pages, |p| Page::Year(year, p)),
+                charts: (n == 1).then(|| self.year_charts(year)),
                 prev_year: prev.map(|(&y, _)| self.year_link(y)),
                 next_year: next.map(|(&y, _)| self.year_link(y)),
             },
@@ -682,7 +717,7 @@ impl Renderer<'_> {
     fn year_link(&self, year: i32) -> YearLink {
         YearLink {
             year,
-            url: self.url(Page::Year(year)),
+            url: self.url(Page::Year(year, 1)),
         }
     }
 }

@@ -10,7 +10,7 @@ use tera::Value;
 
 use super::Renderer;
 use super::pages::View;
-use crate::charts::{self, Bar, Chart, Labels, Place, Series, StackedRow};
+use crate::charts::{self, Bar, Chart, Labels, Link, Place, Series, StackedRow};
 use crate::content::Details;
 use crate::escape::percent_encode_path;
 use crate::jsonld;
@@ -133,7 +133,7 @@ impl Renderer<'_> {
         }
     }
 
-    fn year_text(&self, year: i32) -> String {
+    pub(super) fn year_text(&self, year: i32) -> String {
         self.strings.dates.y.replace("{y}", &year.to_string())
     }
 
@@ -173,7 +173,7 @@ impl Renderer<'_> {
         match page {
             Page::List(kind, _) | Page::KindFeed(kind) => feeds.push(self.kind_feed(kind)),
             Page::Record(i) => feeds.push(self.kind_feed(self.site.entries[i].record.kind)),
-            Page::City(id) | Page::CityFeed(id) => feeds.push(self.city_feed(id)),
+            Page::City(id, _) | Page::CityFeed(id) => feeds.push(self.city_feed(id)),
             _ => {}
         }
         feeds
@@ -205,10 +205,13 @@ impl Renderer<'_> {
                 };
                 jsonld::record(ed, e, &text)
             }
-            Page::City(id) => jsonld::collection(ed, title, path, Some(jsonld::place(ed, id))),
-            Page::List(..) | Page::Cities | Page::Years | Page::Year(_) => {
-                jsonld::collection(ed, title, path, None)
-            }
+            Page::City(id, _) => jsonld::collection(ed, title, path, Some(jsonld::place(ed, id))),
+            Page::List(..)
+            | Page::Cities
+            | Page::Years
+            | Page::Year(..)
+            | Page::Pair(..)
+            | Page::Series(_) => jsonld::collection(ed, title, path, None),
             _ => return String::new(),
         };
         jsonld::script_text(&value)
@@ -226,7 +229,7 @@ impl Renderer<'_> {
             ),
             Page::CityFeed(id) => (
                 self.city_feed(id),
-                self.url(Page::City(id)),
+                self.url(Page::City(id, 1)),
                 site.feed_order(&site.by_city[id]),
             ),
             _ => (
@@ -430,7 +433,7 @@ impl Renderer<'_> {
     pub(super) fn home_charts(&self) -> HomeCharts {
         let all: Vec<usize> = (0..self.site.entries.len()).collect();
         let years = self.years_chart(&all, &self.strings_of("chart_years_title"), |y| {
-            self.url(Page::Year(y))
+            self.url(Page::Year(y, 1))
         });
         HomeCharts { years }
     }
@@ -438,7 +441,7 @@ impl Renderer<'_> {
     pub(super) fn city_charts(&self, id: CityId) -> CityCharts {
         let site = self.site;
         let years = self.years_chart(
-            &site.by_city[id],
+            &site.by_place[id],
             &self.strings_of("chart_city_years_title"),
             |y| format!("#y{y}"),
         );
@@ -447,7 +450,7 @@ impl Renderer<'_> {
             .take(PARTNERS_SHOWN)
             .map(|&(other, n)| Bar {
                 label: self.city_name(other).to_string(),
-                href: Some(self.url(Page::City(other))),
+                href: site.pair(id, other).map(|k| self.url(Page::Pair(k, 1))),
                 value: n as f64,
                 class: "bar".into(),
             })
@@ -495,7 +498,7 @@ impl Renderer<'_> {
                     .into_iter()
                     .map(|(id, amount)| Bar {
                         label: self.city_name(id).to_string(),
-                        href: Some(self.url(Page::City(id))),
+                        href: Some(self.url(Page::City(id, 1))),
                         value: (amount * 100.0).round() / 100.0,
                         class: "bar".into(),
                     })
@@ -523,9 +526,11 @@ impl Renderer<'_> {
         YearCharts { budgets, kinds }
     }
 
-    /// `map` of `/cities/`: every city with coordinates, sized by its records.
+    /// `map` of `/cities/`: every city with coordinates, sized by its records, and a
+    /// line between every two of them that cooperate, as thick as their records.
     pub(super) fn cities_map(&self) -> String {
         let site = self.site;
+        let mut index: Vec<Option<usize>> = vec![None; site.registry.cities.len()];
         let places: Vec<Place> = site
             .registry
             .cities
@@ -535,15 +540,35 @@ impl Renderer<'_> {
                 let (lat, lon) = c.coords?;
                 let name = self.city_name(id).to_string();
                 let count = site.by_city[id].len();
-                Some(Place {
-                    title: format!("{name}: {}", self.count_text(count)),
-                    label: name,
-                    href: self.url(Page::City(id)),
-                    lat,
-                    lon,
-                    count,
-                    country: c.country.clone(),
-                    minor: c.parent.is_some(),
+                Some((
+                    id,
+                    Place {
+                        title: format!("{name}: {}", self.count_text(count)),
+                        label: name,
+                        href: self.url(Page::City(id, 1)),
+                        lat,
+                        lon,
+                        count,
+                        country: c.country.clone(),
+                        minor: c.parent.is_some(),
+                    },
+                ))
+            })
+            .enumerate()
+            .map(|(k, (id, place))| {
+                index[id] = Some(k);
+                place
+            })
+            .collect();
+        let links: Vec<Link> = (site.pairs.iter())
+            .filter_map(|((a, b), idx)| {
+                let sep = self.strings_of("pair_sep");
+                let names = format!("{}{sep}{}", self.city_name(*a), self.city_name(*b));
+                Some(Link {
+                    a: index[*a]?,
+                    b: index[*b]?,
+                    records: idx.len(),
+                    title: format!("{names}: {}", self.count_text(idx.len())),
                 })
             })
             .collect();
@@ -551,6 +576,7 @@ impl Renderer<'_> {
             &self.strings_of("map_title"),
             self.outlines.as_ref(),
             &places,
+            &links,
         )
     }
 }

@@ -6,7 +6,11 @@ use crate::support::*;
 fn aliases_languages_and_nfd_spellings_land_on_one_city_page() {
     let site = fixture("aliases");
     build_ok(site.path());
-    let seoul = read(site.path(), "cities/seoul/index.html");
+    // Five records, two a page (`paginate_by: 2`).
+    let seoul: String = ["", "page/2/", "page/3/"]
+        .iter()
+        .map(|p| read(site.path(), &format!("cities/seoul/{p}index.html")))
+        .collect();
     for title in [
         "한글 이름",
         "긴 이름",

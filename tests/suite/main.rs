@@ -33,6 +33,7 @@ mod install;
 mod open_data;
 mod output_dir;
 mod publish;
+mod relations;
 mod scaffold;
 mod schemas;
 mod search_browser;

@@ -157,7 +157,10 @@ fn the_sitemap_lists_every_record_city_and_year_page_under_the_base_url() {
         "workshops/w2/",
         "cities/",
         "cities/alpha/",
+        "cities/alpha/beta/",
+        "cities/alpha/gamma/",
         "cities/beta/",
+        "cities/beta/gamma/",
         "cities/gamma/",
         "cities/delta/",
         "years/",
@@ -215,7 +218,7 @@ fn a_sitemap_past_the_limit_is_an_index_of_parts_that_together_list_every_page()
     };
 
     let whole = sitemap_locs(&render(Page::Sitemap), "urlset");
-    assert_eq!(whole.len(), 21);
+    assert_eq!(whole.len(), 24);
     let routes = accord::routes::sitemap_routes(whole.len(), 8);
     assert_eq!(routes.len(), 4, "an index and three parts");
     assert_eq!(routes[0].file, "sitemap.xml");
@@ -418,8 +421,9 @@ fn the_city_charts_count_its_records_per_year_and_its_partners() {
     let partners = "class=\"city-partners\"";
     assert_eq!(svg_labels(&alpha, partners), ["Beta", "Gamma"]);
     assert_eq!(svg_numbers(&alpha, partners, "data-value"), ["3", "2"]);
+    // Each partner leads to the page of the pair.
     assert!(alpha.contains(
-        "<th scope=\"row\"><a href=\"/archive/cities/beta/\">Beta</a></th><td class=\"num\">3</td>"
+        "<th scope=\"row\"><a href=\"/archive/cities/alpha/beta/\">Beta</a></th><td class=\"num\">3</td>"
     ));
     // A city without records has no charts.
     let delta = read(site.path(), "cities/delta/index.html");
