@@ -148,7 +148,11 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     );
                     site.list_pages(kind).hash(&mut h);
                 }
-                Page::Record(i) => pages[i].hash(&mut h),
+                Page::Record(i) => {
+                    pages[i].hash(&mut h);
+                    // The status shown depends on the day of the build.
+                    crate::facts::dates_say(&site.entries[i].record, site.today).hash(&mut h);
+                }
                 Page::Cities => city_counts(&mut h),
                 Page::City(c) => {
                     of(&site.by_city[c], &mut h);

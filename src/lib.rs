@@ -31,11 +31,13 @@ pub mod date;
 pub mod diag;
 pub mod escape;
 pub mod export;
+pub mod facts;
 pub mod fingerprint;
 pub mod history;
 pub mod jsonld;
 pub mod kind;
 pub mod limits;
+pub mod links;
 pub mod lint;
 pub mod markdown;
 pub mod output;
@@ -267,6 +269,8 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             .filter(|d| registry_ok || d.code != Code::UnknownCity),
     );
     diags.extend(site::check_ranges(&records, &sources, config.years));
+    let today = facts::build_day();
+    diags.extend(facts::warnings(&records, &sources, today));
     let total = records.len();
     let mut drafts: HashSet<PathBuf> = HashSet::new();
     // A city a draft names is not unused: it will be named once the draft is out.
@@ -306,16 +310,23 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         .filter(|p| !drafts.contains(*p))
         .collect();
     for p in &failed {
-        diags.extend(site::broken_links(p, config.allow_html, &all_sources));
+        diags.extend(site::broken_links(
+            p,
+            config.allow_html,
+            &all_sources,
+            &sources.attachment_sizes,
+        ));
     }
-    let mut site = match Site::build(config, registry, records, &all_sources) {
+    let files = &sources.attachment_sizes;
+    let mut site = match Site::build_with_files(config, registry, records, &all_sources, files) {
         Ok(site) => site,
         Err(d) => {
             diags.extend(d);
             return Err(finish(diags));
         }
     };
-    diags.extend(site.translate(translations, &all_sources));
+    site.today = today;
+    diags.extend(site.translate(translations, &all_sources, files));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
@@ -507,6 +518,15 @@ fn plan(
     clock.lap("search index");
 
     let attachments = attachments(site);
+    let produced: HashSet<&str> = (routes.iter().map(|r| r.file.as_str()))
+        .chain(index.files.iter().map(|(f, _)| f.as_str()))
+        .chain(theme.statics.keys().map(String::as_str))
+        .chain(attachments.keys().map(String::as_str))
+        .collect();
+    let broken = links::check(site, &produced);
+    if !broken.is_empty() {
+        return Err(finish(broken));
+    }
     let manifest = fingerprints(loaded, &theme, &routes, &index, &attachments, output, opts)?;
     let previous = if opts.write {
         Manifest::load(output)
@@ -555,7 +575,8 @@ fn fingerprints(
     Ok(Manifest { files })
 }
 
-/// Files attached to records (`sources: [{file}]`): output path → source path.
+/// Files attached to records (`sources: [{file}]`, and the files their bodies link
+/// to): output path → source path.
 fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     for e in &site.entries {
@@ -563,6 +584,9 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
             if let SourceTarget::File(p) = &src.target {
                 out.insert(e.record.attachment_file(p), p.clone());
             }
+        }
+        for p in &e.attachments {
+            out.insert(e.record.attachment_file(p), p.clone());
         }
     }
     out

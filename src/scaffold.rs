@@ -472,7 +472,12 @@ pub fn today_utc() -> PartialDate {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    day_of(secs as i64)
+}
+
+/// The day (UTC) of a time in seconds since 1970.
+pub fn day_of(secs: i64) -> PartialDate {
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
     PartialDate {
         year,
         month: Some(month),
