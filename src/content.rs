@@ -488,7 +488,7 @@ fn take_lang(f: &mut Fields<'_>, config: &Config) -> String {
     let written = f.has("lang");
     let pos = f.value_pos("lang", &[]);
     let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
-    if written && let Err(p) = crate::facts::check_language(&lang) {
+    if written && let Err(p) = crate::codes::check_language(&lang) {
         f.error(Code::InvalidLanguage, pos, p.message, Some(p.help));
     }
     lang
@@ -792,7 +792,7 @@ fn budget_unit(f: &mut Fields<'_>, b: &Budget) {
         return;
     }
     let code_like = unit.len() == 3 && unit.bytes().all(|c| c.is_ascii_alphabetic());
-    if code_like && let Err(p) = crate::facts::check_currency(unit) {
+    if code_like && let Err(p) = crate::codes::check_currency(unit) {
         let pos = f.value_pos("budget", &["unit".into()]);
         f.error(Code::InvalidCurrency, pos, p.message, Some(p.help));
     }
@@ -804,7 +804,7 @@ fn trip(f: &mut Fields<'_>) -> Trip {
     let cost: Option<Cost> = f.take("cost");
     if let Some(Err(p)) = cost
         .as_ref()
-        .map(|c| crate::facts::check_currency(&c.currency))
+        .map(|c| crate::codes::check_currency(&c.currency))
     {
         let pos = f.value_pos("cost", &["currency".into()]);
         f.error(Code::InvalidCurrency, pos, p.message, Some(p.help));

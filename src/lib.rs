@@ -24,6 +24,7 @@
 
 pub mod charts;
 pub mod cjk;
+pub mod codes;
 pub mod collisions;
 pub mod config;
 pub mod content;
@@ -269,7 +270,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             .filter(|d| registry_ok || d.code != Code::UnknownCity),
     );
     diags.extend(site::check_ranges(&records, &sources, config.years));
-    let today = facts::build_day();
+    let today = date::build_day();
     diags.extend(facts::warnings(&records, &sources, today));
     let total = records.len();
     let mut drafts: HashSet<PathBuf> = HashSet::new();

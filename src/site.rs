@@ -105,7 +105,7 @@ pub struct Site {
     /// The warnings found while building the model (a code block too large to
     /// highlight), sorted.
     pub warnings: Vec<Diagnostic>,
-    /// The day of the build (`facts::build_day`): a program's page says what its
+    /// The day of the build (`date::build_day`): a program's page says what its
     /// dates say when its `status` is past.
     pub today: crate::date::PartialDate,
     /// The folder of each edition (of `config.languages`): `""`, `ja/`, …
@@ -173,7 +173,7 @@ impl Site {
             by_kind: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
             by_year: BTreeMap::new(),
             partners: Vec::new(),
-            today: crate::facts::build_day(),
+            today: crate::date::build_day(),
             warnings: diags,
             rendered: entries_len,
         };
@@ -772,13 +772,17 @@ impl Targets<'_> {
         let name = decoded.rsplit('/').next().unwrap_or_default();
         match file.as_ref().and_then(|f| self.files.get_key_value(f)) {
             Some((file, &size)) => self.attach(from, dest, file, size, attached),
-            None if crate::content::is_attachment_type(name) => LinkAction::MissingFile(
+            None if crate::content::is_attachment_type(name)
+                && file.as_ref().is_some_and(|f| f.starts_with(crate::source::CONTENT_DIR)) =>
+            {
+                LinkAction::MissingFile(
                 format!(
                     "link to `{dest}`: no file at {}",
                     file.map_or_else(|| dest.to_string(), |f| f.display().to_string())
                 ),
                 Some("put the file next to the record's .md file and link it by its name, e.g. `[보고서](report.pdf)`".into()),
-            ),
+                )
+            }
             None => match from.page {
                 Some(page) => match join_relative(Path::new(page), &decoded) {
                     Some(p) => LinkAction::Verify(p.to_string_lossy().into_owned()),
