@@ -10,6 +10,15 @@ use crate::diag::{Code, Diagnostic, Pos};
 use crate::markdown::Rendered;
 use crate::site::Site;
 
+/// Whether any body links to a URL of the site: most archives link records by their
+/// files, and need no set of every output file.
+pub fn any(site: &Site) -> bool {
+    site.entries.iter().any(|e| {
+        !e.body.unverified.is_empty()
+            || e.translations.iter().any(|t| !t.body.unverified.is_empty())
+    })
+}
+
 /// Every link of a body (of a record or of a translation) to a URL of the site that
 /// the build does not produce; `produced` holds every output file.
 pub fn check(site: &Site, produced: &HashSet<&str>) -> Vec<Diagnostic> {

@@ -170,10 +170,8 @@ fn program_fields(city: &Value) -> Props {
                 "unit": {
                     "type": "string", "pattern": r"\S",
                     "description": "The unit of every amount: an ISO 4217 code (KRW, JPY) or a unit of one (백만원, 千円).",
-                    "anyOf": [
-                        {"enum": crate::codes::CURRENCIES},
-                        {"not": {"pattern": "^[A-Za-z]{3}$"}},
-                    ],
+                    "if": {"pattern": "^[A-Za-z]{3}$"},
+                    "then": {"enum": crate::codes::CURRENCIES},
                 },
                 "total": amount,
                 "spent": amount,
