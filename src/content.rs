@@ -727,6 +727,7 @@ fn take_extra(f: &mut Fields<'_>) -> serde_json::Value {
 fn program(f: &mut Fields<'_>, registry: &Registry) -> Program {
     let code: Option<String> = f.take("code");
     let status = take_enum::<Status>(f, "status", "planned, ongoing, completed");
+    amounts_are_numbers(f, "budget", &["total", "spent"], true);
     let budget: Option<Budget> = f.take("budget");
     if let Some(b) = &budget {
         budget_unit(f, b);
@@ -801,6 +802,7 @@ fn budget_unit(f: &mut Fields<'_>, b: &Budget) {
 fn trip(f: &mut Fields<'_>) -> Trip {
     let travelers: Option<u32> = f.take("travelers");
     let purpose: Option<String> = f.take("purpose");
+    amounts_are_numbers(f, "cost", &["amount"], false);
     let cost: Option<Cost> = f.take("cost");
     if let Some(Err(p)) = cost
         .as_ref()
@@ -862,6 +864,65 @@ fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDat
             None
         }
     }
+}
+
+/// The amounts of `key` (its `fields`, and the years of its `by_year` when `years`)
+/// are numbers: one written as text (`1,234`, `"475"`) is reported at its place, with
+/// the number meant when there is one; `key` is then left out, to be reported once.
+fn amounts_are_numbers(f: &mut Fields<'_>, key: &str, fields: &[&str], years: bool) {
+    let Some(Value::Mapping(map)) = f.peek(key) else {
+        return;
+    };
+    let mut found: Vec<(Vec<Seg>, String)> = Vec::new();
+    let mut look = |path: Vec<Seg>, v: &Value| match v {
+        Value::Number(_) | Value::Null => {}
+        Value::String(s) => found.push((path, s.clone())),
+        other => found.push((path, serde_yaml::to_string(other).unwrap_or_default())),
+    };
+    for field in fields {
+        if let Some(v) = map.get(*field) {
+            look(vec![Seg::from(*field)], v);
+        }
+    }
+    if let Some(Value::Mapping(by_year)) = map.get("by_year").filter(|_| years) {
+        for (year, v) in by_year {
+            let year = match year {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s.clone(),
+                _ => continue,
+            };
+            look(vec!["by_year".into(), Seg::Key(year)], v);
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    for (path, text) in found {
+        let pos = f.value_pos(key, &path);
+        let digits: String = text
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
+            .collect();
+        let help = match digits.parse::<f64>() {
+            Ok(n) if n.is_finite() => format!(
+                "write it as a number, without separators or quotes: `{n}`; the page adds the separators"
+            ),
+            _ => "write the amount as a number, e.g. `475` or `12.5`, and its currency or unit in `currency` or `unit`".into(),
+        };
+        let name = match path.as_slice() {
+            [Seg::Key(by_year), Seg::Key(year)] => format!("{by_year}: {year}"),
+            [Seg::Key(k)] => k.clone(),
+            _ => key.to_string(),
+        };
+        f.error(
+            Code::InvalidValue,
+            pos,
+            format!("`{name}` of `{key}` is not a number: `{}`", text.trim()),
+            Some(help),
+        );
+    }
+    f.drop_key(key);
 }
 
 /// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts. The

@@ -7,10 +7,15 @@ use std::process::Command;
 
 use crate::support::*;
 
-/// The diagnostics of a check that must fail, one a line.
+/// The errors of a check that must fail, one a line.
 fn failing(files: &[(&str, &[u8])]) -> String {
     let s = site(files);
-    render_diags(&errors(s.path()))
+    let found = errors(s.path());
+    let errors: Vec<_> = found
+        .into_iter()
+        .filter(accord::diag::Diagnostic::is_error)
+        .collect();
+    render_diags(&errors)
 }
 
 /// The warnings of a build that must succeed, one a line.
@@ -92,7 +97,7 @@ fn the_day_of_the_build_is_source_date_epoch_when_set() {
 #[test]
 fn a_language_is_a_bcp_47_tag_and_a_country_code_gets_a_suggestion() {
     let front = "---\ntitle: T\ndate: 2020\ncities: [서울]\n";
-    let s = site(&[
+    let diags = failing(&[
         (
             "content/trips/jp.md",
             format!("{front}lang: jp\n---\n").as_bytes(),
@@ -106,12 +111,8 @@ fn a_language_is_a_bcp_47_tag_and_a_country_code_gets_a_suggestion() {
             format!("{front}lang: zh-Hant-TW\n---\n").as_bytes(),
         ),
     ]);
-    let diags: Vec<_> = errors(s.path())
-        .into_iter()
-        .filter(accord::diag::Diagnostic::is_error)
-        .collect();
     assert_eq!(
-        render_diags(&diags),
+        diags,
         "content/trips/bad.md:5:7: error: `ja_JP` is not a language tag [invalid-language]\n  \
          help: write a language tag such as ko, ja, zh, en, zh-Hant or ja-JP (see \"Facts checked\" in docs/editing.md)\n\
          content/trips/jp.md:5:7: error: `jp` is not a language (a country code?) [invalid-language]\n  \
@@ -314,4 +315,27 @@ fn two_files_of_one_name_linked_from_one_body_collide() {
         ("content/trips/b/x.pdf", b"b"),
     ]);
     assert!(diags.contains("[output-collision]"), "{diags}");
+}
+
+#[test]
+fn an_amount_written_as_text_is_an_error_at_the_amount_with_the_number_meant() {
+    let diags = failing(&[
+        (
+            "content/programs/p.md",
+            "---\ntitle: P\ndate: 2014\ncities: [서울]\nbudget:\n  unit: KRW\n  total: 1,234\n  by_year: {2014: \"65\"}\n---\n".as_bytes(),
+        ),
+        (
+            "content/trips/t.md",
+            "---\ntitle: T\ndate: 2020\ncities: [서울]\ncost: {amount: 삼백만, currency: KRW}\n---\n".as_bytes(),
+        ),
+    ]);
+    assert_eq!(
+        diags,
+        "content/programs/p.md:7:10: error: `total` of `budget` is not a number: `1,234` [invalid-value]\n  \
+         help: write it as a number, without separators or quotes: `1234`; the page adds the separators\n\
+         content/programs/p.md:8:19: error: `by_year: 2014` of `budget` is not a number: `65` [invalid-value]\n  \
+         help: write it as a number, without separators or quotes: `65`; the page adds the separators\n\
+         content/trips/t.md:5:16: error: `amount` of `cost` is not a number: `삼백만` [invalid-value]\n  \
+         help: write the amount as a number, e.g. `475` or `12.5`, and its currency or unit in `currency` or `unit`\n"
+    );
 }
