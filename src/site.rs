@@ -218,7 +218,7 @@ impl Site {
                     let page = routes::record_dir(r.kind, &r.slug);
                     (format!("{}{page}", edition_dirs[edition]), page)
                 });
-                let from = From {
+                let from = BodyAt {
                     dir: t.source.parent().unwrap_or(Path::new("")),
                     page: home.as_ref().map(|(page, _)| page.as_str()),
                     attach_dir: home.as_ref().map(|(_, dir)| dir.as_str()),
@@ -414,7 +414,7 @@ fn entries(
         .par_iter()
         .map(|r| {
             let page = routes::record_dir(r.kind, &r.slug);
-            let from = From {
+            let from = BodyAt {
                 dir: r.source.parent().unwrap_or(Path::new("")),
                 page: Some(&page),
                 attach_dir: Some(&page),
@@ -462,7 +462,7 @@ pub fn broken_links(
         files,
         base_path: "/",
     };
-    let from = From {
+    let from = BodyAt {
         dir: record.source.parent().unwrap_or(Path::new("")),
         page: None,
         attach_dir: None,
@@ -711,7 +711,7 @@ struct Targets<'a> {
 /// Where a body is: the folder of its file, and, when it has a page, the folder of
 /// the page and of the record's attachments, from the site's root (`programs/x/`;
 /// `ja/programs/x/` is the page of a translation).
-struct From<'p> {
+struct BodyAt<'p> {
     dir: &'p Path,
     page: Option<&'p str>,
     attach_dir: Option<&'p str>,
@@ -721,7 +721,7 @@ impl Targets<'_> {
     /// `body` rendered from `from`, and the files it attaches (sorted, once each).
     fn render(
         &self,
-        from: &From<'_>,
+        from: &BodyAt<'_>,
         body: &str,
         opts: &RenderOptions,
     ) -> (Rendered, Vec<PathBuf>) {
@@ -740,7 +740,7 @@ impl Targets<'_> {
     /// other link to a URL of the site is left to be checked against the routes.
     fn resolve(
         &self,
-        from: &From<'_>,
+        from: &BodyAt<'_>,
         dest: &str,
         attached: &std::cell::RefCell<Vec<PathBuf>>,
     ) -> LinkAction {
@@ -797,7 +797,7 @@ impl Targets<'_> {
     /// type accord publishes, its URL the same in every edition.
     fn attach(
         &self,
-        from: &From<'_>,
+        from: &BodyAt<'_>,
         dest: &str,
         file: &Path,
         size: u64,
