@@ -270,8 +270,6 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             .filter(|d| registry_ok || d.code != Code::UnknownCity),
     );
     diags.extend(site::check_ranges(&records, &sources, config.years));
-    let today = date::build_day();
-    diags.extend(facts::warnings(&records, &sources, today));
     let total = records.len();
     let mut drafts: HashSet<PathBuf> = HashSet::new();
     // A city a draft names is not unused: it will be named once the draft is out.
@@ -290,6 +288,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         records.retain(|r| !r.draft);
     }
     let drafts_skipped = total - records.len();
+    // The warnings about facts, of the records published.
+    let today = date::build_day();
+    diags.extend(facts::warnings(&records, &sources, today));
     diags.extend(missing_source_files(&records, &failed, &sources));
     let (translations, translation_diags) =
         read_translations(&pending, &records, &sources, &registry);

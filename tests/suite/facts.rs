@@ -339,3 +339,21 @@ fn an_amount_written_as_text_is_an_error_at_the_amount_with_the_number_meant() {
          help: write the amount as a number, e.g. `475` or `12.5`, and its currency or unit in `currency` or `unit`\n"
     );
 }
+
+#[test]
+fn a_draft_left_out_gets_no_warning_about_its_status() {
+    let draft = format!("{PROGRAM}draft: true\n---\n");
+    let s = site(&[
+        ("content/programs/p.md", draft.as_bytes()),
+        (
+            "content/trips/t.md",
+            "---\ntitle: T\nsummary: S\ndate: 2020\ncities: [서울]\n---\n".as_bytes(),
+        ),
+    ]);
+    let warnings = warned(s.path());
+    assert!(!warnings.contains("[status-dates]"), "{warnings}");
+    assert!(
+        warnings.contains("[unused-city]"),
+        "the warnings are read: {warnings}"
+    );
+}
