@@ -65,6 +65,16 @@ pub fn check<'a>(
                 });
             }
         }
+        // The files the body links to; one that is a source too is claimed once.
+        let is_source = |p: &PathBuf| {
+            (e.record.sources.iter()).any(|s| s.target == SourceTarget::File(p.clone()))
+        };
+        for p in e.attachments.iter().filter(|p| !is_source(p)) {
+            claims.push(Claim {
+                file: e.record.attachment_file(p),
+                owner: Owner::Record(e.record.source.clone()),
+            });
+        }
     }
     claims.extend(statics.into_iter().map(|f| Claim {
         file: f.clone(),

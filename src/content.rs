@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_yaml::Value;
 
-use crate::config::{Config, is_lang_code};
+use crate::config::Config;
 use crate::date::PartialDate;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
@@ -465,16 +465,7 @@ fn common_fields(
     let organizers = take_strings(f, "organizers");
     let partners = take_strings(f, "partners");
     let tags = take_strings(f, "tags");
-    let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
-    if !is_lang_code(&lang) {
-        let pos = f.value_pos("lang", &[]);
-        f.error(
-            Code::InvalidValue,
-            pos,
-            format!("`{lang}` is not a language code"),
-            Some("use ko, ja, zh or en".into()),
-        );
-    }
+    let lang = take_lang(f, config);
     let summary = take_summary(f);
     let slug = take_slug(f, &file.stem);
     let draft: bool = f.take("draft").unwrap_or(false);
@@ -499,6 +490,18 @@ fn common_fields(
         updated,
         aliases,
     }
+}
+
+/// `lang:`, a BCP 47 tag with a known language (see `facts`); the site's language
+/// when not given.
+fn take_lang(f: &mut Fields<'_>, config: &Config) -> String {
+    let written = f.has("lang");
+    let pos = f.value_pos("lang", &[]);
+    let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
+    if written && let Err(p) = crate::codes::check_language(&lang) {
+        f.error(Code::InvalidLanguage, pos, p.message, Some(p.help));
+    }
+    lang
 }
 
 /// `updated: YYYY-MM-DD`: a day, written in full.
@@ -734,7 +737,11 @@ fn take_extra(f: &mut Fields<'_>) -> serde_json::Value {
 fn program(f: &mut Fields<'_>, registry: &Registry) -> Program {
     let code: Option<String> = f.take("code");
     let status = take_enum::<Status>(f, "status", "planned, ongoing, completed");
+    amounts_are_numbers(f, "budget", &["total", "spent"], true);
     let budget: Option<Budget> = f.take("budget");
+    if let Some(b) = &budget {
+        budget_unit(f, b);
+    }
     let amounts = budget.iter().flat_map(|b| {
         let years = b
             .by_year
@@ -775,10 +782,45 @@ fn program(f: &mut Fields<'_>, registry: &Registry) -> Program {
     }
 }
 
+/// A budget's amounts are in `unit`, which must be given: a currency code, or a
+/// unit of one (`백만원`, `千円`, `KRW m`). A unit of three Latin letters is taken as
+/// a currency code and must be one.
+fn budget_unit(f: &mut Fields<'_>, b: &Budget) {
+    let unit = b.unit.as_deref().map(str::trim).unwrap_or_default();
+    let amounts = b.total.is_some() || b.spent.is_some() || !b.by_year.is_empty();
+    if unit.is_empty() && amounts {
+        let pos = if b.unit.is_some() {
+            f.value_pos("budget", &["unit".into()])
+        } else {
+            f.value_pos("budget", &[])
+        };
+        f.error(
+            Code::InvalidCurrency,
+            pos,
+            "the budget has amounts but no `unit`: in which currency are they?",
+            Some("add `unit:`, e.g. `unit: KRW`, `unit: 백만원` or `unit: 千円`".into()),
+        );
+        return;
+    }
+    let code_like = unit.len() == 3 && unit.bytes().all(|c| c.is_ascii_alphabetic());
+    if code_like && let Err(p) = crate::codes::check_currency(unit) {
+        let pos = f.value_pos("budget", &["unit".into()]);
+        f.error(Code::InvalidCurrency, pos, p.message, Some(p.help));
+    }
+}
+
 fn trip(f: &mut Fields<'_>) -> Trip {
     let travelers: Option<u32> = f.take("travelers");
     let purpose: Option<String> = f.take("purpose");
+    amounts_are_numbers(f, "cost", &["amount"], false);
     let cost: Option<Cost> = f.take("cost");
+    if let Some(Err(p)) = cost
+        .as_ref()
+        .map(|c| crate::codes::check_currency(&c.currency))
+    {
+        let pos = f.value_pos("cost", &["currency".into()]);
+        f.error(Code::InvalidCurrency, pos, p.message, Some(p.help));
+    }
     check_finite(
         f,
         "cost",
@@ -832,6 +874,65 @@ fn take_date(f: &mut Fields<'_>, key: &str, required: bool) -> Option<PartialDat
             None
         }
     }
+}
+
+/// The amounts of `key` (its `fields`, and the years of its `by_year` when `years`)
+/// are numbers: one written as text (`1,234`, `"475"`) is reported at its place, with
+/// the number meant when there is one; `key` is then left out, to be reported once.
+fn amounts_are_numbers(f: &mut Fields<'_>, key: &str, fields: &[&str], years: bool) {
+    let Some(Value::Mapping(map)) = f.peek(key) else {
+        return;
+    };
+    let mut found: Vec<(Vec<Seg>, String)> = Vec::new();
+    let mut look = |path: Vec<Seg>, v: &Value| match v {
+        Value::Number(_) | Value::Null => {}
+        Value::String(s) => found.push((path, s.clone())),
+        other => found.push((path, serde_yaml::to_string(other).unwrap_or_default())),
+    };
+    for field in fields {
+        if let Some(v) = map.get(*field) {
+            look(vec![Seg::from(*field)], v);
+        }
+    }
+    if let Some(Value::Mapping(by_year)) = map.get("by_year").filter(|_| years) {
+        for (year, v) in by_year {
+            let year = match year {
+                Value::Number(n) => n.to_string(),
+                Value::String(s) => s.clone(),
+                _ => continue,
+            };
+            look(vec!["by_year".into(), Seg::Key(year)], v);
+        }
+    }
+    if found.is_empty() {
+        return;
+    }
+    for (path, text) in found {
+        let pos = f.value_pos(key, &path);
+        let digits: String = text
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
+            .collect();
+        let help = match digits.parse::<f64>() {
+            Ok(n) if n.is_finite() => format!(
+                "write it as a number, without separators or quotes: `{n}`; the page adds the separators"
+            ),
+            _ => "write the amount as a number, e.g. `475` or `12.5`, and its currency or unit in `currency` or `unit`".into(),
+        };
+        let name = match path.as_slice() {
+            [Seg::Key(by_year), Seg::Key(year)] => format!("{by_year}: {year}"),
+            [Seg::Key(k)] => k.clone(),
+            _ => key.to_string(),
+        };
+        f.error(
+            Code::InvalidValue,
+            pos,
+            format!("`{name}` of `{key}` is not a number: `{}`", text.trim()),
+            Some(help),
+        );
+    }
+    f.drop_key(key);
 }
 
 /// Amounts are numbers: `.nan` and `.inf` are YAML numbers, but not amounts. The
@@ -1008,12 +1109,12 @@ pub const ATTACHMENT_TYPES: &[&str] = &[
     "pptx", "odt", "ods", "odp", "hwp", "hwpx", "csv", "txt", "zip",
 ];
 
-const ATTACHMENT_HELP: &str = "attachments may be PDF, images (png, jpg, jpeg, gif, webp, avif; not SVG), \
+pub(crate) const ATTACHMENT_HELP: &str = "attachments may be PDF, images (png, jpg, jpeg, gif, webp, avif; not SVG), \
      office documents (doc, docx, xls, xlsx, ppt, pptx, odt, ods, odp, hwp, hwpx), \
      csv, txt or zip; link anything else with `url`";
 
 /// Whether `name` ends with one of `ATTACHMENT_TYPES`, in any case.
-fn is_attachment_type(name: &str) -> bool {
+pub(crate) fn is_attachment_type(name: &str) -> bool {
     name.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty() && ATTACHMENT_TYPES.contains(&ext.to_ascii_lowercase().as_str())
     })

@@ -107,6 +107,49 @@ impl PartialDate {
     }
 }
 
+/// Today's date in UTC.
+pub fn today_utc() -> PartialDate {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    day_of(secs as i64)
+}
+
+/// The day of the build, against which a program's `status` is checked (see
+/// `facts`): the day of `SOURCE_DATE_EPOCH` (seconds since 1970) when that is set,
+/// as for a reproducible build, else today (UTC).
+pub fn build_day() -> PartialDate {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH").ok();
+    match epoch.and_then(|s| s.trim().parse::<i64>().ok()) {
+        Some(secs) => day_of(secs),
+        None => today_utc(),
+    }
+}
+
+/// The day (UTC) of a time in seconds since 1970.
+pub fn day_of(secs: i64) -> PartialDate {
+    let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+    PartialDate {
+        year,
+        month: Some(month),
+        day: Some(day),
+    }
+}
+
+/// The calendar date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
 /// How dates are written in one language.
 #[derive(Debug, Clone, Default)]
 pub struct DatePatterns {
@@ -141,6 +184,14 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_become_calendar_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        assert_eq!(day_of(1_529_000_000).to_string(), "2018-06-14");
+    }
 
     #[test]
     fn precision_is_kept() {

@@ -66,6 +66,10 @@ codes! {
     InvalidValue = "invalid-value",
     /// A date that is not a date, or an end before the start.
     InvalidDate = "invalid-date",
+    /// A `lang` that is not a BCP 47 language tag with a known language.
+    InvalidLanguage = "invalid-language",
+    /// A `currency` that is not an ISO 4217 code, or a budget without `unit`.
+    InvalidCurrency = "invalid-currency",
     /// A source URL that is not http or https.
     InvalidUrl = "invalid-url",
     /// A source without `url` or `file`, with a file path outside `content/`, or of a
@@ -90,6 +94,12 @@ codes! {
     BrokenReference = "broken-reference",
     /// Two workshops of one series with the same `number`.
     DuplicateNumber = "duplicate-number",
+    /// A link to a URL of the site (`/trips/x/`, `../x/`) that the build does not
+    /// produce.
+    BrokenUrl = "broken-url",
+    /// A file linked from a record's body (`![](photo.jpg)`) that does not exist or is
+    /// not a type accord publishes.
+    MissingAttachment = "missing-attachment",
     /// A translation (`foo.ja.md`) whose fact (date, cities, budget, …) is not its
     /// original's.
     TranslationFact = "translation-fact",
@@ -118,6 +128,12 @@ codes! {
     Placeholder = "placeholder",
     /// `git_dates: true`, but the history cannot be read (a warning).
     GitDates = "git-dates",
+    /// A program's `status` that its dates contradict on the day of the build (a
+    /// warning).
+    StatusDates = "status-dates",
+    /// Budget years outside the record's period, or adding up to more than its total
+    /// (a warning).
+    BudgetYears = "budget-years",
 }
 
 impl fmt::Display for Code {

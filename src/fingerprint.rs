@@ -151,6 +151,8 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                 Page::Record(i) => {
                     pages[i].hash(&mut h);
                     of(&related_of(site, i), &mut h);
+                    // The status shown depends on the day of the build.
+                    crate::facts::dates_say(&site.entries[i].record, site.today).hash(&mut h);
                 }
                 Page::Cities => {
                     city_counts(&mut h);

@@ -24,6 +24,7 @@
 
 pub mod charts;
 pub mod cjk;
+pub mod codes;
 pub mod collisions;
 pub mod config;
 pub mod content;
@@ -31,11 +32,13 @@ pub mod date;
 pub mod diag;
 pub mod escape;
 pub mod export;
+pub mod facts;
 pub mod fingerprint;
 pub mod history;
 pub mod jsonld;
 pub mod kind;
 pub mod limits;
+pub mod links;
 pub mod lint;
 pub mod markdown;
 pub mod minify;
@@ -287,6 +290,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         records.retain(|r| !r.draft);
     }
     let drafts_skipped = total - records.len();
+    // The warnings about facts, of the records published.
+    let today = date::build_day();
+    diags.extend(facts::warnings(&records, &sources, today));
     diags.extend(missing_source_files(&records, &failed, &sources));
     let (translations, translation_diags) =
         read_translations(&pending, &records, &sources, &registry);
@@ -308,16 +314,23 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         .filter(|p| !drafts.contains(*p))
         .collect();
     for p in &failed {
-        diags.extend(site::broken_links(p, config.allow_html, &all_sources));
+        diags.extend(site::broken_links(
+            p,
+            config.allow_html,
+            &all_sources,
+            &sources.attachment_sizes,
+        ));
     }
-    let mut site = match Site::build(config, registry, records, &all_sources) {
+    let files = &sources.attachment_sizes;
+    let mut site = match Site::build_with_files(config, registry, records, &all_sources, files) {
         Ok(site) => site,
         Err(d) => {
             diags.extend(d);
             return Err(finish(diags));
         }
     };
-    diags.extend(site.translate(translations, &all_sources));
+    site.today = today;
+    diags.extend(site.translate(translations, &all_sources, files));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
@@ -509,6 +522,17 @@ fn plan(
     clock.lap("search index");
 
     let attachments = attachments(site);
+    if links::any(site) {
+        let produced: HashSet<&str> = (routes.iter().map(|r| r.file.as_str()))
+            .chain(index.files.iter().map(|(f, _)| f.as_str()))
+            .chain(theme.statics.keys().map(String::as_str))
+            .chain(attachments.keys().map(String::as_str))
+            .collect();
+        let broken = links::check(site, &produced);
+        if !broken.is_empty() {
+            return Err(finish(broken));
+        }
+    }
     let manifest = fingerprints(loaded, &theme, &routes, &index, &attachments, output, opts)?;
     let previous = if opts.write {
         Manifest::load(output)
@@ -557,7 +581,8 @@ fn fingerprints(
     Ok(Manifest { files })
 }
 
-/// Files attached to records (`sources: [{file}]`): output path → source path.
+/// Files attached to records (`sources: [{file}]`, and the files their bodies link
+/// to): output path → source path.
 fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     for e in &site.entries {
@@ -565,6 +590,9 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
             if let SourceTarget::File(p) = &src.target {
                 out.insert(e.record.attachment_file(p), p.clone());
             }
+        }
+        for p in &e.attachments {
+            out.insert(e.record.attachment_file(p), p.clone());
         }
     }
     out

@@ -47,6 +47,15 @@ pub enum LinkAction {
     Rewrite(String),
     /// A broken link: the message and a hint.
     Broken(String, Option<String>),
+    /// A link to a file beside the record that is missing or not published: the
+    /// message and a hint.
+    MissingFile(String, Option<String>),
+    /// A file attached to the record: its URL (the same in every edition) and what
+    /// the link shows after its text (`PDF, 1.2 MB`).
+    Attach(String, Option<String>),
+    /// Kept, and listed in `Rendered::unverified`: a URL of the site (its path from
+    /// the site's root) that only the routes can confirm.
+    Verify(String),
 }
 
 /// A heading of the body, for a table of contents.
@@ -82,6 +91,9 @@ pub struct Rendered {
     /// Where the `href` of each link the resolver rewrote starts in `html`, in order:
     /// to lead those links elsewhere (`relinked`) without rendering again.
     pub rewritten: Vec<usize>,
+    /// The links to URLs of the site the resolver could not confirm
+    /// (`LinkAction::Verify`), in order.
+    pub unverified: Vec<Unverified>,
 }
 
 impl Rendered {
@@ -113,6 +125,18 @@ impl Rendered {
             self.problems_omitted += 1;
         }
     }
+}
+
+/// A link to a URL of the site, to be checked against the routes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unverified {
+    /// Byte offset of the link in the body.
+    pub offset: usize,
+    /// The destination as written.
+    pub written: String,
+    /// Its path from the site's root (`trips/x/`); with a leading `/` when it is
+    /// outside the site's base path.
+    pub path: String,
 }
 
 pub struct RenderOptions {
@@ -167,6 +191,8 @@ struct Pass<'a, 'r> {
     first_breaks: Vec<usize>,
     /// The destinations of the links the resolver rewrote, in order.
     rewritten: Vec<String>,
+    /// For each link open, what to show after it (an attachment's type and size).
+    link_notes: Vec<Option<String>>,
 }
 
 impl<'a, 'r> Pass<'a, 'r> {
@@ -190,6 +216,7 @@ impl<'a, 'r> Pass<'a, 'r> {
             plain_breaks: Vec::new(),
             first_breaks: Vec::new(),
             rewritten: Vec::new(),
+            link_notes: Vec::new(),
         }
     }
 
@@ -241,6 +268,11 @@ impl<'a, 'r> Pass<'a, 'r> {
                 if let Checked::Rewritten(url) = &dest_url {
                     self.rewritten.push(url.to_string());
                 }
+                let note = match &dest_url {
+                    Checked::Attached(_, note) => note.clone(),
+                    _ => None,
+                };
+                self.link_notes.push(note);
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url: dest_url.into_url(),
@@ -259,6 +291,16 @@ impl<'a, 'r> Pass<'a, 'r> {
                 title,
                 id,
             }),
+            Event::End(TagEnd::Link) => match self.link_notes.pop().flatten() {
+                Some(note) => Event::InlineHtml(
+                    format!(
+                        "</a> <span class=\"attachment-info\">({})</span>",
+                        escape::html(&note)
+                    )
+                    .into(),
+                ),
+                None => Event::End(TagEnd::Link),
+            },
             Event::FootnoteReference(label) => {
                 let (n, id) = self.footnote(&label);
                 Event::InlineHtml(
@@ -461,12 +503,14 @@ fn find_hrefs(html: &str, urls: &[String]) -> Vec<usize> {
 enum Checked<'a> {
     Kept(CowStr<'a>),
     Rewritten(CowStr<'a>),
+    /// An attachment's URL, and what its link shows after the text.
+    Attached(CowStr<'a>, Option<String>),
 }
 
 impl<'a> Checked<'a> {
     fn into_url(self) -> CowStr<'a> {
         match self {
-            Checked::Kept(url) | Checked::Rewritten(url) => url,
+            Checked::Kept(url) | Checked::Rewritten(url) | Checked::Attached(url, _) => url,
         }
     }
 }
@@ -480,14 +524,28 @@ fn check_link<'a>(
     if is_script_url(&dest) {
         return Checked::Kept("#".into());
     }
-    match resolve(&dest) {
+    let action = resolve(&dest);
+    let code = match action {
+        LinkAction::MissingFile(..) => Code::MissingAttachment,
+        _ => Code::BrokenLink,
+    };
+    match action {
         LinkAction::Keep => Checked::Kept(dest),
         LinkAction::Rewrite(url) => Checked::Rewritten(url.into()),
-        LinkAction::Broken(message, help) => {
+        LinkAction::Attach(url, note) => Checked::Attached(url.into(), note),
+        LinkAction::Verify(path) => {
+            out.unverified.push(Unverified {
+                offset: range.start,
+                written: dest.to_string(),
+                path,
+            });
+            Checked::Kept(dest)
+        }
+        LinkAction::Broken(message, help) | LinkAction::MissingFile(message, help) => {
             out.report(Problem {
                 offset: range.start,
                 severity: Severity::Error,
-                code: Code::BrokenLink,
+                code,
                 message,
                 help,
             });

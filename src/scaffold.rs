@@ -484,29 +484,7 @@ fn yaml_list(items: &[String]) -> String {
 
 /// Today's date in UTC, the default date of a new record.
 pub fn today_utc() -> PartialDate {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    PartialDate {
-        year,
-        month: Some(month),
-        day: Some(day),
-    }
-}
-
-/// The calendar date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i32, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    (year, month, day)
+    crate::date::today_utc()
 }
 
 /// The files of a new archive in `language`: path relative to its root, text.
@@ -740,12 +718,5 @@ mod tests {
         assert!(std::ptr::eq(Phrases::of("fr"), en));
         assert!(std::ptr::eq(Phrases::of("zh-Hant"), Phrases::of("zh")));
         assert_eq!(placeholders().count(), 4);
-    }
-
-    #[test]
-    fn days_become_calendar_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
     }
 }

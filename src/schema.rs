@@ -130,8 +130,8 @@ fn common_fields(city: &Value) -> Props {
         "organizers": strings("Who ran it."),
         "partners": strings("Who took part with them."),
         "tags": strings("Subjects."),
-        "lang": {"type": "string", "pattern": LANG_PATTERN,
-                 "description": format!("The language of this record: {}, …", LANGUAGES.join(", "))},
+        "lang": {"type": "string", "pattern": record_lang_pattern(),
+                 "description": format!("The language of this record, a BCP 47 tag: {}, zh-Hant, …", LANGUAGES.join(", "))},
         "summary": text("One or two sentences for lists, search and feeds."),
         "slug": {"type": "string", "pattern": r"^[^/\\\s]+$",
                  "description": "The last part of the record's URL; default: the file name."},
@@ -161,6 +161,15 @@ fn common_fields(city: &Value) -> Props {
     into_props(props)
 }
 
+/// A record's `lang`: a language `codes` knows, then the subtags of a BCP 47 tag (the
+/// order of script, region and variants is left to `codes`).
+fn record_lang_pattern() -> String {
+    format!(
+        "^({})(-[A-Za-z0-9]{{1,8}})*$",
+        crate::codes::LANGUAGES.join("|")
+    )
+}
+
 fn program_fields(city: &Value) -> Props {
     let amount = json!({"type": "number"});
     into_props(json!({
@@ -168,8 +177,14 @@ fn program_fields(city: &Value) -> Props {
         "status": {"enum": ["planned", "ongoing", "completed"]},
         "budget": {
             "type": "object",
+            "dependentRequired": {"total": ["unit"], "spent": ["unit"], "by_year": ["unit"]},
             "properties": {
-                "unit": text("The unit of every amount, e.g. 백만원."),
+                "unit": {
+                    "type": "string", "pattern": r"\S",
+                    "description": "The unit of every amount: an ISO 4217 code (KRW, JPY) or a unit of one (백만원, 千円).",
+                    "if": {"pattern": "^[A-Za-z]{3}$"},
+                    "then": {"enum": crate::codes::CURRENCIES},
+                },
                 "total": amount,
                 "spent": amount,
                 "by_year": {
@@ -195,7 +210,11 @@ fn trip_fields() -> Props {
         "cost": {
             "type": "object",
             "required": ["amount", "currency"],
-            "properties": {"amount": {"type": "number"}, "currency": {"type": "string"}},
+            "properties": {
+                "amount": {"type": "number"},
+                "currency": {"enum": crate::codes::CURRENCIES,
+                             "description": "An ISO 4217 code: KRW, JPY, CNY, USD, EUR, …"},
+            },
             "additionalProperties": false,
         },
     }))

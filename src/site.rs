@@ -37,6 +37,9 @@ pub struct Entry {
     /// Its translations, in the order of the site's languages (none on a site of one
     /// edition).
     pub translations: Vec<Translated>,
+    /// The files its body (or a translation's) links to, relative to the site root,
+    /// sorted: published beside its page (`Record::attachment_file`).
+    pub attachments: Vec<PathBuf>,
 }
 
 /// A translation of an entry, its body rendered.
@@ -112,6 +115,9 @@ pub struct Site {
     /// The warnings found while building the model (a code block too large to
     /// highlight), sorted.
     pub warnings: Vec<Diagnostic>,
+    /// The day of the build (`date::build_day`): a program's page says what its
+    /// dates say when its `status` is past.
+    pub today: crate::date::PartialDate,
     /// The folder of each edition (of `config.languages`): `""`, `ja/`, …
     edition_dirs: Vec<String>,
     /// Markdown bodies rendered, of the records and their translations: each once,
@@ -128,8 +134,20 @@ impl Site {
     pub fn build(
         config: Config,
         registry: Registry,
+        records: Vec<Record>,
+        all_sources: &HashSet<&Path>,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        Site::build_with_files(config, registry, records, all_sources, &BTreeMap::new())
+    }
+
+    /// `build`, with `files`, the other files under `content/` and their sizes: a
+    /// body's link to one of them attaches it to the record.
+    pub fn build_with_files(
+        config: Config,
+        registry: Registry,
         mut records: Vec<Record>,
         all_sources: &HashSet<&Path>,
+        files: &BTreeMap<PathBuf, u64>,
     ) -> Result<Site, Vec<Diagnostic>> {
         records.sort_by(|a, b| {
             b.date
@@ -140,7 +158,7 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         let mut diags = check_urls(&records);
-        let (entries, body_diags) = entries(&config, records, all_sources);
+        let (entries, body_diags) = entries(&config, records, all_sources, files);
         diags.extend(body_diags);
         let nodes: Vec<Node<'_>> = (entries.iter())
             .map(|e| Node {
@@ -178,6 +196,7 @@ impl Site {
             partners: Vec::new(),
             pairs: Vec::new(),
             relations,
+            today: crate::date::build_day(),
             warnings: diags,
             rendered: entries_len,
         };
@@ -192,48 +211,68 @@ impl Site {
         &mut self,
         translations: Vec<Translation>,
         all_sources: &HashSet<&Path>,
+        files: &BTreeMap<PathBuf, u64>,
     ) -> Vec<Diagnostic> {
-        let by_source: HashMap<&Path, String> = (self.entries.iter())
-            .map(|e| (e.record.source.as_path(), e.url.clone()))
-            .collect();
+        let targets = Targets {
+            by_source: (self.entries.iter())
+                .map(|e| (e.record.source.as_path(), e.url.clone()))
+                .collect(),
+            all_sources,
+            files,
+            base_path: &self.config.base_path,
+        };
         let index: HashMap<&Path, usize> = (self.entries.iter().enumerate())
             .map(|(i, e)| (e.record.source.as_path(), i))
             .collect();
         let opts = RenderOptions {
             allow_html: self.config.allow_html,
         };
-        let rendered: Vec<(Option<usize>, Translated, Vec<Diagnostic>)> = translations
+        let edition_dirs = &self.edition_dirs;
+        let languages = &self.config.languages;
+        let entries = &self.entries;
+        type Done = (Option<usize>, Translated, Vec<Diagnostic>, Vec<PathBuf>);
+        let rendered: Vec<Done> = translations
             .into_par_iter()
             .map(|t| {
-                let dir = t.source.parent().unwrap_or(Path::new(""));
-                let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
-                let body = markdown::render(&t.body, &opts, &resolve);
+                let at = index.get(t.original.as_path()).copied();
+                let edition = languages.iter().position(|l| *l == t.lang).unwrap_or(0);
+                let home = at.map(|i| {
+                    let r = &entries[i].record;
+                    let page = routes::record_dir(r.kind, &r.slug);
+                    (format!("{}{page}", edition_dirs[edition]), page)
+                });
+                let from = BodyAt {
+                    dir: t.source.parent().unwrap_or(Path::new("")),
+                    page: home.as_ref().map(|(page, _)| page.as_str()),
+                    attach_dir: home.as_ref().map(|(_, dir)| dir.as_str()),
+                };
+                let (body, attached) = targets.render(&from, &t.body, &opts);
                 let diags = body_problems(&t.source, &t.body, t.body_line, &body);
                 let summary = t
                     .summary
                     .clone()
                     .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
-                let at = index.get(t.original.as_path()).copied();
-                (
-                    at,
-                    Translated {
-                        text: t,
-                        body,
-                        summary,
-                    },
-                    diags,
-                )
+                let translated = Translated {
+                    text: t,
+                    body,
+                    summary,
+                };
+                (at, translated, diags, attached)
             })
             .collect();
         self.rendered += rendered.len();
-        let languages = &self.config.languages;
         let mut diags = Vec::new();
-        for (at, translated, d) in rendered {
+        for (at, translated, d, attached) in rendered {
             diags.extend(d);
             if let Some(i) = at {
-                self.entries[i].translations.push(translated);
+                let e = &mut self.entries[i];
+                e.translations.push(translated);
+                e.attachments.extend(attached);
+                e.attachments.sort();
+                e.attachments.dedup();
             }
         }
+        let languages = &self.config.languages;
         for e in &mut self.entries {
             e.translations
                 .sort_by_key(|t| languages.iter().position(|l| *l == t.text.lang));
@@ -452,28 +491,38 @@ fn entries(
     config: &Config,
     records: Vec<Record>,
     all_sources: &HashSet<&Path>,
+    files: &BTreeMap<PathBuf, u64>,
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
     let url_of = |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
-    let by_source: HashMap<&Path, String> = records
-        .iter()
-        .map(|r| (r.source.as_path(), url_of(r)))
-        .collect();
+    let targets = Targets {
+        by_source: records
+            .iter()
+            .map(|r| (r.source.as_path(), url_of(r)))
+            .collect(),
+        all_sources,
+        files,
+        base_path: &config.base_path,
+    };
     let opts = RenderOptions {
         allow_html: config.allow_html,
     };
-    let rendered: Vec<(Rendered, Vec<Diagnostic>)> = records
+    let rendered: Vec<(Rendered, Vec<Diagnostic>, Vec<PathBuf>)> = records
         .par_iter()
         .map(|r| {
-            let dir = r.source.parent().unwrap_or(Path::new(""));
-            let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
-            let body = markdown::render(&r.body, &opts, &resolve);
+            let page = routes::record_dir(r.kind, &r.slug);
+            let from = BodyAt {
+                dir: r.source.parent().unwrap_or(Path::new("")),
+                page: Some(&page),
+                attach_dir: Some(&page),
+            };
+            let (body, attached) = targets.render(&from, &r.body, &opts);
             let diags = body_problems(&r.source, &r.body, r.body_line, &body);
-            (body, diags)
+            (body, diags, attached)
         })
         .collect();
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
-    for (record, (body, d)) in records.into_iter().zip(rendered) {
+    for (record, (body, d, attachments)) in records.into_iter().zip(rendered) {
         diags.extend(d);
         let url = url_of(&record);
         let summary = record
@@ -489,6 +538,7 @@ fn entries(
             summary,
             years,
             translations: Vec::new(),
+            attachments,
         });
     }
     (entries, diags)
@@ -500,11 +550,20 @@ pub fn broken_links(
     record: &Partial,
     allow_html: bool,
     all_sources: &HashSet<&Path>,
+    files: &BTreeMap<PathBuf, u64>,
 ) -> Vec<Diagnostic> {
-    let dir = record.source.parent().unwrap_or(Path::new(""));
-    let by_source = HashMap::new();
-    let resolve = |dest: &str| resolve_link(dir, dest, &by_source, all_sources);
-    let body = markdown::render(&record.body, &RenderOptions { allow_html }, &resolve);
+    let targets = Targets {
+        by_source: HashMap::new(),
+        all_sources,
+        files,
+        base_path: "/",
+    };
+    let from = BodyAt {
+        dir: record.source.parent().unwrap_or(Path::new("")),
+        page: None,
+        attach_dir: None,
+    };
+    let (body, _) = targets.render(&from, &record.body, &RenderOptions { allow_html });
     body_problems(&record.source, &record.body, record.body_line, &body)
 }
 
@@ -626,14 +685,14 @@ fn check_amounts(r: &Record, front: &mut FrontMatters, diags: &mut Vec<Diagnosti
 }
 
 /// The front matter of record files, to locate a problem found after parsing.
-struct FrontMatters<'a> {
+pub(crate) struct FrontMatters<'a> {
     sources: &'a Sources,
     /// Every record file's text by path, made on first use (problems are rare).
     texts: Option<HashMap<&'a Path, &'a str>>,
 }
 
 impl<'a> FrontMatters<'a> {
-    fn new(sources: &'a Sources) -> Self {
+    pub(crate) fn new(sources: &'a Sources) -> Self {
         FrontMatters {
             sources,
             texts: None,
@@ -642,7 +701,19 @@ impl<'a> FrontMatters<'a> {
 
     /// Where the value at `path` is written in the front matter of `r` (or the
     /// nearest value holding it); 1:1 when it cannot be found.
-    fn locate(&mut self, r: &Record, path: &[Seg]) -> Pos {
+    pub(crate) fn locate(&mut self, r: &Record, path: &[Seg]) -> Pos {
+        self.spans(r)
+            .and_then(|spans| spans.nearest(path))
+            .unwrap_or(Pos::new(1, 1))
+    }
+
+    /// Where the key of `path` is written (a year of `by_year`), else `locate`.
+    pub(crate) fn locate_key(&mut self, r: &Record, path: &[Seg]) -> Pos {
+        let key = self.spans(r).and_then(|spans| spans.key(path));
+        key.unwrap_or_else(|| self.locate(r, path))
+    }
+
+    fn spans(&mut self, r: &Record) -> Option<crate::yaml::Spans> {
         let sources = self.sources;
         let texts = self.texts.get_or_insert_with(|| {
             sources
@@ -651,16 +722,10 @@ impl<'a> FrontMatters<'a> {
                 .map(|f| (f.rel_path.as_path(), f.text.as_str()))
                 .collect()
         });
-        let spans = texts
-            .get(r.source.as_path())
-            .and_then(|text| split_front_matter(text).ok())
-            .and_then(|split| {
-                let block = Block::new(&r.source, split.front, split.front_line);
-                block.parse_mapping("a record").ok()
-            });
-        spans
-            .and_then(|(_, spans)| spans.nearest(path))
-            .unwrap_or(Pos::new(1, 1))
+        let text = texts.get(r.source.as_path())?;
+        let split = split_front_matter(text).ok()?;
+        let block = Block::new(&r.source, split.front, split.front_line);
+        block.parse_mapping("a record").ok().map(|(_, spans)| spans)
     }
 }
 
@@ -728,41 +793,181 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
     diags
 }
 
-/// Resolves a Markdown link from a record in `dir`: links to other records' `.md`
-/// files become their page URLs; a `.md` link to no record is broken.
-fn resolve_link(
-    dir: &Path,
-    dest: &str,
-    by_source: &HashMap<&Path, String>,
-    all_sources: &HashSet<&Path>,
-) -> LinkAction {
-    let (path_part, fragment) = match dest.find(['#', '?']) {
-        Some(i) => (&dest[..i], &dest[i..]),
-        None => (dest, ""),
-    };
-    let has_scheme = path_part.find(':').is_some_and(|i| {
-        path_part[..i]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
-    });
-    if has_scheme || path_part.starts_with("//") || !path_part.ends_with(".md") {
-        return LinkAction::Keep;
+/// What the links of the bodies are resolved against.
+struct Targets<'a> {
+    /// The URL path of every record's page, by its file.
+    by_source: HashMap<&'a Path, String>,
+    /// Every record file, also those that failed (see `Site::build`).
+    all_sources: &'a HashSet<&'a Path>,
+    /// The other files under `content/`, with their sizes.
+    files: &'a BTreeMap<PathBuf, u64>,
+    base_path: &'a str,
+}
+
+/// Where a body is: the folder of its file, and, when it has a page, the folder of
+/// the page and of the record's attachments, from the site's root (`programs/x/`;
+/// `ja/programs/x/` is the page of a translation).
+struct BodyAt<'p> {
+    dir: &'p Path,
+    page: Option<&'p str>,
+    attach_dir: Option<&'p str>,
+}
+
+impl Targets<'_> {
+    /// `body` rendered from `from`, and the files it attaches (sorted, once each).
+    fn render(
+        &self,
+        from: &BodyAt<'_>,
+        body: &str,
+        opts: &RenderOptions,
+    ) -> (Rendered, Vec<PathBuf>) {
+        let attached = std::cell::RefCell::new(Vec::new());
+        let resolve = |dest: &str| self.resolve(from, dest, &attached);
+        let rendered = markdown::render(body, opts, &resolve);
+        let mut attached = attached.into_inner();
+        attached.sort();
+        attached.dedup();
+        (rendered, attached)
     }
-    let decoded = escape::percent_decode(path_part).unwrap_or(Cow::Borrowed(path_part));
-    let target = match decoded.strip_prefix('/') {
-        Some(from_root) => join_relative(Path::new(""), from_root),
-        None => join_relative(dir, &decoded),
-    };
-    let target = target.map(|p| {
-        use unicode_normalization::UnicodeNormalization;
-        PathBuf::from(p.to_string_lossy().nfc().collect::<String>())
-    });
-    match target.as_ref().and_then(|t| by_source.get(t.as_path())) {
-        Some(url) => LinkAction::Rewrite(format!("{url}{fragment}")),
-        None if target.as_ref().is_some_and(|t| all_sources.contains(t.as_path())) => LinkAction::Keep,
-        None => LinkAction::Broken(
-            format!("link to `{dest}`: no record at {}", target.map_or_else(|| dest.to_string(), |t| t.display().to_string())),
-            Some("link to another record's file by its path relative to this file, e.g. `../trips/seoul-yokohama.md`".into()),
-        ),
+
+    /// Resolves a Markdown link: a link to another record's `.md` file becomes its
+    /// page's URL (and is broken when there is no such record); a link to a file
+    /// beside the record attaches it (and is broken when there is no such file); any
+    /// other link to a URL of the site is left to be checked against the routes.
+    fn resolve(
+        &self,
+        from: &BodyAt<'_>,
+        dest: &str,
+        attached: &std::cell::RefCell<Vec<PathBuf>>,
+    ) -> LinkAction {
+        let (path_part, fragment) = match dest.find(['#', '?']) {
+            Some(i) => (&dest[..i], &dest[i..]),
+            None => (dest, ""),
+        };
+        let has_scheme = path_part.find(':').is_some_and(|i| {
+            path_part[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        });
+        if has_scheme || path_part.starts_with("//") || path_part.is_empty() {
+            return LinkAction::Keep;
+        }
+        let decoded = escape::percent_decode(path_part).unwrap_or(Cow::Borrowed(path_part));
+        if path_part.ends_with(".md") {
+            return self.record_link(from.dir, dest, &decoded, fragment);
+        }
+        if let Some(from_root) = decoded.strip_prefix('/') {
+            let base = self.base_path.trim_start_matches('/');
+            return match from_root.strip_prefix(base) {
+                Some(rest) => LinkAction::Verify(rest.to_string()),
+                None if format!("{from_root}/") == base => LinkAction::Verify(String::new()),
+                None => LinkAction::Verify(format!("/{from_root}")),
+            };
+        }
+        let file = join_relative(from.dir, &decoded).map(nfc_path);
+        let name = decoded.rsplit('/').next().unwrap_or_default();
+        match file.as_ref().and_then(|f| self.files.get_key_value(f)) {
+            Some((file, &size)) => self.attach(from, dest, file, size, attached),
+            None if crate::content::is_attachment_type(name)
+                && file.as_ref().is_some_and(|f| f.starts_with(crate::source::CONTENT_DIR)) =>
+            {
+                LinkAction::MissingFile(
+                format!(
+                    "link to `{dest}`: no file at {}",
+                    file.map_or_else(|| dest.to_string(), |f| f.display().to_string())
+                ),
+                Some("put the file next to the record's .md file and link it by its name, e.g. `[보고서](report.pdf)`".into()),
+                )
+            }
+            None => match from.page {
+                Some(page) => match join_relative(Path::new(page), &decoded) {
+                    Some(p) => LinkAction::Verify(p.to_string_lossy().into_owned()),
+                    None => LinkAction::Verify(format!("/{decoded}")),
+                },
+                None => LinkAction::Keep,
+            },
+        }
+    }
+
+    /// A link to `file` (of `size` bytes) beside the record: attached when it is of a
+    /// type accord publishes, its URL the same in every edition.
+    fn attach(
+        &self,
+        from: &BodyAt<'_>,
+        dest: &str,
+        file: &Path,
+        size: u64,
+        attached: &std::cell::RefCell<Vec<PathBuf>>,
+    ) -> LinkAction {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !crate::content::is_attachment_type(&name) {
+            return LinkAction::MissingFile(
+                format!(
+                    "link to `{dest}`: {} is not a type accord publishes",
+                    file.display()
+                ),
+                Some(crate::content::ATTACHMENT_HELP.into()),
+            );
+        }
+        let Some(dir) = from.attach_dir else {
+            return LinkAction::Keep;
+        };
+        attached.borrow_mut().push(file.to_path_buf());
+        let url = format!("{}{dir}{name}", self.base_path);
+        LinkAction::Attach(url, attachment_note(&name, size))
+    }
+
+    /// A link to a record's file, relative to `dir` or (with a leading `/`) to the
+    /// site root.
+    fn record_link(&self, dir: &Path, dest: &str, decoded: &str, fragment: &str) -> LinkAction {
+        let target = match decoded.strip_prefix('/') {
+            Some(from_root) => join_relative(Path::new(""), from_root),
+            None => join_relative(dir, decoded),
+        };
+        let target = target.map(nfc_path);
+        match target.as_ref().and_then(|t| self.by_source.get(t.as_path())) {
+            Some(url) => LinkAction::Rewrite(format!("{url}{fragment}")),
+            None if target.as_ref().is_some_and(|t| self.all_sources.contains(t.as_path())) => {
+                LinkAction::Keep
+            }
+            None => LinkAction::Broken(
+                format!("link to `{dest}`: no record at {}", target.map_or_else(|| dest.to_string(), |t| t.display().to_string())),
+                Some("link to another record's file by its path relative to this file, e.g. `../trips/seoul-yokohama.md`".into()),
+            ),
+        }
+    }
+}
+
+fn nfc_path(p: PathBuf) -> PathBuf {
+    use unicode_normalization::UnicodeNormalization;
+    PathBuf::from(p.to_string_lossy().nfc().collect::<String>())
+}
+
+/// What a link to an attachment shows after its text: the type and size of a PDF
+/// (`PDF, 1.2 MB`, in decimal units); nothing for other files.
+pub fn attachment_note(name: &str, size: u64) -> Option<String> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    (ext == "pdf").then(|| format!("PDF, {}", file_size(size)))
+}
+
+/// A size in bytes as people read it: `820 B`, `9.5 kB`, `350 kB`, `1.2 MB`.
+pub fn file_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if value < 9.95 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
     }
 }

@@ -39,6 +39,8 @@ pub struct Sources {
     /// Non-Markdown files under `content/`, relative to the root, NFC (for
     /// `sources: {file}`).
     pub attachments: Vec<PathBuf>,
+    /// The size in bytes of each of `attachments`.
+    pub attachment_sizes: BTreeMap<PathBuf, u64>,
     pub diags: Vec<Diagnostic>,
     /// The path on disk of every attachment whose name the file system stores in
     /// another normalisation form.
@@ -62,6 +64,10 @@ pub fn load(root: &Path) -> Sources {
     let paths = walk(root, &content, &mut out);
     let mut to_read = Vec::new();
     for (rel, abs) in paths {
+        if rel.extension().is_none_or(|e| e != "md") {
+            let size = std::fs::symlink_metadata(&abs).map_or(0, |m| m.len());
+            out.attachment_sizes.insert(rel.clone(), size);
+        }
         if rel.extension().is_some_and(|e| e == "md") {
             match record_kind(&rel) {
                 Ok(kind) => to_read.push((rel, abs, kind)),

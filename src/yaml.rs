@@ -932,6 +932,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The raw value of `key`, left in the mapping.
+    pub(crate) fn peek(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
+    }
+
     /// The raw value of `key`, removed from the mapping.
     pub(crate) fn take_value(&mut self, key: &str) -> Option<Value> {
         self.map.remove(key).filter(|v| !v.is_null())

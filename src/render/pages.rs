@@ -17,8 +17,9 @@ use super::{
 };
 use super::{YearLink, YearView};
 use crate::charts::format_amount;
-use crate::content::{Details, Program, Trip, Workshop};
+use crate::content::{Details, Program, Record, Status, Trip, Workshop};
 use crate::date::PartialDate;
+use crate::facts::DatesSay;
 use crate::kind::Kind;
 use crate::markdown::Heading;
 use crate::registry::CityId;
@@ -146,13 +147,17 @@ struct BudgetView<'a> {
     by_year: Vec<YearAmount>,
     spent: Option<String>,
     spent_percent: Option<f64>,
+    spent_value: Option<String>,
     total: Option<String>,
+    total_value: Option<String>,
     unit: Option<&'a str>,
 }
 
 #[derive(Serialize)]
 struct YearAmount {
     amount: String,
+    /// The amount as a machine reads it: digits, no thousands separators.
+    value: String,
     year: i32,
 }
 
@@ -167,6 +172,7 @@ struct TripView<'a> {
 struct CostView<'a> {
     amount: String,
     currency: &'a str,
+    value: String,
 }
 
 #[derive(Serialize)]
@@ -370,7 +376,7 @@ impl Renderer<'_> {
             .collect();
         let (mut program, mut trip, mut workshop) = (None, None, None);
         match &r.details {
-            Details::Program(p) => program = Some(self.program_view(p)),
+            Details::Program(p) => program = Some(self.program_view(r, p)),
             Details::Trip(t) => trip = Some(trip_view(t)),
             Details::Workshop(w) => workshop = Some(self.workshop_view(w)),
         }
@@ -466,22 +472,25 @@ impl Renderer<'_> {
             .collect()
     }
 
-    fn program_view<'p>(&self, p: &'p Program) -> ProgramView<'p> {
+    fn program_view<'p>(&self, r: &Record, p: &'p Program) -> ProgramView<'p> {
         let budget = p.budget.as_ref().map(|b| BudgetView {
             by_year: b
                 .by_year
                 .iter()
                 .map(|(&year, &a)| YearAmount {
                     amount: format_amount(a),
+                    value: machine_amount(a),
                     year,
                 })
                 .collect(),
             spent: b.spent.map(format_amount),
+            spent_value: b.spent.map(machine_amount),
             spent_percent: match (b.spent, b.total) {
                 (Some(s), Some(t)) if t > 0.0 => Some((s / t * 1000.0).round() / 10.0),
                 _ => None,
             },
             total: b.total.map(format_amount),
+            total_value: b.total.map(machine_amount),
             unit: b.unit.as_deref(),
         });
         ProgramView {
@@ -492,10 +501,24 @@ impl Renderer<'_> {
                 .iter()
                 .map(|[a, b]| [self.city_link(*a), self.city_link(*b)])
                 .collect(),
-            status: p.status.map(super::super::content::Status::id),
-            status_label: p
-                .status
-                .map(|s| self.strings.get(&format!("status_{}", s.id()))),
+            status: p.status.map(|s| self.status_shown(r, s).0),
+            status_label: p.status.map(|s| self.status_shown(r, s).1),
+        }
+    }
+
+    /// The status a program's page shows, as a class and a label: the one written,
+    /// unless its dates say otherwise on the day of the build ("ended 2018-06").
+    fn status_shown(&self, r: &Record, written: Status) -> (&'static str, String) {
+        let label = |key: &str, date: &PartialDate| {
+            (self.strings.get(key)).replace("{date}", &self.date(date).text)
+        };
+        match crate::facts::dates_say(r, self.site.today) {
+            Some(DatesSay::Ended(end)) => ("completed", label("status_ended", &end)),
+            Some(DatesSay::Started(start)) => ("ongoing", label("status_started", &start)),
+            None => (
+                written.id(),
+                self.strings.get(&format!("status_{}", written.id())),
+            ),
         }
     }
 
@@ -727,8 +750,17 @@ fn trip_view(t: &Trip) -> TripView<'_> {
         cost: t.cost.as_ref().map(|c| CostView {
             amount: format_amount(c.amount),
             currency: &c.currency,
+            value: machine_amount(c.amount),
         }),
         purpose: t.purpose.as_deref(),
         travelers: t.travelers,
     }
+}
+
+/// An amount for `<data value>`: digits and a decimal point, never a thousands
+/// separator or an exponent.
+fn machine_amount(n: f64) -> String {
+    let text = n.to_string();
+    debug_assert!(!text.contains(['e', 'E', ',']));
+    text
 }

@@ -24,6 +24,7 @@ mod determinism;
 mod diagnostics;
 mod editions;
 mod escaping;
+mod facts;
 mod fixtures_build;
 mod fuzz_regressions;
 mod hostile_input;

@@ -181,6 +181,26 @@ const BROKEN: &[(Kind, &str, &str)] = &[
         "title: T\ndate: 2020\ncities: [서울]\nformat: party\n",
         "unknown format",
     ),
+    (
+        Kind::Trip,
+        "title: T\ndate: 2020\ncities: [서울]\nlang: jp\n",
+        "a country code for a language",
+    ),
+    (
+        Kind::Trip,
+        "title: T\ndate: 2020\ncities: [서울]\ncost: {amount: 10, currency: yen}\n",
+        "a currency that is not an ISO 4217 code",
+    ),
+    (
+        Kind::Program,
+        "title: T\ndate: 2020\ncities: [서울]\nbudget: {total: 475}\n",
+        "a budget without a unit",
+    ),
+    (
+        Kind::Program,
+        "title: T\ndate: 2020\ncities: [서울]\nbudget: {unit: yen, total: 475}\n",
+        "a budget unit of three letters that is not an ISO 4217 code",
+    ),
 ];
 
 #[test]

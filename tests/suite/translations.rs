@@ -191,7 +191,7 @@ fn links_inside_a_body_lead_to_the_pages_of_the_edition_shown() {
         "content/trips/links.md",
         "---\ntitle: 링크\ndate: 2019-08\ncities: [서울]\n---\n\n\
          [계획](../programs/plan.md#일정), [답방](/content/trips/답방.md), \
-         [밖](https://example.org/trips/visit/), [파일](../../data/cities.yaml)\n"
+         [밖](https://example.org/trips/visit/), [파일](../../robots.txt)\n"
             .as_bytes(),
     );
     build_ok(site.path());
@@ -205,7 +205,7 @@ fn links_inside_a_body_lead_to_the_pages_of_the_edition_shown() {
             "<a href=\"/{edition}programs/plan/#%EC%9D%BC%EC%A0%95\">계획</a>, \
              <a href=\"/{edition}trips/%EB%8B%B5%EB%B0%A9/\">답방</a>, \
              <a href=\"https://example.org/trips/visit/\">밖</a>, \
-             <a href=\"../../data/cities.yaml\">파일</a>"
+             <a href=\"../../robots.txt\">파일</a>"
         )
     };
     for (file, edition) in [

@@ -77,6 +77,24 @@ fn every_page_of_a_generated_1000_record_archive_is_valid_html() {
 }
 
 #[test]
+fn a_page_with_attachments_and_a_status_its_dates_contradict_is_valid_html() {
+    let Some(vnu) = Vnu::find() else {
+        return;
+    };
+    let program = "---\ntitle: P\nsummary: S\ndate: 2014\nend: 2018-06\ncities: [서울]\nstatus: ongoing\n\
+                   budget: {unit: KRW, total: 1234500, by_year: {2014: 1000}}\n---\n\n\
+                   ![사진](photo.jpg) [보고서](report.pdf) [목록](/programs/)\n";
+    let s = site(&[
+        ("content/programs/p.md", program.as_bytes()),
+        ("content/programs/photo.jpg", b"jpeg"),
+        ("content/programs/report.pdf", b"%PDF-1.4"),
+    ]);
+    build_ok(s.path());
+    assert!(read(s.path(), "programs/p/index.html").contains("attachment-info"));
+    assert_valid_html(&vnu, &s.path().join("output/programs/p"));
+}
+
+#[test]
 fn sample_pages_have_no_serious_accessibility_violations_and_work_by_keyboard() {
     let (Some(node), Some(chromium), Some(_), Some(_)) = (
         require_tool(Tool::Node),
