@@ -38,6 +38,7 @@ pub mod kind;
 pub mod limits;
 pub mod lint;
 pub mod markdown;
+pub mod organizations;
 pub mod output;
 pub mod paths;
 pub mod registry;
@@ -51,6 +52,7 @@ pub mod site;
 pub mod snippet;
 pub mod source;
 pub mod theme;
+pub mod topics;
 pub mod translation;
 mod yaml;
 
@@ -315,6 +317,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
             return Err(finish(diags));
         }
     };
+    let (organizations, topics) = entity_registries(root, &mut diags);
+    site.connect(organizations, topics);
+    diags.extend(lint::unknown_organizations(&site, &sources));
     diags.extend(site.translate(translations, &all_sources));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
@@ -365,6 +370,23 @@ fn config_and_registry(opts: &Options, diags: &mut Diagnostics) -> (Config, Regi
         );
     }
     (config, registry, registry_ok)
+}
+
+/// The organization and topic registries (each empty when its file is missing or
+/// broken); their problems into `diags`.
+fn entity_registries(
+    root: &Path,
+    diags: &mut Diagnostics,
+) -> (organizations::Organizations, topics::Topics) {
+    let organizations = organizations::Organizations::load(root).unwrap_or_else(|d| {
+        diags.extend(d);
+        organizations::Organizations::default()
+    });
+    let topics = topics::Topics::load(root).unwrap_or_else(|d| {
+        diags.extend(d);
+        topics::Topics::default()
+    });
+    (organizations, topics)
 }
 
 /// Every record file read into a `Record`, in parallel; the records that parsed and

@@ -1,12 +1,16 @@
 //! Warnings: what does not stop a build but deserves an editor's look — a record
-//! without a summary, a city of the registry that no record names. A build shows
+//! without a summary, a city of the registry that no record names, an organizer the
+//! organization registry does not know. A build shows
 //! them and succeeds, unless it is run strictly (`--strict`).
 
 use crate::content::Partial;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::limits::MAX_ERRORS_PER_FILE;
+use crate::organizations::ORGANIZATIONS_FILE;
 use crate::registry::REGISTRY_FILE;
 use crate::site::Site;
+use crate::source::Sources;
+use crate::yaml::{Block, Seg};
 
 /// Every warning about the site, in file order. `failed` are the records that did not
 /// parse: the cities they name are used too, and when some record's cities cannot
@@ -99,4 +103,68 @@ fn mark_used(
             at = cities[id].parent;
         }
     }
+}
+
+/// Every name in `organizers` and `partners` that the registry does not know, as a
+/// warning at the name (an error under `--strict`, as every warning); none without
+/// the registry. `sources` give the positions: only the files with such a name are
+/// read again.
+pub fn unknown_organizations(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
+    let orgs = &site.organizations;
+    if !orgs.present {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for e in &site.entries {
+        let r = &e.record;
+        let unknown: Vec<(&str, usize, &String)> = (r.organizers.iter().enumerate())
+            .map(|(i, n)| ("organizers", i, n))
+            .chain(
+                r.partners
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| ("partners", i, n)),
+            )
+            .filter(|(_, _, n)| orgs.resolve(n).is_none())
+            .take(MAX_ERRORS_PER_FILE)
+            .collect();
+        if unknown.is_empty() {
+            continue;
+        }
+        let spans = sources
+            .files
+            .iter()
+            .find(|f| f.rel_path == r.source)
+            .and_then(|f| {
+                let split = crate::content::split_front_matter(&f.text).ok()?;
+                let block = Block::new(&r.source, split.front, split.front_line);
+                block.parse_mapping("the front matter").ok().map(|(_, s)| s)
+            });
+        for (field, i, name) in unknown {
+            let path = [Seg::from(field), Seg::Index(i)];
+            let pos = (spans.as_ref())
+                .and_then(|s| s.value(&path))
+                .unwrap_or(Pos::UNKNOWN);
+            let near = orgs.suggest(name);
+            let add = format!(
+                "a new organization needs an entry in {ORGANIZATIONS_FILE} (`id: {{name: {{ko: …, en: …}}, kind: city-government, country: KR}}`); another spelling of a known one goes in its `aliases`"
+            );
+            let help = if near.is_empty() {
+                add
+            } else {
+                format!("did you mean {}? Otherwise: {add}", near.join(" or "))
+            };
+            out.push(
+                Diagnostic::warning(
+                    Code::UnknownOrganization,
+                    &r.source,
+                    pos,
+                    format!("unknown organization `{name}`"),
+                )
+                .with_help(help),
+            );
+        }
+    }
+    out.sort();
+    out
 }

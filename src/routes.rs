@@ -23,6 +23,14 @@ pub enum Page {
     City(CityId),
     Years,
     Year(i32),
+    /// The organizations of the registry, by kind and country.
+    Organizations,
+    /// Page number (from 1) of an organization's page: its records.
+    Organization(usize, usize),
+    /// Every topic.
+    Topics,
+    /// Page number (from 1) of a topic's page (an index of `Site::topics`).
+    Topic(usize, usize),
     Search,
     NotFound,
     /// The Atom feed of the whole archive.
@@ -67,17 +75,19 @@ pub enum DataFile {
     BudgetsCsv,
     CitiesCsv,
     RecordCitiesCsv,
+    OrganizationsCsv,
     RecordsSchema,
     Package,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 7] = [
+    pub const ALL: [DataFile; 8] = [
         DataFile::RecordsJson,
         DataFile::RecordsCsv,
         DataFile::BudgetsCsv,
         DataFile::CitiesCsv,
         DataFile::RecordCitiesCsv,
+        DataFile::OrganizationsCsv,
         DataFile::RecordsSchema,
         DataFile::Package,
     ];
@@ -90,6 +100,7 @@ impl DataFile {
             DataFile::BudgetsCsv => "budgets.csv",
             DataFile::CitiesCsv => "cities.csv",
             DataFile::RecordCitiesCsv => "record_cities.csv",
+            DataFile::OrganizationsCsv => "organizations.csv",
             DataFile::RecordsSchema => "records.schema.json",
             DataFile::Package => "datapackage.json",
         }
@@ -165,6 +176,10 @@ pub trait Names {
     fn record(&self, i: usize) -> (Kind, &str);
     /// The registry id of city `id`.
     fn city(&self, id: CityId) -> &str;
+    /// The registry id of organization `id`.
+    fn organization(&self, id: usize) -> &str;
+    /// The slug of topic `i`.
+    fn topic(&self, i: usize) -> &str;
     /// The folder of edition `edition`, relative to the site's root: `""` for the
     /// default edition (0), `ja/` for another.
     fn edition_dir(&self, edition: usize) -> &str;
@@ -224,6 +239,12 @@ fn edition_file(page: Page, names: &impl Names) -> String {
         Page::City(id) => format!("cities/{}/index.html", names.city(id)),
         Page::Years => "years/index.html".into(),
         Page::Year(year) => format!("years/{year}/index.html"),
+        Page::Organizations => "organizations/index.html".into(),
+        Page::Organization(id, n) => {
+            paged(&format!("organizations/{}/", names.organization(id)), n)
+        }
+        Page::Topics => "topics/index.html".into(),
+        Page::Topic(i, n) => paged(&format!("topics/{}/", names.topic(i)), n),
         Page::Search => "search/index.html".into(),
         Page::NotFound => "404.html".into(),
         Page::Feed => "feed.xml".into(),
@@ -243,6 +264,16 @@ fn edition_file(page: Page, names: &impl Names) -> String {
         Page::Redirects => "_redirects".into(),
         Page::Data => format!("{DATA_DIR}index.html"),
         Page::DataFile(f) => format!("{DATA_DIR}{}", f.name()),
+    }
+}
+
+/// The file of page `n` (from 1) of a paginated list in folder `dir`: `dir/index.html`,
+/// then `dir/page/2/index.html`, …
+fn paged(dir: &str, n: usize) -> String {
+    if n <= 1 {
+        format!("{dir}index.html")
+    } else {
+        format!("{dir}page/{n}/index.html")
     }
 }
 

@@ -15,10 +15,12 @@ use crate::history;
 use crate::kind::Kind;
 use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
+use crate::organizations::{Organizations, Role};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
 use crate::routes::{self, DataFile, Names, Page, Route};
 use crate::source::Sources;
+use crate::topics::{TopicIndex, Topics};
 use crate::translation::Translation;
 use crate::yaml::{Block, Seg};
 
@@ -99,6 +101,15 @@ pub struct Site {
     pub by_year: BTreeMap<i32, Vec<usize>>,
     /// Per city: the cities it shares records with and how many, most first.
     pub partners: Vec<Vec<(CityId, usize)>>,
+    /// The organization registry (empty without `data/organizations.yaml`).
+    pub organizations: Organizations,
+    /// Per organization (indexed by `OrgId`): the entries naming it, newest first, and
+    /// its role in each (organizer when it is both).
+    pub by_organization: Vec<Vec<(usize, Role)>>,
+    /// The topic registry (empty without `data/topics.yaml`).
+    pub topic_registry: Topics,
+    /// Every topic: the registry's and every tag's.
+    pub topics: TopicIndex,
     /// The warnings found while building the model (a code block too large to
     /// highlight), sorted.
     pub warnings: Vec<Diagnostic>,
@@ -155,6 +166,10 @@ impl Site {
             by_kind: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
             by_year: BTreeMap::new(),
             partners: Vec::new(),
+            organizations: Organizations::default(),
+            by_organization: Vec::new(),
+            topic_registry: Topics::default(),
+            topics: TopicIndex::default(),
             warnings: diags,
             rendered: entries_len,
         };
@@ -246,6 +261,36 @@ impl Site {
             .collect();
     }
 
+    /// Adds the organization and topic registries, and indexes the entries by the
+    /// organizations and topics they name.
+    pub fn connect(&mut self, organizations: Organizations, topics: Topics) {
+        let mut by_organization = vec![Vec::new(); organizations.list.len()];
+        for (i, e) in self.entries.iter().enumerate() {
+            let r = &e.record;
+            let named = (r.organizers.iter().map(|n| (n, Role::Organizer)))
+                .chain(r.partners.iter().map(|n| (n, Role::Partner)));
+            for (name, role) in named {
+                let Some(org) = organizations.resolve(name) else {
+                    continue;
+                };
+                let list: &mut Vec<(usize, Role)> = &mut by_organization[org];
+                if list.last().is_none_or(|&(last, _)| last != i) {
+                    list.push((i, role));
+                }
+            }
+        }
+        self.by_organization = by_organization;
+        let tags = self.entries.iter().map(|e| e.record.tags.as_slice());
+        self.topics = TopicIndex::build(&topics, tags);
+        self.organizations = organizations;
+        self.topic_registry = topics;
+    }
+
+    /// Paginated pages of `n` records: how many (one when there are none).
+    pub fn pages_of(&self, n: usize) -> usize {
+        n.div_ceil(self.config.paginate_by).max(1)
+    }
+
     /// The URL path of `page` in the default edition, with the base path (see `routes`).
     pub fn url(&self, page: Page) -> String {
         self.url_in(0, page)
@@ -308,6 +353,18 @@ impl Site {
         }
         pages.push(Page::Years);
         pages.extend(self.by_year.keys().map(|&y| Page::Year(y)));
+        if self.organizations.present {
+            pages.push(Page::Organizations);
+            for (id, list) in self.by_organization.iter().enumerate() {
+                pages.extend((1..=self.pages_of(list.len())).map(|n| Page::Organization(id, n)));
+            }
+        }
+        if !self.topics.topics.is_empty() {
+            pages.push(Page::Topics);
+        }
+        for (i, t) in self.topics.topics.iter().enumerate() {
+            pages.extend((1..=self.pages_of(t.entries.len())).map(|n| Page::Topic(i, n)));
+        }
         pages.extend([Page::Search, Page::NotFound, Page::Feed, Page::JsonFeed]);
         pages.push(Page::Data);
         pages.extend(DataFile::ALL.map(Page::DataFile));
@@ -335,6 +392,14 @@ impl Names for Site {
 
     fn city(&self, id: CityId) -> &str {
         &self.registry.cities[id].id
+    }
+
+    fn organization(&self, id: usize) -> &str {
+        &self.organizations.list[id].id
+    }
+
+    fn topic(&self, i: usize) -> &str {
+        &self.topics.topics[i].slug
     }
 
     fn edition_dir(&self, edition: usize) -> &str {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde::ser::{SerializeStruct, Serializer};
 use tera::Value;
 
+use super::entities::NameLink;
 use super::publish::{CityCharts, FeedLink, HomeCharts, YearCharts};
 use super::{
     CityCount, CityLink, CountView, DateView, HOME_LATEST, HOME_TOP_CITIES, KindView, Renderer,
@@ -78,9 +79,9 @@ pub(super) struct ListPage {
     feed: FeedLink,
 }
 
-/// `pager` of a kind list.
+/// `pager` of a paginated list: a kind's, an organization's, a topic's.
 #[derive(Serialize)]
-struct Pager {
+pub(super) struct Pager {
     current: usize,
     next_url: Option<String>,
     pages: Vec<PagerLink>,
@@ -112,14 +113,17 @@ pub(super) struct RecordView<'a> {
     edit_url: Option<String>,
     extra: &'a serde_json::Value,
     last_updated: Option<DateView>,
+    organizer_links: Vec<NameLink>,
     organizers: &'a [String],
     organizers_lang: &'a str,
     original_lang: &'a str,
+    partner_links: Vec<NameLink>,
     partners: &'a [String],
     partners_lang: &'a str,
     program: Option<ProgramView<'a>>,
     slug: &'a str,
     sources: Vec<SourceView<'a>>,
+    tag_links: Vec<NameLink>,
     tags: &'a [String],
     toc: &'a [Heading],
     trip: Option<TripView<'a>>,
@@ -320,15 +324,6 @@ impl Renderer<'_> {
         let per = site.config.paginate_by;
         let pages = site.list_pages(kind);
         let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
-        let links = pager_window(n, pages)
-            .into_iter()
-            .map(|p| PagerLink {
-                current: p == Some(n),
-                gap: p.is_none(),
-                number: p,
-                url: p.map(|p| self.url(Page::List(kind, p))),
-            })
-            .collect();
         let context = ListPage {
             kind: KindView {
                 id: kind.id(),
@@ -338,13 +333,7 @@ impl Renderer<'_> {
                 count: all.len(),
             },
             cards: self.cards_of(slice),
-            pager: Pager {
-                current: n,
-                next_url: (n < pages).then(|| self.url(Page::List(kind, n + 1))),
-                pages: links,
-                prev_url: (n > 1).then(|| self.url(Page::List(kind, n - 1))),
-                total: pages,
-            },
+            pager: self.pager(n, pages, |p| Page::List(kind, p)),
             feed: self.kind_feed(kind),
         };
         View {
@@ -424,9 +413,11 @@ impl Renderer<'_> {
             edit_url,
             extra: &r.extra,
             last_updated,
+            organizer_links: self.organization_links(organizers),
             organizers,
             organizers_lang,
             original_lang: &r.lang,
+            partner_links: self.organization_links(partners),
             partners,
             partners_lang,
             untranslated: self.site.config.languages.len() > 1
@@ -436,6 +427,7 @@ impl Renderer<'_> {
             program,
             slug: &r.slug,
             sources,
+            tag_links: self.tag_links(&r.tags),
             tags: &r.tags,
             toc: &body.toc,
             trip,
@@ -679,7 +671,27 @@ impl Renderer<'_> {
         }
     }
 
-    fn year_link(&self, year: i32) -> YearLink {
+    /// The pager of page `n` of `pages`, each at `page(number)`.
+    pub(super) fn pager(&self, n: usize, pages: usize, page: impl Fn(usize) -> Page) -> Pager {
+        let links = pager_window(n, pages)
+            .into_iter()
+            .map(|p| PagerLink {
+                current: p == Some(n),
+                gap: p.is_none(),
+                number: p,
+                url: p.map(|p| self.url(page(p))),
+            })
+            .collect();
+        Pager {
+            current: n,
+            next_url: (n < pages).then(|| self.url(page(n + 1))),
+            pages: links,
+            prev_url: (n > 1).then(|| self.url(page(n - 1))),
+            total: pages,
+        }
+    }
+
+    pub(super) fn year_link(&self, year: i32) -> YearLink {
         YearLink {
             year,
             url: self.url(Page::Year(year)),

@@ -378,7 +378,7 @@ impl Renderer<'_> {
     /// Records per year, stacked by kind, every year from the first to the last (years
     /// without records included, at zero), newest first; over a long span, per decade
     /// (`charts::year_rows`). `href` links a year's row.
-    fn years_chart(
+    pub(super) fn years_chart(
         &self,
         idx: &[usize],
         title: &str,
