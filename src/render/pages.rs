@@ -277,7 +277,8 @@ pub(super) struct BarePage {}
 pub(super) struct SearchPage {
     /// On a site of several editions, what `search.js` shows in the edition's language
     /// instead of the index's (which is the default edition's), as JSON escaped for a
-    /// `<script>` element: `{"cities": {id: name}}`. (The translations of the records
+    /// `<script>` element: `{"cities": {id: name}, "organizations": {id: name},
+    /// "topics": {slug: name}}`. (The translations of the records
     /// are in the index.) Empty on a site of one edition.
     edition_names: String,
 }
@@ -654,7 +655,22 @@ impl Renderer<'_> {
                         )
                     })
                     .collect();
-            edition_names = crate::jsonld::script_text(&serde_json::json!({ "cities": cities }));
+            let organizations: serde_json::Map<String, serde_json::Value> =
+                (site.organizations.list.iter().enumerate())
+                    .map(|(i, o)| (o.id.clone(), site.organizations.name(i, self.lang).into()))
+                    .collect();
+            let topics: serde_json::Map<String, serde_json::Value> =
+                (site.topics.topics.iter().enumerate())
+                    .map(|(i, t)| {
+                        let name = site.topics.name(&site.topic_registry, i, self.lang);
+                        (t.slug.clone(), name.into())
+                    })
+                    .collect();
+            edition_names = crate::jsonld::script_text(&serde_json::json!({
+                "cities": cities,
+                "organizations": organizations,
+                "topics": topics,
+            }));
         }
         View {
             template: "search.html",
