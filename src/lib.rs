@@ -319,8 +319,14 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     };
     let (organizations, topics) = entity_registries(root, &mut diags);
     site.connect(organizations, topics);
-    diags.extend(lint::unknown_organizations(&site, &sources));
     diags.extend(site.translate(translations, &all_sources));
+    let text_of = |path: &Path| {
+        (sources.files.iter())
+            .chain(pending.iter().map(|p| &p.file))
+            .find(|f| f.rel_path == path)
+            .map(|f| f.text.as_str())
+    };
+    diags.extend(lint::unknown_organizations(&site, &text_of));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {

@@ -3,13 +3,14 @@
 //! organization registry does not know. A build shows
 //! them and succeeds, unless it is run strictly (`--strict`).
 
+use std::path::Path;
+
 use crate::content::Partial;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::limits::MAX_ERRORS_PER_FILE;
 use crate::organizations::ORGANIZATIONS_FILE;
 use crate::registry::REGISTRY_FILE;
 use crate::site::Site;
-use crate::source::Sources;
 use crate::yaml::{Block, Seg};
 
 /// Every warning about the site, in file order. `failed` are the records that did not
@@ -105,66 +106,93 @@ fn mark_used(
     }
 }
 
-/// Every name in `organizers` and `partners` that the registry does not know, as a
-/// warning at the name (an error under `--strict`, as every warning); none without
-/// the registry. `sources` give the positions: only the files with such a name are
-/// read again.
-pub fn unknown_organizations(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
-    let orgs = &site.organizations;
-    if !orgs.present {
+/// Every name in `organizers` and `partners`, of the records and of their
+/// translations, that the organization registry does not know, as a warning at the
+/// name (an error under `--strict`, as every warning); none without the registry.
+/// `text_of` gives a file's text, for the positions: only the files with such a name
+/// are read again.
+pub fn unknown_organizations<'t>(
+    site: &Site,
+    text_of: &dyn Fn(&Path) -> Option<&'t str>,
+) -> Vec<Diagnostic> {
+    if !site.organizations.present {
         return Vec::new();
     }
     let mut out = Vec::new();
     for e in &site.entries {
         let r = &e.record;
-        let unknown: Vec<(&str, usize, &String)> = (r.organizers.iter().enumerate())
-            .map(|(i, n)| ("organizers", i, n))
-            .chain(
-                r.partners
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| ("partners", i, n)),
-            )
-            .filter(|(_, _, n)| orgs.resolve(n).is_none())
-            .take(MAX_ERRORS_PER_FILE)
-            .collect();
-        if unknown.is_empty() {
-            continue;
+        out.extend(unknown_in(
+            site,
+            &r.source,
+            &r.organizers,
+            &r.partners,
+            text_of,
+        ));
+        for t in &e.translations {
+            let (organizers, partners) = (&t.text.organizers, &t.text.partners);
+            let (organizers, partners) = (
+                organizers.as_deref().unwrap_or_default(),
+                partners.as_deref().unwrap_or_default(),
+            );
+            out.extend(unknown_in(
+                site,
+                &t.text.source,
+                organizers,
+                partners,
+                text_of,
+            ));
         }
-        let spans = sources
-            .files
-            .iter()
-            .find(|f| f.rel_path == r.source)
-            .and_then(|f| {
-                let split = crate::content::split_front_matter(&f.text).ok()?;
-                let block = Block::new(&r.source, split.front, split.front_line);
-                block.parse_mapping("the front matter").ok().map(|(_, s)| s)
-            });
-        for (field, i, name) in unknown {
+    }
+    out.sort();
+    out
+}
+
+/// The unknown organizations of one file, whose `organizers` and `partners` are given.
+fn unknown_in<'t>(
+    site: &Site,
+    file: &Path,
+    organizers: &[String],
+    partners: &[String],
+    text_of: &dyn Fn(&Path) -> Option<&'t str>,
+) -> Vec<Diagnostic> {
+    let orgs = &site.organizations;
+    let unknown: Vec<(&str, usize, &String)> = (organizers.iter().enumerate())
+        .map(|(i, n)| ("organizers", i, n))
+        .chain(partners.iter().enumerate().map(|(i, n)| ("partners", i, n)))
+        .filter(|(_, _, n)| orgs.resolve(n).is_none())
+        .take(MAX_ERRORS_PER_FILE)
+        .collect();
+    if unknown.is_empty() {
+        return Vec::new();
+    }
+    let spans = text_of(file).and_then(|text| {
+        let split = crate::content::split_front_matter(text).ok()?;
+        let block = Block::new(file, split.front, split.front_line);
+        block.parse_mapping("the front matter").ok().map(|(_, s)| s)
+    });
+    let add = format!(
+        "a new organization needs an entry in {ORGANIZATIONS_FILE} (`id: {{name: {{ko: …, en: …}}, kind: city-government, country: KR}}`); another spelling of a known one goes in its `aliases`"
+    );
+    unknown
+        .into_iter()
+        .map(|(field, i, name)| {
             let path = [Seg::from(field), Seg::Index(i)];
             let pos = (spans.as_ref())
                 .and_then(|s| s.value(&path))
                 .unwrap_or(Pos::UNKNOWN);
             let near = orgs.suggest(name);
-            let add = format!(
-                "a new organization needs an entry in {ORGANIZATIONS_FILE} (`id: {{name: {{ko: …, en: …}}, kind: city-government, country: KR}}`); another spelling of a known one goes in its `aliases`"
-            );
             let help = if near.is_empty() {
-                add
+                add.clone()
             } else {
                 format!("did you mean {}? Otherwise: {add}", near.join(" or "))
             };
-            out.push(
-                Diagnostic::warning(
-                    Code::UnknownOrganization,
-                    &r.source,
-                    pos,
-                    format!("unknown organization `{name}`"),
-                )
-                .with_help(help),
-            );
-        }
-    }
-    out.sort();
-    out
+            Diagnostic::warning(
+                Code::UnknownOrganization,
+                file,
+                pos,
+                format!("unknown organization `{name}`"),
+            )
+            .with_help(help)
+        })
+        .collect()
 }

@@ -255,3 +255,31 @@ fn a_parent_outside_the_registry_a_cycle_and_an_unknown_kind_are_located_errors(
         ]
     );
 }
+
+#[test]
+fn a_translation_names_organizations_in_its_language_and_an_unknown_one_is_a_warning_there() {
+    let root = archive(vec![
+        trip("a", "2021", "[서울특별시]", "[ICLEI 동아시아본부]", "[]"),
+        (
+            "content/trips/a.ja.md".into(),
+            "---\ntitle: 訪問\norganizers: [ソウル特別市]\npartners: [イクレイ東アジア事務局, 謎の機関]\n---\n本文。\n"
+                .as_bytes()
+                .to_vec(),
+        ),
+    ]);
+    let report = build_ok(root.path());
+    let shown: Vec<String> = (report.warnings.iter())
+        .map(|d| format!("{}:{}:{} {}", d.path.display(), d.line, d.col, d.message))
+        .collect();
+    assert_eq!(
+        shown,
+        ["content/trips/a.ja.md:4:25 unknown organization `謎の機関`"]
+    );
+    // The Japanese edition shows the translation's names, linked where known.
+    let page = read(root.path(), "ja/trips/a/index.html");
+    assert!(
+        page.contains("<a href=\"/ja/organizations/seoul-government/\">ソウル特別市</a>"),
+        "{page}"
+    );
+    assert!(page.contains("<li>謎の機関</li>"), "{page}");
+}
