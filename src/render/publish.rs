@@ -206,9 +206,14 @@ impl Renderer<'_> {
                 jsonld::record(ed, e, &text)
             }
             Page::City(id) => jsonld::collection(ed, title, path, Some(jsonld::place(ed, id))),
-            Page::List(..) | Page::Cities | Page::Years | Page::Year(_) => {
-                jsonld::collection(ed, title, path, None)
-            }
+            Page::List(..)
+            | Page::Cities
+            | Page::Years
+            | Page::Year(_)
+            | Page::Organizations
+            | Page::Organization(..)
+            | Page::Topics
+            | Page::Topic(..) => jsonld::collection(ed, title, path, None),
             _ => return String::new(),
         };
         jsonld::script_text(&value)
