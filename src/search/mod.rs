@@ -252,19 +252,32 @@ impl Order {
 }
 
 /// `organizations.bin` and `topics.bin`: the ids and names (in the default language)
-/// of the registered organizations and of every topic, and those of every record.
+/// of the registered organizations and of every topic, and those of every record. The
+/// names, written by editors (a topic's is a tag as written), hold no markup: `&`, `<`
+/// and `>` are written `&amp;`, `&lt;` and `&gt;`, as the JSON files of the index
+/// escape them.
 fn list_files(site: &Site, records: &[usize]) -> Vec<(String, Vec<u8>)> {
     let lang = site.config.language.as_str();
+    let inert = |name: &str| {
+        name.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     let orgs = &site.organizations;
-    let org_names: Vec<(&str, &str)> = (orgs.list.iter().enumerate())
-        .map(|(i, o)| (o.id.as_str(), orgs.name(i, lang)))
+    let org_names: Vec<(&str, String)> = (orgs.list.iter().enumerate())
+        .map(|(i, o)| (o.id.as_str(), inert(orgs.name(i, lang))))
         .collect();
     let of_org: Vec<Vec<usize>> = (records.iter())
         .map(|&i| score::organizations_of(site, &site.entries[i].record))
         .collect();
     let topics = &site.topics;
-    let topic_names: Vec<(&str, &str)> = (topics.topics.iter().enumerate())
-        .map(|(i, t)| (t.slug.as_str(), topics.name(&site.topic_registry, i, lang)))
+    let topic_names: Vec<(&str, String)> = (topics.topics.iter().enumerate())
+        .map(|(i, t)| {
+            (
+                t.slug.as_str(),
+                inert(topics.name(&site.topic_registry, i, lang)),
+            )
+        })
         .collect();
     let of_topic: Vec<Vec<usize>> = (records.iter())
         .map(|&i| {
@@ -276,14 +289,17 @@ fn list_files(site: &Site, records: &[usize]) -> Vec<(String, Vec<u8>)> {
             list
         })
         .collect();
+    fn pairs<'a>(names: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+        names.iter().map(|(id, n)| (*id, n.as_str())).collect()
+    }
     vec![
         (
             ORGANIZATIONS.to_string(),
-            format::write_cities(&org_names, of_org.iter().map(Vec::as_slice)),
+            format::write_cities(&pairs(&org_names), of_org.iter().map(Vec::as_slice)),
         ),
         (
             TOPICS.to_string(),
-            format::write_cities(&topic_names, of_topic.iter().map(Vec::as_slice)),
+            format::write_cities(&pairs(&topic_names), of_topic.iter().map(Vec::as_slice)),
         ),
     ]
 }

@@ -434,7 +434,7 @@ fn organizations_and_topics_are_facets_and_every_name_of_an_organization_finds_i
         site.path(),
         "content/trips/iclei-meeting.md",
         "---\ntitle: Partners Meeting in Seoul\ndate: 2019\ncities: [서울]\nlang: en\n\
-         partners: [イクレイ東アジア事務局]\ntags: [air quality]\nsummary: A meeting.\n---\nA meeting.\n"
+         partners: [イクレイ東アジア事務局]\ntags: [air quality, R&D]\nsummary: A meeting.\n---\nA meeting.\n"
             .as_bytes(),
     );
     write(
@@ -465,9 +465,10 @@ fn organizations_and_topics_are_facets_and_every_name_of_an_organization_finds_i
         serde_json::json!([["org=iclei-east-asia", "ICLEI 동아시아본부 1"]]),
         "{v}"
     );
+    // A tag of its own is a topic too, its name shown as written.
     assert_eq!(
         v["topicLinks"],
-        serde_json::json!([["topic=air-quality", "대기질 1"]]),
+        serde_json::json!([["topic=r-d", "R&D 1"], ["topic=air-quality", "대기질 1"]]),
         "{v}"
     );
     assert_eq!(

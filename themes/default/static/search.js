@@ -591,7 +591,18 @@ var AccordSearch = (function () {
   /* `organizations` or `topics`: their ids and names and those of every record, as the
      cities'. */
   Engine.prototype.list = function (name) {
-    if (!this.lists[name]) this.lists[name] = this.load(name + ".bin").then(parseCities);
+    if (!this.lists[name]) {
+      this.lists[name] = this.load(name + ".bin").then(function (bytes) {
+        var list = parseCities(bytes);
+        // Their names are written without markup: `&amp;`, `&lt;`, `&gt;`.
+        list.names = list.names.map(function (n) {
+          return n.replace(/&(lt|gt|amp);/g, function (_, e) {
+            return { lt: "<", gt: ">", amp: "&" }[e];
+          });
+        });
+        return list;
+      });
+    }
     return this.lists[name];
   };
 
