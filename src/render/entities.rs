@@ -254,7 +254,13 @@ impl Renderer<'_> {
                 year,
             })
             .collect();
-        let idx: Vec<usize> = all.iter().map(|&(i, _)| i).collect();
+        // The overview (its cities, its chart) is on the first page only: the others
+        // go on with the list.
+        let idx: Vec<usize> = if n == 1 {
+            all.iter().map(|&(i, _)| i).collect()
+        } else {
+            Vec::new()
+        };
         let mut cities: BTreeMap<usize, usize> = BTreeMap::new();
         for &i in &idx {
             for &c in &site.entries[i].record.cities {

@@ -103,6 +103,9 @@ fn an_organization_named_in_four_languages_and_an_alias_is_one_organization_with
         }
     }
     assert!(first.contains("org-role-organizer") && first.contains("org-role-partner"));
+    // Its cities and chart on the first page only.
+    assert!(first.contains("class=\"org-cities\"") && first.contains("<svg"));
+    assert!(!second.contains("class=\"org-cities\"") && !second.contains("<svg"));
     assert!(first.contains("<h1>ICLEI 동아시아본부</h1>"));
     // The names in the edition's language.
     assert!(
