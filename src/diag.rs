@@ -123,6 +123,8 @@ codes! {
     NoSummary = "no-summary",
     /// A city of the registry that no record names (a warning).
     UnusedCity = "unused-city",
+    /// An organizer or partner the organization registry does not know (a warning).
+    UnknownOrganization = "unknown-organization",
     /// A record whose summary or body still holds the placeholder text of `accord new`
     /// (a warning).
     Placeholder = "placeholder",

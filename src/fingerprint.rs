@@ -85,6 +85,13 @@ pub fn global(site: &Site, theme: &Theme) -> u64 {
     }
     format!("{:?}", site.config).hash(&mut h);
     format!("{:?}", site.registry.cities).hash(&mut h);
+    format!(
+        "{:?}{:?}",
+        site.organizations.list, site.topic_registry.list
+    )
+    .hash(&mut h);
+    // The navigation links to these pages when they exist.
+    (site.organizations.present, site.topics.topics.is_empty()).hash(&mut h);
     for t in theme.templates.iter().chain(&theme.overrides) {
         (&t.name, &t.text).hash(&mut h);
     }
@@ -162,6 +169,9 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                 Page::City(..) | Page::Pair(..) | Page::Year(..) | Page::Series(_) => {
                     listing(site, &cards, route.page, &mut h);
                 }
+                Page::Organizations | Page::Organization(..) | Page::Topics | Page::Topic(..) => {
+                    entities(site, &cards, route.page, &mut h);
+                }
                 Page::Search | Page::NotFound => {}
                 Page::Feed | Page::JsonFeed => {
                     feed(&(0..site.entries.len()).collect::<Vec<_>>(), &mut h);
@@ -228,6 +238,45 @@ fn listing(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
             for &i in &site.relations.series[k].editions {
                 site.entries[i].record.links.number.map(|(n, _)| n).hash(h);
             }
+        }
+        _ => {}
+    }
+}
+
+/// The inputs of the organization and topic pages: their records' cards, roles and
+/// counts.
+fn entities(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
+    let of_slice = |all: &[usize], n: usize, h: &mut DefaultHasher| {
+        let per = site.config.paginate_by;
+        for &i in &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())] {
+            cards[i].hash(h);
+        }
+        site.page_count(all.len()).hash(h);
+    };
+    match page {
+        Page::Organizations => {
+            for list in &site.by_organization {
+                list.len().hash(h);
+            }
+        }
+        Page::Organization(id, n) => {
+            let list = &site.by_organization[id];
+            // The chart and the cities count every record, the list shows a page.
+            for &(i, role) in list {
+                (cards[i], role).hash(h);
+            }
+            let idx: Vec<usize> = list.iter().map(|&(i, _)| i).collect();
+            of_slice(&idx, n, h);
+        }
+        Page::Topics => {
+            for t in &site.topics.topics {
+                (&t.slug, &t.text, t.entries.len()).hash(h);
+            }
+        }
+        Page::Topic(t, n) => {
+            let t = &site.topics.topics[t];
+            t.text.hash(h);
+            of_slice(&t.entries, n, h);
         }
         _ => {}
     }

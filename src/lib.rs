@@ -42,6 +42,7 @@ pub mod links;
 pub mod lint;
 pub mod markdown;
 pub mod minify;
+pub mod organizations;
 pub mod output;
 pub mod paths;
 pub mod registry;
@@ -56,6 +57,7 @@ pub mod site;
 pub mod snippet;
 pub mod source;
 pub mod theme;
+pub mod topics;
 pub mod translation;
 mod yaml;
 
@@ -330,7 +332,16 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         }
     };
     site.today = today;
+    let (organizations, topics) = entity_registries(root, &mut diags);
+    site.connect(organizations, topics);
     diags.extend(site.translate(translations, &all_sources, files));
+    let text_of = |path: &Path| {
+        (sources.files.iter())
+            .chain(pending.iter().map(|p| &p.file))
+            .find(|f| f.rel_path == path)
+            .map(|f| f.text.as_str())
+    };
+    diags.extend(lint::unknown_organizations(&site, &text_of));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
@@ -380,6 +391,23 @@ fn config_and_registry(opts: &Options, diags: &mut Diagnostics) -> (Config, Regi
         );
     }
     (config, registry, registry_ok)
+}
+
+/// The organization and topic registries (each empty when its file is missing or
+/// broken); their problems into `diags`.
+fn entity_registries(
+    root: &Path,
+    diags: &mut Diagnostics,
+) -> (organizations::Organizations, topics::Topics) {
+    let organizations = organizations::Organizations::load(root).unwrap_or_else(|d| {
+        diags.extend(d);
+        organizations::Organizations::default()
+    });
+    let topics = topics::Topics::load(root).unwrap_or_else(|d| {
+        diags.extend(d);
+        topics::Topics::default()
+    });
+    (organizations, topics)
 }
 
 /// Every record file read into a `Record`, in parallel; the records that parsed and

@@ -1,12 +1,17 @@
 //! Warnings: what does not stop a build but deserves an editor's look — a record
-//! without a summary, a city of the registry that no record names. A build shows
+//! without a summary, a city of the registry that no record names, an organizer the
+//! organization registry does not know. A build shows
 //! them and succeeds, unless it is run strictly (`--strict`).
+
+use std::path::Path;
 
 use crate::content::Partial;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::limits::MAX_ERRORS_PER_FILE;
+use crate::organizations::ORGANIZATIONS_FILE;
 use crate::registry::REGISTRY_FILE;
 use crate::site::Site;
+use crate::yaml::{Block, Seg};
 
 /// Every warning about the site, in file order. `failed` are the records that did not
 /// parse: the cities they name are used too, and when some record's cities cannot
@@ -99,4 +104,95 @@ fn mark_used(
             at = cities[id].parent;
         }
     }
+}
+
+/// Every name in `organizers` and `partners`, of the records and of their
+/// translations, that the organization registry does not know, as a warning at the
+/// name (an error under `--strict`, as every warning); none without the registry.
+/// `text_of` gives a file's text, for the positions: only the files with such a name
+/// are read again.
+pub fn unknown_organizations<'t>(
+    site: &Site,
+    text_of: &dyn Fn(&Path) -> Option<&'t str>,
+) -> Vec<Diagnostic> {
+    if !site.organizations.present {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for e in &site.entries {
+        let r = &e.record;
+        out.extend(unknown_in(
+            site,
+            &r.source,
+            &r.organizers,
+            &r.partners,
+            text_of,
+        ));
+        for t in &e.translations {
+            let (organizers, partners) = (&t.text.organizers, &t.text.partners);
+            let (organizers, partners) = (
+                organizers.as_deref().unwrap_or_default(),
+                partners.as_deref().unwrap_or_default(),
+            );
+            out.extend(unknown_in(
+                site,
+                &t.text.source,
+                organizers,
+                partners,
+                text_of,
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The unknown organizations of one file, whose `organizers` and `partners` are given.
+fn unknown_in<'t>(
+    site: &Site,
+    file: &Path,
+    organizers: &[String],
+    partners: &[String],
+    text_of: &dyn Fn(&Path) -> Option<&'t str>,
+) -> Vec<Diagnostic> {
+    let orgs = &site.organizations;
+    let unknown: Vec<(&str, usize, &String)> = (organizers.iter().enumerate())
+        .map(|(i, n)| ("organizers", i, n))
+        .chain(partners.iter().enumerate().map(|(i, n)| ("partners", i, n)))
+        .filter(|(_, _, n)| orgs.resolve(n).is_none())
+        .take(MAX_ERRORS_PER_FILE)
+        .collect();
+    if unknown.is_empty() {
+        return Vec::new();
+    }
+    let spans = text_of(file).and_then(|text| {
+        let split = crate::content::split_front_matter(text).ok()?;
+        let block = Block::new(file, split.front, split.front_line);
+        block.parse_mapping("the front matter").ok().map(|(_, s)| s)
+    });
+    let add = format!(
+        "a new organization needs an entry in {ORGANIZATIONS_FILE} (`id: {{name: {{ko: …, en: …}}, kind: city-government, country: KR}}`); another spelling of a known one goes in its `aliases`"
+    );
+    unknown
+        .into_iter()
+        .map(|(field, i, name)| {
+            let path = [Seg::from(field), Seg::Index(i)];
+            let pos = (spans.as_ref())
+                .and_then(|s| s.value(&path))
+                .unwrap_or(Pos::UNKNOWN);
+            let near = orgs.suggest(name);
+            let help = if near.is_empty() {
+                add.clone()
+            } else {
+                format!("did you mean {}? Otherwise: {add}", near.join(" or "))
+            };
+            Diagnostic::warning(
+                Code::UnknownOrganization,
+                file,
+                pos,
+                format!("unknown organization `{name}`"),
+            )
+            .with_help(help)
+        })
+        .collect()
 }

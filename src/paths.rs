@@ -5,6 +5,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 use crate::limits::MAX_SLUG_BYTES;
 
@@ -113,6 +114,113 @@ pub fn resolve(path: &Path) -> PathBuf {
             _ => return lexical,
         }
     }
+}
+
+/// Longest slug `new` derives from a title, in characters.
+pub(crate) const MAX_SLUG_CHARS: usize = 80;
+
+/// The slug of a title: readable and stable in every script.
+///
+/// The title is NFC-normalised; letters and digits of every script are kept as they
+/// are, except that cased letters (Latin, Greek, Cyrillic) are lower-cased and
+/// full-width Latin letters and digits become ASCII. Spaces, dashes, slashes, middle
+/// dots, commas, colons and brackets separate words and become one `-`; other
+/// punctuation (quotes, full stops, `!`, `?`, …) is dropped. Slugs are cut at 80
+/// characters, on a word boundary where there is one.
+///
+/// `서울–요코하마 기후 포럼 2025` → `서울-요코하마-기후-포럼-2025`;
+/// `北九州市・上海市「環境協力」` → `北九州市-上海市-環境協力`.
+pub fn slugify(title: &str) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for c in title.nfc() {
+        // Full-width ASCII forms (ＡＢＣ１２３) as ASCII.
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        if c.is_alphanumeric() || (is_combining_mark(c) && !out.is_empty()) {
+            if gap && !out.is_empty() {
+                out.push('-');
+            }
+            gap = false;
+            out.extend(c.to_lowercase());
+        } else if is_word_separator(c) {
+            gap = true;
+        }
+    }
+    if out.chars().count() > MAX_SLUG_CHARS {
+        let cut: String = out.chars().take(MAX_SLUG_CHARS).collect();
+        let word_end = cut
+            .rfind('-')
+            .filter(|&i| cut[..i].chars().count() > MAX_SLUG_CHARS / 2);
+        out = match word_end {
+            Some(i) => cut[..i].to_string(),
+            None => cut,
+        };
+    }
+    if out.is_empty() {
+        out.push_str("record");
+    }
+    if check_slug(&out).is_err() {
+        // A reserved file name on Windows (`con`, `aux`, …).
+        out.push_str("-record");
+    }
+    out
+}
+
+fn is_word_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '_'
+                | '/'
+                | '\\'
+                | '|'
+                | ','
+                | ';'
+                | ':'
+                | '+'
+                | '&'
+                | '='
+                | '~'
+                | '·'
+                | '・'
+                | '･'
+                | '、'
+                | '，'
+                | '；'
+                | '：'
+                | '／'
+                | '〜'
+                | '～'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '<'
+                | '>'
+                | '（'
+                | '）'
+                | '［'
+                | '］'
+                | '「'
+                | '」'
+                | '『'
+                | '』'
+                | '【'
+                | '】'
+                | '〈'
+                | '〉'
+                | '《'
+                | '》'
+                | '〔'
+                | '〕'
+        )
+        || ('\u{2010}'..='\u{2015}').contains(&c)
+        || matches!(c, '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}')
 }
 
 #[cfg(test)]

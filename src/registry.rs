@@ -50,6 +50,33 @@ pub struct Registry {
     suggestions: OnceLock<(Vec<String>, Candidates)>,
 }
 
+/// Reads the data file `rel` (`data/cities.yaml`, …) of the archive at `root` with
+/// `parse`; `None` when there is no such file.
+pub(crate) fn load_data_file<T>(
+    root: &Path,
+    rel: &str,
+    parse: impl FnOnce(&str) -> Result<T, Vec<Diagnostic>>,
+) -> Result<Option<T>, Vec<Diagnostic>> {
+    let path = root.join(rel);
+    if !path.exists() && path.symlink_metadata().is_err() {
+        return Ok(None);
+    }
+    match crate::source::read_text(&path) {
+        Ok(text) => parse(&text).map(Some),
+        Err((pos, message, help)) => Err(vec![
+            Diagnostic::error(Code::Read, rel, pos, message).with_help_opt(help),
+        ]),
+    }
+}
+
+/// The text of a data file as it is read: without a byte-order mark, NFC.
+pub(crate) fn normalized(text: &str) -> String {
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .nfc()
+        .collect()
+}
+
 /// The form names are compared in: NFC, lower case, single spaces.
 pub fn name_key(name: &str) -> String {
     let nfc: String = name.nfc().collect();
@@ -62,24 +89,11 @@ pub fn name_key(name: &str) -> String {
 impl Registry {
     /// Reads `ROOT/data/cities.yaml`; a missing file is an empty registry.
     pub fn load(root: &Path) -> Result<Registry, Vec<Diagnostic>> {
-        let path = root.join(REGISTRY_FILE);
-        if !path.exists() && path.symlink_metadata().is_err() {
-            return Ok(Registry::default());
-        }
-        match crate::source::read_text(&path) {
-            Ok(text) => Registry::parse(&text),
-            Err((pos, message, help)) => Err(vec![
-                Diagnostic::error(Code::Read, REGISTRY_FILE, pos, message).with_help_opt(help),
-            ]),
-        }
+        Ok(load_data_file(root, REGISTRY_FILE, Registry::parse)?.unwrap_or_default())
     }
 
     pub fn parse(text: &str) -> Result<Registry, Vec<Diagnostic>> {
-        let text: String = text
-            .strip_prefix('\u{feff}')
-            .unwrap_or(text)
-            .nfc()
-            .collect();
+        let text = normalized(text);
         let path = Path::new(REGISTRY_FILE);
         let block = Block::new(path, &text, 1);
         let (map, spans) = block
@@ -387,33 +401,10 @@ impl<'a> Check<'a> {
     }
 
     /// A parent chain must end: refuses cycles, reporting every city whose chain
-    /// loops. Each city is walked once, so long chains cost linear time.
+    /// loops.
     fn cycles(&mut self, cities: &[City]) -> Result<(), Vec<Diagnostic>> {
-        const UNSEEN: u8 = 0;
-        const WALKING: u8 = 1;
-        const ENDS: u8 = 2;
-        const LOOPS: u8 = 3;
-        let mut state = vec![UNSEEN; cities.len()];
-        for i in 0..cities.len() {
-            let mut chain = Vec::new();
-            let mut cur = Some(i);
-            let outcome = loop {
-                let Some(c) = cur else { break ENDS };
-                match state[c] {
-                    UNSEEN => {
-                        state[c] = WALKING;
-                        chain.push(c);
-                        cur = cities[c].parent;
-                    }
-                    WALKING => break LOOPS,
-                    known => break known,
-                }
-            };
-            for c in chain {
-                state[c] = outcome;
-            }
-        }
-        for (i, _) in state.iter().enumerate().filter(|(_, s)| **s == LOOPS) {
+        let parents: Vec<Option<CityId>> = cities.iter().map(|c| c.parent).collect();
+        for i in parent_cycles(&parents) {
             if self.full() {
                 return self.stopped();
             }
@@ -497,6 +488,36 @@ enum Written<'c> {
     Name(&'c str),
     Alias(usize),
     Id,
+}
+
+/// The entries whose chain of parents (`parents[i]`: the parent of entry `i`) loops,
+/// in index order. Each entry is walked once, so long chains cost linear time.
+pub(crate) fn parent_cycles(parents: &[Option<usize>]) -> Vec<usize> {
+    const UNSEEN: u8 = 0;
+    const WALKING: u8 = 1;
+    const ENDS: u8 = 2;
+    const LOOPS: u8 = 3;
+    let mut state = vec![UNSEEN; parents.len()];
+    for i in 0..parents.len() {
+        let mut chain = Vec::new();
+        let mut cur = Some(i);
+        let outcome = loop {
+            let Some(c) = cur else { break ENDS };
+            match state[c] {
+                UNSEEN => {
+                    state[c] = WALKING;
+                    chain.push(c);
+                    cur = parents[c];
+                }
+                WALKING => break LOOPS,
+                known => break known,
+            }
+        };
+        for c in chain {
+            state[c] = outcome;
+        }
+    }
+    (0..parents.len()).filter(|&i| state[i] == LOOPS).collect()
 }
 
 /// A city id is one safe URL path segment, and a portable folder name.

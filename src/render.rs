@@ -7,6 +7,7 @@ mod connections;
 #[cfg(test)]
 mod context_docs;
 mod data;
+mod entities;
 mod pages;
 mod publish;
 
@@ -97,9 +98,13 @@ struct SiteView<'a> {
     json_feed_url: String,
     /// The edition's language.
     language: &'a str,
+    /// The organizations page, when the site has an organization registry.
+    organizations_url: Option<String>,
     /// The root of the edition: the site's root for the default edition.
     root: String,
     title: &'a str,
+    /// The topics page, when some record has tags or the site a topic registry.
+    topics_url: Option<String>,
 }
 
 impl SiteView<'_> {
@@ -112,8 +117,12 @@ impl SiteView<'_> {
             description: &config.description,
             json_feed_url: site.url_in(edition, Page::JsonFeed),
             language: &config.languages[edition],
+            organizations_url: (site.organizations.present)
+                .then(|| site.url_in(edition, Page::Organizations)),
             root: site.url_in(edition, Page::Home),
             title: &config.title,
+            topics_url: (!site.topics.topics.is_empty())
+                .then(|| site.url_in(edition, Page::Topics)),
         }
     }
 }
@@ -543,6 +552,10 @@ impl<'s> Renderer<'s> {
             Page::Years => to.take(self.years_page()),
             Page::Year(year, n) => to.take(self.year_page(year, n)),
             Page::Series(k) => to.take(self.series_page(k)),
+            Page::Organizations => to.take(self.organizations_page()),
+            Page::Organization(id, n) => to.take(self.organization_page(id, n)),
+            Page::Topics => to.take(self.topics_page()),
+            Page::Topic(i, n) => to.take(self.topic_page(i, n)),
             Page::Search => to.take(self.search_page()),
             Page::NotFound => to.take(self.bare_page("404.html", "not_found_title")),
             Page::Feed | Page::CityFeed(_) | Page::KindFeed(_) => to.take(self.feed_page(page)),

@@ -30,6 +30,14 @@ pub enum Page {
     Year(i32, usize),
     /// The page of a series of workshops: an index of `Names::series`.
     Series(usize),
+    /// The organizations of the registry, by kind and country.
+    Organizations,
+    /// Page number (from 1) of an organization's page: its records.
+    Organization(usize, usize),
+    /// Every topic.
+    Topics,
+    /// Page number (from 1) of a topic's page (an index of `Site::topics`).
+    Topic(usize, usize),
     Search,
     NotFound,
     /// The Atom feed of the whole archive.
@@ -74,17 +82,19 @@ pub enum DataFile {
     BudgetsCsv,
     CitiesCsv,
     RecordCitiesCsv,
+    OrganizationsCsv,
     RecordsSchema,
     Package,
 }
 
 impl DataFile {
-    pub const ALL: [DataFile; 7] = [
+    pub const ALL: [DataFile; 8] = [
         DataFile::RecordsJson,
         DataFile::RecordsCsv,
         DataFile::BudgetsCsv,
         DataFile::CitiesCsv,
         DataFile::RecordCitiesCsv,
+        DataFile::OrganizationsCsv,
         DataFile::RecordsSchema,
         DataFile::Package,
     ];
@@ -97,6 +107,7 @@ impl DataFile {
             DataFile::BudgetsCsv => "budgets.csv",
             DataFile::CitiesCsv => "cities.csv",
             DataFile::RecordCitiesCsv => "record_cities.csv",
+            DataFile::OrganizationsCsv => "organizations.csv",
             DataFile::RecordsSchema => "records.schema.json",
             DataFile::Package => "datapackage.json",
         }
@@ -172,6 +183,10 @@ pub trait Names {
     fn record(&self, i: usize) -> (Kind, &str);
     /// The registry id of city `id`.
     fn city(&self, id: CityId) -> &str;
+    /// The registry id of organization `id`.
+    fn organization(&self, id: usize) -> &str;
+    /// The slug of topic `i`.
+    fn topic(&self, i: usize) -> &str;
     /// The folder of edition `edition`, relative to the site's root: `""` for the
     /// default edition (0), `ja/` for another.
     fn edition_dir(&self, edition: usize) -> &str;
@@ -239,6 +254,12 @@ fn edition_file(page: Page, names: &impl Names) -> String {
         Page::Years => "years/index.html".into(),
         Page::Year(year, n) => paged(&format!("years/{year}/"), n),
         Page::Series(k) => format!("series/{}/index.html", names.series(k)),
+        Page::Organizations => "organizations/index.html".into(),
+        Page::Organization(id, n) => {
+            paged(&format!("organizations/{}/", names.organization(id)), n)
+        }
+        Page::Topics => "topics/index.html".into(),
+        Page::Topic(i, n) => paged(&format!("topics/{}/", names.topic(i)), n),
         Page::Search => "search/index.html".into(),
         Page::NotFound => "404.html".into(),
         Page::Feed => "feed.xml".into(),

@@ -15,7 +15,6 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use unicode_width::UnicodeWidthStr;
 
@@ -23,7 +22,6 @@ use crate::config::{CONFIG_FILE, Config, LANGUAGES};
 use crate::date::PartialDate;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
-use crate::paths::check_slug;
 use crate::registry::{REGISTRY_FILE, Registry};
 use crate::source::CONTENT_DIR;
 
@@ -34,112 +32,7 @@ pub use ci::{ACCORD_VERSION, Ci};
 pub use cms::{ADMIN_DIR, Cms, write as write_cms};
 pub use editor::{SCHEMA_DIR, write_schemas};
 
-/// Longest slug `new` derives from a title, in characters.
-const MAX_SLUG_CHARS: usize = 80;
-
-/// The slug of a title: readable and stable in every script.
-///
-/// The title is NFC-normalised; letters and digits of every script are kept as they
-/// are, except that cased letters (Latin, Greek, Cyrillic) are lower-cased and
-/// full-width Latin letters and digits become ASCII. Spaces, dashes, slashes, middle
-/// dots, commas, colons and brackets separate words and become one `-`; other
-/// punctuation (quotes, full stops, `!`, `?`, …) is dropped. Slugs are cut at 80
-/// characters, on a word boundary where there is one.
-///
-/// `서울–요코하마 기후 포럼 2025` → `서울-요코하마-기후-포럼-2025`;
-/// `北九州市・上海市「環境協力」` → `北九州市-上海市-環境協力`.
-pub fn slugify(title: &str) -> String {
-    let mut out = String::new();
-    let mut gap = false;
-    for c in title.nfc() {
-        // Full-width ASCII forms (ＡＢＣ１２３) as ASCII.
-        let c = match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        };
-        if c.is_alphanumeric() || (is_combining_mark(c) && !out.is_empty()) {
-            if gap && !out.is_empty() {
-                out.push('-');
-            }
-            gap = false;
-            out.extend(c.to_lowercase());
-        } else if is_word_separator(c) {
-            gap = true;
-        }
-    }
-    if out.chars().count() > MAX_SLUG_CHARS {
-        let cut: String = out.chars().take(MAX_SLUG_CHARS).collect();
-        let word_end = cut
-            .rfind('-')
-            .filter(|&i| cut[..i].chars().count() > MAX_SLUG_CHARS / 2);
-        out = match word_end {
-            Some(i) => cut[..i].to_string(),
-            None => cut,
-        };
-    }
-    if out.is_empty() {
-        out.push_str("record");
-    }
-    if check_slug(&out).is_err() {
-        // A reserved file name on Windows (`con`, `aux`, …).
-        out.push_str("-record");
-    }
-    out
-}
-
-fn is_word_separator(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '-' | '_'
-                | '/'
-                | '\\'
-                | '|'
-                | ','
-                | ';'
-                | ':'
-                | '+'
-                | '&'
-                | '='
-                | '~'
-                | '·'
-                | '・'
-                | '･'
-                | '、'
-                | '，'
-                | '；'
-                | '：'
-                | '／'
-                | '〜'
-                | '～'
-                | '('
-                | ')'
-                | '['
-                | ']'
-                | '{'
-                | '}'
-                | '<'
-                | '>'
-                | '（'
-                | '）'
-                | '［'
-                | '］'
-                | '「'
-                | '」'
-                | '『'
-                | '』'
-                | '【'
-                | '】'
-                | '〈'
-                | '〉'
-                | '《'
-                | '》'
-                | '〔'
-                | '〕'
-        )
-        || ('\u{2010}'..='\u{2015}').contains(&c)
-        || matches!(c, '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}')
-}
+pub use crate::paths::slugify;
 
 /// The files of a new archive and the text of a new record in one language:
 /// `src/scaffold/<lang>/`. The CI workflow, `.gitignore` and the cities' entries are
@@ -540,7 +433,8 @@ fn extra_files(extras: Extras, files: &mut [(&'static str, String)]) -> Vec<(Str
         .and_then(|(_, text)| Registry::parse(text).ok())
         .unwrap_or_default();
     editor::add_schema_lines(files);
-    let mut out = editor::schema_files(&registry);
+    let organizations = crate::organizations::Organizations::default();
+    let mut out = editor::schema_files(&registry, &organizations);
     out.extend(
         [ci::file(extras.ci), editor::vscode_settings()]
             .into_iter()
@@ -632,6 +526,8 @@ fn write_files(root: &Path, files: Vec<(String, String)>) -> Result<Vec<PathBuf>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::paths::{MAX_SLUG_CHARS, check_slug};
+    use unicode_normalization::UnicodeNormalization;
 
     #[test]
     fn slugs_keep_every_script_readable() {

@@ -1,6 +1,6 @@
 //! JSON Schemas of the files editors write, for completion and checks while typing
-//! (`accord schema`): the front matter of each kind, `accord.yaml` and the city
-//! registry. The registry's ids and names are enums, so an editor offers them.
+//! (`accord schema`): the front matter of each kind, `accord.yaml`, the city
+//! registry and the organization and topic registries. The registry's ids and names are enums, so an editor offers them.
 //! The schemas follow what `content`, `config` and `registry` accept; those modules
 //! stay the judges (a schema cannot say that `end` is not before `date`). Builds
 //! values; writes nothing.
@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::config::LANGUAGES;
 use crate::kind::Kind;
+use crate::organizations::{OrgKind, Organizations};
 use crate::registry::Registry;
 
 /// The dialect of every schema.
@@ -21,15 +22,104 @@ const DATE_PATTERN: &str = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]
 const LANG_PATTERN: &str = r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$";
 
 /// The schema files `accord schema` writes: file name, schema. `registry` gives the
-/// city ids and names.
-pub fn all(registry: &Registry) -> Vec<(String, Value)> {
+/// city ids and names, `organizations` the organizations' names, which `organizers`
+/// and `partners` offer (other text stays allowed: the build warns of it).
+pub fn all(registry: &Registry, organizations: &Organizations) -> Vec<(String, Value)> {
     let mut out: Vec<(String, Value)> = Kind::ALL
         .iter()
-        .map(|&k| (file_name(k), front_matter(k, registry)))
+        .map(|&k| {
+            let mut schema = front_matter(k, registry);
+            if !organizations.list.is_empty() {
+                let props = &mut schema["properties"];
+                for field in ["organizers", "partners"] {
+                    props[field]["anyOf"][0]["items"] = organization_name(organizations);
+                }
+            }
+            (file_name(k), schema)
+        })
         .collect();
     out.push(("accord.schema.json".into(), config()));
     out.push(("cities.schema.json".into(), cities(registry)));
+    out.push((
+        "organizations.schema.json".into(),
+        organizations_registry(organizations),
+    ));
+    out.push(("topics.schema.json".into(), topics_registry()));
     out
+}
+
+/// An organizer or partner: one of the registry's names, or any text.
+fn organization_name(organizations: &Organizations) -> Value {
+    let mut names: Vec<&str> = (0..organizations.list.len())
+        .flat_map(|i| organizations.all_names(i))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    json!({
+        "description": "An organization of data/organizations.yaml, by any of its names or aliases; another name is allowed, with a warning.",
+        "anyOf": [{"type": "string", "enum": names}, {"type": "string"}],
+    })
+}
+
+/// Names per language: `{ko: …, en: …}`.
+fn names_per_language() -> Value {
+    json!({
+        "type": "object", "minProperties": 1,
+        "propertyNames": {"pattern": LANG_PATTERN},
+        "additionalProperties": {"type": "string", "minLength": 1},
+        "description": "The names per language code: {ko: …, ja: …, zh: …, en: …}.",
+    })
+}
+
+/// The schema of `data/organizations.yaml`; `parent` is one of the registry's ids.
+pub fn organizations_registry(organizations: &Organizations) -> Value {
+    let ids: Vec<&str> = organizations.list.iter().map(|o| o.id.as_str()).collect();
+    let kinds: Vec<&str> = OrgKind::ALL.iter().map(|k| k.id()).collect();
+    let parent = if ids.is_empty() {
+        json!({"type": "string"})
+    } else {
+        json!({"type": "string", "enum": ids})
+    };
+    json!({
+        "$schema": DIALECT,
+        "title": "data/organizations.yaml",
+        "description": "The organization registry: id → names, aliases, kind, country, parent, website.",
+        "type": "object",
+        "propertyNames": {"pattern": "^[a-z0-9][a-z0-9_-]*$", "maxLength": 64},
+        "additionalProperties": {
+            "type": "object",
+            "required": ["name", "kind"],
+            "properties": {
+                "name": names_per_language(),
+                "aliases": {"type": "array", "items": {"type": "string"}},
+                "kind": {"type": "string", "enum": kinds},
+                "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "parent": parent,
+                "url": {"type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"},
+            },
+            "additionalProperties": false,
+        },
+    })
+}
+
+/// The schema of `data/topics.yaml`.
+pub fn topics_registry() -> Value {
+    json!({
+        "$schema": DIALECT,
+        "title": "data/topics.yaml",
+        "description": "The topic registry: slug → names per language, aliases.",
+        "type": "object",
+        "propertyNames": {"pattern": "^[a-z0-9][a-z0-9_-]*$", "maxLength": 64},
+        "additionalProperties": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": names_per_language(),
+                "aliases": {"type": "array", "items": {"type": "string"}},
+            },
+            "additionalProperties": false,
+        },
+    })
 }
 
 /// The schema file of the front matter of `kind`: `trip.schema.json`.
@@ -127,9 +217,9 @@ fn common_fields(city: &Value) -> Props {
             "type": "array", "minItems": 1, "items": city,
             "description": "Its cities, by names or aliases from data/cities.yaml.",
         },
-        "organizers": strings("Who ran it."),
-        "partners": strings("Who took part with them."),
-        "tags": strings("Subjects."),
+        "organizers": strings("Who ran it: names from data/organizations.yaml."),
+        "partners": strings("Who took part with them: names from data/organizations.yaml."),
+        "tags": strings("Subjects, free text; data/topics.yaml joins their spellings."),
         "lang": {"type": "string", "pattern": record_lang_pattern(),
                  "description": format!("The language of this record, a BCP 47 tag: {}, zh-Hant, …", LANGUAGES.join(", "))},
         "summary": text("One or two sentences for lists, search and feeds."),

@@ -15,11 +15,13 @@ use crate::history;
 use crate::kind::Kind;
 use crate::limits::{MAX_AMOUNT, MAX_SUMMARY_CHARS};
 use crate::markdown::{self, LinkAction, RenderOptions, Rendered};
+use crate::organizations::{Organizations, Role};
 use crate::paths::join_relative;
 use crate::registry::{CityId, Registry, name_key};
 use crate::relations::{self, Node, Relations};
 use crate::routes::{self, DataFile, Names, Page, Route};
 use crate::source::Sources;
+use crate::topics::{TopicIndex, Topics};
 use crate::translation::Translation;
 use crate::yaml::{Block, Seg};
 
@@ -112,6 +114,15 @@ pub struct Site {
     pub pairs: Vec<((CityId, CityId), Vec<usize>)>,
     /// Programs and what served them, related records, series (`relations`).
     pub relations: Relations,
+    /// The organization registry (empty without `data/organizations.yaml`).
+    pub organizations: Organizations,
+    /// Per organization (indexed by `OrgId`): the entries naming it, newest first, and
+    /// its role in each (organizer when it is both).
+    pub by_organization: Vec<Vec<(usize, Role)>>,
+    /// The topic registry (empty without `data/topics.yaml`).
+    pub topic_registry: Topics,
+    /// Every topic: the registry's and every tag's.
+    pub topics: TopicIndex,
     /// The warnings found while building the model (a code block too large to
     /// highlight), sorted.
     pub warnings: Vec<Diagnostic>,
@@ -197,6 +208,10 @@ impl Site {
             pairs: Vec::new(),
             relations,
             today: crate::date::build_day(),
+            organizations: Organizations::default(),
+            by_organization: Vec::new(),
+            topic_registry: Topics::default(),
+            topics: TopicIndex::default(),
             warnings: diags,
             rendered: entries_len,
         };
@@ -338,6 +353,31 @@ impl Site {
         &items[((n - 1) * per).min(items.len())..(n * per).min(items.len())]
     }
 
+    /// Adds the organization and topic registries, and indexes the entries by the
+    /// organizations and topics they name.
+    pub fn connect(&mut self, organizations: Organizations, topics: Topics) {
+        let mut by_organization = vec![Vec::new(); organizations.list.len()];
+        for (i, e) in self.entries.iter().enumerate() {
+            let r = &e.record;
+            let named = (r.organizers.iter().map(|n| (n, Role::Organizer)))
+                .chain(r.partners.iter().map(|n| (n, Role::Partner)));
+            for (name, role) in named {
+                let Some(org) = organizations.resolve(name) else {
+                    continue;
+                };
+                let list: &mut Vec<(usize, Role)> = &mut by_organization[org];
+                if list.last().is_none_or(|&(last, _)| last != i) {
+                    list.push((i, role));
+                }
+            }
+        }
+        self.by_organization = by_organization;
+        let tags = self.entries.iter().map(|e| e.record.tags.as_slice());
+        self.topics = TopicIndex::build(&topics, tags);
+        self.organizations = organizations;
+        self.topic_registry = topics;
+    }
+
     /// The URL path of `page` in the default edition, with the base path (see `routes`).
     pub fn url(&self, page: Page) -> String {
         self.url_in(0, page)
@@ -407,6 +447,18 @@ impl Site {
             pages.extend((1..=self.page_count(idx.len())).map(|n| Page::Year(y, n)));
         }
         pages.extend((0..self.relations.series.len()).map(Page::Series));
+        if self.organizations.present {
+            pages.push(Page::Organizations);
+            for (id, list) in self.by_organization.iter().enumerate() {
+                pages.extend((1..=self.page_count(list.len())).map(|n| Page::Organization(id, n)));
+            }
+        }
+        if !self.topics.topics.is_empty() {
+            pages.push(Page::Topics);
+        }
+        for (i, t) in self.topics.topics.iter().enumerate() {
+            pages.extend((1..=self.page_count(t.entries.len())).map(|n| Page::Topic(i, n)));
+        }
         pages.extend([Page::Search, Page::NotFound, Page::Feed, Page::JsonFeed]);
         pages.push(Page::Data);
         pages.extend(DataFile::ALL.map(Page::DataFile));
@@ -434,6 +486,14 @@ impl Names for Site {
 
     fn city(&self, id: CityId) -> &str {
         &self.registry.cities[id].id
+    }
+
+    fn organization(&self, id: usize) -> &str {
+        &self.organizations.list[id].id
+    }
+
+    fn topic(&self, i: usize) -> &str {
+        &self.topics.topics[i].slug
     }
 
     fn edition_dir(&self, edition: usize) -> &str {

@@ -9,7 +9,8 @@
 //
 // ADMIN_DIR is the archive's static/admin, with index.html and config.yml; the page's script is served from the
 // decap-cms package (its integrity attribute is kept, so Chromium checks the pinned
-// hash against the file). Prints one JSON object of observations; it judges nothing:
+// hash against the file). Prints one JSON object of observations (`stalled: true` when
+// the page stopped answering); it judges nothing:
 // tests/suite/cms.rs asserts. Tools come from ACCORD_TOOLS (default
 // .ci/tools/node_modules), the browser from ACCORD_CHROMIUM (default /usr/bin/chromium).
 import fs from "node:fs";
@@ -73,6 +74,13 @@ const server = http.createServer((req, res) => {
 const origin = await listen(server);
 const browser = await launch();
 const out = { errors: [], forms: {} };
+// Decap's page has been seen to stop answering on a heavily loaded machine (its
+// renderer busy, every call waiting): after four minutes, say so and stop, so that the
+// test can tell a stalled browser from a wrong form.
+setTimeout(() => {
+  console.log(JSON.stringify({ ...out, stalled: true }));
+  process.exit(0);
+}, 240000).unref();
 try {
   const page = await browser.newPage();
   await page.addInitScript((files) => { window.repoFiles = files; }, repoFiles);

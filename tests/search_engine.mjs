@@ -4,9 +4,9 @@
 //
 //     node tests/search_engine.mjs SITE_OUTPUT QUERIES.json
 //
-// QUERIES.json: [{"q": "...", "filters": {"kind", "city", "year", "lang"}, "cities": bool}]
-// where `cities` asks for the counts by city (the whole city table).
-// Prints [{"hits": [[record, score], ...], "suggestion", "facets": {kind, lang, year, city},
+// QUERIES.json: [{"q": "...", "filters": {"kind", "city", "org", "topic", "year", "lang"}, "cities": bool}]
+// where `cities` asks for the counts by city, organization and topic (the whole tables).
+// Prints [{"hits": [[record, score], ...], "suggestion", "facets": {kind, lang, year, city, org, topic},
 // "shown": [[URL, passages] of the first four hits]}, ...].
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,7 +24,7 @@ const engine = new search.Engine((path) =>
 const queries = JSON.parse(readFileSync(queriesFile, "utf8"));
 const answers = [];
 for (const { q, filters, cities } of queries) {
-  const f = { kind: null, city: null, year: null, lang: null, ...filters };
+  const f = { kind: null, city: null, org: null, topic: null, year: null, lang: null, ...filters };
   const r = await engine.search(q, f, cities);
   // The URL and the passages of the first hits, as the page shows them.
   const shown = await Promise.all(

@@ -11,7 +11,10 @@
 //                   the panel as you type, its keys, a passage under a heading, and the
 //                   opened record's highlighting and its removal;
 //   numbers         counts in the number format of each edition (`/` and `/ja/`), on
-//                   the page and in the panel.
+//                   the page and in the panel;
+//   entities        the organization and topic facets: counted on demand with the
+//                   cities, an organization chosen, a topic filter from the address,
+//                   and an organization's aliases in several languages.
 //
 // Serves OUTPUT_DIR under /archive/ and prints one JSON object of observations; it
 // judges nothing: tests/suite/search_browser.rs asserts. Tools come from ACCORD_TOOLS
@@ -258,6 +261,39 @@ for (const root of ["/archive/", "/archive/ja/"]) {
   await panelDone();
   out.editions[root].panel = await panel();
   out.editions[root].all = await page.evaluate(() => document.querySelector("#site-search-panel .search-all a")?.textContent || null);
+}
+}
+
+if (scenario === "entities") {
+const facetLinks = (key) => page.evaluate((k) =>
+  [...document.querySelectorAll(`.facet-${k} .facet`)].map((e) => [e.getAttribute("data-facet"), e.textContent]), key);
+// Words: the organizations and topics are counted with the cities, on demand.
+await page.goto(`${origin}/archive/search/?q=ICLEI`);
+await done();
+out.query = await view();
+out.orgBefore = await facetLinks("org");
+await page.focus('[data-facet="load-cities"]');
+await page.keyboard.press("Enter");
+await page.waitForFunction(() => document.querySelector(".facet-org .facet"));
+await done();
+out.orgLinks = await facetLinks("org");
+out.topicLinks = await facetLinks("topic");
+// An organization chosen: the address and the results follow.
+await page.click('[data-facet="org=iclei-east-asia"]');
+await page.waitForFunction(() => location.search.includes("org=iclei-east-asia"));
+await done();
+out.org = await view();
+// A topic from the address alone: its records, and its facet read for the filter.
+await page.goto(`${origin}/archive/search/?topic=air-quality`);
+await done();
+out.topic = await view();
+out.topicFacet = await facetLinks("topic");
+// Every name of an organization finds the records that name it.
+out.aliases = {};
+for (const q of ["ICLEI East Asia Secretariat", "イクレイ東アジア事務局", "ICLEI 동아시아본부"]) {
+  await page.goto(`${origin}/archive/search/?q=${encodeURIComponent(q)}`);
+  await done();
+  out.aliases[q] = (await view()).titles.sort();
 }
 }
 

@@ -55,6 +55,7 @@ impl Export {
             (DataFile::BudgetsCsv, budgets_table(&data)),
             (DataFile::CitiesCsv, cities_table(site)),
             (DataFile::RecordCitiesCsv, record_cities_table(&data)),
+            (DataFile::OrganizationsCsv, organizations_table(site)),
         ];
         let described: Vec<(DataFile, &Table)> = tables.iter().map(|(f, t)| (*f, t)).collect();
         let file_of = |file: DataFile| {
@@ -387,6 +388,48 @@ fn cities_table(site: &Site) -> Table {
         .collect();
     Table {
         columns: CITY_COLUMNS,
+        keys: Keys {
+            primary: &["id"],
+            foreign: &[("parent", "", "id")],
+        },
+        rows,
+    }
+}
+
+const ORGANIZATION_COLUMNS: &[Column] = &[
+    text("id", "the registry id, as in the organization's URL").required(),
+    text("name_ko", "the name in Korean"),
+    text("name_ja", "the name in Japanese"),
+    text("name_zh", "the name in Chinese"),
+    text("name_en", "the name in English"),
+    text("aliases", "other names it is known by, separated by ;"),
+    text("kind", "city-government, national-agency, international, network, research-institute, university, company, ngo or other").required(),
+    text("country", "ISO 3166-1 alpha-2"),
+    text("parent", "the id of the organization it belongs to"),
+    text("url", "its website"),
+    typed("records", "integer", "how many published records name it as organizer or partner").required(),
+];
+
+/// The organization registry (`data/organizations.yaml`): empty without it.
+fn organizations_table(site: &Site) -> Table {
+    let orgs = &site.organizations.list;
+    let rows = (orgs.iter().enumerate())
+        .map(|(id, o)| {
+            let mut row = vec![o.id.clone()];
+            row.extend(NAME_LANGUAGES.map(|l| o.names.get(l).cloned().unwrap_or_default()));
+            row.extend([
+                list(&o.aliases),
+                o.kind.id().to_string(),
+                o.country.clone(),
+                o.parent.map(|p| orgs[p].id.clone()).unwrap_or_default(),
+                o.url.clone().unwrap_or_default(),
+                site.by_organization[id].len().to_string(),
+            ]);
+            row
+        })
+        .collect();
+    Table {
+        columns: ORGANIZATION_COLUMNS,
         keys: Keys {
             primary: &["id"],
             foreign: &[("parent", "", "id")],

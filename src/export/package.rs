@@ -157,6 +157,9 @@ pub(super) fn package(site: &Site, tables: &[(DataFile, &Table)]) -> Value {
             }
             DataFile::CitiesCsv => "The city registry, with each city's record count",
             DataFile::RecordCitiesCsv => "One row per record and city it names",
+            DataFile::OrganizationsCsv => {
+                "The organization registry, with how many records name each"
+            }
             DataFile::Package => continue,
         };
         r.insert("description".into(), description.into());

@@ -209,7 +209,11 @@ fn fields_of_fixture() -> Fields {
         .filter_map(|f| crate::content::parse(f, &registry, &config).0)
         .collect();
     let all = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
-    let site = crate::site::Site::build(config, registry, records, &all).unwrap();
+    let mut site = crate::site::Site::build(config, registry, records, &all).unwrap();
+    site.connect(
+        crate::organizations::Organizations::load(&root).unwrap(),
+        crate::topics::Topics::load(&root).unwrap(),
+    );
     let theme = crate::theme::Theme::load(&site.config).unwrap();
     let r = Renderer::new(&site, &theme).unwrap();
 

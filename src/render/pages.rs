@@ -11,6 +11,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use tera::Value;
 
 use super::connections::{Pager, Period, SeriesLink, TimelineYear};
+use super::entities::NameLink;
 use super::publish::{CityCharts, FeedLink, HomeCharts, YearCharts};
 use super::{
     CityCount, CityLink, CountView, DateView, HOME_LATEST, HOME_TOP_CITIES, KindView, Renderer,
@@ -95,10 +96,12 @@ pub(super) struct RecordView<'a> {
     edit_url: Option<String>,
     extra: &'a serde_json::Value,
     last_updated: Option<DateView>,
+    organizer_links: Vec<NameLink>,
     organizers: &'a [String],
     organizers_lang: &'a str,
     original_lang: &'a str,
     part_of: Option<Value>,
+    partner_links: Vec<NameLink>,
     partners: &'a [String],
     partners_lang: &'a str,
     program: Option<ProgramView<'a>>,
@@ -106,6 +109,7 @@ pub(super) struct RecordView<'a> {
     series: Option<SeriesLink>,
     slug: &'a str,
     sources: Vec<SourceView<'a>>,
+    tag_links: Vec<NameLink>,
     tags: &'a [String],
     timeline: Vec<TimelineYear>,
     toc: &'a [Heading],
@@ -282,7 +286,8 @@ pub(super) struct BarePage {}
 pub(super) struct SearchPage {
     /// On a site of several editions, what `search.js` shows in the edition's language
     /// instead of the index's (which is the default edition's), as JSON escaped for a
-    /// `<script>` element: `{"cities": {id: name}}`. (The translations of the records
+    /// `<script>` element: `{"cities": {id: name}, "organizations": {id: name},
+    /// "topics": {slug: name}}`. (The translations of the records
     /// are in the index.) Empty on a site of one edition.
     edition_names: String,
 }
@@ -418,10 +423,12 @@ impl Renderer<'_> {
             edit_url,
             extra: &r.extra,
             last_updated,
+            organizer_links: self.organization_links(organizers),
             organizers,
             organizers_lang,
             original_lang: &r.lang,
             part_of: links.part_of,
+            partner_links: self.organization_links(partners),
             partners,
             partners_lang,
             related: links.related,
@@ -434,6 +441,7 @@ impl Renderer<'_> {
             program,
             slug: &r.slug,
             sources,
+            tag_links: self.tag_links(&r.tags),
             tags: &r.tags,
             toc: &body.toc,
             trip,
@@ -720,7 +728,22 @@ impl Renderer<'_> {
                         )
                     })
                     .collect();
-            edition_names = crate::jsonld::script_text(&serde_json::json!({ "cities": cities }));
+            let organizations: serde_json::Map<String, serde_json::Value> =
+                (site.organizations.list.iter().enumerate())
+                    .map(|(i, o)| (o.id.clone(), site.organizations.name(i, self.lang).into()))
+                    .collect();
+            let topics: serde_json::Map<String, serde_json::Value> =
+                (site.topics.topics.iter().enumerate())
+                    .map(|(i, t)| {
+                        let name = site.topics.name(&site.topic_registry, i, self.lang);
+                        (t.slug.clone(), name.into())
+                    })
+                    .collect();
+            edition_names = crate::jsonld::script_text(&serde_json::json!({
+                "cities": cities,
+                "organizations": organizations,
+                "topics": topics,
+            }));
         }
         View {
             template: "search.html",
@@ -737,7 +760,7 @@ impl Renderer<'_> {
         }
     }
 
-    fn year_link(&self, year: i32) -> YearLink {
+    pub(super) fn year_link(&self, year: i32) -> YearLink {
         YearLink {
             year,
             url: self.url(Page::Year(year, 1)),

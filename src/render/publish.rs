@@ -211,7 +211,11 @@ impl Renderer<'_> {
             | Page::Years
             | Page::Year(..)
             | Page::Pair(..)
-            | Page::Series(_) => jsonld::collection(ed, title, path, None),
+            | Page::Series(_)
+            | Page::Organizations
+            | Page::Organization(..)
+            | Page::Topics
+            | Page::Topic(..) => jsonld::collection(ed, title, path, None),
             _ => return String::new(),
         };
         jsonld::script_text(&value)
@@ -381,7 +385,7 @@ impl Renderer<'_> {
     /// Records per year, stacked by kind, every year from the first to the last (years
     /// without records included, at zero), newest first; over a long span, per decade
     /// (`charts::year_rows`). `href` links a year's row.
-    fn years_chart(
+    pub(super) fn years_chart(
         &self,
         idx: &[usize],
         title: &str,

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::kind::{COMMON_FIELDS, Kind, TEXT_FIELDS};
+use crate::organizations::Organizations;
 use crate::registry::Registry;
 use crate::schema;
 use crate::source::CONTENT_DIR;
@@ -111,6 +112,9 @@ pub(super) fn admin_page(cms: Cms) -> String {
 pub(super) struct Archive<'a> {
     pub(super) config: &'a Config,
     pub(super) registry: &'a Registry,
+    /// Its organization registry (empty without one): the names `organizers` and
+    /// `partners` are told to use.
+    pub(super) organizations: &'a Organizations,
 }
 
 /// `static/admin/config.yml`.
@@ -187,6 +191,19 @@ fn collection(cms: Cms, kind: Kind, archive: &Archive<'_>) -> Value {
         .into_iter()
         .filter_map(|(name, s, required)| ctx.field(name, s, required))
         .collect();
+    // Organizers and partners stay free text (a new one is a warning, not an error); the
+    // hint names the registry's organizations, in the archive's language.
+    let orgs = archive.organizations;
+    if !orgs.list.is_empty() {
+        let lang = &archive.config.language;
+        let known: Vec<&str> = (0..orgs.list.len()).map(|i| orgs.name(i, lang)).collect();
+        for f in &mut fields {
+            if matches!(f["name"].as_str(), Some("organizers" | "partners")) {
+                let hint = f["hint"].as_str().unwrap_or_default();
+                f["hint"] = json!(format!("{hint} Known: {}.", known.join("; ")));
+            }
+        }
+    }
     fields.push(json!({"label": "Body", "name": "body", "widget": "markdown", "required": false}));
     if translated {
         for f in &mut fields {
@@ -390,6 +407,7 @@ fn number(s: &Value) -> Value {
 pub fn write(root: &Path, cms: Option<Cms>) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let config = Config::load(root)?;
     let registry = Registry::load(root)?;
+    let organizations = Organizations::load(root)?;
     let page = format!("{ADMIN_DIR}/index.html");
     let cms = cms
         .or_else(|| {
@@ -401,6 +419,7 @@ pub fn write(root: &Path, cms: Option<Cms>) -> Result<Vec<PathBuf>, Vec<Diagnost
     let archive = Archive {
         config: &config,
         registry: &registry,
+        organizations: &organizations,
     };
     let files = [
         (page, admin_page(cms)),
@@ -421,6 +440,11 @@ seoul: {name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}, country: KR}
 beijing: {name: {ko: 베이징, en: Beijing, ja: 北京, zh: 北京}, country: CN}
 ";
 
+    const ORGANIZATIONS: &str = "\
+iclei-east-asia: {name: {ko: ICLEI 동아시아본부, en: ICLEI East Asia Secretariat}, kind: network}
+seoul-government: {name: {ko: 서울특별시, en: Seoul Metropolitan Government}, kind: city-government}
+";
+
     fn config_of(cms: Cms, accord_yaml: &str) -> Value {
         let parsed = Config::parse(Path::new("."), accord_yaml).unwrap();
         let registry = Registry::parse(CITIES).unwrap();
@@ -429,6 +453,7 @@ beijing: {name: {ko: 베이징, en: Beijing, ja: 北京, zh: 北京}, country: C
             &Archive {
                 config: &parsed,
                 registry: &registry,
+                organizations: &Organizations::parse(ORGANIZATIONS).unwrap(),
             },
         )
     }
@@ -475,6 +500,30 @@ beijing: {name: {ko: 베이징, en: Beijing, ja: 北京, zh: 北京}, country: C
         assert_eq!(parts, ["spent", "total", "unit"]);
         assert_eq!(field(&c, Kind::Trip, "travelers")["value_type"], "int");
         assert_eq!(field(&c, Kind::Workshop, "participants")["widget"], "list");
+    }
+
+    #[test]
+    fn organizers_are_free_text_whose_hint_names_the_registry() {
+        let c = config_of(
+            Cms::Decap,
+            "title: T\nbase_url: https://example.org/\nlanguage: en\n",
+        );
+        let organizers = field(&c, Kind::Trip, "organizers");
+        assert_eq!(organizers["widget"], "list");
+        assert!(
+            organizers["hint"]
+                .as_str()
+                .unwrap()
+                .ends_with("Known: ICLEI East Asia Secretariat; Seoul Metropolitan Government."),
+            "{organizers}"
+        );
+        assert_eq!(
+            field(&c, Kind::Trip, "partners")["hint"],
+            organizers["hint"]
+                .as_str()
+                .unwrap()
+                .replace("Who ran it", "Who took part with them")
+        );
     }
 
     #[test]

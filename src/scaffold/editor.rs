@@ -7,16 +7,21 @@ use std::path::{Path, PathBuf};
 
 use crate::config::CONFIG_FILE;
 use crate::diag::Diagnostic;
+use crate::organizations::{ORGANIZATIONS_FILE, Organizations};
 use crate::registry::{REGISTRY_FILE, Registry};
 use crate::schema;
+use crate::topics::TOPICS_FILE;
 
 /// Where the schemas go, relative to the archive's root.
 pub const SCHEMA_DIR: &str = "schemas";
 
 /// The schema files of an archive whose registry is `registry`: path relative to
 /// the root, text.
-pub(super) fn schema_files(registry: &Registry) -> Vec<(String, String)> {
-    schema::all(registry)
+pub(super) fn schema_files(
+    registry: &Registry,
+    organizations: &Organizations,
+) -> Vec<(String, String)> {
+    schema::all(registry, organizations)
         .into_iter()
         .map(|(name, value)| {
             let text = serde_json::to_string_pretty(&value).expect("a schema serialises");
@@ -49,6 +54,8 @@ pub(super) fn vscode_settings() -> (&'static str, String) {
         "yaml.schemas": {
             format!("./{SCHEMA_DIR}/accord.schema.json"): [CONFIG_FILE],
             format!("./{SCHEMA_DIR}/cities.schema.json"): [REGISTRY_FILE],
+            format!("./{SCHEMA_DIR}/organizations.schema.json"): [ORGANIZATIONS_FILE],
+            format!("./{SCHEMA_DIR}/topics.schema.json"): [TOPICS_FILE],
         },
     });
     (
@@ -61,7 +68,8 @@ pub(super) fn vscode_settings() -> (&'static str, String) {
 /// (replacing the files of the same name) and returns their paths relative to `root`.
 pub fn write_schemas(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let registry = Registry::load(root)?;
-    super::write_files(root, schema_files(&registry))
+    let organizations = Organizations::load(root)?;
+    super::write_files(root, schema_files(&registry, &organizations))
 }
 
 #[cfg(test)]

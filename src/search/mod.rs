@@ -41,6 +41,10 @@ pub const MANIFEST: &str = "search/manifest.bin";
 /// The cities: their ids and names, and those of every record; loaded only to
 /// filter or count by city.
 pub const CITIES: &str = "search/cities.bin";
+/// The organizations and the topics, in the format of `cities.bin`: their ids and
+/// names, and those of every record; loaded only to filter or count by them.
+pub const ORGANIZATIONS: &str = "search/organizations.bin";
+pub const TOPICS: &str = "search/topics.bin";
 
 /// A shard closes before it would grow past this many bytes (a single term with
 /// longer postings gets a shard of its own).
@@ -161,8 +165,10 @@ pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
         .map(|&i| passages::write(&site.entries[i]))
         .collect();
     files.extend(format::json_lists("p", &passages, sizes.passages_per_file));
-    // 7. The cities, and those of every record, for the city facet.
+    // 7. The cities, and those of every record, for the city facet; the same of the
+    // organizations and the topics.
     files.extend(city_files(site, &order.records));
+    files.extend(list_files(site, &order.records));
     // 8. The keys of the shards: the first of every group in the manifest, the
     // others in one file per group.
     let (top, keys) = format::key_files(shard_count, &shards.separators, sizes.keys_per_file);
@@ -195,7 +201,7 @@ pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
 fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word>) {
     // 1. Tokens per record, in parallel.
     let dictionary = Terms::new();
-    let mentions = Mentions::of(&site.registry);
+    let mentions = Mentions::of(&site.registry, &site.organizations);
     let docs: Vec<DocTerms> = records
         .par_iter()
         .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary, &mentions))
@@ -296,6 +302,59 @@ impl Order {
             facts,
         }
     }
+}
+
+/// `organizations.bin` and `topics.bin`: the ids and names (in the default language)
+/// of the registered organizations and of every topic, and those of every record. The
+/// names, written by editors (a topic's is a tag as written), hold no markup: `&`, `<`
+/// and `>` are written `&amp;`, `&lt;` and `&gt;`, as the JSON files of the index
+/// escape them.
+fn list_files(site: &Site, records: &[usize]) -> Vec<(String, Vec<u8>)> {
+    let lang = site.config.language.as_str();
+    let inert = |name: &str| {
+        name.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let orgs = &site.organizations;
+    let org_names: Vec<(&str, String)> = (orgs.list.iter().enumerate())
+        .map(|(i, o)| (o.id.as_str(), inert(orgs.name(i, lang))))
+        .collect();
+    let of_org: Vec<Vec<usize>> = (records.iter())
+        .map(|&i| score::organizations_of(site, &site.entries[i].record))
+        .collect();
+    let topics = &site.topics;
+    let topic_names: Vec<(&str, String)> = (topics.topics.iter().enumerate())
+        .map(|(i, t)| {
+            (
+                t.slug.as_str(),
+                inert(topics.name(&site.topic_registry, i, lang)),
+            )
+        })
+        .collect();
+    let of_topic: Vec<Vec<usize>> = (records.iter())
+        .map(|&i| {
+            let mut list: Vec<usize> = (site.entries[i].record.tags.iter())
+                .filter_map(|t| topics.of_tag(t))
+                .collect();
+            list.sort_unstable();
+            list.dedup();
+            list
+        })
+        .collect();
+    fn pairs<'a>(names: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+        names.iter().map(|(id, n)| (*id, n.as_str())).collect()
+    }
+    vec![
+        (
+            ORGANIZATIONS.to_string(),
+            format::write_cities(&pairs(&org_names), of_org.iter().map(Vec::as_slice)),
+        ),
+        (
+            TOPICS.to_string(),
+            format::write_cities(&pairs(&topic_names), of_topic.iter().map(Vec::as_slice)),
+        ),
+    ]
 }
 
 /// `cities.bin`, and one file per city: its name and its records, to filter by one

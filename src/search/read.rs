@@ -16,13 +16,17 @@ use super::tokenize::{
     MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_cjk, is_typo_word, is_word_char,
     matches_typos, normalize, stem, tokenize_joined, typo_distance,
 };
-use super::{CITIES, DIR, MANIFEST};
+use super::{CITIES, DIR, MANIFEST, ORGANIZATIONS, TOPICS};
 
 /// Filters of a query, as in the page's URL.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
     pub kind: Option<String>,
     pub city: Option<String>,
+    /// A registered organization, by id.
+    pub organization: Option<String>,
+    /// A topic, by slug.
+    pub topic: Option<String>,
     pub year: Option<i32>,
     pub lang: Option<String>,
     /// Newest first (by start year, then end year) instead of most relevant first.
@@ -39,7 +43,12 @@ pub(super) const PREFIX_MIN: usize = 3;
 impl Filters {
     /// Whether any filter is set (the order is not a filter).
     fn any(&self) -> bool {
-        self.kind.is_some() || self.city.is_some() || self.year.is_some() || self.lang.is_some()
+        self.kind.is_some()
+            || self.city.is_some()
+            || self.organization.is_some()
+            || self.topic.is_some()
+            || self.year.is_some()
+            || self.lang.is_some()
     }
 }
 
@@ -50,10 +59,19 @@ pub enum Facet {
     Lang,
     Year,
     City,
+    Organization,
+    Topic,
 }
 
 impl Facet {
-    pub const ALL: [Facet; 4] = [Facet::Kind, Facet::Lang, Facet::Year, Facet::City];
+    pub const ALL: [Facet; 6] = [
+        Facet::Kind,
+        Facet::Lang,
+        Facet::Year,
+        Facet::City,
+        Facet::Organization,
+        Facet::Topic,
+    ];
 
     /// Its name in the page's URL and in `Results::facets`.
     pub fn id(self) -> &'static str {
@@ -62,6 +80,8 @@ impl Facet {
             Facet::Lang => "lang",
             Facet::Year => "year",
             Facet::City => "city",
+            Facet::Organization => "org",
+            Facet::Topic => "topic",
         }
     }
 }
@@ -336,12 +356,35 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         } else {
             None
         };
+        // The organizations and topics of every record: to count by them, or to filter.
+        let mut list = |path: &str, wanted: bool| -> Result<Option<Cities>, Corrupt> {
+            if !(with_cities || wanted) {
+                return Ok(None);
+            }
+            let bytes = (self.load)(path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+            fetched.push(path.to_string());
+            read_cities(&bytes).map(Some)
+        };
+        let orgs = list(ORGANIZATIONS, filters.organization.is_some())?;
+        let topics = list(TOPICS, filters.topic.is_some())?;
+        let member = |lists: &Option<Cities>, wanted: &Option<String>| {
+            let (Some(ls), Some(w)) = (lists, wanted) else {
+                return None;
+            };
+            Some(
+                (ls.of_record.iter())
+                    .map(|l| l.iter().any(|&x| ls.id(x) == w))
+                    .collect::<Vec<bool>>(),
+            )
+        };
         let pass = Pass {
             manifest: &self.manifest,
             filters,
+            in_org: member(&orgs, &filters.organization),
+            in_topic: member(&topics, &filters.topic),
             in_city: self.in_city(filters, cities.as_ref(), &mut fetched)?,
         };
-        let facets = pass.count(&scored, cities.as_ref());
+        let facets = pass.count(&scored, [cities.as_ref(), orgs.as_ref(), topics.as_ref()]);
         let mut hits: Vec<(u32, u64)> = scored.into_iter().filter(|&(d, _)| pass.all(d)).collect();
         let m = &self.manifest;
         hits.sort_by(|a, b| order(m, filters.newest, *a, *b));
@@ -664,6 +707,8 @@ struct Pass<'a> {
     manifest: &'a Manifest,
     filters: &'a Filters,
     in_city: Option<Vec<bool>>,
+    in_org: Option<Vec<bool>>,
+    in_topic: Option<Vec<bool>>,
 }
 
 impl Pass<'_> {
@@ -686,36 +731,45 @@ impl Pass<'_> {
             Facet::Lang => f.lang.as_deref().is_none_or(|l| m.langs[lang] == l),
             Facet::Year => f.year.is_none_or(|y| start <= y && y <= end),
             Facet::City => self.in_city.as_ref().is_none_or(|v| v[d as usize]),
+            Facet::Organization => self.in_org.as_ref().is_none_or(|v| v[d as usize]),
+            Facet::Topic => self.in_topic.as_ref().is_none_or(|v| v[d as usize]),
         }
     }
 
     /// The counts per facet value of the `scored` records, each facet ignoring its own
-    /// filter; by city only with `cities`.
+    /// filter; by city, organization and topic only with their `lists` (of every
+    /// record).
     fn count(
         &self,
         scored: &[(u32, u64)],
-        cities: Option<&Cities>,
+        lists: [Option<&Cities>; 3],
     ) -> BTreeMap<Facet, BTreeMap<String, usize>> {
         let m = self.manifest;
         let mut facets = BTreeMap::new();
         for facet in Facet::ALL {
-            if facet == Facet::City && cities.is_none() {
+            let list = match facet {
+                Facet::City => Some(lists[0]),
+                Facet::Organization => Some(lists[1]),
+                Facet::Topic => Some(lists[2]),
+                _ => None,
+            };
+            if list.is_some_and(|l| l.is_none()) {
                 continue;
             }
             let counts: &mut BTreeMap<String, usize> = facets.entry(facet).or_default();
             let mut add = |value: &str| *counts.entry(value.to_string()).or_default() += 1;
             for &(d, _) in scored.iter().filter(|&&(d, _)| self.all_but(d, facet)) {
                 let (start, end, kind, lang) = m.facts[d as usize];
-                match (facet, cities) {
+                match (facet, list.flatten()) {
                     (Facet::Kind, _) => add(&m.kinds[kind]),
                     (Facet::Lang, _) => add(&m.langs[lang]),
                     (Facet::Year, _) => (start..=end).for_each(|y| add(&y.to_string())),
-                    (Facet::City, Some(cs)) => {
-                        for &c in &cs.of_record[d as usize] {
-                            add(cs.id(c));
+                    (_, Some(ls)) => {
+                        for &c in &ls.of_record[d as usize] {
+                            add(ls.id(c));
                         }
                     }
-                    (Facet::City, None) => {}
+                    (_, None) => {}
                 }
             }
         }
@@ -738,7 +792,7 @@ mod tests {
         assert_eq!(map["year"], Facet::Year as usize);
         assert_eq!(
             serde_json::to_string(&map).unwrap(),
-            r#"{"city":3,"kind":0,"lang":1,"year":2}"#
+            r#"{"city":3,"kind":0,"lang":1,"org":4,"topic":5,"year":2}"#
         );
     }
 }

@@ -13,6 +13,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use smallvec::SmallVec;
 
 use crate::content::{Details, Record};
+use crate::organizations::{OrgId, Organizations};
 use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
@@ -142,19 +143,35 @@ impl Terms {
     }
 }
 
-/// Finds the names and aliases of the registry's cities in normalised text.
+/// Finds the names and aliases of the registry's cities, and of the registered
+/// organizations, in normalised text.
 pub(super) struct Mentions {
     /// Every distinct normalised name of at least two characters.
     names: Option<AhoCorasick>,
     /// The cities of each name, by pattern index.
     cities: Vec<Vec<CityId>>,
+    /// The same of the organizations.
+    organizations: Option<Box<Mentions>>,
 }
 
 impl Mentions {
-    pub(super) fn of(registry: &Registry) -> Mentions {
-        let mut by_name: BTreeMap<String, Vec<CityId>> = BTreeMap::new();
-        for c in 0..registry.cities.len() {
-            for name in registry.all_names(c) {
+    pub(super) fn of(registry: &Registry, organizations: &Organizations) -> Mentions {
+        let mut m = Mentions::of_names(registry.cities.len(), |c| registry.all_names(c));
+        if !organizations.list.is_empty() {
+            let orgs = Mentions::of_names(organizations.list.len(), |o| organizations.all_names(o));
+            m.organizations = Some(Box::new(orgs));
+        }
+        m
+    }
+
+    /// The names of `count` entries, each given by `names_of`.
+    fn of_names<'r, I: Iterator<Item = &'r str>>(
+        count: usize,
+        names_of: impl Fn(usize) -> I,
+    ) -> Mentions {
+        let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for c in 0..count {
+            for name in names_of(c) {
                 let norm = normalize(name);
                 if norm.chars().filter(|c| c.is_alphanumeric()).count() >= 2 {
                     by_name.entry(norm).or_default().push(c);
@@ -166,7 +183,11 @@ impl Mentions {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&names)
             .ok();
-        Mentions { names, cities }
+        Mentions {
+            names,
+            cities,
+            organizations: None,
+        }
     }
 
     /// Adds to `out` the cities named in `norm`. A name that starts or ends with a
@@ -190,6 +211,20 @@ impl Mentions {
             out.extend(&self.cities[m.pattern().as_usize()]);
         }
     }
+}
+
+/// The registered organizations a record names as organizer or partner, each once, in
+/// the order named.
+pub(super) fn organizations_of(site: &Site, r: &Record) -> Vec<OrgId> {
+    let mut out: Vec<OrgId> = Vec::new();
+    for name in r.organizers.iter().chain(&r.partners) {
+        if let Some(o) = site.organizations.resolve(name)
+            && !out.contains(&o)
+        {
+            out.push(o);
+        }
+    }
+    out
 }
 
 /// The names of a record (the `names` field but its years): organizers, partners,
@@ -314,12 +349,28 @@ fn texts_of(site: &Site, e: &Entry, mentions: &Mentions) -> Vec<(usize, String)>
         texts.extend(text.summary.iter().map(|s| (SUMMARY, normalize(s))));
         texts.push((BODY, normalize(&t.body.plain)));
     }
-    // Every name of every other city the text names.
+    // Every name of every other city the text names, and of every organization.
     let mut named: Vec<CityId> = Vec::new();
+    let mut orgs: Vec<OrgId> = Vec::new();
     for (field, norm) in &texts {
         if *field != CITY_NAMES {
             mentions.find(norm, &mut named);
         }
+        if let Some(o) = &mentions.organizations
+            && matches!(*field, TITLE | SUMMARY | BODY)
+        {
+            o.find(norm, &mut orgs);
+        }
+    }
+    // A registered organizer or partner is found by all its names.
+    let own = organizations_of(site, r);
+    for &o in &own {
+        texts.extend((site.organizations.all_names(o)).map(|n| (NAMES, normalize(n))));
+    }
+    orgs.sort_unstable();
+    orgs.dedup();
+    for o in orgs.into_iter().filter(|o| !own.contains(o)) {
+        texts.extend((site.organizations.all_names(o)).map(|n| (MENTIONS, normalize(n))));
     }
     named.sort_unstable();
     named.dedup();

@@ -133,12 +133,22 @@ fn decap_shows_each_kinds_fields_and_cities_and_saves_records_that_pass_check() 
             .status
             .success()
     );
-    let mut script = node_script(&node, &chromium, &repo().join("tests/decap_admin.mjs"));
-    script
-        .arg(site.path().join("static/admin"))
-        .arg(format!("programs/{EDITED}"))
-        .args(Kind::ALL.map(Kind::id));
-    let v = observations(script);
+    let run = || {
+        let mut script = node_script(&node, &chromium, &repo().join("tests/decap_admin.mjs"));
+        script
+            .arg(site.path().join("static/admin"))
+            .arg(format!("programs/{EDITED}"))
+            .args(Kind::ALL.map(Kind::id));
+        observations(script)
+    };
+    // A page that stopped answering (Decap's renderer busy on a loaded machine) is run
+    // once more, saying so; a second stall fails.
+    let mut v = run();
+    if v["stalled"] == true {
+        eprintln!("*** Decap's page stalled; running it once more ***");
+        v = run();
+    }
+    assert_ne!(v["stalled"], true, "Decap's page stalled twice: {v}");
     assert_eq!(v["errors"], serde_json::json!([]), "{v}");
 
     let registry = Registry::load(site.path()).unwrap();

@@ -32,6 +32,7 @@ mod hostile_paths;
 mod incremental;
 mod install;
 mod open_data;
+mod organizations;
 mod output_dir;
 mod publish;
 mod relations;

@@ -214,7 +214,7 @@ fn the_data_package_is_valid_for_frictionless_with_its_foreign_keys_checked() {
         assert_eq!(report["valid"], true, "{:#?}", error_types(&report));
         assert_eq!(report["stats"]["errors"], 0);
         let tasks = report["tasks"].as_array().unwrap();
-        assert_eq!(tasks.len(), 6, "every file is a resource");
+        assert_eq!(tasks.len(), 7, "every file is a resource");
     }
     let rows = csv_rows(&generated.path().join("output"), "records.csv").1;
     assert_eq!(rows.len(), 1000);

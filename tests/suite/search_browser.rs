@@ -6,7 +6,8 @@
 //! one scenario each): on the search page typing, the tab order, the arrow keys and
 //! `/`, a facet chosen with the keyboard, the back button, counting by city; the
 //! header's box and its panel of results on a record page, and the record opened from
-//! a result with its words highlighted; counts in each edition's number format.
+//! a result with its words highlighted; counts in each edition's number format; the
+//! organization and topic facets.
 //!
 //! Chromium, node and playwright-core are found by `support::require_tool`; `.ci/run`
 //! installs them. Without them the tests fail when `CI` is set, and otherwise say
@@ -409,6 +410,94 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
 }
 
 /// Where the focus goes from the box `input` on ArrowDown, ArrowDown, ArrowUp,
+#[test]
+fn organizations_and_topics_are_facets_and_every_name_of_an_organization_finds_its_records() {
+    let Some((node, chromium)) = playwright() else {
+        return;
+    };
+    let site = fixture("search");
+    write(
+        site.path(),
+        "data/organizations.yaml",
+        "iclei-east-asia:\n  name: {ko: ICLEI 동아시아본부, en: ICLEI East Asia Secretariat, ja: イクレイ東アジア事務局}\n  kind: network\n  country: KR\n\
+         seoul-climate:\n  name: {ko: 서울시 기후환경본부, en: Seoul Climate and Environment Headquarters}\n  kind: city-government\n  country: KR\n"
+            .as_bytes(),
+    );
+    write(
+        site.path(),
+        "data/topics.yaml",
+        "air-quality:\n  name: {ko: 대기질, ja: 大気環境, en: Air quality}\n".as_bytes(),
+    );
+    // A partner written in Japanese, a tag in English; and a record that only mentions
+    // the organization in its body.
+    write(
+        site.path(),
+        "content/trips/iclei-meeting.md",
+        "---\ntitle: Partners Meeting in Seoul\ndate: 2019\ncities: [서울]\nlang: en\n\
+         partners: [イクレイ東アジア事務局]\ntags: [air quality, R&D]\nsummary: A meeting.\n---\nA meeting.\n"
+            .as_bytes(),
+    );
+    write(
+        site.path(),
+        "content/workshops/network-notes.md",
+        "---\ntitle: Network Notes\ndate: 2020\ncities: [서울]\nlang: en\nsummary: Notes.\n---\n\
+         The ICLEI East Asia Secretariat presented its programme.\n"
+            .as_bytes(),
+    );
+    build_ok(site.path());
+    let v = scenario(&node, &chromium, site.path(), "entities");
+    let titles = |k: &str| -> Vec<String> {
+        let mut t: Vec<String> = (v[k]["titles"].as_array().unwrap().iter())
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect();
+        t.sort();
+        t
+    };
+    // The organizer's alias in another language, and the mention in a body.
+    assert_eq!(
+        titles("query"),
+        ["Network Notes", "Partners Meeting in Seoul"]
+    );
+    // Not counted until asked (with the cities): then in the index's language.
+    assert_eq!(v["orgBefore"], serde_json::json!([]));
+    assert_eq!(
+        v["orgLinks"],
+        serde_json::json!([["org=iclei-east-asia", "ICLEI 동아시아본부 1"]]),
+        "{v}"
+    );
+    // A tag of its own is a topic too, its name shown as written.
+    assert_eq!(
+        v["topicLinks"],
+        serde_json::json!([["topic=r-d", "R&D 1"], ["topic=air-quality", "대기질 1"]]),
+        "{v}"
+    );
+    assert_eq!(
+        v["org"]["url"],
+        "/archive/search/?q=ICLEI&org=iclei-east-asia"
+    );
+    assert_eq!(titles("org"), ["Partners Meeting in Seoul"]);
+    // A topic alone: the record tagged 대기질 and the one tagged `air quality`.
+    assert_eq!(
+        titles("topic"),
+        ["Partners Meeting in Seoul", "동북아 대기질개선 협력사업"]
+    );
+    assert_eq!(
+        v["topicFacet"][0],
+        serde_json::json!(["topic=air-quality", "대기질 2"])
+    );
+    for q in [
+        "ICLEI East Asia Secretariat",
+        "イクレイ東アジア事務局",
+        "ICLEI 동아시아본부",
+    ] {
+        assert_eq!(
+            v["aliases"][q],
+            serde_json::json!(["Network Notes", "Partners Meeting in Seoul"]),
+            "{q}"
+        );
+    }
+}
+
 /// ArrowUp, ArrowDown, Escape (`arrows` in `tests/search_page.mjs`): into the results
 /// and on, back to the box from the first, back to the box on Escape.
 fn arrow_path(input: &str) -> serde_json::Value {

@@ -873,7 +873,12 @@ fn load_site(root: &Path) -> accord::site::Site {
         records.extend(record);
     }
     let all: HashSet<&Path> = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
-    accord::site::Site::build(config, registry, records, &all).unwrap()
+    let mut site = accord::site::Site::build(config, registry, records, &all).unwrap();
+    site.connect(
+        accord::organizations::Organizations::load(root).unwrap(),
+        accord::topics::Topics::load(root).unwrap(),
+    );
+    site
 }
 
 #[test]
@@ -1117,14 +1122,20 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             city: city.map(Into::into),
             year,
             lang: lang.map(Into::into),
-            newest: false,
-            typing: false,
+            ..Filters::default()
         };
     let typing = Filters {
         typing: true,
         ..Filters::default()
     };
+    // A topic (every tag has one), alone and with words.
+    let topic = Filters {
+        topic: Some(site.topics.topics[0].slug.clone()),
+        ..Filters::default()
+    };
     let queries: Vec<(&str, Filters)> = vec![
+        ("", topic.clone()),
+        ("대기", topic.clone()),
         ("대기", Filters::default()),
         ("질개선", Filters::default()),
         ("대기질개선 협력", Filters::default()),
@@ -1166,7 +1177,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         .chain(
             queries
                 .iter()
-                .filter(|(_, f)| f.city.is_some())
+                .filter(|(_, f)| f.city.is_some() || f.topic.is_some())
                 .map(|(q, f)| (*q, f, false)),
         )
         .collect();
@@ -1174,7 +1185,8 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         .iter()
         .map(|(q, f, cities)| {
             serde_json::json!({"q": q, "cities": cities, "filters": {
-                "kind": f.kind, "city": f.city, "year": f.year, "lang": f.lang,
+                "kind": f.kind, "city": f.city, "org": f.organization, "topic": f.topic,
+                "year": f.year, "lang": f.lang,
                 "newest": f.newest, "typing": f.typing}})
         })
         .collect();
@@ -1216,6 +1228,8 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         if !cities {
             assert!(rust.fetched.iter().all(|p| p != search::CITIES));
             facets["city"] = serde_json::Value::Null;
+            // The topics are read for their filter, and counted then.
+            assert_eq!(f.topic.is_some(), facets.get("topic").is_some());
         }
         assert_eq!(
             js["facets"], facets,

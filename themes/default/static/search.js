@@ -582,6 +582,7 @@ var AccordSearch = (function () {
     this.passageFiles = {};
     this.keyFiles = {};
     this.cities = null;
+    this.lists = {};
     this.followers = {};
   }
 
@@ -602,6 +603,24 @@ var AccordSearch = (function () {
   Engine.prototype.cityLists = function () {
     if (!this.cities) this.cities = this.load("cities.bin").then(parseCities);
     return this.cities;
+  };
+
+  /* `organizations` or `topics`: their ids and names and those of every record, as the
+     cities'. */
+  Engine.prototype.list = function (name) {
+    if (!this.lists[name]) {
+      this.lists[name] = this.load(name + ".bin").then(function (bytes) {
+        var list = parseCities(bytes);
+        // Their names are written without markup: `&amp;`, `&lt;`, `&gt;`.
+        list.names = list.names.map(function (n) {
+          return n.replace(/&(lt|gt|amp);/g, function (_, e) {
+            return { lt: "<", gt: ">", amp: "&" }[e];
+          });
+        });
+        return list;
+      });
+    }
+    return this.lists[name];
   };
 
   /* One city's name and records: {name, member: Uint8Array by record}; none if unknown. */
@@ -958,10 +977,12 @@ var AccordSearch = (function () {
   }
 
   /*
-   * Runs a query. `filters`: {kind, city, year, lang}, each null or a value, and
+   * Runs a query. `filters`: {kind, city, org, topic, year, lang}, each null or a value, and
    * `newest`: order by start and end year before the score.
    * `withCities`: also count by city (loads the cities of every record); without it,
-   * a city filter loads only that city's file and `facets.city` is null.
+   * a city filter loads only that city's file and `facets.city` is null. The
+   * organizations and topics of every record are loaded with `withCities` or for their
+   * own filter; `facets.org` and `facets.topic` are there when they were.
    * Resolves to {hits: [[doc, score]], suggestion, facets: {kind, lang, year, city},
    * city}, where each facet counts the matches that pass every other filter, `city` is
    * {name, member} of the filtered city when its file was read, and `suggestion` is
@@ -983,7 +1004,8 @@ var AccordSearch = (function () {
     var written = unique.map(function (t) {
       return raw[tokens.indexOf(t)][0];
     });
-    var empty = !filters.kind && !filters.city && filters.year == null && !filters.lang;
+    var empty =
+      !filters.kind && !filters.city && !filters.org && !filters.topic && filters.year == null && !filters.lang;
     var phrase = phraseOf(joined, unique);
     // While typing, the last word of PREFIX_MIN letters or more (outside CJK) with
     // nothing after it also matches the longer words it starts.
@@ -1027,10 +1049,14 @@ var AccordSearch = (function () {
         }),
         withCities ? self.cityLists() : null,
         filters.city && !withCities ? self.cityFile(m, filters.city) : null,
+        withCities || filters.org ? self.list("organizations") : null,
+        withCities || filters.topic ? self.list("topics") : null,
       ]).then(function (got) {
         var lists = got[0];
         var cities = got[1];
         var city = got[2];
+        var orgs = got[3];
+        var topics = got[4];
         var scored = [];
         if (!tokens.length) {
           if (!empty) for (var d = 0; d < m.docs; d++) scored.push([d, 0]);
@@ -1088,6 +1114,17 @@ var AccordSearch = (function () {
             }
           });
         }
+        /* The records of the value `wanted` of a list (organizations, topics), if any. */
+        function members(list, wanted) {
+          if (!list || !wanted) return null;
+          var member = new Uint8Array(m.docs);
+          list.of.forEach(function (l, d) {
+            if (l.some(function (x) { return list.ids[x] === wanted; })) member[d] = 1;
+          });
+          return member;
+        }
+        var inOrg = members(orgs, filters.org);
+        var inTopic = members(topics, filters.topic);
         function pass(d, skip) {
           return (
             (skip === "kind" || !filters.kind || m.kinds[m.kind[d]] === filters.kind) &&
@@ -1095,10 +1132,14 @@ var AccordSearch = (function () {
             (skip === "year" ||
               filters.year == null ||
               (m.start[d] <= filters.year && filters.year <= m.end[d])) &&
-            (skip === "city" || !inCity || inCity[d] === 1)
+            (skip === "city" || !inCity || inCity[d] === 1) &&
+            (skip === "org" || !inOrg || inOrg[d] === 1) &&
+            (skip === "topic" || !inTopic || inTopic[d] === 1)
           );
         }
         var facets = { kind: {}, lang: {}, year: {}, city: cities ? {} : null };
+        if (orgs) facets.org = {};
+        if (topics) facets.topic = {};
         function bump(map, key) {
           map[key] = (map[key] || 0) + 1;
         }
@@ -1112,6 +1153,12 @@ var AccordSearch = (function () {
               bump(facets.city, cityId(c));
             });
           }
+          [["org", orgs], ["topic", topics]].forEach(function (fl) {
+            if (!fl[1] || !pass(d, fl[0])) return;
+            fl[1].of[d].forEach(function (x) {
+              bump(facets[fl[0]], fl[1].ids[x] || "");
+            });
+          });
         });
         var hits = scored.filter(function (h) {
           return pass(h[0], "");
@@ -1126,6 +1173,8 @@ var AccordSearch = (function () {
           manifest: m,
           cities: cities,
           city: city,
+          orgs: orgs,
+          topics: topics,
         };
       });
     });
@@ -1560,6 +1609,11 @@ var AccordSearch = (function () {
     var run = 0;
     var timer = null;
 
+    /* Whether any filter is set. */
+    function filtered(st) {
+      return !!(st.kind || st.city || st.org || st.topic || st.year != null || st.lang);
+    }
+
     function readUrl() {
       var p = new URLSearchParams(win.location.search);
       var year = p.get("year");
@@ -1567,6 +1621,8 @@ var AccordSearch = (function () {
         q: p.get("q") || "",
         kind: p.get("kind") || null,
         city: p.get("city") || null,
+        org: p.get("org") || null,
+        topic: p.get("topic") || null,
         year: year && /^-?\d{1,6}$/.test(year) ? parseInt(year, 10) : null,
         lang: p.get("lang") || null,
         sort: p.get("sort") === "new" ? "new" : null,
@@ -1576,7 +1632,7 @@ var AccordSearch = (function () {
     function urlFor(st) {
       var p = new URLSearchParams();
       if (st.q) p.set("q", st.q);
-      ["kind", "city", "year", "lang", "sort"].forEach(function (k) {
+      ["kind", "city", "org", "topic", "year", "lang", "sort"].forEach(function (k) {
         if (st[k] != null) p.set(k, String(st[k]));
       });
       var qs = p.toString();
@@ -1744,9 +1800,28 @@ var AccordSearch = (function () {
         box.appendChild(more);
         nav.appendChild(box);
       }
-      if (state.kind || state.city || state.year != null || state.lang) {
+      // The organizations and topics, once their lists are read (with the cities, or
+      // for their own filter), named in the edition's language.
+      [["org", result.orgs, "organizations"], ["topic", result.topics, "topics"]].forEach(function (fl) {
+        var key = fl[0];
+        if (!f[key]) return;
+        var own = {};
+        fl[1].ids.forEach(function (id, i) {
+          own[id] = fl[1].names[i];
+        });
+        var label = function (x) {
+          return (edition[fl[2]] && edition[fl[2]][x]) || own[x] || x;
+        };
+        group(key, label, function (a, b) {
+          return f[key][b] - f[key][a] || (label(a) < label(b) ? -1 : 1);
+        });
+      });
+      if (filtered(state)) {
         var clear = el("p", "facet-clear");
-        var a = stateLink(el("a", "facet", t("ClearFilters")), with_({ kind: null, city: null, year: null, lang: null }));
+        var a = stateLink(
+          el("a", "facet", t("ClearFilters")),
+          with_({ kind: null, city: null, org: null, topic: null, year: null, lang: null })
+        );
         a.setAttribute("data-facet", "clear");
         clear.appendChild(a);
         nav.appendChild(clear);
@@ -1761,7 +1836,7 @@ var AccordSearch = (function () {
         if (mine !== run) return;
         var focused = doc.activeElement && doc.activeElement.getAttribute("data-facet");
         root.textContent = "";
-        var filtered = state.kind || state.city || state.year != null || state.lang;
+        var isFiltered = filtered(state);
         status.textContent = u.statusText(hits.length, state.q);
         var list = el("ol", "cards search-hits");
         found.forEach(function (d) {
@@ -1769,7 +1844,7 @@ var AccordSearch = (function () {
         });
         // The facets come first in the tab order (and beside the results on wide
         // screens): the results are one Arrow Down away from the box.
-        if (hits.length || filtered) root.appendChild(facets(result));
+        if (hits.length || isFiltered) root.appendChild(facets(result));
         var main = el("div", "search-main");
         var suggest = !hits.length && u.suggestion(result, function (q) {
           return urlFor(with_({ q: q }));
@@ -1825,12 +1900,14 @@ var AccordSearch = (function () {
       var filters = {
         kind: state.kind,
         city: state.city,
+        org: state.org,
+        topic: state.topic,
         year: state.year,
         lang: state.lang,
         newest: state.sort === "new",
         typing: !!typing,
       };
-      var hasFilter = state.kind || state.city || state.year != null || state.lang;
+      var hasFilter = filtered(state);
       if (!tokenize(state.q).length && !hasFilter) {
         root.textContent = "";
         status.textContent = "";
