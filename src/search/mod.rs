@@ -31,7 +31,7 @@ pub use tokenize::{
 };
 
 use format::{Encoded, ShardWriter};
-use score::{DocTerms, Impacts, Mentions, Terms};
+use score::{DocTerms, Impacts, Mentions, Postings, Terms};
 use tokenize::{TYPO_MIN_CHARS, WRITTEN, is_typo_word};
 
 /// The folder of the index in the output.
@@ -137,6 +137,8 @@ pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
         writer.push(term, data);
     }
     let shards = writer.finish();
+    // The terms' data is in the shards now.
+    drop(terms);
     let shard_count = shards.shards.len();
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 * shard_count);
     for (dir, list) in [
@@ -203,23 +205,27 @@ fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word
     let (mut terms, dfs) = dictionary.into_vec();
     let written = score::written_terms(&docs, terms.len());
     // 2. Postings per term, records in index order, with their weighted frequency.
-    let postings = score::weigh(docs, &dfs);
-    // 3. BM25 impacts on each term's own scale, the postings encoded.
+    let mut postings = score::weigh(docs, &dfs);
+    // 3. BM25 impacts on each term's own scale, the postings encoded, in term order;
+    // each term's postings are dropped once encoded.
     let mut sorted: Vec<usize> = (0..terms.len()).collect();
     sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
-    let encoded: Vec<Encoded> = sorted
-        .par_iter()
-        .map(|&t| {
-            let p = &postings[t];
-            let impacts = Impacts::of(records.len(), p);
+    let in_order: Vec<(usize, Postings)> = (sorted.iter())
+        .map(|&t| (t, std::mem::take(&mut postings[t])))
+        .collect();
+    drop(postings);
+    let encoded: Vec<Encoded> = in_order
+        .into_par_iter()
+        .map(|(t, p)| {
+            let impacts = Impacts::of(records.len(), &p.list);
             Encoded {
                 df: dfs[t],
                 scale: impacts.scale,
                 postings: format::write_postings(
-                    p.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
+                    p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
                 ),
-                followers: format::write_followers(p.iter().map(|w| w.around.next.as_slice())),
-                preceders: format::write_followers(p.iter().map(|w| w.around.prev.as_slice())),
+                followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
+                preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
             }
         })
         .collect();

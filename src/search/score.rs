@@ -47,11 +47,36 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 /// What one record contributes, before scores.
 pub(super) struct DocTerms {
     /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask,
-    /// and for a CJK bigram the characters around it.
-    terms: Vec<(u32, [u8; FIELD_COUNT], u8, Neighbours)>,
+    /// and how many characters around it `around` holds (for a CJK bigram).
+    terms: Vec<(u32, [u8; FIELD_COUNT], u8, Spans)>,
+    /// The characters around the terms, term after term in the order of `terms`.
+    around: Vec<char>,
     lengths: [u32; FIELD_COUNT],
     /// The ids of the terms that are tokens as written (not only stems).
     written: Vec<u32>,
+}
+
+/// How many characters around a term in one record a list of characters holds, where
+/// they follow one another: those that follow the term, then those that come before.
+/// Counts rather than small vectors, so that a posting takes 20 bytes, not 64: the
+/// postings of every record are held at once.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Spans {
+    next: u32,
+    prev: u32,
+}
+
+impl Spans {
+    fn of(around: &Neighbours) -> Spans {
+        Spans {
+            next: around.next.len() as u32,
+            prev: around.prev.len() as u32,
+        }
+    }
+
+    fn len(self) -> usize {
+        (self.next + self.prev) as usize
+    }
 }
 
 /// The characters around a CJK bigram in one record, each sorted and once: those
@@ -274,15 +299,19 @@ pub(super) fn doc_terms(
         .filter(|&(_, &w)| w)
         .map(|(&id, _)| id)
         .collect();
+    let mut chars = Vec::new();
     let terms = (ids.into_iter().zip(tally.stats).zip(tally.around))
         .map(|((id, (tf, mask)), mut around)| {
             around.next.sort_unstable();
             around.prev.sort_unstable();
-            (id, tf, mask, around)
+            chars.extend_from_slice(&around.next);
+            chars.extend_from_slice(&around.prev);
+            (id, tf, mask, Spans::of(&around))
         })
         .collect();
     DocTerms {
         terms,
+        around: chars,
         lengths,
         written,
     }
@@ -388,13 +417,37 @@ pub(super) struct Weighted {
     pub(super) mask: u8,
     /// Whether the term is in the record's title.
     title: bool,
-    /// For a CJK bigram, the characters around it in the record.
-    pub(super) around: Neighbours,
+    /// For a CJK bigram, how many characters around it in the record the term's
+    /// `Postings::around` holds.
+    spans: Spans,
+}
+
+/// The records of one term with its weighted frequency in each, in index order.
+#[derive(Default)]
+pub(super) struct Postings {
+    pub(super) list: Vec<Weighted>,
+    /// The characters around the term in each record of `list` (see `Spans`), record
+    /// after record.
+    around: Vec<char>,
+}
+
+impl Postings {
+    /// Per record of `list`, in its order: the characters that follow the term and
+    /// those that come before it.
+    pub(super) fn neighbours(&self) -> impl Iterator<Item = (&[char], &[char])> + Clone {
+        self.list.iter().scan(0, |at: &mut usize, w| {
+            let next = &self.around[*at..*at + w.spans.next as usize];
+            let prev = &self.around[*at + next.len()..*at + w.spans.len()];
+            *at += w.spans.len();
+            Some((next, prev))
+        })
+    }
 }
 
 /// The weighted term frequency `tf′ = Σ weight × tf / (1 − b + b × length / average
-/// length)` of every term (by id) in every record, records in index order.
-pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
+/// length)` of every term (by id) in every record, records in index order. Each
+/// record's terms are dropped once moved into the postings.
+pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Postings> {
     let n = docs.len();
     let mut avg = [0f64; FIELD_COUNT];
     for d in &docs {
@@ -405,12 +458,16 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
     for a in &mut avg {
         *a = (*a / n.max(1) as f64).max(1.0);
     }
-    let mut postings: Vec<Vec<Weighted>> = dfs
+    let mut postings: Vec<Postings> = dfs
         .iter()
-        .map(|&df| Vec::with_capacity(df as usize))
+        .map(|&df| Postings {
+            list: Vec::with_capacity(df as usize),
+            around: Vec::new(),
+        })
         .collect();
     for (doc, d) in docs.into_iter().enumerate() {
-        for (id, tf, mask, around) in d.terms {
+        let mut at = 0;
+        for (id, tf, mask, spans) in d.terms {
             let mut weighted = 0.0;
             for f in 0..FIELD_COUNT {
                 if tf[f] > 0 {
@@ -419,13 +476,17 @@ pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
                     weighted += w * f64::from(tf[f]) / norm;
                 }
             }
-            postings[id as usize].push(Weighted {
+            let term = &mut postings[id as usize];
+            term.list.push(Weighted {
                 doc: doc as u32,
                 tf: weighted as f32,
                 mask,
                 title: tf[TITLE] > 0,
-                around,
+                spans,
             });
+            term.around
+                .extend_from_slice(&d.around[at..at + spans.len()]);
+            at += spans.len();
         }
     }
     postings
