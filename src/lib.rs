@@ -323,6 +323,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));
     }
+    // What the next steps need of the texts is in the site model now.
+    site.drop_markdown();
+    sources.files = Vec::new();
     clock.lap("markdown and indexes");
     Ok(Loaded {
         site,
