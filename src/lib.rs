@@ -228,7 +228,7 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
     };
     let loaded = load(opts, run, &mut clock)?;
     let plan = plan(&loaded, opts, &output, &mut clock)?;
-    let files_written = write(&loaded, &plan, opts, &output, run, &mut clock)?;
+    let files_written = write(&loaded, plan, opts, &output, run, &mut clock)?;
     Ok(Report {
         records: loaded.site.entries.len(),
         drafts_skipped: loaded.drafts_skipped,
@@ -347,6 +347,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
         return Err(finish(diags));
     }
+    // What the next steps need of the texts is in the site model now.
+    site.drop_markdown();
+    sources.files = Vec::new();
     clock.lap("markdown and indexes");
     Ok(Loaded {
         site,
@@ -628,12 +631,13 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
 
 // ----------------------------------------------------------------------- 3. write
 
-/// Step 3: renders the pages that changed (every page for `check`), writes them and
-/// the other changed files into a staging directory, and swaps it in. Returns how
+/// Step 3: writes the changed files of the search index into a staging directory
+/// (and lets go of their bytes), renders the pages that changed (every page for
+/// `check`), writes them and the other changed files, and swaps it in. Returns how
 /// many files were written.
 fn write(
     loaded: &Loaded,
-    plan: &Plan,
+    mut plan: Plan,
     opts: &Options,
     output: &Path,
     run: Run<'_>,
@@ -654,6 +658,11 @@ fn write(
         (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
         (None, true) => Some(Staging::create(output).map_err(|d| vec![d])?),
     };
+    // The search index first: its bytes are not held while the pages are rendered.
+    let index = std::mem::take(&mut plan.index);
+    let search_written =
+        (staging.as_ref()).map_or(Ok(0), |s| write_search_files(index, &plan, s, output))?;
+    let plan = &plan;
     // `check` renders everything; a build renders what changed.
     let to_render: Vec<&Route> = plan
         .routes
@@ -683,7 +692,7 @@ fn write(
     let others = write_other_files(loaded, plan, &staging, opts, output)?;
     commit(plan, staging, output)?;
     clock.lap("static files and commit");
-    Ok(to_render.len() + others)
+    Ok(search_written + to_render.len() + others)
 }
 
 /// Renders `routes` on the rayon pool while a few I/O threads write them into
@@ -746,17 +755,15 @@ fn render_pages(
     }
 }
 
-/// Writes the changed files that are not pages: the search index, the theme's static
-/// files and the attachments. Returns how many.
-fn write_other_files(
-    loaded: &Loaded,
+/// Writes the changed files of the search index, in parallel, and drops the index.
+/// Returns how many.
+fn write_search_files(
+    index: search::Index,
     plan: &Plan,
     staging: &Staging,
-    opts: &Options,
     output: &Path,
 ) -> Result<usize, Diagnostics> {
-    let search_files: Vec<&(String, Vec<u8>)> = plan
-        .index
+    let search_files: Vec<&(String, Vec<u8>)> = index
         .files
         .iter()
         .filter(|(rel, _)| plan.changed(rel))
@@ -774,7 +781,19 @@ fn write_other_files(
         errors.sort();
         return Err(errors);
     }
-    let mut written = search_files.len();
+    Ok(search_files.len())
+}
+
+/// Writes the changed files that are not pages nor the search index: the theme's
+/// static files and the attachments. Returns how many.
+fn write_other_files(
+    loaded: &Loaded,
+    plan: &Plan,
+    staging: &Staging,
+    opts: &Options,
+    output: &Path,
+) -> Result<usize, Diagnostics> {
+    let mut written = 0;
     for (rel, bytes) in &plan.theme.statics {
         if plan.changed(rel) {
             staging

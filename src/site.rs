@@ -219,6 +219,18 @@ impl Site {
         Ok(site)
     }
 
+    /// Drops the Markdown of the records and of their translations, once rendered:
+    /// the pages, the downloads and the search index read the rendered bodies, and a
+    /// record's fingerprint its `source_hash`. Every body is held once, not twice.
+    pub fn drop_markdown(&mut self) {
+        for e in &mut self.entries {
+            e.record.body = String::new();
+            for t in &mut e.translations {
+                t.text.body = String::new();
+            }
+        }
+    }
+
     /// Adds the translations to their entries, each body rendered (in parallel) with
     /// its links resolved as the original's; returns the problems of the bodies.
     /// A translation whose original is not an entry (a draft left out) is left out.

@@ -91,7 +91,7 @@ pub(super) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 /// A varint length, then the bytes.
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub(super) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_varint(out, b.len() as u64);
     out.extend_from_slice(b);
 }
@@ -110,17 +110,22 @@ fn unzigzag(v: u64) -> i32 {
 }
 
 /// The reading side of `put_varint`, `put_bytes` and `put_str`.
-struct Bytes<'a> {
+pub(super) struct Bytes<'a> {
     b: &'a [u8],
     at: usize,
 }
 
 impl<'a> Bytes<'a> {
-    fn new(b: &'a [u8]) -> Bytes<'a> {
+    pub(super) fn new(b: &'a [u8]) -> Bytes<'a> {
         Bytes { b, at: 0 }
     }
 
-    fn varint(&mut self) -> Result<u64, Corrupt> {
+    /// Whether every byte was read.
+    pub(super) fn is_empty(&self) -> bool {
+        self.at >= self.b.len()
+    }
+
+    pub(super) fn varint(&mut self) -> Result<u64, Corrupt> {
         let mut v = 0u64;
         let mut shift = 0;
         loop {
@@ -142,7 +147,7 @@ impl<'a> Bytes<'a> {
         usize::try_from(self.varint()?).map_err(|_| Corrupt("number too large".into()))
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], Corrupt> {
+    pub(super) fn bytes(&mut self) -> Result<&'a [u8], Corrupt> {
         let len = self.usize()?;
         let end = self
             .at
@@ -154,7 +159,7 @@ impl<'a> Bytes<'a> {
         Ok(out)
     }
 
-    fn byte(&mut self) -> Result<u8, Corrupt> {
+    pub(super) fn byte(&mut self) -> Result<u8, Corrupt> {
         let b = *self
             .b
             .get(self.at)

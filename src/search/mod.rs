@@ -31,7 +31,7 @@ pub use tokenize::{
 };
 
 use format::{Encoded, ShardWriter};
-use score::{DocTerms, Impacts, Mentions, Terms};
+use score::{DocTerms, Impacts, Mentions, Terms, Weigher};
 use tokenize::{TYPO_MIN_CHARS, WRITTEN, is_typo_word};
 
 /// The folder of the index in the output.
@@ -141,6 +141,8 @@ pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
         writer.push(term, data);
     }
     let shards = writer.finish();
+    // The terms' data is in the shards now.
+    drop(terms);
     let shard_count = shards.shards.len();
     let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 * shard_count);
     for (dir, list) in [
@@ -208,27 +210,29 @@ fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word
         .collect();
     let (mut terms, dfs) = dictionary.into_vec();
     let written = score::written_terms(&docs, terms.len());
-    // 2. Postings per term, records in index order, with their weighted frequency.
-    let postings = score::weigh(docs, &dfs);
-    // 3. BM25 impacts on each term's own scale, the postings encoded.
+    // 2. Postings per term, records in index order, with their weighted frequency,
+    // a group of terms at a time (in byte order), and 3. BM25 impacts on each term's
+    // own scale, the postings encoded: only one group's postings are held at once.
     let mut sorted: Vec<usize> = (0..terms.len()).collect();
     sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
-    let encoded: Vec<Encoded> = sorted
-        .par_iter()
-        .map(|&t| {
-            let p = &postings[t];
-            let impacts = Impacts::of(records.len(), p);
+    let mut weigher = Weigher::new(docs, terms.len());
+    let mut encoded: Vec<Encoded> = Vec::with_capacity(terms.len());
+    for group in groups(&sorted, &dfs) {
+        let postings = weigher.weigh(group, &dfs);
+        encoded.par_extend(group.par_iter().zip(postings).map(|(&t, p)| {
+            let impacts = Impacts::of(records.len(), &p.list);
             Encoded {
                 df: dfs[t],
                 scale: impacts.scale,
                 postings: format::write_postings(
-                    p.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
+                    p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
                 ),
-                followers: format::write_followers(p.iter().map(|w| w.around.next.as_slice())),
-                preceders: format::write_followers(p.iter().map(|w| w.around.prev.as_slice())),
+                followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
+                preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
             }
-        })
-        .collect();
+        }));
+    }
+    drop(weigher);
     let mut words: Vec<Word> = (sorted.iter())
         .filter(|&&t| written[t])
         .map(|&t| (terms[t].trim_start_matches(WRITTEN).to_string(), dfs[t]))
@@ -239,6 +243,33 @@ fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word
         .map(|(&t, data)| (std::mem::take(&mut terms[t]), data))
         .collect();
     (terms, words)
+}
+
+/// Postings weighed at once (a term with more is a group of its own), unless that
+/// makes more than `MAX_GROUPS` groups: about 40 MB.
+const POSTINGS_PER_GROUP: u64 = 1 << 21;
+/// Each group reads the terms of every record once more.
+const MAX_GROUPS: u64 = 16;
+
+/// `sorted` (term ids) cut into runs of about `POSTINGS_PER_GROUP` postings, by
+/// their numbers of records (`dfs`).
+fn groups<'a>(sorted: &'a [usize], dfs: &[u32]) -> Vec<&'a [usize]> {
+    let total: u64 = sorted.iter().map(|&t| u64::from(dfs[t])).sum();
+    let budget = POSTINGS_PER_GROUP.max(total.div_ceil(MAX_GROUPS));
+    let mut groups = Vec::new();
+    let (mut start, mut held) = (0, 0);
+    for (i, &t) in sorted.iter().enumerate() {
+        let df = u64::from(dfs[t]);
+        if held > 0 && held + df > budget {
+            groups.push(&sorted[start..i]);
+            (start, held) = (i, 0);
+        }
+        held += df;
+    }
+    if start < sorted.len() {
+        groups.push(&sorted[start..]);
+    }
+    groups
 }
 
 /// A word of the typo dictionary and its number of records.

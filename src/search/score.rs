@@ -17,7 +17,7 @@ use crate::organizations::{OrgId, Organizations};
 use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
-use super::format::Fnv1a;
+use super::format::{Bytes, Fnv1a, put_bytes, put_varint};
 use super::tokenize::{
     WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
 };
@@ -47,12 +47,110 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 
 /// What one record contributes, before scores.
 pub(super) struct DocTerms {
-    /// Term id (see `Terms`), frequency per field (at most 255), "followed by" mask,
-    /// and for a CJK bigram the characters around it.
-    terms: Vec<(u32, [u8; FIELD_COUNT], u8, Neighbours)>,
+    /// Its terms, packed (see `DocTerm`): the terms of every record are held at once.
+    packed: Vec<u8>,
     lengths: [u32; FIELD_COUNT],
     /// The ids of the terms that are tokens as written (not only stems).
     written: Vec<u32>,
+}
+
+/// One term of a record.
+struct DocTerm<'a> {
+    /// Its id (see `Terms`).
+    id: u32,
+    /// Its frequency per field, at most 255.
+    tf: [u8; FIELD_COUNT],
+    /// Its "followed by" mask.
+    mask: u8,
+    /// For a CJK bigram, how many characters around it `around` holds.
+    spans: Spans,
+    /// The characters around it: those that follow it, then those that come before.
+    around: &'a str,
+}
+
+/// In `DocTerms::packed`, the bit of the byte of a term's fields that says characters
+/// around it follow (the other bits say which fields hold it).
+const HAS_AROUND: u8 = 0x80;
+
+impl DocTerm<'_> {
+    /// Appends the term to `packed`: its id (a varint), a byte of the fields that hold
+    /// it (a bit each, and `HAS_AROUND`), its frequency in each of them (a byte each),
+    /// its mask, and if it has any, how many characters follow it and precede it
+    /// (varints) and those characters (a varint length, then UTF-8).
+    fn pack(&self, packed: &mut Vec<u8>) {
+        put_varint(packed, u64::from(self.id));
+        let fields = (0..FIELD_COUNT)
+            .filter(|&f| self.tf[f] > 0)
+            .fold(0, |bits, f| bits | 1 << f);
+        let has_around = self.spans.len() > 0;
+        packed.push(fields | if has_around { HAS_AROUND } else { 0 });
+        packed.extend(self.tf.iter().filter(|&&n| n > 0));
+        packed.push(self.mask);
+        if has_around {
+            put_varint(packed, u64::from(self.spans.next));
+            put_varint(packed, u64::from(self.spans.prev));
+            put_bytes(packed, self.around.as_bytes());
+        }
+    }
+
+    /// The next term of `packed`, as `pack` wrote it.
+    fn unpack<'a>(packed: &mut Bytes<'a>) -> DocTerm<'a> {
+        const WRITTEN_BY_PACK: &str = "terms are read as `DocTerm::pack` wrote them";
+        let mut term = DocTerm {
+            id: packed.varint().expect(WRITTEN_BY_PACK) as u32,
+            tf: [0; FIELD_COUNT],
+            mask: 0,
+            spans: Spans::default(),
+            around: "",
+        };
+        let fields = packed.byte().expect(WRITTEN_BY_PACK);
+        for (f, tf) in term.tf.iter_mut().enumerate() {
+            if fields & 1 << f != 0 {
+                *tf = packed.byte().expect(WRITTEN_BY_PACK);
+            }
+        }
+        term.mask = packed.byte().expect(WRITTEN_BY_PACK);
+        if fields & HAS_AROUND != 0 {
+            term.spans = Spans {
+                next: packed.varint().expect(WRITTEN_BY_PACK) as u32,
+                prev: packed.varint().expect(WRITTEN_BY_PACK) as u32,
+            };
+            let bytes = packed.bytes().expect(WRITTEN_BY_PACK);
+            term.around = std::str::from_utf8(bytes).expect(WRITTEN_BY_PACK);
+        }
+        term
+    }
+}
+
+impl DocTerms {
+    /// Its terms, in the order they were met.
+    fn terms(&self) -> impl Iterator<Item = DocTerm<'_>> {
+        let mut packed = Bytes::new(&self.packed);
+        std::iter::from_fn(move || (!packed.is_empty()).then(|| DocTerm::unpack(&mut packed)))
+    }
+}
+
+/// How many characters around a term in one record a list of characters holds, where
+/// they follow one another: those that follow the term, then those that come before.
+/// Counts rather than small vectors, so that a posting takes 20 bytes, not 64: the
+/// postings of every record are held at once.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Spans {
+    next: u32,
+    prev: u32,
+}
+
+impl Spans {
+    fn of(around: &Neighbours) -> Spans {
+        Spans {
+            next: around.next.len() as u32,
+            prev: around.prev.len() as u32,
+        }
+    }
+
+    fn len(self) -> usize {
+        (self.next + self.prev) as usize
+    }
 }
 
 /// The characters around a CJK bigram in one record, each sorted and once: those
@@ -309,15 +407,25 @@ pub(super) fn doc_terms(
         .filter(|&(_, &w)| w)
         .map(|(&id, _)| id)
         .collect();
-    let terms = (ids.into_iter().zip(tally.stats).zip(tally.around))
-        .map(|((id, (tf, mask)), mut around)| {
-            around.next.sort_unstable();
-            around.prev.sort_unstable();
-            (id, tf, mask, around)
-        })
-        .collect();
+    let mut packed = Vec::with_capacity(tally.keys.len() * 8);
+    let mut chars = String::new();
+    for ((id, (tf, mask)), mut around) in ids.into_iter().zip(tally.stats).zip(tally.around) {
+        around.next.sort_unstable();
+        around.prev.sort_unstable();
+        chars.clear();
+        chars.extend(around.next.iter().chain(&around.prev));
+        let term = DocTerm {
+            id,
+            tf,
+            mask,
+            spans: Spans::of(&around),
+            around: &chars,
+        };
+        term.pack(&mut packed);
+    }
+    packed.shrink_to_fit();
     DocTerms {
-        terms,
+        packed,
         lengths,
         written,
     }
@@ -439,47 +547,115 @@ pub(super) struct Weighted {
     pub(super) mask: u8,
     /// Whether the term is in the record's title.
     title: bool,
-    /// For a CJK bigram, the characters around it in the record.
-    pub(super) around: Neighbours,
+    /// For a CJK bigram, how many characters around it in the record the term's
+    /// `Postings::around` holds.
+    spans: Spans,
 }
 
-/// The weighted term frequency `tf′ = Σ weight × tf / (1 − b + b × length / average
-/// length)` of every term (by id) in every record, records in index order.
-pub(super) fn weigh(docs: Vec<DocTerms>, dfs: &[u32]) -> Vec<Vec<Weighted>> {
-    let n = docs.len();
-    let mut avg = [0f64; FIELD_COUNT];
-    for d in &docs {
-        for (a, l) in avg.iter_mut().zip(d.lengths) {
-            *a += f64::from(l);
-        }
+/// The records of one term with its weighted frequency in each, in index order.
+#[derive(Default)]
+pub(super) struct Postings {
+    pub(super) list: Vec<Weighted>,
+    /// The characters around the term in each record of `list` (see `Spans`), record
+    /// after record.
+    around: Vec<char>,
+}
+
+impl Postings {
+    /// Per record of `list`, in its order: the characters that follow the term and
+    /// those that come before it.
+    pub(super) fn neighbours(&self) -> impl Iterator<Item = (&[char], &[char])> + Clone {
+        self.list.iter().scan(0, |at: &mut usize, w| {
+            let next = &self.around[*at..*at + w.spans.next as usize];
+            let prev = &self.around[*at + next.len()..*at + w.spans.len()];
+            *at += w.spans.len();
+            Some((next, prev))
+        })
     }
-    for a in &mut avg {
-        *a = (*a / n.max(1) as f64).max(1.0);
-    }
-    let mut postings: Vec<Vec<Weighted>> = dfs
-        .iter()
-        .map(|&df| Vec::with_capacity(df as usize))
-        .collect();
-    for (doc, d) in docs.into_iter().enumerate() {
-        for (id, tf, mask, around) in d.terms {
-            let mut weighted = 0.0;
-            for f in 0..FIELD_COUNT {
-                if tf[f] > 0 {
-                    let (w, b) = FIELDS[f];
-                    let norm = 1.0 - b + b * f64::from(d.lengths[f]) / avg[f];
-                    weighted += w * f64::from(tf[f]) / norm;
-                }
+}
+
+/// Weighs the terms of every record, a group of terms at a time, so that only one
+/// group's postings are held with the records' terms.
+pub(super) struct Weigher {
+    docs: Vec<DocTerms>,
+    /// The average length of each field.
+    avg: [f64; FIELD_COUNT],
+    /// Per term id, its place in the group being weighed, or `NONE`.
+    slot: Vec<u32>,
+}
+
+impl Weigher {
+    const NONE: u32 = u32::MAX;
+
+    /// The weigher of `docs` (records in index order), whose terms have ids below
+    /// `count`.
+    pub(super) fn new(docs: Vec<DocTerms>, count: usize) -> Weigher {
+        let n = docs.len();
+        let mut avg = [0f64; FIELD_COUNT];
+        for d in &docs {
+            for (a, l) in avg.iter_mut().zip(d.lengths) {
+                *a += f64::from(l);
             }
-            postings[id as usize].push(Weighted {
-                doc: doc as u32,
-                tf: weighted as f32,
-                mask,
-                title: tf[TITLE] > 0,
-                around,
-            });
+        }
+        for a in &mut avg {
+            *a = (*a / n.max(1) as f64).max(1.0);
+        }
+        Weigher {
+            docs,
+            avg,
+            slot: vec![Self::NONE; count],
         }
     }
-    postings
+
+    /// The weighted term frequency `tf′ = Σ weight × tf / (1 − b + b × length /
+    /// average length)` of the terms of `group` (ids, with their numbers of records in
+    /// `dfs`) in every record: their postings in the order of `group`, records in
+    /// index order.
+    pub(super) fn weigh(&mut self, group: &[usize], dfs: &[u32]) -> Vec<Postings> {
+        for (i, &t) in group.iter().enumerate() {
+            self.slot[t] = i as u32;
+        }
+        let mut postings: Vec<Postings> = (group.iter())
+            .map(|&t| Postings {
+                list: Vec::with_capacity(dfs[t] as usize),
+                around: Vec::new(),
+            })
+            .collect();
+        for (doc, d) in self.docs.iter().enumerate() {
+            for DocTerm {
+                id,
+                tf,
+                mask,
+                spans,
+                around,
+            } in d.terms()
+            {
+                let Some(term) = postings.get_mut(self.slot[id as usize] as usize) else {
+                    continue;
+                };
+                let mut weighted = 0.0;
+                for f in 0..FIELD_COUNT {
+                    if tf[f] > 0 {
+                        let (w, b) = FIELDS[f];
+                        let norm = 1.0 - b + b * f64::from(d.lengths[f]) / self.avg[f];
+                        weighted += w * f64::from(tf[f]) / norm;
+                    }
+                }
+                term.list.push(Weighted {
+                    doc: doc as u32,
+                    tf: weighted as f32,
+                    mask,
+                    title: tf[TITLE] > 0,
+                    spans,
+                });
+                term.around.extend(around.chars());
+            }
+        }
+        for &t in group {
+            self.slot[t] = Self::NONE;
+        }
+        postings
+    }
 }
 
 /// Units of the scale of a term per unit of BM25 score.
