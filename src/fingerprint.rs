@@ -132,8 +132,9 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
         }
     };
     let feed = |idx: &[usize], h: &mut DefaultHasher| feed(site, &cards, idx, h);
+    let lists = Lists::new(site, &cards);
     routes
-        .iter()
+        .par_iter()
         .map(|route| {
             let mut h = hasher();
             (global, &route.file).hash(&mut h);
@@ -167,10 +168,10 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                 }
                 Page::Years => year_counts(&mut h),
                 Page::City(..) | Page::Pair(..) | Page::Year(..) | Page::Series(_) => {
-                    listing(site, &cards, route.page, &mut h);
+                    listing(site, &cards, &lists, route.page, &mut h);
                 }
                 Page::Organizations | Page::Organization(..) | Page::Topics | Page::Topic(..) => {
-                    entities(site, &cards, route.page, &mut h);
+                    entities(site, &cards, &lists, route.page, &mut h);
                 }
                 Page::Search | Page::NotFound => {}
                 Page::Feed | Page::JsonFeed => {
@@ -209,9 +210,62 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
         .collect()
 }
 
+/// What every page of a long list shows of the whole list (its charts, counts and
+/// pager), hashed once per list rather than once per page: cities, years and
+/// organizations, which have a page per `paginate_by` records.
+struct Lists {
+    city: Vec<u64>,
+    year: BTreeMap<i32, u64>,
+    organization: Vec<u64>,
+}
+
+impl Lists {
+    fn new(site: &Site, cards: &[u64]) -> Lists {
+        let of = |idx: &[usize], h: &mut DefaultHasher| {
+            for &i in idx {
+                cards[i].hash(h);
+            }
+        };
+        let city = (0..site.by_place.len())
+            .into_par_iter()
+            .map(|c| {
+                let mut h = hasher();
+                of(&site.by_place[c], &mut h);
+                (&site.by_place[c], &site.by_city[c], &site.partners[c]).hash(&mut h);
+                h.finish()
+            })
+            .collect();
+        let years: Vec<i32> = site.by_year.keys().copied().collect();
+        let year = (site.by_year.par_iter())
+            .map(|(&y, idx)| {
+                let mut h = hasher();
+                of(idx, &mut h);
+                years.hash(&mut h);
+                budgets(site, idx, &mut h);
+                (y, h.finish())
+            })
+            .collect();
+        let organization = (site.by_organization.par_iter())
+            .map(|list| {
+                let mut h = hasher();
+                // The chart and the cities count every record, the list shows a page.
+                for &(i, role) in list {
+                    (cards[i], role).hash(&mut h);
+                }
+                h.finish()
+            })
+            .collect();
+        Lists {
+            city,
+            year,
+            organization,
+        }
+    }
+}
+
 /// The hash of the inputs of a page that lists records: a city's, a pair's, a year's,
 /// a series'. Their cards, and what the page shows of the whole list.
-fn listing(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
+fn listing(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut DefaultHasher) {
     let of = |idx: &[usize], h: &mut DefaultHasher| {
         for &i in idx {
             cards[i].hash(h);
@@ -219,20 +273,13 @@ fn listing(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
     };
     match page {
         // Each page of a city or a year shows the charts of all its records.
-        Page::City(c, _) => {
-            of(&site.by_place[c], h);
-            (&site.by_place[c], &site.by_city[c], &site.partners[c]).hash(h);
-        }
+        Page::City(c, _) => lists.city[c].hash(h),
         Page::Pair(k, n) => {
             of(site.page_of(&site.pairs[k].1, n), h);
             site.pairs[k].1.len().hash(h);
             budgets(site, &site.pairs[k].1, h);
         }
-        Page::Year(y, _) => {
-            of(&site.by_year[&y], h);
-            site.by_year.keys().collect::<Vec<_>>().hash(h);
-            budgets(site, &site.by_year[&y], h);
-        }
+        Page::Year(y, _) => lists.year[&y].hash(h),
         Page::Series(k) => {
             of(&site.relations.series[k].editions, h);
             for &i in &site.relations.series[k].editions {
@@ -245,7 +292,7 @@ fn listing(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
 
 /// The inputs of the organization and topic pages: their records' cards, roles and
 /// counts.
-fn entities(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
+fn entities(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut DefaultHasher) {
     let of_slice = |all: &[usize], n: usize, h: &mut DefaultHasher| {
         let per = site.config.paginate_by;
         for &i in &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())] {
@@ -261,10 +308,7 @@ fn entities(site: &Site, cards: &[u64], page: Page, h: &mut DefaultHasher) {
         }
         Page::Organization(id, n) => {
             let list = &site.by_organization[id];
-            // The chart and the cities count every record, the list shows a page.
-            for &(i, role) in list {
-                (cards[i], role).hash(h);
-            }
+            lists.organization[id].hash(h);
             let idx: Vec<usize> = list.iter().map(|&(i, _)| i).collect();
             of_slice(&idx, n, h);
         }
