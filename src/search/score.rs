@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use rayon::prelude::*;
 use smallvec::SmallVec;
 
 use crate::content::{Details, Record};
@@ -615,46 +616,79 @@ impl Weigher {
         for (i, &t) in group.iter().enumerate() {
             self.slot[t] = i as u32;
         }
+        // The records in runs, one per task, each run's postings in record order; the
+        // runs' postings joined in their order are the postings of every record.
+        let run = self
+            .docs
+            .len()
+            .div_ceil(rayon::current_num_threads() * 4)
+            .max(1);
+        let (slot, avg) = (&self.slot, &self.avg);
+        let runs: Vec<Vec<Postings>> = (self.docs.par_chunks(run).enumerate())
+            .map(|(r, docs)| {
+                let mut postings: Vec<Postings> =
+                    group.iter().map(|_| Postings::default()).collect();
+                for (k, d) in docs.iter().enumerate() {
+                    weigh_doc(d, (r * run + k) as u32, slot, avg, &mut postings);
+                }
+                postings
+            })
+            .collect();
         let mut postings: Vec<Postings> = (group.iter())
             .map(|&t| Postings {
                 list: Vec::with_capacity(dfs[t] as usize),
                 around: Vec::new(),
             })
             .collect();
-        for (doc, d) in self.docs.iter().enumerate() {
-            for DocTerm {
-                id,
-                tf,
-                mask,
-                spans,
-                around,
-            } in d.terms()
-            {
-                let Some(term) = postings.get_mut(self.slot[id as usize] as usize) else {
-                    continue;
-                };
-                let mut weighted = 0.0;
-                for f in 0..FIELD_COUNT {
-                    if tf[f] > 0 {
-                        let (w, b) = FIELDS[f];
-                        let norm = 1.0 - b + b * f64::from(d.lengths[f]) / self.avg[f];
-                        weighted += w * f64::from(tf[f]) / norm;
-                    }
-                }
-                term.list.push(Weighted {
-                    doc: doc as u32,
-                    tf: weighted as f32,
-                    mask,
-                    title: tf[TITLE] > 0,
-                    spans,
-                });
-                term.around.extend(around.chars());
+        for part in runs {
+            for (p, q) in postings.iter_mut().zip(part) {
+                p.list.extend(q.list);
+                p.around.extend(q.around);
             }
         }
         for &t in group {
             self.slot[t] = Self::NONE;
         }
         postings
+    }
+}
+
+/// Adds the terms of record `doc` (`d`) that are in the group (their places in
+/// `slot`) to the group's `postings`.
+fn weigh_doc(
+    d: &DocTerms,
+    doc: u32,
+    slot: &[u32],
+    avg: &[f64; FIELD_COUNT],
+    postings: &mut [Postings],
+) {
+    for DocTerm {
+        id,
+        tf,
+        mask,
+        spans,
+        around,
+    } in d.terms()
+    {
+        let Some(term) = postings.get_mut(slot[id as usize] as usize) else {
+            continue;
+        };
+        let mut weighted = 0.0;
+        for f in 0..FIELD_COUNT {
+            if tf[f] > 0 {
+                let (w, b) = FIELDS[f];
+                let norm = 1.0 - b + b * f64::from(d.lengths[f]) / avg[f];
+                weighted += w * f64::from(tf[f]) / norm;
+            }
+        }
+        term.list.push(Weighted {
+            doc,
+            tf: weighted as f32,
+            mask,
+            title: tf[TITLE] > 0,
+            spans,
+        });
+        term.around.extend(around.chars());
     }
 }
 
