@@ -115,22 +115,6 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
             cards[i].hash(h);
         }
     };
-    let year_counts = |h: &mut DefaultHasher| {
-        for (year, idx) in &site.by_year {
-            year.hash(h);
-            for kind in Kind::ALL {
-                idx.iter()
-                    .filter(|&&i| site.entries[i].record.kind == kind)
-                    .count()
-                    .hash(h);
-            }
-        }
-    };
-    let city_counts = |h: &mut DefaultHasher| {
-        for idx in site.by_city.iter().chain(&site.by_place) {
-            idx.len().hash(h);
-        }
-    };
     let feed = |idx: &[usize], h: &mut DefaultHasher| feed(site, &cards, idx, h);
     let lists = Lists::new(site, &cards);
     routes
@@ -144,8 +128,8 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                         &(0..site.entries.len().min(HOME_LATEST)).collect::<Vec<_>>(),
                         &mut h,
                     );
-                    year_counts(&mut h);
-                    city_counts(&mut h);
+                    year_counts(site, &mut h);
+                    city_counts(site, &mut h);
                 }
                 Page::List(kind, n) => {
                     let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
@@ -163,10 +147,10 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     crate::facts::dates_say(&site.entries[i].record, site.today).hash(&mut h);
                 }
                 Page::Cities => {
-                    city_counts(&mut h);
+                    city_counts(site, &mut h);
                     site.pairs.hash(&mut h);
                 }
-                Page::Years => year_counts(&mut h),
+                Page::Years => year_counts(site, &mut h),
                 Page::City(..) | Page::Pair(..) | Page::Year(..) | Page::Series(_) => {
                     listing(site, &cards, &lists, route.page, &mut h);
                 }
@@ -202,12 +186,32 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                 Page::Data | Page::DataFile(_) => {
                     facts.hash(&mut h);
                     cards.hash(&mut h);
-                    city_counts(&mut h);
+                    city_counts(site, &mut h);
                 }
             }
             (route.file.clone(), h.finish())
         })
         .collect()
+}
+
+/// The number of records of each kind in each year (the years' charts).
+fn year_counts(site: &Site, h: &mut DefaultHasher) {
+    for (year, idx) in &site.by_year {
+        year.hash(h);
+        for kind in Kind::ALL {
+            idx.iter()
+                .filter(|&&i| site.entries[i].record.kind == kind)
+                .count()
+                .hash(h);
+        }
+    }
+}
+
+/// The number of records of each city and place (the cities' counts and map).
+fn city_counts(site: &Site, h: &mut DefaultHasher) {
+    for idx in site.by_city.iter().chain(&site.by_place) {
+        idx.len().hash(h);
+    }
 }
 
 /// What every page of a long list shows of the whole list (its charts, counts and

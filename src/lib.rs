@@ -255,6 +255,22 @@ struct Loaded {
 
 /// Step 1: configuration, registry, sources, records, the site model and its
 /// warnings. Keeps going after a problem, to report as many as it can.
+/// The organizers and partners that the registry of organizations does not know
+/// (`lint::unknown_organizations`), located in the text of their files.
+fn organization_warnings(
+    site: &Site,
+    sources: &Sources,
+    pending: &[translation::Pending],
+) -> Vec<Diagnostic> {
+    let text_of = |path: &Path| {
+        (sources.files.iter())
+            .chain(pending.iter().map(|p| &p.file))
+            .find(|f| f.rel_path == path)
+            .map(|f| f.text.as_str())
+    };
+    lint::unknown_organizations(site, &text_of)
+}
+
 fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagnostics> {
     let root = opts.root.as_path();
     let mut diags = Vec::new();
@@ -335,13 +351,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let (organizations, topics) = entity_registries(root, &mut diags);
     site.connect(organizations, topics);
     diags.extend(site.translate(translations, &all_sources, files));
-    let text_of = |path: &Path| {
-        (sources.files.iter())
-            .chain(pending.iter().map(|p| &p.file))
-            .find(|f| f.rel_path == path)
-            .map(|f| f.text.as_str())
-    };
-    diags.extend(lint::unknown_organizations(&site, &text_of));
+    diags.extend(organization_warnings(&site, &sources, &pending));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use pulldown_cmark::{
-    CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd, html,
+    CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html,
 };
 use serde::Serialize;
 use syntect::html::{ClassStyle, ClassedHTMLGenerator};
@@ -221,6 +221,32 @@ impl<'a, 'r> Pass<'a, 'r> {
     }
 
     /// The event as it goes into the page; `None` when it was taken in (code).
+    /// The start of a link, its destination checked (and rewritten, or attached).
+    fn start_link(
+        &mut self,
+        link_type: LinkType,
+        dest_url: CowStr<'a>,
+        title: CowStr<'a>,
+        id: CowStr<'a>,
+        range: &Range<usize>,
+    ) -> Event<'a> {
+        let dest_url = check_link(dest_url, range, self.resolve, &mut self.out);
+        if let Checked::Rewritten(url) = &dest_url {
+            self.rewritten.push(url.to_string());
+        }
+        let note = match &dest_url {
+            Checked::Attached(_, note) => note.clone(),
+            _ => None,
+        };
+        self.link_notes.push(note);
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url: dest_url.into_url(),
+            title,
+            id,
+        })
+    }
+
     fn transform(&mut self, event: Event<'a>, range: &Range<usize>) -> Option<Event<'a>> {
         // Fenced and indented code: collect, then highlight.
         if let Some((lang, text, offset)) = self.code.as_mut() {
@@ -263,23 +289,7 @@ impl<'a, 'r> Pass<'a, 'r> {
                 dest_url,
                 title,
                 id,
-            }) => {
-                let dest_url = check_link(dest_url, range, self.resolve, &mut self.out);
-                if let Checked::Rewritten(url) = &dest_url {
-                    self.rewritten.push(url.to_string());
-                }
-                let note = match &dest_url {
-                    Checked::Attached(_, note) => note.clone(),
-                    _ => None,
-                };
-                self.link_notes.push(note);
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: dest_url.into_url(),
-                    title,
-                    id,
-                })
-            }
+            }) => self.start_link(link_type, dest_url, title, id, range),
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
