@@ -133,11 +133,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                 }
                 Page::List(kind, n) => {
                     let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
-                    let per = site.config.paginate_by;
-                    of(
-                        &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())],
-                        &mut h,
-                    );
+                    of(site.page_of(all, n), &mut h);
                     site.list_pages(kind).hash(&mut h);
                 }
                 Page::Record(i) => {
@@ -298,8 +294,7 @@ fn listing(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut Defaul
 /// counts.
 fn entities(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut DefaultHasher) {
     let of_slice = |all: &[usize], n: usize, h: &mut DefaultHasher| {
-        let per = site.config.paginate_by;
-        for &i in &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())] {
+        for &i in site.page_of(all, n) {
             cards[i].hash(h);
         }
         site.page_count(all.len()).hash(h);
@@ -313,8 +308,10 @@ fn entities(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut Defau
         Page::Organization(id, n) => {
             let list = &site.by_organization[id];
             lists.organization[id].hash(h);
-            let idx: Vec<usize> = list.iter().map(|&(i, _)| i).collect();
-            of_slice(&idx, n, h);
+            for &(i, _) in site.page_of(list, n) {
+                cards[i].hash(h);
+            }
+            site.page_count(list.len()).hash(h);
         }
         Page::Topics => {
             for t in &site.topics.topics {

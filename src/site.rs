@@ -366,7 +366,7 @@ impl Site {
     }
 
     /// Page `n` (from 1) of a paginated list.
-    pub fn page_of<'a>(&self, items: &'a [usize], n: usize) -> &'a [usize] {
+    pub fn page_of<'a, T>(&self, items: &'a [T], n: usize) -> &'a [T] {
         let per = self.config.paginate_by;
         &items[((n - 1) * per).min(items.len())..(n * per).min(items.len())]
     }

@@ -228,8 +228,7 @@ impl Renderer<'_> {
         let site = self.site;
         let org = &site.organizations.list[id];
         let all = &site.by_organization[id];
-        let per = site.config.paginate_by;
-        let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
+        let slice = site.page_of(all, n);
         // One entry per record, under the year it began; newest first.
         let mut years: BTreeMap<i32, BTreeMap<Role, Vec<usize>>> = BTreeMap::new();
         for &(i, role) in slice {
@@ -336,8 +335,7 @@ impl Renderer<'_> {
         let site = self.site;
         let t = &site.topics.topics[i];
         let all = &t.entries;
-        let per = site.config.paginate_by;
-        let slice = &all[((n - 1) * per).min(all.len())..(n * per).min(all.len())];
+        let slice = site.page_of(all, n);
         let name = self.topic_name(i);
         let mut aliases: Vec<&str> = match t.registered {
             Some(r) => {
