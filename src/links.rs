@@ -25,21 +25,12 @@ pub fn check(site: &Site, produced: &HashSet<&str>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for e in &site.entries {
         let r = &e.record;
-        check_body(
-            site,
-            &r.source,
-            &r.body,
-            r.body_line,
-            &e.body,
-            produced,
-            &mut diags,
-        );
+        check_body(site, &r.source, r.body_line, &e.body, produced, &mut diags);
         for t in &e.translations {
             let text = &t.text;
             check_body(
                 site,
                 &text.source,
-                &text.body,
                 text.body_line,
                 &t.body,
                 produced,
@@ -54,7 +45,6 @@ pub fn check(site: &Site, produced: &HashSet<&str>) -> Vec<Diagnostic> {
 fn check_body(
     site: &Site,
     source: &Path,
-    text: &str,
     body_line: usize,
     body: &Rendered,
     produced: &HashSet<&str>,
@@ -65,8 +55,7 @@ fn check_body(
         .iter()
         .filter(|l| !exists(&l.path, produced))
     {
-        let at = Pos::of_offset(text, link.offset);
-        let pos = Pos::new(at.line + body_line - 1, at.col);
+        let pos = Pos::new(link.at.line + body_line - 1, link.at.col);
         let base = &site.config.base_path;
         let help = if link.path.starts_with('/') && base != "/" {
             format!(

@@ -17,7 +17,7 @@ use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
 use crate::cjk;
-use crate::diag::{Code, Severity};
+use crate::diag::{Code, Pos, Severity};
 use crate::escape;
 use crate::limits::{
     MAX_ERRORS_PER_FILE, MAX_HIGHLIGHT_BYTES, MAX_HIGHLIGHT_LINE_BYTES, MAX_HIGHLIGHT_RECORD_BYTES,
@@ -130,8 +130,8 @@ impl Rendered {
 /// A link to a URL of the site, to be checked against the routes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unverified {
-    /// Byte offset of the link in the body.
-    pub offset: usize,
+    /// Line and column of the link in the body.
+    pub at: Pos,
     /// The destination as written.
     pub written: String,
     /// Its path from the site's root (`trips/x/`); with a leading `/` when it is
@@ -157,7 +157,7 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
     options.insert(Options::ENABLE_HEADING_ATTRIBUTES);
     options.insert(Options::ENABLE_SMART_PUNCTUATION);
 
-    let mut pass = Pass::new(opts, resolve);
+    let mut pass = Pass::new(body, opts, resolve);
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         if let Some(event) = pass.transform(event, &range) {
             pass.collect_text(&event);
@@ -171,6 +171,8 @@ pub fn render(body: &str, opts: &RenderOptions, resolve: &dyn Fn(&str) -> LinkAc
 /// raw HTML, links, footnotes, tables), then its text collected (plain text, first
 /// paragraph), then placed (headings are buffered until their id is known).
 struct Pass<'a, 'r> {
+    /// The Markdown, which locates the links of `Rendered::unverified`.
+    body: &'a str,
     opts: &'r RenderOptions,
     resolve: &'r dyn Fn(&str) -> LinkAction,
     out: Rendered,
@@ -196,12 +198,17 @@ struct Pass<'a, 'r> {
 }
 
 impl<'a, 'r> Pass<'a, 'r> {
-    fn new(opts: &'r RenderOptions, resolve: &'r dyn Fn(&str) -> LinkAction) -> Self {
+    fn new(
+        body: &'a str,
+        opts: &'r RenderOptions,
+        resolve: &'r dyn Fn(&str) -> LinkAction,
+    ) -> Self {
         let mut ids = Ids::default();
         for id in RESERVED_IDS {
             ids.used.insert((*id).to_string());
         }
         Pass {
+            body,
             opts,
             resolve,
             out: Rendered::default(),
@@ -230,7 +237,7 @@ impl<'a, 'r> Pass<'a, 'r> {
         id: CowStr<'a>,
         range: &Range<usize>,
     ) -> Event<'a> {
-        let dest_url = check_link(dest_url, range, self.resolve, &mut self.out);
+        let dest_url = check_link(dest_url, range, self.body, self.resolve, &mut self.out);
         if let Checked::Rewritten(url) = &dest_url {
             self.rewritten.push(url.to_string());
         }
@@ -297,7 +304,8 @@ impl<'a, 'r> Pass<'a, 'r> {
                 id,
             }) => Event::Start(Tag::Image {
                 link_type,
-                dest_url: check_link(dest_url, range, self.resolve, &mut self.out).into_url(),
+                dest_url: check_link(dest_url, range, self.body, self.resolve, &mut self.out)
+                    .into_url(),
                 title,
                 id,
             }),
@@ -528,6 +536,7 @@ impl<'a> Checked<'a> {
 fn check_link<'a>(
     dest: CowStr<'a>,
     range: &Range<usize>,
+    body: &str,
     resolve: &dyn Fn(&str) -> LinkAction,
     out: &mut Rendered,
 ) -> Checked<'a> {
@@ -545,7 +554,7 @@ fn check_link<'a>(
         LinkAction::Attach(url, note) => Checked::Attached(url.into(), note),
         LinkAction::Verify(path) => {
             out.unverified.push(Unverified {
-                offset: range.start,
+                at: Pos::of_offset(body, range.start),
                 written: dest.to_string(),
                 path,
             });

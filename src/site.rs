@@ -222,17 +222,11 @@ impl Site {
     /// Drops the Markdown of the records and of their translations, once rendered:
     /// the pages, the downloads and the search index read the rendered bodies, and a
     /// record's fingerprint its `source_hash`. Every body is held once, not twice.
-    /// A body with links to URLs of the site keeps its Markdown, which locates them
-    /// when `links::check` finds one broken.
     pub fn drop_markdown(&mut self) {
         for e in &mut self.entries {
-            if e.body.unverified.is_empty() {
-                e.record.body = String::new();
-            }
+            e.record.body = String::new();
             for t in &mut e.translations {
-                if t.body.unverified.is_empty() {
-                    t.text.body = String::new();
-                }
+                t.text.body = String::new();
             }
         }
     }
