@@ -2,8 +2,9 @@
 """Benchmark accord against Hugo on synthetic archives, side by side.
 
     python3 scripts/bench.py [--sizes 1000,10000,50000] [--runs 5] [--work DIR]
-                             [--no-hugo] [--callgrind] [--incremental] [--editions]
-                             [--archive DIR]
+                             [--no-hugo] [--hugo-sizes 1000,50000] [--no-warmup]
+                             [--callgrind] [--incremental] [--editions]
+                             [--archive DIR] [--accord BINARY]
 
 Archives come from ../shared/bench/gen_archive.py (accord and hugo flavors of the
 same records). For each size, accord and Hugo build alternately: one warm-up each,
@@ -19,6 +20,15 @@ Markdown bodies rendered) show that the records are parsed once for all the edit
 --archive DIR builds that accord archive (an archive already generated, e.g. of 10,000
 records) instead of generating one per size: it is copied into --work first, as builds
 write into it. Hugo is then not run (there is no Hugo flavour of it to build).
+
+Sizes go up to 1,000,000 (the generator is deterministic: the same records every
+time). --hugo-sizes builds Hugo only at those sizes (Hugo at 1,000,000 records does not
+fit in memory); --no-warmup leaves out the warm-up round (a build of a million records
+is its own warm-up). --accord runs that binary instead of building target/release.
+After the table, a second one gives each size per record: wall and CPU time and peak
+memory divided by the records, and the growth from the size before (the difference
+of two sizes divided by the difference of their records), which shows whether the
+growth is linear.
 
 --incremental also times a one-record edit on each accord archive (the median of
 --runs edits, each a different record), and --callgrind counts the instructions of a
@@ -56,12 +66,14 @@ def timed(cmd, cwd=None):
 
 
 def tree_stats(path):
-    pages = size = 0
+    """HTML pages, all files and their bytes under path."""
+    pages = count = size = 0
     for root, _, files in os.walk(path):
         for f in files:
             size += os.path.getsize(os.path.join(root, f))
             pages += f.endswith(".html")
-    return pages, size
+            count += 1
+    return pages, count, size
 
 
 def clean_accord(site):
@@ -110,6 +122,21 @@ def editions_copy(site):
     return out
 
 
+def print_per_record(rows):
+    """Each tool's time and memory per record, and their growth from the size before."""
+    print()
+    print("| records | tool | wall ms/record | CPU ms/record | peak KB/record | growth: CPU ms, peak KB per added record |")
+    print("|---:|---|---:|---:|---:|---|")
+    before = {}
+    for n, tool, wall, cpu, peak, *_ in sorted(rows, key=lambda r: (r[1], r[0])):
+        growth = "–"
+        if tool in before:
+            m, c, p = before[tool]
+            growth = f"{(cpu - c) * 1000 / (n - m):.3f} ms, {(peak - p) * 1024 / (n - m):.1f} KB (from {m:,})"
+        print(f"| {n:,} | {tool} | {wall * 1000 / n:.3f} | {cpu * 1000 / n:.3f} | {peak * 1024 / n:.1f} | {growth} |")
+        before[tool] = (n, cpu, peak)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000")
@@ -120,10 +147,18 @@ def main():
     ap.add_argument("--incremental", action="store_true")
     ap.add_argument("--editions", action="store_true")
     ap.add_argument("--archive", help="an accord archive to build instead of generated ones")
+    ap.add_argument("--accord", help="the accord binary to run (default: target/release, built first)")
+    ap.add_argument("--hugo-sizes", help="build Hugo only at these sizes")
+    ap.add_argument("--no-warmup", action="store_true", help="no warm-up round")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    global ACCORD
+    if args.accord:
+        ACCORD = Path(args.accord).resolve()
+    else:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    hugo_sizes = {int(s) for s in args.hugo_sizes.split(",")} if args.hugo_sizes else None
     hugo = None if args.no_hugo or args.archive else shutil.which("hugo")
     if not args.no_hugo and not args.archive and not hugo:
         sys.exit("hugo not found: apt-get install hugo (or pass --no-hugo)")
@@ -134,16 +169,18 @@ def main():
     sizes = [given[1]] if given else [int(s) for s in args.sizes.split(",")]
     for n in sizes:
         a_site = given[0] if given else generate(work, n, "accord")
-        h_site = generate(work, n, "hugo") if hugo else None
+        with_hugo = hugo and (hugo_sizes is None or n in hugo_sizes)
+        h_site = generate(work, n, "hugo") if with_hugo else None
         accord_cmd = [str(ACCORD), "build", "--root", str(a_site)]
-        hugo_cmd = [hugo, "--source", str(h_site), "--quiet"] if hugo else None
+        hugo_cmd = [hugo, "--source", str(h_site), "--quiet"] if with_hugo else None
         results = {"accord": [], "hugo": []}
-        for i in range(args.runs + 1):  # the first round is the warm-up
+        first = 1 if args.no_warmup else 0
+        for i in range(first, args.runs + 1):  # round 0 is the warm-up
             clean_accord(a_site)
             r = timed(accord_cmd)
             if i:
                 results["accord"].append(r)
-            if hugo:
+            if with_hugo:
                 shutil.rmtree(h_site / "public", ignore_errors=True)
                 r = timed(hugo_cmd)
                 if i:
@@ -151,9 +188,9 @@ def main():
         for tool, runs in results.items():
             if not runs:
                 continue
-            pages, size = tree_stats(a_site / "output" if tool == "accord" else h_site / "public")
+            stats = tree_stats(a_site / "output" if tool == "accord" else h_site / "public")
             rows.append((n, tool, statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-                         statistics.median(r[2] for r in runs), pages, size))
+                         statistics.median(r[2] for r in runs), *stats))
         if args.editions:
             clean_accord(a_site)
             timings.append((n, "one edition", step_timings(accord_cmd)))
@@ -165,12 +202,12 @@ def main():
                 r = timed(e_cmd)
                 if i:
                     runs.append(r)
-            pages, size = tree_stats(e_site / "output")
+            stats = tree_stats(e_site / "output")
             clean_accord(e_site)
             timings.append((n, "four editions", step_timings(e_cmd)))
             rows.append((n, "accord, 4 editions", statistics.median(r[0] for r in runs),
                          statistics.median(r[1] for r in runs), statistics.median(r[2] for r in runs),
-                         pages, size))
+                         *stats))
         if args.incremental:
             records = sorted((a_site / "content" / "trips").glob("*.md"))[: args.runs]
             times = []
@@ -185,22 +222,23 @@ def main():
                   f"= {statistics.median(times) / full:.1%} of a clean build ({full:.2f} s)")
 
     print()
-    print("| records | tool | wall (s) | cpu (s) | peak (MiB) | HTML pages | output (MB) |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
-    for n, tool, wall, cpu, peak, pages, size in rows:
-        print(f"| {n:,} | {tool} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {pages:,} | {size / 1e6:.0f} |")
+    print("| records | tool | wall (s) | cpu (s) | peak (MiB) | HTML pages | files | output (MB) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for n, tool, wall, cpu, peak, pages, files, size in rows:
+        print(f"| {n:,} | {tool} | {wall:.2f} | {cpu:.2f} | {peak:.0f} | {pages:,} | {files:,} | {size / 1e6:.0f} |")
+    print_per_record(rows)
     for n, what, lines in timings:
         print(f"\naccord build --timings, {n:,} records, {what}:")
         for line in lines:
             print(f"    {line}")
     if hugo:
         print()
-        print("| records | wall accord/Hugo | peak memory accord/Hugo |")
-        print("|---:|---:|---:|")
-        for n in sorted({r[0] for r in rows}):
+        print("| records | wall accord/Hugo | CPU accord/Hugo | peak memory accord/Hugo |")
+        print("|---:|---:|---:|---:|")
+        for n in sorted({r[0] for r in rows if r[1] == "hugo"}):
             a = [r for r in rows if r[0] == n and r[1] == "accord"][0]
             h = [r for r in rows if r[0] == n and r[1] == "hugo"][0]
-            print(f"| {n:,} | {a[2] / h[2]:.2f} | {a[4] / h[4]:.2f} |")
+            print(f"| {n:,} | {a[2] / h[2]:.2f} | {a[3] / h[3]:.2f} | {a[4] / h[4]:.2f} |")
 
     if args.callgrind:
         site = generate(work, 1000, "accord")
