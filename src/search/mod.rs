@@ -50,7 +50,7 @@ pub const TOPICS: &str = "search/topics.bin";
 
 /// A shard closes before it would grow past this many bytes (a single term with
 /// longer postings gets a shard of its own).
-pub const SHARD_TARGET: usize = 8 * 1024;
+pub const SHARD_TARGET: usize = 4 * 1024;
 /// In the tests' small indexes (`build_with`), a followers or preceders file closes
 /// before it would grow past the shard size divided by this.
 pub const BLOCK_FILES_PER_SHARD: usize = 4;
@@ -80,17 +80,17 @@ pub struct Sizes {
 
 impl Sizes {
     /// The sizes of `accord build`, chosen for the first query's bytes (see "Files" in
-    /// `docs/search.md` for what other sizes cost): 8 KB shards, 4 KB followers and
-    /// preceders files, one record per record file (the first ten results of a query
-    /// are scattered over the records: a file of two records costs about 5 KB more on
-    /// a first query), the passages of four records per file, and 32 shards per key
-    /// file.
+    /// `docs/search.md` for what other sizes cost): 4 KB shards, 2 KB followers and
+    /// preceders files (every item is read alone, so small ones cost no files), the
+    /// records and passages of 32 records per pack (a server that ignores ranges
+    /// sends the whole pack), 64 shards per key file and pack, and 64 followers or
+    /// preceders files per pack.
     pub const BUILD: Sizes = Sizes {
         shard: SHARD_TARGET,
-        blocks: 4 * 1024,
-        records_per_file: 64,
-        passages_per_file: 64,
-        keys_per_file: 32,
+        blocks: 2 * 1024,
+        records_per_file: 32,
+        passages_per_file: 32,
+        keys_per_file: 64,
         blocks_per_file: 64,
     };
 }

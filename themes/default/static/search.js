@@ -599,12 +599,11 @@ var AccordSearch = (function () {
     var self = this;
     if (!this.items[key]) {
       this.items[key] = this.load(path, false, [4 + 4 * k, 12 + 4 * k]).then(function (b) {
-        if (b.length !== 8) throw new Error("bad pack " + path);
+        // No item is empty.
         var v = new DataView(b.buffer, b.byteOffset, 8);
         var start = v.getUint32(0, true);
         var end = v.getUint32(4, true);
-        if (end < start) throw new Error("bad pack " + path);
-        if (end === start) return new Uint8Array(0);
+        if (end <= start) throw new Error("bad pack " + path);
         return self.load(path, false, [start, end]);
       });
     }
@@ -1291,48 +1290,33 @@ var AccordSearch = (function () {
     var win = doc.defaultView;
     var months = (data.months || "").split("|");
     var version = "";
-    /* By URL: the whole file, when the server answered a range with all of it. */
-    var whole = {};
-    /* By URL: the first range asked of it, answered. */
-    var asked = {};
-    function get(url, init) {
-      return win.fetch(url, init).then(function (r) {
-        if (!r.ok) throw new Error(url + ": " + r.status);
-        return r.arrayBuffer().then(function (b) {
-          return { status: r.status, bytes: new Uint8Array(b) };
-        });
-      });
-    }
     /*
      * A file, or the bytes [start, end) of it with a range request. A server that
      * ignores ranges sends the whole file (200): it is kept and sliced, and the other
      * ranges of that file wait for the first one's answer so as not to fetch it twice.
+     * `firsts` keeps, by URL, the first answer to a range: [status, bytes].
      */
+    var firsts = {};
     var engine = new Engine(function (path, fresh, range) {
       var url = data.index + path + (fresh ? "" : "?v=" + version);
       var init = fresh ? { cache: "no-cache" } : {};
-      if (!range) {
-        return get(url, init).then(function (got) {
-          return got.bytes;
+      function get() {
+        if (range) init.headers = { Range: "bytes=" + range[0] + "-" + (range[1] - 1) };
+        return win.fetch(url, init).then(function (r) {
+          if (!r.ok) throw new Error(url + ": " + r.status);
+          return r.arrayBuffer().then(function (b) {
+            return [r.status, new Uint8Array(b)];
+          });
         });
       }
-      function slice(bytes) {
-        return bytes.subarray(range[0], range[1]);
+      function part(got) {
+        return !range || got[0] === 206 ? got[1] : got[1].subarray(range[0], range[1]);
       }
-      function ask() {
-        if (whole[url]) return whole[url].then(slice);
-        init.headers = { Range: "bytes=" + range[0] + "-" + (range[1] - 1) };
-        return get(url, init).then(function (got) {
-          if (got.status === 206) return got.bytes;
-          whole[url] = Promise.resolve(got.bytes);
-          return slice(got.bytes);
-        });
-      }
-      if (!asked[url]) {
-        asked[url] = ask();
-        return asked[url];
-      }
-      return asked[url].then(ask, ask);
+      if (!range) return get().then(part);
+      if (!firsts[url]) return (firsts[url] = get()).then(part);
+      return firsts[url].then(function (got) {
+        return got[0] === 206 ? get().then(part) : part(got);
+      });
     });
     var passageFiles = {};
     var numbers = null;
