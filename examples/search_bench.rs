@@ -85,11 +85,10 @@ fn main() {
             std::fs::write(path, bytes).unwrap();
         }
     }
-    let shards: Vec<usize> = index
-        .files
-        .iter()
+    // The shards, in their packs.
+    let shards: Vec<usize> = (index.files.iter())
         .filter(|(p, _)| p.starts_with("search/s/"))
-        .map(|(_, b)| b.len())
+        .flat_map(|(_, b)| (0..).map_while(|k| search::pack_range(b, k).ok().map(|r| r.len())))
         .collect();
     let docs: usize = index
         .files
@@ -118,18 +117,23 @@ fn main() {
 }
 
 /// The sizes of the index's files: those of `accord build`, or
-/// `ACCORD_SEARCH_SIZES=SHARD,BLOCKS,RECORDS,PASSAGES,KEYS` (bytes, bytes, records per
-/// record file, records per passages file, shards per key file) to compare others.
+/// `ACCORD_SEARCH_SIZES=SHARD,BLOCKS,RECORDS,PASSAGES,KEYS[,BLOCK_FILES]` (bytes,
+/// bytes, records per record pack, records per passages pack, shards per key file and
+/// shards pack, followers or preceders files per pack) to compare others.
 fn sizes() -> search::Sizes {
     let Ok(text) = std::env::var("ACCORD_SEARCH_SIZES") else {
         return search::Sizes::BUILD;
     };
     let n: Vec<usize> = (text.split(','))
-        .map(|v| v.trim().parse().expect("ACCORD_SEARCH_SIZES: five numbers"))
+        .map(|v| {
+            v.trim()
+                .parse()
+                .expect("ACCORD_SEARCH_SIZES: five or six numbers")
+        })
         .collect();
     assert!(
-        n.len() == 5 && n.iter().all(|&v| v > 0),
-        "ACCORD_SEARCH_SIZES: five numbers"
+        (5..=6).contains(&n.len()) && n.iter().all(|&v| v > 0),
+        "ACCORD_SEARCH_SIZES: five or six numbers"
     );
     search::Sizes {
         shard: n[0],
@@ -137,6 +141,10 @@ fn sizes() -> search::Sizes {
         records_per_file: n[2],
         passages_per_file: n[3],
         keys_per_file: n[4],
+        blocks_per_file: n
+            .get(5)
+            .copied()
+            .unwrap_or(search::Sizes::BUILD.blocks_per_file),
     }
 }
 
@@ -174,11 +182,14 @@ fn answer(site: &Site, file: &Path) {
         .collect();
     let url_of = |d: u32| -> String {
         let (path, at) = reader.manifest.record_file(d as usize);
-        let list = index.get(&path).unwrap_or_default();
-        let v: serde_json::Value = serde_json::from_slice(list).unwrap_or_default();
-        v[at]["u"].as_str().unwrap_or_default().to_string()
+        let pack = index.get(&path).unwrap_or_default();
+        let item = search::pack_item(pack, at).unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(item).unwrap_or_default();
+        v["u"].as_str().unwrap_or_default().to_string()
     };
-    let size = |p: &str| index.get(p).map_or(0, <[u8]>::len);
+    // A whole file's size, or the bytes of a range of a pack.
+    let size =
+        |p: &str| search::read_size(p).unwrap_or_else(|| index.get(p).map_or(0, <[u8]>::len));
     let answers: Vec<serde_json::Value> = (queries.iter())
         .map(|q| {
             let res = reader
@@ -189,10 +200,16 @@ fn answer(site: &Site, file: &Path) {
                 .collect();
             let mut files: Vec<(String, usize)> =
                 (res.fetched.iter()).map(|p| (p.clone(), size(p))).collect();
+            // The record of each of the first ten hits: two ranges of its pack.
             for &(d, _) in res.hits.iter().take(10) {
-                let (p, _) = reader.manifest.record_file(d as usize);
-                if !files.iter().any(|(f, _)| *f == p) {
-                    files.push((p.clone(), size(&p)));
+                let (p, at) = reader.manifest.record_file(d as usize);
+                let mut read = Vec::new();
+                reader.item(&p, at, &mut read).unwrap();
+                for entry in read {
+                    if !files.iter().any(|(f, _)| *f == entry) {
+                        let n = size(&entry);
+                        files.push((entry, n));
+                    }
                 }
             }
             serde_json::json!({"q": q, "hits": hits, "suggestion": res.suggestion, "files": files})

@@ -72,8 +72,22 @@ def chromium():
     sys.exit("Chromium is needed (apt-get install chromium)")
 
 
+def byte_range(header, length):
+    """(start, end) of a single `Range: bytes=a-b` (`a-`, `-n`) of LENGTH bytes, end
+    excluded; None for anything else (the whole file is sent)."""
+    m = re.fullmatch(r"bytes=(\d*)-(\d*)", (header or "").strip())
+    if not m or m.group(1) == m.group(2) == "":
+        return None
+    if m.group(1) == "":
+        return max(length - int(m.group(2)), 0), length
+    start = int(m.group(1))
+    end = min(int(m.group(2)) + 1, length) if m.group(2) else length
+    return (start, end) if start < end else None
+
+
 class Server:
-    """Serves SITE under BASE (e.g. "/" or "/archive/"), logging what it sends."""
+    """Serves SITE under BASE (e.g. "/" or "/archive/"), logging what it sends; a
+    single byte range is answered with 206 and that part, as static hosts do."""
 
     def __init__(self, site, base):
         self.site, self.base, self.sent = Path(site), base, []
@@ -92,8 +106,15 @@ class Server:
                         if f.is_file():
                             body, status = f.read_bytes(), 200
                 body = body if body is not None else b"not found"
+                part = byte_range(self.headers.get("Range"), len(body)) if status == 200 else None
+                extra = []
+                if part:
+                    extra.append(("Content-Range", f"bytes {part[0]}-{part[1] - 1}/{len(body)}"))
+                    body, status = body[part[0]:part[1]], 206
                 outer.sent.append((path, status, body))
                 self.send_response(status)
+                for k, v in extra:
+                    self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -124,8 +145,10 @@ def first_query(browser, server, query, extra):
     # The result cards, and those that show a match in a <mark> (title or snippet).
     hits = re.search(r'<ol class="cards search-hits">(.*?)</ol>', dom, re.S)
     cards = hits.group(1).split('<li class="card ')[1:] if hits else []
-    files = [(p, s, b) for p, s, b in server.sent if s == 200]
-    passages = [b for p, s, b in files if "/search/p/" in p]
+    files = [(p, s, b) for p, s, b in server.sent if s in (200, 206)]
+    # The passages read: a record's item in its pack (the 8 bytes of its offsets,
+    # read first, are counted in the index bytes only).
+    passages = [b for p, s, b in files if "/search/p/" in p and not (s == 206 and len(b) == 8)]
     index = [(p, b) for p, s, b in files if "/search/" in p and not p.endswith("/search/")]
     every = [(p, b) for p, s, b in files]
     gz = lambda items: sum(len(gzip.compress(b, 6)) for _, b in items)

@@ -534,7 +534,9 @@ fn handle(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
     {
         return events(shared, stream);
     }
-    answer(shared, &req)?.send(&mut stream, head)
+    answer(shared, &req)?
+        .ranged(req.range.as_deref())
+        .send(&mut stream, head)
 }
 
 /// The response to a request other than the event stream.

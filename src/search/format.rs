@@ -15,7 +15,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS3";
+const MAGIC: &[u8; 4] = b"ACS4";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -621,11 +621,13 @@ pub struct Manifest {
     /// of the other shards of each group.
     pub top: Vec<Vec<u8>>,
     pub shards: usize,
-    /// Shards per group, and so per key file.
+    /// Shards per group, and so per key file and per shards pack (`s/<g>.bin`).
     pub keys_per_file: usize,
-    /// Records per record file (`d/<n>.json`) and per passages file (`p/<n>.json`).
+    /// Records per record pack (`d/<n>.bin`) and per passages pack (`p/<n>.bin`).
     pub records_per_file: usize,
     pub passages_per_file: usize,
+    /// Followers (or preceders) files per pack (`f/<n>.bin`, `b/<n>.bin`).
+    pub blocks_per_file: usize,
 }
 
 /// A file of the index: its path and its bytes.
@@ -660,6 +662,7 @@ impl Manifest {
         encode_separators(&self.top, &mut m);
         put_varint(&mut m, self.records_per_file as u64);
         put_varint(&mut m, self.passages_per_file as u64);
+        put_varint(&mut m, self.blocks_per_file as u64);
         m
     }
 
@@ -732,6 +735,7 @@ impl Manifest {
             keys_per_file,
             records_per_file: per_file(&mut r)?,
             passages_per_file: per_file(&mut r)?,
+            blocks_per_file: per_file(&mut r)?,
         })
     }
 
@@ -755,16 +759,35 @@ impl Manifest {
         Ok(facts)
     }
 
-    /// The record file of record `doc` and its place in that file's list.
+    /// The record pack of record `doc` and its place in that pack (`pack_item`).
     pub fn record_file(&self, doc: usize) -> (String, usize) {
-        let per = self.records_per_file;
-        (format!("{}/d/{}.json", super::DIR, doc / per), doc % per)
+        packed("d", doc, self.records_per_file)
+    }
+
+    /// The passages pack of record `doc` and its place in that pack.
+    pub fn passages_file(&self, doc: usize) -> (String, usize) {
+        packed("p", doc, self.passages_per_file)
+    }
+
+    /// The pack of shard `i` (the shards of its group) and its place in that pack.
+    pub fn shard_file(&self, i: usize) -> (String, usize) {
+        packed("s", i, self.keys_per_file)
+    }
+
+    /// The pack of followers (`dir` "f") or preceders ("b") file `n`, and its place.
+    pub fn blocks_file(&self, dir: &str, n: usize) -> (String, usize) {
+        packed(dir, n, self.blocks_per_file)
     }
 
     /// The group of shards a term would be in.
     pub fn group_of(&self, term: &[u8]) -> usize {
         self.top.partition_point(|s| s.as_slice() <= term)
     }
+}
+
+/// Item `i` of the packs of `per` items in `<dir>/`: its pack and its place in it.
+fn packed(dir: &str, i: usize, per: usize) -> (String, usize) {
+    (format!("{}/{dir}/{}.bin", super::DIR, i / per), i % per)
 }
 
 /// The key files of the shards (`k/<g>.bin`, one per group of `per_file` shards:
@@ -926,26 +949,71 @@ pub(super) fn read_city(bytes: &[u8], docs: usize) -> Result<Vec<bool>, Corrupt>
     Ok(member)
 }
 
-// ------------------------------------------------------------------ record files
+// ------------------------------------------------------------------ packs
 
-/// `<dir>/<n>.json` for every `per_file` consecutive JSON texts of `items` (by
-/// record, in index order): a JSON list of them.
-pub(super) fn json_lists(dir: &str, items: &[Vec<u8>], per_file: usize) -> Vec<(String, Vec<u8>)> {
-    (items.chunks(per_file).enumerate())
-        .map(|(n, chunk)| {
-            let mut out = Vec::with_capacity(chunk.iter().map(Vec::len).sum::<usize>() + 8);
-            out.push(b'[');
-            for (k, item) in chunk.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(item);
-            }
-            out.push(b']');
-            (format!("{}/{dir}/{n}.json", super::DIR), out)
-        })
+/// A pack: several items (shards, blocks files, records, passages) in one file, each
+/// read alone with two HTTP range requests — its two offsets, then its bytes — so
+/// that files can hold many items without a query reading more than the ones it
+/// needs. The number of items `n`, then `n + 1` offsets from the start of the file
+/// (where each item starts, and where the last ends), all `u32` little-endian; then
+/// the items.
+pub(super) fn write_pack(items: &[Vec<u8>]) -> Vec<u8> {
+    let head = 4 * (items.len() + 2);
+    let total = head + items.iter().map(Vec::len).sum::<usize>();
+    let mut out = Vec::with_capacity(total);
+    let put = |out: &mut Vec<u8>, v: usize| {
+        out.extend_from_slice(&u32::try_from(v).expect("a pack under 4 GB").to_le_bytes());
+    };
+    put(&mut out, items.len());
+    let mut at = head;
+    put(&mut out, at);
+    for item in items {
+        at += item.len();
+        put(&mut out, at);
+    }
+    for item in items {
+        out.extend_from_slice(item);
+    }
+    out
+}
+
+/// Where the two offsets of item `k` of a pack are (the first range request).
+pub fn pack_offsets(k: usize) -> std::ops::Range<usize> {
+    4 + 4 * k..12 + 4 * k
+}
+
+/// Where item `k` of a pack is (the second range request), from the pack's bytes.
+pub fn pack_range(bytes: &[u8], k: usize) -> Result<std::ops::Range<usize>, Corrupt> {
+    let word = |at: usize| -> Result<usize, Corrupt> {
+        let b = bytes
+            .get(at..at + 4)
+            .ok_or(Corrupt("truncated pack".into()))?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
+    if k >= word(0)? {
+        return Err(Corrupt("no such item in the pack".into()));
+    }
+    let at = pack_offsets(k);
+    let (start, end) = (word(at.start)?, word(at.start + 4)?);
+    if start > end || end > bytes.len() {
+        return Err(Corrupt("bad pack offsets".into()));
+    }
+    Ok(start..end)
+}
+
+/// Item `k` of a pack.
+pub fn pack_item(bytes: &[u8], k: usize) -> Result<&[u8], Corrupt> {
+    Ok(&bytes[pack_range(bytes, k)?])
+}
+
+/// `<dir>/<n>.bin`, the packs of every `per_pack` consecutive `items`.
+pub(super) fn packs(dir: &str, items: &[Vec<u8>], per_pack: usize) -> Vec<(String, Vec<u8>)> {
+    (items.chunks(per_pack).enumerate())
+        .map(|(n, chunk)| (format!("{}/{dir}/{n}.bin", super::DIR), write_pack(chunk)))
         .collect()
 }
+
+// ------------------------------------------------------------------ record files
 
 /// What a result shows, loaded only for the results on screen (`d/<n>.json`).
 #[derive(Serialize)]

@@ -24,8 +24,10 @@ use rayon::prelude::*;
 use crate::kind::Kind;
 use crate::site::{Entry, Site};
 
-pub use format::{Corrupt, Manifest, Term, parse_followers, parse_shard};
-pub use read::{Facet, Filters, Reader, Results};
+pub use format::{
+    Corrupt, Manifest, Term, pack_item, pack_offsets, pack_range, parse_followers, parse_shard,
+};
+pub use read::{Facet, Filters, Reader, Results, read_size};
 pub use tokenize::{
     MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
 };
@@ -48,7 +50,7 @@ pub const TOPICS: &str = "search/topics.bin";
 
 /// A shard closes before it would grow past this many bytes (a single term with
 /// longer postings gets a shard of its own).
-pub const SHARD_TARGET: usize = 8 * 1024;
+pub const SHARD_TARGET: usize = 4 * 1024;
 /// In the tests' small indexes (`build_with`), a followers or preceders file closes
 /// before it would grow past the shard size divided by this.
 pub const BLOCK_FILES_PER_SHARD: usize = 4;
@@ -62,30 +64,34 @@ pub struct Sizes {
     /// A followers or preceders file closes before it would grow past this many
     /// bytes (a single term with more gets a file of its own).
     pub blocks: usize,
-    /// Records per record file (`d/<n>.json`, what a result shows): the first ten
-    /// results of a query read their files whole, so few records share one.
+    /// Records per record pack (`d/<n>.bin`, what a result shows, each record read
+    /// alone with range requests).
     pub records_per_file: usize,
-    /// Records per passages file (`p/<n>.json`): read only for a result whose title
+    /// Records per passages pack (`p/<n>.bin`): read only for a result whose title
     /// and summary hold no word of the query.
     pub passages_per_file: usize,
-    /// Shards per key file (`k/<g>.bin`): the manifest holds the first key of every
-    /// group of this many shards, a key file those of the shards of one group.
+    /// Shards per key file (`k/<g>.bin`) and per shards pack (`s/<g>.bin`): the
+    /// manifest holds the first key of every group of this many shards, a key file
+    /// those of the shards of one group.
     pub keys_per_file: usize,
+    /// Followers (or preceders) files per pack (`f/<n>.bin`, `b/<n>.bin`).
+    pub blocks_per_file: usize,
 }
 
 impl Sizes {
     /// The sizes of `accord build`, chosen for the first query's bytes (see "Files" in
-    /// `docs/search.md` for what other sizes cost): 8 KB shards, 4 KB followers and
-    /// preceders files, one record per record file (the first ten results of a query
-    /// are scattered over the records: a file of two records costs about 5 KB more on
-    /// a first query), the passages of four records per file, and 32 shards per key
-    /// file.
+    /// `docs/search.md` for what other sizes cost): 4 KB shards, 2 KB followers and
+    /// preceders files (every item is read alone, so small ones cost no files), the
+    /// records and passages of 32 records per pack (a server that ignores ranges
+    /// sends the whole pack), 64 shards per key file and pack, and 64 followers or
+    /// preceders files per pack.
     pub const BUILD: Sizes = Sizes {
         shard: SHARD_TARGET,
-        blocks: 4 * 1024,
-        records_per_file: 1,
-        passages_per_file: 4,
-        keys_per_file: 32,
+        blocks: 2 * 1024,
+        records_per_file: 32,
+        passages_per_file: 32,
+        keys_per_file: 64,
+        blocks_per_file: 64,
     };
 }
 
@@ -104,6 +110,11 @@ impl Index {
             .binary_search_by(|(p, _)| p.as_str().cmp(path))
             .ok()
             .map(|i| self.files[i].1.as_slice())
+    }
+
+    /// Item `k` of the pack at `path` (see `Manifest::record_file` and the others).
+    pub fn item(&self, path: &str, k: usize) -> Option<&[u8]> {
+        pack_item(self.get(path)?, k).ok()
     }
 
     /// Total bytes of all files.
@@ -144,29 +155,24 @@ pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
     // The terms' data is in the shards now.
     drop(terms);
     let shard_count = shards.shards.len();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 * shard_count);
-    for (dir, list) in [
-        ("s", shards.shards),
-        ("f", shards.followers),
-        ("b", shards.preceders),
-    ] {
-        (files.extend(
-            (list.into_iter().enumerate()).map(|(i, f)| (format!("{DIR}/{dir}/{i}.bin"), f)),
-        ));
-    }
+    // Packed: the shards of a group of keys per file, the followers and preceders
+    // files `sizes.blocks_per_file` at a time.
+    let mut files = format::packs("s", &shards.shards, sizes.keys_per_file);
+    files.extend(format::packs("f", &shards.followers, sizes.blocks_per_file));
+    files.extend(format::packs("b", &shards.preceders, sizes.blocks_per_file));
     // 5. The typo dictionary, one file per word length.
     files.extend(dictionary_files(&words));
     // 6. What is shown of each result, a few records per file.
     let metas: Vec<Vec<u8>> = (order.records.par_iter())
         .map(|&i| format::write_doc_meta(site, &site.entries[i]))
         .collect();
-    files.extend(format::json_lists("d", &metas, sizes.records_per_file));
+    files.extend(format::packs("d", &metas, sizes.records_per_file));
     // 6b. The passages of each record's body, for the snippets of the results shown,
     // more records per file.
     let passages: Vec<Vec<u8>> = (order.records.par_iter())
         .map(|&i| passages::write(&site.entries[i]))
         .collect();
-    files.extend(format::json_lists("p", &passages, sizes.passages_per_file));
+    files.extend(format::packs("p", &passages, sizes.passages_per_file));
     // 7. The cities, and those of every record, for the city facet; the same of the
     // organizations and the topics.
     files.extend(city_files(site, &order.records));
@@ -189,6 +195,7 @@ pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
         keys_per_file: sizes.keys_per_file,
         records_per_file: sizes.records_per_file,
         passages_per_file: sizes.passages_per_file,
+        blocks_per_file: sizes.blocks_per_file,
     }
     .write(&files);
     files.push((MANIFEST.to_string(), manifest));

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::format::{
-    Cities, Corrupt, Manifest, Term, parse_followers, parse_shard, read_cities, read_city,
-    read_followers, read_keys, read_words,
+    Cities, Corrupt, Manifest, Term, pack_offsets, pack_range, parse_followers, parse_shard,
+    read_cities, read_city, read_followers, read_keys, read_words,
 };
 use super::score::{Matches, query_score};
 use super::tokenize::{
@@ -123,7 +123,9 @@ pub struct Results {
     /// Counts per facet value over the matches, each facet ignoring its own filter:
     /// kind, language and city by id, year by year.
     pub facets: BTreeMap<Facet, BTreeMap<String, usize>>,
-    /// Every file read, in order (the manifest first).
+    /// Every file read, in order (the manifest first): a whole file as its path, a
+    /// part of a pack as `path#start-end` (bytes, the end excluded; see `read_size`),
+    /// its two offsets first, then the item.
     pub fetched: Vec<String>,
 }
 
@@ -481,10 +483,24 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     }
 
     fn shard(&self, i: usize, fetched: &mut Vec<String>) -> Result<Vec<Term>, Corrupt> {
-        let path = format!("{DIR}/s/{i}.bin");
-        let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
-        fetched.push(path);
-        parse_shard(&bytes)
+        let (path, k) = self.manifest.shard_file(i);
+        parse_shard(&self.item(&path, k, fetched)?)
+    }
+
+    /// Item `k` of the pack at `path`, read as the page does: its two offsets, then
+    /// its bytes (both noted in `fetched`).
+    pub fn item(
+        &self,
+        path: &str,
+        k: usize,
+        fetched: &mut Vec<String>,
+    ) -> Result<Vec<u8>, Corrupt> {
+        let bytes = (self.load)(path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+        let offsets = pack_offsets(k);
+        let range = pack_range(&bytes, k)?;
+        fetched.push(format!("{path}#{}-{}", offsets.start, offsets.end));
+        fetched.push(format!("{path}#{}-{}", range.start, range.end));
+        Ok(bytes[range].to_vec())
     }
 
     /// The postings of every distinct token, from the shard of each, each shard read
@@ -529,7 +545,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             });
         }
         // What comes after or before the bigrams of a CJK phrase, from the rarer of
-        // each pair.
+        // each pair; each followers or preceders file read once.
+        let mut read: Vec<(&str, usize, Vec<u8>)> = Vec::new();
         for pair in query.phrase() {
             let (slot, dir) = if pair.by_followers(&out) {
                 (pair.first, "f")
@@ -552,12 +569,15 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             if !done.is_empty() {
                 continue;
             }
-            let path = format!("{DIR}/{dir}/{file}.bin");
-            let bytes = (self.load)(&path).ok_or_else(|| Corrupt(format!("no {path}")))?;
-            if !fetched.contains(&path) {
-                fetched.push(path);
-            }
-            let blocks = parse_followers(&bytes)?;
+            let held = match read.iter().position(|(d, f, _)| *d == dir && *f == file) {
+                Some(held) => held,
+                None => {
+                    let (path, k) = self.manifest.blocks_file(dir, file);
+                    read.push((dir, file, self.item(&path, k, fetched)?));
+                    read.len() - 1
+                }
+            };
+            let blocks = parse_followers(&read[held].2)?;
             let block = blocks.get(at).ok_or(Corrupt("followers".into()))?;
             let around = read_followers(block, term.postings.len())?;
             let around = term.postings.iter().map(|p| p.0).zip(around).collect();
@@ -683,6 +703,18 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         }
         Ok(Some(vec![false; docs]))
     }
+}
+
+/// The bytes an entry of `Results::fetched` reads: those of its range for a part of a
+/// pack, `None` for a whole file.
+pub fn read_size(entry: &str) -> Option<usize> {
+    let (_, range) = entry.rsplit_once('#')?;
+    let (start, end) = range.split_once('-')?;
+    Some(
+        end.parse::<usize>()
+            .ok()?
+            .saturating_sub(start.parse().ok()?),
+    )
 }
 
 /// The order of two hits `(record, score)`: by score (or, newest first, by start

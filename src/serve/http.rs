@@ -1,5 +1,6 @@
 //! Just enough HTTP/1.1 for a local preview: one request per connection, `GET` and
-//! `HEAD`, file responses and server-sent events. Loopback only; not a web server.
+//! `HEAD`, file responses (with a single byte range, which the search page asks for
+//! its packed files) and server-sent events. Loopback only; not a web server.
 
 use std::borrow::Cow;
 use std::io::{self, Read, Write};
@@ -18,6 +19,8 @@ pub(super) struct Request {
     pub path: Option<String>,
     /// The `Host` header, if any.
     pub host: Option<String>,
+    /// The `Range` header, if any.
+    pub range: Option<String>,
 }
 
 /// Reads the head of one request; `None` when the client sent nothing usable.
@@ -40,18 +43,25 @@ pub(super) fn read_request(stream: &mut TcpStream) -> io::Result<Option<Request>
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return Ok(None);
     };
-    let host = lines.find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case("host")
-            .then(|| v.trim().to_string())
-    });
+    let (mut host, mut range) = (None, None);
+    for l in lines {
+        let Some((k, v)) = l.split_once(':') else {
+            continue;
+        };
+        let k = k.trim();
+        if k.eq_ignore_ascii_case("host") && host.is_none() {
+            host = Some(v.trim().to_string());
+        } else if k.eq_ignore_ascii_case("range") && range.is_none() {
+            range = Some(v.trim().to_string());
+        }
+    }
     let raw_path = target.split(['?', '#']).next().unwrap_or("").to_string();
     Ok(Some(Request {
         method: method.to_string(),
         path: crate::escape::percent_decode(&raw_path).map(Cow::into_owned),
         raw_path,
         host,
+        range,
     }))
 }
 
@@ -86,6 +96,35 @@ impl Response {
         r
     }
 
+    /// The response to a request with `range` (its `Range` header): a whole file
+    /// (200) becomes the part of it that a single range asks for (206), or 416 when
+    /// the range starts past its end. Several ranges, or another unit, are answered
+    /// with the whole file, as HTTP allows.
+    pub(super) fn ranged(mut self, range: Option<&str>) -> Response {
+        if self.status != 200 {
+            return self;
+        }
+        self.headers.push(("Accept-Ranges", "bytes".into()));
+        let len = self.body.len();
+        match range.map(|r| byte_range(r, len)) {
+            Some(Some(Ok(r))) => {
+                let (start, end) = (*r.start(), *r.end());
+                self.headers
+                    .push(("Content-Range", format!("bytes {start}-{end}/{len}")));
+                self.body = self.body[start..=end].to_vec();
+                self.status = 206;
+            }
+            Some(Some(Err(()))) => {
+                self.headers
+                    .push(("Content-Range", format!("bytes */{len}")));
+                self.body.clear();
+                self.status = 416;
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// Writes the response and closes the exchange; only the head for a HEAD request.
     pub(super) fn send(&self, stream: &mut TcpStream, head_only: bool) -> io::Result<()> {
         let mut out = format!(
@@ -116,14 +155,54 @@ pub(super) fn start_events(stream: &mut TcpStream) -> io::Result<()> {
     stream.flush()
 }
 
+/// The bytes a `Range` header asks of a body of `len` bytes: `None` when it is not a
+/// single range of bytes (then the whole body is sent), `Err` when it cannot be met.
+fn byte_range(header: &str, len: usize) -> Option<Result<std::ops::RangeInclusive<usize>, ()>> {
+    let spec = header.trim().strip_prefix("bytes=")?.trim();
+    if spec.contains(',') {
+        return None;
+    }
+    let (first, last) = spec.split_once('-')?;
+    let number = |s: &str| -> Option<usize> {
+        let s = s.trim();
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().unwrap_or(usize::MAX))
+    };
+    let (start, end) = match (number(first), last.trim()) {
+        // The last `n` bytes.
+        (None, _) if first.trim().is_empty() => {
+            let n = number(last)?;
+            if n == 0 {
+                return Some(Err(()));
+            }
+            (len.saturating_sub(n), len.checked_sub(1))
+        }
+        (None, _) => return None,
+        (Some(start), "") => (start, len.checked_sub(1)),
+        (Some(start), _) => {
+            let end = number(last)?;
+            if end < start {
+                return None;
+            }
+            (start, Some(end.min(len.saturating_sub(1))))
+        }
+    };
+    match end {
+        Some(end) if start < len => Some(Ok(start..=end)),
+        _ => Some(Err(())),
+    }
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        206 => "Partial Content",
         301 => "Moved Permanently",
         302 => "Found",
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        416 => "Range Not Satisfiable",
         503 => "Service Unavailable",
         _ => "",
     }
@@ -232,6 +311,38 @@ mod tests {
         for bad in ["evil.example:1111", "127.0.0.1.evil.example", "[::2]:1"] {
             assert!(!is_local_host(Some(bad)), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_single_byte_range_is_answered_and_others_get_the_whole_file() {
+        assert_eq!(byte_range("bytes=0-3", 10), Some(Ok(0..=3)));
+        assert_eq!(byte_range("bytes=4-", 10), Some(Ok(4..=9)));
+        assert_eq!(byte_range("bytes=-3", 10), Some(Ok(7..=9)));
+        assert_eq!(byte_range("bytes=8-100", 10), Some(Ok(8..=9)));
+        assert_eq!(byte_range("bytes=10-12", 10), Some(Err(())));
+        assert_eq!(byte_range("bytes=-0", 10), Some(Err(())));
+        assert_eq!(byte_range("bytes=0-0", 0), Some(Err(())));
+        for whole in [
+            "bytes=0-1,4-5",
+            "items=0-1",
+            "bytes=5-2",
+            "bytes=a-b",
+            "bytes=-",
+        ] {
+            assert_eq!(byte_range(whole, 10), None, "{whole}");
+        }
+        let r = Response::new(200, "application/octet-stream", b"0123456789".to_vec());
+        let part = r.ranged(Some("bytes=2-4"));
+        assert_eq!((part.status, part.body.as_slice()), (206, &b"234"[..]));
+        assert!(
+            part.headers
+                .contains(&("Content-Range", "bytes 2-4/10".to_string()))
+        );
+        let r = Response::new(200, "application/octet-stream", b"0123456789".to_vec());
+        let past = r.ranged(Some("bytes=20-"));
+        assert_eq!((past.status, past.body.len()), (416, 0));
+        let r = Response::text(404, "no");
+        assert_eq!(r.ranged(Some("bytes=0-1")).status, 404);
     }
 
     #[test]

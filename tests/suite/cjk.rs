@@ -77,11 +77,20 @@ fn cjk_site() -> tempfile::TempDir {
     ])
 }
 
-/// Every text file of the output, with its path.
+/// Every text file of the output, with its path; and the search index's packs of
+/// records and passages, whose items are JSON (their offsets are binary).
 fn texts(root: &Path) -> Vec<(String, String)> {
+    let packed = |p: &str| p.starts_with("search/d/") || p.starts_with("search/p/");
     tree(&root.join("output"))
         .into_iter()
-        .filter_map(|(p, b)| String::from_utf8(b).ok().map(|t| (p, t)))
+        .filter_map(|(p, b)| match String::from_utf8(b) {
+            Ok(t) => Some((p, t)),
+            Err(e) if packed(&p) => {
+                let t = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                Some((p, t))
+            }
+            Err(_) => None,
+        })
         .collect()
 }
 

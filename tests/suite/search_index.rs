@@ -15,11 +15,11 @@ fn reader(root: &Path) -> Reader<impl Fn(&str) -> Option<Vec<u8>>> {
     Reader::open(move |p: &str| std::fs::read(out.join(p)).ok()).unwrap()
 }
 
-/// What a record's result shows: its item in its record file.
+/// What a record's result shows: its item in its record pack.
 fn meta_of(root: &Path, doc: u32) -> serde_json::Value {
     let (path, at) = reader(root).manifest.record_file(doc as usize);
-    let list: serde_json::Value = serde_json::from_str(&read(root, &path)).unwrap();
-    list[at].clone()
+    let pack = std::fs::read(root.join("output").join(path)).unwrap();
+    serde_json::from_slice(search::pack_item(&pack, at).unwrap()).unwrap()
 }
 
 /// The field `key` of the metadata of a record.
@@ -461,7 +461,8 @@ fn one_cjk_character_is_found_at_the_end_of_a_run_too() {
     let r = reader(tmp.path())
         .search("碳", &Filters::default())
         .unwrap();
-    assert_eq!(r.fetched.iter().filter(|p| p.contains("/s/")).count(), 1);
+    // One shard: its two offsets in its pack, then its bytes.
+    assert_eq!(r.fetched.iter().filter(|p| p.contains("/s/")).count(), 2);
 }
 
 #[test]
@@ -934,7 +935,8 @@ fn shards_are_sorted_ranges_of_bounded_size() {
     }
     let mut all_terms: Vec<Vec<u8>> = Vec::new();
     for i in 0..m.shards {
-        let bytes = index.get(&format!("search/s/{i}.bin")).unwrap();
+        let (pack, at) = m.shard_file(i);
+        let bytes = index.item(&pack, at).unwrap();
         let terms = search::parse_shard(bytes).unwrap();
         assert!(!terms.is_empty());
         assert!(
@@ -969,8 +971,11 @@ fn shards_are_sorted_ranges_of_bounded_size() {
         all_terms.windows(2).all(|w| w[0] < w[1]),
         "terms not sorted"
     );
-    assert!(!index.get("search/s/9999.bin").is_some_and(|_| true));
-    assert!(index.get(&format!("search/s/{}.bin", m.shards)).is_none());
+    // The shards of each group of 4 share a pack.
+    let packs = (index.files.iter()).filter(|(p, _)| p.starts_with("search/s/"));
+    assert_eq!(packs.count(), m.shards.div_ceil(4));
+    let (last, at) = m.shard_file(m.shards - 1);
+    assert!(index.item(&last, at).is_some() && index.item(&last, at + 1).is_none());
     // The shards hold every token of every record: spot-check a title.
     let hits = r.search("quality", &Filters::default()).unwrap().hits;
     assert!(!hits.is_empty());
@@ -988,13 +993,19 @@ fn followers_and_preceders_files_are_cut_finer_than_shards_and_shared_across_the
     let index = search::build_with(&site, target);
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
     let kinds: [(&str, Place); 2] = [("f", |t| t.followers), ("b", |t| t.preceders)];
-    let shards: Vec<Vec<search::Term>> = (0..r.manifest.shards)
-        .map(|i| search::parse_shard(index.get(&format!("search/s/{i}.bin")).unwrap()).unwrap())
+    let m = &r.manifest;
+    let shards: Vec<Vec<search::Term>> = (0..m.shards)
+        .map(|i| {
+            let (pack, at) = m.shard_file(i);
+            search::parse_shard(index.item(&pack, at).unwrap()).unwrap()
+        })
         .collect();
+    let file = |dir: &str, j: usize| {
+        let (pack, at) = m.blocks_file(dir, j);
+        index.item(&pack, at)
+    };
     for (dir, place) in kinds {
-        let files = (0..)
-            .map_while(|j| index.get(&format!("search/{dir}/{j}.bin")))
-            .count();
+        let files = (0..).map_while(|j| file(dir, j)).count();
         // Every term's block is in one file, the files in the order of the terms,
         // from one shard to the next.
         let places: Vec<(usize, usize)> = shards.iter().flatten().map(place).collect();
@@ -1008,7 +1019,7 @@ fn followers_and_preceders_files_are_cut_finer_than_shards_and_shared_across_the
         }
         assert_eq!(places.last().unwrap().0 + 1, files);
         for j in 0..files {
-            let bytes = index.get(&format!("search/{dir}/{j}.bin")).unwrap();
+            let bytes = file(dir, j).unwrap();
             let held = places.iter().filter(|p| p.0 == j).count();
             if held < 128 {
                 assert_eq!(bytes[0] as usize, held, "{dir} {j}");
@@ -1035,13 +1046,14 @@ fn followers_and_preceders_files_are_cut_finer_than_shards_and_shared_across_the
         );
         assert!(files < shards.len() * 2, "{dir}: {files} files");
     }
-    // A phrase of three bigrams checks two pairs, reading one file for each.
+    // A phrase of three bigrams checks two pairs, reading one file for each (two
+    // ranges of its pack: its offsets and its bytes).
     let res = r.search("대기환경", &Filters::default()).unwrap();
     assert!(!res.hits.is_empty());
     let read: Vec<&String> = (res.fetched.iter())
         .filter(|p| p.contains("/f/") || p.contains("/b/"))
         .collect();
-    assert!(!read.is_empty() && read.len() <= 2, "{read:?}");
+    assert!(!read.is_empty() && read.len() <= 4, "{read:?}");
     // The answers are those of an index of one shard, one followers file and one
     // preceders file.
     let whole = search::build_with(&site, 1 << 24);
@@ -1083,7 +1095,7 @@ fn the_index_is_byte_identical_whatever_the_threads() {
     };
     let one = build(1);
     let three = build(3);
-    assert!(one.files.len() > 80);
+    assert!(one.files.len() > 40, "{} files", one.files.len());
     assert_eq!(one.files, three.files);
     assert_eq!(one.files, search::build_with(&site, 2048).files);
 }
@@ -1095,14 +1107,15 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     };
     let tmp = generated_site(150);
     let site = load_site(tmp.path());
-    // Small files of every kind, and record files and passages of three records, so
-    // that the engine finds a record's item in its list.
+    // Small files of every kind, and packs of three records, eight shards and three
+    // followers or preceders files, so that the engine finds an item in its pack.
     let sizes = search::Sizes {
         shard: 1536,
         blocks: 1536 / search::BLOCK_FILES_PER_SHARD,
         records_per_file: 3,
         passages_per_file: 3,
         keys_per_file: 8,
+        blocks_per_file: 3,
     };
     let index = search::build_sized(&site, &sizes);
     let out = tmp.path().join("index");
@@ -1240,13 +1253,11 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             .map(|&(d, _)| {
                 let (path, at) = r.manifest.record_file(d as usize);
                 let meta: serde_json::Value =
-                    serde_json::from_slice(index.get(&path).unwrap()).unwrap();
-                let per = r.manifest.passages_per_file;
-                let passages = index
-                    .get(&format!("search/p/{}.json", d as usize / per))
-                    .unwrap();
-                let passages: serde_json::Value = serde_json::from_slice(passages).unwrap();
-                serde_json::json!([meta[at]["u"], passages[d as usize % per]["p"]])
+                    serde_json::from_slice(index.item(&path, at).unwrap()).unwrap();
+                let (path, at) = r.manifest.passages_file(d as usize);
+                let passages: serde_json::Value =
+                    serde_json::from_slice(index.item(&path, at).unwrap()).unwrap();
+                serde_json::json!([meta["u"], passages["p"]])
             })
             .collect();
         assert_eq!(

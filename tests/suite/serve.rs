@@ -68,6 +68,39 @@ fn pages_are_served_under_the_base_path_with_the_reload_script() {
 }
 
 #[test]
+fn a_byte_range_of_a_file_is_served_as_the_search_page_asks_for_its_packs() {
+    let s = Preview::start("serve");
+    let whole = std::fs::read(s.server().site_dir().join("style.css")).unwrap();
+    let ask = |range: &str| {
+        let mut stream = TcpStream::connect(s.server().addr()).unwrap();
+        write!(
+            stream,
+            "GET /archive/style.css HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: {range}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        std::io::Read::read_to_end(&mut stream, &mut answer).unwrap();
+        let at = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8(answer[..at].to_vec()).unwrap();
+        (head, answer[at + 4..].to_vec())
+    };
+    let (head, body) = ask("bytes=4-13");
+    assert!(head.starts_with("HTTP/1.1 206 "), "{head}");
+    assert!(
+        head.contains(&format!("Content-Range: bytes 4-13/{}", whole.len())),
+        "{head}"
+    );
+    assert_eq!(body, whole[4..14]);
+    let (head, body) = ask(&format!("bytes={}-", whole.len()));
+    assert!(head.starts_with("HTTP/1.1 416 "), "{head}");
+    assert!(body.is_empty());
+    // Several ranges: the whole file, as HTTP allows.
+    let (head, body) = ask("bytes=0-1,4-5");
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    assert_eq!(body, whole);
+}
+
+#[test]
 fn pages_are_not_served_to_other_sites_pointing_their_names_at_127_0_0_1() {
     let s = Preview::start("serve");
     let mut stream = TcpStream::connect(s.server().addr()).unwrap();

@@ -351,8 +351,8 @@ fn search_hits(root: &std::path::Path, q: &str) -> Vec<serde_json::Value> {
     (results.hits.iter())
         .map(|&(doc, _)| {
             let (path, at) = reader.manifest.record_file(doc as usize);
-            let list: serde_json::Value = serde_json::from_str(&read(root, &path)).unwrap();
-            list[at].clone()
+            let pack = std::fs::read(out.join(path)).unwrap();
+            serde_json::from_slice(accord::search::pack_item(&pack, at).unwrap()).unwrap()
         })
         .collect()
 }

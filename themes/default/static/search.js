@@ -3,9 +3,10 @@
  *
  * The tokenizer is the twin of the one in src/search.rs; both are checked against
  * tests/search_vectors.json. The index format is described in docs/search.md: a
- * manifest, shards of postings cut in sorted term ranges, one small file per record
- * (fetched only for the results shown) and the cities of every record (fetched only
- * to filter or count by city). Text from the index is inserted with textContent only.
+ * manifest, shards of postings cut in sorted term ranges, what each record shows
+ * (fetched only for the results shown), packed several to a file and read one at a
+ * time with range requests, and the cities of every record (fetched only to filter or
+ * count by city). Text from the index is inserted with textContent only.
  * The header's panel and the highlighting on a record page are in search-ui.js, which
  * uses what this file returns (`AccordSearch`).
  */
@@ -405,7 +406,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS3") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS4") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -450,7 +451,8 @@ var AccordSearch = (function () {
     m.top = readSeparators(r, groups);
     m.perRecordFile = r.varint();
     m.perPassageFile = r.varint();
-    if (!m.perRecordFile || !m.perPassageFile) throw new Error("bad manifest");
+    m.perBlockFile = r.varint();
+    if (!m.perRecordFile || !m.perPassageFile || !m.perBlockFile) throw new Error("bad manifest");
     return m;
   }
 
@@ -568,8 +570,9 @@ var AccordSearch = (function () {
   var PREFIX_MIN = 3;
 
   /*
-   * An index read through `load(path) -> Promise<Uint8Array>` (paths relative to the
-   * index folder). Answers as the Rust reader does: every token required; score =
+   * An index read through `load(path, fresh, range) -> Promise<Uint8Array>` (paths
+   * relative to the index folder; `range`, when given, is [start, end) of the file's
+   * bytes, and only those are returned). Answers as the Rust reader does: every token required; score =
    * TITLE_STEP per token in the title, plus twice the sum of the tokens' scale × impact,
    * plus, for each pair of consecutive query tokens that follow each other in the
    * record, their scale × impact once more (all integers).
@@ -584,7 +587,28 @@ var AccordSearch = (function () {
     this.cities = null;
     this.lists = {};
     this.followers = {};
+    this.items = {};
   }
+
+  /*
+   * Item `k` of the pack `path` (see `write_pack`): its two offsets (u32,
+   * little-endian), then its bytes, each read with a range; kept by path and item.
+   */
+  Engine.prototype.item = function (path, k) {
+    var key = path + "#" + k;
+    var self = this;
+    if (!this.items[key]) {
+      this.items[key] = this.load(path, false, [4 + 4 * k, 12 + 4 * k]).then(function (b) {
+        // No item is empty.
+        var v = new DataView(b.buffer, b.byteOffset, 8);
+        var start = v.getUint32(0, true);
+        var end = v.getUint32(4, true);
+        if (end <= start) throw new Error("bad pack " + path);
+        return self.load(path, false, [start, end]);
+      });
+    }
+    return this.items[key];
+  };
 
   Engine.prototype.open = function () {
     if (!this.manifest) {
@@ -595,7 +619,8 @@ var AccordSearch = (function () {
 
   Engine.prototype.shard = function (m, i) {
     if (!this.shards[i]) {
-      this.shards[i] = this.load("s/" + i + ".bin").then(parseShard);
+      var per = m.keysPerFile;
+      this.shards[i] = this.item("s/" + Math.floor(i / per) + ".bin", i % per).then(parseShard);
     }
     return this.shards[i];
   };
@@ -648,20 +673,18 @@ var AccordSearch = (function () {
   };
 
   /*
-   * Item `doc % per` of the JSON list in `dir/<doc / per>.json`, the file fetched
-   * once for all its records (`cache` keeps its promise by file number).
+   * The JSON of record `doc`, item `doc % per` of the pack `dir/<doc / per>.bin`
+   * (`cache` keeps its promise by record).
    */
   Engine.prototype.listed = function (dir, cache, per, doc) {
-    var file = Math.floor(doc / per);
-    if (!cache[file]) {
-      cache[file] = this.load(dir + "/" + file + ".json").then(function (bytes) {
+    if (!cache[doc]) {
+      var path = dir + "/" + Math.floor(doc / per) + ".bin";
+      cache[doc] = this.item(path, doc % per).then(function (bytes) {
         if (!decoder) decoder = new TextDecoder();
         return JSON.parse(decoder.decode(bytes));
       });
     }
-    return cache[file].then(function (list) {
-      return list[doc % per];
-    });
+    return cache[doc];
   };
 
   /* What result `doc` shows (`d/`, several records per file). */
@@ -774,10 +797,18 @@ var AccordSearch = (function () {
     return this.dictionary[n];
   };
 
-  /* Followers (`f/`) or preceders (`b/`) file `name`: a block of bytes per term. */
-  Engine.prototype.followerBlocks = function (name) {
+  /*
+   * Followers (`kind` "f") or preceders ("b") file `n`, item `n % per` of the pack
+   * `<kind>/<n / per>.bin`: a block of bytes per term.
+   */
+  Engine.prototype.followerBlocks = function (kind, n) {
+    var name = kind + "/" + n;
+    var self = this;
     if (!this.followers[name]) {
-      this.followers[name] = this.load(name + ".bin").then(function (bytes) {
+      this.followers[name] = this.open().then(function (m) {
+        var per = m.perBlockFile;
+        return self.item(kind + "/" + Math.floor(n / per) + ".bin", n % per);
+      }).then(function (bytes) {
         var r = new Reader(bytes);
         var blocks = [];
         for (var n = r.varint(); n > 0; n--) blocks.push(r.bytes());
@@ -894,7 +925,7 @@ var AccordSearch = (function () {
   Engine.prototype.around = function (p, kind) {
     var key = kind === "f" ? "next" : "prev";
     if (p[key]) return Promise.resolve(p[key]);
-    return this.followerBlocks(kind + "/" + p[kind][0]).then(function (blocks) {
+    return this.followerBlocks(kind, p[kind][0]).then(function (blocks) {
       var block = blocks[p[kind][1]];
       if (!block) throw new Error("bad followers file");
       var next = new Array(p.docs.length);
@@ -1259,13 +1290,32 @@ var AccordSearch = (function () {
     var win = doc.defaultView;
     var months = (data.months || "").split("|");
     var version = "";
-    var engine = new Engine(function (path, fresh) {
+    /*
+     * A file, or the bytes [start, end) of it with a range request. A server that
+     * ignores ranges sends the whole file (200): it is kept and sliced, and the other
+     * ranges of that file wait for the first one's answer so as not to fetch it twice.
+     * `firsts` keeps, by URL, the first answer to a range: [status, bytes].
+     */
+    var firsts = {};
+    var engine = new Engine(function (path, fresh, range) {
       var url = data.index + path + (fresh ? "" : "?v=" + version);
-      return win.fetch(url, fresh ? { cache: "no-cache" } : {}).then(function (r) {
-        if (!r.ok) throw new Error(url + ": " + r.status);
-        return r.arrayBuffer().then(function (b) {
-          return new Uint8Array(b);
+      var init = fresh ? { cache: "no-cache" } : {};
+      function get() {
+        if (range) init.headers = { Range: "bytes=" + range[0] + "-" + (range[1] - 1) };
+        return win.fetch(url, init).then(function (r) {
+          if (!r.ok) throw new Error(url + ": " + r.status);
+          return r.arrayBuffer().then(function (b) {
+            return [r.status, new Uint8Array(b)];
+          });
         });
+      }
+      function part(got) {
+        return !range || got[0] === 206 ? got[1] : got[1].subarray(range[0], range[1]);
+      }
+      if (!range) return get().then(part);
+      if (!firsts[url]) return (firsts[url] = get()).then(part);
+      return firsts[url].then(function (got) {
+        return got[0] === 206 ? get().then(part) : part(got);
       });
     });
     var passageFiles = {};
