@@ -22,6 +22,7 @@
 //! fails if any is an error (or, run strictly, any warning: see `lint`). `check` is
 //! the same pipeline without the writes of step 3.
 
+pub mod bodies;
 pub mod charts;
 pub mod cjk;
 pub mod codes;

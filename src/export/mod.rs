@@ -103,7 +103,7 @@ impl Export {
 pub fn record_json(site: &Site, i: usize) -> Vec<u8> {
     json(&RecordDocument {
         record: record_data(site, i),
-        content_html: &site.entries[i].body.html,
+        content_html: &site.entries[i].body.get().html,
     })
 }
 
