@@ -231,6 +231,12 @@ impl Staging {
         fs::write(self.dir.join(rel), bytes)
     }
 
+    /// Creates a file whose directory exists already (see `create_dirs`), to be
+    /// written as it is made.
+    pub fn create_in_place(&self, rel: &str) -> io::Result<fs::File> {
+        fs::File::create(self.dir.join(rel))
+    }
+
     /// Writes one file (relative, `/`-separated path) into the staging directory.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         debug_assert!(!rel.split('/').any(|s| s == ".." || s.is_empty()), "{rel}");
