@@ -826,11 +826,15 @@ fn write_search_files(
         .iter()
         .filter(|(rel, _)| plan.changed(rel))
         .collect();
+    // Their folders first, once each: not tried again for every file.
+    staging
+        .create_dirs(search_files.iter().map(|(rel, _)| rel.as_str()))
+        .map_err(|e| vec![write_error(output, "", &e)])?;
     let mut errors: Diagnostics = search_files
         .par_iter()
         .filter_map(|(rel, bytes)| {
             staging
-                .write(rel, bytes)
+                .write_in_place(rel, bytes)
                 .err()
                 .map(|e| write_error(output, rel, &e))
         })
