@@ -209,16 +209,19 @@ fn weight(body: &Rendered) -> usize {
 
 #[cfg(unix)]
 fn temporary_file() -> Option<Spill> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = std::env::temp_dir();
     // A name no other build takes: the process and a counter.
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     for _ in 0..16 {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = dir.join(format!("accord-bodies-{}-{n}", std::process::id()));
+        // A new file (never one planted there, nor a link followed), the user's only.
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&path);
         match file {
             Ok(file) => {
