@@ -53,9 +53,9 @@ pub fn page(e: &Entry) -> u64 {
     // The source file determines every field; the rendered body adds the URLs of
     // the records it links to.
     e.record.source_hash.hash(&mut h);
-    e.body.html.hash(&mut h);
+    e.body.fingerprint().hash(&mut h);
     for t in &e.translations {
-        t.body.html.hash(&mut h);
+        t.body.fingerprint().hash(&mut h);
     }
     h.finish()
 }

@@ -22,6 +22,7 @@
 //! fails if any is an error (or, run strictly, any warning: see `lint`). `check` is
 //! the same pipeline without the writes of step 3.
 
+pub mod bodies;
 pub mod charts;
 pub mod cjk;
 pub mod codes;
@@ -62,6 +63,7 @@ pub mod translation;
 mod yaml;
 
 use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -73,7 +75,7 @@ use crate::diag::{Code, Diagnostic, Pos};
 use crate::output::{Manifest, Staging};
 use crate::registry::Registry;
 use crate::render::Renderer;
-use crate::routes::Route;
+use crate::routes::{DataFile, Page, Route};
 use crate::site::Site;
 use crate::source::Sources;
 use crate::theme::Theme;
@@ -674,18 +676,26 @@ fn write(
         (staging.as_ref()).map_or(Ok(0), |s| write_search_files(index, &plan, s, output))?;
     let plan = &plan;
     // `check` renders everything; a build renders what changed.
-    let to_render: Vec<&Route> = plan
+    let mut to_render: Vec<&Route> = plan
         .routes
         .iter()
         .filter(|r| !opts.write || plan.changed(&r.file))
         .collect();
-    // The downloads, once for every edition, before the pages: built on the whole pool.
-    if let Some(first) = renderers.first() {
-        first.prepare_export(to_render.iter().map(|r| &r.page));
-    }
     if let Some(s) = &staging {
         s.create_dirs(to_render.iter().map(|r| r.file.as_str()))
             .map_err(|e| vec![write_error(output, "", &e)])?;
+    }
+    // The downloads, once for every edition, before the pages: written record by
+    // record on the whole pool, what the data page shows of them kept.
+    let mut downloads = 0;
+    if let Some((export, written)) =
+        write_downloads(&loaded.site, &to_render, staging.as_ref(), output)?
+    {
+        if let Some(first) = renderers.first() {
+            first.use_export(export);
+        }
+        to_render.retain(|r| !matches!(r.page, Page::DataFile(_)));
+        downloads = written;
     }
     render_pages(
         &loaded.site,
@@ -697,12 +707,50 @@ fn write(
     )?;
     clock.lap("render and write pages");
     let Some(staging) = staging else {
-        return Ok(to_render.len());
+        return Ok(downloads + to_render.len());
     };
     let others = write_other_files(loaded, plan, &staging, opts, output)?;
     commit(plan, staging, output)?;
     clock.lap("static files and commit");
-    Ok(search_written + to_render.len() + others)
+    Ok(search_written + downloads + to_render.len() + others)
+}
+
+/// When a download under `/data/` or the data page is among `routes`: writes the
+/// downloads among them into `staging` (into nothing for `check`), record by record,
+/// and returns what the data page shows of them and how many there are.
+fn write_downloads(
+    site: &Site,
+    routes: &[&Route],
+    staging: Option<&Staging>,
+    output: &Path,
+) -> Result<Option<(export::Export, usize)>, Diagnostics> {
+    if !routes
+        .iter()
+        .any(|r| matches!(r.page, Page::Data | Page::DataFile(_)))
+    {
+        return Ok(None);
+    }
+    let files: BTreeMap<DataFile, &str> = (routes.iter())
+        .filter_map(|r| match r.page {
+            Page::DataFile(f) => Some((f, r.file.as_str())),
+            _ => None,
+        })
+        .collect();
+    let written = export::Export::write(site, true, |file| -> std::io::Result<Box<dyn Write>> {
+        match (staging, files.get(&file)) {
+            (Some(s), Some(rel)) => {
+                let f = s.create_in_place(rel)?;
+                Ok(Box::new(std::io::BufWriter::with_capacity(1 << 16, f)))
+            }
+            _ => Ok(Box::new(std::io::sink())),
+        }
+    });
+    // The files are written side by side: the error is the folder's.
+    let dir = (files.values().next())
+        .and_then(|f| f.rsplit_once('/'))
+        .map_or("", |(dir, _)| dir);
+    let export = written.map_err(|e| vec![write_error(output, dir, &e)])?;
+    Ok(Some((export, files.len())))
 }
 
 /// Renders `routes` on the rayon pool while a few I/O threads write them into
@@ -778,11 +826,15 @@ fn write_search_files(
         .iter()
         .filter(|(rel, _)| plan.changed(rel))
         .collect();
+    // Their folders first, once each: not tried again for every file.
+    staging
+        .create_dirs(search_files.iter().map(|(rel, _)| rel.as_str()))
+        .map_err(|e| vec![write_error(output, "", &e)])?;
     let mut errors: Diagnostics = search_files
         .par_iter()
         .filter_map(|(rel, bytes)| {
             staging
-                .write(rel, bytes)
+                .write_in_place(rel, bytes)
                 .err()
                 .map(|e| write_error(output, rel, &e))
         })

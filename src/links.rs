@@ -13,10 +13,9 @@ use crate::site::Site;
 /// Whether any body links to a URL of the site: most archives link records by their
 /// files, and need no set of every output file.
 pub fn any(site: &Site) -> bool {
-    site.entries.iter().any(|e| {
-        !e.body.unverified.is_empty()
-            || e.translations.iter().any(|t| !t.body.unverified.is_empty())
-    })
+    site.entries
+        .iter()
+        .any(|e| e.body.has_unverified() || e.translations.iter().any(|t| t.body.has_unverified()))
 }
 
 /// Every link of a body (of a record or of a translation) to a URL of the site that
@@ -25,14 +24,18 @@ pub fn check(site: &Site, produced: &HashSet<&str>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     for e in &site.entries {
         let r = &e.record;
-        check_body(site, &r.source, r.body_line, &e.body, produced, &mut diags);
-        for t in &e.translations {
+        if e.body.has_unverified() {
+            let body = e.body.get();
+            check_body(site, &r.source, r.body_line, &body, produced, &mut diags);
+        }
+        for t in e.translations.iter().filter(|t| t.body.has_unverified()) {
             let text = &t.text;
+            let body = t.body.get();
             check_body(
                 site,
                 &text.source,
                 text.body_line,
-                &t.body,
+                &body,
                 produced,
                 &mut diags,
             );

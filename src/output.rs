@@ -212,16 +212,30 @@ impl Staging {
         Ok(staging)
     }
 
-    /// Creates the directories the files will go into, once each, in order.
+    /// Creates the directories the files will go into, and those above them, once
+    /// each, parents first: one `mkdir` each, none tried twice (`create_dir_all`
+    /// would try each directory before its parent, and ask again after a failure).
     pub fn create_dirs<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
-        let mut dirs: Vec<&str> = files
-            .into_iter()
-            .filter_map(|f| f.rsplit_once('/').map(|(d, _)| d))
-            .collect();
+        let mut dirs: Vec<&str> = Vec::new();
+        for f in files {
+            let mut rest = f;
+            while let Some((dir, _)) = rest.rsplit_once('/') {
+                dirs.push(dir);
+                rest = dir;
+            }
+        }
         dirs.sort_unstable();
         dirs.dedup();
+        // Sorted, every directory comes after its parent.
         for d in dirs {
-            fs::create_dir_all(self.dir.join(d))?;
+            match fs::create_dir(self.dir.join(d)) {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if !fs::symlink_metadata(self.dir.join(d))?.is_dir() {
+                        return Err(e);
+                    }
+                }
+                other => other?,
+            }
         }
         Ok(())
     }
@@ -229,6 +243,12 @@ impl Staging {
     /// Writes a file whose directory exists already (see `create_dirs`).
     pub fn write_in_place(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         fs::write(self.dir.join(rel), bytes)
+    }
+
+    /// Creates a file whose directory exists already (see `create_dirs`), to be
+    /// written as it is made.
+    pub fn create_in_place(&self, rel: &str) -> io::Result<fs::File> {
+        fs::File::create(self.dir.join(rel))
     }
 
     /// Writes one file (relative, `/`-separated path) into the staging directory.

@@ -288,8 +288,9 @@ pub struct Renderer<'s> {
     origin: String,
     /// Country outlines for the map of `/cities/`, if the theme has them.
     outlines: Option<Outlines>,
-    /// The downloads under `/data/`, built when the first of them (or a data page) is
-    /// rendered; one for all the editions (`share_export`).
+    /// What the data page shows of the downloads under `/data/` (their sizes and first
+    /// rows), measured when they are written or when the data page is first rendered;
+    /// one for all the editions (`share_export`).
     export: Arc<OnceLock<Export>>,
 }
 
@@ -570,7 +571,7 @@ impl<'s> Renderer<'s> {
             Page::Alias(i, _) => to.raw(self.redirect_page(i)),
             Page::Redirects => to.raw(self.redirects_file()),
             Page::Data => to.take(self.data_page()),
-            Page::DataFile(file) => to.raw(self.export().file(file).to_vec()),
+            Page::DataFile(file) => to.raw(crate::export::file_bytes(self.site, file)),
         }
     }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::bodies::{Bodies, Body};
 use crate::config::{Config, YearRange};
 use crate::content::{Details, Partial, Record, split_front_matter};
 use crate::diag::{Code, Diagnostic, Pos, Severity};
@@ -31,7 +32,8 @@ pub struct Entry {
     pub record: Record,
     /// URL path, with the base path: `/archive/programs/x/`.
     pub url: String,
-    pub body: Rendered,
+    /// Its rendered body, in the site's body store.
+    pub body: Body,
     /// The summary given, or the first paragraph.
     pub summary: String,
     /// Every year from start to end.
@@ -48,7 +50,8 @@ pub struct Entry {
 #[derive(Debug)]
 pub struct Translated {
     pub text: Translation,
-    pub body: Rendered,
+    /// Its rendered body, in the site's body store.
+    pub body: Body,
     /// The summary given, or the first paragraph of the translation's body.
     pub summary: String,
 }
@@ -134,6 +137,8 @@ pub struct Site {
     /// Markdown bodies rendered, of the records and their translations: each once,
     /// whatever the number of editions (which share them).
     pub rendered: usize,
+    /// Where the rendered bodies are kept until the pages are written.
+    pub bodies: Bodies,
 }
 
 impl Site {
@@ -169,7 +174,8 @@ impl Site {
                 .then(a.source.cmp(&b.source))
         });
         let mut diags = check_urls(&records);
-        let (entries, body_diags) = entries(&config, records, all_sources, files);
+        let bodies = Bodies::new();
+        let (entries, body_diags) = entries(&config, records, all_sources, files, &bodies);
         diags.extend(body_diags);
         let nodes: Vec<Node<'_>> = (entries.iter())
             .map(|e| Node {
@@ -214,6 +220,7 @@ impl Site {
             topics: TopicIndex::default(),
             warnings: diags,
             rendered: entries_len,
+            bodies,
         };
         site.index();
         Ok(site)
@@ -257,6 +264,7 @@ impl Site {
         let edition_dirs = &self.edition_dirs;
         let languages = &self.config.languages;
         let entries = &self.entries;
+        let bodies = &self.bodies;
         type Done = (Option<usize>, Translated, Vec<Diagnostic>, Vec<PathBuf>);
         let rendered: Vec<Done> = translations
             .into_par_iter()
@@ -281,7 +289,7 @@ impl Site {
                     .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
                 let translated = Translated {
                     text: t,
-                    body,
+                    body: bodies.put(body),
                     summary,
                 };
                 (at, translated, diags, attached)
@@ -564,6 +572,7 @@ fn entries(
     records: Vec<Record>,
     all_sources: &HashSet<&Path>,
     files: &BTreeMap<PathBuf, u64>,
+    bodies: &Bodies,
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
     let url_of = |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
     let targets = Targets {
@@ -578,7 +587,7 @@ fn entries(
     let opts = RenderOptions {
         allow_html: config.allow_html,
     };
-    let rendered: Vec<(Rendered, Vec<Diagnostic>, Vec<PathBuf>)> = records
+    let rendered: Vec<(String, Body, Vec<Diagnostic>, Vec<PathBuf>)> = records
         .par_iter()
         .map(|r| {
             let page = routes::record_dir(r.kind, &r.slug);
@@ -589,18 +598,16 @@ fn entries(
             };
             let (body, attached) = targets.render(&from, &r.body, &opts);
             let diags = body_problems(&r.source, &r.body, r.body_line, &body);
-            (body, diags, attached)
+            let summary = (r.summary.clone())
+                .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
+            (summary, bodies.put(body), diags, attached)
         })
         .collect();
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
-    for (record, (body, d, attachments)) in records.into_iter().zip(rendered) {
+    for (record, (summary, body, d, attachments)) in records.into_iter().zip(rendered) {
         diags.extend(d);
         let url = url_of(&record);
-        let summary = record
-            .summary
-            .clone()
-            .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
         let last = record.end.map_or(record.date.year, |e| e.year);
         let years = (record.date.year..=last.max(record.date.year)).collect();
         entries.push(Entry {

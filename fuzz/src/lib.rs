@@ -153,7 +153,7 @@ pub fn markdown(data: &[u8]) {
     match Site::build(cfg, reg, records, &all) {
         Ok(site) => {
             for e in &site.entries {
-                check_inert_html(&e.body.html);
+                check_inert_html(&e.body.get().html);
                 assert!(e.summary.chars().count() <= accord::limits::MAX_SUMMARY_CHARS + 1);
             }
         }

@@ -1,14 +1,18 @@
 //! Open data: the downloads under `/data/` — every published record as JSON
 //! (`records.json`, with its JSON Schema) and as CSV tables (`records.csv`,
 //! `budgets.csv`, `cities.csv`, `record_cities.csv`), described by a Frictionless
-//! Data Package (`datapackage.json`) — and each record's own `index.json`. Pure: reads
-//! the site model and returns bytes; `routes` names the files, `render` hands them to
-//! `output`. The formats are documented in `docs/data.md`.
+//! Data Package (`datapackage.json`) — and each record's own `index.json`. Reads the
+//! site model and writes bytes into the writers it is given, record by record, never
+//! holding a whole file (`Export::write`: the build gives it files of `output`'s
+//! staging folder); `routes` names the files. The formats are documented in
+//! `docs/data.md`.
 
 mod package;
 mod record;
 mod schema;
 mod table;
+
+use std::io::{self, Write};
 
 use crate::routes::DataFile;
 use crate::site::Site;
@@ -17,12 +21,26 @@ use rayon::prelude::*;
 pub(crate) use package::license_of;
 pub(crate) use record::absolute;
 use record::{RecordData, RecordDocument, record_data};
-use table::{Column, Keys, Table, list, number, text, typed};
+use table::{Column, Csv, Keys, Table, list, number, text, typed};
 
-/// Every download, built at once (the data page shows their sizes and first rows).
+/// What the data page shows of the downloads: the size of each file, the rows of each
+/// table and the first of them. The files themselves are written as they are made,
+/// record by record (`Export::write`), and not held.
 pub struct Export {
-    files: Vec<(DataFile, Vec<u8>)>,
-    tables: Vec<(DataFile, Table)>,
+    files: Vec<(DataFile, Written)>,
+}
+
+/// What was written of one download.
+struct Written {
+    bytes: usize,
+    table: Option<Rows>,
+}
+
+/// What was written of a CSV table.
+struct Rows {
+    columns: &'static [Column],
+    count: usize,
+    first: Vec<Vec<String>>,
 }
 
 /// What the data page shows of a table: its rows and the first of them.
@@ -35,67 +53,268 @@ pub struct Preview<'a> {
 /// Rows of a table the data page shows.
 pub const PREVIEW_ROWS: usize = 3;
 
-impl Export {
-    /// Builds every file under `/data/`, on the rayon pool when `parallel`. Never in
-    /// parallel as the initializer of a `OnceLock` that pages rendered on the pool wait
-    /// on: the initializing thread could take up one of them, and the build would hang.
-    pub fn build(site: &Site, parallel: bool) -> Export {
-        let data: Vec<RecordData<'_>> = if parallel {
-            (0..site.entries.len())
-                .into_par_iter()
-                .map(|i| record_data(site, i))
-                .collect()
-        } else {
-            (0..site.entries.len())
-                .map(|i| record_data(site, i))
-                .collect()
-        };
-        let tables = vec![
-            (DataFile::RecordsCsv, records_table(site, &data)),
-            (DataFile::BudgetsCsv, budgets_table(&data)),
-            (DataFile::CitiesCsv, cities_table(site)),
-            (DataFile::RecordCitiesCsv, record_cities_table(&data)),
-            (DataFile::OrganizationsCsv, organizations_table(site)),
-        ];
-        let described: Vec<(DataFile, &Table)> = tables.iter().map(|(f, t)| (*f, t)).collect();
-        let file_of = |file: DataFile| {
-            let bytes = match file {
-                DataFile::RecordsJson => json(&schema::RecordsFile::new(site, &data)),
-                DataFile::RecordsSchema => json(&schema::records_schema(site)),
-                DataFile::Package => json(&package::package(site, &described)),
-                _ => described
-                    .iter()
-                    .find(|(f, _)| *f == file)
-                    .map(|(_, t)| t.csv())
-                    .unwrap_or_default(),
-            };
-            (file, bytes)
-        };
-        let mut files: Vec<(DataFile, Vec<u8>)> = if parallel {
-            DataFile::ALL.par_iter().map(|&f| file_of(f)).collect()
-        } else {
-            DataFile::ALL.iter().map(|&f| file_of(f)).collect()
-        };
-        files.sort_by_key(|(f, _)| *f);
-        Export { files, tables }
+/// Records made at once (in parallel) before their rows are written, in order.
+const BATCH: usize = 256;
+
+/// A writer that counts what goes through it.
+struct Counted<W> {
+    out: W,
+    bytes: usize,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.bytes += n;
+        Ok(n)
     }
 
-    /// The bytes of `file`.
-    pub fn file(&self, file: DataFile) -> &[u8] {
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn counted<W: Write>(out: W) -> Counted<W> {
+    Counted { out, bytes: 0 }
+}
+
+type Kept = std::rc::Rc<std::cell::RefCell<Vec<u8>>>;
+
+/// Bytes kept in memory, or dropped when there is nothing to keep them in.
+struct Keep(Option<Kept>);
+
+impl Write for Keep {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(kept) = &self.0 {
+            kept.borrow_mut().extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The files made from the records, as they are written.
+struct Streams<W: Write> {
+    json: Counted<W>,
+    records: Csv<Counted<W>>,
+    budgets: Csv<Counted<W>>,
+    record_cities: Csv<Counted<W>>,
+}
+
+/// One record's part of each of them.
+struct Part {
+    json: Vec<u8>,
+    record: Vec<String>,
+    budgets: Vec<Vec<String>>,
+    cities: Vec<Vec<String>>,
+}
+
+impl Export {
+    /// Writes every file under `/data/` into the writer `open` gives for it, record by
+    /// record, the same bytes as `file_bytes`; returns what the data page shows of
+    /// them. Records are made a batch at a time, on the rayon pool when `parallel`:
+    /// never in parallel as the initializer of a `OnceLock` that pages rendered on the
+    /// pool wait on (the initializing thread could take up one of them, and the build
+    /// would hang).
+    pub fn write<W: Write>(
+        site: &Site,
+        parallel: bool,
+        mut open: impl FnMut(DataFile) -> io::Result<W>,
+    ) -> io::Result<Export> {
+        let mut files = Vec::new();
+        let mut streams = Streams {
+            json: counted(open(DataFile::RecordsJson)?),
+            records: Csv::start(
+                counted(open(DataFile::RecordsCsv)?),
+                RECORD_COLUMNS,
+                PREVIEW_ROWS,
+            )?,
+            budgets: Csv::start(
+                counted(open(DataFile::BudgetsCsv)?),
+                BUDGET_COLUMNS,
+                PREVIEW_ROWS,
+            )?,
+            record_cities: Csv::start(
+                counted(open(DataFile::RecordCitiesCsv)?),
+                RECORD_CITY_COLUMNS,
+                PREVIEW_ROWS,
+            )?,
+        };
+        write_records(site, parallel, &mut streams)?;
+        let mut json = streams.json;
+        json.flush()?;
+        files.push((DataFile::RecordsJson, Written::file(json.bytes)));
+        for (file, csv, columns) in [
+            (DataFile::RecordsCsv, streams.records, RECORD_COLUMNS),
+            (DataFile::BudgetsCsv, streams.budgets, BUDGET_COLUMNS),
+            (
+                DataFile::RecordCitiesCsv,
+                streams.record_cities,
+                RECORD_CITY_COLUMNS,
+            ),
+        ] {
+            files.push((file, Written::table(csv, columns)?));
+        }
+        for (file, table) in [
+            (DataFile::CitiesCsv, cities_table(site)),
+            (DataFile::OrganizationsCsv, organizations_table(site)),
+        ] {
+            let mut csv = Csv::start(counted(open(file)?), table.columns, PREVIEW_ROWS)?;
+            for row in table.rows {
+                csv.row(row)?;
+            }
+            files.push((file, Written::table(csv, table.columns)?));
+        }
+        for file in [DataFile::RecordsSchema, DataFile::Package] {
+            let mut out = counted(open(file)?);
+            out.write_all(&file_bytes(site, file))?;
+            out.flush()?;
+            files.push((file, Written::file(out.bytes)));
+        }
+        files.sort_by_key(|(f, _)| *f);
+        Ok(Export { files })
+    }
+
+    /// What the data page shows, every file made and counted, none kept.
+    pub fn measure(site: &Site, parallel: bool) -> Export {
+        Export::write(site, parallel, |_| Ok(io::sink())).expect("a sink takes every byte")
+    }
+
+    /// The size of `file`, in bytes.
+    pub fn size(&self, file: DataFile) -> usize {
         self.files
             .iter()
             .find(|(f, _)| *f == file)
-            .map_or(&[][..], |(_, b)| b)
+            .map_or(0, |(_, w)| w.bytes)
     }
 
     /// The rows of a CSV table; `None` for the JSON files.
     pub fn preview(&self, file: DataFile) -> Option<Preview<'_>> {
-        let (_, t) = self.tables.iter().find(|(f, _)| *f == file)?;
+        let (_, w) = self.files.iter().find(|(f, _)| *f == file)?;
+        let t = w.table.as_ref()?;
         Some(Preview {
             columns: t.columns.iter().map(|c| c.name).collect(),
-            rows: t.rows.len(),
-            first: &t.rows[..t.rows.len().min(PREVIEW_ROWS)],
+            rows: t.count,
+            first: &t.first,
         })
+    }
+}
+
+impl Written {
+    fn file(bytes: usize) -> Written {
+        Written { bytes, table: None }
+    }
+
+    fn table<W: Write>(
+        mut csv: Csv<Counted<W>>,
+        columns: &'static [Column],
+    ) -> io::Result<Written> {
+        let (count, first) = (csv.rows, std::mem::take(&mut csv.first));
+        let out = csv.finish()?;
+        Ok(Written {
+            bytes: out.bytes,
+            table: Some(Rows {
+                columns,
+                count,
+                first,
+            }),
+        })
+    }
+}
+
+/// `records.json` and the tables of the records, a batch of records at a time.
+fn write_records<W: Write>(
+    site: &Site,
+    parallel: bool,
+    streams: &mut Streams<W>,
+) -> io::Result<()> {
+    // The file around the records: its fields, then `"records": [` … `]`.
+    let empty = json(&schema::RecordsFile::new(site, &[]));
+    let head = empty
+        .strip_suffix(b"[]\n}\n")
+        .expect("`records` is the last field of records.json");
+    streams.json.write_all(head)?;
+    streams.json.write_all(b"[")?;
+    let n = site.entries.len();
+    for start in (0..n).step_by(BATCH) {
+        let batch = start..(start + BATCH).min(n);
+        let parts: Vec<Part> = if parallel {
+            batch.into_par_iter().map(|i| part(site, i)).collect()
+        } else {
+            batch.map(|i| part(site, i)).collect()
+        };
+        for (k, r) in parts.into_iter().enumerate() {
+            let first = start + k == 0;
+            streams
+                .json
+                .write_all(if first { b"\n    " } else { b",\n    " })?;
+            streams.json.write_all(&r.json)?;
+            streams.records.row(r.record)?;
+            for b in r.budgets {
+                streams.budgets.row(b)?;
+            }
+            for c in r.cities {
+                streams.record_cities.row(c)?;
+            }
+        }
+    }
+    streams
+        .json
+        .write_all(if n == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" })
+}
+
+/// Entry `i`'s part of each file: its object of `records.json` (indented as the
+/// items of `records`), its row of `records.csv`, its rows of `budgets.csv` and of
+/// `record_cities.csv`.
+fn part(site: &Site, i: usize) -> Part {
+    let d = record_data(site, i);
+    let text = json(&d);
+    // Pretty JSON has line ends only between its tokens (one in a string is `\n`):
+    // each line of the object moves two levels in.
+    let text = &text[..text.len() - 1];
+    let mut object = Vec::with_capacity(text.len() + text.len() / 8);
+    for (k, line) in text.split(|&b| b == b'\n').enumerate() {
+        if k > 0 {
+            object.extend_from_slice(b"\n    ");
+        }
+        object.extend_from_slice(line);
+    }
+    Part {
+        json: object,
+        record: record_row(site, &d),
+        budgets: budget_rows(&d),
+        cities: record_city_rows(&d),
+    }
+}
+
+/// The bytes of one download, made whole: `accord serve` and `check` render the files
+/// one at a time.
+pub fn file_bytes(site: &Site, file: DataFile) -> Vec<u8> {
+    match file {
+        DataFile::RecordsSchema => json(&schema::records_schema(site)),
+        DataFile::Package => {
+            let tables = [
+                (DataFile::RecordsCsv, records_spec()),
+                (DataFile::BudgetsCsv, budgets_spec()),
+                (DataFile::CitiesCsv, cities_table(site)),
+                (DataFile::RecordCitiesCsv, record_cities_spec()),
+                (DataFile::OrganizationsCsv, organizations_table(site)),
+            ];
+            let described: Vec<(DataFile, &Table)> = tables.iter().map(|(f, t)| (*f, t)).collect();
+            json(&package::package(site, &described))
+        }
+        _ => {
+            let kept = Kept::default();
+            // Only `file` is kept: the others go nowhere.
+            Export::write(site, true, |f| {
+                Ok(Keep((f == file).then(|| std::rc::Rc::clone(&kept))))
+            })
+            .expect("memory takes every byte");
+            kept.take()
+        }
     }
 }
 
@@ -103,7 +322,7 @@ impl Export {
 pub fn record_json(site: &Site, i: usize) -> Vec<u8> {
     json(&RecordDocument {
         record: record_data(site, i),
-        content_html: &site.entries[i].body.html,
+        content_html: &site.entries[i].body.get().html,
     })
 }
 
@@ -224,74 +443,72 @@ const RECORD_COLUMNS: &[Column] = &[
     text("url", "the record's page").required(),
 ];
 
-fn records_table(site: &Site, data: &[RecordData<'_>]) -> Table {
-    let lang = &site.config.language;
-    let rows = data
-        .iter()
-        .map(|d| {
-            let budget = d.budget.as_ref();
-            vec![
-                d.id.clone(),
-                d.kind.to_string(),
-                d.slug.to_string(),
-                d.title.to_string(),
-                d.date.value.clone(),
-                d.date.precision.to_string(),
-                d.end.as_ref().map(|e| e.value.clone()).unwrap_or_default(),
-                d.end
-                    .as_ref()
-                    .map(|e| e.precision)
-                    .unwrap_or_default()
-                    .to_string(),
-                list(d.years.iter().map(i32::to_string)),
-                list(d.cities.iter().map(|c| c.id)),
-                list(d.cities.iter().map(|c| {
-                    c.names
-                        .get(lang)
-                        .or_else(|| c.names.values().next())
-                        .map_or(c.id, String::as_str)
-                })),
-                list(d.organizers),
-                list(d.partners),
-                list(d.tags),
-                d.lang.to_string(),
-                d.summary.to_string(),
-                d.code.unwrap_or_default().to_string(),
-                d.status.unwrap_or_default().to_string(),
-                budget.and_then(|b| b.unit).unwrap_or_default().to_string(),
-                budget
-                    .and_then(|b| b.currency)
-                    .unwrap_or_default()
-                    .to_string(),
-                number(budget.and_then(|b| b.total)),
-                number(budget.and_then(|b| b.spent)),
-                list(d.pairs.iter().flatten().map(|[a, b]| format!("{a}-{b}"))),
-                d.travelers.map(|n| n.to_string()).unwrap_or_default(),
-                d.purpose.unwrap_or_default().to_string(),
-                number(d.cost.as_ref().map(|c| c.amount)),
-                d.cost
-                    .as_ref()
-                    .map(|c| c.currency)
-                    .unwrap_or_default()
-                    .to_string(),
-                d.venue.unwrap_or_default().to_string(),
-                d.format.unwrap_or_default().to_string(),
-                list(d.participants.unwrap_or_default()),
-                list(d.sources.iter().map(|s| s.url.as_str())),
-                d.added.clone().unwrap_or_default(),
-                d.updated.clone().unwrap_or_default(),
-                d.url.clone(),
-            ]
-        })
-        .collect();
-    Table {
-        columns: RECORD_COLUMNS,
-        keys: Keys {
+fn records_spec() -> Table {
+    Table::streamed(
+        RECORD_COLUMNS,
+        Keys {
             primary: &["id"],
             foreign: &[],
         },
-        rows,
-    }
+    )
+}
+
+/// A record's row of `records.csv`.
+fn record_row(site: &Site, d: &RecordData<'_>) -> Vec<String> {
+    let lang = &site.config.language;
+    let budget = d.budget.as_ref();
+    vec![
+        d.id.clone(),
+        d.kind.to_string(),
+        d.slug.to_string(),
+        d.title.to_string(),
+        d.date.value.clone(),
+        d.date.precision.to_string(),
+        d.end.as_ref().map(|e| e.value.clone()).unwrap_or_default(),
+        d.end
+            .as_ref()
+            .map(|e| e.precision)
+            .unwrap_or_default()
+            .to_string(),
+        list(d.years.iter().map(i32::to_string)),
+        list(d.cities.iter().map(|c| c.id)),
+        list(d.cities.iter().map(|c| {
+            c.names
+                .get(lang)
+                .or_else(|| c.names.values().next())
+                .map_or(c.id, String::as_str)
+        })),
+        list(d.organizers),
+        list(d.partners),
+        list(d.tags),
+        d.lang.to_string(),
+        d.summary.to_string(),
+        d.code.unwrap_or_default().to_string(),
+        d.status.unwrap_or_default().to_string(),
+        budget.and_then(|b| b.unit).unwrap_or_default().to_string(),
+        budget
+            .and_then(|b| b.currency)
+            .unwrap_or_default()
+            .to_string(),
+        number(budget.and_then(|b| b.total)),
+        number(budget.and_then(|b| b.spent)),
+        list(d.pairs.iter().flatten().map(|[a, b]| format!("{a}-{b}"))),
+        d.travelers.map(|n| n.to_string()).unwrap_or_default(),
+        d.purpose.unwrap_or_default().to_string(),
+        number(d.cost.as_ref().map(|c| c.amount)),
+        d.cost
+            .as_ref()
+            .map(|c| c.currency)
+            .unwrap_or_default()
+            .to_string(),
+        d.venue.unwrap_or_default().to_string(),
+        d.format.unwrap_or_default().to_string(),
+        list(d.participants.unwrap_or_default()),
+        list(d.sources.iter().map(|s| s.url.as_str())),
+        d.added.clone().unwrap_or_default(),
+        d.updated.clone().unwrap_or_default(),
+        d.url.clone(),
+    ]
 }
 
 const BUDGET_COLUMNS: &[Column] = &[
@@ -312,39 +529,40 @@ const BUDGET_COLUMNS: &[Column] = &[
     ),
 ];
 
-/// One row per program and year of `by_year`, then its total and spent.
-fn budgets_table(data: &[RecordData<'_>]) -> Table {
-    let mut rows = Vec::new();
-    for d in data {
-        let Some(b) = &d.budget else { continue };
-        let unit = b.unit.unwrap_or_default();
-        let currency = b.currency.unwrap_or_default();
-        let row = |item: &str, year: String, amount: f64| {
-            vec![
-                d.id.clone(),
-                item.to_string(),
-                year,
-                number(Some(amount)),
-                unit.to_string(),
-                currency.to_string(),
-            ]
-        };
-        rows.extend(
-            b.by_year
-                .iter()
-                .map(|y| row("year", y.year.to_string(), y.amount)),
-        );
-        rows.extend(b.total.map(|a| row("total", String::new(), a)));
-        rows.extend(b.spent.map(|a| row("spent", String::new(), a)));
-    }
-    Table {
-        columns: BUDGET_COLUMNS,
-        keys: Keys {
+fn budgets_spec() -> Table {
+    Table::streamed(
+        BUDGET_COLUMNS,
+        Keys {
             primary: &[],
             foreign: &[("record_id", "records", "id")],
         },
-        rows,
-    }
+    )
+}
+
+/// A program's rows of `budgets.csv`: one per year of `by_year`, then its total and
+/// spent.
+fn budget_rows(d: &RecordData<'_>) -> Vec<Vec<String>> {
+    let Some(b) = &d.budget else {
+        return Vec::new();
+    };
+    let unit = b.unit.unwrap_or_default();
+    let currency = b.currency.unwrap_or_default();
+    let row = |item: &str, year: String, amount: f64| {
+        vec![
+            d.id.clone(),
+            item.to_string(),
+            year,
+            number(Some(amount)),
+            unit.to_string(),
+            currency.to_string(),
+        ]
+    };
+    let mut rows: Vec<Vec<String>> = (b.by_year.iter())
+        .map(|y| row("year", y.year.to_string(), y.amount))
+        .collect();
+    rows.extend(b.total.map(|a| row("total", String::new(), a)));
+    rows.extend(b.spent.map(|a| row("spent", String::new(), a)));
+    rows
 }
 
 /// The languages of the name columns of `cities.csv`.
@@ -450,22 +668,69 @@ const RECORD_CITY_COLUMNS: &[Column] = &[
 ];
 
 /// One row per record and city: the record–city link, with both keys checked.
-fn record_cities_table(data: &[RecordData<'_>]) -> Table {
-    let rows = data
-        .iter()
-        .flat_map(|d| {
-            d.cities
-                .iter()
-                .enumerate()
-                .map(|(n, c)| vec![d.id.clone(), c.id.to_string(), (n + 1).to_string()])
-        })
-        .collect();
-    Table {
-        columns: RECORD_CITY_COLUMNS,
-        keys: Keys {
+fn record_cities_spec() -> Table {
+    Table::streamed(
+        RECORD_CITY_COLUMNS,
+        Keys {
             primary: &["record_id", "city_id"],
             foreign: &[("record_id", "records", "id"), ("city_id", "cities", "id")],
         },
-        rows,
+    )
+}
+
+/// A record's rows of `record_cities.csv`.
+fn record_city_rows(d: &RecordData<'_>) -> Vec<Vec<String>> {
+    (d.cities.iter().enumerate())
+        .map(|(n, c)| vec![d.id.clone(), c.id.to_string(), (n + 1).to_string()])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn fixture() -> Site {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/views");
+        let config = crate::config::Config::load(&root).unwrap();
+        let registry = crate::registry::Registry::load(&root).unwrap();
+        let sources = crate::source::load(&root);
+        let records: Vec<_> = (sources.files.iter())
+            .filter_map(|f| crate::content::parse(f, &registry, &config).0)
+            .collect();
+        let all = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+        crate::site::Site::build(config, registry, records, &all).unwrap()
+    }
+
+    #[test]
+    fn records_json_written_record_by_record_is_the_whole_file_pretty_printed() {
+        let site = fixture();
+        assert!(site.entries.len() >= 2);
+        let data: Vec<RecordData<'_>> = (0..site.entries.len())
+            .map(|i| record_data(&site, i))
+            .collect();
+        let whole = json(&schema::RecordsFile::new(&site, &data));
+        assert_eq!(
+            String::from_utf8(file_bytes(&site, DataFile::RecordsJson)).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+        // No records: an empty list, as serde_json writes it.
+        let none = json(&schema::RecordsFile::new(&site, &[]));
+        assert!(none.ends_with(b"\"records\": []\n}\n"));
+    }
+
+    #[test]
+    fn the_sizes_and_rows_measured_are_those_of_the_files() {
+        let site = fixture();
+        let export = Export::measure(&site, false);
+        for file in DataFile::ALL {
+            let bytes = file_bytes(&site, file);
+            assert_eq!(export.size(file), bytes.len(), "{file:?}");
+            if let Some(p) = export.preview(file) {
+                let lines = bytes.split(|&b| b == b'\n').count() - 1;
+                assert_eq!(p.rows + 1, lines, "{file:?}: rows and the header");
+                assert_eq!(p.first.len(), p.rows.min(PREVIEW_ROWS));
+            }
+        }
     }
 }

@@ -62,7 +62,8 @@ pub(crate) struct Keys {
     pub foreign: &'static [(&'static str, &'static str, &'static str)],
 }
 
-/// A table: its columns and rows, each row one value per column (empty for none).
+/// A table: its columns and rows, each row one value per column (empty for none); the
+/// rows of a table written as they are made are not held (`Table::streamed`).
 pub(crate) struct Table {
     pub columns: &'static [Column],
     pub keys: Keys,
@@ -77,17 +78,58 @@ pub(crate) const BOM: &str = "\u{feff}";
 pub(crate) const LIST_SEPARATOR: char = ';';
 
 impl Table {
-    /// The file: BOM, header, rows, every line ended by CRLF.
-    pub(crate) fn csv(&self) -> Vec<u8> {
-        let mut out = String::with_capacity(64 * (self.rows.len() + 1));
-        out.push_str(BOM);
-        let header: Vec<&str> = self.columns.iter().map(|c| c.name).collect();
-        line(&mut out, &header);
-        for row in &self.rows {
-            debug_assert_eq!(row.len(), self.columns.len());
-            line(&mut out, row);
+    /// The columns and keys of a table whose rows are written as they are made
+    /// (`Csv`).
+    pub(crate) const fn streamed(columns: &'static [Column], keys: Keys) -> Table {
+        Table {
+            columns,
+            keys,
+            rows: Vec::new(),
         }
-        out.into_bytes()
+    }
+}
+
+/// A CSV file written row by row: BOM, header, rows, every line ended by CRLF. Counts
+/// its rows and keeps the first `keep` of them (the data page shows them).
+pub(crate) struct Csv<W: std::io::Write> {
+    out: W,
+    line: String,
+    pub rows: usize,
+    pub first: Vec<Vec<String>>,
+    keep: usize,
+}
+
+impl<W: std::io::Write> Csv<W> {
+    /// Starts the file: BOM and header.
+    pub(crate) fn start(mut out: W, columns: &[Column], keep: usize) -> std::io::Result<Csv<W>> {
+        let mut head = String::from(BOM);
+        let header: Vec<&str> = columns.iter().map(|c| c.name).collect();
+        line(&mut head, &header);
+        out.write_all(head.as_bytes())?;
+        Ok(Csv {
+            out,
+            line: String::new(),
+            rows: 0,
+            first: Vec::new(),
+            keep,
+        })
+    }
+
+    pub(crate) fn row(&mut self, cells: Vec<String>) -> std::io::Result<()> {
+        self.line.clear();
+        line(&mut self.line, &cells);
+        self.out.write_all(self.line.as_bytes())?;
+        self.rows += 1;
+        if self.first.len() < self.keep {
+            self.first.push(cells);
+        }
+        Ok(())
+    }
+
+    /// The writer, every row written to it.
+    pub(crate) fn finish(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
 

@@ -61,20 +61,19 @@ fn human_size(bytes: usize) -> String {
 }
 
 impl Renderer<'_> {
-    /// The downloads, built once for all the routes that need them: by
-    /// `prepare_export` before the pages are rendered on the pool; otherwise here, in
-    /// parallel only outside the pool (see `Export::build`).
+    /// What the data page shows of the downloads, measured once for every edition:
+    /// given by `use_export` when the build wrote them before the pages; otherwise
+    /// measured here (every file made and counted, none kept), in parallel only
+    /// outside the pool (see `Export::write`).
     pub(super) fn export(&self) -> &Export {
         let outside_pool = rayon::current_thread_index().is_none();
         self.export
-            .get_or_init(|| Export::build(self.site, outside_pool))
+            .get_or_init(|| Export::measure(self.site, outside_pool))
     }
 
-    /// Builds the downloads now, on the whole pool, when one of `pages` needs them.
-    pub fn prepare_export<'p>(&self, mut pages: impl Iterator<Item = &'p Page>) {
-        if pages.any(|p| matches!(p, Page::Data | Page::DataFile(_))) {
-            self.export();
-        }
+    /// Takes what `Export::write` said of the downloads it wrote, for the data page.
+    pub fn use_export(&self, export: Export) {
+        let _ = self.export.set(export);
     }
 
     pub(super) fn data_page(&self) -> View<DataPage> {
@@ -83,7 +82,7 @@ impl Renderer<'_> {
         let files = DataFile::ALL
             .iter()
             .map(|&file| {
-                let bytes = export.file(file).len();
+                let bytes = export.size(file);
                 let preview = export.preview(file);
                 let stem = file.name().replace(['.', '-'], "_");
                 DataFileView {

@@ -3,7 +3,6 @@
 //! replaced a map built by hand, its fields are declared in alphabetical order, the
 //! order templates have always seen them in.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -92,7 +91,7 @@ pub(super) struct RecordPage {
 #[derive(Serialize)]
 pub(super) struct RecordView<'a> {
     added: Option<DateView>,
-    content: Cow<'a, str>,
+    content: String,
     edit_url: Option<String>,
     extra: &'a serde_json::Value,
     last_updated: Option<DateView>,
@@ -112,7 +111,7 @@ pub(super) struct RecordView<'a> {
     tag_links: Vec<NameLink>,
     tags: &'a [String],
     timeline: Vec<TimelineYear>,
-    toc: &'a [Heading],
+    toc: Vec<Heading>,
     trip: Option<TripView<'a>>,
     untranslated: bool,
     versions: Vec<VersionLink>,
@@ -387,7 +386,7 @@ impl Renderer<'_> {
         }
         let links = self.record_links(i);
         let shown = self.shown(e);
-        let body = shown.translation.map_or(&e.body, |t| &t.body);
+        let body = shown.translation.map_or(&e.body, |t| &t.body).get();
         let text = shown.translation.map(|t| &t.text);
         // A list the translation gives, in its language; else the original's, in its own.
         let own = |given: Option<&'s [String]>, original: &'s [String]| match given {
@@ -419,7 +418,8 @@ impl Renderer<'_> {
         RecordView {
             added,
             // Links to other records lead to their pages in this edition.
-            content: body.relinked(site.config.base_path.len(), site.edition_dir(self.edition)),
+            content: (body.relinked(site.config.base_path.len(), site.edition_dir(self.edition)))
+                .into_owned(),
             edit_url,
             extra: &r.extra,
             last_updated,
@@ -443,7 +443,7 @@ impl Renderer<'_> {
             sources,
             tag_links: self.tag_links(&r.tags),
             tags: &r.tags,
-            toc: &body.toc,
+            toc: body.toc.clone(),
             trip,
             workshop,
             year_links: e.years.iter().map(|&y| self.year_link(y)).collect(),

@@ -1071,13 +1071,13 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
             })
             .collect(),
         s: &e.summary,
-        b: snippet_body(&e.summary, &e.body.plain),
+        b: snippet_body(&e.summary, &e.body.get().plain),
         x: (e.translations.iter())
             .map(|t| {
                 let own = Translated {
                     t: t.text.title.as_deref(),
                     s: &t.summary,
-                    b: snippet_body(&t.summary, &t.body.plain),
+                    b: snippet_body(&t.summary, &t.body.get().plain),
                 };
                 (t.text.lang.as_str(), own)
             })

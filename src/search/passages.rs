@@ -141,14 +141,15 @@ pub(super) fn write(e: &Entry) -> Vec<u8> {
         #[serde(skip_serializing_if = "String::is_empty")]
         n: String,
     }
-    let toc = &e.body.toc;
+    let body = e.body.get();
+    let toc = &body.toc;
     let file = File {
         n: super::score::names(&e.record).join(" · "),
         h: toc
             .iter()
             .map(|h| [h.id.as_str(), h.text.as_str()])
             .collect(),
-        p: split(&e.body.plain, toc)
+        p: split(&body.plain, toc)
             .into_iter()
             .map(|p| (p.heading, p.text))
             .collect(),

@@ -447,7 +447,7 @@ fn texts_of(site: &Site, e: &Entry, mentions: &Mentions) -> Vec<(usize, String)>
     if let Some(summary) = &r.summary {
         texts.push((SUMMARY, normalize(summary)));
     }
-    texts.push((BODY, normalize(&e.body.plain)));
+    texts.push((BODY, normalize(&e.body.get().plain)));
     // Its translations, as more text of the same record: a query in the language of a
     // translation finds the record, in every edition.
     for t in &e.translations {
@@ -456,7 +456,7 @@ fn texts_of(site: &Site, e: &Entry, mentions: &Mentions) -> Vec<(usize, String)>
         let names = text.organizers.iter().chain(&text.partners).flatten();
         texts.extend(names.map(|n| (NAMES, normalize(n))));
         texts.extend(text.summary.iter().map(|s| (SUMMARY, normalize(s))));
-        texts.push((BODY, normalize(&t.body.plain)));
+        texts.push((BODY, normalize(&t.body.get().plain)));
     }
     // Every name of every other city the text names, and of every organization.
     let mut named: Vec<CityId> = Vec::new();

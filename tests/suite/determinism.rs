@@ -1,6 +1,7 @@
 //! Determinism across machines: the output of an archive does not depend on the order
 //! the file system lists its files in, on the order of the registry, on the locale,
-//! the time zone, the number of threads, or where it is built.
+//! the time zone, the number of threads, or where it is built; nor on whether the
+//! rendered bodies wait in memory or in the body store's temporary file.
 
 use std::path::Path;
 use std::process::Command;
@@ -57,10 +58,26 @@ fn copy_reversed(from: &Path, to: &Path) {
     }
 }
 
-fn build_with_env(root: &Path, out: &Path, threads: &str, tz: &str, locale: &str) {
+/// How a build is run: threads, time zone, locale, and the bytes of rendered bodies
+/// held in memory (the others go to the body store's file).
+struct Env<'a> {
+    threads: &'a str,
+    tz: &'a str,
+    locale: &'a str,
+    body_memory: &'a str,
+}
+
+fn build_with_env(root: &Path, out: &Path, env: &Env<'_>) {
+    let Env {
+        threads,
+        tz,
+        locale,
+        body_memory,
+    } = *env;
     let mut cmd = Command::new(bin());
     cmd.args(["build", "--root", path_str(root), "--output", path_str(out)])
         .env("RAYON_NUM_THREADS", threads)
+        .env(accord::bodies::BUDGET_VARIABLE, body_memory)
         .env("TZ", tz)
         .env("LC_ALL", locale)
         .env("LANG", locale);
@@ -74,7 +91,7 @@ fn build_with_env(root: &Path, out: &Path, threads: &str, tz: &str, locale: &str
 }
 
 #[test]
-fn output_is_the_same_whatever_the_listing_order_locale_time_zone_and_threads() {
+fn output_is_the_same_whatever_the_listing_order_locale_time_zone_threads_and_memory() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");
     generate_archive(&a, 300, "Determinism");
@@ -82,16 +99,31 @@ fn output_is_the_same_whatever_the_listing_order_locale_time_zone_and_threads() 
     let b = tmp.path().join("b");
     copy_reversed(&a, &b);
 
+    // Every body in memory, none, and some (the first 20 KB of them).
+    let env = |threads, tz, locale, body_memory| Env {
+        threads,
+        tz,
+        locale,
+        body_memory,
+    };
     let runs = [
-        (&a, "out-1", "1", "UTC", "C"),
-        (&b, "out-2", "8", "Asia/Seoul", "ko_KR.UTF-8"),
-        (&a, "out-3", "3", "America/Los_Angeles", "ja_JP.UTF-8"),
-        (&b, "out-4", "2", "Pacific/Kiritimati", "zh_CN.UTF-8"),
+        (&a, "out-1", env("1", "UTC", "C", "1000000000")),
+        (&b, "out-2", env("8", "Asia/Seoul", "ko_KR.UTF-8", "0")),
+        (
+            &a,
+            "out-3",
+            env("3", "America/Los_Angeles", "ja_JP.UTF-8", "20000"),
+        ),
+        (
+            &b,
+            "out-4",
+            env("2", "Pacific/Kiritimati", "zh_CN.UTF-8", "0"),
+        ),
     ];
     let mut trees = Vec::new();
-    for (root, out, threads, tz, locale) in runs {
+    for (root, out, env) in &runs {
         let out = tmp.path().join(out);
-        build_with_env(root, &out, threads, tz, locale);
+        build_with_env(root, &out, env);
         trees.push(tree(&out));
     }
     assert!(trees[0].len() > 300);
