@@ -63,6 +63,8 @@ mod yaml;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -516,7 +518,10 @@ fn missing_source_files(
 struct Plan {
     theme: Theme,
     routes: Vec<Route>,
-    index: search::Index,
+    /// Where a build writes (the search index is in it already); `None` for `check`.
+    staging: Option<Staging>,
+    /// How many files of the search index were written.
+    search_written: usize,
     /// Files attached to records: output path → source path.
     attachments: BTreeMap<String, PathBuf>,
     /// The fingerprint of every output file.
@@ -535,7 +540,8 @@ impl Plan {
     }
 }
 
-/// Step 2: templates, routes and their collisions, the search index, and the
+/// Step 2: templates, routes and their collisions, the search index (written into
+/// the staging directory as it is built, so that its files are not held), and the
 /// fingerprints that say what changed since the last build into `output`.
 fn plan(
     loaded: &Loaded,
@@ -550,11 +556,22 @@ fn plan(
 
     // The search index, from the records (not from the pages). Then every output
     // path is known, and checked for collisions.
-    let index = search::build(site);
+    let previous = if opts.write {
+        Manifest::load(output)
+    } else {
+        None
+    };
+    let staging = match (&previous, opts.write) {
+        (_, false) => None,
+        (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
+        (None, true) => Some(Staging::create(output).map_err(|d| vec![d])?),
+    };
+    let (search_prints, search_written) =
+        search_files(site, staging.as_ref(), previous.as_ref(), output)?;
     let collisions = collisions::check(
         site,
         &routes,
-        index.files.iter().map(|(f, _)| f),
+        search_prints.iter().map(|(f, _)| f),
         theme.statics.keys(),
     );
     if !collisions.is_empty() {
@@ -565,7 +582,7 @@ fn plan(
     let attachments = attachments(site);
     if links::any(site) {
         let produced: HashSet<&str> = (routes.iter().map(|r| r.file.as_str()))
-            .chain(index.files.iter().map(|(f, _)| f.as_str()))
+            .chain(search_prints.iter().map(|(f, _)| f.as_str()))
             .chain(theme.statics.keys().map(String::as_str))
             .chain(attachments.keys().map(String::as_str))
             .collect();
@@ -574,31 +591,38 @@ fn plan(
             return Err(finish(broken));
         }
     }
-    let manifest = fingerprints(loaded, &theme, &routes, &index, &attachments, output, opts)?;
-    let previous = if opts.write {
-        Manifest::load(output)
-    } else {
-        None
-    };
+    let manifest = fingerprints(
+        loaded,
+        (&theme, &routes, &search_prints, &attachments),
+        output,
+        opts,
+    )?;
     clock.lap("fingerprints");
     Ok(Plan {
         theme,
         routes,
-        index,
+        staging,
+        search_written,
         attachments,
         manifest,
         previous,
     })
 }
 
+/// The files of the output but the pages': the theme's, the search index's (with
+/// their fingerprints) and the attachments.
+type Files<'a> = (
+    &'a Theme,
+    &'a [Route],
+    &'a [(String, u64)],
+    &'a BTreeMap<String, PathBuf>,
+);
+
 /// The fingerprint of every file of the output: pages, static files, the search
-/// index and attachments.
+/// index (fingerprinted as it was built) and attachments.
 fn fingerprints(
     loaded: &Loaded,
-    theme: &Theme,
-    routes: &[Route],
-    index: &search::Index,
-    attachments: &BTreeMap<String, PathBuf>,
+    (theme, routes, search_prints, attachments): Files<'_>,
     output: &Path,
     opts: &Options,
 ) -> Result<Manifest, Diagnostics> {
@@ -606,14 +630,7 @@ fn fingerprints(
     for (rel, bytes) in &theme.statics {
         files.insert(rel.clone(), fingerprint::bytes(bytes));
     }
-    let index_prints: Vec<u64> = index
-        .files
-        .par_iter()
-        .map(|(_, bytes)| fingerprint::bytes(bytes))
-        .collect();
-    for ((rel, _), print) in index.files.iter().zip(index_prints) {
-        files.insert(rel.clone(), print);
-    }
+    files.extend(search_prints.iter().cloned());
     for (rel, from) in attachments {
         let bytes = std::fs::read(loaded.sources.disk_path(&opts.root, from))
             .map_err(|e| vec![write_error(output, rel, &e)])?;
@@ -663,15 +680,9 @@ fn write(
             r.share_export(first);
         }
     }
-    let staging = match (&plan.previous, opts.write) {
-        (_, false) => None,
-        (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
-        (None, true) => Some(Staging::create(output).map_err(|d| vec![d])?),
-    };
-    // The search index first: its bytes are not held while the pages are rendered.
-    let index = std::mem::take(&mut plan.index);
-    let search_written =
-        (staging.as_ref()).map_or(Ok(0), |s| write_search_files(index, &plan, s, output))?;
+    // The search index is written already.
+    let staging = plan.staging.take();
+    let search_written = plan.search_written;
     let plan = &plan;
     // `check` renders everything; a build renders what changed.
     let to_render: Vec<&Route> = plan
@@ -765,33 +776,85 @@ fn render_pages(
     }
 }
 
-/// Writes the changed files of the search index, in parallel, and drops the index.
-/// Returns how many.
-fn write_search_files(
-    index: search::Index,
-    plan: &Plan,
-    staging: &Staging,
+/// Builds the search index into `staging` (when there is one), each file as soon as
+/// it is complete, and only if it changed since the `previous` build; returns the
+/// fingerprint of every file of the index and how many were written.
+fn search_files(
+    site: &Site,
+    staging: Option<&Staging>,
+    previous: Option<&Manifest>,
     output: &Path,
-) -> Result<usize, Diagnostics> {
-    let search_files: Vec<&(String, Vec<u8>)> = index
-        .files
-        .iter()
-        .filter(|(rel, _)| plan.changed(rel))
-        .collect();
-    let mut errors: Diagnostics = search_files
-        .par_iter()
-        .filter_map(|(rel, bytes)| {
-            staging
-                .write(rel, bytes)
-                .err()
-                .map(|e| write_error(output, rel, &e))
-        })
-        .collect();
-    if !errors.is_empty() {
-        errors.sort();
-        return Err(errors);
+) -> Result<(Vec<(String, u64)>, usize), Diagnostics> {
+    let sink = SearchSink {
+        staging,
+        previous,
+        output,
+        prints: Mutex::new(Vec::new()),
+        written: AtomicUsize::new(0),
+        errors: Mutex::new(Vec::new()),
+    };
+    // Its temporary files, if any, beside the output.
+    let beside = output::normalize(output);
+    let scratch = beside
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let sizes = &search::Sizes::BUILD;
+    let built = search::build_into(site, sizes, search::MEMORY_BUDGET, scratch, &sink);
+    let mut errors = sink
+        .errors
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Err(e) = built {
+        let at = scratch.display();
+        errors.push(write_error(
+            output,
+            "",
+            &std::io::Error::other(format!("{at}: {e}")),
+        ));
     }
-    Ok(search_files.len())
+    if !errors.is_empty() {
+        return Err(finish(errors));
+    }
+    let mut prints = sink
+        .prints
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    prints.sort_unstable();
+    Ok((prints, sink.written.into_inner()))
+}
+
+/// Takes the files of the search index as they are built: fingerprints each and, for
+/// a build, writes it into the staging directory when it changed since the previous
+/// build (`Plan::changed`).
+struct SearchSink<'a> {
+    staging: Option<&'a Staging>,
+    previous: Option<&'a Manifest>,
+    output: &'a Path,
+    prints: Mutex<Vec<(String, u64)>>,
+    written: AtomicUsize,
+    errors: Mutex<Diagnostics>,
+}
+
+impl search::Sink for SearchSink<'_> {
+    fn put(&self, path: String, bytes: Vec<u8>) {
+        let print = fingerprint::bytes(&bytes);
+        if let Some(staging) = self.staging
+            && self
+                .previous
+                .is_none_or(|p| p.files.get(&path) != Some(&print))
+        {
+            match staging.write(&path, &bytes) {
+                Ok(()) => {
+                    self.written.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => (self.errors.lock().unwrap_or_else(PoisonError::into_inner))
+                    .push(write_error(self.output, &path, &e)),
+            }
+        }
+        drop(bytes);
+        (self.prints.lock().unwrap_or_else(PoisonError::into_inner)).push((path, print));
+    }
 }
 
 /// Writes the changed files that are not pages nor the search index: the theme's
