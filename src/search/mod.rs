@@ -268,12 +268,15 @@ fn shards(
     let mut writer = ShardWriter::new(sizes.shard, sizes.blocks);
     let mut words: Vec<Word> = Vec::new();
     let emit_closed = |closed: format::Closed| -> std::io::Result<()> {
-        for (dir, (first, list)) in ["s", "f", "b"].into_iter().zip(closed) {
-            for (i, bytes) in list.into_iter().enumerate() {
-                emit(format!("{DIR}/{dir}/{}.bin", first + i), bytes)?;
-            }
-        }
-        Ok(())
+        let files: Vec<(String, Vec<u8>)> = (["s", "f", "b"].into_iter().zip(closed))
+            .flat_map(|(dir, (first, list))| {
+                (list.into_iter().enumerate())
+                    .map(move |(i, bytes)| (format!("{DIR}/{dir}/{}.bin", first + i), bytes))
+            })
+            .collect();
+        files
+            .into_par_iter()
+            .try_for_each(|(path, bytes)| emit(path, bytes))
     };
     // 2. The runs merged, term by term in byte order; a batch of terms at a time,
     // 3. each term's postings weighed (BM25 impacts on its own scale) and encoded,
