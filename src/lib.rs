@@ -12,8 +12,10 @@
 //!    city and year; `lint` adds the warnings.
 //! 2. `plan` — what the output is: `theme` loads the templates; `routes` decides every
 //!    URL and output file (`Site::routes` lists them); `collisions` refuses two owners
-//!    of one file; `search` builds the index from the records; `fingerprint` hashes the
-//!    inputs of every file, so that only what changed since the last build is written.
+//!    of one file; `search` builds the index from the records, each of its files
+//!    fingerprinted and staged as soon as it is complete (only if it changed), so that
+//!    the index is never held whole; `fingerprint` hashes the inputs of every file, so
+//!    that only what changed since the last build is written.
 //! 3. `write` — `render` turns each changed route into bytes, in parallel, and
 //!    `output`, the only writer, puts them in a staging directory and swaps it in, so a
 //!    failed build never touches the output.
@@ -658,10 +660,9 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
 
 // ----------------------------------------------------------------------- 3. write
 
-/// Step 3: writes the changed files of the search index into a staging directory
-/// (and lets go of their bytes), renders the pages that changed (every page for
-/// `check`), writes them and the other changed files, and swaps it in. Returns how
-/// many files were written.
+/// Step 3: renders the pages that changed (every page for `check`), writes them and
+/// the other changed files into the staging directory (which holds the search index
+/// already), and swaps it in. Returns how many files were written.
 fn write(
     loaded: &Loaded,
     mut plan: Plan,

@@ -5,13 +5,16 @@
 //!
 //! The tokenizer has a twin in `search.js`; both are checked against the vectors in
 //! `tests/search_vectors.json`, so they cannot drift. Reads the site model and
-//! returns files; never writes (the pipeline writes them through `output`).
+//! hands out files, each as soon as it is complete (`Sink`); never writes the output
+//! (the pipeline writes them through `output`). Past a memory budget it keeps its
+//! postings and a log of its files in temporary files of its own (`runs`).
 //! The format is described in `docs/search.md`.
 //!
 //! The code follows the concerns: `tokenize` (the tokenizer and its twin in
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
-//! query), `format` (every file's writer beside its reader), `read` (the reader) and
-//! `passages` (the bodies cut into passages for the snippets).
+//! query), `format` (every file's writer beside its reader), `read` (the reader),
+//! `passages` (the bodies cut into passages for the snippets) and `runs` (the
+//! postings sorted by term in bounded memory).
 
 mod format;
 mod passages;

@@ -120,8 +120,7 @@ impl DocTerm<'_> {
 
 /// How many characters around a term in one record a list of characters holds, where
 /// they follow one another: those that follow the term, then those that come before.
-/// Counts rather than small vectors, so that a posting takes 20 bytes, not 64: the
-/// postings of every record are held at once.
+/// Counts rather than small vectors, so that a posting takes 20 bytes, not 64.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Spans {
     next: u32,
