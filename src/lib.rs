@@ -794,12 +794,17 @@ fn search_files(
         written: AtomicUsize::new(0),
         errors: Mutex::new(Vec::new()),
     };
-    // Its temporary files, if any, beside the output.
+    // Its temporary files, if any, beside the output (where the staging directory
+    // is); for `check`, which writes nothing there, in the system's temporary folder.
     let beside = output::normalize(output);
-    let scratch = beside
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let temp = std::env::temp_dir();
+    let scratch = match staging {
+        Some(_) => beside
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+        None => temp.as_path(),
+    };
     let sizes = &search::Sizes::BUILD;
     let built = search::build_into(site, sizes, search::MEMORY_BUDGET, scratch, &sink);
     let mut errors = sink
