@@ -12,8 +12,10 @@
 //!    city and year; `lint` adds the warnings.
 //! 2. `plan` — what the output is: `theme` loads the templates; `routes` decides every
 //!    URL and output file (`Site::routes` lists them); `collisions` refuses two owners
-//!    of one file; `search` builds the index from the records; `fingerprint` hashes the
-//!    inputs of every file, so that only what changed since the last build is written.
+//!    of one file; `search` builds the index from the records, each of its files
+//!    fingerprinted and staged as soon as it is complete (only if it changed), so that
+//!    the index is never held whole; `fingerprint` hashes the inputs of every file, so
+//!    that only what changed since the last build is written.
 //! 3. `write` — `render` turns each changed route into bytes, in parallel, and
 //!    `output`, the only writer, puts them in a staging directory and swaps it in, so a
 //!    failed build never touches the output.
@@ -65,6 +67,8 @@ mod yaml;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -518,7 +522,10 @@ fn missing_source_files(
 struct Plan {
     theme: Theme,
     routes: Vec<Route>,
-    index: search::Index,
+    /// Where a build writes (the search index is in it already); `None` for `check`.
+    staging: Option<Staging>,
+    /// How many files of the search index were written.
+    search_written: usize,
     /// Files attached to records: output path → source path.
     attachments: BTreeMap<String, PathBuf>,
     /// The fingerprint of every output file.
@@ -537,7 +544,8 @@ impl Plan {
     }
 }
 
-/// Step 2: templates, routes and their collisions, the search index, and the
+/// Step 2: templates, routes and their collisions, the search index (written into
+/// the staging directory as it is built, so that its files are not held), and the
 /// fingerprints that say what changed since the last build into `output`.
 fn plan(
     loaded: &Loaded,
@@ -552,11 +560,22 @@ fn plan(
 
     // The search index, from the records (not from the pages). Then every output
     // path is known, and checked for collisions.
-    let index = search::build(site);
+    let previous = if opts.write {
+        Manifest::load(output)
+    } else {
+        None
+    };
+    let staging = match (&previous, opts.write) {
+        (_, false) => None,
+        (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
+        (None, true) => Some(Staging::create(output).map_err(|d| vec![d])?),
+    };
+    let (search_prints, search_written) =
+        search_files(site, staging.as_ref(), previous.as_ref(), output)?;
     let collisions = collisions::check(
         site,
         &routes,
-        index.files.iter().map(|(f, _)| f),
+        search_prints.iter().map(|(f, _)| f),
         theme.statics.keys(),
     );
     if !collisions.is_empty() {
@@ -567,7 +586,7 @@ fn plan(
     let attachments = attachments(site);
     if links::any(site) {
         let produced: HashSet<&str> = (routes.iter().map(|r| r.file.as_str()))
-            .chain(index.files.iter().map(|(f, _)| f.as_str()))
+            .chain(search_prints.iter().map(|(f, _)| f.as_str()))
             .chain(theme.statics.keys().map(String::as_str))
             .chain(attachments.keys().map(String::as_str))
             .collect();
@@ -576,31 +595,38 @@ fn plan(
             return Err(finish(broken));
         }
     }
-    let manifest = fingerprints(loaded, &theme, &routes, &index, &attachments, output, opts)?;
-    let previous = if opts.write {
-        Manifest::load(output)
-    } else {
-        None
-    };
+    let manifest = fingerprints(
+        loaded,
+        (&theme, &routes, &search_prints, &attachments),
+        output,
+        opts,
+    )?;
     clock.lap("fingerprints");
     Ok(Plan {
         theme,
         routes,
-        index,
+        staging,
+        search_written,
         attachments,
         manifest,
         previous,
     })
 }
 
+/// The files of the output but the pages': the theme's, the search index's (with
+/// their fingerprints) and the attachments.
+type Files<'a> = (
+    &'a Theme,
+    &'a [Route],
+    &'a [(String, u64)],
+    &'a BTreeMap<String, PathBuf>,
+);
+
 /// The fingerprint of every file of the output: pages, static files, the search
-/// index and attachments.
+/// index (fingerprinted as it was built) and attachments.
 fn fingerprints(
     loaded: &Loaded,
-    theme: &Theme,
-    routes: &[Route],
-    index: &search::Index,
-    attachments: &BTreeMap<String, PathBuf>,
+    (theme, routes, search_prints, attachments): Files<'_>,
     output: &Path,
     opts: &Options,
 ) -> Result<Manifest, Diagnostics> {
@@ -608,14 +634,7 @@ fn fingerprints(
     for (rel, bytes) in &theme.statics {
         files.insert(rel.clone(), fingerprint::bytes(bytes));
     }
-    let index_prints: Vec<u64> = index
-        .files
-        .par_iter()
-        .map(|(_, bytes)| fingerprint::bytes(bytes))
-        .collect();
-    for ((rel, _), print) in index.files.iter().zip(index_prints) {
-        files.insert(rel.clone(), print);
-    }
+    files.extend(search_prints.iter().cloned());
     for (rel, from) in attachments {
         let bytes = std::fs::read(loaded.sources.disk_path(&opts.root, from))
             .map_err(|e| vec![write_error(output, rel, &e)])?;
@@ -643,10 +662,9 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
 
 // ----------------------------------------------------------------------- 3. write
 
-/// Step 3: writes the changed files of the search index into a staging directory
-/// (and lets go of their bytes), renders the pages that changed (every page for
-/// `check`), writes them and the other changed files, and swaps it in. Returns how
-/// many files were written.
+/// Step 3: renders the pages that changed (every page for `check`), writes them and
+/// the other changed files into the staging directory (which holds the search index
+/// already), and swaps it in. Returns how many files were written.
 fn write(
     loaded: &Loaded,
     mut plan: Plan,
@@ -665,15 +683,9 @@ fn write(
             r.share_export(first);
         }
     }
-    let staging = match (&plan.previous, opts.write) {
-        (_, false) => None,
-        (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
-        (None, true) => Some(Staging::create(output).map_err(|d| vec![d])?),
-    };
-    // The search index first: its bytes are not held while the pages are rendered.
-    let index = std::mem::take(&mut plan.index);
-    let search_written =
-        (staging.as_ref()).map_or(Ok(0), |s| write_search_files(index, &plan, s, output))?;
+    // The search index is written already.
+    let staging = plan.staging.take();
+    let search_written = plan.search_written;
     let plan = &plan;
     // `check` renders everything; a build renders what changed.
     let mut to_render: Vec<&Route> = plan
@@ -813,37 +825,90 @@ fn render_pages(
     }
 }
 
-/// Writes the changed files of the search index, in parallel, and drops the index.
-/// Returns how many.
-fn write_search_files(
-    index: search::Index,
-    plan: &Plan,
-    staging: &Staging,
+/// Builds the search index into `staging` (when there is one), each file as soon as
+/// it is complete, and only if it changed since the `previous` build; returns the
+/// fingerprint of every file of the index and how many were written.
+fn search_files(
+    site: &Site,
+    staging: Option<&Staging>,
+    previous: Option<&Manifest>,
     output: &Path,
-) -> Result<usize, Diagnostics> {
-    let search_files: Vec<&(String, Vec<u8>)> = index
-        .files
-        .iter()
-        .filter(|(rel, _)| plan.changed(rel))
-        .collect();
-    // Their folders first, once each: not tried again for every file.
-    staging
-        .create_dirs(search_files.iter().map(|(rel, _)| rel.as_str()))
-        .map_err(|e| vec![write_error(output, "", &e)])?;
-    let mut errors: Diagnostics = search_files
-        .par_iter()
-        .filter_map(|(rel, bytes)| {
-            staging
-                .write_in_place(rel, bytes)
-                .err()
-                .map(|e| write_error(output, rel, &e))
-        })
-        .collect();
-    if !errors.is_empty() {
-        errors.sort();
-        return Err(errors);
+) -> Result<(Vec<(String, u64)>, usize), Diagnostics> {
+    let sink = SearchSink {
+        staging,
+        previous,
+        output,
+        prints: Mutex::new(Vec::new()),
+        written: AtomicUsize::new(0),
+        errors: Mutex::new(Vec::new()),
+    };
+    // Its temporary files, if any, beside the output (where the staging directory
+    // is); for `check`, which writes nothing there, in the system's temporary folder.
+    let beside = output::normalize(output);
+    let temp = std::env::temp_dir();
+    let scratch = match staging {
+        Some(_) => beside
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+        None => temp.as_path(),
+    };
+    let sizes = &search::Sizes::BUILD;
+    let built = search::build_into(site, sizes, search::MEMORY_BUDGET, scratch, &sink);
+    let mut errors = sink
+        .errors
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Err(e) = built {
+        let at = scratch.display();
+        errors.push(write_error(
+            output,
+            "",
+            &std::io::Error::other(format!("{at}: {e}")),
+        ));
     }
-    Ok(search_files.len())
+    if !errors.is_empty() {
+        return Err(finish(errors));
+    }
+    let mut prints = sink
+        .prints
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    prints.sort_unstable();
+    Ok((prints, sink.written.into_inner()))
+}
+
+/// Takes the files of the search index as they are built: fingerprints each and, for
+/// a build, writes it into the staging directory when it changed since the previous
+/// build (`Plan::changed`).
+struct SearchSink<'a> {
+    staging: Option<&'a Staging>,
+    previous: Option<&'a Manifest>,
+    output: &'a Path,
+    prints: Mutex<Vec<(String, u64)>>,
+    written: AtomicUsize,
+    errors: Mutex<Diagnostics>,
+}
+
+impl search::Sink for SearchSink<'_> {
+    fn put(&self, path: String, bytes: Vec<u8>) {
+        let print = fingerprint::bytes(&bytes);
+        if let Some(staging) = self.staging
+            && self
+                .previous
+                .is_none_or(|p| p.files.get(&path) != Some(&print))
+        {
+            match staging.write(&path, &bytes) {
+                Ok(()) => {
+                    self.written.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => (self.errors.lock().unwrap_or_else(PoisonError::into_inner))
+                    .push(write_error(self.output, &path, &e)),
+            }
+        }
+        drop(bytes);
+        (self.prints.lock().unwrap_or_else(PoisonError::into_inner)).push((path, print));
+    }
 }
 
 /// Writes the changed files that are not pages nor the search index: the theme's

@@ -68,15 +68,20 @@ impl Hasher for Fnv1a {
 }
 
 /// The version of an index: the 64-bit hash of every other file, path and bytes, in
-/// path order; it changes with any of them.
-fn version(files: &[(String, Vec<u8>)]) -> String {
-    let mut h = Fnv1a::default();
-    for (path, bytes) in files {
-        h.write(path.as_bytes());
-        h.write(&[0]);
-        h.write(bytes);
+/// path order (`add` them so); it changes with any of them.
+#[derive(Default)]
+pub(super) struct Version(Fnv1a);
+
+impl Version {
+    pub(super) fn add(&mut self, path: &str, bytes: &[u8]) {
+        self.0.write(path.as_bytes());
+        self.0.write(&[0]);
+        self.0.write(bytes);
     }
-    format!("{:016x}", h.finish())
+
+    fn finish(&self) -> String {
+        format!("{:016x}", self.0.finish())
+    }
 }
 
 // ------------------------------------------------------------------ varints, strings
@@ -289,26 +294,25 @@ pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, 
 /// shard's small blocks share a file with its neighbours'. The shard ends with, for
 /// followers then preceders, where its first term's block is (file, place) and the
 /// terms that start a file after it (as gaps).
-pub(super) struct ShardWriter<'a> {
+pub(super) struct ShardWriter {
     target: usize,
     shard: Vec<u8>,
     followers: BlockFiles,
     preceders: BlockFiles,
     count: usize,
-    prev: &'a str,
+    prev: String,
     shards: Vec<Vec<u8>>,
+    /// Shards handed out by `take_closed`, before `shards`.
+    taken: usize,
     /// The first key of every shard but the first.
     separators: Vec<Vec<u8>>,
 }
 
-/// The shards with the followers files and the preceders files of all of them, and
-/// the first key of every shard but the first.
-pub(super) struct Shards {
-    pub(super) shards: Vec<Vec<u8>>,
-    pub(super) followers: Vec<Vec<u8>>,
-    pub(super) preceders: Vec<Vec<u8>>,
-    pub(super) separators: Vec<Vec<u8>>,
-}
+/// Files of one kind, numbered from the first.
+pub(super) type Numbered = (usize, Vec<Vec<u8>>);
+
+/// Closed files: shards, followers files, preceders files.
+pub(super) type Closed = [Numbered; 3];
 
 /// The encoded data of one term for `ShardWriter::push`.
 pub(super) struct Encoded {
@@ -328,6 +332,8 @@ struct BlockFiles {
     files: Vec<Vec<u8>>,
     /// The number of blocks in the open file.
     blocks: usize,
+    /// Files handed out by `take_closed`, before `files`.
+    taken: usize,
     /// Where the open shard's first block is: (file, place in it).
     first: (usize, usize),
     /// The terms of the open shard (their place in it) whose block starts a file,
@@ -341,6 +347,7 @@ impl BlockFiles {
             target,
             files: Vec::new(),
             blocks: 0,
+            taken: 0,
             first: (0, 0),
             starts: Vec::new(),
         }
@@ -360,7 +367,7 @@ impl BlockFiles {
             }
         }
         if term == 0 {
-            self.first = (self.files.len() - 1, self.blocks);
+            self.first = (self.taken + self.files.len() - 1, self.blocks);
         }
         put_bytes(self.files.last_mut().expect("an open file"), block);
         self.blocks += 1;
@@ -398,10 +405,18 @@ impl BlockFiles {
         self.starts.clear();
     }
 
-    /// Every file, the last one closed.
-    fn finish(mut self) -> Vec<Vec<u8>> {
+    /// The files closed and not yet taken (all but the open one).
+    fn take_closed(&mut self) -> Numbered {
+        let closed = self.files.len().saturating_sub(1);
+        let first = self.taken;
+        self.taken += closed;
+        (first, self.files.drain(..closed).collect())
+    }
+
+    /// The files not yet taken, the last one closed.
+    fn finish(mut self) -> Numbered {
         self.close_file();
-        self.files
+        (self.taken, self.files)
     }
 }
 
@@ -429,26 +444,27 @@ fn parse_block_files(
     Ok(())
 }
 
-impl<'a> ShardWriter<'a> {
-    pub(super) fn new(target: usize, blocks_target: usize) -> ShardWriter<'a> {
+impl ShardWriter {
+    pub(super) fn new(target: usize, blocks_target: usize) -> ShardWriter {
         ShardWriter {
             target,
             shard: Vec::new(),
             followers: BlockFiles::new(blocks_target),
             preceders: BlockFiles::new(blocks_target),
             count: 0,
-            prev: "",
+            prev: String::new(),
             shards: Vec::new(),
+            taken: 0,
             separators: Vec::new(),
         }
     }
 
     /// Adds the next term (in byte order) with its data.
-    pub(super) fn push(&mut self, term: &'a str, data: &Encoded) {
+    pub(super) fn push(&mut self, term: &str, data: &Encoded) {
         let shared = if self.count == 0 {
             0
         } else {
-            common_prefix(self.prev, term)
+            common_prefix(&self.prev, term)
         };
         let mut entry = Vec::with_capacity(data.postings.len() + term.len() + 8);
         Self::entry(&mut entry, term, shared, data);
@@ -456,7 +472,7 @@ impl<'a> ShardWriter<'a> {
         if self.count > 0 && self.shard.len() + entry.len() + 4 + trailers > self.target {
             self.close();
             self.separators
-                .push(separator(self.prev, term).as_bytes().to_vec());
+                .push(separator(&self.prev, term).as_bytes().to_vec());
             // Without the shared prefix: it starts the new shard.
             entry.clear();
             Self::entry(&mut entry, term, 0, data);
@@ -465,7 +481,8 @@ impl<'a> ShardWriter<'a> {
         self.followers.push(self.count, &data.followers);
         self.preceders.push(self.count, &data.preceders);
         self.count += 1;
-        self.prev = term;
+        self.prev.clear();
+        self.prev.push_str(term);
     }
 
     fn entry(out: &mut Vec<u8>, term: &str, shared: usize, data: &Encoded) {
@@ -487,18 +504,26 @@ impl<'a> ShardWriter<'a> {
         self.count = 0;
     }
 
-    /// The shards, the followers and preceders files, and the first key of every
-    /// shard but the first.
-    pub(super) fn finish(mut self) -> Shards {
+    /// The files closed since the last call (a file is closed once nothing more
+    /// goes into it), so that they need not be held until the end.
+    pub(super) fn take_closed(&mut self) -> Closed {
+        let first = self.taken;
+        self.taken += self.shards.len();
+        [
+            (first, std::mem::take(&mut self.shards)),
+            self.followers.take_closed(),
+            self.preceders.take_closed(),
+        ]
+    }
+
+    /// The files not yet taken, and the first key of every shard but the first.
+    pub(super) fn finish(mut self) -> (Closed, Vec<Vec<u8>>) {
         if self.count > 0 {
             self.close();
         }
-        Shards {
-            shards: self.shards,
-            followers: self.followers.finish(),
-            preceders: self.preceders.finish(),
-            separators: self.separators,
-        }
+        let shards = (self.taken, self.shards);
+        let files = [shards, self.followers.finish(), self.preceders.finish()];
+        (files, self.separators)
     }
 }
 
@@ -639,8 +664,8 @@ type Group = ((i32, i32, usize, usize), u64);
 impl Manifest {
     /// The manifest of the other files of an index, with their version (which it
     /// sets); `facts` in index order, `top` as `key_files` returns it.
-    pub(super) fn write(mut self, files: &[(String, Vec<u8>)]) -> Vec<u8> {
-        self.version = version(files);
+    pub(super) fn write(mut self, version: &Version) -> Vec<u8> {
+        self.version = version.finish();
         self.encode()
     }
 
@@ -1006,10 +1031,19 @@ pub fn pack_item(bytes: &[u8], k: usize) -> Result<&[u8], Corrupt> {
     Ok(&bytes[pack_range(bytes, k)?])
 }
 
-/// `<dir>/<n>.bin`, the packs of every `per_pack` consecutive `items`.
-pub(super) fn packs(dir: &str, items: &[Vec<u8>], per_pack: usize) -> Vec<(String, Vec<u8>)> {
+/// `<dir>/<n>.bin`, the packs of every `per_pack` consecutive `items`, numbered from
+/// `first`.
+pub(super) fn packs(
+    dir: &str,
+    items: &[Vec<u8>],
+    per_pack: usize,
+    first: usize,
+) -> Vec<(String, Vec<u8>)> {
     (items.chunks(per_pack).enumerate())
-        .map(|(n, chunk)| (format!("{}/{dir}/{n}.bin", super::DIR), write_pack(chunk)))
+        .map(|(n, chunk)| {
+            let n = first + n;
+            (format!("{}/{dir}/{n}.bin", super::DIR), write_pack(chunk))
+        })
         .collect()
 }
 

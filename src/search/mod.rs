@@ -5,17 +5,21 @@
 //!
 //! The tokenizer has a twin in `search.js`; both are checked against the vectors in
 //! `tests/search_vectors.json`, so they cannot drift. Reads the site model and
-//! returns files; never writes (the pipeline writes them through `output`).
+//! hands out files, each as soon as it is complete (`Sink`); never writes the output
+//! (the pipeline writes them through `output`). Past a memory budget it keeps its
+//! postings and a log of its files in temporary files of its own (`runs`).
 //! The format is described in `docs/search.md`.
 //!
 //! The code follows the concerns: `tokenize` (the tokenizer and its twin in
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
-//! query), `format` (every file's writer beside its reader), `read` (the reader) and
-//! `passages` (the bodies cut into passages for the snippets).
+//! query), `format` (every file's writer beside its reader), `read` (the reader),
+//! `passages` (the bodies cut into passages for the snippets) and `runs` (the
+//! postings sorted by term in bounded memory).
 
 mod format;
 mod passages;
 mod read;
+mod runs;
 mod score;
 mod tokenize;
 
@@ -32,8 +36,11 @@ pub use tokenize::{
     MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
 };
 
+use std::path::Path;
+
 use format::{Encoded, ShardWriter};
-use score::{DocTerms, Impacts, Mentions, Terms, Weigher};
+use runs::{FileLog, Scratch};
+use score::{Impacts, Weigher};
 use tokenize::{TYPO_MIN_CHARS, WRITTEN, is_typo_word};
 
 /// The folder of the index in the output.
@@ -123,6 +130,33 @@ impl Index {
     }
 }
 
+/// Bytes of postings, and of the index's files, held in memory before they are
+/// written to temporary files: below it (small sites) nothing touches the disk.
+pub const MEMORY_BUDGET: usize = 32 << 20;
+/// Bytes of postings weighed at once, in parallel, as they come out of the merge.
+const WEIGHED_AT_ONCE: usize = 4 << 20;
+/// Records whose record and passages files are made at once.
+const RECORDS_AT_ONCE: usize = 1024;
+
+/// Where the files of an index go, each as soon as it is complete (from any thread).
+pub trait Sink: Sync {
+    fn put(&self, path: String, bytes: Vec<u8>);
+}
+
+/// Holds every file (for `build`).
+#[derive(Default)]
+struct Collect(std::sync::Mutex<Vec<(String, Vec<u8>)>>);
+
+impl Sink for Collect {
+    fn put(&self, path: String, bytes: Vec<u8>) {
+        (self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+        .push((path, bytes));
+    }
+}
+
 /// Builds the index of every record of the site.
 pub fn build(site: &Site) -> Index {
     build_sized(site, &Sizes::BUILD)
@@ -141,48 +175,73 @@ pub fn build_with(site: &Site, shard_target: usize) -> Index {
 
 /// `build` with other sizes of files.
 pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
+    build_spilling(site, sizes, MEMORY_BUDGET, &std::env::temp_dir())
+        .expect("an index within the memory budget needs no temporary files")
+}
+
+/// `build_sized` holding about `budget` bytes of postings and of files, the rest in
+/// temporary files in a new folder in `scratch` (removed at the end).
+pub fn build_spilling(
+    site: &Site,
+    sizes: &Sizes,
+    budget: usize,
+    scratch: &Path,
+) -> std::io::Result<Index> {
+    let collect = Collect::default();
+    build_into(site, sizes, budget, scratch, &collect)?;
+    let mut files = collect.0.into_inner().unwrap_or_default();
+    files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Ok(Index { files })
+}
+
+/// Builds the index of every record of the site, handing each file to `sink` as soon
+/// as it is complete, in no particular order: about `budget` bytes of postings and of
+/// files are held, the rest is in temporary files in a new folder in `scratch`,
+/// removed at the end, failed or not.
+pub fn build_into(
+    site: &Site,
+    sizes: &Sizes,
+    budget: usize,
+    scratch: &Path,
+    sink: &dyn Sink,
+) -> std::io::Result<()> {
+    let scratch = Scratch::new(scratch);
+    let log = FileLog::new(&scratch, budget);
+    let emit = |path: String, bytes: Vec<u8>| -> std::io::Result<()> {
+        log.add(&path, &bytes)?;
+        sink.put(path, bytes);
+        Ok(())
+    };
     let order = Order::of(site);
-    // 1–3. Every term with its number of records and its postings, in byte order,
-    // and the words of the typo dictionary.
-    let (terms, words) = postings(site, &order.records);
-    // 4. Shards: sorted ranges of terms, each at most `sizes.shard` bytes, and the
-    // followers and preceders files of all of them.
-    let mut writer = ShardWriter::new(sizes.shard, sizes.blocks);
-    for (term, data) in &terms {
-        writer.push(term, data);
-    }
-    let shards = writer.finish();
-    // The terms' data is in the shards now.
-    drop(terms);
-    let shard_count = shards.shards.len();
-    // Packed: the shards of a group of keys per file, the followers and preceders
-    // files `sizes.blocks_per_file` at a time.
-    let mut files = format::packs("s", &shards.shards, sizes.keys_per_file);
-    files.extend(format::packs("f", &shards.followers, sizes.blocks_per_file));
-    files.extend(format::packs("b", &shards.preceders, sizes.blocks_per_file));
+    // 1–4. Every term with its number of records and its postings, in byte order,
+    // cut into shards (sorted ranges of terms, each at most `sizes.shard` bytes),
+    // with the followers and preceders files of all of them; and the words of the
+    // typo dictionary.
+    let (shard_count, separators, words) =
+        shards(site, &order.records, sizes, budget, &scratch, &emit)?;
     // 5. The typo dictionary, one file per word length.
-    files.extend(dictionary_files(&words));
-    // 6. What is shown of each result, a few records per file.
-    let metas: Vec<Vec<u8>> = (order.records.par_iter())
-        .map(|&i| format::write_doc_meta(site, &site.entries[i]))
-        .collect();
-    files.extend(format::packs("d", &metas, sizes.records_per_file));
-    // 6b. The passages of each record's body, for the snippets of the results shown,
-    // more records per file.
-    let passages: Vec<Vec<u8>> = (order.records.par_iter())
-        .map(|&i| passages::write(&site.entries[i]))
-        .collect();
-    files.extend(format::packs("p", &passages, sizes.passages_per_file));
+    for (path, bytes) in dictionary_files(&words) {
+        emit(path, bytes)?;
+    }
+    // 6. What is shown of each result, a few records per file, and 6b. the passages
+    // of each record's body, for the snippets of the results shown, more records per
+    // file.
+    record_files(site, &order.records, sizes, &emit)?;
     // 7. The cities, and those of every record, for the city facet; the same of the
     // organizations and the topics.
-    files.extend(city_files(site, &order.records));
-    files.extend(list_files(site, &order.records));
+    for (path, bytes) in city_files(site, &order.records)
+        .into_iter()
+        .chain(list_files(site, &order.records))
+    {
+        emit(path, bytes)?;
+    }
     // 8. The keys of the shards: the first of every group in the manifest, the
     // others in one file per group.
-    let (top, keys) = format::key_files(shard_count, &shards.separators, sizes.keys_per_file);
-    files.extend(keys);
+    let (top, keys) = format::key_files(shard_count, &separators, sizes.keys_per_file);
+    for (path, bytes) in keys {
+        emit(path, bytes)?;
+    }
     // 9. The manifest, with a version that changes with any other file.
-    files.sort_by(|a, b| a.0.cmp(&b.0));
     let kinds = Kind::ALL.iter().map(|k| k.id().to_string()).collect();
     let manifest = Manifest {
         version: String::new(),
@@ -197,86 +256,164 @@ pub fn build_sized(site: &Site, sizes: &Sizes) -> Index {
         passages_per_file: sizes.passages_per_file,
         blocks_per_file: sizes.blocks_per_file,
     }
-    .write(&files);
-    files.push((MANIFEST.to_string(), manifest));
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Index { files }
+    .write(&log.version()?);
+    sink.put(MANIFEST.to_string(), manifest);
+    Ok(())
 }
 
-/// Every term of the `records` (indexes in `site.entries`, in index order), in byte
-/// order, with its number of records, its scale, its encoded postings and followers;
-/// and the words of the typo dictionary (see `is_typo_word`) with their number of
-/// records, in byte order.
-fn postings(site: &Site, records: &[usize]) -> (Vec<(String, Encoded)>, Vec<Word>) {
-    // 1. Tokens per record, in parallel.
-    let dictionary = Terms::new();
-    let mentions = Mentions::of(&site.registry, &site.organizations);
-    let docs: Vec<DocTerms> = records
-        .par_iter()
-        .map(|&i| score::doc_terms(site, &site.entries[i], &dictionary, &mentions))
-        .collect();
-    let (mut terms, dfs) = dictionary.into_vec();
-    let written = score::written_terms(&docs, terms.len());
-    // 2. Postings per term, records in index order, with their weighted frequency,
-    // a group of terms at a time (in byte order), and 3. BM25 impacts on each term's
-    // own scale, the postings encoded: only one group's postings are held at once.
-    let mut sorted: Vec<usize> = (0..terms.len()).collect();
-    sorted.par_sort_unstable_by(|&a, &b| terms[a].cmp(&terms[b]));
-    let mut weigher = Weigher::new(docs, terms.len());
-    let mut encoded: Vec<Encoded> = Vec::with_capacity(terms.len());
-    for group in groups(&sorted, &dfs) {
-        let postings = weigher.weigh(group, &dfs);
-        encoded.par_extend(group.par_iter().zip(postings).map(|(&t, p)| {
-            let impacts = Impacts::of(records.len(), &p.list);
-            Encoded {
-                df: dfs[t],
-                scale: impacts.scale,
-                postings: format::write_postings(
-                    p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
-                ),
-                followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
-                preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
-            }
-        }));
-    }
-    drop(weigher);
-    let mut words: Vec<Word> = (sorted.iter())
-        .filter(|&&t| written[t])
-        .map(|&t| (terms[t].trim_start_matches(WRITTEN).to_string(), dfs[t]))
-        .filter(|(w, _)| is_typo_word(w))
-        .collect();
-    words.sort();
-    let terms = (sorted.iter().zip(encoded))
-        .map(|(&t, data)| (std::mem::take(&mut terms[t]), data))
-        .collect();
-    (terms, words)
-}
+/// Hands a file to the sink (and the log).
+type Emit<'a> = dyn Fn(String, Vec<u8>) -> std::io::Result<()> + Sync + 'a;
 
-/// Postings weighed at once (a term with more is a group of its own), unless that
-/// makes more than `MAX_GROUPS` groups: about 40 MB.
-const POSTINGS_PER_GROUP: u64 = 1 << 21;
-/// Each group reads the terms of every record once more.
-const MAX_GROUPS: u64 = 16;
-
-/// `sorted` (term ids) cut into runs of about `POSTINGS_PER_GROUP` postings, by
-/// their numbers of records (`dfs`).
-fn groups<'a>(sorted: &'a [usize], dfs: &[u32]) -> Vec<&'a [usize]> {
-    let total: u64 = sorted.iter().map(|&t| u64::from(dfs[t])).sum();
-    let budget = POSTINGS_PER_GROUP.max(total.div_ceil(MAX_GROUPS));
-    let mut groups = Vec::new();
-    let (mut start, mut held) = (0, 0);
-    for (i, &t) in sorted.iter().enumerate() {
-        let df = u64::from(dfs[t]);
-        if held > 0 && held + df > budget {
-            groups.push(&sorted[start..i]);
-            (start, held) = (i, 0);
+/// The shards, followers and preceders files of the `records` (indexes in
+/// `site.entries`, in index order), each emitted as soon as it is complete; returns
+/// the number of shards, the first key of every shard but the first, and the words
+/// of the typo dictionary (see `is_typo_word`) with their number of records, in byte
+/// order.
+fn shards(
+    site: &Site,
+    records: &[usize],
+    sizes: &Sizes,
+    budget: usize,
+    scratch: &Scratch,
+    emit: &Emit,
+) -> std::io::Result<(usize, Vec<Vec<u8>>, Vec<Word>)> {
+    // 1. The postings of every record, by term, in runs sorted by term.
+    let (mut merge, lengths) = runs::sort(site, records, budget, scratch)?;
+    let weigher = Weigher::new(lengths);
+    let mut writer = ShardWriter::new(sizes.shard, sizes.blocks);
+    let mut words: Vec<Word> = Vec::new();
+    // Packed: the shards of a group of keys per file, the followers and preceders
+    // files `sizes.blocks_per_file` at a time.
+    let mut packers = [
+        Packer::new("s", sizes.keys_per_file),
+        Packer::new("f", sizes.blocks_per_file),
+        Packer::new("b", sizes.blocks_per_file),
+    ];
+    let mut emit_closed = |closed: format::Closed, last: bool| -> std::io::Result<()> {
+        let files: Vec<(String, Vec<u8>)> = (packers.iter_mut().zip(closed))
+            .flat_map(|(packer, numbered)| packer.add(numbered, last))
+            .collect();
+        files
+            .into_par_iter()
+            .try_for_each(|(path, bytes)| emit(path, bytes))
+    };
+    // 2. The runs merged, term by term in byte order; a batch of terms at a time,
+    // 3. each term's postings weighed (BM25 impacts on its own scale) and encoded,
+    // in parallel, and 4. cut into shards.
+    let mut batch: Vec<runs::Merged> = Vec::new();
+    let mut held = 0;
+    loop {
+        let next = merge.next()?;
+        let done = next.is_none();
+        if let Some((term, blocks)) = next {
+            held += blocks.iter().map(Vec::len).sum::<usize>();
+            batch.push((term, blocks));
         }
-        held += df;
+        if held < WEIGHED_AT_ONCE && !done {
+            continue;
+        }
+        let encoded: Vec<(Encoded, bool)> = (batch.par_iter())
+            .map(|(_, blocks)| encode(&weigher, blocks))
+            .collect();
+        for ((term, _), (data, written)) in batch.drain(..).zip(encoded) {
+            let term = String::from_utf8(term).expect("terms are UTF-8");
+            if written {
+                let word = term.trim_start_matches(WRITTEN);
+                if is_typo_word(word) {
+                    words.push((word.to_string(), data.df));
+                }
+            }
+            writer.push(&term, &data);
+        }
+        held = 0;
+        emit_closed(writer.take_closed(), false)?;
+        if done {
+            break;
+        }
     }
-    if start < sorted.len() {
-        groups.push(&sorted[start..]);
+    let (closed, separators) = writer.finish();
+    let shard_count = closed[0].0 + closed[0].1.len();
+    emit_closed(closed, true)?;
+    words.sort();
+    Ok((shard_count, separators, words))
+}
+/// Files numbered in order (shards, followers or preceders files), as they are
+/// closed, put into packs of `per_pack` (`format::packs`): a pack is made once it is
+/// full, the last one at the end.
+struct Packer {
+    dir: &'static str,
+    per_pack: usize,
+    /// The number of the first file of `pending`: a multiple of `per_pack`.
+    next: usize,
+    pending: Vec<Vec<u8>>,
+}
+
+impl Packer {
+    fn new(dir: &'static str, per_pack: usize) -> Packer {
+        Packer {
+            dir,
+            per_pack: per_pack.max(1),
+            next: 0,
+            pending: Vec::new(),
+        }
     }
-    groups
+
+    /// Takes the files `(first, list)`, numbered on from those taken before; returns
+    /// the packs they complete, and with `last` the rest too.
+    fn add(&mut self, (first, list): format::Numbered, last: bool) -> Vec<(String, Vec<u8>)> {
+        debug_assert_eq!(first, self.next + self.pending.len());
+        self.pending.extend(list);
+        let full = if last {
+            self.pending.len()
+        } else {
+            self.pending.len() / self.per_pack * self.per_pack
+        };
+        let items: Vec<Vec<u8>> = self.pending.drain(..full).collect();
+        let packs = format::packs(self.dir, &items, self.per_pack, self.next / self.per_pack);
+        self.next += full;
+        packs
+    }
+}
+
+/// The postings of a term (its blocks, as `runs::Merge` gives them) weighed, with
+/// BM25 impacts on the term's own scale, and encoded; and whether the term is
+/// written as a token in some record.
+fn encode(weigher: &Weigher, blocks: &[Vec<u8>]) -> (Encoded, bool) {
+    let (p, written) = weigher.weigh(blocks.iter().map(Vec::as_slice));
+    let impacts = Impacts::of(weigher.records(), &p.list);
+    let encoded = Encoded {
+        df: p.list.len() as u32,
+        scale: impacts.scale,
+        postings: format::write_postings(p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask))),
+        followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
+        preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
+    };
+    (encoded, written)
+}
+
+/// The record files (`d/`) and the passages files (`p/`) of the `records` (indexes
+/// in `site.entries`, in index order), made a few records at a time.
+fn record_files(site: &Site, records: &[usize], sizes: &Sizes, emit: &Emit) -> std::io::Result<()> {
+    for (dir, per_file) in [
+        ("d", sizes.records_per_file),
+        ("p", sizes.passages_per_file),
+    ] {
+        let at_once = RECORDS_AT_ONCE.div_ceil(per_file) * per_file;
+        for (k, chunk) in records.chunks(at_once).enumerate() {
+            let items: Vec<Vec<u8>> = (chunk.par_iter())
+                .map(|&i| match dir {
+                    "d" => format::write_doc_meta(site, &site.entries[i]),
+                    _ => passages::write(&site.entries[i]),
+                })
+                .collect();
+            let files = format::packs(dir, &items, per_file, k * at_once / per_file);
+            drop(items);
+            files
+                .into_par_iter()
+                .try_for_each(|(path, bytes)| emit(path, bytes))?;
+        }
+    }
+    Ok(())
 }
 
 /// A word of the typo dictionary and its number of records.

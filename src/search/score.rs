@@ -5,12 +5,9 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::hash::BuildHasherDefault;
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use rayon::prelude::*;
 use smallvec::SmallVec;
 
 use crate::content::{Details, Record};
@@ -35,7 +32,7 @@ const FIELDS: [(f64, f64); FIELD_COUNT] = [
     (1.0, 0.75), // body
     (1.0, 0.3),  // mentions: every name of every other city named in the text
 ];
-const FIELD_COUNT: usize = 6;
+pub(super) const FIELD_COUNT: usize = 6;
 const TITLE: usize = 0;
 const CITY_NAMES: usize = 1;
 const NAMES: usize = 2;
@@ -44,23 +41,15 @@ const BODY: usize = 4;
 const MENTIONS: usize = 5;
 
 /// The build's hash maps (nothing written depends on their order).
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
-
-/// What one record contributes, before scores.
-pub(super) struct DocTerms {
-    /// Its terms, packed (see `DocTerm`): the terms of every record are held at once.
-    packed: Vec<u8>,
-    lengths: [u32; FIELD_COUNT],
-    /// The ids of the terms that are tokens as written (not only stems).
-    written: Vec<u32>,
-}
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 
 /// One term of a record.
 struct DocTerm<'a> {
-    /// Its id (see `Terms`).
-    id: u32,
     /// Its frequency per field, at most 255.
     tf: [u8; FIELD_COUNT],
+    /// Whether it is a token as written in the record (not only a stem): a word the
+    /// typo dictionary offers.
+    written: bool,
     /// Its "followed by" mask.
     mask: u8,
     /// For a CJK bigram, how many characters around it `around` holds.
@@ -69,22 +58,27 @@ struct DocTerm<'a> {
     around: &'a str,
 }
 
-/// In `DocTerms::packed`, the bit of the byte of a term's fields that says characters
-/// around it follow (the other bits say which fields hold it).
+/// In a packed term, the bits of the byte of its fields that say it is written as
+/// a token and that characters around it follow (the other bits say which fields
+/// hold it).
+const IS_WRITTEN: u8 = 0x40;
 const HAS_AROUND: u8 = 0x80;
 
 impl DocTerm<'_> {
-    /// Appends the term to `packed`: its id (a varint), a byte of the fields that hold
-    /// it (a bit each, and `HAS_AROUND`), its frequency in each of them (a byte each),
-    /// its mask, and if it has any, how many characters follow it and precede it
-    /// (varints) and those characters (a varint length, then UTF-8).
+    /// Appends the term to `packed`: a byte of the fields that hold it (a bit each,
+    /// `IS_WRITTEN` and `HAS_AROUND`), its frequency in each of them (a byte each), its
+    /// mask, and if it has any, how many characters follow it and precede it (varints)
+    /// and those characters (a varint length, then UTF-8).
     fn pack(&self, packed: &mut Vec<u8>) {
-        put_varint(packed, u64::from(self.id));
         let fields = (0..FIELD_COUNT)
             .filter(|&f| self.tf[f] > 0)
             .fold(0, |bits, f| bits | 1 << f);
         let has_around = self.spans.len() > 0;
-        packed.push(fields | if has_around { HAS_AROUND } else { 0 });
+        packed.push(
+            fields
+                | if has_around { HAS_AROUND } else { 0 }
+                | if self.written { IS_WRITTEN } else { 0 },
+        );
         packed.extend(self.tf.iter().filter(|&&n| n > 0));
         packed.push(self.mask);
         if has_around {
@@ -98,8 +92,8 @@ impl DocTerm<'_> {
     fn unpack<'a>(packed: &mut Bytes<'a>) -> DocTerm<'a> {
         const WRITTEN_BY_PACK: &str = "terms are read as `DocTerm::pack` wrote them";
         let mut term = DocTerm {
-            id: packed.varint().expect(WRITTEN_BY_PACK) as u32,
             tf: [0; FIELD_COUNT],
+            written: false,
             mask: 0,
             spans: Spans::default(),
             around: "",
@@ -110,6 +104,7 @@ impl DocTerm<'_> {
                 *tf = packed.byte().expect(WRITTEN_BY_PACK);
             }
         }
+        term.written = fields & IS_WRITTEN != 0;
         term.mask = packed.byte().expect(WRITTEN_BY_PACK);
         if fields & HAS_AROUND != 0 {
             term.spans = Spans {
@@ -123,18 +118,9 @@ impl DocTerm<'_> {
     }
 }
 
-impl DocTerms {
-    /// Its terms, in the order they were met.
-    fn terms(&self) -> impl Iterator<Item = DocTerm<'_>> {
-        let mut packed = Bytes::new(&self.packed);
-        std::iter::from_fn(move || (!packed.is_empty()).then(|| DocTerm::unpack(&mut packed)))
-    }
-}
-
 /// How many characters around a term in one record a list of characters holds, where
 /// they follow one another: those that follow the term, then those that come before.
-/// Counts rather than small vectors, so that a posting takes 20 bytes, not 64: the
-/// postings of every record are held at once.
+/// Counts rather than small vectors, so that a posting takes 20 bytes, not 64.
 #[derive(Clone, Copy, Default)]
 pub(super) struct Spans {
     next: u32,
@@ -160,86 +146,6 @@ impl Spans {
 pub(super) struct Neighbours {
     pub(super) next: SmallVec<[char; 2]>,
     pub(super) prev: SmallVec<[char; 2]>,
-}
-
-/// Whether each term (by id, of `count`) is a token as written in some record, not
-/// only the stem of one: the words a typo dictionary offers.
-pub(super) fn written_terms(docs: &[DocTerms], count: usize) -> Vec<bool> {
-    let mut out = vec![false; count];
-    for &id in docs.iter().flat_map(|d| &d.written) {
-        out[id as usize] = true;
-    }
-    out
-}
-
-/// Every term of the index with an id, filled by the records in parallel. Ids depend
-/// on the threads' timing; nothing written depends on them (terms are sorted).
-pub(super) struct Terms {
-    /// Term → (id, number of records).
-    shards: Vec<Mutex<FastMap<String, (u32, u32)>>>,
-    next: AtomicU32,
-}
-
-impl Terms {
-    const SHARDS: usize = 64;
-
-    pub(super) fn new() -> Terms {
-        Terms {
-            shards: (0..Self::SHARDS).map(|_| Default::default()).collect(),
-            next: AtomicU32::new(0),
-        }
-    }
-
-    fn shard_of(term: &str) -> usize {
-        let mut h = Fnv1a::default();
-        h.write(term.as_bytes());
-        (h.finish() >> 58) as usize % Self::SHARDS
-    }
-
-    /// The ids of `terms` (each shard locked once).
-    fn ids(&self, terms: &[Cow<str>]) -> Vec<u32> {
-        let mut by_shard: Vec<Vec<usize>> = vec![Vec::new(); Self::SHARDS];
-        for (i, t) in terms.iter().enumerate() {
-            by_shard[Self::shard_of(t)].push(i);
-        }
-        let mut ids = vec![0; terms.len()];
-        for (shard, group) in by_shard.iter().enumerate() {
-            if group.is_empty() {
-                continue;
-            }
-            let mut map = self.shards[shard]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            for &i in group {
-                ids[i] = match map.get_mut(terms[i].as_ref()) {
-                    Some((id, df)) => {
-                        *df += 1;
-                        *id
-                    }
-                    None => {
-                        let id = self.next.fetch_add(1, Ordering::Relaxed);
-                        map.insert(terms[i].to_string(), (id, 1));
-                        id
-                    }
-                };
-            }
-        }
-        ids
-    }
-
-    /// Every term and its number of records, by id.
-    pub(super) fn into_vec(self) -> (Vec<String>, Vec<u32>) {
-        let n = self.next.into_inner() as usize;
-        let (mut terms, mut dfs) = (vec![String::new(); n], vec![0; n]);
-        for shard in self.shards {
-            let map = shard.into_inner().unwrap_or_else(PoisonError::into_inner);
-            for (term, (id, df)) in map {
-                terms[id as usize] = term;
-                dfs[id as usize] = df;
-            }
-        }
-        (terms, dfs)
-    }
 }
 
 /// Finds the names and aliases of the registry's cities, and of the registered
@@ -347,13 +253,16 @@ pub(super) fn names(r: &Record) -> Vec<&str> {
     names
 }
 
-/// The terms of one record with their frequency per field and "followed by" mask.
+/// The terms of one record, each handed to `each` with what the record says of it,
+/// packed (its frequency per field, whether it is written as a token, its "followed
+/// by" mask, the characters around it: read back by `Weigher::weigh`); returns the
+/// length of each field.
 pub(super) fn doc_terms(
     site: &Site,
     e: &Entry,
-    dictionary: &Terms,
     mentions: &Mentions,
-) -> DocTerms {
+    mut each: impl FnMut(&str, &[u8]),
+) -> [u32; FIELD_COUNT] {
     let texts = texts_of(site, e, mentions);
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
     let mut tally = Tally::with_capacity(bytes / 6 + 16);
@@ -403,33 +312,26 @@ pub(super) fn doc_terms(
             tally.count(Cow::Borrowed(&norm[at..at + c.len_utf8()]), field, false);
         }
     }
-    let ids = dictionary.ids(&tally.keys);
-    let written = (ids.iter().zip(&tally.written))
-        .filter(|&(_, &w)| w)
-        .map(|(&id, _)| id)
-        .collect();
-    let mut packed = Vec::with_capacity(tally.keys.len() * 8);
+    let mut packed = Vec::with_capacity(32);
     let mut chars = String::new();
-    for ((id, (tf, mask)), mut around) in ids.into_iter().zip(tally.stats).zip(tally.around) {
+    let terms = (tally.keys.iter()).zip(tally.stats).zip(tally.around);
+    for (((key, (tf, mask)), mut around), written) in terms.zip(tally.written) {
         around.next.sort_unstable();
         around.prev.sort_unstable();
         chars.clear();
         chars.extend(around.next.iter().chain(&around.prev));
         let term = DocTerm {
-            id,
             tf,
+            written,
             mask,
             spans: Spans::of(&around),
             around: &chars,
         };
+        packed.clear();
         term.pack(&mut packed);
+        each(key, &packed);
     }
-    packed.shrink_to_fit();
-    DocTerms {
-        packed,
-        lengths,
-        written,
-    }
+    lengths
 }
 
 /// Entry `e`'s texts, normalised, each with its field: its own, its translations', and
@@ -575,120 +477,86 @@ impl Postings {
     }
 }
 
-/// Weighs the terms of every record, a group of terms at a time, so that only one
-/// group's postings are held with the records' terms.
+/// Weighs the postings of a term: what BM25F needs of every record (the lengths of
+/// its fields) and of all of them (the average lengths), held for the whole index.
 pub(super) struct Weigher {
-    docs: Vec<DocTerms>,
+    /// The length of each field of every record, in index order.
+    lengths: Vec<[u32; FIELD_COUNT]>,
     /// The average length of each field.
     avg: [f64; FIELD_COUNT],
-    /// Per term id, its place in the group being weighed, or `NONE`.
-    slot: Vec<u32>,
+}
+
+/// Appends a posting to a block of postings (see `Weigher::weigh`): record `doc`
+/// (after the block's record `next`, which it advances), then the term as
+/// `doc_terms` packed it.
+pub(super) fn put_posting(block: &mut Vec<u8>, next: &mut u32, doc: u32, packed: &[u8]) {
+    put_varint(block, u64::from(doc - *next));
+    block.extend_from_slice(packed);
+    *next = doc + 1;
 }
 
 impl Weigher {
-    const NONE: u32 = u32::MAX;
-
-    /// The weigher of `docs` (records in index order), whose terms have ids below
-    /// `count`.
-    pub(super) fn new(docs: Vec<DocTerms>, count: usize) -> Weigher {
-        let n = docs.len();
+    /// The weigher of records (in index order) with these `lengths` of their fields.
+    pub(super) fn new(lengths: Vec<[u32; FIELD_COUNT]>) -> Weigher {
+        let n = lengths.len();
         let mut avg = [0f64; FIELD_COUNT];
-        for d in &docs {
-            for (a, l) in avg.iter_mut().zip(d.lengths) {
+        for l in &lengths {
+            for (a, &l) in avg.iter_mut().zip(l) {
                 *a += f64::from(l);
             }
         }
         for a in &mut avg {
             *a = (*a / n.max(1) as f64).max(1.0);
         }
-        Weigher {
-            docs,
-            avg,
-            slot: vec![Self::NONE; count],
-        }
+        Weigher { lengths, avg }
+    }
+
+    /// The number of records.
+    pub(super) fn records(&self) -> usize {
+        self.lengths.len()
     }
 
     /// The weighted term frequency `tf′ = Σ weight × tf / (1 − b + b × length /
-    /// average length)` of the terms of `group` (ids, with their numbers of records in
-    /// `dfs`) in every record: their postings in the order of `group`, records in
-    /// index order.
-    pub(super) fn weigh(&mut self, group: &[usize], dfs: &[u32]) -> Vec<Postings> {
-        for (i, &t) in group.iter().enumerate() {
-            self.slot[t] = i as u32;
-        }
-        // The records in runs, one per task, each run's postings in record order; the
-        // runs' postings joined in their order are the postings of every record.
-        let run = self
-            .docs
-            .len()
-            .div_ceil(rayon::current_num_threads() * 4)
-            .max(1);
-        let (slot, avg) = (&self.slot, &self.avg);
-        let runs: Vec<Vec<Postings>> = (self.docs.par_chunks(run).enumerate())
-            .map(|(r, docs)| {
-                let mut postings: Vec<Postings> =
-                    group.iter().map(|_| Postings::default()).collect();
-                for (k, d) in docs.iter().enumerate() {
-                    weigh_doc(d, (r * run + k) as u32, slot, avg, &mut postings);
-                }
-                postings
-            })
-            .collect();
-        let mut postings: Vec<Postings> = (group.iter())
-            .map(|&t| Postings {
-                list: Vec::with_capacity(dfs[t] as usize),
-                around: Vec::new(),
-            })
-            .collect();
-        for part in runs {
-            for (p, q) in postings.iter_mut().zip(part) {
-                p.list.extend(q.list);
-                p.around.extend(q.around);
+    /// average length)` of a term in each of its records, from its `blocks` of
+    /// postings (each as `put_posting` wrote them, from record 0; the blocks in record
+    /// order): its postings, records in index order, and whether it is written as a
+    /// token in any record.
+    pub(super) fn weigh<'a>(&self, blocks: impl Iterator<Item = &'a [u8]>) -> (Postings, bool) {
+        const WRITTEN_BY_PUT: &str = "postings are read as `put_posting` wrote them";
+        let mut postings = Postings::default();
+        let mut written = false;
+        for block in blocks {
+            let mut bytes = Bytes::new(block);
+            let mut next = 0u32;
+            while !bytes.is_empty() {
+                let doc = next + bytes.varint().expect(WRITTEN_BY_PUT) as u32;
+                next = doc + 1;
+                let term = DocTerm::unpack(&mut bytes);
+                written |= term.written;
+                postings.list.push(self.weighted(doc, &term));
+                postings.around.extend(term.around.chars());
             }
         }
-        for &t in group {
-            self.slot[t] = Self::NONE;
-        }
-        postings
+        (postings, written)
     }
-}
 
-/// Adds the terms of record `doc` (`d`) that are in the group (their places in
-/// `slot`) to the group's `postings`.
-fn weigh_doc(
-    d: &DocTerms,
-    doc: u32,
-    slot: &[u32],
-    avg: &[f64; FIELD_COUNT],
-    postings: &mut [Postings],
-) {
-    for DocTerm {
-        id,
-        tf,
-        mask,
-        spans,
-        around,
-    } in d.terms()
-    {
-        let Some(term) = postings.get_mut(slot[id as usize] as usize) else {
-            continue;
-        };
+    fn weighted(&self, doc: u32, term: &DocTerm) -> Weighted {
+        let lengths = &self.lengths[doc as usize];
         let mut weighted = 0.0;
         for f in 0..FIELD_COUNT {
-            if tf[f] > 0 {
+            if term.tf[f] > 0 {
                 let (w, b) = FIELDS[f];
-                let norm = 1.0 - b + b * f64::from(d.lengths[f]) / avg[f];
-                weighted += w * f64::from(tf[f]) / norm;
+                let norm = 1.0 - b + b * f64::from(lengths[f]) / self.avg[f];
+                weighted += w * f64::from(term.tf[f]) / norm;
             }
         }
-        term.list.push(Weighted {
+        Weighted {
             doc,
             tf: weighted as f32,
-            mask,
-            title: tf[TITLE] > 0,
-            spans,
-        });
-        term.around.extend(around.chars());
+            mask: term.mask,
+            title: term.tf[TITLE] > 0,
+            spans: term.spans,
+        }
     }
 }
 

@@ -1291,3 +1291,33 @@ fn an_archive_without_records_has_an_empty_index() {
     };
     assert!(r.search_with("", &seoul, false).unwrap().hits.is_empty());
 }
+
+#[test]
+fn an_index_spilled_to_temporary_files_is_the_same_byte_for_byte() {
+    let tmp = generated_site(120);
+    let site = load_site(tmp.path());
+    let sizes = search::Sizes {
+        shard: 1024,
+        blocks: 1024 / search::BLOCK_FILES_PER_SHARD,
+        ..search::Sizes::BUILD
+    };
+    let held = search::build_sized(&site, &sizes);
+    let scratch = tmp.path().join("scratch");
+    // A few kilobytes: many runs of postings, and the files' log on disk.
+    for budget in [4096, 40_000] {
+        let spilled = search::build_spilling(&site, &sizes, budget, &scratch).unwrap();
+        assert_eq!(held.files.len(), spilled.files.len());
+        for (a, b) in held.files.iter().zip(&spilled.files) {
+            assert_eq!(a.0, b.0);
+            assert!(a.1 == b.1, "{} differs", a.0);
+        }
+        // The temporary files are gone.
+        let left: Vec<_> = std::fs::read_dir(&scratch).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+    // Within the budget, nothing is written.
+    let untouched = tmp.path().join("untouched");
+    let again = search::build_spilling(&site, &sizes, 1 << 30, &untouched).unwrap();
+    assert_eq!(held.files, again.files);
+    assert!(!untouched.exists());
+}

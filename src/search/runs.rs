@@ -1,0 +1,468 @@
+//! The postings of the index sorted by term in bounded memory, an external sort: the
+//! records are tokenized a batch at a time (in parallel within a batch), their
+//! postings gathered by term into a run, and a run that holds more than a budget of
+//! bytes is sorted by term and written to a temporary file; the runs are then merged
+//! term by term (`Merge`). Below the budget (small sites) the only run stays in
+//! memory and nothing touches the disk.
+//!
+//! Also the log of the index's files (`FileLog`): each file goes out as soon as it is
+//! complete, and the version of the index, a hash of every file in path order, is
+//! computed at the end from the log, spilled to a temporary file past the budget.
+//!
+//! The temporary files are in a folder of their own (`Scratch`), made when first
+//! needed and removed when the build of the index ends, failed or not.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use rayon::prelude::*;
+
+use crate::site::Site;
+
+use super::format::{Version, put_bytes, put_varint};
+use super::score::{self, FIELD_COUNT, FastMap, Mentions};
+
+/// Records tokenized at once, in parallel, at most.
+const BATCH: usize = 256;
+/// A generous size of a record's terms: a batch is held beside the run, so it holds
+/// at most a sixteenth of the budget's worth of records.
+const RECORD_COST: usize = 64 * 1024;
+/// Runs are built in this many parts, by a hash of the term, each part on its own
+/// thread.
+const PARTS: usize = 16;
+/// Bytes first reserved for a part of a record's terms (about 14 KB a record, in 16
+/// parts, in the archives of the benchmark).
+const PART_BYTES: usize = 1024;
+/// What a term costs in a run beside its postings: its key, the map's entry.
+const TERM_COST: usize = 64;
+/// Bytes read or written at once from a run's file.
+const IO_BUFFER: usize = 64 * 1024;
+
+/// A folder for temporary files under `parent`, made when the first file is, and
+/// removed with everything in it when dropped.
+pub(super) struct Scratch {
+    parent: PathBuf,
+    dir: Mutex<Option<PathBuf>>,
+}
+
+impl Scratch {
+    pub(super) fn new(parent: &Path) -> Scratch {
+        Scratch {
+            parent: parent.to_path_buf(),
+            dir: Mutex::new(None),
+        }
+    }
+
+    /// A new empty file, open to write and read back.
+    fn file(&self) -> io::Result<File> {
+        let mut dir = self.dir.lock().unwrap_or_else(PoisonError::into_inner);
+        let dir = match &mut *dir {
+            Some(dir) => dir,
+            none => none.insert(Self::make_dir(&self.parent)?),
+        };
+        for n in 0.. {
+            let path = dir.join(format!("{n}.tmp"));
+            match fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                opened => return opened,
+            }
+        }
+        unreachable!("some name is free")
+    }
+
+    /// A new folder of this process, not there before (nor anyone else's), readable
+    /// by the user alone.
+    fn make_dir(parent: &Path) -> io::Result<PathBuf> {
+        fs::create_dir_all(parent)?;
+        let mut builder = fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        for n in 0u32.. {
+            let dir = parent.join(format!(".accord-index-{}-{n}", std::process::id()));
+            match builder.create(&dir) {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                made => return made.map(|()| dir),
+            }
+        }
+        unreachable!("some name is free")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let dir = self.dir.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let Some(dir) = dir.take() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ runs
+
+/// The terms of one record as `score::doc_terms` gives them, grouped by part: each
+/// term (bytes) and its packed data (bytes); `bounds[p]..bounds[p + 1]` is part `p`.
+struct RecordTerms {
+    bytes: Vec<u8>,
+    bounds: [usize; PARTS + 1],
+}
+
+fn part_of(term: &[u8]) -> usize {
+    use std::hash::Hasher;
+    let mut h = super::format::Fnv1a::default();
+    h.write(term);
+    (h.finish() >> 59) as usize % PARTS
+}
+
+/// The postings of a term in one run, as `score::put_posting` writes them.
+#[derive(Default)]
+struct Block {
+    next: u32,
+    bytes: Vec<u8>,
+}
+
+/// The postings of a batch of records, by term, in parts.
+struct Run {
+    parts: Vec<FastMap<Box<[u8]>, Block>>,
+    /// Roughly the bytes held.
+    held: usize,
+}
+
+impl Run {
+    fn new() -> Run {
+        Run {
+            parts: (0..PARTS).map(|_| FastMap::default()).collect(),
+            held: 0,
+        }
+    }
+
+    /// Adds the terms of records `first`, `first + 1`, … (in index order).
+    fn add(&mut self, first: usize, records: &[RecordTerms]) {
+        let added: usize = (self.parts.par_iter_mut().enumerate())
+            .map(|(p, map)| {
+                let mut added = 0;
+                for (k, r) in records.iter().enumerate() {
+                    let mut bytes = &r.bytes[r.bounds[p]..r.bounds[p + 1]];
+                    while !bytes.is_empty() {
+                        let term = take_bytes(&mut bytes);
+                        let packed = take_bytes(&mut bytes);
+                        let block = match map.get_mut(term) {
+                            Some(block) => block,
+                            None => {
+                                added += TERM_COST + term.len();
+                                map.entry(term.into()).or_default()
+                            }
+                        };
+                        let before = block.bytes.len();
+                        let doc = (first + k) as u32;
+                        score::put_posting(&mut block.bytes, &mut block.next, doc, packed);
+                        added += block.bytes.len() - before;
+                    }
+                }
+                added
+            })
+            .sum();
+        self.held += added;
+    }
+
+    /// Its terms in byte order, each once with its block of postings, written as
+    /// `RunReader` reads them.
+    fn write(self, out: &mut impl Write) -> io::Result<()> {
+        let mut terms: Vec<(Box<[u8]>, Block)> = self.parts.into_iter().flatten().collect();
+        terms.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut head = Vec::with_capacity(64);
+        for (term, block) in terms {
+            head.clear();
+            put_bytes(&mut head, &term);
+            put_varint(&mut head, block.bytes.len() as u64);
+            out.write_all(&head)?;
+            out.write_all(&block.bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// A varint length, then that many bytes, off the front of `bytes` (as `put_bytes`
+/// wrote them).
+fn take_bytes<'a>(bytes: &mut &'a [u8]) -> &'a [u8] {
+    let mut len = 0usize;
+    let mut shift = 0;
+    loop {
+        let b = bytes[0];
+        *bytes = &bytes[1..];
+        len |= usize::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let (out, rest) = bytes.split_at(len);
+    *bytes = rest;
+    out
+}
+
+/// The terms of record `e`, grouped by part, and the lengths of its fields.
+fn record_terms(site: &Site, i: usize, mentions: &Mentions) -> (RecordTerms, [u32; FIELD_COUNT]) {
+    let mut parts: [Vec<u8>; PARTS] = std::array::from_fn(|_| Vec::with_capacity(PART_BYTES));
+    let lengths = score::doc_terms(site, &site.entries[i], mentions, |term, packed| {
+        let part = &mut parts[part_of(term.as_bytes())];
+        put_bytes(part, term.as_bytes());
+        put_bytes(part, packed);
+    });
+    let mut bytes = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    let mut bounds = [0; PARTS + 1];
+    for (p, part) in parts.iter().enumerate() {
+        bytes.extend_from_slice(part);
+        bounds[p + 1] = bytes.len();
+    }
+    (RecordTerms { bytes, bounds }, lengths)
+}
+
+/// Tokenizes `records` (indexes in `site.entries`, in index order) a batch at a time
+/// and sorts their postings by term, in runs of at most about `budget` bytes, spilled
+/// into `scratch` when there is more than one. Returns the merge of the runs and the
+/// lengths of the fields of every record.
+pub(super) fn sort(
+    site: &Site,
+    records: &[usize],
+    budget: usize,
+    scratch: &Scratch,
+) -> io::Result<(Merge, Vec<[u32; FIELD_COUNT]>)> {
+    let mentions = Mentions::of(&site.registry, &site.organizations);
+    let mut lengths = Vec::with_capacity(records.len());
+    let mut runs: Vec<RunReader> = Vec::new();
+    let mut run = Run::new();
+    let at_once = (budget / 16 / RECORD_COST).clamp(1, BATCH);
+    for (b, batch) in records.chunks(at_once).enumerate() {
+        let terms: Vec<(RecordTerms, [u32; FIELD_COUNT])> = batch
+            .par_iter()
+            .map(|&i| record_terms(site, i, &mentions))
+            .collect();
+        let (terms, batch_lengths): (Vec<RecordTerms>, Vec<_>) = terms.into_iter().unzip();
+        lengths.extend(batch_lengths);
+        run.add(b * at_once, &terms);
+        drop(terms);
+        if run.held > budget {
+            runs.push(spill(std::mem::replace(&mut run, Run::new()), scratch)?);
+        }
+    }
+    if run.held > 0 || runs.is_empty() {
+        runs.push(if runs.is_empty() {
+            let mut bytes = Vec::new();
+            run.write(&mut bytes)?;
+            RunReader::new(Box::new(Cursor::new(bytes)))
+        } else {
+            spill(run, scratch)?
+        });
+    }
+    Ok((Merge::new(runs)?, lengths))
+}
+
+/// Writes `run` to a temporary file; its reader.
+fn spill(run: Run, scratch: &Scratch) -> io::Result<RunReader> {
+    let mut out = BufWriter::with_capacity(IO_BUFFER, scratch.file()?);
+    run.write(&mut out)?;
+    let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(RunReader::new(Box::new(BufReader::with_capacity(
+        IO_BUFFER, file,
+    ))))
+}
+
+/// Reads a run as `Run::write` wrote it: term after term.
+struct RunReader {
+    r: Box<dyn BufRead + Send>,
+}
+
+impl RunReader {
+    fn new(r: Box<dyn BufRead + Send>) -> RunReader {
+        RunReader { r }
+    }
+
+    fn varint(&mut self) -> io::Result<Option<u64>> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let mut byte = [0u8];
+            if self.r.read(&mut byte)? == 0 {
+                return if shift == 0 {
+                    Ok(None)
+                } else {
+                    Err(io::ErrorKind::UnexpectedEof.into())
+                };
+            }
+            v |= u64::from(byte[0] & 0x7f) << shift;
+            if byte[0] & 0x80 == 0 {
+                return Ok(Some(v));
+            }
+            shift += 7;
+        }
+    }
+
+    fn bytes(&mut self, len: u64) -> io::Result<Vec<u8>> {
+        let mut out = vec![0; len as usize];
+        self.r.read_exact(&mut out)?;
+        Ok(out)
+    }
+
+    /// The next term and its block of postings; `None` at the end.
+    fn next(&mut self) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
+        let Some(len) = self.varint()? else {
+            return Ok(None);
+        };
+        let term = self.bytes(len)?;
+        let len = self.varint()?.ok_or(io::ErrorKind::UnexpectedEof)?;
+        Ok(Some((term, self.bytes(len)?)))
+    }
+}
+
+/// A term (bytes) and its blocks of postings, one per run that holds it.
+pub(super) type Merged = (Vec<u8>, Vec<Vec<u8>>);
+
+/// The runs merged: every term in byte order with its blocks of postings, one per
+/// run that holds it, in the order of the runs (so of the records).
+pub(super) struct Merge {
+    runs: Vec<RunReader>,
+    /// The next term of every run not at its end, and the run.
+    heads: BinaryHeap<Reverse<(Vec<u8>, usize)>>,
+    /// The block of each run's next term.
+    blocks: Vec<Vec<u8>>,
+}
+
+impl Merge {
+    fn new(mut runs: Vec<RunReader>) -> io::Result<Merge> {
+        let mut heads = BinaryHeap::with_capacity(runs.len());
+        let mut blocks = vec![Vec::new(); runs.len()];
+        for (k, run) in runs.iter_mut().enumerate() {
+            if let Some((term, block)) = run.next()? {
+                heads.push(Reverse((term, k)));
+                blocks[k] = block;
+            }
+        }
+        Ok(Merge {
+            runs,
+            heads,
+            blocks,
+        })
+    }
+
+    /// The next term and its blocks; `None` after the last.
+    pub(super) fn next(&mut self) -> io::Result<Option<Merged>> {
+        let Some(Reverse((term, k))) = self.heads.pop() else {
+            return Ok(None);
+        };
+        let mut blocks = vec![self.advance(k)?];
+        while let Some(Reverse((next, _))) = self.heads.peek()
+            && *next == term
+        {
+            let Some(Reverse((_, k))) = self.heads.pop() else {
+                break;
+            };
+            blocks.push(self.advance(k)?);
+        }
+        Ok(Some((term, blocks)))
+    }
+
+    /// The block of run `k`'s term, the run moved on to its next one.
+    fn advance(&mut self, k: usize) -> io::Result<Vec<u8>> {
+        let block = match self.runs[k].next()? {
+            Some((term, block)) => {
+                self.heads.push(Reverse((term, k)));
+                std::mem::replace(&mut self.blocks[k], block)
+            }
+            None => std::mem::take(&mut self.blocks[k]),
+        };
+        Ok(block)
+    }
+}
+
+// ------------------------------------------------------------------ the files
+
+/// Every file of the index as it goes out, for the version: its path and where its
+/// bytes are, held in memory up to a budget, then in a temporary file.
+pub(super) struct FileLog<'a> {
+    scratch: &'a Scratch,
+    budget: usize,
+    inner: Mutex<Log>,
+}
+
+#[derive(Default)]
+struct Log {
+    /// Path, offset, length.
+    files: Vec<(String, u64, usize)>,
+    held: Vec<u8>,
+    spilled: Option<BufWriter<File>>,
+    end: u64,
+}
+
+impl<'a> FileLog<'a> {
+    pub(super) fn new(scratch: &'a Scratch, budget: usize) -> FileLog<'a> {
+        FileLog {
+            scratch,
+            budget,
+            inner: Mutex::new(Log::default()),
+        }
+    }
+
+    pub(super) fn add(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        let mut log = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        let at = log.end;
+        log.files.push((path.to_string(), at, bytes.len()));
+        log.end += bytes.len() as u64;
+        if log.spilled.is_none() && log.held.len() + bytes.len() > self.budget {
+            let mut out = BufWriter::with_capacity(IO_BUFFER, self.scratch.file()?);
+            out.write_all(&log.held)?;
+            log.held = Vec::new();
+            log.spilled = Some(out);
+        }
+        match &mut log.spilled {
+            Some(out) => out.write_all(bytes),
+            None => {
+                log.held.extend_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+
+    /// The version of every file logged, in path order.
+    pub(super) fn version(self) -> io::Result<Version> {
+        let log = self
+            .inner
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Log {
+            mut files,
+            held,
+            spilled,
+            ..
+        } = log;
+        files.sort_unstable();
+        let mut version = Version::default();
+        match spilled {
+            None => {
+                for (path, at, len) in &files {
+                    version.add(path, &held[*at as usize..*at as usize + len]);
+                }
+            }
+            Some(out) => {
+                let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+                let mut bytes = Vec::new();
+                for (path, at, len) in &files {
+                    bytes.resize(*len, 0);
+                    file.seek(SeekFrom::Start(*at))?;
+                    file.read_exact(&mut bytes)?;
+                    version.add(path, &bytes);
+                }
+            }
+        }
+        Ok(version)
+    }
+}
