@@ -136,6 +136,10 @@ codes! {
     /// Budget years outside the record's period, or adding up to more than its total
     /// (a warning).
     BudgetYears = "budget-years",
+    /// A file of the build cache (`.accord-cache/`) that cannot be trusted and was
+    /// ignored, or the cache cannot be written (a warning that `--strict` does not
+    /// fail on).
+    BuildCache = "build-cache",
 }
 
 impl fmt::Display for Code {

@@ -25,6 +25,7 @@
 //! the same pipeline without the writes of step 3.
 
 pub mod bodies;
+pub mod cache;
 pub mod charts;
 pub mod cjk;
 pub mod codes;
@@ -116,6 +117,10 @@ pub struct Options {
     pub allow_empty: bool,
     /// Publish under this address instead of accord.yaml's `base_url` (`--base-url`).
     pub base_url: Option<String>,
+    /// How the build cache ROOT/.accord-cache/ is used: read and written (the
+    /// default), written only (`--clean`), or not at all (`--no-cache`). `check`
+    /// reads it and never writes it.
+    pub cache: cache::Mode,
 }
 
 impl Options {
@@ -154,6 +159,9 @@ pub struct Report {
     /// Markdown bodies rendered (of records and translations), each once however many
     /// editions the site has.
     pub rendered: usize,
+    /// Markdown bodies taken from the build cache (`.accord-cache/`) instead of being
+    /// rendered: unchanged since the last build, and their links answer the same.
+    pub cached: usize,
     pub files_written: usize,
     pub warnings: Vec<Diagnostic>,
     /// How long each stage took, in pipeline order.
@@ -232,14 +240,21 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
     } else {
         None
     };
-    let loaded = load(opts, run, &mut clock)?;
+    let mut loaded = load(opts, run, &mut clock)?;
     let plan = plan(&loaded, opts, &output, &mut clock)?;
     let files_written = write(&loaded, plan, opts, &output, run, &mut clock)?;
+    // The build succeeded: the bodies it rendered are kept for the next one.
+    if let Some(staged) = loaded.staged.take()
+        && let Err(warning) = staged.commit()
+    {
+        loaded.warnings.push(warning);
+    }
     Ok(Report {
         records: loaded.site.entries.len(),
         drafts_skipped: loaded.drafts_skipped,
         parsed: loaded.parsed,
         rendered: loaded.site.rendered,
+        cached: loaded.cached,
         files_written,
         warnings: loaded.warnings,
         timings: clock.laps,
@@ -255,6 +270,10 @@ struct Loaded {
     drafts_skipped: usize,
     /// Record files and translations read.
     parsed: usize,
+    /// Bodies taken from the build cache.
+    cached: usize,
+    /// The files of the build cache written, to put in place once the build succeeded.
+    staged: Option<cache::Staged>,
     /// The problems found, none of them an error (nor, run strictly, any at all).
     warnings: Diagnostics,
 }
@@ -297,22 +316,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     );
     diags.extend(site::check_ranges(&records, &sources, config.years));
     let total = records.len();
-    let mut drafts: HashSet<PathBuf> = HashSet::new();
-    // A city a draft names is not unused: it will be named once the draft is out.
-    let mut draft_cities = Vec::new();
-    if !opts.drafts {
-        drafts = records
-            .iter()
-            .filter(|r| r.draft)
-            .map(|r| r.source.clone())
-            .collect();
-        draft_cities = records
-            .iter()
-            .filter(|r| r.draft)
-            .flat_map(|r| r.cities.iter().copied())
-            .collect();
-        records.retain(|r| !r.draft);
-    }
+    let (drafts, draft_cities) = take_drafts(&mut records, opts.drafts);
     let drafts_skipped = total - records.len();
     // The warnings about facts, of the records published.
     let today = date::build_day();
@@ -346,23 +350,35 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         ));
     }
     let files = &sources.attachment_sizes;
-    let mut site = match Site::build_with_files(config, registry, records, &all_sources, files) {
+    let mut bodies = cache::BodyCache::open(root, opts.cache);
+    // Not a problem of the site: reported, but neither `--strict` nor errors count it.
+    let cache_warning = bodies.warning();
+    let built = Site::build_cached(config, registry, records, &all_sources, files, &mut bodies);
+    let mut site = match built {
         Ok(site) => site,
         Err(d) => {
-            diags.extend(d);
+            diags.extend(d.into_iter().chain(cache_warning));
             return Err(finish(diags));
         }
     };
     site.today = today;
     let (organizations, topics) = entity_registries(root, &mut diags);
     site.connect(organizations, topics);
-    diags.extend(site.translate(translations, &all_sources, files));
+    diags.extend(site.translate_cached(translations, &all_sources, files, &mut bodies));
     diags.extend(organization_warnings(&site, &sources, &pending));
     diags.append(&mut site.warnings);
     diags.extend(lint::warnings(&site, &failed, &draft_cities));
     if diags.iter().any(Diagnostic::is_error) || (run.strict && !diags.is_empty()) {
+        diags.extend(cache_warning);
         return Err(finish(diags));
     }
+    diags.extend(cache_warning);
+    let cached = bodies.hits;
+    let staged = if opts.write {
+        stage_cache(bodies, &site, &mut diags)
+    } else {
+        None
+    };
     // What the next steps need of the texts is in the site model now.
     site.drop_markdown();
     sources.files = Vec::new();
@@ -372,8 +388,54 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         sources,
         drafts_skipped,
         parsed,
+        cached,
+        staged,
         warnings: diags,
     })
+}
+
+/// Takes the drafts out of `records` unless they are published (`--drafts`): the
+/// files of those taken out, and the cities they name (not unused: they will be named
+/// once the drafts are out).
+fn take_drafts(
+    records: &mut Vec<content::Record>,
+    publish: bool,
+) -> (HashSet<PathBuf>, Vec<registry::CityId>) {
+    if publish {
+        return (HashSet::new(), Vec::new());
+    }
+    let drafts = (records.iter().filter(|r| r.draft))
+        .map(|r| r.source.clone())
+        .collect();
+    let cities = (records.iter().filter(|r| r.draft))
+        .flat_map(|r| r.cities.iter().copied())
+        .collect();
+    records.retain(|r| !r.draft);
+    (drafts, cities)
+}
+
+/// Writes the files of the build cache that changed beside the old ones, to be put in
+/// place once the build succeeded; a warning into `diags` when it cannot.
+fn stage_cache(
+    bodies: cache::BodyCache,
+    site: &Site,
+    diags: &mut Diagnostics,
+) -> Option<cache::Staged> {
+    let mut by_path: std::collections::HashMap<&Path, &bodies::Body> =
+        std::collections::HashMap::new();
+    for e in &site.entries {
+        by_path.insert(&e.record.source, &e.body);
+        for t in &e.translations {
+            by_path.insert(&t.text.source, &t.body);
+        }
+    }
+    match bodies.stage(&|p| by_path.get(p).map(|b| b.get())) {
+        Ok(staged) => staged,
+        Err(warning) => {
+            diags.push(warning);
+            None
+        }
+    }
 }
 
 /// The configuration (with `--base-url`), the registry and whether it loaded; their

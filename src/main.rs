@@ -43,9 +43,14 @@ enum Command {
         /// Show how long each step took.
         #[arg(long)]
         timings: bool,
-        /// Rebuild every page, not only the ones whose inputs changed.
+        /// Rebuild every page, not only the ones whose inputs changed, and render
+        /// every Markdown body again (the build cache is written anew).
         #[arg(long)]
         clean: bool,
+        /// Neither read nor write the build cache (.accord-cache/): render every
+        /// Markdown body.
+        #[arg(long)]
+        no_cache: bool,
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
@@ -73,6 +78,10 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
+        /// Do not read the build cache (.accord-cache/): render every Markdown body.
+        /// (`check` never writes the cache.)
+        #[arg(long)]
+        no_cache: bool,
         /// Accept a site without a content/ folder (otherwise an error).
         #[arg(long)]
         allow_empty: bool,
@@ -204,6 +213,7 @@ fn main() -> ExitCode {
             drafts,
             timings,
             clean,
+            no_cache,
             strict,
             allow_empty,
             format,
@@ -218,6 +228,11 @@ fn main() -> ExitCode {
                 write: true,
                 allow_empty,
                 base_url,
+                cache: match (no_cache, clean) {
+                    (true, _) => accord::cache::Mode::Off,
+                    (false, true) => accord::cache::Mode::Refresh,
+                    (false, false) => accord::cache::Mode::Use,
+                },
             };
             if let Some(input) = opts.input_holding_output() {
                 eprintln!(
@@ -241,6 +256,7 @@ fn main() -> ExitCode {
             drafts,
             timings,
             strict,
+            no_cache,
             allow_empty,
             format,
         } => {
@@ -251,6 +267,11 @@ fn main() -> ExitCode {
                 write: false,
                 allow_empty,
                 base_url: None,
+                cache: if no_cache {
+                    accord::cache::Mode::Off
+                } else {
+                    accord::cache::Mode::Use
+                },
             };
             build(&opts, "checked", timings, strict, format)
         }
@@ -329,8 +350,8 @@ fn build(
                     eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
                 }
                 eprintln!(
-                    "{:>10}     files parsed, {} Markdown bodies rendered (once for every edition)",
-                    report.parsed, report.rendered
+                    "{:>10}     files parsed, {} Markdown bodies rendered (once for every edition), {} from the build cache",
+                    report.parsed, report.rendered, report.cached
                 );
             }
             let drafts = if report.drafts_skipped > 0 {

@@ -395,6 +395,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
         write: true,
         allow_empty: false,
         base_url: shared.base_url.clone(),
+        cache: crate::cache::Mode::Use,
     };
     // The manifests before and after tell which files the incremental build wrote.
     let before = Manifest::load(&shared.site).unwrap_or_default();

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::bodies::{Bodies, Body};
+use crate::cache::{self, BodyCache, Made, Recorder, Stored};
 use crate::config::{Config, YearRange};
 use crate::content::{Details, Partial, Record, split_front_matter};
 use crate::diag::{Code, Diagnostic, Pos, Severity};
@@ -161,9 +162,23 @@ impl Site {
     pub fn build_with_files(
         config: Config,
         registry: Registry,
+        records: Vec<Record>,
+        all_sources: &HashSet<&Path>,
+        files: &BTreeMap<PathBuf, u64>,
+    ) -> Result<Site, Vec<Diagnostic>> {
+        let mut cache = BodyCache::off();
+        Site::build_cached(config, registry, records, all_sources, files, &mut cache)
+    }
+
+    /// `build_with_files`, taking from `cache` the bodies it kept that are still
+    /// good, and telling it what became of each.
+    pub fn build_cached(
+        config: Config,
+        registry: Registry,
         mut records: Vec<Record>,
         all_sources: &HashSet<&Path>,
         files: &BTreeMap<PathBuf, u64>,
+        cache: &mut BodyCache,
     ) -> Result<Site, Vec<Diagnostic>> {
         records.sort_by(|a, b| {
             b.date
@@ -175,7 +190,9 @@ impl Site {
         });
         let mut diags = check_urls(&records);
         let bodies = Bodies::new();
-        let (entries, body_diags) = entries(&config, records, all_sources, files, &bodies);
+        let hits = cache.hits;
+        let (entries, body_diags) = entries(&config, records, all_sources, files, (&bodies, cache));
+        let rendered = entries.len() - (cache.hits - hits);
         diags.extend(body_diags);
         let nodes: Vec<Node<'_>> = (entries.iter())
             .map(|e| Node {
@@ -191,7 +208,6 @@ impl Site {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
-        let entries_len = entries.len();
         let edition_dirs = (config.languages.iter().enumerate())
             .map(|(i, lang)| {
                 if i == 0 {
@@ -219,7 +235,7 @@ impl Site {
             topic_registry: Topics::default(),
             topics: TopicIndex::default(),
             warnings: diags,
-            rendered: entries_len,
+            rendered,
             bodies,
         };
         site.index();
@@ -247,6 +263,18 @@ impl Site {
         all_sources: &HashSet<&Path>,
         files: &BTreeMap<PathBuf, u64>,
     ) -> Vec<Diagnostic> {
+        self.translate_cached(translations, all_sources, files, &mut BodyCache::off())
+    }
+
+    /// `translate`, taking from `cache` the bodies it kept that are still good, and
+    /// telling it what became of each.
+    pub fn translate_cached(
+        &mut self,
+        translations: Vec<Translation>,
+        all_sources: &HashSet<&Path>,
+        files: &BTreeMap<PathBuf, u64>,
+        cache: &mut BodyCache,
+    ) -> Vec<Diagnostic> {
         let targets = Targets {
             by_source: (self.entries.iter())
                 .map(|e| (e.record.source.as_path(), e.url.clone()))
@@ -265,10 +293,19 @@ impl Site {
         let languages = &self.config.languages;
         let entries = &self.entries;
         let bodies = &self.bodies;
-        type Done = (Option<usize>, Translated, Vec<Diagnostic>, Vec<PathBuf>);
-        let rendered: Vec<Done> = translations
-            .into_par_iter()
-            .map(|t| {
+        type Done = (
+            Option<usize>,
+            Translated,
+            Vec<Diagnostic>,
+            Vec<PathBuf>,
+            Made,
+        );
+        let stored: Vec<Option<Stored>> = translations
+            .iter()
+            .map(|t| cache.take(&t.source))
+            .collect();
+        let rendered: Vec<Done> = (translations.into_par_iter().zip(stored))
+            .map(|(t, stored)| {
                 let at = index.get(t.original.as_path()).copied();
                 let edition = languages.iter().position(|l| *l == t.lang).unwrap_or(0);
                 let home = at.map(|i| {
@@ -281,24 +318,28 @@ impl Site {
                     page: home.as_ref().map(|(page, _)| page.as_str()),
                     attach_dir: home.as_ref().map(|(_, dir)| dir.as_str()),
                 };
-                let (body, attached) = targets.render(&from, &t.body, &opts);
+                let key = from.key(&t.body, &targets, &opts);
+                let (body, attached, made) = targets.render(&from, &t.body, &opts, (key, stored));
                 let diags = body_problems(&t.source, &t.body, t.body_line, &body);
                 let summary = t
                     .summary
                     .clone()
                     .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
+                let mut made = made;
+                made.keep_problems(&body);
                 let translated = Translated {
                     text: t,
                     body: bodies.put(body),
                     summary,
                 };
-                (at, translated, diags, attached)
+                (at, translated, diags, attached, made)
             })
             .collect();
-        self.rendered += rendered.len();
         let mut diags = Vec::new();
-        for (at, translated, d, attached) in rendered {
+        for (at, translated, d, attached, made) in rendered {
             diags.extend(d);
+            self.rendered += usize::from(!made.hit);
+            cache.keep(translated.text.source.clone(), made);
             if let Some(i) = at {
                 let e = &mut self.entries[i];
                 e.translations.push(translated);
@@ -572,7 +613,7 @@ fn entries(
     records: Vec<Record>,
     all_sources: &HashSet<&Path>,
     files: &BTreeMap<PathBuf, u64>,
-    bodies: &Bodies,
+    (bodies, cache): (&Bodies, &mut BodyCache),
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
     let url_of = |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
     let targets = Targets {
@@ -587,26 +628,32 @@ fn entries(
     let opts = RenderOptions {
         allow_html: config.allow_html,
     };
-    let rendered: Vec<(String, Body, Vec<Diagnostic>, Vec<PathBuf>)> = records
-        .par_iter()
-        .map(|r| {
+    let stored: Vec<Option<Stored>> = records.iter().map(|r| cache.take(&r.source)).collect();
+    type Done = (String, Body, Vec<Diagnostic>, Vec<PathBuf>, Made);
+    let rendered: Vec<Done> = (records.par_iter())
+        .zip(stored)
+        .map(|(r, stored)| {
             let page = routes::record_dir(r.kind, &r.slug);
             let from = BodyAt {
                 dir: r.source.parent().unwrap_or(Path::new("")),
                 page: Some(&page),
                 attach_dir: Some(&page),
             };
-            let (body, attached) = targets.render(&from, &r.body, &opts);
+            let key = from.key(&r.body, &targets, &opts);
+            let (body, attached, made) = targets.render(&from, &r.body, &opts, (key, stored));
             let diags = body_problems(&r.source, &r.body, r.body_line, &body);
             let summary = (r.summary.clone())
                 .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
-            (summary, bodies.put(body), diags, attached)
+            let mut made = made;
+            made.keep_problems(&body);
+            (summary, bodies.put(body), diags, attached, made)
         })
         .collect();
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
-    for (record, (summary, body, d, attachments)) in records.into_iter().zip(rendered) {
+    for (record, (summary, body, d, attachments, made)) in records.into_iter().zip(rendered) {
         diags.extend(d);
+        cache.keep(record.source.clone(), made);
         let url = url_of(&record);
         let last = record.end.map_or(record.date.year, |e| e.year);
         let years = (record.date.year..=last.max(record.date.year)).collect();
@@ -642,7 +689,8 @@ pub fn broken_links(
         page: None,
         attach_dir: None,
     };
-    let (body, _) = targets.render(&from, &record.body, &RenderOptions { allow_html });
+    let opts = RenderOptions { allow_html };
+    let (body, _, _) = targets.render(&from, &record.body, &opts, (0, None));
     body_problems(&record.source, &record.body, record.body_line, &body)
 }
 
@@ -892,21 +940,46 @@ struct BodyAt<'p> {
     attach_dir: Option<&'p str>,
 }
 
+impl BodyAt<'_> {
+    /// The key of `body` rendered from here (`cache::key`): its Markdown and all its
+    /// rendering reads but the answers about its links.
+    fn key(&self, body: &str, targets: &Targets<'_>, opts: &RenderOptions) -> u64 {
+        cache::key(&[
+            body.as_bytes(),
+            self.dir.as_os_str().as_encoded_bytes(),
+            self.page.map_or(b"\0".as_slice(), str::as_bytes),
+            self.attach_dir.map_or(b"\0".as_slice(), str::as_bytes),
+            targets.base_path.as_bytes(),
+            &[u8::from(opts.allow_html)],
+        ])
+    }
+}
+
 impl Targets<'_> {
-    /// `body` rendered from `from`, and the files it attaches (sorted, once each).
+    /// `body` rendered from `from`, the files it attaches (sorted, once each), and
+    /// what the cache is to keep of it. `cached` is its key and the body the cache
+    /// kept, used instead of rendering when its links answer as they did.
     fn render(
         &self,
         from: &BodyAt<'_>,
         body: &str,
         opts: &RenderOptions,
-    ) -> (Rendered, Vec<PathBuf>) {
+        cached: (u64, Option<Stored>),
+    ) -> (Rendered, Vec<PathBuf>, Made) {
         let attached = std::cell::RefCell::new(Vec::new());
         let resolve = |dest: &str| self.resolve(from, dest, &attached);
-        let rendered = markdown::render(body, opts, &resolve);
+        let (key, stored) = cached;
+        let reused = stored.and_then(|s| s.reuse(key, &resolve));
+        let (rendered, made) = reused.unwrap_or_else(|| {
+            attached.borrow_mut().clear();
+            let recorder = Recorder::new(&resolve);
+            let rendered = markdown::render(body, opts, &|dest| recorder.resolve(dest));
+            (rendered, recorder.made(key))
+        });
         let mut attached = attached.into_inner();
         attached.sort();
         attached.dedup();
-        (rendered, attached)
+        (rendered, attached, made)
     }
 
     /// Resolves a Markdown link: a link to another record's `.md` file becomes its

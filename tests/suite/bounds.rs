@@ -17,6 +17,7 @@ fn build(root: &Path) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         write: true,
         allow_empty: false,
         base_url: None,
+        cache: accord::cache::Mode::Use,
     };
     accord::build(&opts).map(|r| r.warnings)
 }

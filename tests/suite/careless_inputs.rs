@@ -16,6 +16,7 @@ fn check(root: &Path, drafts: bool, allow_empty: bool) -> Result<Vec<Diagnostic>
         write: false,
         allow_empty,
         base_url: None,
+        cache: accord::cache::Mode::Use,
     };
     accord::build(&opts).map(|r| r.warnings)
 }

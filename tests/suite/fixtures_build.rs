@@ -170,6 +170,7 @@ fn every_content_error_is_reported_with_its_position() {
         write: false,
         allow_empty: false,
         base_url: None,
+        cache: accord::cache::Mode::Use,
     })
     .expect_err("the errors fixture must fail");
     let actual = render_diags(&diags);
@@ -189,6 +190,7 @@ fn a_failed_build_leaves_the_published_output_untouched() {
     let site = fixture("failed-build");
     build_ok(site.path());
     let before = tree(&site.path().join("output"));
+    let cache_before = tree(&site.path().join(".accord-cache"));
     std::fs::write(
         site.path().join("content/trips/broken.md"),
         "---\ntitle: Broken\ndate: 2020\ncities: [어디에도없는도시]\n---\n",
@@ -196,13 +198,17 @@ fn a_failed_build_leaves_the_published_output_untouched() {
     .unwrap();
     assert!(accord::build(&options(site.path())).is_err());
     assert_eq!(tree(&site.path().join("output")), before);
-    // Nor is anything left beside it but the manifest of the last good build and the
-    // lock builds take on the output.
+    // Nor is anything left beside it but the manifest of the last good build, the
+    // lock builds take on the output, and the build cache of the last good build.
+    assert_eq!(tree(&site.path().join(".accord-cache")), cache_before);
     let names: Vec<String> = std::fs::read_dir(site.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| {
-            n.starts_with('.') && n != ".output.accord-manifest" && n != ".output.accord-lock"
+            n.starts_with('.')
+                && n != ".output.accord-manifest"
+                && n != ".output.accord-lock"
+                && n != ".accord-cache"
         })
         .collect();
     assert!(names.is_empty(), "{names:?}");

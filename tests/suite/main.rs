@@ -15,6 +15,7 @@ mod support;
 mod architecture;
 mod bounds;
 mod browser;
+mod cache;
 mod careless_inputs;
 mod cjk;
 mod cli;

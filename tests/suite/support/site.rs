@@ -101,6 +101,7 @@ pub(crate) fn options(root: &Path) -> accord::Options {
         write: true,
         allow_empty: false,
         base_url: None,
+        cache: accord::cache::Mode::Use,
     }
 }
 
@@ -116,6 +117,18 @@ pub(crate) fn build_ok(root: &Path) -> accord::Report {
 pub(crate) fn build_into(root: &Path, out: &Path) -> accord::Report {
     let mut opts = options(root);
     opts.output = Some(out.to_path_buf());
+    match accord::build(&opts) {
+        Ok(r) => r,
+        Err(d) => panic!("build failed:\n{}", render_diags(&d)),
+    }
+}
+
+/// Builds the site at `root` into `out` as `--clean --no-cache` does: every body
+/// rendered, the build cache neither read nor written.
+pub(crate) fn build_uncached_into(root: &Path, out: &Path) -> accord::Report {
+    let mut opts = options(root);
+    opts.output = Some(out.to_path_buf());
+    opts.cache = accord::cache::Mode::Off;
     match accord::build(&opts) {
         Ok(r) => r,
         Err(d) => panic!("build failed:\n{}", render_diags(&d)),
@@ -142,7 +155,7 @@ pub(crate) fn render_diags(d: &[accord::diag::Diagnostic]) -> String {
 pub(crate) fn same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
     let report = build_into(root, out);
     let clean = tempfile::tempdir().unwrap();
-    build_into(root, &clean.path().join("site"));
+    build_uncached_into(root, &clean.path().join("site"));
     let (a, b) = (tree(out), tree(&clean.path().join("site")));
     let differ: Vec<&String> = a
         .keys()

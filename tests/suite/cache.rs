@@ -1,0 +1,293 @@
+//! The build cache (`.accord-cache/`): a build that takes bodies from it writes the
+//! same bytes as a build without it, after any edit; it renders only the bodies that
+//! changed or whose links answer differently; a damaged cache or one of another
+//! version is ignored with a warning, never trusted.
+
+use std::path::{Path, PathBuf};
+
+use accord::cache::Mode;
+use accord::diag::Code;
+
+use crate::support::*;
+
+/// The `editions` fixture (a record, its translation, a trip), with a record that
+/// links to the trip and to a PDF beside it, and one whose body has a warning.
+fn archive() -> tempfile::TempDir {
+    let site = fixture("editions");
+    let root = site.path();
+    write(root, "content/trips/report.pdf", b"%PDF-1.4 short");
+    write(
+        root,
+        "content/trips/photo.md",
+        "---\ntitle: 사진\ndate: 2019-06\ncities: [서울]\nsummary: 사진.\n---\n\n\
+         [보고서](report.pdf)와 [방문](visit.md).\n"
+            .as_bytes(),
+    );
+    write(root, "content/trips/code.md", code_record().as_bytes());
+    site
+}
+
+/// A record whose code block has a line too long to highlight: a warning of its body.
+fn code_record() -> String {
+    format!(
+        "---\ntitle: 코드\ndate: 2019-07\ncities: [서울]\nsummary: 코드.\n---\n\n```rust\nlet x = \"{}\";\n```\n",
+        "a".repeat(1200)
+    )
+}
+
+/// Builds incrementally into `out` with the cache, checks that the output is the one
+/// of a build without the cache into an empty folder, byte for byte (pages, feeds,
+/// search index, `data/`), and returns the report.
+fn step(root: &Path, out: &Path, what: &str) -> accord::Report {
+    same_as_clean(root, out, what)
+}
+
+fn append(path: &Path, text: &str) {
+    let old = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, format!("{old}{text}")).unwrap();
+}
+
+fn replace(path: &Path, from: &str, to: &str) {
+    let old = std::fs::read_to_string(path).unwrap();
+    assert!(old.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, old.replace(from, to)).unwrap();
+}
+
+#[test]
+fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
+    let site = archive();
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("site");
+    let first = build_into(root, &out);
+    let bodies = first.rendered;
+    assert_eq!((bodies, first.cached), (5, 0));
+    assert!(root.join(".accord-cache/CACHEDIR.TAG").is_file());
+
+    let again = step(root, &out, "nothing changed");
+    assert_eq!((again.rendered, again.cached), (0, bodies));
+
+    let content = root.join("content");
+    append(&content.join("trips/visit.md"), "\nOne more paragraph.\n");
+    let r = step(root, &out, "a body edit");
+    assert_eq!((r.rendered, r.cached), (1, bodies - 1));
+
+    append(&content.join("programs/plan.en.md"), "\nAnd one more.\n");
+    let r = step(root, &out, "a translation edit");
+    assert_eq!((r.rendered, r.cached), (1, bodies - 1));
+
+    write(
+        root,
+        "content/trips/new.md",
+        b"---\ntitle: New\ndate: 2019-08\ncities: [Seoul]\nsummary: New.\n---\n\nAfter the [visit](visit.md).\n",
+    );
+    let r = step(root, &out, "adding a record");
+    assert_eq!((r.rendered, r.cached), (1, bodies));
+
+    // The trip moves to another URL: its body, and every body that links to it
+    // (the program, its translation, the photos, the new trip), are rendered again.
+    replace(
+        &content.join("trips/visit.md"),
+        "title: 요코하마 방문",
+        "title: 요코하마 방문\nslug: yokohama-visit",
+    );
+    let r = step(root, &out, "a record's new URL");
+    assert_eq!((r.rendered, r.cached), (5, 1));
+
+    // The PDF's size shows beside the link to it: only that body changes.
+    write(root, "content/trips/report.pdf", &[b'%'; 5000]);
+    let r = step(root, &out, "an attachment's new size");
+    assert_eq!((r.rendered, r.cached), (1, bodies));
+
+    std::fs::rename(content.join("trips/new.md"), content.join("trips/newer.md")).unwrap();
+    let r = step(root, &out, "renaming a record");
+    assert_eq!((r.rendered, r.cached), (1, bodies));
+
+    std::fs::remove_file(content.join("trips/newer.md")).unwrap();
+    let r = step(root, &out, "deleting a record");
+    assert_eq!((r.rendered, r.cached), (0, bodies));
+
+    replace(
+        &root.join("data/cities.yaml"),
+        "en: Yokohama",
+        "en: Yokohama City",
+    );
+    let r = step(root, &out, "a registry change");
+    assert_eq!(r.rendered, 0);
+
+    write(
+        root,
+        "data/organizations.yaml",
+        b"yokohama-city:\n  name: {en: City of Yokohama, ja: \xe6\xa8\xaa\xe6\xb5\x9c\xe5\xb8\x82}\n  kind: city-government\n  country: JP\n",
+    );
+    step(root, &out, "an organization registry");
+
+    write(
+        root,
+        "templates/404.html",
+        b"{% extends \"base.html\" %}{% block content %}<p>gone</p>{% endblock content %}",
+    );
+    step(root, &out, "a template");
+
+    replace(
+        &root.join("accord.yaml"),
+        "title: Fixture",
+        "title: Another",
+    );
+    let r = step(root, &out, "a new title in accord.yaml");
+    assert_eq!(r.rendered, 0);
+
+    // Under another path every link to a record is another URL.
+    replace(
+        &root.join("accord.yaml"),
+        "https://example.org/",
+        "https://example.org/archive/",
+    );
+    let r = step(root, &out, "a new base path");
+    assert_eq!((r.rendered, r.cached), (bodies, 0));
+}
+
+/// The bucket files of the cache.
+fn cache_files(root: &Path) -> Vec<PathBuf> {
+    let dir = root.join(".accord-cache/bodies");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no files in {}", dir.display());
+    files
+}
+
+#[test]
+fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
+    type Damage = fn(&mut Vec<u8>);
+    let damages: [(&str, Damage); 4] = [
+        ("truncated", |b| b.truncate(b.len() / 2)),
+        ("emptied", Vec::clear),
+        ("a byte flipped", |b| {
+            let at = b.len() - 3;
+            b[at] ^= 0x01;
+        }),
+        // The version follows the magic bytes, the format and the version's length.
+        ("of another version", |b| b[13] = b'9'),
+    ];
+    for (what, damage) in damages {
+        let site = archive();
+        let root = site.path();
+        let work = tempfile::tempdir().unwrap();
+        let out = work.path().join("site");
+        let bodies = build_into(root, &out).rendered;
+        append(&root.join("content/trips/visit.md"), "\nEdited.\n");
+        for file in cache_files(root) {
+            let mut bytes = std::fs::read(&file).unwrap();
+            damage(&mut bytes);
+            std::fs::write(&file, bytes).unwrap();
+        }
+        let r = step(root, &out, what);
+        let warned: Vec<_> = (r.warnings.iter())
+            .filter(|d| d.code == Code::BuildCache)
+            .collect();
+        assert_eq!(warned.len(), 1, "{what}: {warned:?}");
+        assert!(!warned[0].is_error());
+        assert_eq!((r.rendered, r.cached), (bodies, 0), "{what}");
+        // Written anew: the next build trusts it again.
+        let next = step(root, &out, what);
+        assert!(next.warnings.iter().all(|d| d.code != Code::BuildCache));
+        assert_eq!((next.rendered, next.cached), (0, bodies), "{what}");
+    }
+}
+
+#[test]
+fn a_body_from_the_cache_reports_the_same_warnings() {
+    let site = archive();
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let uncached = build_uncached_into(root, &work.path().join("a"));
+    let first = build_into(root, &work.path().join("b"));
+    let cached = build_into(root, &work.path().join("b"));
+    assert_eq!(cached.rendered, 0);
+    assert!(
+        (uncached.warnings.iter()).any(|d| d.code == Code::Limit
+            && !d.is_error()
+            && d.path == Path::new("content/trips/code.md")),
+        "{:?}",
+        uncached.warnings
+    );
+    assert_eq!(first.warnings, uncached.warnings);
+    assert_eq!(cached.warnings, uncached.warnings);
+}
+
+#[test]
+fn the_cache_warning_does_not_fail_a_strict_build() {
+    let site = site(&[(
+        "content/trips/a.md",
+        b"---\ntitle: A\ndate: 2020\ncities: [Seoul, Beijing, Yokohama]\nsummary: A.\n---\n\nA.\n",
+    )]);
+    let root = site.path();
+    let strict = accord::Run {
+        strict: true,
+        progress: None,
+    };
+    let report = accord::build_with(&options(root), strict).expect("a clean site");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    for file in cache_files(root) {
+        std::fs::write(file, b"not a cache").unwrap();
+    }
+    let report = accord::build_with(&options(root), strict).expect("still builds");
+    let codes: Vec<Code> = report.warnings.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::BuildCache]);
+}
+
+#[test]
+fn no_cache_neither_reads_nor_writes_it_and_check_only_reads_it() {
+    let site = archive();
+    let root = site.path();
+    let cache = root.join(".accord-cache");
+    let r = accord::build(&accord::Options {
+        cache: Mode::Off,
+        ..options(root)
+    })
+    .unwrap();
+    assert_eq!(r.cached, 0);
+    assert!(!cache.exists(), "--no-cache wrote the cache");
+    let check = accord::Options {
+        write: false,
+        ..options(root)
+    };
+    assert_eq!(accord::build(&check).unwrap().cached, 0);
+    assert!(!cache.exists(), "check wrote the cache");
+    let bodies = build_ok(root).rendered;
+    assert_eq!(accord::build(&check).unwrap().cached, bodies);
+    // `--clean` renders everything and writes it anew.
+    let clean = accord::build(&accord::Options {
+        cache: Mode::Refresh,
+        ..options(root)
+    })
+    .unwrap();
+    assert_eq!((clean.rendered, clean.cached), (bodies, 0));
+    assert_eq!(build_ok(root).cached, bodies);
+}
+
+#[test]
+fn the_command_line_prints_the_warning_and_has_no_cache() {
+    let site = archive();
+    let root = site.path();
+    let root_arg = path_str(root);
+    let ok = |args: &[&str]| {
+        let out = accord_plain(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    ok(&["build", "--root", root_arg, "--no-cache"]);
+    assert!(!root.join(".accord-cache").exists());
+    ok(&["build", "--root", root_arg]);
+    for file in cache_files(root) {
+        std::fs::write(file, b"").unwrap();
+    }
+    let printed = ok(&["build", "--root", root_arg, "--timings"]);
+    assert!(printed.contains("[build-cache]"), "{printed}");
+    let printed = ok(&["build", "--root", root_arg, "--timings"]);
+    assert!(!printed.contains("[build-cache]"), "{printed}");
+    assert!(printed.contains("5 from the build cache"), "{printed}");
+}
