@@ -204,6 +204,16 @@ fn parse_date(s: &str) -> Result<accord::date::PartialDate, String> {
     accord::date::PartialDate::parse(s)
 }
 
+/// How a build uses the build cache: not at all (`--no-cache`), writing a fresh one
+/// without reading it (`--clean`), or reading and updating it.
+fn cache_mode(no_cache: bool, clean: bool) -> accord::cache::Mode {
+    match (no_cache, clean) {
+        (true, _) => accord::cache::Mode::Off,
+        (false, true) => accord::cache::Mode::Refresh,
+        (false, false) => accord::cache::Mode::Use,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -228,11 +238,7 @@ fn main() -> ExitCode {
                 write: true,
                 allow_empty,
                 base_url,
-                cache: match (no_cache, clean) {
-                    (true, _) => accord::cache::Mode::Off,
-                    (false, true) => accord::cache::Mode::Refresh,
-                    (false, false) => accord::cache::Mode::Use,
-                },
+                cache: cache_mode(no_cache, clean),
             };
             if let Some(input) = opts.input_holding_output() {
                 eprintln!(
@@ -267,11 +273,7 @@ fn main() -> ExitCode {
                 write: false,
                 allow_empty,
                 base_url: None,
-                cache: if no_cache {
-                    accord::cache::Mode::Off
-                } else {
-                    accord::cache::Mode::Use
-                },
+                cache: cache_mode(no_cache, false),
             };
             build(&opts, "checked", timings, strict, format)
         }

@@ -300,10 +300,8 @@ impl Site {
             Vec<PathBuf>,
             Made,
         );
-        let stored: Vec<Option<Stored>> = translations
-            .iter()
-            .map(|t| cache.take(&t.source))
-            .collect();
+        let stored: Vec<Option<Stored>> =
+            translations.iter().map(|t| cache.take(&t.source)).collect();
         let rendered: Vec<Done> = (translations.into_par_iter().zip(stored))
             .map(|(t, stored)| {
                 let at = index.get(t.original.as_path()).copied();
