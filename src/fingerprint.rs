@@ -83,7 +83,13 @@ pub fn global(site: &Site, theme: &Theme) -> u64 {
         meta.len().hash(&mut h);
         meta.modified().ok().hash(&mut h);
     }
-    format!("{:?}", site.config).hash(&mut h);
+    // The configuration, but not how the archive's folder was written (`--root .` or
+    // its full path): no page shows it.
+    let config = crate::config::Config {
+        root: std::path::PathBuf::new(),
+        ..site.config.clone()
+    };
+    format!("{config:?}").hash(&mut h);
     format!("{:?}", site.registry.cities).hash(&mut h);
     format!(
         "{:?}{:?}",

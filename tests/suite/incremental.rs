@@ -99,6 +99,20 @@ fn incremental_builds_equal_clean_builds_after_every_kind_of_edit() {
 }
 
 #[test]
+fn the_archive_folder_written_another_way_rewrites_nothing() {
+    let site = fixture("links");
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("site");
+    build_into(root, &out);
+    // The same folder, as `--root DIR/.` or `--root DIR/sub/..` would write it.
+    let again = build_into(&root.join("."), &out);
+    assert_eq!(again.files_written, 0, "the same archive rewrote files");
+    let via = root.join("content").join("..");
+    assert_eq!(build_into(&via, &out).files_written, 0);
+}
+
+#[test]
 fn an_interrupted_incremental_update_is_completed_by_the_next_build() {
     let site = fixture("links");
     let root = site.path();
