@@ -142,13 +142,16 @@ fn decap_shows_each_kinds_fields_and_cities_and_saves_records_that_pass_check() 
         observations(script)
     };
     // A page that stopped answering (Decap's renderer busy on a loaded machine) is run
-    // once more, saying so; a second stall fails.
+    // again, saying so, up to twice; a third stall fails.
     let mut v = run();
-    if v["stalled"] == true {
+    for _ in 0..2 {
+        if v["stalled"] != true {
+            break;
+        }
         eprintln!("*** Decap's page stalled; running it once more ***");
         v = run();
     }
-    assert_ne!(v["stalled"], true, "Decap's page stalled twice: {v}");
+    assert_ne!(v["stalled"], true, "Decap's page stalled three times: {v}");
     assert_eq!(v["errors"], serde_json::json!([]), "{v}");
 
     let registry = Registry::load(site.path()).unwrap();
