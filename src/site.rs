@@ -1121,3 +1121,18 @@ pub fn file_size(bytes: u64) -> String {
         format!("{value:.0} {}", UNITS[unit])
     }
 }
+
+/// The site of `tests/fixtures/views`, for the unit tests of the modules that read a
+/// site (the registries of organizations and topics not connected).
+#[cfg(test)]
+pub(crate) fn views_fixture() -> Site {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/views");
+    let config = Config::load(&root).unwrap();
+    let registry = Registry::load(&root).unwrap();
+    let sources = crate::source::load(&root);
+    let records: Vec<_> = (sources.files.iter())
+        .filter_map(|f| crate::content::parse(f, &registry, &config).0)
+        .collect();
+    let all = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
+    Site::build(config, registry, records, &all).unwrap()
+}

@@ -688,18 +688,9 @@ fn record_city_rows(d: &RecordData<'_>) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     fn fixture() -> Site {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/views");
-        let config = crate::config::Config::load(&root).unwrap();
-        let registry = crate::registry::Registry::load(&root).unwrap();
-        let sources = crate::source::load(&root);
-        let records: Vec<_> = (sources.files.iter())
-            .filter_map(|f| crate::content::parse(f, &registry, &config).0)
-            .collect();
-        let all = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
-        crate::site::Site::build(config, registry, records, &all).unwrap()
+        crate::site::views_fixture()
     }
 
     #[test]

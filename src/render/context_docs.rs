@@ -202,14 +202,7 @@ walk_fields!(SerializeStruct, SerializeStructVariant);
 /// `site`, `kinds` and `page`, each card and each record's own fields.
 fn fields_of_fixture() -> Fields {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/views");
-    let config = crate::config::Config::load(&root).unwrap();
-    let registry = crate::registry::Registry::load(&root).unwrap();
-    let sources = crate::source::load(&root);
-    let records: Vec<_> = (sources.files.iter())
-        .filter_map(|f| crate::content::parse(f, &registry, &config).0)
-        .collect();
-    let all = sources.files.iter().map(|f| f.rel_path.as_path()).collect();
-    let mut site = crate::site::Site::build(config, registry, records, &all).unwrap();
+    let mut site = crate::site::views_fixture();
     site.connect(
         crate::organizations::Organizations::load(&root).unwrap(),
         crate::topics::Topics::load(&root).unwrap(),
