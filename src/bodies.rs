@@ -268,7 +268,7 @@ fn read_at(_: &std::fs::File, _: u64, _: usize) -> std::io::Result<Vec<u8>> {
 
 // The encoding: numbers as LEB128 varints, text as its length then its bytes.
 
-fn encode(body: &Rendered) -> Vec<u8> {
+pub(crate) fn encode(body: &Rendered) -> Vec<u8> {
     let mut out = Vec::with_capacity(weight(body));
     text(&mut out, &body.html);
     text(&mut out, &body.first_paragraph);
@@ -307,7 +307,7 @@ fn text(out: &mut Vec<u8>, s: &str) {
 }
 
 /// Reads back what `encode` wrote; `None` when the bytes are not that.
-fn decode(bytes: &[u8]) -> Option<Rendered> {
+pub(crate) fn decode(bytes: &[u8]) -> Option<Rendered> {
     let mut r = Reader { bytes, at: 0 };
     let html = r.text()?;
     let first_paragraph = r.text()?;

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Pos, Severity};
-use crate::markdown::{Heading, LinkAction, Problem, Rendered, Unverified};
+use crate::markdown::{LinkAction, Problem, Rendered};
 
 /// The cache's folder, in the site's root.
 pub const DIR: &str = ".accord-cache";
@@ -40,7 +40,7 @@ pub const BUCKETS: usize = 256;
 /// The first bytes of every bucket file.
 const MAGIC: &[u8; 8] = b"ACCORD\x00C";
 /// The layout of the bucket files; a file of another is ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// The accord that wrote a file; a file of another is ignored.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " ", env!("ACCORD_COMMIT"));
 /// Marks the folder as a cache for backup tools (<https://bford.info/cachedir/>).
@@ -485,7 +485,8 @@ fn checksum(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// A body: its path, key and lookups, then its rendering, field by field.
+/// A body: its path, key, lookups and problems, then its rendering as the body store
+/// writes it (`bodies::encode`, which leaves the problems out).
 fn encode_body(path: &Path, made: &Made, r: &Rendered, out: &mut Vec<u8>) {
     put_str(out, &path.to_string_lossy());
     out.extend_from_slice(&made.key.to_le_bytes());
@@ -494,15 +495,6 @@ fn encode_body(path: &Path, made: &Made, r: &Rendered, out: &mut Vec<u8>) {
         put_str(out, &l.dest);
         put_bytes(out, &l.answer);
     }
-    put_str(out, &r.html);
-    put_varint(out, r.toc.len() as u64);
-    for h in &r.toc {
-        out.push(h.level);
-        put_str(out, &h.id);
-        put_str(out, &h.text);
-    }
-    put_str(out, &r.first_paragraph);
-    put_str(out, &r.plain);
     put_varint(out, made.problems.len() as u64);
     for p in &made.problems {
         put_varint(out, p.offset as u64);
@@ -512,17 +504,7 @@ fn encode_body(path: &Path, made: &Made, r: &Rendered, out: &mut Vec<u8>) {
         put_opt(out, p.help.as_deref());
     }
     put_varint(out, made.problems_omitted as u64);
-    put_varint(out, r.rewritten.len() as u64);
-    for &at in &r.rewritten {
-        put_varint(out, at as u64);
-    }
-    put_varint(out, r.unverified.len() as u64);
-    for u in &r.unverified {
-        put_varint(out, u.at.line as u64);
-        put_varint(out, u.at.col as u64);
-        put_str(out, &u.written);
-        put_str(out, &u.path);
-    }
+    put_bytes(out, &crate::bodies::encode(r));
 }
 
 fn decode_body(r: &mut Reader<'_>) -> Option<(PathBuf, Stored)> {
@@ -534,35 +516,12 @@ fn decode_body(r: &mut Reader<'_>) -> Option<(PathBuf, Stored)> {
             answer: r.bytes()?.to_vec(),
         })
     })?;
-    let html = r.str()?;
-    let toc = r.list(|r| {
-        Some(Heading {
-            level: r.take(1)?[0],
-            id: r.str()?,
-            text: r.str()?,
-        })
-    })?;
-    let first_paragraph = r.str()?;
-    let plain = r.str()?;
     let problems = r.list(decode_problem)?;
     let problems_omitted = r.usize()?;
-    let rewritten = r.list(Reader::usize)?;
-    let unverified = r.list(|r| {
-        Some(Unverified {
-            at: Pos::new(r.usize()?, r.usize()?),
-            written: r.str()?,
-            path: r.str()?,
-        })
-    })?;
     let rendered = Rendered {
-        html,
-        toc,
-        first_paragraph,
-        plain,
         problems,
         problems_omitted,
-        rewritten,
-        unverified,
+        ..crate::bodies::decode(r.bytes()?)?
     };
     Some((
         path,
@@ -715,6 +674,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::markdown::{Heading, Unverified};
 
     fn sample() -> Rendered {
         Rendered {
