@@ -299,6 +299,7 @@ impl BodyCache {
         if self.mode == Mode::Off {
             return Ok(None);
         }
+        remove_stale_temps(&self.root.join(DIR).join(BODIES));
         // A body kept but not asked for (of a file deleted, or now a draft) leaves.
         for (b, left) in self.read.iter().enumerate() {
             self.dirty[b] |= !left.is_empty();
@@ -355,6 +356,48 @@ impl BodyCache {
 
 /// The suffix of a bucket file being written.
 const BUCKET_TEMP: &str = "accord-tmp";
+
+/// Removes the bucket files a build of another process began and never renamed in
+/// (`NN.<pid>.accord-tmp`, left by a build that was killed): those of a process that
+/// no longer runs, where the system says which run (`/proc`), or else those older than
+/// `STALE_TEMP`. A build running beside this one keeps its files.
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    let proc = Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = temp_pid(&name.to_string_lossy()) else {
+            continue;
+        };
+        let stale = if pid == me {
+            false
+        } else if proc {
+            !Path::new("/proc").join(pid.to_string()).exists()
+        } else {
+            (entry.metadata().and_then(|m| m.modified()))
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_TEMP))
+        };
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The age past which a bucket file being written is taken as left behind, where the
+/// system cannot say whether its process still runs.
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// The process that writes a bucket file being written (`NN.<pid>.accord-tmp`).
+fn temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_suffix(BUCKET_TEMP)?.strip_suffix('.')?;
+    let (bucket, pid) = rest.split_once('.')?;
+    (bucket.len() == 2 && bucket.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| pid.parse().ok())
+        .flatten()
+}
 
 /// A bucket file written and not yet renamed in (`temp`), or to be removed (`None`).
 #[derive(Debug)]

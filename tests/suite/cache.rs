@@ -291,3 +291,26 @@ fn the_command_line_prints_the_warning_and_has_no_cache() {
     assert!(!printed.contains("[build-cache]"), "{printed}");
     assert!(printed.contains("5 from the build cache"), "{printed}");
 }
+
+#[test]
+fn a_bucket_file_left_by_a_killed_build_is_removed_and_one_being_written_is_kept() {
+    let site = archive();
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("site");
+    build_into(root, &out);
+    let bodies = root.join(".accord-cache/bodies");
+    // No process has this number (above any pid_max); this test's process runs.
+    let left = bodies.join("00.4294967295.accord-tmp");
+    let running = bodies.join(format!("01.{}.accord-tmp", std::process::id()));
+    let other = bodies.join("notes.accord-tmp");
+    for file in [&left, &running, &other] {
+        std::fs::write(file, b"partial").unwrap();
+    }
+    // Nothing changed: no bucket is written, the leftovers still go.
+    let r = step(root, &out, "unchanged");
+    assert_eq!(r.rendered, 0);
+    assert!(!left.exists(), "{} was not removed", left.display());
+    assert!(running.exists(), "a file of a running build was removed");
+    assert!(other.exists(), "a file accord did not name was removed");
+}
