@@ -8,13 +8,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::OnceLock;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::diag::{Candidates, Code, Diagnostic, Pos};
+use crate::diag::{Code, Diagnostic, Pos};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_REGISTRY_CITIES};
-use crate::registry::{is_safe_id, load_data_file, name_key, normalized, parent_cycles};
+use crate::registry::{
+    NameIndex, is_safe_id, load_data_file, name_in, name_key, normalized, parent_cycles,
+};
 use crate::yaml::{Block, Fields, Seg, Spans};
 
 pub const ORGANIZATIONS_FILE: &str = "data/organizations.yaml";
@@ -116,10 +117,7 @@ pub struct Organizations {
     pub list: Vec<Organization>,
     /// Whether `data/organizations.yaml` exists: without it nothing is resolved.
     pub present: bool,
-    by_name: HashMap<String, OrgId>,
-    /// Every name key, sorted, and their index for suggestions: made on the first
-    /// unknown name.
-    suggestions: OnceLock<(Vec<String>, Candidates)>,
+    names: NameIndex,
 }
 
 impl Organizations {
@@ -159,50 +157,28 @@ impl Organizations {
         Ok(Organizations {
             list,
             present: true,
-            by_name,
-            suggestions: OnceLock::new(),
+            names: NameIndex::new(by_name),
         })
     }
 
     /// The organization a name (in any language, any alias, any normalisation form, or
     /// its id) denotes.
     pub fn resolve(&self, name: &str) -> Option<OrgId> {
-        self.by_name.get(&name_key(name)).copied()
+        self.names.resolve(name)
     }
 
     /// The known names nearest to an unknown one, for a hint: `` `name` (id) ``.
     pub fn suggest(&self, name: &str) -> Vec<String> {
-        let (keys, index) = self.suggestions.get_or_init(|| {
-            let mut keys: Vec<String> = self.by_name.keys().cloned().collect();
-            keys.sort_unstable();
-            let index = Candidates::new(keys.iter().map(String::as_str));
-            (keys, index)
-        });
-        index
-            .nearest(&name_key(name))
-            .into_iter()
-            .map(|i| {
-                let k = &keys[i];
-                let org = &self.list[self.by_name[k]];
-                let shown = (org.names.values().chain(&org.aliases))
-                    .find(|n| name_key(n) == *k)
-                    .map_or(k.as_str(), String::as_str);
-                format!("`{shown}` ({})", org.id)
-            })
-            .collect()
+        (self.names).suggest(name, |i| {
+            let o = &self.list[i];
+            (o.id.as_str(), &o.names, &o.aliases[..])
+        })
     }
 
     /// The name of an organization in `lang`, falling back to English, Korean, then
     /// any, then its id.
     pub fn name(&self, id: OrgId, lang: &str) -> &str {
-        let org = &self.list[id];
-        let names = &org.names;
-        names
-            .get(lang)
-            .or_else(|| names.get("en"))
-            .or_else(|| names.get("ko"))
-            .or_else(|| names.values().next())
-            .map_or(org.id.as_str(), String::as_str)
+        name_in(&self.list[id].names, lang, &self.list[id].id)
     }
 
     /// Every name and alias of an organization (for search).

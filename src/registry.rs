@@ -42,12 +42,69 @@ pub struct Registry {
     pub cities: Vec<City>,
     /// The entries whose `parent` each city is, in id order.
     children: Vec<Vec<CityId>>,
-    by_name: HashMap<String, CityId>,
+    names: NameIndex,
     /// The last line of the file, where what follows every entry is reported.
     pub(crate) end: Pos,
+}
+
+/// The names of the entries of a registry (cities, organizations), each under its
+/// `name_key`, resolved to the entry's index, with the nearest known names of an
+/// unknown one for a hint.
+#[derive(Debug, Default)]
+pub(crate) struct NameIndex {
+    by_name: HashMap<String, usize>,
     /// Every name key, sorted, and their index for suggestions: made on the first
     /// unknown name.
     suggestions: OnceLock<(Vec<String>, Candidates)>,
+}
+
+impl NameIndex {
+    pub(crate) fn new(by_name: HashMap<String, usize>) -> NameIndex {
+        NameIndex {
+            by_name,
+            suggestions: OnceLock::new(),
+        }
+    }
+
+    /// The entry a name (in any language, any alias, any normalisation form) denotes.
+    pub(crate) fn resolve(&self, name: &str) -> Option<usize> {
+        self.by_name.get(&name_key(name)).copied()
+    }
+
+    /// The known names nearest to an unknown one, for a hint: `` `name` (id) ``, the
+    /// name as the registry writes it. `entry` gives an entry's id, names and aliases.
+    pub(crate) fn suggest<'a>(
+        &self,
+        name: &str,
+        entry: impl Fn(usize) -> (&'a str, &'a BTreeMap<String, String>, &'a [String]),
+    ) -> Vec<String> {
+        let (keys, index) = self.suggestions.get_or_init(|| {
+            let mut keys: Vec<String> = self.by_name.keys().cloned().collect();
+            keys.sort_unstable();
+            let index = Candidates::new(keys.iter().map(String::as_str));
+            (keys, index)
+        });
+        (index.nearest(&name_key(name)).into_iter())
+            .map(|i| {
+                let k = &keys[i];
+                let (id, names, aliases) = entry(self.by_name[k]);
+                let shown = (names.values().chain(aliases))
+                    .find(|n| name_key(n) == *k)
+                    .map_or(k.as_str(), String::as_str);
+                format!("`{shown}` ({id})")
+            })
+            .collect()
+    }
+}
+
+/// An entry's name in `lang`, falling back to English, Korean, then any, then `id`.
+pub(crate) fn name_in<'a>(names: &'a BTreeMap<String, String>, lang: &str, id: &'a str) -> &'a str {
+    names
+        .get(lang)
+        .or_else(|| names.get("en"))
+        .or_else(|| names.get("ko"))
+        .or_else(|| names.values().next())
+        .map_or(id, String::as_str)
 }
 
 /// Reads the data file `rel` (`data/cities.yaml`, …) of the archive at `root` with
@@ -129,9 +186,8 @@ impl Registry {
             Ok(Registry {
                 cities,
                 children,
-                by_name,
+                names: NameIndex::new(by_name),
                 end: block.end(),
-                suggestions: OnceLock::new(),
             })
         } else {
             check.diags.sort();
@@ -162,45 +218,20 @@ impl Registry {
 
     /// The city a name (in any language, any alias, any normalisation form) denotes.
     pub fn resolve(&self, name: &str) -> Option<CityId> {
-        self.by_name.get(&name_key(name)).copied()
+        self.names.resolve(name)
     }
 
     /// The known names nearest to an unknown one, for a hint.
     pub fn suggest(&self, name: &str) -> Vec<String> {
-        let key = name_key(name);
-        let (keys, index) = self.suggestions.get_or_init(|| {
-            let mut keys: Vec<String> = self.by_name.keys().cloned().collect();
-            keys.sort_unstable();
-            let index = Candidates::new(keys.iter().map(String::as_str));
-            (keys, index)
-        });
-        index
-            .nearest(&key)
-            .into_iter()
-            .map(|i| keys[i].as_str())
-            .map(|k| {
-                let city = &self.cities[self.by_name[k]];
-                let shown = city
-                    .names
-                    .values()
-                    .chain(&city.aliases)
-                    .find(|n| name_key(n) == k)
-                    .cloned()
-                    .unwrap_or_else(|| k.to_string());
-                format!("`{shown}` ({})", city.id)
-            })
-            .collect()
+        (self.names).suggest(name, |i| {
+            let c = &self.cities[i];
+            (c.id.as_str(), &c.names, &c.aliases[..])
+        })
     }
 
     /// The name of a city in `lang`, falling back to English, Korean, then any.
     pub fn name(&self, id: CityId, lang: &str) -> &str {
-        let names = &self.cities[id].names;
-        names
-            .get(lang)
-            .or_else(|| names.get("en"))
-            .or_else(|| names.get("ko"))
-            .or_else(|| names.values().next())
-            .map_or(self.cities[id].id.as_str(), String::as_str)
+        name_in(&self.cities[id].names, lang, &self.cities[id].id)
     }
 
     /// Every name and alias of a city (for search).
