@@ -307,7 +307,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let pending = translation::take(&mut sources.files, &config.languages);
     clock.lap("read sources");
 
-    let (mut records, failed, record_diags) = parse_records(&sources, &registry, &config, run);
+    let (mut records, failed, record_diags) = parse_records(&mut sources, &registry, &config, run);
     // With a broken registry every city looks unknown: report the registry only.
     diags.extend(
         record_diags
@@ -492,9 +492,10 @@ fn entity_registries(
 }
 
 /// Every record file read into a `Record`, in parallel; the records that parsed and
-/// every problem.
+/// every problem. Each file keeps only its front matter once read: its body is in
+/// its record, so that the text of the archive is not held twice.
 fn parse_records(
-    sources: &Sources,
+    sources: &mut Sources,
     registry: &Registry,
     config: &Config,
     run: Run<'_>,
@@ -502,10 +503,12 @@ fn parse_records(
     run.start("records", sources.files.len());
     let parsed: Vec<_> = sources
         .files
-        .par_iter()
+        .par_iter_mut()
         .map(|f| {
             run.advance();
-            content::read(f, registry, config)
+            let parsed = content::read(f, registry, config);
+            content::drop_body(&mut f.text);
+            parsed
         })
         .collect();
     let mut records = Vec::with_capacity(parsed.len());

@@ -269,10 +269,7 @@ impl Renderer<'_> {
         });
         RecordLinks {
             part_of: rel.program[i].map(|p| self.card_of(p)),
-            related: rel.related[i]
-                .iter()
-                .map(|&j| self.card_of(j))
-                .collect(),
+            related: rel.related[i].iter().map(|&j| self.card_of(j)).collect(),
             series,
             timeline: self.timeline(i),
         }
