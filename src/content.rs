@@ -259,6 +259,18 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, (Pos, String, String)
     ))
 }
 
+/// Leaves `text`, a record file's, with its front matter alone (both fences kept):
+/// once the file is read into a record, the record holds the body, and what is
+/// located in the file afterwards (the fields the warnings point at) is in the front
+/// matter. A file without front matter is left whole.
+pub fn drop_body(text: &mut String) {
+    if let Ok(split) = split_front_matter(text) {
+        let keep = text.len() - split.body.len();
+        text.truncate(keep);
+        text.shrink_to_fit();
+    }
+}
+
 /// What reading a source file gave: the record, or the problems and what could be
 /// read of it all the same.
 #[derive(Debug)]

@@ -307,7 +307,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let pending = translation::take(&mut sources.files, &config.languages);
     clock.lap("read sources");
 
-    let (mut records, failed, record_diags) = parse_records(&sources, &registry, &config, run);
+    let (mut records, failed, record_diags) = parse_records(&mut sources, &registry, &config, run);
     // With a broken registry every city looks unknown: report the registry only.
     diags.extend(
         record_diags
@@ -382,6 +382,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     // What the next steps need of the texts is in the site model now.
     site.drop_markdown();
     sources.files = Vec::new();
+    release_freed_memory();
     clock.lap("markdown and indexes");
     Ok(Loaded {
         site,
@@ -492,9 +493,10 @@ fn entity_registries(
 }
 
 /// Every record file read into a `Record`, in parallel; the records that parsed and
-/// every problem.
+/// every problem. Each file keeps only its front matter once read: its body is in
+/// its record, so that the text of the archive is not held twice.
 fn parse_records(
-    sources: &Sources,
+    sources: &mut Sources,
     registry: &Registry,
     config: &Config,
     run: Run<'_>,
@@ -502,10 +504,12 @@ fn parse_records(
     run.start("records", sources.files.len());
     let parsed: Vec<_> = sources
         .files
-        .par_iter()
+        .par_iter_mut()
         .map(|f| {
             run.advance();
-            content::read(f, registry, config)
+            let parsed = content::read(f, registry, config);
+            content::drop_body(&mut f.text);
+            parsed
         })
         .collect();
     let mut records = Vec::with_capacity(parsed.len());
@@ -578,6 +582,19 @@ fn missing_source_files(
     diags
 }
 
+/// Hands the memory a stage freed back to the system: glibc's allocator keeps it in
+/// its arenas otherwise, so that the resident memory after the texts of step 1 or the
+/// runs of the search index are freed stays at its highest for the rest of the build
+/// (and between the builds of `serve`). Called where a stage's own data is freed.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `malloc_trim` only returns the free pages of glibc's arenas to the system;
+    // it touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 // ------------------------------------------------------------------------ 2. plan
 
 /// What the output consists of and what of it must be written.
@@ -643,6 +660,7 @@ fn plan(
     if !collisions.is_empty() {
         return Err(finish(collisions));
     }
+    release_freed_memory();
     clock.lap("search index");
 
     let attachments = attachments(site);

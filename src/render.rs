@@ -14,7 +14,6 @@ mod publish;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
@@ -281,8 +280,6 @@ pub struct Renderer<'s> {
     editions: Vec<(String, String)>,
     tera: Tera,
     strings: Strings,
-    /// The card of every entry, serialised once.
-    cards: Vec<Value>,
     /// Template name → file, for error messages.
     files: BTreeMap<String, String>,
     origin: String,
@@ -384,25 +381,18 @@ impl<'s> Renderer<'s> {
             }
             o
         });
-        let mut r = Renderer {
+        Ok(Renderer {
             site,
             edition,
             lang,
             editions,
             tera,
             strings,
-            cards: Vec::new(),
             files,
             origin,
             outlines,
             export: Arc::new(OnceLock::new()),
-        };
-        r.cards = site
-            .entries
-            .par_iter()
-            .map(|e| Value::from_serializable(&r.card(e)))
-            .collect();
-        Ok(r)
+        })
     }
 
     fn date(&self, d: &PartialDate) -> DateView {
@@ -484,9 +474,15 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    /// The cards of some entries, shared with every other page that lists them.
+    /// The card of entry `i`, made for the page that shows it: cards are not held
+    /// between pages, so that the memory they take does not grow with the archive.
+    fn card_of(&self, i: usize) -> Value {
+        Value::from_serializable(&self.card(&self.site.entries[i]))
+    }
+
+    /// The cards of some entries.
     fn cards_of(&self, indexes: &[usize]) -> Vec<Value> {
-        indexes.iter().map(|&i| self.cards[i].clone()).collect()
+        indexes.iter().map(|&i| self.card_of(i)).collect()
     }
 
     fn count_by_kind(&self, indexes: &[usize]) -> Vec<CountView> {

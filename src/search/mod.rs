@@ -132,7 +132,7 @@ impl Index {
 
 /// Bytes of postings, and of the index's files, held in memory before they are
 /// written to temporary files: below it (small sites) nothing touches the disk.
-pub const MEMORY_BUDGET: usize = 32 << 20;
+pub const MEMORY_BUDGET: usize = 16 << 20;
 /// Bytes of postings weighed at once, in parallel, as they come out of the merge.
 const WEIGHED_AT_ONCE: usize = 4 << 20;
 /// Records whose record and passages files are made at once.
