@@ -14,7 +14,6 @@ mod publish;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
@@ -281,8 +280,9 @@ pub struct Renderer<'s> {
     editions: Vec<(String, String)>,
     tera: Tera,
     strings: Strings,
-    /// The card of every entry, serialised once.
-    cards: Vec<Value>,
+    /// The card of every entry, serialised once, when a page first shows it: a page
+    /// rendered alone (`serve`'s quick re-render) makes only the cards it shows.
+    cards: Vec<OnceLock<Value>>,
     /// Template name → file, for error messages.
     files: BTreeMap<String, String>,
     origin: String,
@@ -384,25 +384,19 @@ impl<'s> Renderer<'s> {
             }
             o
         });
-        let mut r = Renderer {
+        Ok(Renderer {
             site,
             edition,
             lang,
             editions,
             tera,
             strings,
-            cards: Vec::new(),
+            cards: site.entries.iter().map(|_| OnceLock::new()).collect(),
             files,
             origin,
             outlines,
             export: Arc::new(OnceLock::new()),
-        };
-        r.cards = site
-            .entries
-            .par_iter()
-            .map(|e| Value::from_serializable(&r.card(e)))
-            .collect();
-        Ok(r)
+        })
     }
 
     fn date(&self, d: &PartialDate) -> DateView {
@@ -484,9 +478,15 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    /// The cards of some entries, shared with every other page that lists them.
+    /// The card of entry `i`, shared with every other page that lists it.
+    fn card_of(&self, i: usize) -> Value {
+        (self.cards[i].get_or_init(|| Value::from_serializable(&self.card(&self.site.entries[i]))))
+            .clone()
+    }
+
+    /// The cards of some entries (see `card_of`).
     fn cards_of(&self, indexes: &[usize]) -> Vec<Value> {
-        indexes.iter().map(|&i| self.cards[i].clone()).collect()
+        indexes.iter().map(|&i| self.card_of(i)).collect()
     }
 
     fn count_by_kind(&self, indexes: &[usize]) -> Vec<CountView> {

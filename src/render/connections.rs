@@ -173,7 +173,7 @@ impl Renderer<'_> {
                                 .collect()
                         };
                         PeriodItem {
-                            card: self.cards[i].clone(),
+                            card: self.card_of(i),
                             via,
                         }
                     })
@@ -238,7 +238,7 @@ impl Renderer<'_> {
         let series = &self.site.relations.series[k];
         let editions = (series.editions.iter())
             .map(|&i| Edition {
-                card: self.cards[i].clone(),
+                card: self.card_of(i),
                 number: self.site.entries[i].record.links.number.map(|(n, _)| n),
             })
             .collect();
@@ -268,11 +268,8 @@ impl Renderer<'_> {
             url: self.url(Page::Series(k)),
         });
         RecordLinks {
-            part_of: rel.program[i].map(|p| self.cards[p].clone()),
-            related: rel.related[i]
-                .iter()
-                .map(|&j| self.cards[j].clone())
-                .collect(),
+            part_of: rel.program[i].map(|p| self.card_of(p)),
+            related: rel.related[i].iter().map(|&j| self.card_of(j)).collect(),
             series,
             timeline: self.timeline(i),
         }

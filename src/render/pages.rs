@@ -353,7 +353,7 @@ impl Renderer<'_> {
 
     pub(super) fn record_page(&self, i: usize) -> View<RecordPage> {
         // The card's fields, shared, then the record's own; the body is copied once.
-        let mut record = self.cards[i].as_map().cloned().unwrap_or_default();
+        let mut record = self.card_of(i).as_map().cloned().unwrap_or_default();
         if let Some(own) = Value::from_serializable(&self.record_view(i)).into_map() {
             record.extend(own);
         }
