@@ -711,6 +711,43 @@ mod tests {
         }
     }
 
+    /// `serve`'s quick re-render: files replaced whole, listed as stale until a build
+    /// saves its manifest; one that cannot be written leaves no part behind.
+    #[test]
+    fn files_replaced_between_builds_count_as_changed_until_the_next_build() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let s = Staging::create(&target).unwrap();
+        s.write("a/index.html", b"one").unwrap();
+        s.write("b/index.html", b"two").unwrap();
+        let print = |f: &str| (f.to_string(), 1);
+        let built = Manifest {
+            files: ["a/index.html", "b/index.html"].map(print).into(),
+        };
+        s.commit_all(&built).unwrap();
+
+        replace(&target, &[("a/index.html".into(), b"uno".to_vec())]).unwrap();
+        assert_eq!(fs::read(target.join("a/index.html")).unwrap(), b"uno");
+        let loaded = Manifest::load(&target).unwrap();
+        assert_eq!(loaded.files.keys().collect::<Vec<_>>(), ["b/index.html"]);
+        // Nothing else in the folder: no temporary file.
+        let names: Vec<_> = fs::read_dir(target.join("a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["index.html"]);
+
+        // A file that cannot be written (its folder is missing): an error, and no
+        // part of it.
+        let err = replace(&target, &[("c/index.html".into(), b"three".to_vec())]).unwrap_err();
+        assert!(err.message.starts_with("cannot write"), "{}", err.message);
+        assert!(!target.join("c").exists());
+
+        // A build saves its manifest: nothing is stale any more.
+        built.save(&target).unwrap();
+        assert_eq!(Manifest::load(&target).unwrap(), built);
+    }
+
     /// What another program does to a staging folder: a staged file it removes is an
     /// error, before the journal is written (nothing changes) and while the journal is
     /// applied (the manifest is forgotten: the next build is a full one).
