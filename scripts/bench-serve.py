@@ -7,13 +7,15 @@
 Copies the accord archive DIR (e.g. one of ../shared/bench/gen_archive.py, of 100,000
 records) into --work, starts `accord serve` on it, and waits for the first build.
 Then, --edits times, appends a paragraph to a record and measures the time from the
-file's write to the reload event the server sends its pages (the `build` event of
-`/__accord/live`, which every open page listens to); the page is then fetched and
-must hold the new paragraph. Last, it adds a new record and checks that its page, its
+file's write to the first reload event the server sends its pages (the `build` event
+of `/__accord/live`, which every open page listens to); the page is then fetched and
+must hold the new paragraph. When that first reload comes from the quick re-render of
+the record's pages (its tag ends in `.N`), the time to the reload of the full build
+that follows is measured too. Last, it adds a new record and checks that its page, its
 city's page, its year's page, its kind's list and the search index are updated.
 
-Prints each edit's time, their median, and the time of the addition. A benchmark, not
-a test: the figure depends on the machine and its load.
+Prints each edit's times, their medians, and the time of the addition. A benchmark,
+not a test: the figure depends on the machine and its load.
 """
 
 import argparse
@@ -73,6 +75,12 @@ def get(port, path):
     return r.status, body
 
 
+def is_quick(tag):
+    """Whether a build tag is a quick re-render's (`<instance>-<build>.<n>`), which
+    the full build's reload follows."""
+    return "." in tag.rsplit("-", 1)[-1]
+
+
 def wait_built(events, first_tag, timeout):
     """Waits for a build event whose tag differs from `first_tag`."""
     while True:
@@ -120,7 +128,7 @@ def main():
         print(f"first build: {time.monotonic() - started:.1f} s")
 
         records = sorted((site / "content" / "trips").glob("*.md"))[: args.edits]
-        times = []
+        times, fulls = [], []
         for i, rec in enumerate(records):
             text = rec.read_text(encoding="utf-8")
             marker = f"bench-serve-edit-{i}"
@@ -132,8 +140,18 @@ def main():
             if status != 200 or marker.encode() not in body:
                 sys.exit(f"the page of {rec.name} does not show the edit after the reload")
             times.append(took)
-            print(f"edit {i + 1}: {took * 1000:.0f} ms from the write to the reload event")
-        print(f"median of {len(times)} edits: {statistics.median(times) * 1000:.0f} ms")
+            line = f"edit {i + 1}: {took * 1000:.0f} ms from the write to the reload event"
+            if is_quick(tag):
+                tag = wait_built(events, tag, 3600)
+                full = time.monotonic() - wrote
+                fulls.append(full)
+                line += f" (quick re-render); {full * 1000:.0f} ms to the full build's reload"
+            print(line)
+        print(f"median of {len(times)} edits: {statistics.median(times) * 1000:.0f} ms "
+              "to the first reload")
+        if fulls:
+            print(f"median of {len(fulls)} edits: {statistics.median(fulls) * 1000:.0f} ms "
+                  "to the full build's reload")
 
         _, manifest_before = get(args.port, "/search/manifest.bin")
         # The newest date of the archive: the new record then comes first on the first
@@ -147,6 +165,8 @@ def main():
                        "lang: ko\n---\nA record added while serving.\n", encoding="utf-8")
         wrote = time.monotonic()
         tag = wait_built(events, tag, 3600)
+        if is_quick(tag):
+            sys.exit("a new record was re-rendered on the quick path: only a build adds one")
         took = time.monotonic() - wrote
         checks = {
             "its page": ("/trips/bench-serve-new/", True),

@@ -49,6 +49,7 @@ pub mod minify;
 pub mod organizations;
 pub mod output;
 pub mod paths;
+pub mod refresh;
 pub mod registry;
 pub mod relations;
 pub mod render;
@@ -232,6 +233,21 @@ pub fn build(opts: &Options) -> Result<Report, Diagnostics> {
 
 /// `build`, strictly or not, telling `run.progress` how far it is.
 pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
+    build_inner(opts, run, false).map(|(report, _)| report)
+}
+
+/// `build`, keeping what re-rendering an edited record's pages needs (the site model
+/// and the theme; see `refresh`), as `serve` does between builds.
+pub fn build_keeping(opts: &Options) -> Result<(Report, refresh::Kept), Diagnostics> {
+    let (report, kept) = build_inner(opts, Run::default(), true)?;
+    Ok((report, kept.expect("kept when asked for")))
+}
+
+fn build_inner(
+    opts: &Options,
+    run: Run<'_>,
+    keep: bool,
+) -> Result<(Report, Option<refresh::Kept>), Diagnostics> {
     let mut clock = Clock::start();
     let output = opts.output_dir();
     // One build writes an output at a time; it first completes an interrupted one.
@@ -241,15 +257,15 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
         None
     };
     let mut loaded = load(opts, run, &mut clock)?;
-    let plan = plan(&loaded, opts, &output, &mut clock)?;
-    let files_written = write(&loaded, plan, opts, &output, run, &mut clock)?;
+    let mut plan = plan(&loaded, opts, &output, &mut clock)?;
+    let files_written = write(&loaded, &mut plan, opts, &output, run, &mut clock)?;
     // The build succeeded: the bodies it rendered are kept for the next one.
     if let Some(staged) = loaded.staged.take()
         && let Err(warning) = staged.commit()
     {
         loaded.warnings.push(warning);
     }
-    Ok(Report {
+    let report = Report {
         records: loaded.site.entries.len(),
         drafts_skipped: loaded.drafts_skipped,
         parsed: loaded.parsed,
@@ -258,7 +274,9 @@ pub fn build_with(opts: &Options, run: Run<'_>) -> Result<Report, Diagnostics> {
         files_written,
         warnings: loaded.warnings,
         timings: clock.laps,
-    })
+    };
+    let kept = keep.then(|| refresh::Kept::new(loaded.site, plan.theme, loaded.sources, opts));
+    Ok((report, kept))
 }
 
 // ------------------------------------------------------------------------ 1. load
@@ -747,7 +765,7 @@ fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
 /// already), and swaps it in. Returns how many files were written.
 fn write(
     loaded: &Loaded,
-    mut plan: Plan,
+    plan: &mut Plan,
     opts: &Options,
     output: &Path,
     run: Run<'_>,
@@ -766,7 +784,7 @@ fn write(
     // The search index is written already.
     let staging = plan.staging.take();
     let search_written = plan.search_written;
-    let plan = &plan;
+    let plan = &*plan;
     // `check` renders everything; a build renders what changed.
     let mut to_render: Vec<&Route> = plan
         .routes

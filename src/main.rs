@@ -439,6 +439,7 @@ fn serve(root: PathBuf, port: u16, open: bool, drafts: bool, base_url: Option<St
     let shown_root = root.clone();
     let on_event = move |event: &serve::Event<'_>| match event {
         serve::Event::Built(b) => print_build(&shown_root, b, colour),
+        serve::Event::Refreshed(r) => print_refresh(r),
         serve::Event::WatchFailed(e) => {
             eprintln!("cannot watch for changes ({e}); restart `accord serve` to see them");
         }
@@ -472,13 +473,31 @@ fn serve(root: PathBuf, port: u16, open: bool, drafts: bool, base_url: Option<St
     ExitCode::SUCCESS
 }
 
+/// One line per quick re-render.
+fn print_refresh(r: &serve::Refreshed) {
+    eprintln!(
+        "{} changed: {} re-rendered in {:.2?}; building the rest",
+        changed_files(&r.changed),
+        count(r.written.len(), "file"),
+        r.took
+    );
+}
+
+/// The files that changed, for a line of `serve`: one named, the others counted.
+fn changed_files(changed: &[PathBuf]) -> String {
+    let shown = |p: &Path| report::printable(&p.display().to_string()).into_owned();
+    match changed {
+        [] => String::new(),
+        [one] => shown(one),
+        [one, rest @ ..] => format!("{} and {} more", shown(one), rest.len()),
+    }
+}
+
 /// One line per build, and its problems.
 fn print_build(root: &Path, b: &serve::Build, colour: bool) {
-    let shown = |p: &Path| report::printable(&p.display().to_string()).into_owned();
     let what = match b.changed.as_slice() {
         [] => String::new(),
-        [one] => format!("{} changed: ", shown(one)),
-        [one, rest @ ..] => format!("{} and {} more changed: ", shown(one), rest.len()),
+        changed => format!("{} changed: ", changed_files(changed)),
     };
     match &b.outcome {
         Ok(built) => {

@@ -7,7 +7,9 @@
 //! (what to move in, what to delete) and applies it. If it is interrupted while
 //! staging, the output is untouched; if it is interrupted while applying, the next
 //! run finds the journal and completes it first. Beside the output, a manifest
-//! (`.<output>.accord-manifest`) keeps the fingerprint of every file written.
+//! (`.<output>.accord-manifest`) keeps the fingerprint of every file written; the files
+//! `serve` replaced since (`replace`) are listed beside it (`.<output>.accord-stale`)
+//! and count as changed until the next build saves its manifest.
 //!
 //! One build writes an output at a time: it holds a lock on `.<output>.accord-lock`
 //! (which names its process) from its start to its end, and a second build of the same
@@ -23,7 +25,7 @@
 //! every staged file is a regular file. Anything else is an error, and nothing is moved
 //! or deleted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -354,14 +356,23 @@ impl Manifest {
             return None;
         }
         let bytes = fs::read(sibling(target, "accord-manifest")).ok()?;
-        serde_json::from_slice(&bytes).ok()
+        let mut manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        for rel in stale_files(target)? {
+            manifest.files.remove(&rel);
+        }
+        Some(manifest)
     }
 
+    /// Saves the manifest of a build, which wrote every stale file (see `replace`).
     fn save(&self, target: &Path) -> io::Result<()> {
         write_atomic(
             &sibling(target, "accord-manifest"),
             &serde_json::to_vec(self)?,
-        )
+        )?;
+        match fs::remove_file(sibling(target, "accord-stale")) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Forgets the manifest: the next build is a full one.
@@ -373,11 +384,57 @@ impl Manifest {
     }
 }
 
+/// The files of `target` written since its manifest was saved (see `replace`); `None`
+/// when their list is there but cannot be read.
+fn stale_files(target: &Path) -> Option<BTreeSet<String>> {
+    match fs::read(sibling(target, "accord-stale")) {
+        Ok(bytes) => serde_json::from_slice(&bytes).ok(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Some(BTreeSet::new()),
+        Err(_) => None,
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Journal {
     changed: Vec<String>,
     removed: Vec<String>,
     manifest: Manifest,
+}
+
+/// Replaces some files of the output `target` in place, each atomically (written
+/// beside itself, then renamed over itself, so that a reader sees the old file or the
+/// new one, never a part), between builds: `serve`'s quick re-render of an edited
+/// record's pages. They are first listed as stale beside the output
+/// (`.<output>.accord-stale`): the manifest loads without their fingerprints until the
+/// next build saves its own, so that this build writes them again, whatever it makes
+/// of them.
+pub fn replace(target: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Diagnostic> {
+    let fail = |rel: &str, e: String| {
+        Diagnostic::error(
+            Code::Write,
+            target.join(rel),
+            Pos::UNKNOWN,
+            format!("cannot write: {e}"),
+        )
+    };
+    let _lock = lock(target)?;
+    if !target.join(MARKER).is_file() {
+        return Err(fail("", "not a complete output".into()));
+    }
+    let stale_file = sibling(target, "accord-stale");
+    let mut stale = stale_files(target)
+        .ok_or_else(|| fail("", "cannot read the list of stale files".into()))?;
+    stale.extend(files.iter().map(|(rel, _)| rel.clone()));
+    let listed = serde_json::to_vec(&stale).map_err(|e| fail("", e.to_string()))?;
+    write_atomic(&stale_file, &listed).map_err(|e| fail("", e.to_string()))?;
+    for (rel, bytes) in files {
+        let path = target.join(rel);
+        if let Err(e) = write_atomic(&path, bytes) {
+            let _ = fs::remove_file(path.with_extension("tmp"));
+            return Err(fail(rel, e.to_string()));
+        }
+    }
+    Ok(())
 }
 
 /// The lock a build holds on its output, released when dropped (or when the process
@@ -652,6 +709,43 @@ mod tests {
         ] {
             assert_eq!(normalize(Path::new(path)), Path::new(normal), "{path}");
         }
+    }
+
+    /// `serve`'s quick re-render: files replaced whole, listed as stale until a build
+    /// saves its manifest; one that cannot be written leaves no part behind.
+    #[test]
+    fn files_replaced_between_builds_count_as_changed_until_the_next_build() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let s = Staging::create(&target).unwrap();
+        s.write("a/index.html", b"one").unwrap();
+        s.write("b/index.html", b"two").unwrap();
+        let print = |f: &str| (f.to_string(), 1);
+        let built = Manifest {
+            files: ["a/index.html", "b/index.html"].map(print).into(),
+        };
+        s.commit_all(&built).unwrap();
+
+        replace(&target, &[("a/index.html".into(), b"uno".to_vec())]).unwrap();
+        assert_eq!(fs::read(target.join("a/index.html")).unwrap(), b"uno");
+        let loaded = Manifest::load(&target).unwrap();
+        assert_eq!(loaded.files.keys().collect::<Vec<_>>(), ["b/index.html"]);
+        // Nothing else in the folder: no temporary file.
+        let names: Vec<_> = fs::read_dir(target.join("a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["index.html"]);
+
+        // A file that cannot be written (its folder is missing): an error, and no
+        // part of it.
+        let err = replace(&target, &[("c/index.html".into(), b"three".to_vec())]).unwrap_err();
+        assert!(err.message.starts_with("cannot write"), "{}", err.message);
+        assert!(!target.join("c").exists());
+
+        // A build saves its manifest: nothing is stale any more.
+        built.save(&target).unwrap();
+        assert_eq!(Manifest::load(&target).unwrap(), built);
     }
 
     /// What another program does to a staging folder: a staged file it removes is an

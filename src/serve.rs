@@ -3,6 +3,11 @@
 //! path of `base_url` (so links behave as in production), watches the sources and
 //! rebuilds when they change, and tells open pages to reload (server-sent events).
 //!
+//! When only the files of existing records changed, the pages of those records are
+//! re-rendered first on the site the last build kept (`crate::refresh`) and the pages
+//! told to reload at once; the full build follows as always, and they reload again
+//! when it is done.
+//!
 //! A failed rebuild leaves the last good site in place — the pipeline never writes a
 //! failed build — and every page then carries an overlay with the errors. The reload
 //! script and the overlay are added to HTML responses as they are sent: built files
@@ -25,6 +30,7 @@ use std::time::{Duration, Instant};
 use crate::config::Config;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::output::Manifest;
+use crate::refresh::Kept;
 use http::Response;
 
 use watch::{Change, Watcher};
@@ -84,11 +90,25 @@ pub struct Built {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// The quick re-render of the pages of edited records, before the build that follows
+/// (see `crate::refresh`).
+#[derive(Debug)]
+pub struct Refreshed {
+    /// The changed files, relative to the root.
+    pub changed: Vec<PathBuf>,
+    /// The files written, by output path.
+    pub written: Vec<String>,
+    pub took: Duration,
+}
+
 /// What a `serve` run reports, for the command line to show.
 #[derive(Debug)]
 pub enum Event<'a> {
     /// A build finished, well or not.
     Built(&'a Build),
+    /// The pages of edited records were re-rendered and reloaded; their build follows
+    /// (the next `Built`).
+    Refreshed(&'a Refreshed),
     /// The file watcher reported a problem; serving goes on.
     WatchFailed(&'a str),
 }
@@ -120,6 +140,8 @@ struct Shared {
 #[derive(Default)]
 struct State {
     generation: u64,
+    /// Quick re-renders since the last build.
+    refreshes: u64,
     base_path: String,
     /// A build succeeded once: `site` holds a site.
     have_site: bool,
@@ -132,7 +154,10 @@ struct State {
 
 impl State {
     fn tag(&self, instance: u64) -> String {
-        format!("{instance:x}-{}", self.generation)
+        match self.refreshes {
+            0 => format!("{instance:x}-{}", self.generation),
+            n => format!("{instance:x}-{}.{n}", self.generation),
+        }
     }
 }
 
@@ -207,12 +232,17 @@ impl Server {
                         None
                     }
                 };
-                rebuild(&shared, drafts, Vec::new(), on_event.as_ref());
+                let mut kept = rebuild(&shared, drafts, Vec::new(), on_event.as_ref());
                 while let Some(paths) = next_changes(&shared, &changed, on_event.as_ref()) {
                     if let Some(w) = &mut watcher {
                         w.refresh();
                     }
-                    rebuild(&shared, drafts, paths, on_event.as_ref());
+                    if let Some(k) = &mut kept {
+                        quick(&shared, k, &paths, on_event.as_ref());
+                    }
+                    // Used once: the build makes a new one.
+                    drop(kept.take());
+                    kept = rebuild(&shared, drafts, paths, on_event.as_ref());
                 }
             })
         };
@@ -385,8 +415,39 @@ fn next_changes(
     }
 }
 
-/// Runs the pipeline into the private folder and publishes the result.
-fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEvent) {
+/// Re-renders the pages of the records whose files `changed`, on the site the last
+/// build kept, and tells the open pages to reload; nothing when the change is not a
+/// plain edit of existing records (see `crate::refresh`).
+fn quick(shared: &Shared, kept: &mut Kept, changed: &[PathBuf], on_event: &OnEvent) {
+    let start = Instant::now();
+    // A bug there is left to the build that follows, which reports it.
+    let refreshed =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| kept.refresh(changed)));
+    let Ok(Ok(written)) = refreshed else {
+        return;
+    };
+    let Ok(mut state) = shared.state.write() else {
+        return;
+    };
+    state.refreshes += 1;
+    let tag = state.tag(shared.instance);
+    drop(state);
+    shared.hub.broadcast(&live::event(&tag));
+    on_event(&Event::Refreshed(&Refreshed {
+        changed: changed.to_vec(),
+        written,
+        took: start.elapsed(),
+    }));
+}
+
+/// Runs the pipeline into the private folder and publishes the result; what the
+/// build kept for the quick re-render, when it succeeded.
+fn rebuild(
+    shared: &Shared,
+    drafts: bool,
+    changed: Vec<PathBuf>,
+    on_event: &OnEvent,
+) -> Option<Kept> {
     let start = Instant::now();
     let opts = crate::Options {
         root: shared.root.clone(),
@@ -400,7 +461,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
     // The manifests before and after tell which files the incremental build wrote.
     let before = Manifest::load(&shared.site).unwrap_or_default();
     // A bug of the pipeline is reported like any failed build; serving goes on.
-    let built = std::panic::catch_unwind(|| crate::build(&opts)).unwrap_or_else(|panic| {
+    let built = std::panic::catch_unwind(|| crate::build_keeping(&opts)).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<&str>()
             .map(std::string::ToString::to_string)
@@ -416,7 +477,9 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
             .with_help("this is a bug of accord; please report it with the file you changed"),
         ])
     });
-    let outcome = built.map(|r| {
+    let mut kept = None;
+    let outcome = built.map(|(r, k)| {
+        kept = Some(k);
         let after = Manifest::load(&shared.site).unwrap_or_default();
         Built {
             records: r.records,
@@ -439,9 +502,10 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
     });
     let took = start.elapsed();
     let Ok(mut state) = shared.state.write() else {
-        return;
+        return None;
     };
     state.generation += 1;
+    state.refreshes = 0;
     let config = Config::load_with_base_url(&shared.root, shared.base_url.as_deref());
     if let Ok(c) = &config {
         state.language.clone_from(&c.language);
@@ -470,6 +534,7 @@ fn rebuild(shared: &Shared, drafts: bool, changed: Vec<PathBuf>, on_event: &OnEv
     drop(state);
     shared.hub.broadcast(&live::event(&tag));
     on_event(&Event::Built(&build));
+    kept
 }
 
 fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {

@@ -275,73 +275,36 @@ impl Site {
         files: &BTreeMap<PathBuf, u64>,
         cache: &mut BodyCache,
     ) -> Vec<Diagnostic> {
-        let targets = Targets {
-            by_source: (self.entries.iter())
-                .map(|e| (e.record.source.as_path(), e.url.clone()))
-                .collect(),
-            all_sources,
-            files,
-            base_path: &self.config.base_path,
-        };
+        let targets = self.targets(all_sources, files);
         let index: HashMap<&Path, usize> = (self.entries.iter().enumerate())
             .map(|(i, e)| (e.record.source.as_path(), i))
             .collect();
         let opts = RenderOptions {
             allow_html: self.config.allow_html,
         };
-        let edition_dirs = &self.edition_dirs;
-        let languages = &self.config.languages;
-        let entries = &self.entries;
-        let bodies = &self.bodies;
-        type Done = (
-            Option<usize>,
-            Translated,
-            Vec<Diagnostic>,
-            Vec<PathBuf>,
-            Made,
-        );
         let stored: Vec<Option<Stored>> =
             translations.iter().map(|t| cache.take(&t.source)).collect();
-        let rendered: Vec<Done> = (translations.into_par_iter().zip(stored))
-            .map(|(t, stored)| {
-                let at = index.get(t.original.as_path()).copied();
-                let edition = languages.iter().position(|l| *l == t.lang).unwrap_or(0);
-                let home = at.map(|i| {
-                    let r = &entries[i].record;
-                    let page = routes::record_dir(r.kind, &r.slug);
-                    (format!("{}{page}", edition_dirs[edition]), page)
-                });
-                let from = BodyAt {
-                    dir: t.source.parent().unwrap_or(Path::new("")),
-                    page: home.as_ref().map(|(page, _)| page.as_str()),
-                    attach_dir: home.as_ref().map(|(_, dir)| dir.as_str()),
-                };
-                let key = from.key(&t.body, &targets, &opts);
-                let (body, attached, made) = targets.render(&from, &t.body, &opts, (key, stored));
-                let diags = body_problems(&t.source, &t.body, t.body_line, &body);
-                let summary = t
-                    .summary
-                    .clone()
-                    .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
-                let mut made = made;
-                made.keep_problems(&body);
-                let translated = Translated {
-                    text: t,
-                    body: bodies.put(body),
-                    summary,
-                };
-                (at, translated, diags, attached, made)
-            })
-            .collect();
+        let rendered: Vec<(Option<usize>, TranslatedBody)> =
+            (translations.into_par_iter().zip(stored))
+                .map(|(t, stored)| {
+                    let at = index.get(t.original.as_path()).copied();
+                    let home = at.map(|i| self.translation_home(i, &t.lang));
+                    (
+                        at,
+                        targets.translation_body(t, home, &opts, &self.bodies, stored),
+                    )
+                })
+                .collect();
+        drop(targets);
         let mut diags = Vec::new();
-        for (at, translated, d, attached, made) in rendered {
-            diags.extend(d);
-            self.rendered += usize::from(!made.hit);
-            cache.keep(translated.text.source.clone(), made);
+        for (at, done) in rendered {
+            diags.extend(done.diags);
+            self.rendered += usize::from(!done.made.hit);
+            cache.keep(done.translated.text.source.clone(), done.made);
             if let Some(i) = at {
                 let e = &mut self.entries[i];
-                e.translations.push(translated);
-                e.attachments.extend(attached);
+                e.translations.push(done.translated);
+                e.attachments.extend(done.attached);
                 e.attachments.sort();
                 e.attachments.dedup();
             }
@@ -353,6 +316,119 @@ impl Site {
         }
         diags.sort();
         diags
+    }
+
+    /// What the links of the bodies resolve against: every entry's page, `all_sources`
+    /// and the other files under `content/` (`files`).
+    fn targets<'a>(
+        &'a self,
+        all_sources: &'a HashSet<&'a Path>,
+        files: &'a BTreeMap<PathBuf, u64>,
+    ) -> Targets<'a> {
+        Targets {
+            by_source: Urls::Made(
+                (self.entries.iter())
+                    .map(|e| (e.record.source.as_path(), e.url.clone()))
+                    .collect(),
+            ),
+            all_sources,
+            files,
+            base_path: &self.config.base_path,
+        }
+    }
+
+    /// The URL path of every entry's page, by its record's file.
+    pub fn page_urls(&self) -> PageUrls {
+        PageUrls(
+            (self.entries.iter())
+                .map(|e| (e.record.source.clone(), e.url.clone()))
+                .collect(),
+        )
+    }
+
+    /// `targets`, from `urls`: every record file is an entry's (the site built).
+    fn kept_targets<'a>(
+        &'a self,
+        urls: &'a PageUrls,
+        files: &'a BTreeMap<PathBuf, u64>,
+    ) -> Targets<'a> {
+        static NONE_OTHER: std::sync::LazyLock<HashSet<&'static Path>> =
+            std::sync::LazyLock::new(HashSet::new);
+        Targets {
+            by_source: Urls::Kept(&urls.0),
+            all_sources: &NONE_OTHER,
+            files,
+            base_path: &self.config.base_path,
+        }
+    }
+
+    /// Where the translation into `lang` of entry `i` is published: the folder of its
+    /// page (`ja/programs/x/`) and of the record's attachments (`programs/x/`).
+    fn translation_home(&self, i: usize, lang: &str) -> (String, String) {
+        let languages = &self.config.languages;
+        let edition = languages.iter().position(|l| l == lang).unwrap_or(0);
+        let r = &self.entries[i].record;
+        let page = routes::record_dir(r.kind, &r.slug);
+        (format!("{}{page}", self.edition_dirs[edition]), page)
+    }
+
+    /// Puts `record`, a new reading of entry `i`'s file of the same kind and slug (so
+    /// its page stays where it is), in place of the entry's record, its body rendered
+    /// as `build` renders it, its links resolved against the other entries. For
+    /// `serve`, which shows an edited record before the whole site is rebuilt: the
+    /// indexes and the entry's attachments are left as they are. Returns the problems of the body and the files it
+    /// attaches.
+    pub fn replace_record(
+        &mut self,
+        i: usize,
+        mut record: Record,
+        (urls, files): (&PageUrls, &BTreeMap<PathBuf, u64>),
+    ) -> (Vec<Diagnostic>, Vec<PathBuf>) {
+        let opts = RenderOptions {
+            allow_html: self.config.allow_html,
+        };
+        let done = self
+            .kept_targets(urls, files)
+            .record_body(&record, &opts, &self.bodies, None);
+        record.body = String::new();
+        let e = &mut self.entries[i];
+        let attachments = std::mem::take(&mut e.attachments);
+        let translations = std::mem::take(&mut e.translations);
+        let entry = Entry::new(record, e.url.clone(), done.summary, done.body, attachments);
+        *e = Entry {
+            translations,
+            ..entry
+        };
+        (done.diags, done.attached)
+    }
+
+    /// Puts `translation`, a new reading of a translation's file, in place of the
+    /// translation into its language of entry `i` (see `replace_record`). Returns the
+    /// problems of its body and the files it attaches; `None` when the entry has no
+    /// translation into that language.
+    pub fn replace_translation(
+        &mut self,
+        i: usize,
+        translation: Translation,
+        (urls, files): (&PageUrls, &BTreeMap<PathBuf, u64>),
+    ) -> Option<(Vec<Diagnostic>, Vec<PathBuf>)> {
+        let at =
+            (self.entries[i].translations.iter()).position(|t| t.text.lang == translation.lang)?;
+        let opts = RenderOptions {
+            allow_html: self.config.allow_html,
+        };
+        let home = self.translation_home(i, &translation.lang);
+        let done = self.kept_targets(urls, files).translation_body(
+            translation,
+            Some(home),
+            &opts,
+            &self.bodies,
+            None,
+        );
+        let mut translated = done.translated;
+        translated.text.body = String::new();
+        self.entries[i].translations[at] = translated;
+        Some((done.diags, done.attached))
     }
 
     /// Fills the indexes by kind, city, place and year, the pairs of cooperating
@@ -615,10 +691,12 @@ fn entries(
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
     let url_of = |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
     let targets = Targets {
-        by_source: records
-            .iter()
-            .map(|r| (r.source.as_path(), url_of(r)))
-            .collect(),
+        by_source: Urls::Made(
+            records
+                .iter()
+                .map(|r| (r.source.as_path(), url_of(r)))
+                .collect(),
+        ),
         all_sources,
         files,
         base_path: &config.base_path,
@@ -627,35 +705,69 @@ fn entries(
         allow_html: config.allow_html,
     };
     let stored: Vec<Option<Stored>> = records.iter().map(|r| cache.take(&r.source)).collect();
-    type Done = (String, Body, Vec<Diagnostic>, Vec<PathBuf>, Made);
-    let rendered: Vec<Done> = (records.par_iter())
+    let rendered: Vec<RecordBody> = (records.par_iter())
         .zip(stored)
-        .map(|(r, stored)| {
-            let page = routes::record_dir(r.kind, &r.slug);
-            let from = BodyAt {
-                dir: r.source.parent().unwrap_or(Path::new("")),
-                page: Some(&page),
-                attach_dir: Some(&page),
-            };
-            let key = from.key(&r.body, &targets, &opts);
-            let (body, attached, made) = targets.render(&from, &r.body, &opts, (key, stored));
-            let diags = body_problems(&r.source, &r.body, r.body_line, &body);
-            let summary = (r.summary.clone())
-                .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
-            let mut made = made;
-            made.keep_problems(&body);
-            (summary, bodies.put(body), diags, attached, made)
-        })
+        .map(|(r, stored)| targets.record_body(r, &opts, bodies, stored))
         .collect();
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
-    for (record, (summary, body, d, attachments, made)) in records.into_iter().zip(rendered) {
-        diags.extend(d);
-        cache.keep(record.source.clone(), made);
+    for (record, done) in records.into_iter().zip(rendered) {
+        diags.extend(done.diags);
+        cache.keep(record.source.clone(), done.made);
         let url = url_of(&record);
+        entries.push(Entry::new(
+            record,
+            url,
+            done.summary,
+            done.body,
+            done.attached,
+        ));
+    }
+    (entries, diags)
+}
+
+/// A record's body, rendered from its page.
+struct RecordBody {
+    summary: String,
+    body: Body,
+    /// The problems of the body.
+    diags: Vec<Diagnostic>,
+    /// The files it attaches.
+    attached: Vec<PathBuf>,
+    /// What the cache is to keep of it.
+    made: Made,
+}
+
+/// The text of a record or of a translation, to render.
+struct Text<'t> {
+    source: &'t Path,
+    body: &'t str,
+    /// File line of the body's first line.
+    body_line: usize,
+    /// The summary given.
+    summary: Option<&'t String>,
+}
+
+/// A translation's body, rendered from its page.
+struct TranslatedBody {
+    translated: Translated,
+    diags: Vec<Diagnostic>,
+    attached: Vec<PathBuf>,
+    made: Made,
+}
+
+impl Entry {
+    /// The entry of `record`, published at `url`, with its rendered body.
+    fn new(
+        record: Record,
+        url: String,
+        summary: String,
+        body: Body,
+        attachments: Vec<PathBuf>,
+    ) -> Entry {
         let last = record.end.map_or(record.date.year, |e| e.year);
         let years = (record.date.year..=last.max(record.date.year)).collect();
-        entries.push(Entry {
+        Entry {
             record,
             url,
             body,
@@ -663,9 +775,8 @@ fn entries(
             years,
             translations: Vec::new(),
             attachments,
-        });
+        }
     }
-    (entries, diags)
 }
 
 /// The broken links of a record that did not parse (links to other records are
@@ -677,7 +788,7 @@ pub fn broken_links(
     files: &BTreeMap<PathBuf, u64>,
 ) -> Vec<Diagnostic> {
     let targets = Targets {
-        by_source: HashMap::new(),
+        by_source: Urls::Made(HashMap::new()),
         all_sources,
         files,
         base_path: "/",
@@ -921,13 +1032,34 @@ fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
 /// What the links of the bodies are resolved against.
 struct Targets<'a> {
     /// The URL path of every record's page, by its file.
-    by_source: HashMap<&'a Path, String>,
+    by_source: Urls<'a>,
     /// Every record file, also those that failed (see `Site::build`).
     all_sources: &'a HashSet<&'a Path>,
     /// The other files under `content/`, with their sizes.
     files: &'a BTreeMap<PathBuf, u64>,
     base_path: &'a str,
 }
+
+/// The URL path of every record's page, by its file: made for a build, or kept
+/// (`PageUrls`).
+enum Urls<'a> {
+    Made(HashMap<&'a Path, String>),
+    Kept(&'a HashMap<PathBuf, String>),
+}
+
+impl Urls<'_> {
+    fn get(&self, source: &Path) -> Option<&String> {
+        match self {
+            Urls::Made(urls) => urls.get(source),
+            Urls::Kept(urls) => urls.get(source),
+        }
+    }
+}
+
+/// The URL path of every entry's page, by its record's file (`Site::page_urls`): what
+/// the links of a body rendered alone (`Site::replace_record`) resolve against, made
+/// once for many.
+pub struct PageUrls(HashMap<PathBuf, String>);
 
 /// Where a body is: the folder of its file, and, when it has a page, the folder of
 /// the page and of the record's attachments, from the site's root (`programs/x/`;
@@ -954,6 +1086,88 @@ impl BodyAt<'_> {
 }
 
 impl Targets<'_> {
+    /// `r`'s body rendered from its page (from `stored`, the cache's, when still good).
+    fn record_body(
+        &self,
+        r: &Record,
+        opts: &RenderOptions,
+        bodies: &Bodies,
+        stored: Option<Stored>,
+    ) -> RecordBody {
+        let page = routes::record_dir(r.kind, &r.slug);
+        let from = BodyAt {
+            dir: r.source.parent().unwrap_or(Path::new("")),
+            page: Some(&page),
+            attach_dir: Some(&page),
+        };
+        let text = Text {
+            source: &r.source,
+            body: &r.body,
+            body_line: r.body_line,
+            summary: r.summary.as_ref(),
+        };
+        self.body(&from, &text, opts, (bodies, stored))
+    }
+
+    /// `text` rendered from `from` (from `stored`, the cache's, when still good) and
+    /// put in `bodies`.
+    fn body(
+        &self,
+        from: &BodyAt<'_>,
+        text: &Text<'_>,
+        opts: &RenderOptions,
+        (bodies, stored): (&Bodies, Option<Stored>),
+    ) -> RecordBody {
+        let key = from.key(text.body, self, opts);
+        let (body, attached, mut made) = self.render(from, text.body, opts, (key, stored));
+        let diags = body_problems(text.source, text.body, text.body_line, &body);
+        let summary = (text.summary.cloned())
+            .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
+        made.keep_problems(&body);
+        RecordBody {
+            summary,
+            body: bodies.put(body),
+            diags,
+            attached,
+            made,
+        }
+    }
+
+    /// `t`'s body rendered from its page (`home`, see `Site::translation_home`; `None`
+    /// when its original is not an entry).
+    fn translation_body(
+        &self,
+        t: Translation,
+        home: Option<(String, String)>,
+        opts: &RenderOptions,
+        bodies: &Bodies,
+        stored: Option<Stored>,
+    ) -> TranslatedBody {
+        let from = BodyAt {
+            dir: t.source.parent().unwrap_or(Path::new("")),
+            page: home.as_ref().map(|(page, _)| page.as_str()),
+            attach_dir: home.as_ref().map(|(_, dir)| dir.as_str()),
+        };
+        let text = Text {
+            source: &t.source,
+            body: &t.body,
+            body_line: t.body_line,
+            summary: t.summary.as_ref(),
+        };
+        let done = self.body(&from, &text, opts, (bodies, stored));
+        let translated = Translated {
+            text: t,
+            body: done.body,
+            summary: done.summary,
+        };
+        TranslatedBody {
+            translated,
+            diags: done.diags,
+            attached: done.attached,
+            made: done.made,
+        }
+    }
+
     /// `body` rendered from `from`, the files it attaches (sorted, once each), and
     /// what the cache is to keep of it. `cached` is its key and the body the cache
     /// kept, used instead of rendering when its links answer as they did.
@@ -1078,7 +1292,7 @@ impl Targets<'_> {
             None => join_relative(dir, decoded),
         };
         let target = target.map(nfc_path);
-        match target.as_ref().and_then(|t| self.by_source.get(t.as_path())) {
+        match target.as_ref().and_then(|t| self.by_source.get(t)) {
             Some(url) => LinkAction::Rewrite(format!("{url}{fragment}")),
             None if target.as_ref().is_some_and(|t| self.all_sources.contains(t.as_path())) => {
                 LinkAction::Keep

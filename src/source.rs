@@ -97,27 +97,46 @@ pub fn load(root: &Path) -> Sources {
         .map(|(rel, abs, kind)| (read_text(&abs), rel, kind))
         .collect();
     for (result, rel, kind) in read {
-        match result {
-            Ok(text) => {
-                let stem = rel
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().nfc().collect())
-                    .unwrap_or_default();
-                out.files.push(SourceFile {
-                    rel_path: rel,
-                    kind,
-                    stem,
-                    text,
-                });
-            }
-            Err((pos, msg, help)) => {
-                let mut d = Diagnostic::error(Code::Read, &rel, pos, msg);
-                d.help = help;
-                out.diags.push(d);
-            }
+        match source_file(result, rel, kind) {
+            Ok(file) => out.files.push(file),
+            Err(d) => out.diags.push(d),
         }
     }
     out
+}
+
+/// Reads one record file, `rel` below `root` (`content/trips/x.md`, NFC), as `load`
+/// reads it.
+pub fn read_file(root: &Path, rel: &Path) -> Result<SourceFile, Diagnostic> {
+    let kind = record_kind(rel)?;
+    source_file(read_text(&root.join(rel)), rel.to_path_buf(), kind)
+}
+
+/// The record file at `rel`, of `kind`, from what reading it gave.
+fn source_file(
+    read: Result<String, ReadError>,
+    rel: PathBuf,
+    kind: Kind,
+) -> Result<SourceFile, Diagnostic> {
+    match read {
+        Ok(text) => {
+            let stem = rel
+                .file_stem()
+                .map(|s| s.to_string_lossy().nfc().collect())
+                .unwrap_or_default();
+            Ok(SourceFile {
+                rel_path: rel,
+                kind,
+                stem,
+                text,
+            })
+        }
+        Err((pos, msg, help)) => {
+            let mut d = Diagnostic::error(Code::Read, &rel, pos, msg);
+            d.help = help;
+            Err(d)
+        }
+    }
 }
 
 /// Every regular file below `content`, sorted, as (NFC path relative to `root`, path

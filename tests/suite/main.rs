@@ -44,5 +44,6 @@ mod search_index;
 mod search_tokenizer;
 mod serve;
 mod serve_limits;
+mod serve_refresh;
 mod translations;
 mod validate;

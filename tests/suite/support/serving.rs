@@ -4,10 +4,10 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use accord::serve::{Build, ServeOptions, Server};
+use accord::serve::{Build, Event, ServeOptions, Server};
 
 use super::site::{copy_tree, fixtures, render_diags};
 
@@ -20,8 +20,26 @@ pub(crate) struct Preview {
     _tmp: tempfile::TempDir,
 }
 
+/// What a served site's pages showed while the server ran, in order: each quick
+/// re-render (`Event::Refreshed`), with the pages it wrote as they were served at
+/// that moment, before the build that follows it; and each build.
+#[derive(Debug, Clone)]
+pub(crate) enum Seen {
+    Refreshed {
+        written: Vec<String>,
+        /// Each HTML page written, by output file: its body as served.
+        served: Vec<(String, String)>,
+    },
+    Built(u64),
+}
+
 impl Preview {
     pub(crate) fn start(fixture: &str) -> Preview {
+        Preview::start_seeing(fixture).0
+    }
+
+    /// `start`, and what the server's pages show as it goes (see `Seen`).
+    pub(crate) fn start_seeing(fixture: &str) -> (Preview, Arc<Mutex<Vec<Seen>>>) {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("site");
         std::fs::create_dir(&root).unwrap();
@@ -33,14 +51,35 @@ impl Preview {
             output: Some(tmp.path().join("served")),
             base_url: None,
         };
-        let server = Server::start(opts, |_| {}).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        // The site's address, known once the server has started (before any edit).
+        let url: Arc<OnceLock<(SocketAddr, String)>> = Arc::new(OnceLock::new());
+        let on_event = {
+            let (seen, url) = (seen.clone(), url.clone());
+            move |event: &Event<'_>| {
+                let next = match event {
+                    Event::Built(b) => Seen::Built(b.generation),
+                    Event::Refreshed(r) => Seen::Refreshed {
+                        written: r.written.clone(),
+                        served: served_now(url.get(), &r.written),
+                    },
+                    Event::WatchFailed(_) => return,
+                };
+                seen.lock().unwrap().push(next);
+            }
+        };
+        let server = Server::start(opts, on_event).unwrap();
+        let base = server.url();
+        let base = base.split_once("//").unwrap().1;
+        let path = base.find('/').map_or("/", |at| &base[at..]);
+        url.set((server.addr(), path.to_string())).unwrap();
         let s = Preview {
             server: Some(server),
             root,
             _tmp: tmp,
         };
         s.wait_for(1);
-        s
+        (s, seen)
     }
 
     pub(crate) fn server(&self) -> &Server {
@@ -125,6 +164,16 @@ pub(crate) fn get(addr: SocketAddr, path: &str) -> Response {
         head: head.to_string(),
         body: body.to_string(),
     }
+}
+
+/// The HTML pages among `written` (output files), as the server at `url` (its address
+/// and the site's base path) serves them now.
+fn served_now(url: Option<&(SocketAddr, String)>, written: &[String]) -> Vec<(String, String)> {
+    let (addr, base) = url.expect("an edit before the server started");
+    (written.iter())
+        .filter_map(|f| f.strip_suffix("index.html").map(|dir| (f, dir)))
+        .map(|(f, dir)| (f.clone(), get(*addr, &format!("{base}{dir}")).body))
+        .collect()
 }
 
 /// The build a served page says it comes from.

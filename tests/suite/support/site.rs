@@ -154,6 +154,13 @@ pub(crate) fn render_diags(d: &[accord::diag::Diagnostic]) -> String {
 /// the incremental build's report.
 pub(crate) fn same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Report {
     let report = build_into(root, out);
+    assert_same_as_clean(root, out, step);
+    report
+}
+
+/// Asserts that `out` holds what a build from scratch of `root` (into a new directory)
+/// writes (`step` names the edit before it).
+pub(crate) fn assert_same_as_clean(root: &Path, out: &Path, step: &str) {
     let clean = tempfile::tempdir().unwrap();
     build_uncached_into(root, &clean.path().join("site"));
     let (a, b) = (tree(out), tree(&clean.path().join("site")));
@@ -164,9 +171,8 @@ pub(crate) fn same_as_clean(root: &Path, out: &Path, step: &str) -> accord::Repo
         .collect();
     assert!(
         differ.is_empty(),
-        "after {step}: incremental and clean builds differ in {differ:?}"
+        "after {step}: this output and a clean build's differ in {differ:?}"
     );
-    report
 }
 
 /// A file of the output, as text.
