@@ -403,8 +403,10 @@ fn encode(weigher: &Weigher, blocks: &[Vec<u8>], facts: &[Fact], sizes: &Sizes) 
     let postings =
         format::write_postings(p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)));
     let head = (postings.len() > sizes.head_from).then(|| {
-        let list = p.list.iter().map(|w| (w.doc, impacts.impact(w)));
-        head_of(impacts.scale, list, facts, sizes.head_hits).write()
+        let list: Vec<(u32, u8)> = (p.list.iter())
+            .map(|w| (w.doc, impacts.impact(w)))
+            .collect();
+        head_of(impacts.scale, &list, facts, sizes.head_hits).write()
     });
     let encoded = Encoded {
         df: p.list.len() as u32,
@@ -424,28 +426,39 @@ type Fact = (i32, i32, usize, usize);
 /// (`score::first_hits`), and its records counted by kind, language and year (every
 /// year from start to end), as the engine counts the facets of a query with no
 /// filter. `postings` are `(record, impact)` on the term's `scale`.
-fn head_of(
-    scale: u32,
-    postings: impl Iterator<Item = (u32, u8)> + Clone,
-    facts: &[Fact],
-    k: usize,
-) -> Head {
-    let mut kinds = std::collections::BTreeMap::new();
-    let mut langs = std::collections::BTreeMap::new();
-    let mut years = std::collections::BTreeMap::new();
-    for (d, _) in postings.clone() {
-        let (start, end, kind, lang) = facts[d as usize];
-        *kinds.entry(kind).or_default() += 1;
-        *langs.entry(lang).or_default() += 1;
+fn head_of(scale: u32, postings: &[(u32, u8)], facts: &[Fact], k: usize) -> Head {
+    let docs = postings.iter().map(|&(d, _)| facts[d as usize]);
+    let first = docs.clone().map(|f| f.0).min().unwrap_or(0);
+    let last = docs.clone().map(|f| f.1).max().unwrap_or(first);
+    // Counts by index (kind, language, year from `first`), in a vector each.
+    let mut kinds: Vec<usize> = Vec::new();
+    let mut langs: Vec<usize> = Vec::new();
+    let mut years = vec![0usize; (last - first + 1).max(0) as usize];
+    let bump = |counts: &mut Vec<usize>, i: usize| {
+        if counts.len() <= i {
+            counts.resize(i + 1, 0);
+        }
+        counts[i] += 1;
+    };
+    for (start, end, kind, lang) in docs {
+        bump(&mut kinds, kind);
+        bump(&mut langs, lang);
         for y in start..=end {
-            *years.entry(y).or_default() += 1;
+            years[(y - first) as usize] += 1;
         }
     }
+    let listed = |counts: Vec<usize>| -> Vec<(usize, usize)> {
+        (counts.into_iter().enumerate())
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    };
     Head {
-        hits: score::first_hits(scale, postings, facts, k),
-        kinds: kinds.into_iter().collect(),
-        langs: langs.into_iter().collect(),
-        years: years.into_iter().collect(),
+        hits: score::first_hits(scale, postings.iter().copied(), facts, k),
+        kinds: listed(kinds),
+        langs: listed(langs),
+        years: (listed(years).into_iter())
+            .map(|(y, n)| (first + y as i32, n))
+            .collect(),
     }
 }
 
