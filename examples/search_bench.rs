@@ -14,8 +14,10 @@
 //! them; with `--minify`, a script as a site serves it (`accord::minify`).
 //! `ACCORD_SEARCH_SIZES` builds the index with other file sizes (see `sizes`). With `--queries`, builds the index once and answers every query of the file (a
 //! JSON list of strings) with the reader, which answers as the page does: prints per
-//! query the source file of every hit, best first, the suggestion, and the files a first query reads
-//! with their sizes (the index files, then the record files of the first ten hits).
+//! query the source file of every hit, best first (the complete answer), the
+//! suggestion, and the files a first query reads with their sizes (the index files
+//! the page's first ten results need — a term's head for a query of one term that has
+//! one, `Reader::first_page` — then the record files of the first ten hits).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -117,9 +119,10 @@ fn main() {
 }
 
 /// The sizes of the index's files: those of `accord build`, or
-/// `ACCORD_SEARCH_SIZES=SHARD,BLOCKS,RECORDS,PASSAGES,KEYS[,BLOCK_FILES]` (bytes,
-/// bytes, records per record pack, records per passages pack, shards per key file and
-/// shards pack, followers or preceders files per pack) to compare others.
+/// `ACCORD_SEARCH_SIZES=SHARD,BLOCKS,RECORDS,PASSAGES,KEYS[,BLOCK_FILES[,HEAD_FROM]]`
+/// (bytes, bytes, records per record pack, records per passages pack, shards per key
+/// file and shards pack, followers or preceders files per pack, postings bytes past
+/// which a term gets a head) to compare others.
 fn sizes() -> search::Sizes {
     let Ok(text) = std::env::var("ACCORD_SEARCH_SIZES") else {
         return search::Sizes::BUILD;
@@ -128,12 +131,12 @@ fn sizes() -> search::Sizes {
         .map(|v| {
             v.trim()
                 .parse()
-                .expect("ACCORD_SEARCH_SIZES: five or six numbers")
+                .expect("ACCORD_SEARCH_SIZES: five to seven numbers")
         })
         .collect();
     assert!(
-        (5..=6).contains(&n.len()) && n.iter().all(|&v| v > 0),
-        "ACCORD_SEARCH_SIZES: five or six numbers"
+        (5..=7).contains(&n.len()) && n.iter().all(|&v| v > 0),
+        "ACCORD_SEARCH_SIZES: five to seven numbers"
     );
     search::Sizes {
         shard: n[0],
@@ -145,6 +148,8 @@ fn sizes() -> search::Sizes {
             .get(5)
             .copied()
             .unwrap_or(search::Sizes::BUILD.blocks_per_file),
+        head_from: n.get(6).copied().unwrap_or(search::Sizes::BUILD.head_from),
+        ..search::Sizes::BUILD
     }
 }
 
@@ -198,8 +203,12 @@ fn answer(site: &Site, file: &Path) {
             let hits: Vec<&str> = (res.hits.iter())
                 .map(|&(d, _)| source_of.get(url_of(d).as_str()).map_or("", String::as_str))
                 .collect();
-            let mut files: Vec<(String, usize)> =
-                (res.fetched.iter()).map(|p| (p.clone(), size(p))).collect();
+            // What the page reads for its first ten results (a head, when the query
+            // is one term that has one).
+            let first = (reader.first_page(q, &search::Filters::default(), false, 10)).unwrap();
+            let mut files: Vec<(String, usize)> = (first.fetched.iter())
+                .map(|p| (p.clone(), size(p)))
+                .collect();
             // The record of each of the first ten hits: two ranges of its pack.
             for &(d, _) in res.hits.iter().take(10) {
                 let (p, at) = reader.manifest.record_file(d as usize);

@@ -4,9 +4,10 @@
 //
 //     node tests/search_engine.mjs SITE_OUTPUT QUERIES.json
 //
-// QUERIES.json: [{"q": "...", "filters": {"kind", "city", "org", "topic", "year", "lang"}, "cities": bool}]
+// QUERIES.json: [{"q": "...", "filters": {"kind", "city", "org", "topic", "year", "lang"}, "cities": bool,
+// "want": null or the hits a page shows}]
 // where `cities` asks for the counts by city, organization and topic (the whole tables).
-// Prints [{"hits": [[record, score], ...], "suggestion", "facets": {kind, lang, year, city, org, topic},
+// Prints [{"hits": [[record, score], ...], "total", "suggestion", "facets": {kind, lang, year, city, org, topic},
 // "shown": [[URL, passages] of the first four hits]}, ...].
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,9 +26,9 @@ const engine = new search.Engine((path, fresh, range) => {
 });
 const queries = JSON.parse(readFileSync(queriesFile, "utf8"));
 const answers = [];
-for (const { q, filters, cities } of queries) {
+for (const { q, filters, cities, want } of queries) {
   const f = { kind: null, city: null, org: null, topic: null, year: null, lang: null, ...filters };
-  const r = await engine.search(q, f, cities);
+  const r = await engine.search(q, f, cities, want || undefined);
   // The URL and the passages of the first hits, as the page shows them.
   const shown = await Promise.all(
     Array.from(r.hits.slice(0, 4), (h) =>
@@ -36,6 +37,7 @@ for (const { q, filters, cities } of queries) {
   );
   answers.push({
     hits: Array.from(r.hits, (h) => [h[0], h[1]]),
+    total: r.total,
     suggestion: r.suggestion,
     facets: r.facets,
     shown,

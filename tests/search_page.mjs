@@ -14,7 +14,10 @@
 //                   the page and in the panel;
 //   entities        the organization and topic facets: counted on demand with the
 //                   cities, an organization chosen, a topic filter from the address,
-//                   and an organization's aliases in several languages.
+//                   and an organization's aliases in several languages;
+//   heads           a query of one common term (a site with more records, see
+//                   search_browser.rs): its first page from the term's head, then
+//                   "more" past the head's hits.
 //
 // Serves OUTPUT_DIR under /archive/ and prints one JSON object of observations; it
 // judges nothing: tests/suite/search_browser.rs asserts. Tools come from ACCORD_TOOLS
@@ -295,6 +298,26 @@ for (const q of ["ICLEI East Asia Secretariat", "イクレイ東アジア事務�
   await done();
   out.aliases[q] = (await view()).titles.sort();
 }
+}
+
+if (scenario === "heads") {
+// A query of one common term: the first page from the term's head, then "more" past
+// the head's hits, which reads the term's postings.
+const postings = () => fetched.filter((p) => p.includes("/search/t/")).length;
+const cards = (n) => page.waitForFunction((k) => document.querySelectorAll(".search-hits > li").length >= k, n);
+await page.goto(`${origin}/archive/search/?q=harbor`);
+await done();
+out.first = await view();
+out.firstPostings = postings();
+out.pages = [];
+for (let shown = 20; shown <= 60; shown += 10) {
+  await page.click(".search-more");
+  await cards(shown);
+  await done();
+  const v = await view();
+  out.pages.push({ count: v.count, status: v.status, cards: v.titles.length, postings: postings() });
+}
+out.last = await view();
 }
 
 console.log(JSON.stringify(out));

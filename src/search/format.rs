@@ -15,7 +15,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS4";
+const MAGIC: &[u8; 4] = b"ACS5";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,7 +205,8 @@ pub(super) fn write_postings(postings: impl ExactSizeIterator<Item = (u32, u8, u
     out
 }
 
-fn read_postings(bytes: &[u8], df: usize) -> Result<Vec<(u32, u8, u8)>, Corrupt> {
+/// The reading side of `write_postings`: `df` postings.
+pub(super) fn read_postings(bytes: &[u8], df: usize) -> Result<Vec<(u32, u8, u8)>, Corrupt> {
     let mut p = Bytes::new(bytes);
     let mut postings = Vec::with_capacity(df.min(bytes.len()));
     let mut next = 0u64;
@@ -283,6 +284,74 @@ pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, 
     Ok(out)
 }
 
+// ------------------------------------------------------------------ heads
+
+/// What a query of one term with no filter needs of a term with long postings (see
+/// `Sizes::head_from`): its first hits in the engine's order, `(record, impact)`,
+/// and its records counted by kind and language (by index in the manifest's lists)
+/// and by year (a record counts in every year from its start to its end).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Head {
+    pub hits: Vec<(u32, u8)>,
+    pub kinds: Vec<(usize, usize)>,
+    pub langs: Vec<(usize, usize)>,
+    pub years: Vec<(i32, usize)>,
+}
+
+impl Head {
+    /// The number of hits; per hit the record and the impact (a byte); then the
+    /// counts by kind and by language, each as the number of values and per value its
+    /// index and count; then by year, the number of years and per year the year
+    /// (zigzag) and its count.
+    pub(super) fn write(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.hits.len() * 4 + 64);
+        put_varint(&mut out, self.hits.len() as u64);
+        for &(d, impact) in &self.hits {
+            put_varint(&mut out, u64::from(d));
+            out.push(impact);
+        }
+        for list in [&self.kinds, &self.langs] {
+            put_varint(&mut out, list.len() as u64);
+            for &(value, n) in list {
+                put_varint(&mut out, value as u64);
+                put_varint(&mut out, n as u64);
+            }
+        }
+        put_varint(&mut out, self.years.len() as u64);
+        for &(year, n) in &self.years {
+            put_varint(&mut out, zigzag(year));
+            put_varint(&mut out, n as u64);
+        }
+        out
+    }
+
+    fn read(bytes: &[u8]) -> Result<Head, Corrupt> {
+        let mut r = Bytes::new(bytes);
+        let n = r.usize()?;
+        let mut hits = Vec::with_capacity(n.min(bytes.len()));
+        for _ in 0..n {
+            let d = u32::try_from(r.varint()?).map_err(|_| Corrupt("record id".into()))?;
+            hits.push((d, r.byte()?));
+        }
+        let counts = |r: &mut Bytes| -> Result<Vec<(usize, usize)>, Corrupt> {
+            let n = r.usize()?;
+            (0..n).map(|_| Ok((r.usize()?, r.usize()?))).collect()
+        };
+        let kinds = counts(&mut r)?;
+        let langs = counts(&mut r)?;
+        let n = r.usize()?;
+        let years = (0..n)
+            .map(|_| Ok((unzigzag(r.varint()?), r.usize()?)))
+            .collect::<Result<_, Corrupt>>()?;
+        Ok(Head {
+            hits,
+            kinds,
+            langs,
+            years,
+        })
+    }
+}
+
 // ------------------------------------------------------------------ shards
 
 /// Cuts sorted terms into shards: a shard closes before it would grow past `target`
@@ -304,6 +373,10 @@ pub(super) struct ShardWriter {
     shards: Vec<Vec<u8>>,
     /// Shards handed out by `take_closed`, before `shards`.
     taken: usize,
+    /// The postings of the terms with a head, each an item of the postings packs.
+    postings: Vec<Vec<u8>>,
+    /// Postings handed out by `take_closed`, before `postings`.
+    postings_taken: usize,
     /// The first key of every shard but the first.
     separators: Vec<Vec<u8>>,
 }
@@ -311,8 +384,9 @@ pub(super) struct ShardWriter {
 /// Files of one kind, numbered from the first.
 pub(super) type Numbered = (usize, Vec<Vec<u8>>);
 
-/// Closed files: shards, followers files, preceders files.
-pub(super) type Closed = [Numbered; 3];
+/// Closed files: shards, followers files, preceders files, postings of terms with a
+/// head.
+pub(super) type Closed = [Numbered; 4];
 
 /// The encoded data of one term for `ShardWriter::push`.
 pub(super) struct Encoded {
@@ -321,6 +395,9 @@ pub(super) struct Encoded {
     pub(super) postings: Vec<u8>,
     pub(super) followers: Vec<u8>,
     pub(super) preceders: Vec<u8>,
+    /// The head of a term with long postings (`Head::write`): the shard holds it,
+    /// and the postings go to the postings packs.
+    pub(super) head: Option<Vec<u8>>,
 }
 
 /// One block per term, in the order of the terms, cut into files of at most
@@ -455,19 +532,22 @@ impl ShardWriter {
             prev: String::new(),
             shards: Vec::new(),
             taken: 0,
+            postings: Vec::new(),
+            postings_taken: 0,
             separators: Vec::new(),
         }
     }
 
     /// Adds the next term (in byte order) with its data.
-    pub(super) fn push(&mut self, term: &str, data: &Encoded) {
+    pub(super) fn push(&mut self, term: &str, data: Encoded) {
         let shared = if self.count == 0 {
             0
         } else {
             common_prefix(&self.prev, term)
         };
+        let full = (data.head.is_some()).then(|| self.postings_taken + self.postings.len());
         let mut entry = Vec::with_capacity(data.postings.len() + term.len() + 8);
-        Self::entry(&mut entry, term, shared, data);
+        Self::entry(&mut entry, term, shared, &data, full);
         let trailers = self.followers.trailer_bound() + self.preceders.trailer_bound();
         if self.count > 0 && self.shard.len() + entry.len() + 4 + trailers > self.target {
             self.close();
@@ -475,7 +555,7 @@ impl ShardWriter {
                 .push(separator(&self.prev, term).as_bytes().to_vec());
             // Without the shared prefix: it starts the new shard.
             entry.clear();
-            Self::entry(&mut entry, term, 0, data);
+            Self::entry(&mut entry, term, 0, &data, full);
         }
         self.shard.extend_from_slice(&entry);
         self.followers.push(self.count, &data.followers);
@@ -483,14 +563,28 @@ impl ShardWriter {
         self.count += 1;
         self.prev.clear();
         self.prev.push_str(term);
+        if full.is_some() {
+            self.postings.push(data.postings);
+        }
     }
 
-    fn entry(out: &mut Vec<u8>, term: &str, shared: usize, data: &Encoded) {
+    /// A term of a shard: its postings, or, for a term with a head, where its
+    /// postings are (1 + their number in the postings packs) and its head.
+    fn entry(out: &mut Vec<u8>, term: &str, shared: usize, data: &Encoded, full: Option<usize>) {
         put_varint(out, shared as u64);
         put_bytes(out, &term.as_bytes()[shared..]);
         put_varint(out, u64::from(data.df));
         put_varint(out, u64::from(data.scale));
-        put_bytes(out, &data.postings);
+        match (full, &data.head) {
+            (Some(n), Some(head)) => {
+                put_varint(out, n as u64 + 1);
+                put_bytes(out, head);
+            }
+            _ => {
+                put_varint(out, 0);
+                put_bytes(out, &data.postings);
+            }
+        }
     }
 
     fn close(&mut self) {
@@ -509,10 +603,13 @@ impl ShardWriter {
     pub(super) fn take_closed(&mut self) -> Closed {
         let first = self.taken;
         self.taken += self.shards.len();
+        let postings = self.postings_taken;
+        self.postings_taken += self.postings.len();
         [
             (first, std::mem::take(&mut self.shards)),
             self.followers.take_closed(),
             self.preceders.take_closed(),
+            (postings, std::mem::take(&mut self.postings)),
         ]
     }
 
@@ -522,7 +619,13 @@ impl ShardWriter {
             self.close();
         }
         let shards = (self.taken, self.shards);
-        let files = [shards, self.followers.finish(), self.preceders.finish()];
+        let postings = (self.postings_taken, self.postings);
+        let files = [
+            shards,
+            self.followers.finish(),
+            self.preceders.finish(),
+            postings,
+        ];
         (files, self.separators)
     }
 }
@@ -537,12 +640,18 @@ pub fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
 
 /// One term of a shard with its scale and its postings: `(record, impact,
 /// followed-by mask)`, and where its followers and its preceders are: the number of
-/// the file of that kind and the place of its block in that file.
+/// the file of that kind and the place of its block in that file. A term with a head
+/// has its `head` and the number of its postings in the postings packs (`full`,
+/// see `Manifest::postings_file`); its `postings` are empty until read from there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     pub term: Vec<u8>,
+    /// The number of its records.
+    pub df: usize,
     pub scale: u32,
     pub postings: Vec<(u32, u8, u8)>,
+    pub full: Option<usize>,
+    pub head: Option<Head>,
     pub followers: (usize, usize),
     pub preceders: (usize, usize),
 }
@@ -557,12 +666,18 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
         let term = r.after(&prev)?;
         let df = r.usize()?;
         let scale = u32::try_from(r.varint()?).map_err(|_| Corrupt("scale".into()))?;
-        let postings = read_postings(r.bytes()?, df)?;
+        let (full, head, postings) = match r.usize()? {
+            0 => (None, None, read_postings(r.bytes()?, df)?),
+            n => (Some(n - 1), Some(Head::read(r.bytes()?)?), Vec::new()),
+        };
         prev.clone_from(&term);
         out.push(Term {
             term,
+            df,
             scale,
             postings,
+            full,
+            head,
             followers: (0, 0),
             preceders: (0, 0),
         });
@@ -797,6 +912,12 @@ impl Manifest {
     /// The pack of shard `i` (the shards of its group) and its place in that pack.
     pub fn shard_file(&self, i: usize) -> (String, usize) {
         packed("s", i, self.keys_per_file)
+    }
+
+    /// The postings pack of the postings numbered `n` (those of a term with a head,
+    /// `Term::full`; as many per pack as shards per shards pack) and their place.
+    pub fn postings_file(&self, n: usize) -> (String, usize) {
+        packed("t", n, self.keys_per_file)
     }
 
     /// The pack of followers (`dir` "f") or preceders ("b") file `n`, and its place.

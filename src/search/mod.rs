@@ -29,7 +29,8 @@ use crate::kind::Kind;
 use crate::site::{Entry, Site};
 
 pub use format::{
-    Corrupt, Manifest, Term, pack_item, pack_offsets, pack_range, parse_followers, parse_shard,
+    Corrupt, Head, Manifest, Term, pack_item, pack_offsets, pack_range, parse_followers,
+    parse_shard,
 };
 pub use read::{Facet, Filters, Reader, Results, read_size};
 pub use tokenize::{
@@ -83,6 +84,13 @@ pub struct Sizes {
     pub keys_per_file: usize,
     /// Followers (or preceders) files per pack (`f/<n>.bin`, `b/<n>.bin`).
     pub blocks_per_file: usize,
+    /// A term whose postings take more than this many bytes gets a head (its first
+    /// `head_hits` hits and its counts by kind, language and year) in its shard, and
+    /// its postings go to the postings packs (`t/<n>.bin`, as many per pack as
+    /// shards per shards pack): a query of that one term reads the head only.
+    pub head_from: usize,
+    /// The hits of a head.
+    pub head_hits: usize,
 }
 
 impl Sizes {
@@ -99,8 +107,18 @@ impl Sizes {
         passages_per_file: 32,
         keys_per_file: 64,
         blocks_per_file: 64,
+        head_from: HEAD_FROM,
+        head_hits: HEAD_HITS,
     };
 }
+
+/// The postings bytes past which a term gets a head, in `Sizes::BUILD`: about 300
+/// records. A head is about 250 bytes (`HEAD_HITS` hits and the counts), so a query
+/// of such a term reads at most a quarter of its postings, however common it is.
+pub const HEAD_FROM: usize = 1024;
+/// The hits of a head in `Sizes::BUILD`: four pages of ten results (the page asks
+/// for more only when the reader pages past them).
+pub const HEAD_HITS: usize = 40;
 
 /// Characters of body text kept per record for the snippet.
 const SNIPPET_BODY_CHARS: usize = 160;
@@ -217,8 +235,7 @@ pub fn build_into(
     // cut into shards (sorted ranges of terms, each at most `sizes.shard` bytes),
     // with the followers and preceders files of all of them; and the words of the
     // typo dictionary.
-    let (shard_count, separators, words) =
-        shards(site, &order.records, sizes, budget, &scratch, &emit)?;
+    let (shard_count, separators, words) = shards(site, &order, sizes, budget, &scratch, &emit)?;
     // 5. The typo dictionary, one file per word length.
     for (path, bytes) in dictionary_files(&words) {
         emit(path, bytes)?;
@@ -264,21 +281,21 @@ pub fn build_into(
 /// Hands a file to the sink (and the log).
 type Emit<'a> = dyn Fn(String, Vec<u8>) -> std::io::Result<()> + Sync + 'a;
 
-/// The shards, followers and preceders files of the `records` (indexes in
-/// `site.entries`, in index order), each emitted as soon as it is complete; returns
+/// The shards, followers and preceders files and the postings packs of the records
+/// (in the index `order`), each emitted as soon as it is complete; returns
 /// the number of shards, the first key of every shard but the first, and the words
 /// of the typo dictionary (see `is_typo_word`) with their number of records, in byte
 /// order.
 fn shards(
     site: &Site,
-    records: &[usize],
+    order: &Order,
     sizes: &Sizes,
     budget: usize,
     scratch: &Scratch,
     emit: &Emit,
 ) -> std::io::Result<(usize, Vec<Vec<u8>>, Vec<Word>)> {
     // 1. The postings of every record, by term, in runs sorted by term.
-    let (mut merge, lengths) = runs::sort(site, records, budget, scratch)?;
+    let (mut merge, lengths) = runs::sort(site, &order.records, budget, scratch)?;
     let weigher = Weigher::new(lengths);
     let mut writer = ShardWriter::new(sizes.shard, sizes.blocks);
     let mut words: Vec<Word> = Vec::new();
@@ -288,6 +305,7 @@ fn shards(
         Packer::new("s", sizes.keys_per_file),
         Packer::new("f", sizes.blocks_per_file),
         Packer::new("b", sizes.blocks_per_file),
+        Packer::new("t", sizes.keys_per_file),
     ];
     let mut emit_closed = |closed: format::Closed, last: bool| -> std::io::Result<()> {
         let files: Vec<(String, Vec<u8>)> = (packers.iter_mut().zip(closed))
@@ -313,7 +331,7 @@ fn shards(
             continue;
         }
         let encoded: Vec<(Encoded, bool)> = (batch.par_iter())
-            .map(|(_, blocks)| encode(&weigher, blocks))
+            .map(|(_, blocks)| encode(&weigher, blocks, &order.facts, sizes))
             .collect();
         for ((term, _), (data, written)) in batch.drain(..).zip(encoded) {
             let term = String::from_utf8(term).expect("terms are UTF-8");
@@ -323,7 +341,7 @@ fn shards(
                     words.push((word.to_string(), data.df));
                 }
             }
-            writer.push(&term, &data);
+            writer.push(&term, data);
         }
         held = 0;
         emit_closed(writer.take_closed(), false)?;
@@ -376,19 +394,72 @@ impl Packer {
 }
 
 /// The postings of a term (its blocks, as `runs::Merge` gives them) weighed, with
-/// BM25 impacts on the term's own scale, and encoded; and whether the term is
-/// written as a token in some record.
-fn encode(weigher: &Weigher, blocks: &[Vec<u8>]) -> (Encoded, bool) {
+/// BM25 impacts on the term's own scale, and encoded, with a head when they take
+/// more than `sizes.head_from` bytes (`facts` of the records in index order); and
+/// whether the term is written as a token in some record.
+fn encode(weigher: &Weigher, blocks: &[Vec<u8>], facts: &[Fact], sizes: &Sizes) -> (Encoded, bool) {
     let (p, written) = weigher.weigh(blocks.iter().map(Vec::as_slice));
     let impacts = Impacts::of(weigher.records(), &p.list);
+    let postings =
+        format::write_postings(p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)));
+    let head = (postings.len() > sizes.head_from).then(|| {
+        let list: Vec<(u32, u8)> = (p.list.iter())
+            .map(|w| (w.doc, impacts.impact(w)))
+            .collect();
+        head_of(impacts.scale, &list, facts, sizes.head_hits).write()
+    });
     let encoded = Encoded {
         df: p.list.len() as u32,
         scale: impacts.scale,
-        postings: format::write_postings(p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask))),
+        postings,
         followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
         preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
+        head,
     };
     (encoded, written)
+}
+
+/// A record's start year, end year, kind and language index.
+type Fact = (i32, i32, usize, usize);
+
+/// The head of a term: its first `k` hits for a query of that term alone
+/// (`score::first_hits`), and its records counted by kind, language and year (every
+/// year from start to end), as the engine counts the facets of a query with no
+/// filter. `postings` are `(record, impact)` on the term's `scale`.
+fn head_of(scale: u32, postings: &[(u32, u8)], facts: &[Fact], k: usize) -> Head {
+    let docs = postings.iter().map(|&(d, _)| facts[d as usize]);
+    let first = docs.clone().map(|f| f.0).min().unwrap_or(0);
+    let last = docs.clone().map(|f| f.1).max().unwrap_or(first);
+    // Counts by index (kind, language, year from `first`), in a vector each.
+    let mut kinds: Vec<usize> = Vec::new();
+    let mut langs: Vec<usize> = Vec::new();
+    let mut years = vec![0usize; (last - first + 1).max(0) as usize];
+    let bump = |counts: &mut Vec<usize>, i: usize| {
+        if counts.len() <= i {
+            counts.resize(i + 1, 0);
+        }
+        counts[i] += 1;
+    };
+    for (start, end, kind, lang) in docs {
+        bump(&mut kinds, kind);
+        bump(&mut langs, lang);
+        for y in start..=end {
+            years[(y - first) as usize] += 1;
+        }
+    }
+    let listed = |counts: Vec<usize>| -> Vec<(usize, usize)> {
+        (counts.into_iter().enumerate())
+            .filter(|&(_, n)| n > 0)
+            .collect()
+    };
+    Head {
+        hits: score::first_hits(scale, postings.iter().copied(), facts, k),
+        kinds: listed(kinds),
+        langs: listed(langs),
+        years: (listed(years).into_iter())
+            .map(|(y, n)| (first + y as i32, n))
+            .collect(),
+    }
 }
 
 /// The record files (`d/`) and the passages files (`p/`) of the `records` (indexes
@@ -444,7 +515,7 @@ struct Order {
     /// The languages of the records, sorted.
     langs: Vec<String>,
     /// Per record in index order: start year, end year, kind and language index.
-    facts: Vec<(i32, i32, usize, usize)>,
+    facts: Vec<Fact>,
 }
 
 impl Order {

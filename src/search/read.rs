@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::format::{
-    Cities, Corrupt, Manifest, Term, pack_offsets, pack_range, parse_followers, parse_shard,
-    read_cities, read_city, read_followers, read_keys, read_words,
+    Cities, Corrupt, Head, Manifest, Term, pack_offsets, pack_range, parse_followers, parse_shard,
+    read_cities, read_city, read_followers, read_keys, read_postings, read_words,
 };
-use super::score::{Matches, query_score};
+use super::score::{Matches, hit_order, query_score};
 use super::tokenize::{
     MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_cjk, is_typo_word, is_word_char,
     matches_typos, normalize, stem, tokenize_joined, typo_distance,
@@ -114,8 +114,11 @@ impl Serialize for Facet {
 /// The answer to a query.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Results {
-    /// `(record, score)`, best first.
+    /// `(record, score)`, best first: every match, or, from a head (`Reader::first_page`),
+    /// the first ones only.
     pub hits: Vec<(u32, u64)>,
+    /// The number of matches (more than `hits` holds when they come from a head).
+    pub total: usize,
     /// When a word of the query is not in the index: the query (normalised) with every
     /// such word replaced by the nearest word the index has ("did you mean"). The hits
     /// already include that word's records when the word has 4 letters or more.
@@ -170,6 +173,12 @@ impl Query {
             slots,
             prefix,
         }
+    }
+
+    /// Whether the query is one term, its score that term's alone: one distinct
+    /// term, not matched as a prefix, no token following another (no adjacency bonus).
+    fn is_one_term(&self) -> bool {
+        self.unique.len() == 1 && self.prefix.is_none() && self.tokens.iter().skip(1).all(|t| !t.1)
     }
 
     /// What a prefix slot matches: the terms starting with its stem, and the words as
@@ -230,6 +239,9 @@ impl Pair {
         }
     }
 }
+
+/// The head a query of one term was answered from, and the term's number of records.
+type HeadUsed = (Head, usize);
 
 /// The shards a query has read: `(shard, its terms)`.
 #[derive(Default)]
@@ -328,18 +340,46 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
 
     /// `search`, counting by city only when `with_cities` (which reads the cities of
     /// every record); without it, a city filter reads only that city's file, as the
-    /// page does until asked for the city counts.
+    /// page does until asked for the city counts. The complete answer: every posting
+    /// of every token is read.
     pub fn search_with(
         &self,
         query: &str,
         filters: &Filters,
         with_cities: bool,
     ) -> Result<Results, Corrupt> {
+        self.answer(query, filters, with_cities, None)
+    }
+
+    /// What the page reads and gets for a page that shows the first `want` hits: as
+    /// `search_with`, but a query of one term with a head (no filter, not newest
+    /// first, no counts by city, `want` within the head) reads the head only — its
+    /// first hits, the number of matches (`total`) and the facets, exactly those of
+    /// the complete answer.
+    pub fn first_page(
+        &self,
+        query: &str,
+        filters: &Filters,
+        with_cities: bool,
+        want: usize,
+    ) -> Result<Results, Corrupt> {
+        self.answer(query, filters, with_cities, Some(want))
+    }
+
+    fn answer(
+        &self,
+        query: &str,
+        filters: &Filters,
+        with_cities: bool,
+        want: Option<usize>,
+    ) -> Result<Results, Corrupt> {
         let mut fetched = vec![MANIFEST.to_string()];
         let text = query;
         let query = Query::new(query, filters.typing);
+        let plain = query.is_one_term() && !filters.any() && !filters.newest && !with_cities;
         let mut loaded = Loaded::default();
-        let mut matches = self.matches(&query, &mut loaded, &mut fetched)?;
+        let (mut matches, head) =
+            self.matches(&query, want.filter(|_| plain), &mut loaded, &mut fetched)?;
         let fixes = self.typos(&query, &mut matches, &mut loaded, &mut fetched)?;
         let suggestion = (!fixes.is_empty())
             .then(|| corrected(&normalize(text), &fixes))
@@ -351,24 +391,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             .filter(|&d| phrase.iter().all(|p| p.holds(&matches, d)))
             .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
             .collect();
-        let cities = if with_cities {
-            let bytes = (self.load)(CITIES).ok_or_else(|| Corrupt("no cities".into()))?;
-            fetched.push(CITIES.to_string());
-            Some(read_cities(&bytes)?)
-        } else {
-            None
-        };
-        // The organizations and topics of every record: to count by them, or to filter.
-        let mut list = |path: &str, wanted: bool| -> Result<Option<Cities>, Corrupt> {
-            if !(with_cities || wanted) {
-                return Ok(None);
-            }
-            let bytes = (self.load)(path).ok_or_else(|| Corrupt(format!("no {path}")))?;
-            fetched.push(path.to_string());
-            read_cities(&bytes).map(Some)
-        };
-        let orgs = list(ORGANIZATIONS, filters.organization.is_some())?;
-        let topics = list(TOPICS, filters.topic.is_some())?;
+        let lists = self.lists(filters, with_cities, &mut fetched)?;
+        let [cities, orgs, topics] = &lists;
         let member = |lists: &Option<Cities>, wanted: &Option<String>| {
             let (Some(ls), Some(w)) = (lists, wanted) else {
                 return None;
@@ -382,20 +406,48 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         let pass = Pass {
             manifest: &self.manifest,
             filters,
-            in_org: member(&orgs, &filters.organization),
-            in_topic: member(&topics, &filters.topic),
+            in_org: member(orgs, &filters.organization),
+            in_topic: member(topics, &filters.topic),
             in_city: self.in_city(filters, cities.as_ref(), &mut fetched)?,
         };
-        let facets = pass.count(&scored, [cities.as_ref(), orgs.as_ref(), topics.as_ref()]);
+        let facets = match &head {
+            Some((h, _)) => head_facets(&self.manifest, h),
+            None => pass.count(&scored, [cities.as_ref(), orgs.as_ref(), topics.as_ref()]),
+        };
         let mut hits: Vec<(u32, u64)> = scored.into_iter().filter(|&(d, _)| pass.all(d)).collect();
         let m = &self.manifest;
         hits.sort_by(|a, b| order(m, filters.newest, *a, *b));
         Ok(Results {
+            total: head.map_or(hits.len(), |(_, df)| df),
             hits,
             suggestion,
             facets,
             fetched,
         })
+    }
+
+    /// The cities, organizations and topics of every record, each when it is needed:
+    /// all three to count by them (`with_cities`), the organizations or topics alone
+    /// to filter by one of them.
+    fn lists(
+        &self,
+        filters: &Filters,
+        with_cities: bool,
+        fetched: &mut Vec<String>,
+    ) -> Result<[Option<Cities>; 3], Corrupt> {
+        let mut list = |path: &str, wanted: bool| -> Result<Option<Cities>, Corrupt> {
+            if !(with_cities || wanted) {
+                return Ok(None);
+            }
+            let bytes = (self.load)(path).ok_or_else(|| Corrupt(format!("no {path}")))?;
+            fetched.push(path.to_string());
+            read_cities(&bytes).map(Some)
+        };
+        Ok([
+            list(CITIES, false)?,
+            list(ORGANIZATIONS, filters.organization.is_some())?,
+            list(TOPICS, filters.topic.is_some())?,
+        ])
     }
 
     /// The shard a term would be in, reading the key file of its group (as
@@ -504,14 +556,18 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     }
 
     /// The postings of every distinct token, from the shard of each, each shard read
-    /// once and in order; for the bigrams of a CJK phrase, what follows them too (from
-    /// the followers file of the term, beside its shard).
+    /// once and in order (and the postings of a term with a head from their pack);
+    /// for the bigrams of a CJK phrase, what follows them too (from the followers file
+    /// of the term, beside its shard). With `head_want`, a query of one term reads
+    /// only that term's head when it has one of that many hits or more: its hits are
+    /// the matches then, returned with the head and the number of the term's records.
     fn matches(
         &self,
         query: &Query,
+        head_want: Option<usize>,
         loaded: &mut Loaded,
         fetched: &mut Vec<String>,
-    ) -> Result<Vec<Matches>, Corrupt> {
+    ) -> Result<(Vec<Matches>, Option<HeadUsed>), Corrupt> {
         let mut needed: Vec<usize> = Vec::new();
         for (slot, t) in query.unique.iter().enumerate() {
             if query.prefix == Some(slot) {
@@ -523,6 +579,29 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             }
         }
         self.load_shards(needed, loaded, fetched)?;
+        if let Some(want) = head_want
+            && let Some((_, _, term)) = loaded.find(query.unique[0].as_bytes())
+            && let Some(head) = term.head.as_ref().filter(|h| want <= h.hits.len())
+        {
+            let list = head.hits.iter().map(|&(d, imp)| (d, (imp, 0))).collect();
+            let one = Matches {
+                scale: u64::from(term.scale),
+                list,
+                next: BTreeMap::new(),
+                prev: BTreeMap::new(),
+            };
+            return Ok((vec![one], Some((head.clone(), term.df))));
+        }
+        let wanted = |t: &[u8]| {
+            (query.unique.iter().enumerate()).any(|(slot, token)| {
+                if query.prefix == Some(slot) {
+                    (query.prefixes(slot).iter()).any(|p| t.starts_with(p.as_bytes()))
+                } else {
+                    t == token.as_bytes()
+                }
+            })
+        };
+        self.full_postings(loaded, wanted, fetched)?;
         let mut out = Vec::with_capacity(query.unique.len());
         for (slot, token) in query.unique.iter().enumerate() {
             if query.prefix == Some(slot) {
@@ -544,11 +623,41 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
                 prev: BTreeMap::new(),
             });
         }
-        // What comes after or before the bigrams of a CJK phrase, from the rarer of
-        // each pair; each followers or preceders file read once.
+        self.around(query, loaded, &mut out, fetched)?;
+        Ok((out, None))
+    }
+
+    /// Reads the postings of every loaded term with a head that `wanted` names (its
+    /// bytes), from the postings packs, each once.
+    fn full_postings(
+        &self,
+        loaded: &mut Loaded,
+        wanted: impl Fn(&[u8]) -> bool,
+        fetched: &mut Vec<String>,
+    ) -> Result<(), Corrupt> {
+        let terms = loaded.shards.iter_mut().flat_map(|(_, terms)| terms);
+        for term in terms.filter(|t| t.postings.len() < t.df && wanted(&t.term)) {
+            if let Some(n) = term.full {
+                let (path, k) = self.manifest.postings_file(n);
+                term.postings = read_postings(&self.item(&path, k, fetched)?, term.df)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What comes after or before the bigrams of a CJK phrase, from the rarer of each
+    /// pair, into `out` (the matches of every distinct token); each followers or
+    /// preceders file read once.
+    fn around(
+        &self,
+        query: &Query,
+        loaded: &Loaded,
+        out: &mut [Matches],
+        fetched: &mut Vec<String>,
+    ) -> Result<(), Corrupt> {
         let mut read: Vec<(&str, usize, Vec<u8>)> = Vec::new();
         for pair in query.phrase() {
-            let (slot, dir) = if pair.by_followers(&out) {
+            let (slot, dir) = if pair.by_followers(out) {
                 (pair.first, "f")
             } else {
                 (pair.second, "b")
@@ -587,7 +696,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
                 out[slot].prev = around;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Reads the shards `needed` that are not loaded yet, in order.
@@ -651,6 +760,8 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
                 .map(|t| self.shard_of_in(t.as_bytes(), loaded, fetched))
                 .collect::<Result<_, _>>()?;
             self.load_shards(needed, loaded, fetched)?;
+            let wanted = |t: &[u8]| terms.iter().any(|x| x.as_bytes() == t);
+            self.full_postings(loaded, wanted, fetched)?;
             let found = terms.iter().filter_map(|t| loaded.find(t.as_bytes()));
             matches[slot] = Matches::of_prefix(found.map(|(_, _, term)| term));
         }
@@ -717,21 +828,33 @@ pub fn read_size(entry: &str) -> Option<usize> {
     )
 }
 
-/// The order of two hits `(record, score)`: by score (or, newest first, by start
-/// year, then end year), then by the other, then by record number — the index order,
-/// which sorts by the same years first (see `docs/search.md`).
+/// The order of two hits `(record, score)` (`hit_order`), by the years of the index.
 fn order(m: &Manifest, newest: bool, a: (u32, u64), b: (u32, u64)) -> std::cmp::Ordering {
     let years = |d: u32| {
         let (start, end, _, _) = m.facts[d as usize];
         (start, end)
     };
-    let (by_score, by_years) = (b.1.cmp(&a.1), years(b.0).cmp(&years(a.0)));
-    let first = if newest {
-        by_years.then(by_score)
-    } else {
-        by_score.then(by_years)
+    hit_order(years, newest, a, b)
+}
+
+/// The facets of a query of one term with no filter, from the term's head: by kind
+/// and language (by id) and by year, as `Pass::count` counts them.
+fn head_facets(m: &Manifest, head: &Head) -> BTreeMap<Facet, BTreeMap<String, usize>> {
+    let named = |names: &[String], list: &[(usize, usize)]| -> BTreeMap<String, usize> {
+        (list.iter())
+            .map(|&(i, n)| (names.get(i).cloned().unwrap_or_default(), n))
+            .collect()
     };
-    first.then(a.0.cmp(&b.0))
+    BTreeMap::from([
+        (Facet::Kind, named(&m.kinds, &head.kinds)),
+        (Facet::Lang, named(&m.langs, &head.langs)),
+        (
+            Facet::Year,
+            (head.years.iter())
+                .map(|&(y, n)| (y.to_string(), n))
+                .collect(),
+        ),
+    ])
 }
 
 /// The filters of a query, applied to records.

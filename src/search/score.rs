@@ -644,14 +644,68 @@ impl Matches {
         }
     }
 
-    /// What the token adds to record `d`'s score, and whether it is in its title.
-    fn weight(&self, d: u32) -> (u64, bool) {
-        let (impact, _) = self.list[&d];
-        (
-            self.scale * u64::from(impact & IMPACT_SCORE),
-            impact & !IMPACT_SCORE != 0,
-        )
+    /// `scale × impact` of the token in record `d` (its title bit aside).
+    fn weight(&self, d: u32) -> u64 {
+        self.scale * u64::from(self.list[&d].0 & IMPACT_SCORE)
     }
+}
+
+/// What one distinct query token adds to a record's score from its impact there:
+/// `2 × scale × impact`, plus `TITLE_STEP` when the token is in the record's title.
+/// The whole score of a query of one token.
+pub(super) fn token_score(scale: u64, impact: u8) -> u64 {
+    let title = if impact & !IMPACT_SCORE != 0 {
+        TITLE_STEP
+    } else {
+        0
+    };
+    2 * scale * u64::from(impact & IMPACT_SCORE) + title
+}
+
+/// The order of two hits `(record, score)`: by score (or, newest first, by start
+/// year, then end year), then by the other, then by record number — the index order,
+/// which sorts by the same years first (see `docs/search.md`). `years` gives a
+/// record's start and end year. `hitOrder` in `search.js`.
+pub(super) fn hit_order(
+    years: impl Fn(u32) -> (i32, i32),
+    newest: bool,
+    a: (u32, u64),
+    b: (u32, u64),
+) -> std::cmp::Ordering {
+    let (by_score, by_years) = (b.1.cmp(&a.1), years(b.0).cmp(&years(a.0)));
+    let first = if newest {
+        by_years.then(by_score)
+    } else {
+        by_score.then(by_years)
+    };
+    first.then(a.0.cmp(&b.0))
+}
+
+/// The first `k` hits of a query of this one term with no filter, in the order of
+/// the engine (`query_score` and `hit_order`): `(record, impact)` of its `postings`
+/// on its `scale`; `facts` are the records' (start year, end year, kind, language).
+pub(super) fn first_hits(
+    scale: u32,
+    postings: impl Iterator<Item = (u32, u8)>,
+    facts: &[(i32, i32, usize, usize)],
+    k: usize,
+) -> Vec<(u32, u8)> {
+    let mut scored: Vec<(u32, u64, u8)> = postings
+        .map(|(d, imp)| (d, token_score(u64::from(scale), imp), imp))
+        .collect();
+    let years = |d: u32| {
+        let (start, end, _, _) = facts[d as usize];
+        (start, end)
+    };
+    let cmp =
+        |a: &(u32, u64, u8), b: &(u32, u64, u8)| hit_order(years, false, (a.0, a.1), (b.0, b.1));
+    if scored.len() > k && k > 0 {
+        scored.select_nth_unstable_by(k - 1, cmp);
+        scored.truncate(k);
+    }
+    scored.sort_unstable_by(cmp);
+    scored.truncate(k);
+    scored.into_iter().map(|(d, _, imp)| (d, imp)).collect()
 }
 
 /// The score of record `d` for a query: `TITLE_STEP` for every distinct token in the
@@ -668,8 +722,7 @@ pub(super) fn query_score(
 ) -> u64 {
     let mut s: u64 = 0;
     for m in matches {
-        let (w, title) = m.weight(d);
-        s += 2 * w + if title { TITLE_STEP } else { 0 };
+        s += token_score(m.scale, m.list[&d].0);
     }
     for (k, pair) in tokens.windows(2).enumerate() {
         let (first, second) = (&pair[0].0, &pair[1]);
@@ -678,7 +731,7 @@ pub(super) fn query_score(
         }
         let (a, b) = (slots[k], slots[k + 1]);
         if matches[a].list[&d].1 & follow_bit(&second.0) != 0 {
-            s += matches[a].weight(d).0 + matches[b].weight(d).0;
+            s += matches[a].weight(d) + matches[b].weight(d);
         }
     }
     s

@@ -505,6 +505,63 @@ fn organizations_and_topics_are_facets_and_every_name_of_an_organization_finds_i
     }
 }
 
+#[test]
+fn a_common_term_shows_its_count_from_its_head_and_pages_past_it() {
+    let Some((node, chromium)) = playwright() else {
+        return;
+    };
+    let site = fixture("search");
+    // 450 records with `harbor` in the title: its postings pass `HEAD_FROM`.
+    let years = 2010..2020;
+    for i in 0..450usize {
+        let year = years.start + (i % years.len()) as i32;
+        let more = "harbor cleanup ".repeat(i % 7);
+        write(
+            site.path(),
+            &format!("content/trips/harbor-{i:03}.md"),
+            format!(
+                "---\ntitle: Harbor report {i}\ndate: {year}\ncities: [首尔]\nlang: en\n---\nThe harbor {more}and the port {i}.\n"
+            )
+            .as_bytes(),
+        );
+    }
+    build_ok(site.path());
+    let v = scenario(&node, &chromium, site.path(), "heads");
+    // The first page: the count of every match, ten cards, no postings read.
+    assert_eq!(v["first"]["count"], 450, "{}", v["first"]);
+    assert_eq!(v["first"]["titles"].as_array().unwrap().len(), 10);
+    assert_eq!(v["firstPostings"], 0);
+    // Each "more" shows ten more cards, the count unchanged; past the head's hits
+    // the postings are read.
+    let pages = v["pages"].as_array().unwrap();
+    for (k, p) in pages.iter().enumerate() {
+        let cards = 20 + 10 * k;
+        assert_eq!(p["count"], 450, "{p}");
+        assert_eq!(p["status"], v["first"]["status"], "{p}");
+        assert_eq!(p["cards"], cards, "{p}");
+        let past = cards > accord::search::HEAD_HITS;
+        assert_eq!(p["postings"].as_u64().unwrap() > 0, past, "{p}");
+    }
+    // The same cards as the complete answer, in its order.
+    let r = {
+        let out = site.path().join("output");
+        accord::search::Reader::open(move |p: &str| std::fs::read(out.join(p)).ok()).unwrap()
+    };
+    let all = r.search_with("harbor", &accord::search::Filters::default(), false);
+    let all = all.unwrap();
+    assert_eq!(all.hits.len(), 450);
+    let titles: Vec<String> = (all.hits.iter().take(60))
+        .map(|&(d, _)| {
+            let (path, at) = r.manifest.record_file(d as usize);
+            let pack = std::fs::read(site.path().join("output").join(path)).unwrap();
+            let item = accord::search::pack_item(&pack, at).unwrap();
+            let meta: serde_json::Value = serde_json::from_slice(item).unwrap();
+            meta["t"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(v["last"]["titles"], serde_json::json!(titles));
+}
+
 /// ArrowUp, ArrowDown, Escape (`arrows` in `tests/search_page.mjs`): into the results
 /// and on, back to the box from the first, back to the box on Escape.
 fn arrow_path(input: &str) -> serde_json::Value {

@@ -981,6 +981,92 @@ fn shards_are_sorted_ranges_of_bounded_size() {
     assert!(!hits.is_empty());
 }
 
+#[test]
+fn a_head_is_the_first_hits_count_and_facets_of_the_complete_answer() {
+    let tmp = generated_site(150);
+    let site = load_site(tmp.path());
+    // Heads of 12 hits for every term of more than 64 bytes of postings (about 20
+    // records), postings packs of 4.
+    let sizes = search::Sizes {
+        keys_per_file: 4,
+        head_hits: 12,
+        head_from: 64,
+        ..search::Sizes::BUILD
+    };
+    let index = search::build_sized(&site, &sizes);
+    let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
+    let m = &r.manifest;
+    let terms: Vec<search::Term> = (0..m.shards)
+        .flat_map(|i| {
+            let (pack, at) = m.shard_file(i);
+            search::parse_shard(index.item(&pack, at).unwrap()).unwrap()
+        })
+        .collect();
+    let mut checked = 0;
+    for t in terms.iter().filter(|t| t.head.is_some()) {
+        let head = t.head.as_ref().unwrap();
+        let k = head.hits.len();
+        assert!(t.postings.is_empty() && k == sizes.head_hits.min(t.df));
+        // A query of the term alone: its one token is the term.
+        let text = String::from_utf8(t.term.clone()).unwrap();
+        let tokens = search::tokenize(&text);
+        if tokens.len() != 1 || search::stem(&tokens[0]) != text {
+            continue;
+        }
+        let complete = r.search_with(&text, &Filters::default(), false).unwrap();
+        assert_eq!(complete.hits.len(), t.df);
+        assert_eq!(complete.total, t.df);
+        assert!(complete.fetched.iter().any(|p| p.starts_with("search/t/")));
+        for want in [1, 10, k] {
+            let first = r
+                .first_page(&text, &Filters::default(), false, want)
+                .unwrap();
+            assert_eq!(first.hits, complete.hits[..k], "{text}");
+            assert_eq!(first.total, t.df, "{text}");
+            assert_eq!(first.facets, complete.facets, "{text}");
+            assert!(first.fetched.iter().all(|p| !p.starts_with("search/t/")));
+        }
+        // Past the head, with a filter, newest first or counts by city: every posting.
+        let kind = Filters {
+            kind: Some(m.kinds[m.facts[complete.hits[0].0 as usize].2].clone()),
+            ..Filters::default()
+        };
+        let newest = Filters {
+            newest: true,
+            ..Filters::default()
+        };
+        for (f, cities, want) in [
+            (&Filters::default(), false, k + 1),
+            (&kind, false, 10),
+            (&newest, false, 10),
+            (&Filters::default(), true, 10),
+        ] {
+            let first = r.first_page(&text, f, cities, want).unwrap();
+            assert_eq!(first, r.search_with(&text, f, cities).unwrap(), "{text}");
+            assert_eq!(first.total, first.hits.len());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} terms with a head checked");
+    // The postings of the terms with a head, in packs of 4, each read alone.
+    let packs = (index.files.iter()).filter(|(p, _)| p.starts_with("search/t/"));
+    let heads = terms.iter().filter(|t| t.head.is_some()).count();
+    assert_eq!(packs.count(), heads.div_ceil(4));
+    // A query of two terms, a prefix being typed, a term repeated: every posting.
+    let typing = Filters {
+        typing: true,
+        ..Filters::default()
+    };
+    for (q, f) in [
+        ("air quality", Filters::default()),
+        ("qual", typing),
+        ("air air", Filters::default()),
+    ] {
+        let first = r.first_page(q, &f, false, 10).unwrap();
+        assert_eq!(first, r.search_with(q, &f, false).unwrap(), "{q}");
+    }
+}
+
 /// Where a term's block of one kind is: `(file, place in the file)`.
 type Place = fn(&search::Term) -> (usize, usize);
 
@@ -1108,7 +1194,8 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     let tmp = generated_site(150);
     let site = load_site(tmp.path());
     // Small files of every kind, and packs of three records, eight shards and three
-    // followers or preceders files, so that the engine finds an item in its pack.
+    // followers or preceders files, so that the engine finds an item in its pack;
+    // a head of 12 hits for every term of more than 64 bytes of postings.
     let sizes = search::Sizes {
         shard: 1536,
         blocks: 1536 / search::BLOCK_FILES_PER_SHARD,
@@ -1116,6 +1203,8 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         passages_per_file: 3,
         keys_per_file: 8,
         blocks_per_file: 3,
+        head_from: 64,
+        head_hits: 12,
     };
     let index = search::build_sized(&site, &sizes);
     let out = tmp.path().join("index");
@@ -1163,6 +1252,16 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         ("monitoring data", filters(None, None, None, Some("en"))),
         ("대", Filters::default()),
         ("北京", Filters::default()),
+        // Queries of one common term: from its head for a page within it.
+        ("환경", Filters::default()),
+        ("air", Filters::default()),
+        (
+            "2015",
+            Filters {
+                newest: true,
+                ..Filters::default()
+            },
+        ),
         ("nothing-like-this", Filters::default()),
         ("AIR Qual", typing.clone()),
         ("monitor", typing.clone()),
@@ -1182,22 +1281,26 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             filters(Some("program"), Some("beijing"), Some(2015), None),
         ),
     ];
-    // Every query with the counts by city; those filtered by city also without them
-    // (the page reads only that city's file then).
-    let runs: Vec<(&str, &Filters, bool)> = queries
+    // Every query with the counts by city, all its hits; those filtered by city also
+    // without them (the page reads only that city's file then); and every query
+    // without them for a page of 10 hits and one past the heads (a query of one term
+    // reads its head for the first).
+    let runs: Vec<(&str, &Filters, bool, Option<usize>)> = queries
         .iter()
-        .map(|(q, f)| (*q, f, true))
+        .map(|(q, f)| (*q, f, true, None))
         .chain(
             queries
                 .iter()
                 .filter(|(_, f)| f.city.is_some() || f.topic.is_some())
-                .map(|(q, f)| (*q, f, false)),
+                .map(|(q, f)| (*q, f, false, None)),
         )
+        .chain(queries.iter().map(|(q, f)| (*q, f, false, Some(10))))
+        .chain((queries.iter()).map(|(q, f)| (*q, f, false, Some(sizes.head_hits + 1))))
         .collect();
     let spec: Vec<serde_json::Value> = runs
         .iter()
-        .map(|(q, f, cities)| {
-            serde_json::json!({"q": q, "cities": cities, "filters": {
+        .map(|(q, f, cities, want)| {
+            serde_json::json!({"q": q, "cities": cities, "want": want, "filters": {
                 "kind": f.kind, "city": f.city, "org": f.organization, "topic": f.topic,
                 "year": f.year, "lang": f.lang,
                 "newest": f.newest, "typing": f.typing}})
@@ -1219,9 +1322,14 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     let answers: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(answers.len(), runs.len());
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
-    let mut non_empty = 0;
-    for ((q, f, cities), js) in runs.iter().zip(&answers) {
-        let rust = r.search_with(q, f, *cities).unwrap();
+    let (mut non_empty, mut heads) = (0, 0);
+    for ((q, f, cities, want), js) in runs.iter().zip(&answers) {
+        let rust = match want {
+            Some(want) => r.first_page(q, f, *cities, *want).unwrap(),
+            None => r.search_with(q, f, *cities).unwrap(),
+        };
+        assert_eq!(js["total"], rust.total, "total of {q:?} {f:?} {want:?}");
+        heads += usize::from(rust.total > rust.hits.len());
         let hits: Vec<serde_json::Value> = rust
             .hits
             .iter()
@@ -1268,6 +1376,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         non_empty += usize::from(!rust.hits.is_empty());
     }
     assert!(non_empty >= 14, "only {non_empty} queries found something");
+    assert!(heads >= 4, "only {heads} answers from a head");
 }
 
 #[test]

@@ -75,14 +75,14 @@
       var filters = { kind: null, city: null, year: null, lang: null, newest: false, typing: !/\s$/.test(input.value) };
       u.open()
         .then(function () {
-          return u.engine.search(q, filters, false);
+          return u.engine.search(q, filters, false, PANEL_SIZE);
         })
         .then(function (result) {
           if (mine !== run) return;
           var marked = u.markedQuery(result, q);
           return u.details(result.hits.slice(0, PANEL_SIZE), marked).then(function (found) {
             if (mine !== run) return;
-            var count = result.hits.length;
+            var count = result.total;
             list.textContent = "";
             found.forEach(function (d) {
               list.appendChild(u.card(d, marked, true));

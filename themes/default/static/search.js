@@ -404,9 +404,13 @@ var AccordSearch = (function () {
     return out;
   }
 
+  function unzigzag(z) {
+    return z % 2 ? -(z + 1) / 2 : z / 2;
+  }
+
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS4") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS5") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -418,8 +422,7 @@ var AccordSearch = (function () {
     }
     m.kinds = list();
     m.langs = list();
-    var z = r.varint();
-    var minYear = z % 2 ? -(z + 1) / 2 : z / 2;
+    var minYear = unzigzag(r.varint());
     m.start = new Int32Array(m.docs);
     m.end = new Int32Array(m.docs);
     m.kind = new Uint8Array(m.docs);
@@ -491,7 +494,9 @@ var AccordSearch = (function () {
   /*
    * Terms of a shard: [{term: bytes, df, scale, postings: bytes, f, b}], postings
    * decoded on demand; `f` and `b` say where the term's followers and preceders are:
-   * [the number of the file of that kind, the place of the term's block in it].
+   * [the number of the file of that kind, the place of the term's block in it]. A
+   * term with a head has `head` (parseHead) and `full`, the number of its postings in
+   * the postings packs, and no `postings` until they are read (Engine.full).
    */
   function parseShard(bytes) {
     var r = new Reader(bytes);
@@ -500,8 +505,15 @@ var AccordSearch = (function () {
     for (var n = r.varint(); n > 0; n--) {
       var shared = r.varint();
       var term = concat(prev.subarray(0, shared), r.bytes());
-      var df = r.varint();
-      terms.push({ term: term, df: df, scale: r.varint(), postings: r.bytes() });
+      var t = { term: term, df: r.varint(), scale: r.varint(), postings: null };
+      var full = r.varint();
+      if (full) {
+        t.full = full - 1;
+        t.head = parseHead(r.bytes());
+      } else {
+        t.postings = r.bytes();
+      }
+      terms.push(t);
       prev = term;
     }
     ["f", "b"].forEach(function (kind) {
@@ -522,6 +534,59 @@ var AccordSearch = (function () {
       }
     });
     return terms;
+  }
+
+  /*
+   * The head of a term (`Head::write`): {hits: [[doc, impact]] in the engine's order,
+   * kinds and langs: [[index, count]], years: [[year, count]]}.
+   */
+  function parseHead(bytes) {
+    var r = new Reader(bytes);
+    var head = { hits: [] };
+    for (var n = r.varint(); n > 0; n--) {
+      var doc = r.varint();
+      head.hits.push([doc, r.b[r.at++]]);
+    }
+    ["kinds", "langs", "years"].forEach(function (key) {
+      var list = [];
+      for (var k = r.varint(); k > 0; k--) {
+        var v = r.varint();
+        list.push([key === "years" ? unzigzag(v) : v, r.varint()]);
+      }
+      head[key] = list;
+    });
+    return head;
+  }
+
+  /*
+   * The head's hits as a postings list {docs, imp, mask, scale} (by record, as
+   * decodePostings gives them): a query of the term alone scores them as any list.
+   */
+  function headList(t) {
+    var hits = t.head.hits.slice().sort(function (a, b) {
+      return a[0] - b[0];
+    });
+    return {
+      docs: Uint32Array.from(hits, function (h) { return h[0]; }),
+      imp: Uint8Array.from(hits, function (h) { return h[1]; }),
+      mask: new Uint8Array(hits.length),
+      scale: t.scale,
+    };
+  }
+
+  /* The facets of a query of the term alone, with no filter, from its head. */
+  function headFacets(m, head) {
+    var facets = { kind: {}, lang: {}, year: {}, city: null };
+    head.kinds.forEach(function (c) {
+      facets.kind[m.kinds[c[0]]] = c[1];
+    });
+    head.langs.forEach(function (c) {
+      facets.lang[m.langs[c[0]]] = c[1];
+    });
+    head.years.forEach(function (c) {
+      facets.year[c[0]] = c[1];
+    });
+    return facets;
   }
 
   function decodePostings(t) {
@@ -766,9 +831,28 @@ var AccordSearch = (function () {
     });
   };
 
+  /*
+   * Term `t` with its postings: those of a term with a head are read from their
+   * pack, item `full % per` of `t/<full / per>.bin` (per: shards per pack), once.
+   */
+  Engine.prototype.full = function (m, t) {
+    if (!t || t.postings) return Promise.resolve(t);
+    if (!t.reading) {
+      var per = m.keysPerFile;
+      t.reading = this.item("t/" + Math.floor(t.full / per) + ".bin", t.full % per).then(function (b) {
+        t.postings = b;
+        return t;
+      });
+    }
+    return t.reading;
+  };
+
   /* Postings of one query token: {docs, imp, mask, scale}, sorted by record. */
   Engine.prototype.postings = function (m, token) {
+    var self = this;
     return this.term(m, token).then(function (t) {
+      return self.full(m, t);
+    }).then(function (t) {
       if (!t) return null;
       var p = decodePostings(t);
       p.f = t.f;
@@ -873,7 +957,11 @@ var AccordSearch = (function () {
           if (keys.some(function (key) { return startsWith(t.term, key); })) terms.push(t);
         });
       });
-      return unionOf(terms);
+      return Promise.all(
+        terms.map(function (t) {
+          return self.full(m, t);
+        })
+      ).then(unionOf);
     });
   };
 
@@ -905,7 +993,9 @@ var AccordSearch = (function () {
           if (chars.length < 4) return null;
           return Promise.all(
             near.map(function (w) {
-              return self.term(m, stem(w));
+              return self.term(m, stem(w)).then(function (t) {
+                return self.full(m, t);
+              });
             })
           ).then(function (terms) {
             lists[slot] = unionOf(terms.filter(Boolean));
@@ -1018,9 +1108,14 @@ var AccordSearch = (function () {
    * city}, where each facet counts the matches that pass every other filter, `city` is
    * {name, member} of the filtered city when its file was read, and `suggestion` is
    * the normalised query with the words the typo dictionary corrected ("did you
-   * mean"), or null.
+   * mean"), or null, and `total`, the number of matches.
+   * `want`, when given, is the number of hits the page shows: a query of one term
+   * with no filter, not newest first, without the counts by city, reads only the
+   * term's head if it has that many hits or more; `hits` are then the head's (the
+   * first ones, in order), `total` and the facets those of every match. Without
+   * `want`, `hits` holds every match.
    */
-  Engine.prototype.search = function (query, filters, withCities) {
+  Engine.prototype.search = function (query, filters, withCities, want) {
     var self = this;
     var raw = tokenizeJoined(query);
     var joined = raw.map(function (t) {
@@ -1052,10 +1147,23 @@ var AccordSearch = (function () {
         ? tokens.length - 1
         : -1;
     if (prefix >= 0) prefix = unique.indexOf(tokens[prefix]);
+    var oneTerm =
+      unique.length === 1 &&
+      prefix < 0 &&
+      joined.slice(1).every(function (t) {
+        return !t[1];
+      });
     var fixes = [];
-    return this.open().then(function (m) {
+    var m = null;
+    return this.open().then(function (manifest) {
+      m = manifest;
+      if (!(want && oneTerm && empty && !filters.newest && !withCities)) return null;
+      return self.term(m, unique[0]).then(function (t) {
+        return t && t.head && want <= t.head.hits.length ? t : null;
+      });
+    }).then(function (headTerm) {
       return Promise.all([
-        Promise.all(
+        headTerm ? [headList(headTerm)] : Promise.all(
           unique.map(function (t, i) {
             if (i !== prefix) return self.postings(m, t);
             return self.prefixPostings(m, [t, WRITTEN + written[i]]);
@@ -1174,7 +1282,8 @@ var AccordSearch = (function () {
         function bump(map, key) {
           map[key] = (map[key] || 0) + 1;
         }
-        scored.forEach(function (h) {
+        if (headTerm) facets = headFacets(m, headTerm.head);
+        (headTerm ? [] : scored).forEach(function (h) {
           var d = h[0];
           if (pass(d, "kind")) bump(facets.kind, m.kinds[m.kind[d]]);
           if (pass(d, "lang")) bump(facets.lang, m.langs[m.lang[d]]);
@@ -1199,6 +1308,7 @@ var AccordSearch = (function () {
         var suggestion = fixes.length ? corrected(norm, fixes) : null;
         return {
           hits: hits,
+          total: headTerm ? headTerm.df : hits.length,
           suggestion: suggestion === norm ? null : suggestion,
           facets: facets,
           manifest: m,
@@ -1838,7 +1948,7 @@ var AccordSearch = (function () {
         var box = facetGroup(
           "city",
           t("FacetCity"),
-          state.city ? [[state.city, cityLabel(state.city), result.hits.length]] : []
+          state.city ? [[state.city, cityLabel(state.city), result.total]] : []
         );
         var more = el("button", "facet-load", t("CountCities"));
         more.type = "button";
@@ -1887,16 +1997,18 @@ var AccordSearch = (function () {
         var focused = doc.activeElement && doc.activeElement.getAttribute("data-facet");
         root.textContent = "";
         var isFiltered = filtered(state);
-        status.textContent = u.statusText(hits.length, state.q);
+        // A query of one term may have read only its first hits: `total` counts all.
+        var count = result.total;
+        status.textContent = u.statusText(count, state.q);
         var list = el("ol", "cards search-hits");
         found.forEach(function (d) {
           list.appendChild(u.card(d, marked, false));
         });
         // The facets come first in the tab order (and beside the results on wide
         // screens): the results are one Arrow Down away from the box.
-        if (hits.length || isFiltered) root.appendChild(facets(result));
+        if (count || isFiltered) root.appendChild(facets(result));
         var main = el("div", "search-main");
-        var suggest = !hits.length && u.suggestion(result, function (q) {
+        var suggest = !count && u.suggestion(result, function (q) {
           return urlFor(with_({ q: q }));
         });
         if (suggest) {
@@ -1908,17 +2020,19 @@ var AccordSearch = (function () {
           });
           main.appendChild(suggest);
         }
-        if (hits.length > 1) main.appendChild(sortControl());
-        if (hits.length) main.appendChild(list);
+        if (count > 1) main.appendChild(sortControl());
+        if (count) main.appendChild(list);
         else main.appendChild(el("p", "search-empty", t("EmptyHint")));
-        if (hits.length > shown) {
+        if (count > shown) {
           var more = el("button", "search-more", t("More"));
           more.type = "button";
           more.setAttribute("data-facet", "more");
           more.addEventListener("click", function () {
             var before = shown;
             shown += PAGE_SIZE;
-            render(result, run).then(
+            // Past the hits read (a head's), the query runs again for more.
+            var enough = hits.length >= Math.min(shown, count);
+            (enough ? render(result, run) : search()).then(
               function () {
                 // Focus the first of the results just shown.
                 var next = root.querySelectorAll(".search-hits > li")[before];
@@ -1933,8 +2047,8 @@ var AccordSearch = (function () {
         }
         root.appendChild(main);
         root.setAttribute("data-state", "done");
-        root.setAttribute("data-count", String(hits.length));
-        status.setAttribute("data-count", String(hits.length));
+        root.setAttribute("data-count", String(count));
+        status.setAttribute("data-count", String(count));
         if (focused) {
           var again =
             focused === "load-cities"
@@ -1969,7 +2083,7 @@ var AccordSearch = (function () {
       return u
         .open()
         .then(function () {
-          return engine.search(state.q, filters, citiesWanted);
+          return engine.search(state.q, filters, citiesWanted, shown);
         })
         .then(function (result) {
           if (mine === run) return render(result, mine);
