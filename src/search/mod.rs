@@ -13,10 +13,12 @@
 //! The code follows the concerns: `tokenize` (the tokenizer and its twin in
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
 //! query), `format` (every file's writer beside its reader), `read` (the reader),
-//! `passages` (the bodies cut into passages for the snippets) and `runs` (the
-//! postings sorted by term in bounded memory).
+//! `passages` (the bodies cut into passages for the snippets), `runs` (the
+//! postings sorted by term in bounded memory) and `hangul` (the dictionary of Hangul
+//! words for "did you mean", and their distance in jamo).
 
 mod format;
+mod hangul;
 mod passages;
 mod read;
 mod runs;
@@ -29,8 +31,10 @@ use crate::kind::Kind;
 use crate::site::{Entry, Site};
 
 pub use format::{
-    Corrupt, Manifest, Term, pack_item, pack_offsets, pack_range, parse_followers, parse_shard,
+    Corrupt, Manifest, Term, pack_item, pack_len, pack_offsets, pack_range, parse_followers,
+    parse_shard,
 };
+pub use hangul::jamo_distance;
 pub use read::{Facet, Filters, Reader, Results, read_size};
 pub use tokenize::{
     MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
@@ -54,6 +58,9 @@ pub const CITIES: &str = "search/cities.bin";
 /// names, and those of every record; loaded only to filter or count by them.
 pub const ORGANIZATIONS: &str = "search/organizations.bin";
 pub const TOPICS: &str = "search/topics.bin";
+/// The dictionary of Hangul words, for "did you mean": a pack of buckets, read only
+/// for a query without results that holds Hangul.
+pub const HANGUL: &str = "search/jamo.bin";
 
 /// A shard closes before it would grow past this many bytes (a single term with
 /// longer postings gets a shard of its own).
@@ -223,6 +230,8 @@ pub fn build_into(
     for (path, bytes) in dictionary_files(&words) {
         emit(path, bytes)?;
     }
+    // 5b. The dictionary of Hangul words, in buckets by syllable.
+    emit(HANGUL.to_string(), hangul::dictionary(site, &order.records))?;
     // 6. What is shown of each result, a few records per file, and 6b. the passages
     // of each record's body, for the snippets of the results shown, more records per
     // file.
