@@ -7,13 +7,13 @@
 
 use std::cmp::Reverse;
 
-use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use super::format::{self, Fnv1a};
 use super::score::{self, FastMap};
 use super::tokenize::{edit_distance, normalize};
-use crate::site::{Entry, Site};
+use crate::markdown::Rendered;
+use crate::site::Entry;
 
 /// The fewest and the most syllables of a dictionary word (and of a query word that
 /// gets a suggestion).
@@ -166,11 +166,10 @@ pub(super) fn nearest<'a>(
 }
 
 /// The dictionary's words of a record: the stems of its Hangul runs that fit, each
-/// once, from the texts it is found by (title, summary, body, names, and those of its
-/// translations).
-fn record_words(e: &Entry) -> Vec<String> {
+/// once, from the texts it is found by (title, summary, `body`, names, and those of
+/// its translations).
+pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
     let r = &e.record;
-    let body = e.body.get();
     let mut texts: Vec<&str> = vec![&r.title, &body.plain];
     texts.extend(r.summary.as_deref());
     texts.extend(score::names(r));
@@ -198,25 +197,24 @@ fn record_words(e: &Entry) -> Vec<String> {
     out
 }
 
-/// `search/jamo.bin`: the words of `MIN_RECORDS` records or more of the `records`
-/// (indexes in `site.entries`), with their number of records, each in the buckets of
-/// its keys — a pack whose items are the buckets, each a list of words as in the
-/// Latin dictionary (`format::write_words`).
-pub(super) fn dictionary(site: &Site, records: &[usize]) -> Vec<u8> {
-    let counts = (records.par_iter())
-        .fold(FastMap::default, |mut counts, &i| {
-            for w in record_words(&site.entries[i]) {
-                *counts.entry(w).or_insert(0u32) += 1;
-            }
-            counts
-        })
-        .reduce(FastMap::default, |mut a, b| {
-            for (w, n) in b {
-                *a.entry(w).or_insert(0) += n;
-            }
-            a
-        });
-    let mut words: Vec<(String, u32)> = (counts.into_iter())
+/// The number of records of every Hangul word met.
+#[derive(Default)]
+pub(super) struct Counts(FastMap<String, u32>);
+
+impl Counts {
+    /// Counts the words of one record (each once).
+    pub(super) fn add(&mut self, words: Vec<String>) {
+        for w in words {
+            *self.0.entry(w).or_insert(0) += 1;
+        }
+    }
+}
+
+/// `search/jamo.bin`: the words of `MIN_RECORDS` records or more, with their number
+/// of records, each in the buckets of its keys — a pack whose items are the buckets,
+/// each a list of words as in the Latin dictionary (`format::write_words`).
+pub(super) fn dictionary(counts: Counts) -> Vec<u8> {
+    let mut words: Vec<(String, u32)> = (counts.0.into_iter())
         .filter(|&(_, n)| n >= MIN_RECORDS)
         .collect();
     words.sort_unstable();

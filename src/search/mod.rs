@@ -230,12 +230,12 @@ pub fn build_into(
     for (path, bytes) in dictionary_files(&words) {
         emit(path, bytes)?;
     }
-    // 5b. The dictionary of Hangul words, in buckets by syllable.
-    emit(HANGUL.to_string(), hangul::dictionary(site, &order.records))?;
     // 6. What is shown of each result, a few records per file, and 6b. the passages
     // of each record's body, for the snippets of the results shown, more records per
-    // file.
-    record_files(site, &order.records, sizes, &emit)?;
+    // file; 6c. with the passages, the Hangul words of each record, for the
+    // dictionary of Hangul words ("did you mean"), in buckets by syllable.
+    let hangul_words = record_files(site, &order.records, sizes, &emit)?;
+    emit(HANGUL.to_string(), hangul::dictionary(hangul_words))?;
     // 7. The cities, and those of every record, for the city facet; the same of the
     // organizations and the topics.
     for (path, bytes) in city_files(site, &order.records)
@@ -401,20 +401,36 @@ fn encode(weigher: &Weigher, blocks: &[Vec<u8>]) -> (Encoded, bool) {
 }
 
 /// The record files (`d/`) and the passages files (`p/`) of the `records` (indexes
-/// in `site.entries`, in index order), made a few records at a time.
-fn record_files(site: &Site, records: &[usize], sizes: &Sizes, emit: &Emit) -> std::io::Result<()> {
+/// in `site.entries`, in index order), made a few records at a time; returns the
+/// Hangul words of the records, counted as each body is read for its passages.
+fn record_files(
+    site: &Site,
+    records: &[usize],
+    sizes: &Sizes,
+    emit: &Emit,
+) -> std::io::Result<hangul::Counts> {
+    let mut words = hangul::Counts::default();
     for (dir, per_file) in [
         ("d", sizes.records_per_file),
         ("p", sizes.passages_per_file),
     ] {
         let at_once = RECORDS_AT_ONCE.div_ceil(per_file) * per_file;
         for (k, chunk) in records.chunks(at_once).enumerate() {
-            let items: Vec<Vec<u8>> = (chunk.par_iter())
-                .map(|&i| match dir {
-                    "d" => format::write_doc_meta(site, &site.entries[i]),
-                    _ => passages::write(&site.entries[i]),
+            let made: Vec<(Vec<u8>, Vec<String>)> = (chunk.par_iter())
+                .map(|&i| {
+                    let e = &site.entries[i];
+                    if dir == "d" {
+                        return (format::write_doc_meta(site, e), Vec::new());
+                    }
+                    let body = e.body.get();
+                    (passages::write(e, &body), hangul::record_words(e, &body))
                 })
                 .collect();
+            let mut items = Vec::with_capacity(made.len());
+            for (item, of_record) in made {
+                items.push(item);
+                words.add(of_record);
+            }
             let files = format::packs(dir, &items, per_file, k * at_once / per_file);
             drop(items);
             files
@@ -422,7 +438,7 @@ fn record_files(site: &Site, records: &[usize], sizes: &Sizes, emit: &Emit) -> s
                 .try_for_each(|(path, bytes)| emit(path, bytes))?;
         }
     }
-    Ok(())
+    Ok(words)
 }
 
 /// A word of the typo dictionary and its number of records.
