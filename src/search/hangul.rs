@@ -2,7 +2,7 @@
 //! — which words it holds (runs of Hangul syllables, a final particle stripped), their
 //! distance in jamo, the buckets they are kept in (keyed by syllable, so that a query
 //! reads a few of them), and the choice of the nearest word. The twin of
-//! `hangulWords`, `jamoDistance`, `jamoKeys` and `Engine.hangulFixes` in `search.js`;
+//! `hangulWords`, `jamoDistance`, `jamoBuckets` and `Engine.hangulFixes` in `search.js`;
 //! the distance is checked from both sides by the shared vectors.
 
 use std::cmp::Reverse;
