@@ -15,6 +15,8 @@ cities, normalised as the index normalises: NFC, full-width ASCII folded, lower 
   - a city name (any language or alias): also every record of that city, and every
     record whose text contains any name of that city (Latin names as whole words);
   - a typo or another word form: the truth of the word it stands for;
+  - a misspelt Korean word (one jamo changed, in no record): no record (the engine
+    only suggests the word it stands for); what counts is the suggestion;
   - an absent word: no record.
 """
 
@@ -160,8 +162,46 @@ def title_has(records, path, query):
     return all(contains(r["title"], x, r["title_stems"]) for x in norm(query).split())
 
 
+# Jamo an IME slip turns into one another: medials (ㅏㅑ, ㅐㅔ, ㅓㅕ, ㅗㅛ, ㅜㅠ) and
+# initials (ㄱㅋ, ㄷㅌ, ㅂㅍ, ㅈㅊ, ㅅㅆ, ㅇㅎ, ㄴㄹ), by index in the Unicode order.
+MEDIAL_SLIP = {0: 2, 2: 0, 1: 5, 5: 1, 4: 6, 6: 4, 8: 12, 12: 8, 13: 17, 17: 13}
+INITIAL_SLIP = {0: 15, 15: 0, 3: 16, 16: 3, 7: 17, 17: 7, 12: 14, 14: 12, 9: 10, 10: 9,
+                11: 18, 18: 11, 2: 5, 5: 2}
+
+
+def jamo_slip(word, i):
+    """Word with one jamo of syllable i % len changed: the medial, the final (dropped, or
+    ㄴ added) or the initial, by i % 3; None when that jamo has no slip."""
+    k = i % len(word)
+    c = ord(word[k]) - 0xAC00
+    lead, vowel, tail = c // 588, c % 588 // 28, c % 28
+    kind = i // len(word) % 3
+    if kind == 0 and vowel in MEDIAL_SLIP:
+        vowel = MEDIAL_SLIP[vowel]
+    elif kind == 1:
+        tail = 0 if tail else 4
+    elif kind == 2 and lead in INITIAL_SLIP:
+        lead = INITIAL_SLIP[lead]
+    else:
+        return None
+    return word[:k] + chr(0xAC00 + lead * 588 + vowel * 28 + tail) + word[k + 1:]
+
+
+def ko_typos(words, records):
+    """One misspelling of each word that no record holds: (misspelling, word)."""
+    texts = [r["text"] for r in records.values()]
+    out = []
+    for n, w in enumerate(words):
+        for i in range(n, n + 3 * len(w)):
+            typo = jamo_slip(w, i)
+            if typo and not any(typo in t for t in texts):
+                out.append((typo, w))
+                break
+    return out
+
+
 def queries(records, names):
-    """About 70 queries in 11 classes, drawn from the records (deterministic)."""
+    """About 76 queries in 13 classes, drawn from the records (deterministic)."""
     words = collections.Counter()
     for r in records.values():
         for w in r["title"].split():
@@ -224,6 +264,7 @@ def queries(records, names):
     add("en case", [(q, None) for q in en_case])
     add("en stemming", en_stem)
     add("typos", typos)
+    add("ko typos", ko_typos(ko, records))
     add("one character", [(q, None) for q in one])
     add("multi-word", [(q, None) for q in multi])
     add("city, other script", [(q, None) for q in cities])
@@ -256,6 +297,9 @@ def evaluate(root, bench, engine_bytes):
         hits = a["hits"]
         found = set(hits)
         titled = [p for p in t if title_has(records, p, q["means"] or q["q"])]
+        if q["class"] == "ko typos":
+            # No record holds the misspelling: no hits, a suggestion.
+            t = titled = set()
         rows.append({
             **q, "true": len(t), "results": len(hits),
             "recall": len(found & t) / len(t) if t else None,
@@ -264,6 +308,8 @@ def evaluate(root, bench, engine_bytes):
             "title_first": (bool(hits) and title_has(records, hits[0], q["means"] or q["q"]))
             if titled else None,
             "bytes": sum(size for _, size in a["files"]) + engine_bytes,
+            "suggested": (a["suggestion"] == norm(q["means"])) if q["means"] and "typos" in q["class"]
+            else None,
         })
     return rows
 
@@ -285,6 +331,8 @@ def summary(rows):
             "recall": pooled("recall"), "precision": pooled("precision"), "p10": pooled("p10"),
             "title_first": (sum(tf), len(tf)),
             "false_hits": sum(r["results"] for r in rs if r["true"] == 0),
+            "suggested": (sum(bool(r["suggested"]) for r in rs),
+                          sum(r["suggested"] is not None for r in rs)),
             "bytes_median": statistics.median(r["bytes"] for r in rs),
             "bytes_max": max(r["bytes"] for r in rs),
         })
@@ -298,7 +346,16 @@ def markdown(rows):
     for s in summary(rows):
         tf = f"{s['title_first'][0]} of {s['title_first'][1]}" if s["title_first"][1] else "–"
         prec = pct(s["precision"])
-        if s["class"] == "absent":
+        if s["class"] in ("absent", "ko typos"):
             prec = f"{s['false_hits']} results"
         print(f"| {s['class']} | {s['queries']} | {pct(s['recall'])} | {prec} | {pct(s['p10'])} | "
               f"{tf} | {s['bytes_median'] / 1024:.1f} / {s['bytes_max'] / 1024:.1f} |")
+    print()
+    for s in summary(rows):
+        if s["suggested"][1] and s["class"] != "all":
+            print(f"- {s['class']}: the suggestion is the word meant for {s['suggested'][0]} of "
+                  f"{s['suggested'][1]}")
+    for r in rows:
+        if r["suggested"] is not None:
+            print(f"  - `{r['q']}` → `{r['means']}`: {'right' if r['suggested'] else 'wrong'}, "
+                  f"{r['results']} results, {r['bytes'] / 1024:.1f} KB")

@@ -9,7 +9,8 @@
 //                   one-character rule;
 //   instant         the header's box on a record page: the script loaded on focus only,
 //                   the panel as you type, its keys, a passage under a heading, and the
-//                   opened record's highlighting and its removal;
+//                   opened record's highlighting (across inline markup too) and its
+//                   removal;
 //   numbers         counts in the number format of each edition (`/` and `/ja/`), on
 //                   the page and in the panel;
 //   entities        the organization and topic facets: counted on demand with the
@@ -231,6 +232,32 @@ out.sub = await marked();
 await page.goto(`${origin}/archive/programs/air-quality/?highlight=${encodeURIComponent("대기질개선".normalize("NFD"))}`);
 await page.waitForFunction(() => document.querySelector(".search-highlight-bar"));
 out.korean = await marked();
+
+// A match across inline markup (bold, a link, emphasis) is marked piece by piece, none
+// across blocks; the button puts back the page's nodes as they were.
+const shape = () => page.evaluate(() => {
+  const out = [];
+  const walk = (n) => {
+    for (const c of n.childNodes) {
+      out.push(c.nodeType === 3 ? "#" + c.nodeValue : c.nodeName);
+      walk(c);
+    }
+  };
+  walk(document.querySelector("main .prose") || document.querySelector("main"));
+  return out;
+});
+await page.goto(`${origin}/archive/workshops/split-marks/`);
+await page.waitForLoadState("load");
+const unmarked = await shape();
+await page.goto(`${origin}/archive/workshops/split-marks/?highlight=${encodeURIComponent("대기오염")}`);
+await page.waitForFunction(() => document.querySelector(".search-highlight-bar"));
+out.split = await marked();
+out.split.parents = await page.evaluate(() =>
+  [...document.querySelectorAll("mark.search-highlight")].map((m) => m.parentNode.localName));
+out.split.changed = JSON.stringify(await shape()) !== JSON.stringify(unmarked);
+await page.click(".search-highlight-bar button");
+out.splitRemoved = await marked();
+out.splitRemoved.restored = JSON.stringify(await shape()) === JSON.stringify(unmarked);
 
 // On a phone (390 px wide), the panel stays within the screen and the page does not
 // scroll sideways.

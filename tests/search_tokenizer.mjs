@@ -52,8 +52,19 @@ for (const v of vectors.distances) {
     console.error(`MISMATCH distance of ${v.a} and ${v.b}: want ${v.distance}, got ${got}`);
   }
 }
+for (const v of vectors.jamo_distances) {
+  const got = search.jamoDistance(v.a, v.b, v.max);
+  if (got !== v.distance) {
+    failures++;
+    console.error(`MISMATCH jamo distance of ${v.a} and ${v.b}: want ${v.distance}, got ${got}`);
+  }
+}
 const total =
-  vectors.tokens.length + vectors.follow_bits.length + vectors.stems.length + vectors.distances.length;
+  vectors.tokens.length +
+  vectors.follow_bits.length +
+  vectors.stems.length +
+  vectors.distances.length +
+  vectors.jamo_distances.length;
 if (failures) {
   console.error(`${failures} of ${total} vectors failed in search.js`);
   process.exit(1);

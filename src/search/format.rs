@@ -1147,6 +1147,12 @@ pub fn pack_range(bytes: &[u8], k: usize) -> Result<std::ops::Range<usize>, Corr
     Ok(start..end)
 }
 
+/// The number of items of a pack, from its first 4 bytes.
+pub fn pack_len(bytes: &[u8]) -> Result<usize, Corrupt> {
+    let b = bytes.get(..4).ok_or(Corrupt("truncated pack".into()))?;
+    Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+}
+
 /// Item `k` of a pack.
 pub fn pack_item(bytes: &[u8], k: usize) -> Result<&[u8], Corrupt> {
     Ok(&bytes[pack_range(bytes, k)?])

@@ -13,10 +13,12 @@
 //! The code follows the concerns: `tokenize` (the tokenizer and its twin in
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
 //! query), `format` (every file's writer beside its reader), `read` (the reader),
-//! `passages` (the bodies cut into passages for the snippets) and `runs` (the
-//! postings sorted by term in bounded memory).
+//! `passages` (the bodies cut into passages for the snippets), `runs` (the
+//! postings sorted by term in bounded memory) and `hangul` (the dictionary of Hangul
+//! words for "did you mean", and their distance in jamo).
 
 mod format;
+mod hangul;
 mod passages;
 mod read;
 mod runs;
@@ -29,9 +31,10 @@ use crate::kind::Kind;
 use crate::site::{Entry, Site};
 
 pub use format::{
-    Corrupt, Head, Manifest, Term, pack_item, pack_offsets, pack_range, parse_followers,
+    Corrupt, Head, Manifest, Term, pack_item, pack_len, pack_offsets, pack_range, parse_followers,
     parse_shard,
 };
+pub use hangul::jamo_distance;
 pub use read::{Facet, Filters, Reader, Results, read_size};
 pub use tokenize::{
     MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
@@ -55,6 +58,9 @@ pub const CITIES: &str = "search/cities.bin";
 /// names, and those of every record; loaded only to filter or count by them.
 pub const ORGANIZATIONS: &str = "search/organizations.bin";
 pub const TOPICS: &str = "search/topics.bin";
+/// The dictionary of Hangul words, for "did you mean": a pack of buckets, read only
+/// for a query without results that holds Hangul.
+pub const HANGUL: &str = "search/jamo.bin";
 
 /// A shard closes before it would grow past this many bytes (a single term with
 /// longer postings gets a shard of its own).
@@ -242,8 +248,10 @@ pub fn build_into(
     }
     // 6. What is shown of each result, a few records per file, and 6b. the passages
     // of each record's body, for the snippets of the results shown, more records per
-    // file.
-    record_files(site, &order.records, sizes, &emit)?;
+    // file; 6c. with the passages, the Hangul words of each record, for the
+    // dictionary of Hangul words ("did you mean"), in buckets by syllable.
+    let hangul_words = record_files(site, &order.records, sizes, &emit)?;
+    emit(HANGUL.to_string(), hangul::dictionary(hangul_words))?;
     // 7. The cities, and those of every record, for the city facet; the same of the
     // organizations and the topics.
     for (path, bytes) in city_files(site, &order.records)
@@ -463,20 +471,36 @@ fn head_of(scale: u32, postings: &[(u32, u8)], facts: &[Fact], k: usize) -> Head
 }
 
 /// The record files (`d/`) and the passages files (`p/`) of the `records` (indexes
-/// in `site.entries`, in index order), made a few records at a time.
-fn record_files(site: &Site, records: &[usize], sizes: &Sizes, emit: &Emit) -> std::io::Result<()> {
+/// in `site.entries`, in index order), made a few records at a time; returns the
+/// Hangul words of the records, counted as each body is read for its passages.
+fn record_files(
+    site: &Site,
+    records: &[usize],
+    sizes: &Sizes,
+    emit: &Emit,
+) -> std::io::Result<hangul::Counts> {
+    let mut words = hangul::Counts::default();
     for (dir, per_file) in [
         ("d", sizes.records_per_file),
         ("p", sizes.passages_per_file),
     ] {
         let at_once = RECORDS_AT_ONCE.div_ceil(per_file) * per_file;
         for (k, chunk) in records.chunks(at_once).enumerate() {
-            let items: Vec<Vec<u8>> = (chunk.par_iter())
-                .map(|&i| match dir {
-                    "d" => format::write_doc_meta(site, &site.entries[i]),
-                    _ => passages::write(&site.entries[i]),
+            let made: Vec<(Vec<u8>, Vec<String>)> = (chunk.par_iter())
+                .map(|&i| {
+                    let e = &site.entries[i];
+                    if dir == "d" {
+                        return (format::write_doc_meta(site, e), Vec::new());
+                    }
+                    let body = e.body.get();
+                    (passages::write(e, &body), hangul::record_words(e, &body))
                 })
                 .collect();
+            let mut items = Vec::with_capacity(made.len());
+            for (item, of_record) in made {
+                items.push(item);
+                words.add(of_record);
+            }
             let files = format::packs(dir, &items, per_file, k * at_once / per_file);
             drop(items);
             files
@@ -484,7 +508,7 @@ fn record_files(site: &Site, records: &[usize], sizes: &Sizes, emit: &Emit) -> s
                 .try_for_each(|(path, bytes)| emit(path, bytes))?;
         }
     }
-    Ok(())
+    Ok(words)
 }
 
 /// A word of the typo dictionary and its number of records.

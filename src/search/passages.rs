@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use crate::markdown::Heading;
+use crate::markdown::{Heading, Rendered};
 use crate::site::Entry;
 
 /// The most bytes of text (UTF-8) in one passage.
@@ -133,7 +133,8 @@ fn collapse(s: &str) -> String {
 /// where a passage's heading is 0 before the first heading and 1 + its index in `h`
 /// otherwise, and `n` (when there are any) the record's names (`score::names`:
 /// organizers, partners, tags, …), which the body may not repeat. `<`, `>` and `&` are escaped, as in the record files.
-pub(super) fn write(e: &Entry) -> Vec<u8> {
+/// `body` is the record's rendered body (read once by the caller).
+pub(super) fn write(e: &Entry, body: &Rendered) -> Vec<u8> {
     #[derive(Serialize)]
     struct File<'a> {
         h: Vec<[&'a str; 2]>,
@@ -141,7 +142,6 @@ pub(super) fn write(e: &Entry) -> Vec<u8> {
         #[serde(skip_serializing_if = "String::is_empty")]
         n: String,
     }
-    let body = e.body.get();
     let toc = &body.toc;
     let file = File {
         n: super::score::names(&e.record).join(" · "),

@@ -8,15 +8,16 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::format::{
-    Cities, Corrupt, Head, Manifest, Term, pack_offsets, pack_range, parse_followers, parse_shard,
-    read_cities, read_city, read_followers, read_keys, read_postings, read_words,
+    Cities, Corrupt, Head, Manifest, Term, pack_len, pack_offsets, pack_range, parse_followers,
+    parse_shard, read_cities, read_city, read_followers, read_keys, read_postings, read_words,
 };
+use super::hangul;
 use super::score::{Matches, hit_order, query_score};
 use super::tokenize::{
     MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_cjk, is_typo_word, is_word_char,
     matches_typos, normalize, stem, tokenize_joined, typo_distance,
 };
-use super::{CITIES, DIR, MANIFEST, ORGANIZATIONS, TOPICS};
+use super::{CITIES, DIR, HANGUL, MANIFEST, ORGANIZATIONS, TOPICS};
 
 /// Filters of a query, as in the page's URL.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -121,7 +122,9 @@ pub struct Results {
     pub total: usize,
     /// When a word of the query is not in the index: the query (normalised) with every
     /// such word replaced by the nearest word the index has ("did you mean"). The hits
-    /// already include that word's records when the word has 4 letters or more.
+    /// already include that word's records when the word has 4 letters or more. When
+    /// no record matches a query that holds Hangul, its Hangul words that the
+    /// dictionary of Hangul words lacks are replaced too (the hits stay empty).
     pub suggestion: Option<String>,
     /// Counts per facet value over the matches, each facet ignoring its own filter:
     /// kind, language and city by id, year by year.
@@ -288,8 +291,8 @@ fn nearest<'a>(word: &[char], words: impl Iterator<Item = (&'a str, u32)>) -> Ve
 /// The most dictionary words a query word with a typo stands for.
 const TYPO_WORDS: usize = 3;
 
-/// `norm` with every word (a run of letters and digits outside CJK) that `fixes`
-/// names replaced by its fix.
+/// `norm` with every word (a run of letters and digits outside CJK, or a run of
+/// Hangul syllables) that `fixes` names replaced by its fix.
 fn corrected(norm: &str, fixes: &[(String, String)]) -> String {
     let mut out = String::with_capacity(norm.len());
     let mut word = String::new();
@@ -298,12 +301,18 @@ fn corrected(norm: &str, fixes: &[(String, String)]) -> String {
         out.push_str(fix.map_or(word.as_str(), |(_, f)| f.as_str()));
         word.clear();
     };
+    // 1 in a word, 2 in a run of Hangul syllables.
+    let class = |c: char| u8::from(is_word_char(c)) + 2 * u8::from(hangul::is_syllable(c));
+    let mut last = 0;
     for c in norm.chars() {
-        if is_word_char(c) {
-            word.push(c);
-        } else {
+        if class(c) != last {
             flush(&mut out, &mut word);
+            last = class(c);
+        }
+        if last == 0 {
             out.push(c);
+        } else {
+            word.push(c);
         }
     }
     flush(&mut out, &mut word);
@@ -380,10 +389,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         let mut loaded = Loaded::default();
         let (mut matches, head) =
             self.matches(&query, want.filter(|_| plain), &mut loaded, &mut fetched)?;
-        let fixes = self.typos(&query, &mut matches, &mut loaded, &mut fetched)?;
-        let suggestion = (!fixes.is_empty())
-            .then(|| corrected(&normalize(text), &fixes))
-            .filter(|s| *s != normalize(text));
+        let mut fixes = self.typos(&query, &mut matches, &mut loaded, &mut fetched)?;
         let phrase = query.phrase();
         let scored: Vec<(u32, u64)> = self
             .candidates(&matches, filters)
@@ -391,6 +397,13 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             .filter(|&d| phrase.iter().all(|p| p.holds(&matches, d)))
             .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
             .collect();
+        let norm = normalize(text);
+        if scored.is_empty() {
+            fixes.extend(self.hangul_fixes(&norm, &mut fetched)?);
+        }
+        let suggestion = (!fixes.is_empty())
+            .then(|| corrected(&norm, &fixes))
+            .filter(|s| *s != norm);
         let lists = self.lists(filters, with_cities, &mut fetched)?;
         let [cities, orgs, topics] = &lists;
         let member = |lists: &Option<Cities>, wanted: &Option<String>| {
@@ -764,6 +777,42 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             self.full_postings(loaded, wanted, fetched)?;
             let found = terms.iter().filter_map(|t| loaded.find(t.as_bytes()));
             matches[slot] = Matches::of_prefix(found.map(|(_, _, term)| term));
+        }
+        Ok(fixes)
+    }
+
+    /// Did you mean, for Hangul (when no record matches the query, whatever the
+    /// filters): every Hangul word of the query (`hangul::words`, its stem of 2 to 6
+    /// syllables) that the dictionary lacks is replaced by its nearest word
+    /// (`hangul::nearest`), its particle kept. The candidates are the words of the
+    /// buckets of its keys, read from `jamo.bin` (its number of buckets, then each
+    /// bucket once). Returns `(run, fixed run)`.
+    fn hangul_fixes(
+        &self,
+        norm: &str,
+        fetched: &mut Vec<String>,
+    ) -> Result<Vec<(String, String)>, Corrupt> {
+        let asked: Vec<hangul::Word> = hangul::words(norm).filter(hangul::Word::fits).collect();
+        if asked.is_empty() {
+            return Ok(Vec::new());
+        }
+        let bytes = (self.load)(HANGUL).ok_or_else(|| Corrupt(format!("no {HANGUL}")))?;
+        fetched.push(format!("{HANGUL}#0-4"));
+        let count = pack_len(&bytes)?;
+        let mut read: BTreeMap<usize, Vec<(String, u32)>> = BTreeMap::new();
+        let mut fixes = Vec::new();
+        for word in asked {
+            let buckets = hangul::buckets_of(word.stem, count);
+            for &b in &buckets {
+                if let std::collections::btree_map::Entry::Vacant(e) = read.entry(b) {
+                    e.insert(read_words(&self.item(HANGUL, b, fetched)?)?);
+                }
+            }
+            let candidates = buckets.iter().flat_map(|b| &read[b]);
+            let near = hangul::nearest(word.stem, candidates.map(|(w, df)| (w.as_str(), *df)));
+            if let Some(near) = near {
+                fixes.push((word.run.to_string(), format!("{near}{}", word.particle())));
+            }
         }
         Ok(fixes)
     }

@@ -612,6 +612,15 @@ fn the_header_box_shows_results_as_you_type_and_the_record_marks_them() {
          ## Follow-up\n\nBoth cities agreed to share their figures.\n"
             .as_bytes(),
     );
+    // A phrase split by inline markup, and its halves in two blocks.
+    write(
+        site.path(),
+        "content/workshops/split-marks.md",
+        "---\ntitle: Split marks\ndate: 2018\ncities: [요코하마]\nlang: ko\n---\n\
+         도시의 대기**오염** 저감과 [대기](https://example.org/)오염 측정, *대*기*오염*.\n\n\
+         끝에 대기\n\n오염으로 시작하는 문단.\n\n- 대기\n- 오염\n"
+            .as_bytes(),
+    );
     build_ok(site.path());
     let v = scenario(&node, &chromium, site.path(), "instant");
 
@@ -676,6 +685,22 @@ fn the_header_box_shows_results_as_you_type_and_the_record_marks_them() {
     assert_eq!(v["sub"]["marks"], serde_json::json!(["composting"]));
     // CJK: the whole run, matched on normalised text (the address had it in NFD).
     assert_eq!(v["korean"]["marks"], serde_json::json!(["대기질개선"]));
+    // Across inline markup: a mark per piece, three matches; never across blocks (the
+    // last paragraphs and the list items hold 대기 and 오염 apart). Removed, the page's
+    // nodes are as they were.
+    let split = &v["split"];
+    assert_eq!(
+        split["marks"],
+        serde_json::json!(["대기", "오염", "대기", "오염", "대", "기", "오염"])
+    );
+    assert_eq!(
+        split["parents"],
+        serde_json::json!(["p", "strong", "a", "p", "em", "p", "em"])
+    );
+    assert_eq!(split["barCount"], "3");
+    assert_eq!(split["changed"], true);
+    assert_eq!(v["splitRemoved"]["marks"], serde_json::json!([]));
+    assert_eq!(v["splitRemoved"]["restored"], true);
 
     // At 390 px the panel fits the screen, and nothing scrolls sideways.
     let phone = &v["phone"];

@@ -677,6 +677,68 @@ fn a_word_the_index_lacks_matches_its_nearest_words_and_is_suggested() {
 }
 
 #[test]
+fn a_korean_query_without_results_is_offered_the_nearest_hangul_word() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ko = |title: &str, body: &str| {
+        format!("---\ntitle: {title}\ndate: 2020\ncities: [Seoul]\nlang: ko\n---\n{body}\n")
+    };
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            (
+                "trips/a.md",
+                &ko("도시 협력", "대기오염을 줄이는 교육에 협력했다."),
+            ),
+            ("trips/b.md", &ko("협력 사업", "대기오염 측정과 환경교육.")),
+            ("trips/c.md", &ko("협약", "대기오염의 교육 사례와 협약.")),
+            ("trips/d.md", &ko("협약 회의", "기후 협약을 논의했다.")),
+            // A word of one record only is not in the dictionary.
+            ("trips/e.md", &ko("드문말", "한 번만 나온다. 협약.")),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let ask = |q: &str| r.search(q, &Filters::default()).unwrap();
+    let dictionary = |res: &search::Results| -> Vec<String> {
+        (res.fetched.iter())
+            .filter(|p| p.starts_with(search::HANGUL))
+            .cloned()
+            .collect()
+    };
+    // A query with results reads nothing of the dictionary and suggests nothing.
+    let exact = ask("협력");
+    assert_eq!((exact.hits.len(), exact.suggestion.as_deref()), (2, None));
+    assert!(dictionary(&exact).is_empty());
+    // A vowel, an initial, a missing final consonant: one jamo edit each.
+    for (typo, meant) in [
+        ("헙력", "협력"),
+        ("교휵", "교육"),
+        ("협려", "협력"),
+        ("대기오엄", "대기오염"),
+    ] {
+        let res = ask(typo);
+        assert!(res.hits.is_empty(), "{typo}");
+        assert_eq!(res.suggestion.as_deref(), Some(meant), "{typo}");
+        // The number of buckets, then up to three of them (offsets and bucket each).
+        let read = dictionary(&res);
+        assert!([3, 5, 7].contains(&read.len()), "{typo}: {read:?}");
+        assert_eq!(read[0], format!("{}#0-4", search::HANGUL));
+    }
+    // The particle is kept; a word of the query the archive has is kept as it is.
+    let res = ask("교휵을 협약");
+    assert_eq!(res.suggestion.as_deref(), Some("교육을 협약"));
+    // Two words one edit away (협력, 2 records, and 협약, 3): the one of more records.
+    assert_eq!(ask("협략").suggestion.as_deref(), Some("협약"));
+    // On the normalised query, the words without a fix as they are.
+    assert_eq!(ask("Zyx 헙력").suggestion.as_deref(), Some("zyx 협력"));
+    // Nothing near, a word of one record, a word of one syllable: no suggestion.
+    assert_eq!(ask("뷁뛣").suggestion, None);
+    assert_eq!(ask("드문맘").suggestion, None);
+    assert_eq!(ask("헙").suggestion, None);
+}
+
+#[test]
 fn query_tokens_adjacent_in_the_record_get_a_bonus() {
     let tmp = tempfile::tempdir().unwrap();
     // The same bigrams the same number of times; only in the first do 질개 and 개선
@@ -1276,6 +1338,12 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         ("enrgy", typing.clone()),
         ("aer", Filters::default()),
         ("zzzzqqq", Filters::default()),
+        // Hangul words without results: the nearest by jamo, particles kept.
+        ("헙력", Filters::default()),
+        ("교툥을", Filters::default()),
+        ("에너쥐", filters(Some("trip"), None, None, None)),
+        ("미세먼쥐의 환경", Filters::default()),
+        ("재활용 뷁뛣", Filters::default()),
         (
             "",
             filters(Some("program"), Some("beijing"), Some(2015), None),
@@ -1322,7 +1390,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     let answers: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout).unwrap();
     assert_eq!(answers.len(), runs.len());
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
-    let (mut non_empty, mut heads) = (0, 0);
+    let (mut non_empty, mut heads, mut hangul) = (0, 0, 0);
     for ((q, f, cities, want), js) in runs.iter().zip(&answers) {
         let rust = match want {
             Some(want) => r.first_page(q, f, *cities, *want).unwrap(),
@@ -1374,9 +1442,12 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             "shown of {q:?} {f:?}"
         );
         non_empty += usize::from(!rust.hits.is_empty());
+        let fetched = |p: &String| p.starts_with(search::HANGUL);
+        hangul += usize::from(rust.suggestion.is_some() && rust.fetched.iter().any(fetched));
     }
     assert!(non_empty >= 14, "only {non_empty} queries found something");
     assert!(heads >= 4, "only {heads} answers from a head");
+    assert!(hangul >= 3, "only {hangul} Hangul suggestions");
 }
 
 #[test]

@@ -63,7 +63,11 @@ fn the_rust_tokenizer_gives_the_shared_vectors() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The `stems` and `distances` of the vectors that the Rust side does not give.
+/// An edit distance of two words, more than its last argument as that plus one.
+type Distance = fn(&str, &str, usize) -> usize;
+
+/// The `stems`, `distances` and `jamo_distances` of the vectors that the Rust side
+/// does not give.
 fn stems_and_distances(v: &serde_json::Value) -> Vec<String> {
     let mut failures = Vec::new();
     let stems = v["stems"].as_array().unwrap();
@@ -78,15 +82,19 @@ fn stems_and_distances(v: &serde_json::Value) -> Vec<String> {
             failures.push(format!("stem of {word:?}: want {want:?}, got {got:?}"));
         }
     }
-    for case in v["distances"].as_array().unwrap() {
-        let (a, b) = (case["a"].as_str().unwrap(), case["b"].as_str().unwrap());
-        let max = case["max"].as_u64().unwrap() as usize;
-        let want = case["distance"].as_u64().unwrap() as usize;
-        let got = accord::search::word_distance(a, b, max);
-        if got != want {
-            failures.push(format!(
-                "distance of {a:?} and {b:?}: want {want}, got {got}"
-            ));
+    let distances: [(&str, Distance); 2] = [
+        ("distances", accord::search::word_distance),
+        ("jamo_distances", accord::search::jamo_distance),
+    ];
+    for (key, distance) in distances {
+        for case in v[key].as_array().unwrap() {
+            let (a, b) = (case["a"].as_str().unwrap(), case["b"].as_str().unwrap());
+            let max = case["max"].as_u64().unwrap() as usize;
+            let want = case["distance"].as_u64().unwrap() as usize;
+            let got = distance(a, b, max);
+            if got != want {
+                failures.push(format!("{key} of {a:?} and {b:?}: want {want}, got {got}"));
+            }
         }
     }
     failures
@@ -113,10 +121,16 @@ fn the_browser_tokenizer_gives_the_shared_vectors() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stdout}{stderr}");
         let v = vectors();
-        let total = ["tokens", "follow_bits", "stems", "distances"]
-            .iter()
-            .map(|k| v[k].as_array().unwrap().len())
-            .sum::<usize>();
+        let total = [
+            "tokens",
+            "follow_bits",
+            "stems",
+            "distances",
+            "jamo_distances",
+        ]
+        .iter()
+        .map(|k| v[k].as_array().unwrap().len())
+        .sum::<usize>();
         assert!(
             stdout.contains(&format!("{total} vectors passed")),
             "{}: {stdout}{stderr}",

@@ -133,9 +133,83 @@
   }
 
   /*
+   * Elements that start a block of text: a match never spans one (a paragraph that
+   * ends with `대기` and the next that starts with `오염` hold no `대기오염`).
+   */
+  var BLOCK =
+    /^(ADDRESS|ARTICLE|ASIDE|BLOCKQUOTE|BR|CAPTION|DD|DETAILS|DIV|DL|DT|FIELDSET|FIGCAPTION|FIGURE|FOOTER|FORM|H[1-6]|HEADER|HR|LI|MAIN|NAV|OL|P|PRE|SECTION|SUMMARY|TABLE|TBODY|TD|TFOOT|TH|THEAD|TR|UL)$/;
+
+  /*
+   * The text nodes of `body` in runs that read as one text: consecutive text nodes of
+   * the same block, whatever inline elements (`strong`, `em`, `a`, `code`…) they are
+   * in. A block element, a line break, or text that is not marked (in `script`,
+   * `style` or `mark`) ends a run.
+   */
+  function textRuns(doc, body) {
+    var runs = [];
+    var run = null;
+    var block = null;
+    var walker = doc.createTreeWalker(body, 5 /* NodeFilter.SHOW_ELEMENT | SHOW_TEXT */);
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.nodeType === 1 || n.parentNode.closest("script, style, mark")) {
+        if (n.nodeType !== 1 || BLOCK.test(n.nodeName)) run = null;
+        continue;
+      }
+      var b = n.parentNode;
+      while (b !== body && !BLOCK.test(b.nodeName)) b = b.parentNode;
+      if (!run || b !== block) runs.push((run = []));
+      block = b;
+      run.push(n);
+    }
+    return runs;
+  }
+
+  /*
+   * Marks the ranges of `text` (the text of the nodes of one run, joined) in those
+   * nodes: each node that a match reaches is replaced by its text around the match and
+   * a `mark` per piece, so that a match across `대기<strong>오염</strong>` is two marks.
+   * Returns the first mark of each match and, to undo it, each replaced node with
+   * what replaced it.
+   */
+  function markRun(doc, nodes, text, ranges) {
+    var firsts = [];
+    var replaced = [];
+    var start = 0;
+    nodes.forEach(function (node) {
+      var end = start + node.nodeValue.length;
+      var parts = [];
+      var pos = start;
+      ranges.forEach(function (r) {
+        var s = Math.max(r[0], start);
+        var e = Math.min(r[1], end);
+        if (s >= e) return;
+        if (s > pos) parts.push(doc.createTextNode(text.slice(pos, s)));
+        var m = doc.createElement("mark");
+        m.className = "search-highlight";
+        m.textContent = text.slice(s, e);
+        parts.push(m);
+        if (s === r[0]) firsts.push(m);
+        pos = e;
+      });
+      if (parts.length) {
+        if (pos < end) parts.push(doc.createTextNode(text.slice(pos, end)));
+        parts.forEach(function (p) {
+          node.parentNode.insertBefore(p, node);
+        });
+        node.remove();
+        replaced.push([node, parts]);
+      }
+      start = end;
+    });
+    return { firsts: firsts, replaced: replaced };
+  }
+
+  /*
    * The record page opened from a result (`?highlight=<query>`): marks the query's
    * words and CJK runs in the body (`.prose`, else `main`), matched on normalised
-   * text, with a control above it that removes the marks and the parameter.
+   * text, across inline markup but never across blocks, with a control above it that
+   * removes the marks (putting back the very text nodes they replaced) and the
+   * parameter.
    */
   function startHighlight(doc) {
     var win = doc.defaultView;
@@ -149,29 +223,19 @@
       .sort(function (a, b) {
         return b.length - a.length;
       });
-    var walker = doc.createTreeWalker(body, 4 /* NodeFilter.SHOW_TEXT */);
-    var nodes = [];
-    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
-      if (!n.parentNode.closest("script, style, mark")) nodes.push(n);
-    }
     var marks = [];
-    nodes.forEach(function (node) {
-      var text = node.nodeValue;
+    var replaced = [];
+    textRuns(doc, body).forEach(function (nodes) {
+      var text = nodes
+        .map(function (n) {
+          return n.nodeValue;
+        })
+        .join("");
       var ranges = matchRanges(text, needles);
       if (!ranges.length) return;
-      var frag = doc.createDocumentFragment();
-      var pos = 0;
-      ranges.forEach(function (r) {
-        if (r[0] > pos) frag.appendChild(doc.createTextNode(text.slice(pos, r[0])));
-        var m = doc.createElement("mark");
-        m.className = "search-highlight";
-        m.textContent = text.slice(r[0], r[1]);
-        frag.appendChild(m);
-        marks.push(m);
-        pos = r[1];
-      });
-      if (pos < text.length) frag.appendChild(doc.createTextNode(text.slice(pos)));
-      node.parentNode.replaceChild(frag, node);
+      var done = markRun(doc, nodes, text, ranges);
+      marks = marks.concat(done.firsts);
+      replaced = replaced.concat(done.replaced);
     });
     var words = (doc.querySelector("form[data-index]") || { dataset: {} }).dataset;
     var bar = doc.createElement("p");
@@ -193,10 +257,12 @@
     button.type = "button";
     button.textContent = words.tUnhighlight || "×";
     button.addEventListener("click", function () {
-      marks.forEach(function (m) {
-        m.replaceWith(doc.createTextNode(m.textContent));
+      replaced.forEach(function (r) {
+        r[1][0].parentNode.insertBefore(r[0], r[1][0]);
+        r[1].forEach(function (p) {
+          p.remove();
+        });
       });
-      body.normalize();
       bar.remove();
       var url = new URL(win.location.href);
       url.searchParams.delete("highlight");

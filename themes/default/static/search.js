@@ -115,14 +115,20 @@ var AccordSearch = (function () {
     return encoder.encode(s);
   }
 
-  /* FNV-1a over the UTF-8 bytes, folded to one of 8 bits. */
-  function followBit(token) {
+  /* The 32-bit FNV-1a hash of the UTF-8 bytes of `s` (`Fnv1a::hash32` in Rust). */
+  function fnv32(s) {
     var h = 0x811c9dc5;
-    var bytes = utf8(token);
+    var bytes = utf8(s);
     for (var i = 0; i < bytes.length; i++) {
       h ^= bytes[i];
       h = Math.imul(h, 0x01000193) >>> 0;
     }
+    return h;
+  }
+
+  /* FNV-1a over the UTF-8 bytes, folded to one of 8 bits. */
+  function followBit(token) {
+    var h = fnv32(token);
     return 1 << ((h ^ (h >>> 16)) & 7);
   }
 
@@ -307,16 +313,14 @@ var AccordSearch = (function () {
   }
 
   /*
-   * The words of `words` ([[word, records]]) nearest to `chars` within its distance,
-   * best first (fewest edits, most records, byte order), those at the fewest edits only,
-   * at most TYPO_WORDS.
+   * The words of `words` ([[word, records]]) within `max` of a word by `distance`
+   * (a function of a word), best first (fewest edits, most records, byte order),
+   * those at the fewest edits only, at most TYPO_WORDS.
    */
-  function nearest(chars, words) {
-    var max = typoDistance(chars.length);
-    var word = chars.join("");
+  function nearest(words, distance, max) {
     var near = [];
     words.forEach(function (w) {
-      var d = editDistance(word, w[0], max);
+      var d = distance(w[0]);
       if (d <= max) near.push([d, w[1], w[0]]);
     });
     near.sort(function (x, y) {
@@ -332,10 +336,14 @@ var AccordSearch = (function () {
       });
   }
 
-  /* `norm` with every word (letters and digits outside CJK) that `fixes` names fixed. */
+  /*
+   * `norm` with every word (letters and digits outside CJK, or a run of Hangul
+   * syllables) that `fixes` names fixed.
+   */
   function corrected(norm, fixes) {
     var out = "";
     var word = "";
+    var last = 0;
     function flush() {
       var fix = fixes.filter(function (f) {
         return f[0] === word;
@@ -344,14 +352,65 @@ var AccordSearch = (function () {
       word = "";
     }
     for (var ch of norm) {
-      if (WORD.test(ch) && !isCjk(ch.codePointAt(0))) {
-        word += ch;
-      } else {
+      var c = ch.codePointAt(0);
+      // 1 in a word, 2 in a run of Hangul syllables.
+      var k = isSyllable(c) ? 2 : WORD.test(ch) && !isCjk(c) ? 1 : 0;
+      if (k !== last) {
         flush();
-        out += ch;
+        last = k;
       }
+      if (k) word += ch;
+      else out += ch;
     }
     flush();
+    return out;
+  }
+
+  // ------------------------------------------------------------ Hangul did you mean
+  /*
+   * The twin of src/search/hangul.rs. Particles stripped from the end of a run of
+   * Hangul syllables when 2 syllables or more remain, longest first; a word of the
+   * dictionary has 2 to 6 syllables.
+   */
+  var PARTICLES = "에서는 에서의 으로는 으로의 에서 에게 으로 까지 부터 에는 에도 로는 과의 와의 은 는 이 가 을 를 의 에 와 과 도 로 만".split(" ");
+  var MIN_SYLLABLES = 2;
+  var MAX_SYLLABLES = 6;
+
+  function isSyllable(c) {
+    return c >= 0xac00 && c <= 0xd7a3;
+  }
+
+  /* Every run of Hangul syllables of normalised text: [run, stem, particle]. */
+  function hangulWords(norm) {
+    return (norm.match(/[\uac00-\ud7a3]+/g) || []).map(function (run) {
+      var p =
+        PARTICLES.filter(function (p) {
+          return run.endsWith(p) && run.length - p.length >= MIN_SYLLABLES;
+        })[0] || "";
+      return [run, run.slice(0, run.length - p.length), p];
+    });
+  }
+
+  /* The edit distance of two Hangul words over their jamo (NFD): `jamo_distance`. */
+  function jamoDistance(a, b, max) {
+    return editDistance(a.normalize("NFD"), b.normalize("NFD"), max);
+  }
+
+  /* Jamo edits allowed: 1 for 2 or 3 syllables, 2 for 4 to 6. */
+  function maxEdits(n) {
+    return n >= 4 ? 2 : 1;
+  }
+
+  /*
+   * The buckets (of `count`) of the keys of a word: its number of syllables, the place
+   * and the syllable, for each of its first maxEdits + 1 syllables.
+   */
+  function jamoBuckets(stem, count) {
+    var out = [];
+    for (var at = 0; at <= maxEdits(stem.length); at++) {
+      var b = fnv32(String(stem.length) + at + stem[at]) % count;
+      if (out.indexOf(b) < 0) out.push(b);
+    }
     return out;
   }
 
@@ -861,24 +920,66 @@ var AccordSearch = (function () {
     });
   };
 
+  /* A list of words with their number of records (`write_words`): [[word, records]]. */
+  function parseWords(bytes) {
+    var r = new Reader(bytes);
+    var out = [];
+    var prev = new Uint8Array(0);
+    if (!decoder) decoder = new TextDecoder();
+    for (var k = r.varint(); k > 0; k--) {
+      var word = concat(prev.subarray(0, r.varint()), r.bytes());
+      out.push([decoder.decode(word), r.varint()]);
+      prev = word;
+    }
+    return out;
+  }
+
   /* The words of `n` characters of the typo dictionary: [[word, records]]. */
   Engine.prototype.words = function (n) {
     if (!this.dictionary) this.dictionary = {};
-    if (!this.dictionary[n]) {
-      this.dictionary[n] = this.load("w/" + n + ".bin").then(function (bytes) {
-        var r = new Reader(bytes);
-        var out = [];
-        var prev = new Uint8Array(0);
-        if (!decoder) decoder = new TextDecoder();
-        for (var k = r.varint(); k > 0; k--) {
-          var word = concat(prev.subarray(0, r.varint()), r.bytes());
-          out.push([decoder.decode(word), r.varint()]);
-          prev = word;
-        }
-        return out;
+    if (!this.dictionary[n]) this.dictionary[n] = this.load("w/" + n + ".bin").then(parseWords);
+    return this.dictionary[n];
+  };
+
+  /*
+   * Did you mean, for Hangul (`Reader::hangul_fixes`): every Hangul word of the
+   * normalised query whose stem has 2 to 6 syllables and is not in the dictionary of
+   * Hangul words becomes its nearest word there (fewest jamo edits, of as many
+   * syllables; most records; byte order), its particle kept. Reads the number of
+   * buckets of jamo.bin, then the buckets of the word's keys. Resolves to the fixes,
+   * [[run, fixed run]].
+   */
+  Engine.prototype.hangulFixes = function (norm) {
+    var self = this;
+    var asked = hangulWords(norm).filter(function (w) {
+      return w[1].length >= MIN_SYLLABLES && w[1].length <= MAX_SYLLABLES;
+    });
+    if (!asked.length) return Promise.resolve([]);
+    if (!this.jamoCount) {
+      this.jamoCount = this.load("jamo.bin", false, [0, 4]).then(function (b) {
+        return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
       });
     }
-    return this.dictionary[n];
+    return this.jamoCount.then(function (count) {
+      return Promise.all(
+        asked.map(function (w) {
+          var stem = w[1];
+          var max = maxEdits(stem.length);
+          return Promise.all(
+            jamoBuckets(stem, count).map(function (b) {
+              return self.item("jamo.bin", b).then(parseWords);
+            })
+          ).then(function (lists) {
+            var near = nearest([].concat.apply([], lists), function (x) {
+              return x.length === stem.length ? jamoDistance(stem, x, max) : max + 1;
+            }, max)[0];
+            return near && near !== stem ? [w[0], near + w[2]] : null;
+          });
+        })
+      ).then(function (fixes) {
+        return fixes.filter(Boolean);
+      });
+    });
   };
 
   /*
@@ -987,7 +1088,9 @@ var AccordSearch = (function () {
           files.push(self.words(n));
         }
         return Promise.all(files).then(function (got) {
-          var near = nearest(chars, [].concat.apply([], got));
+          var near = nearest([].concat.apply([], got), function (w) {
+            return editDistance(word, w, max);
+          }, max);
           if (!near.length) return null;
           fixes.push([word, near[0]]);
           if (chars.length < 4) return null;
@@ -1305,18 +1408,22 @@ var AccordSearch = (function () {
         });
         hits.sort(hitOrder(m, filters.newest));
         var norm = normalize(query);
-        var suggestion = fixes.length ? corrected(norm, fixes) : null;
-        return {
-          hits: hits,
-          total: headTerm ? headTerm.df : hits.length,
-          suggestion: suggestion === norm ? null : suggestion,
-          facets: facets,
-          manifest: m,
-          cities: cities,
-          city: city,
-          orgs: orgs,
-          topics: topics,
-        };
+        // Hangul words are suggested only when no record matches the words.
+        return (scored.length ? Promise.resolve([]) : self.hangulFixes(norm)).then(function (more) {
+          var all = fixes.concat(more);
+          var suggestion = all.length ? corrected(norm, all) : null;
+          return {
+            hits: hits,
+            total: headTerm ? headTerm.df : hits.length,
+            suggestion: suggestion === norm ? null : suggestion,
+            facets: facets,
+            manifest: m,
+            cities: cities,
+            city: city,
+            orgs: orgs,
+            topics: topics,
+          };
+        });
       });
     });
   };
@@ -2139,6 +2246,7 @@ var AccordSearch = (function () {
     followBit: followBit,
     stem: stem,
     editDistance: editDistance,
+    jamoDistance: jamoDistance,
     Engine: Engine,
     // For search-ui.js: the header's panel and the highlighting on a record page.
     runsOf: runsOf,
