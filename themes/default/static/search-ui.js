@@ -117,6 +117,8 @@
 
     input.addEventListener("input", function () {
       clearTimeout(timer);
+      // Not `done` while the answer shown is that of an earlier text.
+      panel.setAttribute("data-state", "busy");
       timer = setTimeout(search, DEBOUNCE_MS);
     });
     input.addEventListener("focus", function () {
