@@ -355,7 +355,8 @@ impl Head {
 // ------------------------------------------------------------------ shards
 
 /// Cuts sorted terms into shards: a shard closes before it would grow past `target`
-/// bytes (a term with longer postings gets a shard of its own). Followers files hold
+/// bytes (a term with longer postings gets a shard of its own), and a term with a
+/// head (`Encoded::head`) is alone in its shard. Followers files hold
 /// what follows each term (`write_followers`), and preceders files what comes before
 /// it, term by term in the order of the terms, each kind cut at `blocks_target`
 /// bytes across the shards (a file holds the blocks of the end of one shard and the
@@ -379,6 +380,8 @@ pub(super) struct ShardWriter {
     postings_taken: usize,
     /// The first key of every shard but the first.
     separators: Vec<Vec<u8>>,
+    /// Whether the open shard holds a term with a head: it holds that term alone.
+    headed: bool,
 }
 
 /// Files of one kind, numbered from the first.
@@ -535,6 +538,7 @@ impl ShardWriter {
             postings: Vec::new(),
             postings_taken: 0,
             separators: Vec::new(),
+            headed: false,
         }
     }
 
@@ -549,7 +553,11 @@ impl ShardWriter {
         let mut entry = Vec::with_capacity(data.postings.len() + term.len() + 8);
         Self::entry(&mut entry, term, shared, &data, full);
         let trailers = self.followers.trailer_bound() + self.preceders.trailer_bound();
-        if self.count > 0 && self.shard.len() + entry.len() + 4 + trailers > self.target {
+        // A term with a head has a shard of its own: a query that reads its full
+        // postings then reads the head and nothing of other terms.
+        let alone = self.headed || full.is_some();
+        let over = self.shard.len() + entry.len() + 4 + trailers > self.target;
+        if self.count > 0 && (alone || over) {
             self.close();
             self.separators
                 .push(separator(&self.prev, term).as_bytes().to_vec());
@@ -563,6 +571,7 @@ impl ShardWriter {
         self.count += 1;
         self.prev.clear();
         self.prev.push_str(term);
+        self.headed = full.is_some();
         if full.is_some() {
             self.postings.push(data.postings);
         }
@@ -1280,6 +1289,42 @@ fn snippet_body(summary: &str, plain: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Small encoded data for a term, with a head or not.
+    fn encoded(head: bool) -> Encoded {
+        Encoded {
+            df: 1,
+            scale: 1,
+            postings: write_postings([(0, 1, 0)].into_iter()),
+            followers: Vec::new(),
+            preceders: Vec::new(),
+            head: head.then(|| vec![0, 0, 0, 0]),
+        }
+    }
+
+    #[test]
+    fn a_term_with_a_head_is_alone_in_its_shard() {
+        let mut writer = ShardWriter::new(4096, 4096);
+        let terms = [
+            ("air", false),
+            ("beijing", true),
+            ("city", false),
+            ("dam", false),
+        ];
+        for (term, head) in terms {
+            writer.push(term, encoded(head));
+        }
+        let ([(_, shards), ..], separators) = writer.finish();
+        let keys: Vec<Vec<String>> = (shards.iter())
+            .map(|s| {
+                (parse_shard(s).unwrap().into_iter())
+                    .map(|t| String::from_utf8(t.term).unwrap())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(keys, [vec!["air"], vec!["beijing"], vec!["city", "dam"]]);
+        assert_eq!(separators, [b"b".to_vec(), b"c".to_vec()]);
+    }
 
     #[test]
     fn separators_are_the_shortest_prefix_after_the_previous_key() {
