@@ -80,20 +80,77 @@ impl Scratch {
     }
 
     /// A new folder of this process, not there before (nor anyone else's), readable
-    /// by the user alone.
+    /// by the user alone. The folders of builds that were killed before they could
+    /// remove theirs are removed first.
     fn make_dir(parent: &Path) -> io::Result<PathBuf> {
         fs::create_dir_all(parent)?;
+        remove_abandoned(parent);
         let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         for n in 0u32.. {
-            let dir = parent.join(format!(".accord-index-{}-{n}", std::process::id()));
+            let dir = parent.join(format!("{SCRATCH_PREFIX}{}-{n}", std::process::id()));
             match builder.create(&dir) {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 made => return made.map(|()| dir),
             }
         }
         unreachable!("some name is free")
+    }
+}
+
+/// The first part of the name of a folder of temporary files; the process and a
+/// number follow.
+const SCRATCH_PREFIX: &str = ".accord-index-";
+
+/// Removes the folders of temporary files in `parent` that builds left when they
+/// were killed (a signal, a power cut): those owned by the user whose process no
+/// longer runs. What cannot be removed stays; this never fails the build.
+fn remove_abandoned(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(process) = name.to_str().and_then(scratch_process) else {
+            continue;
+        };
+        if process_runs(process) {
+            continue;
+        }
+        let path = entry.path();
+        if fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir() && crate::output::owned_by_user(&m))
+        {
+            let _ = fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// The process of a folder of temporary files named `.accord-index-<process>-<n>`.
+fn scratch_process(name: &str) -> Option<u32> {
+    let (process, n) = name.strip_prefix(SCRATCH_PREFIX)?.split_once('-')?;
+    n.parse::<u32>().ok()?;
+    process.parse().ok()
+}
+
+/// Whether process `id` runs (this one always does). Where that cannot be asked, it
+/// is taken to run, so that nothing is removed.
+fn process_runs(id: u32) -> bool {
+    if id == std::process::id() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(id) else {
+            return false;
+        };
+        // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+        let sent = unsafe { libc::kill(pid, 0) };
+        sent == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        true
     }
 }
 

@@ -1483,6 +1483,23 @@ fn an_index_spilled_to_temporary_files_is_the_same_byte_for_byte() {
     };
     let held = search::build_sized(&site, &sizes);
     let scratch = tmp.path().join("scratch");
+    // Left by a build that was killed (its process is gone): removed. This process's
+    // own, and what only looks alike, stay.
+    let gone = std::process::Command::new("true").spawn().unwrap();
+    let gone_id = gone.id();
+    assert!(gone.wait_with_output().unwrap().status.success());
+    let abandoned = scratch.join(format!(".accord-index-{gone_id}-0"));
+    let own = scratch.join(format!(".accord-index-{}-7", std::process::id()));
+    let other = scratch.join(format!(".accord-index-{gone_id}-x"));
+    for dir in [&abandoned, &own, &other] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("0.tmp"), b"postings").unwrap();
+    }
+    let _ = search::build_spilling(&site, &sizes, 4096, &scratch).unwrap();
+    assert!(!abandoned.exists());
+    assert!(own.join("0.tmp").exists() && other.join("0.tmp").exists());
+    std::fs::remove_dir_all(&own).unwrap();
+    std::fs::remove_dir_all(&other).unwrap();
     // A few kilobytes: many runs of postings, and the files' log on disk.
     for budget in [4096, 40_000] {
         let spilled = search::build_spilling(&site, &sizes, budget, &scratch).unwrap();
