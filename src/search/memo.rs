@@ -244,3 +244,145 @@ pub(super) fn record_key(e: &Entry, registries: u64) -> u64 {
     }
     k.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bodies::Bodies;
+    use crate::markdown::{Heading, Rendered};
+
+    fn keys(site: &Site) -> Vec<u64> {
+        let registries = registries_key(site);
+        site.entries
+            .iter()
+            .map(|e| record_key(e, registries))
+            .collect()
+    }
+
+    /// The keys after `change`: only the first entry's changes when `only_first`,
+    /// every key when not.
+    fn changes(change: impl FnOnce(&mut Site), only_first: bool) {
+        let mut site = crate::site::views_fixture();
+        assert!(site.entries.len() > 1);
+        let before = keys(&site);
+        change(&mut site);
+        let after = keys(&site);
+        let changed: Vec<bool> = before.iter().zip(&after).map(|(a, b)| a != b).collect();
+        if only_first {
+            assert!(changed[0], "the key did not change");
+            assert!(
+                !changed[1..].contains(&true),
+                "another key changed: {changed:?}"
+            );
+        } else {
+            assert!(
+                !changed.contains(&false),
+                "a key did not change: {changed:?}"
+            );
+        }
+    }
+
+    fn body(plain: &str, html: &str, toc: &[&str]) -> crate::bodies::Body {
+        Bodies::new().put(Rendered {
+            html: html.into(),
+            plain: plain.into(),
+            toc: (toc.iter())
+                .map(|t| Heading {
+                    level: 2,
+                    id: t.to_lowercase(),
+                    text: (*t).into(),
+                })
+                .collect(),
+            ..Rendered::default()
+        })
+    }
+
+    #[test]
+    fn the_key_changes_with_every_text_and_field_the_index_reads() {
+        changes(|s| s.entries[0].record.title.push('!'), true);
+        changes(|s| s.entries[0].record.tags.push("new tag".into()), true);
+        changes(
+            |s| s.entries[0].record.organizers.push("Someone".into()),
+            true,
+        );
+        changes(
+            |s| s.entries[0].record.summary = Some("Other.".into()),
+            true,
+        );
+        changes(|s| s.entries[0].summary.push('!'), true);
+        changes(|s| s.entries[0].years.push(1999), true);
+        changes(|s| s.entries[0].record.cities.push(0), true);
+        changes(
+            |s| s.entries[0].body = body("text", "<p>text</p>", &[]),
+            true,
+        );
+    }
+
+    #[test]
+    fn the_key_of_every_record_changes_with_the_names_of_the_registries() {
+        changes(
+            |s| s.registry.cities[0].aliases.push("Another".into()),
+            false,
+        );
+        changes(
+            |s| {
+                s.registry.cities[0]
+                    .names
+                    .insert("fr".into(), "Ville".into());
+            },
+            false,
+        );
+        let mut org = crate::organizations::Organizations::default();
+        changes(
+            move |s| {
+                org.list.push(crate::organizations::Organization {
+                    id: "city-hall".into(),
+                    names: [("en".to_string(), "City Hall".to_string())].into(),
+                    aliases: Vec::new(),
+                    kind: crate::organizations::OrgKind::CityGovernment,
+                    country: String::new(),
+                    parent: None,
+                    url: None,
+                    pos: crate::diag::Pos::UNKNOWN,
+                });
+                s.organizations = std::mem::take(&mut org);
+            },
+            false,
+        );
+    }
+
+    #[test]
+    fn the_key_reads_the_plain_text_and_headings_of_a_body_not_its_html() {
+        let key = |b: crate::bodies::Body| {
+            let mut site = crate::site::views_fixture();
+            site.entries[0].body = b;
+            keys(&site)[0]
+        };
+        let first = key(body("text", "<p>text</p>", &["A"]));
+        assert_eq!(
+            first,
+            key(body("text", "<p><a href=\"/x/\">text</a></p>", &["A"]))
+        );
+        assert_ne!(first, key(body("text.", "<p>text</p>", &["A"])));
+        assert_ne!(first, key(body("text", "<p>text</p>", &["B"])));
+        assert_ne!(first, key(body("text", "<p>text</p>", &[])));
+    }
+
+    #[test]
+    fn a_blob_of_passages_reads_back_and_a_damaged_one_is_refused() {
+        let p = Passages {
+            file: b"{\"p\":[]}".to_vec(),
+            words: vec!["협력".into(), "계획".into()],
+            snippets: vec!["A start.".into(), String::new()],
+        };
+        let bytes = p.encode();
+        let back = Passages::decode(&bytes).unwrap();
+        assert_eq!(
+            (back.file, back.words, back.snippets),
+            (p.file, p.words, p.snippets)
+        );
+        for cut in 0..bytes.len() {
+            assert!(Passages::decode(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+    }
+}

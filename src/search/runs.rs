@@ -515,3 +515,24 @@ impl<'a> FileLog<'a> {
         Ok(version)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_s_terms_read_back_as_written_and_damaged_ones_are_refused() {
+        let site = crate::site::views_fixture();
+        let mentions = Mentions::of(&site.registry, &site.organizations);
+        let terms = record_terms(&site, 0, &mentions);
+        let bytes = RecordTerms::encode(&terms);
+        let (back, lengths) = RecordTerms::decode(&bytes).unwrap();
+        assert_eq!(
+            (back.bytes, back.bounds, lengths),
+            (terms.0.bytes, terms.0.bounds, terms.1)
+        );
+        for cut in [0, 3, bytes.len() / 2, bytes.len() - 1] {
+            assert!(RecordTerms::decode(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+    }
+}
