@@ -19,6 +19,10 @@
 //! warning for the build) and written anew. Only the files whose bodies changed are
 //! written, each to a temporary file renamed over the old one once the build has
 //! succeeded. Deleting the folder is always safe: the next build renders everything.
+//!
+//! Beside the bodies, `Blobs` (in `blobs`) keeps what a later step makes of one
+//! source file alone under a key that step computes, in bucket files of the same
+//! format: the search index keeps each record's terms, passages and snippets there.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
