@@ -56,6 +56,8 @@ pub struct Body {
     at: Slot,
     /// The hash of the HTML: what a page's fingerprint takes of the body.
     print: u64,
+    /// The hash of the plain text and the headings: what the search index reads.
+    text_print: u64,
     /// Whether it links to URLs of the site that only the routes can confirm.
     unverified: bool,
 }
@@ -125,6 +127,13 @@ impl Bodies {
         let mut h = DefaultHasher::new();
         body.html.hash(&mut h);
         let print = h.finish();
+        let mut h = DefaultHasher::new();
+        body.plain.hash(&mut h);
+        for heading in &body.toc {
+            (heading.level, &heading.id, &heading.text).hash(&mut h);
+        }
+        body.toc.len().hash(&mut h);
+        let text_print = h.finish();
         let unverified = !body.unverified.is_empty();
         body.problems = Vec::new();
         body.problems_omitted = 0;
@@ -141,6 +150,7 @@ impl Bodies {
                         len,
                     },
                     print,
+                    text_print,
                     unverified,
                 };
             }
@@ -149,6 +159,7 @@ impl Bodies {
         Body {
             at: Slot::Held(Arc::new(body)),
             print,
+            text_print,
             unverified,
         }
     }
@@ -188,6 +199,12 @@ impl Body {
     /// The hash of the HTML, without reading the body.
     pub fn fingerprint(&self) -> u64 {
         self.print
+    }
+
+    /// The hash of the plain text and the headings (what the search index reads of
+    /// the body), without reading the body.
+    pub fn text_fingerprint(&self) -> u64 {
+        self.text_print
     }
 
     /// Whether it links to URLs of the site to be checked against the routes

@@ -19,6 +19,10 @@
 //! warning for the build) and written anew. Only the files whose bodies changed are
 //! written, each to a temporary file renamed over the old one once the build has
 //! succeeded. Deleting the folder is always safe: the next build renders everything.
+//!
+//! Beside the bodies, `Blobs` (in `blobs`) keeps what a later step makes of one
+//! source file alone under a key that step computes, in bucket files of the same
+//! format: the search index keeps each record's terms, passages and snippets there.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -30,6 +34,10 @@ use rayon::prelude::*;
 
 use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::markdown::{LinkAction, Problem, Rendered};
+
+mod blobs;
+
+pub use blobs::Blobs;
 
 /// The cache's folder, in the site's root.
 pub const DIR: &str = ".accord-cache";
@@ -164,14 +172,63 @@ impl<'r> Recorder<'r> {
 /// The key of a body: a hash of `parts` (its Markdown and what its rendering reads
 /// besides the links) and of the cache's version.
 pub fn key(parts: &[&[u8]]) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(VERSION.as_bytes());
-    h.write_u32(FORMAT);
+    let mut h = KeyHasher::new();
     for p in parts {
-        h.write_usize(p.len());
-        h.write(p);
+        h.bytes(p);
     }
     h.finish()
+}
+
+/// Builds a key of the cache from the parts it is given one by one, each with its
+/// length (so that `"ab", "c"` and `"a", "bc"` differ), after the cache's version.
+pub struct KeyHasher(std::hash::DefaultHasher);
+
+impl KeyHasher {
+    pub fn new() -> KeyHasher {
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(VERSION.as_bytes());
+        h.write_u32(FORMAT);
+        KeyHasher(h)
+    }
+
+    pub fn bytes(&mut self, part: &[u8]) {
+        self.0.write_usize(part.len());
+        self.0.write(part);
+    }
+
+    pub fn str(&mut self, part: &str) {
+        self.bytes(part.as_bytes());
+    }
+
+    /// A text that may be absent (not the same as an empty one).
+    pub fn opt(&mut self, part: Option<&str>) {
+        self.0.write_u8(u8::from(part.is_some()));
+        self.str(part.unwrap_or_default());
+    }
+
+    /// A list of texts, with their number.
+    pub fn strs<'s>(&mut self, parts: impl IntoIterator<Item = &'s str>) {
+        let mut n = 0usize;
+        for p in parts {
+            self.str(p);
+            n += 1;
+        }
+        self.0.write_usize(n);
+    }
+
+    pub fn u64(&mut self, n: u64) {
+        self.0.write_u64(n);
+    }
+
+    pub fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+}
+
+impl Default for KeyHasher {
+    fn default() -> KeyHasher {
+        KeyHasher::new()
+    }
 }
 
 /// The bucket of a path.
@@ -195,7 +252,7 @@ pub struct BodyCache {
     /// Bodies taken from the cache.
     pub hits: usize,
     /// The files ignored: the first one and why, and how many.
-    ignored: Option<(PathBuf, String, usize)>,
+    ignored: Option<Ignored>,
 }
 
 impl BodyCache {
@@ -236,8 +293,7 @@ impl BodyCache {
                 Err(why) => {
                     bodies.dirty[b] = true;
                     let file = Path::new(DIR).join(BODIES).join(file_name(b));
-                    let first = bodies.ignored.get_or_insert((file, why, 0));
-                    first.2 += 1;
+                    note_ignored(&mut bodies.ignored, file, why);
                 }
             }
         }
@@ -269,23 +325,7 @@ impl BodyCache {
     /// The warning about the files of the cache that were ignored, if any: once per
     /// build, whatever their number.
     pub fn warning(&self) -> Option<Diagnostic> {
-        let (file, why, count) = self.ignored.as_ref()?;
-        let others = match count - 1 {
-            0 => String::new(),
-            1 => " (and 1 other file of the cache)".to_string(),
-            n => format!(" (and {n} other files of the cache)"),
-        };
-        Some(
-            Diagnostic::warning(
-                Code::BuildCache,
-                file,
-                Pos::UNKNOWN,
-                format!("the build cache was ignored: this file {why}{others}"),
-            )
-            .with_help(format!(
-                "nothing to do: the bodies are rendered again and the cache is written anew (it is safe to delete {DIR}/)"
-            )),
-        )
+        ignored_warning(self.ignored.as_ref()?, "the bodies are rendered again")
     }
 
     /// Writes the files of the buckets that changed, each beside the one it replaces
@@ -308,13 +348,7 @@ impl BodyCache {
         if dirty.is_empty() {
             return Ok(None);
         }
-        let dir = self.root.join(DIR);
-        let bodies_dir = dir.join(BODIES);
-        std::fs::create_dir_all(&bodies_dir).map_err(|e| write_warning(&bodies_dir, &e))?;
-        let tag = dir.join("CACHEDIR.TAG");
-        if !tag.exists() {
-            std::fs::write(&tag, TAG).map_err(|e| write_warning(&tag, &e))?;
-        }
+        let bodies_dir = make_dir(&self.root, BODIES)?;
         let temp = format!("{}.{}", std::process::id(), BUCKET_TEMP);
         let made = std::mem::take(&mut self.made);
         let files: Vec<Result<StagedFile, Diagnostic>> = dirty
@@ -338,20 +372,66 @@ impl BodyCache {
                 })
             })
             .collect();
-        let mut staged = Staged { files: Vec::new() };
-        let mut failed = None;
-        for f in files {
-            match f {
-                Ok(f) => staged.files.push(f),
-                Err(d) => failed = failed.or(Some(d)),
-            }
-        }
-        match failed {
-            // Dropping `staged` removes what was written.
-            Some(d) => Err(d),
-            None => Ok(Some(staged)),
+        gather(files).map(Some)
+    }
+}
+
+/// The files staged, or the first failure (the others written are removed then).
+fn gather(files: Vec<Result<StagedFile, Diagnostic>>) -> Result<Staged, Diagnostic> {
+    let mut staged = Staged { files: Vec::new() };
+    let mut failed = None;
+    for f in files {
+        match f {
+            Ok(f) => staged.files.push(f),
+            Err(d) => failed = failed.or(Some(d)),
         }
     }
+    match failed {
+        // Dropping `staged` removes what was written.
+        Some(d) => Err(d),
+        None => Ok(staged),
+    }
+}
+
+/// The warning about the `ignored` files of the cache (the first one and why, and how
+/// many); `again` says what the build does instead of reading them.
+fn ignored_warning((file, why, count): &Ignored, again: &str) -> Option<Diagnostic> {
+    let others = match count - 1 {
+        0 => String::new(),
+        1 => " (and 1 other file of the cache)".to_string(),
+        n => format!(" (and {n} other files of the cache)"),
+    };
+    Some(
+        Diagnostic::warning(
+            Code::BuildCache,
+            file,
+            Pos::UNKNOWN,
+            format!("the build cache was ignored: this file {why}{others}"),
+        )
+        .with_help(format!(
+            "nothing to do: {again} and the cache is written anew (it is safe to delete {DIR}/)"
+        )),
+    )
+}
+
+/// The files of the cache ignored: the first one and why, and how many.
+type Ignored = (PathBuf, String, usize);
+
+/// Notes that `file` was ignored, for `why`.
+fn note_ignored(ignored: &mut Option<Ignored>, file: PathBuf, why: String) {
+    ignored.get_or_insert((file, why, 0)).2 += 1;
+}
+
+/// Makes `DIR/sub` in `root`, with the cache's tag; the folder.
+fn make_dir(root: &Path, sub: &str) -> Result<PathBuf, Diagnostic> {
+    let dir = root.join(DIR);
+    let made = dir.join(sub);
+    std::fs::create_dir_all(&made).map_err(|e| write_warning(&made, &e))?;
+    let tag = dir.join("CACHEDIR.TAG");
+    if !tag.exists() {
+        std::fs::write(&tag, TAG).map_err(|e| write_warning(&tag, &e))?;
+    }
+    Ok(made)
 }
 
 /// The suffix of a bucket file being written.
@@ -414,6 +494,12 @@ pub struct Staged {
 }
 
 impl Staged {
+    /// These files and those of `other`, to commit together.
+    pub fn join(mut self, mut other: Staged) -> Staged {
+        self.files.append(&mut other.files);
+        self
+    }
+
     /// Renames every file in over the one it replaces (and removes the files of the
     /// buckets left empty).
     pub fn commit(mut self) -> Result<(), Diagnostic> {
@@ -474,18 +560,41 @@ fn encode_file(list: &[(&Path, &Made, &Rendered)]) -> Vec<u8> {
     for (path, made, rendered) in list {
         encode_body(path, made, rendered, &mut rest);
     }
+    seal(&rest)
+}
+
+/// `rest` behind the header of a file of the cache: `MAGIC`, `FORMAT`, the version,
+/// the length of `rest` and its checksum.
+fn seal(rest: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(rest.len() + 64);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
     put_str(&mut out, VERSION);
     out.extend_from_slice(&(rest.len() as u64).to_le_bytes());
-    out.extend_from_slice(&checksum(&rest).to_le_bytes());
-    out.extend_from_slice(&rest);
+    out.extend_from_slice(&checksum(rest).to_le_bytes());
+    out.extend_from_slice(rest);
     out
 }
 
 /// The bodies of a bucket file, or why it cannot be trusted.
 fn decode_file(bytes: &[u8]) -> Result<Vec<(PathBuf, Stored)>, String> {
+    let corrupt = || "is corrupt".to_string();
+    let rest = unseal(bytes)?;
+    let mut r = Reader { bytes: rest, at: 0 };
+    let count = r.varint().ok_or_else(corrupt)?;
+    let mut list = Vec::new();
+    for _ in 0..count {
+        list.push(decode_body(&mut r).ok_or_else(corrupt)?);
+    }
+    if r.at != rest.len() {
+        return Err(corrupt());
+    }
+    Ok(list)
+}
+
+/// What `seal` sealed, or why it cannot be trusted: of another format or version,
+/// truncated, or not matching its checksum.
+fn unseal(bytes: &[u8]) -> Result<&[u8], String> {
     let corrupt = || "is corrupt".to_string();
     let mut r = Reader { bytes, at: 0 };
     if r.take(MAGIC.len()) != Some(MAGIC.as_slice()) {
@@ -510,16 +619,7 @@ fn decode_file(bytes: &[u8]) -> Result<Vec<(PathBuf, Stored)>, String> {
     if checksum(rest) != sum {
         return Err("does not match its checksum".into());
     }
-    let mut r = Reader { bytes: rest, at: 0 };
-    let count = r.varint().ok_or_else(corrupt)?;
-    let mut list = Vec::new();
-    for _ in 0..count {
-        list.push(decode_body(&mut r).ok_or_else(corrupt)?);
-    }
-    if r.at != rest.len() {
-        return Err(corrupt());
-    }
-    Ok(list)
+    Ok(rest)
 }
 
 fn checksum(bytes: &[u8]) -> u64 {

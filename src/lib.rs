@@ -163,6 +163,9 @@ pub struct Report {
     /// Markdown bodies taken from the build cache (`.accord-cache/`) instead of being
     /// rendered: unchanged since the last build, and their links answer the same.
     pub cached: usize,
+    /// Records whose search terms were taken from the build cache instead of being
+    /// tokenized: unchanged since the last build, as are the names of the registries.
+    pub search_cached: usize,
     pub files_written: usize,
     pub warnings: Vec<Diagnostic>,
     /// How long each stage took, in pipeline order.
@@ -259,8 +262,14 @@ fn build_inner(
     let mut loaded = load(opts, run, &mut clock)?;
     let mut plan = plan(&loaded, opts, &output, &mut clock)?;
     let files_written = write(&loaded, &mut plan, opts, &output, run, &mut clock)?;
-    // The build succeeded: the bodies it rendered are kept for the next one.
-    if let Some(staged) = loaded.staged.take()
+    // The build succeeded: the bodies it rendered and the search terms it made are
+    // kept for the next one.
+    loaded.warnings.append(&mut plan.search_cache.warnings);
+    let staged = match (loaded.staged.take(), plan.search_cache.staged.take()) {
+        (Some(bodies), Some(search)) => Some(bodies.join(search)),
+        (bodies, search) => bodies.or(search),
+    };
+    if let Some(staged) = staged
         && let Err(warning) = staged.commit()
     {
         loaded.warnings.push(warning);
@@ -271,6 +280,7 @@ fn build_inner(
         parsed: loaded.parsed,
         rendered: loaded.site.rendered,
         cached: loaded.cached,
+        search_cached: plan.search_cache.hits,
         files_written,
         warnings: loaded.warnings,
         timings: clock.laps,
@@ -623,6 +633,8 @@ struct Plan {
     staging: Option<Staging>,
     /// How many files of the search index were written.
     search_written: usize,
+    /// What the search index kept in the build cache.
+    search_cache: SearchCache,
     /// Files attached to records: output path → source path.
     attachments: BTreeMap<String, PathBuf>,
     /// The fingerprint of every output file.
@@ -667,8 +679,10 @@ fn plan(
         (Some(_), true) => Some(Staging::create_partial(output).map_err(|d| vec![d])?),
         (None, true) => Some(Staging::create(output).map_err(|d| vec![d])?),
     };
+    let memo = search::Memo::open(&opts.root, opts.cache, opts.write);
     let (search_prints, search_written) =
-        search_files(site, staging.as_ref(), previous.as_ref(), output)?;
+        search_files(site, staging.as_ref(), previous.as_ref(), output, &memo)?;
+    let search_cache = SearchCache::stage(memo);
     let collisions = collisions::check(
         site,
         &routes,
@@ -705,10 +719,36 @@ fn plan(
         routes,
         staging,
         search_written,
+        search_cache,
         attachments,
         manifest,
         previous,
     })
+}
+
+/// The files of the build cache the search index wrote, to put in place once the
+/// build succeeded, and the warnings about the cache (not problems of the site).
+#[derive(Default)]
+struct SearchCache {
+    staged: Option<cache::Staged>,
+    warnings: Diagnostics,
+    /// Records whose terms were taken from the cache.
+    hits: usize,
+}
+
+impl SearchCache {
+    fn stage(memo: search::Memo) -> SearchCache {
+        let mut kept = SearchCache {
+            hits: memo.hits(),
+            ..SearchCache::default()
+        };
+        kept.warnings.extend(memo.warning());
+        match memo.stage() {
+            Ok(staged) => kept.staged = staged,
+            Err(warning) => kept.warnings.push(warning),
+        }
+        kept
+    }
 }
 
 /// The files of the output but the pages': the theme's, the search index's (with
@@ -931,6 +971,7 @@ fn search_files(
     staging: Option<&Staging>,
     previous: Option<&Manifest>,
     output: &Path,
+    memo: &search::Memo,
 ) -> Result<(Vec<(String, u64)>, usize), Diagnostics> {
     let sink = SearchSink {
         staging,
@@ -952,7 +993,7 @@ fn search_files(
         None => temp.as_path(),
     };
     let sizes = &search::Sizes::BUILD;
-    let built = search::build_into(site, sizes, search::MEMORY_BUDGET, scratch, &sink);
+    let built = search::build_into(site, sizes, search::MEMORY_BUDGET, scratch, &sink, memo);
     let mut errors = sink
         .errors
         .into_inner()

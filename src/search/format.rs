@@ -11,6 +11,7 @@ use std::hash::Hasher;
 
 use serde::Serialize;
 
+use crate::markdown::Rendered;
 use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
@@ -128,6 +129,11 @@ impl<'a> Bytes<'a> {
     /// Whether every byte was read.
     pub(super) fn is_empty(&self) -> bool {
         self.at >= self.b.len()
+    }
+
+    /// How many bytes are left to read.
+    pub(super) fn remaining(&self) -> usize {
+        self.b.len().saturating_sub(self.at)
     }
 
     pub(super) fn varint(&mut self) -> Result<u64, Corrupt> {
@@ -1204,7 +1210,7 @@ struct DocMeta<'a> {
     c: Vec<[&'a str; 2]>,
     /// Summary and the start of the body, for the snippet.
     s: &'a str,
-    b: String,
+    b: &'a str,
     /// What a translation shows instead, by its language: in the edition of that
     /// language, a result shows it.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -1218,10 +1224,10 @@ struct Translated<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     t: Option<&'a str>,
     s: &'a str,
-    b: String,
+    b: &'a str,
 }
 
-pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
+pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry, snippets: &'a [String]) -> Vec<u8> {
     let r = &e.record;
     let reg = &site.registry;
     let meta = DocMeta {
@@ -1241,13 +1247,13 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
             })
             .collect(),
         s: &e.summary,
-        b: snippet_body(&e.summary, &e.body.get().plain),
-        x: (e.translations.iter())
-            .map(|t| {
+        b: snippets.first().map_or("", String::as_str),
+        x: (e.translations.iter().zip(snippets.iter().skip(1)))
+            .map(|(t, b)| {
                 let own = Translated {
                     t: t.text.title.as_deref(),
                     s: &t.summary,
-                    b: snippet_body(&t.summary, &t.body.get().plain),
+                    b,
                 };
                 (t.text.lang.as_str(), own)
             })
@@ -1260,6 +1266,16 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry) -> Vec<u8> {
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
         .into_bytes()
+}
+
+/// The snippet bodies of entry `e` (`body` is its body): its own, then that of each
+/// translation, as `write_doc_meta` takes them.
+pub(super) fn snippets(e: &Entry, body: &Rendered) -> Vec<String> {
+    let mut out = vec![snippet_body(&e.summary, &body.plain)];
+    for t in &e.translations {
+        out.push(snippet_body(&t.summary, &t.body.get().plain));
+    }
+    out
 }
 
 /// The start of the body's plain text, without the summary when the body repeats it.

@@ -14,11 +14,13 @@
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
 //! query), `format` (every file's writer beside its reader), `read` (the reader),
 //! `passages` (the bodies cut into passages for the snippets), `runs` (the
-//! postings sorted by term in bounded memory) and `hangul` (the dictionary of Hangul
-//! words for "did you mean", and their distance in jamo).
+//! postings sorted by term in bounded memory), `hangul` (the dictionary of Hangul
+//! words for "did you mean", and their distance in jamo) and `memo` (what is kept of
+//! each record in the build cache, so that an edit tokenizes only what changed).
 
 mod format;
 mod hangul;
+mod memo;
 mod passages;
 mod read;
 mod runs;
@@ -35,6 +37,7 @@ pub use format::{
     parse_shard,
 };
 pub use hangul::jamo_distance;
+pub use memo::Memo;
 pub use read::{Facet, Filters, Reader, Results, read_size};
 pub use tokenize::{
     MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
@@ -44,7 +47,7 @@ use std::path::Path;
 
 use format::{Encoded, ShardWriter};
 use runs::{FileLog, Scratch};
-use score::{Impacts, Weigher};
+use score::{Impacts, Mentions, Weigher};
 use tokenize::{TYPO_MIN_CHARS, WRITTEN, is_typo_word};
 
 /// The folder of the index in the output.
@@ -212,7 +215,7 @@ pub fn build_spilling(
     scratch: &Path,
 ) -> std::io::Result<Index> {
     let collect = Collect::default();
-    build_into(site, sizes, budget, scratch, &collect)?;
+    build_into(site, sizes, budget, scratch, &collect, &Memo::off())?;
     let mut files = collect.0.into_inner().unwrap_or_default();
     files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(Index { files })
@@ -221,14 +224,18 @@ pub fn build_spilling(
 /// Builds the index of every record of the site, handing each file to `sink` as soon
 /// as it is complete, in no particular order: about `budget` bytes of postings and of
 /// files are held, the rest is in temporary files in a new folder in `scratch`,
-/// removed at the end, failed or not.
+/// removed at the end, failed or not. What is made of each record alone is taken
+/// from `memo` when it holds it under the record's key, and kept there otherwise.
 pub fn build_into(
     site: &Site,
     sizes: &Sizes,
     budget: usize,
     scratch: &Path,
     sink: &dyn Sink,
+    memo: &Memo,
 ) -> std::io::Result<()> {
+    let keys = memo.keys(site);
+    let memo = Keyed { memo, keys: &keys };
     let scratch = Scratch::new(scratch);
     let log = FileLog::new(&scratch, budget);
     let emit = |path: String, bytes: Vec<u8>| -> std::io::Result<()> {
@@ -241,7 +248,8 @@ pub fn build_into(
     // cut into shards (sorted ranges of terms, each at most `sizes.shard` bytes),
     // with the followers and preceders files of all of them; and the words of the
     // typo dictionary.
-    let (shard_count, separators, words) = shards(site, &order, sizes, budget, &scratch, &emit)?;
+    let (shard_count, separators, words) =
+        shards(site, (&order, &memo), sizes, budget, &scratch, &emit)?;
     // 5. The typo dictionary, one file per word length.
     for (path, bytes) in dictionary_files(&words) {
         emit(path, bytes)?;
@@ -250,7 +258,7 @@ pub fn build_into(
     // of each record's body, for the snippets of the results shown, more records per
     // file; 6c. with the passages, the Hangul words of each record, for the
     // dictionary of Hangul words ("did you mean"), in buckets by syllable.
-    let hangul_words = record_files(site, &order.records, sizes, &emit)?;
+    let hangul_words = record_files(site, (&order.records, &memo), sizes, &emit)?;
     emit(HANGUL.to_string(), hangul::dictionary(hangul_words))?;
     // 7. The cities, and those of every record, for the city facet; the same of the
     // organizations and the topics.
@@ -289,6 +297,18 @@ pub fn build_into(
 /// Hands a file to the sink (and the log).
 type Emit<'a> = dyn Fn(String, Vec<u8>) -> std::io::Result<()> + Sync + 'a;
 
+/// The build cache's blobs, and the key of every entry (none without a cache).
+struct Keyed<'a> {
+    memo: &'a Memo,
+    keys: &'a [u64],
+}
+
+impl Keyed<'_> {
+    fn key(&self, i: usize) -> Option<u64> {
+        self.keys.get(i).copied()
+    }
+}
+
 /// The shards, followers and preceders files and the postings packs of the records
 /// (in the index `order`), each emitted as soon as it is complete; returns
 /// the number of shards, the first key of every shard but the first, and the words
@@ -296,14 +316,20 @@ type Emit<'a> = dyn Fn(String, Vec<u8>) -> std::io::Result<()> + Sync + 'a;
 /// order.
 fn shards(
     site: &Site,
-    order: &Order,
+    (order, memo): (&Order, &Keyed),
     sizes: &Sizes,
     budget: usize,
     scratch: &Scratch,
     emit: &Emit,
 ) -> std::io::Result<(usize, Vec<Vec<u8>>, Vec<Word>)> {
-    // 1. The postings of every record, by term, in runs sorted by term.
-    let (mut merge, lengths) = runs::sort(site, &order.records, budget, scratch)?;
+    // 1. The postings of every record, by term, in runs sorted by term; the terms
+    // of a record tokenized, or taken from the build cache.
+    let mentions = Mentions::of(&site.registry, &site.organizations);
+    let terms_of = |i: usize| {
+        let make = || runs::record_terms(site, i, &mentions);
+        memo.memo.terms(&site.entries[i], memo.key(i), make)
+    };
+    let (mut merge, lengths) = runs::sort(&order.records, &terms_of, budget, scratch)?;
     let weigher = Weigher::new(lengths);
     let mut writer = ShardWriter::new(sizes.shard, sizes.blocks);
     let mut words: Vec<Word> = Vec::new();
@@ -472,43 +498,60 @@ fn head_of(scale: u32, postings: &[(u32, u8)], facts: &[Fact], k: usize) -> Head
 
 /// The record files (`d/`) and the passages files (`p/`) of the `records` (indexes
 /// in `site.entries`, in index order), made a few records at a time; returns the
-/// Hangul words of the records, counted as each body is read for its passages.
+/// Hangul words of the records, counted as each body is read for its passages. What
+/// is made of a record's bodies (`memo::Passages`) is taken from the build cache
+/// when it is there.
 fn record_files(
     site: &Site,
-    records: &[usize],
+    (records, memo): (&[usize], &Keyed),
     sizes: &Sizes,
     emit: &Emit,
 ) -> std::io::Result<hangul::Counts> {
     let mut words = hangul::Counts::default();
-    for (dir, per_file) in [
-        ("d", sizes.records_per_file),
-        ("p", sizes.passages_per_file),
-    ] {
-        let at_once = RECORDS_AT_ONCE.div_ceil(per_file) * per_file;
-        for (k, chunk) in records.chunks(at_once).enumerate() {
-            let made: Vec<(Vec<u8>, Vec<String>)> = (chunk.par_iter())
-                .map(|&i| {
-                    let e = &site.entries[i];
-                    if dir == "d" {
-                        return (format::write_doc_meta(site, e), Vec::new());
-                    }
+    let (per_d, per_p) = (
+        sizes.records_per_file.max(1),
+        sizes.passages_per_file.max(1),
+    );
+    // A whole number of files of both kinds at once.
+    let both = per_d / gcd(per_d, per_p) * per_p;
+    let at_once = RECORDS_AT_ONCE.div_ceil(both) * both;
+    for (k, chunk) in records.chunks(at_once).enumerate() {
+        let made: Vec<(Vec<u8>, memo::Passages)> = (chunk.par_iter())
+            .map(|&i| {
+                let e = &site.entries[i];
+                let passages = memo.memo.passages(e, memo.key(i), || {
                     let body = e.body.get();
-                    (passages::write(e, &body), hangul::record_words(e, &body))
-                })
-                .collect();
-            let mut items = Vec::with_capacity(made.len());
-            for (item, of_record) in made {
-                items.push(item);
-                words.add(of_record);
-            }
-            let files = format::packs(dir, &items, per_file, k * at_once / per_file);
-            drop(items);
-            files
-                .into_par_iter()
-                .try_for_each(|(path, bytes)| emit(path, bytes))?;
+                    memo::Passages {
+                        file: passages::write(e, &body),
+                        words: hangul::record_words(e, &body),
+                        snippets: format::snippets(e, &body),
+                    }
+                });
+                (
+                    format::write_doc_meta(site, e, &passages.snippets),
+                    passages,
+                )
+            })
+            .collect();
+        let mut d_items = Vec::with_capacity(made.len());
+        let mut p_items = Vec::with_capacity(made.len());
+        for (item, of_record) in made {
+            d_items.push(item);
+            p_items.push(of_record.file);
+            words.add(of_record.words);
         }
+        let mut files = format::packs("d", &d_items, per_d, k * at_once / per_d);
+        files.extend(format::packs("p", &p_items, per_p, k * at_once / per_p));
+        drop((d_items, p_items));
+        files
+            .into_par_iter()
+            .try_for_each(|(path, bytes)| emit(path, bytes))?;
     }
     Ok(words)
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
 }
 
 /// A word of the typo dictionary and its number of records.

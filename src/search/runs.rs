@@ -167,9 +167,59 @@ impl Drop for Scratch {
 
 /// The terms of one record as `score::doc_terms` gives them, grouped by part: each
 /// term (bytes) and its packed data (bytes); `bounds[p]..bounds[p + 1]` is part `p`.
-struct RecordTerms {
+pub(super) struct RecordTerms {
     bytes: Vec<u8>,
     bounds: [usize; PARTS + 1],
+}
+
+/// A record's terms and the lengths of its fields.
+pub(super) type Terms = (RecordTerms, [u32; FIELD_COUNT]);
+
+impl RecordTerms {
+    /// `terms` as bytes, for the build cache: the lengths of the fields, the ends of
+    /// the parts (varints), then the terms.
+    pub(super) fn encode((terms, lengths): &Terms) -> Vec<u8> {
+        let mut out = Vec::with_capacity(terms.bytes.len() + 64);
+        for &n in lengths {
+            put_varint(&mut out, u64::from(n));
+        }
+        for &end in &terms.bounds[1..] {
+            put_varint(&mut out, end as u64);
+        }
+        out.extend_from_slice(&terms.bytes);
+        out
+    }
+
+    /// What `encode` wrote, or `None` when the bytes are not that: the parts in
+    /// order within the bytes, each a list of terms (UTF-8) and packed data.
+    pub(super) fn decode(bytes: &[u8]) -> Option<Terms> {
+        let mut r = super::format::Bytes::new(bytes);
+        let mut lengths = [0u32; FIELD_COUNT];
+        for n in &mut lengths {
+            *n = u32::try_from(r.varint().ok()?).ok()?;
+        }
+        let mut bounds = [0usize; PARTS + 1];
+        for end in &mut bounds[1..] {
+            *end = usize::try_from(r.varint().ok()?).ok()?;
+        }
+        let terms = &bytes[bytes.len() - r.remaining()..];
+        let ordered = bounds.windows(2).all(|w| w[0] <= w[1]);
+        if !ordered || bounds[PARTS] != terms.len() {
+            return None;
+        }
+        for p in 0..PARTS {
+            let mut part = super::format::Bytes::new(&terms[bounds[p]..bounds[p + 1]]);
+            while !part.is_empty() {
+                std::str::from_utf8(part.bytes().ok()?).ok()?;
+                part.bytes().ok()?;
+            }
+        }
+        let terms = RecordTerms {
+            bytes: terms.to_vec(),
+            bounds,
+        };
+        Some((terms, lengths))
+    }
 }
 
 fn part_of(term: &[u8]) -> usize {
@@ -266,8 +316,9 @@ fn take_bytes<'a>(bytes: &mut &'a [u8]) -> &'a [u8] {
     out
 }
 
-/// The terms of record `e`, grouped by part, and the lengths of its fields.
-fn record_terms(site: &Site, i: usize, mentions: &Mentions) -> (RecordTerms, [u32; FIELD_COUNT]) {
+/// The terms of record `i` (in `site.entries`), grouped by part, and the lengths of
+/// its fields.
+pub(super) fn record_terms(site: &Site, i: usize, mentions: &Mentions) -> Terms {
     let mut parts: [Vec<u8>; PARTS] = std::array::from_fn(|_| Vec::with_capacity(PART_BYTES));
     let lengths = score::doc_terms(site, &site.entries[i], mentions, |term, packed| {
         let part = &mut parts[part_of(term.as_bytes())];
@@ -283,26 +334,24 @@ fn record_terms(site: &Site, i: usize, mentions: &Mentions) -> (RecordTerms, [u3
     (RecordTerms { bytes, bounds }, lengths)
 }
 
-/// Tokenizes `records` (indexes in `site.entries`, in index order) a batch at a time
-/// and sorts their postings by term, in runs of at most about `budget` bytes, spilled
-/// into `scratch` when there is more than one. Returns the merge of the runs and the
-/// lengths of the fields of every record.
+/// Sorts the postings of `records` (indexes in `site.entries`, in index order) by
+/// term, their terms given by `terms_of` (`record_terms`, or the build cache) a
+/// batch at a time, in runs of at most about `budget` bytes, spilled into `scratch`
+/// when there is more than one. Returns the merge of the runs and the lengths of the
+/// fields of every record.
 pub(super) fn sort(
-    site: &Site,
     records: &[usize],
+    terms_of: &(dyn Fn(usize) -> Terms + Sync),
     budget: usize,
     scratch: &Scratch,
 ) -> io::Result<(Merge, Vec<[u32; FIELD_COUNT]>)> {
-    let mentions = Mentions::of(&site.registry, &site.organizations);
     let mut lengths = Vec::with_capacity(records.len());
     let mut runs: Vec<RunReader> = Vec::new();
     let mut run = Run::new();
     let at_once = (budget / 16 / RECORD_COST).clamp(1, BATCH);
     for (b, batch) in records.chunks(at_once).enumerate() {
-        let terms: Vec<(RecordTerms, [u32; FIELD_COUNT])> = batch
-            .par_iter()
-            .map(|&i| record_terms(site, i, &mentions))
-            .collect();
+        let terms: Vec<(RecordTerms, [u32; FIELD_COUNT])> =
+            batch.par_iter().map(|&i| terms_of(i)).collect();
         let (terms, batch_lengths): (Vec<RecordTerms>, Vec<_>) = terms.into_iter().unzip();
         lengths.extend(batch_lengths);
         run.add(b * at_once, &terms);
@@ -521,5 +570,26 @@ impl<'a> FileLog<'a> {
             }
         }
         Ok(version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_s_terms_read_back_as_written_and_damaged_ones_are_refused() {
+        let site = crate::site::views_fixture();
+        let mentions = Mentions::of(&site.registry, &site.organizations);
+        let terms = record_terms(&site, 0, &mentions);
+        let bytes = RecordTerms::encode(&terms);
+        let (back, lengths) = RecordTerms::decode(&bytes).unwrap();
+        assert_eq!(
+            (back.bytes, back.bounds, lengths),
+            (terms.0.bytes, terms.0.bounds, terms.1)
+        );
+        for cut in [0, 3, bytes.len() / 2, bytes.len() - 1] {
+            assert!(RecordTerms::decode(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
     }
 }

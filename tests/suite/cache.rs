@@ -1,7 +1,9 @@
-//! The build cache (`.accord-cache/`): a build that takes bodies from it writes the
-//! same bytes as a build without it, after any edit; it renders only the bodies that
-//! changed or whose links answer differently; a damaged cache or one of another
-//! version is ignored with a warning, never trusted.
+//! The build cache (`.accord-cache/`): a build that takes bodies and search terms
+//! from it writes the same bytes as a build without it, after any edit; it renders
+//! only the bodies that changed or whose links answer differently, and tokenizes
+//! only the records whose texts changed (all of them when the names of a registry
+//! change); a damaged cache or one of another version is ignored with a warning,
+//! never trusted.
 
 use std::path::{Path, PathBuf};
 
@@ -61,20 +63,34 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     let out = work.path().join("site");
     let first = build_into(root, &out);
     let bodies = first.rendered;
+    let records = first.records;
     assert_eq!((bodies, first.cached), (5, 0));
+    assert_eq!(first.search_cached, 0);
     assert!(root.join(".accord-cache/CACHEDIR.TAG").is_file());
 
     let again = step(root, &out, "nothing changed");
     assert_eq!((again.rendered, again.cached), (0, bodies));
+    assert_eq!(again.search_cached, records);
 
     let content = root.join("content");
     append(&content.join("trips/visit.md"), "\nOne more paragraph.\n");
     let r = step(root, &out, "a body edit");
     assert_eq!((r.rendered, r.cached), (1, bodies - 1));
+    assert_eq!(r.search_cached, records - 1);
 
     append(&content.join("programs/plan.en.md"), "\nAnd one more.\n");
     let r = step(root, &out, "a translation edit");
     assert_eq!((r.rendered, r.cached), (1, bodies - 1));
+    // The translation's text is indexed with its record.
+    assert_eq!(r.search_cached, records - 1);
+
+    replace(
+        &content.join("trips/photo.md"),
+        "summary: 사진.",
+        "summary: 사진.\ntags: [보고서]",
+    );
+    let r = step(root, &out, "a tag added");
+    assert_eq!((r.rendered, r.search_cached), (0, records - 1));
 
     write(
         root,
@@ -83,6 +99,7 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     );
     let r = step(root, &out, "adding a record");
     assert_eq!((r.rendered, r.cached), (1, bodies));
+    assert_eq!(r.search_cached, records);
 
     // The trip moves to another URL: its body, and every body that links to it
     // (the program, its translation, the photos, the new trip), are rendered again.
@@ -93,6 +110,8 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     );
     let r = step(root, &out, "a record's new URL");
     assert_eq!((r.rendered, r.cached), (5, 1));
+    // The texts are the same: their links are not indexed.
+    assert_eq!(r.search_cached, records + 1);
 
     // The PDF's size shows beside the link to it: only that body changes.
     write(root, "content/trips/report.pdf", &[b'%'; 5000]);
@@ -102,10 +121,12 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     std::fs::rename(content.join("trips/new.md"), content.join("trips/newer.md")).unwrap();
     let r = step(root, &out, "renaming a record");
     assert_eq!((r.rendered, r.cached), (1, bodies));
+    assert_eq!(r.search_cached, records);
 
     std::fs::remove_file(content.join("trips/newer.md")).unwrap();
     let r = step(root, &out, "deleting a record");
     assert_eq!((r.rendered, r.cached), (0, bodies));
+    assert_eq!(r.search_cached, records);
 
     replace(
         &root.join("data/cities.yaml"),
@@ -113,7 +134,18 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "en: Yokohama City",
     );
     let r = step(root, &out, "a registry change");
-    assert_eq!(r.rendered, 0);
+    assert_eq!((r.rendered, r.search_cached), (0, 0));
+
+    // `방문` (a visit) in the texts of other records now mentions Seoul.
+    replace(
+        &root.join("data/cities.yaml"),
+        "aliases: [서울특별시]",
+        "aliases: [서울특별시, 방문]",
+    );
+    let r = step(root, &out, "a city alias added");
+    assert_eq!((r.rendered, r.search_cached), (0, 0));
+    let again = step(root, &out, "after the alias");
+    assert_eq!(again.search_cached, records);
 
     write(
         root,
@@ -147,9 +179,15 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     assert_eq!((r.rendered, r.cached), (bodies, 0));
 }
 
-/// The bucket files of the cache.
+/// The bucket files of the cache's bodies.
 fn cache_files(root: &Path) -> Vec<PathBuf> {
-    let dir = root.join(".accord-cache/bodies");
+    cache_files_in(root, "bodies")
+}
+
+/// The bucket files of the cache's `folder`: `bodies`, or the search index's `terms`
+/// and `passages`.
+fn cache_files_in(root: &Path, folder: &str) -> Vec<PathBuf> {
+    let dir = root.join(".accord-cache").join(folder);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -172,14 +210,19 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
         // The version follows the magic bytes, the format and the version's length.
         ("of another version", |b| b[13] = b'9'),
     ];
-    for (what, damage) in damages {
+    for ((how, damage), folder) in damages
+        .into_iter()
+        .flat_map(|d| ["bodies", "terms", "passages"].map(|f| (d, f)))
+    {
+        let what = &format!("{folder} {how}");
         let site = archive();
         let root = site.path();
         let work = tempfile::tempdir().unwrap();
         let out = work.path().join("site");
-        let bodies = build_into(root, &out).rendered;
+        let first = build_into(root, &out);
+        let (bodies, records) = (first.rendered, first.records);
         append(&root.join("content/trips/visit.md"), "\nEdited.\n");
-        for file in cache_files(root) {
+        for file in cache_files_in(root, folder) {
             let mut bytes = std::fs::read(&file).unwrap();
             damage(&mut bytes);
             std::fs::write(&file, bytes).unwrap();
@@ -190,11 +233,22 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
             .collect();
         assert_eq!(warned.len(), 1, "{what}: {warned:?}");
         assert!(!warned[0].is_error());
-        assert_eq!((r.rendered, r.cached), (bodies, 0), "{what}");
+        assert!(
+            warned[0]
+                .path
+                .starts_with(Path::new(".accord-cache").join(folder))
+        );
+        let expected = match folder {
+            "bodies" => (bodies, 0, records - 1),
+            "terms" => (1, bodies - 1, 0),
+            _ => (1, bodies - 1, records - 1),
+        };
+        assert_eq!((r.rendered, r.cached, r.search_cached), expected, "{what}");
         // Written anew: the next build trusts it again.
         let next = step(root, &out, what);
         assert!(next.warnings.iter().all(|d| d.code != Code::BuildCache));
         assert_eq!((next.rendered, next.cached), (0, bodies), "{what}");
+        assert_eq!(next.search_cached, records, "{what}");
     }
 }
 
