@@ -320,12 +320,14 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let (config, registry, registry_ok) = config_and_registry(opts, &mut diags);
     clock.lap("config and registry");
 
-    let mut sources = source::load(root);
+    let (mut sources, mut listed) = source::list(root);
     diags.append(&mut sources.diags);
-    let pending = translation::take(&mut sources.files, &config.languages);
+    let (pending, unread) = translation::take_listed(&mut listed, &config.languages);
+    diags.extend(unread);
     clock.lap("read sources");
 
-    let (mut records, failed, record_diags) = parse_records(&mut sources, &registry, &config, run);
+    let (mut records, failed, record_diags) =
+        parse_records(&listed, &mut sources, (&registry, &config), run);
     // With a broken registry every city looks unknown: report the registry only.
     diags.extend(
         record_diags
@@ -371,7 +373,8 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let mut bodies = cache::BodyCache::open(root, opts.cache);
     // Not a problem of the site: reported, but neither `--strict` nor errors count it.
     let cache_warning = bodies.warning();
-    let built = Site::build_cached(config, registry, records, &all_sources, files, &mut bodies);
+    let markdown = (content::Markdown::InFiles(root, &sources), &mut bodies);
+    let built = Site::build_cached(config, registry, records, &all_sources, files, markdown);
     let mut site = match built {
         Ok(site) => site,
         Err(d) => {
@@ -510,33 +513,52 @@ fn entity_registries(
     (organizations, topics)
 }
 
-/// Every record file read into a `Record`, in parallel; the records that parsed and
-/// every problem. Each file keeps only its front matter once read: its body is in
-/// its record, so that the text of the archive is not held twice.
+/// How many record files are read and parsed at a time: their texts are held
+/// together, and only until their records are read.
+const PARSE_BATCH: usize = 512;
+
+/// Every record file of `listed` read into a `Record`, a batch at a time, each batch
+/// in parallel; the records that parsed and every problem. The files read go into
+/// `sources`, each with only its front matter, and the records without their bodies
+/// (the site reads them again to render them: `content::Markdown::InFiles`), so that
+/// the text of the archive is never held whole.
 fn parse_records(
+    listed: &[source::Listed],
     sources: &mut Sources,
-    registry: &Registry,
-    config: &Config,
+    (registry, config): (&Registry, &Config),
     run: Run<'_>,
 ) -> (Vec<content::Record>, Vec<content::Partial>, Diagnostics) {
-    run.start("records", sources.files.len());
-    let parsed: Vec<_> = sources
-        .files
-        .par_iter_mut()
-        .map(|f| {
-            run.advance();
-            let parsed = content::read(f, registry, config);
-            content::drop_body(&mut f.text);
-            parsed
-        })
-        .collect();
-    let mut records = Vec::with_capacity(parsed.len());
+    run.start("records", listed.len());
+    let mut records = Vec::with_capacity(listed.len());
     let mut failed = Vec::new();
     let mut diags = Vec::new();
-    for p in parsed {
-        diags.extend(p.diags);
-        records.extend(p.record);
-        failed.extend(p.partial);
+    for batch in listed.chunks(PARSE_BATCH) {
+        let parsed: Vec<_> = batch
+            .par_iter()
+            .map(|listed| {
+                run.advance();
+                let mut file = listed.read()?;
+                let mut parsed = content::read(&file, registry, config);
+                content::drop_body(&mut file.text);
+                if let Some(r) = &mut parsed.record {
+                    r.body = String::new();
+                }
+                Ok::<_, Diagnostic>((file, parsed))
+            })
+            .collect();
+        for p in parsed {
+            let (file, p) = match p {
+                Ok(read) => read,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            sources.files.push(file);
+            diags.extend(p.diags);
+            records.extend(p.record);
+            failed.extend(p.partial);
+        }
     }
     (records, failed, diags)
 }
