@@ -261,37 +261,25 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, (Pos, String, String)
     ))
 }
 
-/// Leaves `text`, a record file's, with its front matter alone (both fences kept):
-/// once the file is read into a record, the record holds the body, and what is
-/// located in the file afterwards (the fields the warnings point at) is in the front
-/// matter. A file without front matter is left whole.
-pub fn drop_body(text: &mut String) {
-    if let Ok(split) = split_front_matter(text) {
-        let keep = text.len() - split.body.len();
-        text.truncate(keep);
-        text.shrink_to_fit();
-    }
-}
-
 /// Where the Markdown bodies of records are when they are rendered.
 #[derive(Debug, Clone, Copy)]
 pub enum Markdown<'a> {
     /// In the records (`Record::body`).
     Held,
-    /// In the records' files, below this root, as the walk listed them: the records
-    /// were read without their bodies, so that the bodies of an archive are never
-    /// held together, and each file is read again when its body is rendered.
-    InFiles(&'a Path, &'a Sources),
+    /// In the records' files, as the walk listed them: the records were read without
+    /// their bodies, so that the bodies of an archive are never held together, and
+    /// each file is read again when its body is rendered.
+    InFiles(&'a Sources),
 }
 
 impl Markdown<'_> {
     /// The Markdown body of `r`. Read again from its file, it must be the text `r` was
     /// read from (by its `source_hash`): a file changed since is an error.
     pub fn body<'r>(&self, r: &'r Record) -> Result<Cow<'r, str>, Diagnostic> {
-        let Markdown::InFiles(root, sources) = self else {
+        let Markdown::InFiles(sources) = self else {
             return Ok(Cow::Borrowed(&r.body));
         };
-        let mut file = sources.read_again(root, &r.source)?;
+        let mut file = sources.read_again(&r.source)?;
         let split = split_front_matter(&file.text).ok();
         let front = split.map(|s| file.text.len() - s.body.len());
         match front {
@@ -1281,7 +1269,7 @@ mod tests {
             .filter_map(|l| read(&l.read().unwrap(), &registry, &config).record)
             .collect();
         assert!(records.len() > 1);
-        let in_files = Markdown::InFiles(root, &sources);
+        let in_files = Markdown::InFiles(&sources);
         for r in &records {
             assert!(!r.body.is_empty(), "{}", r.source.display());
             assert_eq!(in_files.body(r).unwrap(), r.body);

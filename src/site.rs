@@ -939,18 +939,19 @@ fn check_amounts(r: &Record, front: &mut FrontMatters, diags: &mut Vec<Diagnosti
     }
 }
 
-/// The front matter of record files, to locate a problem found after parsing.
+/// The front matter of record files, to locate a problem found after parsing: each
+/// file is read again when a problem is to be located in it (problems are rare).
 pub(crate) struct FrontMatters<'a> {
     sources: &'a Sources,
-    /// Every record file's text by path, made on first use (problems are rare).
-    texts: Option<HashMap<&'a Path, &'a str>>,
+    /// The last file read again, by path: a record's problems come together.
+    last: Option<(PathBuf, String)>,
 }
 
 impl<'a> FrontMatters<'a> {
     pub(crate) fn new(sources: &'a Sources) -> Self {
         FrontMatters {
             sources,
-            texts: None,
+            last: None,
         }
     }
 
@@ -969,15 +970,11 @@ impl<'a> FrontMatters<'a> {
     }
 
     fn spans(&mut self, r: &Record) -> Option<crate::yaml::Spans> {
-        let sources = self.sources;
-        let texts = self.texts.get_or_insert_with(|| {
-            sources
-                .files
-                .iter()
-                .map(|f| (f.rel_path.as_path(), f.text.as_str()))
-                .collect()
-        });
-        let text = texts.get(r.source.as_path())?;
+        if self.last.as_ref().is_none_or(|(path, _)| *path != r.source) {
+            let file = self.sources.read_again(&r.source).ok()?;
+            self.last = Some((file.rel_path, file.text));
+        }
+        let (_, text) = self.last.as_ref()?;
         let split = split_front_matter(text).ok()?;
         let block = Block::new(&r.source, split.front, split.front_line);
         block.parse_mapping("a record").ok().map(|(_, spans)| spans)

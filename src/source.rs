@@ -47,6 +47,8 @@ pub struct Sources {
     /// The path on disk of every file (attachment or record) whose name the file
     /// system stores in another normalisation form.
     on_disk: BTreeMap<PathBuf, PathBuf>,
+    /// The site's root, which the paths are relative to.
+    root: PathBuf,
 }
 
 impl Sources {
@@ -56,11 +58,12 @@ impl Sources {
         root.join(self.on_disk.get(rel).map_or(rel, PathBuf::as_path))
     }
 
-    /// Reads the record file `rel` (as the walk listed it, below `root`) again, as
-    /// `load` read it, wherever the file system stores its name.
-    pub fn read_again(&self, root: &Path, rel: &Path) -> Result<SourceFile, Diagnostic> {
+    /// Reads the record file `rel` (as the walk listed it) again, as `load` read it,
+    /// wherever the file system stores its name: for what needs a file's text after
+    /// the batch it was read in.
+    pub fn read_again(&self, rel: &Path) -> Result<SourceFile, Diagnostic> {
         let kind = record_kind(rel)?;
-        let read = read_text(&self.disk_path(root, rel));
+        let read = read_text(&self.disk_path(&self.root, rel));
         source_file(read, rel.to_path_buf(), kind)
     }
 }
@@ -105,7 +108,10 @@ pub fn load(root: &Path) -> Sources {
 /// sources but their `files`, and the record files in the order `load` reads them,
 /// so that they can be read a batch at a time.
 pub fn list(root: &Path) -> (Sources, Vec<Listed>) {
-    let mut out = Sources::default();
+    let mut out = Sources {
+        root: root.to_path_buf(),
+        ..Sources::default()
+    };
     let content = root.join(CONTENT_DIR);
     if !content.is_dir() {
         return (out, Vec::new());
