@@ -6,10 +6,11 @@
 //! 1. `load` — what the site is:
 //!    `config` reads `accord.yaml`; `registry` reads the city registry
 //!    `data/cities.yaml`; `source` walks `content/` in sorted order and reads files as
-//!    NFC text; `content` reads each file's front matter into a typed `Record` (cities
-//!    resolved, every field checked), in parallel; `site` renders the Markdown
-//!    (`markdown`), resolves links between records and builds the indexes by kind,
-//!    city and year; `lint` adds the warnings.
+//!    NFC text, a batch at a time; `content` reads each file's front matter into a
+//!    typed `Record` (cities resolved, every field checked), in parallel, and the
+//!    batch's texts are dropped; `site` renders the Markdown (`markdown`), reading each
+//!    file again, resolves links between records and builds the indexes by kind, city
+//!    and year; `lint` adds the warnings (a file is read again to locate one).
 //! 2. `plan` — what the output is: `theme` loads the templates; `routes` decides every
 //!    URL and output file (`Site::routes` lists them); `collisions` refuses two owners
 //!    of one file; `search` builds the index from the records, each of its files

@@ -37,6 +37,7 @@ pub struct SourceFile {
 /// What the walk found: record files, other files (attachments) and problems.
 #[derive(Debug, Default)]
 pub struct Sources {
+    /// The record files, read by `load`; none after `list`, whose caller reads them.
     pub files: Vec<SourceFile>,
     /// Non-Markdown files under `content/`, relative to the root, NFC (for
     /// `sources: {file}`).
