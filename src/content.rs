@@ -2,7 +2,9 @@
 //! matter into a typed `Record` — every field checked, every city resolved, every
 //! problem located at its line and column in the file.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -18,7 +20,7 @@ use crate::limits::{
 };
 use crate::registry::{CityId, REGISTRY_FILE, Registry};
 use crate::scaffold;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Sources};
 use crate::yaml::{Block, Fields, Seg};
 
 pub(crate) use crate::kind::COMMON_FIELDS;
@@ -259,16 +261,48 @@ pub fn split_front_matter(text: &str) -> Result<Split<'_>, (Pos, String, String)
     ))
 }
 
-/// Leaves `text`, a record file's, with its front matter alone (both fences kept):
-/// once the file is read into a record, the record holds the body, and what is
-/// located in the file afterwards (the fields the warnings point at) is in the front
-/// matter. A file without front matter is left whole.
-pub fn drop_body(text: &mut String) {
-    if let Ok(split) = split_front_matter(text) {
-        let keep = text.len() - split.body.len();
-        text.truncate(keep);
-        text.shrink_to_fit();
+/// Where the Markdown bodies of records are when they are rendered.
+#[derive(Debug, Clone, Copy)]
+pub enum Markdown<'a> {
+    /// In the records (`Record::body`).
+    Held,
+    /// In the records' files, as the walk listed them: the records were read without
+    /// their bodies, so that the bodies of an archive are never held together, and
+    /// each file is read again when its body is rendered.
+    InFiles(&'a Sources),
+}
+
+impl Markdown<'_> {
+    /// The Markdown body of `r`. Read again from its file, it must be the text `r` was
+    /// read from (by its `source_hash`): a file changed since is an error.
+    pub fn body<'r>(&self, r: &'r Record) -> Result<Cow<'r, str>, Diagnostic> {
+        let Markdown::InFiles(sources) = self else {
+            return Ok(Cow::Borrowed(&r.body));
+        };
+        let mut file = sources.read_again(&r.source)?;
+        let split = split_front_matter(&file.text).ok();
+        let front = split.map(|s| file.text.len() - s.body.len());
+        match front {
+            Some(front) if text_hash(&file.text) == r.source_hash => {
+                file.text.drain(..front);
+                Ok(Cow::Owned(file.text))
+            }
+            _ => Err(Diagnostic::error(
+                Code::Read,
+                &r.source,
+                Pos::UNKNOWN,
+                "the file changed while the site was being built",
+            )
+            .with_help("build again once the file is saved")),
+        }
     }
+}
+
+/// The hash of a record file's whole text (`Record::source_hash`).
+fn text_hash(text: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// What reading a source file gave: the record, or the problems and what could be
@@ -406,9 +440,6 @@ impl Common {
         details: Details,
         links: crate::relations::Links,
     ) -> Option<Record> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::hash::DefaultHasher::new();
-        file.text.hash(&mut h);
         Some(Record {
             kind: file.kind,
             source: file.rel_path.clone(),
@@ -432,7 +463,7 @@ impl Common {
             links,
             body: split.body.to_string(),
             body_line: split.body_line,
-            source_hash: h.finish(),
+            source_hash: text_hash(&file.text),
         })
     }
 }
@@ -1211,6 +1242,49 @@ mod tests {
         ] {
             assert!(!is_attachment_type(refused), "{refused}");
         }
+    }
+
+    #[test]
+    fn a_body_read_again_is_the_one_parsed_unless_the_file_changed() {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/views");
+        let tmp = tempfile::tempdir().unwrap();
+        for entry in walkdir::WalkDir::new(&fixture)
+            .into_iter()
+            .map(Result::unwrap)
+        {
+            let to = tmp
+                .path()
+                .join(entry.path().strip_prefix(&fixture).unwrap());
+            if entry.file_type().is_dir() {
+                std::fs::create_dir_all(&to).unwrap();
+            } else {
+                std::fs::copy(entry.path(), &to).unwrap();
+            }
+        }
+        let root = tmp.path();
+        let config = Config::load(root).unwrap();
+        let registry = Registry::load(root).unwrap();
+        let (sources, listed) = crate::source::list(root);
+        let records: Vec<Record> = (listed.iter())
+            .filter_map(|l| read(&l.read().unwrap(), &registry, &config).record)
+            .collect();
+        assert!(records.len() > 1);
+        let in_files = Markdown::InFiles(&sources);
+        for r in &records {
+            assert!(!r.body.is_empty(), "{}", r.source.display());
+            assert_eq!(in_files.body(r).unwrap(), r.body);
+            assert_eq!(Markdown::Held.body(r).unwrap(), r.body);
+        }
+        let edited = &records[0];
+        let mut text = std::fs::read_to_string(root.join(&edited.source)).unwrap();
+        text.push_str("\nOne more paragraph.\n");
+        std::fs::write(root.join(&edited.source), text).unwrap();
+        let d = in_files.body(edited).unwrap_err();
+        assert_eq!(
+            (d.code, d.path.as_path()),
+            (Code::Read, edited.source.as_path())
+        );
+        assert_eq!(in_files.body(&records[1]).unwrap(), records[1].body);
     }
 
     #[test]

@@ -6,10 +6,11 @@
 //! 1. `load` — what the site is:
 //!    `config` reads `accord.yaml`; `registry` reads the city registry
 //!    `data/cities.yaml`; `source` walks `content/` in sorted order and reads files as
-//!    NFC text; `content` reads each file's front matter into a typed `Record` (cities
-//!    resolved, every field checked), in parallel; `site` renders the Markdown
-//!    (`markdown`), resolves links between records and builds the indexes by kind,
-//!    city and year; `lint` adds the warnings.
+//!    NFC text, a batch at a time; `content` reads each file's front matter into a
+//!    typed `Record` (cities resolved, every field checked), in parallel, and the
+//!    batch's texts are dropped; `site` renders the Markdown (`markdown`), reading each
+//!    file again, resolves links between records and builds the indexes by kind, city
+//!    and year; `lint` adds the warnings (a file is read again to locate one).
 //! 2. `plan` — what the output is: `theme` loads the templates; `routes` decides every
 //!    URL and output file (`Site::routes` lists them); `collisions` refuses two owners
 //!    of one file; `search` builds the index from the records, each of its files
@@ -315,11 +316,9 @@ fn organization_warnings(
     sources: &Sources,
     pending: &[translation::Pending],
 ) -> Vec<Diagnostic> {
-    let text_of = |path: &Path| {
-        (sources.files.iter())
-            .chain(pending.iter().map(|p| &p.file))
-            .find(|f| f.rel_path == path)
-            .map(|f| f.text.as_str())
+    let text_of = |path: &Path| match pending.iter().find(|p| p.file.rel_path == path) {
+        Some(p) => Some(p.file.text.clone()),
+        None => sources.read_again(path).ok().map(|f| f.text),
     };
     lint::unknown_organizations(site, &text_of)
 }
@@ -330,18 +329,16 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let (config, registry, registry_ok) = config_and_registry(opts, &mut diags);
     clock.lap("config and registry");
 
-    let mut sources = source::load(root);
+    let (mut sources, mut listed) = source::list(root);
     diags.append(&mut sources.diags);
-    let pending = translation::take(&mut sources.files, &config.languages);
+    let (pending, unread) = translation::take_listed(&mut listed, &config.languages);
+    diags.extend(unread);
     clock.lap("read sources");
 
-    let (mut records, failed, record_diags) = parse_records(&mut sources, &registry, &config, run);
+    let read = parse_records(listed, (&registry, &config), run);
+    let (mut records, failed) = (read.records, read.failed);
     // With a broken registry every city looks unknown: report the registry only.
-    diags.extend(
-        record_diags
-            .into_iter()
-            .filter(|d| registry_ok || d.code != Code::UnknownCity),
-    );
+    diags.extend((read.diags.into_iter()).filter(|d| registry_ok || d.code != Code::UnknownCity));
     diags.extend(site::check_ranges(&records, &sources, config.years));
     let total = records.len();
     let (drafts, draft_cities) = take_drafts(&mut records, opts.drafts);
@@ -363,10 +360,8 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     // bodies of the others are reported too.
     run.start("Markdown texts", 0);
     // A link to a draft left out is broken: its page is not published.
-    let all_sources: HashSet<&Path> = sources
-        .files
-        .iter()
-        .map(|f| f.rel_path.as_path())
+    let all_sources: HashSet<&Path> = (read.paths.iter())
+        .map(PathBuf::as_path)
         .filter(|p| !drafts.contains(*p))
         .collect();
     for p in &failed {
@@ -381,7 +376,8 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let mut bodies = cache::BodyCache::open(root, opts.cache);
     // Not a problem of the site: reported, but neither `--strict` nor errors count it.
     let cache_warning = bodies.warning();
-    let built = Site::build_cached(config, registry, records, &all_sources, files, &mut bodies);
+    let markdown = (content::Markdown::InFiles(&sources), &mut bodies);
+    let built = Site::build_cached(config, registry, records, &all_sources, files, markdown);
     let mut site = match built {
         Ok(site) => site,
         Err(d) => {
@@ -409,7 +405,6 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     };
     // What the next steps need of the texts is in the site model now.
     site.drop_markdown();
-    sources.files = Vec::new();
     release_freed_memory();
     clock.lap("markdown and indexes");
     Ok(Loaded {
@@ -520,35 +515,66 @@ fn entity_registries(
     (organizations, topics)
 }
 
-/// Every record file read into a `Record`, in parallel; the records that parsed and
-/// every problem. Each file keeps only its front matter once read: its body is in
-/// its record, so that the text of the archive is not held twice.
+/// How many record files are read and parsed at a time: their texts are held
+/// together, and only until their records are read.
+const PARSE_BATCH: usize = 512;
+
+/// The record files, read.
+struct Read {
+    /// The records that parsed, without their Markdown bodies.
+    records: Vec<content::Record>,
+    /// What is known of those that did not.
+    failed: Vec<content::Partial>,
+    /// The problems of reading and parsing them.
+    diags: Diagnostics,
+    /// Every file read, record or not: what the links of the bodies may point at.
+    paths: Vec<PathBuf>,
+}
+
+/// Every record file of `listed` read into a `Record`, a batch at a time, each batch
+/// in parallel. The texts are dropped with their batch, and the records kept without
+/// their bodies (the site reads them again to render them:
+/// `content::Markdown::InFiles`; the warnings located after this step read their
+/// files again: `Sources::read_again`), so that the text of the archive is never held
+/// whole: every problem that needs the text is found here.
 fn parse_records(
-    sources: &mut Sources,
-    registry: &Registry,
-    config: &Config,
+    listed: Vec<source::Listed>,
+    (registry, config): (&Registry, &Config),
     run: Run<'_>,
-) -> (Vec<content::Record>, Vec<content::Partial>, Diagnostics) {
-    run.start("records", sources.files.len());
-    let parsed: Vec<_> = sources
-        .files
-        .par_iter_mut()
-        .map(|f| {
-            run.advance();
-            let parsed = content::read(f, registry, config);
-            content::drop_body(&mut f.text);
-            parsed
-        })
-        .collect();
-    let mut records = Vec::with_capacity(parsed.len());
-    let mut failed = Vec::new();
-    let mut diags = Vec::new();
-    for p in parsed {
-        diags.extend(p.diags);
-        records.extend(p.record);
-        failed.extend(p.partial);
+) -> Read {
+    run.start("records", listed.len());
+    let mut read = Read {
+        records: Vec::with_capacity(listed.len()),
+        failed: Vec::new(),
+        diags: Vec::new(),
+        paths: Vec::with_capacity(listed.len()),
+    };
+    for batch in listed.chunks(PARSE_BATCH) {
+        let parsed: Vec<_> = batch
+            .par_iter()
+            .map(|listed| {
+                run.advance();
+                let file = listed.read()?;
+                let mut parsed = content::read(&file, registry, config);
+                if let Some(r) = &mut parsed.record {
+                    r.body = String::new();
+                }
+                Ok::<_, Diagnostic>((file.rel_path, parsed))
+            })
+            .collect();
+        for p in parsed {
+            match p {
+                Ok((path, p)) => {
+                    read.paths.push(path);
+                    read.diags.extend(p.diags);
+                    read.records.extend(p.record);
+                    read.failed.extend(p.partial);
+                }
+                Err(d) => read.diags.push(d),
+            }
+        }
     }
-    (records, failed, diags)
+    read
 }
 
 /// The translations whose original is a record, read against it, in parallel; and
@@ -561,15 +587,15 @@ fn read_translations(
 ) -> (Vec<translation::Translation>, Diagnostics) {
     let records: std::collections::HashMap<&Path, &content::Record> =
         records.iter().map(|r| (r.source.as_path(), r)).collect();
-    let files: std::collections::HashMap<&Path, &source::SourceFile> = (sources.files.iter())
-        .map(|f| (f.rel_path.as_path(), f))
-        .collect();
+    // The originals' files are read again: `parse_records` kept none.
     let read: Vec<_> = pending
         .par_iter()
         .filter_map(|p| {
             let original = records.get(p.original.as_path())?;
-            let file = files.get(p.original.as_path())?;
-            Some(translation::read(p, original, file, registry))
+            Some(match sources.read_again(&original.source) {
+                Ok(file) => translation::read(p, original, &file, registry),
+                Err(d) => (None, vec![d]),
+            })
         })
         .collect();
     let mut translations = Vec::new();

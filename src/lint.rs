@@ -111,9 +111,9 @@ fn mark_used(
 /// name (an error under `--strict`, as every warning); none without the registry.
 /// `text_of` gives a file's text, for the positions: only the files with such a name
 /// are read again.
-pub fn unknown_organizations<'t>(
+pub fn unknown_organizations(
     site: &Site,
-    text_of: &dyn Fn(&Path) -> Option<&'t str>,
+    text_of: &dyn Fn(&Path) -> Option<String>,
 ) -> Vec<Diagnostic> {
     if !site.organizations.present {
         return Vec::new();
@@ -148,12 +148,12 @@ pub fn unknown_organizations<'t>(
 }
 
 /// The unknown organizations of one file, whose `organizers` and `partners` are given.
-fn unknown_in<'t>(
+fn unknown_in(
     site: &Site,
     file: &Path,
     organizers: &[String],
     partners: &[String],
-    text_of: &dyn Fn(&Path) -> Option<&'t str>,
+    text_of: &dyn Fn(&Path) -> Option<String>,
 ) -> Vec<Diagnostic> {
     let orgs = &site.organizations;
     let unknown: Vec<(&str, usize, &String)> = (organizers.iter().enumerate())
@@ -166,7 +166,7 @@ fn unknown_in<'t>(
         return Vec::new();
     }
     let spans = text_of(file).and_then(|text| {
-        let split = crate::content::split_front_matter(text).ok()?;
+        let split = crate::content::split_front_matter(&text).ok()?;
         let block = Block::new(file, split.front, split.front_line);
         block.parse_mapping("the front matter").ok().map(|(_, s)| s)
     });

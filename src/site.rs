@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::bodies::{Bodies, Body};
 use crate::cache::{self, BodyCache, Made, Recorder, Stored};
 use crate::config::{Config, YearRange};
-use crate::content::{Details, Partial, Record, split_front_matter};
+use crate::content::{Details, Markdown, Partial, Record, split_front_matter};
 use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::escape;
 use crate::history;
@@ -167,18 +167,20 @@ impl Site {
         files: &BTreeMap<PathBuf, u64>,
     ) -> Result<Site, Vec<Diagnostic>> {
         let mut cache = BodyCache::off();
-        Site::build_cached(config, registry, records, all_sources, files, &mut cache)
+        let bodies = (Markdown::Held, &mut cache);
+        Site::build_cached(config, registry, records, all_sources, files, bodies)
     }
 
-    /// `build_with_files`, taking from `cache` the bodies it kept that are still
-    /// good, and telling it what became of each.
+    /// `build_with_files`, the records' Markdown bodies where `markdown` says, taking
+    /// from `cache` the bodies it kept that are still good, and telling it what became
+    /// of each.
     pub fn build_cached(
         config: Config,
         registry: Registry,
         mut records: Vec<Record>,
         all_sources: &HashSet<&Path>,
         files: &BTreeMap<PathBuf, u64>,
-        cache: &mut BodyCache,
+        (markdown, cache): (Markdown<'_>, &mut BodyCache),
     ) -> Result<Site, Vec<Diagnostic>> {
         records.sort_by(|a, b| {
             b.date
@@ -191,7 +193,13 @@ impl Site {
         let mut diags = check_urls(&records);
         let bodies = Bodies::new();
         let hits = cache.hits;
-        let (entries, body_diags) = entries(&config, records, all_sources, files, (&bodies, cache));
+        let (entries, body_diags) = entries(
+            &config,
+            records,
+            (all_sources, files),
+            markdown,
+            (&bodies, cache),
+        );
         let rendered = entries.len() - (cache.hits - hits);
         diags.extend(body_diags);
         let nodes: Vec<Node<'_>> = (entries.iter())
@@ -387,9 +395,12 @@ impl Site {
         let opts = RenderOptions {
             allow_html: self.config.allow_html,
         };
-        let done = self
-            .kept_targets(urls, files)
-            .record_body(&record, &opts, &self.bodies, None);
+        let done = self.kept_targets(urls, files).record_body(
+            &record,
+            &record.body,
+            &opts,
+            (&self.bodies, None),
+        );
         record.body = String::new();
         let e = &mut self.entries[i];
         let attachments = std::mem::take(&mut e.attachments);
@@ -685,8 +696,8 @@ pub fn pairs_of(record: &Record, registry: &Registry) -> Vec<(CityId, CityId)> {
 fn entries(
     config: &Config,
     records: Vec<Record>,
-    all_sources: &HashSet<&Path>,
-    files: &BTreeMap<PathBuf, u64>,
+    (all_sources, files): (&HashSet<&Path>, &BTreeMap<PathBuf, u64>),
+    markdown: Markdown<'_>,
     (bodies, cache): (&Bodies, &mut BodyCache),
 ) -> (Vec<Entry>, Vec<Diagnostic>) {
     let url_of = |r: &Record| routes::url(&config.base_path, &routes::record_dir(r.kind, &r.slug));
@@ -707,7 +718,15 @@ fn entries(
     let stored: Vec<Option<Stored>> = records.iter().map(|r| cache.take(&r.source)).collect();
     let rendered: Vec<RecordBody> = (records.par_iter())
         .zip(stored)
-        .map(|(r, stored)| targets.record_body(r, &opts, bodies, stored))
+        .map(|(r, stored)| match markdown.body(r) {
+            Ok(body) => targets.record_body(r, &body, &opts, (bodies, stored)),
+            // The build fails: the body is rendered empty.
+            Err(d) => {
+                let mut done = targets.record_body(r, "", &opts, (bodies, None));
+                done.diags.push(d);
+                done
+            }
+        })
         .collect();
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
@@ -920,18 +939,19 @@ fn check_amounts(r: &Record, front: &mut FrontMatters, diags: &mut Vec<Diagnosti
     }
 }
 
-/// The front matter of record files, to locate a problem found after parsing.
+/// The front matter of record files, to locate a problem found after parsing: each
+/// file is read again when a problem is to be located in it (problems are rare).
 pub(crate) struct FrontMatters<'a> {
     sources: &'a Sources,
-    /// Every record file's text by path, made on first use (problems are rare).
-    texts: Option<HashMap<&'a Path, &'a str>>,
+    /// The last file read again, by path: a record's problems come together.
+    last: Option<(PathBuf, String)>,
 }
 
 impl<'a> FrontMatters<'a> {
     pub(crate) fn new(sources: &'a Sources) -> Self {
         FrontMatters {
             sources,
-            texts: None,
+            last: None,
         }
     }
 
@@ -950,15 +970,11 @@ impl<'a> FrontMatters<'a> {
     }
 
     fn spans(&mut self, r: &Record) -> Option<crate::yaml::Spans> {
-        let sources = self.sources;
-        let texts = self.texts.get_or_insert_with(|| {
-            sources
-                .files
-                .iter()
-                .map(|f| (f.rel_path.as_path(), f.text.as_str()))
-                .collect()
-        });
-        let text = texts.get(r.source.as_path())?;
+        if self.last.as_ref().is_none_or(|(path, _)| *path != r.source) {
+            let file = self.sources.read_again(&r.source).ok()?;
+            self.last = Some((file.rel_path, file.text));
+        }
+        let (_, text) = self.last.as_ref()?;
         let split = split_front_matter(text).ok()?;
         let block = Block::new(&r.source, split.front, split.front_line);
         block.parse_mapping("a record").ok().map(|(_, spans)| spans)
@@ -1086,13 +1102,14 @@ impl BodyAt<'_> {
 }
 
 impl Targets<'_> {
-    /// `r`'s body rendered from its page (from `stored`, the cache's, when still good).
+    /// `r`'s body, `markdown`, rendered from its page (from `stored`, the cache's, when
+    /// still good).
     fn record_body(
         &self,
         r: &Record,
+        markdown: &str,
         opts: &RenderOptions,
-        bodies: &Bodies,
-        stored: Option<Stored>,
+        (bodies, stored): (&Bodies, Option<Stored>),
     ) -> RecordBody {
         let page = routes::record_dir(r.kind, &r.slug);
         let from = BodyAt {
@@ -1102,7 +1119,7 @@ impl Targets<'_> {
         };
         let text = Text {
             source: &r.source,
-            body: &r.body,
+            body: markdown,
             body_line: r.body_line,
             summary: r.summary.as_ref(),
         };

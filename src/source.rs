@@ -1,5 +1,7 @@
 //! Source files: walks `content/` in sorted order, reads every record file as UTF-8,
-//! NFC-normalised text with `\n` line ends. Never parses YAML or Markdown.
+//! NFC-normalised text with `\n` line ends: all at once (`load`), or listed first and
+//! read a batch at a time (`list`), so that the texts of a large archive are never
+//! held together. Never parses YAML or Markdown.
 //!
 //! Paths are NFC too, whatever form the file system stores (macOS writes Hangul
 //! decomposed), so links and `sources` written in either form find their file. Two
@@ -35,6 +37,7 @@ pub struct SourceFile {
 /// What the walk found: record files, other files (attachments) and problems.
 #[derive(Debug, Default)]
 pub struct Sources {
+    /// The record files, read by `load`; none after `list`, whose caller reads them.
     pub files: Vec<SourceFile>,
     /// Non-Markdown files under `content/`, relative to the root, NFC (for
     /// `sources: {file}`).
@@ -42,27 +45,80 @@ pub struct Sources {
     /// The size in bytes of each of `attachments`.
     pub attachment_sizes: BTreeMap<PathBuf, u64>,
     pub diags: Vec<Diagnostic>,
-    /// The path on disk of every attachment whose name the file system stores in
-    /// another normalisation form.
+    /// The path on disk of every file (attachment or record) whose name the file
+    /// system stores in another normalisation form.
     on_disk: BTreeMap<PathBuf, PathBuf>,
+    /// The site's root, which the paths are relative to.
+    root: PathBuf,
 }
 
 impl Sources {
-    /// Where attachment `rel` (as listed in `attachments`) is on disk, below `root`.
+    /// Where attachment or record file `rel` (as the walk listed it) is on disk,
+    /// below `root`.
     pub fn disk_path(&self, root: &Path, rel: &Path) -> PathBuf {
         root.join(self.on_disk.get(rel).map_or(rel, PathBuf::as_path))
+    }
+
+    /// Reads the record file `rel` (as the walk listed it) again, as `load` read it,
+    /// wherever the file system stores its name: for what needs a file's text after
+    /// the batch it was read in.
+    pub fn read_again(&self, rel: &Path) -> Result<SourceFile, Diagnostic> {
+        let kind = record_kind(rel)?;
+        let read = read_text(&self.disk_path(&self.root, rel));
+        source_file(read, rel.to_path_buf(), kind)
+    }
+}
+
+/// A record file the walk found, not read yet (see `list`).
+#[derive(Debug, Clone)]
+pub struct Listed {
+    /// Relative to the site root, `/`-separated, NFC, as `SourceFile::rel_path`.
+    pub rel_path: PathBuf,
+    pub kind: Kind,
+    /// Where it is on disk.
+    abs: PathBuf,
+}
+
+impl Listed {
+    /// The file name without `.md`, NFC.
+    pub fn stem(&self) -> String {
+        stem_of(&self.rel_path)
+    }
+
+    /// Reads the file, as `load` reads it.
+    pub fn read(&self) -> Result<SourceFile, Diagnostic> {
+        source_file(read_text(&self.abs), self.rel_path.clone(), self.kind)
     }
 }
 
 /// Walks `ROOT/content` and reads every `.md` file below a kind folder.
 pub fn load(root: &Path) -> Sources {
-    let mut out = Sources::default();
+    let (mut out, listed) = list(root);
+    // Reading is mostly waiting on the file system: done in parallel, kept in order.
+    let read: Vec<_> = listed.par_iter().map(Listed::read).collect();
+    for result in read {
+        match result {
+            Ok(file) => out.files.push(file),
+            Err(d) => out.diags.push(d),
+        }
+    }
+    out
+}
+
+/// Walks `ROOT/content` as `load` does, without reading the record files: the
+/// sources but their `files`, and the record files in the order `load` reads them,
+/// so that they can be read a batch at a time.
+pub fn list(root: &Path) -> (Sources, Vec<Listed>) {
+    let mut out = Sources {
+        root: root.to_path_buf(),
+        ..Sources::default()
+    };
     let content = root.join(CONTENT_DIR);
     if !content.is_dir() {
-        return out;
+        return (out, Vec::new());
     }
     let paths = walk(root, &content, &mut out);
-    let mut to_read = Vec::new();
+    let mut listed = Vec::new();
     for (rel, abs) in paths {
         if rel.extension().is_none_or(|e| e != "md") {
             let size = std::fs::symlink_metadata(&abs).map_or(0, |m| m.len());
@@ -70,7 +126,11 @@ pub fn load(root: &Path) -> Sources {
         }
         if rel.extension().is_some_and(|e| e == "md") {
             match record_kind(&rel) {
-                Ok(kind) => to_read.push((rel, abs, kind)),
+                Ok(kind) => listed.push(Listed {
+                    rel_path: rel,
+                    kind,
+                    abs,
+                }),
                 Err(d) => out.diags.push(d),
             }
         } else {
@@ -91,18 +151,7 @@ pub fn load(root: &Path) -> Sources {
             out.attachments.push(rel);
         }
     }
-    // Reading is mostly waiting on the file system: done in parallel, kept in order.
-    let read: Vec<_> = to_read
-        .into_par_iter()
-        .map(|(rel, abs, kind)| (read_text(&abs), rel, kind))
-        .collect();
-    for (result, rel, kind) in read {
-        match source_file(result, rel, kind) {
-            Ok(file) => out.files.push(file),
-            Err(d) => out.diags.push(d),
-        }
-    }
-    out
+    (out, listed)
 }
 
 /// Reads one record file, `rel` below `root` (`content/trips/x.md`, NFC), as `load`
@@ -120,10 +169,7 @@ fn source_file(
 ) -> Result<SourceFile, Diagnostic> {
     match read {
         Ok(text) => {
-            let stem = rel
-                .file_stem()
-                .map(|s| s.to_string_lossy().nfc().collect())
-                .unwrap_or_default();
+            let stem = stem_of(&rel);
             Ok(SourceFile {
                 rel_path: rel,
                 kind,
@@ -137,6 +183,13 @@ fn source_file(
             Err(d)
         }
     }
+}
+
+/// The file name of `rel` without its extension, NFC.
+fn stem_of(rel: &Path) -> String {
+    rel.file_stem()
+        .map(|s| s.to_string_lossy().nfc().collect())
+        .unwrap_or_default()
 }
 
 /// Every regular file below `content`, sorted, as (NFC path relative to `root`, path

@@ -7,13 +7,14 @@
 
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde_yaml::{Mapping, Value};
 
 use crate::content::{Record, split_front_matter};
 use crate::date::PartialDate;
 use crate::diag::{Code, Diagnostic};
 use crate::registry::Registry;
-use crate::source::SourceFile;
+use crate::source::{Listed, SourceFile};
 use crate::yaml::{Block, Fields};
 
 pub use crate::kind::TEXT_FIELDS;
@@ -50,28 +51,70 @@ pub struct Pending {
 /// the site's languages and `<stem>.md` is in the same folder. On a site of one
 /// edition there are none: every file is a record, as it always was.
 pub fn take(files: &mut Vec<SourceFile>, languages: &[String]) -> Vec<Pending> {
+    split_off(files, languages, |f| (&f.rel_path, f.stem.clone()))
+        .into_iter()
+        .map(|(file, lang, original)| Pending {
+            file,
+            lang,
+            original,
+        })
+        .collect()
+}
+
+/// `take` for record files listed and not read yet (`source::list`): the
+/// translations' files are read (in parallel) and taken out of `listed`; the problems
+/// of those that cannot be read are returned.
+pub fn take_listed(
+    listed: &mut Vec<Listed>,
+    languages: &[String],
+) -> (Vec<Pending>, Vec<Diagnostic>) {
+    let taken = split_off(listed, languages, |f| (&f.rel_path, f.stem()));
+    let read: Vec<_> = (taken.into_par_iter())
+        .map(|(file, lang, original)| {
+            file.read().map(|file| Pending {
+                file,
+                lang,
+                original,
+            })
+        })
+        .collect();
+    let mut pending = Vec::new();
+    let mut diags = Vec::new();
+    for r in read {
+        match r {
+            Ok(p) => pending.push(p),
+            Err(d) => diags.push(d),
+        }
+    }
+    (pending, diags)
+}
+
+/// Takes the translations' files out of `files`, in order, each with its language and
+/// its original's path; `name` gives a file's path and stem.
+fn split_off<T>(
+    files: &mut Vec<T>,
+    languages: &[String],
+    name: impl Fn(&T) -> (&PathBuf, String),
+) -> Vec<(T, String, PathBuf)> {
     if languages.len() < 2 {
         return Vec::new();
     }
     let originals: std::collections::HashSet<PathBuf> =
-        files.iter().map(|f| f.rel_path.clone()).collect();
-    let mut pending = Vec::new();
-    files.retain(|f| {
-        let Some((stem, lang)) = f.stem.rsplit_once('.') else {
-            return true;
-        };
-        let original = f.rel_path.with_file_name(format!("{stem}.md"));
-        if !languages.iter().any(|l| l == lang) || !originals.contains(&original) {
-            return true;
-        }
-        pending.push(Pending {
-            file: f.clone(),
-            lang: lang.to_string(),
-            original,
+        files.iter().map(|f| name(f).0.clone()).collect();
+    let mut taken = Vec::new();
+    for f in std::mem::take(files) {
+        let (path, stem) = name(&f);
+        let translation = stem.rsplit_once('.').and_then(|(stem, lang)| {
+            let original = path.with_file_name(format!("{stem}.md"));
+            (languages.iter().any(|l| l == lang) && originals.contains(&original))
+                .then(|| (lang.to_string(), original))
         });
-        false
-    });
-    pending
+        match translation {
+            Some((lang, original)) => taken.push((f, lang, original)),
+            None => files.push(f),
+        }
+    }
+    taken
 }
 
 /// Reads a translation against its original (`original_file` is the original's
