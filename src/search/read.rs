@@ -1101,6 +1101,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_run_cover_holds_the_ends_and_steps_of_one_or_two_of_the_fewest_records() {
+        // `교통정책과`: the rare `통정` rather than the common `정책`.
+        assert_eq!(run_cover(&[4521, 1176, 5448, 3965]), [0, 1, 3]);
+        // On a tie, steps of two.
+        assert_eq!(run_cover(&[5, 5, 5, 5, 5]), [0, 2, 4]);
+        assert_eq!(run_cover(&[5, 5, 5, 5]), [0, 2, 3]);
+        // `보건환경연구원`: around the common `환경` and `연구`.
+        assert_eq!(
+            run_cover(&[2906, 967, 5717, 1214, 4909, 2206]),
+            [0, 1, 3, 5]
+        );
+        assert_eq!(run_cover(&[7]), [0]);
+    }
+
+    #[test]
     fn facets_order_and_look_up_as_their_ids() {
         let mut ids: Vec<&str> = Facet::ALL.iter().map(|f| f.id()).collect();
         ids.sort_unstable();
