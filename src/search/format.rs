@@ -16,7 +16,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS5";
+const MAGIC: &[u8; 4] = b"ACS6";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -290,6 +290,39 @@ pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, 
     Ok(out)
 }
 
+/// The places of a CJK bigram in one record (`places`, ascending): their number,
+/// the first, then each as its step from the one before. A term's positions block
+/// is these, posting after posting; empty for a term that is not a bigram.
+pub(super) fn put_positions(out: &mut Vec<u8>, places: &[u32]) {
+    put_varint(out, places.len() as u64);
+    let mut prev = 0;
+    for &p in places {
+        put_varint(out, u64::from(p - prev));
+        prev = p;
+    }
+}
+
+/// The reading side of a positions block: per posting, the places of the term.
+pub(super) fn read_positions(bytes: &[u8], df: usize) -> Result<Vec<Vec<u32>>, Corrupt> {
+    if bytes.is_empty() {
+        return Ok(vec![Vec::new(); df]);
+    }
+    let mut r = Bytes::new(bytes);
+    let mut out = Vec::with_capacity(df.min(bytes.len()));
+    for _ in 0..df {
+        let n = r.usize()?;
+        let mut at = 0u32;
+        let mut places = Vec::with_capacity(n.min(bytes.len()));
+        for _ in 0..n {
+            let step = u32::try_from(r.varint()?).map_err(|_| Corrupt("position".into()))?;
+            at = at.checked_add(step).ok_or(Corrupt("position".into()))?;
+            places.push(at);
+        }
+        out.push(places);
+    }
+    Ok(out)
+}
+
 // ------------------------------------------------------------------ heads
 
 /// What a query of one term with no filter needs of a term with long postings (see
@@ -367,14 +400,17 @@ impl Head {
 /// it, term by term in the order of the terms, each kind cut at `blocks_target`
 /// bytes across the shards (a file holds the blocks of the end of one shard and the
 /// start of the next): a phrase reads only the file of the term it checks, and a
-/// shard's small blocks share a file with its neighbours'. The shard ends with, for
-/// followers then preceders, where its first term's block is (file, place) and the
-/// terms that start a file after it (as gaps).
+/// shard's small blocks share a file with its neighbours'. Positions files hold
+/// where each CJK bigram stands in its records (`put_positions`), cut the same way:
+/// read only for a CJK run of 4 characters or more. The shard ends with, for
+/// followers, preceders and positions, where its first term's block is (file,
+/// place) and the terms that start a file after it (as gaps).
 pub(super) struct ShardWriter {
     target: usize,
     shard: Vec<u8>,
     followers: BlockFiles,
     preceders: BlockFiles,
+    positions: BlockFiles,
     count: usize,
     prev: String,
     shards: Vec<Vec<u8>>,
@@ -394,8 +430,8 @@ pub(super) struct ShardWriter {
 pub(super) type Numbered = (usize, Vec<Vec<u8>>);
 
 /// Closed files: shards, followers files, preceders files, postings of terms with a
-/// head.
-pub(super) type Closed = [Numbered; 4];
+/// head, positions files.
+pub(super) type Closed = [Numbered; 5];
 
 /// The encoded data of one term for `ShardWriter::push`.
 pub(super) struct Encoded {
@@ -404,6 +440,8 @@ pub(super) struct Encoded {
     pub(super) postings: Vec<u8>,
     pub(super) followers: Vec<u8>,
     pub(super) preceders: Vec<u8>,
+    /// Where a CJK bigram stands in each of its records (empty for other terms).
+    pub(super) positions: Vec<u8>,
     /// The head of a term with long postings (`Head::write`): the shard holds it,
     /// and the postings go to the postings packs.
     pub(super) head: Option<Vec<u8>>,
@@ -537,6 +575,7 @@ impl ShardWriter {
             shard: Vec::new(),
             followers: BlockFiles::new(blocks_target),
             preceders: BlockFiles::new(blocks_target),
+            positions: BlockFiles::new(blocks_target),
             count: 0,
             prev: String::new(),
             shards: Vec::new(),
@@ -558,7 +597,9 @@ impl ShardWriter {
         let full = (data.head.is_some()).then(|| self.postings_taken + self.postings.len());
         let mut entry = Vec::with_capacity(data.postings.len() + term.len() + 8);
         Self::entry(&mut entry, term, shared, &data, full);
-        let trailers = self.followers.trailer_bound() + self.preceders.trailer_bound();
+        let trailers = self.followers.trailer_bound()
+            + self.preceders.trailer_bound()
+            + self.positions.trailer_bound();
         // A term with a head has a shard of its own: a query that reads its full
         // postings then reads the head and nothing of other terms.
         let alone = self.headed || full.is_some();
@@ -574,6 +615,7 @@ impl ShardWriter {
         self.shard.extend_from_slice(&entry);
         self.followers.push(self.count, &data.followers);
         self.preceders.push(self.count, &data.preceders);
+        self.positions.push(self.count, &data.positions);
         self.count += 1;
         self.prev.clear();
         self.prev.push_str(term);
@@ -608,6 +650,7 @@ impl ShardWriter {
         shard.extend_from_slice(&self.shard);
         self.followers.close_shard(&mut shard);
         self.preceders.close_shard(&mut shard);
+        self.positions.close_shard(&mut shard);
         self.shards.push(shard);
         self.shard.clear();
         self.count = 0;
@@ -625,6 +668,7 @@ impl ShardWriter {
             self.followers.take_closed(),
             self.preceders.take_closed(),
             (postings, std::mem::take(&mut self.postings)),
+            self.positions.take_closed(),
         ]
     }
 
@@ -640,6 +684,7 @@ impl ShardWriter {
             self.followers.finish(),
             self.preceders.finish(),
             postings,
+            self.positions.finish(),
         ];
         (files, self.separators)
     }
@@ -654,8 +699,8 @@ pub fn parse_followers(bytes: &[u8]) -> Result<Vec<&[u8]>, Corrupt> {
 }
 
 /// One term of a shard with its scale and its postings: `(record, impact,
-/// followed-by mask)`, and where its followers and its preceders are: the number of
-/// the file of that kind and the place of its block in that file. A term with a head
+/// followed-by mask)`, and where its followers, its preceders and its positions are:
+/// the number of the file of that kind and the place of its block in that file. A term with a head
 /// has its `head` and the number of its postings in the postings packs (`full`,
 /// see `Manifest::postings_file`); its `postings` are empty until read from there.
 #[derive(Debug, Clone, PartialEq)]
@@ -669,6 +714,7 @@ pub struct Term {
     pub head: Option<Head>,
     pub followers: (usize, usize),
     pub preceders: (usize, usize),
+    pub positions: (usize, usize),
 }
 
 /// Every term of a shard, in order.
@@ -695,10 +741,12 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
             head,
             followers: (0, 0),
             preceders: (0, 0),
+            positions: (0, 0),
         });
     }
     parse_block_files(&mut r, &mut out, |t| &mut t.followers)?;
     parse_block_files(&mut r, &mut out, |t| &mut t.preceders)?;
+    parse_block_files(&mut r, &mut out, |t| &mut t.positions)?;
     Ok(out)
 }
 
@@ -935,7 +983,8 @@ impl Manifest {
         packed("t", n, self.keys_per_file)
     }
 
-    /// The pack of followers (`dir` "f") or preceders ("b") file `n`, and its place.
+    /// The pack of followers (`dir` "f"), preceders ("b") or positions ("o") file
+    /// `n`, and its place.
     pub fn blocks_file(&self, dir: &str, n: usize) -> (String, usize) {
         packed(dir, n, self.blocks_per_file)
     }
@@ -1314,6 +1363,7 @@ mod tests {
             postings: write_postings([(0, 1, 0)].into_iter()),
             followers: Vec::new(),
             preceders: Vec::new(),
+            positions: Vec::new(),
             head: head.then(|| vec![0, 0, 0, 0]),
         }
     }

@@ -340,6 +340,7 @@ fn shards(
         Packer::new("f", sizes.blocks_per_file),
         Packer::new("b", sizes.blocks_per_file),
         Packer::new("t", sizes.keys_per_file),
+        Packer::new("o", sizes.blocks_per_file),
     ];
     let mut emit_closed = |closed: format::Closed, last: bool| -> std::io::Result<()> {
         let files: Vec<(String, Vec<u8>)> = (packers.iter_mut().zip(closed))
@@ -448,6 +449,7 @@ fn encode(weigher: &Weigher, blocks: &[Vec<u8>], facts: &[Fact], sizes: &Sizes) 
         postings,
         followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
         preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
+        positions: p.positions,
         head,
     };
     (encoded, written)

@@ -9,13 +9,14 @@ use serde::Serialize;
 
 use super::format::{
     Cities, Corrupt, Head, Manifest, Term, pack_len, pack_offsets, pack_range, parse_followers,
-    parse_shard, read_cities, read_city, read_followers, read_keys, read_postings, read_words,
+    parse_shard, read_cities, read_city, read_followers, read_keys, read_positions, read_postings,
+    read_words,
 };
 use super::hangul;
 use super::score::{Matches, hit_order, query_score};
 use super::tokenize::{
-    MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_cjk, is_typo_word, is_word_char,
-    matches_typos, normalize, stem, tokenize_joined, typo_distance,
+    MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_bigram, is_cjk, is_typo_word,
+    is_word_char, matches_typos, normalize, stem, tokenize_joined, typo_distance,
 };
 use super::{CITIES, DIR, HANGUL, MANIFEST, ORGANIZATIONS, TOPICS};
 
@@ -214,6 +215,78 @@ impl Query {
     }
 }
 
+impl Query {
+    /// The CJK runs of the query of 4 characters or more (3 bigrams or more), each as
+    /// the slots of its bigrams in order. The followers check every three consecutive
+    /// characters of such a run; where its bigrams stand (`places`) decides whether a
+    /// record holds it whole.
+    fn runs(&self) -> Vec<Vec<usize>> {
+        let mut runs: Vec<Vec<usize>> = Vec::new();
+        let mut open: Vec<usize> = Vec::new();
+        for (k, (t, joined)) in self.tokens.iter().enumerate() {
+            if !(*joined && is_bigram(t)) && open.len() >= 3 {
+                runs.push(std::mem::take(&mut open));
+            }
+            if !(*joined && is_bigram(t)) {
+                open.clear();
+            }
+            if is_bigram(t) {
+                open.push(self.slots[k]);
+            }
+        }
+        if open.len() >= 3 {
+            runs.push(open);
+        }
+        runs
+    }
+}
+
+/// The bigrams of a run whose places a record must hold, as their offsets in the
+/// run, given the number of records of each bigram (`records`): the first, the last,
+/// and between them steps of one or two bigrams, those of the fewest records in all
+/// (the fewer records, the smaller a positions block; on a tie, the longer step).
+/// Each character of the run is in one of them, and two of them are at most two
+/// places apart: in one run of the record, since different runs stand more than two
+/// places apart.
+fn run_cover(records: &[usize]) -> Vec<usize> {
+    let n = records.len();
+    // best[k]: the fewest records from offset k to the last, and the next offset.
+    let mut best: Vec<(usize, usize)> = vec![(0, n); n];
+    for k in (0..n).rev() {
+        best[k] = match (best.get(k + 1), best.get(k + 2)) {
+            (_, Some(&(two, _))) if two <= best[k + 1].0 => (records[k] + two, k + 2),
+            (Some(&(one, _)), _) => (records[k] + one, k + 1),
+            _ => (records[k], n),
+        };
+    }
+    let mut cover = Vec::new();
+    let mut k = 0;
+    while k < n {
+        cover.push(k);
+        k = best[k].1;
+    }
+    cover
+}
+
+/// Where each bigram of the query's long runs stands in each of its records, by slot
+/// (only the slots of `run_cover`).
+type Places = BTreeMap<usize, BTreeMap<u32, Vec<u32>>>;
+
+/// Whether record `d` holds the whole `run` (the slots of its bigrams, and the
+/// offsets of its `run_cover`): its first bigram at some place `p` and each bigram
+/// of the cover at `p` plus its offset.
+fn holds_run((run, cover): &(Vec<usize>, Vec<usize>), places: &Places, d: u32) -> bool {
+    let at = |k: usize| places.get(&run[k]).and_then(|m| m.get(&d));
+    let Some(first) = at(0) else {
+        return false;
+    };
+    first.iter().any(|&p| {
+        cover
+            .iter()
+            .all(|&k| at(k).is_some_and(|l| l.binary_search(&(p + k as u32)).is_ok()))
+    })
+}
+
 /// Two consecutive bigrams of a CJK phrase: the slots of the first and the second,
 /// the character that must follow the first and the one that must come before the
 /// second.
@@ -319,12 +392,6 @@ fn corrected(norm: &str, fixes: &[(String, String)]) -> String {
     out
 }
 
-/// Whether a token is a CJK bigram.
-fn is_bigram(token: &str) -> bool {
-    let mut chars = token.chars();
-    matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
-}
-
 /// Answers queries from the files of an index, the way `search.js` does.
 pub struct Reader<F: Fn(&str) -> Option<Vec<u8>>> {
     pub manifest: Manifest,
@@ -391,10 +458,19 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             self.matches(&query, want.filter(|_| plain), &mut loaded, &mut fetched)?;
         let mut fixes = self.typos(&query, &mut matches, &mut loaded, &mut fetched)?;
         let phrase = query.phrase();
-        let scored: Vec<(u32, u64)> = self
-            .candidates(&matches, filters)
-            .into_iter()
-            .filter(|&d| phrase.iter().all(|p| p.holds(&matches, d)))
+        let mut candidates: Vec<u32> = self.candidates(&matches, filters);
+        candidates.retain(|&d| phrase.iter().all(|p| p.holds(&matches, d)));
+        let runs: Vec<(Vec<usize>, Vec<usize>)> = (query.runs().into_iter())
+            .map(|run| {
+                let records: Vec<usize> = run.iter().map(|&s| matches[s].list.len()).collect();
+                (run, run_cover(&records))
+            })
+            .collect();
+        if !candidates.is_empty() && !runs.is_empty() {
+            let places = self.places(&query, &runs, &loaded, &mut fetched)?;
+            candidates.retain(|&d| runs.iter().all(|run| holds_run(run, &places, d)));
+        }
+        let scored: Vec<(u32, u64)> = (candidates.into_iter())
             .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
             .collect();
         let norm = normalize(text);
@@ -712,6 +788,45 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         Ok(())
     }
 
+    /// Where the bigrams of the cover of each long run (`run_cover`) stand in their
+    /// records, from their positions blocks; each positions file read once.
+    fn places(
+        &self,
+        query: &Query,
+        runs: &[(Vec<usize>, Vec<usize>)],
+        loaded: &Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<Places, Corrupt> {
+        let mut read: Vec<(usize, Vec<u8>)> = Vec::new();
+        let mut places = Places::new();
+        for (run, cover) in runs {
+            for &k in cover {
+                let slot = run[k];
+                let Some((_, _, term)) = loaded.find(query.unique[slot].as_bytes()) else {
+                    continue;
+                };
+                if places.contains_key(&slot) {
+                    continue;
+                }
+                let (file, at) = term.positions;
+                let held = match read.iter().position(|(f, _)| *f == file) {
+                    Some(held) => held,
+                    None => {
+                        let (path, k) = self.manifest.blocks_file("o", file);
+                        read.push((file, self.item(&path, k, fetched)?));
+                        read.len() - 1
+                    }
+                };
+                let blocks = parse_followers(&read[held].1)?;
+                let block = blocks.get(at).ok_or(Corrupt("positions".into()))?;
+                let each = read_positions(block, term.postings.len())?;
+                let docs = term.postings.iter().map(|p| p.0);
+                places.insert(slot, docs.zip(each).collect());
+            }
+        }
+        Ok(places)
+    }
+
     /// Reads the shards `needed` that are not loaded yet, in order.
     fn load_shards(
         &self,
@@ -984,6 +1099,21 @@ impl Pass<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_cover_holds_the_ends_and_steps_of_one_or_two_of_the_fewest_records() {
+        // `교통정책과`: the rare `통정` rather than the common `정책`.
+        assert_eq!(run_cover(&[4521, 1176, 5448, 3965]), [0, 1, 3]);
+        // On a tie, steps of two.
+        assert_eq!(run_cover(&[5, 5, 5, 5, 5]), [0, 2, 4]);
+        assert_eq!(run_cover(&[5, 5, 5, 5]), [0, 2, 3]);
+        // `보건환경연구원`: around the common `환경` and `연구`.
+        assert_eq!(
+            run_cover(&[2906, 967, 5717, 1214, 4909, 2206]),
+            [0, 1, 3, 5]
+        );
+        assert_eq!(run_cover(&[7]), [0]);
+    }
 
     #[test]
     fn facets_order_and_look_up_as_their_ids() {

@@ -15,13 +15,17 @@ use crate::organizations::{OrgId, Organizations};
 use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
-use super::format::{Bytes, Fnv1a, put_bytes, put_varint};
+use super::format::{Bytes, Fnv1a, put_bytes, put_positions, put_varint};
 use super::tokenize::{
-    WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
+    WRITTEN, follow_bit, for_each_token, is_bigram, is_cjk, is_single_cjk, normalize, stem,
 };
 
 /// BM25 saturation.
 const K1: f64 = 1.2;
+/// Places left free in a record before each of its texts and before a token that
+/// does not follow the one before it: two bigrams of different runs are never within
+/// two places of each other, the widest step of `Query::runs` in the reader.
+const RUN_GAP: u32 = 2;
 
 /// The indexed fields: weight in BM25F and length normalisation `b`.
 const FIELDS: [(f64, f64); FIELD_COUNT] = [
@@ -56,6 +60,8 @@ struct DocTerm<'a> {
     spans: Spans,
     /// The characters around it: those that follow it, then those that come before.
     around: &'a str,
+    /// For a CJK bigram, where it stands in the record (`put_positions`).
+    positions: &'a [u8],
 }
 
 /// In a packed term, the bits of the byte of its fields that say it is written as
@@ -67,13 +73,14 @@ const HAS_AROUND: u8 = 0x80;
 impl DocTerm<'_> {
     /// Appends the term to `packed`: a byte of the fields that hold it (a bit each,
     /// `IS_WRITTEN` and `HAS_AROUND`), its frequency in each of them (a byte each), its
-    /// mask, and if it has any, how many characters follow it and precede it (varints)
-    /// and those characters (a varint length, then UTF-8).
+    /// mask, and for a CJK bigram, how many characters follow it and precede it
+    /// (varints), those characters (a varint length, then UTF-8) and its positions
+    /// (bytes).
     fn pack(&self, packed: &mut Vec<u8>) {
         let fields = (0..FIELD_COUNT)
             .filter(|&f| self.tf[f] > 0)
             .fold(0, |bits, f| bits | 1 << f);
-        let has_around = self.spans.len() > 0;
+        let has_around = self.spans.len() > 0 || !self.positions.is_empty();
         packed.push(
             fields
                 | if has_around { HAS_AROUND } else { 0 }
@@ -85,6 +92,7 @@ impl DocTerm<'_> {
             put_varint(packed, u64::from(self.spans.next));
             put_varint(packed, u64::from(self.spans.prev));
             put_bytes(packed, self.around.as_bytes());
+            put_bytes(packed, self.positions);
         }
     }
 
@@ -97,6 +105,7 @@ impl DocTerm<'_> {
             mask: 0,
             spans: Spans::default(),
             around: "",
+            positions: &[],
         };
         let fields = packed.byte().expect(WRITTEN_BY_PACK);
         for (f, tf) in term.tf.iter_mut().enumerate() {
@@ -113,6 +122,7 @@ impl DocTerm<'_> {
             };
             let bytes = packed.bytes().expect(WRITTEN_BY_PACK);
             term.around = std::str::from_utf8(bytes).expect(WRITTEN_BY_PACK);
+            term.positions = packed.bytes().expect(WRITTEN_BY_PACK);
         }
         term
     }
@@ -267,11 +277,21 @@ pub(super) fn doc_terms(
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
     let mut tally = Tally::with_capacity(bytes / 6 + 16);
     let mut lengths = [0u32; FIELD_COUNT];
+    // The place of the next token in the record, every text after the one before:
+    // the bigrams of a run stand at consecutive places, and `RUN_GAP` places are left
+    // free before a token that does not follow the one before it.
+    let mut place = 0u32;
     for (field, norm) in &texts {
         let field = *field;
         let mut prev: Option<usize> = None;
+        place += RUN_GAP;
         for_each_token(norm, |t, joined| {
             lengths[field] += 1;
+            if !joined {
+                place += RUN_GAP;
+            }
+            let here = place;
+            place += 1;
             // A run of one CJK character is counted below with every other character.
             if is_single_cjk(t) {
                 prev = None;
@@ -287,6 +307,9 @@ pub(super) fn doc_terms(
             }
             let i = tally.count(term, field, true);
             tally.written[i] |= tally.keys[i] == t;
+            if is_bigram(t) {
+                tally.positions[i].push(here);
+            }
             if let Some(p) = prev
                 && joined
             {
@@ -314,18 +337,25 @@ pub(super) fn doc_terms(
     }
     let mut packed = Vec::with_capacity(32);
     let mut chars = String::new();
+    let mut positions = Vec::new();
     let terms = (tally.keys.iter()).zip(tally.stats).zip(tally.around);
-    for (((key, (tf, mask)), mut around), written) in terms.zip(tally.written) {
+    let terms = terms.zip(tally.written).zip(tally.positions);
+    for ((((key, (tf, mask)), mut around), written), places) in terms {
         around.next.sort_unstable();
         around.prev.sort_unstable();
         chars.clear();
         chars.extend(around.next.iter().chain(&around.prev));
+        positions.clear();
+        if !places.is_empty() {
+            put_positions(&mut positions, &places);
+        }
         let term = DocTerm {
             tf,
             written,
             mask,
             spans: Spans::of(&around),
             around: &chars,
+            positions: &positions,
         };
         packed.clear();
         term.pack(&mut packed);
@@ -404,6 +434,8 @@ struct Tally<'a> {
     around: Vec<Neighbours>,
     /// Whether the term is a token as written in the record (not only a stem).
     written: Vec<bool>,
+    /// The places of each CJK bigram in the record, in order.
+    positions: Vec<Vec<u32>>,
 }
 
 impl<'a> Tally<'a> {
@@ -415,6 +447,7 @@ impl<'a> Tally<'a> {
             bits: Vec::new(),
             around: Vec::new(),
             written: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -431,6 +464,7 @@ impl<'a> Tally<'a> {
                 self.bits.push(0);
                 self.around.push(Neighbours::default());
                 self.written.push(false);
+                self.positions.push(Vec::new());
                 self.keys.len() - 1
             }
         };
@@ -462,6 +496,9 @@ pub(super) struct Postings {
     /// The characters around the term in each record of `list` (see `Spans`), record
     /// after record.
     around: Vec<char>,
+    /// For a CJK bigram, its places in each record of `list` (`put_positions`),
+    /// record after record: the term's positions block (`format::read_positions`).
+    pub(super) positions: Vec<u8>,
 }
 
 impl Postings {
@@ -535,6 +572,7 @@ impl Weigher {
                 written |= term.written;
                 postings.list.push(self.weighted(doc, &term));
                 postings.around.extend(term.around.chars());
+                postings.positions.extend_from_slice(term.positions);
             }
         }
         (postings, written)

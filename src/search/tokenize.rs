@@ -270,6 +270,12 @@ pub(super) fn is_single_cjk(token: &str) -> bool {
     matches!((chars.next(), chars.next()), (Some(c), None) if is_cjk(c))
 }
 
+/// Whether a token is a CJK bigram.
+pub(super) fn is_bigram(token: &str) -> bool {
+    let mut chars = token.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
+}
+
 /// The bit that stands for a token in the "followed by" masks of the postings:
 /// 32-bit FNV-1a over its UTF-8 bytes, folded to 0–7.
 pub fn follow_bit(token: &str) -> u8 {

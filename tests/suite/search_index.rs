@@ -487,6 +487,12 @@ fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
             ),
             ("trips/e.md", &record("먼지 저감", "Seoul", "미세먼지저감")),
             ("trips/f.md", &record("저감", "Seoul", "먼지와 지저분한 감")),
+            // `먼지저` and `지저감` apart, never `먼지저감`: every three characters
+            // of the run are there, the run is not.
+            ("trips/g.md", &record("따로", "Seoul", "미세먼지저, 지저감")),
+            // `대기환경` and `기환경청` apart, never `대기환경청`: every four.
+            ("trips/h.md", &record("넷씩", "Seoul", "대기환경 기환경청")),
+            ("trips/i.md", &record("대기환경청 소식", "Seoul", "본문")),
         ],
     );
     build_ok(tmp.path());
@@ -495,6 +501,14 @@ fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
     // `기관` and `관리` are in a, b and c, but follow each other only in a and c.
     assert_eq!(found("기관리"), ["기관리 방안", "보고"]);
     assert_eq!(found("먼지저감"), ["먼지 저감", "미세먼지 저감"]);
+    assert_eq!(found("대기환경청"), ["대기환경청 소식"]);
+    assert_eq!(found("미세먼지저감"), ["먼지 저감"]);
+    // The count and the facets too; the positions are read for runs of 4 or more.
+    let res = r.search("먼지저감", &Filters::default()).unwrap();
+    assert_eq!((res.total, res.facets["kind"]["trip"]), (2, 2));
+    assert!(res.fetched.iter().any(|p| p.contains("/o/")));
+    let res = r.search("대기환경청", &Filters::default()).unwrap();
+    assert_eq!((res.total, res.facets["kind"]["trip"]), (1, 1));
     // Counts and facets count the same records.
     let res = r.search("기관리", &Filters::default()).unwrap();
     assert_eq!(res.facets["kind"]["trip"], 2);
@@ -506,6 +520,29 @@ fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
             .iter()
             .all(|p| !p.contains("/f/") && !p.contains("/b/"))
     );
+    // Three characters: the followers decide, no positions read.
+    let res = r.search("기관리", &Filters::default()).unwrap();
+    assert!(res.fetched.iter().all(|p| !p.contains("/o/")));
+    // The browser's engine counts the same records.
+    let Some(node) = require_tool(Tool::Node) else {
+        return;
+    };
+    let queries = ["먼지저감", "대기환경청", "미세먼지저감", "기관리"];
+    let spec: Vec<serde_json::Value> = (queries.iter())
+        .map(|q| serde_json::json!({"q": q, "cities": false, "want": null, "filters": {}}))
+        .collect();
+    let answers = engine_answers(&node, &tmp.path().join("output"), &spec);
+    for (q, js) in queries.iter().zip(&answers) {
+        let rust = r.search_with(q, &Filters::default(), false).unwrap();
+        assert_eq!(js["total"], rust.total, "{q}");
+        assert_eq!(
+            js["facets"]["kind"],
+            serde_json::json!(rust.facets["kind"]),
+            "{q}"
+        );
+    }
+    let totals: Vec<&serde_json::Value> = answers.iter().map(|a| &a["total"]).collect();
+    assert_eq!(totals, [2, 1, 1, 2]);
 }
 
 #[test]
@@ -1248,6 +1285,30 @@ fn the_index_is_byte_identical_whatever_the_threads() {
     assert_eq!(one.files, search::build_with(&site, 2048).files);
 }
 
+/// The answers of the browser's engine, `search.js` as a site serves it (minified),
+/// run by node, to the queries of `spec` (see `tests/search_engine.mjs`), on the
+/// index in `out/search/`.
+fn engine_answers(node: &Path, out: &Path, spec: &[serde_json::Value]) -> Vec<serde_json::Value> {
+    let source = std::fs::read_to_string(repo().join("themes/default/static/search.js")).unwrap();
+    let served = accord::minify::javascript(&source).expect("search.js is minified");
+    assert!(served.len() < source.len() * 3 / 4);
+    std::fs::write(out.join("search.js"), served).unwrap();
+    let spec_file = out.join("queries.json");
+    std::fs::write(&spec_file, serde_json::to_string(spec).unwrap()).unwrap();
+    let run = Command::new(node)
+        .arg(repo().join("tests/search_engine.mjs"))
+        .arg(out)
+        .arg(&spec_file)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
+}
+
 #[test]
 fn the_browser_engine_answers_like_the_rust_reader() {
     let Some(node) = require_tool(Tool::Node) else {
@@ -1275,11 +1336,6 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
     }
-    // The engine as a site serves it: minified.
-    let source = std::fs::read_to_string(repo().join("themes/default/static/search.js")).unwrap();
-    let served = accord::minify::javascript(&source).expect("search.js is minified");
-    assert!(served.len() < source.len() * 3 / 4);
-    std::fs::write(out.join("search.js"), served).unwrap();
     let filters =
         |kind: Option<&str>, city: Option<&str>, year: Option<i32>, lang: Option<&str>| Filters {
             kind: kind.map(Into::into),
@@ -1374,20 +1430,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
                 "newest": f.newest, "typing": f.typing}})
         })
         .collect();
-    let spec_file = tmp.path().join("queries.json");
-    std::fs::write(&spec_file, serde_json::to_string(&spec).unwrap()).unwrap();
-    let run = Command::new(node)
-        .arg(repo().join("tests/search_engine.mjs"))
-        .arg(&out)
-        .arg(&spec_file)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let answers: Vec<serde_json::Value> = serde_json::from_slice(&run.stdout).unwrap();
+    let answers = engine_answers(&node, &out, &spec);
     assert_eq!(answers.len(), runs.len());
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
     let (mut non_empty, mut heads, mut hangul) = (0, 0, 0);

@@ -469,7 +469,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS5") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS6") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -551,8 +551,9 @@ var AccordSearch = (function () {
   }
 
   /*
-   * Terms of a shard: [{term: bytes, df, scale, postings: bytes, f, b}], postings
-   * decoded on demand; `f` and `b` say where the term's followers and preceders are:
+   * Terms of a shard: [{term: bytes, df, scale, postings: bytes, f, b, o}], postings
+   * decoded on demand; `f`, `b` and `o` say where the term's followers, preceders and
+   * positions are:
    * [the number of the file of that kind, the place of the term's block in it]. A
    * term with a head has `head` (parseHead) and `full`, the number of its postings in
    * the postings packs, and no `postings` until they are read (Engine.full).
@@ -575,7 +576,7 @@ var AccordSearch = (function () {
       terms.push(t);
       prev = term;
     }
-    ["f", "b"].forEach(function (kind) {
+    ["f", "b", "o"].forEach(function (kind) {
       // The file of the terms from `from` on, and the place of term `from` in it.
       var file = r.varint();
       var block = r.varint();
@@ -916,6 +917,7 @@ var AccordSearch = (function () {
       var p = decodePostings(t);
       p.f = t.f;
       p.b = t.b;
+      p.o = t.o;
       return p;
     });
   };
@@ -983,8 +985,8 @@ var AccordSearch = (function () {
   };
 
   /*
-   * Followers (`kind` "f") or preceders ("b") file `n`, item `n % per` of the pack
-   * `<kind>/<n / per>.bin`: a block of bytes per term.
+   * Followers (`kind` "f"), preceders ("b") or positions ("o") file `n`, item
+   * `n % per` of the pack `<kind>/<n / per>.bin`: a block of bytes per term.
    */
   Engine.prototype.followerBlocks = function (kind, n) {
     var name = kind + "/" + n;
@@ -1138,6 +1140,109 @@ var AccordSearch = (function () {
     });
   };
 
+  /*
+   * Where the term of postings `p` stands in each of its records (`put_positions`):
+   * [[place]] by posting, kept as p.places.
+   */
+  Engine.prototype.places = function (p) {
+    if (p.places) return Promise.resolve(p.places);
+    return this.followerBlocks("o", p.o[0]).then(function (blocks) {
+      var block = blocks[p.o[1]];
+      if (!block) throw new Error("bad positions file");
+      var places = new Array(p.docs.length);
+      var r = new Reader(block);
+      for (var j = 0; j < places.length; j++) {
+        var list = [];
+        for (var k = block.length ? r.varint() : 0, at = 0; k > 0; k--) list.push((at += r.varint()));
+        places[j] = list;
+      }
+      p.places = places;
+      return places;
+    });
+  };
+
+  /*
+   * The CJK runs of the query of 4 characters or more, each as the indexes in
+   * `unique` of its bigrams in order (`Query::runs` in read.rs).
+   */
+  function longRuns(joined, unique) {
+    var runs = [];
+    var open = [];
+    joined.forEach(function (t) {
+      var bigram = isBigram(t[0]);
+      if (!(t[1] && bigram)) {
+        if (open.length >= 3) runs.push(open);
+        open = [];
+      }
+      if (bigram) open.push(unique.indexOf(t[0]));
+    });
+    if (open.length >= 3) runs.push(open);
+    return runs;
+  }
+
+  /*
+   * The bigrams of a run whose places a record must hold, as offsets in the run: the
+   * first, the last, and steps of one or two between them, those of the fewest
+   * records in all (on a tie, the longer step; `run_cover` in read.rs).
+   */
+  function runCover(run, lists) {
+    var n = run.length;
+    var best = new Array(n);
+    for (var k = n - 1; k >= 0; k--) {
+      var own = lists[run[k]].docs.length;
+      if (k + 2 < n && best[k + 2][0] <= best[k + 1][0]) best[k] = [own + best[k + 2][0], k + 2];
+      else if (k + 1 < n) best[k] = [own + best[k + 1][0], k + 1];
+      else best[k] = [own, n];
+    }
+    var cover = [];
+    for (k = 0; k < n; k = best[k][1]) cover.push(k);
+    return cover;
+  }
+
+  /*
+   * Whether the record at `at` (its place in each list) holds the whole run: its
+   * first bigram at some place p and each bigram of its cover at p plus its offset.
+   */
+  function holdsRun(run, cover, lists, at) {
+    return lists[run[0]].places[at[run[0]]].some(function (p) {
+      return cover.every(function (k) {
+        return lists[run[k]].places[at[run[k]]].indexOf(p + k) >= 0;
+      });
+    });
+  }
+
+  /*
+   * Where the records of `lists` are: [doc, [its place in each list]] for every record
+   * all lists hold, that the pairs of `phrase` hold.
+   */
+  function candidates(lists, phrase) {
+    var out = [];
+    var order = lists.map(function (_, i) {
+      return i;
+    });
+    order.sort(function (a, b) {
+      return lists[a].docs.length - lists[b].docs.length;
+    });
+    var first = lists[order[0]];
+    for (var j = 0; j < first.docs.length; j++) {
+      var doc = first.docs[j];
+      var at = new Array(lists.length);
+      var all = true;
+      for (var k = 0; k < lists.length && all; k++) {
+        at[k] = find(lists[k], doc);
+        all = at[k] >= 0;
+      }
+      for (k = 0; k < phrase.length && all; k++) {
+        var ph = phrase[k];
+        all = byFollowers(ph, lists)
+          ? lists[ph[0]].next[at[ph[0]]].indexOf(ph[1]) >= 0
+          : lists[ph[2]].prev[at[ph[2]]].indexOf(ph[3]) >= 0;
+      }
+      if (all) out.push([doc, at]);
+    }
+    return out;
+  }
+
   function isBigram(token) {
     var chars = Array.from(token);
     return chars.length === 2 && isCjk(chars[0].codePointAt(0)) && isCjk(chars[1].codePointAt(0));
@@ -1236,6 +1341,9 @@ var AccordSearch = (function () {
     var empty =
       !filters.kind && !filters.city && !filters.org && !filters.topic && filters.year == null && !filters.lang;
     var phrase = phraseOf(joined, unique);
+    var runs = longRuns(joined, unique);
+    var covers = [];
+    var found = null;
     // While typing, the last word of PREFIX_MIN letters or more (outside CJK) with
     // nothing after it also matches the longer words it starts.
     var last = raw.length ? raw[raw.length - 1][0] : "";
@@ -1286,7 +1394,25 @@ var AccordSearch = (function () {
               return self.around(lists[ph[2]], "b");
             })
           ).then(function () {
-            return lists;
+            if (!runs.length || !lists.every(Boolean)) return lists;
+            // Where the bigrams of the cover of each long run stand, when records
+            // hold every three characters of the run.
+            found = candidates(lists, phrase);
+            if (!found.length) return lists;
+            var slots = [];
+            runs.forEach(function (run) {
+              covers.push(runCover(run, lists));
+              covers[covers.length - 1].forEach(function (k) {
+                if (slots.indexOf(run[k]) < 0) slots.push(run[k]);
+              });
+            });
+            return Promise.all(
+              slots.map(function (i) {
+                return self.places(lists[i]);
+              })
+            ).then(function () {
+              return lists;
+            });
           });
         }),
         withCities ? self.cityLists() : null,
@@ -1303,28 +1429,13 @@ var AccordSearch = (function () {
         if (!tokens.length) {
           if (!empty) for (var d = 0; d < m.docs; d++) scored.push([d, 0]);
         } else if (lists.every(Boolean)) {
-          var order = lists.map(function (_, i) {
-            return i;
-          });
-          order.sort(function (a, b) {
-            return lists[a].docs.length - lists[b].docs.length;
-          });
-          var first = lists[order[0]];
-          for (var j = 0; j < first.docs.length; j++) {
-            var doc = first.docs[j];
-            var at = new Array(lists.length);
-            var all = true;
-            for (var k = 0; k < lists.length && all; k++) {
-              at[k] = find(lists[k], doc);
-              all = at[k] >= 0;
+          (found || candidates(lists, phrase)).forEach(function (c) {
+            var doc = c[0];
+            var at = c[1];
+            var k;
+            for (k = 0; k < runs.length; k++) {
+              if (!holdsRun(runs[k], covers[k], lists, at)) return;
             }
-            for (k = 0; k < phrase.length && all; k++) {
-              var ph = phrase[k];
-              all = byFollowers(ph, lists)
-                ? lists[ph[0]].next[at[ph[0]]].indexOf(ph[1]) >= 0
-                : lists[ph[2]].prev[at[ph[2]]].indexOf(ph[3]) >= 0;
-            }
-            if (!all) continue;
             var s = 0;
             for (k = 0; k < lists.length; k++) {
               s += 2 * weight(lists[k], at[k]) + (lists[k].imp[at[k]] & ~IMPACT_SCORE ? TITLE_STEP : 0);
@@ -1338,7 +1449,7 @@ var AccordSearch = (function () {
               }
             }
             scored.push([doc, s]);
-          }
+          });
         }
         var cityId = function (c) {
           return cities.ids[c] || "";
