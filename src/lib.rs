@@ -1149,5 +1149,87 @@ fn write_error(output: &Path, rel: &str, e: &std::io::Error) -> Diagnostic {
 fn finish(mut diags: Diagnostics) -> Diagnostics {
     diags.sort();
     diags.dedup();
-    diags
+    name_few_write_errors(diags)
+}
+
+/// Of the files that could not be written for one reason, this many are named.
+const WRITE_ERRORS_NAMED: usize = 10;
+
+/// Keeps the first `WRITE_ERRORS_NAMED` write errors of each message (a full disk
+/// fails every page alike: hundreds of thousands of lines would hide the cause) and
+/// counts the others in the next one. `diags` is sorted, and stays so.
+fn name_few_write_errors(diags: Diagnostics) -> Diagnostics {
+    let mut named: BTreeMap<String, usize> = BTreeMap::new();
+    let mut more: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut kept: Diagnostics = Vec::with_capacity(diags.len());
+    for d in diags {
+        if d.code == Code::Write {
+            let n = named.entry(d.message.clone()).or_default();
+            *n += 1;
+            if *n > WRITE_ERRORS_NAMED + 1 {
+                more.entry(d.message).or_default().1 += 1;
+                continue;
+            }
+            if *n == WRITE_ERRORS_NAMED + 1 {
+                more.insert(d.message.clone(), (kept.len(), 0));
+            }
+        }
+        kept.push(d);
+    }
+    for (at, others) in more.into_values().filter(|&(_, others)| others > 0) {
+        let d = &mut kept[at];
+        d.message = format!(
+            "{} (and {others} more files after this one, for the same reason)",
+            d.message
+        );
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_error_at(page: usize, why: &str) -> Diagnostic {
+        let e = std::io::Error::other(why);
+        write_error(Path::new("out"), &format!("p/{page:03}/index.html"), &e)
+    }
+
+    #[test]
+    fn write_errors_of_one_cause_are_named_ten_times_and_counted() {
+        let mut diags: Diagnostics = (0..25).map(|i| write_error_at(i, "disk full")).collect();
+        diags.extend((0..3).map(|i| write_error_at(i, "denied")));
+        let other = Diagnostic::error(Code::YamlSyntax, "content/a.md", Pos::UNKNOWN, "bad");
+        diags.push(other.clone());
+        let shown = finish(diags);
+        let full: Vec<_> = shown
+            .iter()
+            .filter(|d| d.message.contains("disk full"))
+            .collect();
+        assert_eq!(full.len(), WRITE_ERRORS_NAMED + 1);
+        let last = full.last().unwrap();
+        assert_eq!(last.path, Path::new("out/p/010/index.html"));
+        assert!(
+            last.message
+                .ends_with("(and 14 more files after this one, for the same reason)"),
+            "{}",
+            last.message
+        );
+        assert!(
+            full[..WRITE_ERRORS_NAMED]
+                .iter()
+                .all(|d| !d.message.contains("more files"))
+        );
+        let denied = shown.iter().filter(|d| d.message.contains("denied"));
+        assert_eq!(
+            denied.filter(|d| !d.message.contains("more files")).count(),
+            3
+        );
+        assert!(shown.contains(&other));
+        assert!(shown.is_sorted());
+        // Eleven of one cause: the eleventh is named, nothing is counted.
+        let eleven = finish((0..11).map(|i| write_error_at(i, "disk full")).collect());
+        assert_eq!(eleven.len(), 11);
+        assert!(eleven.iter().all(|d| !d.message.contains("more files")));
+    }
 }
