@@ -641,8 +641,7 @@ fn encode_body(path: &Path, made: &Made, r: &Rendered, out: &mut Vec<u8>) {
     put_varint(out, made.problems.len() as u64);
     for p in &made.problems {
         put_varint(out, p.offset as u64);
-        out.push(u8::from(p.severity == Severity::Warning));
-        put_str(out, p.code.as_str());
+        put_severity_code(out, p.severity, p.code);
         put_str(out, &p.message);
         put_opt(out, p.help.as_deref());
     }
@@ -678,13 +677,7 @@ fn decode_body(r: &mut Reader<'_>) -> Option<(PathBuf, Stored)> {
 
 fn decode_problem(r: &mut Reader<'_>) -> Option<Problem> {
     let offset = r.usize()?;
-    let severity = match r.take(1)?[0] {
-        0 => Severity::Error,
-        1 => Severity::Warning,
-        _ => return None,
-    };
-    let code = r.str()?;
-    let code = *Code::ALL.iter().find(|c| c.as_str() == code)?;
+    let (severity, code) = r.severity_code()?;
     Some(Problem {
         offset,
         severity,
@@ -724,7 +717,7 @@ fn encode_action(action: &LinkAction, out: &mut Vec<u8>) {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
         n >>= 7;
@@ -732,16 +725,16 @@ fn put_varint(out: &mut Vec<u8>, mut n: u64) {
     out.push(n as u8);
 }
 
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_varint(out, bytes.len() as u64);
     out.extend_from_slice(bytes);
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
     put_bytes(out, s.as_bytes());
 }
 
-fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
+pub(crate) fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
     match s {
         None => out.push(0),
         Some(s) => {
@@ -751,14 +744,35 @@ fn put_opt(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
+/// A problem's severity and code (by its name).
+pub(crate) fn put_severity_code(out: &mut Vec<u8>, severity: Severity, code: Code) {
+    out.push(u8::from(severity == Severity::Warning));
+    put_str(out, code.as_str());
+}
+
 /// Reads what the `put_*` functions wrote; `None` past the end or on bytes they
 /// cannot have written.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
+    /// A reader of `bytes`, from their start.
+    pub(crate) fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, at: 0 }
+    }
+
+    /// Whether every byte was read.
+    pub(crate) fn done(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
+    /// One byte.
+    pub(crate) fn byte(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
     fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len())?;
         let out = &self.bytes[self.at..end];
@@ -766,7 +780,7 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
-    fn varint(&mut self) -> Option<u64> {
+    pub(crate) fn varint(&mut self) -> Option<u64> {
         let mut n = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.take(1)?[0];
@@ -778,24 +792,24 @@ impl<'a> Reader<'a> {
         None
     }
 
-    fn usize(&mut self) -> Option<usize> {
+    pub(crate) fn usize(&mut self) -> Option<usize> {
         self.varint().and_then(|n| usize::try_from(n).ok())
     }
 
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
 
-    fn bytes(&mut self) -> Option<&'a [u8]> {
+    pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.usize()?;
         self.take(n)
     }
 
-    fn str(&mut self) -> Option<String> {
+    pub(crate) fn str(&mut self) -> Option<String> {
         std::str::from_utf8(self.bytes()?).ok().map(str::to_string)
     }
 
-    fn opt(&mut self) -> Option<Option<String>> {
+    pub(crate) fn opt(&mut self) -> Option<Option<String>> {
         match self.take(1)?[0] {
             0 => Some(None),
             1 => self.str().map(Some),
@@ -803,8 +817,19 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// What `put_severity_code` wrote.
+    pub(crate) fn severity_code(&mut self) -> Option<(Severity, Code)> {
+        let severity = match self.byte()? {
+            0 => Severity::Error,
+            1 => Severity::Warning,
+            _ => return None,
+        };
+        let code = self.str()?;
+        Some((severity, *Code::ALL.iter().find(|c| c.as_str() == code)?))
+    }
+
     /// A count, then that many items.
-    fn list<T>(&mut self, item: impl Fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    pub(crate) fn list<T>(&mut self, item: impl Fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
         let n = self.usize()?;
         // A count larger than the bytes left is corrupt (and must not allocate).
         if n > self.bytes.len() - self.at {

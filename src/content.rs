@@ -25,6 +25,8 @@ use crate::yaml::{Block, Fields, Seg};
 
 pub(crate) use crate::kind::COMMON_FIELDS;
 
+pub mod memo;
+
 /// One record, validated.
 #[derive(Debug, Clone)]
 pub struct Record {

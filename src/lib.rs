@@ -158,6 +158,10 @@ pub struct Report {
     /// Record files and translations read (front matter parsed), each once however
     /// many editions the site has.
     pub parsed: usize,
+    /// Record files (of `parsed`) whose front matter was taken from the build cache
+    /// instead of being parsed: unchanged since the last build, as are the
+    /// configuration and the city registry.
+    pub parsed_cached: usize,
     /// Markdown bodies rendered (of records and translations), each once however many
     /// editions the site has.
     pub rendered: usize,
@@ -279,6 +283,7 @@ fn build_inner(
         records: loaded.site.entries.len(),
         drafts_skipped: loaded.drafts_skipped,
         parsed: loaded.parsed,
+        parsed_cached: loaded.parsed_cached,
         rendered: loaded.site.rendered,
         cached: loaded.cached,
         search_cached: plan.search_cache.hits,
@@ -299,6 +304,8 @@ struct Loaded {
     drafts_skipped: usize,
     /// Record files and translations read.
     parsed: usize,
+    /// Record files whose front matter was taken from the build cache.
+    parsed_cached: usize,
     /// Bodies taken from the build cache.
     cached: usize,
     /// The files of the build cache written, to put in place once the build succeeded.
@@ -335,7 +342,8 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     diags.extend(unread);
     clock.lap("read sources");
 
-    let read = parse_records(listed, (&registry, &config), run);
+    let memo = content::memo::Memo::open(root, opts.cache, opts.write, &config, &registry);
+    let read = parse_records(listed, (&registry, &config), &memo, run);
     let (mut records, failed) = (read.records, read.failed);
     // With a broken registry every city looks unknown: report the registry only.
     diags.extend((read.diags.into_iter()).filter(|d| registry_ok || d.code != Code::UnknownCity));
@@ -375,7 +383,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     let files = &sources.attachment_sizes;
     let mut bodies = cache::BodyCache::open(root, opts.cache);
     // Not a problem of the site: reported, but neither `--strict` nor errors count it.
-    let cache_warning = bodies.warning();
+    let cache_warning: Diagnostics = bodies.warning().into_iter().chain(memo.warning()).collect();
     let markdown = (content::Markdown::InFiles(&sources), &mut bodies);
     let built = Site::build_cached(config, registry, records, &all_sources, files, markdown);
     let mut site = match built {
@@ -398,8 +406,9 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     }
     diags.extend(cache_warning);
     let cached = bodies.hits;
+    let parsed_cached = memo.hits();
     let staged = if opts.write {
-        stage_cache(bodies, &site, &mut diags)
+        stage_cache((bodies, memo), &site, &mut diags)
     } else {
         None
     };
@@ -412,6 +421,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         sources,
         drafts_skipped,
         parsed,
+        parsed_cached,
         cached,
         staged,
         warnings: diags,
@@ -438,10 +448,11 @@ fn take_drafts(
     (drafts, cities)
 }
 
-/// Writes the files of the build cache that changed beside the old ones, to be put in
-/// place once the build succeeded; a warning into `diags` when it cannot.
+/// Writes the files of the build cache that changed (of the bodies and the parsed
+/// records) beside the old ones, to be put in place once the build succeeded; a
+/// warning into `diags` when it cannot.
 fn stage_cache(
-    bodies: cache::BodyCache,
+    (bodies, memo): (cache::BodyCache, content::memo::Memo),
     site: &Site,
     diags: &mut Diagnostics,
 ) -> Option<cache::Staged> {
@@ -453,8 +464,11 @@ fn stage_cache(
             by_path.insert(&t.text.source, &t.body);
         }
     }
-    match bodies.stage(&|p| by_path.get(p).map(|b| b.get())) {
-        Ok(staged) => staged,
+    let staged = (bodies.stage(&|p| by_path.get(p).map(|b| b.get())))
+        .and_then(|bodies| Ok((bodies, memo.stage()?)));
+    match staged {
+        Ok((Some(bodies), Some(records))) => Some(bodies.join(records)),
+        Ok((bodies, records)) => bodies.or(records),
         Err(warning) => {
             diags.push(warning);
             None
@@ -531,8 +545,8 @@ struct Read {
     paths: Vec<PathBuf>,
 }
 
-/// Every record file of `listed` read into a `Record`, a batch at a time, each batch
-/// in parallel. The texts are dropped with their batch, and the records kept without
+/// Every record file of `listed` read into a `Record` (or taken from the build cache:
+/// `memo`), a batch at a time, each batch in parallel. The texts are dropped with their batch, and the records kept without
 /// their bodies (the site reads them again to render them:
 /// `content::Markdown::InFiles`; the warnings located after this step read their
 /// files again: `Sources::read_again`), so that the text of the archive is never held
@@ -540,6 +554,7 @@ struct Read {
 fn parse_records(
     listed: Vec<source::Listed>,
     (registry, config): (&Registry, &Config),
+    memo: &content::memo::Memo,
     run: Run<'_>,
 ) -> Read {
     run.start("records", listed.len());
@@ -555,10 +570,7 @@ fn parse_records(
             .map(|listed| {
                 run.advance();
                 let file = listed.read()?;
-                let mut parsed = content::read(&file, registry, config);
-                if let Some(r) = &mut parsed.record {
-                    r.body = String::new();
-                }
+                let parsed = memo.read(&file, registry, config);
                 Ok::<_, Diagnostic>((file.rel_path, parsed))
             })
             .collect();

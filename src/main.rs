@@ -352,8 +352,12 @@ fn build(
                     eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
                 }
                 eprintln!(
-                    "{:>10}     files parsed, {} Markdown bodies rendered (once for every edition), {} from the build cache; the search terms of {} records from the build cache",
-                    report.parsed, report.rendered, report.cached, report.search_cached
+                    "{:>10}     files read ({} of their front matters from the build cache), {} Markdown bodies rendered (once for every edition), {} from the build cache; the search terms of {} records from the build cache",
+                    report.parsed,
+                    report.parsed_cached,
+                    report.rendered,
+                    report.cached,
+                    report.search_cached
                 );
             }
             let drafts = if report.drafts_skipped > 0 {

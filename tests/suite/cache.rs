@@ -1,9 +1,10 @@
-//! The build cache (`.accord-cache/`): a build that takes bodies and search terms
-//! from it writes the same bytes as a build without it, after any edit; it renders
-//! only the bodies that changed or whose links answer differently, and tokenizes
-//! only the records whose texts changed (all of them when the names of a registry
-//! change); a damaged cache or one of another version is ignored with a warning,
-//! never trusted.
+//! The build cache (`.accord-cache/`): a build that takes parsed records, bodies and
+//! search terms from it writes the same bytes as a build without it, after any edit;
+//! it parses only the record files that changed (all of them when the configuration
+//! or the city registry changes), renders only the bodies that changed or whose links
+//! answer differently, and tokenizes only the records whose texts changed (all of
+//! them when the names of a registry change); a damaged cache or one of another
+//! version is ignored with a warning, never trusted.
 
 use std::path::{Path, PathBuf};
 
@@ -65,18 +66,24 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     let bodies = first.rendered;
     let records = first.records;
     assert_eq!((bodies, first.cached), (5, 0));
-    assert_eq!(first.search_cached, 0);
+    assert_eq!((first.search_cached, first.parsed_cached), (0, 0));
     assert!(root.join(".accord-cache/CACHEDIR.TAG").is_file());
 
     let again = step(root, &out, "nothing changed");
     assert_eq!((again.rendered, again.cached), (0, bodies));
-    assert_eq!(again.search_cached, records);
+    assert_eq!(
+        (again.search_cached, again.parsed_cached),
+        (records, records)
+    );
 
     let content = root.join("content");
     append(&content.join("trips/visit.md"), "\nOne more paragraph.\n");
     let r = step(root, &out, "a body edit");
     assert_eq!((r.rendered, r.cached), (1, bodies - 1));
-    assert_eq!(r.search_cached, records - 1);
+    assert_eq!(
+        (r.search_cached, r.parsed_cached),
+        (records - 1, records - 1)
+    );
 
     append(&content.join("programs/plan.en.md"), "\nAnd one more.\n");
     let r = step(root, &out, "a translation edit");
@@ -91,6 +98,9 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     );
     let r = step(root, &out, "a tag added");
     assert_eq!((r.rendered, r.search_cached), (0, records - 1));
+    assert_eq!(r.parsed_cached, records - 1);
+
+    front_matter_edits(root, &out, records);
 
     write(
         root,
@@ -134,7 +144,7 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "en: Yokohama City",
     );
     let r = step(root, &out, "a registry change");
-    assert_eq!((r.rendered, r.search_cached), (0, 0));
+    assert_eq!((r.rendered, r.search_cached, r.parsed_cached), (0, 0, 0));
 
     // `방문` (a visit) in the texts of other records now mentions Seoul.
     replace(
@@ -152,7 +162,9 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "data/organizations.yaml",
         b"yokohama-city:\n  name: {en: City of Yokohama, ja: \xe6\xa8\xaa\xe6\xb5\x9c\xe5\xb8\x82}\n  kind: city-government\n  country: JP\n",
     );
-    step(root, &out, "an organization registry");
+    let r = step(root, &out, "an organization registry");
+    // Not read with the front matter: no record file is read again.
+    assert_eq!(r.parsed_cached, records);
 
     write(
         root,
@@ -167,7 +179,7 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "title: Another",
     );
     let r = step(root, &out, "a new title in accord.yaml");
-    assert_eq!(r.rendered, 0);
+    assert_eq!((r.rendered, r.parsed_cached), (0, 0));
 
     // Under another path every link to a record is another URL.
     replace(
@@ -177,6 +189,57 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     );
     let r = step(root, &out, "a new base path");
     assert_eq!((r.rendered, r.cached), (bodies, 0));
+}
+
+/// Edits of the front matter of one record (`trips/photo.md`) that change what is
+/// made of it: each reads that file alone again, and the output is a clean build's.
+/// A warning of the front matter is reported the same when the record is taken from
+/// the cache.
+fn front_matter_edits(root: &Path, out: &Path, records: usize) {
+    let photo = root.join("content/trips/photo.md");
+    let edits = [
+        ("a new title", "title: 사진", "title: 요코하마 사진"),
+        ("another city", "cities: [서울]", "cities: [서울, 요코하마]"),
+        (
+            "new dates",
+            "date: 2019-06\n",
+            "date: 2019-06-03\nend: 2019-06-05\n",
+        ),
+        ("a draft", "summary: 사진.", "summary: 사진.\ndraft: true"),
+        ("a draft no more", "\ndraft: true", ""),
+    ];
+    for (what, from, to) in edits {
+        replace(&photo, from, to);
+        let r = step(root, out, what);
+        let published = records - usize::from(what == "a draft");
+        assert_eq!(
+            (r.records, r.parsed_cached),
+            (published, records - 1),
+            "{what}"
+        );
+    }
+    let placeholder = &accord::scaffold::placeholders().next().unwrap().summary;
+    replace(
+        &photo,
+        "summary: 사진.",
+        &format!("summary: \"{placeholder}\""),
+    );
+    let warned = step(root, out, "a placeholder summary");
+    assert_eq!(warned.parsed_cached, records - 1);
+    let placeholder_of_photo = |r: &accord::Report| {
+        (r.warnings.iter()).any(|d| d.code == Code::Placeholder && d.path.ends_with("photo.md"))
+    };
+    assert!(placeholder_of_photo(&warned), "{:?}", warned.warnings);
+    let again = step(root, out, "the placeholder, from the cache");
+    assert_eq!(again.parsed_cached, records);
+    assert_eq!(again.warnings, warned.warnings);
+    replace(
+        &photo,
+        &format!("summary: \"{placeholder}\""),
+        "summary: 사진.",
+    );
+    let fixed = step(root, out, "the placeholder replaced");
+    assert!(!placeholder_of_photo(&fixed), "{:?}", fixed.warnings);
 }
 
 /// The bucket files of the cache's bodies.
@@ -212,7 +275,7 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
     ];
     for ((how, damage), folder) in damages
         .into_iter()
-        .flat_map(|d| ["bodies", "terms", "passages"].map(|f| (d, f)))
+        .flat_map(|d| ["bodies", "terms", "passages", "records"].map(|f| (d, f)))
     {
         let what = &format!("{folder} {how}");
         let site = archive();
@@ -239,16 +302,19 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
                 .starts_with(Path::new(".accord-cache").join(folder))
         );
         let expected = match folder {
-            "bodies" => (bodies, 0, records - 1),
-            "terms" => (1, bodies - 1, 0),
-            _ => (1, bodies - 1, records - 1),
+            "bodies" => (bodies, 0, records - 1, records - 1),
+            "terms" => (1, bodies - 1, 0, records - 1),
+            "passages" => (1, bodies - 1, records - 1, records - 1),
+            _ => (1, bodies - 1, records - 1, 0),
         };
-        assert_eq!((r.rendered, r.cached, r.search_cached), expected, "{what}");
+        let got = (r.rendered, r.cached, r.search_cached, r.parsed_cached);
+        assert_eq!(got, expected, "{what}");
         // Written anew: the next build trusts it again.
         let next = step(root, &out, what);
         assert!(next.warnings.iter().all(|d| d.code != Code::BuildCache));
         assert_eq!((next.rendered, next.cached), (0, bodies), "{what}");
         assert_eq!(next.search_cached, records, "{what}");
+        assert_eq!(next.parsed_cached, records, "{what}");
     }
 }
 

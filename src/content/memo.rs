@@ -1,0 +1,618 @@
+//! What `read` made of each record file, kept between builds in the build cache
+//! (`cache::Blobs`, folder `records/`): the record without its body (which is read
+//! again from the file when it is rendered) and the warnings its front matter gave,
+//! under the file's path with a key. The key is a hash of everything `read` reads:
+//! the file's path and text, the configuration, the city registry (the names and
+//! aliases a city is resolved by, and the hints for an unknown one), accord's version
+//! and `FORMAT`. A blob is taken only under the same key, so that a build with the
+//! cache has the records and warnings of a build without it. Only files that gave a
+//! record are kept: one that did not gives an error, and a build with an error keeps
+//! nothing.
+
+use std::path::{Path, PathBuf};
+
+use crate::cache::{
+    Blobs, KeyHasher, Mode, Reader, Staged, put_opt, put_severity_code, put_str, put_varint,
+};
+use crate::config::Config;
+use crate::date::PartialDate;
+use crate::diag::{Diagnostic, Pos};
+use crate::kind::Kind;
+use crate::registry::Registry;
+use crate::relations::{Links, Reference};
+use crate::source::SourceFile;
+
+use super::{
+    Budget, Cost, Details, Format, Parsed, Program, Record, Source, SourceTarget, Status, Trip,
+    Workshop,
+};
+
+/// Changes whenever what is kept of a record does (a field added, a check changed)
+/// without a change of accord's version: the blobs of another are not taken.
+const FORMAT: u64 = 1;
+
+/// The folder of the blobs in the build cache.
+const RECORDS: &str = "records";
+
+/// The parsed record files of the last build, and those of this one.
+pub struct Memo {
+    blobs: Blobs,
+    /// A hash of the configuration and the registry: the part of every key that is
+    /// the same for every file.
+    context: u64,
+}
+
+impl Memo {
+    /// No cache: every file is read.
+    pub fn off() -> Memo {
+        Memo {
+            blobs: Blobs::off(),
+            context: 0,
+        }
+    }
+
+    /// The blobs of the site at `root`, read unless `mode` says not to; those made
+    /// are kept only if `write`. The records are read with `config` and `registry`.
+    pub fn open(
+        root: &Path,
+        mode: Mode,
+        write: bool,
+        config: &Config,
+        registry: &Registry,
+    ) -> Memo {
+        Memo {
+            blobs: Blobs::open(root, mode, RECORDS, write),
+            context: context_key(config, registry),
+        }
+    }
+
+    /// What `super::read` makes of `file` (with the configuration and registry the
+    /// memo was opened with), its record without its body: from the cache when it is
+    /// there, else read (and kept, when it gave a record). From any thread.
+    pub fn read(&self, file: &SourceFile, registry: &Registry, config: &Config) -> Parsed {
+        let path = file.rel_path.as_path();
+        let key = (self.blobs.reads() || self.blobs.keeps()).then(|| self.key(file));
+        if let Some(key) = key
+            && let Some(parsed) = (self.blobs.get(path, key))
+                .as_deref()
+                .and_then(|b| decode(b, file))
+        {
+            return parsed;
+        }
+        let mut parsed = super::read(file, registry, config);
+        if let Some(r) = &mut parsed.record {
+            r.body = String::new();
+            if let Some(key) = key
+                && self.blobs.keeps()
+            {
+                self.blobs.put(path, key, &encode(r, &parsed.diags));
+            }
+        }
+        parsed
+    }
+
+    /// The key of `file`'s blob.
+    fn key(&self, file: &SourceFile) -> u64 {
+        let mut k = KeyHasher::new();
+        k.u64(FORMAT);
+        k.u64(self.context);
+        k.str(&file.rel_path.to_string_lossy());
+        k.str(&file.text);
+        k.finish()
+    }
+
+    /// How many files' records were taken from the cache.
+    pub fn hits(&self) -> usize {
+        self.blobs.hits()
+    }
+
+    /// The warning about the files of the cache that were ignored, if any.
+    pub fn warning(&self) -> Option<Diagnostic> {
+        self.blobs.warning("the record files are read again")
+    }
+
+    /// Writes the files that changed, for `Staged::commit` (`cache::Blobs::stage`).
+    pub fn stage(self) -> Result<Option<Staged>, Diagnostic> {
+        self.blobs.stage()
+    }
+}
+
+/// A hash of what `read` reads besides the file: the configuration (but where the
+/// site is) and the cities of the registry, in order (a city is known by its place in
+/// the list), each with everything it is read with.
+fn context_key(config: &Config, registry: &Registry) -> u64 {
+    let config = Config {
+        root: PathBuf::new(),
+        ..config.clone()
+    };
+    let mut k = KeyHasher::new();
+    k.str(&format!("{config:?}"));
+    k.str(&format!("{:?}", registry.cities));
+    k.finish()
+}
+
+// ------------------------------------------------------------------- the codec
+
+/// A record (without its body and dates from the history, which `read` never sets)
+/// and the warnings of its file.
+fn encode(r: &Record, diags: &[Diagnostic]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    let o = &mut out;
+    o.push(kind_byte(r.kind));
+    put_str(o, &r.slug);
+    put_str(o, &r.title);
+    put_date(o, r.date);
+    put_opt_date(o, r.end);
+    put_varint(o, r.cities.len() as u64);
+    for c in &r.cities {
+        put_varint(o, *c as u64);
+    }
+    for list in [&r.organizers, &r.partners, &r.tags] {
+        put_strs(o, list);
+    }
+    put_str(o, &r.lang);
+    put_opt(o, r.summary.as_deref());
+    o.push(u8::from(r.draft));
+    put_varint(o, r.sources.len() as u64);
+    for s in &r.sources {
+        put_source(o, s);
+    }
+    put_json(o, &r.extra);
+    put_opt_date(o, r.updated);
+    put_strs(o, &r.aliases);
+    put_details(o, &r.details);
+    put_links(o, &r.links);
+    put_varint(o, r.body_line as u64);
+    o.extend_from_slice(&r.source_hash.to_le_bytes());
+    put_varint(o, diags.len() as u64);
+    for d in diags {
+        put_diagnostic(o, d);
+    }
+    out
+}
+
+/// What `encode` wrote, for `file`; `None` when the bytes are not what it writes.
+fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
+    let r = &mut Reader::new(bytes);
+    let kind = byte_kind(r.byte()?)?;
+    let slug = r.str()?;
+    let title = r.str()?;
+    let date = get_date(r)?;
+    let end = get_opt_date(r)?;
+    let cities = r.list(Reader::usize)?;
+    let organizers = r.list(Reader::str)?;
+    let partners = r.list(Reader::str)?;
+    let tags = r.list(Reader::str)?;
+    let lang = r.str()?;
+    let summary = r.opt()?;
+    let draft = get_bool(r)?;
+    let sources = r.list(get_source)?;
+    let extra = get_json(r, 0)?;
+    let updated = get_opt_date(r)?;
+    let aliases = r.list(Reader::str)?;
+    let details = get_details(r, kind)?;
+    let links = get_links(r)?;
+    let body_line = r.usize()?;
+    let source_hash = r.u64()?;
+    let diags = r.list(get_diagnostic)?;
+    if !r.done() {
+        return None;
+    }
+    let record = Record {
+        kind,
+        source: file.rel_path.clone(),
+        slug,
+        title,
+        date,
+        end,
+        cities,
+        organizers,
+        partners,
+        tags,
+        lang,
+        summary,
+        draft,
+        sources,
+        extra,
+        updated,
+        aliases,
+        history: None,
+        details,
+        links,
+        body: String::new(),
+        body_line,
+        source_hash,
+    };
+    Some(Parsed {
+        record: Some(record),
+        diags,
+        partial: None,
+    })
+}
+
+fn kind_byte(kind: Kind) -> u8 {
+    match kind {
+        Kind::Program => 0,
+        Kind::Trip => 1,
+        Kind::Workshop => 2,
+    }
+}
+
+fn byte_kind(b: u8) -> Option<Kind> {
+    Kind::ALL.into_iter().find(|k| kind_byte(*k) == b)
+}
+
+fn get_bool(r: &mut Reader<'_>) -> Option<bool> {
+    match r.byte()? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+/// `Some(x)` as 1 and `x`, `None` as 0.
+fn put_option<T>(o: &mut Vec<u8>, v: Option<T>, put: impl FnOnce(&mut Vec<u8>, T)) {
+    match v {
+        None => o.push(0),
+        Some(v) => {
+            o.push(1);
+            put(o, v);
+        }
+    }
+}
+
+fn get_option<'a, T>(
+    r: &mut Reader<'a>,
+    get: impl FnOnce(&mut Reader<'a>) -> Option<T>,
+) -> Option<Option<T>> {
+    if get_bool(r)? {
+        get(r).map(Some)
+    } else {
+        Some(None)
+    }
+}
+
+fn put_strs(o: &mut Vec<u8>, list: &[String]) {
+    put_varint(o, list.len() as u64);
+    for s in list {
+        put_str(o, s);
+    }
+}
+
+fn put_i64(o: &mut Vec<u8>, n: i64) {
+    o.extend_from_slice(&n.to_le_bytes());
+}
+
+fn get_i64(r: &mut Reader<'_>) -> Option<i64> {
+    r.u64().map(|n| n as i64)
+}
+
+fn put_f64(o: &mut Vec<u8>, n: f64) {
+    o.extend_from_slice(&n.to_bits().to_le_bytes());
+}
+
+fn get_f64(r: &mut Reader<'_>) -> Option<f64> {
+    r.u64().map(f64::from_bits)
+}
+
+fn put_date(o: &mut Vec<u8>, d: PartialDate) {
+    put_i64(o, i64::from(d.year));
+    o.extend([d.month.unwrap_or(0), d.day.unwrap_or(0)]);
+}
+
+fn get_date(r: &mut Reader<'_>) -> Option<PartialDate> {
+    let year = i32::try_from(get_i64(r)?).ok()?;
+    let part = |b: u8| (b != 0).then_some(b);
+    Some(PartialDate {
+        year,
+        month: part(r.byte()?),
+        day: part(r.byte()?),
+    })
+}
+
+fn put_opt_date(o: &mut Vec<u8>, d: Option<PartialDate>) {
+    put_option(o, d, put_date);
+}
+
+fn get_opt_date(r: &mut Reader<'_>) -> Option<Option<PartialDate>> {
+    get_option(r, get_date)
+}
+
+fn put_source(o: &mut Vec<u8>, s: &Source) {
+    put_str(o, &s.title);
+    match &s.target {
+        SourceTarget::Url(u) => {
+            o.push(0);
+            put_str(o, u);
+        }
+        SourceTarget::File(p) => {
+            o.push(1);
+            put_str(o, &p.to_string_lossy());
+        }
+    }
+}
+
+fn get_source(r: &mut Reader<'_>) -> Option<Source> {
+    let title = r.str()?;
+    let target = match r.byte()? {
+        0 => SourceTarget::Url(r.str()?),
+        1 => SourceTarget::File(PathBuf::from(r.str()?)),
+        _ => return None,
+    };
+    Some(Source { title, target })
+}
+
+/// How deep a JSON value of `extra` may nest in a blob (the YAML reader stops far
+/// earlier): deeper is corrupt.
+const MAX_JSON_DEPTH: usize = 256;
+
+/// A JSON value, its numbers as they are held (no text between, so none is rounded).
+fn put_json(o: &mut Vec<u8>, v: &serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Null => o.push(0),
+        Value::Bool(b) => o.push(1 + u8::from(*b)),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => {
+                o.push(3);
+                o.extend_from_slice(&u.to_le_bytes());
+            }
+            (None, Some(i)) => {
+                o.push(4);
+                put_i64(o, i);
+            }
+            _ => {
+                o.push(5);
+                put_f64(o, n.as_f64().unwrap_or(f64::NAN));
+            }
+        },
+        Value::String(s) => {
+            o.push(6);
+            put_str(o, s);
+        }
+        Value::Array(items) => {
+            o.push(7);
+            put_varint(o, items.len() as u64);
+            for item in items {
+                put_json(o, item);
+            }
+        }
+        Value::Object(map) => {
+            o.push(8);
+            put_varint(o, map.len() as u64);
+            for (k, item) in map {
+                put_str(o, k);
+                put_json(o, item);
+            }
+        }
+    }
+}
+
+fn get_json(r: &mut Reader<'_>, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    if depth > MAX_JSON_DEPTH {
+        return None;
+    }
+    Some(match r.byte()? {
+        0 => Value::Null,
+        1 => Value::Bool(false),
+        2 => Value::Bool(true),
+        3 => Value::from(r.u64()?),
+        4 => Value::from(get_i64(r)?),
+        5 => Value::Number(serde_json::Number::from_f64(get_f64(r)?)?),
+        6 => Value::String(r.str()?),
+        7 => Value::Array(r.list(|r| get_json(r, depth + 1))?),
+        8 => Value::Object(
+            r.list(|r| Some((r.str()?, get_json(r, depth + 1)?)))?
+                .into_iter()
+                .collect(),
+        ),
+        _ => return None,
+    })
+}
+
+fn put_details(o: &mut Vec<u8>, details: &Details) {
+    match details {
+        Details::Program(p) => {
+            put_option(o, p.code.as_deref(), put_str);
+            put_option(o, p.status, |o, s| o.push(s as u8));
+            put_option(o, p.budget.as_ref(), put_budget);
+            put_varint(o, p.pairs.len() as u64);
+            for [a, b] in &p.pairs {
+                put_varint(o, *a as u64);
+                put_varint(o, *b as u64);
+            }
+        }
+        Details::Trip(t) => {
+            put_option(o, t.travelers, |o, n| put_varint(o, u64::from(n)));
+            put_option(o, t.purpose.as_deref(), put_str);
+            put_option(o, t.cost.as_ref(), |o, c| {
+                put_f64(o, c.amount);
+                put_str(o, &c.currency);
+            });
+        }
+        Details::Workshop(w) => {
+            put_option(o, w.venue.as_deref(), put_str);
+            put_option(o, w.format, |o, f| o.push(f as u8));
+            put_strs(o, &w.participants);
+        }
+    }
+}
+
+fn put_budget(o: &mut Vec<u8>, b: &Budget) {
+    put_option(o, b.unit.as_deref(), put_str);
+    put_option(o, b.total, put_f64);
+    put_option(o, b.spent, put_f64);
+    put_varint(o, b.by_year.len() as u64);
+    for (year, amount) in &b.by_year {
+        put_i64(o, i64::from(*year));
+        put_f64(o, *amount);
+    }
+}
+
+fn get_details(r: &mut Reader<'_>, kind: Kind) -> Option<Details> {
+    Some(match kind {
+        Kind::Program => Details::Program(Program {
+            code: get_option(r, Reader::str)?,
+            status: get_option(r, |r| {
+                let b = r.byte()?;
+                [Status::Planned, Status::Ongoing, Status::Completed]
+                    .into_iter()
+                    .find(|s| *s as u8 == b)
+            })?,
+            budget: get_option(r, get_budget)?,
+            pairs: r.list(|r| Some([r.usize()?, r.usize()?]))?,
+        }),
+        Kind::Trip => Details::Trip(Trip {
+            travelers: get_option(r, |r| u32::try_from(r.varint()?).ok())?,
+            purpose: get_option(r, Reader::str)?,
+            cost: get_option(r, |r| {
+                Some(Cost {
+                    amount: get_f64(r)?,
+                    currency: r.str()?,
+                })
+            })?,
+        }),
+        Kind::Workshop => Details::Workshop(Workshop {
+            venue: get_option(r, Reader::str)?,
+            format: get_option(r, |r| {
+                let b = r.byte()?;
+                [
+                    Format::Workshop,
+                    Format::Forum,
+                    Format::Seminar,
+                    Format::Conference,
+                ]
+                .into_iter()
+                .find(|f| *f as u8 == b)
+            })?,
+            participants: r.list(Reader::str)?,
+        }),
+    })
+}
+
+fn get_budget(r: &mut Reader<'_>) -> Option<Budget> {
+    Some(Budget {
+        unit: get_option(r, Reader::str)?,
+        total: get_option(r, get_f64)?,
+        spent: get_option(r, get_f64)?,
+        by_year: r
+            .list(|r| Some((i32::try_from(get_i64(r)?).ok()?, get_f64(r)?)))?
+            .into_iter()
+            .collect(),
+    })
+}
+
+fn put_pos(o: &mut Vec<u8>, pos: Pos) {
+    put_varint(o, pos.line as u64);
+    put_varint(o, pos.col as u64);
+}
+
+fn get_pos(r: &mut Reader<'_>) -> Option<Pos> {
+    Some(Pos::new(r.usize()?, r.usize()?))
+}
+
+fn put_reference(o: &mut Vec<u8>, reference: &Reference) {
+    put_str(o, &reference.text);
+    put_pos(o, reference.pos);
+}
+
+fn get_reference(r: &mut Reader<'_>) -> Option<Reference> {
+    Some(Reference {
+        text: r.str()?,
+        pos: get_pos(r)?,
+    })
+}
+
+fn put_links(o: &mut Vec<u8>, links: &Links) {
+    put_option(o, links.program.as_ref(), put_reference);
+    put_option(o, links.series.as_ref(), put_reference);
+    put_option(o, links.number, |o, (n, pos)| {
+        put_varint(o, u64::from(n));
+        put_pos(o, pos);
+    });
+    put_varint(o, links.related.len() as u64);
+    for reference in &links.related {
+        put_reference(o, reference);
+    }
+}
+
+fn get_links(r: &mut Reader<'_>) -> Option<Links> {
+    Some(Links {
+        program: get_option(r, get_reference)?,
+        series: get_option(r, get_reference)?,
+        number: get_option(r, |r| Some((u32::try_from(r.varint()?).ok()?, get_pos(r)?)))?,
+        related: r.list(get_reference)?,
+    })
+}
+
+fn put_diagnostic(o: &mut Vec<u8>, d: &Diagnostic) {
+    put_str(o, &d.path.to_string_lossy());
+    put_pos(o, Pos::new(d.line, d.col));
+    put_severity_code(o, d.severity, d.code);
+    put_str(o, &d.message);
+    put_opt(o, d.help.as_deref());
+}
+
+fn get_diagnostic(r: &mut Reader<'_>) -> Option<Diagnostic> {
+    let path = PathBuf::from(r.str()?);
+    let pos = get_pos(r)?;
+    let (severity, code) = r.severity_code()?;
+    Some(Diagnostic {
+        path,
+        line: pos.line,
+        col: pos.col,
+        severity,
+        message: r.str()?,
+        help: r.opt()?,
+        code,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        SourceFile {
+            rel_path: PathBuf::from("content/programs/p.md"),
+            kind: Kind::Program,
+            stem: "p".into(),
+            text: text.into(),
+        }
+    }
+
+    /// A record of every field, and a warning, read back as `read` made it.
+    #[test]
+    fn a_record_and_its_warnings_are_read_back_as_they_were_made() {
+        let registry = Registry::parse(
+            "seoul:\n  name: {ko: 서울, en: Seoul}\n  country: KR\n\
+             busan:\n  name: {ko: 부산, en: Busan}\n  country: KR\n",
+        )
+        .unwrap();
+        let config = Config::parse(Path::new(""), "").unwrap();
+        let text = "---\ntitle: \"A program\"\ndate: 2014-03\nend: 2016\n\
+            cities: [서울, Busan]\norganizers: [A]\npartners: [B]\ntags: [t, u]\n\
+            summary: Short.\nsources:\n  - {title: S, url: 'https://example.org/s'}\n\
+            extra: {n: 1, f: 0.1, neg: -3, list: [true, null, x], map: {k: v}}\n\
+            updated: 2020-01-02\naliases: [old/p]\ncode: P-1\nstatus: ongoing\n\
+            budget: {unit: KRW, total: 1.5, by_year: {2014: 0.25}}\n\
+            pairs: [[서울, 부산]]\nrelated: [other]\n---\n";
+        // The placeholder of `accord new` left in the body: a warning.
+        let placeholder = &crate::scaffold::placeholders().next().unwrap().body;
+        let file = file(&format!("{text}Body.\n\n{placeholder}\n"));
+        let made = super::super::read(&file, &registry, &config);
+        let mut record = made.record.expect("the record is read");
+        record.body = String::new();
+        let bytes = encode(&record, &made.diags);
+        let back = decode(&bytes, &file).expect("decoded");
+        assert_eq!(format!("{:?}", back.record.unwrap()), format!("{record:?}"));
+        assert_eq!(made.diags.len(), 1, "{:?}", made.diags);
+        assert_eq!(back.diags, made.diags);
+        // Cut short, or with a byte more, it is not read.
+        assert!(decode(&bytes[..bytes.len() - 1], &file).is_none());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode(&longer, &file).is_none());
+    }
+}
