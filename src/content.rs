@@ -62,6 +62,9 @@ pub struct Record {
     pub body: String,
     /// The file line on which the body starts.
     pub body_line: usize,
+    /// A hash of the Markdown body (`body_hash`): what the build cache finds its
+    /// rendering by, so that a body it holds need not be read again.
+    pub body_hash: u64,
     /// A hash of the whole file: with the registry and the configuration, it
     /// determines everything about the record but the links to other records.
     pub source_hash: u64,
@@ -307,6 +310,11 @@ fn text_hash(text: &str) -> u64 {
     h.finish()
 }
 
+/// The hash of a Markdown body (`Record::body_hash`).
+pub fn body_hash(markdown: &str) -> u64 {
+    text_hash(markdown)
+}
+
 /// What reading a source file gave: the record, or the problems and what could be
 /// read of it all the same.
 #[derive(Debug)]
@@ -465,6 +473,7 @@ impl Common {
             links,
             body: split.body.to_string(),
             body_line: split.body_line,
+            body_hash: body_hash(split.body),
             source_hash: text_hash(&file.text),
         })
     }

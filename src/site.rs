@@ -397,7 +397,7 @@ impl Site {
         };
         let done = self.kept_targets(urls, files).record_body(
             &record,
-            &record.body,
+            &|| Ok(Cow::Borrowed(record.body.as_str())),
             &opts,
             (&self.bodies, None),
         );
@@ -718,15 +718,7 @@ fn entries(
     let stored: Vec<Option<Stored>> = records.iter().map(|r| cache.take(&r.source)).collect();
     let rendered: Vec<RecordBody> = (records.par_iter())
         .zip(stored)
-        .map(|(r, stored)| match markdown.body(r) {
-            Ok(body) => targets.record_body(r, &body, &opts, (bodies, stored)),
-            // The build fails: the body is rendered empty.
-            Err(d) => {
-                let mut done = targets.record_body(r, "", &opts, (bodies, None));
-                done.diags.push(d);
-                done
-            }
-        })
+        .map(|(r, stored)| targets.record_body(r, &|| markdown.body(r), &opts, (bodies, stored)))
         .collect();
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
@@ -760,11 +752,41 @@ struct RecordBody {
 /// The text of a record or of a translation, to render.
 struct Text<'t> {
     source: &'t Path,
-    body: &'t str,
+    body: Lazy<'t>,
+    /// `content::body_hash` of the body.
+    body_hash: u64,
     /// File line of the body's first line.
     body_line: usize,
     /// The summary given.
     summary: Option<&'t String>,
+}
+
+/// Reads a body's Markdown (`content::Markdown::body`).
+type ReadBody<'r> = dyn Fn() -> Result<Cow<'r, str>, Diagnostic> + Sync + 'r;
+
+/// A body's Markdown, read when it is first asked for.
+struct Lazy<'r> {
+    read: &'r ReadBody<'r>,
+    text: std::cell::OnceCell<Result<Cow<'r, str>, Diagnostic>>,
+}
+
+impl<'r> Lazy<'r> {
+    fn new(read: &'r ReadBody<'r>) -> Lazy<'r> {
+        Lazy {
+            read,
+            text: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The Markdown, read now if it was not; empty when it cannot be read.
+    fn get(&self) -> &str {
+        self.text.get_or_init(self.read).as_deref().unwrap_or("")
+    }
+
+    /// Why the Markdown could not be read, if it was read and could not.
+    fn error(&self) -> Option<Diagnostic> {
+        self.text.get()?.as_ref().err().cloned()
+    }
 }
 
 /// A translation's body, rendered from its page.
@@ -818,7 +840,8 @@ pub fn broken_links(
         attach_dir: None,
     };
     let opts = RenderOptions { allow_html };
-    let (body, _, _) = targets.render(&from, &record.body, &opts, (0, None));
+    let read = || Ok(Cow::Borrowed(record.body.as_str()));
+    let (body, _, _) = targets.render(&from, &Lazy::new(&read), &opts, (0, None));
     body_problems(&record.source, &record.body, record.body_line, &body)
 }
 
@@ -1087,11 +1110,11 @@ struct BodyAt<'p> {
 }
 
 impl BodyAt<'_> {
-    /// The key of `body` rendered from here (`cache::key`): its Markdown and all its
-    /// rendering reads but the answers about its links.
-    fn key(&self, body: &str, targets: &Targets<'_>, opts: &RenderOptions) -> u64 {
+    /// The key of a body rendered from here (`cache::key`): its Markdown (by its
+    /// `body_hash`) and all its rendering reads but the answers about its links.
+    fn key(&self, body_hash: u64, targets: &Targets<'_>, opts: &RenderOptions) -> u64 {
         cache::key(&[
-            body.as_bytes(),
+            &body_hash.to_le_bytes(),
             self.dir.as_os_str().as_encoded_bytes(),
             self.page.map_or(b"\0".as_slice(), str::as_bytes),
             self.attach_dir.map_or(b"\0".as_slice(), str::as_bytes),
@@ -1104,10 +1127,10 @@ impl BodyAt<'_> {
 impl Targets<'_> {
     /// `r`'s body, `markdown`, rendered from its page (from `stored`, the cache's, when
     /// still good).
-    fn record_body(
+    fn record_body<'r>(
         &self,
-        r: &Record,
-        markdown: &str,
+        r: &'r Record,
+        markdown: &'r ReadBody<'r>,
         opts: &RenderOptions,
         (bodies, stored): (&Bodies, Option<Stored>),
     ) -> RecordBody {
@@ -1119,7 +1142,8 @@ impl Targets<'_> {
         };
         let text = Text {
             source: &r.source,
-            body: markdown,
+            body: Lazy::new(markdown),
+            body_hash: r.body_hash,
             body_line: r.body_line,
             summary: r.summary.as_ref(),
         };
@@ -1127,7 +1151,9 @@ impl Targets<'_> {
     }
 
     /// `text` rendered from `from` (from `stored`, the cache's, when still good) and
-    /// put in `bodies`.
+    /// put in `bodies`. Its Markdown is read only to render it or to locate its
+    /// problems; a failed read is an error, and the body is rendered empty (the build
+    /// fails, and keeps nothing in the cache).
     fn body(
         &self,
         from: &BodyAt<'_>,
@@ -1135,9 +1161,14 @@ impl Targets<'_> {
         opts: &RenderOptions,
         (bodies, stored): (&Bodies, Option<Stored>),
     ) -> RecordBody {
-        let key = from.key(text.body, self, opts);
-        let (body, attached, mut made) = self.render(from, text.body, opts, (key, stored));
-        let diags = body_problems(text.source, text.body, text.body_line, &body);
+        let key = from.key(text.body_hash, self, opts);
+        let (body, attached, mut made) = self.render(from, &text.body, opts, (key, stored));
+        let mut diags = if body.problems.is_empty() && body.problems_omitted == 0 {
+            Vec::new()
+        } else {
+            body_problems(text.source, text.body.get(), text.body_line, &body)
+        };
+        diags.extend(text.body.error());
         let summary = (text.summary.cloned())
             .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
         made.keep_problems(&body);
@@ -1165,9 +1196,11 @@ impl Targets<'_> {
             page: home.as_ref().map(|(page, _)| page.as_str()),
             attach_dir: home.as_ref().map(|(_, dir)| dir.as_str()),
         };
+        let read = || Ok(Cow::Borrowed(t.body.as_str()));
         let text = Text {
             source: &t.source,
-            body: &t.body,
+            body: Lazy::new(&read),
+            body_hash: crate::content::body_hash(&t.body),
             body_line: t.body_line,
             summary: t.summary.as_ref(),
         };
@@ -1191,7 +1224,7 @@ impl Targets<'_> {
     fn render(
         &self,
         from: &BodyAt<'_>,
-        body: &str,
+        body: &Lazy<'_>,
         opts: &RenderOptions,
         cached: (u64, Option<Stored>),
     ) -> (Rendered, Vec<PathBuf>, Made) {
@@ -1202,7 +1235,7 @@ impl Targets<'_> {
         let (rendered, made) = reused.unwrap_or_else(|| {
             attached.borrow_mut().clear();
             let recorder = Recorder::new(&resolve);
-            let rendered = markdown::render(body, opts, &|dest| recorder.resolve(dest));
+            let rendered = markdown::render(body.get(), opts, &|dest| recorder.resolve(dest));
             (rendered, recorder.made(key))
         });
         let mut attached = attached.into_inner();

@@ -1,6 +1,6 @@
 //! What `read` made of each record file, kept between builds in the build cache
-//! (`cache::Blobs`, folder `records/`): the record without its body (which is read
-//! again from the file when it is rendered) and the warnings its front matter gave,
+//! (`cache::Blobs`, folder `records/`): the record without its body (read again from
+//! the file only when it is rendered, see `site`) and the warnings its front matter gave,
 //! under the file's path with a key. The key is a hash of everything `read` reads:
 //! the file's path and text, the configuration, the city registry (the names and
 //! aliases a city is resolved by, and the hints for an unknown one), accord's version
@@ -163,6 +163,7 @@ fn encode(r: &Record, diags: &[Diagnostic]) -> Vec<u8> {
     put_details(o, &r.details);
     put_links(o, &r.links);
     put_varint(o, r.body_line as u64);
+    o.extend_from_slice(&r.body_hash.to_le_bytes());
     o.extend_from_slice(&r.source_hash.to_le_bytes());
     put_varint(o, diags.len() as u64);
     for d in diags {
@@ -193,6 +194,7 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
     let details = get_details(r, kind)?;
     let links = get_links(r)?;
     let body_line = r.usize()?;
+    let body_hash = r.u64()?;
     let source_hash = r.u64()?;
     let diags = r.list(get_diagnostic)?;
     if !r.done() {
@@ -221,6 +223,7 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
         links,
         body: String::new(),
         body_line,
+        body_hash,
         source_hash,
     };
     Some(Parsed {
