@@ -22,7 +22,8 @@
 //!
 //! Beside the bodies, `Blobs` (in `blobs`) keeps what a later step makes of one
 //! source file alone under a key that step computes, in bucket files of the same
-//! format: the search index keeps each record's terms, passages and snippets there.
+//! format: the search index keeps each record's terms, passages and snippets there,
+//! and `content::memo` each record file's parsed front matter.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};

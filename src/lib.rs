@@ -7,10 +7,13 @@
 //!    `config` reads `accord.yaml`; `registry` reads the city registry
 //!    `data/cities.yaml`; `source` walks `content/` in sorted order and reads files as
 //!    NFC text, a batch at a time; `content` reads each file's front matter into a
-//!    typed `Record` (cities resolved, every field checked), in parallel, and the
-//!    batch's texts are dropped; `site` renders the Markdown (`markdown`), reading each
-//!    file again, resolves links between records and builds the indexes by kind, city
-//!    and year; `lint` adds the warnings (a file is read again to locate one).
+//!    typed `Record` (cities resolved, every field checked), in parallel, or takes it
+//!    from the build cache when the file, the configuration and the city registry are
+//!    unchanged (`content::memo`), and the batch's texts are dropped; `site` renders
+//!    the Markdown (`markdown`), reading a file again unless the build cache holds its
+//!    body's rendering, resolves links between records and builds the indexes by
+//!    kind, city and year; `lint` adds the warnings (a file is read again to locate
+//!    one).
 //! 2. `plan` — what the output is: `theme` loads the templates; `routes` decides every
 //!    URL and output file (`Site::routes` lists them); `collisions` refuses two owners
 //!    of one file; `search` builds the index from the records, each of its files
