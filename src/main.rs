@@ -43,12 +43,13 @@ enum Command {
         /// Show how long each step took.
         #[arg(long)]
         timings: bool,
-        /// Rebuild every page, not only the ones whose inputs changed, and render
-        /// every Markdown body again (the build cache is written anew).
+        /// Rebuild every page, not only the ones whose inputs changed, and parse every
+        /// record file and render every Markdown body again (the build cache is
+        /// written anew).
         #[arg(long)]
         clean: bool,
-        /// Neither read nor write the build cache (.accord-cache/): render every
-        /// Markdown body.
+        /// Neither read nor write the build cache (.accord-cache/): parse every record
+        /// file and render every Markdown body.
         #[arg(long)]
         no_cache: bool,
         /// Fail on warnings too.
@@ -78,8 +79,8 @@ enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         strict: bool,
-        /// Do not read the build cache (.accord-cache/): render every Markdown body.
-        /// (`check` never writes the cache.)
+        /// Do not read the build cache (.accord-cache/): parse every record file and
+        /// render every Markdown body. (`check` never writes the cache.)
         #[arg(long)]
         no_cache: bool,
         /// Accept a site without a content/ folder (otherwise an error).
