@@ -16,7 +16,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS6";
+const MAGIC: &[u8; 4] = b"ACS7";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,29 +197,47 @@ impl<'a> Bytes<'a> {
 
 // ------------------------------------------------------------------ postings
 
+/// The mask a posting without one reads as: every token may follow.
+const ANY_FOLLOWS: u8 = 0xff;
+
 /// The postings of one term, by ascending record: `(record, impact, followed-by mask)`,
-/// each record as the gap from one more than the one before.
-pub(super) fn write_postings(postings: impl ExactSizeIterator<Item = (u32, u8, u8)>) -> Vec<u8> {
+/// each record as the gap from one more than the one before; the mask only when
+/// `masks`. A word's postings carry it; a CJK term's (a bigram or one character) do
+/// not: only a bigram followed by the next bigram of its run gets an adjacency
+/// bonus, and a record that holds the query's run (checked exactly with the
+/// followers, preceders and positions) holds every such pair, so the reader gives
+/// those postings `ANY_FOLLOWS`.
+pub(super) fn write_postings(
+    postings: impl ExactSizeIterator<Item = (u32, u8, u8)>,
+    masks: bool,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(postings.len() * 3);
     let mut next = 0u32;
     for (doc, impact, mask) in postings {
         put_varint(&mut out, u64::from(doc - next));
         out.push(impact);
-        out.push(mask);
+        if masks {
+            out.push(mask);
+        }
         next = doc + 1;
     }
     out
 }
 
-/// The reading side of `write_postings`: `df` postings.
-pub(super) fn read_postings(bytes: &[u8], df: usize) -> Result<Vec<(u32, u8, u8)>, Corrupt> {
+/// The reading side of `write_postings`: `df` postings, with their masks when
+/// `masks`, each `ANY_FOLLOWS` otherwise.
+pub(super) fn read_postings(
+    bytes: &[u8],
+    df: usize,
+    masks: bool,
+) -> Result<Vec<(u32, u8, u8)>, Corrupt> {
     let mut p = Bytes::new(bytes);
     let mut postings = Vec::with_capacity(df.min(bytes.len()));
     let mut next = 0u64;
     for _ in 0..df {
         let doc = next + p.varint()?;
         let impact = p.byte()?;
-        let mask = p.byte()?;
+        let mask = if masks { p.byte()? } else { ANY_FOLLOWS };
         postings.push((
             u32::try_from(doc).map_err(|_| Corrupt("record id".into()))?,
             impact,
@@ -438,6 +456,8 @@ pub(super) struct Encoded {
     pub(super) df: u32,
     pub(super) scale: u32,
     pub(super) postings: Vec<u8>,
+    /// Whether `postings` carry their masks (`write_postings`).
+    pub(super) masks: bool,
     pub(super) followers: Vec<u8>,
     pub(super) preceders: Vec<u8>,
     /// Where a CJK bigram stands in each of its records (empty for other terms).
@@ -632,13 +652,14 @@ impl ShardWriter {
         put_bytes(out, &term.as_bytes()[shared..]);
         put_varint(out, u64::from(data.df));
         put_varint(out, u64::from(data.scale));
+        let masks = u64::from(data.masks);
         match (full, &data.head) {
             (Some(n), Some(head)) => {
-                put_varint(out, n as u64 + 1);
+                put_varint(out, (n as u64 + 1) << 1 | masks);
                 put_bytes(out, head);
             }
             _ => {
-                put_varint(out, 0);
+                put_varint(out, masks);
                 put_bytes(out, &data.postings);
             }
         }
@@ -710,6 +731,8 @@ pub struct Term {
     pub df: usize,
     pub scale: u32,
     pub postings: Vec<(u32, u8, u8)>,
+    /// Whether its postings carry their masks (`write_postings`).
+    pub masks: bool,
     pub full: Option<usize>,
     pub head: Option<Head>,
     pub followers: (usize, usize),
@@ -727,8 +750,10 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
         let term = r.after(&prev)?;
         let df = r.usize()?;
         let scale = u32::try_from(r.varint()?).map_err(|_| Corrupt("scale".into()))?;
-        let (full, head, postings) = match r.usize()? {
-            0 => (None, None, read_postings(r.bytes()?, df)?),
+        let kind = r.usize()?;
+        let masks = kind & 1 == 1;
+        let (full, head, postings) = match kind >> 1 {
+            0 => (None, None, read_postings(r.bytes()?, df, masks)?),
             n => (Some(n - 1), Some(Head::read(r.bytes()?)?), Vec::new()),
         };
         prev.clone_from(&term);
@@ -737,6 +762,7 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
             df,
             scale,
             postings,
+            masks,
             full,
             head,
             followers: (0, 0),
@@ -1360,7 +1386,8 @@ mod tests {
         Encoded {
             df: 1,
             scale: 1,
-            postings: write_postings([(0, 1, 0)].into_iter()),
+            postings: write_postings([(0, 1, 0)].into_iter(), true),
+            masks: true,
             followers: Vec::new(),
             preceders: Vec::new(),
             positions: Vec::new(),

@@ -45,6 +45,8 @@ pub use tokenize::{
 
 use std::path::Path;
 
+use tokenize::carries_masks;
+
 use format::{Encoded, ShardWriter};
 use runs::{FileLog, Scratch};
 use score::{Impacts, Mentions, Weigher};
@@ -366,7 +368,7 @@ fn shards(
             continue;
         }
         let encoded: Vec<(Encoded, bool)> = (batch.par_iter())
-            .map(|(_, blocks)| encode(&weigher, blocks, &order.facts, sizes))
+            .map(|(term, blocks)| encode(&weigher, (term, blocks), &order.facts, sizes))
             .collect();
         for ((term, _), (data, written)) in batch.drain(..).zip(encoded) {
             let term = String::from_utf8(term).expect("terms are UTF-8");
@@ -430,14 +432,24 @@ impl Packer {
 
 /// The postings of a term (its blocks, as `runs::Merge` gives them) weighed, with
 /// BM25 impacts on the term's own scale, and encoded, with a head when they take
-/// more than `sizes.head_from` bytes (`facts` of the records in index order); and
-/// whether the term is written as a token in some record.
-fn encode(weigher: &Weigher, blocks: &[Vec<u8>], facts: &[Fact], sizes: &Sizes) -> (Encoded, bool) {
+/// more than `sizes.head_from` bytes with a mask per posting, whether they carry
+/// them or not (`facts` of the records in index order); and whether the term is
+/// written as a token in some record.
+fn encode(
+    weigher: &Weigher,
+    (term, blocks): (&[u8], &[Vec<u8>]),
+    facts: &[Fact],
+    sizes: &Sizes,
+) -> (Encoded, bool) {
     let (p, written) = weigher.weigh(blocks.iter().map(Vec::as_slice));
     let impacts = Impacts::of(weigher.records(), &p.list);
-    let postings =
-        format::write_postings(p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)));
-    let head = (postings.len() > sizes.head_from).then(|| {
+    let masks = carries_masks(term);
+    let postings = format::write_postings(
+        p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
+        masks,
+    );
+    let with_masks = postings.len() + if masks { 0 } else { p.list.len() };
+    let head = (with_masks > sizes.head_from).then(|| {
         let list: Vec<(u32, u8)> = (p.list.iter())
             .map(|w| (w.doc, impacts.impact(w)))
             .collect();
@@ -447,6 +459,7 @@ fn encode(weigher: &Weigher, blocks: &[Vec<u8>], facts: &[Fact], sizes: &Sizes) 
         df: p.list.len() as u32,
         scale: impacts.scale,
         postings,
+        masks,
         followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
         preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
         positions: p.positions,

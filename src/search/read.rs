@@ -195,14 +195,17 @@ impl Query {
         ]
     }
 
-    /// The pairs of consecutive bigrams of the query's CJK runs of 3 or more
-    /// characters. A record matches the run only if, for each pair, the second follows
-    /// the first in the record: the first bigram's followers hold the second's last
-    /// character, or, the same, the second bigram's preceders hold the first's first
-    /// character.
+    /// The pair of consecutive bigrams of each CJK run of the query of 3 characters.
+    /// A record matches the run only if the second follows the first in the record:
+    /// the first bigram's followers hold the second's last character, or, the same,
+    /// the second bigram's preceders hold the first's first character. A run of 4
+    /// characters or more is checked with the positions of its bigrams alone (`runs`).
     fn phrase(&self) -> Vec<Pair> {
-        (self.tokens.windows(2).enumerate())
+        let t = &self.tokens;
+        let continued = |k: usize| t.get(k).is_some_and(|(x, joined)| *joined && is_bigram(x));
+        (t.windows(2).enumerate())
             .filter(|(_, pair)| pair[1].1 && is_bigram(&pair[0].0) && is_bigram(&pair[1].0))
+            .filter(|&(k, _)| !continued(k) && !continued(k + 2))
             .filter_map(|(k, pair)| {
                 Some(Pair {
                     first: self.slots[k],
@@ -217,9 +220,8 @@ impl Query {
 
 impl Query {
     /// The CJK runs of the query of 4 characters or more (3 bigrams or more), each as
-    /// the slots of its bigrams in order. The followers check every three consecutive
-    /// characters of such a run; where its bigrams stand (`places`) decides whether a
-    /// record holds it whole.
+    /// the slots of its bigrams in order: where its bigrams stand (`places`) decides
+    /// whether a record holds it whole (the followers check none of its pairs).
     fn runs(&self) -> Vec<Vec<usize>> {
         let mut runs: Vec<Vec<usize>> = Vec::new();
         let mut open: Vec<usize> = Vec::new();
@@ -728,7 +730,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         for term in terms.filter(|t| t.postings.len() < t.df && wanted(&t.term)) {
             if let Some(n) = term.full {
                 let (path, k) = self.manifest.postings_file(n);
-                term.postings = read_postings(&self.item(&path, k, fetched)?, term.df)?;
+                term.postings = read_postings(&self.item(&path, k, fetched)?, term.df, term.masks)?;
             }
         }
         Ok(())

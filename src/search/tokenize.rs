@@ -172,6 +172,14 @@ pub(super) fn edit_distance(a: &[char], b: &[char], max: usize) -> usize {
     rows[(a.len() % 3) * width + b.len()].min(max + 1)
 }
 
+/// Whether the postings of `term` (its bytes) carry the followed-by mask
+/// (`write_postings`): a word's do, a CJK term's (a bigram or one character) do not.
+pub(super) fn carries_masks(term: &[u8]) -> bool {
+    (std::str::from_utf8(term).ok())
+        .and_then(|t| t.chars().next())
+        .is_none_or(|c| !is_cjk(c))
+}
+
 /// The tokens of `text`: after `normalize`, runs of letters and digits as words (cut to
 /// `MAX_WORD_CHARS`), runs of Hangul/Han/Kana as overlapping bigrams, a run of a
 /// single such character as that character. Everything else separates.

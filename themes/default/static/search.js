@@ -469,7 +469,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS6") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS7") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -551,7 +551,7 @@ var AccordSearch = (function () {
   }
 
   /*
-   * Terms of a shard: [{term: bytes, df, scale, postings: bytes, f, b, o}], postings
+   * Terms of a shard: [{term: bytes, df, scale, masks, postings: bytes, f, b, o}], postings
    * decoded on demand; `f`, `b` and `o` say where the term's followers, preceders and
    * positions are:
    * [the number of the file of that kind, the place of the term's block in it]. A
@@ -566,7 +566,12 @@ var AccordSearch = (function () {
       var shared = r.varint();
       var term = concat(prev.subarray(0, shared), r.bytes());
       var t = { term: term, df: r.varint(), scale: r.varint(), postings: null };
-      var full = r.varint();
+      // The postings kind: its low bit says whether they carry their masks (a
+      // word's do, a CJK term's do not: ANY_FOLLOWS); the rest, 1 + the number of
+      // the term's postings in the postings packs for a term with a head, or 0.
+      var kind = r.varint();
+      var full = Math.floor(kind / 2);
+      t.masks = kind % 2 === 1;
       if (full) {
         t.full = full - 1;
         t.head = parseHead(r.bytes());
@@ -649,6 +654,9 @@ var AccordSearch = (function () {
     return facets;
   }
 
+  /* The mask of a posting that carries none (a CJK term's): every token may follow. */
+  var ANY_FOLLOWS = 0xff;
+
   function decodePostings(t) {
     if (t.decoded) return t.decoded;
     var r = new Reader(t.postings);
@@ -660,7 +668,7 @@ var AccordSearch = (function () {
       var doc = next + r.varint();
       docs[i] = doc;
       imp[i] = r.b[r.at++];
-      mask[i] = r.b[r.at++];
+      mask[i] = t.masks ? r.b[r.at++] : ANY_FOLLOWS;
       next = doc + 1;
     }
     t.decoded = { docs: docs, imp: imp, mask: mask, scale: t.scale };
@@ -1249,13 +1257,18 @@ var AccordSearch = (function () {
   }
 
   /*
-   * The pairs of consecutive bigrams of the query's CJK runs of 3 or more characters,
-   * as [index in `unique` of the first, the character that must follow it, index of
-   * the second, the character that must come before it] (`Pair` in read.rs).
+   * The pair of consecutive bigrams of each CJK run of the query of 3 characters, as
+   * [index in `unique` of the first, the character that must follow it, index of the
+   * second, the character that must come before it] (`Pair` in read.rs). A run of 4
+   * characters or more is checked with the positions of its bigrams alone.
    */
   function phraseOf(joined, unique) {
     var out = [];
+    var continued = function (k) {
+      return k < joined.length && joined[k][1] && isBigram(joined[k][0]);
+    };
     for (var p = 0; p + 1 < joined.length; p++) {
+      if (continued(p) || continued(p + 2)) continue;
       if (joined[p + 1][1] && isBigram(joined[p][0]) && isBigram(joined[p + 1][0])) {
         out.push([
           unique.indexOf(joined[p][0]),
@@ -1395,8 +1408,8 @@ var AccordSearch = (function () {
             })
           ).then(function () {
             if (!runs.length || !lists.every(Boolean)) return lists;
-            // Where the bigrams of the cover of each long run stand, when records
-            // hold every three characters of the run.
+            // Where the bigrams of the cover of each long run stand, when some
+            // record holds every token (and the runs of 3 characters).
             found = candidates(lists, phrase);
             if (!found.length) return lists;
             var slots = [];
