@@ -417,7 +417,7 @@ fn get_json(r: &mut Reader<'_>, depth: usize) -> Option<serde_json::Value> {
 fn put_details(o: &mut Vec<u8>, details: &Details) {
     match details {
         Details::Program(p) => {
-            put_option(o, p.code.as_deref(), put_str);
+            put_opt(o, p.code.as_deref());
             put_option(o, p.status, |o, s| o.push(s as u8));
             put_option(o, p.budget.as_ref(), put_budget);
             put_varint(o, p.pairs.len() as u64);
@@ -428,14 +428,14 @@ fn put_details(o: &mut Vec<u8>, details: &Details) {
         }
         Details::Trip(t) => {
             put_option(o, t.travelers, |o, n| put_varint(o, u64::from(n)));
-            put_option(o, t.purpose.as_deref(), put_str);
+            put_opt(o, t.purpose.as_deref());
             put_option(o, t.cost.as_ref(), |o, c| {
                 put_f64(o, c.amount);
                 put_str(o, &c.currency);
             });
         }
         Details::Workshop(w) => {
-            put_option(o, w.venue.as_deref(), put_str);
+            put_opt(o, w.venue.as_deref());
             put_option(o, w.format, |o, f| o.push(f as u8));
             put_strs(o, &w.participants);
         }
@@ -443,7 +443,7 @@ fn put_details(o: &mut Vec<u8>, details: &Details) {
 }
 
 fn put_budget(o: &mut Vec<u8>, b: &Budget) {
-    put_option(o, b.unit.as_deref(), put_str);
+    put_opt(o, b.unit.as_deref());
     put_option(o, b.total, put_f64);
     put_option(o, b.spent, put_f64);
     put_varint(o, b.by_year.len() as u64);
@@ -456,7 +456,7 @@ fn put_budget(o: &mut Vec<u8>, b: &Budget) {
 fn get_details(r: &mut Reader<'_>, kind: Kind) -> Option<Details> {
     Some(match kind {
         Kind::Program => Details::Program(Program {
-            code: get_option(r, Reader::str)?,
+            code: r.opt()?,
             status: get_option(r, |r| {
                 let b = r.byte()?;
                 [Status::Planned, Status::Ongoing, Status::Completed]
@@ -468,7 +468,7 @@ fn get_details(r: &mut Reader<'_>, kind: Kind) -> Option<Details> {
         }),
         Kind::Trip => Details::Trip(Trip {
             travelers: get_option(r, |r| u32::try_from(r.varint()?).ok())?,
-            purpose: get_option(r, Reader::str)?,
+            purpose: r.opt()?,
             cost: get_option(r, |r| {
                 Some(Cost {
                     amount: get_f64(r)?,
@@ -477,7 +477,7 @@ fn get_details(r: &mut Reader<'_>, kind: Kind) -> Option<Details> {
             })?,
         }),
         Kind::Workshop => Details::Workshop(Workshop {
-            venue: get_option(r, Reader::str)?,
+            venue: r.opt()?,
             format: get_option(r, |r| {
                 let b = r.byte()?;
                 [
@@ -496,7 +496,7 @@ fn get_details(r: &mut Reader<'_>, kind: Kind) -> Option<Details> {
 
 fn get_budget(r: &mut Reader<'_>) -> Option<Budget> {
     Some(Budget {
-        unit: get_option(r, Reader::str)?,
+        unit: r.opt()?,
         total: get_option(r, get_f64)?,
         spent: get_option(r, get_f64)?,
         by_year: r
