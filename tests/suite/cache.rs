@@ -138,12 +138,19 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     assert_eq!((r.rendered, r.cached), (0, bodies));
     assert_eq!(r.search_cached, records);
 
+    site_wide_edits(root, &out, (bodies, records));
+}
+
+/// Edits of the registries, the templates and the configuration after the record
+/// edits of `a_cached_build_equals_an_uncached_one_after_every_kind_of_edit`, on its
+/// archive of `bodies` bodies and `records` records.
+fn site_wide_edits(root: &Path, out: &Path, (bodies, records): (usize, usize)) {
     replace(
         &root.join("data/cities.yaml"),
         "en: Yokohama",
         "en: Yokohama City",
     );
-    let r = step(root, &out, "a registry change");
+    let r = step(root, out, "a registry change");
     assert_eq!((r.rendered, r.search_cached, r.parsed_cached), (0, 0, 0));
 
     // `방문` (a visit) in the texts of other records now mentions Seoul.
@@ -152,9 +159,9 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "aliases: [서울특별시]",
         "aliases: [서울특별시, 방문]",
     );
-    let r = step(root, &out, "a city alias added");
+    let r = step(root, out, "a city alias added");
     assert_eq!((r.rendered, r.search_cached), (0, 0));
-    let again = step(root, &out, "after the alias");
+    let again = step(root, out, "after the alias");
     assert_eq!(again.search_cached, records);
 
     write(
@@ -162,7 +169,7 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "data/organizations.yaml",
         b"yokohama-city:\n  name: {en: City of Yokohama, ja: \xe6\xa8\xaa\xe6\xb5\x9c\xe5\xb8\x82}\n  kind: city-government\n  country: JP\n",
     );
-    let r = step(root, &out, "an organization registry");
+    let r = step(root, out, "an organization registry");
     // Not read with the front matter: no record file is read again.
     assert_eq!(r.parsed_cached, records);
 
@@ -171,14 +178,14 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "templates/404.html",
         b"{% extends \"base.html\" %}{% block content %}<p>gone</p>{% endblock content %}",
     );
-    step(root, &out, "a template");
+    step(root, out, "a template");
 
     replace(
         &root.join("accord.yaml"),
         "title: Fixture",
         "title: Another",
     );
-    let r = step(root, &out, "a new title in accord.yaml");
+    let r = step(root, out, "a new title in accord.yaml");
     assert_eq!((r.rendered, r.parsed_cached), (0, 0));
 
     // Under another path every link to a record is another URL.
@@ -187,7 +194,7 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
         "https://example.org/",
         "https://example.org/archive/",
     );
-    let r = step(root, &out, "a new base path");
+    let r = step(root, out, "a new base path");
     assert_eq!((r.rendered, r.cached), (bodies, 0));
 }
 

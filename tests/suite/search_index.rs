@@ -1248,9 +1248,13 @@ fn followers_and_preceders_files_are_cut_finer_than_shards_and_shared_across_the
     };
     assert_eq!(read_by("대기환"), 2);
     assert_eq!(read_by("대기환경"), 0);
-    // The answers are those of an index of one shard, one followers file and one
-    // preceders file.
-    let whole = search::build_with(&site, 1 << 24);
+    answers_as_one_file(&site, &r);
+}
+
+/// `r` (an index cut into many shards and files) answers as an index of one shard,
+/// one followers file and one preceders file does, and reads both kinds of file.
+fn answers_as_one_file<F: Fn(&str) -> Option<Vec<u8>>>(site: &accord::site::Site, r: &Reader<F>) {
+    let whole = search::build_with(site, 1 << 24);
     for dir in ["f", "b"] {
         assert!(whole.get(&format!("search/{dir}/0.bin")).is_some());
         assert!(whole.get(&format!("search/{dir}/1.bin")).is_none());
