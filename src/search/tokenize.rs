@@ -14,11 +14,23 @@ pub const MAX_WORD_CHARS: usize = 32;
 
 /// The form text is compared in: NFC, full-width ASCII folded to ASCII, lower case.
 pub fn normalize(text: &str) -> String {
-    // Most text is ASCII, Hangul syllables, ideographs and kana: characters that are
-    // NFC on their own, have no case and no width to fold.
-    if text.chars().all(is_plain) {
+    // Most text is ASCII, Hangul syllables, ideographs and kana, with a few marks of
+    // punctuation: characters that `normalize` maps one by one, whatever surrounds them.
+    if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match simple(c) {
+            Some(c) => out.push(c),
+            None => return normalize_general(text),
+        }
+    }
+    out
+}
+
+/// `normalize` of any text.
+fn normalize_general(text: &str) -> String {
     // Records are NFC already: the quick checks skip the work, not the rule.
     let nfc: Cow<str> = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
         Cow::Borrowed(text)
@@ -41,17 +53,29 @@ pub fn normalize(text: &str) -> String {
     }
 }
 
-/// A character `normalize` leaves as it is (but for ASCII case), whatever surrounds it.
-fn is_plain(c: char) -> bool {
-    matches!(c as u32,
-        0x00..=0x7F
-        | 0x3001..=0x3002   // 、。
+/// What `normalize` makes of `c` whatever surrounds it, for the characters that are
+/// NFC on their own and never compose with a neighbour: ASCII (lower-cased), full-width
+/// ASCII (folded, then lower-cased), and characters with no case and no width to fold
+/// (Hangul syllables, ideographs, kana, some punctuation), left as they are. `None`
+/// for any other.
+fn simple(c: char) -> Option<char> {
+    match c as u32 {
+        0x00..=0x7F => Some(c.to_ascii_lowercase()),
+        0xFF01..=0xFF5E => Some(fold_width(c).to_ascii_lowercase()),
+        0xB7                // ·
+        | 0x2013..=0x2014   // – —
+        | 0x2018..=0x201D   // ‘ ’ ‚ ‛ “ ”
+        | 0x2026            // …
+        | 0x3000..=0x3002   // 　、。
+        | 0x3005            // 々
+        | 0x3008..=0x3011   // 〈 〉 《 》 「 」 『 』 【 】
         | 0x3041..=0x3096   // Hiragana (not the combining voicing marks)
-        | 0x30A1..=0x30FA   // Katakana
-        | 0x30FC            // ー
+        | 0x30A1..=0x30FC   // Katakana, ・ and ー
         | 0x4E00..=0x9FFF   // CJK Unified Ideographs
         | 0xAC00..=0xD7A3   // Hangul Syllables
-    )
+        => Some(c),
+        _ => None,
+    }
 }
 
 fn fold_width(c: char) -> char {
@@ -313,6 +337,33 @@ mod tests {
         assert_eq!(stem("pm2"), "pm2");
         assert_eq!(stem("école"), "école");
         assert_eq!(stem("is"), "is");
+    }
+
+    /// Every character `simple` takes is normalised on its own as `simple` says, and
+    /// is one the NFC quick check passes with no combining class: it composes with no
+    /// neighbour, so a text of such characters is normalised character by character.
+    #[test]
+    fn simple_characters_normalise_one_by_one() {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut taken = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let Some(n) = simple(c) else { continue };
+            taken += 1;
+            assert_eq!(normalize_general(&c.to_string()), n.to_string(), "{c:?}");
+            assert_eq!(is_nfc_quick([c, n].into_iter()), IsNormalized::Yes, "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert_eq!(canonical_combining_class(n), 0, "{c:?}");
+        }
+        assert!(taken > 30_000, "{taken}");
+        for text in [
+            "Seoul·서울 – ＰＭ２．５，「大気」『汚染』… 々　ＡＢＣ",
+            "Ａ\u{301}bc",
+            "İstanbul 서울",
+            "ｶﾀｶﾅ and 가\u{11A8}",
+        ] {
+            assert_eq!(normalize(text), normalize_general(text), "{text:?}");
+        }
+        assert_eq!(normalize("ＰＭ２．５，「大気」"), "pm2.5,「大気」");
     }
 
     #[test]
