@@ -17,7 +17,7 @@ use crate::site::{Entry, Site};
 
 use super::format::{Bytes, Fnv1a, put_bytes, put_positions, put_varint};
 use super::tokenize::{
-    WRITTEN, follow_bit, for_each_token, is_bigram, is_cjk, is_single_cjk, normalize, stem,
+    WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
 };
 
 /// BM25 saturation.
@@ -165,6 +165,8 @@ pub(super) struct Mentions {
     names: Option<AhoCorasick>,
     /// The cities of each name, by pattern index.
     cities: Vec<Vec<CityId>>,
+    /// Every name and alias of each entry (city or organization), normalised once.
+    normalized: Vec<Vec<String>>,
     /// The same of the organizations.
     organizations: Option<Box<Mentions>>,
 }
@@ -185,13 +187,15 @@ impl Mentions {
         names_of: impl Fn(usize) -> I,
     ) -> Mentions {
         let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut normalized = Vec::with_capacity(count);
         for c in 0..count {
-            for name in names_of(c) {
-                let norm = normalize(name);
+            let names: Vec<String> = names_of(c).map(normalize).collect();
+            for norm in &names {
                 if norm.chars().filter(|c| c.is_alphanumeric()).count() >= 2 {
-                    by_name.entry(norm).or_default().push(c);
+                    by_name.entry(norm.clone()).or_default().push(c);
                 }
             }
+            normalized.push(names);
         }
         let (names, cities): (Vec<String>, Vec<Vec<CityId>>) = by_name.into_iter().unzip();
         let names = (AhoCorasick::builder())
@@ -201,6 +205,7 @@ impl Mentions {
         Mentions {
             names,
             cities,
+            normalized,
             organizations: None,
         }
     }
@@ -271,7 +276,7 @@ pub(super) fn doc_terms(
     site: &Site,
     e: &Entry,
     mentions: &Mentions,
-    mut each: impl FnMut(&str, &[u8]),
+    each: impl FnMut(&str, &[u8]),
 ) -> [u32; FIELD_COUNT] {
     let texts = texts_of(site, e, mentions);
     let bytes: usize = texts.iter().map(|(_, t)| t.len()).sum();
@@ -292,24 +297,21 @@ pub(super) fn doc_terms(
             }
             let here = place;
             place += 1;
+            // A token is a word (no CJK character), one CJK character, or a bigram.
+            let cjk = t.chars().next().is_some_and(is_cjk);
             // A run of one CJK character is counted below with every other character.
-            if is_single_cjk(t) {
+            if cjk && is_single_cjk(t) {
                 prev = None;
                 return;
             }
-            // A word is counted as its stem, and as written too when that differs
-            // (for the prefix of a word being typed, and the typo dictionary),
-            // marked so that it cannot be taken for another word's stem.
-            let term = stem(t);
-            if let Cow::Owned(_) = term {
-                let written = tally.count(Cow::Owned(format!("{WRITTEN}{t}")), field, false);
-                tally.written[written] = true;
-            }
-            let i = tally.count(term, field, true);
-            tally.written[i] |= tally.keys[i] == t;
-            if is_bigram(t) {
-                tally.positions[i].push(here);
-            }
+            let i = if cjk {
+                let i = tally.count(Cow::Borrowed(t), field, true);
+                tally.written[i] = true;
+                tally.places.push((i as u32, here));
+                i
+            } else {
+                tally.word(t, field)
+            };
             if let Some(p) = prev
                 && joined
             {
@@ -335,60 +337,34 @@ pub(super) fn doc_terms(
             tally.count(Cow::Borrowed(&norm[at..at + c.len_utf8()]), field, false);
         }
     }
-    let mut packed = Vec::with_capacity(32);
-    let mut chars = String::new();
-    let mut positions = Vec::new();
-    let terms = (tally.keys.iter()).zip(tally.stats).zip(tally.around);
-    let terms = terms.zip(tally.written).zip(tally.positions);
-    for ((((key, (tf, mask)), mut around), written), places) in terms {
-        around.next.sort_unstable();
-        around.prev.sort_unstable();
-        chars.clear();
-        chars.extend(around.next.iter().chain(&around.prev));
-        positions.clear();
-        if !places.is_empty() {
-            put_positions(&mut positions, &places);
-        }
-        let term = DocTerm {
-            tf,
-            written,
-            mask,
-            spans: Spans::of(&around),
-            around: &chars,
-            positions: &positions,
-        };
-        packed.clear();
-        term.pack(&mut packed);
-        each(key, &packed);
-    }
+    tally.each_packed(each);
     lengths
 }
 
 /// Entry `e`'s texts, normalised, each with its field: its own, its translations', and
 /// the names of the cities it mentions.
-fn texts_of(site: &Site, e: &Entry, mentions: &Mentions) -> Vec<(usize, String)> {
+fn texts_of<'m>(site: &Site, e: &Entry, mentions: &'m Mentions) -> Vec<(usize, Cow<'m, str>)> {
     let r = &e.record;
-    let mut texts: Vec<(usize, String)> = vec![(TITLE, normalize(&r.title))];
+    let own = |text: &str| Cow::Owned(normalize(text));
+    let mut texts: Vec<(usize, Cow<str>)> = vec![(TITLE, own(&r.title))];
     for &c in &r.cities {
-        for name in site.registry.all_names(c) {
-            texts.push((CITY_NAMES, normalize(name)));
-        }
+        texts.extend(mentions.city_names(site, c).map(|n| (CITY_NAMES, n)));
     }
-    texts.extend(names(r).into_iter().map(|n| (NAMES, normalize(n))));
-    texts.extend(e.years.iter().map(|y| (NAMES, y.to_string())));
+    texts.extend(names(r).into_iter().map(|n| (NAMES, own(n))));
+    texts.extend(e.years.iter().map(|y| (NAMES, Cow::Owned(y.to_string()))));
     if let Some(summary) = &r.summary {
-        texts.push((SUMMARY, normalize(summary)));
+        texts.push((SUMMARY, own(summary)));
     }
-    texts.push((BODY, normalize(&e.body.get().plain)));
+    texts.push((BODY, own(&e.body.get().plain)));
     // Its translations, as more text of the same record: a query in the language of a
     // translation finds the record, in every edition.
     for t in &e.translations {
         let text = &t.text;
-        texts.extend(text.title.iter().map(|title| (TITLE, normalize(title))));
+        texts.extend(text.title.iter().map(|title| (TITLE, own(title))));
         let names = text.organizers.iter().chain(&text.partners).flatten();
-        texts.extend(names.map(|n| (NAMES, normalize(n))));
-        texts.extend(text.summary.iter().map(|s| (SUMMARY, normalize(s))));
-        texts.push((BODY, normalize(&t.body.get().plain)));
+        texts.extend(names.map(|n| (NAMES, own(n))));
+        texts.extend(text.summary.iter().map(|s| (SUMMARY, own(s))));
+        texts.push((BODY, own(&t.body.get().plain)));
     }
     // Every name of every other city the text names, and of every organization.
     let mut named: Vec<CityId> = Vec::new();
@@ -406,21 +382,51 @@ fn texts_of(site: &Site, e: &Entry, mentions: &Mentions) -> Vec<(usize, String)>
     // A registered organizer or partner is found by all its names.
     let own = organizations_of(site, r);
     for &o in &own {
-        texts.extend((site.organizations.all_names(o)).map(|n| (NAMES, normalize(n))));
+        texts.extend(mentions.organization_names(site, o).map(|n| (NAMES, n)));
     }
     orgs.sort_unstable();
     orgs.dedup();
     for o in orgs.into_iter().filter(|o| !own.contains(o)) {
-        texts.extend((site.organizations.all_names(o)).map(|n| (MENTIONS, normalize(n))));
+        texts.extend(mentions.organization_names(site, o).map(|n| (MENTIONS, n)));
     }
     named.sort_unstable();
     named.dedup();
     for c in named.into_iter().filter(|c| !r.cities.contains(c)) {
-        for name in site.registry.all_names(c) {
-            texts.push((MENTIONS, normalize(name)));
-        }
+        texts.extend(mentions.city_names(site, c).map(|n| (MENTIONS, n)));
     }
     texts
+}
+
+impl Mentions {
+    /// Every name and alias of city `c`, normalised (once, when the names were
+    /// gathered).
+    fn city_names<'m>(&'m self, site: &Site, c: CityId) -> impl Iterator<Item = Cow<'m, str>> {
+        Mentions::normalized(self.normalized.get(c), site.registry.all_names(c))
+    }
+
+    /// The same of organization `o`.
+    fn organization_names<'m>(
+        &'m self,
+        site: &Site,
+        o: OrgId,
+    ) -> impl Iterator<Item = Cow<'m, str>> {
+        let kept = (self.organizations.as_ref()).and_then(|m| m.normalized.get(o));
+        Mentions::normalized(kept, site.organizations.all_names(o))
+    }
+
+    /// The names as `kept`, or else the `names` normalised now.
+    fn normalized<'m, 'n>(
+        kept: Option<&'m Vec<String>>,
+        names: impl Iterator<Item = &'n str>,
+    ) -> impl Iterator<Item = Cow<'m, str>> {
+        let now: Vec<Cow<'m, str>> = match kept {
+            Some(_) => Vec::new(),
+            None => names.map(|n| Cow::Owned(normalize(n))).collect(),
+        };
+        (kept.into_iter().flatten())
+            .map(|n| Cow::Borrowed(n.as_str()))
+            .chain(now)
+    }
 }
 
 /// The terms of one record as they are met: frequency per field and followed-by mask.
@@ -434,20 +440,24 @@ struct Tally<'a> {
     around: Vec<Neighbours>,
     /// Whether the term is a token as written in the record (not only a stem).
     written: Vec<bool>,
-    /// The places of each CJK bigram in the record, in order.
-    positions: Vec<Vec<u32>>,
+    /// Every place of a CJK bigram in the record: the bigram's index, the place.
+    places: Vec<(u32, u32)>,
+    /// Each word met, as written: the index of its stem, and that of the word as
+    /// written when the stem differs (a word is stemmed once per record).
+    words: FastMap<&'a str, (usize, Option<usize>)>,
 }
 
 impl<'a> Tally<'a> {
     fn with_capacity(n: usize) -> Tally<'a> {
         Tally {
             index: FastMap::with_capacity_and_hasher(n, Default::default()),
-            keys: Vec::new(),
-            stats: Vec::new(),
-            bits: Vec::new(),
-            around: Vec::new(),
-            written: Vec::new(),
-            positions: Vec::new(),
+            keys: Vec::with_capacity(n),
+            stats: Vec::with_capacity(n),
+            bits: Vec::with_capacity(n),
+            around: Vec::with_capacity(n),
+            written: Vec::with_capacity(n),
+            places: Vec::with_capacity(n),
+            words: FastMap::with_capacity_and_hasher(n / 4, Default::default()),
         }
     }
 
@@ -464,15 +474,81 @@ impl<'a> Tally<'a> {
                 self.bits.push(0);
                 self.around.push(Neighbours::default());
                 self.written.push(false);
-                self.positions.push(Vec::new());
                 self.keys.len() - 1
             }
         };
         if follows && self.bits[i] == 0 {
             self.bits[i] = follow_bit(&self.keys[i]);
         }
-        self.stats[i].0[field] = self.stats[i].0[field].saturating_add(1);
+        self.bump(i, field);
         i
+    }
+
+    fn bump(&mut self, i: usize, field: usize) {
+        self.stats[i].0[field] = self.stats[i].0[field].saturating_add(1);
+    }
+
+    /// Counts word `t` once more in `field`; the index of its stem. A word is counted
+    /// as its stem, and as written too when that differs (for the prefix of a word
+    /// being typed, and the typo dictionary), marked so that it cannot be taken for
+    /// another word's stem.
+    fn word(&mut self, t: &'a str, field: usize) -> usize {
+        if let Some(&(i, written)) = self.words.get(t) {
+            if let Some(w) = written {
+                self.bump(w, field);
+            }
+            self.bump(i, field);
+            return i;
+        }
+        let term = stem(t);
+        let written = if let Cow::Owned(_) = term {
+            let w = self.count(Cow::Owned(format!("{WRITTEN}{t}")), field, false);
+            self.written[w] = true;
+            Some(w)
+        } else {
+            None
+        };
+        let i = self.count(term, field, true);
+        self.written[i] |= self.keys[i] == t;
+        self.words.insert(t, (i, written));
+        i
+    }
+
+    /// Hands every term to `each`, in the order met, packed (see `DocTerm::pack`).
+    fn each_packed(mut self, mut each: impl FnMut(&str, &[u8])) {
+        // The places of each bigram in order, the bigrams in the order met.
+        self.places.sort_unstable();
+        let mut places = self.places.iter().peekable();
+        let mut packed = Vec::with_capacity(32);
+        let mut chars = String::new();
+        let mut positions = Vec::new();
+        let mut of_term: Vec<u32> = Vec::new();
+        let terms = (self.keys.iter()).zip(self.stats).zip(self.around);
+        for (i, (((key, (tf, mask)), mut around), written)) in terms.zip(self.written).enumerate() {
+            around.next.sort_unstable();
+            around.prev.sort_unstable();
+            chars.clear();
+            chars.extend(around.next.iter().chain(&around.prev));
+            of_term.clear();
+            while let Some(&(_, at)) = places.next_if(|&&(t, _)| t as usize == i) {
+                of_term.push(at);
+            }
+            positions.clear();
+            if !of_term.is_empty() {
+                put_positions(&mut positions, &of_term);
+            }
+            let term = DocTerm {
+                tf,
+                written,
+                mask,
+                spans: Spans::of(&around),
+                around: &chars,
+                positions: &positions,
+            };
+            packed.clear();
+            term.pack(&mut packed);
+            each(key, &packed);
+        }
     }
 }
 
