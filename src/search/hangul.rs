@@ -187,14 +187,13 @@ pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
         );
         texts.push(&body.plain);
     }
-    let mut out: Vec<String> = Vec::new();
-    for text in texts {
-        let norm = normalize(text);
-        out.extend(words(&norm).filter(Word::fits).map(|w| w.stem.to_string()));
-    }
+    let norms: Vec<String> = texts.into_iter().map(normalize).collect();
+    let mut out: Vec<&str> = (norms.iter())
+        .flat_map(|norm| words(norm).filter(Word::fits).map(|w| w.stem))
+        .collect();
     out.sort_unstable();
     out.dedup();
-    out
+    out.into_iter().map(str::to_string).collect()
 }
 
 /// The number of records of every Hangul word met.
