@@ -1,5 +1,5 @@
-//! Escaping: the crate's one HTML escaper and its one percent codec (on the
-//! `percent-encoding` crate). Pure functions of text.
+//! Escaping: the crate's one HTML escaper, its one way of keeping JSON inert, and its
+//! one percent codec (on the `percent-encoding` crate). Pure functions of text.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -49,6 +49,34 @@ pub fn html(input: &str) -> String {
     html_to(input, &mut out).expect("writing to a Vec cannot fail");
     // Only ASCII bytes were added to valid UTF-8, at character boundaries.
     String::from_utf8(out).expect("escaping keeps UTF-8 valid")
+}
+
+/// Appends JSON text to `out` with `<`, `>` and `&` written as `\u003c`, `\u003e` and
+/// `\u0026` (the same string to a JSON reader; they only occur inside strings), so
+/// that no text is markup where a file is wrongly served or pasted as HTML.
+pub fn json_inert_to(json: &[u8], out: &mut Vec<u8>) {
+    // The three are ASCII, so never a byte of a longer UTF-8 sequence: the text is
+    // copied in runs between them.
+    let mut run = 0;
+    for (i, b) in json.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'<' => b"\\u003c",
+            b'>' => b"\\u003e",
+            b'&' => b"\\u0026",
+            _ => continue,
+        };
+        out.extend_from_slice(&json[run..i]);
+        out.extend_from_slice(escaped);
+        run = i + 1;
+    }
+    out.extend_from_slice(&json[run..]);
+}
+
+/// JSON text with `<`, `>` and `&` escaped (see `json_inert_to`).
+pub fn json_inert(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + json.len() / 16 + 1);
+    json_inert_to(json, &mut out);
+    out
 }
 
 /// What a URL path keeps as written: unreserved ASCII and `/`.

@@ -332,22 +332,8 @@ pub fn record_json(site: &Site, i: usize) -> Vec<u8> {
 /// pasted as HTML.
 pub(crate) fn json(value: &impl serde::Serialize) -> Vec<u8> {
     let text = serde_json::to_vec_pretty(value).expect("data serialises");
-    // The three are ASCII, so never a byte of a longer UTF-8 sequence: the text is
-    // copied in runs between them.
     let mut out = Vec::with_capacity(text.len() + text.len() / 16 + 1);
-    let mut run = 0;
-    for (i, b) in text.iter().enumerate() {
-        let escaped: &[u8] = match b {
-            b'<' => b"\\u003c",
-            b'>' => b"\\u003e",
-            b'&' => b"\\u0026",
-            _ => continue,
-        };
-        out.extend_from_slice(&text[run..i]);
-        out.extend_from_slice(escaped);
-        run = i + 1;
-    }
-    out.extend_from_slice(&text[run..]);
+    crate::escape::json_inert_to(&text, &mut out);
     out.push(b'\n');
     out
 }

@@ -1336,11 +1336,7 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry, snippets: &'a [St
     };
     // `<`, `>` and `&` only occur inside strings: escape them, so that the file stays
     // inert even if a server sends it as HTML.
-    let json = serde_json::to_string(&meta).unwrap_or_default();
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .into_bytes()
+    crate::escape::json_inert(&serde_json::to_vec(&meta).unwrap_or_default())
 }
 
 /// The snippet bodies of entry `e` (`body` is its body): its own, then that of each

@@ -35,17 +35,19 @@ pub(crate) fn split(plain: &str, toc: &[Heading]) -> Vec<Passage> {
     let mut kept = 0;
     let mut section = 0;
     let mut open = false;
-    for line in plain.lines() {
-        let line = collapse(line);
+    // The heading that starts the next section, collapsed once.
+    let mut next_heading = toc.first().map(|h| collapse(&h.text));
+    let mut line = String::new();
+    for raw in plain.lines() {
+        collapse_into(raw, &mut line);
         // A heading ends its line of the plain text; the items of a list or the cells
         // of a table before it may share the line.
-        let heading = toc.get(section).map(|h| collapse(&h.text));
-        let (text, heading) = match heading {
-            Some(h) if !h.is_empty() && line == h => ("", Some(h)),
-            Some(h) if !h.is_empty() && line.ends_with(&format!(" {h}")) => {
-                (&line[..line.len() - h.len() - 1], Some(h))
+        let (text, heading) = match next_heading.as_deref() {
+            Some(h) if !h.is_empty() && line == h => ("", true),
+            Some(h) if !h.is_empty() && ends_with_word(&line, h) => {
+                (&line[..line.len() - h.len() - 1], true)
             }
-            _ => (line.as_str(), None),
+            _ => (line.as_str(), false),
         };
         for sentence in sentences(text) {
             for piece in pieces(sentence) {
@@ -64,8 +66,10 @@ pub(crate) fn split(plain: &str, toc: &[Heading]) -> Vec<Passage> {
                 }
             }
         }
-        if let Some(h) = heading {
+        if heading {
             section += 1;
+            let next = toc.get(section).map(|h| collapse(&h.text));
+            let h = std::mem::replace(&mut next_heading, next).unwrap_or_default();
             out.push(Passage {
                 heading: section,
                 text: h,
@@ -126,7 +130,26 @@ fn pieces(mut sentence: &str) -> Vec<&str> {
 }
 
 fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    collapse_into(s, &mut out);
+    out
+}
+
+/// `s` with its runs of white space made single spaces and its ends trimmed, into
+/// `out` (cleared first).
+fn collapse_into(s: &str, out: &mut String) {
+    out.clear();
+    for (i, word) in s.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+}
+
+/// Whether `line` ends with a space and then `h`.
+fn ends_with_word(line: &str, h: &str) -> bool {
+    line.len() > h.len() && line.ends_with(h) && line.as_bytes()[line.len() - h.len() - 1] == b' '
 }
 
 /// `p/<n>.json`: `{"h": [[anchor, heading], …], "p": [[heading, text], …], "n": names}`,
@@ -154,11 +177,7 @@ pub(super) fn write(e: &Entry, body: &Rendered) -> Vec<u8> {
             .map(|p| (p.heading, p.text))
             .collect(),
     };
-    let json = serde_json::to_string(&file).unwrap_or_default();
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .into_bytes()
+    crate::escape::json_inert(&serde_json::to_vec(&file).unwrap_or_default())
 }
 
 #[cfg(test)]
