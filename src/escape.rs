@@ -58,12 +58,11 @@ pub fn json_inert_to(json: &[u8], out: &mut Vec<u8>) {
     // The three are ASCII, so never a byte of a longer UTF-8 sequence: the text is
     // copied in runs between them.
     let mut run = 0;
-    for (i, b) in json.iter().enumerate() {
-        let escaped: &[u8] = match b {
+    for i in memchr::memchr3_iter(b'<', b'>', b'&', json) {
+        let escaped: &[u8] = match json[i] {
             b'<' => b"\\u003c",
             b'>' => b"\\u003e",
-            b'&' => b"\\u0026",
-            _ => continue,
+            _ => b"\\u0026",
         };
         out.extend_from_slice(&json[run..i]);
         out.extend_from_slice(escaped);
