@@ -298,19 +298,22 @@ pub(super) fn doc_terms(
             let here = place;
             place += 1;
             // A token is a word (no CJK character), one CJK character, or a bigram.
-            let cjk = t.chars().next().is_some_and(is_cjk);
-            // A run of one CJK character is counted below with every other character.
-            if cjk && is_single_cjk(t) {
-                prev = None;
-                return;
-            }
-            let i = if cjk {
-                let i = tally.count(Cow::Borrowed(t), field, true);
-                tally.written[i] = true;
-                tally.places.push((i as u32, here));
-                i
-            } else {
-                tally.word(t, field)
+            let mut chars = t.chars();
+            let (first, second) = (chars.next(), chars.next());
+            let i = match (first, second) {
+                // A run of one CJK character is counted below with every other
+                // character.
+                (Some(a), None) if is_cjk(a) => {
+                    prev = None;
+                    return;
+                }
+                (Some(a), Some(b)) if is_cjk(a) => {
+                    let i = tally.cjk(t, cjk_key(a, Some(b)), field, true);
+                    tally.written[i] = true;
+                    tally.places.push((i as u32, here));
+                    i
+                }
+                _ => tally.word(t, field),
             };
             if let Some(p) = prev
                 && joined
@@ -334,7 +337,8 @@ pub(super) fn doc_terms(
         // Every CJK character on its own too: a query of one character is one term,
         // found wherever the character is, at the end of a run as well.
         for (at, c) in norm.char_indices().filter(|&(_, c)| is_cjk(c)) {
-            tally.count(Cow::Borrowed(&norm[at..at + c.len_utf8()]), field, false);
+            let key = cjk_key(c, None);
+            tally.cjk(&norm[at..at + c.len_utf8()], key, field, false);
         }
     }
     tally.each_packed(each);
@@ -429,9 +433,42 @@ impl Mentions {
     }
 }
 
+/// A CJK term of one character (`a`) or a bigram (`a`, `b`) as a number: the code
+/// points side by side.
+fn cjk_key(a: char, b: Option<char>) -> u64 {
+    match b {
+        Some(b) => u64::from(a) << 32 | u64::from(b),
+        None => u64::from(a),
+    }
+}
+
+/// The hasher of `cjk_key`s: a multiplication, the high bits folded into the low ones
+/// before and after (the map's buckets are chosen by the low bits).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n ^ (n >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
 /// The terms of one record as they are met: frequency per field and followed-by mask.
 struct Tally<'a> {
+    /// The index of each term that is a word (its stem, or the word as written).
     index: FastMap<Cow<'a, str>, usize>,
+    /// The index of each CJK term (a character or a bigram), by `cjk_key`.
+    cjk: HashMap<u64, usize, BuildHasherDefault<KeyHasher>>,
     keys: Vec<Cow<'a, str>>,
     stats: Vec<([u8; FIELD_COUNT], u8)>,
     /// The follow bit of each term, computed once (0 for a term nothing follows).
@@ -450,7 +487,8 @@ struct Tally<'a> {
 impl<'a> Tally<'a> {
     fn with_capacity(n: usize) -> Tally<'a> {
         Tally {
-            index: FastMap::with_capacity_and_hasher(n, Default::default()),
+            index: FastMap::with_capacity_and_hasher(n / 4, Default::default()),
+            cjk: HashMap::with_capacity_and_hasher(n, Default::default()),
             keys: Vec::with_capacity(n),
             stats: Vec::with_capacity(n),
             bits: Vec::with_capacity(n),
@@ -468,15 +506,39 @@ impl<'a> Tally<'a> {
         let i = match self.index.get(t.as_ref()) {
             Some(&i) => i,
             None => {
-                self.keys.push(t.clone());
-                self.index.insert(t, self.keys.len() - 1);
-                self.stats.push(([0; FIELD_COUNT], 0));
-                self.bits.push(0);
-                self.around.push(Neighbours::default());
-                self.written.push(false);
-                self.keys.len() - 1
+                let i = self.add(t.clone());
+                self.index.insert(t, i);
+                i
             }
         };
+        self.counted(i, field, follows)
+    }
+
+    /// `count` of CJK term `t`, whose `cjk_key` is `key`.
+    fn cjk(&mut self, t: &'a str, key: u64, field: usize, follows: bool) -> usize {
+        let i = match self.cjk.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.add(Cow::Borrowed(t));
+                self.cjk.insert(key, i);
+                i
+            }
+        };
+        self.counted(i, field, follows)
+    }
+
+    /// A new term, counted nowhere yet; its index.
+    fn add(&mut self, t: Cow<'a, str>) -> usize {
+        self.keys.push(t);
+        self.stats.push(([0; FIELD_COUNT], 0));
+        self.bits.push(0);
+        self.around.push(Neighbours::default());
+        self.written.push(false);
+        self.keys.len() - 1
+    }
+
+    /// Term `i` counted once more in `field` (see `count`); `i`.
+    fn counted(&mut self, i: usize, field: usize, follows: bool) -> usize {
         if follows && self.bits[i] == 0 {
             self.bits[i] = follow_bit(&self.keys[i]);
         }
