@@ -94,9 +94,13 @@ pub(super) fn words(norm: &str) -> impl Iterator<Item = Word<'_>> {
         .filter(|run| !run.is_empty())
         .map(|run| {
             let n = syllables(run);
-            let particle = PARTICLES
-                .iter()
-                .find(|p| run.ends_with(*p) && n - syllables(p) >= MIN_SYLLABLES);
+            // Only the particles that end with the run's last syllable are compared.
+            let last = run.chars().next_back();
+            let particle = PARTICLES.iter().find(|p| {
+                p.chars().next_back() == last
+                    && run.ends_with(*p)
+                    && n - syllables(p) >= MIN_SYLLABLES
+            });
             let stem = &run[..run.len() - particle.map_or(0, |p| p.len())];
             Word { run, stem }
         })
