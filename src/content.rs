@@ -550,9 +550,10 @@ fn common_fields(
 /// when not given.
 fn take_lang(f: &mut Fields<'_>, config: &Config) -> String {
     let written = f.has("lang");
-    let pos = f.value_pos("lang", &[]);
     let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
     if written && let Err(p) = crate::codes::check_language(&lang) {
+        // The positions are read only for a record with a problem.
+        let pos = f.value_pos("lang", &[]);
         f.error(Code::InvalidLanguage, pos, p.message, Some(p.help));
     }
     lang
