@@ -2,12 +2,13 @@
 //! districts, their names per language and aliases, and name resolution (NFC, Latin
 //! case folding) so that 서울, 서울특별시, Seoul and ソウル are one city.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_yaml::{Mapping, Value};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::diag::{Candidates, Code, Diagnostic, Pos};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_REGISTRY_CITIES};
@@ -136,7 +137,12 @@ pub(crate) fn normalized(text: &str) -> String {
 
 /// The form names are compared in: NFC, lower case, single spaces.
 pub fn name_key(name: &str) -> String {
-    let nfc: String = name.nfc().collect();
+    // Names are NFC already: the quick check skips the work, not the rule.
+    let nfc: Cow<str> = if name.is_ascii() || is_nfc_quick(name.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.nfc().collect())
+    };
     nfc.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
