@@ -4,6 +4,7 @@
 //! adds up impacts exactly as `search.js` does.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasherDefault;
 
@@ -433,6 +434,37 @@ impl Mentions {
     }
 }
 
+/// The most words whose stems a thread keeps (`cached_stem`): a few MB.
+const STEMS_HELD: usize = 1 << 16;
+
+thread_local! {
+    /// The stems of the words this thread's records met: `Some` when `stem` gave a
+    /// new string, `None` when it gave the word itself.
+    static STEMS: RefCell<FastMap<Box<str>, Option<Box<str>>>> = RefCell::default();
+}
+
+/// `stem(t)`, computed once per word and thread (most words recur from record to
+/// record); the same `Cow` variant as `stem`, which tells whether the stem differs.
+fn cached_stem(t: &str) -> Cow<'_, str> {
+    STEMS.with_borrow_mut(|stems| {
+        if let Some(kept) = stems.get(t) {
+            return kept
+                .as_deref()
+                .map_or(Cow::Borrowed(t), |s| Cow::Owned(s.to_string()));
+        }
+        let term = stem(t);
+        if stems.len() >= STEMS_HELD {
+            stems.clear();
+        }
+        let kept = match &term {
+            Cow::Owned(s) => Some(s.as_str().into()),
+            Cow::Borrowed(_) => None,
+        };
+        stems.insert(t.into(), kept);
+        term
+    })
+}
+
 /// A CJK term of one character (`a`) or a bigram (`a`, `b`) as a number: the code
 /// points side by side.
 fn cjk_key(a: char, b: Option<char>) -> u64 {
@@ -562,7 +594,7 @@ impl<'a> Tally<'a> {
             self.bump(i, field);
             return i;
         }
-        let term = stem(t);
+        let term = cached_stem(t);
         let written = if let Cow::Owned(_) = term {
             let w = self.count(Cow::Owned(format!("{WRITTEN}{t}")), field, false);
             self.written[w] = true;
@@ -577,27 +609,35 @@ impl<'a> Tally<'a> {
     }
 
     /// Hands every term to `each`, in the order met, packed (see `DocTerm::pack`).
-    fn each_packed(mut self, mut each: impl FnMut(&str, &[u8])) {
-        // The places of each bigram in order, the bigrams in the order met.
-        self.places.sort_unstable();
-        let mut places = self.places.iter().peekable();
+    fn each_packed(self, mut each: impl FnMut(&str, &[u8])) {
+        // The places of each bigram in order (a counting sort by term): those of term
+        // `i` are `places[starts[i]..starts[i + 1]]`.
+        let mut starts = vec![0usize; self.keys.len() + 1];
+        for &(t, _) in &self.places {
+            starts[t as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut places = vec![0u32; self.places.len()];
+        for &(t, at) in &self.places {
+            places[next[t as usize]] = at;
+            next[t as usize] += 1;
+        }
         let mut packed = Vec::with_capacity(32);
         let mut chars = String::new();
         let mut positions = Vec::new();
-        let mut of_term: Vec<u32> = Vec::new();
         let terms = (self.keys.iter()).zip(self.stats).zip(self.around);
         for (i, (((key, (tf, mask)), mut around), written)) in terms.zip(self.written).enumerate() {
             around.next.sort_unstable();
             around.prev.sort_unstable();
             chars.clear();
             chars.extend(around.next.iter().chain(&around.prev));
-            of_term.clear();
-            while let Some(&(_, at)) = places.next_if(|&&(t, _)| t as usize == i) {
-                of_term.push(at);
-            }
+            let of_term = &places[starts[i]..starts[i + 1]];
             positions.clear();
             if !of_term.is_empty() {
-                put_positions(&mut positions, &of_term);
+                put_positions(&mut positions, of_term);
             }
             let term = DocTerm {
                 tf,
@@ -911,4 +951,30 @@ pub(super) fn query_score(
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_stem_is_the_stem_with_the_same_variant() {
+        let words = [
+            "recycling",
+            "recycled",
+            "is",
+            "air",
+            "quality",
+            "environmental",
+        ];
+        for word in words.iter().chain(&["pm2", "école", "recycling", "cities"]) {
+            // The first time computed, the second taken from the cache.
+            for _ in 0..2 {
+                let (got, want) = (cached_stem(word), stem(word));
+                assert_eq!(got, want, "{word}");
+                let owned = |c: &Cow<str>| matches!(c, Cow::Owned(_));
+                assert_eq!(owned(&got), owned(&want), "{word}");
+            }
+        }
+    }
 }
