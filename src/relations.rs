@@ -65,8 +65,10 @@ pub(crate) fn take(f: &mut Fields<'_>, kind: Kind) -> Links {
             f.error(Code::InvalidSlug, series.pos, message, Some(help.into()));
             links.series = None;
         }
-        let pos = f.value_pos("number", &[]);
-        links.number = f.take::<u32>("number").and_then(|n| {
+        // The positions are read only for the fields a record has.
+        let pos = || f.value_pos("number", &[]);
+        links.number = f.has("number").then(pos).and_then(|pos| {
+            let n = f.take::<u32>("number")?;
             if n == 0 {
                 let help = "editions are numbered from 1".to_string();
                 f.error(Code::InvalidValue, pos, "`number` is 0", Some(help));
@@ -81,6 +83,9 @@ pub(crate) fn take(f: &mut Fields<'_>, kind: Kind) -> Links {
 
 /// One reference: non-empty text.
 fn take_reference(f: &mut Fields<'_>, key: &str) -> Option<Reference> {
+    if !f.has(key) {
+        return None;
+    }
     let pos = f.value_pos(key, &[]);
     let text: String = f.take(key)?;
     let text = text.trim().to_string();
@@ -93,6 +98,9 @@ fn take_reference(f: &mut Fields<'_>, key: &str) -> Option<Reference> {
 
 /// A list of references (one is taken as a list of one), each at its place.
 fn take_references(f: &mut Fields<'_>, key: &str) -> Vec<Reference> {
+    if !f.has(key) {
+        return Vec::new();
+    }
     let whole = f.value_pos(key, &[]);
     let items = match f.take_value(key) {
         None => return Vec::new(),
