@@ -765,7 +765,12 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         for term in terms.filter(|t| t.postings.len() < t.df && wanted(&t.term)) {
             if let Some(n) = term.full {
                 let (path, k) = self.manifest.postings_file(n);
-                term.postings = read_postings(&self.item(&path, k, fetched)?, term.df, term.masks)?;
+                term.postings = read_postings(
+                    &self.item(&path, k, fetched)?,
+                    term.df,
+                    term.masks,
+                    term.dense,
+                )?;
             }
         }
         Ok(())

@@ -1447,6 +1447,16 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     let answers = engine_answers(&node, &out, &spec);
     assert_eq!(answers.len(), runs.len());
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
+    // Dense postings (a bitmap of the records) among them, in a shard and in the
+    // postings packs, that both engines read.
+    let terms: Vec<search::Term> = (0..r.manifest.shards)
+        .flat_map(|i| {
+            let (pack, at) = r.manifest.shard_file(i);
+            search::parse_shard(index.item(&pack, at).unwrap()).unwrap()
+        })
+        .collect();
+    let dense = |head: bool| (terms.iter()).filter(move |t| t.dense && t.head.is_some() == head);
+    assert!(dense(false).count() >= 1 && dense(true).count() >= 1);
     let (mut non_empty, mut heads, mut hangul) = (0, 0, 0);
     let mut parts = std::collections::BTreeSet::new();
     for ((q, f, cities, want), js) in runs.iter().zip(&answers) {

@@ -249,7 +249,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS7") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS8") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -347,11 +347,13 @@ var AccordSearch = (function () {
       var term = concat(prev.subarray(0, shared), r.bytes());
       var t = { term: term, df: r.varint(), scale: r.varint(), postings: null };
       // The postings kind: its low bit says whether they carry their masks (a
-      // word's do, a CJK term's do not: ANY_FOLLOWS); the rest, 1 + the number of
-      // the term's postings in the postings packs for a term with a head, or 0.
+      // word's do, a CJK term's do not: ANY_FOLLOWS), the next whether they are
+      // dense (a bitmap of the records); the rest, 1 + the number of the term's
+      // postings in the postings packs for a term with a head, or 0.
       var kind = r.varint();
-      var full = Math.floor(kind / 2);
+      var full = Math.floor(kind / 4);
       t.masks = kind % 2 === 1;
+      t.dense = Math.floor(kind / 2) % 2 === 1;
       if (full) {
         t.full = full - 1;
         t.head = parseHead(r.bytes());
@@ -444,12 +446,20 @@ var AccordSearch = (function () {
     var imp = new Uint8Array(t.df);
     var mask = new Uint8Array(t.df);
     var next = 0;
-    for (var i = 0; i < t.df; i++) {
-      var doc = next + r.varint();
-      docs[i] = doc;
+    var i;
+    if (t.dense) {
+      // The first record, a bitmap of the records from it on, then the impacts.
+      var first = r.varint();
+      var bits = r.bytes();
+      for (var k = 0, n = 0; k < bits.length * 8 && n < t.df; k++) {
+        if (bits[k >> 3] & (1 << (k & 7))) docs[n++] = first + k;
+      }
+    }
+    for (i = 0; i < t.df; i++) {
+      if (!t.dense) docs[i] = next += r.varint();
       imp[i] = r.b[r.at++];
       mask[i] = t.masks ? r.b[r.at++] : ANY_FOLLOWS;
-      next = doc + 1;
+      next = docs[i] + 1;
     }
     t.decoded = { docs: docs, imp: imp, mask: mask, scale: t.scale };
     return t.decoded;
