@@ -387,15 +387,20 @@ pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, 
     Ok(out)
 }
 
-/// The places of a CJK bigram in one record (`places`, ascending): their number,
-/// the first, then each as its step from the one before. A term's positions block
-/// is these, posting after posting; empty for a term that is not a bigram.
+/// The places of a CJK bigram in one record (`places`, ascending): one varint that
+/// holds the first place (0 if none) times 4 plus their number up to 3; when there
+/// are 3 places or more, their number minus 3; then each place after the first as
+/// its step from the one before. A term's positions block is these, posting after
+/// posting; empty for a term that is not a bigram.
 pub(super) fn put_positions(out: &mut Vec<u8>, places: &[u32]) {
-    put_varint(out, places.len() as u64);
-    let mut prev = 0;
-    for &p in places {
-        put_varint(out, u64::from(p - prev));
-        prev = p;
+    let n = places.len();
+    let first = places.first().copied().unwrap_or(0);
+    put_varint(out, u64::from(first) << 2 | n.min(3) as u64);
+    if n >= 3 {
+        put_varint(out, (n - 3) as u64);
+    }
+    for pair in places.windows(2) {
+        put_varint(out, u64::from(pair[1] - pair[0]));
     }
 }
 
@@ -406,13 +411,25 @@ pub(super) fn read_positions(bytes: &[u8], df: usize) -> Result<Vec<Vec<u32>>, C
     }
     let mut r = Bytes::new(bytes);
     let mut out = Vec::with_capacity(df.min(bytes.len()));
+    let place = |v: u64| u32::try_from(v).map_err(|_| Corrupt("position".into()));
     for _ in 0..df {
-        let n = r.usize()?;
-        let mut at = 0u32;
+        let head = r.varint()?;
+        let n = match head & 3 {
+            3 => r
+                .usize()?
+                .checked_add(3)
+                .ok_or(Corrupt("position".into()))?,
+            n => n as usize,
+        };
+        let mut at = place(head >> 2)?;
         let mut places = Vec::with_capacity(n.min(bytes.len()));
-        for _ in 0..n {
-            let step = u32::try_from(r.varint()?).map_err(|_| Corrupt("position".into()))?;
-            at = at.checked_add(step).ok_or(Corrupt("position".into()))?;
+        if n > 0 {
+            places.push(at);
+        }
+        for _ in 1..n {
+            at = at
+                .checked_add(place(r.varint()?)?)
+                .ok_or(Corrupt("position".into()))?;
             places.push(at);
         }
         out.push(places);
@@ -1555,6 +1572,20 @@ mod tests {
             (gaps.clone(), false)
         );
         assert_eq!(read_postings(&gaps, few.len(), false, false).unwrap(), few);
+    }
+
+    #[test]
+    fn positions_hold_their_number_with_the_first_place() {
+        let records: [&[u32]; 5] = [&[], &[0], &[7, 9], &[40, 41, 300], &[1, 2, 3, 4, 5, 900]];
+        let mut block = Vec::new();
+        for places in records {
+            put_positions(&mut block, places);
+        }
+        // 0; 0 × 4 + 1; 7 × 4 + 2, 2; 40 × 4 + 3 (two bytes), 0, 1, 259 (two bytes);
+        // 1 × 4 + 3, 3, 1, 1, 1, 1, 895 (two bytes).
+        assert_eq!(block.len(), 1 + 1 + 2 + 6 + 8);
+        let back = read_positions(&block, records.len()).unwrap();
+        assert_eq!(back, records.map(<[u32]>::to_vec));
     }
 
     #[test]

@@ -21,8 +21,14 @@ AccordSearch.define("runs", function (S) {
       var places = new Array(p.docs.length);
       var r = new Reader(block);
       for (var j = 0; j < places.length; j++) {
+        // The first place × 4 + their number up to 3 (more: the rest after), then
+        // the steps (`put_positions`).
         var list = [];
-        for (var k = block.length ? r.varint() : 0, at = 0; k > 0; k--) list.push((at += r.varint()));
+        var head = block.length ? r.varint() : 0;
+        var k = head % 4 === 3 ? 3 + r.varint() : head % 4;
+        var at = Math.floor(head / 4);
+        if (k > 0) list.push(at);
+        for (; k > 1; k--) list.push((at += r.varint()));
         places[j] = list;
       }
       p.places = places;
