@@ -17,7 +17,8 @@
 //! query the source file of every hit, best first (the complete answer), the
 //! suggestion, and the files a first query reads with their sizes (the index files
 //! the page's first ten results need — a term's head for a query of one term that has
-//! one, `Reader::first_page` — then the record files of the first ten hits).
+//! one, `Reader::first_page` — then the record files of the first ten hits), and the
+//! parts of the page's engine it loads besides `search.js` (`Results::parts`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -221,7 +222,8 @@ fn answer(site: &Site, file: &Path) {
                     }
                 }
             }
-            serde_json::json!({"q": q, "hits": hits, "suggestion": res.suggestion, "files": files})
+            serde_json::json!({"q": q, "hits": hits, "suggestion": res.suggestion, "files": files,
+                "parts": first.parts})
         })
         .collect();
     println!("{}", serde_json::Value::Array(answers));

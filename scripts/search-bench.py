@@ -18,7 +18,8 @@ With --quality, it also draws about 70 queries in 11 classes from each archive's
 source records, computes their true answers from those records, and prints per class
 recall, precision, P@10, "title match first" and first-query bytes (the index files
 the reader reads, the first ten record files, and search.js as a site serves it,
-minified: `search_bench SCRIPT --minify`), from the answers of
+minified: `search_bench SCRIPT --minify`, with the parts of the engine the query
+loads, search-words.js and search-hangul.js), from the answers of
 `search_bench ROOT --queries` (see scripts/search_quality.py); --quality-only skips the
 build timing and the browser.
 
@@ -236,9 +237,15 @@ def quality(args):
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import search_quality
 
-    # search.js as a site serves it (minified: see src/minify.rs).
-    engine = len(subprocess.run([str(args.bench), str(REPO / "themes/default/static/search.js"),
-                                 "--minify"], check=True, capture_output=True).stdout)
+    # The engine's scripts as a site serves them (minified: see src/minify.rs):
+    # search.js, read by every query, and the parts a query may load (search-NAME.js).
+    static = REPO / "themes/default/static"
+    engine = {}
+    for path in [static / "search.js"] + sorted(static.glob("search-*.js")):
+        if path.name == "search-ui.js":
+            continue
+        engine[path.name] = len(subprocess.run([str(args.bench), str(path), "--minify"],
+                                               check=True, capture_output=True).stdout)
     for archive in args.archives:
         log(f"{archive}: quality")
         rows = search_quality.evaluate(archive, args.bench, engine)

@@ -274,6 +274,9 @@ def queries(records, names):
 
 
 def evaluate(root, bench, engine_bytes):
+    """The rows of every query; `engine_bytes` the size of each script of the engine as
+    served (search.js, search-NAME.js), of which a query counts search.js and the parts
+    it loads (`parts` of `search_bench --queries`)."""
     records, names, by_name = load(root)
     qs = queries(records, names)
     words = set()
@@ -307,7 +310,9 @@ def evaluate(root, bench, engine_bytes):
             "p10": (sum(h in t for h in hits[:10]) / min(10, len(hits))) if hits else None,
             "title_first": (bool(hits) and title_has(records, hits[0], q["means"] or q["q"]))
             if titled else None,
-            "bytes": sum(size for _, size in a["files"]) + engine_bytes,
+            "bytes": sum(size for _, size in a["files"]) + engine_bytes["search.js"]
+            + sum(engine_bytes[f"search-{p}.js"] for p in a["parts"]),
+            "parts": a["parts"],
             "suggested": (a["suggestion"] == norm(q["means"])) if q["means"] and "typos" in q["class"]
             else None,
         })

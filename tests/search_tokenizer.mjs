@@ -1,18 +1,26 @@
-// Runs the tokenizer of themes/default/static/search.js against the shared vectors in
-// tests/search_vectors.json (the Rust tokenizer is checked against the same file by
-// tests/suite/search_tokenizer.rs, which also runs this script). Exit status 1 on any mismatch.
+// Runs the tokenizer of themes/default/static/search.js (and the stemmer and edit
+// distances of its parts, search-words.js and search-hangul.js, beside it) against the
+// shared vectors in tests/search_vectors.json (the Rust tokenizer is checked against
+// the same file by tests/suite/search_tokenizer.rs, which also runs this script). Exit
+// status 1 on any mismatch.
 //
 //     node tests/search_tokenizer.mjs [SCRIPT]
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
 const here = new URL(".", import.meta.url);
 // The script to test: the theme's source, or SCRIPT (e.g. as a site serves it, minified).
-const script = process.argv[2] || new URL("../themes/default/static/search.js", here);
-const source = readFileSync(script, "utf8");
+const script = process.argv[2] || fileURLToPath(new URL("../themes/default/static/search.js", here));
 const context = vm.createContext({ TextEncoder, TextDecoder });
-vm.runInContext(source, context, { filename: "search.js" });
+for (const name of ["search.js", "search-words.js", "search-hangul.js"]) {
+  const file = join(dirname(script), name);
+  vm.runInContext(readFileSync(file, "utf8"), context, { filename: name });
+}
 const search = context.AccordSearch;
+const words = search.parts.words;
+const hangul = search.parts.hangul;
 const vectors = JSON.parse(readFileSync(new URL("search_vectors.json", here), "utf8"));
 
 let failures = 0;
@@ -39,21 +47,21 @@ for (const v of vectors.follow_bits) {
   }
 }
 for (const v of vectors.stems) {
-  const got = search.stem(v.word);
+  const got = words.stem(v.word);
   if (got !== v.stem) {
     failures++;
     console.error(`MISMATCH stem of ${JSON.stringify(v.word)}: want ${v.stem}, got ${got}`);
   }
 }
 for (const v of vectors.distances) {
-  const got = search.editDistance(v.a, v.b, v.max);
+  const got = words.editDistance(v.a, v.b, v.max);
   if (got !== v.distance) {
     failures++;
     console.error(`MISMATCH distance of ${v.a} and ${v.b}: want ${v.distance}, got ${got}`);
   }
 }
 for (const v of vectors.jamo_distances) {
-  const got = search.jamoDistance(v.a, v.b, v.max);
+  const got = hangul.jamoDistance(v.a, v.b, v.max);
   if (got !== v.distance) {
     failures++;
     console.error(`MISMATCH jamo distance of ${v.a} and ${v.b}: want ${v.distance}, got ${got}`);

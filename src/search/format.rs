@@ -16,7 +16,7 @@ use crate::site::{Entry, Site};
 
 use super::SNIPPET_BODY_CHARS;
 
-const MAGIC: &[u8; 4] = b"ACS7";
+const MAGIC: &[u8; 4] = b"ACS8";
 
 /// A decoding error: the files are not an index this version wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,13 +224,68 @@ pub(super) fn write_postings(
     out
 }
 
-/// The reading side of `write_postings`: `df` postings, with their masks when
-/// `masks`, each `ANY_FOLLOWS` otherwise.
+/// The postings of a term: `gaps`, as `write_postings` wrote them, or *dense*
+/// (`write_dense_postings`) when that is shorter; returns the bytes and whether they
+/// are dense.
+pub(super) fn shortest_postings(
+    gaps: Vec<u8>,
+    postings: impl ExactSizeIterator<Item = (u32, u8, u8)> + Clone,
+    masks: bool,
+) -> (Vec<u8>, bool) {
+    let span = match (postings.clone().next(), postings.clone().last()) {
+        (Some(first), Some(last)) => (last.0 - first.0) as usize / 8 + 1,
+        _ => return (gaps, false),
+    };
+    // The bitmap, its length and the first record (at most 5 bytes each), instead of
+    // one gap or more per posting.
+    if span + 10 + postings.len() * (1 + usize::from(masks)) >= gaps.len() {
+        return (gaps, false);
+    }
+    let dense = write_dense_postings(&postings.collect::<Vec<_>>(), masks);
+    if dense.len() < gaps.len() {
+        (dense, true)
+    } else {
+        (gaps, false)
+    }
+}
+
+/// Dense postings, for a term of many records: the first record; a bitmap of the
+/// records from it on (bytes: bit `i` of byte `j` is record first + 8j + i); then, in
+/// the order of the records, each posting's impact and, when `masks`, its mask.
+pub(super) fn write_dense_postings(postings: &[(u32, u8, u8)], masks: bool) -> Vec<u8> {
+    let first = postings.first().map_or(0, |p| p.0);
+    let span = postings
+        .last()
+        .map_or(0, |p| (p.0 - first) as usize / 8 + 1);
+    let mut bits = vec![0u8; span];
+    for &(doc, _, _) in postings {
+        let k = (doc - first) as usize;
+        bits[k / 8] |= 1 << (k % 8);
+    }
+    let mut out = Vec::with_capacity(span + postings.len() * 2 + 10);
+    put_varint(&mut out, u64::from(first));
+    put_bytes(&mut out, &bits);
+    for &(_, impact, mask) in postings {
+        out.push(impact);
+        if masks {
+            out.push(mask);
+        }
+    }
+    out
+}
+
+/// The reading side of `write_postings` (`dense` false) and `write_dense_postings`
+/// (`dense`): `df` postings, with their masks when `masks`, each `ANY_FOLLOWS`
+/// otherwise.
 pub(super) fn read_postings(
     bytes: &[u8],
     df: usize,
     masks: bool,
+    dense: bool,
 ) -> Result<Vec<(u32, u8, u8)>, Corrupt> {
+    if dense {
+        return read_dense_postings(bytes, df, masks);
+    }
     let mut p = Bytes::new(bytes);
     let mut postings = Vec::with_capacity(df.min(bytes.len()));
     let mut next = 0u64;
@@ -244,6 +299,30 @@ pub(super) fn read_postings(
             mask,
         ));
         next = doc + 1;
+    }
+    Ok(postings)
+}
+
+/// The reading side of `write_dense_postings`.
+fn read_dense_postings(
+    bytes: &[u8],
+    df: usize,
+    masks: bool,
+) -> Result<Vec<(u32, u8, u8)>, Corrupt> {
+    let mut p = Bytes::new(bytes);
+    let first = u32::try_from(p.varint()?).map_err(|_| Corrupt("record id".into()))?;
+    let bits = p.bytes()?;
+    let docs = (0..bits.len() * 8).filter(|k| bits[k / 8] & (1 << (k % 8)) != 0);
+    let mut postings = Vec::with_capacity(df.min(bytes.len()));
+    for k in docs {
+        let doc = u32::try_from(k).ok().and_then(|k| first.checked_add(k));
+        let doc = doc.ok_or_else(|| Corrupt("record id".into()))?;
+        let impact = p.byte()?;
+        let mask = if masks { p.byte()? } else { ANY_FOLLOWS };
+        postings.push((doc, impact, mask));
+    }
+    if postings.len() != df {
+        return Err(Corrupt("dense postings".into()));
     }
     Ok(postings)
 }
@@ -308,15 +387,20 @@ pub(super) fn read_followers(bytes: &[u8], df: usize) -> Result<Vec<Vec<char>>, 
     Ok(out)
 }
 
-/// The places of a CJK bigram in one record (`places`, ascending): their number,
-/// the first, then each as its step from the one before. A term's positions block
-/// is these, posting after posting; empty for a term that is not a bigram.
+/// The places of a CJK bigram in one record (`places`, ascending): one varint that
+/// holds the first place (0 if none) times 4 plus their number up to 3; when there
+/// are 3 places or more, their number minus 3; then each place after the first as
+/// its step from the one before. A term's positions block is these, posting after
+/// posting; empty for a term that is not a bigram.
 pub(super) fn put_positions(out: &mut Vec<u8>, places: &[u32]) {
-    put_varint(out, places.len() as u64);
-    let mut prev = 0;
-    for &p in places {
-        put_varint(out, u64::from(p - prev));
-        prev = p;
+    let n = places.len();
+    let first = places.first().copied().unwrap_or(0);
+    put_varint(out, u64::from(first) << 2 | n.min(3) as u64);
+    if n >= 3 {
+        put_varint(out, (n - 3) as u64);
+    }
+    for pair in places.windows(2) {
+        put_varint(out, u64::from(pair[1] - pair[0]));
     }
 }
 
@@ -327,13 +411,25 @@ pub(super) fn read_positions(bytes: &[u8], df: usize) -> Result<Vec<Vec<u32>>, C
     }
     let mut r = Bytes::new(bytes);
     let mut out = Vec::with_capacity(df.min(bytes.len()));
+    let place = |v: u64| u32::try_from(v).map_err(|_| Corrupt("position".into()));
     for _ in 0..df {
-        let n = r.usize()?;
-        let mut at = 0u32;
+        let head = r.varint()?;
+        let n = match head & 3 {
+            3 => r
+                .usize()?
+                .checked_add(3)
+                .ok_or(Corrupt("position".into()))?,
+            n => n as usize,
+        };
+        let mut at = place(head >> 2)?;
         let mut places = Vec::with_capacity(n.min(bytes.len()));
-        for _ in 0..n {
-            let step = u32::try_from(r.varint()?).map_err(|_| Corrupt("position".into()))?;
-            at = at.checked_add(step).ok_or(Corrupt("position".into()))?;
+        if n > 0 {
+            places.push(at);
+        }
+        for _ in 1..n {
+            at = at
+                .checked_add(place(r.varint()?)?)
+                .ok_or(Corrupt("position".into()))?;
             places.push(at);
         }
         out.push(places);
@@ -458,6 +554,8 @@ pub(super) struct Encoded {
     pub(super) postings: Vec<u8>,
     /// Whether `postings` carry their masks (`write_postings`).
     pub(super) masks: bool,
+    /// Whether `postings` are dense (`write_dense_postings`).
+    pub(super) dense: bool,
     pub(super) followers: Vec<u8>,
     pub(super) preceders: Vec<u8>,
     /// Where a CJK bigram stands in each of its records (empty for other terms).
@@ -652,14 +750,14 @@ impl ShardWriter {
         put_bytes(out, &term.as_bytes()[shared..]);
         put_varint(out, u64::from(data.df));
         put_varint(out, u64::from(data.scale));
-        let masks = u64::from(data.masks);
+        let kind = u64::from(data.masks) | u64::from(data.dense) << 1;
         match (full, &data.head) {
             (Some(n), Some(head)) => {
-                put_varint(out, (n as u64 + 1) << 1 | masks);
+                put_varint(out, (n as u64 + 1) << 2 | kind);
                 put_bytes(out, head);
             }
             _ => {
-                put_varint(out, masks);
+                put_varint(out, kind);
                 put_bytes(out, &data.postings);
             }
         }
@@ -733,6 +831,8 @@ pub struct Term {
     pub postings: Vec<(u32, u8, u8)>,
     /// Whether its postings carry their masks (`write_postings`).
     pub masks: bool,
+    /// Whether its postings are dense (`write_dense_postings`).
+    pub dense: bool,
     pub full: Option<usize>,
     pub head: Option<Head>,
     pub followers: (usize, usize),
@@ -752,8 +852,9 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
         let scale = u32::try_from(r.varint()?).map_err(|_| Corrupt("scale".into()))?;
         let kind = r.usize()?;
         let masks = kind & 1 == 1;
-        let (full, head, postings) = match kind >> 1 {
-            0 => (None, None, read_postings(r.bytes()?, df, masks)?),
+        let dense = kind & 2 == 2;
+        let (full, head, postings) = match kind >> 2 {
+            0 => (None, None, read_postings(r.bytes()?, df, masks, dense)?),
             n => (Some(n - 1), Some(Head::read(r.bytes()?)?), Vec::new()),
         };
         prev.clone_from(&term);
@@ -763,6 +864,7 @@ pub fn parse_shard(bytes: &[u8]) -> Result<Vec<Term>, Corrupt> {
             scale,
             postings,
             masks,
+            dense,
             full,
             head,
             followers: (0, 0),
@@ -1384,6 +1486,7 @@ mod tests {
             scale: 1,
             postings: write_postings([(0, 1, 0)].into_iter(), true),
             masks: true,
+            dense: false,
             followers: Vec::new(),
             preceders: Vec::new(),
             positions: Vec::new(),
@@ -1421,6 +1524,64 @@ mod tests {
         assert_eq!(separator("대기", "댁"), "댁");
         assert_eq!(separator("air", "beijing"), "b");
         assert_eq!(separator("ab", "abc"), "abc");
+    }
+
+    #[test]
+    fn dense_postings_read_back_and_are_written_only_when_shorter() {
+        // A term of every other record from 3 on: a bitmap is shorter than the gaps.
+        let many: Vec<(u32, u8, u8)> = (0..500u32)
+            .map(|k| (2 * k + 3, (k % 127 + 1) as u8, (k % 7) as u8))
+            .collect();
+        for masks in [false, true] {
+            let want: Vec<(u32, u8, u8)> = (many.iter())
+                .map(|&(d, i, m)| (d, i, if masks { m } else { ANY_FOLLOWS }))
+                .collect();
+            let gaps = write_postings(many.iter().copied(), masks);
+            let (bytes, dense) = shortest_postings(gaps.clone(), many.iter().copied(), masks);
+            assert!(
+                dense && bytes.len() < gaps.len(),
+                "{} {}",
+                bytes.len(),
+                gaps.len()
+            );
+            // The first record, the bitmap's length and its 125 bytes, then the impacts.
+            assert_eq!(
+                bytes.len(),
+                1 + 1 + 125 + many.len() * (1 + usize::from(masks))
+            );
+            assert_eq!(
+                read_postings(&bytes, many.len(), masks, true).unwrap(),
+                want
+            );
+            assert_eq!(
+                read_postings(&gaps, many.len(), masks, false).unwrap(),
+                want
+            );
+            // A count that the bitmap does not hold is corrupt.
+            assert!(read_postings(&bytes, many.len() + 1, masks, true).is_err());
+        }
+        // A term of one record in a hundred keeps its gaps.
+        let few: Vec<(u32, u8, u8)> = (0..10u32).map(|k| (100 * k + 7, 5, ANY_FOLLOWS)).collect();
+        let gaps = write_postings(few.iter().copied(), false);
+        assert_eq!(
+            shortest_postings(gaps.clone(), few.iter().copied(), false),
+            (gaps.clone(), false)
+        );
+        assert_eq!(read_postings(&gaps, few.len(), false, false).unwrap(), few);
+    }
+
+    #[test]
+    fn positions_hold_their_number_with_the_first_place() {
+        let records: [&[u32]; 5] = [&[], &[0], &[7, 9], &[40, 41, 300], &[1, 2, 3, 4, 5, 900]];
+        let mut block = Vec::new();
+        for places in records {
+            put_positions(&mut block, places);
+        }
+        // 0; 0 × 4 + 1; 7 × 4 + 2, 2; 40 × 4 + 3 (two bytes), 0, 1, 259 (two bytes);
+        // 1 × 4 + 3, 3, 1, 1, 1, 1, 895 (two bytes).
+        assert_eq!(block.len(), 1 + 1 + 2 + 6 + 8);
+        let back = read_positions(&block, records.len()).unwrap();
+        assert_eq!(back, records.map(<[u32]>::to_vec));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! — which words it holds (runs of Hangul syllables, a final particle stripped), their
 //! distance in jamo, the buckets they are kept in (keyed by syllable, so that a query
 //! reads a few of them), and the choice of the nearest word. The twin of
-//! `hangulWords`, `jamoDistance`, `jamoBuckets` and `Engine.hangulFixes` in `search.js`;
+//! `hangulWords`, `jamoDistance`, `jamoBuckets` and `Engine.hangulFixes` in `search-hangul.js`;
 //! the distance is checked from both sides by the shared vectors.
 
 use std::cmp::Reverse;
@@ -115,7 +115,7 @@ fn jamo(word: &str) -> Vec<char> {
 /// The edit distance of two Hangul words over their jamo (`헙력` and `협력` are one
 /// edit apart, `교휵` and `교육` too, and so are `협려` and `협력`: a final consonant
 /// missing), as `edit_distance` counts it; more than `max` as `max + 1`. The twin of
-/// `jamoDistance` in `search.js`.
+/// `jamoDistance` in `search-hangul.js`.
 pub fn jamo_distance(a: &str, b: &str, max: usize) -> usize {
     edit_distance(&jamo(a), &jamo(b), max)
 }

@@ -21,7 +21,7 @@ use super::score;
 /// Changes whenever what the index makes of a record does (the tokenizer, the terms
 /// as packed, the passages, the snippets) without a change of accord's version: the
 /// blobs of another are not taken.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 
 /// The folders of the blobs in the build cache.
 const TERMS: &str = "terms";

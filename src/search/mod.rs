@@ -444,11 +444,10 @@ fn encode(
     let (p, written) = weigher.weigh(blocks.iter().map(Vec::as_slice));
     let impacts = Impacts::of(weigher.records(), &p.list);
     let masks = carries_masks(term);
-    let postings = format::write_postings(
-        p.list.iter().map(|w| (w.doc, impacts.impact(w), w.mask)),
-        masks,
-    );
+    let list = (p.list.iter()).map(|w| (w.doc, impacts.impact(w), w.mask));
+    let postings = format::write_postings(list.clone(), masks);
     let with_masks = postings.len() + if masks { 0 } else { p.list.len() };
+    let (postings, dense) = format::shortest_postings(postings, list, masks);
     let head = (with_masks > sizes.head_from).then(|| {
         let list: Vec<(u32, u8)> = (p.list.iter())
             .map(|w| (w.doc, impacts.impact(w)))
@@ -460,6 +459,7 @@ fn encode(
         scale: impacts.scale,
         postings,
         masks,
+        dense,
         followers: format::write_followers(p.neighbours().map(|(next, _)| next)),
         preceders: format::write_followers(p.neighbours().map(|(_, prev)| prev)),
         positions: p.positions,

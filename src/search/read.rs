@@ -15,8 +15,8 @@ use super::format::{
 use super::hangul;
 use super::score::{Matches, hit_order, query_score};
 use super::tokenize::{
-    MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_bigram, is_cjk, is_typo_word,
-    is_word_char, matches_typos, normalize, stem, tokenize_joined, typo_distance,
+    MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_bigram, is_cjk, is_stemmed,
+    is_typo_word, is_word_char, matches_typos, normalize, stem, tokenize_joined, typo_distance,
 };
 use super::{CITIES, DIR, HANGUL, MANIFEST, ORGANIZATIONS, TOPICS};
 
@@ -134,6 +134,13 @@ pub struct Results {
     /// part of a pack as `path#start-end` (bytes, the end excluded; see `read_size`),
     /// its two offsets first, then the item.
     pub fetched: Vec<String>,
+    /// The parts of the page's engine the query loads besides `search.js`, in byte
+    /// order: `words` (`search-words.js`) for a word the stemmer reads, the prefix of
+    /// the word being typed or a word that may be a typo and matched nothing; `hangul`
+    /// (`search-hangul.js`, with `words`) for Hangul in a query without matches;
+    /// `runs` (`search-runs.js`) when the positions of a CJK run of 4 characters or
+    /// more are read.
+    pub parts: Vec<&'static str>,
 }
 
 /// The tokens of a query: in order, as terms (words stemmed), with whether each
@@ -147,6 +154,8 @@ struct Query {
     slots: Vec<usize>,
     /// The slot of the last word when it is matched as a prefix.
     prefix: Option<usize>,
+    /// Whether a token is a word the stemmer reads (`stem`).
+    stemmed: bool,
 }
 
 impl Query {
@@ -158,6 +167,7 @@ impl Query {
         let mut written: Vec<String> = Vec::new();
         let mut slots = Vec::with_capacity(raw.len());
         let mut tokens = Vec::with_capacity(raw.len());
+        let stemmed = raw.iter().any(|(t, _)| is_stemmed(t));
         for (t, joined) in raw {
             let term = stem(&t).into_owned();
             let slot = unique.iter().position(|u| *u == term).unwrap_or_else(|| {
@@ -176,6 +186,7 @@ impl Query {
             written,
             slots,
             prefix,
+            stemmed,
         }
     }
 
@@ -218,7 +229,25 @@ impl Query {
     }
 }
 
+/// The part of the page's engine for words (`search-words.js`).
+const WORDS_PART: &str = "words";
+/// The part for "did you mean" in Hangul (`search-hangul.js`).
+const HANGUL_PART: &str = "hangul";
+/// The part for the positions check of the CJK runs of 4 characters or more
+/// (`search-runs.js`).
+const RUNS_PART: &str = "runs";
+
 impl Query {
+    /// The parts of the engine the page loads for the query's words, given the
+    /// matches of its terms: `words` for a word the stemmer reads (`stem`), the prefix
+    /// of the word being typed, or a word that may be a typo and matched nothing.
+    fn parts(&self, matches: &[Matches]) -> Vec<&'static str> {
+        let typo = (self.written.iter().enumerate())
+            .any(|(slot, w)| matches[slot].list.is_empty() && is_typo_word(w));
+        let any = self.prefix.is_some() || typo || self.stemmed;
+        if any { vec![WORDS_PART] } else { Vec::new() }
+    }
+
     /// The CJK runs of the query of 4 characters or more (3 bigrams or more), each as
     /// the slots of its bigrams in order: where its bigrams stand (`places`) decides
     /// whether a record holds it whole (the followers check none of its pairs).
@@ -458,6 +487,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         let mut loaded = Loaded::default();
         let (mut matches, head) =
             self.matches(&query, want.filter(|_| plain), &mut loaded, &mut fetched)?;
+        let mut parts = query.parts(&matches);
         let mut fixes = self.typos(&query, &mut matches, &mut loaded, &mut fetched)?;
         let phrase = query.phrase();
         let mut candidates: Vec<u32> = self.candidates(&matches, filters);
@@ -469,6 +499,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             })
             .collect();
         if !candidates.is_empty() && !runs.is_empty() {
+            parts.push(RUNS_PART);
             let places = self.places(&query, &runs, &loaded, &mut fetched)?;
             candidates.retain(|&d| runs.iter().all(|run| holds_run(run, &places, d)));
         }
@@ -476,9 +507,12 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             .map(|d| (d, query_score(d, &query.tokens, &query.slots, &matches)))
             .collect();
         let norm = normalize(text);
-        if scored.is_empty() {
+        if scored.is_empty() && norm.chars().any(hangul::is_syllable) {
+            parts.extend([HANGUL_PART, WORDS_PART]);
             fixes.extend(self.hangul_fixes(&norm, &mut fetched)?);
         }
+        parts.sort_unstable();
+        parts.dedup();
         let suggestion = (!fixes.is_empty())
             .then(|| corrected(&norm, &fixes))
             .filter(|s| *s != norm);
@@ -514,6 +548,7 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
             suggestion,
             facets,
             fetched,
+            parts,
         })
     }
 
@@ -730,7 +765,12 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         for term in terms.filter(|t| t.postings.len() < t.df && wanted(&t.term)) {
             if let Some(n) = term.full {
                 let (path, k) = self.manifest.postings_file(n);
-                term.postings = read_postings(&self.item(&path, k, fetched)?, term.df, term.masks)?;
+                term.postings = read_postings(
+                    &self.item(&path, k, fetched)?,
+                    term.df,
+                    term.masks,
+                    term.dense,
+                )?;
             }
         }
         Ok(())

@@ -114,13 +114,19 @@ pub(super) fn is_word_char(c: char) -> bool {
 /// The term a token is indexed and searched as: a word of 3 or more ASCII letters
 /// (`a`–`z`, after `normalize`) becomes its Snowball English ("Porter2") stem, as
 /// `rust-stemmers` computes it (`recycling`, `recycled` and `recycles` → `recycl`);
-/// every other token is its own term. The twin of `stem` in `search.js`, checked by
+/// every other token is its own term. The twin of `stem` in `search-words.js`, checked by
 /// the `stems` of the shared vectors.
 pub fn stem(token: &str) -> Cow<'_, str> {
-    if token.len() < 3 || !token.bytes().all(|b| b.is_ascii_lowercase()) {
+    if !is_stemmed(token) {
         return Cow::Borrowed(token);
     }
     Stemmer::create(Algorithm::English).stem(token)
+}
+
+/// Whether `stem` reads a token: a word of 3 or more ASCII letters (`STEMMED` in
+/// `search.js`, which loads its stemmer for such a word).
+pub(super) fn is_stemmed(token: &str) -> bool {
+    token.len() >= 3 && token.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// What the term of a word as written starts with when its stem differs (`=recycling`
@@ -152,7 +158,7 @@ pub(super) fn matches_typos(chars: usize) -> bool {
     chars >= 4
 }
 
-/// `edit_distance` of two strings (the twin of `editDistance` in `search.js`).
+/// `edit_distance` of two strings (the twin of `editDistance` in `search-words.js`).
 pub fn word_distance(a: &str, b: &str, max: usize) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     edit_distance(&a, &b, max)

@@ -122,7 +122,7 @@ fn the_theme_scripts_are_served_minified_and_the_site_own_as_written() {
     std::fs::write(site.path().join("static/own.js"), own).unwrap();
     build_ok(site.path());
     let theme = repo().join("themes/default/static");
-    for name in ["search.js", "search-ui.js"] {
+    for name in SEARCH_SCRIPTS.into_iter().chain(["search-ui.js"]) {
         let source = std::fs::read_to_string(theme.join(name)).unwrap();
         let served = read(site.path(), name);
         assert_eq!(
@@ -1302,14 +1302,11 @@ fn the_index_is_byte_identical_whatever_the_threads() {
     assert_eq!(one.files, search::build_with(&site, 2048).files);
 }
 
-/// The answers of the browser's engine, `search.js` as a site serves it (minified),
-/// run by node, to the queries of `spec` (see `tests/search_engine.mjs`), on the
-/// index in `out/search/`.
+/// The answers of the browser's engine, `search.js` and its parts as a site serves
+/// them (minified), run by node, to the queries of `spec` (see
+/// `tests/search_engine.mjs`), on the index in `out/search/`.
 fn engine_answers(node: &Path, out: &Path, spec: &[serde_json::Value]) -> Vec<serde_json::Value> {
-    let source = std::fs::read_to_string(repo().join("themes/default/static/search.js")).unwrap();
-    let served = accord::minify::javascript(&source).expect("search.js is minified");
-    assert!(served.len() < source.len() * 3 / 4);
-    std::fs::write(out.join("search.js"), served).unwrap();
+    write_served_search_scripts(out);
     let spec_file = out.join("queries.json");
     std::fs::write(&spec_file, serde_json::to_string(spec).unwrap()).unwrap();
     let run = Command::new(node)
@@ -1450,7 +1447,18 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     let answers = engine_answers(&node, &out, &spec);
     assert_eq!(answers.len(), runs.len());
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
+    // Dense postings (a bitmap of the records) among them, in a shard and in the
+    // postings packs, that both engines read.
+    let terms: Vec<search::Term> = (0..r.manifest.shards)
+        .flat_map(|i| {
+            let (pack, at) = r.manifest.shard_file(i);
+            search::parse_shard(index.item(&pack, at).unwrap()).unwrap()
+        })
+        .collect();
+    let dense = |head: bool| (terms.iter()).filter(move |t| t.dense && t.head.is_some() == head);
+    assert!(dense(false).count() >= 1 && dense(true).count() >= 1);
     let (mut non_empty, mut heads, mut hangul) = (0, 0, 0);
+    let mut parts = std::collections::BTreeSet::new();
     for ((q, f, cities, want), js) in runs.iter().zip(&answers) {
         let rust = match want {
             Some(want) => r.first_page(q, f, *cities, *want).unwrap(),
@@ -1473,6 +1481,13 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             serde_json::json!(rust.suggestion),
             "suggestion of {q:?} {f:?}"
         );
+        // The parts of the engine loaded: the bytes the benchmark counts.
+        assert_eq!(
+            js["parts"],
+            serde_json::json!(rust.parts),
+            "parts of {q:?} {f:?}"
+        );
+        parts.extend(rust.parts.iter().copied());
         let mut facets = serde_json::to_value(&rust.facets).unwrap();
         if !cities {
             assert!(rust.fetched.iter().all(|p| p != search::CITIES));
@@ -1508,6 +1523,10 @@ fn the_browser_engine_answers_like_the_rust_reader() {
     assert!(non_empty >= 14, "only {non_empty} queries found something");
     assert!(heads >= 4, "only {heads} answers from a head");
     assert!(hangul >= 3, "only {hangul} Hangul suggestions");
+    assert_eq!(
+        parts.into_iter().collect::<Vec<_>>(),
+        ["hangul", "runs", "words"]
+    );
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::support::{Tool, repo, require_tool};
+use crate::support::{Tool, repo, require_tool, write_served_search_scripts};
 
 fn vectors() -> serde_json::Value {
     let text = std::fs::read_to_string(repo().join("tests/search_vectors.json")).unwrap();
@@ -105,12 +105,11 @@ fn the_browser_tokenizer_gives_the_shared_vectors() {
     let Some(node) = require_tool(Tool::Node) else {
         return;
     };
-    // The theme's source, and the script as a site serves it (minified).
+    // The theme's source, and the scripts as a site serves them (minified).
     let theme = repo().join("themes/default/static/search.js");
     let tmp = tempfile::tempdir().unwrap();
     let served = tmp.path().join("search.js");
-    let source = std::fs::read_to_string(&theme).unwrap();
-    std::fs::write(&served, accord::minify::javascript(&source).unwrap()).unwrap();
+    write_served_search_scripts(tmp.path());
     for script in [&theme, &served] {
         let out = Command::new(&node)
             .arg(repo().join("tests/search_tokenizer.mjs"))

@@ -236,3 +236,24 @@ pub(crate) fn schema_errors(schema: &serde_json::Value, value: &serde_json::Valu
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()
 }
+
+/// The search engine's scripts of the default theme: `search.js` and the parts it
+/// loads on demand.
+pub(crate) const SEARCH_SCRIPTS: [&str; 4] = [
+    "search.js",
+    "search-words.js",
+    "search-hangul.js",
+    "search-runs.js",
+];
+
+/// Writes the search engine's scripts into `dir` as a site serves them (minified),
+/// each at most three quarters of its source.
+pub(crate) fn write_served_search_scripts(dir: &Path) {
+    for name in SEARCH_SCRIPTS {
+        let source = std::fs::read_to_string(repo().join("themes/default/static").join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let served = accord::minify::javascript(&source).expect("the theme's scripts minify");
+        assert!(served.len() < source.len() * 3 / 4, "{name}");
+        std::fs::write(dir.join(name), served).unwrap();
+    }
+}

@@ -132,151 +132,53 @@ var AccordSearch = (function () {
     return 1 << ((h ^ (h >>> 16)) & 7);
   }
 
-  // ------------------------------------------------------------ stemming
+  // ------------------------------------------------------------ parts on demand
   /*
-   * The Snowball English ("Porter2") stemmer, as the index applies it (`stem` in
-   * src/search/tokenize.rs, through the rust-stemmers crate, 1.2): a word of 3 or more
-   * ASCII letters becomes its stem, any other token stays as it is. Written for accord
-   * from the algorithm's definition (english.sbl, snowballstem.org/algorithms/english),
-   * the version rust-stemmers generates its code from; checked against it by the
-   * `stems` of tests/search_vectors.json. Words never hold apostrophes here (the
-   * tokenizer splits at them), so the apostrophe rules are left out.
+   * The code that only some queries need is in scripts of its own, next to this one,
+   * each loaded the first time a query needs it (`Engine.part`) and run by
+   * `define(name, make)`: `search-words.js` (the stemmer, typos and their "did you
+   * mean", the prefix of the word being typed), `search-hangul.js` ("did you mean"
+   * for Hangul) and `search-runs.js` (the positions check of the CJK runs of 4
+   * characters or more). `make` gets `inner` (what the parts use of this file, `parts` among
+   * it); what it returns is `parts[name]`.
    */
-  var STEM_EXCEPTIONS = {
-    skis: "ski", skies: "sky", dying: "die", lying: "lie", tying: "tie", idly: "idl",
-    gently: "gentl", ugly: "ugli", early: "earli", only: "onli", singly: "singl",
-    sky: "sky", news: "news", howe: "howe", atlas: "atlas", cosmos: "cosmos",
-    bias: "bias", andes: "andes",
-  };
-  var STEM_INVARIANT = ["inning", "outing", "canning", "herring", "earring", "proceed", "exceed", "succeed"];
-  var STEP2 = [
-    ["ization", "ize"], ["ational", "ate"], ["fulness", "ful"], ["ousness", "ous"],
-    ["iveness", "ive"], ["tional", "tion"], ["biliti", "ble"], ["lessli", "less"],
-    ["entli", "ent"], ["ation", "ate"], ["alism", "al"], ["aliti", "al"], ["ousli", "ous"],
-    ["iviti", "ive"], ["fulli", "ful"], ["enci", "ence"], ["anci", "ance"], ["abli", "able"],
-    ["izer", "ize"], ["ator", "ate"], ["alli", "al"], ["bli", "ble"], ["ogi", "og"], ["li", ""],
-  ];
-  var STEP3 = [
-    ["ational", "ate"], ["tional", "tion"], ["alize", "al"], ["icate", "ic"], ["iciti", "ic"],
-    ["ative", ""], ["ical", "ic"], ["ness", ""], ["ful", ""],
-  ];
-  var STEP4 = [
-    "ement", "ance", "ence", "able", "ible", "ment", "ant", "ent", "ism", "ate", "iti", "ous",
-    "ive", "ize", "ion", "al", "er", "ic",
-  ];
+  var parts = {};
+  var loading = {};
+  var inner = { parts: parts };
 
-  function isVowel(c) {
-    return c === "a" || c === "e" || c === "i" || c === "o" || c === "u" || c === "y";
+  function define(name, make) {
+    parts[name] = make(inner);
   }
 
-  /* The longest of `suffixes` (strings, or [suffix, replacement]) that `w` ends with. */
-  function longestSuffix(w, suffixes) {
-    var best = null;
-    suffixes.forEach(function (s) {
-      var suffix = typeof s === "string" ? s : s[0];
-      if (w.length >= suffix.length && w.slice(w.length - suffix.length) === suffix) {
-        if (!best || suffix.length > (typeof best === "string" ? best : best[0]).length) best = s;
-      }
+  /* Where this script was loaded from: the parts are beside it. */
+  var here = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : "";
+
+  /* Loads part `name` as a script of the page (the default of `Engine`). */
+  function scriptPart(name) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = here.slice(0, here.lastIndexOf("/") + 1) + "search-" + name + ".js";
+      s.onload = resolve;
+      s.onerror = function () {
+        reject(new Error("search-" + name + ".js"));
+      };
+      document.head.appendChild(s);
     });
-    return best;
   }
 
-  /* Where a region starts: after the first non-vowel that follows a vowel, from `from`. */
-  function regionAfter(w, from) {
-    for (var i = from; i + 1 < w.length; i++) {
-      if (isVowel(w[i]) && !isVowel(w[i + 1])) return i + 2;
-    }
-    return w.length;
-  }
+  /* A word the English stemmer changes: 3 ASCII letters or more (`stem`). */
+  var STEMMED = /^[a-z]{3,}$/;
 
-  /* Whether `w` up to `end` ends with a short syllable. */
-  function shortSyllable(w, end) {
-    if (end >= 3 && !isVowel(w[end - 3]) && isVowel(w[end - 2]) && !isVowel(w[end - 1])) {
-      return "wxY".indexOf(w[end - 1]) < 0;
-    }
-    return end === 2 && isVowel(w[0]) && !isVowel(w[1]);
-  }
-
+  /* The term of a token: its stem (search-words.js, loaded first) or itself. */
   function stem(token) {
-    if (!/^[a-z]{3,}$/.test(token)) return token;
-    if (Object.prototype.hasOwnProperty.call(STEM_EXCEPTIONS, token)) return STEM_EXCEPTIONS[token];
-    var w = token;
-    // A y at the start or after a vowel is a consonant: Y until the end.
-    for (var i = 0; i < w.length; i++) {
-      if (w[i] === "y" && (i === 0 || isVowel(w[i - 1]))) w = w.slice(0, i) + "Y" + w.slice(i + 1);
-    }
-    var special = /^(gener|commun|arsen)/.exec(w);
-    var p1 = special ? special[1].length : regionAfter(w, 0);
-    var p2 = regionAfter(w, p1);
-    function ends(s) {
-      return w.length >= s.length && w.slice(w.length - s.length) === s;
-    }
-    function hasVowel(s) {
-      return /[aeiouy]/.test(s);
-    }
-    // Step 1a.
-    if (ends("sses")) w = w.slice(0, -2);
-    else if (ends("ied") || ends("ies")) w = w.slice(0, -3) + (w.length > 4 ? "i" : "ie");
-    else if (ends("s") && !ends("us") && !ends("ss") && hasVowel(w.slice(0, -2))) w = w.slice(0, -1);
-    if (STEM_INVARIANT.indexOf(w) < 0) {
-      // Step 1b.
-      var m = /(eedly|ingly|edly|eed|ing|ed)$/.exec(w);
-      if (m && (m[1] === "eed" || m[1] === "eedly")) {
-        if (m.index >= p1) w = w.slice(0, m.index) + "ee";
-      } else if (m && hasVowel(w.slice(0, m.index))) {
-        w = w.slice(0, m.index);
-        if (ends("at") || ends("bl") || ends("iz")) w += "e";
-        else if (/(bb|dd|ff|gg|mm|nn|pp|rr|tt)$/.test(w)) w = w.slice(0, -1);
-        else if (w.length === p1 && shortSyllable(w, w.length)) w += "e";
-      }
-      // Step 1c.
-      if ((ends("y") || ends("Y")) && w.length > 2 && !isVowel(w[w.length - 2])) {
-        w = w.slice(0, -1) + "i";
-      }
-      // Step 2.
-      var s2 = longestSuffix(w, STEP2);
-      if (s2 && w.length - s2[0].length >= p1) {
-        var at2 = w.length - s2[0].length;
-        if (s2[0] === "ogi") {
-          if (w[at2 - 1] === "l") w = w.slice(0, at2) + "og";
-        } else if (s2[0] === "li") {
-          if ("cdeghkmnrt".indexOf(w[at2 - 1]) >= 0) w = w.slice(0, at2);
-        } else {
-          w = w.slice(0, at2) + s2[1];
-        }
-      }
-      // Step 3.
-      var s3 = longestSuffix(w, STEP3);
-      if (s3 && w.length - s3[0].length >= p1) {
-        var at3 = w.length - s3[0].length;
-        if (s3[0] !== "ative" || at3 >= p2) w = w.slice(0, at3) + s3[1];
-      }
-      // Step 4.
-      var s4 = longestSuffix(w, STEP4);
-      if (s4 && w.length - s4.length >= p2) {
-        var at4 = w.length - s4.length;
-        if (s4 !== "ion" || w[at4 - 1] === "s" || w[at4 - 1] === "t") w = w.slice(0, at4);
-      }
-      // Step 5.
-      var at5 = w.length - 1;
-      if (ends("e") && (at5 >= p2 || (at5 >= p1 && !shortSyllable(w, at5)))) w = w.slice(0, at5);
-      else if (ends("l") && at5 >= p2 && w[at5 - 1] === "l") w = w.slice(0, at5);
-    }
-    return w.replace(/Y/g, "y");
+    return STEMMED.test(token) ? parts.words.stem(token) : token;
   }
 
   /* What a word as written starts with in the index when its stem differs. */
   var WRITTEN = "=";
 
-  // ------------------------------------------------------------ typos
-  /* The shortest word of the typo dictionary; the most words a typo stands for. */
+  /* The shortest word of the typo dictionary. */
   var TYPO_MIN_CHARS = 3;
-  var TYPO_WORDS = 3;
-
-  /* Edits allowed: 1 for words of up to 7 letters, 2 for 8 or more. */
-  function typoDistance(chars) {
-    return chars >= 8 ? 2 : 1;
-  }
 
   function isTypoWord(token) {
     var chars = Array.from(token);
@@ -288,130 +190,8 @@ var AccordSearch = (function () {
     );
   }
 
-  /*
-   * The optimal string alignment distance of two words in characters (a swap of two
-   * neighbours is one edit), more than `max` as `max + 1`: `edit_distance` in Rust.
-   */
-  function editDistance(a, b, max) {
-    a = Array.from(a);
-    b = Array.from(b);
-    if (Math.abs(a.length - b.length) > max) return max + 1;
-    var d = [];
-    for (var i = 0; i <= a.length; i++) {
-      d.push([i]);
-      for (var j = 1; j <= b.length; j++) {
-        if (i === 0) {
-          d[i].push(j);
-          continue;
-        }
-        var v = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2][j - 2] + 1);
-        d[i].push(v);
-      }
-    }
-    return Math.min(d[a.length][b.length], max + 1);
-  }
-
-  /*
-   * The words of `words` ([[word, records]]) within `max` of a word by `distance`
-   * (a function of a word), best first (fewest edits, most records, byte order),
-   * those at the fewest edits only, at most TYPO_WORDS.
-   */
-  function nearest(words, distance, max) {
-    var near = [];
-    words.forEach(function (w) {
-      var d = distance(w[0]);
-      if (d <= max) near.push([d, w[1], w[0]]);
-    });
-    near.sort(function (x, y) {
-      return x[0] - y[0] || y[1] - x[1] || compareBytes(utf8(x[2]), utf8(y[2]));
-    });
-    return near
-      .filter(function (n) {
-        return n[0] === near[0][0];
-      })
-      .slice(0, TYPO_WORDS)
-      .map(function (n) {
-        return n[2];
-      });
-  }
-
-  /*
-   * `norm` with every word (letters and digits outside CJK, or a run of Hangul
-   * syllables) that `fixes` names fixed.
-   */
-  function corrected(norm, fixes) {
-    var out = "";
-    var word = "";
-    var last = 0;
-    function flush() {
-      var fix = fixes.filter(function (f) {
-        return f[0] === word;
-      })[0];
-      out += fix ? fix[1] : word;
-      word = "";
-    }
-    for (var ch of norm) {
-      var c = ch.codePointAt(0);
-      // 1 in a word, 2 in a run of Hangul syllables.
-      var k = isSyllable(c) ? 2 : WORD.test(ch) && !isCjk(c) ? 1 : 0;
-      if (k !== last) {
-        flush();
-        last = k;
-      }
-      if (k) word += ch;
-      else out += ch;
-    }
-    flush();
-    return out;
-  }
-
-  // ------------------------------------------------------------ Hangul did you mean
-  /*
-   * The twin of src/search/hangul.rs. Particles stripped from the end of a run of
-   * Hangul syllables when 2 syllables or more remain, longest first; a word of the
-   * dictionary has 2 to 6 syllables.
-   */
-  var PARTICLES = "에서는 에서의 으로는 으로의 에서 에게 으로 까지 부터 에는 에도 로는 과의 와의 은 는 이 가 을 를 의 에 와 과 도 로 만".split(" ");
-  var MIN_SYLLABLES = 2;
-  var MAX_SYLLABLES = 6;
-
   function isSyllable(c) {
     return c >= 0xac00 && c <= 0xd7a3;
-  }
-
-  /* Every run of Hangul syllables of normalised text: [run, stem, particle]. */
-  function hangulWords(norm) {
-    return (norm.match(/[\uac00-\ud7a3]+/g) || []).map(function (run) {
-      var p =
-        PARTICLES.filter(function (p) {
-          return run.endsWith(p) && run.length - p.length >= MIN_SYLLABLES;
-        })[0] || "";
-      return [run, run.slice(0, run.length - p.length), p];
-    });
-  }
-
-  /* The edit distance of two Hangul words over their jamo (NFD): `jamo_distance`. */
-  function jamoDistance(a, b, max) {
-    return editDistance(a.normalize("NFD"), b.normalize("NFD"), max);
-  }
-
-  /* Jamo edits allowed: 1 for 2 or 3 syllables, 2 for 4 to 6. */
-  function maxEdits(n) {
-    return n >= 4 ? 2 : 1;
-  }
-
-  /*
-   * The buckets (of `count`) of the keys of a word: its number of syllables, the place
-   * and the syllable, for each of its first maxEdits + 1 syllables.
-   */
-  function jamoBuckets(stem, count) {
-    var out = [];
-    for (var at = 0; at <= maxEdits(stem.length); at++) {
-      var b = fnv32(String(stem.length) + at + stem[at]) % count;
-      if (out.indexOf(b) < 0) out.push(b);
-    }
-    return out;
   }
 
   // ------------------------------------------------------------ index format
@@ -469,7 +249,7 @@ var AccordSearch = (function () {
 
   function parseManifest(bytes) {
     var r = new Reader(bytes);
-    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS7") {
+    if (String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== "ACS8") {
       throw new Error("not a search index");
     }
     r.at = 4;
@@ -567,11 +347,13 @@ var AccordSearch = (function () {
       var term = concat(prev.subarray(0, shared), r.bytes());
       var t = { term: term, df: r.varint(), scale: r.varint(), postings: null };
       // The postings kind: its low bit says whether they carry their masks (a
-      // word's do, a CJK term's do not: ANY_FOLLOWS); the rest, 1 + the number of
-      // the term's postings in the postings packs for a term with a head, or 0.
+      // word's do, a CJK term's do not: ANY_FOLLOWS), the next whether they are
+      // dense (a bitmap of the records); the rest, 1 + the number of the term's
+      // postings in the postings packs for a term with a head, or 0.
       var kind = r.varint();
-      var full = Math.floor(kind / 2);
+      var full = Math.floor(kind / 4);
       t.masks = kind % 2 === 1;
+      t.dense = Math.floor(kind / 2) % 2 === 1;
       if (full) {
         t.full = full - 1;
         t.head = parseHead(r.bytes());
@@ -664,12 +446,20 @@ var AccordSearch = (function () {
     var imp = new Uint8Array(t.df);
     var mask = new Uint8Array(t.df);
     var next = 0;
-    for (var i = 0; i < t.df; i++) {
-      var doc = next + r.varint();
-      docs[i] = doc;
+    var i;
+    if (t.dense) {
+      // The first record, a bitmap of the records from it on, then the impacts.
+      var first = r.varint();
+      var bits = r.bytes();
+      for (var k = 0, n = 0; k < bits.length * 8 && n < t.df; k++) {
+        if (bits[k >> 3] & (1 << (k & 7))) docs[n++] = first + k;
+      }
+    }
+    for (i = 0; i < t.df; i++) {
+      if (!t.dense) docs[i] = next += r.varint();
       imp[i] = r.b[r.at++];
       mask[i] = t.masks ? r.b[r.at++] : ANY_FOLLOWS;
-      next = doc + 1;
+      next = docs[i] + 1;
     }
     t.decoded = { docs: docs, imp: imp, mask: mask, scale: t.scale };
     return t.decoded;
@@ -710,8 +500,9 @@ var AccordSearch = (function () {
    * plus, for each pair of consecutive query tokens that follow each other in the
    * record, their scale × impact once more (all integers).
    */
-  function Engine(load) {
+  function Engine(load, part) {
     this.load = load;
+    this.loadPart = part || scriptPart;
     this.manifest = null;
     this.shards = {};
     this.metas = {};
@@ -865,22 +656,6 @@ var AccordSearch = (function () {
     });
   };
 
-  /* The shards that may hold terms starting with `prefix`: [shard]. */
-  Engine.prototype.shardsWithPrefix = function (m, prefix) {
-    var self = this;
-    return this.shardOf(m, prefix).then(function (first) {
-      var out = [];
-      function from(i) {
-        if (i < m.shards) out.push(i);
-        if (i + 1 >= m.shards) return out;
-        return self.firstKey(m, i + 1).then(function (key) {
-          return startsWith(key, prefix) ? from(i + 1) : out;
-        });
-      }
-      return from(first);
-    });
-  };
-
   /* One term of the index: {term, df, scale, postings, shard, at}, or null. */
   Engine.prototype.term = function (m, token) {
     var self = this;
@@ -915,6 +690,25 @@ var AccordSearch = (function () {
     return t.reading;
   };
 
+  /*
+   * Part `name` of the engine (see `define`), loaded once through `loadPart(name)`,
+   * which resolves when the part's script has run: a function of the tests, or
+   * `scriptPart` on a page. Resolves to the part.
+   */
+  Engine.prototype.part = function (name) {
+    if (!loading[name]) {
+      loading[name] = parts[name] ? Promise.resolve() : this.loadPart(name);
+      loading[name] = loading[name].then(function () {
+        if (!parts[name]) throw new Error("no part " + name);
+        return parts[name];
+      }, function (e) {
+        delete loading[name];
+        throw e;
+      });
+    }
+    return loading[name];
+  };
+
   /* Postings of one query token: {docs, imp, mask, scale}, sorted by record. */
   Engine.prototype.postings = function (m, token) {
     var self = this;
@@ -927,68 +721,6 @@ var AccordSearch = (function () {
       p.b = t.b;
       p.o = t.o;
       return p;
-    });
-  };
-
-  /* A list of words with their number of records (`write_words`): [[word, records]]. */
-  function parseWords(bytes) {
-    var r = new Reader(bytes);
-    var out = [];
-    var prev = new Uint8Array(0);
-    if (!decoder) decoder = new TextDecoder();
-    for (var k = r.varint(); k > 0; k--) {
-      var word = concat(prev.subarray(0, r.varint()), r.bytes());
-      out.push([decoder.decode(word), r.varint()]);
-      prev = word;
-    }
-    return out;
-  }
-
-  /* The words of `n` characters of the typo dictionary: [[word, records]]. */
-  Engine.prototype.words = function (n) {
-    if (!this.dictionary) this.dictionary = {};
-    if (!this.dictionary[n]) this.dictionary[n] = this.load("w/" + n + ".bin").then(parseWords);
-    return this.dictionary[n];
-  };
-
-  /*
-   * Did you mean, for Hangul (`Reader::hangul_fixes`): every Hangul word of the
-   * normalised query whose stem has 2 to 6 syllables and is not in the dictionary of
-   * Hangul words becomes its nearest word there (fewest jamo edits, of as many
-   * syllables; most records; byte order), its particle kept. Reads the number of
-   * buckets of jamo.bin, then the buckets of the word's keys. Resolves to the fixes,
-   * [[run, fixed run]].
-   */
-  Engine.prototype.hangulFixes = function (norm) {
-    var self = this;
-    var asked = hangulWords(norm).filter(function (w) {
-      return w[1].length >= MIN_SYLLABLES && w[1].length <= MAX_SYLLABLES;
-    });
-    if (!asked.length) return Promise.resolve([]);
-    if (!this.jamoCount) {
-      this.jamoCount = this.load("jamo.bin", false, [0, 4]).then(function (b) {
-        return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
-      });
-    }
-    return this.jamoCount.then(function (count) {
-      return Promise.all(
-        asked.map(function (w) {
-          var stem = w[1];
-          var max = maxEdits(stem.length);
-          return Promise.all(
-            jamoBuckets(stem, count).map(function (b) {
-              return self.item("jamo.bin", b).then(parseWords);
-            })
-          ).then(function (lists) {
-            var near = nearest([].concat.apply([], lists), function (x) {
-              return x.length === stem.length ? jamoDistance(stem, x, max) : max + 1;
-            }, max)[0];
-            return near && near !== stem ? [w[0], near + w[2]] : null;
-          });
-        })
-      ).then(function (fixes) {
-        return fixes.filter(Boolean);
-      });
     });
   };
 
@@ -1011,114 +743,6 @@ var AccordSearch = (function () {
       });
     }
     return this.followers[name];
-  };
-
-  /*
-   * The union of the postings of several terms, as the Rust reader's
-   * `Matches::of_prefix`: the highest scale, per record the highest impact on it.
-   */
-  function unionOf(terms) {
-    if (!terms.length) return null;
-    var top = 1;
-    terms.forEach(function (t) {
-      if (t.scale > top) top = t.scale;
-    });
-    var best = new Map();
-    terms.forEach(function (t) {
-      var p = decodePostings(t);
-      for (var j = 0; j < p.docs.length; j++) {
-        var w = Math.floor((2 * t.scale * (p.imp[j] & IMPACT_SCORE) + top) / (2 * top));
-        w = Math.min(Math.max(w, 1), IMPACT_SCORE) | (p.imp[j] & ~IMPACT_SCORE & 0xff);
-        var e = best.get(p.docs[j]) || 0;
-        best.set(p.docs[j], Math.max(e & IMPACT_SCORE, w & IMPACT_SCORE) | ((e | w) & 0x80));
-      }
-    });
-    var docs = Uint32Array.from(best.keys()).sort();
-    var imp = new Uint8Array(docs.length);
-    docs.forEach(function (d, j) {
-      imp[j] = best.get(d);
-    });
-    return { docs: docs, imp: imp, mask: new Uint8Array(docs.length), scale: top };
-  }
-
-  /* The union of the postings of every term that one of `prefixes` starts. */
-  Engine.prototype.prefixPostings = function (m, prefixes) {
-    var self = this;
-    var keys = prefixes.map(utf8);
-    return Promise.all(
-      keys.map(function (key) {
-        return self.shardsWithPrefix(m, key);
-      })
-    ).then(function (lists) {
-      var shards = [];
-      lists.forEach(function (list) {
-        list.forEach(function (i) {
-          if (shards.indexOf(i) < 0) shards.push(i);
-        });
-      });
-      return Promise.all(
-        shards.map(function (i) {
-          return self.shard(m, i);
-        })
-      );
-    }).then(function (all) {
-      var terms = [];
-      all.forEach(function (ts) {
-        ts.forEach(function (t) {
-          if (keys.some(function (key) { return startsWith(t.term, key); })) terms.push(t);
-        });
-      });
-      return Promise.all(
-        terms.map(function (t) {
-          return self.full(m, t);
-        })
-      ).then(unionOf);
-    });
-  };
-
-  /*
-   * Typos: every word of the query (`written`, by slot) that matched nothing, of
-   * letters only and TYPO_MIN_CHARS or more, is looked up in the typo dictionary; the
-   * nearest words replace it in the suggestion, and for a word of 4 letters or more
-   * the union of their terms' postings becomes its list (as the Rust reader's
-   * `Reader::typos`). Resolves to the fixes, [[word, nearest word]].
-   */
-  Engine.prototype.typos = function (m, written, lists) {
-    var self = this;
-    var fixes = [];
-    var steps = Promise.resolve();
-    written.forEach(function (word, slot) {
-      if ((lists[slot] && lists[slot].docs.length) || !isTypoWord(word)) return;
-      steps = steps.then(function () {
-        var chars = Array.from(word);
-        var max = typoDistance(chars.length);
-        var files = [];
-        var last = Math.min(chars.length + max, MAX_WORD_CHARS);
-        for (var n = Math.max(chars.length - max, TYPO_MIN_CHARS); n <= last; n++) {
-          files.push(self.words(n));
-        }
-        return Promise.all(files).then(function (got) {
-          var near = nearest([].concat.apply([], got), function (w) {
-            return editDistance(word, w, max);
-          }, max);
-          if (!near.length) return null;
-          fixes.push([word, near[0]]);
-          if (chars.length < 4) return null;
-          return Promise.all(
-            near.map(function (w) {
-              return self.term(m, stem(w)).then(function (t) {
-                return self.full(m, t);
-              });
-            })
-          ).then(function (terms) {
-            lists[slot] = unionOf(terms.filter(Boolean));
-          });
-        });
-      });
-    });
-    return steps.then(function () {
-      return fixes;
-    });
   };
 
   /*
@@ -1149,27 +773,6 @@ var AccordSearch = (function () {
   };
 
   /*
-   * Where the term of postings `p` stands in each of its records (`put_positions`):
-   * [[place]] by posting, kept as p.places.
-   */
-  Engine.prototype.places = function (p) {
-    if (p.places) return Promise.resolve(p.places);
-    return this.followerBlocks("o", p.o[0]).then(function (blocks) {
-      var block = blocks[p.o[1]];
-      if (!block) throw new Error("bad positions file");
-      var places = new Array(p.docs.length);
-      var r = new Reader(block);
-      for (var j = 0; j < places.length; j++) {
-        var list = [];
-        for (var k = block.length ? r.varint() : 0, at = 0; k > 0; k--) list.push((at += r.varint()));
-        places[j] = list;
-      }
-      p.places = places;
-      return places;
-    });
-  };
-
-  /*
    * The CJK runs of the query of 4 characters or more, each as the indexes in
    * `unique` of its bigrams in order (`Query::runs` in read.rs).
    */
@@ -1186,37 +789,6 @@ var AccordSearch = (function () {
     });
     if (open.length >= 3) runs.push(open);
     return runs;
-  }
-
-  /*
-   * The bigrams of a run whose places a record must hold, as offsets in the run: the
-   * first, the last, and steps of one or two between them, those of the fewest
-   * records in all (on a tie, the longer step; `run_cover` in read.rs).
-   */
-  function runCover(run, lists) {
-    var n = run.length;
-    var best = new Array(n);
-    for (var k = n - 1; k >= 0; k--) {
-      var own = lists[run[k]].docs.length;
-      if (k + 2 < n && best[k + 2][0] <= best[k + 1][0]) best[k] = [own + best[k + 2][0], k + 2];
-      else if (k + 1 < n) best[k] = [own + best[k + 1][0], k + 1];
-      else best[k] = [own, n];
-    }
-    var cover = [];
-    for (k = 0; k < n; k = best[k][1]) cover.push(k);
-    return cover;
-  }
-
-  /*
-   * Whether the record at `at` (its place in each list) holds the whole run: its
-   * first bigram at some place p and each bigram of its cover at p plus its offset.
-   */
-  function holdsRun(run, cover, lists, at) {
-    return lists[run[0]].places[at[run[0]]].some(function (p) {
-      return cover.every(function (k) {
-        return lists[run[k]].places[at[run[k]]].indexOf(p + k) >= 0;
-      });
-    });
   }
 
   /*
@@ -1339,6 +911,68 @@ var AccordSearch = (function () {
   Engine.prototype.search = function (query, filters, withCities, want) {
     var self = this;
     var raw = tokenizeJoined(query);
+    var words =
+      prefixSlot(raw, query, filters) >= 0 ||
+      raw.some(function (t) {
+        return STEMMED.test(t[0]);
+      });
+    return (words ? this.part("words") : Promise.resolve()).then(function () {
+      return self.answer(raw, query, filters, withCities, want);
+    });
+  };
+
+  /*
+   * While typing, the last word of PREFIX_MIN letters or more (outside CJK) with
+   * nothing after it also matches the longer words it starts: its token's index in
+   * `raw` (the query's tokens), or -1.
+   */
+  function prefixSlot(raw, query, filters) {
+    var last = raw.length ? raw[raw.length - 1][0] : "";
+    var lastChars = Array.from(last);
+    return filters.typing &&
+      lastChars.length >= PREFIX_MIN &&
+      !lastChars.some(function (ch) {
+        return isCjk(ch.codePointAt(0));
+      }) &&
+      WORD.test(Array.from(query).pop() || "")
+      ? raw.length - 1
+      : -1;
+  }
+
+  /*
+   * The typos of the query (`Engine.typos`, search-words.js), when a word that may be
+   * one matched nothing: resolves to the fixes, [[word, nearest word]].
+   */
+  Engine.prototype.fixTypos = function (m, written, lists) {
+    var self = this;
+    var any = written.some(function (word, slot) {
+      return !(lists[slot] && lists[slot].docs.length) && isTypoWord(word);
+    });
+    if (!any) return Promise.resolve([]);
+    return this.part("words").then(function () {
+      return self.typos(m, written, lists);
+    });
+  };
+
+  /*
+   * "Did you mean" for the Hangul words of a query without results
+   * (`Engine.hangulFixes`, search-hangul.js): resolves to the fixes.
+   */
+  Engine.prototype.hangulSuggestions = function (norm) {
+    var self = this;
+    if (!Array.from(norm).some(function (ch) { return isSyllable(ch.codePointAt(0)); })) {
+      return Promise.resolve([]);
+    }
+    return this.part("words").then(function () {
+      return self.part("hangul");
+    }).then(function () {
+      return self.hangulFixes(norm);
+    });
+  };
+
+  /* `search`, once the parts the query needs are loaded; `raw` its tokens. */
+  Engine.prototype.answer = function (raw, query, filters, withCities, want) {
+    var self = this;
     var joined = raw.map(function (t) {
       return [stem(t[0]), t[1]];
     });
@@ -1357,19 +991,7 @@ var AccordSearch = (function () {
     var runs = longRuns(joined, unique);
     var covers = [];
     var found = null;
-    // While typing, the last word of PREFIX_MIN letters or more (outside CJK) with
-    // nothing after it also matches the longer words it starts.
-    var last = raw.length ? raw[raw.length - 1][0] : "";
-    var lastChars = Array.from(last);
-    var prefix =
-      filters.typing &&
-      lastChars.length >= PREFIX_MIN &&
-      !lastChars.some(function (ch) {
-        return isCjk(ch.codePointAt(0));
-      }) &&
-      WORD.test(Array.from(query).pop() || "")
-        ? tokens.length - 1
-        : -1;
+    var prefix = prefixSlot(raw, query, filters);
     if (prefix >= 0) prefix = unique.indexOf(tokens[prefix]);
     var oneTerm =
       unique.length === 1 &&
@@ -1393,7 +1015,7 @@ var AccordSearch = (function () {
             return self.prefixPostings(m, [t, WRITTEN + written[i]]);
           })
         ).then(function (lists) {
-          return self.typos(m, written, lists).then(function (got) {
+          return self.fixTypos(m, written, lists).then(function (got) {
             fixes = got;
             return lists;
           });
@@ -1412,19 +1034,8 @@ var AccordSearch = (function () {
             // record holds every token (and the runs of 3 characters).
             found = candidates(lists, phrase);
             if (!found.length) return lists;
-            var slots = [];
-            runs.forEach(function (run) {
-              covers.push(runCover(run, lists));
-              covers[covers.length - 1].forEach(function (k) {
-                if (slots.indexOf(run[k]) < 0) slots.push(run[k]);
-              });
-            });
-            return Promise.all(
-              slots.map(function (i) {
-                return self.places(lists[i]);
-              })
-            ).then(function () {
-              return lists;
+            return self.part("runs").then(function () {
+              return self.coverPlaces(runs, lists, covers);
             });
           });
         }),
@@ -1447,7 +1058,7 @@ var AccordSearch = (function () {
             var at = c[1];
             var k;
             for (k = 0; k < runs.length; k++) {
-              if (!holdsRun(runs[k], covers[k], lists, at)) return;
+              if (!parts.runs.holdsRun(runs[k], covers[k], lists, at)) return;
             }
             var s = 0;
             for (k = 0; k < lists.length; k++) {
@@ -1533,9 +1144,9 @@ var AccordSearch = (function () {
         hits.sort(hitOrder(m, filters.newest));
         var norm = normalize(query);
         // Hangul words are suggested only when no record matches the words.
-        return (scored.length ? Promise.resolve([]) : self.hangulFixes(norm)).then(function (more) {
+        return (scored.length ? Promise.resolve([]) : self.hangulSuggestions(norm)).then(function (more) {
           var all = fixes.concat(more);
-          var suggestion = all.length ? corrected(norm, all) : null;
+          var suggestion = all.length ? parts.words.corrected(norm, all) : null;
           return {
             hits: hits,
             total: headTerm ? headTerm.df : hits.length,
@@ -2363,15 +1974,31 @@ var AccordSearch = (function () {
     }
   }
 
+  // What the parts use of this file (see `define`).
+  inner.isCjk = isCjk;
+  inner.isSyllable = isSyllable;
+  inner.isTypoWord = isTypoWord;
+  inner.WORD = WORD;
+  inner.MAX_WORD_CHARS = MAX_WORD_CHARS;
+  inner.TYPO_MIN_CHARS = TYPO_MIN_CHARS;
+  inner.IMPACT_SCORE = IMPACT_SCORE;
+  inner.Engine = Engine;
+  inner.Reader = Reader;
+  inner.compareBytes = compareBytes;
+  inner.startsWith = startsWith;
+  inner.concat = concat;
+  inner.utf8 = utf8;
+  inner.fnv32 = fnv32;
+  inner.decodePostings = decodePostings;
+
   return {
     normalize: normalize,
     tokenize: tokenize,
     tokenizeJoined: tokenizeJoined,
     followBit: followBit,
-    stem: stem,
-    editDistance: editDistance,
-    jamoDistance: jamoDistance,
     Engine: Engine,
+    define: define,
+    parts: parts,
     // For search-ui.js: the header's panel and the highlighting on a record page.
     runsOf: runsOf,
     matchRanges: matchRanges,
