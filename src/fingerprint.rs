@@ -110,8 +110,8 @@ pub fn global(site: &Site, theme: &Theme) -> u64 {
     h.finish()
 }
 
-/// The fingerprint of every route, by output file.
-pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64> {
+/// The fingerprint of every route, with its output file, in the order of `routes`.
+pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str, u64)> {
     let global = global(site, theme);
     let cards: Vec<u64> = site.entries.par_iter().map(card).collect();
     let pages: Vec<u64> = site.entries.par_iter().map(page).collect();
@@ -191,7 +191,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     city_counts(site, &mut h);
                 }
             }
-            (route.file.clone(), h.finish())
+            (route.file.as_str(), h.finish())
         })
         .collect()
 }
