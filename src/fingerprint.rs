@@ -34,7 +34,16 @@ pub fn card(e: &Entry) -> u64 {
     let r = &e.record;
     let mut h = hasher();
     (
-        r.kind, &r.slug, &r.title, r.date, r.end, &r.cities, &e.summary, &r.lang, &e.years, &e.url,
+        r.kind,
+        &r.slug,
+        &r.title,
+        r.date,
+        r.end,
+        &r.cities,
+        e.summary(),
+        &r.lang,
+        &e.years,
+        &e.url,
     )
         .hash(&mut h);
     // The translations: an edition's card shows its title and summary.
