@@ -961,7 +961,7 @@ fn render_pages(
     run.start("pages", routes.len());
     let (tx, rx) = std::sync::mpsc::sync_channel::<(&str, Vec<u8>)>(64);
     let rx = std::sync::Mutex::new(rx);
-    let results: Vec<Result<(), Diagnostic>> = std::thread::scope(|scope| {
+    let mut errors: Diagnostics = std::thread::scope(|scope| {
         let writers: Vec<_> = (0..WRITER_THREADS)
             .map(|_| {
                 let rx = &rx;
@@ -980,7 +980,8 @@ fn render_pages(
                 })
             })
             .collect();
-        let mut results: Vec<Result<(), Diagnostic>> = routes
+        // The failures only: a result per page would be held to the last page.
+        let mut results: Vec<Diagnostic> = routes
             .par_iter()
             .map_with(tx, |tx, route| {
                 let renderer = &renderers[routes::edition_of(&route.file, site)];
@@ -992,13 +993,13 @@ fn render_pages(
                 }
                 Ok(())
             })
+            .filter_map(Result::err)
             .collect();
         for w in writers {
-            results.extend(w.join().unwrap_or_default().into_iter().map(Err));
+            results.extend(w.join().unwrap_or_default());
         }
         results
     });
-    let mut errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
     errors.sort();
     errors.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.message == b.message);
     if errors.is_empty() {
