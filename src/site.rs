@@ -628,6 +628,9 @@ impl Site {
         let html = routes.iter().filter(|r| r.in_sitemap()).count();
         routes.extend(routes::sitemap_routes(html, routes::SITEMAP_MAX_URLS));
         routes.push(Route::of(Page::Robots, self));
+        // Held to the end of the build, a few per record: without the room the
+        // collecting left.
+        routes.shrink_to_fit();
         routes
     }
 }
