@@ -34,7 +34,16 @@ pub fn card(e: &Entry) -> u64 {
     let r = &e.record;
     let mut h = hasher();
     (
-        r.kind, &r.slug, &r.title, r.date, r.end, &r.cities, &e.summary, &r.lang, &e.years, &e.url,
+        r.kind,
+        &r.slug,
+        &r.title,
+        r.date,
+        r.end,
+        &r.cities,
+        e.summary(),
+        &r.lang,
+        &e.years,
+        &e.url,
     )
         .hash(&mut h);
     // The translations: an edition's card shows its title and summary.
@@ -110,8 +119,8 @@ pub fn global(site: &Site, theme: &Theme) -> u64 {
     h.finish()
 }
 
-/// The fingerprint of every route, by output file.
-pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64> {
+/// The fingerprint of every route, with its output file, in the order of `routes`.
+pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str, u64)> {
     let global = global(site, theme);
     let cards: Vec<u64> = site.entries.par_iter().map(card).collect();
     let pages: Vec<u64> = site.entries.par_iter().map(page).collect();
@@ -191,7 +200,7 @@ pub fn all(site: &Site, theme: &Theme, routes: &[Route]) -> BTreeMap<String, u64
                     city_counts(site, &mut h);
                 }
             }
-            (route.file.clone(), h.finish())
+            (route.file.as_str(), h.finish())
         })
         .collect()
 }

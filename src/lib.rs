@@ -690,7 +690,7 @@ impl Plan {
     fn changed(&self, file: &str) -> bool {
         self.previous
             .as_ref()
-            .is_none_or(|p| p.files.get(file) != self.manifest.files.get(file))
+            .is_none_or(|p| p.get(file) != self.manifest.get(file))
     }
 }
 
@@ -811,15 +811,19 @@ fn fingerprints(
 ) -> Result<Manifest, Diagnostics> {
     let mut files = fingerprint::all(&loaded.site, theme, routes);
     for (rel, bytes) in &theme.statics {
-        files.insert(rel.clone(), fingerprint::bytes(bytes));
+        files.push((rel, fingerprint::bytes(bytes)));
     }
-    files.extend(search_prints.iter().cloned());
+    files.extend(
+        search_prints
+            .iter()
+            .map(|(rel, print)| (rel.as_str(), *print)),
+    );
     for (rel, from) in attachments {
         let bytes = std::fs::read(loaded.sources.disk_path(&opts.root, from))
             .map_err(|e| vec![write_error(output, rel, &e)])?;
-        files.insert(rel.clone(), fingerprint::bytes(&bytes));
+        files.push((rel, fingerprint::bytes(&bytes)));
     }
-    Ok(Manifest { files })
+    Ok(Manifest::from_files(files))
 }
 
 /// Files attached to records (`sources: [{file}]`, and the files their bodies link
@@ -957,7 +961,7 @@ fn render_pages(
     run.start("pages", routes.len());
     let (tx, rx) = std::sync::mpsc::sync_channel::<(&str, Vec<u8>)>(64);
     let rx = std::sync::Mutex::new(rx);
-    let results: Vec<Result<(), Diagnostic>> = std::thread::scope(|scope| {
+    let mut errors: Diagnostics = std::thread::scope(|scope| {
         let writers: Vec<_> = (0..WRITER_THREADS)
             .map(|_| {
                 let rx = &rx;
@@ -976,7 +980,8 @@ fn render_pages(
                 })
             })
             .collect();
-        let mut results: Vec<Result<(), Diagnostic>> = routes
+        // The failures only: a result per page would be held to the last page.
+        let mut results: Vec<Diagnostic> = routes
             .par_iter()
             .map_with(tx, |tx, route| {
                 let renderer = &renderers[routes::edition_of(&route.file, site)];
@@ -988,13 +993,13 @@ fn render_pages(
                 }
                 Ok(())
             })
+            .filter_map(Result::err)
             .collect();
         for w in writers {
-            results.extend(w.join().unwrap_or_default().into_iter().map(Err));
+            results.extend(w.join().unwrap_or_default());
         }
         results
     });
-    let mut errors: Diagnostics = results.into_iter().filter_map(Result::err).collect();
     errors.sort();
     errors.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.message == b.message);
     if errors.is_empty() {
@@ -1074,9 +1079,7 @@ impl search::Sink for SearchSink<'_> {
     fn put(&self, path: String, bytes: Vec<u8>) {
         let print = fingerprint::bytes(&bytes);
         if let Some(staging) = self.staging
-            && self
-                .previous
-                .is_none_or(|p| p.files.get(&path) != Some(&print))
+            && self.previous.is_none_or(|p| p.get(&path) != Some(print))
         {
             match staging.write(&path, &bytes) {
                 Ok(()) => {
@@ -1126,18 +1129,13 @@ fn commit(plan: &Plan, staging: Staging, output: &Path) -> Result<(), Diagnostic
     let committed = match &plan.previous {
         None => staging.commit_all(&plan.manifest),
         Some(previous) => {
-            let changed: Vec<String> = plan
-                .manifest
-                .files
-                .keys()
-                .filter(|f| plan.changed(f))
-                .cloned()
+            let changed: Vec<String> = (plan.manifest.iter())
+                .filter(|(f, _)| plan.changed(f))
+                .map(|(f, _)| f.to_string())
                 .collect();
-            let removed: Vec<String> = previous
-                .files
-                .keys()
-                .filter(|f| !plan.manifest.files.contains_key(*f))
-                .cloned()
+            let removed: Vec<String> = (previous.iter())
+                .filter(|(f, _)| !plan.manifest.contains(f))
+                .map(|(f, _)| f.to_string())
                 .collect();
             staging.commit_changes(changed, removed, &plan.manifest)
         }

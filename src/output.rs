@@ -25,7 +25,7 @@
 //! every staged file is a regular file. Anything else is an error, and nothing is moved
 //! or deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -33,6 +33,10 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::diag::{Code, Diagnostic, Pos};
+
+mod manifest;
+
+pub use manifest::Manifest;
 
 /// The file that marks a directory as accord's output.
 pub const MARKER: &str = ".accord-output";
@@ -293,15 +297,14 @@ impl Staging {
                 self.dir.display()
             )));
         }
-        let journal = Journal {
-            changed,
-            removed,
-            manifest: manifest.clone(),
+        let journal = JournalRef {
+            changed: &changed,
+            removed: &removed,
+            manifest,
         };
-        write_atomic(
-            &sibling(&self.target, "accord-journal"),
-            &serde_json::to_vec(&journal)?,
-        )?;
+        write_atomic_with(&sibling(&self.target, "accord-journal"), |w| {
+            serde_json::to_writer(w, &journal).map_err(io::Error::from)
+        })?;
         self.committed = true;
         apply_journal(&self.target, Moved::NoneYet).map_err(|d| io::Error::other(d.message))
     }
@@ -343,12 +346,6 @@ impl Staging {
     }
 }
 
-/// The fingerprint of every file of an output directory (`/`-separated paths).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub files: BTreeMap<String, u64>,
-}
-
 impl Manifest {
     /// The manifest of `target`, if it is accord's output and was written completely.
     pub fn load(target: &Path) -> Option<Manifest> {
@@ -356,19 +353,17 @@ impl Manifest {
             return None;
         }
         let bytes = fs::read(sibling(target, "accord-manifest")).ok()?;
-        let mut manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
-        for rel in stale_files(target)? {
-            manifest.files.remove(&rel);
-        }
-        Some(manifest)
+        let manifest: Manifest = serde_json::from_slice(&bytes).ok()?;
+        let stale = stale_files(target)?;
+        Some(manifest.without(|rel| stale.contains(rel)))
     }
 
     /// Saves the manifest of a build, which wrote every stale file (see `replace`).
     fn save(&self, target: &Path) -> io::Result<()> {
-        write_atomic(
-            &sibling(target, "accord-manifest"),
-            &serde_json::to_vec(self)?,
-        )?;
+        // Written as it is serialized: at a million records its text is some 150 MB.
+        write_atomic_with(&sibling(target, "accord-manifest"), |w| {
+            serde_json::to_writer(w, self).map_err(io::Error::from)
+        })?;
         match fs::remove_file(sibling(target, "accord-stale")) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -394,11 +389,19 @@ fn stale_files(target: &Path) -> Option<BTreeSet<String>> {
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Journal {
     changed: Vec<String>,
     removed: Vec<String>,
     manifest: Manifest,
+}
+
+/// A `Journal` to write, borrowing the build's manifest instead of a copy of it.
+#[derive(Serialize)]
+struct JournalRef<'a> {
+    changed: &'a [String],
+    removed: &'a [String],
+    manifest: &'a Manifest,
 }
 
 /// Replaces some files of the output `target` in place, each atomically (written
@@ -636,18 +639,28 @@ fn apply_journal(target: &Path, moved: Moved) -> Result<(), Diagnostic> {
 
 /// Writes a file whole or not at all (a temporary file renamed over it).
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// `write_atomic`, the bytes written by `write` through a buffer as they are made,
+/// never held whole.
+fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
     // A file or a symbolic link left there is replaced, never written through.
     match fs::remove_file(&tmp) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
-    let mut file = fs::OpenOptions::new()
+    let file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&tmp)?;
-    file.write_all(bytes)?;
-    drop(file);
+    let mut file = io::BufWriter::with_capacity(1 << 16, file);
+    write(&mut file)?;
+    file.into_inner().map_err(io::IntoInnerError::into_error)?;
     fs::rename(&tmp, path)
 }
 
@@ -720,16 +733,13 @@ mod tests {
         let s = Staging::create(&target).unwrap();
         s.write("a/index.html", b"one").unwrap();
         s.write("b/index.html", b"two").unwrap();
-        let print = |f: &str| (f.to_string(), 1);
-        let built = Manifest {
-            files: ["a/index.html", "b/index.html"].map(print).into(),
-        };
+        let built = Manifest::from_files([("a/index.html", 1), ("b/index.html", 1)]);
         s.commit_all(&built).unwrap();
 
         replace(&target, &[("a/index.html".into(), b"uno".to_vec())]).unwrap();
         assert_eq!(fs::read(target.join("a/index.html")).unwrap(), b"uno");
         let loaded = Manifest::load(&target).unwrap();
-        assert_eq!(loaded.files.keys().collect::<Vec<_>>(), ["b/index.html"]);
+        assert_eq!(loaded.iter().collect::<Vec<_>>(), [("b/index.html", 1)]);
         // Nothing else in the folder: no temporary file.
         let names: Vec<_> = fs::read_dir(target.join("a"))
             .unwrap()
@@ -776,10 +786,10 @@ mod tests {
         let mut s = Staging::create_partial(&target).unwrap();
         s.write("c.html", b"three").unwrap();
         s.committed = true;
-        let journal = Journal {
-            changed: vec!["a.html".into(), "b.html".into(), "c.html".into()],
-            removed: vec![],
-            manifest: Manifest::default(),
+        let journal = JournalRef {
+            changed: &["a.html".into(), "b.html".into(), "c.html".into()],
+            removed: &[],
+            manifest: &Manifest::default(),
         };
         fs::write(
             sibling(&target, "accord-journal"),

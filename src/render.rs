@@ -438,7 +438,7 @@ impl<'s> Renderer<'s> {
             },
             None => Shown {
                 title: &r.title,
-                summary: &e.summary,
+                summary: e.summary(),
                 lang: &r.lang,
                 title_lang: &r.lang,
                 translation: None,

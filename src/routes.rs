@@ -159,10 +159,11 @@ impl Route {
 
     /// The route of `page` in edition `edition` (an index of `Names::edition_dir`).
     pub fn in_edition(page: Page, edition: usize, names: &impl Names) -> Route {
-        Route {
-            file: file(page, edition, names),
-            page,
-        }
+        let mut file = file(page, edition, names);
+        // Held to the end of the build, a few per record: without the room the
+        // formatting left.
+        file.shrink_to_fit();
+        Route { file, page }
     }
 
     /// Whether the sitemaps list the page: every HTML page but the redirects.

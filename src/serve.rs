@@ -485,17 +485,13 @@ fn rebuild(
             records: r.records,
             drafts_skipped: r.drafts_skipped,
             files_written: r.files_written,
-            written: after
-                .files
-                .iter()
-                .filter(|(f, h)| before.files.get(*f) != Some(h))
-                .map(|(f, _)| f.clone())
+            written: (after.iter())
+                .filter(|(f, h)| before.get(f) != Some(*h))
+                .map(|(f, _)| f.to_string())
                 .collect(),
-            removed: before
-                .files
-                .keys()
-                .filter(|f| !after.files.contains_key(*f))
-                .cloned()
+            removed: (before.iter())
+                .filter(|(f, _)| !after.contains(f))
+                .map(|(f, _)| f.to_string())
                 .collect(),
             warnings: r.warnings,
         }

@@ -35,8 +35,9 @@ pub struct Entry {
     pub url: String,
     /// Its rendered body, in the site's body store.
     pub body: Body,
-    /// The summary given, or the first paragraph.
-    pub summary: String,
+    /// The first paragraph, cut, when the record gives no summary (see `summary`): the
+    /// one given is not held twice.
+    pub(crate) own_summary: Option<String>,
     /// Every year from start to end.
     pub years: Vec<i32>,
     /// Its translations, in the order of the site's languages (none on a site of one
@@ -58,6 +59,13 @@ pub struct Translated {
 }
 
 impl Entry {
+    /// The summary given, or the first paragraph.
+    pub fn summary(&self) -> &str {
+        (self.own_summary.as_deref())
+            .or(self.record.summary.as_deref())
+            .unwrap_or_default()
+    }
+
     /// The translation into `lang`, if there is one.
     pub fn translation(&self, lang: &str) -> Option<&Translated> {
         self.translations.iter().find(|t| t.text.lang == lang)
@@ -620,6 +628,9 @@ impl Site {
         let html = routes.iter().filter(|r| r.in_sitemap()).count();
         routes.extend(routes::sitemap_routes(html, routes::SITEMAP_MAX_URLS));
         routes.push(Route::of(Page::Robots, self));
+        // Held to the end of the build, a few per record: without the room the
+        // collecting left.
+        routes.shrink_to_fit();
         routes
     }
 }
@@ -808,11 +819,12 @@ impl Entry {
     ) -> Entry {
         let last = record.end.map_or(record.date.year, |e| e.year);
         let years = (record.date.year..=last.max(record.date.year)).collect();
+        let own_summary = (record.summary.as_ref() != Some(&summary)).then_some(summary);
         Entry {
             record,
             url,
             body,
-            summary,
+            own_summary,
             years,
             translations: Vec::new(),
             attachments,

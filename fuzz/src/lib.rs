@@ -154,7 +154,7 @@ pub fn markdown(data: &[u8]) {
         Ok(site) => {
             for e in &site.entries {
                 check_inert_html(&e.body.get().html);
-                assert!(e.summary.chars().count() <= accord::limits::MAX_SUMMARY_CHARS + 1);
+                assert!(e.summary().chars().count() <= accord::limits::MAX_SUMMARY_CHARS + 1);
             }
         }
         Err(diags) => check_diagnostics(&text_a, &diags),

@@ -177,7 +177,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
         partners: &r.partners,
         tags: &r.tags,
         lang: &r.lang,
-        summary: &e.summary,
+        summary: e.summary(),
         sources: r
             .sources
             .iter()

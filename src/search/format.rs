@@ -1423,7 +1423,7 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry, snippets: &'a [St
                 ]
             })
             .collect(),
-        s: &e.summary,
+        s: e.summary(),
         b: snippets.first().map_or("", String::as_str),
         x: (e.translations.iter().zip(snippets.iter().skip(1)))
             .map(|(t, b)| {
@@ -1444,7 +1444,7 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry, snippets: &'a [St
 /// The snippet bodies of entry `e` (`body` is its body): its own, then that of each
 /// translation, as `write_doc_meta` takes them.
 pub(super) fn snippets(e: &Entry, body: &Rendered) -> Vec<String> {
-    let mut out = vec![snippet_body(&e.summary, &body.plain)];
+    let mut out = vec![snippet_body(e.summary(), &body.plain)];
     for t in &e.translations {
         out.push(snippet_body(&t.summary, &t.body.get().plain));
     }

@@ -227,7 +227,7 @@ pub(super) fn record_key(e: &Entry, registries: u64) -> u64 {
         k.u64(i64::from(y) as u64);
     }
     k.opt(r.summary.as_deref());
-    k.str(&e.summary);
+    k.str(e.summary());
     k.u64(e.body.text_fingerprint());
     k.u64(e.translations.len() as u64);
     for t in &e.translations {
@@ -309,7 +309,7 @@ mod tests {
             |s| s.entries[0].record.summary = Some("Other.".into()),
             true,
         );
-        changes(|s| s.entries[0].summary.push('!'), true);
+        changes(|s| s.entries[0].own_summary = Some("Other!".into()), true);
         changes(|s| s.entries[0].years.push(1999), true);
         changes(|s| s.entries[0].record.cities.push(0), true);
         changes(

@@ -532,6 +532,12 @@ impl<'a> FileLog<'a> {
         match &mut log.spilled {
             Some(out) => out.write_all(bytes),
             None => {
+                if log.held.capacity() == 0 {
+                    // Room for the whole budget at once: the buffer is never grown (which
+                    // holds the old buffer and the new one together for a moment), and
+                    // the system gives only the pages written.
+                    log.held.reserve_exact(self.budget);
+                }
                 log.held.extend_from_slice(bytes);
                 Ok(())
             }
