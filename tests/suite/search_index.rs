@@ -1323,33 +1323,9 @@ fn engine_answers(node: &Path, out: &Path, spec: &[serde_json::Value]) -> Vec<se
     serde_json::from_slice(&run.stdout).unwrap()
 }
 
-#[test]
-fn the_browser_engine_answers_like_the_rust_reader() {
-    let Some(node) = require_tool(Tool::Node) else {
-        return;
-    };
-    let tmp = generated_site(150);
-    let site = load_site(tmp.path());
-    // Small files of every kind, and packs of three records, eight shards and three
-    // followers or preceders files, so that the engine finds an item in its pack;
-    // a head of 12 hits for every term of more than 64 bytes of postings.
-    let sizes = search::Sizes {
-        shard: 1536,
-        blocks: 1536 / search::BLOCK_FILES_PER_SHARD,
-        records_per_file: 3,
-        passages_per_file: 3,
-        keys_per_file: 8,
-        blocks_per_file: 3,
-        head_from: 64,
-        head_hits: 12,
-    };
-    let index = search::build_sized(&site, &sizes);
-    let out = tmp.path().join("index");
-    for (rel, bytes) in &index.files {
-        let p = out.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
+/// The queries of `the_browser_engine_answers_like_the_rust_reader`, each with its
+/// filters: every kind of term, phrase, filter, typo and suggestion.
+fn engine_queries(site: &accord::site::Site) -> Vec<(&'static str, Filters)> {
     let filters =
         |kind: Option<&str>, city: Option<&str>, year: Option<i32>, lang: Option<&str>| Filters {
             kind: kind.map(Into::into),
@@ -1367,7 +1343,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         topic: Some(site.topics.topics[0].slug.clone()),
         ..Filters::default()
     };
-    let queries: Vec<(&str, Filters)> = vec![
+    vec![
         ("", topic.clone()),
         ("대기", topic.clone()),
         ("대기", Filters::default()),
@@ -1418,12 +1394,23 @@ fn the_browser_engine_answers_like_the_rust_reader() {
             "",
             filters(Some("program"), Some("beijing"), Some(2015), None),
         ),
-    ];
+    ]
+}
+
+/// A query run by both engines: its text, its filters, whether the counts by city are
+/// asked for, and how many hits are wanted (all when `None`).
+type EngineRun<'a> = (&'a str, &'a Filters, bool, Option<usize>);
+
+/// The runs of `queries`, and the specification of each for `tests/search_engine.mjs`.
+fn engine_runs<'a>(
+    queries: &'a [(&'static str, Filters)],
+    head_hits: usize,
+) -> (Vec<EngineRun<'a>>, Vec<serde_json::Value>) {
     // Every query with the counts by city, all its hits; those filtered by city also
     // without them (the page reads only that city's file then); and every query
     // without them for a page of 10 hits and one past the heads (a query of one term
     // reads its head for the first).
-    let runs: Vec<(&str, &Filters, bool, Option<usize>)> = queries
+    let runs: Vec<EngineRun<'_>> = queries
         .iter()
         .map(|(q, f)| (*q, f, true, None))
         .chain(
@@ -1433,7 +1420,7 @@ fn the_browser_engine_answers_like_the_rust_reader() {
                 .map(|(q, f)| (*q, f, false, None)),
         )
         .chain(queries.iter().map(|(q, f)| (*q, f, false, Some(10))))
-        .chain((queries.iter()).map(|(q, f)| (*q, f, false, Some(sizes.head_hits + 1))))
+        .chain((queries.iter()).map(|(q, f)| (*q, f, false, Some(head_hits + 1))))
         .collect();
     let spec: Vec<serde_json::Value> = runs
         .iter()
@@ -1444,6 +1431,119 @@ fn the_browser_engine_answers_like_the_rust_reader() {
                 "newest": f.newest, "typing": f.typing}})
         })
         .collect();
+    (runs, spec)
+}
+
+/// What the answers compared so far showed: queries that found something, answers
+/// from a head, Hangul suggestions, and the parts of the engine loaded.
+#[derive(Default)]
+struct Tally {
+    non_empty: usize,
+    heads: usize,
+    hangul: usize,
+    parts: std::collections::BTreeSet<&'static str>,
+}
+
+/// Compares the browser engine's answer `js` to `run` with the Rust reader's, and
+/// counts it in `tally`.
+fn compare_answer(
+    r: &Reader<impl Fn(&str) -> Option<Vec<u8>>>,
+    index: &search::Index,
+    run: &EngineRun<'_>,
+    js: &serde_json::Value,
+    tally: &mut Tally,
+) {
+    let (q, f, cities, want) = *run;
+    let rust = match want {
+        Some(want) => r.first_page(q, f, cities, want).unwrap(),
+        None => r.search_with(q, f, cities).unwrap(),
+    };
+    assert_eq!(js["total"], rust.total, "total of {q:?} {f:?} {want:?}");
+    tally.heads += usize::from(rust.total > rust.hits.len());
+    let hits: Vec<serde_json::Value> = rust
+        .hits
+        .iter()
+        .map(|&(d, s)| serde_json::json!([d, s]))
+        .collect();
+    assert_eq!(
+        js["hits"],
+        serde_json::Value::Array(hits),
+        "hits of {q:?} {f:?}"
+    );
+    assert_eq!(
+        js["suggestion"],
+        serde_json::json!(rust.suggestion),
+        "suggestion of {q:?} {f:?}"
+    );
+    // The parts of the engine loaded: the bytes the benchmark counts.
+    assert_eq!(
+        js["parts"],
+        serde_json::json!(rust.parts),
+        "parts of {q:?} {f:?}"
+    );
+    tally.parts.extend(rust.parts.iter().copied());
+    let mut facets = serde_json::to_value(&rust.facets).unwrap();
+    if !cities {
+        assert!(rust.fetched.iter().all(|p| p != search::CITIES));
+        facets["city"] = serde_json::Value::Null;
+        // The topics are read for their filter, and counted then.
+        assert_eq!(f.topic.is_some(), facets.get("topic").is_some());
+    }
+    assert_eq!(
+        js["facets"], facets,
+        "facets of {q:?} {f:?} (cities: {cities})"
+    );
+    // The first hits' record files and passages, as the page reads them.
+    let shown: Vec<serde_json::Value> = (rust.hits.iter().take(4))
+        .map(|&(d, _)| {
+            let (path, at) = r.manifest.record_file(d as usize);
+            let meta: serde_json::Value =
+                serde_json::from_slice(index.item(&path, at).unwrap()).unwrap();
+            let (path, at) = r.manifest.passages_file(d as usize);
+            let passages: serde_json::Value =
+                serde_json::from_slice(index.item(&path, at).unwrap()).unwrap();
+            serde_json::json!([meta["u"], passages["p"]])
+        })
+        .collect();
+    assert_eq!(
+        js["shown"],
+        serde_json::json!(shown),
+        "shown of {q:?} {f:?}"
+    );
+    tally.non_empty += usize::from(!rust.hits.is_empty());
+    let fetched = |p: &String| p.starts_with(search::HANGUL);
+    tally.hangul += usize::from(rust.suggestion.is_some() && rust.fetched.iter().any(fetched));
+}
+
+#[test]
+fn the_browser_engine_answers_like_the_rust_reader() {
+    let Some(node) = require_tool(Tool::Node) else {
+        return;
+    };
+    let tmp = generated_site(150);
+    let site = load_site(tmp.path());
+    // Small files of every kind, and packs of three records, eight shards and three
+    // followers or preceders files, so that the engine finds an item in its pack;
+    // a head of 12 hits for every term of more than 64 bytes of postings.
+    let sizes = search::Sizes {
+        shard: 1536,
+        blocks: 1536 / search::BLOCK_FILES_PER_SHARD,
+        records_per_file: 3,
+        passages_per_file: 3,
+        keys_per_file: 8,
+        blocks_per_file: 3,
+        head_from: 64,
+        head_hits: 12,
+    };
+    let index = search::build_sized(&site, &sizes);
+    let out = tmp.path().join("index");
+    for (rel, bytes) in &index.files {
+        let p = out.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let queries = engine_queries(&site);
+    let (runs, spec) = engine_runs(&queries, sizes.head_hits);
     let answers = engine_answers(&node, &out, &spec);
     assert_eq!(answers.len(), runs.len());
     let r = Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
@@ -1457,69 +1557,16 @@ fn the_browser_engine_answers_like_the_rust_reader() {
         .collect();
     let dense = |head: bool| (terms.iter()).filter(move |t| t.dense && t.head.is_some() == head);
     assert!(dense(false).count() >= 1 && dense(true).count() >= 1);
-    let (mut non_empty, mut heads, mut hangul) = (0, 0, 0);
-    let mut parts = std::collections::BTreeSet::new();
-    for ((q, f, cities, want), js) in runs.iter().zip(&answers) {
-        let rust = match want {
-            Some(want) => r.first_page(q, f, *cities, *want).unwrap(),
-            None => r.search_with(q, f, *cities).unwrap(),
-        };
-        assert_eq!(js["total"], rust.total, "total of {q:?} {f:?} {want:?}");
-        heads += usize::from(rust.total > rust.hits.len());
-        let hits: Vec<serde_json::Value> = rust
-            .hits
-            .iter()
-            .map(|&(d, s)| serde_json::json!([d, s]))
-            .collect();
-        assert_eq!(
-            js["hits"],
-            serde_json::Value::Array(hits),
-            "hits of {q:?} {f:?}"
-        );
-        assert_eq!(
-            js["suggestion"],
-            serde_json::json!(rust.suggestion),
-            "suggestion of {q:?} {f:?}"
-        );
-        // The parts of the engine loaded: the bytes the benchmark counts.
-        assert_eq!(
-            js["parts"],
-            serde_json::json!(rust.parts),
-            "parts of {q:?} {f:?}"
-        );
-        parts.extend(rust.parts.iter().copied());
-        let mut facets = serde_json::to_value(&rust.facets).unwrap();
-        if !cities {
-            assert!(rust.fetched.iter().all(|p| p != search::CITIES));
-            facets["city"] = serde_json::Value::Null;
-            // The topics are read for their filter, and counted then.
-            assert_eq!(f.topic.is_some(), facets.get("topic").is_some());
-        }
-        assert_eq!(
-            js["facets"], facets,
-            "facets of {q:?} {f:?} (cities: {cities})"
-        );
-        // The first hits' record files and passages, as the page reads them.
-        let shown: Vec<serde_json::Value> = (rust.hits.iter().take(4))
-            .map(|&(d, _)| {
-                let (path, at) = r.manifest.record_file(d as usize);
-                let meta: serde_json::Value =
-                    serde_json::from_slice(index.item(&path, at).unwrap()).unwrap();
-                let (path, at) = r.manifest.passages_file(d as usize);
-                let passages: serde_json::Value =
-                    serde_json::from_slice(index.item(&path, at).unwrap()).unwrap();
-                serde_json::json!([meta["u"], passages["p"]])
-            })
-            .collect();
-        assert_eq!(
-            js["shown"],
-            serde_json::json!(shown),
-            "shown of {q:?} {f:?}"
-        );
-        non_empty += usize::from(!rust.hits.is_empty());
-        let fetched = |p: &String| p.starts_with(search::HANGUL);
-        hangul += usize::from(rust.suggestion.is_some() && rust.fetched.iter().any(fetched));
+    let mut tally = Tally::default();
+    for (run, js) in runs.iter().zip(&answers) {
+        compare_answer(&r, &index, run, js, &mut tally);
     }
+    let Tally {
+        non_empty,
+        heads,
+        hangul,
+        parts,
+    } = tally;
     assert!(non_empty >= 14, "only {non_empty} queries found something");
     assert!(heads >= 4, "only {heads} answers from a head");
     assert!(hangul >= 3, "only {hangul} Hangul suggestions");
