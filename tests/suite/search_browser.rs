@@ -325,6 +325,32 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
     assert_eq!(v["typed"]["count"], 5, "{}", v["typed"]);
     assert_eq!(v["typed"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
     assert_eq!(v["typed"]["history"], v["empty"]["history"]);
+    assert_keyboard_paths(&v);
+
+    // A facet: fewer results, a new history entry, the focus kept on it.
+    assert_eq!(
+        v["facet"]["url"],
+        "/archive/search/?q=%EC%84%9C%EC%9A%B8&kind=trip"
+    );
+    assert_eq!(titles("facet"), sorted(&[VISIT, YOKOHAMA]));
+    assert_eq!(v["facet"]["focus"], "kind=trip");
+    assert_eq!(
+        v["facet"]["history"].as_u64().unwrap(),
+        v["typed"]["history"].as_u64().unwrap() + 1
+    );
+
+    // Back restores the query, its results and the box.
+    assert_eq!(v["back"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
+    assert_eq!(v["back"]["count"], 5);
+    assert_eq!(v["back"]["input"], "서울");
+
+    assert_cities_and_suggestions(&v);
+    assert_eq!(titles("suggested"), sorted(&[VISIT]));
+}
+
+/// The search page's keyboard paths in scenario `v`: the arrow keys, the tab order
+/// (the facets before the results) and the `/` shortcut.
+fn assert_keyboard_paths(v: &serde_json::Value) {
     // Arrow keys: Down from the box into the results and on, Up back to the box,
     // Escape from a result back to the box.
     assert_eq!(v["arrows"], arrow_path("#search-q"));
@@ -345,24 +371,11 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
     // `/` outside a text field focuses the box, and types nothing.
     assert_eq!(v["slash"]["focus"], "#search-q");
     assert_eq!(v["slash"]["input"], "서울");
+}
 
-    // A facet: fewer results, a new history entry, the focus kept on it.
-    assert_eq!(
-        v["facet"]["url"],
-        "/archive/search/?q=%EC%84%9C%EC%9A%B8&kind=trip"
-    );
-    assert_eq!(titles("facet"), sorted(&[VISIT, YOKOHAMA]));
-    assert_eq!(v["facet"]["focus"], "kind=trip");
-    assert_eq!(
-        v["facet"]["history"].as_u64().unwrap(),
-        v["typed"]["history"].as_u64().unwrap() + 1
-    );
-
-    // Back restores the query, its results and the box.
-    assert_eq!(v["back"]["url"], "/archive/search/?q=%EC%84%9C%EC%9A%B8");
-    assert_eq!(v["back"]["count"], 5);
-    assert_eq!(v["back"]["input"], "서울");
-
+/// The search page's counts by city, its one-character search and its suggestion for
+/// a word the index lacks, in scenario `v`.
+fn assert_cities_and_suggestions(v: &serde_json::Value) {
     // Counting by city loads the cities once, and the focus lands on a city.
     let links: Vec<&str> = v["cities"]["cityLinks"]
         .as_array()
@@ -413,7 +426,6 @@ fn the_search_page_follows_typing_facets_and_the_back_button() {
         v["typoMarks"],
         serde_json::json!(["Monitoring", "monitoring"])
     );
-    assert_eq!(titles("suggested"), sorted(&[VISIT]));
 }
 
 /// Where the focus goes from the box `input` on ArrowDown, ArrowDown, ArrowUp,
@@ -666,6 +678,21 @@ fn the_header_box_shows_results_as_you_type_and_the_record_marks_them() {
         ]])
     );
 
+    assert_record_marks(&v);
+
+    // At 390 px the panel fits the screen, and nothing scrolls sideways.
+    let phone = &v["phone"];
+    let width = phone["width"].as_f64().unwrap();
+    assert_eq!(width, 390.0, "{phone}");
+    assert!(phone["left"].as_f64().unwrap() >= 0.0, "{phone}");
+    assert!(phone["right"].as_f64().unwrap() <= width, "{phone}");
+    assert!(phone["scroll"].as_f64().unwrap() <= width, "{phone}");
+}
+
+/// The record opened from the header box's panel, in scenario `v`: the terms marked
+/// in its body (whole CJK runs, across inline markup, never across blocks), and the
+/// control that removes the marks.
+fn assert_record_marks(v: &serde_json::Value) {
     // Enter opened the record: the word marked in the body, with a control that
     // removes the marks and the parameter.
     let opened = &v["opened"];
@@ -701,14 +728,6 @@ fn the_header_box_shows_results_as_you_type_and_the_record_marks_them() {
     assert_eq!(split["changed"], true);
     assert_eq!(v["splitRemoved"]["marks"], serde_json::json!([]));
     assert_eq!(v["splitRemoved"]["restored"], true);
-
-    // At 390 px the panel fits the screen, and nothing scrolls sideways.
-    let phone = &v["phone"];
-    let width = phone["width"].as_f64().unwrap();
-    assert_eq!(width, 390.0, "{phone}");
-    assert!(phone["left"].as_f64().unwrap() >= 0.0, "{phone}");
-    assert!(phone["right"].as_f64().unwrap() <= width, "{phone}");
-    assert!(phone["scroll"].as_f64().unwrap() <= width, "{phone}");
 }
 
 #[test]
