@@ -22,21 +22,18 @@ use crate::site::{Entry, Site};
 
 const CONTEXT: &str = "https://schema.org";
 
-/// JSON text that is safe inside `<script>`, as JSON-LD wants it.
+/// JSON text that is safe inside `<script>`, as JSON-LD wants it: inert
+/// (`escape::json_inert`), and the line and paragraph separators escaped too.
 pub fn script_text(value: &Value) -> String {
-    let json = serde_json::to_string(value).unwrap_or_else(|_| "{}".into());
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let json = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    let inert = crate::escape::json_inert(&json);
+    let out = String::from_utf8(inert).expect("escaping keeps UTF-8 valid");
+    if out.contains(['\u{2028}', '\u{2029}']) {
+        out.replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
+    } else {
+        out
     }
-    out
 }
 
 /// The edition a page is in: an index of `config.languages`.
