@@ -353,7 +353,7 @@ fn texts_of<'m>(site: &Site, e: &Entry, mentions: &'m Mentions) -> Vec<(usize, C
     let own = |text: &str| Cow::Owned(normalize(text));
     let mut texts: Vec<(usize, Cow<str>)> = vec![(TITLE, own(&r.title))];
     for &c in &r.cities {
-        texts.extend(mentions.city_names(site, c).map(|n| (CITY_NAMES, n)));
+        texts.extend(mentions.city_names(c).map(|n| (CITY_NAMES, n)));
     }
     texts.extend(names(r).into_iter().map(|n| (NAMES, own(n))));
     texts.extend(e.years.iter().map(|y| (NAMES, Cow::Owned(y.to_string()))));
@@ -387,50 +387,37 @@ fn texts_of<'m>(site: &Site, e: &Entry, mentions: &'m Mentions) -> Vec<(usize, C
     // A registered organizer or partner is found by all its names.
     let own = organizations_of(site, r);
     for &o in &own {
-        texts.extend(mentions.organization_names(site, o).map(|n| (NAMES, n)));
+        texts.extend(mentions.organization_names(o).map(|n| (NAMES, n)));
     }
     orgs.sort_unstable();
     orgs.dedup();
     for o in orgs.into_iter().filter(|o| !own.contains(o)) {
-        texts.extend(mentions.organization_names(site, o).map(|n| (MENTIONS, n)));
+        texts.extend(mentions.organization_names(o).map(|n| (MENTIONS, n)));
     }
     named.sort_unstable();
     named.dedup();
     for c in named.into_iter().filter(|c| !r.cities.contains(c)) {
-        texts.extend(mentions.city_names(site, c).map(|n| (MENTIONS, n)));
+        texts.extend(mentions.city_names(c).map(|n| (MENTIONS, n)));
     }
     texts
 }
 
 impl Mentions {
-    /// Every name and alias of city `c`, normalised (once, when the names were
-    /// gathered).
-    fn city_names<'m>(&'m self, site: &Site, c: CityId) -> impl Iterator<Item = Cow<'m, str>> {
-        Mentions::normalized(self.normalized.get(c), site.registry.all_names(c))
+    /// Every name and alias of entry `i` (a city, or an organization in
+    /// `organizations`), normalised once, when the names were gathered.
+    fn names_of(&self, i: usize) -> impl Iterator<Item = Cow<'_, str>> {
+        self.normalized[i].iter().map(|n| Cow::Borrowed(n.as_str()))
     }
 
-    /// The same of organization `o`.
-    fn organization_names<'m>(
-        &'m self,
-        site: &Site,
-        o: OrgId,
-    ) -> impl Iterator<Item = Cow<'m, str>> {
-        let kept = (self.organizations.as_ref()).and_then(|m| m.normalized.get(o));
-        Mentions::normalized(kept, site.organizations.all_names(o))
+    /// Every name and alias of city `c`, normalised.
+    fn city_names(&self, c: CityId) -> impl Iterator<Item = Cow<'_, str>> {
+        self.names_of(c)
     }
 
-    /// The names as `kept`, or else the `names` normalised now.
-    fn normalized<'m, 'n>(
-        kept: Option<&'m Vec<String>>,
-        names: impl Iterator<Item = &'n str>,
-    ) -> impl Iterator<Item = Cow<'m, str>> {
-        let now: Vec<Cow<'m, str>> = match kept {
-            Some(_) => Vec::new(),
-            None => names.map(|n| Cow::Owned(normalize(n))).collect(),
-        };
-        (kept.into_iter().flatten())
-            .map(|n| Cow::Borrowed(n.as_str()))
-            .chain(now)
+    /// The same of organization `o` (the organizations' names are gathered whenever
+    /// the registry lists one).
+    fn organization_names(&self, o: OrgId) -> impl Iterator<Item = Cow<'_, str>> {
+        (self.organizations.iter()).flat_map(move |m| m.names_of(o))
     }
 }
 
