@@ -67,7 +67,15 @@ for (const v of vectors.jamo_distances) {
     console.error(`MISMATCH jamo distance of ${v.a} and ${v.b}: want ${v.distance}, got ${got}`);
   }
 }
+for (const v of vectors.phrases) {
+  const got = search.phraseRuns(search.tokenizeJoined(v.input)).map((r) => r[2]);
+  if (JSON.stringify(got) !== JSON.stringify(v.runs)) {
+    failures++;
+    console.error(`MISMATCH phrases of ${JSON.stringify(v.input)}: want ${JSON.stringify(v.runs)}, got ${JSON.stringify(got)}`);
+  }
+}
 const total =
+  vectors.phrases.length +
   vectors.tokens.length +
   vectors.follow_bits.length +
   vectors.stems.length +

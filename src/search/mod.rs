@@ -22,6 +22,7 @@ mod format;
 mod hangul;
 mod memo;
 mod passages;
+mod phrases;
 mod read;
 mod runs;
 mod score;
@@ -40,7 +41,8 @@ pub use hangul::jamo_distance;
 pub use memo::Memo;
 pub use read::{Facet, Filters, Reader, Results, read_size};
 pub use tokenize::{
-    MAX_WORD_CHARS, follow_bit, is_cjk, normalize, stem, tokenize, tokenize_joined, word_distance,
+    MAX_WORD_CHARS, follow_bit, is_cjk, normalize, phrase_runs, stem, tokenize, tokenize_joined,
+    word_distance,
 };
 
 use std::path::Path;
@@ -48,6 +50,7 @@ use std::path::Path;
 use tokenize::carries_masks;
 
 use format::{Encoded, ShardWriter};
+use phrases::Phrases;
 use runs::{FileLog, Scratch};
 use score::{Impacts, Mentions, Weigher};
 use tokenize::{TYPO_MIN_CHARS, WRITTEN, is_typo_word};
@@ -327,9 +330,12 @@ fn shards(
     // 1. The postings of every record, by term, in runs sorted by term; the terms
     // of a record tokenized, or taken from the build cache.
     let mentions = Mentions::of(&site.registry, &site.organizations);
+    let phrases = Phrases::of(site, &mentions);
     let terms_of = |i: usize| {
         let make = || runs::record_terms(site, i, &mentions);
-        memo.memo.terms(&site.entries[i], memo.key(i), make)
+        let (terms, lengths) = memo.memo.terms(&site.entries[i], memo.key(i), make);
+        let more = phrases.of_record(&terms);
+        (terms.with(more), lengths)
     };
     let (mut merge, lengths) = runs::sort(&order.records, &terms_of, budget, scratch)?;
     let weigher = Weigher::new(lengths);

@@ -16,7 +16,8 @@ use super::hangul;
 use super::score::{Matches, hit_order, query_score};
 use super::tokenize::{
     MAX_WORD_CHARS, TYPO_MIN_CHARS, WRITTEN, edit_distance, is_bigram, is_cjk, is_stemmed,
-    is_typo_word, is_word_char, matches_typos, normalize, stem, tokenize_joined, typo_distance,
+    is_typo_word, is_word_char, matches_typos, normalize, phrase_runs, stem, tokenize_joined,
+    typo_distance,
 };
 use super::{CITIES, DIR, HANGUL, MANIFEST, ORGANIZATIONS, TOPICS};
 
@@ -146,6 +147,10 @@ pub struct Results {
 /// The tokens of a query: in order, as terms (words stemmed), with whether each
 /// follows the one before, and each distinct one once.
 struct Query {
+    /// The tokens as `tokenize_joined` gives them (a phrase term as one token).
+    raw: Vec<(String, bool)>,
+    /// Whether the last word may be a prefix: typing, and nothing typed after it.
+    open: bool,
     tokens: Vec<(String, bool)>,
     unique: Vec<String>,
     /// Each distinct term as the query writes it (the first token with that term).
@@ -160,7 +165,13 @@ struct Query {
 
 impl Query {
     fn new(text: &str, typing: bool) -> Query {
-        let raw = tokenize_joined(text);
+        let open = typing && text.chars().next_back().is_some_and(char::is_alphanumeric);
+        Query::of(tokenize_joined(text), open)
+    }
+
+    /// The query of these tokens; `open` as in `Query::open`.
+    fn of(raw: Vec<(String, bool)>, open: bool) -> Query {
+        let kept = raw.clone();
         let last_is_word = (raw.last())
             .is_some_and(|(t, _)| t.chars().count() >= PREFIX_MIN && !t.chars().any(is_cjk));
         let mut unique: Vec<String> = Vec::new();
@@ -178,9 +189,10 @@ impl Query {
             slots.push(slot);
             tokens.push((term, joined));
         }
-        let open = text.chars().next_back().is_some_and(char::is_alphanumeric);
-        let prefix = (typing && last_is_word && open).then(|| slots[slots.len() - 1]);
+        let prefix = (last_is_word && open).then(|| slots[slots.len() - 1]);
         Query {
+            raw: kept,
+            open,
             tokens,
             unique,
             written,
@@ -188,6 +200,25 @@ impl Query {
             prefix,
             stemmed,
         }
+    }
+
+    /// The query with each CJK run of 3 characters or more for which `is_phrase` holds
+    /// (a phrase term of the index) as that one term, in place of its bigrams.
+    fn with_phrases(self, mut is_phrase: impl FnMut(&str) -> bool) -> Query {
+        let mut raw: Vec<(String, bool)> = Vec::with_capacity(self.raw.len());
+        let mut k = 0;
+        for (range, run) in phrase_runs(&self.raw) {
+            if is_phrase(&run) {
+                raw.extend_from_slice(&self.raw[k..range.start]);
+                raw.push((run, false));
+                k = range.end;
+            }
+        }
+        if k == 0 {
+            return self;
+        }
+        raw.extend_from_slice(&self.raw[k..]);
+        Query::of(raw, self.open)
     }
 
     /// Whether the query is one term, its score that term's alone: one distinct
@@ -482,9 +513,9 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
     ) -> Result<Results, Corrupt> {
         let mut fetched = vec![MANIFEST.to_string()];
         let text = query;
-        let query = Query::new(query, filters.typing);
-        let plain = query.is_one_term() && !filters.any() && !filters.newest && !with_cities;
         let mut loaded = Loaded::default();
+        let query = self.phrases(Query::new(query, filters.typing), &mut loaded, &mut fetched)?;
+        let plain = query.is_one_term() && !filters.any() && !filters.newest && !with_cities;
         let (mut matches, head) =
             self.matches(&query, want.filter(|_| plain), &mut loaded, &mut fetched)?;
         let mut parts = query.parts(&matches);
@@ -751,6 +782,27 @@ impl<F: Fn(&str) -> Option<Vec<u8>>> Reader<F> {
         }
         self.around(query, loaded, &mut out, fetched)?;
         Ok((out, None))
+    }
+
+    /// `query` with its phrase terms (`Query::with_phrases`): the shard of each CJK
+    /// run of 3 characters or more is read, and a run that is a term there is that
+    /// term.
+    fn phrases(
+        &self,
+        query: Query,
+        loaded: &mut Loaded,
+        fetched: &mut Vec<String>,
+    ) -> Result<Query, Corrupt> {
+        let runs = phrase_runs(&query.raw);
+        if runs.is_empty() {
+            return Ok(query);
+        }
+        let mut needed = Vec::with_capacity(runs.len());
+        for (_, run) in &runs {
+            needed.push(self.shard_of_in(run.as_bytes(), loaded, fetched)?);
+        }
+        self.load_shards(needed, loaded, fetched)?;
+        Ok(query.with_phrases(|run| loaded.find(run.as_bytes()).is_some()))
     }
 
     /// Reads the postings of every loaded term with a head that `wanted` names (its

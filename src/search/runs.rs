@@ -222,6 +222,46 @@ impl RecordTerms {
     }
 }
 
+impl RecordTerms {
+    /// The terms of `parts`, each a list of terms and their packed data.
+    fn of_parts(parts: &[Vec<u8>; PARTS]) -> RecordTerms {
+        let mut bytes = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        let mut bounds = [0; PARTS + 1];
+        for (p, part) in parts.iter().enumerate() {
+            bytes.extend_from_slice(part);
+            bounds[p + 1] = bytes.len();
+        }
+        RecordTerms { bytes, bounds }
+    }
+
+    /// Each term (bytes) and its packed data, part after part.
+    pub(super) fn each(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let mut bytes = &self.bytes[..];
+        std::iter::from_fn(move || {
+            if bytes.is_empty() {
+                return None;
+            }
+            let term = take_bytes(&mut bytes);
+            Some((term, take_bytes(&mut bytes)))
+        })
+    }
+
+    /// These terms and `more` (none of them among these), each in its part.
+    pub(super) fn with(self, more: Vec<(String, Vec<u8>)>) -> RecordTerms {
+        if more.is_empty() {
+            return self;
+        }
+        let mut parts: [Vec<u8>; PARTS] =
+            std::array::from_fn(|p| self.bytes[self.bounds[p]..self.bounds[p + 1]].to_vec());
+        for (term, packed) in more {
+            let part = &mut parts[part_of(term.as_bytes())];
+            put_bytes(part, term.as_bytes());
+            put_bytes(part, &packed);
+        }
+        RecordTerms::of_parts(&parts)
+    }
+}
+
 fn part_of(term: &[u8]) -> usize {
     use std::hash::Hasher;
     let mut h = super::format::Fnv1a::default();
@@ -325,13 +365,7 @@ pub(super) fn record_terms(site: &Site, i: usize, mentions: &Mentions) -> Terms 
         put_bytes(part, term.as_bytes());
         put_bytes(part, packed);
     });
-    let mut bytes = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    let mut bounds = [0; PARTS + 1];
-    for (p, part) in parts.iter().enumerate() {
-        bytes.extend_from_slice(part);
-        bounds[p + 1] = bytes.len();
-    }
-    (RecordTerms { bytes, bounds }, lengths)
+    (RecordTerms::of_parts(&parts), lengths)
 }
 
 /// Sorts the postings of `records` (indexes in `site.entries`, in index order) by

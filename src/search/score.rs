@@ -16,7 +16,7 @@ use crate::organizations::{OrgId, Organizations};
 use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
-use super::format::{Bytes, Fnv1a, put_bytes, put_positions, put_varint};
+use super::format::{Bytes, Fnv1a, put_bytes, put_positions, put_varint, read_positions};
 use super::tokenize::{
     WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
 };
@@ -127,6 +127,64 @@ impl DocTerm<'_> {
         }
         term
     }
+}
+
+/// What a record says of one CJK bigram, for its phrase terms (`phrases`): its
+/// frequency per field and its places.
+pub(super) struct Placed {
+    tf: [u8; FIELD_COUNT],
+    places: Vec<u32>,
+}
+
+impl Placed {
+    /// The bigram as `DocTerm::pack` packed it.
+    pub(super) fn of(packed: &[u8]) -> Placed {
+        let term = DocTerm::unpack(&mut Bytes::new(packed));
+        let places = (!term.positions.is_empty())
+            .then(|| read_positions(term.positions, 1).ok())
+            .flatten()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        Placed {
+            tf: term.tf,
+            places,
+        }
+    }
+
+    /// Whether the bigrams of a run stand at consecutive places somewhere: the first
+    /// at some place p, the k-th at p + k.
+    pub(super) fn in_a_row(bigrams: &[&Placed]) -> bool {
+        let Some((first, rest)) = bigrams.split_first() else {
+            return false;
+        };
+        first.places.iter().any(|&p| {
+            (rest.iter().zip(1u32..)).all(|(b, k)| b.places.binary_search(&(p + k)).is_ok())
+        })
+    }
+}
+
+/// The phrase term of a run whose `bigrams` stand in a row in a record, packed as
+/// `DocTerm::pack` packs a term: in each field, the fewest times any of its bigrams
+/// is there (the times the run can be there); no mask, nothing around, no places, and
+/// not counted in the fields' lengths.
+pub(super) fn phrase_term(bigrams: &[&Placed]) -> Vec<u8> {
+    let mut tf = [u8::MAX; FIELD_COUNT];
+    for b in bigrams {
+        for (t, &n) in tf.iter_mut().zip(&b.tf) {
+            *t = (*t).min(n);
+        }
+    }
+    let term = DocTerm {
+        tf,
+        written: false,
+        mask: 0,
+        spans: Spans::default(),
+        around: "",
+        positions: &[],
+    };
+    let mut packed = Vec::with_capacity(8);
+    term.pack(&mut packed);
+    packed
 }
 
 /// How many characters around a term in one record a list of characters holds, where
@@ -407,6 +465,11 @@ impl Mentions {
     /// `organizations`), normalised once, when the names were gathered.
     fn names_of(&self, i: usize) -> impl Iterator<Item = Cow<'_, str>> {
         self.normalized[i].iter().map(|n| Cow::Borrowed(n.as_str()))
+    }
+
+    /// Every name and alias of every registered organization, normalised.
+    pub(super) fn every_organization_name(&self) -> impl Iterator<Item = &str> {
+        (self.organizations.iter()).flat_map(|m| m.normalized.iter().flatten().map(String::as_str))
     }
 
     /// Every name and alias of city `c`, normalised.

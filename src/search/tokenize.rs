@@ -314,6 +314,35 @@ pub(super) fn is_bigram(token: &str) -> bool {
     matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
 }
 
+/// The CJK runs of 3 characters or more among `tokens` (as `tokenize_joined` gives
+/// them: a run of n characters is n − 1 bigrams, each after the first joined to the
+/// one before): per run, the range of its bigrams in `tokens` and the run itself. A
+/// run that some record names (see `phrases`) is also one term of the index, its
+/// *phrase term*.
+pub fn phrase_runs<S: AsRef<str>>(tokens: &[(S, bool)]) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < tokens.len() {
+        let mut end = k + 1;
+        if is_bigram(tokens[k].0.as_ref()) {
+            while end < tokens.len() && tokens[end].1 && is_bigram(tokens[end].0.as_ref()) {
+                end += 1;
+            }
+        }
+        if end - k >= 2 {
+            let mut run = tokens[k].0.as_ref().to_string();
+            run.extend(
+                tokens[k + 1..end]
+                    .iter()
+                    .filter_map(|t| t.0.as_ref().chars().nth(1)),
+            );
+            out.push((k..end, run));
+        }
+        k = end;
+    }
+    out
+}
+
 /// The bit that stands for a token in the "followed by" masks of the postings:
 /// 32-bit FNV-1a over its UTF-8 bytes, folded to 0–7.
 pub fn follow_bit(token: &str) -> u8 {

@@ -528,21 +528,97 @@ fn a_cjk_run_of_three_or_more_characters_matches_only_as_a_phrase() {
         return;
     };
     let queries = ["먼지저감", "대기환경청", "미세먼지저감", "기관리"];
+    let answers = engine_agrees(&node, tmp.path(), &r, &queries);
+    let totals: Vec<&serde_json::Value> = answers.iter().map(|a| &a["total"]).collect();
+    assert_eq!(totals, [2, 1, 1, 2]);
+}
+
+/// The answers of the browser's engine to `queries` (no filter, no counts by city)
+/// on the site built in `root`, checked against the Rust reader's: the same total,
+/// hits, counts by kind and parts of the engine.
+fn engine_agrees<F: Fn(&str) -> Option<Vec<u8>>>(
+    node: &Path,
+    root: &Path,
+    r: &Reader<F>,
+    queries: &[&str],
+) -> Vec<serde_json::Value> {
     let spec: Vec<serde_json::Value> = (queries.iter())
         .map(|q| serde_json::json!({"q": q, "cities": false, "want": null, "filters": {}}))
         .collect();
-    let answers = engine_answers(&node, &tmp.path().join("output"), &spec);
+    let answers = engine_answers(node, &root.join("output"), &spec);
     for (q, js) in queries.iter().zip(&answers) {
         let rust = r.search_with(q, &Filters::default(), false).unwrap();
         assert_eq!(js["total"], rust.total, "{q}");
-        assert_eq!(
-            js["facets"]["kind"],
-            serde_json::json!(rust.facets["kind"]),
-            "{q}"
-        );
+        assert_eq!(js["hits"], serde_json::json!(rust.hits), "{q}");
+        let kinds = serde_json::json!(rust.facets["kind"]);
+        assert_eq!(js["facets"]["kind"], kinds, "{q}");
+        assert_eq!(js["parts"], serde_json::json!(rust.parts), "{q}");
     }
-    let totals: Vec<&serde_json::Value> = answers.iter().map(|a| &a["total"]).collect();
-    assert_eq!(totals, [2, 1, 1, 2]);
+    answers
+}
+
+fn organized(title: &str, organizers: &str, body: &str) -> String {
+    format!(
+        "---\ntitle: {title}\ndate: 2020\ncities: [Seoul]\norganizers: [{organizers}]\n---\n{body}\n"
+    )
+}
+
+#[test]
+fn a_named_cjk_run_is_one_phrase_term_held_by_exactly_the_records_that_hold_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_site(
+        tmp.path(),
+        CITIES,
+        &[
+            // `서울시` and `교통정책과` are named: each is a phrase term.
+            ("trips/a.md", &organized("가", "서울시 교통정책과", "본문")),
+            // Held whole in the body, and inside a longer run.
+            (
+                "trips/b.md",
+                &record("나", "Seoul", "서울시 교통정책과의 보고"),
+            ),
+            (
+                "trips/c.md",
+                &record("다", "Seoul", "전서울시교통정책과장 회의"),
+            ),
+            // Every bigram, never the run: not a match.
+            (
+                "trips/d.md",
+                &record("라", "Seoul", "교통정책 정책과 서울 울시"),
+            ),
+            // In the title: the title bit of the phrase term.
+            ("trips/e.md", &record("교통정책과 소식", "Seoul", "본문")),
+        ],
+    );
+    build_ok(tmp.path());
+    let r = reader(tmp.path());
+    let found = |q: &str| sorted(titles(tmp.path(), q, &Filters::default()));
+    assert_eq!(found("교통정책과"), ["가", "교통정책과 소식", "나", "다"]);
+    assert_eq!(found("서울시 교통정책과"), ["가", "나", "다"]);
+    // One term each: neither followers, preceders nor positions are read.
+    for q in ["교통정책과", "서울시 교통정책과"] {
+        let res = r.search(q, &Filters::default()).unwrap();
+        assert!(
+            (res.fetched.iter())
+                .all(|p| !p.contains("/o/") && !p.contains("/f/") && !p.contains("/b/")),
+            "{q}: {:?}",
+            res.fetched
+        );
+        assert!(res.parts.is_empty(), "{q}");
+    }
+    // The title hit comes first.
+    let res = r.search("교통정책과", &Filters::default()).unwrap();
+    assert_eq!(meta(tmp.path(), res.hits[0].0, "t"), "교통정책과 소식");
+    // A run nobody names is checked through its bigrams, as before.
+    assert_eq!(found("통정책과"), ["가", "교통정책과 소식", "나", "다"]);
+    let res = r.search("통정책과", &Filters::default()).unwrap();
+    assert!(res.fetched.iter().any(|p| p.contains("/o/")));
+    // The browser's engine reads the phrase terms too, with the same answers.
+    let Some(node) = require_tool(Tool::Node) else {
+        return;
+    };
+    let queries = ["교통정책과", "서울시 교통정책과", "통정책과", "서울시"];
+    engine_agrees(&node, tmp.path(), &r, &queries);
 }
 
 #[test]

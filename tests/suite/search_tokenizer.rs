@@ -66,7 +66,7 @@ fn the_rust_tokenizer_gives_the_shared_vectors() {
 /// An edit distance of two words, more than its last argument as that plus one.
 type Distance = fn(&str, &str, usize) -> usize;
 
-/// The `stems`, `distances` and `jamo_distances` of the vectors that the Rust side
+/// The `stems`, `distances`, `jamo_distances` and `phrases` of the vectors that the Rust side
 /// does not give.
 fn stems_and_distances(v: &serde_json::Value) -> Vec<String> {
     let mut failures = Vec::new();
@@ -80,6 +80,19 @@ fn stems_and_distances(v: &serde_json::Value) -> Vec<String> {
         let got = accord::search::stem(word);
         if got != want {
             failures.push(format!("stem of {word:?}: want {want:?}, got {got:?}"));
+        }
+    }
+    for case in v["phrases"].as_array().unwrap() {
+        let input = case["input"].as_str().unwrap();
+        let want: Vec<&str> = (case["runs"].as_array().unwrap().iter())
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        let tokens = accord::search::tokenize_joined(input);
+        let got: Vec<String> = (accord::search::phrase_runs(&tokens).into_iter())
+            .map(|(_, run)| run)
+            .collect();
+        if got != want {
+            failures.push(format!("phrases of {input:?}: want {want:?}, got {got:?}"));
         }
     }
     let distances: [(&str, Distance); 2] = [
@@ -126,6 +139,7 @@ fn the_browser_tokenizer_gives_the_shared_vectors() {
             "stems",
             "distances",
             "jamo_distances",
+            "phrases",
         ]
         .iter()
         .map(|k| v[k].as_array().unwrap().len())

@@ -829,6 +829,55 @@ var AccordSearch = (function () {
   }
 
   /*
+   * The CJK runs of 3 characters or more among `raw` (tokens as `tokenizeJoined`
+   * gives them): per run [the index of its first bigram, the index past its last,
+   * the run] (`phrase_runs` in tokenize.rs).
+   */
+  function phraseRuns(raw) {
+    var out = [];
+    for (var k = 0; k < raw.length; ) {
+      var end = k + 1;
+      if (isBigram(raw[k][0])) {
+        while (end < raw.length && raw[end][1] && isBigram(raw[end][0])) end++;
+      }
+      if (end - k >= 2) {
+        var run = raw[k][0];
+        for (var j = k + 1; j < end; j++) run += Array.from(raw[j][0])[1];
+        out.push([k, end, run]);
+      }
+      k = end;
+    }
+    return out;
+  }
+
+  /*
+   * `raw` with each CJK run of 3 characters or more that is a term of the index (a
+   * phrase term) as that one token, in place of its bigrams (`Query::with_phrases`
+   * in read.rs): resolves to the tokens.
+   */
+  Engine.prototype.phrases = function (raw) {
+    var self = this;
+    var runs = phraseRuns(raw);
+    if (!runs.length) return Promise.resolve(raw);
+    return this.open().then(function (m) {
+      return Promise.all(
+        runs.map(function (r) {
+          return self.term(m, r[2]);
+        })
+      );
+    }).then(function (terms) {
+      var out = [];
+      var k = 0;
+      runs.forEach(function (r, i) {
+        if (!terms[i]) return;
+        out = out.concat(raw.slice(k, r[0]), [[r[2], false]]);
+        k = r[1];
+      });
+      return k ? out.concat(raw.slice(k)) : raw;
+    });
+  };
+
+  /*
    * The pair of consecutive bigrams of each CJK run of the query of 3 characters, as
    * [index in `unique` of the first, the character that must follow it, index of the
    * second, the character that must come before it] (`Pair` in read.rs). A run of 4
@@ -917,7 +966,9 @@ var AccordSearch = (function () {
         return STEMMED.test(t[0]);
       });
     return (words ? this.part("words") : Promise.resolve()).then(function () {
-      return self.answer(raw, query, filters, withCities, want);
+      return self.phrases(raw);
+    }).then(function (tokens) {
+      return self.answer(tokens, query, filters, withCities, want);
     });
   };
 
@@ -1995,6 +2046,7 @@ var AccordSearch = (function () {
     normalize: normalize,
     tokenize: tokenize,
     tokenizeJoined: tokenizeJoined,
+    phraseRuns: phraseRuns,
     followBit: followBit,
     Engine: Engine,
     define: define,
