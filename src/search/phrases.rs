@@ -24,28 +24,32 @@ use super::tokenize::{normalize, phrase_runs, tokenize_joined};
 pub(super) struct Phrases {
     /// Each phrase: the run, and its bigrams' range in `bigrams`.
     list: Vec<(String, Range<usize>)>,
-    /// The bigrams of every phrase, phrase after phrase.
-    bigrams: Vec<String>,
-    /// The phrases that start with a bigram (indexes in `list`).
-    by_first: FastMap<String, Vec<usize>>,
-    /// Every bigram of some phrase.
-    wanted: FastMap<String, ()>,
+    /// The bigrams of every phrase, phrase after phrase, each as its number in
+    /// `wanted`.
+    bigrams: Vec<u32>,
+    /// Every bigram of some phrase (bytes): its number, and the phrases it starts
+    /// (indexes in `list`).
+    wanted: FastMap<Box<[u8]>, (u32, Vec<usize>)>,
 }
+
+/// The bytes of a CJK bigram: two characters of 3 or 4 bytes each.
+const BIGRAM_BYTES: std::ops::RangeInclusive<usize> = 6..=8;
 
 impl Phrases {
     /// The phrases of the names of every record and of the organization registry.
     pub(super) fn of(site: &Site, mentions: &Mentions) -> Phrases {
-        let mut names: Vec<String> = Vec::new();
+        let mut names: FastMap<&str, ()> = FastMap::default();
         for e in &site.entries {
-            names.extend(score::names(&e.record).into_iter().map(normalize));
+            names.extend(score::names(&e.record).into_iter().map(|n| (n, ())));
             for t in &e.translations {
                 let text = &t.text;
                 let named = text.organizers.iter().chain(&text.partners).flatten();
-                names.extend(named.map(|n| normalize(n)));
+                names.extend(named.map(|n| (n.as_str(), ())));
             }
         }
-        names.extend(mentions.every_organization_name().map(str::to_string));
-        Phrases::of_names(names.iter().map(String::as_str))
+        let mut normalized: Vec<String> = names.into_keys().map(normalize).collect();
+        normalized.extend(mentions.every_organization_name().map(str::to_string));
+        Phrases::of_names(normalized.iter().map(String::as_str))
     }
 
     /// The phrases of these names (normalised), each once.
@@ -63,21 +67,21 @@ impl Phrases {
         let mut phrases = Phrases {
             list: Vec::with_capacity(runs.len()),
             bigrams: Vec::new(),
-            by_first: FastMap::default(),
             wanted: FastMap::default(),
         };
         for (run, bigrams) in runs {
             let at = phrases.bigrams.len();
             let i = phrases.list.len();
-            phrases
-                .by_first
-                .entry(bigrams[0].clone())
-                .or_default()
-                .push(i);
-            for b in &bigrams {
-                phrases.wanted.insert(b.clone(), ());
+            for (k, b) in bigrams.iter().enumerate() {
+                let next = phrases.wanted.len() as u32;
+                let (id, starts) = (phrases.wanted)
+                    .entry(b.as_bytes().into())
+                    .or_insert((next, Vec::new()));
+                if k == 0 {
+                    starts.push(i);
+                }
+                phrases.bigrams.push(*id);
             }
-            phrases.bigrams.extend(bigrams);
             phrases.list.push((run, at..phrases.bigrams.len()));
         }
         phrases
@@ -85,38 +89,49 @@ impl Phrases {
 
     /// The phrase terms of one record, from its terms (`RecordTerms`): each phrase
     /// whose bigrams stand at consecutive places somewhere in the record, packed as
-    /// `score::doc_terms` packs a term (`score::phrase_term`).
+    /// `score::doc_terms` packs a term (`score::phrase_term`). Only the bigrams of a
+    /// phrase whose every bigram the record holds are read.
     pub(super) fn of_record(&self, terms: &RecordTerms) -> Vec<(String, Vec<u8>)> {
         if self.list.is_empty() {
             return Vec::new();
         }
-        let mut held: FastMap<&str, score::Placed> = FastMap::default();
+        // By bigram number, the bigram's place in `packs` (`NONE` when the record
+        // lacks it): what the record packed of it, and what that says once read.
+        const NONE: u32 = u32::MAX;
+        let mut slot: Vec<u32> = vec![NONE; self.wanted.len()];
+        let mut packs: Vec<&[u8]> = Vec::new();
         let mut firsts: Vec<usize> = Vec::new();
         for (term, packed) in terms.each() {
-            let Ok(term) = std::str::from_utf8(term) else {
-                continue;
-            };
-            if !self.wanted.contains_key(term) {
+            if !BIGRAM_BYTES.contains(&term.len()) {
                 continue;
             }
-            if let Some(list) = self.by_first.get(term) {
-                firsts.extend(list);
+            if let Some((id, starts)) = self.wanted.get(term) {
+                firsts.extend(starts);
+                slot[*id as usize] = packs.len() as u32;
+                packs.push(packed);
             }
-            held.insert(term, score::Placed::of(packed));
         }
         firsts.sort_unstable();
+        let mut placed: Vec<Option<score::Placed>> = Vec::new();
+        placed.resize_with(packs.len(), || None);
         let mut out = Vec::new();
         for i in firsts {
             let (run, range) = &self.list[i];
             let bigrams = &self.bigrams[range.clone()];
-            let Some(placed) = (bigrams.iter())
-                .map(|b| held.get(b.as_str()))
-                .collect::<Option<Vec<_>>>()
-            else {
+            if bigrams.iter().any(|&b| slot[b as usize] == NONE) {
                 continue;
-            };
-            if score::Placed::in_a_row(&placed) {
-                out.push((run.clone(), score::phrase_term(&placed)));
+            }
+            for &b in bigrams {
+                let k = slot[b as usize] as usize;
+                if placed[k].is_none() {
+                    placed[k] = Some(score::Placed::of(packs[k]));
+                }
+            }
+            let row: Vec<&score::Placed> = (bigrams.iter())
+                .filter_map(|&b| placed[slot[b as usize] as usize].as_ref())
+                .collect();
+            if score::Placed::in_a_row(&row) {
+                out.push((run.clone(), score::phrase_term(&row)));
             }
         }
         out
@@ -143,7 +158,10 @@ mod tests {
             ["東京都", "環境局", "교통정책과", "대기정책과", "서울시"]
         );
         let (_, r) = &p.list[2];
-        assert_eq!(&p.bigrams[r.clone()], ["교통", "통정", "정책", "책과"]);
-        assert_eq!(p.by_first["서울"], [4]);
+        let bigram = |b: &str| p.wanted[b.as_bytes()].0;
+        let want: Vec<u32> = ["교통", "통정", "정책", "책과"].map(bigram).to_vec();
+        assert_eq!(&p.bigrams[r.clone()], want);
+        assert_eq!(p.wanted["서울".as_bytes()].1, [4]);
+        assert!(p.wanted["울시".as_bytes()].1.is_empty());
     }
 }

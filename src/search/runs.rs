@@ -251,14 +251,21 @@ impl RecordTerms {
         if more.is_empty() {
             return self;
         }
-        let mut parts: [Vec<u8>; PARTS] =
-            std::array::from_fn(|p| self.bytes[self.bounds[p]..self.bounds[p + 1]].to_vec());
+        let mut extra: [Vec<u8>; PARTS] = std::array::from_fn(|_| Vec::new());
         for (term, packed) in more {
-            let part = &mut parts[part_of(term.as_bytes())];
+            let part = &mut extra[part_of(term.as_bytes())];
             put_bytes(part, term.as_bytes());
             put_bytes(part, &packed);
         }
-        RecordTerms::of_parts(&parts)
+        let added: usize = extra.iter().map(Vec::len).sum();
+        let mut bytes = Vec::with_capacity(self.bytes.len() + added);
+        let mut bounds = [0; PARTS + 1];
+        for (p, extra) in extra.iter().enumerate() {
+            bytes.extend_from_slice(&self.bytes[self.bounds[p]..self.bounds[p + 1]]);
+            bytes.extend_from_slice(extra);
+            bounds[p + 1] = bytes.len();
+        }
+        RecordTerms { bytes, bounds }
     }
 }
 
