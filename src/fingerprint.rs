@@ -159,7 +159,10 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
                 }
                 Page::Cities => {
                     city_counts(site, &mut h);
-                    site.pairs.hash(&mut h);
+                    // The map's links: the pairs and their number of records.
+                    for (pair, idx) in &site.pairs {
+                        (pair, idx.len()).hash(&mut h);
+                    }
                 }
                 Page::Years => year_counts(site, &mut h),
                 Page::City(..) | Page::Pair(..) | Page::Year(..) | Page::Series(_) => {
@@ -245,8 +248,12 @@ impl Lists {
             .into_par_iter()
             .map(|c| {
                 let mut h = hasher();
+                // The records by what they show, never by their numbers, which a new
+                // record shifts.
                 of(&site.by_place[c], &mut h);
-                (&site.by_place[c], &site.by_city[c], &site.partners[c]).hash(&mut h);
+                of(&site.by_city[c], &mut h);
+                (site.by_place[c].len(), site.by_city[c].len()).hash(&mut h);
+                site.partners[c].hash(&mut h);
                 h.finish()
             })
             .collect();
@@ -365,16 +372,16 @@ fn budgets(site: &Site, idx: &[usize], h: &mut DefaultHasher) {
     }
 }
 
-/// The hash of a feed of `idx`: its entries in the feeds' order, and the archive's
-/// last change (which dates an empty feed).
+/// The hash of a feed of `idx`: its entries in the feeds' order, or, for an empty
+/// feed, the archive's last change (which dates it).
 fn feed(site: &Site, cards: &[u64], idx: &[usize], h: &mut DefaultHasher) {
     let order = site.feed_order(idx);
     for &i in &order[..order.len().min(FEED_ENTRIES)] {
         cards[i].hash(h);
     }
-    let all = site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>());
-    if let Some(&first) = all.first() {
-        cards[first].hash(h);
+    if order.is_empty() {
+        let all = site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>());
+        all.first().map(|&first| cards[first]).hash(h);
     }
 }
 
