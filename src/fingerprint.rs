@@ -5,8 +5,9 @@
 //!
 //! The match over `Page` is exhaustive on purpose: a new page type must say what it
 //! depends on. Anything every page shows (configuration, registry, templates, UI
-//! strings, the counts in the navigation, the accord binary itself) goes into the
-//! global fingerprint, which is part of every route's.
+//! strings, the accord binary itself) goes into the global fingerprint, which is part
+//! of every route's. Nothing every page shows depends on the number of records, so
+//! that a new record renders again only the pages that show it.
 
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -113,10 +114,15 @@ pub fn global(site: &Site, theme: &Theme) -> u64 {
     theme.strings.hash(&mut h);
     // The map's country outlines.
     theme.data.hash(&mut h);
-    for kind in Kind::ALL {
-        site.by_kind.get(&kind).map_or(0, Vec::len).hash(&mut h);
-    }
     h.finish()
+}
+
+/// The number of records of each kind: the home page and the lists show them (the
+/// navigation does not, so that a new record leaves the other pages as they were).
+fn kind_counts(site: &Site, h: &mut DefaultHasher) {
+    for kind in Kind::ALL {
+        site.by_kind.get(&kind).map_or(0, Vec::len).hash(h);
+    }
 }
 
 /// The fingerprint of every route, with its output file, in the order of `routes`.
@@ -145,11 +151,12 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
                     );
                     year_counts(site, &mut h);
                     city_counts(site, &mut h);
+                    kind_counts(site, &mut h);
                 }
                 Page::List(kind, n) => {
                     let all = site.by_kind.get(&kind).map_or(&[][..], Vec::as_slice);
                     of(site.page_of(all, n), &mut h);
-                    site.list_pages(kind).hash(&mut h);
+                    (site.list_pages(kind), all.len()).hash(&mut h);
                 }
                 Page::Record(i) => {
                     pages[i].hash(&mut h);
@@ -159,7 +166,10 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
                 }
                 Page::Cities => {
                     city_counts(site, &mut h);
-                    site.pairs.hash(&mut h);
+                    // The map's links: the pairs and their number of records.
+                    for (pair, idx) in &site.pairs {
+                        (pair, idx.len()).hash(&mut h);
+                    }
                 }
                 Page::Years => year_counts(site, &mut h),
                 Page::City(..) | Page::Pair(..) | Page::Year(..) | Page::Series(_) => {
@@ -245,8 +255,12 @@ impl Lists {
             .into_par_iter()
             .map(|c| {
                 let mut h = hasher();
+                // The records by what they show, never by their numbers, which a new
+                // record shifts.
                 of(&site.by_place[c], &mut h);
-                (&site.by_place[c], &site.by_city[c], &site.partners[c]).hash(&mut h);
+                of(&site.by_city[c], &mut h);
+                (site.by_place[c].len(), site.by_city[c].len()).hash(&mut h);
+                site.partners[c].hash(&mut h);
                 h.finish()
             })
             .collect();
@@ -365,16 +379,16 @@ fn budgets(site: &Site, idx: &[usize], h: &mut DefaultHasher) {
     }
 }
 
-/// The hash of a feed of `idx`: its entries in the feeds' order, and the archive's
-/// last change (which dates an empty feed).
+/// The hash of a feed of `idx`: its entries in the feeds' order, or, for an empty
+/// feed, the archive's last change (which dates it).
 fn feed(site: &Site, cards: &[u64], idx: &[usize], h: &mut DefaultHasher) {
     let order = site.feed_order(idx);
     for &i in &order[..order.len().min(FEED_ENTRIES)] {
         cards[i].hash(h);
     }
-    let all = site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>());
-    if let Some(&first) = all.first() {
-        cards[first].hash(h);
+    if order.is_empty() {
+        let all = site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>());
+        all.first().map(|&first| cards[first]).hash(h);
     }
 }
 

@@ -169,6 +169,7 @@ struct Card<'a> {
     title_lang: &'a str,
 }
 
+/// `kind` of a list page: the kind, with the number of its records.
 #[derive(Serialize)]
 struct KindView {
     id: &'static str,
@@ -176,6 +177,17 @@ struct KindView {
     label: String,
     url: String,
     count: usize,
+}
+
+/// One of `kinds`, on every page: a kind and where its list is, without the number of
+/// its records, so that adding or deleting a record leaves the pages that do not show
+/// it as they were.
+#[derive(Serialize)]
+struct NavKind {
+    id: &'static str,
+    section: &'static str,
+    label: String,
+    url: String,
 }
 
 #[derive(Serialize)]
@@ -343,14 +355,13 @@ impl<'s> Renderer<'s> {
 
         let origin = config.base_url[..config.base_url.len() - config.base_path.len()].to_string();
         let site_view = SiteView::of(site, edition);
-        let kinds: Vec<KindView> = Kind::ALL
+        let kinds: Vec<NavKind> = Kind::ALL
             .iter()
-            .map(|&k| KindView {
+            .map(|&k| NavKind {
                 id: k.id(),
                 section: k.section(),
                 label: strings.get(&format!("kinds_{}", k.id())),
                 url: site.url_in(edition, Page::List(k, 1)),
-                count: site.by_kind.get(&k).map_or(0, Vec::len),
             })
             .collect();
         let global = tera.global_context();

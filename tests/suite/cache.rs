@@ -141,6 +141,116 @@ fn a_cached_build_equals_an_uncached_one_after_every_kind_of_edit() {
     site_wide_edits(root, &out, (bodies, records));
 }
 
+/// The files of `out` that `build` wrote (new, or replaced by another file) or
+/// removed.
+#[cfg(unix)]
+fn written_by(out: &Path, build: impl FnOnce() -> accord::Report) -> (accord::Report, Vec<String>) {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::MetadataExt;
+    let inodes = || -> BTreeMap<String, u64> {
+        (walkdir::WalkDir::new(out).into_iter().map(Result::unwrap))
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(out).unwrap();
+                (
+                    rel.to_string_lossy().into_owned(),
+                    e.metadata().unwrap().ino(),
+                )
+            })
+            .collect()
+    };
+    let before = inodes();
+    let report = build();
+    let after = inodes();
+    let mut written: Vec<String> = (after.iter())
+        .filter(|(k, ino)| before.get(*k) != Some(ino))
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(report.files_written, written.len(), "{written:?}");
+    written.extend(before.keys().filter(|k| !after.contains_key(*k)).cloned());
+    (report, written)
+}
+
+/// Adding a record, whether it sorts first (the newest date) or last (the oldest),
+/// and deleting it, read, render and tokenize that record alone, and write only the
+/// pages that show it: its own, its kind's list, its city's and year's, the home
+/// page, the feeds, the sitemap, the data and the search index. The pages of the
+/// other records, of the cities it is not in and the page that lists no record are
+/// not written again, though the record shifts the numbers of those after it; the
+/// output is a clean build's, byte for byte.
+#[test]
+#[cfg(unix)]
+fn adding_or_deleting_a_record_reads_renders_and_writes_what_shows_it_alone() {
+    let site = archive();
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("site");
+    let first = build_into(root, &out);
+    let (records, files) = (first.records, first.parsed);
+    let others = [
+        "trips/visit/",
+        "trips/photo/",
+        "trips/code/",
+        "programs/plan/",
+    ];
+    let elsewhere = [
+        "404.html",
+        "cities/seoul/index.html",
+        "cities/yokohama/index.html",
+    ];
+    for (what, date) in [("the newest", "2019-12-31"), ("the oldest", "2019-01-01")] {
+        write(
+            root,
+            "content/trips/beijing.md",
+            format!(
+                "---\ntitle: 北京\ndate: {date}\ncities: [Beijing]\nsummary: 北京.\n---\n\n北京.\n"
+            )
+            .as_bytes(),
+        );
+        let step_name = format!("adding a record of {what} date");
+        let (r, changed) = written_by(&out, || step(root, &out, &step_name));
+        assert_eq!(r.records, records + 1, "{step_name}");
+        assert_eq!(
+            (r.parsed, r.parsed_cached),
+            (files + 1, records),
+            "{step_name}"
+        );
+        assert_eq!((r.rendered, r.search_cached), (1, records), "{step_name}");
+        for page in [
+            "trips/beijing/index.html",
+            "trips/index.html",
+            "cities/beijing/index.html",
+            "years/2019/index.html",
+            "index.html",
+        ] {
+            assert!(
+                changed.iter().any(|k| k == page),
+                "{step_name}: {page} not in {changed:?}"
+            );
+        }
+        let unrelated = |k: &String| {
+            others.iter().any(|o| k.contains(o)) || elsewhere.iter().any(|e| k.ends_with(e))
+        };
+        let written: Vec<&String> = changed.iter().filter(|k| unrelated(k)).collect();
+        assert!(written.is_empty(), "{step_name} rewrote {written:?}");
+
+        std::fs::remove_file(root.join("content/trips/beijing.md")).unwrap();
+        let step_name = format!("deleting the record of {what} date");
+        let (r, changed) = written_by(&out, || step(root, &out, &step_name));
+        assert_eq!(
+            (r.records, r.parsed, r.parsed_cached),
+            (records, files, records)
+        );
+        assert_eq!((r.rendered, r.search_cached), (0, records), "{step_name}");
+        assert!(
+            changed.iter().any(|k| k == "trips/beijing/index.html"),
+            "{changed:?}"
+        );
+        let written: Vec<&String> = changed.iter().filter(|k| unrelated(k)).collect();
+        assert!(written.is_empty(), "{step_name} rewrote {written:?}");
+    }
+}
+
 /// Edits of the registries, the templates and the configuration after the record
 /// edits of `a_cached_build_equals_an_uncached_one_after_every_kind_of_edit`, on its
 /// archive of `bodies` bodies and `records` records.
