@@ -18,6 +18,7 @@ use crate::limits::{
     MAX_CITIES_PER_RECORD, MAX_FRONT_MATTER_BYTES, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
     MAX_YEAR_SPAN,
 };
+use crate::names::{Name, Names};
 use crate::registry::{CityId, REGISTRY_FILE, Registry};
 use crate::scaffold;
 use crate::source::{SourceFile, Sources};
@@ -39,10 +40,10 @@ pub struct Record {
     pub end: Option<PartialDate>,
     /// Resolved, in the order written, without repeats.
     pub cities: Vec<CityId>,
-    pub organizers: Vec<String>,
-    pub partners: Vec<String>,
-    pub tags: Vec<String>,
-    pub lang: String,
+    pub organizers: Vec<Name>,
+    pub partners: Vec<Name>,
+    pub tags: Vec<Name>,
+    pub lang: Name,
     pub summary: Option<String>,
     pub draft: bool,
     pub sources: Vec<Source>,
@@ -109,6 +110,15 @@ pub enum Status {
 }
 
 impl Record {
+    /// Its organizers, partners, tags and language replaced by the copies `names`
+    /// holds, so that a name given by many records is held once.
+    pub fn share_names(&mut self, names: &mut Names) {
+        for list in [&mut self.organizers, &mut self.partners, &mut self.tags] {
+            names.share_all(list);
+        }
+        self.lang = names.share(&self.lang);
+    }
+
     /// Where an attached file (`sources: [{file}]`) is published: beside the
     /// record's page, under its own name (`programs/<slug>/<name>`).
     pub fn attachment_file(&self, file: &Path) -> String {
@@ -428,10 +438,10 @@ struct Common {
     date: Option<PartialDate>,
     end: Option<PartialDate>,
     cities: Vec<CityId>,
-    organizers: Vec<String>,
-    partners: Vec<String>,
-    tags: Vec<String>,
-    lang: String,
+    organizers: Vec<Name>,
+    partners: Vec<Name>,
+    tags: Vec<Name>,
+    lang: Name,
     summary: Option<String>,
     slug: String,
     draft: bool,
@@ -548,7 +558,7 @@ fn common_fields(
 
 /// `lang:`, a BCP 47 tag with a known language (see `facts`); the site's language
 /// when not given.
-fn take_lang(f: &mut Fields<'_>, config: &Config) -> String {
+fn take_lang(f: &mut Fields<'_>, config: &Config) -> Name {
     let written = f.has("lang");
     let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
     if written && let Err(p) = crate::codes::check_language(&lang) {
@@ -556,7 +566,7 @@ fn take_lang(f: &mut Fields<'_>, config: &Config) -> String {
         let pos = f.value_pos("lang", &[]);
         f.error(Code::InvalidLanguage, pos, p.message, Some(p.help));
     }
-    lang
+    lang.into()
 }
 
 /// `updated: YYYY-MM-DD`: a day, written in full.
@@ -892,6 +902,7 @@ fn workshop(f: &mut Fields<'_>) -> Workshop {
     let venue: Option<String> = f.take("venue");
     let format = take_enum::<Format>(f, "format", "workshop, forum, seminar, conference");
     let participants = take_strings(f, "participants");
+    let participants = participants.iter().map(ToString::to_string).collect();
     Workshop {
         venue,
         format,
@@ -1004,16 +1015,16 @@ fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item =
     }
 }
 
-fn take_strings(f: &mut Fields<'_>, key: &str) -> Vec<String> {
+fn take_strings(f: &mut Fields<'_>, key: &str) -> Vec<Name> {
     let value = f.take_value(key);
     match value {
         None => Vec::new(),
         // One string where a list is expected is taken as a list of one.
-        Some(Value::String(s)) => vec![s.trim().to_string()],
+        Some(Value::String(s)) => vec![s.trim().into()],
         Some(v) => match serde_yaml::from_value::<Vec<String>>(v) {
             Ok(list) => list
-                .into_iter()
-                .map(|s| s.trim().to_string())
+                .iter()
+                .map(|s| Name::from(s.trim()))
                 .filter(|s| !s.is_empty())
                 .collect(),
             Err(_) => {

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::date::PartialDate;
 use crate::diag::{Diagnostic, Pos};
 use crate::kind::Kind;
+use crate::names::Name;
 use crate::registry::Registry;
 use crate::relations::{Links, Reference};
 use crate::source::SourceFile;
@@ -148,7 +149,10 @@ fn encode(r: &Record, diags: &[Diagnostic]) -> Vec<u8> {
         put_varint(o, *c as u64);
     }
     for list in [&r.organizers, &r.partners, &r.tags] {
-        put_strs(o, list);
+        put_varint(o, list.len() as u64);
+        for name in list {
+            put_str(o, name);
+        }
     }
     put_str(o, &r.lang);
     put_opt(o, r.summary.as_deref());
@@ -181,10 +185,10 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
     let date = get_date(r)?;
     let end = get_opt_date(r)?;
     let cities = r.list(Reader::usize)?;
-    let organizers = r.list(Reader::str)?;
-    let partners = r.list(Reader::str)?;
-    let tags = r.list(Reader::str)?;
-    let lang = r.str()?;
+    let organizers = r.list(get_name)?;
+    let partners = r.list(get_name)?;
+    let tags = r.list(get_name)?;
+    let lang = get_name(r)?;
     let summary = r.opt()?;
     let draft = get_bool(r)?;
     let sources = r.list(get_source)?;
@@ -280,6 +284,10 @@ fn put_strs(o: &mut Vec<u8>, list: &[String]) {
     for s in list {
         put_str(o, s);
     }
+}
+
+fn get_name(r: &mut Reader<'_>) -> Option<Name> {
+    r.str().map(Name::from)
 }
 
 fn put_i64(o: &mut Vec<u8>, n: i64) {

@@ -10,6 +10,7 @@ use crate::content::{Budget, Details, Format, SourceTarget, Status};
 use crate::date::PartialDate;
 use crate::escape::percent_encode_path;
 use crate::history;
+use crate::names::Name;
 use crate::routes::Page;
 use crate::site::{Entry, Site};
 
@@ -25,9 +26,9 @@ pub(crate) struct RecordData<'a> {
     pub end: Option<DateData>,
     pub years: &'a [i32],
     pub cities: Vec<CityData<'a>>,
-    pub organizers: &'a [String],
-    pub partners: &'a [String],
-    pub tags: &'a [String],
+    pub organizers: &'a [Name],
+    pub partners: &'a [Name],
+    pub tags: &'a [Name],
     pub lang: &'a str,
     pub summary: &'a str,
     pub sources: Vec<SourceData<'a>>,

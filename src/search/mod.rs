@@ -282,7 +282,7 @@ pub fn build_into(
         version: String::new(),
         docs: order.facts.len(),
         kinds,
-        langs: order.langs,
+        langs: order.langs.iter().map(ToString::to_string).collect(),
         facts: order.facts,
         top,
         shards: shard_count,
@@ -595,7 +595,7 @@ struct Order {
     /// Index in `site.entries` of every record, in index order.
     records: Vec<usize>,
     /// The languages of the records, sorted.
-    langs: Vec<String>,
+    langs: Vec<crate::names::Name>,
     /// Per record in index order: start year, end year, kind and language index.
     facts: Vec<Fact>,
 }
@@ -603,7 +603,8 @@ struct Order {
 impl Order {
     fn of(site: &Site) -> Order {
         let entries = &site.entries;
-        let mut langs: Vec<String> = entries.iter().map(|e| e.record.lang.clone()).collect();
+        let mut langs: Vec<crate::names::Name> =
+            entries.iter().map(|e| e.record.lang.clone()).collect();
         langs.sort();
         langs.dedup();
         let fact = |e: &Entry| {

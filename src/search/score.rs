@@ -257,7 +257,7 @@ pub(super) fn names(r: &Record) -> Vec<&str> {
             .iter()
             .chain(&r.partners)
             .chain(&r.tags)
-            .map(String::as_str),
+            .map(|n| &**n),
     );
     match &r.details {
         Details::Program(p) => names.extend(p.code.as_deref()),
