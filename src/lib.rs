@@ -875,6 +875,9 @@ fn write(
     let staging = plan.staging.take();
     let search_written = plan.search_written;
     let plan = &*plan;
+    for r in &mut renderers {
+        r.use_routes(&plan.routes);
+    }
     // `check` renders everything; a build renders what changed.
     let mut to_render: Vec<&Route> = plan
         .routes
