@@ -57,8 +57,9 @@ pub struct Record {
     /// The commit dates of the file, with `git_dates: true` (see `history`).
     pub history: Option<crate::history::FileDates>,
     pub details: Details,
-    /// Its relations to other records, as written (`relations`).
-    pub links: crate::relations::Links,
+    /// Its relations to other records, as written (`relations`); `None` when it
+    /// gives none, as most records do (see `links`).
+    pub links: Option<Box<crate::relations::Links>>,
     /// The Markdown body.
     pub body: String,
     /// The file line on which the body starts.
@@ -97,7 +98,7 @@ pub enum Details {
 pub struct Program {
     pub code: Option<String>,
     pub status: Option<Status>,
-    pub budget: Option<Budget>,
+    pub budget: Option<Box<Budget>>,
     pub pairs: Vec<[CityId; 2]>,
 }
 
@@ -117,6 +118,19 @@ impl Record {
             names.share_all(list);
         }
         self.lang = names.share(&self.lang);
+    }
+
+    /// Its relations to other records, as written: none when it gives none.
+    pub fn links(&self) -> &crate::relations::Links {
+        static NONE: crate::relations::Links = crate::relations::Links::NONE;
+        self.links.as_deref().unwrap_or(&NONE)
+    }
+
+    /// Every year from its start to its end: its `date`'s year alone when it gives
+    /// no `end`, or an `end` before the start.
+    pub fn years(&self) -> std::ops::RangeInclusive<i32> {
+        let first = self.date.year;
+        first..=self.end.map_or(first, |e| e.year).max(first)
     }
 
     /// Where an attached file (`sources: [{file}]`) is published: beside the
@@ -186,7 +200,7 @@ fn year_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<i32, f64
 pub struct Trip {
     pub travelers: Option<u32>,
     pub purpose: Option<String>,
-    pub cost: Option<Cost>,
+    pub cost: Option<Box<Cost>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -480,7 +494,7 @@ impl Common {
             aliases: self.aliases,
             history: None,
             details,
-            links,
+            links: links.boxed(),
             body: split.body.to_string(),
             body_line: split.body_line,
             body_hash: body_hash(split.body),
@@ -842,7 +856,7 @@ fn program(f: &mut Fields<'_>, registry: &Registry) -> Program {
     Program {
         code,
         status,
-        budget,
+        budget: budget.map(Box::new),
         pairs,
     }
 }
@@ -894,7 +908,7 @@ fn trip(f: &mut Fields<'_>) -> Trip {
     Trip {
         travelers,
         purpose,
-        cost,
+        cost: cost.map(Box::new),
     }
 }
 

@@ -24,7 +24,7 @@ pub(crate) struct RecordData<'a> {
     pub title: &'a str,
     pub date: DateData,
     pub end: Option<DateData>,
-    pub years: &'a [i32],
+    pub years: Vec<i32>,
     pub cities: Vec<CityData<'a>>,
     pub organizers: &'a [Name],
     pub partners: &'a [Name],
@@ -165,7 +165,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
         title: &r.title,
         date: DateData::of(r.date),
         end: r.end.map(DateData::of),
-        years: &e.years,
+        years: e.years().collect(),
         cities: r
             .cities
             .iter()
@@ -213,7 +213,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
         Details::Program(p) => {
             data.code = p.code.as_deref();
             data.status = p.status.map(Status::id);
-            data.budget = p.budget.as_ref().map(budget_data);
+            data.budget = p.budget.as_deref().map(budget_data);
             data.pairs = Some(
                 p.pairs
                     .iter()

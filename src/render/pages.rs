@@ -118,7 +118,7 @@ pub(super) struct RecordView<'a> {
     versions: Vec<VersionLink>,
     workshop: Option<WorkshopView<'a>>,
     year_links: Vec<YearLink>,
-    years: &'a [i32],
+    years: Vec<i32>,
 }
 
 /// One of a record's `versions`: the original or a translation.
@@ -447,8 +447,8 @@ impl Renderer<'_> {
             toc: body.toc.clone(),
             trip,
             workshop,
-            year_links: e.years.iter().map(|&y| self.year_link(y)).collect(),
-            years: &e.years,
+            year_links: e.years().map(|y| self.year_link(y)).collect(),
+            years: e.years().collect(),
         }
     }
 

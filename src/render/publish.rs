@@ -424,7 +424,7 @@ impl Renderer<'_> {
                 .iter()
                 .position(|&k| k == e.record.kind)
                 .unwrap_or(0);
-            for &y in &e.years {
+            for y in e.years() {
                 per_year.entry(y).or_default()[k] += 1.0;
             }
         }
@@ -632,7 +632,7 @@ pub(super) fn budgets_of_year(
             continue;
         };
         let amount = if budget.by_year.is_empty() {
-            budget.total.filter(|_| e.years == [year])
+            budget.total.filter(|_| e.years() == (year..=year))
         } else {
             budget.by_year.get(&year).copied()
         };

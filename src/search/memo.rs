@@ -222,8 +222,8 @@ pub(super) fn record_key(e: &Entry, registries: u64) -> u64 {
         k.strs(list.iter().map(|n| &**n));
     }
     k.strs(score::names(r));
-    k.u64(e.years.len() as u64);
-    for &y in &e.years {
+    k.u64(e.years().count() as u64);
+    for y in e.years() {
         k.u64(i64::from(y) as u64);
     }
     k.opt(r.summary.as_deref());
@@ -310,7 +310,7 @@ mod tests {
             true,
         );
         changes(|s| s.entries[0].own_summary = Some("Other!".into()), true);
-        changes(|s| s.entries[0].years.push(1999), true);
+        changes(|s| s.entries[0].record.date.year -= 1, true);
         changes(|s| s.entries[0].record.cities.push(0), true);
         changes(
             |s| s.entries[0].body = body("text", "<p>text</p>", &[]),

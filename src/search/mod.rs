@@ -608,7 +608,7 @@ impl Order {
         langs.sort();
         langs.dedup();
         let fact = |e: &Entry| {
-            let (start, end) = (e.years[0], *e.years.last().unwrap_or(&e.years[0]));
+            let (start, end) = (*e.years().start(), *e.years().end());
             let lang = langs.binary_search(&e.record.lang).unwrap_or(0);
             (start, end, e.record.kind as usize, lang)
         };
