@@ -741,15 +741,29 @@ fn entries(
         .zip(stored)
         .map(|(r, stored)| targets.record_body(r, &|| markdown.body(r), &opts, (bodies, stored)))
         .collect();
+    // The URL of every record, for the links of the bodies: rendered now.
+    drop(targets);
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
-    for (record, done) in records.into_iter().zip(rendered) {
+    let (mut records, mut rendered) = (records, rendered);
+    // From the last, the records' and the bodies' lists shrunk as they empty (every
+    // `SHRINK_EVERY`): the records and the entries made of them are not held whole
+    // at once. The cache sorts what it keeps; the problems are sorted by the caller.
+    while let (Some(record), Some(done)) = (records.pop(), rendered.pop()) {
         diags.extend(done.diags);
         cache.keep(record.source.clone(), done.made);
         entries.push(Entry::new(record, done.summary, done.body, done.attached));
+        if records.len() % SHRINK_EVERY == 0 {
+            records.shrink_to_fit();
+            rendered.shrink_to_fit();
+        }
     }
+    entries.reverse();
     (entries, diags)
 }
+
+/// How many records are made into entries between two shrinkings of what is left.
+const SHRINK_EVERY: usize = 4096;
 
 /// A record's body, rendered from its page.
 struct RecordBody {
