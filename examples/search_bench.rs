@@ -183,8 +183,9 @@ fn answer(site: &Site, file: &Path) {
     let queries: Vec<String> = serde_json::from_str(&text).expect("a JSON list of strings");
     let index = search::build_sized(site, &sizes());
     let reader = search::Reader::open(|p: &str| index.get(p).map(<[u8]>::to_vec)).unwrap();
-    let source_of: std::collections::HashMap<&str, String> = (site.entries.iter())
-        .map(|e| (e.url.as_str(), e.record.source.display().to_string()))
+    let base = &site.config.base_path;
+    let source_of: std::collections::HashMap<String, String> = (site.entries.iter())
+        .map(|e| (e.url(base), e.record.source.display().to_string()))
         .collect();
     let url_of = |d: u32| -> String {
         let (path, at) = reader.manifest.record_file(d as usize);

@@ -4,7 +4,8 @@
 //! the folder `trips/feed.xml/` where the trips' feed is written. Checked before
 //! anything is written; each is reported at the source that asks for the path.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::content::SourceTarget;
@@ -14,90 +15,44 @@ use crate::routes::{Page, Route};
 use crate::site::Site;
 
 /// Who asks for an output file.
-#[derive(Clone)]
-enum Owner {
+#[derive(Clone, Copy)]
+enum Owner<'a> {
     /// A page accord generates.
     Generated,
     /// A record's page, its JSON or one of its attachments.
-    Record(PathBuf),
+    Record(&'a Path),
     /// A redirect from an old URL of a record (`aliases`).
-    Alias(PathBuf),
+    Alias(&'a Path),
     /// A static file of the theme or the site.
     Static,
 }
 
-struct Claim {
-    file: String,
-    owner: Owner,
+struct Claim<'a> {
+    file: Cow<'a, str>,
+    owner: Owner<'a>,
 }
 
 /// Every collision among the routes, the other files accord generates (the search
 /// index), the static files and the records' attachments: every path the output gets.
 pub fn check<'a>(
-    site: &Site,
-    routes: &[Route],
+    site: &'a Site,
+    routes: &'a [Route],
     generated: impl IntoIterator<Item = &'a String>,
     statics: impl IntoIterator<Item = &'a String>,
 ) -> Vec<Diagnostic> {
-    let mut claims: Vec<Claim> = routes
-        .iter()
-        .map(|r| Claim {
-            file: r.file.clone(),
-            owner: match r.page {
-                Page::Record(i) | Page::RecordJson(i) => {
-                    Owner::Record(site.entries[i].record.source.clone())
-                }
-                Page::Alias(i, _) => Owner::Alias(site.entries[i].record.source.clone()),
-                _ => Owner::Generated,
-            },
-        })
-        .collect();
-    claims.extend(generated.into_iter().map(|f| Claim {
-        file: f.clone(),
-        owner: Owner::Generated,
-    }));
-    for e in &site.entries {
-        for src in &e.record.sources {
-            if let SourceTarget::File(p) = &src.target {
-                claims.push(Claim {
-                    file: e.record.attachment_file(p),
-                    owner: Owner::Record(e.record.source.clone()),
-                });
-            }
-        }
-        // The files the body links to; one that is a source too is claimed once.
-        let is_source = |p: &PathBuf| {
-            (e.record.sources.iter()).any(|s| s.target == SourceTarget::File(p.clone()))
-        };
-        for p in e.attachments.iter().filter(|p| !is_source(p)) {
-            claims.push(Claim {
-                file: e.record.attachment_file(p),
-                owner: Owner::Record(e.record.source.clone()),
-            });
-        }
-    }
-    claims.extend(statics.into_iter().map(|f| Claim {
-        file: f.clone(),
-        owner: Owner::Static,
-    }));
-
-    // The first claim of each folded path, in the order above: generated pages first.
-    let mut by_path: BTreeMap<String, usize> = BTreeMap::new();
+    let claims = claims(site, routes, generated, statics);
+    let paths = Paths::of(&claims);
     let mut diags = Vec::new();
     for (i, c) in claims.iter().enumerate() {
-        let key = fold(&c.file);
-        match by_path.get(&key) {
-            Some(&first) => diags.extend(report(&claims[first], c, "the same path")),
-            None => {
-                by_path.insert(key, i);
-            }
+        if let Some(first) = paths.first(&fold(&c.file)).filter(|&first| first < i) {
+            diags.extend(report(&claims[first], c, "the same path"));
         }
     }
     // A file where another needs a folder.
     for c in &claims {
-        let mut dir = c.file.as_str();
+        let mut dir = &*c.file;
         while let Some((parent, _)) = dir.rsplit_once('/') {
-            if let Some(&other) = by_path.get(&fold(parent)) {
+            if let Some(other) = paths.first(&fold(parent)) {
                 diags.extend(report(&claims[other], c, "a file where it needs a folder"));
                 break;
             }
@@ -109,9 +64,92 @@ pub fn check<'a>(
     diags
 }
 
+/// Every path the output gets, in this order: the routes, the other generated
+/// files, the records' attachments, the static files.
+fn claims<'a>(
+    site: &'a Site,
+    routes: &'a [Route],
+    generated: impl IntoIterator<Item = &'a String>,
+    statics: impl IntoIterator<Item = &'a String>,
+) -> Vec<Claim<'a>> {
+    let mut claims: Vec<Claim<'a>> = routes
+        .iter()
+        .map(|r| Claim {
+            file: Cow::Borrowed(&r.file),
+            owner: match r.page {
+                Page::Record(i) | Page::RecordJson(i) => {
+                    Owner::Record(&site.entries[i].record.source)
+                }
+                Page::Alias(i, _) => Owner::Alias(&site.entries[i].record.source),
+                _ => Owner::Generated,
+            },
+        })
+        .collect();
+    claims.extend(generated.into_iter().map(|f| Claim {
+        file: Cow::Borrowed(f),
+        owner: Owner::Generated,
+    }));
+    for e in &site.entries {
+        let owner = Owner::Record(&e.record.source);
+        for src in &e.record.sources {
+            if let SourceTarget::File(p) = &src.target {
+                let file = Cow::Owned(e.record.attachment_file(p));
+                claims.push(Claim { file, owner });
+            }
+        }
+        // The files the body links to; one that is a source too is claimed once.
+        let is_source = |p: &PathBuf| {
+            (e.record.sources.iter()).any(|s| s.target == SourceTarget::File(p.clone()))
+        };
+        for p in e.attachments.iter().filter(|p| !is_source(p)) {
+            let file = Cow::Owned(e.record.attachment_file(p));
+            claims.push(Claim { file, owner });
+        }
+    }
+    claims.extend(statics.into_iter().map(|f| Claim {
+        file: Cow::Borrowed(f),
+        owner: Owner::Static,
+    }));
+    claims
+}
+
+/// The claims by their folded paths (`fold`: one file on macOS and Windows), held as
+/// a hash of the folded path and the claim's index, sorted: 16 bytes a claim instead
+/// of a folded copy of every path.
+struct Paths<'c, 'a> {
+    claims: &'c [Claim<'a>],
+    sorted: Vec<(u64, usize)>,
+}
+
+impl<'c, 'a> Paths<'c, 'a> {
+    fn of(claims: &'c [Claim<'a>]) -> Paths<'c, 'a> {
+        let mut sorted: Vec<(u64, usize)> = (claims.iter().enumerate())
+            .map(|(i, c)| (key_hash(&fold(&c.file)), i))
+            .collect();
+        sorted.sort_unstable();
+        Paths { claims, sorted }
+    }
+
+    /// The first claim (in the order of `claims`) whose folded path is `folded`.
+    fn first(&self, folded: &str) -> Option<usize> {
+        let hash = key_hash(folded);
+        let from = self.sorted.partition_point(|&(h, _)| h < hash);
+        (self.sorted[from..].iter())
+            .take_while(|&&(h, _)| h == hash)
+            .map(|&(_, i)| i)
+            .find(|&i| fold(&self.claims[i].file) == folded)
+    }
+}
+
+fn key_hash(folded: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    folded.hash(&mut h);
+    h.finish()
+}
+
 /// The error for two claims that collide, at the record (or static file) that can
 /// change: generated pages keep their paths.
-fn report(a: &Claim, b: &Claim, how: &str) -> Option<Diagnostic> {
+fn report(a: &Claim<'_>, b: &Claim<'_>, how: &str) -> Option<Diagnostic> {
     let (blamed, other) = match (&a.owner, &b.owner) {
         (Owner::Alias(_), _) => (a, b),
         (_, Owner::Alias(_)) => (b, a),
@@ -121,15 +159,15 @@ fn report(a: &Claim, b: &Claim, how: &str) -> Option<Diagnostic> {
         (_, Owner::Static) => (b, a),
         _ => return None,
     };
-    let what = |c: &Claim| match &c.owner {
+    let what = |c: &Claim<'_>| match c.owner {
         Owner::Generated => format!("the generated `{}`", c.file),
         Owner::Record(p) => format!("`{}` of {}", c.file, p.display()),
         Owner::Alias(p) => format!("the redirect `{}` of {} (`aliases`)", c.file, p.display()),
         Owner::Static => format!("the static file `{}`", c.file),
     };
-    let (path, pos) = match &blamed.owner {
-        Owner::Record(p) | Owner::Alias(p) => (p.clone(), Pos::new(1, 1)),
-        _ => (Path::new("static").join(&blamed.file), Pos::UNKNOWN),
+    let (path, pos) = match blamed.owner {
+        Owner::Record(p) | Owner::Alias(p) => (p.to_path_buf(), Pos::new(1, 1)),
+        _ => (Path::new("static").join(&*blamed.file), Pos::UNKNOWN),
     };
     Some(
         Diagnostic::error(

@@ -18,6 +18,7 @@ use crate::limits::{
     MAX_CITIES_PER_RECORD, MAX_FRONT_MATTER_BYTES, MAX_SUMMARY_CHARS, MAX_TITLE_CHARS,
     MAX_YEAR_SPAN,
 };
+use crate::names::{Name, Names};
 use crate::registry::{CityId, REGISTRY_FILE, Registry};
 use crate::scaffold;
 use crate::source::{SourceFile, Sources};
@@ -39,10 +40,10 @@ pub struct Record {
     pub end: Option<PartialDate>,
     /// Resolved, in the order written, without repeats.
     pub cities: Vec<CityId>,
-    pub organizers: Vec<String>,
-    pub partners: Vec<String>,
-    pub tags: Vec<String>,
-    pub lang: String,
+    pub organizers: Vec<Name>,
+    pub partners: Vec<Name>,
+    pub tags: Vec<Name>,
+    pub lang: Name,
     pub summary: Option<String>,
     pub draft: bool,
     pub sources: Vec<Source>,
@@ -56,8 +57,9 @@ pub struct Record {
     /// The commit dates of the file, with `git_dates: true` (see `history`).
     pub history: Option<crate::history::FileDates>,
     pub details: Details,
-    /// Its relations to other records, as written (`relations`).
-    pub links: crate::relations::Links,
+    /// Its relations to other records, as written (`relations`); `None` when it
+    /// gives none, as most records do (see `links`).
+    pub links: Option<Box<crate::relations::Links>>,
     /// The Markdown body.
     pub body: String,
     /// The file line on which the body starts.
@@ -96,7 +98,7 @@ pub enum Details {
 pub struct Program {
     pub code: Option<String>,
     pub status: Option<Status>,
-    pub budget: Option<Budget>,
+    pub budget: Option<Box<Budget>>,
     pub pairs: Vec<[CityId; 2]>,
 }
 
@@ -109,6 +111,28 @@ pub enum Status {
 }
 
 impl Record {
+    /// Its organizers, partners, tags and language replaced by the copies `names`
+    /// holds, so that a name given by many records is held once.
+    pub fn share_names(&mut self, names: &mut Names) {
+        for list in [&mut self.organizers, &mut self.partners, &mut self.tags] {
+            names.share_all(list);
+        }
+        self.lang = names.share(&self.lang);
+    }
+
+    /// Its relations to other records, as written: none when it gives none.
+    pub fn links(&self) -> &crate::relations::Links {
+        static NONE: crate::relations::Links = crate::relations::Links::NONE;
+        self.links.as_deref().unwrap_or(&NONE)
+    }
+
+    /// Every year from its start to its end: its `date`'s year alone when it gives
+    /// no `end`, or an `end` before the start.
+    pub fn years(&self) -> std::ops::RangeInclusive<i32> {
+        let first = self.date.year;
+        first..=self.end.map_or(first, |e| e.year).max(first)
+    }
+
     /// Where an attached file (`sources: [{file}]`) is published: beside the
     /// record's page, under its own name (`programs/<slug>/<name>`).
     pub fn attachment_file(&self, file: &Path) -> String {
@@ -176,7 +200,7 @@ fn year_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<i32, f64
 pub struct Trip {
     pub travelers: Option<u32>,
     pub purpose: Option<String>,
-    pub cost: Option<Cost>,
+    pub cost: Option<Box<Cost>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -428,10 +452,10 @@ struct Common {
     date: Option<PartialDate>,
     end: Option<PartialDate>,
     cities: Vec<CityId>,
-    organizers: Vec<String>,
-    partners: Vec<String>,
-    tags: Vec<String>,
-    lang: String,
+    organizers: Vec<Name>,
+    partners: Vec<Name>,
+    tags: Vec<Name>,
+    lang: Name,
     summary: Option<String>,
     slug: String,
     draft: bool,
@@ -470,7 +494,7 @@ impl Common {
             aliases: self.aliases,
             history: None,
             details,
-            links,
+            links: links.boxed(),
             body: split.body.to_string(),
             body_line: split.body_line,
             body_hash: body_hash(split.body),
@@ -548,7 +572,7 @@ fn common_fields(
 
 /// `lang:`, a BCP 47 tag with a known language (see `facts`); the site's language
 /// when not given.
-fn take_lang(f: &mut Fields<'_>, config: &Config) -> String {
+fn take_lang(f: &mut Fields<'_>, config: &Config) -> Name {
     let written = f.has("lang");
     let lang: String = f.take("lang").unwrap_or_else(|| config.language.clone());
     if written && let Err(p) = crate::codes::check_language(&lang) {
@@ -556,7 +580,7 @@ fn take_lang(f: &mut Fields<'_>, config: &Config) -> String {
         let pos = f.value_pos("lang", &[]);
         f.error(Code::InvalidLanguage, pos, p.message, Some(p.help));
     }
-    lang
+    lang.into()
 }
 
 /// `updated: YYYY-MM-DD`: a day, written in full.
@@ -832,7 +856,7 @@ fn program(f: &mut Fields<'_>, registry: &Registry) -> Program {
     Program {
         code,
         status,
-        budget,
+        budget: budget.map(Box::new),
         pairs,
     }
 }
@@ -884,7 +908,7 @@ fn trip(f: &mut Fields<'_>) -> Trip {
     Trip {
         travelers,
         purpose,
-        cost,
+        cost: cost.map(Box::new),
     }
 }
 
@@ -892,6 +916,7 @@ fn workshop(f: &mut Fields<'_>) -> Workshop {
     let venue: Option<String> = f.take("venue");
     let format = take_enum::<Format>(f, "format", "workshop, forum, seminar, conference");
     let participants = take_strings(f, "participants");
+    let participants = participants.iter().map(ToString::to_string).collect();
     Workshop {
         venue,
         format,
@@ -1004,16 +1029,16 @@ fn check_finite(f: &mut Fields<'_>, key: &str, mut amounts: impl Iterator<Item =
     }
 }
 
-fn take_strings(f: &mut Fields<'_>, key: &str) -> Vec<String> {
+fn take_strings(f: &mut Fields<'_>, key: &str) -> Vec<Name> {
     let value = f.take_value(key);
     match value {
         None => Vec::new(),
         // One string where a list is expected is taken as a list of one.
-        Some(Value::String(s)) => vec![s.trim().to_string()],
+        Some(Value::String(s)) => vec![s.trim().into()],
         Some(v) => match serde_yaml::from_value::<Vec<String>>(v) {
             Ok(list) => list
-                .into_iter()
-                .map(|s| s.trim().to_string())
+                .iter()
+                .map(|s| Name::from(s.trim()))
                 .filter(|s| !s.is_empty())
                 .collect(),
             Err(_) => {

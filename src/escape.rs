@@ -92,6 +92,13 @@ pub fn percent_encode_path(path: &str) -> String {
     utf8_percent_encode(path, PATH).to_string()
 }
 
+/// The order of `a` and `b` percent-encoded (`percent_encode_path`), found without
+/// encoding either whole.
+pub fn percent_encoded_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let bytes = |s| utf8_percent_encode(s, PATH).flat_map(str::bytes);
+    bytes(a).cmp(bytes(b))
+}
+
 /// `%EC%84%9C` → `서`; a `%` not followed by two hex digits stays as written. `None`
 /// when the decoded bytes are not UTF-8.
 pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
@@ -101,6 +108,20 @@ pub fn percent_decode(s: &str) -> Option<Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_ordered_as_their_encodings_are() {
+        let paths = ["a/", "a-b/", "서울/", "Z/", "a/b/", "~x/", "%/", "ab/"];
+        for a in paths {
+            for b in paths {
+                let encoded = percent_encode_path(a).cmp(&percent_encode_path(b));
+                assert_eq!(percent_encoded_cmp(a, b), encoded, "{a} {b}");
+            }
+        }
+        // Not the order of the paths themselves: `%` comes before the letters.
+        assert!("서울/" > "a/");
+        assert_eq!(percent_encoded_cmp("서울/", "a/"), std::cmp::Ordering::Less);
+    }
 
     #[test]
     fn escaping_covers_the_five_characters_and_nothing_else() {

@@ -31,7 +31,7 @@ fn hasher() -> DefaultHasher {
 }
 
 /// The hash of what a record's card shows (lists, city, year and home pages).
-pub fn card(e: &Entry) -> u64 {
+pub fn card(e: &Entry, base_path: &str) -> u64 {
     let r = &e.record;
     let mut h = hasher();
     (
@@ -43,8 +43,8 @@ pub fn card(e: &Entry) -> u64 {
         &r.cities,
         e.summary(),
         &r.lang,
-        &e.years,
-        &e.url,
+        &e.years().collect::<Vec<i32>>(),
+        &e.url(base_path),
     )
         .hash(&mut h);
     // The translations: an edition's card shows its title and summary.
@@ -57,9 +57,9 @@ pub fn card(e: &Entry) -> u64 {
 }
 
 /// The hash of everything a record's own page shows.
-pub fn page(e: &Entry) -> u64 {
+pub fn page(e: &Entry, base_path: &str) -> u64 {
     let mut h = hasher();
-    card(e).hash(&mut h);
+    card(e, base_path).hash(&mut h);
     // The source file determines every field; the rendered body adds the URLs of
     // the records it links to.
     e.record.source_hash.hash(&mut h);
@@ -72,10 +72,10 @@ pub fn page(e: &Entry) -> u64 {
 
 /// The hash of a record's facts as the downloads hold them: its card and every
 /// field of its front matter, not its body (a body edit leaves the data as it is).
-pub fn data(e: &Entry) -> u64 {
+pub fn data(e: &Entry, base_path: &str) -> u64 {
     let r = &e.record;
     let mut h = hasher();
-    card(e).hash(&mut h);
+    card(e, base_path).hash(&mut h);
     (&r.organizers, &r.partners, &r.tags, &r.aliases).hash(&mut h);
     format!("{:?}{:?}{}", r.sources, r.details, r.extra).hash(&mut h);
     h.finish()
@@ -128,9 +128,10 @@ fn kind_counts(site: &Site, h: &mut DefaultHasher) {
 /// The fingerprint of every route, with its output file, in the order of `routes`.
 pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str, u64)> {
     let global = global(site, theme);
-    let cards: Vec<u64> = site.entries.par_iter().map(card).collect();
-    let pages: Vec<u64> = site.entries.par_iter().map(page).collect();
-    let facts: Vec<u64> = site.entries.par_iter().map(data).collect();
+    let base = site.config.base_path.as_str();
+    let cards: Vec<u64> = (site.entries.par_iter()).map(|e| card(e, base)).collect();
+    let pages: Vec<u64> = (site.entries.par_iter()).map(|e| page(e, base)).collect();
+    let facts: Vec<u64> = (site.entries.par_iter()).map(|e| data(e, base)).collect();
     let of = |idx: &[usize], h: &mut DefaultHasher| {
         for &i in idx {
             cards[i].hash(h);
@@ -201,7 +202,7 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
                 Page::Alias(i, _) => cards[i].hash(&mut h),
                 Page::Redirects => {
                     for e in &site.entries {
-                        (&e.record.aliases, &e.url).hash(&mut h);
+                        (&e.record.aliases, &e.url(&site.config.base_path)).hash(&mut h);
                     }
                 }
                 Page::Data | Page::DataFile(_) => {
@@ -312,7 +313,12 @@ fn listing(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut Defaul
         Page::Series(k) => {
             of(&site.relations.series[k].editions, h);
             for &i in &site.relations.series[k].editions {
-                site.entries[i].record.links.number.map(|(n, _)| n).hash(h);
+                site.entries[i]
+                    .record
+                    .links()
+                    .number
+                    .map(|(n, _)| n)
+                    .hash(h);
             }
         }
         _ => {}
@@ -360,10 +366,10 @@ fn entities(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut Defau
 /// its related records and the other editions of its series.
 fn related_of(site: &Site, i: usize) -> Vec<usize> {
     let rel = &site.relations;
-    let mut out: Vec<usize> = rel.program[i].into_iter().collect();
-    out.extend(&rel.served[i]);
-    out.extend(&rel.related[i]);
-    if let Some(k) = rel.series_of[i] {
+    let mut out: Vec<usize> = rel.program(i).into_iter().collect();
+    out.extend(rel.served(i));
+    out.extend(rel.related(i));
+    if let Some(k) = rel.series_of(i) {
         out.extend(&rel.series[k].editions);
     }
     out

@@ -16,6 +16,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::content::Details;
+use crate::names::Name;
 use crate::registry::CityId;
 use crate::routes::Page;
 use crate::site::{Entry, Site};
@@ -70,7 +71,7 @@ pub struct Text<'e> {
     pub summary: &'e str,
     /// The language of the summary and body.
     pub lang: &'e str,
-    pub organizers: &'e [String],
+    pub organizers: &'e [Name],
 }
 
 fn website(ed: Edition<'_>) -> Value {
@@ -99,10 +100,10 @@ pub fn place(ed: Edition<'_>, id: CityId) -> Value {
     Value::Object(p)
 }
 
-fn organizations(names: &[String]) -> Value {
+fn organizations<N: AsRef<str>>(names: &[N]) -> Value {
     names
         .iter()
-        .map(|n| json!({"@type": "Organization", "name": n}))
+        .map(|n| json!({"@type": "Organization", "name": n.as_ref()}))
         .collect()
 }
 

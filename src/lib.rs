@@ -50,6 +50,7 @@ pub mod links;
 pub mod lint;
 pub mod markdown;
 pub mod minify;
+pub mod names;
 pub mod organizations;
 pub mod output;
 pub mod paths;
@@ -567,6 +568,7 @@ fn parse_records(
         diags: Vec::new(),
         paths: Vec::with_capacity(listed.len()),
     };
+    let mut names = names::Names::new();
     for batch in listed.chunks(PARSE_BATCH) {
         let parsed: Vec<_> = batch
             .par_iter()
@@ -582,7 +584,10 @@ fn parse_records(
                 Ok((path, p)) => {
                     read.paths.push(path);
                     read.diags.extend(p.diags);
-                    read.records.extend(p.record);
+                    read.records.extend(p.record.map(|mut r| {
+                        r.share_names(&mut names);
+                        r
+                    }));
                     read.failed.extend(p.partial);
                 }
                 Err(d) => read.diags.push(d),
@@ -870,6 +875,9 @@ fn write(
     let staging = plan.staging.take();
     let search_written = plan.search_written;
     let plan = &*plan;
+    for r in &mut renderers {
+        r.use_routes(&plan.routes);
+    }
     // `check` renders everything; a build renders what changed.
     let mut to_render: Vec<&Route> = plan
         .routes

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::content::Partial;
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::limits::MAX_ERRORS_PER_FILE;
+use crate::names::Name;
 use crate::organizations::ORGANIZATIONS_FILE;
 use crate::registry::REGISTRY_FILE;
 use crate::site::Site;
@@ -151,12 +152,12 @@ pub fn unknown_organizations(
 fn unknown_in(
     site: &Site,
     file: &Path,
-    organizers: &[String],
-    partners: &[String],
+    organizers: &[Name],
+    partners: &[Name],
     text_of: &dyn Fn(&Path) -> Option<String>,
 ) -> Vec<Diagnostic> {
     let orgs = &site.organizations;
-    let unknown: Vec<(&str, usize, &String)> = (organizers.iter().enumerate())
+    let unknown: Vec<(&str, usize, &Name)> = (organizers.iter().enumerate())
         .map(|(i, n)| ("organizers", i, n))
         .chain(partners.iter().enumerate().map(|(i, n)| ("partners", i, n)))
         .filter(|(_, _, n)| orgs.resolve(n).is_none())

@@ -7,7 +7,7 @@
 //! `Node`, so that `content` (which reads the fields) and `site` (which holds the
 //! result) both depend on it and it on neither.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
@@ -38,6 +38,22 @@ pub struct Links {
     pub number: Option<(u32, Pos)>,
     /// `related:`: other records, shown on both records' pages.
     pub related: Vec<Reference>,
+}
+
+impl Links {
+    /// No relation.
+    pub const NONE: Links = Links {
+        program: None,
+        series: None,
+        number: None,
+        related: Vec::new(),
+    };
+
+    /// In a box of its own, or `None` when there is no relation: a record holds its
+    /// links this way, most records having none.
+    pub fn boxed(self) -> Option<Box<Links>> {
+        (self != Links::NONE).then(|| Box::new(self))
+    }
 }
 
 /// The relation fields of each kind, besides `related`, which every kind has.
@@ -140,19 +156,42 @@ pub struct Node<'a> {
     pub links: &'a Links,
 }
 
-/// The relations of a site's entries (indexes of `Site::entries`).
+/// The relations of a site's entries (indexes of `Site::entries`). Only the entries
+/// that have one are held: most have none.
 #[derive(Debug, Default)]
 pub struct Relations {
-    /// Per entry: the program it served.
-    pub program: Vec<Option<usize>>,
-    /// Per entry (of a program): the trips and workshops that served it, oldest first.
-    pub served: Vec<Vec<usize>>,
-    /// Per entry: the records related to it, either way, in the order of the entries.
-    pub related: Vec<Vec<usize>>,
+    /// By entry: the program it served.
+    program: BTreeMap<usize, usize>,
+    /// By entry (of a program): the trips and workshops that served it, oldest first.
+    served: BTreeMap<usize, Vec<usize>>,
+    /// By entry: the records related to it, either way, in the order of the entries.
+    related: BTreeMap<usize, Vec<usize>>,
     /// Every series, by slug.
     pub series: Vec<Series>,
-    /// Per entry: its series (an index of `series`).
-    pub series_of: Vec<Option<usize>>,
+    /// By entry: its series (an index of `series`).
+    series_of: BTreeMap<usize, usize>,
+}
+
+impl Relations {
+    /// The program entry `i` served.
+    pub fn program(&self, i: usize) -> Option<usize> {
+        self.program.get(&i).copied()
+    }
+
+    /// The trips and workshops that served entry `i` (a program), oldest first.
+    pub fn served(&self, i: usize) -> &[usize] {
+        self.served.get(&i).map_or(&[], Vec::as_slice)
+    }
+
+    /// The records related to entry `i`, either way, in the order of the entries.
+    pub fn related(&self, i: usize) -> &[usize] {
+        self.related.get(&i).map_or(&[], Vec::as_slice)
+    }
+
+    /// The series of entry `i` (an index of `series`).
+    pub fn series_of(&self, i: usize) -> Option<usize> {
+        self.series_of.get(&i).copied()
+    }
 }
 
 /// A series of workshops.
@@ -168,20 +207,15 @@ pub struct Series {
 /// reference to one of them is not reported, and leads nowhere.
 pub fn resolve(nodes: &[Node<'_>], all_sources: &HashSet<&Path>) -> (Relations, Vec<Diagnostic>) {
     let index = Index::new(nodes, all_sources);
-    let n = nodes.len();
-    let mut rel = Relations {
-        program: vec![None; n],
-        served: vec![Vec::new(); n],
-        related: vec![Vec::new(); n],
-        series: Vec::new(),
-        series_of: vec![None; n],
-    };
+    let mut rel = Relations::default();
     let mut diags = Vec::new();
-    let mut related: Vec<HashSet<usize>> = vec![HashSet::new(); n];
+    let mut related: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     for (i, node) in nodes.iter().enumerate() {
         if let Some(r) = &node.links.program {
             match index.find(node, r, Some(Kind::Program)) {
-                Ok(Some(p)) => rel.program[i] = Some(p),
+                Ok(Some(p)) => {
+                    rel.program.insert(i, p);
+                }
                 Ok(None) => {}
                 Err(d) => diags.push(d),
             }
@@ -189,8 +223,8 @@ pub fn resolve(nodes: &[Node<'_>], all_sources: &HashSet<&Path>) -> (Relations, 
         for r in &node.links.related {
             match index.find(node, r, None) {
                 Ok(Some(j)) if j != i => {
-                    related[i].insert(j);
-                    related[j].insert(i);
+                    related.entry(i).or_default().insert(j);
+                    related.entry(j).or_default().insert(i);
                 }
                 Ok(_) => {}
                 Err(d) => diags.push(d),
@@ -198,16 +232,12 @@ pub fn resolve(nodes: &[Node<'_>], all_sources: &HashSet<&Path>) -> (Relations, 
         }
     }
     // Oldest first: the entries are newest first.
-    for i in (0..n).rev() {
-        if let Some(p) = rel.program[i] {
-            rel.served[p].push(i);
-        }
+    for (&i, &p) in rel.program.iter().rev() {
+        rel.served.entry(p).or_default().push(i);
     }
-    for (i, set) in related.into_iter().enumerate() {
-        let mut v: Vec<usize> = set.into_iter().collect();
-        v.sort_unstable();
-        rel.related[i] = v;
-    }
+    rel.related = (related.into_iter())
+        .map(|(i, set)| (i, set.into_iter().collect()))
+        .collect();
     series(nodes, &mut rel, &mut diags);
     (rel, diags)
 }
@@ -247,7 +277,7 @@ fn series(nodes: &[Node<'_>], rel: &mut Relations, diags: &mut Vec<Diagnostic>) 
         members.sort_by_key(|&i| (number(i).is_none(), number(i), std::cmp::Reverse(i)));
         let k = rel.series.len();
         for &i in &members {
-            rel.series_of[i] = Some(k);
+            rel.series_of.insert(i, k);
         }
         rel.series.push(Series {
             slug: slug.to_string(),

@@ -301,6 +301,9 @@ pub struct Renderer<'s> {
     /// rows), measured when they are written or when the data page is first rendered;
     /// one for all the editions (`share_export`).
     export: Arc<OnceLock<Export>>,
+    /// Every route of the site, when the build holds them (`use_routes`): the
+    /// sitemaps list them; otherwise they are made for each sitemap.
+    routes: Option<&'s [Route]>,
 }
 
 impl<'s> Renderer<'s> {
@@ -313,6 +316,12 @@ impl<'s> Renderer<'s> {
     /// edition.
     pub fn share_export(&mut self, other: &Renderer<'_>) {
         self.export = Arc::clone(&other.export);
+    }
+
+    /// Takes the sitemaps' pages from `routes`, every route of the site
+    /// (`Site::routes`), instead of making them again for each sitemap.
+    pub fn use_routes(&mut self, routes: &'s [Route]) {
+        self.routes = Some(routes);
     }
 
     /// The renderer of edition `edition` (an index of `config.languages`).
@@ -403,6 +412,7 @@ impl<'s> Renderer<'s> {
             origin,
             outlines,
             export: Arc::new(OnceLock::new()),
+            routes: None,
         })
     }
 

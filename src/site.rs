@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -31,15 +32,11 @@ use crate::yaml::{Block, Seg};
 #[derive(Debug)]
 pub struct Entry {
     pub record: Record,
-    /// URL path, with the base path: `/archive/programs/x/`.
-    pub url: String,
     /// Its rendered body, in the site's body store.
     pub body: Body,
     /// The first paragraph, cut, when the record gives no summary (see `summary`): the
     /// one given is not held twice.
     pub(crate) own_summary: Option<String>,
-    /// Every year from start to end.
-    pub years: Vec<i32>,
     /// Its translations, in the order of the site's languages (none on a site of one
     /// edition).
     pub translations: Vec<Translated>,
@@ -64,6 +61,19 @@ impl Entry {
         (self.own_summary.as_deref())
             .or(self.record.summary.as_deref())
             .unwrap_or_default()
+    }
+
+    /// The URL path of its page, with the site's `base_path`: `/archive/programs/x/`.
+    pub fn url(&self, base_path: &str) -> String {
+        routes::url(
+            base_path,
+            &routes::record_dir(self.record.kind, &self.record.slug),
+        )
+    }
+
+    /// Every year from its start to its end (see `years`).
+    pub fn years(&self) -> RangeInclusive<i32> {
+        self.record.years()
     }
 
     /// The translation into `lang`, if there is one.
@@ -215,7 +225,7 @@ impl Site {
                 kind: e.record.kind,
                 slug: &e.record.slug,
                 source: &e.record.source,
-                links: &e.record.links,
+                links: e.record.links(),
             })
             .collect();
         let (relations, relation_diags) = relations::resolve(&nodes, all_sources);
@@ -344,7 +354,7 @@ impl Site {
         Targets {
             by_source: Urls::Made(
                 (self.entries.iter())
-                    .map(|e| (e.record.source.as_path(), e.url.clone()))
+                    .map(|e| (e.record.source.as_path(), e.url(&self.config.base_path)))
                     .collect(),
             ),
             all_sources,
@@ -357,7 +367,7 @@ impl Site {
     pub fn page_urls(&self) -> PageUrls {
         PageUrls(
             (self.entries.iter())
-                .map(|e| (e.record.source.clone(), e.url.clone()))
+                .map(|e| (e.record.source.clone(), e.url(&self.config.base_path)))
                 .collect(),
         )
     }
@@ -413,7 +423,7 @@ impl Site {
         let e = &mut self.entries[i];
         let attachments = std::mem::take(&mut e.attachments);
         let translations = std::mem::take(&mut e.translations);
-        let entry = Entry::new(record, e.url.clone(), done.summary, done.body, attachments);
+        let entry = Entry::new(record, done.summary, done.body, attachments);
         *e = Entry {
             translations,
             ..entry
@@ -459,7 +469,7 @@ impl Site {
             for &c in &e.record.cities {
                 self.by_city[c].push(i);
             }
-            for &y in &e.years {
+            for y in e.years() {
                 self.by_year.entry(y).or_default().push(i);
             }
             for pair in pairs_of(&e.record, &self.registry) {
@@ -731,22 +741,29 @@ fn entries(
         .zip(stored)
         .map(|(r, stored)| targets.record_body(r, &|| markdown.body(r), &opts, (bodies, stored)))
         .collect();
+    // The URL of every record, for the links of the bodies: rendered now.
+    drop(targets);
     let mut diags = Vec::new();
     let mut entries = Vec::with_capacity(records.len());
-    for (record, done) in records.into_iter().zip(rendered) {
+    let (mut records, mut rendered) = (records, rendered);
+    // From the last, the records' and the bodies' lists shrunk as they empty (every
+    // `SHRINK_EVERY`): the records and the entries made of them are not held whole
+    // at once. The cache sorts what it keeps; the problems are sorted by the caller.
+    while let (Some(record), Some(done)) = (records.pop(), rendered.pop()) {
         diags.extend(done.diags);
         cache.keep(record.source.clone(), done.made);
-        let url = url_of(&record);
-        entries.push(Entry::new(
-            record,
-            url,
-            done.summary,
-            done.body,
-            done.attached,
-        ));
+        entries.push(Entry::new(record, done.summary, done.body, done.attached));
+        if records.len() % SHRINK_EVERY == 0 {
+            records.shrink_to_fit();
+            rendered.shrink_to_fit();
+        }
     }
+    entries.reverse();
     (entries, diags)
 }
+
+/// How many records are made into entries between two shrinkings of what is left.
+const SHRINK_EVERY: usize = 4096;
 
 /// A record's body, rendered from its page.
 struct RecordBody {
@@ -809,23 +826,13 @@ struct TranslatedBody {
 }
 
 impl Entry {
-    /// The entry of `record`, published at `url`, with its rendered body.
-    fn new(
-        record: Record,
-        url: String,
-        summary: String,
-        body: Body,
-        attachments: Vec<PathBuf>,
-    ) -> Entry {
-        let last = record.end.map_or(record.date.year, |e| e.year);
-        let years = (record.date.year..=last.max(record.date.year)).collect();
+    /// The entry of `record`, with its rendered body.
+    fn new(record: Record, summary: String, body: Body, attachments: Vec<PathBuf>) -> Entry {
         let own_summary = (record.summary.as_ref() != Some(&summary)).then_some(summary);
         Entry {
             record,
-            url,
             body,
             own_summary,
-            years,
             translations: Vec::new(),
             attachments,
         }

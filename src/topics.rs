@@ -137,7 +137,10 @@ pub struct TopicIndex {
 impl TopicIndex {
     /// The topics of the registry and of every tag of `tags` (the tags of each
     /// entry, in entry order).
-    pub fn build<'e>(registry: &Topics, tags: impl Iterator<Item = &'e [String]>) -> TopicIndex {
+    pub fn build<'e>(
+        registry: &Topics,
+        tags: impl Iterator<Item = &'e [crate::names::Name]>,
+    ) -> TopicIndex {
         // By slug, so that a tag written like a topic's id, or two spellings of one
         // slug, meet on one page.
         let mut by_slug: BTreeMap<String, Gathered<'_>> = (registry.list.iter().enumerate())
@@ -153,7 +156,7 @@ impl TopicIndex {
                         .map_or_else(|| tag_slug(tag), |t| registry.list[t].id.clone())
                 });
                 let (_, spellings, list) = by_slug.entry(slug.clone()).or_default();
-                *spellings.entry(tag.as_str()).or_default() += 1;
+                *spellings.entry(&**tag).or_default() += 1;
                 if list.last() != Some(&i) {
                     list.push(i);
                 }

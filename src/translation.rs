@@ -13,6 +13,7 @@ use serde_yaml::{Mapping, Value};
 use crate::content::{Record, split_front_matter};
 use crate::date::PartialDate;
 use crate::diag::{Code, Diagnostic};
+use crate::names::Name;
 use crate::registry::Registry;
 use crate::source::{Listed, SourceFile};
 use crate::yaml::{Block, Fields};
@@ -30,8 +31,8 @@ pub struct Translation {
     pub original: PathBuf,
     pub title: Option<String>,
     pub summary: Option<String>,
-    pub organizers: Option<Vec<String>>,
-    pub partners: Option<Vec<String>>,
+    pub organizers: Option<Vec<Name>>,
+    pub partners: Option<Vec<Name>>,
     pub body: String,
     /// File line of the body's first line.
     pub body_line: usize,

@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::date::PartialDate;
 use crate::diag::{Diagnostic, Pos};
 use crate::kind::Kind;
+use crate::names::Name;
 use crate::registry::Registry;
 use crate::relations::{Links, Reference};
 use crate::source::SourceFile;
@@ -148,7 +149,10 @@ fn encode(r: &Record, diags: &[Diagnostic]) -> Vec<u8> {
         put_varint(o, *c as u64);
     }
     for list in [&r.organizers, &r.partners, &r.tags] {
-        put_strs(o, list);
+        put_varint(o, list.len() as u64);
+        for name in list {
+            put_str(o, name);
+        }
     }
     put_str(o, &r.lang);
     put_opt(o, r.summary.as_deref());
@@ -161,7 +165,7 @@ fn encode(r: &Record, diags: &[Diagnostic]) -> Vec<u8> {
     put_opt_date(o, r.updated);
     put_strs(o, &r.aliases);
     put_details(o, &r.details);
-    put_links(o, &r.links);
+    put_links(o, r.links());
     put_varint(o, r.body_line as u64);
     o.extend_from_slice(&r.body_hash.to_le_bytes());
     o.extend_from_slice(&r.source_hash.to_le_bytes());
@@ -181,10 +185,10 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
     let date = get_date(r)?;
     let end = get_opt_date(r)?;
     let cities = r.list(Reader::usize)?;
-    let organizers = r.list(Reader::str)?;
-    let partners = r.list(Reader::str)?;
-    let tags = r.list(Reader::str)?;
-    let lang = r.str()?;
+    let organizers = r.list(get_name)?;
+    let partners = r.list(get_name)?;
+    let tags = r.list(get_name)?;
+    let lang = get_name(r)?;
     let summary = r.opt()?;
     let draft = get_bool(r)?;
     let sources = r.list(get_source)?;
@@ -192,7 +196,7 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
     let updated = get_opt_date(r)?;
     let aliases = r.list(Reader::str)?;
     let details = get_details(r, kind)?;
-    let links = get_links(r)?;
+    let links = get_links(r)?.boxed();
     let body_line = r.usize()?;
     let body_hash = r.u64()?;
     let source_hash = r.u64()?;
@@ -280,6 +284,10 @@ fn put_strs(o: &mut Vec<u8>, list: &[String]) {
     for s in list {
         put_str(o, s);
     }
+}
+
+fn get_name(r: &mut Reader<'_>) -> Option<Name> {
+    r.str().map(Name::from)
 }
 
 fn put_i64(o: &mut Vec<u8>, n: i64) {
@@ -419,7 +427,7 @@ fn put_details(o: &mut Vec<u8>, details: &Details) {
         Details::Program(p) => {
             put_opt(o, p.code.as_deref());
             put_option(o, p.status, |o, s| o.push(s as u8));
-            put_option(o, p.budget.as_ref(), put_budget);
+            put_option(o, p.budget.as_deref(), put_budget);
             put_varint(o, p.pairs.len() as u64);
             for [a, b] in &p.pairs {
                 put_varint(o, *a as u64);
@@ -463,7 +471,7 @@ fn get_details(r: &mut Reader<'_>, kind: Kind) -> Option<Details> {
                     .into_iter()
                     .find(|s| *s as u8 == b)
             })?,
-            budget: get_option(r, get_budget)?,
+            budget: get_option(r, get_budget)?.map(Box::new),
             pairs: r.list(|r| Some([r.usize()?, r.usize()?]))?,
         }),
         Kind::Trip => Details::Trip(Trip {
@@ -474,7 +482,8 @@ fn get_details(r: &mut Reader<'_>, kind: Kind) -> Option<Details> {
                     amount: get_f64(r)?,
                     currency: r.str()?,
                 })
-            })?,
+            })?
+            .map(Box::new),
         }),
         Kind::Workshop => Details::Workshop(Workshop {
             venue: r.opt()?,

@@ -10,6 +10,7 @@ use crate::content::{Budget, Details, Format, SourceTarget, Status};
 use crate::date::PartialDate;
 use crate::escape::percent_encode_path;
 use crate::history;
+use crate::names::Name;
 use crate::routes::Page;
 use crate::site::{Entry, Site};
 
@@ -23,11 +24,11 @@ pub(crate) struct RecordData<'a> {
     pub title: &'a str,
     pub date: DateData,
     pub end: Option<DateData>,
-    pub years: &'a [i32],
+    pub years: Vec<i32>,
     pub cities: Vec<CityData<'a>>,
-    pub organizers: &'a [String],
-    pub partners: &'a [String],
-    pub tags: &'a [String],
+    pub organizers: &'a [Name],
+    pub partners: &'a [Name],
+    pub tags: &'a [Name],
     pub lang: &'a str,
     pub summary: &'a str,
     pub sources: Vec<SourceData<'a>>,
@@ -164,7 +165,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
         title: &r.title,
         date: DateData::of(r.date),
         end: r.end.map(DateData::of),
-        years: &e.years,
+        years: e.years().collect(),
         cities: r
             .cities
             .iter()
@@ -212,7 +213,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
         Details::Program(p) => {
             data.code = p.code.as_deref();
             data.status = p.status.map(Status::id);
-            data.budget = p.budget.as_ref().map(budget_data);
+            data.budget = p.budget.as_deref().map(budget_data);
             data.pairs = Some(
                 p.pairs
                     .iter()

@@ -143,8 +143,8 @@ impl Renderer<'_> {
         let mut groups: BTreeMap<(std::cmp::Reverse<i32>, std::cmp::Reverse<i32>), Vec<usize>> =
             BTreeMap::new();
         for &i in idx {
-            let years = &site.entries[i].years;
-            let (first, last) = (years[0], years[years.len() - 1]);
+            let years = site.entries[i].years();
+            let (first, last) = (*years.start(), *years.end());
             let key = (std::cmp::Reverse(first), std::cmp::Reverse(last));
             groups.entry(key).or_default().push(i);
         }
@@ -239,7 +239,7 @@ impl Renderer<'_> {
         let editions = (series.editions.iter())
             .map(|&i| Edition {
                 card: self.card_of(i),
-                number: self.site.entries[i].record.links.number.map(|(n, _)| n),
+                number: self.site.entries[i].record.links().number.map(|(n, _)| n),
             })
             .collect();
         View {
@@ -261,15 +261,15 @@ impl Renderer<'_> {
     pub(super) fn record_links(&self, i: usize) -> RecordLinks {
         let site = self.site;
         let rel = &site.relations;
-        let series = rel.series_of[i].map(|k| SeriesLink {
-            number: site.entries[i].record.links.number.map(|(n, _)| n),
+        let series = rel.series_of(i).map(|k| SeriesLink {
+            number: site.entries[i].record.links().number.map(|(n, _)| n),
             slug: rel.series[k].slug.clone(),
             total: rel.series[k].editions.len(),
             url: self.url(Page::Series(k)),
         });
         RecordLinks {
-            part_of: rel.program[i].map(|p| self.card_of(p)),
-            related: rel.related[i].iter().map(|&j| self.card_of(j)).collect(),
+            part_of: rel.program(i).map(|p| self.card_of(p)),
+            related: rel.related(i).iter().map(|&j| self.card_of(j)).collect(),
             series,
             timeline: self.timeline(i),
         }
@@ -282,13 +282,12 @@ impl Renderer<'_> {
         let Details::Program(p) = &e.record.details else {
             return Vec::new();
         };
-        let served = &site.relations.served[i];
+        let served = site.relations.served(i);
         if served.is_empty() {
             return Vec::new();
         }
         let by_year = p.budget.as_ref().map(|b| &b.by_year);
-        let mut years: BTreeMap<i32, Vec<usize>> =
-            e.years.iter().map(|&y| (y, Vec::new())).collect();
+        let mut years: BTreeMap<i32, Vec<usize>> = e.years().map(|y| (y, Vec::new())).collect();
         for y in by_year.into_iter().flat_map(|m| m.keys()) {
             years.entry(*y).or_default();
         }

@@ -191,7 +191,7 @@ impl Renderer<'_> {
     /// canonical URL, and `noindex` so that search engines keep the new URL only.
     pub(super) fn redirect_page(&self, i: usize) -> Vec<u8> {
         let site = self.site;
-        let path = &site.entries[i].url;
+        let path = &site.entries[i].url(&site.config.base_path);
         let to = html(&percent_encode_path(path));
         let canonical = html(&absolute(site, path));
         let title = html(&site.entries[i].record.title);
@@ -212,7 +212,7 @@ impl Renderer<'_> {
             .flat_map(|e| {
                 e.record.aliases.iter().map(move |a| {
                     let from = percent_encode_path(&format!("{base}{a}"));
-                    format!("{from} {} 301", percent_encode_path(&e.url))
+                    format!("{from} {} 301", percent_encode_path(&e.url(base)))
                 })
             })
             .collect();

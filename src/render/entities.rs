@@ -11,6 +11,7 @@ use super::connections::Pager;
 use super::pages::View;
 use super::{CityCount, Renderer};
 use crate::charts::Chart;
+use crate::names::Name;
 use crate::organizations::{OrgId, OrgKind, Role};
 use crate::routes::Page;
 
@@ -155,11 +156,11 @@ impl Renderer<'_> {
 
     /// The organizers or partners of a record as written, each linked to its page
     /// when the registry knows it.
-    pub(super) fn organization_links(&self, names: &[String]) -> Vec<NameLink> {
+    pub(super) fn organization_links(&self, names: &[Name]) -> Vec<NameLink> {
         let orgs = &self.site.organizations;
         (names.iter())
             .map(|n| NameLink {
-                name: n.clone(),
+                name: n.to_string(),
                 url: orgs
                     .resolve(n)
                     .map(|id| self.url(Page::Organization(id, 1))),
@@ -168,10 +169,10 @@ impl Renderer<'_> {
     }
 
     /// The tags of a record as written, each linked to its topic's page.
-    pub(super) fn tag_links(&self, tags: &[String]) -> Vec<NameLink> {
+    pub(super) fn tag_links(&self, tags: &[Name]) -> Vec<NameLink> {
         (tags.iter())
             .map(|t| NameLink {
-                name: t.clone(),
+                name: t.to_string(),
                 url: (self.site.topics.of_tag(t)).map(|i| self.url(Page::Topic(i, 1))),
             })
             .collect()

@@ -22,6 +22,7 @@ use crate::date::PartialDate;
 use crate::facts::DatesSay;
 use crate::kind::Kind;
 use crate::markdown::Heading;
+use crate::names::Name;
 use crate::registry::CityId;
 use crate::routes::{Names, Page};
 
@@ -96,12 +97,12 @@ pub(super) struct RecordView<'a> {
     extra: &'a serde_json::Value,
     last_updated: Option<DateView>,
     organizer_links: Vec<NameLink>,
-    organizers: &'a [String],
+    organizers: &'a [Name],
     organizers_lang: &'a str,
     original_lang: &'a str,
     part_of: Option<Value>,
     partner_links: Vec<NameLink>,
-    partners: &'a [String],
+    partners: &'a [Name],
     partners_lang: &'a str,
     program: Option<ProgramView<'a>>,
     related: Vec<Value>,
@@ -109,7 +110,7 @@ pub(super) struct RecordView<'a> {
     slug: &'a str,
     sources: Vec<SourceView<'a>>,
     tag_links: Vec<NameLink>,
-    tags: &'a [String],
+    tags: &'a [Name],
     timeline: Vec<TimelineYear>,
     toc: Vec<Heading>,
     trip: Option<TripView<'a>>,
@@ -117,7 +118,7 @@ pub(super) struct RecordView<'a> {
     versions: Vec<VersionLink>,
     workshop: Option<WorkshopView<'a>>,
     year_links: Vec<YearLink>,
-    years: &'a [i32],
+    years: Vec<i32>,
 }
 
 /// One of a record's `versions`: the original or a translation.
@@ -389,9 +390,9 @@ impl Renderer<'_> {
         let body = shown.translation.map_or(&e.body, |t| &t.body).get();
         let text = shown.translation.map(|t| &t.text);
         // A list the translation gives, in its language; else the original's, in its own.
-        let own = |given: Option<&'s [String]>, original: &'s [String]| match given {
+        let own = |given: Option<&'s [Name]>, original: &'s [Name]| match given {
             Some(list) => (list, shown.lang),
-            None => (original, r.lang.as_str()),
+            None => (original, &*r.lang),
         };
         let (organizers, organizers_lang) =
             own(text.and_then(|t| t.organizers.as_deref()), &r.organizers);
@@ -436,7 +437,7 @@ impl Renderer<'_> {
             timeline: links.timeline,
             untranslated: self.site.config.languages.len() > 1
                 && shown.translation.is_none()
-                && r.lang != self.lang,
+                && *r.lang != *self.lang,
             versions: self.versions(e),
             program,
             slug: &r.slug,
@@ -446,8 +447,8 @@ impl Renderer<'_> {
             toc: body.toc.clone(),
             trip,
             workshop,
-            year_links: e.years.iter().map(|&y| self.year_link(y)).collect(),
-            years: &e.years,
+            year_links: e.years().map(|y| self.year_link(y)).collect(),
+            years: e.years().collect(),
         }
     }
 
@@ -460,10 +461,7 @@ impl Renderer<'_> {
         }
         let languages = &self.site.config.languages;
         let edition_of = |lang: &str| languages.iter().position(|l| l == lang);
-        let original = (
-            e.record.lang.as_str(),
-            edition_of(&e.record.lang).unwrap_or(0),
-        );
+        let original = (&*e.record.lang, edition_of(&e.record.lang).unwrap_or(0));
         let shown = self.shown(e).lang;
         std::iter::once((original, true))
             .chain(e.translations.iter().filter_map(|t| {

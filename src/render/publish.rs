@@ -12,11 +12,11 @@ use super::Renderer;
 use super::pages::View;
 use crate::charts::{self, Bar, Chart, Labels, Link, Place, Series, StackedRow};
 use crate::content::Details;
-use crate::escape::percent_encode_path;
+use crate::escape::{percent_encode_path, percent_encoded_cmp};
 use crate::jsonld;
 use crate::kind::Kind;
 use crate::registry::CityId;
-use crate::routes::{self, Page};
+use crate::routes::{self, Page, Route};
 
 /// A feed a page announces with `<link rel="alternate">`.
 #[derive(Serialize)]
@@ -284,13 +284,45 @@ impl Renderer<'_> {
 
     /// Every page URL the sitemaps list: absolute, percent-encoded, sorted; with the
     /// day a record's page last changed, and the page in the other editions.
-    fn sitemap_urls(&self) -> Vec<SitemapUrl> {
+    /// The pages of the sitemap in the order of their URLs; with `Some((part, per))`
+    /// only those of that part. Only the chosen pages' URLs are made: the pages are
+    /// ordered by their folders, compared as their URLs encode them (the origin and
+    /// the base path are the same for all).
+    fn sitemap_routes(all: &[Route], part: Option<(usize, usize)>) -> Vec<&Route> {
+        let mut routes: Vec<&Route> = all.iter().filter(|r| r.in_sitemap()).collect();
+        let dir = |r: &Route| r.file.len() - "index.html".len();
+        let order =
+            |a: &&Route, b: &&Route| percent_encoded_cmp(&a.file[..dir(a)], &b.file[..dir(b)]);
+        if let Some((part, per)) = part {
+            let start = ((part - 1) * per).min(routes.len());
+            let end = (start + per).min(routes.len());
+            if end < routes.len() {
+                routes.select_nth_unstable_by(end, order);
+                routes.truncate(end);
+            }
+            if start > 0 {
+                routes.select_nth_unstable_by(start, order);
+                routes.drain(..start);
+            }
+        }
+        routes.sort_unstable_by(order);
+        routes
+    }
+
+    fn sitemap_urls(&self, part: Option<(usize, usize)>) -> Vec<SitemapUrl> {
         let site = self.site;
         let base = &site.config.base_path;
         let absolute = |u: &str| format!("{}{}", self.origin, percent_encode_path(u));
         let languages = &site.config.languages;
-        let mut urls: Vec<SitemapUrl> = (site.routes().iter())
-            .filter(|r| r.in_sitemap())
+        let made;
+        let all = match self.routes {
+            Some(routes) => routes,
+            None => {
+                made = site.routes();
+                &made
+            }
+        };
+        (Self::sitemap_routes(all, part).into_iter())
             .filter_map(|r| {
                 let lastmod = match r.page {
                     Page::Record(i) => {
@@ -319,9 +351,7 @@ impl Renderer<'_> {
                     alternates,
                 })
             })
-            .collect();
-        urls.sort_by(|a, b| a.loc.cmp(&b.loc));
-        urls
+            .collect()
     }
 
     /// `sitemap_url` of `robots.txt` and the `sitemaps` of a sitemap index.
@@ -336,11 +366,7 @@ impl Renderer<'_> {
     /// The sitemap of every page, or with `Some((part, per))` the pages
     /// `(part - 1) * per ..part * per` of them.
     pub(super) fn sitemap_page(&self, part: Option<(usize, usize)>) -> View<SitemapPage> {
-        let mut urls = self.sitemap_urls();
-        if let Some((part, per)) = part {
-            let start = ((part - 1) * per).min(urls.len());
-            urls = urls.drain(start..(start + per).min(urls.len())).collect();
-        }
+        let urls = self.sitemap_urls(part);
         View {
             template: "sitemap.xml",
             title: String::new(),
@@ -398,7 +424,7 @@ impl Renderer<'_> {
                 .iter()
                 .position(|&k| k == e.record.kind)
                 .unwrap_or(0);
-            for &y in &e.years {
+            for y in e.years() {
                 per_year.entry(y).or_default()[k] += 1.0;
             }
         }
@@ -606,7 +632,7 @@ pub(super) fn budgets_of_year(
             continue;
         };
         let amount = if budget.by_year.is_empty() {
-            budget.total.filter(|_| e.years == [year])
+            budget.total.filter(|_| e.years() == (year..=year))
         } else {
             budget.by_year.get(&year).copied()
         };
@@ -618,4 +644,37 @@ pub(super) fn budgets_of_year(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locs(urls: Vec<SitemapUrl>) -> Vec<String> {
+        urls.into_iter().map(|u| u.loc).collect()
+    }
+
+    #[test]
+    fn the_sitemap_is_in_url_order_and_its_parts_split_it() {
+        let site = crate::site::views_fixture();
+        let theme = crate::theme::Theme::load(&site.config).unwrap();
+        let r = Renderer::new(&site, &theme).unwrap();
+        let all = locs(r.sitemap_urls(None));
+        assert!(all.len() > 10, "{all:?}");
+        assert!(all.is_sorted(), "{all:?}");
+        let in_sitemap = site.routes().iter().filter(|r| r.in_sitemap()).count();
+        assert_eq!(all.len(), in_sitemap);
+        let routes = site.routes();
+        let mut held = Renderer::new(&site, &theme).unwrap();
+        held.use_routes(&routes);
+        for per in [1, 3, 7, all.len()] {
+            let parts = all.len().div_ceil(per);
+            for r in [&r, &held] {
+                let joined: Vec<String> = (1..=parts)
+                    .flat_map(|part| locs(r.sitemap_urls(Some((part, per)))))
+                    .collect();
+                assert_eq!(joined, all, "{per} a part");
+            }
+        }
+    }
 }

@@ -1409,7 +1409,7 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry, snippets: &'a [St
     let reg = &site.registry;
     let meta = DocMeta {
         t: &r.title,
-        u: &e.url,
+        u: &e.url(&site.config.base_path),
         k: r.kind.id(),
         l: &r.lang,
         d: r.date.to_string(),

@@ -187,7 +187,7 @@ pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
                 .iter()
                 .chain(&text.partners)
                 .flatten()
-                .map(String::as_str),
+                .map(|n| &**n),
         );
         texts.push(&body.plain);
     }

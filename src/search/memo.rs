@@ -219,11 +219,11 @@ pub(super) fn record_key(e: &Entry, registries: u64) -> u64 {
         k.u64(c as u64);
     }
     for list in [&r.organizers, &r.partners, &r.tags] {
-        k.strs(list.iter().map(String::as_str));
+        k.strs(list.iter().map(|n| &**n));
     }
     k.strs(score::names(r));
-    k.u64(e.years.len() as u64);
-    for &y in &e.years {
+    k.u64(e.years().count() as u64);
+    for y in e.years() {
         k.u64(i64::from(y) as u64);
     }
     k.opt(r.summary.as_deref());
@@ -236,7 +236,7 @@ pub(super) fn record_key(e: &Entry, registries: u64) -> u64 {
         k.opt(text.title.as_deref());
         for list in [&text.organizers, &text.partners] {
             k.u64(u64::from(list.is_some()));
-            k.strs(list.iter().flatten().map(String::as_str));
+            k.strs(list.iter().flatten().map(|n| &**n));
         }
         k.opt(text.summary.as_deref());
         k.str(&t.summary);
@@ -310,7 +310,7 @@ mod tests {
             true,
         );
         changes(|s| s.entries[0].own_summary = Some("Other!".into()), true);
-        changes(|s| s.entries[0].years.push(1999), true);
+        changes(|s| s.entries[0].record.date.year -= 1, true);
         changes(|s| s.entries[0].record.cities.push(0), true);
         changes(
             |s| s.entries[0].body = body("text", "<p>text</p>", &[]),

@@ -285,7 +285,7 @@ pub fn build_into(
         version: String::new(),
         docs: order.facts.len(),
         kinds,
-        langs: order.langs,
+        langs: order.langs.iter().map(ToString::to_string).collect(),
         facts: order.facts,
         top,
         shards: shard_count,
@@ -601,7 +601,7 @@ struct Order {
     /// Index in `site.entries` of every record, in index order.
     records: Vec<usize>,
     /// The languages of the records, sorted.
-    langs: Vec<String>,
+    langs: Vec<crate::names::Name>,
     /// Per record in index order: start year, end year, kind and language index.
     facts: Vec<Fact>,
 }
@@ -609,11 +609,12 @@ struct Order {
 impl Order {
     fn of(site: &Site) -> Order {
         let entries = &site.entries;
-        let mut langs: Vec<String> = entries.iter().map(|e| e.record.lang.clone()).collect();
+        let mut langs: Vec<crate::names::Name> =
+            entries.iter().map(|e| e.record.lang.clone()).collect();
         langs.sort();
         langs.dedup();
         let fact = |e: &Entry| {
-            let (start, end) = (e.years[0], *e.years.last().unwrap_or(&e.years[0]));
+            let (start, end) = (*e.years().start(), *e.years().end());
             let lang = langs.binary_search(&e.record.lang).unwrap_or(0);
             (start, end, e.record.kind as usize, lang)
         };

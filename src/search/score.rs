@@ -327,7 +327,7 @@ pub(super) fn names(r: &Record) -> Vec<&str> {
             .iter()
             .chain(&r.partners)
             .chain(&r.tags)
-            .map(String::as_str),
+            .map(|n| &**n),
     );
     match &r.details {
         Details::Program(p) => names.extend(p.code.as_deref()),
@@ -426,7 +426,7 @@ fn texts_of<'m>(site: &Site, e: &Entry, mentions: &'m Mentions) -> Vec<(usize, C
         texts.extend(mentions.city_names(c).map(|n| (CITY_NAMES, n)));
     }
     texts.extend(names(r).into_iter().map(|n| (NAMES, own(n))));
-    texts.extend(e.years.iter().map(|y| (NAMES, Cow::Owned(y.to_string()))));
+    texts.extend(e.years().map(|y| (NAMES, Cow::Owned(y.to_string()))));
     if let Some(summary) = &r.summary {
         texts.push((SUMMARY, own(summary)));
     }
