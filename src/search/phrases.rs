@@ -44,7 +44,7 @@ impl Phrases {
             for t in &e.translations {
                 let text = &t.text;
                 let named = text.organizers.iter().chain(&text.partners).flatten();
-                names.extend(named.map(|n| (n.as_str(), ())));
+                names.extend(named.map(|n| (&**n, ())));
             }
         }
         let mut normalized: Vec<String> = names.into_keys().map(normalize).collect();
