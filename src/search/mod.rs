@@ -13,7 +13,8 @@
 //! The code follows the concerns: `tokenize` (the tokenizer and its twin in
 //! `search.js`), `score` (the fields, BM25F weights and impacts, the score of a
 //! query), `format` (every file's writer beside its reader), `read` (the reader),
-//! `passages` (the bodies cut into passages for the snippets), `runs` (the
+//! `passages` (the bodies cut into passages for the snippets), `phrases` (the
+//! CJK runs that records name, each a term of its own), `runs` (the
 //! postings sorted by term in bounded memory), `hangul` (the dictionary of Hangul
 //! words for "did you mean", and their distance in jamo) and `memo` (what is kept of
 //! each record in the build cache, so that an edit tokenizes only what changed).
