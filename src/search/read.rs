@@ -171,7 +171,6 @@ impl Query {
 
     /// The query of these tokens; `open` as in `Query::open`.
     fn of(raw: Vec<(String, bool)>, open: bool) -> Query {
-        let kept = raw.clone();
         let last_is_word = (raw.last())
             .is_some_and(|(t, _)| t.chars().count() >= PREFIX_MIN && !t.chars().any(is_cjk));
         let mut unique: Vec<String> = Vec::new();
@@ -179,19 +178,19 @@ impl Query {
         let mut slots = Vec::with_capacity(raw.len());
         let mut tokens = Vec::with_capacity(raw.len());
         let stemmed = raw.iter().any(|(t, _)| is_stemmed(t));
-        for (t, joined) in raw {
-            let term = stem(&t).into_owned();
+        for (t, joined) in &raw {
+            let term = stem(t).into_owned();
             let slot = unique.iter().position(|u| *u == term).unwrap_or_else(|| {
                 unique.push(term.clone());
                 written.push(t.clone());
                 unique.len() - 1
             });
             slots.push(slot);
-            tokens.push((term, joined));
+            tokens.push((term, *joined));
         }
         let prefix = (last_is_word && open).then(|| slots[slots.len() - 1]);
         Query {
-            raw: kept,
+            raw,
             open,
             tokens,
             unique,

@@ -220,9 +220,7 @@ impl RecordTerms {
         };
         Some((terms, lengths))
     }
-}
 
-impl RecordTerms {
     /// The terms of `parts`, each a list of terms and their packed data.
     fn of_parts(parts: &[Vec<u8>; PARTS]) -> RecordTerms {
         let mut bytes = Vec::with_capacity(parts.iter().map(Vec::len).sum());

@@ -137,30 +137,19 @@ pub(super) struct Placed {
 }
 
 impl Placed {
-    /// The bigram as `DocTerm::pack` packed it (read without `DocTerm::unpack`'s
-    /// checks of the characters around it, which the phrases do not need).
+    /// The bigram as `DocTerm::pack` packed it.
     pub(super) fn of(packed: &[u8]) -> Placed {
-        const PACKED: &str = "terms are read as `DocTerm::pack` wrote them";
-        let mut b = Bytes::new(packed);
-        let fields = b.byte().expect(PACKED);
-        let mut tf = [0u8; FIELD_COUNT];
-        for (f, tf) in tf.iter_mut().enumerate() {
-            if fields & 1 << f != 0 {
-                *tf = b.byte().expect(PACKED);
-            }
+        let term = DocTerm::unpack(&mut Bytes::new(packed));
+        let places = match term.positions {
+            [] => Vec::new(),
+            positions => (read_positions(positions, 1).ok())
+                .and_then(|mut one| one.pop())
+                .unwrap_or_default(),
+        };
+        Placed {
+            tf: term.tf,
+            places,
         }
-        b.byte().expect(PACKED); // the mask
-        let mut places = Vec::new();
-        if fields & HAS_AROUND != 0 {
-            b.varint().expect(PACKED);
-            b.varint().expect(PACKED);
-            b.bytes().expect(PACKED);
-            let positions = b.bytes().expect(PACKED);
-            if !positions.is_empty() {
-                places = read_positions(positions, 1).expect(PACKED).swap_remove(0);
-            }
-        }
-        Placed { tf, places }
     }
 
     /// Whether the bigrams of a run stand at consecutive places somewhere: the first
