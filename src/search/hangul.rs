@@ -93,17 +93,20 @@ pub(super) fn words(norm: &str) -> impl Iterator<Item = Word<'_>> {
     norm.split(|c: char| !is_syllable(c))
         .filter(|run| !run.is_empty())
         .map(|run| {
-            let n = syllables(run);
-            // Only the particles that end with the run's last syllable are compared.
-            let last = run.chars().next_back();
-            let particle = PARTICLES.iter().find(|p| {
-                p.chars().next_back() == last
-                    && run.ends_with(*p)
-                    && n - syllables(p) >= MIN_SYLLABLES
-            });
+            // A particle is stripped when 2 syllables or more remain: every
+            // syllable is 3 bytes.
+            let particle = (PARTICLES.iter())
+                .find(|p| run.len() >= p.len() + 3 * MIN_SYLLABLES && run.ends_with(*p));
             let stem = &run[..run.len() - particle.map_or(0, |p| p.len())];
             Word { run, stem }
         })
+}
+
+/// Whether normalised `text` can hold a Hangul syllable: a syllable (U+AC00–U+D7A3,
+/// first byte 0xEA to 0xED) or a conjoining jamo that composes into one (U+1100–U+11FF,
+/// first byte 0xE1).
+fn may_hold_syllables(text: &str) -> bool {
+    (text.bytes()).any(|b| matches!(b, 0xE1 | 0xEA..=0xED))
 }
 
 /// The jamo of a word: each syllable as its initial, medial and (if any) final
@@ -191,7 +194,10 @@ pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
         );
         texts.push(&body.plain);
     }
-    let norms: Vec<String> = texts.into_iter().map(normalize).collect();
+    let norms: Vec<String> = (texts.into_iter())
+        .filter(|t| may_hold_syllables(t))
+        .map(normalize)
+        .collect();
     let mut out: Vec<&str> = (norms.iter())
         .flat_map(|norm| words(norm).filter(Word::fits).map(|w| w.stem))
         .collect();
@@ -251,6 +257,22 @@ fn pack(words: &[(String, u32)]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_text_without_syllables_or_their_jamo_is_skipped() {
+        // Conjoining jamo compose into syllables when normalised: such text is read.
+        let decomposed = "\u{1112}\u{1161}\u{11AB}\u{1100}\u{116E}\u{11A8}에서";
+        let stems =
+            |t: &str| -> Vec<String> { words(&normalize(t)).map(|w| w.stem.to_string()).collect() };
+        assert_eq!(stems(decomposed), ["한국"]);
+        for text in [decomposed, "협력을", "서울 Seoul"] {
+            assert!(may_hold_syllables(text), "{text}");
+        }
+        for text in ["東京都 ソウル", "Seoul 2024", "首尔市 ㄱㄴ ﾡ"] {
+            assert!(!may_hold_syllables(text), "{text}");
+            assert!(stems(text).is_empty(), "{text}");
+        }
+    }
 
     #[test]
     fn a_jamo_edit_is_one_edit() {

@@ -12,12 +12,13 @@
 //! record's terms after the build cache gave them, so the cache does not depend on
 //! the names of other records.
 
+use std::cell::RefCell;
 use std::ops::Range;
 
 use crate::site::Site;
 
 use super::runs::RecordTerms;
-use super::score::{self, FastMap, Mentions};
+use super::score::{self, FastMap, Mentions, NumberMap};
 use super::tokenize::{normalize, phrase_runs, tokenize_joined};
 
 /// The phrases of an archive, by their first bigram.
@@ -27,13 +28,28 @@ pub(super) struct Phrases {
     /// The bigrams of every phrase, phrase after phrase, each as its number in
     /// `wanted`.
     bigrams: Vec<u32>,
-    /// Every bigram of some phrase (bytes): its number, and the phrases it starts
-    /// (indexes in `list`).
-    wanted: FastMap<Box<[u8]>, (u32, Vec<usize>)>,
+    /// Every bigram of some phrase (`bigram_key`): its number, and the phrases it
+    /// starts (indexes in `list`).
+    wanted: NumberMap<(u32, Vec<usize>)>,
 }
 
-/// The bytes of a CJK bigram: two characters of 3 or 4 bytes each.
-const BIGRAM_BYTES: std::ops::RangeInclusive<usize> = 6..=8;
+/// A term of 6 to 8 bytes (a CJK bigram is two characters of 3 or 4 bytes each) as
+/// one number: its bytes, the rest zero (no character of a term is NUL).
+fn bigram_key(term: &[u8]) -> Option<u64> {
+    if !(6..=8).contains(&term.len()) {
+        return None;
+    }
+    let mut bytes = [0u8; 8];
+    bytes[..term.len()].copy_from_slice(term);
+    Some(u64::from_le_bytes(bytes))
+}
+
+thread_local! {
+    /// Where each bigram of a record is (`Phrases::of_record`), by bigram number: its
+    /// place among the record's bigrams plus one, 0 when the record lacks it. Kept per
+    /// thread and cleared after each record, so that a record touches only its own.
+    static SLOTS: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
 
 impl Phrases {
     /// The phrases of the names of every record and of the organization registry.
@@ -67,16 +83,15 @@ impl Phrases {
         let mut phrases = Phrases {
             list: Vec::with_capacity(runs.len()),
             bigrams: Vec::new(),
-            wanted: FastMap::default(),
+            wanted: NumberMap::default(),
         };
         for (run, bigrams) in runs {
             let at = phrases.bigrams.len();
             let i = phrases.list.len();
             for (k, b) in bigrams.iter().enumerate() {
                 let next = phrases.wanted.len() as u32;
-                let (id, starts) = (phrases.wanted)
-                    .entry(b.as_bytes().into())
-                    .or_insert((next, Vec::new()));
+                let key = bigram_key(b.as_bytes()).expect("a phrase's bigrams are bigrams");
+                let (id, starts) = (phrases.wanted).entry(key).or_insert((next, Vec::new()));
                 if k == 0 {
                     starts.push(i);
                 }
@@ -95,40 +110,57 @@ impl Phrases {
         if self.list.is_empty() {
             return Vec::new();
         }
-        // By bigram number, the bigram's place in `packs` (`NONE` when the record
-        // lacks it): what the record packed of it, and what that says once read.
-        const NONE: u32 = u32::MAX;
-        let mut slot: Vec<u32> = vec![NONE; self.wanted.len()];
-        let mut packs: Vec<&[u8]> = Vec::new();
-        let mut firsts: Vec<usize> = Vec::new();
-        for (term, packed) in terms.each() {
-            if !BIGRAM_BYTES.contains(&term.len()) {
-                continue;
+        SLOTS.with_borrow_mut(|slots| {
+            slots.resize(self.wanted.len(), 0);
+            // What the record packed of each of its bigrams that some phrase has,
+            // and that bigram's number.
+            let mut packs: Vec<(&[u8], u32)> = Vec::new();
+            let mut firsts: Vec<usize> = Vec::new();
+            for (term, packed) in terms.each() {
+                let Some(key) = bigram_key(term) else {
+                    continue;
+                };
+                if let Some((id, starts)) = self.wanted.get(&key) {
+                    firsts.extend(starts);
+                    packs.push((packed, *id));
+                    slots[*id as usize] = packs.len() as u32;
+                }
             }
-            if let Some((id, starts)) = self.wanted.get(term) {
-                firsts.extend(starts);
-                slot[*id as usize] = packs.len() as u32;
-                packs.push(packed);
+            let out = self.in_a_row(&packs, &mut firsts, slots);
+            for &(_, id) in &packs {
+                slots[id as usize] = 0;
             }
-        }
+            out
+        })
+    }
+
+    /// The phrases among `firsts` (those whose first bigram the record holds) whose
+    /// bigrams all stand in a row in the record: `packs` are its bigrams, `slots`
+    /// where each is in `packs` (see `SLOTS`).
+    fn in_a_row(
+        &self,
+        packs: &[(&[u8], u32)],
+        firsts: &mut [usize],
+        slots: &[u32],
+    ) -> Vec<(String, Vec<u8>)> {
         firsts.sort_unstable();
         let mut placed: Vec<Option<score::Placed>> = Vec::new();
         placed.resize_with(packs.len(), || None);
         let mut out = Vec::new();
-        for i in firsts {
+        for &i in firsts.iter() {
             let (run, range) = &self.list[i];
             let bigrams = &self.bigrams[range.clone()];
-            if bigrams.iter().any(|&b| slot[b as usize] == NONE) {
+            if bigrams.iter().any(|&b| slots[b as usize] == 0) {
                 continue;
             }
             for &b in bigrams {
-                let k = slot[b as usize] as usize;
+                let k = slots[b as usize] as usize - 1;
                 if placed[k].is_none() {
-                    placed[k] = Some(score::Placed::of(packs[k]));
+                    placed[k] = Some(score::Placed::of(packs[k].0));
                 }
             }
             let row: Vec<&score::Placed> = (bigrams.iter())
-                .filter_map(|&b| placed[slot[b as usize] as usize].as_ref())
+                .filter_map(|&b| placed[slots[b as usize] as usize - 1].as_ref())
                 .collect();
             if score::Placed::in_a_row(&row) {
                 out.push((run.clone(), score::phrase_term(&row)));
@@ -158,10 +190,11 @@ mod tests {
             ["東京都", "環境局", "교통정책과", "대기정책과", "서울시"]
         );
         let (_, r) = &p.list[2];
-        let bigram = |b: &str| p.wanted[b.as_bytes()].0;
+        let key = |b: &str| bigram_key(b.as_bytes()).unwrap();
+        let bigram = |b: &str| p.wanted[&key(b)].0;
         let want: Vec<u32> = ["교통", "통정", "정책", "책과"].map(bigram).to_vec();
         assert_eq!(&p.bigrams[r.clone()], want);
-        assert_eq!(p.wanted["서울".as_bytes()].1, [4]);
-        assert!(p.wanted["울시".as_bytes()].1.is_empty());
+        assert_eq!(p.wanted[&key("서울")].1, [4]);
+        assert!(p.wanted[&key("울시")].1.is_empty());
     }
 }

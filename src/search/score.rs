@@ -48,6 +48,9 @@ const MENTIONS: usize = 5;
 /// The build's hash maps (nothing written depends on their order).
 pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 
+/// The same keyed by a number (`cjk_key`, a bigram's bytes).
+pub(super) type NumberMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
 /// One term of a record.
 struct DocTerm<'a> {
     /// Its frequency per field, at most 255.
@@ -528,7 +531,7 @@ fn cjk_key(a: char, b: Option<char>) -> u64 {
 /// The hasher of `cjk_key`s: a multiplication, the high bits folded into the low ones
 /// before and after (the map's buckets are chosen by the low bits).
 #[derive(Default)]
-struct KeyHasher(u64);
+pub(super) struct KeyHasher(u64);
 
 impl std::hash::Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -551,7 +554,7 @@ struct Tally<'a> {
     /// The index of each term that is a word (its stem, or the word as written).
     index: FastMap<Cow<'a, str>, usize>,
     /// The index of each CJK term (a character or a bigram), by `cjk_key`.
-    cjk: HashMap<u64, usize, BuildHasherDefault<KeyHasher>>,
+    cjk: NumberMap<usize>,
     keys: Vec<Cow<'a, str>>,
     stats: Vec<([u8; FIELD_COUNT], u8)>,
     /// The follow bit of each term, computed once (0 for a term nothing follows).

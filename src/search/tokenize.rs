@@ -59,8 +59,12 @@ fn normalize_general(text: &str) -> String {
 /// (Hangul syllables, ideographs, kana, some punctuation), left as they are. `None`
 /// for any other.
 fn simple(c: char) -> Option<char> {
+    // The most common first: a `match` of ranges is a chain of comparisons.
     match c as u32 {
         0x00..=0x7F => Some(c.to_ascii_lowercase()),
+        0xAC00..=0xD7A3     // Hangul Syllables
+        | 0x4E00..=0x9FFF   // CJK Unified Ideographs
+        => Some(c),
         0xFF01..=0xFF5E => Some(fold_width(c).to_ascii_lowercase()),
         0xB7                // ·
         | 0x2013..=0x2014   // – —
@@ -71,8 +75,6 @@ fn simple(c: char) -> Option<char> {
         | 0x3008..=0x3011   // 〈 〉 《 》 「 」 『 』 【 】
         | 0x3041..=0x3096   // Hiragana (not the combining voicing marks)
         | 0x30A1..=0x30FC   // Katakana, ・ and ー
-        | 0x4E00..=0x9FFF   // CJK Unified Ideographs
-        | 0xAC00..=0xD7A3   // Hangul Syllables
         => Some(c),
         _ => None,
     }
@@ -87,7 +89,15 @@ fn fold_width(c: char) -> char {
 
 /// Hangul, Han, Hiragana and Katakana: the scripts indexed as character bigrams.
 pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
+    // The most common first: a `match` of ranges is a chain of comparisons.
+    let n = c as u32;
+    if n < 0x1100 {
+        return false;
+    }
+    if (0xAC00..=0xD7A3).contains(&n) || (0x4E00..=0x9FFF).contains(&n) {
+        return true;
+    }
+    matches!(n,
         0x1100..=0x11FF       // Hangul Jamo
         | 0x3005..=0x3007     // 々 〆 〇
         | 0x3021..=0x3029     // Hangzhou numerals
