@@ -183,6 +183,17 @@ impl Body {
     /// # Panics
     /// When the file written by this build cannot be read back (a failing disk).
     pub fn get(&self) -> Arc<Rendered> {
+        self.read(decode)
+    }
+
+    /// What the search index reads of the body: its plain text and its headings. A
+    /// body in the temporary file is read without its HTML and first paragraph (left
+    /// empty); one in memory is given whole.
+    pub fn text(&self) -> Arc<Rendered> {
+        self.read(decode_text)
+    }
+
+    fn read(&self, decode: fn(&[u8]) -> Option<Rendered>) -> Arc<Rendered> {
         match &self.at {
             Slot::Held(body) => Arc::clone(body),
             Slot::Stored { store, offset, len } => {
@@ -329,15 +340,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Rendered> {
     let html = r.text()?;
     let first_paragraph = r.text()?;
     let plain = r.text()?;
-    let toc = (0..r.count()?)
-        .map(|_| {
-            Some(Heading {
-                level: r.byte()?,
-                id: r.text()?,
-                text: r.text()?,
-            })
-        })
-        .collect::<Option<Vec<_>>>()?;
+    let toc = r.headings()?;
     let rewritten = (0..r.count()?)
         .map(|_| r.count())
         .collect::<Option<Vec<_>>>()?;
@@ -359,6 +362,21 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Rendered> {
         problems_omitted: 0,
         rewritten,
         unverified,
+    })
+}
+
+/// The plain text and headings of what `encode` wrote, the rest of the body left
+/// empty; `None` when the bytes do not start as a body does.
+fn decode_text(bytes: &[u8]) -> Option<Rendered> {
+    let mut r = Reader { bytes, at: 0 };
+    r.skip()?;
+    r.skip()?;
+    let plain = r.text()?;
+    let toc = r.headings()?;
+    Some(Rendered {
+        plain,
+        toc,
+        ..Rendered::default()
     })
 }
 
@@ -392,6 +410,27 @@ impl Reader<'_> {
         let s = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
         self.at = end;
         Some(s.to_string())
+    }
+
+    /// Passes over a text without reading it.
+    fn skip(&mut self) -> Option<()> {
+        let len = self.count()?;
+        let end = self.at.checked_add(len)?;
+        self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(())
+    }
+
+    fn headings(&mut self) -> Option<Vec<Heading>> {
+        (0..self.count()?)
+            .map(|_| {
+                Some(Heading {
+                    level: self.byte()?,
+                    id: self.text()?,
+                    text: self.text()?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -434,6 +473,9 @@ mod tests {
         for b in &bodies {
             assert!(matches!(b.at, Slot::Stored { .. }), "{b:?}");
             same(&b.get(), &body);
+            let text = b.text();
+            assert_eq!((&text.plain, &text.toc), (&body.plain, &body.toc));
+            assert!(text.html.is_empty() && text.first_paragraph.is_empty());
             assert_eq!(b.fingerprint(), held.fingerprint());
             assert!(b.has_unverified());
         }

@@ -411,30 +411,38 @@ pub(super) fn read_positions(bytes: &[u8], df: usize) -> Result<Vec<Vec<u32>>, C
     }
     let mut r = Bytes::new(bytes);
     let mut out = Vec::with_capacity(df.min(bytes.len()));
-    let place = |v: u64| u32::try_from(v).map_err(|_| Corrupt("position".into()));
     for _ in 0..df {
-        let head = r.varint()?;
-        let n = match head & 3 {
-            3 => r
-                .usize()?
-                .checked_add(3)
-                .ok_or(Corrupt("position".into()))?,
-            n => n as usize,
-        };
-        let mut at = place(head >> 2)?;
-        let mut places = Vec::with_capacity(n.min(bytes.len()));
-        if n > 0 {
-            places.push(at);
-        }
-        for _ in 1..n {
-            at = at
-                .checked_add(place(r.varint()?)?)
-                .ok_or(Corrupt("position".into()))?;
-            places.push(at);
-        }
+        let mut places = Vec::new();
+        read_places(&mut r, &mut places)?;
         out.push(places);
     }
     Ok(out)
+}
+
+/// The places of one record, off the front of `r` (see `read_positions`), appended
+/// to `places`.
+pub(super) fn read_places(r: &mut Bytes, places: &mut Vec<u32>) -> Result<(), Corrupt> {
+    let place = |v: u64| u32::try_from(v).map_err(|_| Corrupt("position".into()));
+    let head = r.varint()?;
+    let n = match head & 3 {
+        3 => r
+            .usize()?
+            .checked_add(3)
+            .ok_or(Corrupt("position".into()))?,
+        n => n as usize,
+    };
+    let mut at = place(head >> 2)?;
+    places.reserve(n.min(r.remaining()));
+    if n > 0 {
+        places.push(at);
+    }
+    for _ in 1..n {
+        at = at
+            .checked_add(place(r.varint()?)?)
+            .ok_or(Corrupt("position".into()))?;
+        places.push(at);
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------------ heads
@@ -1446,7 +1454,7 @@ pub(super) fn write_doc_meta<'a>(site: &'a Site, e: &'a Entry, snippets: &'a [St
 pub(super) fn snippets(e: &Entry, body: &Rendered) -> Vec<String> {
     let mut out = vec![snippet_body(e.summary(), &body.plain)];
     for t in &e.translations {
-        out.push(snippet_body(&t.summary, &t.body.get().plain));
+        out.push(snippet_body(&t.summary, &t.body.text().plain));
     }
     out
 }

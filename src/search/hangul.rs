@@ -94,9 +94,17 @@ pub(super) fn words(norm: &str) -> impl Iterator<Item = Word<'_>> {
         .filter(|run| !run.is_empty())
         .map(|run| {
             // A particle is stripped when 2 syllables or more remain: every
-            // syllable is 3 bytes.
-            let particle = (PARTICLES.iter())
-                .find(|p| run.len() >= p.len() + 3 * MIN_SYLLABLES && run.ends_with(*p));
+            // syllable is 3 bytes. Only the particles that end with the run's last
+            // syllable are compared.
+            let last = |s: &str| -> [u8; 3] {
+                let b = s.as_bytes();
+                [b[b.len() - 3], b[b.len() - 2], b[b.len() - 1]]
+            };
+            let particle = PARTICLES.iter().find(|p| {
+                run.len() >= p.len() + 3 * MIN_SYLLABLES
+                    && last(p) == last(run)
+                    && run.ends_with(*p)
+            });
             let stem = &run[..run.len() - particle.map_or(0, |p| p.len())];
             Word { run, stem }
         })
@@ -180,7 +188,7 @@ pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
     let mut texts: Vec<&str> = vec![&r.title, &body.plain];
     texts.extend(r.summary.as_deref());
     texts.extend(score::names(r));
-    let translated: Vec<_> = e.translations.iter().map(|t| t.body.get()).collect();
+    let translated: Vec<_> = e.translations.iter().map(|t| t.body.text()).collect();
     for (t, body) in e.translations.iter().zip(&translated) {
         let text = &t.text;
         texts.extend(text.title.as_deref());

@@ -542,7 +542,7 @@ fn record_files(
             .map(|&i| {
                 let e = &site.entries[i];
                 let passages = memo.memo.passages(e, memo.key(i), || {
-                    let body = e.body.get();
+                    let body = e.body.text();
                     memo::Passages {
                         file: passages::write(e, &body),
                         words: hangul::record_words(e, &body),

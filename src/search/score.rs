@@ -16,7 +16,7 @@ use crate::organizations::{OrgId, Organizations};
 use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
-use super::format::{Bytes, Fnv1a, put_bytes, put_positions, put_varint, read_positions};
+use super::format::{Bytes, Fnv1a, put_bytes, put_positions, put_varint, read_places};
 use super::tokenize::{
     WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
 };
@@ -143,12 +143,12 @@ impl Placed {
     /// The bigram as `DocTerm::pack` packed it.
     pub(super) fn of(packed: &[u8]) -> Placed {
         let term = DocTerm::unpack(&mut Bytes::new(packed));
-        let places = match term.positions {
-            [] => Vec::new(),
-            positions => (read_positions(positions, 1).ok())
-                .and_then(|mut one| one.pop())
-                .unwrap_or_default(),
-        };
+        let mut places = Vec::new();
+        if !term.positions.is_empty()
+            && read_places(&mut Bytes::new(term.positions), &mut places).is_err()
+        {
+            places.clear();
+        }
         Placed {
             tf: term.tf,
             places,
@@ -352,6 +352,8 @@ pub(super) fn doc_terms(
     for (field, norm) in &texts {
         let field = *field;
         let mut prev: Option<usize> = None;
+        // The first character of the bigram before, in a run.
+        let mut prev_first: Option<char> = None;
         place += RUN_GAP;
         for_each_token(norm, |t, joined| {
             lengths[field] += 1;
@@ -361,16 +363,22 @@ pub(super) fn doc_terms(
             let here = place;
             place += 1;
             // A token is a word (no CJK character), one CJK character, or a bigram.
+            // Every CJK character is also a term on its own, counted as its run is
+            // met: a query of one character is one term, found wherever the
+            // character is, at the end of a run as well.
             let mut chars = t.chars();
             let (first, second) = (chars.next(), chars.next());
             let i = match (first, second) {
-                // A run of one CJK character is counted below with every other
-                // character.
                 (Some(a), None) if is_cjk(a) => {
+                    tally.cjk(t, cjk_key(a, None), field, false);
                     prev = None;
                     return;
                 }
                 (Some(a), Some(b)) if is_cjk(a) => {
+                    if !joined {
+                        tally.cjk(&t[..a.len_utf8()], cjk_key(a, None), field, false);
+                    }
+                    tally.cjk(&t[a.len_utf8()..], cjk_key(b, None), field, false);
                     let i = tally.cjk(t, cjk_key(a, Some(b)), field, true);
                     tally.written[i] = true;
                     tally.places.push((i as u32, here));
@@ -384,11 +392,11 @@ pub(super) fn doc_terms(
                 tally.stats[p].1 |= tally.bits[i];
                 // The next bigram of a CJK run: its last character follows the bigram,
                 // and the first character of the bigram before comes before it.
-                if let Some(c) = t.chars().nth(1).filter(|&c| is_cjk(c)) {
+                if let Some(c) = second.filter(|&c| is_cjk(c)) {
                     if !tally.around[p].next.contains(&c) {
                         tally.around[p].next.push(c);
                     }
-                    if let Some(b) = tally.keys[p].chars().next()
+                    if let Some(b) = prev_first
                         && !tally.around[i].prev.contains(&b)
                     {
                         tally.around[i].prev.push(b);
@@ -396,13 +404,8 @@ pub(super) fn doc_terms(
                 }
             }
             prev = Some(i);
+            prev_first = first;
         });
-        // Every CJK character on its own too: a query of one character is one term,
-        // found wherever the character is, at the end of a run as well.
-        for (at, c) in norm.char_indices().filter(|&(_, c)| is_cjk(c)) {
-            let key = cjk_key(c, None);
-            tally.cjk(&norm[at..at + c.len_utf8()], key, field, false);
-        }
     }
     tally.each_packed(each);
     lengths
@@ -422,7 +425,7 @@ fn texts_of<'m>(site: &Site, e: &Entry, mentions: &'m Mentions) -> Vec<(usize, C
     if let Some(summary) = &r.summary {
         texts.push((SUMMARY, own(summary)));
     }
-    texts.push((BODY, own(&e.body.get().plain)));
+    texts.push((BODY, own(&e.body.text().plain)));
     // Its translations, as more text of the same record: a query in the language of a
     // translation finds the record, in every edition.
     for t in &e.translations {
@@ -431,7 +434,7 @@ fn texts_of<'m>(site: &Site, e: &Entry, mentions: &'m Mentions) -> Vec<(usize, C
         let names = text.organizers.iter().chain(&text.partners).flatten();
         texts.extend(names.map(|n| (NAMES, own(n))));
         texts.extend(text.summary.iter().map(|s| (SUMMARY, own(s))));
-        texts.push((BODY, own(&t.body.get().plain)));
+        texts.push((BODY, own(&t.body.text().plain)));
     }
     // Every name of every other city the text names, and of every organization.
     let mut named: Vec<CityId> = Vec::new();
