@@ -338,6 +338,7 @@ pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + C
         return Vec::new();
     }
     all.sort_unstable();
+    let all_len = all.len();
     // (character, count), then most frequent first.
     let mut alphabet: Vec<(char, usize)> = Vec::new();
     for c in all {
@@ -352,7 +353,9 @@ pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + C
         .map(|(i, &(c, _))| (c, i))
         .collect();
     rank.sort_unstable();
-    let mut out = Vec::new();
+    // The alphabet, then about a byte per posting and per character.
+    let count = postings.clone().count();
+    let mut out = Vec::with_capacity(chars.len() + 2 + count + all_len);
     put_str(&mut out, &chars);
     for next in postings {
         put_varint(&mut out, next.len() as u64);
