@@ -181,9 +181,9 @@ pub(super) fn nearest<'a>(
 }
 
 /// The dictionary's words of a record: the stems of its Hangul runs that fit, each
-/// once, from the texts it is found by (title, summary, `body`, names, and those of
+/// once, sorted, each ended by a line break, from the texts it is found by (title, summary, `body`, names, and those of
 /// its translations).
-pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
+pub(super) fn record_words(e: &Entry, body: &Rendered) -> String {
     let r = &e.record;
     let mut texts: Vec<&str> = vec![&r.title, &body.plain];
     texts.extend(r.summary.as_deref());
@@ -211,7 +211,12 @@ pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
         .collect();
     out.sort_unstable();
     out.dedup();
-    out.into_iter().map(str::to_string).collect()
+    let mut words = String::with_capacity(out.iter().map(|w| w.len() + 1).sum());
+    for w in out {
+        words.push_str(w);
+        words.push('\n');
+    }
+    words
 }
 
 /// The number of records of every Hangul word met.
@@ -219,10 +224,15 @@ pub(super) fn record_words(e: &Entry, body: &Rendered) -> Vec<String> {
 pub(super) struct Counts(FastMap<String, u32>);
 
 impl Counts {
-    /// Counts the words of one record (each once).
-    pub(super) fn add(&mut self, words: Vec<String>) {
-        for w in words {
-            *self.0.entry(w).or_insert(0) += 1;
+    /// Counts the words of one record (each once, each ended by a line break).
+    pub(super) fn add(&mut self, words: &str) {
+        for w in words.lines() {
+            match self.0.get_mut(w) {
+                Some(n) => *n += 1,
+                None => {
+                    self.0.insert(w.to_string(), 1);
+                }
+            }
         }
     }
 }

@@ -140,7 +140,8 @@ impl Memo {
 /// Hangul words, and its snippet bodies (its own, then each translation's).
 pub(super) struct Passages {
     pub(super) file: Vec<u8>,
-    pub(super) words: Vec<String>,
+    /// The Hangul words, sorted, each once, each ended by a line break.
+    pub(super) words: String,
     pub(super) snippets: Vec<String>,
 }
 
@@ -148,11 +149,13 @@ impl Passages {
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.file.len() + 512);
         put_bytes(&mut out, &self.file);
-        for list in [&self.words, &self.snippets] {
-            put_varint(&mut out, list.len() as u64);
-            for s in list {
-                put_bytes(&mut out, s.as_bytes());
-            }
+        put_varint(&mut out, self.words.lines().count() as u64);
+        for w in self.words.lines() {
+            put_bytes(&mut out, w.as_bytes());
+        }
+        put_varint(&mut out, self.snippets.len() as u64);
+        for s in &self.snippets {
+            put_bytes(&mut out, s.as_bytes());
         }
         out
     }
@@ -160,16 +163,23 @@ impl Passages {
     fn decode(bytes: &[u8]) -> Option<Passages> {
         let mut r = Bytes::new(bytes);
         let file = r.bytes().ok()?.to_vec();
-        let mut list = || -> Option<Vec<String>> {
+        let mut list = |each: &mut dyn FnMut(&str)| -> Option<()> {
             let n = r.varint().ok()?;
             let n = usize::try_from(n).ok().filter(|&n| n <= bytes.len())?;
-            (0..n)
-                .map(|_| String::from_utf8(r.bytes().ok()?.to_vec()).ok())
-                .collect()
+            for _ in 0..n {
+                each(std::str::from_utf8(r.bytes().ok()?).ok()?);
+            }
+            Some(())
         };
-        let words = list()?;
-        let snippets = list()?;
-        r.is_empty().then_some(Passages {
+        let mut words = String::new();
+        list(&mut |w| {
+            words.push_str(w);
+            words.push('\n');
+        })?;
+        let mut snippets = Vec::new();
+        list(&mut |s| snippets.push(s.to_string()))?;
+        let no_break = !words.lines().any(str::is_empty);
+        (r.is_empty() && no_break).then_some(Passages {
             file,
             words,
             snippets,
@@ -372,7 +382,7 @@ mod tests {
     fn a_blob_of_passages_reads_back_and_a_damaged_one_is_refused() {
         let p = Passages {
             file: b"{\"p\":[]}".to_vec(),
-            words: vec!["협력".into(), "계획".into()],
+            words: "계획\n협력\n".into(),
             snippets: vec!["A start.".into(), String::new()],
         };
         let bytes = p.encode();

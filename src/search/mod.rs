@@ -560,7 +560,7 @@ fn record_files(
         for (item, of_record) in made {
             d_items.push(item);
             p_items.push(of_record.file);
-            words.add(of_record.words);
+            words.add(&of_record.words);
         }
         let mut files = format::packs("d", &d_items, per_d, k * at_once / per_d);
         files.extend(format::packs("p", &p_items, per_p, k * at_once / per_p));
