@@ -1022,6 +1022,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bigrams_stand_in_a_row_when_each_is_one_place_after_the_one_before() {
+        let placed = |places: &[u32]| Placed {
+            tf: [0; FIELD_COUNT],
+            places: places.to_vec(),
+        };
+        let row = |runs: &[&[u32]]| {
+            let placed: Vec<Placed> = runs.iter().map(|p| placed(p)).collect();
+            Placed::in_a_row(&placed.iter().collect::<Vec<_>>())
+        };
+        assert!(row(&[&[3, 10], &[4, 20], &[5]]));
+        // The first bigram at several places, the row at its last or first.
+        assert!(row(&[&[1, 5, 9, 13], &[14], &[15, 40]]));
+        assert!(row(&[&[7, 30], &[8, 31], &[2, 32]]));
+        // All present, none in a row; one missing; the places out of order.
+        assert!(!row(&[&[3], &[5], &[6]]));
+        assert!(!row(&[&[3, 4], &[], &[5]]));
+        assert!(!row(&[&[9], &[0], &[1]]));
+        assert!(!row(&[]));
+    }
+
+    #[test]
     fn a_cached_stem_is_the_stem_with_the_same_variant() {
         let words = [
             "recycling",
