@@ -20,12 +20,20 @@ pub fn normalize(text: &str) -> String {
         return text.to_ascii_lowercase();
     }
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    // The characters `simple` leaves as they are are copied a stretch at a time.
+    let mut kept = 0;
+    for (at, c) in text.char_indices() {
         match simple(c) {
-            Some(c) => out.push(c),
+            Some(same) if same == c => {}
+            Some(other) => {
+                out.push_str(&text[kept..at]);
+                out.push(other);
+                kept = at + c.len_utf8();
+            }
             None => return normalize_general(text),
         }
     }
+    out.push_str(&text[kept..]);
     out
 }
 
@@ -405,10 +413,13 @@ mod tests {
             "Ａ\u{301}bc",
             "İstanbul 서울",
             "ｶﾀｶﾅ and 가\u{11A8}",
+            "서울 SEOUL",
+            "AB서울Ｃ",
         ] {
             assert_eq!(normalize(text), normalize_general(text), "{text:?}");
         }
         assert_eq!(normalize("ＰＭ２．５，「大気」"), "pm2.5,「大気」");
+        assert_eq!(normalize("AB서울Ｃ 東京"), "ab서울c 東京");
     }
 
     #[test]
