@@ -166,7 +166,8 @@ struct Card<'a> {
     when: String,
     updated: String,
     published: Option<String>,
-    cities: Vec<&'a CityLink>,
+    /// Each a `CityLink`, made once per edition (`CardParts`).
+    cities: Vec<Value>,
     summary: &'a str,
     lang: &'a str,
     title_lang: &'a str,
@@ -317,6 +318,8 @@ pub struct Renderer<'s> {
 struct CardParts {
     /// The link of each city of the registry, by `CityId`.
     city_links: Vec<CityLink>,
+    /// The same as template values, which a card's serialisation copies by reference.
+    city_values: Vec<Value>,
     /// The label of each kind, in the order of `Kind::ALL`.
     kind_labels: Vec<String>,
     range_sep: String,
@@ -417,14 +420,16 @@ impl<'s> Renderer<'s> {
             }
             o
         });
+        let city_links: Vec<CityLink> = (0..site.registry.cities.len())
+            .map(|id| CityLink {
+                id: site.registry.cities[id].id.clone(),
+                name: site.registry.name(id, lang).to_string(),
+                url: site.url_in(edition, Page::City(id, 1)),
+            })
+            .collect();
         let shared = CardParts {
-            city_links: (0..site.registry.cities.len())
-                .map(|id| CityLink {
-                    id: site.registry.cities[id].id.clone(),
-                    name: site.registry.name(id, lang).to_string(),
-                    url: site.url_in(edition, Page::City(id, 1)),
-                })
-                .collect(),
+            city_values: city_links.iter().map(Value::from_serializable).collect(),
+            city_links,
             kind_labels: (Kind::ALL.iter())
                 .map(|k| strings.get(&format!("kind_{}", k.id())))
                 .collect(),
@@ -516,7 +521,7 @@ impl<'s> Renderer<'s> {
             updated: crate::history::rfc3339(e.feed_time()),
             published: e.added().map(crate::history::rfc3339),
             cities: (r.cities.iter())
-                .map(|&c| &self.shared.city_links[c])
+                .map(|&c| self.shared.city_values[c].clone())
                 .collect(),
             summary: shown.summary,
             lang: shown.lang,
