@@ -84,7 +84,8 @@ impl PartialDate {
     }
 
     /// The date in the words of a language, at its precision. `patterns` gives the
-    /// `{y}`, `{m}`, `{d}`, `{month}` patterns for year, year-month and full dates.
+    /// `{y}`, `{m}`, `{d}`, `{month}` patterns for year, year-month and full dates,
+    /// replaced in that order.
     pub fn localised(&self, patterns: &DatePatterns) -> String {
         let pattern = match (self.month, self.day) {
             (None, _) => &patterns.y,
@@ -94,17 +95,66 @@ impl PartialDate {
         let month_name = self
             .month
             .and_then(|m| patterns.months.get(usize::from(m) - 1))
-            .cloned()
-            .unwrap_or_default();
-        pattern
-            .replace("{y}", &self.year.to_string())
-            .replace("{month}", &month_name)
-            .replace(
-                "{m}",
-                &self.month.map(|m| m.to_string()).unwrap_or_default(),
-            )
-            .replace("{d}", &self.day.map(|d| d.to_string()).unwrap_or_default())
+            .map_or("", String::as_str);
+        // One pass over the pattern gives what the four replacements in turn give,
+        // unless a replacement can make a new placeholder: only the month's name can,
+        // with a brace of its own or one just before `{month}`.
+        if pattern.contains("{{") || month_name.contains(['{', '}']) {
+            return pattern
+                .replace("{y}", &self.year.to_string())
+                .replace("{month}", month_name)
+                .replace(
+                    "{m}",
+                    &self.month.map(|m| m.to_string()).unwrap_or_default(),
+                )
+                .replace("{d}", &self.day.map(|d| d.to_string()).unwrap_or_default());
+        }
+        let mut out = String::with_capacity(pattern.len() + month_name.len() + 8);
+        let mut rest = pattern.as_str();
+        while let Some(at) = rest.find('{') {
+            out.push_str(&rest[..at]);
+            rest = &rest[at..];
+            let number = |n: Option<u8>, out: &mut String| {
+                if let Some(n) = n {
+                    out.push_str(itoa_u8(n, &mut [0; 3]));
+                }
+            };
+            let taken = if rest.starts_with("{y}") {
+                out.push_str(&self.year.to_string());
+                3
+            } else if rest.starts_with("{month}") {
+                out.push_str(month_name);
+                7
+            } else if rest.starts_with("{m}") {
+                number(self.month, &mut out);
+                3
+            } else if rest.starts_with("{d}") {
+                number(self.day, &mut out);
+                3
+            } else {
+                out.push('{');
+                1
+            };
+            rest = &rest[taken..];
+        }
+        out.push_str(rest);
+        out
     }
+}
+
+/// `n` in decimal digits, written into `buf`.
+fn itoa_u8(n: u8, buf: &mut [u8; 3]) -> &str {
+    let mut start = 3;
+    let mut n = n;
+    loop {
+        start -= 1;
+        buf[start] = b'0' + n % 10;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[start..]).expect("digits are ASCII")
 }
 
 /// Today's date in UTC.
@@ -213,6 +263,47 @@ mod tests {
         assert!(PartialDate::parse("2014-13").is_err());
         assert!(PartialDate::parse("14-05").is_err());
         assert!(PartialDate::parse("2014/05/01").is_err());
+    }
+
+    #[test]
+    fn localised_text_is_the_four_replacements_in_turn() {
+        let replaced = |p: &str, d: &PartialDate, month: &str| {
+            p.replace("{y}", &d.year.to_string())
+                .replace("{month}", month)
+                .replace("{m}", &d.month.map(|m| m.to_string()).unwrap_or_default())
+                .replace("{d}", &d.day.map(|d| d.to_string()).unwrap_or_default())
+        };
+        let patterns = [
+            "{y}-{m}-{d}",
+            "{d} {month} {y}",
+            "{month}{m}{d}{y}{",
+            "{y}년 {m}월 {d}일 {x} {",
+            "{{month}d}",
+            "{{y}}",
+            "}{m}{}",
+        ];
+        for months in [
+            vec![],
+            vec!["m".to_string(); 12],
+            vec!["{d}".to_string(); 12],
+        ] {
+            for pattern in patterns {
+                let p = DatePatterns {
+                    y: pattern.into(),
+                    ym: pattern.into(),
+                    ymd: pattern.into(),
+                    months: months.clone(),
+                };
+                for date in ["2018-06-09", "2018-12", "1987"] {
+                    let d = PartialDate::parse(date).unwrap();
+                    let month = d
+                        .month
+                        .and_then(|m| months.get(usize::from(m) - 1))
+                        .map_or("", String::as_str);
+                    assert_eq!(d.localised(&p), replaced(pattern, &d, month), "{pattern}");
+                }
+            }
+        }
     }
 
     #[test]

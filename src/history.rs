@@ -144,12 +144,29 @@ pub fn midnight(y: i32, m: u8, d: u8) -> i64 {
 pub fn rfc3339(secs: i64) -> String {
     let (y, m, d) = civil(secs);
     let s = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
+    if !(0..=9999).contains(&y) {
+        return format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        );
+    }
+    // The digits written in place: feeds and cards ask for one per record.
+    let mut out = *b"0000-00-00T00:00:00Z";
+    let mut put = |at: usize, width: usize, mut n: i64| {
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    };
+    put(0, 4, y);
+    put(5, 2, i64::from(m));
+    put(8, 2, i64::from(d));
+    put(11, 2, s / 3600);
+    put(14, 2, s / 60 % 60);
+    put(17, 2, s % 60);
+    String::from_utf8(out.to_vec()).expect("digits are ASCII")
 }
 
 /// `secs` as a day, `2025-11-24`.
@@ -187,6 +204,9 @@ mod tests {
     fn timestamps_become_utc_dates() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_732_440_600), "2024-11-24T09:30:00Z");
+        assert_eq!(rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(-62_135_596_801), "0000-12-31T23:59:59Z");
+        assert_eq!(rfc3339(-62_167_219_201), "-001-12-31T23:59:59Z");
         assert_eq!(day(951_782_400), "2000-02-29");
         assert_eq!(midnight(2000, 2, 29), 951_782_400);
         assert_eq!(midnight(1970, 1, 1), 0);

@@ -2,6 +2,7 @@
 //!
 //! Exit status: 0 success, 1 content errors (the site was not written), 2 usage errors.
 
+mod allocator;
 mod cli;
 
 use std::io::IsTerminal;
@@ -216,6 +217,7 @@ fn cache_mode(no_cache: bool, clean: bool) -> accord::cache::Mode {
 }
 
 fn main() -> ExitCode {
+    allocator::configure();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {

@@ -32,6 +32,9 @@ const THEME_PREFIX: &str = "theme/";
 pub(crate) const HOME_LATEST: usize = 10;
 const HOME_TOP_CITIES: usize = 12;
 pub(crate) const FEED_ENTRIES: usize = 30;
+/// The bytes first set aside for a rendered page: most pages of the default theme
+/// are between 4 and 20 KB.
+const PAGE_CAPACITY: usize = 16 * 1024;
 
 /// UI strings of one language (English underneath).
 struct Strings {
@@ -154,7 +157,7 @@ struct DateView {
 #[derive(Serialize)]
 struct Card<'a> {
     kind: &'static str,
-    kind_label: String,
+    kind_label: &'a str,
     url: String,
     permalink: String,
     title: &'a str,
@@ -163,7 +166,8 @@ struct Card<'a> {
     when: String,
     updated: String,
     published: Option<String>,
-    cities: Vec<CityLink>,
+    /// Each a `CityLink`, made once per edition (`CardParts`).
+    cities: Vec<Value>,
     summary: &'a str,
     lang: &'a str,
     title_lang: &'a str,
@@ -304,6 +308,21 @@ pub struct Renderer<'s> {
     /// Every route of the site, when the build holds them (`use_routes`): the
     /// sitemaps list them; otherwise they are made for each sitemap.
     routes: Option<&'s [Route]>,
+    /// What every card of the edition shares, made once: the links of the cities,
+    /// the kinds' labels, the separator of a date range.
+    shared: CardParts,
+}
+
+/// The parts of a card that depend only on the edition: made once per renderer
+/// rather than once per card.
+struct CardParts {
+    /// The link of each city of the registry, by `CityId`.
+    city_links: Vec<CityLink>,
+    /// The same as template values, which a card's serialisation copies by reference.
+    city_values: Vec<Value>,
+    /// The label of each kind, in the order of `Kind::ALL`.
+    kind_labels: Vec<String>,
+    range_sep: String,
 }
 
 impl<'s> Renderer<'s> {
@@ -401,6 +420,21 @@ impl<'s> Renderer<'s> {
             }
             o
         });
+        let city_links: Vec<CityLink> = (0..site.registry.cities.len())
+            .map(|id| CityLink {
+                id: site.registry.cities[id].id.clone(),
+                name: site.registry.name(id, lang).to_string(),
+                url: site.url_in(edition, Page::City(id, 1)),
+            })
+            .collect();
+        let shared = CardParts {
+            city_values: city_links.iter().map(Value::from_serializable).collect(),
+            city_links,
+            kind_labels: (Kind::ALL.iter())
+                .map(|k| strings.get(&format!("kind_{}", k.id())))
+                .collect(),
+            range_sep: strings.get("range_sep"),
+        };
         Ok(Renderer {
             site,
             edition,
@@ -413,6 +447,7 @@ impl<'s> Renderer<'s> {
             outlines,
             export: Arc::new(OnceLock::new()),
             routes: None,
+            shared,
         })
     }
 
@@ -434,11 +469,7 @@ impl<'s> Renderer<'s> {
     }
 
     fn city_link(&self, id: CityId) -> CityLink {
-        CityLink {
-            id: self.site.registry.cities[id].id.clone(),
-            name: self.city_name(id).to_string(),
-            url: self.url(Page::City(id, 1)),
-        }
+        self.shared.city_links[id].clone()
     }
 
     /// What the edition shows of an entry's text: its translation into the edition's
@@ -467,20 +498,21 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    fn card<'e>(&self, e: &'e Entry) -> Card<'e> {
+    fn card<'e>(&'e self, e: &'e Entry) -> Card<'e> {
         let r = &e.record;
         let shown = self.shown(e);
         let date = self.date(&r.date);
         let end = r.end.filter(|end| *end != r.date).map(|d| self.date(&d));
         let when = match &end {
-            Some(end) => format!("{}{}{}", date.text, self.strings.get("range_sep"), end.text),
+            Some(end) => [&*date.text, &self.shared.range_sep, &end.text].concat(),
             None => date.text.clone(),
         };
         let url = self.site.record_url(self.edition, r);
+        let kind = (Kind::ALL.iter().position(|&k| k == r.kind)).expect("every kind is in ALL");
         Card {
             kind: r.kind.id(),
-            kind_label: self.strings.get(&format!("kind_{}", r.kind.id())),
-            permalink: format!("{}{url}", self.origin),
+            kind_label: &self.shared.kind_labels[kind],
+            permalink: [&*self.origin, &url].concat(),
             url,
             title: shown.title,
             date,
@@ -488,7 +520,9 @@ impl<'s> Renderer<'s> {
             when,
             updated: crate::history::rfc3339(e.feed_time()),
             published: e.added().map(crate::history::rfc3339),
-            cities: r.cities.iter().map(|&c| self.city_link(c)).collect(),
+            cities: (r.cities.iter())
+                .map(|&c| self.shared.city_values[c].clone())
+                .collect(),
             summary: shown.summary,
             lang: shown.lang,
             title_lang: shown.title_lang,
@@ -603,10 +637,13 @@ impl<'s> Renderer<'s> {
         };
         let mut ctx = Context::from_serialize(&view.context).map_err(error)?;
         ctx.insert("page", &self.page_view(route.page, &view.title, path));
+        // Rendered into bytes: the page is written as bytes, so the text Tera writes
+        // (valid UTF-8, from the templates and the escaped values) is not checked again.
+        let mut out = Vec::with_capacity(PAGE_CAPACITY);
         self.tera
-            .render(view.template, &ctx)
-            .map(String::into_bytes)
-            .map_err(error)
+            .render_to(view.template, &ctx, &mut out)
+            .map_err(error)?;
+        Ok(out)
     }
 
     /// `page`, in every template.
