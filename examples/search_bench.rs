@@ -29,7 +29,12 @@ use accord::registry::Registry;
 use accord::site::Site;
 use accord::{content, search, source};
 
+/// The allocator of the `accord` command, so that the build is timed as it runs there.
+#[global_allocator]
+static ALLOCATOR: accord::allocator::Allocator = accord::allocator::Allocator;
+
 fn main() {
+    accord::allocator::configure();
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
     let second = args.next();

@@ -1,11 +1,19 @@
 //! The allocator of the `accord` command: mimalloc, which takes a fraction of the
 //! instructions of the system's allocator for the many small strings and maps a build
-//! makes and frees, set to hand freed memory back to the system at once.
+//! makes and frees, set to hand freed memory back to the system at once. The library
+//! does not choose an allocator for the programs that link it: a binary declares
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static ALLOCATOR: accord::allocator::Allocator = accord::allocator::Allocator;
+//! ```
+//!
+//! and calls `configure` first thing, as `accord` and the benchmarks do.
 
 use std::ffi::{c_int, c_long};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The allocator the `accord` command declares as its global allocator.
+pub use mimalloc::MiMalloc as Allocator;
 
 unsafe extern "C" {
     /// `mi_option_set` of `mimalloc.h`.
@@ -19,8 +27,9 @@ const PURGE_DELAY: c_int = 15;
 
 /// Returns freed pages to the system at once: with the default delay the peak
 /// resident memory of a clean build of 10,000 records was about 150 MiB instead of
-/// 125. Called first thing in `main`.
-pub(crate) fn configure() {
+/// 125. Called first thing in `main`; it sets the option whatever allocator the
+/// program declared.
+pub fn configure() {
     // SAFETY: `mi_option_set` only stores an option's value, which is read whenever
     // freed memory may be purged, so it may be set at any time.
     unsafe {

@@ -28,6 +28,7 @@
 //! fails if any is an error (or, run strictly, any warning: see `lint`). `check` is
 //! the same pipeline without the writes of step 3.
 
+pub mod allocator;
 pub mod bodies;
 pub mod cache;
 pub mod charts;

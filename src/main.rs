@@ -2,7 +2,6 @@
 //!
 //! Exit status: 0 success, 1 content errors (the site was not written), 2 usage errors.
 
-mod allocator;
 mod cli;
 
 use std::io::IsTerminal;
@@ -216,8 +215,11 @@ fn cache_mode(no_cache: bool, clean: bool) -> accord::cache::Mode {
     }
 }
 
+#[global_allocator]
+static ALLOCATOR: accord::allocator::Allocator = accord::allocator::Allocator;
+
 fn main() -> ExitCode {
-    allocator::configure();
+    accord::allocator::configure();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {
