@@ -710,7 +710,6 @@ fn plan(
 ) -> Result<Plan, Diagnostics> {
     let site = &loaded.site;
     let theme = Theme::load(&site.config).map_err(finish)?;
-    let routes = site.routes();
     clock.lap("templates");
 
     // The search index, from the records (not from the pages). Then every output
@@ -729,6 +728,9 @@ fn plan(
     let (search_prints, search_written) =
         search_files(site, staging.as_ref(), previous.as_ref(), output, &memo)?;
     let search_cache = SearchCache::stage(memo);
+    // The routes (a path per output file, a few per record) are made once the search
+    // index is built, so that they are not held beside it.
+    let routes = site.routes();
     let collisions = collisions::check(
         site,
         &routes,
