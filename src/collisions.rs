@@ -94,14 +94,14 @@ impl<'a> Claims<'a> {
             .collect();
         for e in &site.entries {
             let owner = Owner::Record(&e.record.source);
-            for src in &e.record.sources {
+            for src in e.record.sources() {
                 if let SourceTarget::File(p) = &src.target {
                     others.push((Cow::Owned(e.record.attachment_file(p)), owner));
                 }
             }
             // The files the body links to; one that is a source too is claimed once.
             let is_source = |p: &PathBuf| {
-                (e.record.sources.iter()).any(|s| s.target == SourceTarget::File(p.clone()))
+                (e.record.sources().iter()).any(|s| s.target == SourceTarget::File(p.clone()))
             };
             for p in e.attachments.iter().filter(|p| !is_source(p)) {
                 others.push((Cow::Owned(e.record.attachment_file(p)), owner));

@@ -52,7 +52,7 @@ pub fn card(e: &Entry, base_path: &str) -> u64 {
         (&t.text.lang, &t.text.title, &t.summary, t.text.source_hash).hash(&mut h);
     }
     // When it was added and last changed: feeds, sitemaps, the data.
-    (r.updated, r.history).hash(&mut h);
+    (r.updated(), r.history()).hash(&mut h);
     h.finish()
 }
 
@@ -76,8 +76,8 @@ pub fn data(e: &Entry, base_path: &str) -> u64 {
     let r = &e.record;
     let mut h = hasher();
     card(e, base_path).hash(&mut h);
-    (&r.organizers, &r.partners, &r.tags, &r.aliases).hash(&mut h);
-    format!("{:?}{:?}{}", r.sources, r.details, r.extra).hash(&mut h);
+    (&r.organizers, &r.partners, &r.tags, r.aliases()).hash(&mut h);
+    format!("{:?}{:?}{}", r.sources(), r.details, r.extra()).hash(&mut h);
     h.finish()
 }
 
@@ -202,7 +202,7 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
                 Page::Alias(i, _) => cards[i].hash(&mut h),
                 Page::Redirects => {
                     for e in &site.entries {
-                        (&e.record.aliases, &e.url(&site.config.base_path)).hash(&mut h);
+                        (e.record.aliases(), &e.url(&site.config.base_path)).hash(&mut h);
                     }
                 }
                 Page::Data | Page::DataFile(_) => {

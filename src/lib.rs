@@ -97,7 +97,8 @@ fn git_dates(root: &Path, records: &mut [content::Record]) -> Option<Diagnostic>
     match history::read(root, source::CONTENT_DIR) {
         Ok(dates) => {
             for r in records {
-                r.history = dates.get(&r.source).copied();
+                let dates = dates.get(&r.source).copied();
+                r.set_history(dates);
             }
             None
         }
@@ -636,8 +637,8 @@ fn missing_source_files(
 ) -> Diagnostics {
     let attached = records
         .iter()
-        .map(|r| (&r.source, &r.sources))
-        .chain(failed.iter().map(|p| (&p.source, &p.sources)));
+        .map(|r| (&r.source, r.sources()))
+        .chain(failed.iter().map(|p| (&p.source, p.sources.as_slice())));
     let mut diags = Vec::new();
     for (record, list) in attached {
         for s in list {
@@ -838,7 +839,7 @@ fn fingerprints(
 fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     for e in &site.entries {
-        for src in &e.record.sources {
+        for src in e.record.sources() {
             if let SourceTarget::File(p) = &src.target {
                 out.insert(e.record.attachment_file(p), p.clone());
             }

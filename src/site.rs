@@ -86,18 +86,18 @@ impl Entry {
     /// When the record entered the archive: its first commit (`git_dates`), in
     /// seconds since 1970.
     pub fn added(&self) -> Option<i64> {
-        self.record.history.map(|h| h.added)
+        self.record.history().map(|h| h.added)
     }
 
     /// When the record last changed: the day of `updated:` when written (a
     /// correction an editor wants known, while a commit that reformats every file
     /// should not look like news), else its last commit.
     pub fn updated(&self) -> Option<i64> {
-        let written = self.record.updated.map(|d| {
+        let written = self.record.updated().map(|d| {
             let (y, m, day) = d.earliest();
             history::midnight(y, m, day)
         });
-        written.or(self.record.history.map(|h| h.changed))
+        written.or(self.record.history().map(|h| h.changed))
     }
 
     /// The time the feeds order by, newest first: the last change or addition; the
@@ -595,7 +595,7 @@ impl Site {
         }
         for (i, e) in self.entries.iter().enumerate() {
             pages.extend([Page::Record(i), Page::RecordJson(i)]);
-            pages.extend((0..e.record.aliases.len()).map(|k| Page::Alias(i, k)));
+            pages.extend((0..e.record.aliases().len()).map(|k| Page::Alias(i, k)));
         }
         pages.push(Page::Cities);
         for id in 0..self.registry.cities.len() {
@@ -626,7 +626,7 @@ impl Site {
         pages.extend([Page::Search, Page::NotFound, Page::Feed, Page::JsonFeed]);
         pages.push(Page::Data);
         pages.extend(DataFile::ALL.map(Page::DataFile));
-        if self.entries.iter().any(|e| !e.record.aliases.is_empty()) {
+        if self.entries.iter().any(|e| !e.record.aliases().is_empty()) {
             pages.push(Page::Redirects);
         }
         // The default edition has every page; the others those made per edition.
@@ -672,7 +672,7 @@ impl Names for Site {
     }
 
     fn alias(&self, i: usize, k: usize) -> &str {
-        &self.entries[i].record.aliases[k]
+        &self.entries[i].record.aliases()[k]
     }
 
     fn pair(&self, k: usize) -> (&str, &str) {

@@ -371,9 +371,7 @@ impl Renderer<'_> {
         let site = self.site;
         let e = &site.entries[i];
         let r = &e.record;
-        let sources = r
-            .sources
-            .iter()
+        let sources = (r.sources().iter())
             .map(|s| SourceView {
                 title: &s.title,
                 url: s.href(r, &site.config.base_path),
@@ -422,7 +420,7 @@ impl Renderer<'_> {
             content: (body.relinked(site.config.base_path.len(), site.edition_dir(self.edition)))
                 .into_owned(),
             edit_url,
-            extra: &r.extra,
+            extra: r.extra(),
             last_updated,
             organizer_links: self.organization_links(organizers),
             organizers,
