@@ -231,7 +231,8 @@ fn year_counts(site: &Site, h: &mut DefaultHasher) {
 
 /// The number of records of each city and place (the cities' counts and map).
 fn city_counts(site: &Site, h: &mut DefaultHasher) {
-    for idx in site.by_city.iter().chain(&site.by_place) {
+    let places = (0..site.by_city.len()).map(|c| site.place(c));
+    for idx in site.by_city.iter().map(Vec::as_slice).chain(places) {
         idx.len().hash(h);
     }
 }
@@ -252,15 +253,15 @@ impl Lists {
                 cards[i].hash(h);
             }
         };
-        let city = (0..site.by_place.len())
+        let city = (0..site.by_city.len())
             .into_par_iter()
             .map(|c| {
                 let mut h = hasher();
                 // The records by what they show, never by their numbers, which a new
                 // record shifts.
-                of(&site.by_place[c], &mut h);
+                of(site.place(c), &mut h);
                 of(&site.by_city[c], &mut h);
-                (site.by_place[c].len(), site.by_city[c].len()).hash(&mut h);
+                (site.place(c).len(), site.by_city[c].len()).hash(&mut h);
                 site.partners[c].hash(&mut h);
                 h.finish()
             })
