@@ -875,7 +875,8 @@ fn write(
         }
     }
     // The search index is written already.
-    let staging = plan.staging.take();
+    let mut staging = plan.staging.take();
+    stage_manifest(plan, staging.as_mut(), output)?;
     let search_written = plan.search_written;
     let plan = &*plan;
     for r in &mut renderers {
@@ -919,6 +920,24 @@ fn write(
     commit(plan, staging, output)?;
     clock.lap("static files and commit");
     Ok(search_written + downloads + to_render.len() + others)
+}
+
+/// On a first or clean build, writes the manifest beside the output before the pages
+/// are rendered, and drops it, so that it is not held while they are (a path and a
+/// fingerprint per output file); the commit puts it in place. An incremental build
+/// keeps it for its journal.
+fn stage_manifest(
+    plan: &mut Plan,
+    staging: Option<&mut Staging>,
+    output: &Path,
+) -> Result<(), Diagnostics> {
+    let Some(staging) = staging.filter(|_| plan.previous.is_none()) else {
+        return Ok(());
+    };
+    (staging.stage_manifest(&plan.manifest)).map_err(|e| vec![write_error(output, "", &e)])?;
+    plan.manifest = Manifest::default();
+    release_freed_memory();
+    Ok(())
 }
 
 /// When a download under `/data/` or the data page is among `routes`: writes the

@@ -48,6 +48,9 @@ pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// The manifest written beside the target before the commit (`stage_manifest`),
+    /// put in place by `commit_all`; removed if the build does not commit.
+    manifest: Option<PathBuf>,
 }
 
 fn sibling(target: &Path, suffix: &str) -> PathBuf {
@@ -208,6 +211,7 @@ impl Staging {
             dir,
             target: target.to_path_buf(),
             committed: false,
+            manifest: None,
         };
         // The marker goes into the staging folder of an incremental build too, where it
         // tells a journal's staging folder from one accord did not make; it is not in
@@ -310,10 +314,30 @@ impl Staging {
     }
 
     /// Swaps the staging directory into place of the target, then saves the manifest.
-    pub fn commit_all(self, manifest: &Manifest) -> io::Result<()> {
+    pub fn commit_all(mut self, manifest: &Manifest) -> io::Result<()> {
         let target = self.target.clone();
-        self.commit()?;
-        manifest.save(&target)
+        let staged = self.manifest.take();
+        if let Err(e) = self.commit() {
+            if let Some(path) = &staged {
+                let _ = fs::remove_file(path);
+            }
+            return Err(e);
+        }
+        match staged {
+            Some(path) => Manifest::place(&path, &target),
+            None => manifest.save(&target),
+        }
+    }
+
+    /// Writes `manifest` beside the target now, for `commit_all` to put in place, so
+    /// that it need not be held until then (a path and a fingerprint per output file).
+    pub fn stage_manifest(&mut self, manifest: &Manifest) -> io::Result<()> {
+        let path = sibling(&self.target, "accord-manifest-next");
+        write_atomic_with(&path, |w| {
+            serde_json::to_writer(w, manifest).map_err(io::Error::from)
+        })?;
+        self.manifest = Some(path);
+        Ok(())
     }
 
     /// Swaps the staging directory into place of the target: in one step where the
@@ -364,6 +388,17 @@ impl Manifest {
         write_atomic_with(&sibling(target, "accord-manifest"), |w| {
             serde_json::to_writer(w, self).map_err(io::Error::from)
         })?;
+        Manifest::saved(target)
+    }
+
+    /// Puts the manifest written at `staged` (`Staging::stage_manifest`) in place.
+    fn place(staged: &Path, target: &Path) -> io::Result<()> {
+        fs::rename(staged, sibling(target, "accord-manifest"))?;
+        Manifest::saved(target)
+    }
+
+    /// Once the manifest is saved, nothing is stale any more.
+    fn saved(target: &Path) -> io::Result<()> {
         match fs::remove_file(sibling(target, "accord-stale")) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -701,6 +736,9 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
+            if let Some(path) = &self.manifest {
+                let _ = fs::remove_file(path);
+            }
         }
     }
 }
@@ -722,6 +760,30 @@ mod tests {
         ] {
             assert_eq!(normalize(Path::new(path)), Path::new(normal), "{path}");
         }
+    }
+
+    /// A manifest staged before the commit is put in place by it, the same as one
+    /// saved then; a staging that is dropped uncommitted leaves neither behind.
+    #[test]
+    fn a_staged_manifest_is_put_in_place_by_the_commit_or_removed_without_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let next = sibling(&target, "accord-manifest-next");
+        let built = Manifest::from_files([("a/index.html", 1), ("b/index.html", 2)]);
+
+        let mut s = Staging::create(&target).unwrap();
+        s.write("a/index.html", b"one").unwrap();
+        s.stage_manifest(&built).unwrap();
+        assert!(next.exists() && Manifest::load(&target).is_none());
+        s.commit_all(&Manifest::default()).unwrap();
+        assert_eq!(Manifest::load(&target).unwrap(), built);
+        assert!(!next.exists());
+
+        let mut s = Staging::create(&target).unwrap();
+        s.stage_manifest(&Manifest::default()).unwrap();
+        drop(s);
+        assert!(!next.exists());
+        assert_eq!(Manifest::load(&target).unwrap(), built);
     }
 
     /// `serve`'s quick re-render: files replaced whole, listed as stale until a build
