@@ -25,7 +25,7 @@
 //! every staged file is a regular file. Anything else is an error, and nothing is moved
 //! or deleted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -226,16 +226,21 @@ impl Staging {
     /// each, parents first: one `mkdir` each, none tried twice (`create_dir_all`
     /// would try each directory before its parent, and ask again after a failure).
     pub fn create_dirs<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
-        let mut dirs: Vec<&str> = Vec::new();
+        // Each directory once: a directory seen has its parents seen too, so the
+        // climb stops there (every file's folders, with repeats, were a few entries
+        // per file).
+        let mut seen: HashSet<&str> = HashSet::new();
         for f in files {
             let mut rest = f;
             while let Some((dir, _)) = rest.rsplit_once('/') {
-                dirs.push(dir);
+                if !seen.insert(dir) {
+                    break;
+                }
                 rest = dir;
             }
         }
+        let mut dirs: Vec<&str> = seen.into_iter().collect();
         dirs.sort_unstable();
-        dirs.dedup();
         // Sorted, every directory comes after its parent.
         for d in dirs {
             match fs::create_dir(self.dir.join(d)) {
@@ -760,6 +765,28 @@ mod tests {
         ] {
             assert_eq!(normalize(Path::new(path)), Path::new(normal), "{path}");
         }
+    }
+
+    /// Every folder of the files, each made once, whatever the order of the files.
+    #[test]
+    fn the_folders_of_the_files_are_made_parents_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Staging::create(&tmp.path().join("out")).unwrap();
+        let files = [
+            "a/b/c/index.html",
+            "robots.txt",
+            "a/b/index.html",
+            "a/b/c/x.json",
+            "d/e/f",
+        ];
+        s.create_dirs(files).unwrap();
+        for dir in ["a", "a/b", "a/b/c", "d", "d/e"] {
+            assert!(s.dir.join(dir).is_dir(), "{dir}");
+        }
+        for f in files {
+            s.write_in_place(f, b"x").unwrap();
+        }
+        assert!(!s.dir.join("d/e/f").is_dir());
     }
 
     /// A manifest staged before the commit is put in place by it, the same as one
