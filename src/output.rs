@@ -202,6 +202,14 @@ impl Staging {
             };
             removed.map_err(|e| err(format!("cannot remove {}: {e}", dir.display())))?;
         }
+        // A manifest staged by an interrupted build (`stage_manifest`): never put in
+        // place, so not the output's.
+        match fs::remove_file(sibling(target, "accord-manifest-next")) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(err(format!("cannot remove a staged manifest: {e}")));
+            }
+            _ => {}
+        }
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent)
                 .map_err(|e| err(format!("cannot create {}: {e}", parent.display())))?;
@@ -811,6 +819,11 @@ mod tests {
         drop(s);
         assert!(!next.exists());
         assert_eq!(Manifest::load(&target).unwrap(), built);
+
+        // Left by a build that was killed: removed by the next one.
+        fs::write(&next, b"{}").unwrap();
+        let _s = Staging::create(&target).unwrap();
+        assert!(!next.exists());
     }
 
     /// `serve`'s quick re-render: files replaced whole, listed as stale until a build
