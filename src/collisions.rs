@@ -27,9 +27,11 @@ enum Owner<'a> {
     Static,
 }
 
-struct Claim<'a> {
-    file: Cow<'a, str>,
-    owner: Owner<'a>,
+/// A path the output gets, and who asks for it.
+#[derive(Clone, Copy)]
+struct Claim<'c> {
+    file: &'c str,
+    owner: Owner<'c>,
 }
 
 /// Every collision among the routes, the other files accord generates (the search
@@ -40,20 +42,26 @@ pub fn check<'a>(
     generated: impl IntoIterator<Item = &'a String>,
     statics: impl IntoIterator<Item = &'a String>,
 ) -> Vec<Diagnostic> {
-    let claims = claims(site, routes, generated, statics);
+    let claims = Claims::new(site, routes, generated, statics);
     let paths = Paths::of(&claims);
     let mut diags = Vec::new();
-    for (i, c) in claims.iter().enumerate() {
-        if let Some(first) = paths.first(&fold(&c.file)).filter(|&first| first < i) {
-            diags.extend(report(&claims[first], c, "the same path"));
+    for i in 0..claims.len() {
+        let c = claims.get(i);
+        if let Some(first) = paths.first(&fold(c.file)).filter(|&first| first < i) {
+            diags.extend(report(claims.get(first), c, "the same path"));
         }
     }
     // A file where another needs a folder.
-    for c in &claims {
-        let mut dir = &*c.file;
+    for i in 0..claims.len() {
+        let c = claims.get(i);
+        let mut dir = c.file;
         while let Some((parent, _)) = dir.rsplit_once('/') {
             if let Some(other) = paths.first(&fold(parent)) {
-                diags.extend(report(&claims[other], c, "a file where it needs a folder"));
+                diags.extend(report(
+                    claims.get(other),
+                    c,
+                    "a file where it needs a folder",
+                ));
                 break;
             }
             dir = parent;
@@ -64,67 +72,91 @@ pub fn check<'a>(
     diags
 }
 
-/// Every path the output gets, in this order: the routes, the other generated
-/// files, the records' attachments, the static files.
-fn claims<'a>(
+/// Every path the output gets, numbered in this order: the routes, the other
+/// generated files, the records' attachments, the static files. A route's claim is
+/// made from the route when asked, not held: the routes are a few per record.
+struct Claims<'a> {
     site: &'a Site,
     routes: &'a [Route],
-    generated: impl IntoIterator<Item = &'a String>,
-    statics: impl IntoIterator<Item = &'a String>,
-) -> Vec<Claim<'a>> {
-    let mut claims: Vec<Claim<'a>> = routes
-        .iter()
-        .map(|r| Claim {
-            file: Cow::Borrowed(&r.file),
-            owner: match r.page {
-                Page::Record(i) | Page::RecordJson(i) => {
-                    Owner::Record(&site.entries[i].record.source)
+    /// The claims after the routes'.
+    others: Vec<(Cow<'a, str>, Owner<'a>)>,
+}
+
+impl<'a> Claims<'a> {
+    fn new(
+        site: &'a Site,
+        routes: &'a [Route],
+        generated: impl IntoIterator<Item = &'a String>,
+        statics: impl IntoIterator<Item = &'a String>,
+    ) -> Claims<'a> {
+        let mut others: Vec<(Cow<'a, str>, Owner<'a>)> = (generated.into_iter())
+            .map(|f| (Cow::Borrowed(f.as_str()), Owner::Generated))
+            .collect();
+        for e in &site.entries {
+            let owner = Owner::Record(&e.record.source);
+            for src in e.record.sources() {
+                if let SourceTarget::File(p) = &src.target {
+                    others.push((Cow::Owned(e.record.attachment_file(p)), owner));
                 }
-                Page::Alias(i, _) => Owner::Alias(&site.entries[i].record.source),
-                _ => Owner::Generated,
-            },
-        })
-        .collect();
-    claims.extend(generated.into_iter().map(|f| Claim {
-        file: Cow::Borrowed(f),
-        owner: Owner::Generated,
-    }));
-    for e in &site.entries {
-        let owner = Owner::Record(&e.record.source);
-        for src in &e.record.sources {
-            if let SourceTarget::File(p) = &src.target {
-                let file = Cow::Owned(e.record.attachment_file(p));
-                claims.push(Claim { file, owner });
+            }
+            // The files the body links to; one that is a source too is claimed once.
+            let is_source = |p: &PathBuf| {
+                (e.record.sources().iter()).any(|s| s.target == SourceTarget::File(p.clone()))
+            };
+            for p in e.attachments.iter().filter(|p| !is_source(p)) {
+                others.push((Cow::Owned(e.record.attachment_file(p)), owner));
             }
         }
-        // The files the body links to; one that is a source too is claimed once.
-        let is_source = |p: &PathBuf| {
-            (e.record.sources.iter()).any(|s| s.target == SourceTarget::File(p.clone()))
-        };
-        for p in e.attachments.iter().filter(|p| !is_source(p)) {
-            let file = Cow::Owned(e.record.attachment_file(p));
-            claims.push(Claim { file, owner });
+        others.extend(
+            statics
+                .into_iter()
+                .map(|f| (Cow::Borrowed(f.as_str()), Owner::Static)),
+        );
+        Claims {
+            site,
+            routes,
+            others,
         }
     }
-    claims.extend(statics.into_iter().map(|f| Claim {
-        file: Cow::Borrowed(f),
-        owner: Owner::Static,
-    }));
-    claims
+
+    fn len(&self) -> usize {
+        self.routes.len() + self.others.len()
+    }
+
+    /// Claim `i`.
+    fn get(&self, i: usize) -> Claim<'_> {
+        let Some(r) = self.routes.get(i) else {
+            let (file, owner) = &self.others[i - self.routes.len()];
+            return Claim {
+                file,
+                owner: *owner,
+            };
+        };
+        let source = |i: usize| self.site.entries[i].record.source.as_path();
+        let owner = match r.page {
+            Page::Record(i) | Page::RecordJson(i) => Owner::Record(source(i)),
+            Page::Alias(i, _) => Owner::Alias(source(i)),
+            _ => Owner::Generated,
+        };
+        Claim {
+            file: &r.file,
+            owner,
+        }
+    }
 }
 
 /// The claims by their folded paths (`fold`: one file on macOS and Windows), held as
-/// a hash of the folded path and the claim's index, sorted: 16 bytes a claim instead
+/// a hash of the folded path and the claim's number, sorted: 16 bytes a claim instead
 /// of a folded copy of every path.
 struct Paths<'c, 'a> {
-    claims: &'c [Claim<'a>],
+    claims: &'c Claims<'a>,
     sorted: Vec<(u64, usize)>,
 }
 
 impl<'c, 'a> Paths<'c, 'a> {
-    fn of(claims: &'c [Claim<'a>]) -> Paths<'c, 'a> {
-        let mut sorted: Vec<(u64, usize)> = (claims.iter().enumerate())
-            .map(|(i, c)| (key_hash(&fold(&c.file)), i))
+    fn of(claims: &'c Claims<'a>) -> Paths<'c, 'a> {
+        let mut sorted: Vec<(u64, usize)> = (0..claims.len())
+            .map(|i| (key_hash(&fold(claims.get(i).file)), i))
             .collect();
         sorted.sort_unstable();
         Paths { claims, sorted }
@@ -137,7 +169,7 @@ impl<'c, 'a> Paths<'c, 'a> {
         (self.sorted[from..].iter())
             .take_while(|&&(h, _)| h == hash)
             .map(|&(_, i)| i)
-            .find(|&i| fold(&self.claims[i].file) == folded)
+            .find(|&i| fold(self.claims.get(i).file) == folded)
     }
 }
 
@@ -149,7 +181,7 @@ fn key_hash(folded: &str) -> u64 {
 
 /// The error for two claims that collide, at the record (or static file) that can
 /// change: generated pages keep their paths.
-fn report(a: &Claim<'_>, b: &Claim<'_>, how: &str) -> Option<Diagnostic> {
+fn report(a: Claim<'_>, b: Claim<'_>, how: &str) -> Option<Diagnostic> {
     let (blamed, other) = match (&a.owner, &b.owner) {
         (Owner::Alias(_), _) => (a, b),
         (_, Owner::Alias(_)) => (b, a),
@@ -167,7 +199,7 @@ fn report(a: &Claim<'_>, b: &Claim<'_>, how: &str) -> Option<Diagnostic> {
     };
     let (path, pos) = match blamed.owner {
         Owner::Record(p) | Owner::Alias(p) => (p.to_path_buf(), Pos::new(1, 1)),
-        _ => (Path::new("static").join(&*blamed.file), Pos::UNKNOWN),
+        _ => (Path::new("static").join(blamed.file), Pos::UNKNOWN),
     };
     Some(
         Diagnostic::error(
@@ -176,8 +208,8 @@ fn report(a: &Claim<'_>, b: &Claim<'_>, how: &str) -> Option<Diagnostic> {
             pos,
             format!(
                 "{} and {} collide in the output ({how})",
-                what(blamed),
-                what(other)
+                what(&blamed),
+                what(&other)
             ),
         )
         .with_help("give the record another slug, or the file another name"),

@@ -46,16 +46,10 @@ pub struct Record {
     pub lang: Name,
     pub summary: Option<String>,
     pub draft: bool,
-    pub sources: Vec<Source>,
-    /// Free-form, passed to templates untouched.
-    pub extra: serde_json::Value,
-    /// `updated:`, the day the record was last corrected (full precision).
-    pub updated: Option<PartialDate>,
-    /// Old URL paths of the record's page, relative to the site's root, each ending
-    /// with `/`: each gets a redirect to the page.
-    pub aliases: Vec<String>,
-    /// The commit dates of the file, with `git_dates: true` (see `history`).
-    pub history: Option<crate::history::FileDates>,
+    /// What few records give (`sources`, `extra`, `updated`, `aliases`, the commit
+    /// dates): `None` when it gives none of them, so that the others hold a pointer
+    /// instead of every empty field (see `sources`, `extra`, …).
+    rare: Option<Box<Rare>>,
     pub details: Details,
     /// Its relations to other records, as written (`relations`); `None` when it
     /// gives none, as most records do (see `links`).
@@ -70,6 +64,40 @@ pub struct Record {
     /// A hash of the whole file: with the registry and the configuration, it
     /// determines everything about the record but the links to other records.
     pub source_hash: u64,
+}
+
+/// The fields of a record that few records give, boxed together (`Record::rare`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rare {
+    pub sources: Vec<Source>,
+    /// Free-form, passed to templates untouched.
+    pub extra: serde_json::Value,
+    /// `updated:`, the day the record was last corrected (full precision).
+    pub updated: Option<PartialDate>,
+    /// Old URL paths of the record's page, relative to the site's root, each ending
+    /// with `/`: each gets a redirect to the page.
+    pub aliases: Vec<String>,
+    /// The commit dates of the file, with `git_dates: true` (see `history`).
+    pub history: Option<crate::history::FileDates>,
+}
+
+impl Default for Rare {
+    fn default() -> Rare {
+        Rare {
+            sources: Vec::new(),
+            extra: serde_json::Value::Object(Default::default()),
+            updated: None,
+            aliases: Vec::new(),
+            history: None,
+        }
+    }
+}
+
+impl Rare {
+    /// Boxed, or `None` when every field is empty.
+    pub fn boxed(self) -> Option<Box<Rare>> {
+        (self != Rare::default()).then(|| Box::new(self))
+    }
 }
 
 /// Where a record comes from.
@@ -111,6 +139,40 @@ pub enum Status {
 }
 
 impl Record {
+    /// The sources it names (`sources:`).
+    pub fn sources(&self) -> &[Source] {
+        self.rare.as_ref().map_or(&[], |r| &r.sources)
+    }
+
+    /// Its free-form fields (`extra:`): an empty mapping when it gives none.
+    pub fn extra(&self) -> &serde_json::Value {
+        static EMPTY: std::sync::LazyLock<serde_json::Value> =
+            std::sync::LazyLock::new(|| serde_json::Value::Object(Default::default()));
+        self.rare.as_ref().map_or(&EMPTY, |r| &r.extra)
+    }
+
+    /// `updated:`, the day the record was last corrected.
+    pub fn updated(&self) -> Option<PartialDate> {
+        self.rare.as_ref().and_then(|r| r.updated)
+    }
+
+    /// Old URL paths of its page (`aliases:`).
+    pub fn aliases(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.aliases)
+    }
+
+    /// The commit dates of its file, with `git_dates: true`.
+    pub fn history(&self) -> Option<crate::history::FileDates> {
+        self.rare.as_ref().and_then(|r| r.history)
+    }
+
+    /// Sets the commit dates of its file.
+    pub fn set_history(&mut self, history: Option<crate::history::FileDates>) {
+        let mut rare = self.rare.take().map_or_else(Rare::default, |r| *r);
+        rare.history = history;
+        self.rare = rare.boxed();
+    }
+
     /// Its organizers, partners, tags and language replaced by the copies `names`
     /// holds, so that a name given by many records is held once.
     pub fn share_names(&mut self, names: &mut Names) {
@@ -488,11 +550,14 @@ impl Common {
             lang: self.lang,
             summary: self.summary,
             draft: self.draft,
-            sources: self.sources,
-            extra: self.extra,
-            updated: self.updated,
-            aliases: self.aliases,
-            history: None,
+            rare: Rare {
+                sources: self.sources,
+                extra: self.extra,
+                updated: self.updated,
+                aliases: self.aliases,
+                history: None,
+            }
+            .boxed(),
             details,
             links: links.boxed(),
             body: split.body.to_string(),
@@ -1250,6 +1315,47 @@ fn source_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A record of `front` (with a title, a date and a city).
+    fn record_of(front: &str) -> Record {
+        let file = SourceFile {
+            rel_path: PathBuf::from("content/programs/p.md"),
+            kind: Kind::Program,
+            stem: "p".into(),
+            text: format!("---\ntitle: P\ndate: 2014\ncities: [서울]\n{front}---\nBody.\n"),
+        };
+        let registry = Registry::parse("seoul:\n  name: {ko: 서울}\n  country: KR\n").unwrap();
+        let config = Config::parse(Path::new(""), "").unwrap();
+        let (record, diags) = parse(&file, &registry, &config);
+        assert!(diags.is_empty(), "{diags:?}");
+        record.expect("the record is read")
+    }
+
+    #[test]
+    fn the_fields_few_records_give_are_boxed_only_when_given() {
+        let plain = record_of("");
+        assert!(plain.rare.is_none());
+        assert!(plain.sources().is_empty() && plain.aliases().is_empty());
+        assert_eq!(plain.extra(), &serde_json::json!({}));
+        assert_eq!((plain.updated(), plain.history()), (None, None));
+
+        let given = record_of("aliases: [old/p/]\nextra: {n: 1}\nupdated: 2020-01-02\n");
+        assert!(given.rare.is_some());
+        assert_eq!(given.aliases(), ["old/p/"]);
+        assert_eq!(given.extra(), &serde_json::json!({"n": 1}));
+        assert_eq!(given.updated().map(|d| d.year), Some(2020));
+
+        let mut dated = plain.clone();
+        let dates = crate::history::FileDates {
+            added: 1,
+            changed: 2,
+        };
+        dated.set_history(Some(dates));
+        assert_eq!(dated.history(), Some(dates));
+        assert!(dated.sources().is_empty());
+        dated.set_history(None);
+        assert!(dated.rare.is_none());
+    }
 
     #[test]
     fn every_field_of_the_front_matter_has_a_schema() {

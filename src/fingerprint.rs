@@ -52,7 +52,7 @@ pub fn card(e: &Entry, base_path: &str) -> u64 {
         (&t.text.lang, &t.text.title, &t.summary, t.text.source_hash).hash(&mut h);
     }
     // When it was added and last changed: feeds, sitemaps, the data.
-    (r.updated, r.history).hash(&mut h);
+    (r.updated(), r.history()).hash(&mut h);
     h.finish()
 }
 
@@ -76,8 +76,8 @@ pub fn data(e: &Entry, base_path: &str) -> u64 {
     let r = &e.record;
     let mut h = hasher();
     card(e, base_path).hash(&mut h);
-    (&r.organizers, &r.partners, &r.tags, &r.aliases).hash(&mut h);
-    format!("{:?}{:?}{}", r.sources, r.details, r.extra).hash(&mut h);
+    (&r.organizers, &r.partners, &r.tags, r.aliases()).hash(&mut h);
+    format!("{:?}{:?}{}", r.sources(), r.details, r.extra()).hash(&mut h);
     h.finish()
 }
 
@@ -202,7 +202,7 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
                 Page::Alias(i, _) => cards[i].hash(&mut h),
                 Page::Redirects => {
                     for e in &site.entries {
-                        (&e.record.aliases, &e.url(&site.config.base_path)).hash(&mut h);
+                        (e.record.aliases(), &e.url(&site.config.base_path)).hash(&mut h);
                     }
                 }
                 Page::Data | Page::DataFile(_) => {
@@ -231,7 +231,8 @@ fn year_counts(site: &Site, h: &mut DefaultHasher) {
 
 /// The number of records of each city and place (the cities' counts and map).
 fn city_counts(site: &Site, h: &mut DefaultHasher) {
-    for idx in site.by_city.iter().chain(&site.by_place) {
+    let places = (0..site.by_city.len()).map(|c| site.place(c));
+    for idx in site.by_city.iter().map(Vec::as_slice).chain(places) {
         idx.len().hash(h);
     }
 }
@@ -252,15 +253,15 @@ impl Lists {
                 cards[i].hash(h);
             }
         };
-        let city = (0..site.by_place.len())
+        let city = (0..site.by_city.len())
             .into_par_iter()
             .map(|c| {
                 let mut h = hasher();
                 // The records by what they show, never by their numbers, which a new
                 // record shifts.
-                of(&site.by_place[c], &mut h);
+                of(site.place(c), &mut h);
                 of(&site.by_city[c], &mut h);
-                (site.by_place[c].len(), site.by_city[c].len()).hash(&mut h);
+                (site.place(c).len(), site.by_city[c].len()).hash(&mut h);
                 site.partners[c].hash(&mut h);
                 h.finish()
             })

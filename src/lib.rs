@@ -98,7 +98,8 @@ fn git_dates(root: &Path, records: &mut [content::Record]) -> Option<Diagnostic>
     match history::read(root, source::CONTENT_DIR) {
         Ok(dates) => {
             for r in records {
-                r.history = dates.get(&r.source).copied();
+                let dates = dates.get(&r.source).copied();
+                r.set_history(dates);
             }
             None
         }
@@ -637,8 +638,8 @@ fn missing_source_files(
 ) -> Diagnostics {
     let attached = records
         .iter()
-        .map(|r| (&r.source, &r.sources))
-        .chain(failed.iter().map(|p| (&p.source, &p.sources)));
+        .map(|r| (&r.source, r.sources()))
+        .chain(failed.iter().map(|p| (&p.source, p.sources.as_slice())));
     let mut diags = Vec::new();
     for (record, list) in attached {
         for s in list {
@@ -711,7 +712,6 @@ fn plan(
 ) -> Result<Plan, Diagnostics> {
     let site = &loaded.site;
     let theme = Theme::load(&site.config).map_err(finish)?;
-    let routes = site.routes();
     clock.lap("templates");
 
     // The search index, from the records (not from the pages). Then every output
@@ -730,6 +730,9 @@ fn plan(
     let (search_prints, search_written) =
         search_files(site, staging.as_ref(), previous.as_ref(), output, &memo)?;
     let search_cache = SearchCache::stage(memo);
+    // The routes (a path per output file, a few per record) are made once the search
+    // index is built, so that they are not held beside it.
+    let routes = site.routes();
     let collisions = collisions::check(
         site,
         &routes,
@@ -837,7 +840,7 @@ fn fingerprints(
 fn attachments(site: &Site) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     for e in &site.entries {
-        for src in &e.record.sources {
+        for src in e.record.sources() {
             if let SourceTarget::File(p) = &src.target {
                 out.insert(e.record.attachment_file(p), p.clone());
             }
@@ -873,7 +876,8 @@ fn write(
         }
     }
     // The search index is written already.
-    let staging = plan.staging.take();
+    let mut staging = plan.staging.take();
+    stage_manifest(plan, staging.as_mut(), output)?;
     let search_written = plan.search_written;
     let plan = &*plan;
     for r in &mut renderers {
@@ -917,6 +921,24 @@ fn write(
     commit(plan, staging, output)?;
     clock.lap("static files and commit");
     Ok(search_written + downloads + to_render.len() + others)
+}
+
+/// On a first or clean build, writes the manifest beside the output before the pages
+/// are rendered, and drops it, so that it is not held while they are (a path and a
+/// fingerprint per output file); the commit puts it in place. An incremental build
+/// keeps it for its journal.
+fn stage_manifest(
+    plan: &mut Plan,
+    staging: Option<&mut Staging>,
+    output: &Path,
+) -> Result<(), Diagnostics> {
+    let Some(staging) = staging.filter(|_| plan.previous.is_none()) else {
+        return Ok(());
+    };
+    (staging.stage_manifest(&plan.manifest)).map_err(|e| vec![write_error(output, "", &e)])?;
+    plan.manifest = Manifest::default();
+    release_freed_memory();
+    Ok(())
 }
 
 /// When a download under `/data/` or the data page is among `routes`: writes the

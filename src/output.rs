@@ -25,7 +25,7 @@
 //! every staged file is a regular file. Anything else is an error, and nothing is moved
 //! or deleted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -48,6 +48,9 @@ pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// The manifest written beside the target before the commit (`stage_manifest`),
+    /// put in place by `commit_all`; removed if the build does not commit.
+    manifest: Option<PathBuf>,
 }
 
 fn sibling(target: &Path, suffix: &str) -> PathBuf {
@@ -199,6 +202,14 @@ impl Staging {
             };
             removed.map_err(|e| err(format!("cannot remove {}: {e}", dir.display())))?;
         }
+        // A manifest staged by an interrupted build (`stage_manifest`): never put in
+        // place, so not the output's.
+        match fs::remove_file(sibling(target, "accord-manifest-next")) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(err(format!("cannot remove a staged manifest: {e}")));
+            }
+            _ => {}
+        }
         if let Some(parent) = dir.parent() {
             fs::create_dir_all(parent)
                 .map_err(|e| err(format!("cannot create {}: {e}", parent.display())))?;
@@ -208,6 +219,7 @@ impl Staging {
             dir,
             target: target.to_path_buf(),
             committed: false,
+            manifest: None,
         };
         // The marker goes into the staging folder of an incremental build too, where it
         // tells a journal's staging folder from one accord did not make; it is not in
@@ -222,16 +234,21 @@ impl Staging {
     /// each, parents first: one `mkdir` each, none tried twice (`create_dir_all`
     /// would try each directory before its parent, and ask again after a failure).
     pub fn create_dirs<'a>(&self, files: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
-        let mut dirs: Vec<&str> = Vec::new();
+        // Each directory once: a directory seen has its parents seen too, so the
+        // climb stops there (every file's folders, with repeats, were a few entries
+        // per file).
+        let mut seen: HashSet<&str> = HashSet::new();
         for f in files {
             let mut rest = f;
             while let Some((dir, _)) = rest.rsplit_once('/') {
-                dirs.push(dir);
+                if !seen.insert(dir) {
+                    break;
+                }
                 rest = dir;
             }
         }
+        let mut dirs: Vec<&str> = seen.into_iter().collect();
         dirs.sort_unstable();
-        dirs.dedup();
         // Sorted, every directory comes after its parent.
         for d in dirs {
             match fs::create_dir(self.dir.join(d)) {
@@ -310,10 +327,30 @@ impl Staging {
     }
 
     /// Swaps the staging directory into place of the target, then saves the manifest.
-    pub fn commit_all(self, manifest: &Manifest) -> io::Result<()> {
+    pub fn commit_all(mut self, manifest: &Manifest) -> io::Result<()> {
         let target = self.target.clone();
-        self.commit()?;
-        manifest.save(&target)
+        let staged = self.manifest.take();
+        if let Err(e) = self.commit() {
+            if let Some(path) = &staged {
+                let _ = fs::remove_file(path);
+            }
+            return Err(e);
+        }
+        match staged {
+            Some(path) => Manifest::place(&path, &target),
+            None => manifest.save(&target),
+        }
+    }
+
+    /// Writes `manifest` beside the target now, for `commit_all` to put in place, so
+    /// that it need not be held until then (a path and a fingerprint per output file).
+    pub fn stage_manifest(&mut self, manifest: &Manifest) -> io::Result<()> {
+        let path = sibling(&self.target, "accord-manifest-next");
+        write_atomic_with(&path, |w| {
+            serde_json::to_writer(w, manifest).map_err(io::Error::from)
+        })?;
+        self.manifest = Some(path);
+        Ok(())
     }
 
     /// Swaps the staging directory into place of the target: in one step where the
@@ -364,6 +401,17 @@ impl Manifest {
         write_atomic_with(&sibling(target, "accord-manifest"), |w| {
             serde_json::to_writer(w, self).map_err(io::Error::from)
         })?;
+        Manifest::saved(target)
+    }
+
+    /// Puts the manifest written at `staged` (`Staging::stage_manifest`) in place.
+    fn place(staged: &Path, target: &Path) -> io::Result<()> {
+        fs::rename(staged, sibling(target, "accord-manifest"))?;
+        Manifest::saved(target)
+    }
+
+    /// Once the manifest is saved, nothing is stale any more.
+    fn saved(target: &Path) -> io::Result<()> {
         match fs::remove_file(sibling(target, "accord-stale")) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -701,6 +749,9 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
+            if let Some(path) = &self.manifest {
+                let _ = fs::remove_file(path);
+            }
         }
     }
 }
@@ -722,6 +773,57 @@ mod tests {
         ] {
             assert_eq!(normalize(Path::new(path)), Path::new(normal), "{path}");
         }
+    }
+
+    /// Every folder of the files, each made once, whatever the order of the files.
+    #[test]
+    fn the_folders_of_the_files_are_made_parents_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = Staging::create(&tmp.path().join("out")).unwrap();
+        let files = [
+            "a/b/c/index.html",
+            "robots.txt",
+            "a/b/index.html",
+            "a/b/c/x.json",
+            "d/e/f",
+        ];
+        s.create_dirs(files).unwrap();
+        for dir in ["a", "a/b", "a/b/c", "d", "d/e"] {
+            assert!(s.dir.join(dir).is_dir(), "{dir}");
+        }
+        for f in files {
+            s.write_in_place(f, b"x").unwrap();
+        }
+        assert!(!s.dir.join("d/e/f").is_dir());
+    }
+
+    /// A manifest staged before the commit is put in place by it, the same as one
+    /// saved then; a staging that is dropped uncommitted leaves neither behind.
+    #[test]
+    fn a_staged_manifest_is_put_in_place_by_the_commit_or_removed_without_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let next = sibling(&target, "accord-manifest-next");
+        let built = Manifest::from_files([("a/index.html", 1), ("b/index.html", 2)]);
+
+        let mut s = Staging::create(&target).unwrap();
+        s.write("a/index.html", b"one").unwrap();
+        s.stage_manifest(&built).unwrap();
+        assert!(next.exists() && Manifest::load(&target).is_none());
+        s.commit_all(&Manifest::default()).unwrap();
+        assert_eq!(Manifest::load(&target).unwrap(), built);
+        assert!(!next.exists());
+
+        let mut s = Staging::create(&target).unwrap();
+        s.stage_manifest(&Manifest::default()).unwrap();
+        drop(s);
+        assert!(!next.exists());
+        assert_eq!(Manifest::load(&target).unwrap(), built);
+
+        // Left by a build that was killed: removed by the next one.
+        fs::write(&next, b"{}").unwrap();
+        let _s = Staging::create(&target).unwrap();
+        assert!(!next.exists());
     }
 
     /// `serve`'s quick re-render: files replaced whole, listed as stale until a build

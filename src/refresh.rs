@@ -124,7 +124,7 @@ impl Kept {
         }
         let mut record = parsed.record.ok_or_else(|| skip(rel, "it does not read"))?;
         let old = &self.site.entries[i].record;
-        if record.kind != old.kind || record.slug != old.slug || record.aliases != old.aliases {
+        if record.kind != old.kind || record.slug != old.slug || record.aliases() != old.aliases() {
             return Err(skip(rel, "its URL changed"));
         }
         if record.draft && !self.drafts {
@@ -133,7 +133,7 @@ impl Kept {
         if !files_of(&record).is_subset(&files_of(old)) {
             return Err(skip(rel, "it names a source file it did not name"));
         }
-        record.history = old.history;
+        record.set_history(old.history());
         let links = (&self.urls, &self.sources.attachment_sizes);
         Ok(self.site.replace_record(i, record, links))
     }
@@ -194,7 +194,7 @@ impl Kept {
 
 /// The files under `content/` a record names as its sources.
 fn files_of(record: &Record) -> HashSet<&Path> {
-    (record.sources.iter())
+    (record.sources().iter())
         .filter_map(|s| match &s.target {
             SourceTarget::File(p) => Some(p.as_path()),
             SourceTarget::Url(_) => None,

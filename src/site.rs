@@ -86,18 +86,18 @@ impl Entry {
     /// When the record entered the archive: its first commit (`git_dates`), in
     /// seconds since 1970.
     pub fn added(&self) -> Option<i64> {
-        self.record.history.map(|h| h.added)
+        self.record.history().map(|h| h.added)
     }
 
     /// When the record last changed: the day of `updated:` when written (a
     /// correction an editor wants known, while a commit that reformats every file
     /// should not look like news), else its last commit.
     pub fn updated(&self) -> Option<i64> {
-        let written = self.record.updated.map(|d| {
+        let written = self.record.updated().map(|d| {
             let (y, m, day) = d.earliest();
             history::midnight(y, m, day)
         });
-        written.or(self.record.history.map(|h| h.changed))
+        written.or(self.record.history().map(|h| h.changed))
     }
 
     /// The time the feeds order by, newest first: the last change or addition; the
@@ -125,9 +125,10 @@ pub struct Site {
     pub by_city: Vec<Vec<usize>>,
     /// Per year, entries newest first.
     pub by_year: BTreeMap<i32, Vec<usize>>,
-    /// Per place: its records and those of the places within it (a province's
-    /// cities and districts, `parent:` in the registry), each once, newest first.
-    pub by_place: Vec<Vec<usize>>,
+    /// Per place with places within it (a province's cities and districts, `parent:`
+    /// in the registry): its records and theirs, each once, newest first; empty for
+    /// the others, whose records are their own (`place`).
+    within: Vec<Vec<usize>>,
     /// Per city: the cities it cooperates with (the pairs it is in, see `pairs_of`)
     /// and in how many records, most first.
     pub partners: Vec<Vec<(CityId, usize)>>,
@@ -200,7 +201,9 @@ impl Site {
         files: &BTreeMap<PathBuf, u64>,
         (markdown, cache): (Markdown<'_>, &mut BodyCache),
     ) -> Result<Site, Vec<Diagnostic>> {
-        records.sort_by(|a, b| {
+        // Unstable, without the buffer of half the records a stable sort takes: no two
+        // records have the same file.
+        records.sort_unstable_by(|a, b| {
             b.date
                 .earliest()
                 .cmp(&a.date.earliest())
@@ -251,7 +254,7 @@ impl Site {
             entries,
             by_kind: Kind::ALL.iter().map(|k| (*k, Vec::new())).collect(),
             by_year: BTreeMap::new(),
-            by_place: Vec::new(),
+            within: Vec::new(),
             partners: Vec::new(),
             pairs: Vec::new(),
             relations,
@@ -486,16 +489,39 @@ impl Site {
         }
         self.partners = partners;
         self.pairs = pairs.into_iter().collect();
-        self.by_place = (0..self.by_city.len())
+        self.within = (0..self.by_city.len())
             .map(|id| {
-                let mut all: Vec<usize> = (self.registry.within(id).into_iter())
+                let places = self.registry.within(id);
+                if places.len() == 1 {
+                    return Vec::new();
+                }
+                let mut all: Vec<usize> = (places.into_iter())
                     .flat_map(|c| self.by_city[c].iter().copied())
                     .collect();
                 all.sort_unstable();
                 all.dedup();
+                all.shrink_to_fit();
                 all
             })
             .collect();
+        // Held to the end of the build, a few numbers per record: without the room
+        // their growing left.
+        let lists = (self.by_kind.values_mut())
+            .chain(self.by_year.values_mut())
+            .chain(&mut self.by_city)
+            .chain(self.pairs.iter_mut().map(|(_, idx)| idx));
+        for list in lists {
+            list.shrink_to_fit();
+        }
+    }
+
+    /// The records of a place and of the places within it (a province's cities and
+    /// districts, `parent:` in the registry), each once, newest first.
+    pub fn place(&self, id: CityId) -> &[usize] {
+        match self.within.get(id) {
+            Some(all) if !all.is_empty() => all,
+            _ => &self.by_city[id],
+        }
     }
 
     /// The index in `pairs` of the pair of `a` and `b` (in either order), if they
@@ -595,11 +621,11 @@ impl Site {
         }
         for (i, e) in self.entries.iter().enumerate() {
             pages.extend([Page::Record(i), Page::RecordJson(i)]);
-            pages.extend((0..e.record.aliases.len()).map(|k| Page::Alias(i, k)));
+            pages.extend((0..e.record.aliases().len()).map(|k| Page::Alias(i, k)));
         }
         pages.push(Page::Cities);
         for id in 0..self.registry.cities.len() {
-            let n = self.page_count(self.by_place[id].len());
+            let n = self.page_count(self.place(id).len());
             pages.extend((1..=n).map(|n| Page::City(id, n)));
             pages.extend([Page::CityFeed(id), Page::CityJsonFeed(id)]);
         }
@@ -626,7 +652,7 @@ impl Site {
         pages.extend([Page::Search, Page::NotFound, Page::Feed, Page::JsonFeed]);
         pages.push(Page::Data);
         pages.extend(DataFile::ALL.map(Page::DataFile));
-        if self.entries.iter().any(|e| !e.record.aliases.is_empty()) {
+        if self.entries.iter().any(|e| !e.record.aliases().is_empty()) {
             pages.push(Page::Redirects);
         }
         // The default edition has every page; the others those made per edition.
@@ -672,7 +698,7 @@ impl Names for Site {
     }
 
     fn alias(&self, i: usize, k: usize) -> &str {
-        &self.entries[i].record.aliases[k]
+        &self.entries[i].record.aliases()[k]
     }
 
     fn pair(&self, k: usize) -> (&str, &str) {
@@ -767,7 +793,8 @@ const SHRINK_EVERY: usize = 4096;
 
 /// A record's body, rendered from its page.
 struct RecordBody {
-    summary: String,
+    /// The first paragraph, cut, when the text gives no summary.
+    summary: Option<String>,
     body: Body,
     /// The problems of the body.
     diags: Vec<Diagnostic>,
@@ -827,8 +854,13 @@ struct TranslatedBody {
 
 impl Entry {
     /// The entry of `record`, with its rendered body.
-    fn new(record: Record, summary: String, body: Body, attachments: Vec<PathBuf>) -> Entry {
-        let own_summary = (record.summary.as_ref() != Some(&summary)).then_some(summary);
+    /// `own_summary`: the first paragraph, cut, when the record gives no summary.
+    fn new(
+        record: Record,
+        own_summary: Option<String>,
+        body: Body,
+        attachments: Vec<PathBuf>,
+    ) -> Entry {
         Entry {
             record,
             body,
@@ -1188,8 +1220,9 @@ impl Targets<'_> {
             body_problems(text.source, text.body.get(), text.body_line, &body)
         };
         diags.extend(text.body.error());
-        let summary = (text.summary.cloned())
-            .unwrap_or_else(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
+        // The summary given is not copied: the record (or translation) holds it.
+        let summary =
+            (text.summary.is_none()).then(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
         made.keep_problems(&body);
         RecordBody {
             summary,
@@ -1224,10 +1257,11 @@ impl Targets<'_> {
             summary: t.summary.as_ref(),
         };
         let done = self.body(&from, &text, opts, (bodies, stored));
+        let summary = (done.summary).unwrap_or_else(|| t.summary.clone().unwrap_or_default());
         let translated = Translated {
             text: t,
             body: done.body,
-            summary: done.summary,
+            summary,
         };
         TranslatedBody {
             translated,

@@ -164,7 +164,9 @@ impl TopicIndex {
         }
         let topics: Vec<SiteTopic> = by_slug
             .into_iter()
-            .map(|(slug, (registered, spellings, entries))| {
+            .map(|(slug, (registered, spellings, mut entries))| {
+                // Held to the end of the build: without the room its growing left.
+                entries.shrink_to_fit();
                 let text = (spellings.iter())
                     .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
                     .map_or_else(|| slug.clone(), |(t, _)| t.to_string());

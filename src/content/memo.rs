@@ -24,8 +24,8 @@ use crate::relations::{Links, Reference};
 use crate::source::SourceFile;
 
 use super::{
-    Budget, Cost, Details, Format, Parsed, Program, Record, Source, SourceTarget, Status, Trip,
-    Workshop,
+    Budget, Cost, Details, Format, Parsed, Program, Rare, Record, Source, SourceTarget, Status,
+    Trip, Workshop,
 };
 
 /// Changes whenever what is kept of a record does (a field added, a check changed)
@@ -157,13 +157,13 @@ fn encode(r: &Record, diags: &[Diagnostic]) -> Vec<u8> {
     put_str(o, &r.lang);
     put_opt(o, r.summary.as_deref());
     o.push(u8::from(r.draft));
-    put_varint(o, r.sources.len() as u64);
-    for s in &r.sources {
+    put_varint(o, r.sources().len() as u64);
+    for s in r.sources() {
         put_source(o, s);
     }
-    put_json(o, &r.extra);
-    put_opt_date(o, r.updated);
-    put_strs(o, &r.aliases);
+    put_json(o, r.extra());
+    put_opt_date(o, r.updated());
+    put_strs(o, r.aliases());
     put_details(o, &r.details);
     put_links(o, r.links());
     put_varint(o, r.body_line as u64);
@@ -218,11 +218,14 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
         lang,
         summary,
         draft,
-        sources,
-        extra,
-        updated,
-        aliases,
-        history: None,
+        rare: Rare {
+            sources,
+            extra,
+            updated,
+            aliases,
+            history: None,
+        }
+        .boxed(),
         details,
         links,
         body: String::new(),

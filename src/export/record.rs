@@ -179,9 +179,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
         tags: &r.tags,
         lang: &r.lang,
         summary: e.summary(),
-        sources: r
-            .sources
-            .iter()
+        sources: (r.sources().iter())
             .map(|s| SourceData {
                 title: &s.title,
                 url: match &s.target {
@@ -190,7 +188,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
                 },
             })
             .collect(),
-        extra: &r.extra,
+        extra: r.extra(),
         code: None,
         status: None,
         budget: None,
@@ -203,7 +201,7 @@ pub(crate) fn record_data(site: &Site, i: usize) -> RecordData<'_> {
         participants: None,
         added: e.added().map(history::day),
         updated: e.updated().map(history::day),
-        aliases: &r.aliases,
+        aliases: r.aliases(),
         urls: BTreeMap::from([(site.config.language.as_str(), url.clone())]),
         url,
         json_url: absolute(site, &site.url(Page::RecordJson(i))),

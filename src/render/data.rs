@@ -210,7 +210,7 @@ impl Renderer<'_> {
             .entries
             .iter()
             .flat_map(|e| {
-                e.record.aliases.iter().map(move |a| {
+                e.record.aliases().iter().map(move |a| {
                     let from = percent_encode_path(&format!("{base}{a}"));
                     format!("{from} {} 301", percent_encode_path(&e.url(base)))
                 })

@@ -371,9 +371,7 @@ impl Renderer<'_> {
         let site = self.site;
         let e = &site.entries[i];
         let r = &e.record;
-        let sources = r
-            .sources
-            .iter()
+        let sources = (r.sources().iter())
             .map(|s| SourceView {
                 title: &s.title,
                 url: s.href(r, &site.config.base_path),
@@ -422,7 +420,7 @@ impl Renderer<'_> {
             content: (body.relinked(site.config.base_path.len(), site.edition_dir(self.edition)))
                 .into_owned(),
             edit_url,
-            extra: &r.extra,
+            extra: r.extra(),
             last_updated,
             organizer_links: self.organization_links(organizers),
             organizers,
@@ -543,7 +541,7 @@ impl Renderer<'_> {
         let site = self.site;
         let mut countries: BTreeMap<&str, Vec<CityCount>> = BTreeMap::new();
         for (id, city) in site.registry.cities.iter().enumerate() {
-            let count = site.by_place[id].len();
+            let count = site.place(id).len();
             countries
                 .entry(city.country.as_str())
                 .or_default()
@@ -573,7 +571,7 @@ impl Renderer<'_> {
 
     pub(super) fn city_page(&self, id: CityId, n: usize) -> View<CityPage<'_>> {
         let site = self.site;
-        let all = &site.by_place[id];
+        let all = site.place(id);
         let city = self.city_view(id);
         let within = site.registry.within(id);
         let mut title = city.name.clone();
@@ -649,7 +647,7 @@ impl Renderer<'_> {
             children: (site.registry.children(id).iter())
                 .map(|&i| self.city_link(i))
                 .collect(),
-            count: site.by_place[id].len(),
+            count: site.place(id).len(),
             country: &c.country,
             country_name: self.country_name(&c.country),
             id: &c.id,

@@ -471,7 +471,7 @@ impl Renderer<'_> {
     pub(super) fn city_charts(&self, id: CityId) -> CityCharts {
         let site = self.site;
         let years = self.years_chart(
-            &site.by_place[id],
+            site.place(id),
             &self.strings_of("chart_city_years_title"),
             |y| format!("#y{y}"),
         );

@@ -186,6 +186,8 @@ fn check_siblings(dir: &Path) {
                 "public",
                 ".public.accord-staging",
                 ".public.accord-manifest",
+                // Staged by a killed build; removed by the next.
+                ".public.accord-manifest-next",
                 ".public.accord-journal",
                 ".public.accord-lock",
                 ".public.tmp",
