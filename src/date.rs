@@ -100,14 +100,7 @@ impl PartialDate {
         // unless a replacement can make a new placeholder: only the month's name can,
         // with a brace of its own or one just before `{month}`.
         if pattern.contains("{{") || month_name.contains(['{', '}']) {
-            return pattern
-                .replace("{y}", &self.year.to_string())
-                .replace("{month}", month_name)
-                .replace(
-                    "{m}",
-                    &self.month.map(|m| m.to_string()).unwrap_or_default(),
-                )
-                .replace("{d}", &self.day.map(|d| d.to_string()).unwrap_or_default());
+            return self.replaced_in_turn(pattern, month_name);
         }
         let mut out = String::with_capacity(pattern.len() + month_name.len() + 8);
         let mut rest = pattern.as_str();
@@ -139,6 +132,18 @@ impl PartialDate {
         }
         out.push_str(rest);
         out
+    }
+
+    /// The pattern's placeholders replaced in turn: `{y}`, `{month}`, `{m}`, `{d}`.
+    fn replaced_in_turn(&self, pattern: &str, month_name: &str) -> String {
+        pattern
+            .replace("{y}", &self.year.to_string())
+            .replace("{month}", month_name)
+            .replace(
+                "{m}",
+                &self.month.map(|m| m.to_string()).unwrap_or_default(),
+            )
+            .replace("{d}", &self.day.map(|d| d.to_string()).unwrap_or_default())
     }
 }
 
@@ -267,12 +272,7 @@ mod tests {
 
     #[test]
     fn localised_text_is_the_four_replacements_in_turn() {
-        let replaced = |p: &str, d: &PartialDate, month: &str| {
-            p.replace("{y}", &d.year.to_string())
-                .replace("{month}", month)
-                .replace("{m}", &d.month.map(|m| m.to_string()).unwrap_or_default())
-                .replace("{d}", &d.day.map(|d| d.to_string()).unwrap_or_default())
-        };
+        let replaced = |p: &str, d: &PartialDate, month: &str| d.replaced_in_turn(p, month);
         let patterns = [
             "{y}-{m}-{d}",
             "{d} {month} {y}",

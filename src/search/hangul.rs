@@ -181,8 +181,8 @@ pub(super) fn nearest<'a>(
 }
 
 /// The dictionary's words of a record: the stems of its Hangul runs that fit, each
-/// once, sorted, each ended by a line break, from the texts it is found by (title, summary, `body`, names, and those of
-/// its translations).
+/// once, sorted, each ended by a line break, from the texts it is found by (title,
+/// summary, `body`, names, and those of its translations).
 pub(super) fn record_words(e: &Entry, body: &Rendered) -> String {
     let r = &e.record;
     let mut texts: Vec<&str> = vec![&r.title, &body.plain];

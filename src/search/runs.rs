@@ -223,10 +223,18 @@ impl RecordTerms {
 
     /// The terms of `parts`, each a list of terms and their packed data.
     fn of_parts(parts: &[Vec<u8>; PARTS]) -> RecordTerms {
-        let mut bytes = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+        RecordTerms::joined(|p| [&parts[p], &[]])
+    }
+
+    /// The terms whose part `p` is the two lists of `halves(p)`, one after the other.
+    fn joined<'a>(halves: impl Fn(usize) -> [&'a [u8]; 2]) -> RecordTerms {
+        let len = (0..PARTS).flat_map(&halves).map(<[u8]>::len).sum();
+        let mut bytes = Vec::with_capacity(len);
         let mut bounds = [0; PARTS + 1];
-        for (p, part) in parts.iter().enumerate() {
-            bytes.extend_from_slice(part);
+        for p in 0..PARTS {
+            for half in halves(p) {
+                bytes.extend_from_slice(half);
+            }
             bounds[p + 1] = bytes.len();
         }
         RecordTerms { bytes, bounds }
@@ -255,15 +263,8 @@ impl RecordTerms {
             put_bytes(part, term.as_bytes());
             put_bytes(part, &packed);
         }
-        let added: usize = extra.iter().map(Vec::len).sum();
-        let mut bytes = Vec::with_capacity(self.bytes.len() + added);
-        let mut bounds = [0; PARTS + 1];
-        for (p, extra) in extra.iter().enumerate() {
-            bytes.extend_from_slice(&self.bytes[self.bounds[p]..self.bounds[p + 1]]);
-            bytes.extend_from_slice(extra);
-            bounds[p + 1] = bytes.len();
-        }
-        RecordTerms { bytes, bounds }
+        let own = |p: usize| &self.bytes[self.bounds[p]..self.bounds[p + 1]];
+        RecordTerms::joined(|p| [own(p), &extra[p]])
     }
 }
 

@@ -796,13 +796,15 @@ impl Weigher {
     /// postings (each as `put_posting` wrote them, from record 0; the blocks in record
     /// order): its postings, records in index order, and whether it is written as a
     /// token in any record.
-    pub(super) fn weigh<'a>(&self, blocks: impl Iterator<Item = &'a [u8]>) -> (Postings, bool) {
+    pub(super) fn weigh<'a>(
+        &self,
+        blocks: impl Iterator<Item = &'a [u8]> + Clone,
+    ) -> (Postings, bool) {
         const WRITTEN_BY_PUT: &str = "postings are read as `put_posting` wrote them";
         let mut postings = Postings::default();
         let mut written = false;
-        let blocks = blocks.collect::<Vec<_>>();
         // A posting takes 4 bytes or more of its block.
-        let bytes: usize = blocks.iter().map(|b| b.len()).sum();
+        let bytes: usize = blocks.clone().map(<[u8]>::len).sum();
         postings.list.reserve(bytes / 4);
         for block in blocks {
             let mut bytes = Bytes::new(block);
