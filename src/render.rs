@@ -325,6 +325,27 @@ struct CardParts {
     range_sep: String,
 }
 
+impl CardParts {
+    fn of(site: &Site, edition: usize, strings: &Strings) -> CardParts {
+        let lang = site.config.languages[edition].as_str();
+        let city_links: Vec<CityLink> = (0..site.registry.cities.len())
+            .map(|id| CityLink {
+                id: site.registry.cities[id].id.clone(),
+                name: site.registry.name(id, lang).to_string(),
+                url: site.url_in(edition, Page::City(id, 1)),
+            })
+            .collect();
+        CardParts {
+            city_values: city_links.iter().map(Value::from_serializable).collect(),
+            city_links,
+            kind_labels: (Kind::ALL.iter())
+                .map(|k| strings.get(&format!("kind_{}", k.id())))
+                .collect(),
+            range_sep: strings.get("range_sep"),
+        }
+    }
+}
+
 impl<'s> Renderer<'s> {
     /// The renderer of the default edition.
     pub fn new(site: &'s Site, theme: &Theme) -> Result<Renderer<'s>, Vec<Diagnostic>> {
@@ -420,21 +441,7 @@ impl<'s> Renderer<'s> {
             }
             o
         });
-        let city_links: Vec<CityLink> = (0..site.registry.cities.len())
-            .map(|id| CityLink {
-                id: site.registry.cities[id].id.clone(),
-                name: site.registry.name(id, lang).to_string(),
-                url: site.url_in(edition, Page::City(id, 1)),
-            })
-            .collect();
-        let shared = CardParts {
-            city_values: city_links.iter().map(Value::from_serializable).collect(),
-            city_links,
-            kind_labels: (Kind::ALL.iter())
-                .map(|k| strings.get(&format!("kind_{}", k.id())))
-                .collect(),
-            range_sep: strings.get("range_sep"),
-        };
+        let shared = CardParts::of(site, edition, &strings);
         Ok(Renderer {
             site,
             edition,
