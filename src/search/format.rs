@@ -6,8 +6,8 @@
 //! Also the one hash of the search code, FNV-1a: its values are part of the format
 //! (the "followed by" bits, the version) and it keys the build's hash maps.
 
-use std::collections::BTreeMap;
-use std::hash::Hasher;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
@@ -327,43 +327,42 @@ fn read_dense_postings(
     Ok(postings)
 }
 
+/// A map keyed by character.
+type CharMap<V> = HashMap<char, V, BuildHasherDefault<Fnv1a>>;
+
 /// What follows (or comes before) a CJK bigram in each of its records, in the order
 /// of its postings: the characters that follow it anywhere (its alphabet, most
 /// frequent first, as one string), then per posting their number and their indexes
 /// in the alphabet. Empty when nothing follows the term anywhere (a word, a unigram,
 /// a run-final bigram; for preceders, a run-initial one).
 pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + Clone) -> Vec<u8> {
-    let mut all: Vec<char> = postings.clone().flatten().copied().collect();
-    if all.is_empty() {
-        return Vec::new();
-    }
-    all.sort_unstable();
-    let all_len = all.len();
-    // (character, count), then most frequent first.
-    let mut alphabet: Vec<(char, usize)> = Vec::new();
-    for c in all {
-        match alphabet.last_mut() {
-            Some((last, n)) if *last == c => *n += 1,
-            _ => alphabet.push((c, 1)),
+    // Each character's count, counted in a map (an alphabet is small beside the
+    // characters of a common term's postings), then most frequent first.
+    let mut counts: CharMap<usize> = CharMap::default();
+    let (mut all_len, mut count) = (0, 0);
+    for next in postings.clone() {
+        count += 1;
+        all_len += next.len();
+        for &c in next {
+            *counts.entry(c).or_insert(0) += 1;
         }
     }
-    alphabet.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    if all_len == 0 {
+        return Vec::new();
+    }
+    let mut alphabet: Vec<(char, usize)> = counts.into_iter().collect();
+    alphabet.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let chars: String = alphabet.iter().map(|&(c, _)| c).collect();
-    let mut rank: Vec<(char, usize)> = (alphabet.iter().enumerate())
+    let rank: CharMap<usize> = (alphabet.iter().enumerate())
         .map(|(i, &(c, _))| (c, i))
         .collect();
-    rank.sort_unstable();
     // The alphabet, then about a byte per posting and per character.
-    let count = postings.clone().count();
     let mut out = Vec::with_capacity(chars.len() + 2 + count + all_len);
     put_str(&mut out, &chars);
     for next in postings {
         put_varint(&mut out, next.len() as u64);
-        for &c in next {
-            let at = rank
-                .binary_search_by(|r| r.0.cmp(&c))
-                .map_or(0, |i| rank[i].1);
-            put_varint(&mut out, at as u64);
+        for c in next {
+            put_varint(&mut out, rank[c] as u64);
         }
     }
     out

@@ -411,6 +411,7 @@ pub(super) fn doc_terms(
         });
     }
     tally.each_packed(each);
+    tally.spare();
     lengths
 }
 
@@ -555,7 +556,15 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
+thread_local! {
+    /// The tally of the thread's last record, emptied: so that a record does not
+    /// allocate again (and the allocator return to the system, and the system clear
+    /// again) the room of its terms.
+    static SPARE: RefCell<Tally<'static>> = RefCell::default();
+}
+
 /// The terms of one record as they are met: frequency per field and followed-by mask.
+#[derive(Default)]
 struct Tally<'a> {
     /// The index of each term that is a word (its stem, or the word as written).
     index: FastMap<Cow<'a, str>, usize>,
@@ -577,18 +586,48 @@ struct Tally<'a> {
 }
 
 impl<'a> Tally<'a> {
+    /// An empty tally with room for about `n` terms, in the lists of the thread's
+    /// last record (`SPARE`).
     fn with_capacity(n: usize) -> Tally<'a> {
-        Tally {
-            index: FastMap::with_capacity_and_hasher(n / 4, Default::default()),
-            cjk: HashMap::with_capacity_and_hasher(n, Default::default()),
-            keys: Vec::with_capacity(n),
-            stats: Vec::with_capacity(n),
-            bits: Vec::with_capacity(n),
-            around: Vec::with_capacity(n),
-            written: Vec::with_capacity(n),
-            places: Vec::with_capacity(n),
-            words: FastMap::with_capacity_and_hasher(n / 4, Default::default()),
-        }
+        let mut tally: Tally<'a> = SPARE.with_borrow_mut(std::mem::take);
+        tally.index.reserve(n / 4);
+        tally.cjk.reserve(n);
+        tally.keys.reserve(n);
+        tally.stats.reserve(n);
+        tally.bits.reserve(n);
+        tally.around.reserve(n);
+        tally.written.reserve(n);
+        tally.places.reserve(n);
+        tally.words.reserve(n / 4);
+        tally
+    }
+
+    /// Emptied, kept for the thread's next record: its lists and its map of CJK
+    /// terms, with their room (not its maps of words, whose keys borrow the record's
+    /// text).
+    fn spare(mut self) {
+        self.keys.clear();
+        self.cjk.clear();
+        self.stats.clear();
+        self.bits.clear();
+        self.around.clear();
+        self.written.clear();
+        self.places.clear();
+        SPARE.set(Tally {
+            // Emptied, a list of terms that borrow from the record borrows nothing:
+            // collected in place (there is nothing to make owned), it keeps its room.
+            keys: (self.keys.into_iter())
+                .map(|k| Cow::Owned(k.into_owned()))
+                .collect(),
+            index: FastMap::default(),
+            words: FastMap::default(),
+            cjk: self.cjk,
+            stats: self.stats,
+            bits: self.bits,
+            around: self.around,
+            written: self.written,
+            places: self.places,
+        });
     }
 
     /// Counts `t` once more in `field`; its index. `follows`: whether the term can
@@ -669,7 +708,7 @@ impl<'a> Tally<'a> {
     }
 
     /// Hands every term to `each`, in the order met, packed (see `DocTerm::pack`).
-    fn each_packed(self, mut each: impl FnMut(&str, &[u8])) {
+    fn each_packed(&mut self, mut each: impl FnMut(&str, &[u8])) {
         // The places of each bigram in order (a counting sort by term): those of term
         // `i` are `places[starts[i]..starts[i + 1]]`.
         let mut starts = vec![0usize; self.keys.len() + 1];
@@ -688,8 +727,8 @@ impl<'a> Tally<'a> {
         let mut packed = Vec::with_capacity(32);
         let mut chars = String::new();
         let mut positions = Vec::new();
-        let terms = (self.keys.iter()).zip(self.stats).zip(self.around);
-        for (i, (((key, (tf, mask)), mut around), written)) in terms.zip(self.written).enumerate() {
+        let terms = (self.keys.iter()).zip(&self.stats).zip(&mut self.around);
+        for (i, (((key, &(tf, mask)), around), &written)) in terms.zip(&self.written).enumerate() {
             around.next.sort_unstable();
             around.prev.sort_unstable();
             chars.clear();
@@ -703,7 +742,7 @@ impl<'a> Tally<'a> {
                 tf,
                 written,
                 mask,
-                spans: Spans::of(&around),
+                spans: Spans::of(around),
                 around: &chars,
                 positions: &positions,
             };
