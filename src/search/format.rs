@@ -68,6 +68,9 @@ impl Hasher for Fnv1a {
     }
 }
 
+/// The build's hash maps (nothing written depends on their order).
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
+
 /// The version of an index: the 64-bit hash of every other file, path and bytes, in
 /// path order (`add` them so); it changes with any of them.
 #[derive(Default)]
@@ -327,9 +330,6 @@ fn read_dense_postings(
     Ok(postings)
 }
 
-/// A map keyed by character.
-type CharMap<V> = HashMap<char, V, BuildHasherDefault<Fnv1a>>;
-
 /// What follows (or comes before) a CJK bigram in each of its records, in the order
 /// of its postings: the characters that follow it anywhere (its alphabet, most
 /// frequent first, as one string), then per posting their number and their indexes
@@ -338,7 +338,7 @@ type CharMap<V> = HashMap<char, V, BuildHasherDefault<Fnv1a>>;
 pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + Clone) -> Vec<u8> {
     // Each character's count, counted in a map (an alphabet is small beside the
     // characters of a common term's postings), then most frequent first.
-    let mut counts: CharMap<usize> = CharMap::default();
+    let mut counts: FastMap<char, usize> = FastMap::default();
     let (mut all_len, mut count) = (0, 0);
     for next in postings.clone() {
         count += 1;
@@ -353,7 +353,7 @@ pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + C
     let mut alphabet: Vec<(char, usize)> = counts.into_iter().collect();
     alphabet.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let chars: String = alphabet.iter().map(|&(c, _)| c).collect();
-    let rank: CharMap<usize> = (alphabet.iter().enumerate())
+    let rank: FastMap<char, usize> = (alphabet.iter().enumerate())
         .map(|(i, &(c, _))| (c, i))
         .collect();
     // The alphabet, then about a byte per posting and per character.

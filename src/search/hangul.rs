@@ -9,8 +9,8 @@ use std::cmp::Reverse;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::format::{self, Fnv1a};
-use super::score::{self, FastMap};
+use super::format::{self, FastMap, Fnv1a};
+use super::score;
 use super::tokenize::{edit_distance, normalize};
 use crate::markdown::Rendered;
 use crate::site::Entry;

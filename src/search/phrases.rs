@@ -17,8 +17,9 @@ use std::ops::Range;
 
 use crate::site::Site;
 
+use super::format::FastMap;
 use super::runs::RecordTerms;
-use super::score::{self, FastMap, Mentions, NumberMap};
+use super::score::{self, Mentions, NumberMap};
 use super::tokenize::{normalize, phrase_runs, tokenize_joined};
 
 /// The phrases of an archive, by their first bigram.

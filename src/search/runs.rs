@@ -23,8 +23,8 @@ use rayon::prelude::*;
 
 use crate::site::Site;
 
-use super::format::{Version, put_bytes, put_varint};
-use super::score::{self, FIELD_COUNT, FastMap, Mentions};
+use super::format::{FastMap, Version, put_bytes, put_varint};
+use super::score::{self, FIELD_COUNT, Mentions};
 
 /// Records tokenized at once, in parallel, at most.
 const BATCH: usize = 256;

@@ -16,7 +16,7 @@ use crate::organizations::{OrgId, Organizations};
 use crate::registry::{CityId, Registry};
 use crate::site::{Entry, Site};
 
-use super::format::{Bytes, Fnv1a, put_bytes, put_positions, put_varint, read_places};
+use super::format::{Bytes, FastMap, put_bytes, put_positions, put_varint, read_places};
 use super::tokenize::{
     WRITTEN, follow_bit, for_each_token, is_cjk, is_single_cjk, normalize, stem,
 };
@@ -45,10 +45,7 @@ const SUMMARY: usize = 3;
 const BODY: usize = 4;
 const MENTIONS: usize = 5;
 
-/// The build's hash maps (nothing written depends on their order).
-pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
-
-/// The same keyed by a number (`cjk_key`, a bigram's bytes).
+/// A hash map keyed by a number (`cjk_key`, a bigram's bytes).
 pub(super) type NumberMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
 /// One term of a record.
