@@ -336,33 +336,46 @@ fn read_dense_postings(
 /// in the alphabet. Empty when nothing follows the term anywhere (a word, a unigram,
 /// a run-final bigram; for preceders, a run-initial one).
 pub(super) fn write_followers<'a>(postings: impl Iterator<Item = &'a [char]> + Clone) -> Vec<u8> {
-    // Each character's count, counted in a map (an alphabet is small beside the
-    // characters of a common term's postings), then most frequent first.
-    let mut counts: FastMap<char, usize> = FastMap::default();
-    let (mut all_len, mut count) = (0, 0);
+    // Each character numbered as it is first met, in a map (an alphabet is small beside
+    // the characters of a common term's postings), every occurrence kept as its
+    // number, each number counted; then the alphabet most frequent first, and every
+    // occurrence written as its rank, found by its number without a second lookup.
+    let mut numbers: FastMap<char, u32> = FastMap::default();
+    let mut alphabet: Vec<(char, usize)> = Vec::new();
+    let mut met: Vec<u32> = Vec::new();
+    let mut count = 0;
     for next in postings.clone() {
         count += 1;
-        all_len += next.len();
         for &c in next {
-            *counts.entry(c).or_insert(0) += 1;
+            let n = *numbers.entry(c).or_insert_with(|| {
+                alphabet.push((c, 0));
+                (alphabet.len() - 1) as u32
+            });
+            alphabet[n as usize].1 += 1;
+            met.push(n);
         }
     }
-    if all_len == 0 {
+    if met.is_empty() {
         return Vec::new();
     }
-    let mut alphabet: Vec<(char, usize)> = counts.into_iter().collect();
-    alphabet.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let chars: String = alphabet.iter().map(|&(c, _)| c).collect();
-    let rank: FastMap<char, usize> = (alphabet.iter().enumerate())
-        .map(|(i, &(c, _))| (c, i))
-        .collect();
+    let mut order: Vec<u32> = (0..alphabet.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (a, b) = (alphabet[a as usize], alphabet[b as usize]);
+        b.1.cmp(&a.1).then(a.0.cmp(&b.0))
+    });
+    let chars: String = order.iter().map(|&n| alphabet[n as usize].0).collect();
+    let mut rank = vec![0u32; alphabet.len()];
+    for (r, &n) in order.iter().enumerate() {
+        rank[n as usize] = r as u32;
+    }
     // The alphabet, then about a byte per posting and per character.
-    let mut out = Vec::with_capacity(chars.len() + 2 + count + all_len);
+    let mut out = Vec::with_capacity(chars.len() + 2 + count + met.len());
     put_str(&mut out, &chars);
+    let mut met = met.into_iter();
     for next in postings {
         put_varint(&mut out, next.len() as u64);
-        for c in next {
-            put_varint(&mut out, rank[c] as u64);
+        for n in met.by_ref().take(next.len()) {
+            put_varint(&mut out, u64::from(rank[n as usize]));
         }
     }
     out

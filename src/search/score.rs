@@ -370,15 +370,15 @@ pub(super) fn doc_terms(
             let (first, second) = (chars.next(), chars.next());
             let i = match (first, second) {
                 (Some(a), None) if is_cjk(a) => {
-                    tally.cjk(t, cjk_key(a, None), field, false);
+                    tally.character(t, a, field);
                     prev = None;
                     return;
                 }
                 (Some(a), Some(b)) if is_cjk(a) => {
                     if !joined {
-                        tally.cjk(&t[..a.len_utf8()], cjk_key(a, None), field, false);
+                        tally.character(&t[..a.len_utf8()], a, field);
                     }
-                    tally.cjk(&t[a.len_utf8()..], cjk_key(b, None), field, false);
+                    tally.character(&t[a.len_utf8()..], b, field);
                     let i = tally.cjk(t, cjk_key(a, Some(b)), field, true);
                     tally.written[i] = true;
                     tally.places.push((i as u32, here));
@@ -553,6 +553,9 @@ impl std::hash::Hasher for KeyHasher {
     }
 }
 
+/// The code points of the Basic Multilingual Plane, where every common CJK character is.
+const CHARACTERS: usize = 1 << 16;
+
 thread_local! {
     /// The tally of the thread's last record, emptied: so that a record does not
     /// allocate again (and the allocator return to the system, and the system clear
@@ -565,8 +568,14 @@ thread_local! {
 struct Tally<'a> {
     /// The index of each term that is a word (its stem, or the word as written).
     index: FastMap<Cow<'a, str>, usize>,
-    /// The index of each CJK term (a character or a bigram), by `cjk_key`.
+    /// The index of each CJK term (a character or a bigram), by `cjk_key`; a
+    /// character of the Basic Multilingual Plane is in `characters` instead.
     cjk: NumberMap<usize>,
+    /// The index plus one of each character of the Basic Multilingual Plane counted
+    /// as a term, by code point (0: not counted yet); `CHARACTERS` long once used.
+    characters: Vec<u32>,
+    /// The characters set in `characters`, to clear them after the record.
+    counted_characters: Vec<u16>,
     keys: Vec<Cow<'a, str>>,
     stats: Vec<([u8; FIELD_COUNT], u8)>,
     /// The follow bit of each term, computed once (0 for a term nothing follows).
@@ -605,6 +614,10 @@ impl<'a> Tally<'a> {
     fn spare(mut self) {
         self.keys.clear();
         self.cjk.clear();
+        for &c in &self.counted_characters {
+            self.characters[usize::from(c)] = 0;
+        }
+        self.counted_characters.clear();
         self.stats.clear();
         self.bits.clear();
         self.around.clear();
@@ -619,6 +632,8 @@ impl<'a> Tally<'a> {
             index: FastMap::default(),
             words: FastMap::default(),
             cjk: self.cjk,
+            characters: self.characters,
+            counted_characters: self.counted_characters,
             stats: self.stats,
             bits: self.bits,
             around: self.around,
@@ -644,15 +659,35 @@ impl<'a> Tally<'a> {
 
     /// `count` of CJK term `t`, whose `cjk_key` is `key`.
     fn cjk(&mut self, t: &'a str, key: u64, field: usize, follows: bool) -> usize {
-        let i = match self.cjk.get(&key) {
-            Some(&i) => i,
-            None => {
+        // One probe of the map: a new term takes the next index.
+        let next = self.keys.len();
+        let i = *self.cjk.entry(key).or_insert(next);
+        if i == next {
+            self.add(Cow::Borrowed(t));
+        }
+        self.counted(i, field, follows)
+    }
+
+    /// `count` of the CJK character `c`, which is `t`: looked up by its code point in
+    /// a table when it is in the Basic Multilingual Plane (a record counts every
+    /// character of its runs, a lookup for each).
+    fn character(&mut self, t: &'a str, c: char, field: usize) -> usize {
+        let Ok(at) = u16::try_from(u32::from(c)) else {
+            return self.cjk(t, cjk_key(c, None), field, false);
+        };
+        if self.characters.is_empty() {
+            self.characters = vec![0; CHARACTERS];
+        }
+        let i = match self.characters[usize::from(at)] {
+            0 => {
                 let i = self.add(Cow::Borrowed(t));
-                self.cjk.insert(key, i);
+                self.characters[usize::from(at)] = i as u32 + 1;
+                self.counted_characters.push(at);
                 i
             }
+            n => n as usize - 1,
         };
-        self.counted(i, field, follows)
+        self.counted(i, field, false)
     }
 
     /// A new term, counted nowhere yet; its index.
