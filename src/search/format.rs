@@ -140,6 +140,13 @@ impl<'a> Bytes<'a> {
     }
 
     pub(super) fn varint(&mut self) -> Result<u64, Corrupt> {
+        // Most numbers of the index take one byte.
+        if let Some(&byte) = self.b.get(self.at)
+            && byte < 0x80
+        {
+            self.at += 1;
+            return Ok(u64::from(byte));
+        }
         let mut v = 0u64;
         let mut shift = 0;
         loop {
