@@ -37,7 +37,7 @@ pub fn dates_say(r: &Record, today: PartialDate) -> Option<DatesSay> {
 /// The warnings about the facts of the records that need the whole record (or the
 /// day of the build): a `status` the dates contradict, budget years outside the
 /// record's period, or adding up to more than its total.
-pub fn warnings(records: &[Record], sources: &Sources, today: PartialDate) -> Vec<Diagnostic> {
+pub fn warnings(records: &[Box<Record>], sources: &Sources, today: PartialDate) -> Vec<Diagnostic> {
     let mut front = FrontMatters::new(sources);
     let mut out = Vec::new();
     for r in records {

@@ -94,7 +94,7 @@ use crate::theme::Theme;
 
 /// Gives each record its first and last commit dates (`git_dates: true`), or a warning
 /// when the history cannot be read.
-fn git_dates(root: &Path, records: &mut [content::Record]) -> Option<Diagnostic> {
+fn git_dates(root: &Path, records: &mut [Box<content::Record>]) -> Option<Diagnostic> {
     match history::read(root, source::CONTENT_DIR) {
         Ok(dates) => {
             for r in records {
@@ -437,8 +437,12 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
 /// Takes the drafts out of `records` unless they are published (`--drafts`): the
 /// files of those taken out, and the cities they name (not unused: they will be named
 /// once the drafts are out).
+#[expect(
+    clippy::vec_box,
+    reason = "each record is boxed where it is read, so that it becomes an entry without a copy of every record"
+)]
 fn take_drafts(
-    records: &mut Vec<content::Record>,
+    records: &mut Vec<Box<content::Record>>,
     publish: bool,
 ) -> (HashSet<PathBuf>, Vec<registry::CityId>) {
     if publish {
@@ -540,9 +544,14 @@ fn entity_registries(
 const PARSE_BATCH: usize = 512;
 
 /// The record files, read.
+#[expect(
+    clippy::vec_box,
+    reason = "each record is boxed where it is read, so that it becomes an entry without a copy of every record"
+)]
 struct Read {
-    /// The records that parsed, without their Markdown bodies.
-    records: Vec<content::Record>,
+    /// The records that parsed, without their Markdown bodies, each in a box of its
+    /// own (see `site::Entry::record`).
+    records: Vec<Box<content::Record>>,
     /// What is known of those that did not.
     failed: Vec<content::Partial>,
     /// The problems of reading and parsing them.
@@ -588,7 +597,7 @@ fn parse_records(
                     read.diags.extend(p.diags);
                     read.records.extend(p.record.map(|mut r| {
                         r.share_names(&mut names);
-                        r
+                        Box::new(r)
                     }));
                     read.failed.extend(p.partial);
                 }
@@ -603,12 +612,12 @@ fn parse_records(
 /// their problems.
 fn read_translations(
     pending: &[translation::Pending],
-    records: &[content::Record],
+    records: &[Box<content::Record>],
     sources: &Sources,
     registry: &Registry,
 ) -> (Vec<translation::Translation>, Diagnostics) {
     let records: std::collections::HashMap<&Path, &content::Record> =
-        records.iter().map(|r| (r.source.as_path(), r)).collect();
+        records.iter().map(|r| (r.source.as_path(), &**r)).collect();
     // The originals' files are read again: `parse_records` kept none.
     let read: Vec<_> = pending
         .par_iter()
@@ -632,7 +641,7 @@ fn read_translations(
 /// `sources: [{file}]` entries naming a file that is not under `content/`, of the
 /// records and of those that failed (so that every problem shows in one run).
 fn missing_source_files(
-    records: &[content::Record],
+    records: &[Box<content::Record>],
     failed: &[content::Partial],
     sources: &Sources,
 ) -> Diagnostics {

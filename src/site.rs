@@ -31,7 +31,10 @@ use crate::yaml::{Block, Seg};
 /// A record ready to be shown.
 #[derive(Debug)]
 pub struct Entry {
-    pub record: Record,
+    /// Boxed: the records are read one batch at a time into boxes, and made entries
+    /// without moving them, so that the records and the entries are never both
+    /// held whole (a list of records as large as the list of entries).
+    pub record: Box<Record>,
     /// Its rendered body, in the site's body store.
     pub body: Body,
     /// The first paragraph, cut, when the record gives no summary (see `summary`): the
@@ -187,6 +190,7 @@ impl Site {
     ) -> Result<Site, Vec<Diagnostic>> {
         let mut cache = BodyCache::off();
         let bodies = (Markdown::Held, &mut cache);
+        let records = records.into_iter().map(Box::new).collect();
         Site::build_cached(config, registry, records, all_sources, files, bodies)
     }
 
@@ -196,7 +200,7 @@ impl Site {
     pub fn build_cached(
         config: Config,
         registry: Registry,
-        mut records: Vec<Record>,
+        mut records: Vec<Box<Record>>,
         all_sources: &HashSet<&Path>,
         files: &BTreeMap<PathBuf, u64>,
         (markdown, cache): (Markdown<'_>, &mut BodyCache),
@@ -426,7 +430,7 @@ impl Site {
         let e = &mut self.entries[i];
         let attachments = std::mem::take(&mut e.attachments);
         let translations = std::mem::take(&mut e.translations);
-        let entry = Entry::new(record, done.summary, done.body, attachments);
+        let entry = Entry::new(Box::new(record), done.summary, done.body, attachments);
         *e = Entry {
             translations,
             ..entry
@@ -740,9 +744,13 @@ pub fn pairs_of(record: &Record, registry: &Registry) -> Vec<(CityId, CityId)> {
 
 /// The records as entries, in the same order: each body rendered (in parallel), its
 /// links resolved against the other records; and the problems of the bodies.
+#[expect(
+    clippy::vec_box,
+    reason = "each record is boxed where it is read, so that it becomes an entry without a copy of every record"
+)]
 fn entries(
     config: &Config,
-    records: Vec<Record>,
+    records: Vec<Box<Record>>,
     (all_sources, files): (&HashSet<&Path>, &BTreeMap<PathBuf, u64>),
     markdown: Markdown<'_>,
     (bodies, cache): (&Bodies, &mut BodyCache),
@@ -762,34 +770,41 @@ fn entries(
     let opts = RenderOptions {
         allow_html: config.allow_html,
     };
-    let stored: Vec<Option<Stored>> = records.iter().map(|r| cache.take(&r.source)).collect();
-    let rendered: Vec<RecordBody> = (records.par_iter())
-        .zip(stored)
-        .map(|(r, stored)| targets.record_body(r, &|| markdown.body(r), &opts, (bodies, stored)))
-        .collect();
-    // The URL of every record, for the links of the bodies: rendered now.
-    drop(targets);
+    // A few records at a time, so that the problems of each body and what the cache
+    // is to keep of it (the links it asked about) are handed on as soon as it is
+    // rendered: only what the entries take is held for every record.
     let mut diags = Vec::new();
-    let mut entries = Vec::with_capacity(records.len());
-    let (mut records, mut rendered) = (records, rendered);
-    // From the last, the records' and the bodies' lists shrunk as they empty (every
-    // `SHRINK_EVERY`): the records and the entries made of them are not held whole
-    // at once. The cache sorts what it keeps; the problems are sorted by the caller.
-    while let (Some(record), Some(done)) = (records.pop(), rendered.pop()) {
-        diags.extend(done.diags);
-        cache.keep(record.source.clone(), done.made);
-        entries.push(Entry::new(record, done.summary, done.body, done.attached));
-        if records.len() % SHRINK_EVERY == 0 {
-            records.shrink_to_fit();
-            rendered.shrink_to_fit();
+    let mut rendered: Vec<EntryBody> = Vec::with_capacity(records.len());
+    for chunk in records.chunks(RENDER_AT_ONCE) {
+        let stored: Vec<Option<Stored>> = chunk.iter().map(|r| cache.take(&r.source)).collect();
+        let done: Vec<RecordBody> = (chunk.par_iter())
+            .zip(stored)
+            .map(|(r, stored)| {
+                targets.record_body(r, &|| markdown.body(r), &opts, (bodies, stored))
+            })
+            .collect();
+        for (r, done) in chunk.iter().zip(done) {
+            diags.extend(done.diags);
+            cache.keep(r.source.clone(), done.made);
+            rendered.push((done.summary, done.body, done.attached));
         }
     }
-    entries.reverse();
+    // The URL of every record, for the links of the bodies: rendered now.
+    drop(targets);
+    let entries = (records.into_iter())
+        .zip(rendered)
+        .map(|(record, (summary, body, attached))| Entry::new(record, summary, body, attached))
+        .collect();
     (entries, diags)
 }
 
-/// How many records are made into entries between two shrinkings of what is left.
-const SHRINK_EVERY: usize = 4096;
+/// How many record bodies are rendered (in parallel) before their problems and what
+/// the cache keeps of them are handed on.
+const RENDER_AT_ONCE: usize = 4096;
+
+/// What an entry takes of its rendered body: the summary cut from it (when the record
+/// gives none), the body, the files it attaches.
+type EntryBody = (Option<String>, Body, Vec<PathBuf>);
 
 /// A record's body, rendered from its page.
 struct RecordBody {
@@ -856,7 +871,7 @@ impl Entry {
     /// The entry of `record`, with its rendered body.
     /// `own_summary`: the first paragraph, cut, when the record gives no summary.
     fn new(
-        record: Record,
+        record: Box<Record>,
         own_summary: Option<String>,
         body: Body,
         attachments: Vec<PathBuf>,
@@ -926,7 +941,11 @@ fn body_problems(source: &Path, text: &str, body_line: usize, body: &Rendered) -
 /// The checks of values against the bounds of the archive, a pass over the parsed
 /// records: every `date` and `end` within the configured years, every amount within
 /// `MAX_AMOUNT`. Each problem is an error located in the record's front matter.
-pub fn check_ranges(records: &[Record], sources: &Sources, years: YearRange) -> Vec<Diagnostic> {
+pub fn check_ranges(
+    records: &[Box<Record>],
+    sources: &Sources,
+    years: YearRange,
+) -> Vec<Diagnostic> {
     let mut front = FrontMatters::new(sources);
     let mut diags = Vec::new();
     for r in records {
@@ -1073,9 +1092,9 @@ fn cut(text: &str, max: usize) -> String {
 /// Two records on one URL — or on URLs that differ only in case or Unicode
 /// normalisation, which collide on many file systems — are an error, and so is a
 /// record on the URL of a generated page.
-fn check_urls(records: &[Record]) -> Vec<Diagnostic> {
+fn check_urls(records: &[Box<Record>]) -> Vec<Diagnostic> {
     let mut seen: BTreeMap<(Kind, String), &Record> = BTreeMap::new();
-    let mut sorted: Vec<&Record> = records.iter().collect();
+    let mut sorted: Vec<&Record> = records.iter().map(|r| &**r).collect();
     sorted.sort_by(|a, b| a.source.cmp(&b.source));
     let mut diags = Vec::new();
     for r in sorted {
