@@ -28,6 +28,11 @@ pub(crate) use crate::kind::COMMON_FIELDS;
 
 pub mod memo;
 
+/// The records of an archive, each boxed where it is read: a record becomes an entry
+/// of the site (`site::Entry::record`) without a copy, so that a list of every record
+/// and a list of every entry are never both held whole.
+pub type Records = Vec<Box<Record>>;
+
 /// One record, validated.
 #[derive(Debug, Clone)]
 pub struct Record {

@@ -437,12 +437,8 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
 /// Takes the drafts out of `records` unless they are published (`--drafts`): the
 /// files of those taken out, and the cities they name (not unused: they will be named
 /// once the drafts are out).
-#[expect(
-    clippy::vec_box,
-    reason = "each record is boxed where it is read, so that it becomes an entry without a copy of every record"
-)]
 fn take_drafts(
-    records: &mut Vec<Box<content::Record>>,
+    records: &mut content::Records,
     publish: bool,
 ) -> (HashSet<PathBuf>, Vec<registry::CityId>) {
     if publish {
@@ -544,14 +540,10 @@ fn entity_registries(
 const PARSE_BATCH: usize = 512;
 
 /// The record files, read.
-#[expect(
-    clippy::vec_box,
-    reason = "each record is boxed where it is read, so that it becomes an entry without a copy of every record"
-)]
 struct Read {
     /// The records that parsed, without their Markdown bodies, each in a box of its
     /// own (see `site::Entry::record`).
-    records: Vec<Box<content::Record>>,
+    records: content::Records,
     /// What is known of those that did not.
     failed: Vec<content::Partial>,
     /// The problems of reading and parsing them.

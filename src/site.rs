@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::bodies::{Bodies, Body};
 use crate::cache::{self, BodyCache, Made, Recorder, Stored};
 use crate::config::{Config, YearRange};
-use crate::content::{Details, Markdown, Partial, Record, split_front_matter};
+use crate::content::{Details, Markdown, Partial, Record, Records, split_front_matter};
 use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::escape;
 use crate::history;
@@ -200,7 +200,7 @@ impl Site {
     pub fn build_cached(
         config: Config,
         registry: Registry,
-        mut records: Vec<Box<Record>>,
+        mut records: Records,
         all_sources: &HashSet<&Path>,
         files: &BTreeMap<PathBuf, u64>,
         (markdown, cache): (Markdown<'_>, &mut BodyCache),
@@ -744,13 +744,9 @@ pub fn pairs_of(record: &Record, registry: &Registry) -> Vec<(CityId, CityId)> {
 
 /// The records as entries, in the same order: each body rendered (in parallel), its
 /// links resolved against the other records; and the problems of the bodies.
-#[expect(
-    clippy::vec_box,
-    reason = "each record is boxed where it is read, so that it becomes an entry without a copy of every record"
-)]
 fn entries(
     config: &Config,
-    records: Vec<Box<Record>>,
+    records: Records,
     (all_sources, files): (&HashSet<&Path>, &BTreeMap<PathBuf, u64>),
     markdown: Markdown<'_>,
     (bodies, cache): (&Bodies, &mut BodyCache),
@@ -1462,7 +1458,15 @@ pub fn file_size(bytes: u64) -> String {
 /// site (the registries of organizations and topics not connected).
 #[cfg(test)]
 pub(crate) fn views_fixture() -> Site {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/views");
+    fixture_site("views")
+}
+
+/// The site of `tests/fixtures/NAME`, as `views_fixture` makes it.
+#[cfg(test)]
+pub(crate) fn fixture_site(name: &str) -> Site {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let config = Config::load(&root).unwrap();
     let registry = Registry::load(&root).unwrap();
     let sources = crate::source::load(&root);

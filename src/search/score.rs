@@ -572,10 +572,8 @@ struct Tally<'a> {
     /// character of the Basic Multilingual Plane is in `characters` instead.
     cjk: NumberMap<usize>,
     /// The index plus one of each character of the Basic Multilingual Plane counted
-    /// as a term, by code point (0: not counted yet); `CHARACTERS` long once used.
+    /// as a term, by code point (0: not counted yet); `CHARACTERS` long.
     characters: Vec<u32>,
-    /// The characters set in `characters`, to clear them after the record.
-    counted_characters: Vec<u16>,
     keys: Vec<Cow<'a, str>>,
     stats: Vec<([u8; FIELD_COUNT], u8)>,
     /// The follow bit of each term, computed once (0 for a term nothing follows).
@@ -596,6 +594,7 @@ impl<'a> Tally<'a> {
     /// last record (`SPARE`).
     fn with_capacity(n: usize) -> Tally<'a> {
         let mut tally: Tally<'a> = SPARE.with_borrow_mut(std::mem::take);
+        tally.characters.resize(CHARACTERS, 0);
         tally.index.reserve(n / 4);
         tally.cjk.reserve(n);
         tally.keys.reserve(n);
@@ -612,12 +611,17 @@ impl<'a> Tally<'a> {
     /// terms, with their room (not its maps of words, whose keys borrow the record's
     /// text).
     fn spare(mut self) {
+        // The characters the record counted are among its terms.
+        for key in &self.keys {
+            let mut chars = key.chars();
+            if let (Some(c), None) = (chars.next(), chars.next())
+                && let Some(slot) = self.characters.get_mut(c as usize)
+            {
+                *slot = 0;
+            }
+        }
         self.keys.clear();
         self.cjk.clear();
-        for &c in &self.counted_characters {
-            self.characters[usize::from(c)] = 0;
-        }
-        self.counted_characters.clear();
         self.stats.clear();
         self.bits.clear();
         self.around.clear();
@@ -633,7 +637,6 @@ impl<'a> Tally<'a> {
             words: FastMap::default(),
             cjk: self.cjk,
             characters: self.characters,
-            counted_characters: self.counted_characters,
             stats: self.stats,
             bits: self.bits,
             around: self.around,
@@ -675,14 +678,10 @@ impl<'a> Tally<'a> {
         let Ok(at) = u16::try_from(u32::from(c)) else {
             return self.cjk(t, cjk_key(c, None), field, false);
         };
-        if self.characters.is_empty() {
-            self.characters = vec![0; CHARACTERS];
-        }
         let i = match self.characters[usize::from(at)] {
             0 => {
                 let i = self.add(Cow::Borrowed(t));
                 self.characters[usize::from(at)] = i as u32 + 1;
-                self.counted_characters.push(at);
                 i
             }
             n => n as usize - 1,
@@ -1113,6 +1112,32 @@ mod tests {
         assert!(!row(&[&[3, 4], &[], &[5]]));
         assert!(!row(&[&[9], &[0], &[1]]));
         assert!(!row(&[]));
+    }
+
+    #[test]
+    fn a_record_s_terms_do_not_depend_on_the_records_counted_before_it_on_the_thread() {
+        let site = crate::site::fixture_site("search");
+        let mentions = Mentions::of(&site.registry, &site.organizations);
+        let terms = |i: usize| {
+            let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+            let lengths = doc_terms(&site, &site.entries[i], &mentions, |t, packed| {
+                out.push((t.to_string(), packed.to_vec()));
+            });
+            (out, lengths)
+        };
+        let n = site.entries.len();
+        assert!(n >= 3, "the fixture has {n} records");
+        // Each record counted after every other, in both orders, on this thread (the
+        // thread keeps its tally and its table of characters from record to record).
+        let forward: Vec<_> = (0..n).map(terms).collect();
+        let backward: Vec<_> = (0..n).rev().map(terms).collect();
+        for (i, got) in forward.iter().enumerate() {
+            assert_eq!(*got, backward[n - 1 - i], "record {i}");
+        }
+        let characters = (forward.iter().flat_map(|(t, _)| t))
+            .filter(|(t, _)| is_single_cjk(t))
+            .count();
+        assert!(characters > 0, "the fixture's records hold CJK characters");
     }
 
     #[test]
