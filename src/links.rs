@@ -26,7 +26,14 @@ pub fn check(site: &Site, produced: &HashSet<&str>) -> Vec<Diagnostic> {
         let r = &e.record;
         if e.body.has_unverified() {
             let body = e.body.get();
-            check_body(site, &r.source, r.body_line, &body, produced, &mut diags);
+            check_body(
+                site,
+                &r.source,
+                r.body_line as usize,
+                &body,
+                produced,
+                &mut diags,
+            );
         }
         for t in e.translations.iter().filter(|t| t.body.has_unverified()) {
             let text = &t.text;

@@ -28,7 +28,7 @@ pub fn warnings(site: &Site, failed: &[Partial], draft_cities: &[usize]) -> Vec<
                 Diagnostic::warning(
                     Code::NoSummary,
                     &r.source,
-                    Pos::new(r.body_line.saturating_sub(1).max(1), 1),
+                    Pos::new((r.body_line as usize).saturating_sub(1).max(1), 1),
                     "no `summary`: lists, search and feeds show the first paragraph instead",
                 )
                 .with_help("add `summary: …`, one or two sentences, to the front matter"),

@@ -28,11 +28,10 @@ impl Names {
     }
 
     /// Every name of `list` replaced by its one copy; the list without spare room.
-    pub fn share_all(&mut self, list: &mut Vec<Name>) {
+    pub fn share_all(&mut self, list: &mut [Name]) {
         for name in list.iter_mut() {
             *name = self.share(name);
         }
-        list.shrink_to_fit();
     }
 
     /// How many different names were met.

@@ -566,7 +566,7 @@ impl Site {
             }
         }
         self.by_organization = by_organization;
-        let tags = self.entries.iter().map(|e| e.record.tags.as_slice());
+        let tags = self.entries.iter().map(|e| &*e.record.tags);
         self.topics = TopicIndex::build(&topics, tags);
         self.organizations = organizations;
         self.topic_registry = topics;
@@ -1210,7 +1210,7 @@ impl Targets<'_> {
             source: &r.source,
             body: Lazy::new(markdown),
             body_hash: r.body_hash,
-            body_line: r.body_line,
+            body_line: r.body_line as usize,
             summary: r.summary.as_ref(),
         };
         self.body(&from, &text, opts, (bodies, stored))

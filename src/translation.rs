@@ -222,7 +222,7 @@ fn contradiction(
                     .map(|n| n.as_str().and_then(|n| registry.resolve(n)))
                     .collect()
             });
-            let mut theirs = original.cities.clone();
+            let mut theirs = original.cities.to_vec();
             theirs.sort_unstable();
             ids.map(|mut ids| {
                 ids.sort_unstable();

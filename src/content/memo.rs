@@ -197,7 +197,7 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
     let aliases = r.list(Reader::str)?;
     let details = get_details(r, kind)?;
     let links = get_links(r)?.boxed();
-    let body_line = r.usize()?;
+    let body_line = u32::try_from(r.usize()?).ok()?;
     let body_hash = r.u64()?;
     let source_hash = r.u64()?;
     let diags = r.list(get_diagnostic)?;
@@ -211,10 +211,10 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
         title,
         date,
         end,
-        cities,
-        organizers,
-        partners,
-        tags,
+        cities: cities.into(),
+        organizers: organizers.into(),
+        partners: partners.into(),
+        tags: tags.into(),
         lang,
         summary,
         draft,

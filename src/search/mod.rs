@@ -701,9 +701,7 @@ fn city_files(site: &Site, records: &[usize]) -> Vec<(String, Vec<u8>)> {
     let names: Vec<(&str, &str)> = (reg.cities.iter().enumerate())
         .map(|(id, c)| (c.id.as_str(), reg.name(id, lang)))
         .collect();
-    let of_record = records
-        .iter()
-        .map(|&i| site.entries[i].record.cities.as_slice());
+    let of_record = records.iter().map(|&i| &*site.entries[i].record.cities);
     let mut files = vec![(CITIES.to_string(), format::write_cities(&names, of_record))];
     let mut of_city: Vec<Vec<u32>> = vec![Vec::new(); reg.cities.len()];
     for (doc, &i) in records.iter().enumerate() {
