@@ -37,8 +37,10 @@ use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::markdown::{LinkAction, Problem, Rendered};
 
 mod blobs;
+mod stream;
 
 pub use blobs::Blobs;
+pub use stream::{Chunks, Stream, StreamWriter};
 
 /// The cache's folder, in the site's root.
 pub const DIR: &str = ".accord-cache";

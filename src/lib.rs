@@ -177,6 +177,9 @@ pub struct Report {
     /// Records whose search terms were taken from the build cache instead of being
     /// tokenized: unchanged since the last build, as are the names of the registries.
     pub search_cached: usize,
+    /// The terms of the search index whose weighing was taken from the last build
+    /// (every term that no record which changed holds or held), and all its terms.
+    pub search_terms_kept: (usize, usize),
     pub files_written: usize,
     pub warnings: Vec<Diagnostic>,
     /// How long each stage took, in pipeline order.
@@ -293,6 +296,7 @@ fn build_inner(
         rendered: loaded.site.rendered,
         cached: loaded.cached,
         search_cached: plan.search_cache.hits,
+        search_terms_kept: plan.search_cache.terms_kept,
         files_written,
         warnings: loaded.warnings,
         timings: clock.laps,
@@ -785,12 +789,15 @@ struct SearchCache {
     warnings: Diagnostics,
     /// Records whose terms were taken from the cache.
     hits: usize,
+    /// The terms of the index taken from the last build's weighing, and all.
+    terms_kept: (usize, usize),
 }
 
 impl SearchCache {
     fn stage(memo: search::Memo) -> SearchCache {
         let mut kept = SearchCache {
             hits: memo.hits(),
+            terms_kept: memo.terms_kept(),
             ..SearchCache::default()
         };
         kept.warnings.extend(memo.warning());

@@ -357,12 +357,14 @@ fn build(
                     eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
                 }
                 eprintln!(
-                    "{:>10}     files read ({} of their front matters from the build cache), {} Markdown bodies rendered (once for every edition), {} from the build cache; the search terms of {} records from the build cache",
+                    "{:>10}     files read ({} of their front matters from the build cache), {} Markdown bodies rendered (once for every edition), {} from the build cache; the search terms of {} records from the build cache, the weighing of {} of the index's {} terms",
                     report.parsed,
                     report.parsed_cached,
                     report.rendered,
                     report.cached,
-                    report.search_cached
+                    report.search_cached,
+                    report.search_terms_kept.0,
+                    report.search_terms_kept.1
                 );
             }
             let drafts = if report.drafts_skipped > 0 {

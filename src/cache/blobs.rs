@@ -125,20 +125,30 @@ impl Blobs {
 
     /// The blob of `path` the last build kept under `key`, if any (from any thread).
     pub fn get(&self, path: &Path, key: u64) -> Option<Vec<u8>> {
+        let (bytes, blob) = self.read(path, key)?;
+        blob.used.store(true, Ordering::Relaxed);
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(bytes)
+    }
+
+    /// The blob of `path` the last build kept, if it kept it under `key`, without
+    /// taking it: what a record was before it changed (see `search::kept`).
+    pub fn get_last(&self, path: &Path, key: u64) -> Option<Vec<u8>> {
+        self.read(path, key).map(|(bytes, _)| bytes)
+    }
+
+    /// The blob of `path` the last build kept under `key`, and where it was.
+    fn read(&self, path: &Path, key: u64) -> Option<(Vec<u8>, &OldBlob)> {
         if self.mode != Mode::Use {
             return None;
         }
         let old = self.old[bucket_of(path)].as_ref()?;
         let blob = old.blobs.get(path).filter(|b| b.key == key)?;
         let mut bytes = vec![0; blob.len];
-        {
-            let mut file = old.file.lock().unwrap_or_else(PoisonError::into_inner);
-            file.seek(SeekFrom::Start(blob.at as u64)).ok()?;
-            file.read_exact(&mut bytes).ok()?;
-        }
-        blob.used.store(true, Ordering::Relaxed);
-        self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(bytes)
+        let mut file = old.file.lock().unwrap_or_else(PoisonError::into_inner);
+        file.seek(SeekFrom::Start(blob.at as u64)).ok()?;
+        file.read_exact(&mut bytes).ok()?;
+        Some((bytes, blob))
     }
 
     /// Keeps `blob`, made by this build for `path` under `key` (from any thread); it

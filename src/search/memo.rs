@@ -15,6 +15,7 @@ use crate::diag::Diagnostic;
 use crate::site::{Entry, Site};
 
 use super::format::{Bytes, put_bytes, put_varint};
+use super::kept::Streams;
 use super::runs::{RecordTerms, Terms};
 use super::score;
 
@@ -34,6 +35,8 @@ type Coder<T> = (fn(&[u8]) -> Option<T>, fn(&T) -> Vec<u8>);
 pub struct Memo {
     terms: Blobs,
     passages: Blobs,
+    /// The weighed terms of the whole index (`kept`).
+    pub(super) streams: Streams,
 }
 
 impl Memo {
@@ -42,6 +45,7 @@ impl Memo {
         Memo {
             terms: Blobs::off(),
             passages: Blobs::off(),
+            streams: Streams::open(Path::new(""), Mode::Off, false),
         }
     }
 
@@ -51,6 +55,7 @@ impl Memo {
         Memo {
             terms: Blobs::open(root, mode, TERMS, write),
             passages: Blobs::open(root, mode, PASSAGES, write),
+            streams: Streams::open(root, mode, write),
         }
     }
 
@@ -60,6 +65,7 @@ impl Memo {
         self.terms
             .warning(again)
             .or_else(|| self.passages.warning(again))
+            .or_else(|| self.streams.warning())
     }
 
     /// How many records' terms were taken from the cache.
@@ -67,14 +73,19 @@ impl Memo {
         self.terms.hits()
     }
 
+    /// The terms of the index taken from the last build's weighing, and all.
+    pub fn terms_kept(&self) -> (usize, usize) {
+        self.streams.counts()
+    }
+
     /// Writes the files that changed, for `Staged::commit` (`cache::Blobs::stage`).
     pub fn stage(self) -> Result<Option<Staged>, Diagnostic> {
-        let terms = self.terms.stage()?;
-        let passages = self.passages.stage()?;
-        Ok(match (terms, passages) {
-            (Some(t), Some(p)) => Some(t.join(p)),
-            (t, p) => t.or(p),
-        })
+        let staged = [
+            self.terms.stage()?,
+            self.passages.stage()?,
+            self.streams.stage()?,
+        ];
+        Ok(staged.into_iter().flatten().reduce(Staged::join))
     }
 
     /// The key of every entry of `site`, in order; none when there is no cache.
@@ -119,6 +130,12 @@ impl Memo {
             RecordTerms::encode as fn(&_) -> _,
         );
         Memo::cached(&self.terms, e, key, coder, make)
+    }
+
+    /// The terms entry `e` had in the last build, when its key was `key`.
+    pub(super) fn last_terms(&self, e: &Entry, key: u64) -> Option<Terms> {
+        let bytes = self.terms.get_last(&e.record.source, key)?;
+        RecordTerms::decode(&bytes)
     }
 
     /// The passages, Hangul words and snippets of entry `e` (`make`, or the cache).

@@ -21,6 +21,7 @@
 
 mod format;
 mod hangul;
+mod kept;
 mod memo;
 mod passages;
 mod phrases;
@@ -329,19 +330,44 @@ fn shards(
     emit: &Emit,
 ) -> std::io::Result<(usize, Vec<Vec<u8>>, Vec<Word>)> {
     // 1. The postings of every record, by term, in runs sorted by term; the terms
-    // of a record tokenized, or taken from the build cache.
+    // of a record tokenized, or taken from the build cache. With the last build's
+    // weighed terms (`kept`), only those of the records that changed.
     let mentions = Mentions::of(&site.registry, &site.organizations);
     let phrases = Phrases::of(site, &mentions);
-    let terms_of = |i: usize| {
+    let terms_of = |i: usize, phrases: &Phrases, only: Option<&kept::TermSet>| {
         let make = || runs::record_terms(site, i, &mentions);
         let (terms, lengths) = memo.memo.terms(&site.entries[i], memo.key(i), make);
         let more = phrases.of_record(&terms);
-        (terms.with(more), lengths)
+        match only {
+            None => (terms.with(more), lengths),
+            Some(set) => (terms.only(|t| set.contains(t)).with(more), lengths),
+        }
     };
-    let (mut merge, lengths) = runs::sort(&order.records, &terms_of, budget, scratch)?;
-    let weigher = Weigher::new(lengths);
-    let mut writer = ShardWriter::new(sizes.shard, sizes.blocks);
-    let mut words: Vec<Word> = Vec::new();
+    let own = |i: usize| terms_of(i, &phrases, None);
+    let context = context(site, order, memo, sizes, &phrases);
+    let last = (context.as_ref()).and_then(|c| memo.memo.streams.last(c));
+    let was = |i: usize, key: u64| {
+        let (terms, lengths) = memo.memo.last_terms(&site.entries[i], key)?;
+        let more = phrases.of_record(&terms);
+        Some((terms.with(more), lengths))
+    };
+    let changed = (last.as_ref()).and_then(|l| kept::Changed::of(l, &order.records, &own, was));
+    let (mut merge, weigher, splice) = sorted(
+        order,
+        (&terms_of, &phrases),
+        (last, changed),
+        (budget, scratch),
+    )?;
+    let kept = (context.as_ref()).and_then(|c| memo.memo.streams.writer(c, &weigher.sums()));
+    let mut out = Out {
+        writer: ShardWriter::new(sizes.shard, sizes.blocks),
+        kept,
+        words: Vec::new(),
+        pushed: 0,
+        kept_terms: 0,
+        terms: 0,
+    };
+    let mut splice = splice;
     // Packed: the shards of a group of keys per file, the followers and preceders
     // files `sizes.blocks_per_file` at a time.
     let mut packers = [
@@ -361,7 +387,8 @@ fn shards(
     };
     // 2. The runs merged, term by term in byte order; a batch of terms at a time,
     // 3. each term's postings weighed (BM25 impacts on its own scale) and encoded,
-    // in parallel, and 4. cut into shards.
+    // in parallel, and 4. cut into shards, with the terms of the last build that
+    // were not weighed again between them.
     let mut batch: Vec<runs::Merged> = Vec::new();
     let mut held = 0;
     loop {
@@ -379,26 +406,171 @@ fn shards(
             .collect();
         for ((term, _), (data, written)) in batch.drain(..).zip(encoded) {
             let term = String::from_utf8(term).expect("terms are UTF-8");
-            if written {
-                let word = term.trim_start_matches(WRITTEN);
-                if is_typo_word(word) {
-                    words.push((word.to_string(), data.df));
-                }
-            }
-            writer.push(&term, data);
+            splice.until(Some(term.as_bytes()), &mut |t| {
+                out.kept_terms += 1;
+                out.push(t);
+                out.full()
+                    .map_or(Ok(()), |closed| emit_closed(closed, false))
+            })?;
+            out.push((term, data, written));
         }
         held = 0;
-        emit_closed(writer.take_closed(), false)?;
+        emit_closed(out.writer.take_closed(), false)?;
+        out.pushed = 0;
         if done {
             break;
         }
     }
-    let (closed, separators) = writer.finish();
+    splice.until(None, &mut |t| {
+        out.kept_terms += 1;
+        out.push(t);
+        out.full()
+            .map_or(Ok(()), |closed| emit_closed(closed, false))
+    })?;
+    let (closed, separators) = out.writer.finish();
     let shard_count = closed[0].0 + closed[0].1.len();
     emit_closed(closed, true)?;
-    words.sort();
-    Ok((shard_count, separators, words))
+    if let Some(kept) = out.kept {
+        memo.memo.streams.finish(kept);
+    }
+    memo.memo.streams.count(out.kept_terms, out.terms);
+    out.words.sort();
+    Ok((shard_count, separators, out.words))
 }
+
+/// Where the weighed terms go, in byte order: the shards (and the other files of
+/// the terms), the stream kept for the next build, and the typo dictionary.
+struct Out {
+    writer: ShardWriter,
+    kept: Option<kept::Writer>,
+    words: Vec<Word>,
+    /// Bytes pushed since the shards closed were last taken.
+    pushed: usize,
+    /// Terms taken from the last build's stream, and all terms.
+    kept_terms: usize,
+    terms: usize,
+}
+
+impl Out {
+    fn push(&mut self, (term, data, written): kept::Weighed) {
+        if written {
+            let word = term.trim_start_matches(WRITTEN);
+            if is_typo_word(word) {
+                self.words.push((word.to_string(), data.df));
+            }
+        }
+        if let Some(kept) = &mut self.kept {
+            kept.push((&term, &data, written));
+        }
+        self.pushed += data.postings.len() + data.positions.len() + 16;
+        self.terms += 1;
+        self.writer.push(&term, data);
+    }
+
+    /// The shards closed, once enough was pushed since they were last taken.
+    fn full(&mut self) -> Option<format::Closed> {
+        (self.pushed >= WEIGHED_AT_ONCE).then(|| {
+            self.pushed = 0;
+            self.writer.take_closed()
+        })
+    }
+}
+
+/// The terms of record `i` (in `site.entries`) with the `Phrases` it holds, only
+/// those of a set if one is given, and the lengths of its fields.
+type TermsOf<'a> = dyn Fn(usize, &Phrases, Option<&kept::TermSet>) -> runs::Terms + Sync + 'a;
+
+/// What the weighing of every term depends on but its postings (`kept::Context`);
+/// none without the build cache.
+fn context(
+    site: &Site,
+    order: &Order,
+    memo: &Keyed,
+    sizes: &Sizes,
+    phrases: &Phrases,
+) -> Option<kept::Context> {
+    if memo.keys.is_empty() {
+        return None;
+    }
+    let mut k = kept::hasher();
+    let Sizes {
+        shard,
+        blocks,
+        records_per_file,
+        passages_per_file,
+        keys_per_file,
+        blocks_per_file,
+        head_from,
+        head_hits,
+    } = *sizes;
+    for n in [shard, blocks, records_per_file, passages_per_file]
+        .into_iter()
+        .chain([keys_per_file, blocks_per_file, head_from, head_hits])
+    {
+        k.u64(n as u64);
+    }
+    k.u64(order.records.len() as u64);
+    for &i in &order.records {
+        k.str(&site.entries[i].record.source.to_string_lossy());
+    }
+    k.strs(order.langs.iter().map(|l| &**l));
+    k.strs(phrases.runs());
+    let records = (order.records.iter().zip(&order.facts))
+        .map(|(&i, &(start, end, kind, lang))| {
+            let mut f = crate::cache::KeyHasher::new();
+            for n in [i64::from(start), i64::from(end), kind as i64, lang as i64] {
+                f.u64(n as u64);
+            }
+            (memo.keys[i], f.finish())
+        })
+        .collect();
+    Some(kept::Context {
+        shared: k.finish(),
+        records,
+    })
+}
+
+/// The postings of the records (`own` gives a record's terms), by term, and their
+/// weigher; with the last build's stream and what changed since, if the average
+/// lengths of the fields are the same on their grid, only the terms of the records
+/// that changed, and the rest of the terms from the stream.
+fn sorted(
+    order: &Order,
+    (own, phrases): (&TermsOf, &Phrases),
+    (last, changed): (Option<kept::Last>, Option<kept::Changed>),
+    (budget, scratch): (usize, &Scratch),
+) -> std::io::Result<(runs::Merge, Weigher, kept::Splice)> {
+    let terms_of = |i: usize, phrases: &Phrases, only: Option<&kept::TermSet>| -> runs::Terms {
+        match changed.as_ref().and_then(|c| c.now.get(&i)) {
+            Some((terms, lengths)) => (terms.only(|_| true), *lengths),
+            None => own(i, phrases, only),
+        }
+    };
+    let n = order.records.len();
+    let same = |last: &kept::Last, c: &kept::Changed| {
+        Weigher::averages_of(last.sums(), n) == Weigher::averages_of(&c.sums, n)
+    };
+    if let Some(last) = last
+        && let Some(c) = changed.as_ref().filter(|c| same(&last, c))
+    {
+        // Only the phrases among the terms to weigh are looked for.
+        let phrases = phrases.only(|run| c.terms.contains(run.as_bytes()));
+        let only = |i: usize| terms_of(i, &phrases, Some(&c.terms));
+        let (merge, lengths) = runs::sort(&order.records, &only, budget, scratch)?;
+        let weigher = Weigher::new(lengths);
+        debug_assert_eq!(
+            weigher.sums(),
+            c.sums,
+            "the sums of the lengths, as counted"
+        );
+        let set = changed.map(|c| c.terms).unwrap_or_default();
+        return Ok((merge, weigher, kept::Splice::of(&last, set)?));
+    }
+    let all = |i: usize| terms_of(i, phrases, None);
+    let (merge, lengths) = runs::sort(&order.records, &all, budget, scratch)?;
+    Ok((merge, Weigher::new(lengths), kept::Splice::none()))
+}
+
 /// Files numbered in order (shards, followers or preceders files), as they are
 /// closed, put into packs of `per_pack` (`format::packs`): a pack is made once it is
 /// full, the last one at the end.

@@ -53,6 +53,17 @@ thread_local! {
 }
 
 impl Phrases {
+    /// Every phrase, in order.
+    pub(super) fn runs(&self) -> impl Iterator<Item = &str> {
+        self.list.iter().map(|(run, _)| run.as_str())
+    }
+
+    /// Only the phrases for which `keep` holds: a record holds one of them exactly
+    /// when it holds it among all.
+    pub(super) fn only(&self, keep: impl Fn(&str) -> bool) -> Phrases {
+        Phrases::of_names(self.runs().filter(|run| keep(run)))
+    }
+
     /// The phrases of the names of every record and of the organization registry.
     pub(super) fn of(site: &Site, mentions: &Mentions) -> Phrases {
         let mut names: FastMap<&str, ()> = FastMap::default();

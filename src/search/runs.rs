@@ -252,6 +252,25 @@ impl RecordTerms {
         })
     }
 
+    /// Only the terms for which `keep` holds.
+    pub(super) fn only(&self, keep: impl Fn(&[u8]) -> bool) -> RecordTerms {
+        let mut bytes = Vec::new();
+        let mut bounds = [0; PARTS + 1];
+        for p in 0..PARTS {
+            let mut part = &self.bytes[self.bounds[p]..self.bounds[p + 1]];
+            while !part.is_empty() {
+                let start = part;
+                let term = take_bytes(&mut part);
+                take_bytes(&mut part);
+                if keep(term) {
+                    bytes.extend_from_slice(&start[..start.len() - part.len()]);
+                }
+            }
+            bounds[p + 1] = bytes.len();
+        }
+        RecordTerms { bytes, bounds }
+    }
+
     /// These terms and `more` (none of them among these), each in its part.
     pub(super) fn with(self, more: Vec<(String, Vec<u8>)>) -> RecordTerms {
         if more.is_empty() {

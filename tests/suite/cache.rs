@@ -392,7 +392,7 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
     ];
     for ((how, damage), folder) in damages
         .into_iter()
-        .flat_map(|d| ["bodies", "terms", "passages", "records"].map(|f| (d, f)))
+        .flat_map(|d| ["bodies", "terms", "passages", "records", "index"].map(|f| (d, f)))
     {
         let what = &format!("{folder} {how}");
         let site = archive();
@@ -421,7 +421,7 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
         let expected = match folder {
             "bodies" => (bodies, 0, records - 1, records - 1),
             "terms" => (1, bodies - 1, 0, records - 1),
-            "passages" => (1, bodies - 1, records - 1, records - 1),
+            "passages" | "index" => (1, bodies - 1, records - 1, records - 1),
             _ => (1, bodies - 1, records - 1, 0),
         };
         let got = (r.rendered, r.cached, r.search_cached, r.parsed_cached);
@@ -432,7 +432,48 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
         assert_eq!((next.rendered, next.cached), (0, bodies), "{what}");
         assert_eq!(next.search_cached, records, "{what}");
         assert_eq!(next.parsed_cached, records, "{what}");
+        if folder == "index" {
+            assert_eq!(r.search_terms_kept.0, 0, "{what}");
+            assert!(next.search_terms_kept.0 > 0, "{what}");
+        }
     }
+}
+
+#[test]
+fn an_edit_that_keeps_the_average_lengths_weighs_only_the_terms_its_record_holds_or_held() {
+    let site = archive();
+    let root = site.path();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("site");
+    let first = build_into(root, &out);
+    assert_eq!(first.search_terms_kept.0, 0);
+    let again = step(root, &out, "nothing changed");
+    let all = again.search_terms_kept.1;
+    assert_eq!(again.search_terms_kept, (all, all));
+
+    // One word for another of as many characters: no field grows or shrinks.
+    let index = |term: &str| {
+        let load = |p: &str| std::fs::read(out.join(p)).ok();
+        let reader = accord::search::Reader::open(load).unwrap();
+        let filters = accord::search::Filters::default();
+        reader.search(term, &filters).unwrap().hits.len()
+    };
+    let before = (index("기록"), index("보고"));
+    let visit = root.join("content/trips/visit.md");
+    replace(&visit, "방문 기록.", "방문 보고.");
+    let r = step(root, &out, "a word replaced");
+    let (kept, all) = r.search_terms_kept;
+    assert!(kept > all / 2 && kept < all, "{kept} of {all}");
+    // The terms of the word before and after were weighed again, with every other
+    // term of the record: one record less holds `기록`, one more `보고`.
+    assert_eq!((index("기록"), index("보고")), (before.0 - 1, before.1 + 1));
+
+    // A record that grows moves the average length of a field: every term is weighed.
+    append(&visit, &"\n더 많은 기록과 보고와 방문.".repeat(20));
+    let r = step(root, &out, "a body grown");
+    assert_eq!(r.search_terms_kept.0, 0);
+    let r = step(root, &out, "nothing changed after");
+    assert_eq!(r.search_terms_kept.0, r.search_terms_kept.1);
 }
 
 #[test]

@@ -1,0 +1,426 @@
+//! The last build's weighed terms, kept in the build cache (a `cache::Stream` in
+//! `index/`): every term of the index in byte order, as `encode` made it (`Encoded`,
+//! what the shards, postings, followers, preceders and positions files hold of it),
+//! so that a build after an edit weighs again only the terms that the records which
+//! changed hold or held, and takes every other term from the stream.
+//!
+//! A term's weighing reads its postings (the records that hold it, their fields'
+//! lengths and facts), the number of records and the average length of each field
+//! (on a grid, `score::on_grid`). The stream is taken only when all of that is the same
+//! for every term but those of the records that changed: the same records in the same
+//! index order (by path), the same languages, sizes and phrases (`Context::shared`),
+//! every other record under the same key (`memo::record_key`) and facts, and the same
+//! averages. Else (a record added, removed or moved in the order, a registry changed,
+//! more than a quarter of the records changed, an average on another step) every term
+//! is weighed, as without a cache. Either way the stream is written anew for the next
+//! build, and the index is the same, byte for byte, as a build without the cache.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use crate::cache::{Chunks, Mode, Staged, Stream, StreamWriter};
+use crate::diag::{Code, Diagnostic, Pos};
+
+use super::format::{Bytes, Corrupt, Encoded, put_bytes, put_varint};
+use super::runs::Terms;
+use super::score::{FIELD_COUNT, KeyHasher, LengthSums};
+
+/// The folder of the stream in the build cache.
+const NAME: &str = "index";
+/// Changes whenever what the stream holds does.
+const FORMAT: u64 = 1;
+
+/// A term as kept: the term, its weighing, and whether it is written as a token in
+/// some record.
+pub(super) type Weighed = (String, Encoded, bool);
+
+/// The terms of some records: a set of terms (bytes).
+pub(super) type TermSet = HashSet<Vec<u8>, BuildHasherDefault<KeyHasher>>;
+
+/// What the weighing of every term depends on, besides its postings.
+pub(super) struct Context {
+    /// A hash of what all records share: the stream's format, the sizes of the files,
+    /// the number of records and their paths in index order, the languages and the
+    /// phrases.
+    pub(super) shared: u64,
+    /// Per record in index order: its key and a hash of its facts.
+    pub(super) records: Vec<(u64, u64)>,
+}
+
+impl Context {
+    /// The head of the stream: the context and the `sums` of the fields' lengths.
+    fn head(&self, sums: &LengthSums) -> Vec<u8> {
+        let mut head = Vec::with_capacity(16 * self.records.len() + 64);
+        put_varint(&mut head, FORMAT);
+        head.extend_from_slice(&self.shared.to_le_bytes());
+        for s in sums {
+            head.extend_from_slice(&s.to_le_bytes());
+        }
+        put_varint(&mut head, self.records.len() as u64);
+        for &(key, facts) in &self.records {
+            head.extend_from_slice(&key.to_le_bytes());
+            head.extend_from_slice(&facts.to_le_bytes());
+        }
+        head
+    }
+}
+
+/// A hasher for `Context::shared`.
+pub(super) fn hasher() -> crate::cache::KeyHasher {
+    let mut k = crate::cache::KeyHasher::new();
+    k.u64(FORMAT);
+    k
+}
+
+/// The stream of the last build, checked, and what changed since.
+pub(super) struct Last {
+    stream: Stream,
+    /// The lengths of the fields of the last build's records, added up.
+    sums: LengthSums,
+    /// The records (in index order) whose key changed, with the key they had.
+    pub(super) changed: Vec<(usize, u64)>,
+}
+
+impl Last {
+    /// The lengths of the fields of the last build's records, added up.
+    pub(super) fn sums(&self) -> &LengthSums {
+        &self.sums
+    }
+
+    /// Its terms, in byte order.
+    pub(super) fn terms(&self) -> io::Result<StreamTerms> {
+        Ok(StreamTerms {
+            chunks: self.stream.chunks()?,
+            chunk: Vec::new(),
+            at: 0,
+        })
+    }
+}
+
+/// The terms of a stream, read a chunk at a time.
+pub(super) struct StreamTerms {
+    chunks: Chunks,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl StreamTerms {
+    /// The next term, `None` after the last.
+    pub(super) fn next(&mut self) -> io::Result<Option<Weighed>> {
+        if self.at == self.chunk.len() {
+            match self.chunks.next() {
+                None => return Ok(None),
+                Some(chunk) => (self.chunk, self.at) = (chunk?, 0),
+            }
+        }
+        let mut bytes = Bytes::new(&self.chunk[self.at..]);
+        let kept = decode(&mut bytes)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a kept term is corrupt"))?;
+        self.at = self.chunk.len() - bytes.remaining();
+        Ok(Some(kept))
+    }
+}
+
+/// The records that changed since the last build, and the terms they hold or held:
+/// the terms to weigh again.
+pub(super) struct Changed {
+    /// The terms of each record that changed, by its index in `site.entries`.
+    pub(super) now: HashMap<usize, Terms, BuildHasherDefault<KeyHasher>>,
+    /// Every term a record that changed holds or held.
+    pub(super) terms: TermSet,
+    /// The lengths of the fields of every record, added up, as they are now.
+    pub(super) sums: LengthSums,
+}
+
+impl Changed {
+    /// What changed since the `last` build, among the `records` (their indexes in
+    /// `site.entries`, in index order): `own` gives what a record holds now, `was`
+    /// what it held under its last key. `None` if the cache lost one.
+    pub(super) fn of(
+        last: &Last,
+        records: &[usize],
+        own: &(dyn Fn(usize) -> Terms + Sync),
+        was: impl Fn(usize, u64) -> Option<Terms>,
+    ) -> Option<Changed> {
+        let mut changed = Changed {
+            now: HashMap::default(),
+            terms: TermSet::default(),
+            sums: last.sums,
+        };
+        for &(at, key) in &last.changed {
+            let i = records[at];
+            let (before, lengths_before) = was(i, key)?;
+            let now = own(i);
+            for (term, _) in before.each().chain(now.0.each()) {
+                if !changed.terms.contains(term) {
+                    changed.terms.insert(term.to_vec());
+                }
+            }
+            for (sum, (&was, &is)) in changed
+                .sums
+                .iter_mut()
+                .zip(lengths_before.iter().zip(&now.1))
+            {
+                *sum = sum.checked_sub(u64::from(was))? + u64::from(is);
+            }
+            changed.now.insert(i, now);
+        }
+        Some(changed)
+    }
+}
+
+/// The terms of the last build that were not weighed again, put in byte order
+/// between those that were.
+pub(super) struct Splice {
+    terms: Option<StreamTerms>,
+    /// The next term of `terms`, read.
+    next: Option<Weighed>,
+    /// The terms weighed again: their last weighing is dropped.
+    again: TermSet,
+}
+
+impl Splice {
+    /// The terms of the `last` build but those `again`.
+    pub(super) fn of(last: &Last, again: TermSet) -> io::Result<Splice> {
+        let mut terms = last.terms()?;
+        let next = terms.next()?;
+        Ok(Splice {
+            terms: Some(terms),
+            next,
+            again,
+        })
+    }
+
+    /// None: every term is weighed.
+    pub(super) fn none() -> Splice {
+        Splice {
+            terms: None,
+            next: None,
+            again: TermSet::default(),
+        }
+    }
+
+    /// Hands `put` every term kept before `term` (all of them when `None`), and drops
+    /// the last weighing of `term`.
+    pub(super) fn until(
+        &mut self,
+        term: Option<&[u8]>,
+        put: &mut dyn FnMut(Weighed) -> io::Result<()>,
+    ) -> io::Result<()> {
+        while let Some(next) = self.next.take() {
+            let before = term.is_none_or(|t| next.0.as_bytes() < t);
+            if !before && term != Some(next.0.as_bytes()) {
+                self.next = Some(next);
+                break;
+            }
+            if before && !self.again.contains(next.0.as_bytes()) {
+                put(next)?;
+            }
+            if let Some(terms) = &mut self.terms {
+                self.next = terms.next()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+const WRITTEN: u8 = 1;
+const MASKS: u8 = 2;
+const DENSE: u8 = 4;
+const HEAD: u8 = 8;
+
+/// Appends a term to a chunk.
+fn encode(out: &mut Vec<u8>, (term, e, written): (&str, &Encoded, bool)) {
+    put_bytes(out, term.as_bytes());
+    let flags = [
+        (written, WRITTEN),
+        (e.masks, MASKS),
+        (e.dense, DENSE),
+        (e.head.is_some(), HEAD),
+    ];
+    out.push(flags.iter().filter(|(on, _)| *on).map(|(_, f)| f).sum());
+    put_varint(out, u64::from(e.df));
+    put_varint(out, u64::from(e.scale));
+    for part in [&e.postings, &e.followers, &e.preceders, &e.positions] {
+        put_bytes(out, part);
+    }
+    if let Some(head) = &e.head {
+        put_bytes(out, head);
+    }
+}
+
+fn decode(b: &mut Bytes) -> Result<Weighed, Corrupt> {
+    let corrupt = |_| Corrupt("a kept term is corrupt".into());
+    let term = String::from_utf8(b.bytes()?.to_vec()).map_err(|_| corrupt(()))?;
+    let flags = b.byte()?;
+    let df = u32::try_from(b.varint()?).map_err(|_| corrupt(()))?;
+    let scale = u32::try_from(b.varint()?).map_err(|_| corrupt(()))?;
+    let mut part = || b.bytes().map(<[u8]>::to_vec);
+    let encoded = Encoded {
+        df,
+        scale,
+        postings: part()?,
+        masks: flags & MASKS != 0,
+        dense: flags & DENSE != 0,
+        followers: part()?,
+        preceders: part()?,
+        positions: part()?,
+        head: if flags & HEAD != 0 {
+            Some(part()?)
+        } else {
+            None
+        },
+    };
+    Ok((term, encoded, flags & WRITTEN != 0))
+}
+
+/// The stream of a build being written.
+pub(super) struct Writer(StreamWriter);
+
+impl Writer {
+    pub(super) fn push(&mut self, term: (&str, &Encoded, bool)) {
+        encode(self.0.chunk(), term);
+        self.0.close_full();
+    }
+}
+
+/// The stream in the build cache: the last build's, and the one this build writes.
+pub(super) struct Streams {
+    root: PathBuf,
+    mode: Mode,
+    write: bool,
+    /// The stream of the last build, ignored: its file and why.
+    ignored: Mutex<Option<(PathBuf, String)>>,
+    /// The stream this build wrote, or why it could not.
+    made: Mutex<Option<Result<Staged, Diagnostic>>>,
+    /// The terms of this build's index taken from the last build's stream, and all.
+    counts: Mutex<(usize, usize)>,
+}
+
+impl Streams {
+    pub(super) fn open(root: &Path, mode: Mode, write: bool) -> Streams {
+        Streams {
+            root: root.to_path_buf(),
+            mode,
+            write,
+            ignored: Mutex::new(None),
+            made: Mutex::new(None),
+            counts: Mutex::new((0, 0)),
+        }
+    }
+
+    /// The last build's stream, if it was made in `context` but for some records
+    /// (not more than a quarter of them), checked whole.
+    pub(super) fn last(&self, context: &Context) -> Option<Last> {
+        if self.mode != Mode::Use || context.records.is_empty() {
+            return None;
+        }
+        let ignore = |(file, why): (PathBuf, String)| {
+            *self.ignored.lock().unwrap_or_else(PoisonError::into_inner) = Some((file, why));
+        };
+        let stream = Stream::open(&self.root, NAME).map_err(ignore).ok()??;
+        let (sums, records) = read_head(stream.head(), context)?;
+        let changed: Vec<(usize, u64)> = (records.iter().zip(&context.records))
+            .enumerate()
+            .filter(|(_, (last, now))| last != now)
+            .map(|(i, (last, _))| (i, last.0))
+            .collect();
+        if changed.len() > context.records.len() / 4 {
+            return None;
+        }
+        stream.check().map_err(ignore).ok()?;
+        Some(Last {
+            stream,
+            sums,
+            changed,
+        })
+    }
+
+    /// A stream for this build to write, made in `context` with these `sums` of the
+    /// lengths of the fields, if the
+    /// cache is written.
+    pub(super) fn writer(&self, context: &Context, sums: &LengthSums) -> Option<Writer> {
+        if self.mode == Mode::Off || !self.write {
+            return None;
+        }
+        match StreamWriter::create(&self.root, NAME, &context.head(sums)) {
+            Ok(w) => Some(Writer(w)),
+            Err(d) => {
+                *self.made.lock().unwrap_or_else(PoisonError::into_inner) = Some(Err(d));
+                None
+            }
+        }
+    }
+
+    /// Completes the stream `writer` wrote, to be put in place with the cache.
+    pub(super) fn finish(&self, writer: Writer) {
+        *self.made.lock().unwrap_or_else(PoisonError::into_inner) = Some(writer.0.finish());
+    }
+
+    /// Notes that `kept` of the index's `all` terms were taken from the last build.
+    pub(super) fn count(&self, kept: usize, all: usize) {
+        *self.counts.lock().unwrap_or_else(PoisonError::into_inner) = (kept, all);
+    }
+
+    /// The terms of the index taken from the last build, and all.
+    pub(super) fn counts(&self) -> (usize, usize) {
+        *self.counts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The warning about the stream of the last build, if it was ignored.
+    pub(super) fn warning(&self) -> Option<Diagnostic> {
+        let ignored = self.ignored.lock().unwrap_or_else(PoisonError::into_inner);
+        let (file, why) = ignored.as_ref()?;
+        Some(
+            Diagnostic::warning(
+                Code::BuildCache,
+                file,
+                Pos::UNKNOWN,
+                format!("the build cache was ignored: this file {why}"),
+            )
+            .with_help(
+                "nothing to do: the search index weighs every term again and the cache is \
+                 written anew (it is safe to delete .accord-cache/)",
+            ),
+        )
+    }
+
+    /// The stream this build wrote, for `Staged::commit`.
+    pub(super) fn stage(self) -> Result<Option<Staged>, Diagnostic> {
+        let made = self
+            .made
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        made.transpose()
+    }
+}
+
+/// The sums of the lengths and the records of a stream's `head`, if it was made in `context`'s
+/// shared part with as many records.
+fn read_head(head: &[u8], context: &Context) -> Option<(LengthSums, Vec<(u64, u64)>)> {
+    let mut b = Bytes::new(head);
+    let u64_of = |b: &mut Bytes| -> Option<u64> {
+        let mut n = [0u8; 8];
+        for byte in &mut n {
+            *byte = b.byte().ok()?;
+        }
+        Some(u64::from_le_bytes(n))
+    };
+    if b.varint().ok()? != FORMAT || u64_of(&mut b)? != context.shared {
+        return None;
+    }
+    let mut sums = [0u64; FIELD_COUNT];
+    for s in &mut sums {
+        *s = u64_of(&mut b)?;
+    }
+    if b.varint().ok()? != context.records.len() as u64 {
+        return None;
+    }
+    let records = (0..context.records.len())
+        .map(|_| Some((u64_of(&mut b)?, u64_of(&mut b)?)))
+        .collect::<Option<Vec<_>>>()?;
+    b.is_empty().then_some((sums, records))
+}
