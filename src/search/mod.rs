@@ -401,16 +401,16 @@ fn shards(
         if held < WEIGHED_AT_ONCE && !done {
             continue;
         }
-        let encoded: Vec<(Encoded, bool)> = (batch.par_iter())
-            .map(|(term, blocks)| encode(&weigher, (term, blocks), &order.facts, sizes))
+        let encoded: Vec<(Encoded, bool)> = (batch.par_iter_mut())
+            .map(|(term, blocks)| {
+                let blocks = std::mem::take(blocks);
+                encode(&weigher, (term, blocks), &order.facts, sizes)
+            })
             .collect();
         for ((term, _), (data, written)) in batch.drain(..).zip(encoded) {
             let term = String::from_utf8(term).expect("terms are UTF-8");
             splice.until(Some(term.as_bytes()), &mut |t| {
-                out.kept_terms += 1;
-                out.push(t);
-                out.full()
-                    .map_or(Ok(()), |closed| emit_closed(closed, false))
+                (out.push_kept(t)).map_or(Ok(()), |closed| emit_closed(closed, false))
             })?;
             out.push((term, data, written));
         }
@@ -422,10 +422,7 @@ fn shards(
         }
     }
     splice.until(None, &mut |t| {
-        out.kept_terms += 1;
-        out.push(t);
-        out.full()
-            .map_or(Ok(()), |closed| emit_closed(closed, false))
+        (out.push_kept(t)).map_or(Ok(()), |closed| emit_closed(closed, false))
     })?;
     let (closed, separators) = out.writer.finish();
     let shard_count = closed[0].0 + closed[0].1.len();
@@ -465,6 +462,14 @@ impl Out {
         self.pushed += data.postings.len() + data.positions.len() + 16;
         self.terms += 1;
         self.writer.push(&term, data);
+    }
+
+    /// Pushes a term taken from the last build; the shards closed, once enough was
+    /// pushed since they were last taken.
+    fn push_kept(&mut self, term: kept::Weighed) -> Option<format::Closed> {
+        self.kept_terms += 1;
+        self.push(term);
+        self.full()
     }
 
     /// The shards closed, once enough was pushed since they were last taken.
@@ -616,11 +621,14 @@ impl Packer {
 /// written as a token in some record.
 fn encode(
     weigher: &Weigher,
-    (term, blocks): (&[u8], &[Vec<u8>]),
+    (term, blocks): (&[u8], Vec<Vec<u8>>),
     facts: &[Fact],
     sizes: &Sizes,
 ) -> (Encoded, bool) {
     let (p, written) = weigher.weigh(blocks.iter().map(Vec::as_slice));
+    // The postings as read are dropped before they are encoded: a common term's are
+    // megabytes at a million records.
+    drop(blocks);
     let impacts = Impacts::of(weigher.records(), &p.list);
     let masks = carries_masks(term);
     let list = (p.list.iter()).map(|w| (w.doc, impacts.impact(w), w.mask));

@@ -41,6 +41,8 @@ const PART_BYTES: usize = 1024;
 const TERM_COST: usize = 64;
 /// Bytes read or written at once from a run's file.
 const IO_BUFFER: usize = 64 * 1024;
+/// The least buffer of a run read in the merge, however many runs there are.
+const MIN_IO_BUFFER: usize = 8 * 1024;
 
 /// A folder for temporary files under `parent`, made when the first file is, and
 /// removed with everything in it when dropped.
@@ -405,7 +407,7 @@ pub(super) fn sort(
     scratch: &Scratch,
 ) -> io::Result<(Merge, Vec<[u32; FIELD_COUNT]>)> {
     let mut lengths = Vec::with_capacity(records.len());
-    let mut runs: Vec<RunReader> = Vec::new();
+    let mut spilled: Vec<File> = Vec::new();
     let mut run = Run::new();
     let at_once = (budget / 16 / RECORD_COST).clamp(1, BATCH);
     for (b, batch) in records.chunks(at_once).enumerate() {
@@ -416,30 +418,33 @@ pub(super) fn sort(
         run.add(b * at_once, &terms);
         drop(terms);
         if run.held > budget {
-            runs.push(spill(std::mem::replace(&mut run, Run::new()), scratch)?);
+            spilled.push(spill(std::mem::replace(&mut run, Run::new()), scratch)?);
         }
     }
-    if run.held > 0 || runs.is_empty() {
-        runs.push(if runs.is_empty() {
-            let mut bytes = Vec::new();
-            run.write(&mut bytes)?;
-            RunReader::new(Box::new(Cursor::new(bytes)))
-        } else {
-            spill(run, scratch)?
-        });
+    if spilled.is_empty() {
+        let mut bytes = Vec::new();
+        run.write(&mut bytes)?;
+        let only = RunReader::new(Box::new(Cursor::new(bytes)));
+        return Ok((Merge::new(vec![only])?, lengths));
     }
+    if run.held > 0 {
+        spilled.push(spill(run, scratch)?);
+    }
+    // The runs are read side by side: their buffers share the budget.
+    let buffer = (budget / spilled.len()).clamp(MIN_IO_BUFFER, IO_BUFFER);
+    let runs = (spilled.into_iter())
+        .map(|file| RunReader::new(Box::new(BufReader::with_capacity(buffer, file))))
+        .collect();
     Ok((Merge::new(runs)?, lengths))
 }
 
-/// Writes `run` to a temporary file; its reader.
-fn spill(run: Run, scratch: &Scratch) -> io::Result<RunReader> {
+/// Writes `run` to a temporary file; the file, at its start.
+fn spill(run: Run, scratch: &Scratch) -> io::Result<File> {
     let mut out = BufWriter::with_capacity(IO_BUFFER, scratch.file()?);
     run.write(&mut out)?;
     let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(RunReader::new(Box::new(BufReader::with_capacity(
-        IO_BUFFER, file,
-    ))))
+    Ok(file)
 }
 
 /// Reads a run as `Run::write` wrote it: term after term.
