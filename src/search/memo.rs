@@ -132,6 +132,18 @@ impl Memo {
         Memo::cached(&self.terms, e, key, coder, make)
     }
 
+    /// The terms of entry `e` for which `keep` holds, if the cache holds them under
+    /// `key`.
+    pub(super) fn terms_only(
+        &self,
+        e: &Entry,
+        key: Option<u64>,
+        keep: impl Fn(&[u8]) -> bool,
+    ) -> Option<Terms> {
+        let bytes = self.terms.get(&e.record.source, key?)?;
+        RecordTerms::decode_only(&bytes, keep)
+    }
+
     /// The terms entry `e` had in the last build, when its key was `key`.
     pub(super) fn last_terms(&self, e: &Entry, key: u64) -> Option<Terms> {
         let bytes = self.terms.get_last(&e.record.source, key)?;

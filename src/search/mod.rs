@@ -335,13 +335,7 @@ fn shards(
     let mentions = Mentions::of(&site.registry, &site.organizations);
     let phrases = Phrases::of(site, &mentions);
     let terms_of = |i: usize, phrases: &Phrases, only: Option<&kept::TermSet>| {
-        let make = || runs::record_terms(site, i, &mentions);
-        let (terms, lengths) = memo.memo.terms(&site.entries[i], memo.key(i), make);
-        let more = phrases.of_record(&terms);
-        match only {
-            None => (terms.with(more), lengths),
-            Some(set) => (terms.only(|t| set.contains(t)).with(more), lengths),
-        }
+        record_terms(site, (memo, &mentions), i, (phrases, only))
     };
     let own = |i: usize| terms_of(i, &phrases, None);
     let context = context(site, order, memo, sizes, &phrases);
@@ -433,6 +427,32 @@ fn shards(
     memo.memo.streams.count(out.kept_terms, out.terms);
     out.words.sort();
     Ok((shard_count, separators, out.words))
+}
+
+/// The terms of record `i` (in `site.entries`), tokenized or from the build cache,
+/// with the `phrases` it holds, and the lengths of its fields; only those of a set if
+/// one is given, with the phrases among them, whose bigrams are all in the set then
+/// (see `sorted`).
+fn record_terms(
+    site: &Site,
+    (memo, mentions): (&Keyed, &Mentions),
+    i: usize,
+    (phrases, only): (&Phrases, Option<&kept::TermSet>),
+) -> runs::Terms {
+    let (e, key) = (&site.entries[i], memo.key(i));
+    let all = || {
+        let make = || runs::record_terms(site, i, mentions);
+        memo.memo.terms(e, key, make)
+    };
+    let (terms, lengths) = match only {
+        None => all(),
+        Some(set) => (memo.memo.terms_only(e, key, |t| set.contains(t))).unwrap_or_else(|| {
+            let (terms, lengths) = all();
+            (terms.only(|t| set.contains(t)), lengths)
+        }),
+    };
+    let more = phrases.of_record(&terms);
+    (terms.with(more), lengths)
 }
 
 /// Where the weighed terms go, in byte order: the shards (and the other files of
@@ -558,7 +578,9 @@ fn sorted(
     if let Some(last) = last
         && let Some(c) = changed.as_ref().filter(|c| same(&last, c))
     {
-        // Only the phrases among the terms to weigh are looked for.
+        // Only the phrases among the terms to weigh are looked for: a record that
+        // changed holds or held each of them, so every one of their bigrams is among
+        // those terms too, and a record's phrases are found from those terms alone.
         let phrases = phrases.only(|run| c.terms.contains(run.as_bytes()));
         let only = |i: usize| terms_of(i, &phrases, Some(&c.terms));
         let (merge, lengths) = runs::sort(&order.records, &only, budget, scratch)?;

@@ -195,20 +195,7 @@ impl RecordTerms {
     /// What `encode` wrote, or `None` when the bytes are not that: the parts in
     /// order within the bytes, each a list of terms (UTF-8) and packed data.
     pub(super) fn decode(bytes: &[u8]) -> Option<Terms> {
-        let mut r = super::format::Bytes::new(bytes);
-        let mut lengths = [0u32; FIELD_COUNT];
-        for n in &mut lengths {
-            *n = u32::try_from(r.varint().ok()?).ok()?;
-        }
-        let mut bounds = [0usize; PARTS + 1];
-        for end in &mut bounds[1..] {
-            *end = usize::try_from(r.varint().ok()?).ok()?;
-        }
-        let terms = &bytes[bytes.len() - r.remaining()..];
-        let ordered = bounds.windows(2).all(|w| w[0] <= w[1]);
-        if !ordered || bounds[PARTS] != terms.len() {
-            return None;
-        }
+        let (lengths, bounds, terms) = RecordTerms::header(bytes)?;
         for p in 0..PARTS {
             let mut part = super::format::Bytes::new(&terms[bounds[p]..bounds[p + 1]]);
             while !part.is_empty() {
@@ -221,6 +208,49 @@ impl RecordTerms {
             bounds,
         };
         Some((terms, lengths))
+    }
+
+    /// What `encode` wrote, only the terms for which `keep` holds; `None` when the
+    /// bytes are not that.
+    pub(super) fn decode_only(bytes: &[u8], keep: impl Fn(&[u8]) -> bool) -> Option<Terms> {
+        let (lengths, bounds, terms) = RecordTerms::header(bytes)?;
+        let mut kept = Vec::new();
+        let mut kept_bounds = [0; PARTS + 1];
+        for p in 0..PARTS {
+            let mut part = super::format::Bytes::new(&terms[bounds[p]..bounds[p + 1]]);
+            while !part.is_empty() {
+                let (term, packed) = (part.bytes().ok()?, part.bytes().ok()?);
+                if keep(term) {
+                    std::str::from_utf8(term).ok()?;
+                    put_bytes(&mut kept, term);
+                    put_bytes(&mut kept, packed);
+                }
+            }
+            kept_bounds[p + 1] = kept.len();
+        }
+        let terms = RecordTerms {
+            bytes: kept,
+            bounds: kept_bounds,
+        };
+        Some((terms, lengths))
+    }
+
+    /// The lengths of the fields, the ends of the parts and the terms of what
+    /// `encode` wrote, if the ends are in order and end with the terms.
+    #[allow(clippy::type_complexity)]
+    fn header(bytes: &[u8]) -> Option<([u32; FIELD_COUNT], [usize; PARTS + 1], &[u8])> {
+        let mut r = super::format::Bytes::new(bytes);
+        let mut lengths = [0u32; FIELD_COUNT];
+        for n in &mut lengths {
+            *n = u32::try_from(r.varint().ok()?).ok()?;
+        }
+        let mut bounds = [0usize; PARTS + 1];
+        for end in &mut bounds[1..] {
+            *end = usize::try_from(r.varint().ok()?).ok()?;
+        }
+        let terms = &bytes[bytes.len() - r.remaining()..];
+        let ordered = bounds.windows(2).all(|w| w[0] <= w[1]);
+        (ordered && bounds[PARTS] == terms.len()).then_some((lengths, bounds, terms))
     }
 
     /// The terms of `parts`, each a list of terms and their packed data.
