@@ -24,7 +24,7 @@ use std::sync::{Mutex, PoisonError};
 use crate::cache::{Chunks, Mode, Staged, Stream, StreamWriter};
 use crate::diag::{Code, Diagnostic, Pos};
 
-use super::format::{Bytes, Corrupt, Encoded, put_bytes, put_varint};
+use super::format::{Bytes, Corrupt, Encoded, Fnv1a, put_bytes, put_varint};
 use super::runs::Terms;
 use super::score::{FIELD_COUNT, KeyHasher, LengthSums};
 
@@ -37,8 +37,8 @@ const FORMAT: u64 = 1;
 /// some record.
 pub(super) type Weighed = (String, Encoded, bool);
 
-/// The terms of some records: a set of terms (bytes).
-pub(super) type TermSet = HashSet<Vec<u8>, BuildHasherDefault<KeyHasher>>;
+/// The terms of some records: a set of terms (bytes), hashed as `FastMap` hashes.
+pub(super) type TermSet = HashSet<Vec<u8>, BuildHasherDefault<Fnv1a>>;
 
 /// What the weighing of every term depends on, besides its postings.
 pub(super) struct Context {
@@ -142,7 +142,7 @@ impl Changed {
     pub(super) fn of(
         last: &Last,
         records: &[usize],
-        own: &(dyn Fn(usize) -> Terms + Sync),
+        own: impl Fn(usize) -> Terms,
         was: impl Fn(usize, u64) -> Option<Terms>,
     ) -> Option<Changed> {
         let mut changed = Changed {
@@ -211,17 +211,18 @@ impl Splice {
         put: &mut dyn FnMut(Weighed) -> io::Result<()>,
     ) -> io::Result<()> {
         while let Some(next) = self.next.take() {
-            let before = term.is_none_or(|t| next.0.as_bytes() < t);
-            if !before && term != Some(next.0.as_bytes()) {
+            let kept = next.0.as_bytes();
+            if term.is_some_and(|t| kept > t) {
                 self.next = Some(next);
                 break;
             }
-            if before && !self.again.contains(next.0.as_bytes()) {
+            if term != Some(kept) && !self.again.contains(kept) {
                 put(next)?;
             }
-            if let Some(terms) = &mut self.terms {
-                self.next = terms.next()?;
-            }
+            self.next = match &mut self.terms {
+                Some(terms) => terms.next()?,
+                None => None,
+            };
         }
         Ok(())
     }
@@ -253,11 +254,11 @@ fn encode(out: &mut Vec<u8>, (term, e, written): (&str, &Encoded, bool)) {
 }
 
 fn decode(b: &mut Bytes) -> Result<Weighed, Corrupt> {
-    let corrupt = |_| Corrupt("a kept term is corrupt".into());
-    let term = String::from_utf8(b.bytes()?.to_vec()).map_err(|_| corrupt(()))?;
+    let corrupt = || Corrupt("a kept term is corrupt".into());
+    let term = String::from_utf8(b.bytes()?.to_vec()).map_err(|_| corrupt())?;
     let flags = b.byte()?;
-    let df = u32::try_from(b.varint()?).map_err(|_| corrupt(()))?;
-    let scale = u32::try_from(b.varint()?).map_err(|_| corrupt(()))?;
+    let df = u32::try_from(b.varint()?).map_err(|_| corrupt())?;
+    let scale = u32::try_from(b.varint()?).map_err(|_| corrupt())?;
     let mut part = || b.bytes().map(<[u8]>::to_vec);
     let encoded = Encoded {
         df,

@@ -345,8 +345,8 @@ fn shards(
         let more = phrases.of_record(&terms);
         Some((terms.with(more), lengths))
     };
-    let changed = (last.as_ref()).and_then(|l| kept::Changed::of(l, &order.records, &own, was));
-    let (mut merge, weigher, splice) = sorted(
+    let changed = (last.as_ref()).and_then(|l| kept::Changed::of(l, &order.records, own, was));
+    let (mut merge, weigher, mut splice) = sorted(
         order,
         (&terms_of, &phrases),
         (last, changed),
@@ -361,7 +361,6 @@ fn shards(
         kept_terms: 0,
         terms: 0,
     };
-    let mut splice = splice;
     // Packed: the shards of a group of keys per file, the followers and preceders
     // files `sizes.blocks_per_file` at a time.
     let mut packers = [
@@ -409,8 +408,7 @@ fn shards(
             out.push((term, data, written));
         }
         held = 0;
-        emit_closed(out.writer.take_closed(), false)?;
-        out.pushed = 0;
+        emit_closed(out.take_closed(), false)?;
         if done {
             break;
         }
@@ -494,10 +492,13 @@ impl Out {
 
     /// The shards closed, once enough was pushed since they were last taken.
     fn full(&mut self) -> Option<format::Closed> {
-        (self.pushed >= WEIGHED_AT_ONCE).then(|| {
-            self.pushed = 0;
-            self.writer.take_closed()
-        })
+        (self.pushed >= WEIGHED_AT_ONCE).then(|| self.take_closed())
+    }
+
+    /// The shards closed since they were last taken.
+    fn take_closed(&mut self) -> format::Closed {
+        self.pushed = 0;
+        self.writer.take_closed()
     }
 }
 
@@ -567,7 +568,7 @@ fn sorted(
 ) -> std::io::Result<(runs::Merge, Weigher, kept::Splice)> {
     let terms_of = |i: usize, phrases: &Phrases, only: Option<&kept::TermSet>| -> runs::Terms {
         match changed.as_ref().and_then(|c| c.now.get(&i)) {
-            Some((terms, lengths)) => (terms.only(|_| true), *lengths),
+            Some(terms) => terms.clone(),
             None => own(i, phrases, only),
         }
     };

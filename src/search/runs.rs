@@ -169,6 +169,7 @@ impl Drop for Scratch {
 
 /// The terms of one record as `score::doc_terms` gives them, grouped by part: each
 /// term (bytes) and its packed data (bytes); `bounds[p]..bounds[p + 1]` is part `p`.
+#[derive(Clone)]
 pub(super) struct RecordTerms {
     bytes: Vec<u8>,
     bounds: [usize; PARTS + 1],
@@ -214,6 +215,16 @@ impl RecordTerms {
     /// bytes are not that.
     pub(super) fn decode_only(bytes: &[u8], keep: impl Fn(&[u8]) -> bool) -> Option<Terms> {
         let (lengths, bounds, terms) = RecordTerms::header(bytes)?;
+        Some((RecordTerms::filtered(terms, &bounds, keep)?, lengths))
+    }
+
+    /// The terms (UTF-8) of `terms`, parts ending at `bounds`, for which `keep` holds;
+    /// `None` when the parts are not lists of terms and packed data.
+    fn filtered(
+        terms: &[u8],
+        bounds: &[usize; PARTS + 1],
+        keep: impl Fn(&[u8]) -> bool,
+    ) -> Option<RecordTerms> {
         let mut kept = Vec::new();
         let mut kept_bounds = [0; PARTS + 1];
         for p in 0..PARTS {
@@ -228,11 +239,10 @@ impl RecordTerms {
             }
             kept_bounds[p + 1] = kept.len();
         }
-        let terms = RecordTerms {
+        Some(RecordTerms {
             bytes: kept,
             bounds: kept_bounds,
-        };
-        Some((terms, lengths))
+        })
     }
 
     /// The lengths of the fields, the ends of the parts and the terms of what
@@ -286,21 +296,8 @@ impl RecordTerms {
 
     /// Only the terms for which `keep` holds.
     pub(super) fn only(&self, keep: impl Fn(&[u8]) -> bool) -> RecordTerms {
-        let mut bytes = Vec::new();
-        let mut bounds = [0; PARTS + 1];
-        for p in 0..PARTS {
-            let mut part = &self.bytes[self.bounds[p]..self.bounds[p + 1]];
-            while !part.is_empty() {
-                let start = part;
-                let term = take_bytes(&mut part);
-                take_bytes(&mut part);
-                if keep(term) {
-                    bytes.extend_from_slice(&start[..start.len() - part.len()]);
-                }
-            }
-            bounds[p + 1] = bytes.len();
-        }
-        RecordTerms { bytes, bounds }
+        RecordTerms::filtered(&self.bytes, &self.bounds, keep)
+            .expect("a record's terms are lists of terms and packed data")
     }
 
     /// These terms and `more` (none of them among these), each in its part.

@@ -1171,6 +1171,26 @@ mod tests {
     }
 
     #[test]
+    fn the_average_lengths_are_on_a_grid_that_one_record_s_edit_does_not_move() {
+        let exact = [3u32, 1, 2, 10, 300, 1];
+        let lengths = vec![exact; 10_000];
+        let mut edited = lengths.clone();
+        // A paragraph of 100 words added to one body.
+        edited[7][BODY] += 100;
+        let averages = |l: &Vec<[u32; FIELD_COUNT]>| Weigher::averages_of(&length_sums(l), l.len());
+        let (before, after) = (averages(&lengths), averages(&edited));
+        assert_eq!(before, after);
+        assert_ne!(before[BODY], 300.0, "the average is rounded");
+        for (avg, exact) in before.iter().zip(exact) {
+            let off = (avg / f64::from(exact) - 1.0).abs();
+            assert!(off <= 0.022, "{avg} for {exact}");
+        }
+        // A step further, it moves.
+        edited[7][BODY] += 200_000;
+        assert_ne!(averages(&edited)[BODY], before[BODY]);
+    }
+
+    #[test]
     fn a_cached_stem_is_the_stem_with_the_same_variant() {
         let words = [
             "recycling",
