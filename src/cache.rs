@@ -27,9 +27,11 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
 use std::hash::Hasher;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -51,7 +53,7 @@ pub const BUCKETS: usize = 256;
 /// The first bytes of every bucket file.
 const MAGIC: &[u8; 8] = b"ACCORD\x00C";
 /// The layout of the bucket files; a file of another is ignored.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// The accord that wrote a file; a file of another is ignored.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " ", env!("ACCORD_COMMIT"));
 /// Marks the folder as a cache for backup tools (<https://bford.info/cachedir/>).
@@ -78,12 +80,14 @@ struct Lookup {
     answer: Vec<u8>,
 }
 
-/// A body as the last build rendered it.
+/// A body as the last build rendered it: where it is in its bucket file, which
+/// `BodyCache::open` checked whole; it is read only when it is reused.
 #[derive(Debug)]
 pub struct Stored {
     key: u64,
-    lookups: Vec<Lookup>,
-    rendered: Rendered,
+    file: Arc<Mutex<File>>,
+    at: usize,
+    len: usize,
 }
 
 /// What became of one body in this build: its key and lookups, to keep it.
@@ -108,28 +112,63 @@ impl Made {
 
 impl Stored {
     /// The body, if it was rendered under `key` and every link it asked about gets
-    /// the same answer from `resolve`.
+    /// the same answer from `resolve`; `None` too if it cannot be read back.
     pub fn reuse(self, key: u64, resolve: &dyn Fn(&str) -> LinkAction) -> Option<(Rendered, Made)> {
         if self.key != key {
             return None;
         }
+        let mut bytes = vec![0; self.len];
+        {
+            let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+            file.seek(SeekFrom::Start(self.at as u64)).ok()?;
+            file.read_exact(&mut bytes).ok()?;
+        }
+        let mut r = Reader::new(&bytes);
+        let lookups = r.list(|r| {
+            Some(Lookup {
+                dest: r.str()?,
+                answer: r.bytes()?.to_vec(),
+            })
+        })?;
         let mut answer = Vec::new();
-        for l in &self.lookups {
+        for l in &lookups {
             answer.clear();
             encode_action(&resolve(&l.dest), &mut answer);
             if answer != l.answer {
                 return None;
             }
         }
+        let problems = r.list(decode_problem)?;
+        let problems_omitted = r.usize()?;
+        let rendered = Rendered {
+            problems,
+            problems_omitted,
+            ..crate::bodies::decode(r.bytes()?)?
+        };
+        if !r.done() {
+            return None;
+        }
         let made = Made {
             key,
-            lookups: self.lookups,
+            lookups,
             problems: Vec::new(),
             problems_omitted: 0,
             hit: true,
         };
-        Some((self.rendered, made))
+        Some((rendered, made))
     }
+}
+
+/// The bodies of a bucket file, by path, each to be read when it is reused.
+fn stored(old: blobs::OldFile) -> HashMap<PathBuf, Stored> {
+    let file = Arc::new(old.file);
+    (old.blobs.into_iter())
+        .map(|(path, blob)| {
+            let (key, at, len) = (blob.key, blob.at, blob.len);
+            let file = Arc::clone(&file);
+            (path, Stored { key, file, at, len })
+        })
+        .collect()
 }
 
 /// A resolver that remembers what it was asked, each destination once.
@@ -282,17 +321,14 @@ impl BodyCache {
             return bodies;
         }
         let dir = root.join(DIR).join(BODIES);
-        let read: Vec<Result<Vec<(PathBuf, Stored)>, String>> = (0..BUCKETS)
+        let read: Vec<Result<Option<blobs::OldFile>, String>> = (0..BUCKETS)
             .into_par_iter()
-            .map(|b| match std::fs::read(dir.join(file_name(b))) {
-                Ok(bytes) => decode_file(&bytes),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-                Err(e) => Err(format!("cannot be read: {e}")),
-            })
+            .map(|b| blobs::open_file(&dir.join(file_name(b))))
             .collect();
         for (b, result) in read.into_iter().enumerate() {
             match result {
-                Ok(list) => bodies.read[b] = list.into_iter().collect(),
+                Ok(None) => {}
+                Ok(Some(old)) => bodies.read[b] = stored(old),
                 Err(why) => {
                     bodies.dirty[b] = true;
                     let file = Path::new(DIR).join(BODIES).join(file_name(b));
@@ -556,12 +592,17 @@ fn file_name(bucket: usize) -> String {
 
 /// A bucket file: `MAGIC`, `FORMAT` (u32 LE), the version (a varint length, then
 /// UTF-8), the length of the rest (u64 LE) and its checksum (u64 LE), then the rest:
-/// the number of bodies, and each body (`encode_body`).
+/// the number of bodies, and each body as a blob of `Blobs` (its path, its key, and
+/// its bytes, `encode_body`), so that opening the file finds each body without
+/// decoding it.
 fn encode_file(list: &[(&Path, &Made, &Rendered)]) -> Vec<u8> {
     let mut rest = Vec::new();
     put_varint(&mut rest, list.len() as u64);
+    let mut body = Vec::new();
     for (path, made, rendered) in list {
-        encode_body(path, made, rendered, &mut rest);
+        body.clear();
+        encode_body(made, rendered, &mut body);
+        blobs::put_entry(&mut rest, &path.to_string_lossy(), made.key, &body);
     }
     seal(&rest)
 }
@@ -577,22 +618,6 @@ fn seal(rest: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&checksum(rest).to_le_bytes());
     out.extend_from_slice(rest);
     out
-}
-
-/// The bodies of a bucket file, or why it cannot be trusted.
-fn decode_file(bytes: &[u8]) -> Result<Vec<(PathBuf, Stored)>, String> {
-    let corrupt = || "is corrupt".to_string();
-    let rest = unseal(bytes)?;
-    let mut r = Reader { bytes: rest, at: 0 };
-    let count = r.varint().ok_or_else(corrupt)?;
-    let mut list = Vec::new();
-    for _ in 0..count {
-        list.push(decode_body(&mut r).ok_or_else(corrupt)?);
-    }
-    if r.at != rest.len() {
-        return Err(corrupt());
-    }
-    Ok(list)
 }
 
 /// What `seal` sealed, or why it cannot be trusted: of another format or version,
@@ -631,11 +656,10 @@ fn checksum(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// A body: its path, key, lookups and problems, then its rendering as the body store
-/// writes it (`bodies::encode`, which leaves the problems out).
-fn encode_body(path: &Path, made: &Made, r: &Rendered, out: &mut Vec<u8>) {
-    put_str(out, &path.to_string_lossy());
-    out.extend_from_slice(&made.key.to_le_bytes());
+/// A body but its path and key: its lookups and problems, then its rendering as the
+/// body store writes it (`bodies::encode`, which leaves the problems out); read back
+/// by `Stored::reuse`.
+fn encode_body(made: &Made, r: &Rendered, out: &mut Vec<u8>) {
     put_varint(out, made.lookups.len() as u64);
     for l in &made.lookups {
         put_str(out, &l.dest);
@@ -650,32 +674,6 @@ fn encode_body(path: &Path, made: &Made, r: &Rendered, out: &mut Vec<u8>) {
     }
     put_varint(out, made.problems_omitted as u64);
     put_bytes(out, &crate::bodies::encode(r));
-}
-
-fn decode_body(r: &mut Reader<'_>) -> Option<(PathBuf, Stored)> {
-    let path = PathBuf::from(r.str()?);
-    let key = r.u64()?;
-    let lookups = r.list(|r| {
-        Some(Lookup {
-            dest: r.str()?,
-            answer: r.bytes()?.to_vec(),
-        })
-    })?;
-    let problems = r.list(decode_problem)?;
-    let problems_omitted = r.usize()?;
-    let rendered = Rendered {
-        problems,
-        problems_omitted,
-        ..crate::bodies::decode(r.bytes()?)?
-    };
-    Some((
-        path,
-        Stored {
-            key,
-            lookups,
-            rendered,
-        },
-    ))
 }
 
 fn decode_problem(r: &mut Reader<'_>) -> Option<Problem> {
@@ -891,16 +889,29 @@ mod tests {
         made
     }
 
+    /// The bodies of the bucket file `bytes`, written to a file of its own and opened
+    /// as `BodyCache::open` opens one.
+    fn open_bytes(name: &str, bytes: &[u8]) -> Result<HashMap<PathBuf, Stored>, String> {
+        let path =
+            std::env::temp_dir().join(format!("accord-bodies-{}-{name}", std::process::id()));
+        std::fs::write(&path, bytes).unwrap();
+        let opened = blobs::open_file(&path);
+        std::fs::remove_file(&path).unwrap();
+        Ok(stored(opened?.unwrap()))
+    }
+
     #[test]
     fn a_file_reads_back_as_written() {
         let (path, made, body) = (Path::new("content/trips/x.md"), made(), sample());
         let bytes = encode_file(&[(path, &made, &body)]);
-        let list = decode_file(&bytes).unwrap();
+        let mut list = open_bytes("read", &bytes).unwrap();
         assert_eq!(list.len(), 1);
-        let (p, stored) = &list[0];
-        assert_eq!(p, path);
-        assert_eq!((stored.key, &stored.lookups), (42, &made.lookups));
-        assert_eq!(format!("{:?}", stored.rendered), format!("{body:?}"));
+        let stored = list.remove(path).unwrap();
+        let same = |_: &str| LinkAction::Rewrite("/trips/x/".into());
+        let (rendered, reused) = stored.reuse(42, &same).unwrap();
+        assert_eq!((reused.key, &reused.lookups), (42, &made.lookups));
+        assert!(reused.hit);
+        assert_eq!(format!("{rendered:?}"), format!("{body:?}"));
     }
 
     #[test]
@@ -908,21 +919,22 @@ mod tests {
         let (path, made, body) = (Path::new("content/trips/x.md"), made(), sample());
         let bytes = encode_file(&[(path, &made, &body)]);
         for cut in [0, 5, 20, bytes.len() - 1] {
-            assert!(decode_file(&bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(open_bytes("cut", &bytes[..cut]).is_err(), "cut at {cut}");
         }
         for at in 0..bytes.len() {
             let mut flipped = bytes.clone();
             flipped[at] ^= 0x10;
-            assert!(decode_file(&flipped).is_err(), "flipped at {at}");
+            assert!(open_bytes("flipped", &flipped).is_err(), "flipped at {at}");
         }
     }
 
     #[test]
     fn a_body_is_reused_only_when_its_links_answer_the_same() {
-        let stored = |key| Stored {
-            key,
-            lookups: made().lookups,
-            rendered: sample(),
+        let path = Path::new("content/trips/x.md");
+        let stored = |key| {
+            let made = Made { key, ..made() };
+            let bytes = encode_file(&[(path, &made, &sample())]);
+            open_bytes("links", &bytes).unwrap().remove(path).unwrap()
         };
         let same = |_: &str| LinkAction::Rewrite("/trips/x/".into());
         let moved = |_: &str| LinkAction::Rewrite("/trips/z/".into());

@@ -215,11 +215,35 @@ fn cache_mode(no_cache: bool, clean: bool) -> accord::cache::Mode {
     }
 }
 
+/// Raises the number of files the process may hold open to what the system allows:
+/// the build cache keeps its bucket files open (256 per kind of entry, and as many
+/// being written), more than a soft limit of 1,024 leaves room for.
+#[cfg(target_os = "linux")]
+fn allow_open_files() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: both calls read or write only `limit`, which lives across them.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) == 0
+            && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &raw const limit);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn allow_open_files() {}
+
 #[global_allocator]
 static ALLOCATOR: accord::allocator::Allocator = accord::allocator::Allocator;
 
 fn main() -> ExitCode {
     accord::allocator::configure();
+    allow_open_files();
     let cli = Cli::parse();
     match cli.command {
         Command::Build {

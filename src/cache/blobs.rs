@@ -52,16 +52,16 @@ pub struct Blobs {
 }
 
 /// A bucket file of the last build, open, and its blobs by path.
-struct OldFile {
-    file: Mutex<File>,
-    blobs: HashMap<PathBuf, OldBlob>,
+pub(super) struct OldFile {
+    pub(super) file: Mutex<File>,
+    pub(super) blobs: HashMap<PathBuf, OldBlob>,
 }
 
 /// Where a blob is in its file, under which key, and whether this build took it.
-struct OldBlob {
-    key: u64,
-    at: usize,
-    len: usize,
+pub(super) struct OldBlob {
+    pub(super) key: u64,
+    pub(super) at: usize,
+    pub(super) len: usize,
     used: AtomicBool,
 }
 
@@ -327,7 +327,7 @@ fn temp_name(b: usize) -> String {
 }
 
 /// A blob: its path, key and bytes.
-fn put_entry(out: &mut Vec<u8>, path: &str, key: u64, blob: &[u8]) {
+pub(super) fn put_entry(out: &mut Vec<u8>, path: &str, key: u64, blob: &[u8]) {
     put_str(out, path);
     out.extend_from_slice(&key.to_le_bytes());
     put_bytes(out, blob);
@@ -339,7 +339,7 @@ fn read_entry<'a>(r: &mut Reader<'a>) -> Option<(String, u64, &'a [u8])> {
 
 /// The bucket file at `path`, checked, open, and where each of its blobs is; `None`
 /// when there is none, and why it cannot be trusted.
-fn open_file(path: &Path) -> Result<Option<OldFile>, String> {
+pub(super) fn open_file(path: &Path) -> Result<Option<OldFile>, String> {
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
