@@ -14,9 +14,11 @@
 //! A stored body is everything the later steps read of it: the problems found while
 //! rendering are reported before it is put, and not kept.
 
+use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::diag::Pos;
 use crate::markdown::{Heading, Rendered, Unverified};
@@ -70,6 +72,13 @@ enum Slot {
         offset: u64,
         len: u32,
     },
+    /// In a file of the build cache, as `encode` wrote it: a body reused is not
+    /// decoded, nor written again, unless a later step reads it.
+    Kept {
+        file: Arc<Mutex<File>>,
+        offset: u64,
+        len: u32,
+    },
 }
 
 impl std::fmt::Debug for Body {
@@ -78,6 +87,9 @@ impl std::fmt::Debug for Body {
             Slot::Held(_) => write!(f, "Body(held, {:016x})", self.print),
             Slot::Stored { offset, len, .. } => {
                 write!(f, "Body(stored at {offset}+{len}, {:016x})", self.print)
+            }
+            Slot::Kept { offset, len, .. } => {
+                write!(f, "Body(kept at {offset}+{len}, {:016x})", self.print)
             }
         }
     }
@@ -124,16 +136,11 @@ impl Bodies {
     /// Keeps `body` (from any thread): in memory while the budget lasts, else in the
     /// file. Never fails: a body the file cannot take stays in memory.
     pub fn put(&self, mut body: Rendered) -> Body {
-        let mut h = DefaultHasher::new();
-        body.html.hash(&mut h);
-        let print = h.finish();
-        let mut h = DefaultHasher::new();
-        body.plain.hash(&mut h);
-        for heading in &body.toc {
-            (heading.level, &heading.id, &heading.text).hash(&mut h);
-        }
-        body.toc.len().hash(&mut h);
-        let text_print = h.finish();
+        let toc = body
+            .toc
+            .iter()
+            .map(|h| (h.level, h.id.as_str(), h.text.as_str()));
+        let (print, text_print) = prints(&body.html, &body.plain, toc);
         let unverified = !body.unverified.is_empty();
         body.problems = Vec::new();
         body.problems_omitted = 0;
@@ -163,6 +170,64 @@ impl Bodies {
             unverified,
         }
     }
+}
+
+/// A body the build cache kept: `bytes`, as `encode` wrote them, are at `offset` of
+/// `file`. The body is not decoded (but for its first paragraph, returned with it)
+/// nor copied: it is read from the file when a later step asks for it. `None` when
+/// the bytes are not a body.
+pub fn kept(bytes: &[u8], file: Arc<Mutex<File>>, offset: u64) -> Option<(Body, String)> {
+    let mut r = Reader { bytes, at: 0 };
+    let html = r.str()?;
+    let first_paragraph = r.str()?.to_string();
+    let plain = r.str()?;
+    let mut toc = Vec::with_capacity(r.count()?.min(bytes.len()));
+    for _ in 0..toc.capacity() {
+        toc.push((r.byte()?, r.str()?, r.str()?));
+    }
+    for _ in 0..r.count()? {
+        r.count()?;
+    }
+    let unverified = r.count()?;
+    for _ in 0..unverified {
+        // Its line and column, what was written and the path.
+        r.count()?;
+        r.count()?;
+        r.str()?;
+        r.str()?;
+    }
+    if r.at != bytes.len() {
+        return None;
+    }
+    let (print, text_print) = prints(html, plain, toc.into_iter());
+    let len = u32::try_from(bytes.len()).ok()?;
+    let body = Body {
+        at: Slot::Kept { file, offset, len },
+        print,
+        text_print,
+        unverified: unverified > 0,
+    };
+    Some((body, first_paragraph))
+}
+
+/// The hash of a body's HTML, and that of its plain text and headings (`Body::print`
+/// and `Body::text_print`).
+fn prints<'a>(
+    html: &str,
+    plain: &str,
+    toc: impl ExactSizeIterator<Item = (u8, &'a str, &'a str)>,
+) -> (u64, u64) {
+    let mut h = DefaultHasher::new();
+    html.hash(&mut h);
+    let print = h.finish();
+    let mut h = DefaultHasher::new();
+    plain.hash(&mut h);
+    let headings = toc.len();
+    for heading in toc {
+        heading.hash(&mut h);
+    }
+    headings.hash(&mut h);
+    (print, h.finish())
 }
 
 impl Store {
@@ -202,6 +267,18 @@ impl Body {
                 let body = bytes.as_deref().and_then(decode).unwrap_or_else(|| {
                     panic!("the temporary file of the rendered bodies cannot be read back")
                 });
+                Arc::new(body)
+            }
+            Slot::Kept { file, offset, len } => {
+                let mut bytes = vec![0; *len as usize];
+                let read = {
+                    let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+                    (file.seek(SeekFrom::Start(*offset))).and_then(|_| file.read_exact(&mut bytes))
+                };
+                let body = read
+                    .ok()
+                    .and_then(|()| decode(&bytes))
+                    .unwrap_or_else(|| panic!("a body of the build cache cannot be read back"));
                 Arc::new(body)
             }
         }
@@ -385,7 +462,7 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn byte(&mut self) -> Option<u8> {
         let b = *self.bytes.get(self.at)?;
         self.at += 1;
@@ -410,6 +487,15 @@ impl Reader<'_> {
         let s = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
         self.at = end;
         Some(s.to_string())
+    }
+
+    /// A text, borrowed.
+    fn str(&mut self) -> Option<&'a str> {
+        let len = self.count()?;
+        let end = self.at.checked_add(len)?;
+        let s = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
+        self.at = end;
+        Some(s)
     }
 
     /// Passes over a text without reading it.
@@ -479,6 +565,33 @@ mod tests {
             assert_eq!(b.fingerprint(), held.fingerprint());
             assert!(b.has_unverified());
         }
+    }
+
+    #[test]
+    fn a_body_kept_in_a_file_of_the_cache_is_read_from_there_with_the_same_prints() {
+        let body = sample();
+        let held = Bodies::with_budget(usize::MAX).put(body.clone());
+        let bytes = encode(&body);
+        let path = std::env::temp_dir().join(format!("accord-kept-body-{}", std::process::id()));
+        std::fs::write(&path, [b"head".as_slice(), &bytes].concat()).unwrap();
+        let file = Arc::new(Mutex::new(File::open(&path).unwrap()));
+        std::fs::remove_file(&path).unwrap();
+        let (body_kept, first) = kept(&bytes, Arc::clone(&file), 4).unwrap();
+        assert!(matches!(body_kept.at, Slot::Kept { .. }), "{body_kept:?}");
+        assert_eq!(first, body.first_paragraph);
+        assert_eq!(
+            (body_kept.fingerprint(), body_kept.text_fingerprint()),
+            (held.fingerprint(), held.text_fingerprint())
+        );
+        assert!(body_kept.has_unverified());
+        same(&body_kept.get(), &body);
+        let text = body_kept.text();
+        assert_eq!((&text.plain, &text.toc), (&body.plain, &body.toc));
+        // Bytes that are not exactly a body are refused.
+        let short = &bytes[..bytes.len() - 1];
+        assert!(kept(short, Arc::clone(&file), 4).is_none());
+        let long = [bytes.as_slice(), b"x"].concat();
+        assert!(kept(&long, file, 4).is_none());
     }
 
     #[test]

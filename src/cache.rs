@@ -35,6 +35,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
+use crate::bodies::Body;
 use crate::diag::{Code, Diagnostic, Pos, Severity};
 use crate::markdown::{LinkAction, Problem, Rendered};
 
@@ -110,10 +111,20 @@ impl Made {
     }
 }
 
+/// A body the cache kept, reused: in the body store, with its first paragraph and its
+/// problems (a `Rendered` that holds only those), and what the cache is to keep of it.
+pub struct Reused {
+    pub body: Body,
+    pub first_paragraph: String,
+    pub problems: Rendered,
+    pub made: Made,
+}
+
 impl Stored {
     /// The body, if it was rendered under `key` and every link it asked about gets
-    /// the same answer from `resolve`; `None` too if it cannot be read back.
-    pub fn reuse(self, key: u64, resolve: &dyn Fn(&str) -> LinkAction) -> Option<(Rendered, Made)> {
+    /// the same answer from `resolve`; `None` too if it cannot be read back. The body
+    /// is not decoded: it stays in the cache's file until a later step reads it.
+    pub fn reuse(self, key: u64, resolve: &dyn Fn(&str) -> LinkAction) -> Option<Reused> {
         if self.key != key {
             return None;
         }
@@ -138,16 +149,17 @@ impl Stored {
                 return None;
             }
         }
-        let problems = r.list(decode_problem)?;
-        let problems_omitted = r.usize()?;
-        let rendered = Rendered {
-            problems,
-            problems_omitted,
-            ..crate::bodies::decode(r.bytes()?)?
+        let problems = Rendered {
+            problems: r.list(decode_problem)?,
+            problems_omitted: r.usize()?,
+            ..Rendered::default()
         };
+        let body = r.bytes()?;
         if !r.done() {
             return None;
         }
+        let offset = (self.at + r.at - body.len()) as u64;
+        let (body, first_paragraph) = crate::bodies::kept(body, self.file, offset)?;
         let made = Made {
             key,
             lookups,
@@ -155,7 +167,12 @@ impl Stored {
             problems_omitted: 0,
             hit: true,
         };
-        Some((rendered, made))
+        Some(Reused {
+            body,
+            first_paragraph,
+            problems,
+            made,
+        })
     }
 }
 
@@ -908,10 +925,21 @@ mod tests {
         assert_eq!(list.len(), 1);
         let stored = list.remove(path).unwrap();
         let same = |_: &str| LinkAction::Rewrite("/trips/x/".into());
-        let (rendered, reused) = stored.reuse(42, &same).unwrap();
-        assert_eq!((reused.key, &reused.lookups), (42, &made.lookups));
-        assert!(reused.hit);
-        assert_eq!(format!("{rendered:?}"), format!("{body:?}"));
+        let reused = stored.reuse(42, &same).unwrap();
+        assert_eq!((reused.made.key, &reused.made.lookups), (42, &made.lookups));
+        assert!(reused.made.hit);
+        assert_eq!(reused.first_paragraph, body.first_paragraph);
+        let problems = |r: &Rendered| format!("{:?} {}", r.problems, r.problems_omitted);
+        assert_eq!(problems(&reused.problems), problems(&body));
+        let without_problems = Rendered {
+            problems: Vec::new(),
+            problems_omitted: 0,
+            ..body
+        };
+        assert_eq!(
+            format!("{:?}", reused.body.get()),
+            format!("{without_problems:?}")
+        );
     }
 
     #[test]
@@ -938,7 +966,7 @@ mod tests {
         };
         let same = |_: &str| LinkAction::Rewrite("/trips/x/".into());
         let moved = |_: &str| LinkAction::Rewrite("/trips/z/".into());
-        assert!(stored(42).reuse(42, &same).is_some_and(|(_, m)| m.hit));
+        assert!(stored(42).reuse(42, &same).is_some_and(|r| r.made.hit));
         assert!(stored(42).reuse(42, &moved).is_none());
         assert!(stored(41).reuse(42, &same).is_none());
     }

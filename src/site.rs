@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::bodies::{Bodies, Body};
-use crate::cache::{self, BodyCache, Made, Recorder, Stored};
+use crate::cache::{self, BodyCache, Made, Recorder, Reused, Stored};
 use crate::config::{Config, YearRange};
 use crate::content::{Details, Markdown, Partial, Record, Records, split_front_matter};
 use crate::diag::{Code, Diagnostic, Pos, Severity};
@@ -903,8 +903,15 @@ pub fn broken_links(
     };
     let opts = RenderOptions { allow_html };
     let read = || Ok(Cow::Borrowed(record.body.as_str()));
-    let (body, _, _) = targets.render(&from, &Lazy::new(&read), &opts, (0, None));
-    body_problems(&record.source, &record.body, record.body_line, &body)
+    // Rendered for its problems only: the body is held in memory, then dropped.
+    let bodies = Bodies::with_budget(usize::MAX);
+    let (done, _) = targets.render(&from, &Lazy::new(&read), &opts, (0, None), &bodies);
+    body_problems(
+        &record.source,
+        &record.body,
+        record.body_line,
+        &done.problems,
+    )
 }
 
 /// The problems found in the body of `source` (starting at file line `body_line`),
@@ -1228,20 +1235,25 @@ impl Targets<'_> {
         (bodies, stored): (&Bodies, Option<Stored>),
     ) -> RecordBody {
         let key = from.key(text.body_hash, self, opts);
-        let (body, attached, mut made) = self.render(from, &text.body, opts, (key, stored));
-        let mut diags = if body.problems.is_empty() && body.problems_omitted == 0 {
+        let (done, attached) = self.render(from, &text.body, opts, (key, stored), bodies);
+        let Reused {
+            body,
+            first_paragraph,
+            problems,
+            mut made,
+        } = done;
+        let mut diags = if problems.problems.is_empty() && problems.problems_omitted == 0 {
             Vec::new()
         } else {
-            body_problems(text.source, text.body.get(), text.body_line, &body)
+            body_problems(text.source, text.body.get(), text.body_line, &problems)
         };
         diags.extend(text.body.error());
         // The summary given is not copied: the record (or translation) holds it.
-        let summary =
-            (text.summary.is_none()).then(|| cut(&body.first_paragraph, MAX_SUMMARY_CHARS));
-        made.keep_problems(&body);
+        let summary = (text.summary.is_none()).then(|| cut(&first_paragraph, MAX_SUMMARY_CHARS));
+        made.keep_problems(&problems);
         RecordBody {
             summary,
-            body: bodies.put(body),
+            body,
             diags,
             attached,
             made,
@@ -1286,30 +1298,42 @@ impl Targets<'_> {
         }
     }
 
-    /// `body` rendered from `from`, the files it attaches (sorted, once each), and
-    /// what the cache is to keep of it. `cached` is its key and the body the cache
-    /// kept, used instead of rendering when its links answer as they did.
+    /// `body` rendered from `from` and put in `bodies`, with what the cache is to keep
+    /// of it, and the files it attaches (sorted, once each). `cached` is its key and
+    /// the body the cache kept, used instead of rendering when its links answer as
+    /// they did.
     fn render(
         &self,
         from: &BodyAt<'_>,
         body: &Lazy<'_>,
         opts: &RenderOptions,
         cached: (u64, Option<Stored>),
-    ) -> (Rendered, Vec<PathBuf>, Made) {
+        bodies: &Bodies,
+    ) -> (Reused, Vec<PathBuf>) {
         let attached = std::cell::RefCell::new(Vec::new());
         let resolve = |dest: &str| self.resolve(from, dest, &attached);
         let (key, stored) = cached;
         let reused = stored.and_then(|s| s.reuse(key, &resolve));
-        let (rendered, made) = reused.unwrap_or_else(|| {
+        let done = reused.unwrap_or_else(|| {
             attached.borrow_mut().clear();
             let recorder = Recorder::new(&resolve);
-            let rendered = markdown::render(body.get(), opts, &|dest| recorder.resolve(dest));
-            (rendered, recorder.made(key))
+            let mut rendered = markdown::render(body.get(), opts, &|dest| recorder.resolve(dest));
+            let problems = Rendered {
+                problems: std::mem::take(&mut rendered.problems),
+                problems_omitted: rendered.problems_omitted,
+                ..Rendered::default()
+            };
+            Reused {
+                first_paragraph: rendered.first_paragraph.clone(),
+                body: bodies.put(rendered),
+                problems,
+                made: recorder.made(key),
+            }
         });
         let mut attached = attached.into_inner();
         attached.sort();
         attached.dedup();
-        (rendered, attached, made)
+        (done, attached)
     }
 
     /// Resolves a Markdown link: a link to another record's `.md` file becomes its
