@@ -217,25 +217,30 @@ fn cache_mode(no_cache: bool, clean: bool) -> accord::cache::Mode {
 
 /// Raises the number of files the process may hold open to what the system allows:
 /// the build cache keeps its bucket files open (256 per kind of entry, and as many
-/// being written), more than a soft limit of 1,024 leaves room for.
-#[cfg(target_os = "linux")]
+/// being written), more than a soft limit of 1,024 (256 on macOS) leaves room for.
+#[cfg(unix)]
 fn allow_open_files() {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
     };
-    // SAFETY: both calls read or write only `limit`, which lives across them.
+    // SAFETY: the calls read or write only `limit`, which lives across them.
     unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) == 0
-            && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut limit) != 0 {
+            return;
+        }
+        let soft = limit.rlim_cur;
+        limit.rlim_cur = limit.rlim_max;
+        if soft < limit.rlim_cur && libc::setrlimit(libc::RLIMIT_NOFILE, &raw const limit) != 0 {
+            // macOS refuses more than `OPEN_MAX` (10,240) files, even below the hard
+            // limit (which may be infinite).
+            limit.rlim_cur = limit.rlim_max.min(10_240).max(soft);
             libc::setrlimit(libc::RLIMIT_NOFILE, &raw const limit);
         }
     }
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(unix))]
 fn allow_open_files() {}
 
 #[global_allocator]
