@@ -430,9 +430,12 @@ fn quick(shared: &Shared, kept: &mut Kept, changed: &[PathBuf], on_event: &OnEve
         return;
     };
     state.refreshes += 1;
-    let tag = state.tag(shared.instance);
+    // Announced under the lock, so that a listener subscribing now hears either the
+    // tag it reads or this event, never both (see `events`).
+    shared
+        .hub
+        .broadcast(&live::event(&state.tag(shared.instance)));
     drop(state);
-    shared.hub.broadcast(&live::event(&tag));
     on_event(&Event::Refreshed(&Refreshed {
         changed: changed.to_vec(),
         written,
@@ -526,9 +529,11 @@ fn rebuild(
         took,
     });
     state.last = Some(build.clone());
-    let tag = state.tag(shared.instance);
+    // Under the lock, as in the quick re-render above.
+    shared
+        .hub
+        .broadcast(&live::event(&state.tag(shared.instance)));
     drop(state);
-    shared.hub.broadcast(&live::event(&tag));
     on_event(&Event::Built(&build));
     kept
 }
@@ -692,15 +697,17 @@ fn answer(shared: &Shared, req: &http::Request) -> io::Result<Response> {
 /// An event stream: the current build at once, then every new one.
 fn events(shared: &Shared, mut stream: TcpStream) -> io::Result<()> {
     use std::io::Write;
-    let builds = shared.hub.subscribe();
-    http::start_events(&mut stream)?;
-    let tag = {
+    // Subscribed and the tag read under the state's lock, which a build holds while
+    // it announces itself: the listener hears a new build either in the tag or as
+    // an event, not twice (a page that reloads on every new tag would reload twice).
+    let (builds, tag) = {
         let s = shared
             .state
             .read()
             .map_err(|_| io::Error::other("poisoned"))?;
-        s.tag(shared.instance)
+        (shared.hub.subscribe(), s.tag(shared.instance))
     };
+    http::start_events(&mut stream)?;
     stream.write_all(live::event(&tag).as_bytes())?;
     loop {
         match builds.recv_timeout(KEEPALIVE) {
