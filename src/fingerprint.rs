@@ -138,7 +138,7 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
         }
     };
     let feed = |idx: &[usize], h: &mut DefaultHasher| feed(site, &cards, idx, h);
-    let lists = Lists::new(site, &cards);
+    let lists = Lists::new(site, &cards, routes);
     routes
         .par_iter()
         .map(|route| {
@@ -188,11 +188,7 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
                     feed(site.by_kind.get(&k).map_or(&[][..], Vec::as_slice), &mut h);
                 }
                 Page::Sitemap | Page::SitemapIndex { .. } | Page::SitemapPart { .. } => {
-                    for r in routes {
-                        r.file.hash(&mut h);
-                    }
-                    // The `lastmod` of the records' pages.
-                    cards.hash(&mut h);
+                    lists.sitemap.hash(&mut h);
                 }
                 Page::Robots => {}
                 Page::RecordJson(i) => {
@@ -238,16 +234,20 @@ fn city_counts(site: &Site, h: &mut DefaultHasher) {
 }
 
 /// What every page of a long list shows of the whole list (its charts, counts and
-/// pager), hashed once per list rather than once per page: cities, years and
-/// organizations, which have a page per `paginate_by` records.
+/// pager), hashed once per list rather than once per page: cities, years, pairs and
+/// organizations, which have a page per `paginate_by` records; and what every part
+/// of the sitemap depends on, hashed once rather than once per part. Hashing them
+/// once per page made the fingerprints grow with the square of a list's length.
 struct Lists {
     city: Vec<u64>,
     year: BTreeMap<i32, u64>,
+    pair: Vec<u64>,
     organization: Vec<u64>,
+    sitemap: u64,
 }
 
 impl Lists {
-    fn new(site: &Site, cards: &[u64]) -> Lists {
+    fn new(site: &Site, cards: &[u64], routes: &[Route]) -> Lists {
         let of = |idx: &[usize], h: &mut DefaultHasher| {
             for &i in idx {
                 cards[i].hash(h);
@@ -276,6 +276,14 @@ impl Lists {
                 (y, h.finish())
             })
             .collect();
+        let pair = (site.pairs.par_iter())
+            .map(|(_, idx)| {
+                let mut h = hasher();
+                idx.len().hash(&mut h);
+                budgets(site, idx, &mut h);
+                h.finish()
+            })
+            .collect();
         let organization = (site.by_organization.par_iter())
             .map(|list| {
                 let mut h = hasher();
@@ -286,10 +294,18 @@ impl Lists {
                 h.finish()
             })
             .collect();
+        // Every output path, and the `lastmod` of the records' pages.
+        let mut h = hasher();
+        for r in routes {
+            r.file.hash(&mut h);
+        }
+        cards.hash(&mut h);
         Lists {
             city,
             year,
+            pair,
             organization,
+            sitemap: h.finish(),
         }
     }
 }
@@ -307,8 +323,7 @@ fn listing(site: &Site, cards: &[u64], lists: &Lists, page: Page, h: &mut Defaul
         Page::City(c, _) => lists.city[c].hash(h),
         Page::Pair(k, n) => {
             of(site.page_of(&site.pairs[k].1, n), h);
-            site.pairs[k].1.len().hash(h);
-            budgets(site, &site.pairs[k].1, h);
+            lists.pair[k].hash(h);
         }
         Page::Year(y, _) => lists.year[&y].hash(h),
         Page::Series(k) => {
