@@ -77,10 +77,17 @@ pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 pub(super) struct Version(Fnv1a);
 
 impl Version {
-    pub(super) fn add(&mut self, path: &str, bytes: &[u8]) {
+    /// The hash of one file's bytes, which `add` takes.
+    pub(super) fn of_file(bytes: &[u8]) -> u64 {
+        let mut h = Fnv1a::default();
+        h.write(bytes);
+        h.finish()
+    }
+
+    pub(super) fn add(&mut self, path: &str, file_hash: u64) {
         self.0.write(path.as_bytes());
         self.0.write(&[0]);
-        self.0.write(bytes);
+        self.0.write(&file_hash.to_le_bytes());
     }
 
     fn finish(&self) -> String {

@@ -244,9 +244,9 @@ pub fn build_into(
     let keys = memo.keys(site);
     let memo = Keyed { memo, keys: &keys };
     let scratch = Scratch::new(scratch);
-    let log = FileLog::new(&scratch, budget);
+    let log = FileLog::default();
     let emit = |path: String, bytes: Vec<u8>| -> std::io::Result<()> {
-        log.add(&path, &bytes)?;
+        log.add(&path, &bytes);
         sink.put(path, bytes);
         Ok(())
     };
@@ -296,7 +296,7 @@ pub fn build_into(
         passages_per_file: sizes.passages_per_file,
         blocks_per_file: sizes.blocks_per_file,
     }
-    .write(&log.version()?);
+    .write(&log.version());
     sink.put(MANIFEST.to_string(), manifest);
     Ok(())
 }

@@ -6,8 +6,8 @@
 //! memory and nothing touches the disk.
 //!
 //! Also the log of the index's files (`FileLog`): each file goes out as soon as it is
-//! complete, and the version of the index, a hash of every file in path order, is
-//! computed at the end from the log, spilled to a temporary file past the budget.
+//! complete, and the version of the index, a hash of every file's path and hash in
+//! path order, is computed at the end from the log.
 //!
 //! The temporary files are in a folder of their own (`Scratch`), made when first
 //! needed and removed when the build of the index ends, failed or not.
@@ -583,90 +583,34 @@ impl Merge {
 
 // ------------------------------------------------------------------ the files
 
-/// Every file of the index as it goes out, for the version: its path and where its
-/// bytes are, held in memory up to a budget, then in a temporary file.
-pub(super) struct FileLog<'a> {
-    scratch: &'a Scratch,
-    budget: usize,
-    inner: Mutex<Log>,
-}
-
+/// Every file of the index as it goes out, for the version: its path and the hash of
+/// its bytes (64-bit FNV-1a), taken on the thread that made the file. The bytes are
+/// not kept: before, they were held up to a budget and then copied into a temporary
+/// file, to be read back and hashed in path order at the end — the whole index
+/// written twice, and read once more.
 #[derive(Default)]
-struct Log {
-    /// Path, offset, length.
-    files: Vec<(String, u64, usize)>,
-    held: Vec<u8>,
-    spilled: Option<BufWriter<File>>,
-    end: u64,
+pub(super) struct FileLog {
+    files: Mutex<Vec<(String, u64)>>,
 }
 
-impl<'a> FileLog<'a> {
-    pub(super) fn new(scratch: &'a Scratch, budget: usize) -> FileLog<'a> {
-        FileLog {
-            scratch,
-            budget,
-            inner: Mutex::new(Log::default()),
-        }
+impl FileLog {
+    pub(super) fn add(&self, path: &str, bytes: &[u8]) {
+        let hash = Version::of_file(bytes);
+        (self.files.lock().unwrap_or_else(PoisonError::into_inner)).push((path.to_string(), hash));
     }
 
-    pub(super) fn add(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
-        let mut log = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let at = log.end;
-        log.files.push((path.to_string(), at, bytes.len()));
-        log.end += bytes.len() as u64;
-        if log.spilled.is_none() && log.held.len() + bytes.len() > self.budget {
-            let mut out = BufWriter::with_capacity(IO_BUFFER, self.scratch.file()?);
-            out.write_all(&log.held)?;
-            log.held = Vec::new();
-            log.spilled = Some(out);
-        }
-        match &mut log.spilled {
-            Some(out) => out.write_all(bytes),
-            None => {
-                if log.held.capacity() == 0 {
-                    // Room for the whole budget at once: the buffer is never grown (which
-                    // holds the old buffer and the new one together for a moment), and
-                    // the system gives only the pages written.
-                    log.held.reserve_exact(self.budget);
-                }
-                log.held.extend_from_slice(bytes);
-                Ok(())
-            }
-        }
-    }
-
-    /// The version of every file logged, in path order.
-    pub(super) fn version(self) -> io::Result<Version> {
-        let log = self
-            .inner
+    /// The version of every file logged: their paths and hashes in path order.
+    pub(super) fn version(self) -> Version {
+        let mut files = self
+            .files
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner);
-        let Log {
-            mut files,
-            held,
-            spilled,
-            ..
-        } = log;
         files.sort_unstable();
         let mut version = Version::default();
-        match spilled {
-            None => {
-                for (path, at, len) in &files {
-                    version.add(path, &held[*at as usize..*at as usize + len]);
-                }
-            }
-            Some(out) => {
-                let mut file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-                let mut bytes = Vec::new();
-                for (path, at, len) in &files {
-                    bytes.resize(*len, 0);
-                    file.seek(SeekFrom::Start(*at))?;
-                    file.read_exact(&mut bytes)?;
-                    version.add(path, &bytes);
-                }
-            }
+        for (path, hash) in &files {
+            version.add(path, *hash);
         }
-        Ok(version)
+        version
     }
 }
 
