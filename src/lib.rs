@@ -1115,8 +1115,7 @@ struct SearchSink<'a> {
 }
 
 impl search::Sink for SearchSink<'_> {
-    fn put(&self, path: String, bytes: Vec<u8>) {
-        let print = fingerprint::bytes(&bytes);
+    fn put(&self, path: String, bytes: Vec<u8>, print: u64) {
         if let Some(staging) = self.staging
             && self.previous.is_none_or(|p| p.get(&path) != Some(print))
         {

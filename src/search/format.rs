@@ -77,13 +77,7 @@ pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv1a>>;
 pub(super) struct Version(Fnv1a);
 
 impl Version {
-    /// The hash of one file's bytes, which `add` takes.
-    pub(super) fn of_file(bytes: &[u8]) -> u64 {
-        let mut h = Fnv1a::default();
-        h.write(bytes);
-        h.finish()
-    }
-
+    /// A file, by its path and fingerprint.
     pub(super) fn add(&mut self, path: &str, file_hash: u64) {
         self.0.write(path.as_bytes());
         self.0.write(&[0]);

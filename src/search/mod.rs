@@ -172,9 +172,11 @@ const WEIGHED_AT_ONCE: usize = 4 << 20;
 /// Records whose record and passages files are made at once.
 const RECORDS_AT_ONCE: usize = 1024;
 
-/// Where the files of an index go, each as soon as it is complete (from any thread).
+/// Where the files of an index go, each as soon as it is complete (from any thread),
+/// with its fingerprint (`fingerprint::bytes`), taken once for the sink and the
+/// index's version.
 pub trait Sink: Sync {
-    fn put(&self, path: String, bytes: Vec<u8>);
+    fn put(&self, path: String, bytes: Vec<u8>, print: u64);
 }
 
 /// Holds every file (for `build`).
@@ -182,7 +184,7 @@ pub trait Sink: Sync {
 struct Collect(std::sync::Mutex<Vec<(String, Vec<u8>)>>);
 
 impl Sink for Collect {
-    fn put(&self, path: String, bytes: Vec<u8>) {
+    fn put(&self, path: String, bytes: Vec<u8>, _print: u64) {
         (self
             .0
             .lock()
@@ -246,8 +248,9 @@ pub fn build_into(
     let scratch = Scratch::new(scratch);
     let log = FileLog::default();
     let emit = |path: String, bytes: Vec<u8>| -> std::io::Result<()> {
-        log.add(&path, &bytes);
-        sink.put(path, bytes);
+        let print = crate::fingerprint::bytes(&bytes);
+        log.add(&path, print);
+        sink.put(path, bytes, print);
         Ok(())
     };
     let order = Order::of(site);
@@ -297,7 +300,8 @@ pub fn build_into(
         blocks_per_file: sizes.blocks_per_file,
     }
     .write(&log.version());
-    sink.put(MANIFEST.to_string(), manifest);
+    let print = crate::fingerprint::bytes(&manifest);
+    sink.put(MANIFEST.to_string(), manifest, print);
     Ok(())
 }
 

@@ -583,19 +583,18 @@ impl Merge {
 
 // ------------------------------------------------------------------ the files
 
-/// Every file of the index as it goes out, for the version: its path and the hash of
-/// its bytes (64-bit FNV-1a), taken on the thread that made the file. The bytes are
-/// not kept: before, they were held up to a budget and then copied into a temporary
-/// file, to be read back and hashed in path order at the end — the whole index
-/// written twice, and read once more.
+/// Every file of the index as it goes out, for the version: its path and its
+/// fingerprint, taken on the thread that made the file. The bytes are not kept:
+/// before, they were held up to a budget and then copied into a temporary file, to be
+/// read back and hashed in path order at the end — the whole index written twice,
+/// and read once more.
 #[derive(Default)]
 pub(super) struct FileLog {
     files: Mutex<Vec<(String, u64)>>,
 }
 
 impl FileLog {
-    pub(super) fn add(&self, path: &str, bytes: &[u8]) {
-        let hash = Version::of_file(bytes);
+    pub(super) fn add(&self, path: &str, hash: u64) {
         (self.files.lock().unwrap_or_else(PoisonError::into_inner)).push((path.to_string(), hash));
     }
 
