@@ -140,7 +140,7 @@ impl Bodies {
             .toc
             .iter()
             .map(|h| (h.level, h.id.as_str(), h.text.as_str()));
-        let (print, text_print) = prints(&body.html, &body.plain, toc);
+        let (print, text_print) = prints(body.html.as_bytes(), body.plain.as_bytes(), toc);
         let unverified = !body.unverified.is_empty();
         body.problems = Vec::new();
         body.problems_omitted = 0;
@@ -178,9 +178,9 @@ impl Bodies {
 /// the bytes are not a body.
 pub fn kept(bytes: &[u8], file: Arc<Mutex<File>>, offset: u64) -> Option<(Body, String)> {
     let mut r = Reader { bytes, at: 0 };
-    let html = r.str()?;
+    let html = r.raw()?;
     let first_paragraph = r.str()?.to_string();
-    let plain = r.str()?;
+    let plain = r.raw()?;
     let mut toc = Vec::with_capacity(r.count()?.min(bytes.len()));
     for _ in 0..toc.capacity() {
         toc.push((r.byte()?, r.str()?, r.str()?));
@@ -212,16 +212,24 @@ pub fn kept(bytes: &[u8], file: Arc<Mutex<File>>, offset: u64) -> Option<(Body, 
 
 /// The hash of a body's HTML, and that of its plain text and headings (`Body::print`
 /// and `Body::text_print`).
+/// The texts are hashed as bytes (each ended by `0xff`, as `str` hashes), so that a
+/// body kept in the build cache is fingerprinted without checking its texts' UTF-8:
+/// the cache's files pass their checksum whole when opened, and a body is decoded,
+/// and its texts checked, only when a later step reads it.
 fn prints<'a>(
-    html: &str,
-    plain: &str,
+    html: &[u8],
+    plain: &[u8],
     toc: impl ExactSizeIterator<Item = (u8, &'a str, &'a str)>,
 ) -> (u64, u64) {
+    let text = |h: &mut DefaultHasher, bytes: &[u8]| {
+        h.write(bytes);
+        h.write_u8(0xff);
+    };
     let mut h = DefaultHasher::new();
-    html.hash(&mut h);
+    text(&mut h, html);
     let print = h.finish();
     let mut h = DefaultHasher::new();
-    plain.hash(&mut h);
+    text(&mut h, plain);
     let headings = toc.len();
     for heading in toc {
         heading.hash(&mut h);
@@ -496,6 +504,15 @@ impl<'a> Reader<'a> {
         let s = std::str::from_utf8(self.bytes.get(self.at..end)?).ok()?;
         self.at = end;
         Some(s)
+    }
+
+    /// A text's bytes, not checked for UTF-8.
+    fn raw(&mut self) -> Option<&'a [u8]> {
+        let len = self.count()?;
+        let end = self.at.checked_add(len)?;
+        let b = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(b)
     }
 
     /// Passes over a text without reading it.
