@@ -126,7 +126,16 @@ fn kind_counts(site: &Site, h: &mut DefaultHasher) {
 }
 
 /// The fingerprint of every route, with its output file, in the order of `routes`.
-pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str, u64)> {
+///
+/// `extra` is room left in the list for the files fingerprinted elsewhere, so that
+/// adding them does not grow it (at a million records, growing it doubled a list of
+/// 2.5 million entries, and held both copies for a moment: the peak of the build).
+pub fn all<'r>(
+    site: &Site,
+    theme: &Theme,
+    routes: &'r [Route],
+    extra: usize,
+) -> Vec<(&'r str, u64)> {
     let global = global(site, theme);
     let base = site.config.base_path.as_str();
     let cards: Vec<u64> = (site.entries.par_iter()).map(|e| card(e, base)).collect();
@@ -139,6 +148,7 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
     };
     let feed = |idx: &[usize], h: &mut DefaultHasher| feed(site, &cards, idx, h);
     let lists = Lists::new(site, &cards, routes);
+    let mut out = Vec::with_capacity(routes.len() + extra);
     routes
         .par_iter()
         .map(|route| {
@@ -209,7 +219,8 @@ pub fn all<'r>(site: &Site, theme: &Theme, routes: &'r [Route]) -> Vec<(&'r str,
             }
             (route.file.as_str(), h.finish())
         })
-        .collect()
+        .collect_into_vec(&mut out);
+    out
 }
 
 /// The number of records of each kind in each year (the years' charts).

@@ -826,7 +826,8 @@ fn fingerprints(
     output: &Path,
     opts: &Options,
 ) -> Result<Manifest, Diagnostics> {
-    let mut files = fingerprint::all(&loaded.site, theme, routes);
+    let extra = theme.statics.len() + search_prints.len() + attachments.len();
+    let mut files = fingerprint::all(&loaded.site, theme, routes, extra);
     for (rel, bytes) in &theme.statics {
         files.push((rel, fingerprint::bytes(bytes)));
     }

@@ -26,17 +26,24 @@ impl Manifest {
         let mut files: Vec<(S, u64)> = files.into_iter().collect();
         // Stable: of the same paths, the one given last stays last.
         files.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
-        let mut manifest = Manifest::default();
-        let mut files = files.into_iter().peekable();
-        while let Some((path, print)) = files.next() {
-            if files
-                .peek()
-                .is_none_or(|next| next.0.as_ref() != path.as_ref())
-            {
-                manifest.push(path.as_ref(), print);
+        files.dedup_by(|later, kept| {
+            let same = later.0.as_ref() == kept.0.as_ref();
+            if same {
+                kept.1 = later.1;
             }
+            same
+        });
+        // Sized once: growing the lists of millions of paths held the old and the
+        // new copy of each for a moment.
+        let mut manifest = Manifest::default();
+        manifest
+            .paths
+            .reserve_exact(files.iter().map(|(p, _)| p.as_ref().len()).sum());
+        manifest.ends.reserve_exact(files.len());
+        manifest.prints.reserve_exact(files.len());
+        for (path, print) in files {
+            manifest.push(path.as_ref(), print);
         }
-        manifest.shrink();
         manifest
     }
 
