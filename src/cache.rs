@@ -54,7 +54,7 @@ pub const BUCKETS: usize = 256;
 /// The first bytes of every bucket file.
 const MAGIC: &[u8; 8] = b"ACCORD\x00C";
 /// The layout of the bucket files; a file of another is ignored.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// The accord that wrote a file; a file of another is ignored.
 const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " ", env!("ACCORD_COMMIT"));
 /// Marks the folder as a cache for backup tools (<https://bford.info/cachedir/>).
@@ -668,9 +668,7 @@ fn unseal(bytes: &[u8]) -> Result<&[u8], String> {
 }
 
 fn checksum(bytes: &[u8]) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
+    crate::hash::bytes(bytes)
 }
 
 /// A body but its path and key: its lookups and problems, then its rendering as the

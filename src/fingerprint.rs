@@ -425,9 +425,8 @@ fn feed(site: &Site, cards: &[u64], idx: &[usize], h: &mut DefaultHasher) {
     }
 }
 
-/// Fingerprints of files copied as they are (theme and site static files).
+/// Fingerprints of files as they are (static files, attachments, the search index's
+/// files): `hash::bytes`, which also checks the build cache's files.
 pub fn bytes(data: &[u8]) -> u64 {
-    let mut h = hasher();
-    data.hash(&mut h);
-    h.finish()
+    crate::hash::bytes(data)
 }

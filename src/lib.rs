@@ -43,6 +43,7 @@ pub mod escape;
 pub mod export;
 pub mod facts;
 pub mod fingerprint;
+pub mod hash;
 pub mod history;
 pub mod jsonld;
 pub mod kind;
