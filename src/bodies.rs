@@ -212,6 +212,7 @@ pub fn kept(bytes: &[u8], file: Arc<Mutex<File>>, offset: u64) -> Option<(Body, 
 
 /// The hash of a body's HTML, and that of its plain text and headings (`Body::print`
 /// and `Body::text_print`).
+///
 /// The texts are hashed as bytes (each ended by `0xff`, as `str` hashes), so that a
 /// body kept in the build cache is fingerprinted without checking its texts' UTF-8:
 /// the cache's files pass their checksum whole when opened, and a body is decoded,

@@ -424,9 +424,3 @@ fn feed(site: &Site, cards: &[u64], idx: &[usize], h: &mut DefaultHasher) {
         all.first().map(|&first| cards[first]).hash(h);
     }
 }
-
-/// Fingerprints of files as they are (static files, attachments, the search index's
-/// files): `hash::bytes`, which also checks the build cache's files.
-pub fn bytes(data: &[u8]) -> u64 {
-    crate::hash::bytes(data)
-}

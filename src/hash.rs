@@ -1,5 +1,6 @@
 //! A hash of bytes for the files a build reads or writes whole: the fingerprints of
-//! output files (`fingerprint::bytes`) and the checksums of the build cache's files.
+//! the output's files as they are (static files, attachments, the search index's
+//! files) and the checksums of the build cache's files.
 
 const P1: u64 = 0x9E37_79B1_85EB_CA87;
 const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
@@ -29,8 +30,7 @@ pub fn bytes(data: &[u8]) -> u64 {
         ^ lanes[1].rotate_left(7)
         ^ lanes[2].rotate_left(12)
         ^ lanes[3].rotate_left(18);
-    let mut words = blocks.remainder().chunks(8);
-    for w in &mut words {
+    for w in blocks.remainder().chunks(8) {
         let mut padded = [0u8; 8];
         padded[..w.len()].copy_from_slice(w);
         h = round(h, u64::from_le_bytes(padded)).wrapping_add(P3);

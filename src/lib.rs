@@ -830,7 +830,7 @@ fn fingerprints(
     let extra = theme.statics.len() + search_prints.len() + attachments.len();
     let mut files = fingerprint::all(&loaded.site, theme, routes, extra);
     for (rel, bytes) in &theme.statics {
-        files.push((rel, fingerprint::bytes(bytes)));
+        files.push((rel, hash::bytes(bytes)));
     }
     files.extend(
         search_prints
@@ -840,7 +840,7 @@ fn fingerprints(
     for (rel, from) in attachments {
         let bytes = std::fs::read(loaded.sources.disk_path(&opts.root, from))
             .map_err(|e| vec![write_error(output, rel, &e)])?;
-        files.push((rel, fingerprint::bytes(&bytes)));
+        files.push((rel, hash::bytes(&bytes)));
     }
     Ok(Manifest::from_files(files))
 }

@@ -84,7 +84,7 @@ impl Version {
         self.0.write(&file_hash.to_le_bytes());
     }
 
-    fn finish(&self) -> String {
+    pub(super) fn finish(&self) -> String {
         format!("{:016x}", self.0.finish())
     }
 }

@@ -173,8 +173,8 @@ const WEIGHED_AT_ONCE: usize = 4 << 20;
 const RECORDS_AT_ONCE: usize = 1024;
 
 /// Where the files of an index go, each as soon as it is complete (from any thread),
-/// with its fingerprint (`fingerprint::bytes`), taken once for the sink and the
-/// index's version.
+/// with its fingerprint (`hash::bytes`), taken once for the sink and the index's
+/// version.
 pub trait Sink: Sync {
     fn put(&self, path: String, bytes: Vec<u8>, print: u64);
 }
@@ -248,7 +248,7 @@ pub fn build_into(
     let scratch = Scratch::new(scratch);
     let log = FileLog::default();
     let emit = |path: String, bytes: Vec<u8>| -> std::io::Result<()> {
-        let print = crate::fingerprint::bytes(&bytes);
+        let print = crate::hash::bytes(&bytes);
         log.add(&path, print);
         sink.put(path, bytes, print);
         Ok(())
@@ -300,7 +300,7 @@ pub fn build_into(
         blocks_per_file: sizes.blocks_per_file,
     }
     .write(&log.version());
-    let print = crate::fingerprint::bytes(&manifest);
+    let print = crate::hash::bytes(&manifest);
     sink.put(MANIFEST.to_string(), manifest, print);
     Ok(())
 }

@@ -618,6 +618,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_version_changes_with_any_file_and_not_with_the_order_files_come_in() {
+        let version = |files: &[(&str, u64)]| {
+            let log = FileLog::default();
+            for &(path, print) in files {
+                log.add(path, print);
+            }
+            log.version().finish()
+        };
+        let files = [("s/0.bin", 1), ("t/0.bin", 2), ("d/0.bin", 3)];
+        let same = version(&files);
+        assert_eq!(version(&[files[2], files[0], files[1]]), same);
+        assert_ne!(version(&[files[0], files[1], ("d/0.bin", 4)]), same);
+        assert_ne!(version(&[files[0], files[1], ("d/1.bin", 3)]), same);
+        assert_ne!(version(&files[..2]), same);
+    }
+
+    #[test]
     fn a_record_s_terms_read_back_as_written_and_damaged_ones_are_refused() {
         let site = crate::site::views_fixture();
         let mentions = Mentions::of(&site.registry, &site.organizations);
