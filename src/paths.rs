@@ -2,10 +2,11 @@
 //! names are one file, and how a relative link is joined to the folder it is written
 //! in. Pure functions of text; never touches the file system.
 
+use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::limits::MAX_SLUG_BYTES;
 
@@ -61,8 +62,83 @@ pub fn is_reserved_name(name: &str) -> bool {
 
 /// The form in which two file names are one file on macOS or Windows: NFC, lower case.
 pub fn fold(name: &str) -> String {
-    name.nfc().collect::<String>().to_lowercase()
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    nfc(name).to_lowercase()
 }
+
+/// `text` in NFC: borrowed when it is NFC already, as nearly all text is (the checks
+/// skip the work, not the rule).
+pub fn nfc(text: &str) -> Cow<'_, str> {
+    if is_surely_nfc(text) || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfc().collect())
+    }
+}
+
+/// A fast check that covers nearly all real text: characters below U+0300 (no
+/// combining marks), general punctuation (dashes, quotes, the ellipsis), precomposed
+/// Hangul syllables, CJK ideographs, kana without the combining voicing marks and
+/// full-width forms are all in NFC whatever surrounds them. Anything else is left to
+/// the full quick check.
+fn is_surely_nfc(text: &str) -> bool {
+    // By the bytes of the UTF-8: a character below U+0300 is ASCII, or begins with a
+    // byte below 0xCC (continuation bytes are below 0xC0); the others passed are of
+    // three bytes, looked up by their block of 64 first.
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(word) = b.get(i..i + 8)
+            && u64::from_le_bytes(word.try_into().unwrap_or_default()) & 0x8080_8080_8080_8080 == 0
+        {
+            i += 8;
+            continue;
+        }
+        let lead = b[i];
+        if lead < 0xCC {
+            i += 1;
+            continue;
+        }
+        if !(0xE0..0xF0).contains(&lead) {
+            return false;
+        }
+        let block = (usize::from(lead & 0x0F) << 6) | usize::from(b[i + 1] & 0x3F);
+        if !SURE_BLOCKS[block] {
+            let c = (block as u32) << 6 | u32::from(b[i + 2] & 0x3F);
+            if !is_surely_nfc_char(c) {
+                return false;
+            }
+        }
+        i += 3;
+    }
+    true
+}
+
+/// Characters of three bytes in UTF-8 that are NFC whatever surrounds them (see
+/// `is_surely_nfc`).
+const fn is_surely_nfc_char(c: u32) -> bool {
+    matches!(c, 0x2010..=0x2027 | 0xAC00..=0xD7A3 | 0x4E00..=0x9FFF | 0x3000..=0x3098 | 0x309B..=0x30FF | 0xFF01..=0xFF5E)
+}
+
+/// The blocks of 64 characters from U+0000 to U+FFFF that `is_surely_nfc_char` passes
+/// whole.
+const SURE_BLOCKS: [bool; 1024] = {
+    let mut blocks = [false; 1024];
+    let mut block = 0;
+    while block < 1024 {
+        let mut all = true;
+        let mut c = block as u32 * 64;
+        while c < (block as u32 + 1) * 64 {
+            all &= is_surely_nfc_char(c);
+            c += 1;
+        }
+        blocks[block] = all;
+        block += 1;
+    }
+    blocks
+};
 
 /// `dir/rel` with `.` and `..` resolved; `None` if it climbs above the root.
 pub fn join_relative(dir: &Path, rel: &str) -> Option<PathBuf> {
@@ -226,6 +302,31 @@ fn is_word_separator(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_nfc_check_passes_only_what_is_nfc_whatever_surrounds_it() {
+        // NFC_QC=Yes: the character neither decomposes nor composes with the one
+        // before it (one that composes with it, after it, is not passed).
+        let mut passed = 0;
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            // Alone, and after eight ASCII bytes and one of three (the word-wide skip).
+            let alone = is_surely_nfc(c.encode_utf8(&mut [0; 4]));
+            assert_eq!(alone, is_surely_nfc(&format!("abcdefgh가{c}")), "{c:?}");
+            if alone {
+                assert_eq!(is_nfc_quick([c].into_iter()), IsNormalized::Yes, "{c:?}");
+                passed += 1;
+            }
+        }
+        // ASCII, Latin-1, general punctuation, Hangul, ideographs, kana, full width.
+        assert_eq!(passed, 0x300 + 0x18 + 11_172 + 20_992 + 0x99 + 0x65 + 0x5E);
+        let nfd: String = "서울 が ご".nfd().collect();
+        assert!(!is_surely_nfc(&nfd));
+        assert_eq!(nfc(&nfd), "서울 が ご");
+        assert!(is_surely_nfc("서울 北京 ソウル がぎ abc – “x” …"));
+        assert!(matches!(nfc("서울 – ソウル"), Cow::Borrowed(_)));
+        assert_eq!(fold("Trips/ÉTÉ/서울"), "trips/été/서울");
+        assert_eq!(fold("Trips/A.HTML"), "trips/a.html");
+    }
 
     #[test]
     fn relative_paths_resolve_and_cannot_climb_out() {

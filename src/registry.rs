@@ -2,13 +2,12 @@
 //! districts, their names per language and aliases, and name resolution (NFC, Latin
 //! case folding) so that 서울, 서울특별시, Seoul and ソウル are one city.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::OnceLock;
 
 use serde_yaml::{Mapping, Value};
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::diag::{Candidates, Code, Diagnostic, Pos};
 use crate::limits::{MAX_ERRORS_PER_FILE, MAX_REGISTRY_CITIES};
@@ -137,13 +136,8 @@ pub(crate) fn normalized(text: &str) -> String {
 
 /// The form names are compared in: NFC, lower case, single spaces.
 pub fn name_key(name: &str) -> String {
-    // Names are NFC already: the quick check skips the work, not the rule.
-    let nfc: Cow<str> = if name.is_ascii() || is_nfc_quick(name.chars()) == IsNormalized::Yes {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(name.nfc().collect())
-    };
-    nfc.split_whitespace()
+    crate::paths::nfc(name)
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()

@@ -389,10 +389,8 @@ impl<'a> Index<'a> {
 
     fn by_path(&self, from: &Node<'_>, text: &str) -> Found {
         let dir = from.source.parent().unwrap_or(Path::new(""));
-        let target: Option<PathBuf> = join_relative(dir, text).map(|p| {
-            use unicode_normalization::UnicodeNormalization;
-            PathBuf::from(p.to_string_lossy().nfc().collect::<String>())
-        });
+        let target: Option<PathBuf> = join_relative(dir, text)
+            .map(|p| PathBuf::from(crate::paths::nfc(&p.to_string_lossy()).into_owned()));
         let Some(target) = target else {
             return Found::Nowhere;
         };

@@ -1448,8 +1448,7 @@ impl Targets<'_> {
 }
 
 fn nfc_path(p: PathBuf) -> PathBuf {
-    use unicode_normalization::UnicodeNormalization;
-    PathBuf::from(p.to_string_lossy().nfc().collect::<String>())
+    PathBuf::from(crate::paths::nfc(&p.to_string_lossy()).into_owned())
 }
 
 /// What a link to an attachment shows after its text: the type and size of a PDF

@@ -8,17 +8,18 @@
 //! paths that differ only in case or normalisation are an error: on macOS or Windows
 //! they are one file. Symbolic links and special files (FIFOs, devices) are refused.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use walkdir::WalkDir;
 
 use crate::diag::{Code, Diagnostic, Pos};
 use crate::kind::Kind;
 pub use crate::limits::MAX_FILE_BYTES;
+use crate::paths;
 
 pub const CONTENT_DIR: &str = "content";
 
@@ -188,7 +189,7 @@ fn source_file(
 /// The file name of `rel` without its extension, NFC.
 fn stem_of(rel: &Path) -> String {
     rel.file_stem()
-        .map(|s| s.to_string_lossy().nfc().collect())
+        .map(|s| paths::nfc(&s.to_string_lossy()).into_owned())
         .unwrap_or_default()
 }
 
@@ -221,7 +222,7 @@ fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf
             }
         };
         let disk_rel = rel_to(root, entry.path());
-        let rel = PathBuf::from(disk_rel.to_string_lossy().nfc().collect::<String>());
+        let rel = PathBuf::from(paths::nfc(&disk_rel.to_string_lossy()).into_owned());
         let name = entry.file_name().to_string_lossy();
         if name.starts_with('.') && entry.depth() > 0 {
             continue; // hidden files such as .DS_Store
@@ -242,7 +243,7 @@ fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf
             continue;
         }
         if entry.depth() > 0 {
-            let key = crate::paths::fold(&rel.to_string_lossy());
+            let key = paths::fold(&rel.to_string_lossy());
             if let Some(first) = folded.get(&key) {
                 out.diags.push(
                     Diagnostic::error(
@@ -421,35 +422,19 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
             None,
         ));
     }
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        text.to_string()
+    let mut text = text;
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    // Taken as it is, not copied, when it is NFC already.
+    let composed = match paths::nfc(&text) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(composed) => Some(composed),
     };
-    Ok(
-        if is_surely_nfc(&text) || is_nfc_quick(text.chars()) == IsNormalized::Yes {
-            text
-        } else {
-            text.nfc().collect()
-        },
-    )
-}
-
-/// A fast check that covers nearly all real text: characters below U+0300 (no
-/// combining marks), precomposed Hangul syllables, CJK ideographs, and kana without
-/// the combining voicing marks are all in NFC whatever surrounds them. Anything else
-/// is left to the full quick check.
-fn is_surely_nfc(text: &str) -> bool {
-    text.chars().all(|c| {
-        let c = c as u32;
-        c < 0x300
-            || (0xAC00..=0xD7A3).contains(&c)
-            || (0x4E00..=0x9FFF).contains(&c)
-            || (0x3000..=0x3098).contains(&c)
-            || (0x309B..=0x30FF).contains(&c)
-            || (0xFF01..=0xFF5E).contains(&c)
-    })
+    Ok(composed.unwrap_or(text))
 }
 
 fn rel_to(root: &Path, path: &Path) -> PathBuf {
@@ -469,17 +454,19 @@ mod tests {
 
     #[test]
     fn bom_crlf_and_nfd_are_normalised() {
+        use unicode_normalization::UnicodeNormalization;
         let nfd: String = "서울".nfd().collect();
         let bytes = format!("\u{feff}---\r\ntitle: {nfd}\r\n---\r\n").into_bytes();
         assert_eq!(decode(bytes).unwrap(), "---\ntitle: 서울\n---\n");
     }
 
     #[test]
-    fn the_fast_nfc_check_never_passes_decomposed_text() {
-        let nfd: String = "서울 が ご".nfd().collect();
-        assert!(!is_surely_nfc(&nfd));
-        assert!(is_surely_nfc("서울 北京 ソウル がぎ abc"));
-        assert_eq!(decode(nfd.into_bytes()).unwrap(), "서울 が ご");
+    fn decomposed_text_is_composed_and_composed_text_kept() {
+        use unicode_normalization::UnicodeNormalization;
+        let nfd: String = "서울 が ご – “x”".nfd().collect();
+        assert_eq!(decode(nfd.into_bytes()).unwrap(), "서울 が ご – “x”");
+        let text = "\u{feff}서울 北京 ソウル がぎ abc – …\n";
+        assert_eq!(decode(text.into()).unwrap(), &text[3..]);
     }
 
     #[test]

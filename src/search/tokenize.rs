@@ -5,7 +5,6 @@
 use std::borrow::Cow;
 
 use rust_stemmers::{Algorithm, Stemmer};
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::format::Fnv1a;
 
@@ -39,12 +38,7 @@ pub fn normalize(text: &str) -> String {
 
 /// `normalize` of any text.
 fn normalize_general(text: &str) -> String {
-    // Records are NFC already: the quick checks skip the work, not the rule.
-    let nfc: Cow<str> = if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.nfc().collect())
-    };
+    let nfc = crate::paths::nfc(text);
     let lower = if nfc.chars().any(|c| fold_width(c) != c) {
         nfc.chars()
             .map(fold_width)
@@ -54,10 +48,9 @@ fn normalize_general(text: &str) -> String {
         nfc.to_lowercase()
     };
     // Lower-casing can leave a combining mark behind (`İ`): compose again.
-    if is_nfc_quick(lower.chars()) == IsNormalized::Yes {
-        lower
-    } else {
-        lower.nfc().collect()
+    match crate::paths::nfc(&lower) {
+        Cow::Borrowed(_) => lower,
+        Cow::Owned(composed) => composed,
     }
 }
 
@@ -398,6 +391,7 @@ mod tests {
     #[test]
     fn simple_characters_normalise_one_by_one() {
         use unicode_normalization::char::canonical_combining_class;
+        use unicode_normalization::{IsNormalized, is_nfc_quick};
         let mut taken = 0;
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
             let Some(n) = simple(c) else { continue };
