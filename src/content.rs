@@ -106,13 +106,13 @@ impl Rare {
 }
 
 /// Where a record comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct Source {
     pub title: String,
     pub target: SourceTarget,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub enum SourceTarget {
     Url(String),
     /// A file next to the record, relative to the site root.
@@ -135,7 +135,7 @@ pub struct Program {
     pub pairs: Vec<[CityId; 2]>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Planned,
@@ -284,7 +284,7 @@ pub struct Workshop {
     pub participants: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Workshop,

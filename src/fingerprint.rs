@@ -14,7 +14,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rayon::prelude::*;
 
-use crate::content::Details;
+use crate::content::{Budget, Cost, Details, Program, Trip, Workshop};
 use crate::kind::Kind;
 use crate::routes::{Page, Route};
 use crate::site::{Entry, Site};
@@ -77,8 +77,54 @@ pub fn data(e: &Entry, base_path: &str) -> u64 {
     let mut h = hasher();
     card(e, base_path).hash(&mut h);
     (&r.organizers, &r.partners, &r.tags, r.aliases()).hash(&mut h);
-    format!("{:?}{:?}{}", r.sources(), r.details, r.extra()).hash(&mut h);
+    r.sources().hash(&mut h);
+    details(&r.details, &mut h);
+    r.extra().to_string().hash(&mut h);
     h.finish()
+}
+
+/// The fields of a record's kind, each named (a new field does not compile until it
+/// is hashed here), the amounts by their bits.
+fn details(d: &Details, h: &mut DefaultHasher) {
+    let bits = |n: &Option<f64>| n.map(f64::to_bits);
+    match d {
+        Details::Program(Program {
+            code,
+            status,
+            budget,
+            pairs,
+        }) => {
+            (0u8, code, status, pairs, budget.is_some()).hash(h);
+            if let Some(budget) = budget {
+                let Budget {
+                    unit,
+                    total,
+                    spent,
+                    by_year,
+                } = &**budget;
+                (unit, bits(total), bits(spent), by_year.len()).hash(h);
+                for (year, amount) in by_year {
+                    (year, amount.to_bits()).hash(h);
+                }
+            }
+        }
+        Details::Trip(Trip {
+            travelers,
+            purpose,
+            cost,
+        }) => {
+            (1u8, travelers, purpose, cost.is_some()).hash(h);
+            if let Some(cost) = cost {
+                let Cost { amount, currency } = &**cost;
+                (amount.to_bits(), currency).hash(h);
+            }
+        }
+        Details::Workshop(Workshop {
+            venue,
+            format,
+            participants,
+        }) => (2u8, venue, format, participants).hash(h),
+    }
 }
 
 /// Everything every page depends on.
@@ -422,5 +468,92 @@ fn feed(site: &Site, cards: &[u64], idx: &[usize], h: &mut DefaultHasher) {
     if order.is_empty() {
         let all = site.feed_order(&(0..site.entries.len()).collect::<Vec<_>>());
         all.first().map(|&first| cards[first]).hash(h);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Format, Status};
+
+    fn of(d: &Details) -> u64 {
+        let mut h = hasher();
+        details(d, &mut h);
+        h.finish()
+    }
+
+    /// Every field of every kind changes the hash of its details.
+    #[test]
+    fn every_field_of_the_details_counts() {
+        let program = Program {
+            code: Some("P-1".into()),
+            status: Some(Status::Ongoing),
+            budget: Some(Box::new(Budget {
+                unit: Some("KRW".into()),
+                total: Some(10.0),
+                spent: Some(5.0),
+                by_year: [(2024, 1.0)].into(),
+            })),
+            pairs: vec![[1, 2]],
+        };
+        let trip = Trip {
+            travelers: Some(3),
+            purpose: Some("방문".into()),
+            cost: Some(Box::new(Cost {
+                amount: 1.5,
+                currency: "JPY".into(),
+            })),
+        };
+        let workshop = Workshop {
+            venue: Some("会場".into()),
+            format: Some(Format::Forum),
+            participants: vec!["서울".into()],
+        };
+        let p = |f: &dyn Fn(&mut Program)| {
+            let mut p = program.clone();
+            f(&mut p);
+            Details::Program(p)
+        };
+        let b = |f: &dyn Fn(&mut Budget)| p(&|p| f(p.budget.as_mut().unwrap()));
+        let t = |f: &dyn Fn(&mut Trip)| {
+            let mut t = trip.clone();
+            f(&mut t);
+            Details::Trip(t)
+        };
+        let w = |f: &dyn Fn(&mut Workshop)| {
+            let mut w = workshop.clone();
+            f(&mut w);
+            Details::Workshop(w)
+        };
+        let all = [
+            p(&|_| {}),
+            p(&|p| p.code = None),
+            p(&|p| p.status = Some(Status::Completed)),
+            p(&|p| p.budget = None),
+            p(&|p| p.pairs = vec![[2, 1]]),
+            b(&|b| b.unit = None),
+            b(&|b| b.total = Some(11.0)),
+            b(&|b| b.spent = None),
+            b(&|b| b.by_year = [(2025, 1.0)].into()),
+            b(&|b| b.by_year = [(2024, 2.0)].into()),
+            t(&|_| {}),
+            t(&|t| t.travelers = Some(4)),
+            t(&|t| t.purpose = None),
+            t(&|t| t.cost = None),
+            t(&|t| t.cost.as_mut().unwrap().amount = 2.5),
+            t(&|t| t.cost.as_mut().unwrap().currency = "KRW".into()),
+            w(&|_| {}),
+            w(&|w| w.venue = None),
+            w(&|w| w.format = Some(Format::Seminar)),
+            w(&|w| w.participants.clear()),
+            Details::Program(Program::default()),
+            Details::Trip(Trip::default()),
+            Details::Workshop(Workshop::default()),
+        ];
+        let mut hashes: Vec<u64> = all.iter().map(of).collect();
+        assert_eq!(of(&all[0]), of(&p(&|_| {})));
+        hashes.sort_unstable();
+        hashes.dedup();
+        assert_eq!(hashes.len(), all.len());
     }
 }
