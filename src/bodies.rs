@@ -16,7 +16,7 @@
 
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -279,14 +279,14 @@ impl Body {
                 Arc::new(body)
             }
             Slot::Kept { file, offset, len } => {
-                let mut bytes = vec![0; *len as usize];
                 let read = {
                     let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-                    (file.seek(SeekFrom::Start(*offset))).and_then(|_| file.read_exact(&mut bytes))
+                    (file.seek(SeekFrom::Start(*offset)))
+                        .and_then(|_| crate::reading::exactly(&mut *file, *len as usize))
                 };
                 let body = read
                     .ok()
-                    .and_then(|()| decode(&bytes))
+                    .and_then(|bytes| decode(&bytes))
                     .unwrap_or_else(|| panic!("a body of the build cache cannot be read back"));
                 Arc::new(body)
             }

@@ -29,7 +29,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::Hasher;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -128,12 +128,11 @@ impl Stored {
         if self.key != key {
             return None;
         }
-        let mut bytes = vec![0; self.len];
-        {
+        let bytes = {
             let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
             file.seek(SeekFrom::Start(self.at as u64)).ok()?;
-            file.read_exact(&mut bytes).ok()?;
-        }
+            crate::reading::exactly(&mut *file, self.len).ok()?
+        };
         let mut r = Reader::new(&bytes);
         let lookups = r.list(|r| {
             Some(Lookup {

@@ -56,6 +56,7 @@ pub mod names;
 pub mod organizations;
 pub mod output;
 pub mod paths;
+pub mod reading;
 pub mod refresh;
 pub mod registry;
 pub mod relations;

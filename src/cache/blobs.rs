@@ -144,10 +144,9 @@ impl Blobs {
         }
         let old = self.old[bucket_of(path)].as_ref()?;
         let blob = old.blobs.get(path).filter(|b| b.key == key)?;
-        let mut bytes = vec![0; blob.len];
         let mut file = old.file.lock().unwrap_or_else(PoisonError::into_inner);
         file.seek(SeekFrom::Start(blob.at as u64)).ok()?;
-        file.read_exact(&mut bytes).ok()?;
+        let bytes = crate::reading::exactly(&mut *file, blob.len).ok()?;
         Some((bytes, blob))
     }
 

@@ -126,9 +126,8 @@ fn read_bytes(input: &mut impl Read) -> Option<Vec<u8>> {
         input.read_exact(&mut b).ok()?;
         len |= u64::from(b[0] & 0x7f) << shift;
         if b[0] < 0x80 {
-            let mut bytes = vec![0; usize::try_from(len).ok().filter(|&n| n <= 1 << 30)?];
-            input.read_exact(&mut bytes).ok()?;
-            return Some(bytes);
+            let len = usize::try_from(len).ok().filter(|&n| n <= 1 << 30)?;
+            return crate::reading::exactly(input, len).ok();
         }
     }
     None
@@ -167,10 +166,9 @@ impl Iterator for Chunks {
         if len > 4 * CHUNK {
             return corrupt("is corrupt");
         }
-        let mut bytes = vec![0; len];
-        if self.input.read_exact(&mut bytes).is_err() {
+        let Ok(bytes) = crate::reading::exactly(&mut self.input, len) else {
             return corrupt("is truncated");
-        }
+        };
         if checksum(&bytes) != sum {
             return corrupt("does not match its checksum");
         }

@@ -228,13 +228,16 @@ impl RecordTerms {
         let mut kept = Vec::new();
         let mut kept_bounds = [0; PARTS + 1];
         for p in 0..PARTS {
-            let mut part = super::format::Bytes::new(&terms[bounds[p]..bounds[p + 1]]);
+            let whole = &terms[bounds[p]..bounds[p + 1]];
+            let mut part = super::format::Bytes::new(whole);
             while !part.is_empty() {
-                let (term, packed) = (part.bytes().ok()?, part.bytes().ok()?);
+                let start = whole.len() - part.remaining();
+                let term = part.bytes().ok()?;
+                part.bytes().ok()?;
                 if keep(term) {
                     std::str::from_utf8(term).ok()?;
-                    put_bytes(&mut kept, term);
-                    put_bytes(&mut kept, packed);
+                    // The term and its packed data as they are written.
+                    kept.extend_from_slice(&whole[start..whole.len() - part.remaining()]);
                 }
             }
             kept_bounds[p + 1] = kept.len();
@@ -505,9 +508,7 @@ impl RunReader {
     }
 
     fn bytes(&mut self, len: u64) -> io::Result<Vec<u8>> {
-        let mut out = vec![0; len as usize];
-        self.r.read_exact(&mut out)?;
-        Ok(out)
+        crate::reading::exactly(&mut self.r, len as usize)
     }
 
     /// The next term and its block of postings; `None` at the end.
