@@ -83,10 +83,27 @@ pub fn data(e: &Entry, base_path: &str) -> u64 {
     h.finish()
 }
 
+/// A program's budget, each field named, the amounts by their bits.
+fn budget_of(budget: Option<&Budget>, h: &mut DefaultHasher) {
+    budget.is_some().hash(h);
+    if let Some(Budget {
+        unit,
+        total,
+        spent,
+        by_year,
+    }) = budget
+    {
+        let bits = |n: &Option<f64>| n.map(f64::to_bits);
+        (unit, bits(total), bits(spent), by_year.len()).hash(h);
+        for (year, amount) in by_year {
+            (year, amount.to_bits()).hash(h);
+        }
+    }
+}
+
 /// The fields of a record's kind, each named (a new field does not compile until it
 /// is hashed here), the amounts by their bits.
 fn details(d: &Details, h: &mut DefaultHasher) {
-    let bits = |n: &Option<f64>| n.map(f64::to_bits);
     match d {
         Details::Program(Program {
             code,
@@ -94,19 +111,8 @@ fn details(d: &Details, h: &mut DefaultHasher) {
             budget,
             pairs,
         }) => {
-            (0u8, code, status, pairs, budget.is_some()).hash(h);
-            if let Some(budget) = budget {
-                let Budget {
-                    unit,
-                    total,
-                    spent,
-                    by_year,
-                } = &**budget;
-                (unit, bits(total), bits(spent), by_year.len()).hash(h);
-                for (year, amount) in by_year {
-                    (year, amount.to_bits()).hash(h);
-                }
-            }
+            (0u8, code, status, pairs).hash(h);
+            budget_of(budget.as_deref(), h);
         }
         Details::Trip(Trip {
             travelers,
@@ -453,7 +459,7 @@ fn related_of(site: &Site, i: usize) -> Vec<usize> {
 fn budgets(site: &Site, idx: &[usize], h: &mut DefaultHasher) {
     for &i in idx {
         if let Details::Program(p) = &site.entries[i].record.details {
-            format!("{:?}", p.budget).hash(h);
+            budget_of(p.budget.as_deref(), h);
         }
     }
 }
