@@ -24,7 +24,7 @@ use std::sync::{Mutex, PoisonError};
 use crate::cache::{Chunks, Mode, Staged, Stream, StreamWriter};
 use crate::diag::{Code, Diagnostic, Pos};
 
-use super::format::{Bytes, Corrupt, Encoded, Fnv1a, put_bytes, put_varint};
+use super::format::{Bytes, Corrupt, Encoded, Words, put_bytes, put_varint};
 use super::runs::Terms;
 use super::score::{FIELD_COUNT, KeyHasher, LengthSums};
 
@@ -38,7 +38,7 @@ const FORMAT: u64 = 1;
 pub(super) type Weighed = (String, Encoded, bool);
 
 /// The terms of some records: a set of terms (bytes), hashed as `FastMap` hashes.
-pub(super) type TermSet = HashSet<Vec<u8>, BuildHasherDefault<Fnv1a>>;
+pub(super) type TermSet = HashSet<Vec<u8>, BuildHasherDefault<Words>>;
 
 /// What the weighing of every term depends on, besides its postings.
 pub(super) struct Context {
