@@ -583,9 +583,8 @@ fn parse_records(
             .par_iter()
             .map(|listed| {
                 run.advance();
-                let file = listed.read()?;
-                let parsed = memo.read(&file, registry, config);
-                Ok::<_, Diagnostic>((file.rel_path, parsed))
+                let parsed = memo.read(listed, registry, config)?;
+                Ok::<_, Diagnostic>((listed.rel_path.clone(), parsed))
             })
             .collect();
         for p in parsed {

@@ -88,7 +88,24 @@ impl Listed {
 
     /// Reads the file, as `load` reads it.
     pub fn read(&self) -> Result<SourceFile, Diagnostic> {
-        source_file(read_text(&self.abs), self.rel_path.clone(), self.kind)
+        self.decoded(self.read_bytes()?)
+    }
+
+    /// Reads the file's bytes, not decoded yet: the build cache knows a file by its
+    /// bytes, so an unchanged file is never decoded (see `decoded`).
+    pub fn read_bytes(&self) -> Result<Vec<u8>, Diagnostic> {
+        read_bytes(&self.abs).map_err(|e| self.error(e))
+    }
+
+    /// The file whose bytes `read_bytes` read, as `read` reads it.
+    pub fn decoded(&self, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
+        source_file(decode(bytes), self.rel_path.clone(), self.kind)
+    }
+
+    fn error(&self, (pos, msg, help): ReadError) -> Diagnostic {
+        let mut d = Diagnostic::error(Code::Read, &self.rel_path, pos, msg);
+        d.help = help;
+        d
     }
 }
 
@@ -341,6 +358,11 @@ type ReadError = (Pos, String, Option<String>);
 /// Reads a file as text: UTF-8 (a BOM is dropped), NFC, `\n` line ends. Reads at most
 /// `MAX_FILE_BYTES`, even from a file that grows while it is read.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    decode(read_bytes(path)?)
+}
+
+/// Reads a file's bytes, as `read_text` does before it decodes them.
+fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
     let cannot = |e: std::io::Error| (Pos::UNKNOWN, format!("cannot read: {e}"), None);
     let special = || {
         (
@@ -380,7 +402,7 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
             ),
         ));
     }
-    decode(bytes)
+    Ok(bytes)
 }
 
 /// Decodes bytes as UTF-8 text, NFC, `\n` line ends.

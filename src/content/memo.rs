@@ -2,7 +2,8 @@
 //! (`cache::Blobs`, folder `records/`): the record without its body (read again from
 //! the file only when it is rendered, see `site`) and the warnings its front matter gave,
 //! under the file's path with a key. The key is a hash of everything `read` reads:
-//! the file's path and text, the configuration, the city registry (the names and
+//! the file's path and bytes (so that an unchanged file is not even decoded), the
+//! configuration, the city registry (the names and
 //! aliases a city is resolved by, and the hints for an unknown one), accord's version
 //! and `FORMAT`. A blob is taken only under the same key, so that a build with the
 //! cache has the records and warnings of a build without it. Only files that gave a
@@ -21,7 +22,7 @@ use crate::kind::Kind;
 use crate::names::Name;
 use crate::registry::Registry;
 use crate::relations::{Links, Reference};
-use crate::source::SourceFile;
+use crate::source::Listed;
 
 use super::{
     Budget, Cost, Details, Format, Parsed, Program, Rare, Record, Source, SourceTarget, Status,
@@ -30,7 +31,7 @@ use super::{
 
 /// Changes whenever what is kept of a record does (a field added, a check changed)
 /// without a change of accord's version: the blobs of another are not taken.
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 
 /// The folder of the blobs in the build cache.
 const RECORDS: &str = "records";
@@ -67,20 +68,29 @@ impl Memo {
         }
     }
 
-    /// What `super::read` makes of `file` (with the configuration and registry the
-    /// memo was opened with), its record without its body: from the cache when it is
-    /// there, else read (and kept, when it gave a record). From any thread.
-    pub fn read(&self, file: &SourceFile, registry: &Registry, config: &Config) -> Parsed {
-        let path = file.rel_path.as_path();
-        let key = (self.blobs.reads() || self.blobs.keeps()).then(|| self.key(file));
+    /// What `super::read` makes of the record file `listed` (with the configuration
+    /// and registry the memo was opened with), its record without its body: from the
+    /// cache when it is there (the file's bytes are then never decoded), else read
+    /// (and kept, when it gave a record). From any thread. An error if the file
+    /// cannot be read or decoded.
+    pub fn read(
+        &self,
+        listed: &Listed,
+        registry: &Registry,
+        config: &Config,
+    ) -> Result<Parsed, Diagnostic> {
+        let path = listed.rel_path.as_path();
+        let bytes = listed.read_bytes()?;
+        let key = (self.blobs.reads() || self.blobs.keeps()).then(|| self.key(path, &bytes));
         if let Some(key) = key
             && let Some(parsed) = (self.blobs.get(path, key))
                 .as_deref()
-                .and_then(|b| decode(b, file))
+                .and_then(|b| decode(b, path))
         {
-            return parsed;
+            return Ok(parsed);
         }
-        let mut parsed = super::read(file, registry, config);
+        let file = listed.decoded(bytes)?;
+        let mut parsed = super::read(&file, registry, config);
         if let Some(r) = &mut parsed.record {
             r.body = String::new();
             if let Some(key) = key
@@ -89,16 +99,17 @@ impl Memo {
                 self.blobs.put(path, key, &encode(r, &parsed.diags));
             }
         }
-        parsed
+        Ok(parsed)
     }
 
-    /// The key of `file`'s blob.
-    fn key(&self, file: &SourceFile) -> u64 {
+    /// The key of the blob of the file at `path` whose bytes are `bytes`.
+    fn key(&self, path: &Path, bytes: &[u8]) -> u64 {
         let mut k = KeyHasher::new();
         k.u64(FORMAT);
         k.u64(self.context);
-        k.str(&file.rel_path.to_string_lossy());
-        k.str(&file.text);
+        k.str(&path.to_string_lossy());
+        k.u64(crate::hash::bytes(bytes));
+        k.u64(bytes.len() as u64);
         k.finish()
     }
 
@@ -177,7 +188,7 @@ fn encode(r: &Record, diags: &[Diagnostic]) -> Vec<u8> {
 }
 
 /// What `encode` wrote, for `file`; `None` when the bytes are not what it writes.
-fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
+fn decode(bytes: &[u8], path: &Path) -> Option<Parsed> {
     let r = &mut Reader::new(bytes);
     let kind = byte_kind(r.byte()?)?;
     let slug = r.str()?;
@@ -206,7 +217,7 @@ fn decode(bytes: &[u8], file: &SourceFile) -> Option<Parsed> {
     }
     let record = Record {
         kind,
-        source: file.rel_path.clone(),
+        source: path.to_path_buf(),
         slug,
         title,
         date,
@@ -587,6 +598,7 @@ fn get_diagnostic(r: &mut Reader<'_>) -> Option<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::SourceFile;
 
     fn file(text: &str) -> SourceFile {
         SourceFile {
@@ -620,14 +632,14 @@ mod tests {
         let mut record = made.record.expect("the record is read");
         record.body = String::new();
         let bytes = encode(&record, &made.diags);
-        let back = decode(&bytes, &file).expect("decoded");
+        let back = decode(&bytes, &file.rel_path).expect("decoded");
         assert_eq!(format!("{:?}", back.record.unwrap()), format!("{record:?}"));
         assert_eq!(made.diags.len(), 1, "{:?}", made.diags);
         assert_eq!(back.diags, made.diags);
         // Cut short, or with a byte more, it is not read.
-        assert!(decode(&bytes[..bytes.len() - 1], &file).is_none());
+        assert!(decode(&bytes[..bytes.len() - 1], &file.rel_path).is_none());
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(decode(&longer, &file).is_none());
+        assert!(decode(&longer, &file.rel_path).is_none());
     }
 }
