@@ -213,7 +213,7 @@ pub fn kept(bytes: &[u8], file: Arc<Mutex<File>>, offset: u64) -> Option<(Body, 
 /// The hash of a body's HTML, and that of its plain text and headings (`Body::print`
 /// and `Body::text_print`).
 ///
-/// The texts are hashed as bytes (each ended by `0xff`, as `str` hashes), so that a
+/// The texts are hashed as bytes (`hash::bytes`, the hash of whole files), so that a
 /// body kept in the build cache is fingerprinted without checking its texts' UTF-8:
 /// the cache's files pass their checksum whole when opened, and a body is decoded,
 /// and its texts checked, only when a later step reads it.
@@ -222,15 +222,9 @@ fn prints<'a>(
     plain: &[u8],
     toc: impl ExactSizeIterator<Item = (u8, &'a str, &'a str)>,
 ) -> (u64, u64) {
-    let text = |h: &mut DefaultHasher, bytes: &[u8]| {
-        h.write(bytes);
-        h.write_u8(0xff);
-    };
+    let print = crate::hash::bytes(html);
     let mut h = DefaultHasher::new();
-    text(&mut h, html);
-    let print = h.finish();
-    let mut h = DefaultHasher::new();
-    text(&mut h, plain);
+    crate::hash::bytes(plain).hash(&mut h);
     let headings = toc.len();
     for heading in toc {
         heading.hash(&mut h);

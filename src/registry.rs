@@ -136,11 +136,20 @@ pub(crate) fn normalized(text: &str) -> String {
 
 /// The form names are compared in: NFC, lower case, single spaces.
 pub fn name_key(name: &str) -> String {
-    crate::paths::nfc(name)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let nfc = crate::paths::nfc(name);
+    let mut key = String::with_capacity(nfc.len());
+    for word in nfc.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(word);
+    }
+    if key.is_ascii() {
+        key.make_ascii_lowercase();
+        key
+    } else {
+        key.to_lowercase()
+    }
 }
 
 impl Registry {
@@ -565,6 +574,20 @@ pub fn is_safe_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_compared_composed_lower_cased_and_single_spaced() {
+        use unicode_normalization::UnicodeNormalization;
+        assert_eq!(
+            name_key("  Seoul \t Metropolitan\nCITY "),
+            "seoul metropolitan city"
+        );
+        let nfd: String = "서울 특별시".nfd().collect();
+        assert_eq!(name_key(&nfd), "서울 특별시");
+        // Not ASCII: lower-cased as text, the final sigma of a word as such.
+        assert_eq!(name_key("ΟΔΟΣ  Σ Ålesund"), "οδος σ ålesund");
+        assert_eq!(name_key(""), "");
+    }
 
     const REG: &str = "seoul:\n  name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}\n  aliases: [서울특별시]\n  country: KR\n";
 
