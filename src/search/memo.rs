@@ -201,13 +201,14 @@ impl Passages {
             Some(())
         };
         let mut words = String::new();
+        let mut no_break = true;
         list(&mut |w| {
+            no_break &= !w.is_empty() && !w.as_bytes().contains(&b'\n');
             words.push_str(w);
             words.push('\n');
         })?;
         let mut snippets = Vec::new();
         list(&mut |s| snippets.push(s.to_string()))?;
-        let no_break = !words.lines().any(str::is_empty);
         (r.is_empty() && no_break).then_some(Passages {
             file,
             words,
@@ -442,6 +443,17 @@ mod tests {
         );
         for cut in 0..bytes.len() {
             assert!(Passages::decode(&bytes[..cut]).is_none(), "cut at {cut}");
+        }
+        // A word empty, or with a line break in it, is not one word a line.
+        for words in [["계획", ""], ["계획", "협\n력"]] {
+            let mut bytes = Vec::new();
+            put_bytes(&mut bytes, b"{}");
+            put_varint(&mut bytes, 2);
+            for w in words {
+                put_bytes(&mut bytes, w.as_bytes());
+            }
+            put_varint(&mut bytes, 0);
+            assert!(Passages::decode(&bytes).is_none(), "{words:?}");
         }
     }
 }
