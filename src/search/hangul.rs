@@ -226,9 +226,11 @@ pub(super) struct Counts(FastMap<String, u32>);
 impl Counts {
     /// Counts the words of one record (each once, each ended by a line break).
     pub(super) fn add(&mut self, words: &str) {
-        // Split by a `char` test, not `lines`: the words are a few characters each,
-        // too short for a search by `memchr` to pay.
-        for w in words.split_terminator(|c: char| c == '\n') {
+        // Split by a `char` test, not `lines` or a `char` pattern: the words are a few
+        // characters each, too short for a search by `memchr` to pay.
+        #[allow(clippy::manual_pattern_char_comparison)]
+        let words = words.split_terminator(|c: char| c == '\n');
+        for w in words {
             match self.0.get_mut(w) {
                 Some(n) => *n += 1,
                 None => {
