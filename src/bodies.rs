@@ -16,9 +16,8 @@
 
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{Seek, SeekFrom};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 
 use crate::diag::Pos;
 use crate::markdown::{Heading, Rendered, Unverified};
@@ -75,7 +74,7 @@ enum Slot {
     /// In a file of the build cache, as `encode` wrote it: a body reused is not
     /// decoded, nor written again, unless a later step reads it.
     Kept {
-        file: Arc<Mutex<File>>,
+        file: Arc<File>,
         offset: u64,
         len: u32,
     },
@@ -176,7 +175,7 @@ impl Bodies {
 /// `file`. The body is not decoded (but for its first paragraph, returned with it)
 /// nor copied: it is read from the file when a later step asks for it. `None` when
 /// the bytes are not a body.
-pub fn kept(bytes: &[u8], file: Arc<Mutex<File>>, offset: u64) -> Option<(Body, String)> {
+pub fn kept(bytes: &[u8], file: Arc<File>, offset: u64) -> Option<(Body, String)> {
     let mut r = Reader { bytes, at: 0 };
     let html = r.raw()?;
     let first_paragraph = r.str()?.to_string();
@@ -266,18 +265,15 @@ impl Body {
             Slot::Held(body) => Arc::clone(body),
             Slot::Stored { store, offset, len } => {
                 let spill = store.file.get().and_then(Option::as_ref);
-                let bytes = spill.and_then(|s| read_at(&s.file, *offset, *len as usize).ok());
+                let bytes =
+                    spill.and_then(|s| crate::reading::at(&s.file, *offset, *len as usize).ok());
                 let body = bytes.as_deref().and_then(decode).unwrap_or_else(|| {
                     panic!("the temporary file of the rendered bodies cannot be read back")
                 });
                 Arc::new(body)
             }
             Slot::Kept { file, offset, len } => {
-                let read = {
-                    let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
-                    (file.seek(SeekFrom::Start(*offset)))
-                        .and_then(|_| crate::reading::exactly(&mut *file, *len as usize))
-                };
+                let read = crate::reading::at(file, *offset, *len as usize);
                 let body = read
                     .ok()
                     .and_then(|bytes| decode(&bytes))
@@ -357,20 +353,8 @@ fn write_at(file: &std::fs::File, bytes: &[u8], offset: u64) -> std::io::Result<
     std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
 }
 
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
-    let mut bytes = vec![0; len];
-    std::os::unix::fs::FileExt::read_exact_at(file, &mut bytes, offset)?;
-    Ok(bytes)
-}
-
 #[cfg(not(unix))]
 fn write_at(_: &std::fs::File, _: &[u8], _: u64) -> std::io::Result<()> {
-    Err(std::io::ErrorKind::Unsupported.into())
-}
-
-#[cfg(not(unix))]
-fn read_at(_: &std::fs::File, _: u64, _: usize) -> std::io::Result<Vec<u8>> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
 
@@ -586,7 +570,7 @@ mod tests {
         let bytes = encode(&body);
         let path = std::env::temp_dir().join(format!("accord-kept-body-{}", std::process::id()));
         std::fs::write(&path, [b"head".as_slice(), &bytes].concat()).unwrap();
-        let file = Arc::new(Mutex::new(File::open(&path).unwrap()));
+        let file = Arc::new(File::open(&path).unwrap());
         std::fs::remove_file(&path).unwrap();
         let (body_kept, first) = kept(&bytes, Arc::clone(&file), 4).unwrap();
         assert!(matches!(body_kept.at, Slot::Kept { .. }), "{body_kept:?}");

@@ -29,9 +29,8 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::Hasher;
-use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -86,7 +85,7 @@ struct Lookup {
 #[derive(Debug)]
 pub struct Stored {
     key: u64,
-    file: Arc<Mutex<File>>,
+    file: Arc<File>,
     at: usize,
     len: usize,
 }
@@ -128,11 +127,7 @@ impl Stored {
         if self.key != key {
             return None;
         }
-        let bytes = {
-            let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-            file.seek(SeekFrom::Start(self.at as u64)).ok()?;
-            crate::reading::exactly(&mut *file, self.len).ok()?
-        };
+        let bytes = crate::reading::at(&self.file, self.at as u64, self.len).ok()?;
         let mut r = Reader::new(&bytes);
         let lookups = r.list(|r| {
             Some(Lookup {

@@ -53,7 +53,7 @@ pub struct Blobs {
 
 /// A bucket file of the last build, open, and its blobs by path.
 pub(super) struct OldFile {
-    pub(super) file: Mutex<File>,
+    pub(super) file: File,
     pub(super) blobs: HashMap<PathBuf, OldBlob>,
 }
 
@@ -144,9 +144,7 @@ impl Blobs {
         }
         let old = self.old[bucket_of(path)].as_ref()?;
         let blob = old.blobs.get(path).filter(|b| b.key == key)?;
-        let mut file = old.file.lock().unwrap_or_else(PoisonError::into_inner);
-        file.seek(SeekFrom::Start(blob.at as u64)).ok()?;
-        let bytes = crate::reading::exactly(&mut *file, blob.len).ok()?;
+        let bytes = crate::reading::at(&old.file, blob.at as u64, blob.len).ok()?;
         Some((bytes, blob))
     }
 
@@ -261,7 +259,7 @@ impl Blobs {
         };
         let old = match &self.old[b] {
             Some(old) => {
-                let mut file = old.file.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut file = &old.file;
                 let mut bytes = Vec::new();
                 let read =
                     (file.seek(SeekFrom::Start(0))).and_then(|_| file.read_to_end(&mut bytes));
@@ -366,10 +364,7 @@ pub(super) fn open_file(path: &Path) -> Result<Option<OldFile>, String> {
     if r.at != rest.len() {
         return Err(corrupt());
     }
-    Ok(Some(OldFile {
-        file: Mutex::new(file),
-        blobs,
-    }))
+    Ok(Some(OldFile { file, blobs }))
 }
 
 #[cfg(test)]
