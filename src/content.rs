@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -396,9 +396,7 @@ impl Markdown<'_> {
 
 /// The hash of a record file's whole text (`Record::source_hash`).
 fn text_hash(text: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+    crate::hash::bytes(text.as_bytes())
 }
 
 /// The hash of a Markdown body (`Record::body_hash`).
