@@ -15,7 +15,7 @@ use crate::diag::Diagnostic;
 use crate::site::{Entry, Site};
 
 use super::format::{Bytes, put_bytes, put_varint};
-use super::kept::Streams;
+use super::kept::{Streams, TermSet};
 use super::runs::{RecordTerms, Terms};
 use super::score;
 
@@ -132,16 +132,14 @@ impl Memo {
         Memo::cached(&self.terms, e, key, coder, make)
     }
 
-    /// The terms of entry `e` for which `keep` holds, if the cache holds them under
-    /// `key`.
-    pub(super) fn terms_only(
-        &self,
-        e: &Entry,
-        key: Option<u64>,
-        keep: impl Fn(&[u8]) -> bool,
-    ) -> Option<Terms> {
+    /// The terms of entry `e` in `set`, if the cache holds them under `key`.
+    pub(super) fn terms_only(&self, e: &Entry, key: Option<u64>, set: &TermSet) -> Option<Terms> {
         let bytes = self.terms.get(&e.record.source, key?)?;
-        RecordTerms::decode_only(&bytes, keep)
+        if set.is_empty() {
+            // Nothing changed: the lengths of the fields only.
+            return RecordTerms::decode_none(&bytes);
+        }
+        RecordTerms::decode_only(&bytes, |t| set.contains(t))
     }
 
     /// The terms entry `e` had in the last build, when its key was `key`.

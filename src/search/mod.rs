@@ -448,7 +448,7 @@ fn record_terms(
     };
     let (terms, lengths) = match only {
         None => all(),
-        Some(set) => (memo.memo.terms_only(e, key, |t| set.contains(t))).unwrap_or_else(|| {
+        Some(set) => (memo.memo.terms_only(e, key, set)).unwrap_or_else(|| {
             let (terms, lengths) = all();
             (terms.only(|t| set.contains(t)), lengths)
         }),

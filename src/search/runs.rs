@@ -218,6 +218,17 @@ impl RecordTerms {
         Some((RecordTerms::filtered(terms, &bounds, keep)?, lengths))
     }
 
+    /// No term of what `encode` wrote, and the lengths of its fields: what
+    /// `decode_only` gives when `keep` holds for none, without reading the terms.
+    pub(super) fn decode_none(bytes: &[u8]) -> Option<Terms> {
+        let (lengths, _, _) = RecordTerms::header(bytes)?;
+        let none = RecordTerms {
+            bytes: Vec::new(),
+            bounds: [0; PARTS + 1],
+        };
+        Some((none, lengths))
+    }
+
     /// The terms (UTF-8) of `terms`, parts ending at `bounds`, for which `keep` holds;
     /// `None` when the parts are not lists of terms and packed data.
     fn filtered(
