@@ -144,12 +144,19 @@ pub fn name_key(name: &str) -> String {
         }
         key.push_str(word);
     }
-    if key.is_ascii() {
+    if key.chars().all(is_ascii_or_caseless) {
         key.make_ascii_lowercase();
         key
     } else {
         key.to_lowercase()
     }
+}
+
+/// ASCII, or a character with no case whatever surrounds it: CJK punctuation and
+/// kana, CJK ideographs, Hangul syllables (the names of this archive's cities and
+/// bodies), so that lower-casing them is a look at each, not a search of the tables.
+fn is_ascii_or_caseless(c: char) -> bool {
+    c.is_ascii() || matches!(c as u32, 0x3000..=0x30FF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3)
 }
 
 impl Registry {
@@ -587,6 +594,15 @@ mod tests {
         // Not ASCII: lower-cased as text, the final sigma of a word as such.
         assert_eq!(name_key("ΟΔΟΣ  Σ Ålesund"), "οδος σ ålesund");
         assert_eq!(name_key(""), "");
+        assert_eq!(
+            name_key("北九州市 Kitakyushu 서울"),
+            "北九州市 kitakyushu 서울"
+        );
+        for c in (0..0x11_0000).filter_map(char::from_u32) {
+            if is_ascii_or_caseless(c) && !c.is_ascii() {
+                assert!(c.to_lowercase().eq([c]), "{c:?}");
+            }
+        }
     }
 
     const REG: &str = "seoul:\n  name: {ko: 서울, en: Seoul, ja: ソウル, zh: 首尔}\n  aliases: [서울특별시]\n  country: KR\n";
