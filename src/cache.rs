@@ -127,33 +127,37 @@ impl Stored {
         if self.key != key {
             return None;
         }
-        let bytes = crate::reading::at(&self.file, self.at as u64, self.len).ok()?;
-        let mut r = Reader::new(&bytes);
-        let lookups = r.list(|r| {
-            Some(Lookup {
-                dest: r.str()?,
-                answer: r.bytes()?.to_vec(),
-            })
-        })?;
-        let mut answer = Vec::new();
-        for l in &lookups {
-            answer.clear();
-            encode_action(&resolve(&l.dest), &mut answer);
-            if answer != l.answer {
+        let (at, file) = (self.at, self.file);
+        let read = crate::reading::with_at(&file, at as u64, self.len, |bytes| {
+            let mut r = Reader::new(bytes);
+            let lookups = r.list(|r| {
+                Some(Lookup {
+                    dest: r.str()?,
+                    answer: r.bytes()?.to_vec(),
+                })
+            })?;
+            let mut answer = Vec::new();
+            for l in &lookups {
+                answer.clear();
+                encode_action(&resolve(&l.dest), &mut answer);
+                if answer != l.answer {
+                    return None;
+                }
+            }
+            let problems = Rendered {
+                problems: r.list(decode_problem)?,
+                problems_omitted: r.usize()?,
+                ..Rendered::default()
+            };
+            let body = r.bytes()?;
+            if !r.done() {
                 return None;
             }
-        }
-        let problems = Rendered {
-            problems: r.list(decode_problem)?,
-            problems_omitted: r.usize()?,
-            ..Rendered::default()
-        };
-        let body = r.bytes()?;
-        if !r.done() {
-            return None;
-        }
-        let offset = (self.at + r.at - body.len()) as u64;
-        let (body, first_paragraph) = crate::bodies::kept(body, self.file, offset)?;
+            let offset = (at + r.at - body.len()) as u64;
+            let (body, first_paragraph) = crate::bodies::kept(body, Arc::clone(&file), offset)?;
+            Some((lookups, problems, body, first_paragraph))
+        });
+        let (lookups, problems, body, first_paragraph) = read.ok()??;
         let made = Made {
             key,
             lookups,

@@ -125,27 +125,44 @@ impl Blobs {
 
     /// The blob of `path` the last build kept under `key`, if any (from any thread).
     pub fn get(&self, path: &Path, key: u64) -> Option<Vec<u8>> {
-        let (bytes, blob) = self.read(path, key)?;
+        self.get_with(path, key, |bytes| Some(bytes.to_vec()))
+    }
+
+    /// What `decode` makes of the blob of `path` the last build kept under `key`, if
+    /// any (from any thread); the blob is read into a buffer the thread keeps.
+    pub fn get_with<T>(
+        &self,
+        path: &Path,
+        key: u64,
+        decode: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> Option<T> {
+        let (made, blob) = self.read(path, key, decode)?;
         blob.used.store(true, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(bytes)
+        made
     }
 
     /// The blob of `path` the last build kept, if it kept it under `key`, without
     /// taking it: what a record was before it changed (see `search::kept`).
     pub fn get_last(&self, path: &Path, key: u64) -> Option<Vec<u8>> {
-        self.read(path, key).map(|(bytes, _)| bytes)
+        self.read(path, key, |bytes| Some(bytes.to_vec()))?.0
     }
 
-    /// The blob of `path` the last build kept under `key`, and where it was.
-    fn read(&self, path: &Path, key: u64) -> Option<(Vec<u8>, &OldBlob)> {
+    /// What `decode` makes of the blob of `path` the last build kept under `key`, and
+    /// where it was; `None` if there is no such blob or it cannot be read.
+    fn read<T>(
+        &self,
+        path: &Path,
+        key: u64,
+        decode: impl FnOnce(&[u8]) -> Option<T>,
+    ) -> Option<(Option<T>, &OldBlob)> {
         if self.mode != Mode::Use {
             return None;
         }
         let old = self.old[bucket_of(path)].as_ref()?;
         let blob = old.blobs.get(path).filter(|b| b.key == key)?;
-        let bytes = crate::reading::at(&old.file, blob.at as u64, blob.len).ok()?;
-        Some((bytes, blob))
+        let made = crate::reading::with_at(&old.file, blob.at as u64, blob.len, decode).ok()?;
+        Some((made, blob))
     }
 
     /// Keeps `blob`, made by this build for `path` under `key` (from any thread); it

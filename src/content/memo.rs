@@ -83,9 +83,7 @@ impl Memo {
         let bytes = listed.read_bytes()?;
         let key = (self.blobs.reads() || self.blobs.keeps()).then(|| self.key(path, &bytes));
         if let Some(key) = key
-            && let Some(parsed) = (self.blobs.get(path, key))
-                .as_deref()
-                .and_then(|b| decode(b, path))
+            && let Some(parsed) = self.blobs.get_with(path, key, |b| decode(b, path))
         {
             return Ok(parsed);
         }

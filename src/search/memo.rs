@@ -113,7 +113,7 @@ impl Memo {
             return make();
         };
         let path = e.record.source.as_path();
-        if let Some(made) = blobs.get(path, key).as_deref().and_then(decode) {
+        if let Some(made) = blobs.get_with(path, key, decode) {
             return made;
         }
         let made = make();
@@ -134,12 +134,13 @@ impl Memo {
 
     /// The terms of entry `e` in `set`, if the cache holds them under `key`.
     pub(super) fn terms_only(&self, e: &Entry, key: Option<u64>, set: &TermSet) -> Option<Terms> {
-        let bytes = self.terms.get(&e.record.source, key?)?;
-        if set.is_empty() {
-            // Nothing changed: the lengths of the fields only.
-            return RecordTerms::decode_none(&bytes);
-        }
-        RecordTerms::decode_only(&bytes, |t| set.contains(t))
+        self.terms.get_with(&e.record.source, key?, |bytes| {
+            if set.is_empty() {
+                // Nothing changed: the lengths of the fields only.
+                return RecordTerms::decode_none(bytes);
+            }
+            RecordTerms::decode_only(bytes, |t| set.contains(t))
+        })
     }
 
     /// The terms entry `e` had in the last build, when its key was `key`.
