@@ -77,8 +77,9 @@ def tree_stats(path):
 
 
 def clean_accord(site):
+    """As a clean build finds the archive: no output, no manifest, no build cache."""
     for p in [site / "output", site / ".output.accord-manifest", site / ".output.accord-old",
-              site / ".output.accord-staging"]:
+              site / ".output.accord-staging", site / ".accord-cache"]:
         if p.is_dir():
             shutil.rmtree(p)
         elif p.exists():
