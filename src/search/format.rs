@@ -197,6 +197,9 @@ impl<'a> Bytes<'a> {
         self.b.len().saturating_sub(self.at)
     }
 
+    /// Inlined where it is read (terms and postings are read a number at a time, tens
+    /// of millions of them in a build), the numbers of more than one byte aside.
+    #[inline]
     pub(super) fn varint(&mut self) -> Result<u64, Corrupt> {
         // Most numbers of the index take one byte.
         if let Some(&byte) = self.b.get(self.at)
@@ -205,6 +208,12 @@ impl<'a> Bytes<'a> {
             self.at += 1;
             return Ok(u64::from(byte));
         }
+        self.long_varint()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn long_varint(&mut self) -> Result<u64, Corrupt> {
         let mut v = 0u64;
         let mut shift = 0;
         loop {
@@ -222,10 +231,12 @@ impl<'a> Bytes<'a> {
         }
     }
 
+    #[inline]
     fn usize(&mut self) -> Result<usize, Corrupt> {
         usize::try_from(self.varint()?).map_err(|_| Corrupt("number too large".into()))
     }
 
+    #[inline]
     pub(super) fn bytes(&mut self) -> Result<&'a [u8], Corrupt> {
         let len = self.usize()?;
         let end = self
