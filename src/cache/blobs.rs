@@ -142,6 +142,19 @@ impl Blobs {
         made
     }
 
+    /// Keeps the blob of `path` the last build kept under `key`, if any, for the next
+    /// build, without reading it (counted as taken from the cache).
+    pub fn keep(&self, path: &Path, key: u64) {
+        if self.mode != Mode::Use {
+            return;
+        }
+        let old = self.old[bucket_of(path)].as_ref();
+        if let Some(blob) = old.and_then(|o| o.blobs.get(path)).filter(|b| b.key == key) {
+            blob.used.store(true, Ordering::Relaxed);
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// The blob of `path` the last build kept, if it kept it under `key`, without
     /// taking it: what a record was before it changed (see `search::kept`).
     pub fn get_last(&self, path: &Path, key: u64) -> Option<Vec<u8>> {

@@ -14,8 +14,16 @@
 //! more than a quarter of the records changed, an average on another step) every term
 //! is weighed, as without a cache. Either way the stream is written anew for the next
 //! build, and the index is the same, byte for byte, as a build without the cache.
+//!
+//! Beside it, a second stream (`postings/`) keeps every term's postings as the
+//! records gave them (`score::put_posting`: the record, the term's frequency in each
+//! field, its mask, the characters around it and its positions), and the lengths of
+//! every record's fields in its head. A build after an edit takes the postings of the
+//! terms to weigh again from it (`Edit`), the records that changed taken out and put
+//! in again as they are now, so that it reads only what changed and not the terms of
+//! every record.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -25,11 +33,13 @@ use crate::cache::{Chunks, Mode, Staged, Stream, StreamWriter};
 use crate::diag::{Code, Diagnostic, Pos};
 
 use super::format::{Bytes, Corrupt, Encoded, Words, put_bytes, put_varint};
-use super::runs::Terms;
-use super::score::{FIELD_COUNT, KeyHasher, LengthSums};
+use super::runs::{Merge, Merged, Terms};
+use super::score::{self, FIELD_COUNT, KeyHasher, LengthSums, Weigher};
 
 /// The folder of the stream in the build cache.
 const NAME: &str = "index";
+/// The folder of the stream of the postings.
+const POSTINGS: &str = "postings";
 /// Changes whenever what the stream holds does.
 const FORMAT: u64 = 1;
 
@@ -75,11 +85,15 @@ pub(super) fn hasher() -> crate::cache::KeyHasher {
     k
 }
 
-/// The stream of the last build, checked, and what changed since.
+/// The streams of the last build, checked, and what changed since.
 pub(super) struct Last {
     stream: Stream,
+    /// Its stream of the postings.
+    postings: Stream,
     /// The lengths of the fields of the last build's records, added up.
     sums: LengthSums,
+    /// The lengths of the fields of each of its records, in index order.
+    pub(super) lengths: Vec<[u32; FIELD_COUNT]>,
     /// The records (in index order) whose key changed, with the key they had.
     pub(super) changed: Vec<(usize, u64)>,
 }
@@ -124,6 +138,9 @@ impl StreamTerms {
     }
 }
 
+/// Postings of a term, each its record (in index order) and its packed term.
+type Posted = Vec<(u32, Vec<u8>)>;
+
 /// The records that changed since the last build, and the terms they hold or held:
 /// the terms to weigh again.
 pub(super) struct Changed {
@@ -133,6 +150,10 @@ pub(super) struct Changed {
     pub(super) terms: TermSet,
     /// The lengths of the fields of every record, added up, as they are now.
     pub(super) sums: LengthSums,
+    /// The records that changed, in index order, with the lengths of their fields now.
+    pub(super) records: Vec<(u32, [u32; FIELD_COUNT])>,
+    /// Their postings now, by term.
+    postings: BTreeMap<Vec<u8>, Posted>,
 }
 
 impl Changed {
@@ -149,6 +170,8 @@ impl Changed {
             now: HashMap::default(),
             terms: TermSet::default(),
             sums: last.sums,
+            records: Vec::with_capacity(last.changed.len()),
+            postings: BTreeMap::new(),
         };
         for &(at, key) in &last.changed {
             let i = records[at];
@@ -166,6 +189,13 @@ impl Changed {
             {
                 *sum = sum.checked_sub(u64::from(was))? + u64::from(is);
             }
+            // `last.changed` is in index order: each term's postings are too.
+            let doc = u32::try_from(at).ok()?;
+            for (term, packed) in now.0.each() {
+                let list = changed.postings.entry(term.to_vec()).or_default();
+                list.push((doc, packed.to_vec()));
+            }
+            changed.records.push((doc, now.1));
             changed.now.insert(i, now);
         }
         Some(changed)
@@ -225,6 +255,240 @@ impl Splice {
             };
         }
         Ok(())
+    }
+}
+
+/// The terms of the index in byte order, each with its postings, as the weighing
+/// takes them: merged from the runs of every record's terms, or, after an edit, those
+/// of the terms to weigh again taken from the last build's postings and the records
+/// that changed. Each term goes on to the stream of the postings this build writes,
+/// as it is taken; after an edit, those not weighed again are copied there as they
+/// were.
+pub(super) struct Source {
+    terms: SourceTerms,
+    out: Option<PostingsWriter>,
+}
+
+enum SourceTerms {
+    Merged(Merge),
+    Edited(Box<Edit>),
+}
+
+impl Source {
+    /// The terms of every record, merged.
+    pub(super) fn merged(merge: Merge) -> Source {
+        Source {
+            terms: SourceTerms::Merged(merge),
+            out: None,
+        }
+    }
+
+    /// The terms to weigh again after the records of `changed`, and those of `last`
+    /// kept as they were.
+    pub(super) fn edited(last: &Last, changed: Changed) -> io::Result<Source> {
+        let mut old = RawTerms {
+            chunks: last.postings.chunks()?,
+            chunk: Vec::new(),
+            at: 0,
+            term: 0..0,
+            end: 0,
+            blocks: 0,
+            ended: false,
+        };
+        old.advance()?;
+        let edit = Edit {
+            old,
+            new: changed.postings.into_iter().peekable(),
+            docs: changed.records.iter().map(|&(doc, _)| doc).collect(),
+            again: changed.terms,
+        };
+        Ok(Source {
+            terms: SourceTerms::Edited(Box::new(edit)),
+            out: None,
+        })
+    }
+
+    /// Writes the postings to `out` from now on.
+    pub(super) fn record_into(&mut self, out: Option<PostingsWriter>) {
+        self.out = out;
+    }
+
+    /// The next term and its blocks of postings; `None` after the last.
+    pub(super) fn next(&mut self) -> io::Result<Option<Merged>> {
+        let next = match &mut self.terms {
+            SourceTerms::Merged(merge) => merge.next()?,
+            SourceTerms::Edited(edit) => edit.next(self.out.as_mut())?,
+        };
+        if let (Some(out), Some((term, blocks))) = (&mut self.out, &next) {
+            out.push(term, blocks);
+        }
+        Ok(next)
+    }
+
+    /// The stream of the postings written, once every term was taken.
+    pub(super) fn written(self) -> Option<PostingsWriter> {
+        self.out
+    }
+}
+
+/// The terms to weigh again after an edit: the last build's postings of each, the
+/// records that changed taken out, and theirs now put in, in byte order.
+struct Edit {
+    old: RawTerms,
+    /// The postings of the records that changed, now, by term.
+    new: std::iter::Peekable<std::collections::btree_map::IntoIter<Vec<u8>, Posted>>,
+    /// The records that changed, in index order.
+    docs: Vec<u32>,
+    /// The terms to weigh again.
+    again: TermSet,
+}
+
+impl Edit {
+    /// The next term to weigh again with its postings; the terms of the last build
+    /// before it, not weighed again, copied to `out`.
+    fn next(&mut self, mut out: Option<&mut PostingsWriter>) -> io::Result<Option<Merged>> {
+        loop {
+            let old = self.old.term();
+            let new = self.new.peek().map(|(term, _)| term.as_slice());
+            let (take_old, take_new) = match (old, new) {
+                (None, None) => return Ok(None),
+                (Some(o), Some(n)) => (o <= n, n <= o),
+                (o, _) => (o.is_some(), o.is_none()),
+            };
+            if take_old && !take_new && !self.again.contains(self.old.term().unwrap_or(&[])) {
+                if let Some(out) = out.as_deref_mut() {
+                    out.copy(self.old.entry());
+                }
+                self.old.advance()?;
+                continue;
+            }
+            let (term, posted) = match take_new.then(|| self.new.next()).flatten() {
+                Some((term, posted)) => (term, posted),
+                None => (self.old.term().unwrap_or(&[]).to_vec(), Vec::new()),
+            };
+            let block = self.postings(take_old, &posted)?;
+            if take_old {
+                self.old.advance()?;
+            }
+            if !block.is_empty() {
+                return Ok(Some((term, vec![block])));
+            }
+        }
+    }
+
+    /// One block of the postings of the term: the last build's (if `old`), but for
+    /// the records that changed, and `new`, in the order of the records.
+    fn postings(&self, old: bool, new: &[(u32, Vec<u8>)]) -> io::Result<Vec<u8>> {
+        let mut block = Vec::new();
+        let mut next = 0;
+        let mut new = new.iter().peekable();
+        let mut put = |block: &mut Vec<u8>, doc: u32, packed: &[u8]| {
+            score::put_posting(block, &mut next, doc, packed);
+        };
+        if old {
+            for raw in self.old.blocks()? {
+                for (doc, packed) in score::postings_of(raw) {
+                    while let Some((d, p)) = new.next_if(|(d, _)| *d < doc) {
+                        put(&mut block, *d, p);
+                    }
+                    if self.docs.binary_search(&doc).is_err() {
+                        put(&mut block, doc, packed);
+                    }
+                }
+            }
+        }
+        for (d, p) in new {
+            put(&mut block, *d, p);
+        }
+        Ok(block)
+    }
+}
+
+/// The terms of a stream of postings, read a chunk at a time: the current one's
+/// term and blocks, and the whole entry, as `PostingsWriter::push` wrote them.
+struct RawTerms {
+    chunks: Chunks,
+    chunk: Vec<u8>,
+    /// Where the current entry starts in `chunk`.
+    at: usize,
+    /// Its term, in `chunk`.
+    term: std::ops::Range<usize>,
+    /// Where its blocks start, and where it ends.
+    blocks: usize,
+    end: usize,
+    ended: bool,
+}
+
+impl RawTerms {
+    fn corrupt() -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, "a term's postings are corrupt")
+    }
+
+    /// Moves on to the next entry.
+    fn advance(&mut self) -> io::Result<()> {
+        self.at = self.end;
+        if self.at == self.chunk.len() {
+            match self.chunks.next() {
+                None => {
+                    self.ended = true;
+                    return Ok(());
+                }
+                Some(chunk) => (self.chunk, self.at) = (chunk?, 0),
+            }
+        }
+        let whole = &self.chunk[self.at..];
+        let mut b = Bytes::new(whole);
+        let term = b.bytes().map_err(|_| Self::corrupt())?;
+        let term_end = whole.len() - b.remaining();
+        self.term = self.at + term_end - term.len()..self.at + term_end;
+        self.blocks = self.at + term_end;
+        let count = b.varint().map_err(|_| Self::corrupt())?;
+        for _ in 0..count {
+            b.bytes().map_err(|_| Self::corrupt())?;
+        }
+        self.end = self.at + whole.len() - b.remaining();
+        Ok(())
+    }
+
+    /// The current term; `None` after the last.
+    fn term(&self) -> Option<&[u8]> {
+        (!self.ended).then(|| &self.chunk[self.term.clone()])
+    }
+
+    /// The current entry, whole.
+    fn entry(&self) -> &[u8] {
+        &self.chunk[self.at..self.end]
+    }
+
+    /// The current term's blocks of postings.
+    fn blocks(&self) -> io::Result<Vec<&[u8]>> {
+        let mut b = Bytes::new(&self.chunk[self.blocks..self.end]);
+        let count = b.varint().map_err(|_| Self::corrupt())?;
+        (0..count)
+            .map(|_| b.bytes().map_err(|_| Self::corrupt()))
+            .collect()
+    }
+}
+
+/// The stream of the postings a build writes.
+pub(super) struct PostingsWriter(StreamWriter);
+
+impl PostingsWriter {
+    /// Appends a term and its blocks.
+    fn push(&mut self, term: &[u8], blocks: &[Vec<u8>]) {
+        let chunk = self.0.chunk();
+        put_bytes(chunk, term);
+        put_varint(chunk, blocks.len() as u64);
+        for block in blocks {
+            put_bytes(chunk, block);
+        }
+        self.0.close_full();
+    }
+
+    /// Appends an entry of the last build's stream as it was.
+    fn copy(&mut self, entry: &[u8]) {
+        self.0.chunk().extend_from_slice(entry);
+        self.0.close_full();
     }
 }
 
@@ -332,23 +596,37 @@ impl Streams {
         if changed.len() > context.records.len() / 4 {
             return None;
         }
+        let postings = Stream::open(&self.root, POSTINGS).map_err(ignore).ok()??;
+        let lengths = read_lengths(postings.head(), stream.head(), records.len())?;
         stream.check().map_err(ignore).ok()?;
+        postings.check().map_err(ignore).ok()?;
         Some(Last {
             stream,
+            postings,
             sums,
+            lengths,
             changed,
         })
     }
 
-    /// A stream for this build to write, made in `context` with these `sums` of the
-    /// lengths of the fields, if the
-    /// cache is written.
-    pub(super) fn writer(&self, context: &Context, sums: &LengthSums) -> Option<Writer> {
+    /// The streams for this build to write, made in `context` by the `weigher` of
+    /// its records, if the cache is written.
+    pub(super) fn writers(
+        &self,
+        context: &Context,
+        weigher: &Weigher,
+    ) -> Option<(Writer, PostingsWriter)> {
         if self.mode == Mode::Off || !self.write {
             return None;
         }
-        match StreamWriter::create(&self.root, NAME, &context.head(sums)) {
-            Ok(w) => Some(Writer(w)),
+        let head = context.head(&weigher.sums());
+        let made = StreamWriter::create(&self.root, NAME, &head).and_then(|w| {
+            let lengths = lengths_head(&head, weigher.lengths());
+            let p = StreamWriter::create(&self.root, POSTINGS, &lengths)?;
+            Ok((Writer(w), PostingsWriter(p)))
+        });
+        match made {
+            Ok(made) => Some(made),
             Err(d) => {
                 *self.made.lock().unwrap_or_else(PoisonError::into_inner) = Some(Err(d));
                 None
@@ -356,9 +634,14 @@ impl Streams {
         }
     }
 
-    /// Completes the stream `writer` wrote, to be put in place with the cache.
-    pub(super) fn finish(&self, writer: Writer) {
-        *self.made.lock().unwrap_or_else(PoisonError::into_inner) = Some(writer.0.finish());
+    /// Completes the streams `writer` and `postings` wrote, to be put in place with
+    /// the cache.
+    pub(super) fn finish(&self, writer: Writer, postings: Option<PostingsWriter>) {
+        let made = match postings {
+            Some(p) => (writer.0.finish()).and_then(|w| Ok(w.join(p.0.finish()?))),
+            None => writer.0.finish(),
+        };
+        *self.made.lock().unwrap_or_else(PoisonError::into_inner) = Some(made);
     }
 
     /// Notes that `kept` of the index's `all` terms were taken from the last build.
@@ -424,4 +707,35 @@ fn read_head(head: &[u8], context: &Context) -> Option<(LengthSums, Vec<(u64, u6
         .map(|_| Some((u64_of(&mut b)?, u64_of(&mut b)?)))
         .collect::<Option<Vec<_>>>()?;
     b.is_empty().then_some((sums, records))
+}
+
+/// The head of the stream of the postings: a hash of the head of the weighed terms'
+/// stream written beside it (`index`), then the lengths of the fields of every
+/// record, in index order.
+fn lengths_head(index_head: &[u8], lengths: &[[u32; FIELD_COUNT]]) -> Vec<u8> {
+    let mut head = Vec::with_capacity(lengths.len() * FIELD_COUNT * 2 + 16);
+    head.extend_from_slice(&crate::hash::bytes(index_head).to_le_bytes());
+    put_varint(&mut head, lengths.len() as u64);
+    for l in lengths.iter().flatten() {
+        put_varint(&mut head, u64::from(*l));
+    }
+    head
+}
+
+/// The lengths of the fields of `n` records in the `head` of a stream of postings,
+/// if it was written beside the stream whose head is `index_head`.
+fn read_lengths(head: &[u8], index_head: &[u8], n: usize) -> Option<Vec<[u32; FIELD_COUNT]>> {
+    let (tie, rest) = head.split_first_chunk::<8>()?;
+    if u64::from_le_bytes(*tie) != crate::hash::bytes(index_head) {
+        return None;
+    }
+    let mut b = Bytes::new(rest);
+    if b.varint().ok()? != n as u64 {
+        return None;
+    }
+    let mut lengths = vec![[0u32; FIELD_COUNT]; n];
+    for l in lengths.iter_mut().flatten() {
+        *l = u32::try_from(b.varint().ok()?).ok()?;
+    }
+    b.is_empty().then_some(lengths)
 }

@@ -15,7 +15,7 @@ use crate::diag::Diagnostic;
 use crate::site::{Entry, Site};
 
 use super::format::{Bytes, put_bytes, put_varint};
-use super::kept::{Streams, TermSet};
+use super::kept::Streams;
 use super::runs::{RecordTerms, Terms};
 use super::score;
 
@@ -132,15 +132,12 @@ impl Memo {
         Memo::cached(&self.terms, e, key, coder, make)
     }
 
-    /// The terms of entry `e` in `set`, if the cache holds them under `key`.
-    pub(super) fn terms_only(&self, e: &Entry, key: Option<u64>, set: &TermSet) -> Option<Terms> {
-        self.terms.get_with(&e.record.source, key?, |bytes| {
-            if set.is_empty() {
-                // Nothing changed: the lengths of the fields only.
-                return RecordTerms::decode_none(bytes);
-            }
-            RecordTerms::decode_only(bytes, |t| set.contains(t))
-        })
+    /// Keeps the terms of entry `e` the cache holds under `key` for the next build,
+    /// without reading them: its postings were taken from the last build's.
+    pub(super) fn keep_terms(&self, e: &Entry, key: Option<u64>) {
+        if let Some(key) = key {
+            self.terms.keep(&e.record.source, key);
+        }
     }
 
     /// The terms entry `e` had in the last build, when its key was `key`.

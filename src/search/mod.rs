@@ -338,10 +338,7 @@ fn shards(
     // weighed terms (`kept`), only those of the records that changed.
     let mentions = Mentions::of(&site.registry, &site.organizations);
     let phrases = Phrases::of(site, &mentions);
-    let terms_of = |i: usize, phrases: &Phrases, only: Option<&kept::TermSet>| {
-        record_terms(site, (memo, &mentions), i, (phrases, only))
-    };
-    let own = |i: usize| terms_of(i, &phrases, None);
+    let own = |i: usize| record_terms(site, (memo, &mentions), i, &phrases);
     let context = context(site, order, memo, sizes, &phrases);
     let last = (context.as_ref()).and_then(|c| memo.memo.streams.last(c));
     let was = |i: usize, key: u64| {
@@ -350,13 +347,12 @@ fn shards(
         Some((terms.with(more), lengths))
     };
     let changed = (last.as_ref()).and_then(|l| kept::Changed::of(l, &order.records, own, was));
-    let (mut merge, weigher, mut splice) = sorted(
-        order,
-        (&terms_of, &phrases),
-        (last, changed),
-        (budget, scratch),
-    )?;
-    let kept = (context.as_ref()).and_then(|c| memo.memo.streams.writer(c, &weigher.sums()));
+    let keep = |i: usize| memo.memo.keep_terms(&site.entries[i], memo.key(i));
+    let (mut source, weigher, mut splice) =
+        sorted(order, (&own, &keep), (last, changed), (budget, scratch))?;
+    let writers = (context.as_ref()).and_then(|c| memo.memo.streams.writers(c, &weigher));
+    let (kept, postings) = writers.unzip();
+    source.record_into(postings);
     let mut out = Out {
         writer: ShardWriter::new(sizes.shard, sizes.blocks),
         kept,
@@ -389,7 +385,7 @@ fn shards(
     let mut batch: Vec<runs::Merged> = Vec::new();
     let mut held = 0;
     loop {
-        let next = merge.next()?;
+        let next = source.next()?;
         let done = next.is_none();
         if let Some((term, blocks)) = next {
             held += blocks.iter().map(Vec::len).sum::<usize>();
@@ -424,7 +420,7 @@ fn shards(
     let shard_count = closed[0].0 + closed[0].1.len();
     emit_closed(closed, true)?;
     if let Some(kept) = out.kept {
-        memo.memo.streams.finish(kept);
+        memo.memo.streams.finish(kept, source.written());
     }
     memo.memo.streams.count(out.kept_terms, out.terms);
     out.words.sort();
@@ -432,27 +428,16 @@ fn shards(
 }
 
 /// The terms of record `i` (in `site.entries`), tokenized or from the build cache,
-/// with the `phrases` it holds, and the lengths of its fields; only those of a set if
-/// one is given, with the phrases among them, whose bigrams are all in the set then
-/// (see `sorted`).
+/// with the `phrases` it holds, and the lengths of its fields.
 fn record_terms(
     site: &Site,
     (memo, mentions): (&Keyed, &Mentions),
     i: usize,
-    (phrases, only): (&Phrases, Option<&kept::TermSet>),
+    phrases: &Phrases,
 ) -> runs::Terms {
     let (e, key) = (&site.entries[i], memo.key(i));
-    let all = || {
-        let make = || runs::record_terms(site, i, mentions);
-        memo.memo.terms(e, key, make)
-    };
-    let (terms, lengths) = match only {
-        None => all(),
-        Some(set) => (memo.memo.terms_only(e, key, set)).unwrap_or_else(|| {
-            let (terms, lengths) = all();
-            (terms.only(|t| set.contains(t)), lengths)
-        }),
-    };
+    let make = || runs::record_terms(site, i, mentions);
+    let (terms, lengths) = memo.memo.terms(e, key, make);
     let more = phrases.of_record(&terms);
     (terms.with(more), lengths)
 }
@@ -506,9 +491,12 @@ impl Out {
     }
 }
 
-/// The terms of record `i` (in `site.entries`) with the `Phrases` it holds, only
-/// those of a set if one is given, and the lengths of its fields.
-type TermsOf<'a> = dyn Fn(usize, &Phrases, Option<&kept::TermSet>) -> runs::Terms + Sync + 'a;
+/// The terms of record `i` (in `site.entries`) and the lengths of its fields.
+type TermsOf<'a> = dyn Fn(usize) -> runs::Terms + Sync + 'a;
+
+/// Keeps the cached terms of record `i` (in `site.entries`) for the next build,
+/// unread.
+type KeepTerms<'a> = dyn Fn(usize) + Sync + 'a;
 
 /// What the weighing of every term depends on but its postings (`kept::Context`);
 /// none without the build cache.
@@ -561,46 +549,51 @@ fn context(
 }
 
 /// The postings of the records (`own` gives a record's terms), by term, and their
-/// weigher; with the last build's stream and what changed since, if the average
+/// weigher; with the last build's streams and what changed since, if the average
 /// lengths of the fields are the same on their grid, only the terms of the records
-/// that changed, and the rest of the terms from the stream.
+/// that changed, with their postings from the last build's, and the rest of the terms
+/// from its stream; the cached terms of the other records are then kept unread
+/// (`keep`).
 fn sorted(
     order: &Order,
-    (own, phrases): (&TermsOf, &Phrases),
+    (own, keep): (&TermsOf, &KeepTerms),
     (last, changed): (Option<kept::Last>, Option<kept::Changed>),
     (budget, scratch): (usize, &Scratch),
-) -> std::io::Result<(runs::Merge, Weigher, kept::Splice)> {
-    let terms_of = |i: usize, phrases: &Phrases, only: Option<&kept::TermSet>| -> runs::Terms {
-        match changed.as_ref().and_then(|c| c.now.get(&i)) {
-            Some(terms) => terms.clone(),
-            None => own(i, phrases, only),
-        }
-    };
+) -> std::io::Result<(kept::Source, Weigher, kept::Splice)> {
     let n = order.records.len();
     let same = |last: &kept::Last, c: &kept::Changed| {
         Weigher::averages_of(last.sums(), n) == Weigher::averages_of(&c.sums, n)
     };
-    if let Some(last) = last
-        && let Some(c) = changed.as_ref().filter(|c| same(&last, c))
+    let mut changed = changed;
+    if let Some(mut last) = last
+        && let Some(c) = changed.take_if(|c| same(&last, c))
     {
-        // Only the phrases among the terms to weigh are looked for: a record that
-        // changed holds or held each of them, so every one of their bigrams is among
-        // those terms too, and a record's phrases are found from those terms alone.
-        let phrases = phrases.only(|run| c.terms.contains(run.as_bytes()));
-        let only = |i: usize| terms_of(i, &phrases, Some(&c.terms));
-        let (merge, lengths) = runs::sort(&order.records, &only, budget, scratch)?;
+        let mut lengths = std::mem::take(&mut last.lengths);
+        for &(doc, now) in &c.records {
+            lengths[doc as usize] = now;
+        }
         let weigher = Weigher::new(lengths);
         debug_assert_eq!(
             weigher.sums(),
             c.sums,
             "the sums of the lengths, as counted"
         );
-        let set = changed.map(|c| c.terms).unwrap_or_default();
-        return Ok((merge, weigher, kept::Splice::of(&last, set)?));
+        let docs: Vec<u32> = c.records.iter().map(|&(doc, _)| doc).collect();
+        (order.records.par_iter().enumerate())
+            .filter(|(at, _)| docs.binary_search(&(*at as u32)).is_err())
+            .for_each(|(_, &i)| keep(i));
+        let splice = kept::Splice::of(&last, c.terms.clone())?;
+        return Ok((kept::Source::edited(&last, c)?, weigher, splice));
     }
-    let all = |i: usize| terms_of(i, phrases, None);
-    let (merge, lengths) = runs::sort(&order.records, &all, budget, scratch)?;
-    Ok((merge, Weigher::new(lengths), kept::Splice::none()))
+    let terms_of = |i: usize| -> runs::Terms {
+        match changed.as_ref().and_then(|c| c.now.get(&i)) {
+            Some(terms) => terms.clone(),
+            None => own(i),
+        }
+    };
+    let (merge, lengths) = runs::sort(&order.records, &terms_of, budget, scratch)?;
+    let source = kept::Source::merged(merge);
+    Ok((source, Weigher::new(lengths), kept::Splice::none()))
 }
 
 /// Files numbered in order (shards, followers or preceders files), as they are

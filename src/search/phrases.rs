@@ -58,12 +58,6 @@ impl Phrases {
         self.list.iter().map(|(run, _)| run.as_str())
     }
 
-    /// Only the phrases for which `keep` holds: a record holds one of them exactly
-    /// when it holds it among all.
-    pub(super) fn only(&self, keep: impl Fn(&str) -> bool) -> Phrases {
-        Phrases::of_names(self.runs().filter(|run| keep(run)))
-    }
-
     /// The phrases of the names of every record and of the organization registry.
     pub(super) fn of(site: &Site, mentions: &Mentions) -> Phrases {
         let mut names: FastMap<&str, ()> = FastMap::default();

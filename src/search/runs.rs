@@ -211,54 +211,6 @@ impl RecordTerms {
         Some((terms, lengths))
     }
 
-    /// What `encode` wrote, only the terms for which `keep` holds; `None` when the
-    /// bytes are not that.
-    pub(super) fn decode_only(bytes: &[u8], keep: impl Fn(&[u8]) -> bool) -> Option<Terms> {
-        let (lengths, bounds, terms) = RecordTerms::header(bytes)?;
-        Some((RecordTerms::filtered(terms, &bounds, keep)?, lengths))
-    }
-
-    /// No term of what `encode` wrote, and the lengths of its fields: what
-    /// `decode_only` gives when `keep` holds for none, without reading the terms.
-    pub(super) fn decode_none(bytes: &[u8]) -> Option<Terms> {
-        let (lengths, _, _) = RecordTerms::header(bytes)?;
-        let none = RecordTerms {
-            bytes: Vec::new(),
-            bounds: [0; PARTS + 1],
-        };
-        Some((none, lengths))
-    }
-
-    /// The terms (UTF-8) of `terms`, parts ending at `bounds`, for which `keep` holds;
-    /// `None` when the parts are not lists of terms and packed data.
-    fn filtered(
-        terms: &[u8],
-        bounds: &[usize; PARTS + 1],
-        keep: impl Fn(&[u8]) -> bool,
-    ) -> Option<RecordTerms> {
-        let mut kept = Vec::new();
-        let mut kept_bounds = [0; PARTS + 1];
-        for p in 0..PARTS {
-            let whole = &terms[bounds[p]..bounds[p + 1]];
-            let mut part = super::format::Bytes::new(whole);
-            while !part.is_empty() {
-                let start = whole.len() - part.remaining();
-                let term = part.bytes().ok()?;
-                part.bytes().ok()?;
-                if keep(term) {
-                    std::str::from_utf8(term).ok()?;
-                    // The term and its packed data as they are written.
-                    kept.extend_from_slice(&whole[start..whole.len() - part.remaining()]);
-                }
-            }
-            kept_bounds[p + 1] = kept.len();
-        }
-        Some(RecordTerms {
-            bytes: kept,
-            bounds: kept_bounds,
-        })
-    }
-
     /// The lengths of the fields, the ends of the parts and the terms of what
     /// `encode` wrote, if the ends are in order and end with the terms.
     #[allow(clippy::type_complexity)]
@@ -306,12 +258,6 @@ impl RecordTerms {
             let term = take_bytes(&mut bytes);
             Some((term, take_bytes(&mut bytes)))
         })
-    }
-
-    /// Only the terms for which `keep` holds.
-    pub(super) fn only(&self, keep: impl Fn(&[u8]) -> bool) -> RecordTerms {
-        RecordTerms::filtered(&self.bytes, &self.bounds, keep)
-            .expect("a record's terms are lists of terms and packed data")
     }
 
     /// These terms and `more` (none of them among these), each in its part.

@@ -127,6 +127,23 @@ impl DocTerm<'_> {
         }
         term
     }
+
+    /// Moves `packed` past its next term, as `pack` wrote it, without reading it.
+    fn skip(packed: &mut Bytes) {
+        const WRITTEN_BY_PACK: &str = "terms are read as `DocTerm::pack` wrote them";
+        let fields = packed.byte().expect(WRITTEN_BY_PACK);
+        // A frequency for each field that holds the term, and the mask.
+        let fields_held = (fields & !(IS_WRITTEN | HAS_AROUND)).count_ones();
+        for _ in 0..=fields_held {
+            packed.byte().expect(WRITTEN_BY_PACK);
+        }
+        if fields & HAS_AROUND != 0 {
+            packed.varint().expect(WRITTEN_BY_PACK);
+            packed.varint().expect(WRITTEN_BY_PACK);
+            packed.bytes().expect(WRITTEN_BY_PACK);
+            packed.bytes().expect(WRITTEN_BY_PACK);
+        }
+    }
 }
 
 /// What a record says of one CJK bigram, for its phrase terms (`phrases`): its
@@ -856,6 +873,24 @@ pub(super) fn put_posting(block: &mut Vec<u8>, next: &mut u32, doc: u32, packed:
     *next = doc + 1;
 }
 
+/// Each posting of a `block` as `put_posting` wrote it: the record and its packed
+/// term.
+pub(super) fn postings_of(block: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
+    const WRITTEN_BY_PUT: &str = "postings are read as `put_posting` wrote them";
+    let mut bytes = Bytes::new(block);
+    let mut next = 0u32;
+    std::iter::from_fn(move || {
+        if bytes.is_empty() {
+            return None;
+        }
+        let doc = next + bytes.varint().expect(WRITTEN_BY_PUT) as u32;
+        next = doc + 1;
+        let start = block.len() - bytes.remaining();
+        DocTerm::skip(&mut bytes);
+        Some((doc, &block[start..block.len() - bytes.remaining()]))
+    })
+}
+
 impl Weigher {
     /// The weigher of records (in index order) with these `lengths` of their fields.
     pub(super) fn new(lengths: Vec<[u32; FIELD_COUNT]>) -> Weigher {
@@ -872,6 +907,11 @@ impl Weigher {
     /// The lengths of each field of every record, added up.
     pub(super) fn sums(&self) -> LengthSums {
         length_sums(&self.lengths)
+    }
+
+    /// The lengths of the fields of every record, in index order.
+    pub(super) fn lengths(&self) -> &[[u32; FIELD_COUNT]] {
+        &self.lengths
     }
 
     /// The number of records.
@@ -1142,6 +1182,32 @@ mod tests {
         assert!(!row(&[&[3, 4], &[], &[5]]));
         assert!(!row(&[&[9], &[0], &[1]]));
         assert!(!row(&[]));
+    }
+
+    #[test]
+    fn the_postings_of_a_block_read_back_as_they_were_put() {
+        let site = crate::site::fixture_site("search");
+        let mentions = Mentions::of(&site.registry, &site.organizations);
+        // Every term of every record, in one block per term, records in order.
+        type Put = (Vec<u8>, u32, Vec<(u32, Vec<u8>)>);
+        let mut put: BTreeMap<String, Put> = BTreeMap::new();
+        for (i, e) in site.entries.iter().enumerate() {
+            doc_terms(&site, e, &mentions, |t, packed| {
+                let (block, next, list) = put.entry(t.to_string()).or_default();
+                put_posting(block, next, i as u32, packed);
+                list.push((i as u32, packed.to_vec()));
+            });
+        }
+        let around = put
+            .values()
+            .filter(|(_, _, l)| l.iter().any(|(_, p)| p[0] & HAS_AROUND != 0));
+        assert!(around.count() > 10, "bigrams with characters around them");
+        for (term, (block, _, list)) in &put {
+            let read: Vec<(u32, Vec<u8>)> = (postings_of(block))
+                .map(|(doc, packed)| (doc, packed.to_vec()))
+                .collect();
+            assert_eq!(&read, list, "{term}");
+        }
     }
 
     #[test]

@@ -390,10 +390,12 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
         // The version follows the magic bytes, the format and the version's length.
         ("of another version", |b| b[13] = b'9'),
     ];
-    for ((how, damage), folder) in damages
-        .into_iter()
-        .flat_map(|d| ["bodies", "terms", "passages", "records", "index"].map(|f| (d, f)))
-    {
+    for ((how, damage), folder) in damages.into_iter().flat_map(|d| {
+        [
+            "bodies", "terms", "passages", "records", "index", "postings",
+        ]
+        .map(|f| (d, f))
+    }) {
         let what = &format!("{folder} {how}");
         let site = archive();
         let root = site.path();
@@ -421,7 +423,7 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
         let expected = match folder {
             "bodies" => (bodies, 0, records - 1, records - 1),
             "terms" => (1, bodies - 1, 0, records - 1),
-            "passages" | "index" => (1, bodies - 1, records - 1, records - 1),
+            "passages" | "index" | "postings" => (1, bodies - 1, records - 1, records - 1),
             _ => (1, bodies - 1, records - 1, 0),
         };
         let got = (r.rendered, r.cached, r.search_cached, r.parsed_cached);
@@ -432,7 +434,7 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
         assert_eq!((next.rendered, next.cached), (0, bodies), "{what}");
         assert_eq!(next.search_cached, records, "{what}");
         assert_eq!(next.parsed_cached, records, "{what}");
-        if folder == "index" {
+        if folder == "index" || folder == "postings" {
             assert_eq!(r.search_terms_kept.0, 0, "{what}");
             assert!(next.search_terms_kept.0 > 0, "{what}");
         }
@@ -467,6 +469,19 @@ fn an_edit_that_keeps_the_average_lengths_weighs_only_the_terms_its_record_holds
     // The terms of the word before and after were weighed again, with every other
     // term of the record: one record less holds `기록`, one more `보고`.
     assert_eq!((index("기록"), index("보고")), (before.0 - 1, before.1 + 1));
+
+    // A word no other record holds comes, then goes: its postings are made from the
+    // record alone, then dropped with the term (`step` compares every byte with a
+    // build without the cache).
+    assert_eq!(index("zyxwvut"), 0);
+    replace(&visit, "방문 보고.", "방문 zyxwvut.");
+    let r = step(root, &out, "a word no other record holds");
+    assert!(r.search_terms_kept.0 > 0, "{:?}", r.search_terms_kept);
+    assert_eq!(index("zyxwvut"), 1);
+    replace(&visit, "방문 zyxwvut.", "방문 보고.");
+    let r = step(root, &out, "the word gone");
+    assert!(r.search_terms_kept.0 > 0, "{:?}", r.search_terms_kept);
+    assert_eq!((index("zyxwvut"), index("보고")), (0, before.1 + 1));
 
     // A record that grows moves the average length of a field: every term is weighed.
     append(&visit, &"\n더 많은 기록과 보고와 방문.".repeat(20));
