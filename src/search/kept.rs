@@ -272,6 +272,9 @@ pub(super) struct Source {
 enum SourceTerms {
     Merged(Merge),
     Edited(Box<Edit>),
+    /// No record changed: no term to weigh again, and the last build's streams are
+    /// this build's.
+    Unchanged,
 }
 
 impl Source {
@@ -286,6 +289,12 @@ impl Source {
     /// The terms to weigh again after the records of `changed`, and those of `last`
     /// kept as they were.
     pub(super) fn edited(last: &Last, changed: Changed) -> io::Result<Source> {
+        if changed.records.is_empty() {
+            return Ok(Source {
+                terms: SourceTerms::Unchanged,
+                out: None,
+            });
+        }
         let mut old = RawTerms {
             chunks: last.postings.chunks()?,
             chunk: Vec::new(),
@@ -308,6 +317,12 @@ impl Source {
         })
     }
 
+    /// Whether no record changed since the last build: its streams are kept as
+    /// they are, not written again.
+    pub(super) fn unchanged(&self) -> bool {
+        matches!(self.terms, SourceTerms::Unchanged)
+    }
+
     /// Writes the postings to `out` from now on.
     pub(super) fn record_into(&mut self, out: Option<PostingsWriter>) {
         self.out = out;
@@ -318,6 +333,7 @@ impl Source {
         let next = match &mut self.terms {
             SourceTerms::Merged(merge) => merge.next()?,
             SourceTerms::Edited(edit) => edit.next(self.out.as_mut())?,
+            SourceTerms::Unchanged => None,
         };
         if let (Some(out), Some((term, blocks))) = (&mut self.out, &next) {
             out.push(term, blocks);

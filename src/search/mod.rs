@@ -350,7 +350,9 @@ fn shards(
     let keep = |i: usize| memo.memo.keep_terms(&site.entries[i], memo.key(i));
     let (mut source, weigher, mut splice) =
         sorted(order, (&own, &keep), (last, changed), (budget, scratch))?;
-    let writers = (context.as_ref()).and_then(|c| memo.memo.streams.writers(c, &weigher));
+    let writers = (context.as_ref())
+        .filter(|_| !source.unchanged())
+        .and_then(|c| memo.memo.streams.writers(c, &weigher));
     let (kept, postings) = writers.unzip();
     source.record_into(postings);
     let mut out = Out {
