@@ -3,10 +3,12 @@
 //! under the file's path with a key, in bucket files of the bodies' format
 //! (`DIR/<name>/00.bin` … `ff.bin`, the same header, version and checksum).
 //!
-//! Opening checks every file whole and keeps only where each blob is (not the blobs:
-//! the cache of a large site does not fit in the memory a build may take); a blob is
-//! read when it is asked for under its key, from the file opened then, which a build
-//! beside this one may replace but not change. A file of another version, or that
+//! A bucket's file is opened when a blob is first asked for from it: opening checks
+//! the file whole and keeps only where each blob is (not the blobs: the cache of a
+//! large site does not fit in the memory a build may take); a blob is read when it is
+//! asked for under its key, from the file opened then, which a build beside this one
+//! may replace but not change. A blob kept unread (`keep`) does not open its file: a
+//! file no blob was read from, and to which none was added, stays as it is. A file of another version, or that
 //! fails its checksum or cannot be decoded, is ignored (a `build-cache` warning) and
 //! written anew. The blobs this build makes go, as they are made, to the temporary
 //! file of their bucket; `stage` completes the temporary file of every bucket that
@@ -18,7 +20,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rayon::prelude::*;
 
@@ -37,14 +39,17 @@ pub struct Blobs {
     root: PathBuf,
     /// The folder of its files, in `DIR`.
     name: &'static str,
-    /// Per bucket: the file of the last build, checked, and where each blob is in it.
-    old: Vec<Option<OldFile>>,
+    /// Per bucket: the file of the last build, checked, and where each blob is in it,
+    /// once opened.
+    old: Vec<OnceLock<Option<OldFile>>>,
     /// Per bucket: its file is to be written anew (ignored, or `--clean`).
-    stale: Vec<bool>,
+    stale: Vec<AtomicBool>,
+    /// Per bucket: the blobs kept unread (`keep`), by path and key.
+    kept: Vec<Mutex<Vec<(PathBuf, u64)>>>,
     /// Per bucket: the blobs made by this build, in its temporary file.
     made: Vec<Mutex<Part>>,
     /// The files ignored.
-    ignored: Option<Ignored>,
+    ignored: Mutex<Option<Ignored>>,
     /// The first blob that could not be written: the cache is not written then.
     failed: Mutex<Option<Diagnostic>>,
     /// Blobs taken from the cache.
@@ -77,40 +82,45 @@ impl Blobs {
         Blobs::open(Path::new(""), Mode::Off, "", false)
     }
 
-    /// The blobs in `DIR/name` of the site at `root`, checked (in parallel), unless
-    /// `mode` says not to read them; those made are kept only if `write`.
+    /// The blobs in `DIR/name` of the site at `root`, each file checked when first
+    /// read from, unless `mode` says not to read them; those made are kept only if
+    /// `write`.
     pub fn open(root: &Path, mode: Mode, name: &'static str, write: bool) -> Blobs {
-        let mut blobs = Blobs {
+        Blobs {
             mode,
             write,
             root: root.to_path_buf(),
             name,
-            old: (0..BUCKETS).map(|_| None).collect(),
-            stale: vec![mode == Mode::Refresh; BUCKETS],
+            old: (0..BUCKETS).map(|_| OnceLock::new()).collect(),
+            stale: (0..BUCKETS)
+                .map(|_| AtomicBool::new(mode == Mode::Refresh))
+                .collect(),
+            kept: (0..BUCKETS).map(|_| Mutex::default()).collect(),
             made: (0..BUCKETS).map(|_| Mutex::default()).collect(),
-            ignored: None,
+            ignored: Mutex::new(None),
             failed: Mutex::new(None),
             hits: AtomicUsize::new(0),
-        };
-        if mode != Mode::Use {
-            return blobs;
         }
-        let dir = root.join(DIR).join(name);
-        let read: Vec<Result<Option<OldFile>, String>> = (0..BUCKETS)
-            .into_par_iter()
-            .map(|b| open_file(&dir.join(file_name(b))))
-            .collect();
-        for (b, result) in read.into_iter().enumerate() {
-            match result {
-                Ok(file) => blobs.old[b] = file,
-                Err(why) => {
-                    blobs.stale[b] = true;
-                    let file = Path::new(DIR).join(name).join(file_name(b));
-                    note_ignored(&mut blobs.ignored, file, why);
-                }
-            }
+    }
+
+    /// The file of bucket `b` of the last build, opened and checked when first asked
+    /// for; `None` if there is none, it cannot be trusted (noted, to warn), or the
+    /// cache is not read.
+    fn old(&self, b: usize) -> Option<&OldFile> {
+        if self.mode != Mode::Use {
+            return None;
         }
-        blobs
+        let opened = self.old[b].get_or_init(|| {
+            let dir = self.root.join(DIR).join(self.name);
+            open_file(&dir.join(file_name(b))).unwrap_or_else(|why| {
+                self.stale[b].store(true, Ordering::Relaxed);
+                let file = Path::new(DIR).join(self.name).join(file_name(b));
+                let mut ignored = self.ignored.lock().unwrap_or_else(PoisonError::into_inner);
+                note_ignored(&mut ignored, file, why);
+                None
+            })
+        });
+        opened.as_ref()
     }
 
     /// Whether blobs of the last build are read.
@@ -143,16 +153,16 @@ impl Blobs {
     }
 
     /// Keeps the blob of `path` the last build kept under `key`, if any, for the next
-    /// build, without reading it (counted as taken from the cache).
+    /// build, without reading it or opening its file (counted as taken from the
+    /// cache).
     pub fn keep(&self, path: &Path, key: u64) {
         if self.mode != Mode::Use {
             return;
         }
-        let old = self.old[bucket_of(path)].as_ref();
-        if let Some(blob) = old.and_then(|o| o.blobs.get(path)).filter(|b| b.key == key) {
-            blob.used.store(true, Ordering::Relaxed);
-            self.hits.fetch_add(1, Ordering::Relaxed);
-        }
+        let kept = &self.kept[bucket_of(path)];
+        let mut kept = kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.push((path.to_path_buf(), key));
+        self.hits.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The blob of `path` the last build kept, if it kept it under `key`, without
@@ -169,10 +179,7 @@ impl Blobs {
         key: u64,
         decode: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Option<(Option<T>, &OldBlob)> {
-        if self.mode != Mode::Use {
-            return None;
-        }
-        let old = self.old[bucket_of(path)].as_ref()?;
+        let old = self.old(bucket_of(path))?;
         let blob = old.blobs.get(path).filter(|b| b.key == key)?;
         let made = crate::reading::with_at(&old.file, blob.at as u64, blob.len, decode).ok()?;
         Some((made, blob))
@@ -219,7 +226,8 @@ impl Blobs {
     /// The warning about the files of the cache that were ignored, if any: once per
     /// build, whatever their number; `again` says what the build did instead.
     pub fn warning(&self, again: &str) -> Option<Diagnostic> {
-        ignored_warning(self.ignored.as_ref()?, again)
+        let ignored = self.ignored.lock().unwrap_or_else(PoisonError::into_inner);
+        ignored_warning(ignored.as_ref()?, again)
     }
 
     /// Completes the temporary files of the buckets that changed with the blobs kept
@@ -259,15 +267,33 @@ impl Blobs {
     }
 
     /// Whether the file of bucket `b` must be written anew: it was ignored, a blob of
-    /// it was made by this build, or one of the last build was not taken (its file
-    /// was deleted, or its key changed).
+    /// it was made by this build, or, its file opened, one of the last build was not
+    /// taken (its file was deleted, or its key changed). A file not opened, to which
+    /// nothing was added, stays as it is if a blob of it was kept unread; if none was
+    /// asked for at all, it holds only blobs of files that are gone, and goes.
     fn dirty(&self, b: usize) -> bool {
         let made = (self.made[b].lock().unwrap_or_else(PoisonError::into_inner))
             .file
             .is_some();
-        let unused = (self.old[b].as_ref())
-            .is_some_and(|old| old.blobs.values().any(|o| !o.used.load(Ordering::Relaxed)));
-        self.stale[b] || made || unused
+        let kept = self.kept[b].lock().unwrap_or_else(PoisonError::into_inner);
+        if !made && kept.is_empty() && self.old[b].get().is_none() {
+            return true;
+        }
+        let old = if made {
+            self.old(b)
+        } else {
+            self.old[b].get().and_then(Option::as_ref)
+        };
+        if let Some(old) = old {
+            for (path, key) in kept.iter() {
+                if let Some(blob) = old.blobs.get(path).filter(|o| o.key == *key) {
+                    blob.used.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        let unused =
+            old.is_some_and(|old| old.blobs.values().any(|o| !o.used.load(Ordering::Relaxed)));
+        self.stale[b].load(Ordering::Relaxed) || made || unused
     }
 
     /// The file of bucket `b`: the blobs made (in `part`) and those taken from the
@@ -287,7 +313,7 @@ impl Blobs {
             }
             None => Vec::new(),
         };
-        let old = match &self.old[b] {
+        let old = match self.old[b].get().and_then(Option::as_ref) {
             Some(old) => {
                 let mut file = &old.file;
                 let mut bytes = Vec::new();
@@ -308,7 +334,8 @@ impl Blobs {
             list.push((entry.0, entry.1, entry.2));
         }
         let made_paths: HashSet<String> = list.iter().map(|e| e.0.clone()).collect();
-        for (p, o) in self.old[b].iter().flat_map(|old| &old.blobs) {
+        let old_blobs = self.old[b].get().and_then(Option::as_ref);
+        for (p, o) in old_blobs.iter().flat_map(|old| &old.blobs) {
             let p = p.to_string_lossy();
             if o.used.load(Ordering::Relaxed) && !made_paths.contains(p.as_ref()) {
                 list.push((p.into_owned(), o.key, &old[o.at..o.at + o.len]));
@@ -430,15 +457,57 @@ mod tests {
         assert_eq!(blobs.hits(), 1);
         commit(blobs);
         // `a` was taken, `b` made again: both are kept, nothing else.
+        assert_ne!(bucket_of(a), bucket_of(b));
         let blobs = Blobs::open(&root, Mode::Use, "t", true);
         assert_eq!(blobs.get(b, 3).as_deref(), Some(&b"three"[..]));
         assert_eq!(blobs.get(b, 2), None);
         commit(blobs);
-        // `a` was not asked for this time: it is gone.
+        // `a` was not asked for this time, nor any blob of its file: it is gone.
         let blobs = Blobs::open(&root, Mode::Use, "t", false);
         assert_eq!(blobs.get(a, 1), None);
         assert!(blobs.get(b, 3).is_some());
         assert!(blobs.warning("").is_none());
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn a_blob_kept_unread_stays_when_its_file_is_written_anew() {
+        let root = dir("kept");
+        let a = Path::new("content/a.md");
+        let c = (0..)
+            .map(|n| PathBuf::from(format!("content/c{n}.md")))
+            .find(|c| bucket_of(c) == bucket_of(a))
+            .unwrap();
+        let blobs = Blobs::open(&root, Mode::Use, "t", true);
+        blobs.put(a, 1, b"one");
+        blobs.put(&c, 1, b"see");
+        commit(blobs);
+        // `a` kept unread alone: its file is neither opened nor written.
+        let file = root.join(DIR).join("t").join(file_name(bucket_of(a)));
+        let before = std::fs::read(&file).unwrap();
+        let blobs = Blobs::open(&root, Mode::Use, "t", true);
+        blobs.keep(a, 1);
+        blobs.keep(&c, 1);
+        assert!(blobs.old[bucket_of(a)].get().is_none());
+        commit(blobs);
+        assert_eq!(std::fs::read(&file).unwrap(), before);
+        // `a` kept unread, `c` made anew in the same file: both are in it after.
+        let blobs = Blobs::open(&root, Mode::Use, "t", true);
+        blobs.keep(a, 1);
+        blobs.put(&c, 2, b"sea");
+        assert_eq!(blobs.hits(), 1);
+        commit(blobs);
+        let blobs = Blobs::open(&root, Mode::Use, "t", false);
+        assert_eq!(blobs.get(a, 1).as_deref(), Some(&b"one"[..]));
+        assert_eq!(blobs.get(&c, 2).as_deref(), Some(&b"sea"[..]));
+        assert_eq!(blobs.get(&c, 1), None);
+        // Kept under another key: it is not the blob kept, and it goes.
+        let blobs = Blobs::open(&root, Mode::Use, "t", true);
+        blobs.keep(a, 9);
+        blobs.put(&c, 3, b"sue");
+        commit(blobs);
+        let blobs = Blobs::open(&root, Mode::Use, "t", false);
+        assert_eq!(blobs.get(a, 1), None);
         let _ = std::fs::remove_dir_all(root);
     }
 
