@@ -10,10 +10,21 @@ use std::io::{self, Read};
 
 /// The next `len` bytes of `input`; an `UnexpectedEof` error if it ends before.
 pub fn exactly(input: &mut impl Read, len: usize) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(len);
-    input.take(len as u64).read_to_end(&mut bytes)?;
+    let mut bytes = Vec::new();
+    exactly_into(input, len, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// The next `len` bytes of `input` in `bytes`, in place of what it held (its memory
+/// reused: a buffer freed and allocated again for every chunk of a stream was
+/// returned to the system and faulted in again, page by page); an `UnexpectedEof`
+/// error if `input` ends before.
+pub fn exactly_into(input: &mut impl Read, len: usize, bytes: &mut Vec<u8>) -> io::Result<()> {
+    bytes.clear();
+    bytes.reserve_exact(len);
+    input.take(len as u64).read_to_end(bytes)?;
     if bytes.len() == len {
-        Ok(bytes)
+        Ok(())
     } else {
         Err(io::ErrorKind::UnexpectedEof.into())
     }

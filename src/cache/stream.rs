@@ -68,8 +68,9 @@ impl Stream {
     pub fn check(&self) -> Result<(), (PathBuf, String)> {
         let failed = |e: io::Error| (self.shown.clone(), e.to_string());
         let mut chunks = self.chunks().map_err(failed)?;
-        for chunk in &mut chunks {
-            chunk.map_err(failed)?;
+        let mut chunk = Vec::new();
+        while let Some(read) = chunks.next_into(&mut chunk) {
+            read.map_err(failed)?;
         }
         if chunks.ended {
             Ok(())
@@ -142,10 +143,10 @@ pub struct Chunks {
     ended: bool,
 }
 
-impl Iterator for Chunks {
-    type Item = io::Result<Vec<u8>>;
-
-    fn next(&mut self) -> Option<io::Result<Vec<u8>>> {
+impl Chunks {
+    /// The next chunk in `chunk`, in place of what it held (its memory reused), checked;
+    /// `None` after the last.
+    pub fn next_into(&mut self, chunk: &mut Vec<u8>) -> Option<io::Result<()>> {
         if self.ended {
             return None;
         }
@@ -166,14 +167,14 @@ impl Iterator for Chunks {
         if len > 4 * CHUNK {
             return corrupt("is corrupt");
         }
-        let Ok(bytes) = crate::reading::exactly(&mut self.input, len) else {
+        if crate::reading::exactly_into(&mut self.input, len, chunk).is_err() {
             return corrupt("is truncated");
-        };
-        if checksum(&bytes) != sum {
+        }
+        if checksum(chunk) != sum {
             return corrupt("does not match its checksum");
         }
         self.count += 1;
-        Some(Ok(bytes))
+        Some(Ok(()))
     }
 }
 

@@ -125,9 +125,12 @@ impl StreamTerms {
     /// The next term, `None` after the last.
     pub(super) fn next(&mut self) -> io::Result<Option<Weighed>> {
         if self.at == self.chunk.len() {
-            match self.chunks.next() {
+            match self.chunks.next_into(&mut self.chunk) {
                 None => return Ok(None),
-                Some(chunk) => (self.chunk, self.at) = (chunk?, 0),
+                Some(read) => {
+                    read?;
+                    self.at = 0;
+                }
             }
         }
         let mut bytes = Bytes::new(&self.chunk[self.at..]);
@@ -444,12 +447,15 @@ impl RawTerms {
     fn advance(&mut self) -> io::Result<()> {
         self.at = self.end;
         if self.at == self.chunk.len() {
-            match self.chunks.next() {
+            match self.chunks.next_into(&mut self.chunk) {
                 None => {
                     self.ended = true;
                     return Ok(());
                 }
-                Some(chunk) => (self.chunk, self.at) = (chunk?, 0),
+                Some(read) => {
+                    read?;
+                    self.at = 0;
+                }
             }
         }
         let whole = &self.chunk[self.at..];
