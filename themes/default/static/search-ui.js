@@ -117,7 +117,9 @@
 
     input.addEventListener("input", function () {
       clearTimeout(timer);
-      // Not `done` while the answer shown is that of an earlier text.
+      // Not `done` while the answer shown is that of an earlier text: a search still
+      // running for it is dropped when it ends.
+      run++;
       panel.setAttribute("data-state", "busy");
       timer = setTimeout(search, DEBOUNCE_MS);
     });
