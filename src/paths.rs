@@ -78,6 +78,19 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// `text` in NFC, taken as it is, not copied, when it is NFC already.
+pub fn nfc_owned(text: String) -> String {
+    match nfc(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(composed) => composed,
+    }
+}
+
+/// `path` in NFC, as the sources' paths are (`source` composes them when listed).
+pub fn nfc_path(path: &Path) -> PathBuf {
+    PathBuf::from(nfc(&path.to_string_lossy()).into_owned())
+}
+
 /// A fast check that covers nearly all real text: characters below U+0300 (no
 /// combining marks), general punctuation (dashes, quotes, the ellipsis), precomposed
 /// Hangul syllables, CJK ideographs, kana without the combining voicing marks and

@@ -8,7 +8,7 @@
 //! result) both depend on it and it on neither.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_yaml::Value;
 
@@ -389,8 +389,7 @@ impl<'a> Index<'a> {
 
     fn by_path(&self, from: &Node<'_>, text: &str) -> Found {
         let dir = from.source.parent().unwrap_or(Path::new(""));
-        let target: Option<PathBuf> = join_relative(dir, text)
-            .map(|p| PathBuf::from(crate::paths::nfc(&p.to_string_lossy()).into_owned()));
+        let target = join_relative(dir, text).map(|p| crate::paths::nfc_path(&p));
         let Some(target) = target else {
             return Found::Nowhere;
         };

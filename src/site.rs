@@ -1370,7 +1370,7 @@ impl Targets<'_> {
                 None => LinkAction::Verify(format!("/{from_root}")),
             };
         }
-        let file = join_relative(from.dir, &decoded).map(nfc_path);
+        let file = join_relative(from.dir, &decoded).map(|p| crate::paths::nfc_path(&p));
         let name = decoded.rsplit('/').next().unwrap_or_default();
         match file.as_ref().and_then(|f| self.files.get_key_value(f)) {
             Some((file, &size)) => self.attach(from, dest, file, size, attached),
@@ -1433,7 +1433,7 @@ impl Targets<'_> {
             Some(from_root) => join_relative(Path::new(""), from_root),
             None => join_relative(dir, decoded),
         };
-        let target = target.map(nfc_path);
+        let target = target.map(|p| crate::paths::nfc_path(&p));
         match target.as_ref().and_then(|t| self.by_source.get(t)) {
             Some(url) => LinkAction::Rewrite(format!("{url}{fragment}")),
             None if target.as_ref().is_some_and(|t| self.all_sources.contains(t.as_path())) => {
@@ -1445,10 +1445,6 @@ impl Targets<'_> {
             ),
         }
     }
-}
-
-fn nfc_path(p: PathBuf) -> PathBuf {
-    PathBuf::from(crate::paths::nfc(&p.to_string_lossy()).into_owned())
 }
 
 /// What a link to an attachment shows after its text: the type and size of a PDF

@@ -8,7 +8,6 @@
 //! paths that differ only in case or normalisation are an error: on macOS or Windows
 //! they are one file. Symbolic links and special files (FIFOs, devices) are refused.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -239,7 +238,7 @@ fn walk(root: &Path, content: &Path, out: &mut Sources) -> Vec<(PathBuf, PathBuf
             }
         };
         let disk_rel = rel_to(root, entry.path());
-        let rel = PathBuf::from(paths::nfc(&disk_rel.to_string_lossy()).into_owned());
+        let rel = paths::nfc_path(&disk_rel);
         let name = entry.file_name().to_string_lossy();
         if name.starts_with('.') && entry.depth() > 0 {
             continue; // hidden files such as .DS_Store
@@ -451,12 +450,7 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
     if text.contains('\r') {
         text = text.replace("\r\n", "\n").replace('\r', "\n");
     }
-    // Taken as it is, not copied, when it is NFC already.
-    let composed = match paths::nfc(&text) {
-        Cow::Borrowed(_) => None,
-        Cow::Owned(composed) => Some(composed),
-    };
-    Ok(composed.unwrap_or(text))
+    Ok(paths::nfc_owned(text))
 }
 
 fn rel_to(root: &Path, path: &Path) -> PathBuf {

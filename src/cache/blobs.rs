@@ -8,9 +8,9 @@
 //! large site does not fit in the memory a build may take); a blob is read when it is
 //! asked for under its key, from the file opened then, which a build beside this one
 //! may replace but not change. A blob kept unread (`keep`) does not open its file: a
-//! file no blob was read from, and to which none was added, stays as it is. A file of another version, or that
-//! fails its checksum or cannot be decoded, is ignored (a `build-cache` warning) and
-//! written anew. The blobs this build makes go, as they are made, to the temporary
+//! file no blob was read from, and to which none was added, stays as it is. A file of
+//! another version, or that fails its checksum or cannot be decoded, is ignored (a
+//! `build-cache` warning) and written anew. The blobs this build makes go, as they are made, to the temporary
 //! file of their bucket; `stage` completes the temporary file of every bucket that
 //! changed with the blobs kept from the old one, for `Staged::commit` to rename in
 //! once the build succeeded.
@@ -277,7 +277,8 @@ impl Blobs {
             .is_some();
         let kept = self.kept[b].lock().unwrap_or_else(PoisonError::into_inner);
         if !made && kept.is_empty() && self.old[b].get().is_none() {
-            return true;
+            let file = self.root.join(DIR).join(self.name).join(file_name(b));
+            return std::fs::symlink_metadata(file).is_ok();
         }
         let old = if made {
             self.old(b)

@@ -23,6 +23,7 @@
 //! in again as they are now, so that it reads only what changed and not the terms of
 //! every record.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::io;
@@ -203,6 +204,11 @@ impl Changed {
         }
         Some(changed)
     }
+
+    /// The records that changed, by their number in index order, in that order.
+    pub(super) fn docs(&self) -> Vec<u32> {
+        self.records.iter().map(|&(doc, _)| doc).collect()
+    }
 }
 
 /// The terms of the last build that were not weighed again, put in byte order
@@ -310,8 +316,8 @@ impl Source {
         old.advance()?;
         let edit = Edit {
             old,
+            docs: changed.docs(),
             new: changed.postings.into_iter().peekable(),
-            docs: changed.records.iter().map(|&(doc, _)| doc).collect(),
             again: changed.terms,
         };
         Ok(Source {
@@ -367,24 +373,28 @@ impl Edit {
     /// before it, not weighed again, copied to `out`.
     fn next(&mut self, mut out: Option<&mut PostingsWriter>) -> io::Result<Option<Merged>> {
         loop {
-            let old = self.old.term();
-            let new = self.new.peek().map(|(term, _)| term.as_slice());
-            let (take_old, take_new) = match (old, new) {
+            // The last build's next term against the next of the records that changed.
+            let order = match (self.old.term(), self.new.peek()) {
                 (None, None) => return Ok(None),
-                (Some(o), Some(n)) => (o <= n, n <= o),
-                (o, _) => (o.is_some(), o.is_none()),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(old), Some((new, _))) => old.cmp(new.as_slice()),
             };
-            if take_old && !take_new && !self.again.contains(self.old.term().unwrap_or(&[])) {
-                if let Some(out) = out.as_deref_mut() {
-                    out.copy(self.old.entry());
+            let (term, posted) = match order {
+                Ordering::Less => {
+                    let term = self.old.term().unwrap_or_default();
+                    if !self.again.contains(term) {
+                        if let Some(out) = out.as_deref_mut() {
+                            out.copy(self.old.entry());
+                        }
+                        self.old.advance()?;
+                        continue;
+                    }
+                    (term.to_vec(), Vec::new())
                 }
-                self.old.advance()?;
-                continue;
-            }
-            let (term, posted) = match take_new.then(|| self.new.next()).flatten() {
-                Some((term, posted)) => (term, posted),
-                None => (self.old.term().unwrap_or(&[]).to_vec(), Vec::new()),
+                _ => self.new.next().unwrap_or_default(),
             };
+            let take_old = order != Ordering::Greater;
             let block = self.postings(take_old, &posted)?;
             if take_old {
                 self.old.advance()?;

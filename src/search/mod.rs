@@ -333,28 +333,11 @@ fn shards(
     scratch: &Scratch,
     emit: &Emit,
 ) -> std::io::Result<(usize, Vec<Vec<u8>>, Vec<Word>)> {
-    // 1. The postings of every record, by term, in runs sorted by term; the terms
-    // of a record tokenized, or taken from the build cache. With the last build's
-    // weighed terms (`kept`), only those of the records that changed.
-    let mentions = Mentions::of(&site.registry, &site.organizations);
-    let phrases = Phrases::of(site, &mentions);
-    let own = |i: usize| record_terms(site, (memo, &mentions), i, &phrases);
-    let context = context(site, order, memo, sizes, &phrases);
-    let last = (context.as_ref()).and_then(|c| memo.memo.streams.last(c));
-    let was = |i: usize, key: u64| {
-        let (terms, lengths) = memo.memo.last_terms(&site.entries[i], key)?;
-        let more = phrases.of_record(&terms);
-        Some((terms.with(more), lengths))
-    };
-    let changed = (last.as_ref()).and_then(|l| kept::Changed::of(l, &order.records, own, was));
-    let keep = |i: usize| memo.memo.keep_terms(&site.entries[i], memo.key(i));
-    let (mut source, weigher, mut splice) =
-        sorted(order, (&own, &keep), (last, changed), (budget, scratch))?;
-    let writers = (context.as_ref())
-        .filter(|_| !source.unchanged())
-        .and_then(|c| memo.memo.streams.writers(c, &weigher));
-    let (kept, postings) = writers.unzip();
-    source.record_into(postings);
+    // 1. The postings of every record, by term, in runs sorted by term (or, after an
+    // edit, those of the terms to weigh again), with the terms kept from the last
+    // build.
+    let (mut source, weigher, mut splice, kept) =
+        sources(site, (order, memo), sizes, (budget, scratch))?;
     let mut out = Out {
         writer: ShardWriter::new(sizes.shard, sizes.blocks),
         kept,
@@ -427,6 +410,39 @@ fn shards(
     memo.memo.streams.count(out.kept_terms, out.terms);
     out.words.sort();
     Ok((shard_count, separators, out.words))
+}
+
+/// Where the terms of the index come from (`sorted`), with their weigher, the terms
+/// of the last build's stream to put between them, and the stream of the weighed
+/// terms this build writes (the stream of the postings is the source's to write):
+/// the terms of a record tokenized, or taken from the build cache; with the last
+/// build's streams, only those of the records that changed.
+fn sources(
+    site: &Site,
+    (order, memo): (&Order, &Keyed),
+    sizes: &Sizes,
+    (budget, scratch): (usize, &Scratch),
+) -> std::io::Result<(kept::Source, Weigher, kept::Splice, Option<kept::Writer>)> {
+    let mentions = Mentions::of(&site.registry, &site.organizations);
+    let phrases = Phrases::of(site, &mentions);
+    let own = |i: usize| record_terms(site, (memo, &mentions), i, &phrases);
+    let context = context(site, order, memo, sizes, &phrases);
+    let last = (context.as_ref()).and_then(|c| memo.memo.streams.last(c));
+    let was = |i: usize, key: u64| {
+        let (terms, lengths) = memo.memo.last_terms(&site.entries[i], key)?;
+        let more = phrases.of_record(&terms);
+        Some((terms.with(more), lengths))
+    };
+    let changed = (last.as_ref()).and_then(|l| kept::Changed::of(l, &order.records, own, was));
+    let keep = |i: usize| memo.memo.keep_terms(&site.entries[i], memo.key(i));
+    let (mut source, weigher, splice) =
+        sorted(order, (&own, &keep), (last, changed), (budget, scratch))?;
+    let writers = (context.as_ref())
+        .filter(|_| !source.unchanged())
+        .and_then(|c| memo.memo.streams.writers(c, &weigher));
+    let (kept, postings) = writers.unzip();
+    source.record_into(postings);
+    Ok((source, weigher, splice, kept))
 }
 
 /// The terms of record `i` (in `site.entries`), tokenized or from the build cache,
@@ -580,7 +596,7 @@ fn sorted(
             c.sums,
             "the sums of the lengths, as counted"
         );
-        let docs: Vec<u32> = c.records.iter().map(|&(doc, _)| doc).collect();
+        let docs = c.docs();
         (order.records.par_iter().enumerate())
             .filter(|(at, _)| docs.binary_search(&(*at as u32)).is_err())
             .for_each(|(_, &i)| keep(i));

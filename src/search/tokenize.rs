@@ -48,10 +48,7 @@ fn normalize_general(text: &str) -> String {
         nfc.to_lowercase()
     };
     // Lower-casing can leave a combining mark behind (`İ`): compose again.
-    match crate::paths::nfc(&lower) {
-        Cow::Borrowed(_) => lower,
-        Cow::Owned(composed) => composed,
-    }
+    crate::paths::nfc_owned(lower)
 }
 
 /// What `normalize` makes of `c` whatever surrounds it, for the characters that are
