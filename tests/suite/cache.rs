@@ -441,6 +441,24 @@ fn a_damaged_cache_or_one_of_another_version_is_ignored_with_a_warning() {
     }
 }
 
+/// The search streams' files of the cache at `root`, by inode: a stream written anew
+/// is a new file renamed in. None where there are no inodes.
+fn stream_files(root: &Path) -> Vec<u64> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (["index", "postings"].iter())
+            .map(|s| root.join(".accord-cache").join(s).join("terms.bin"))
+            .map(|f| std::fs::metadata(f).unwrap().ino())
+            .collect()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = root;
+        Vec::new()
+    }
+}
+
 #[test]
 fn an_edit_that_keeps_the_average_lengths_weighs_only_the_terms_its_record_holds_or_held() {
     let site = archive();
@@ -449,9 +467,13 @@ fn an_edit_that_keeps_the_average_lengths_weighs_only_the_terms_its_record_holds
     let out = work.path().join("site");
     let first = build_into(root, &out);
     assert_eq!(first.search_terms_kept.0, 0);
+    let streams = || stream_files(root);
+    let written = streams();
     let again = step(root, &out, "nothing changed");
     let all = again.search_terms_kept.1;
     assert_eq!(again.search_terms_kept, (all, all));
+    // No record changed: the streams are kept as they are, not written again.
+    assert_eq!(streams(), written);
 
     // One word for another of as many characters: no field grows or shrinks.
     let index = |term: &str| {
@@ -466,6 +488,8 @@ fn an_edit_that_keeps_the_average_lengths_weighs_only_the_terms_its_record_holds
     let r = step(root, &out, "a word replaced");
     let (kept, all) = r.search_terms_kept;
     assert!(kept > all / 2 && kept < all, "{kept} of {all}");
+    let rewritten = streams();
+    assert!(rewritten.iter().zip(&written).all(|(a, b)| a != b));
     // The terms of the word before and after were weighed again, with every other
     // term of the record: one record less holds `기록`, one more `보고`.
     assert_eq!((index("기록"), index("보고")), (before.0 - 1, before.1 + 1));
