@@ -349,6 +349,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     clock.lap("config and registry");
 
     let (mut sources, mut listed) = source::list(root);
+    allocator::for_sources(listed.len());
     diags.append(&mut sources.diags);
     let (pending, unread) = translation::take_listed(&mut listed, &config.languages);
     diags.extend(unread);
