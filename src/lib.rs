@@ -170,6 +170,9 @@ pub struct Report {
     /// instead of being parsed: unchanged since the last build, as are the
     /// configuration and the city registry.
     pub parsed_cached: usize,
+    /// Record files (of `parsed_cached`) not read at all: known by their signature
+    /// (`content::memo`), the same as when the build cache was written.
+    pub unread: usize,
     /// Markdown bodies rendered (of records and translations), each once however many
     /// editions the site has.
     pub rendered: usize,
@@ -295,6 +298,7 @@ fn build_inner(
         drafts_skipped: loaded.drafts_skipped,
         parsed: loaded.parsed,
         parsed_cached: loaded.parsed_cached,
+        unread: loaded.unread,
         rendered: loaded.site.rendered,
         cached: loaded.cached,
         search_cached: plan.search_cache.hits,
@@ -318,6 +322,8 @@ struct Loaded {
     parsed: usize,
     /// Record files whose front matter was taken from the build cache.
     parsed_cached: usize,
+    /// Record files known by their signature, not read.
+    unread: usize,
     /// Bodies taken from the build cache.
     cached: usize,
     /// The files of the build cache written, to put in place once the build succeeded.
@@ -419,7 +425,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
     }
     diags.extend(cache_warning);
     let cached = bodies.hits;
-    let parsed_cached = memo.hits();
+    let (parsed_cached, unread) = (memo.hits(), memo.unread());
     let staged = if opts.write {
         stage_cache((bodies, memo), &site, &mut diags)
     } else {
@@ -435,6 +441,7 @@ fn load(opts: &Options, run: Run<'_>, clock: &mut Clock) -> Result<Loaded, Diagn
         drafts_skipped,
         parsed,
         parsed_cached,
+        unread,
         cached,
         staged,
         warnings: diags,

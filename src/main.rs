@@ -386,9 +386,10 @@ fn build(
                     eprintln!("{:>10.1} ms  {step}", took.as_secs_f64() * 1000.0);
                 }
                 eprintln!(
-                    "{:>10}     files read ({} of their front matters from the build cache), {} Markdown bodies rendered (once for every edition), {} from the build cache; the search terms of {} records from the build cache, the weighing of {} of the index's {} terms",
+                    "{:>10}     files ({} of their front matters from the build cache, {} of them not read: known by their signature), {} Markdown bodies rendered (once for every edition), {} from the build cache; the search terms of {} records from the build cache, the weighing of {} of the index's {} terms",
                     report.parsed,
                     report.parsed_cached,
+                    report.unread,
                     report.rendered,
                     report.cached,
                     report.search_cached,

@@ -96,6 +96,12 @@ impl Listed {
         read_bytes(&self.abs).map_err(|e| self.error(e))
     }
 
+    /// What the file system says of the file (following links, as `read_bytes`
+    /// reads it), without reading it.
+    pub fn metadata(&self) -> std::io::Result<std::fs::Metadata> {
+        std::fs::metadata(&self.abs)
+    }
+
     /// The file whose bytes `read_bytes` read, as `read` reads it.
     pub fn decoded(&self, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
         source_file(decode(bytes), self.rel_path.clone(), self.kind)

@@ -152,6 +152,25 @@ impl Blobs {
         made
     }
 
+    /// What `decode` makes of the blob of `path` the last build kept, whatever its
+    /// key, given that key (from any thread): taken, as `get_with` takes a blob, when
+    /// `decode` makes something of it. For a blob whose key is known only from the
+    /// blob itself (`content::memo`: a record file known by its signature).
+    pub fn get_any_with<T>(
+        &self,
+        path: &Path,
+        decode: impl FnOnce(u64, &[u8]) -> Option<T>,
+    ) -> Option<T> {
+        let old = self.old(bucket_of(path))?;
+        let blob = old.blobs.get(path)?;
+        let at = blob.at as u64;
+        let made = crate::reading::with_at(&old.file, at, blob.len, |b| decode(blob.key, b));
+        let made = made.ok()??;
+        blob.used.store(true, Ordering::Relaxed);
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(made)
+    }
+
     /// Keeps the blob of `path` the last build kept under `key`, if any, for the next
     /// build, without reading it or opening its file (counted as taken from the
     /// cache).

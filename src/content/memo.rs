@@ -9,8 +9,20 @@
 //! cache has the records and warnings of a build without it. Only files that gave a
 //! record are kept: one that did not gives an error, and a build with an error keeps
 //! nothing.
+//!
+//! A blob also holds the hash of the file's bytes and the file's signature (its
+//! device, inode, size and times of modification and change, as the system gave them
+//! before the file was read), as git's index does: a file whose signature is the
+//! blob's is not read again, its key made of the hash the blob holds. Writing a file
+//! changes its time of change, which no program sets back, so a file changed since
+//! has another signature. A file changed within `RECENT` seconds of the build's start
+//! is read whatever its signature, and its blob holds none: a change within the same
+//! tick of the file system's clock could leave the times as they were. A fresh clone
+//! gives every file another signature: each is read once, found in the cache by its
+//! bytes, and its blob kept again with the signature it has now.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::cache::{
     Blobs, KeyHasher, Mode, Reader, Staged, put_opt, put_severity_code, put_str, put_varint,
@@ -31,10 +43,16 @@ use super::{
 
 /// Changes whenever what is kept of a record does (a field added, a check changed)
 /// without a change of accord's version: the blobs of another are not taken.
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 
 /// The folder of the blobs in the build cache.
 const RECORDS: &str = "records";
+
+/// A file modified or changed within this many seconds of a build's start is read
+/// whatever its signature, and kept without one: twice the coarsest clock of the
+/// file systems in use (FAT's two seconds), so that a change after the build read it
+/// always gives another time.
+const RECENT: i64 = 4;
 
 /// The parsed record files of the last build, and those of this one.
 pub struct Memo {
@@ -42,6 +60,45 @@ pub struct Memo {
     /// A hash of the configuration and the registry: the part of every key that is
     /// the same for every file.
     context: u64,
+    /// The second (since the Unix epoch) from which a file is recent (`RECENT`).
+    recent_from: i64,
+    /// Files known by their signature, not read.
+    unread: AtomicUsize,
+}
+
+/// What a blob holds before the record: the signature of the file it was made of
+/// (taken before the file was read; 0 for none) and the hash and length of its bytes.
+struct Head {
+    signature: u64,
+    bytes: (u64, u64),
+}
+
+impl Head {
+    const LEN: usize = 24;
+
+    /// The head of `blob`, and the rest.
+    fn split(blob: &[u8]) -> Option<(Head, &[u8])> {
+        let (head, rest) = blob.split_at_checked(Head::LEN)?;
+        let word = |i: usize| {
+            let bytes = head[i * 8..(i + 1) * 8].try_into().expect("8 bytes");
+            u64::from_le_bytes(bytes)
+        };
+        let head = Head {
+            signature: word(0),
+            bytes: (word(1), word(2)),
+        };
+        Some((head, rest))
+    }
+
+    /// A blob of this head and `rest`.
+    fn with(&self, rest: &[u8]) -> Vec<u8> {
+        let mut blob = Vec::with_capacity(Head::LEN + rest.len());
+        for word in [self.signature, self.bytes.0, self.bytes.1] {
+            blob.extend_from_slice(&word.to_le_bytes());
+        }
+        blob.extend_from_slice(rest);
+        blob
+    }
 }
 
 impl Memo {
@@ -50,6 +107,8 @@ impl Memo {
         Memo {
             blobs: Blobs::off(),
             context: 0,
+            recent_from: 0,
+            unread: AtomicUsize::new(0),
         }
     }
 
@@ -62,9 +121,12 @@ impl Memo {
         config: &Config,
         registry: &Registry,
     ) -> Memo {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
         Memo {
             blobs: Blobs::open(root, mode, RECORDS, write),
             context: context_key(config, registry),
+            recent_from: now.map_or(i64::MAX, |d| d.as_secs() as i64 - RECENT),
+            unread: AtomicUsize::new(0),
         }
     }
 
@@ -80,11 +142,38 @@ impl Memo {
         config: &Config,
     ) -> Result<Parsed, Diagnostic> {
         let path = listed.rel_path.as_path();
-        let bytes = listed.read_bytes()?;
-        let key = (self.blobs.reads() || self.blobs.keeps()).then(|| self.key(path, &bytes));
-        if let Some(key) = key
-            && let Some(parsed) = self.blobs.get_with(path, key, |b| decode(b, path))
+        let cached = self.blobs.reads() || self.blobs.keeps();
+        // Taken before the file is read: a file changed after it is not taken for
+        // what was read.
+        let signature = cached.then(|| self.signature(listed)).flatten();
+        if let Some(signature) = signature
+            && let Some(parsed) = self.blobs.get_any_with(path, |key, blob| {
+                let (head, rest) = Head::split(blob)?;
+                let same = head.signature == signature && key == self.key(path, head.bytes);
+                same.then(|| decode(rest, path))?
+            })
         {
+            self.unread.fetch_add(1, Ordering::Relaxed);
+            return Ok(parsed);
+        }
+        let bytes = listed.read_bytes()?;
+        let head = Head {
+            signature: signature.unwrap_or(0),
+            bytes: (crate::hash::bytes(&bytes), bytes.len() as u64),
+        };
+        let key = cached.then(|| self.key(path, head.bytes));
+        if let Some(key) = key
+            && let Some((parsed, resigned)) = self.blobs.get_with(path, key, |blob| {
+                let (was, rest) = Head::split(blob)?;
+                let parsed = decode(rest, path)?;
+                // Kept again with the file's signature now (touched, or copied).
+                let resigned = (was.signature != head.signature).then(|| head.with(rest));
+                Some((parsed, resigned))
+            })
+        {
+            if let Some(blob) = resigned {
+                self.blobs.put(path, key, &blob);
+            }
             return Ok(parsed);
         }
         let file = listed.decoded(bytes)?;
@@ -94,26 +183,63 @@ impl Memo {
             if let Some(key) = key
                 && self.blobs.keeps()
             {
-                self.blobs.put(path, key, &encode(r, &parsed.diags));
+                self.blobs
+                    .put(path, key, &head.with(&encode(r, &parsed.diags)));
             }
         }
         Ok(parsed)
     }
 
-    /// The key of the blob of the file at `path` whose bytes are `bytes`.
-    fn key(&self, path: &Path, bytes: &[u8]) -> u64 {
+    /// The key of the blob of the file at `path` whose bytes have the hash and
+    /// length `bytes`.
+    fn key(&self, path: &Path, (hash, len): (u64, u64)) -> u64 {
         let mut k = KeyHasher::new();
         k.u64(FORMAT);
         k.u64(self.context);
         k.str(&path.to_string_lossy());
-        k.u64(crate::hash::bytes(bytes));
-        k.u64(bytes.len() as u64);
+        k.u64(hash);
+        k.u64(len);
         k.finish()
+    }
+
+    /// The signature of the file `listed` (`Head::signature`): a hash of its device,
+    /// inode, size and times of modification and change, none when it was modified
+    /// or changed within `RECENT` seconds of this build's start (a later change
+    /// within the same tick of the clock could leave them as they are), or it is not
+    /// a regular file.
+    #[cfg(unix)]
+    fn signature(&self, listed: &Listed) -> Option<u64> {
+        use std::os::unix::fs::MetadataExt;
+        let m = listed.metadata().ok().filter(std::fs::Metadata::is_file)?;
+        if m.mtime().max(m.ctime()) >= self.recent_from {
+            return None;
+        }
+        let mut k = KeyHasher::new();
+        k.u64(m.dev());
+        k.u64(m.ino());
+        k.u64(m.size());
+        for (seconds, nanoseconds) in [(m.mtime(), m.mtime_nsec()), (m.ctime(), m.ctime_nsec())] {
+            k.u64(seconds as u64);
+            k.u64(nanoseconds as u64);
+        }
+        // Never 0, the signature of a file that has none.
+        Some(k.finish() | 1)
+    }
+
+    /// Without a device and an inode, a file is always read.
+    #[cfg(not(unix))]
+    fn signature(&self, _listed: &Listed) -> Option<u64> {
+        None
     }
 
     /// How many files' records were taken from the cache.
     pub fn hits(&self) -> usize {
         self.blobs.hits()
+    }
+
+    /// How many files (of `hits`) were known by their signature, and not read.
+    pub fn unread(&self) -> usize {
+        self.unread.load(Ordering::Relaxed)
     }
 
     /// The warning about the files of the cache that were ignored, if any.
@@ -605,6 +731,90 @@ mod tests {
             stem: "p".into(),
             text: text.into(),
         }
+    }
+
+    /// The records of every record file of the site at `root`, read through a memo
+    /// opened on its cache, with `recent_from` set (from the second since the Unix
+    /// epoch `recent_from`, a file is recent), the cache written after; and how many
+    /// of them were not read, known by their signature.
+    fn read_all(root: &Path, recent_from: i64) -> (Vec<String>, usize) {
+        read_all_with(root, recent_from, SEOUL)
+    }
+
+    const SEOUL: &str = "seoul:\n  name: {ko: 서울, en: Seoul}\n  country: KR\n";
+
+    /// `read_all` with the city registry `registry`.
+    fn read_all_with(root: &Path, recent_from: i64, registry: &str) -> (Vec<String>, usize) {
+        let registry = Registry::parse(registry).unwrap();
+        let config = Config::parse(Path::new(""), "").unwrap();
+        let mut memo = Memo::open(root, Mode::Use, true, &config, &registry);
+        memo.recent_from = recent_from;
+        let (_, listed) = crate::source::list(root);
+        let titles = (listed.iter())
+            .map(|l| {
+                let parsed = memo.read(l, &registry, &config).unwrap();
+                parsed.record.expect("a record").title.to_string()
+            })
+            .collect();
+        let unread = memo.unread();
+        if let Some(staged) = memo.stage().unwrap() {
+            staged.commit().unwrap();
+        }
+        (titles, unread)
+    }
+
+    fn write_record(root: &Path, title: &str) {
+        let dir = root.join("content/programs");
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = format!("---\ntitle: {title}\ndate: 2020-01\ncities: [Seoul]\n---\nBody.\n");
+        std::fs::write(dir.join("p.md"), text).unwrap();
+    }
+
+    /// A file whose signature is the one kept is not read; one written since, even
+    /// with as many bytes, is read and parsed again.
+    #[test]
+    fn a_file_known_by_its_signature_is_not_read_and_a_written_one_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write_record(root, "One");
+        // Every file is old: no second is recent.
+        let old = i64::MAX;
+        assert_eq!(read_all(root, old), (vec!["One".to_string()], 0));
+        assert_eq!(read_all(root, old), (vec!["One".to_string()], 1));
+        // Another registry: another key, whatever the signature.
+        let two = format!("busan:\n  name: {{ko: 부산, en: Busan}}\n  country: KR\n{SEOUL}");
+        assert_eq!(read_all_with(root, old, &two), (vec!["One".to_string()], 0));
+        assert_eq!(read_all_with(root, old, &two), (vec!["One".to_string()], 1));
+        // The same number of bytes, another title: another time of change.
+        write_record(root, "Two");
+        assert_eq!(read_all(root, old), (vec!["Two".to_string()], 0));
+        assert_eq!(read_all(root, old), (vec!["Two".to_string()], 1));
+        // The file replaced by a copy of the same text (another inode): read once,
+        // found by its bytes, kept again with its signature now.
+        let file = root.join("content/programs/p.md");
+        let copy = root.join("p.md.copy");
+        std::fs::copy(&file, &copy).unwrap();
+        std::fs::rename(&copy, &file).unwrap();
+        assert_eq!(read_all(root, old), (vec!["Two".to_string()], 0));
+        assert_eq!(read_all(root, old), (vec!["Two".to_string()], 1));
+    }
+
+    /// A file changed within `RECENT` seconds of a build's start is read whatever its
+    /// signature, and kept without one: the next build reads it again.
+    #[test]
+    fn a_recent_file_is_read_every_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        write_record(root, "One");
+        // Every file is recent.
+        let recent = 0;
+        assert_eq!(read_all(root, recent), (vec!["One".to_string()], 0));
+        assert_eq!(read_all(root, recent), (vec!["One".to_string()], 0));
+        // Once it is old, it is read once more (its blob has no signature), then not.
+        assert_eq!(read_all(root, i64::MAX), (vec!["One".to_string()], 0));
+        assert_eq!(read_all(root, i64::MAX), (vec!["One".to_string()], 1));
+        // Recent again (a build within seconds of a save): read.
+        assert_eq!(read_all(root, recent), (vec!["One".to_string()], 0));
     }
 
     /// A record of every field, and a warning, read back as `read` made it.
