@@ -17,9 +17,12 @@
 //! changes its time of change, which no program sets back, so a file changed since
 //! has another signature. A file changed within `RECENT` seconds of the build's start
 //! is read whatever its signature, and its blob holds none: a change within the same
-//! tick of the file system's clock could leave the times as they were. A fresh clone
-//! gives every file another signature: each is read once, found in the cache by its
-//! bytes, and its blob kept again with the signature it has now.
+//! tick of the file system's clock could leave the times as they were; the first
+//! build that finds the file older keeps its blob again with its signature. A file
+//! with another signature than its blob's (touched, copied, or in a fresh clone) is
+//! read, found in the cache by its bytes, and its blob kept as it is: a CI's fresh
+//! clone, whose files all have new signatures, would otherwise write the whole cache
+//! anew at every build.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -166,8 +169,10 @@ impl Memo {
             && let Some((parsed, resigned)) = self.blobs.get_with(path, key, |blob| {
                 let (was, rest) = Head::split(blob)?;
                 let parsed = decode(rest, path)?;
-                // Kept again with the file's signature now (touched, or copied).
-                let resigned = (was.signature != head.signature).then(|| head.with(rest));
+                // A blob made of a recent file is kept again with the signature the
+                // file has now; one with another signature is not (see the module's
+                // comment).
+                let resigned = (was.signature == 0 && head.signature != 0).then(|| head.with(rest));
                 Some((parsed, resigned))
             })
         {
@@ -789,14 +794,26 @@ mod tests {
         write_record(root, "Two");
         assert_eq!(read_all(root, old), (vec!["Two".to_string()], 0));
         assert_eq!(read_all(root, old), (vec!["Two".to_string()], 1));
-        // The file replaced by a copy of the same text (another inode): read once,
-        // found by its bytes, kept again with its signature now.
+        // The file replaced by a copy of the same text (another inode), as in a fresh
+        // clone: read, and found by its bytes, every time (its blob is not written
+        // again for it).
         let file = root.join("content/programs/p.md");
         let copy = root.join("p.md.copy");
         std::fs::copy(&file, &copy).unwrap();
         std::fs::rename(&copy, &file).unwrap();
+        let bucket = |root: &Path| {
+            let dir = root.join(crate::cache::DIR).join(RECORDS);
+            let files: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|f| f.unwrap().path())
+                .collect();
+            assert_eq!(files.len(), 1, "{files:?}");
+            std::fs::read(&files[0]).unwrap()
+        };
+        let before = bucket(root);
         assert_eq!(read_all(root, old), (vec!["Two".to_string()], 0));
-        assert_eq!(read_all(root, old), (vec!["Two".to_string()], 1));
+        assert_eq!(read_all(root, old), (vec!["Two".to_string()], 0));
+        assert_eq!(bucket(root), before);
     }
 
     /// A file changed within `RECENT` seconds of a build's start is read whatever its
