@@ -146,9 +146,8 @@ impl Blobs {
         key: u64,
         decode: impl FnOnce(&[u8]) -> Option<T>,
     ) -> Option<T> {
-        let (made, blob) = self.read(path, key, decode)?;
-        blob.used.store(true, Ordering::Relaxed);
-        self.hits.fetch_add(1, Ordering::Relaxed);
+        let (made, blob) = self.read(path, Some(key), |_, bytes| decode(bytes))?;
+        self.take(blob);
         made
     }
 
@@ -161,14 +160,16 @@ impl Blobs {
         path: &Path,
         decode: impl FnOnce(u64, &[u8]) -> Option<T>,
     ) -> Option<T> {
-        let old = self.old(bucket_of(path))?;
-        let blob = old.blobs.get(path)?;
-        let at = blob.at as u64;
-        let made = crate::reading::with_at(&old.file, at, blob.len, |b| decode(blob.key, b));
-        let made = made.ok()??;
+        let (made, blob) = self.read(path, None, decode)?;
+        let made = made?;
+        self.take(blob);
+        Some(made)
+    }
+
+    /// Marks `blob` taken from the cache: kept for the next build, and counted.
+    fn take(&self, blob: &OldBlob) {
         blob.used.store(true, Ordering::Relaxed);
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(made)
     }
 
     /// Keeps the blob of `path` the last build kept under `key`, if any, for the next
@@ -187,19 +188,22 @@ impl Blobs {
     /// The blob of `path` the last build kept, if it kept it under `key`, without
     /// taking it: what a record was before it changed (see `search::kept`).
     pub fn get_last(&self, path: &Path, key: u64) -> Option<Vec<u8>> {
-        self.read(path, key, |bytes| Some(bytes.to_vec()))?.0
+        self.read(path, Some(key), |_, bytes| Some(bytes.to_vec()))?
+            .0
     }
 
-    /// What `decode` makes of the blob of `path` the last build kept under `key`, and
-    /// where it was; `None` if there is no such blob or it cannot be read.
+    /// What `decode` makes of the blob of `path` the last build kept (under `key` if
+    /// one is given) and of its key, and where it was; `None` if there is no such
+    /// blob or it cannot be read.
     fn read<T>(
         &self,
         path: &Path,
-        key: u64,
-        decode: impl FnOnce(&[u8]) -> Option<T>,
+        key: Option<u64>,
+        decode: impl FnOnce(u64, &[u8]) -> Option<T>,
     ) -> Option<(Option<T>, &OldBlob)> {
         let old = self.old(bucket_of(path))?;
-        let blob = old.blobs.get(path).filter(|b| b.key == key)?;
+        let blob = (old.blobs.get(path)).filter(|b| key.is_none_or(|k| b.key == k))?;
+        let decode = |bytes: &[u8]| decode(blob.key, bytes);
         let made = crate::reading::with_at(&old.file, blob.at as u64, blob.len, decode).ok()?;
         Some((made, blob))
     }

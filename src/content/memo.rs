@@ -794,14 +794,21 @@ mod tests {
         }
     }
 
+    /// A site in a temporary folder, with the record file of `title`.
+    #[cfg(unix)]
+    fn site_of(title: &str) -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        write_record(tmp.path(), title);
+        tmp
+    }
+
     /// A file whose signature is the one kept is not read; one written since, even
     /// with as many bytes, is read and parsed again.
     #[cfg(unix)]
     #[test]
     fn a_file_known_by_its_signature_is_not_read_and_a_written_one_is() {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = site_of("One");
         let root = tmp.path();
-        write_record(root, "One");
         // Every file is old: no second is recent.
         let old = i64::MAX;
         assert_eq!(read_all(root, old), (vec!["One".to_string()], 0));
@@ -841,9 +848,8 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_recent_file_is_read_every_time() {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = site_of("One");
         let root = tmp.path();
-        write_record(root, "One");
         // Every file is recent.
         let recent = 0;
         assert_eq!(read_all(root, recent), (vec!["One".to_string()], 0));

@@ -304,18 +304,8 @@ impl Source {
                 out: None,
             });
         }
-        let mut old = RawTerms {
-            chunks: last.postings.chunks()?,
-            chunk: Vec::new(),
-            at: 0,
-            term: 0..0,
-            end: 0,
-            blocks: 0,
-            ended: false,
-        };
-        old.advance()?;
         let edit = Edit {
-            old,
+            old: RawTerms::first(last.postings.chunks()?)?,
             docs: changed.docs(),
             new: changed.postings.into_iter().peekable(),
             again: changed.terms,
@@ -451,6 +441,21 @@ struct RawTerms {
 impl RawTerms {
     fn corrupt() -> io::Error {
         io::Error::new(io::ErrorKind::InvalidData, "a term's postings are corrupt")
+    }
+
+    /// The terms of `chunks`, at the first.
+    fn first(chunks: Chunks) -> io::Result<RawTerms> {
+        let mut terms = RawTerms {
+            chunks,
+            chunk: Vec::new(),
+            at: 0,
+            term: 0..0,
+            end: 0,
+            blocks: 0,
+            ended: false,
+        };
+        terms.advance()?;
+        Ok(terms)
     }
 
     /// Moves on to the next entry.
