@@ -64,14 +64,18 @@ const SMALL_ARCHIVE_DELAY: c_long = 100;
 /// go back at once (at a million records the peak is within 3 MiB of its 1.5 GiB
 /// bound). Called once the sources are listed; `configure` starts with the delay 0.
 pub fn for_sources(sources: usize) {
-    let delay = if sources <= SMALL_ARCHIVE {
+    // SAFETY: as in `configure`.
+    unsafe {
+        mi_option_set(PURGE_DELAY, delay_for(sources));
+    }
+}
+
+/// How many milliseconds freed pages wait in the build of `sources` files.
+fn delay_for(sources: usize) -> c_long {
+    if sources <= SMALL_ARCHIVE {
         SMALL_ARCHIVE_DELAY
     } else {
         0
-    };
-    // SAFETY: as in `configure`.
-    unsafe {
-        mi_option_set(PURGE_DELAY, delay);
     }
 }
 
@@ -89,3 +93,17 @@ fn no_huge_pages() {
 
 #[cfg(not(target_os = "linux"))]
 fn no_huge_pages() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freed_pages_wait_up_to_the_size_of_a_small_archive_and_not_beyond() {
+        assert_eq!(delay_for(0), 100);
+        assert_eq!(delay_for(10_000), 100);
+        assert_eq!(delay_for(250_000), 100);
+        assert_eq!(delay_for(250_001), 0);
+        assert_eq!(delay_for(1_000_000), 0);
+    }
+}
